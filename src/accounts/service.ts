@@ -1,0 +1,347 @@
+import { createHash, randomBytes } from 'node:crypto'
+import argon2 from 'argon2'
+import { sql } from 'kysely'
+import { AppError, notFound } from '../core/errors.js'
+import type { Db, Tx } from '../core/db.js'
+import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import { asSystem, holds, requireActor, roles, type Actor, type Grant, type RequestContext, type Role } from '../core/scope.js'
+import { recordAudit } from '../audit/service.js'
+
+export const MIN_PASSWORD_LENGTH = 10
+const THROTTLE_WINDOW_MINUTES = 15
+const MAX_FAILURES_PER_USERNAME = 5
+const MAX_FAILURES_PER_IP = 30
+
+export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id })
+
+export function checkPasswordPolicy(password: string, field = 'password'): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError('VALIDATION_FAILED', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`, field)
+  }
+}
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex')
+
+// Verifying against a fixed hash when the user does not exist keeps the answer time the same,
+// so response times do not reveal which usernames exist.
+let decoyHash: Promise<string> | undefined
+
+export interface GrantView {
+  role: Role
+  areaId: number
+  areaCode: string
+  areaNameZh: string
+  areaNameEn: string
+}
+
+export interface UserView {
+  id: number
+  username: string
+  displayName: string
+  roles: GrantView[]
+}
+
+async function grantsOf(db: Db | Tx, userIds: number[]) {
+  if (userIds.length === 0) return new Map<number, (GrantView & { id: number; path: string })[]>()
+  const rows = await db
+    .selectFrom('role_grant as g')
+    .innerJoin('area as a', 'a.id', 'g.area_id')
+    .select(['g.id', 'g.user_id', 'g.role', 'g.area_id', 'a.code', 'a.name_zh', 'a.name_en', 'a.path'])
+    .where('g.user_id', 'in', userIds)
+    .orderBy('g.id')
+    .execute()
+  const byUser = new Map<number, (GrantView & { id: number; path: string })[]>()
+  for (const r of rows) {
+    const list = byUser.get(r.user_id) ?? []
+    list.push({ id: r.id, role: r.role as Role, areaId: r.area_id, areaCode: r.code, areaNameZh: r.name_zh, areaNameEn: r.name_en, path: r.path })
+    byUser.set(r.user_id, list)
+  }
+  return byUser
+}
+
+const presentGrant = (g: GrantView & { id: number; path: string }) => ({
+  id: g.id,
+  role: g.role,
+  areaId: g.areaId,
+  areaCode: g.areaCode,
+  areaNameZh: g.areaNameZh,
+  areaNameEn: g.areaNameEn,
+})
+
+/** Resolves a bearer token or session cookie to the caller, or null when it is not a live session. */
+export async function actorForToken(db: Db, token: string): Promise<Actor | null> {
+  const row = await db
+    .selectFrom('session as s')
+    .innerJoin('app_user as u', 'u.id', 's.user_id')
+    .select(['u.id', 'u.username', 'u.display_name'])
+    .where('s.token_hash', '=', tokenHash(token))
+    .where('s.revoked_at', 'is', null)
+    .where('s.expires_at', '>', sql<Date>`now()`)
+    .where('u.status', '=', 'active')
+    .executeTakeFirst()
+  if (!row) return null
+  const grants = (await grantsOf(db, [row.id])).get(row.id) ?? []
+  return {
+    userId: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    grants: grants.map((g): Grant => ({ role: g.role, areaId: g.areaId, path: g.path })),
+  }
+}
+
+export async function userView(db: Db | Tx, userId: number): Promise<UserView> {
+  const u = await db.selectFrom('app_user').select(['id', 'username', 'display_name']).where('id', '=', userId).executeTakeFirst()
+  if (!u) throw notFound('USER_NOT_FOUND', `user ${userId}`)
+  const grants = (await grantsOf(db, [u.id])).get(u.id) ?? []
+  return { id: u.id, username: u.username, displayName: u.display_name, roles: grants.map(presentGrant) }
+}
+
+export interface LoginResult {
+  token: string
+  expiresAt: Date
+  user: UserView
+}
+
+/**
+ * Password login. Failures are counted per username and per client address; past the limit the
+ * answer is 429 with Retry-After, before the password is even checked.
+ */
+export async function login(db: Db, ip: string, userAgent: string | null, username: string, password: string, ttlHours: number): Promise<LoginResult> {
+  const since = sql<Date>`now() - make_interval(mins => ${THROTTLE_WINDOW_MINUTES})`
+  const failures = await db
+    .selectFrom('login_attempt')
+    .select([
+      sql<number>`count(*) filter (where username = ${username})`.as('by_user'),
+      sql<number>`count(*) filter (where ip = ${ip})`.as('by_ip'),
+    ])
+    .where('succeeded', '=', false)
+    .where('at', '>', since)
+    .where((eb) => eb.or([eb('username', '=', username), eb('ip', '=', ip)]))
+    .executeTakeFirstOrThrow()
+  if (Number(failures.by_user) >= MAX_FAILURES_PER_USERNAME || Number(failures.by_ip) >= MAX_FAILURES_PER_IP) {
+    throw new AppError('AUTH_THROTTLED', 'too many failed sign-ins; try again later', null, {
+      'retry-after': String(THROTTLE_WINDOW_MINUTES * 60),
+    })
+  }
+  const user = await db
+    .selectFrom('app_user')
+    .select(['id', 'username', 'password_hash', 'status'])
+    .where('username', '=', username)
+    .executeTakeFirst()
+  decoyHash ??= hashPassword(randomBytes(16).toString('hex'))
+  const ok = await argon2.verify(user?.password_hash ?? (await decoyHash), password)
+  const ctx: RequestContext = {
+    ip,
+    actor: user ? { userId: user.id, username: user.username, displayName: '', grants: [] } : null,
+  }
+  if (!user || !ok || user.status !== 'active') {
+    await asSystem(db, async (tx) => {
+      await tx.insertInto('login_attempt').values({ username, ip, succeeded: false }).execute()
+      await recordAudit(tx, ctx, { action: 'auth.login_failed', entityType: 'user', entityId: user?.id, detail: { username } })
+    })
+    throw new AppError('AUTH_INVALID_CREDENTIALS', 'wrong username or password', null)
+  }
+  const token = randomBytes(32).toString('base64url')
+  const expiresAt = new Date(Date.now() + ttlHours * 3600_000)
+  await asSystem(db, async (tx) => {
+    await tx.insertInto('login_attempt').values({ username, ip, succeeded: true }).execute()
+    await tx
+      .insertInto('session')
+      .values({ token_hash: tokenHash(token), user_id: user.id, expires_at: expiresAt, ip, user_agent: userAgent?.slice(0, 300) ?? null })
+      .execute()
+    await recordAudit(tx, ctx, { action: 'auth.login', entityType: 'user', entityId: user.id })
+  })
+  return { token, expiresAt, user: await userView(db, user.id) }
+}
+
+export async function logout(db: Db, ctx: RequestContext, token: string): Promise<void> {
+  await asSystem(db, async (tx) => {
+    await tx.updateTable('session').set({ revoked_at: sql`now()` }).where('token_hash', '=', tokenHash(token)).where('revoked_at', 'is', null).execute()
+    await recordAudit(tx, ctx, { action: 'auth.logout', entityType: 'user', entityId: ctx.actor?.userId })
+  })
+}
+
+const maskPhone = (phone: string | null) => (phone && phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone ? '****' : null)
+
+export interface NewUser {
+  username: string
+  displayName: string
+  passwordHash: string
+  phone?: string
+  departmentId?: number
+  grants: { role: Role; areaId: number }[]
+}
+
+async function areaPath(tx: Tx, areaId: number, field: string): Promise<string> {
+  const a = await tx.selectFrom('area').select('path').where('id', '=', areaId).executeTakeFirst()
+  if (!a) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, field)
+  return a.path
+}
+
+export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
+  requireActor(ctx)
+  for (const [i, g] of input.grants.entries()) {
+    if (!holds(ctx.actor, ['admin'], await areaPath(tx, g.areaId, `grants[${i}].areaId`))) {
+      throw new AppError('FORBIDDEN', 'you can grant roles only inside the areas you administer', `grants[${i}].areaId`)
+    }
+  }
+  if (input.departmentId !== undefined) {
+    const d = await tx.selectFrom('department').select('id').where('id', '=', input.departmentId).executeTakeFirst()
+    if (!d) throw notFound('DEPARTMENT_NOT_FOUND', `department ${input.departmentId}`, 'departmentId')
+  }
+  const created = await tx
+    .insertInto('app_user')
+    .values({
+      username: input.username,
+      display_name: input.displayName,
+      password_hash: input.passwordHash,
+      phone: input.phone ?? null,
+      department_id: input.departmentId ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  for (const g of input.grants) {
+    await tx.insertInto('role_grant').values({ user_id: created.id, role: g.role, area_id: g.areaId, granted_by: ctx.actor!.userId }).execute()
+  }
+  await recordAudit(tx, ctx, {
+    action: 'user.create',
+    entityType: 'user',
+    entityId: created.id,
+    areaId: input.grants[0]?.areaId ?? null,
+    detail: { username: input.username, grants: input.grants },
+  })
+  return userDetail(tx, ctx, created.id, false)
+}
+
+/** A user's record as the caller may see it; reading it is a read of personal data, so audited. */
+export async function userDetail(tx: Tx, ctx: RequestContext, id: number, audit = true) {
+  const u = await tx
+    .selectFrom('app_user')
+    .select(['id', 'username', 'display_name', 'phone', 'department_id', 'status', 'created_at'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!u) throw notFound('USER_NOT_FOUND', `user ${id}`)
+  const grants = (await grantsOf(tx, [id])).get(id) ?? []
+  if (audit) {
+    await recordAudit(tx, ctx, { action: 'user.read', entityType: 'user', entityId: id, areaId: grants[0]?.areaId ?? null })
+  }
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.display_name,
+    phone: ctx.actor?.userId === id ? u.phone : maskPhone(u.phone),
+    departmentId: u.department_id,
+    status: u.status,
+    createdAt: u.created_at.toISOString(),
+    roles: grants.map(presentGrant),
+  }
+}
+
+export interface UserFilter extends PageRequest {
+  areaId?: number
+  role?: Role
+  q?: string
+}
+
+/** Users visible to the caller (row-level security does the scoping), filtered and paged. */
+export async function listUsers(tx: Tx, filter: UserFilter): Promise<Page<UserView & { status: string }>> {
+  let q = tx.selectFrom('app_user as u')
+  if (filter.q) {
+    const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    q = q.where((eb) => eb.or([eb('u.username', 'ilike', like), eb('u.display_name', 'ilike', like)]))
+  }
+  if (filter.areaId !== undefined || filter.role !== undefined) {
+    const areaPathFilter = filter.areaId === undefined ? null : await areaPath(tx, filter.areaId, 'areaId')
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('role_grant as g')
+          .innerJoin('area as a', 'a.id', 'g.area_id')
+          .select('g.id')
+          .whereRef('g.user_id', '=', 'u.id')
+          .$if(filter.role !== undefined, (w) => w.where('g.role', '=', filter.role!))
+          .$if(areaPathFilter !== null, (w) => w.where('a.path', 'like', `${areaPathFilter}%`)),
+      ),
+    )
+  }
+  const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+  const rows = await q
+    .select(['u.id', 'u.username', 'u.display_name', 'u.status'])
+    .orderBy('u.username')
+    .limit(filter.pageSize)
+    .offset(offsetOf(filter))
+    .execute()
+  const grants = await grantsOf(tx, rows.map((r) => r.id))
+  return {
+    items: rows.map((r) => ({
+      id: r.id,
+      username: r.username,
+      displayName: r.display_name,
+      status: r.status,
+      roles: (grants.get(r.id) ?? []).map(presentGrant),
+    })),
+    page: filter.page,
+    pageSize: filter.pageSize,
+    total: Number(total.n),
+  }
+}
+
+export interface UserPatch {
+  displayName?: string
+  phone?: string | null
+  status?: 'active' | 'disabled'
+}
+
+export async function updateUser(tx: Tx, ctx: RequestContext, id: number, patch: UserPatch) {
+  const actor = requireActor(ctx)
+  const self = actor.userId === id
+  const target = await tx.selectFrom('app_user').select('id').where('id', '=', id).executeTakeFirst()
+  if (!target) throw notFound('USER_NOT_FOUND', `user ${id}`)
+  const grants = (await grantsOf(tx, [id])).get(id) ?? []
+  const administers = grants.length > 0 && grants.every((g) => holds(actor, ['admin'], g.path))
+  if (!administers && !(self && patch.status === undefined)) {
+    throw new AppError('FORBIDDEN', 'only an admin over all of the user’s areas may change this user', null)
+  }
+  await tx
+    .updateTable('app_user')
+    .set({
+      ...(patch.displayName !== undefined ? { display_name: patch.displayName } : {}),
+      ...(patch.phone !== undefined ? { phone: patch.phone } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute()
+  if (patch.status === 'disabled') {
+    await tx.updateTable('session').set({ revoked_at: sql`now()` }).where('user_id', '=', id).where('revoked_at', 'is', null).execute()
+  }
+  await recordAudit(tx, ctx, { action: 'user.update', entityType: 'user', entityId: id, areaId: grants[0]?.areaId ?? null, detail: { changed: Object.keys(patch) } })
+  return userDetail(tx, ctx, id, false)
+}
+
+export async function grantRole(tx: Tx, ctx: RequestContext, userId: number, role: Role, areaId: number) {
+  const actor = requireActor(ctx)
+  if (!roles.includes(role)) throw new AppError('VALIDATION_FAILED', 'unknown role', 'role')
+  if (!holds(actor, ['admin'], await areaPath(tx, areaId, 'areaId'))) {
+    throw new AppError('FORBIDDEN', 'you can grant roles only inside the areas you administer', 'areaId')
+  }
+  const user = await tx.selectFrom('app_user').select('id').where('id', '=', userId).executeTakeFirst()
+  if (!user) throw notFound('USER_NOT_FOUND', `user ${userId}`)
+  await tx.insertInto('role_grant').values({ user_id: userId, role, area_id: areaId, granted_by: actor.userId }).execute()
+  await recordAudit(tx, ctx, { action: 'user.grant', entityType: 'user', entityId: userId, areaId, detail: { role } })
+  return userDetail(tx, ctx, userId, false)
+}
+
+export async function revokeGrant(tx: Tx, ctx: RequestContext, userId: number, grantId: number) {
+  const actor = requireActor(ctx)
+  const g = await tx
+    .selectFrom('role_grant as g')
+    .innerJoin('area as a', 'a.id', 'g.area_id')
+    .select(['g.id', 'g.role', 'g.area_id', 'a.path'])
+    .where('g.id', '=', grantId)
+    .where('g.user_id', '=', userId)
+    .executeTakeFirst()
+  if (!g) throw notFound('NOT_FOUND', `grant ${grantId} of user ${userId}`)
+  if (!holds(actor, ['admin'], g.path)) throw new AppError('FORBIDDEN', 'you can revoke roles only inside the areas you administer')
+  await tx.deleteFrom('role_grant').where('id', '=', grantId).execute()
+  await recordAudit(tx, ctx, { action: 'user.revoke', entityType: 'user', entityId: userId, areaId: g.area_id, detail: { role: g.role } })
+}

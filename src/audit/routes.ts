@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import { AppError } from '../core/errors.js'
+import { errorResponses } from '../core/http.js'
+import { offsetOf, pageQuerySchema, pageSchema, type PageRequest } from '../core/paging.js'
+import type { Platform } from '../core/platform.js'
+import { inScope, requireRoleSomewhere } from '../core/scope.js'
+import { verifyAuditChain } from './service.js'
+
+const entry = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    at: { type: 'string' },
+    actorId: { type: ['integer', 'null'] },
+    actorName: { type: ['string', 'null'] },
+    action: { type: 'string' },
+    entityType: { type: ['string', 'null'] },
+    entityId: { type: ['string', 'null'] },
+    areaId: { type: ['integer', 'null'] },
+    ip: { type: ['string', 'null'] },
+    purpose: { type: ['string', 'null'] },
+    detail: { type: 'object', additionalProperties: true },
+    hash: { type: 'string' },
+  },
+} as const
+
+export async function auditRoutes(app: FastifyInstance, { database }: Platform) {
+  const { db } = database
+
+  app.get('/api/v1/audit', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Audit trail entries in the caller’s administered areas, newest first',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ...pageQuerySchema,
+          action: { type: 'string', maxLength: 64 },
+          entityType: { type: 'string', maxLength: 64 },
+          entityId: { type: 'string', maxLength: 64 },
+          actorId: { type: 'integer', minimum: 1 },
+          from: { type: 'string', format: 'date-time' },
+          to: { type: 'string', format: 'date-time' },
+        },
+      },
+      response: { 200: pageSchema(entry), ...errorResponses(401, 403) },
+    },
+    handler: async (req) => {
+      requireRoleSomewhere(req.ctx, ['admin'])
+      const f = req.query as PageRequest & { action?: string; entityType?: string; entityId?: string; actorId?: number; from?: string; to?: string }
+      return inScope(db, req.ctx, async (tx) => {
+        let q = tx.selectFrom('audit_log')
+        if (f.action) q = q.where('action', '=', f.action)
+        if (f.entityType) q = q.where('entity_type', '=', f.entityType)
+        if (f.entityId) q = q.where('entity_id', '=', f.entityId)
+        if (f.actorId) q = q.where('actor_id', '=', f.actorId)
+        if (f.from) q = q.where('at', '>=', new Date(f.from))
+        if (f.to) q = q.where('at', '<', new Date(f.to))
+        const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+        const rows = await q.selectAll().orderBy('seq', 'desc').limit(f.pageSize).offset(offsetOf(f)).execute()
+        return {
+          items: rows.map((r) => ({
+            seq: r.seq,
+            at: new Date(r.at).toISOString(),
+            actorId: r.actor_id,
+            actorName: r.actor_name,
+            action: r.action,
+            entityType: r.entity_type,
+            entityId: r.entity_id,
+            areaId: r.area_id,
+            ip: r.ip,
+            purpose: r.purpose,
+            detail: r.detail as object,
+            hash: r.hash,
+          })),
+          page: f.page,
+          pageSize: f.pageSize,
+          total: Number(total.n),
+        }
+      })
+    },
+  })
+
+  app.get('/api/v1/audit/verify', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Verify the whole hash chain (admins of a root area)',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            ok: { type: 'boolean' },
+            entries: { type: 'integer' },
+            firstBroken: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, reason: { type: 'string' } } },
+          },
+        },
+        ...errorResponses(401, 403),
+      },
+    },
+    handler: async (req) => {
+      const actor = requireRoleSomewhere(req.ctx, ['admin'])
+      if (!actor.grants.some((g) => g.role === 'admin' && /^\/\d+\/$/.test(g.path))) {
+        throw new AppError('FORBIDDEN', 'verifying the whole trail needs the admin role on a root area')
+      }
+      return verifyAuditChain(db)
+    },
+  })
+}

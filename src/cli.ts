@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs'
+import { Command, InvalidArgumentError } from 'commander'
+import { loadConfig } from './config.js'
+import { controlCommands, type ControlCommand } from './control.js'
+import { openDatabase } from './core/db.js'
+import { acquireLock, lockHolder } from './core/lock.js'
+import { migrate } from './core/migrate.js'
+import { printAccounts, startPlatform } from './main.js'
+
+/**
+ * Runs a database command: against PostgreSQL directly; against an embedded database either
+ * directly (taking the data-directory lock) or, when a server holds it, through that server.
+ */
+async function runCommand<C extends ControlCommand>(command: C, args: Parameters<(typeof controlCommands)[C]>[1]): Promise<unknown> {
+  const config = loadConfig()
+  if (!config.databaseUrl) {
+    const holder = lockHolder(config.dataDir)
+    if (holder) {
+      if (!holder.url || !holder.token) throw new Error(`the server (pid ${holder.pid}) is still starting; try again in a moment`)
+      const res = await fetch(`${holder.url}/internal/control/${command}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-control-token': holder.token },
+        body: JSON.stringify(args ?? {}),
+      })
+      const body = (await res.json()) as { result?: unknown; error?: { message: string; field: string | null } }
+      if (!res.ok) throw new Error(body.error ? `${body.error.message}${body.error.field ? ` (${body.error.field})` : ''}` : `HTTP ${res.status}`)
+      return body.result
+    }
+  }
+  const lock = config.databaseUrl ? null : acquireLock(config.dataDir)
+  try {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
+    try {
+      if (command !== 'migrate') await migrate(database)
+      const platform = { database, config }
+      return await (controlCommands[command] as (p: typeof platform, a: unknown) => Promise<unknown>)(platform, args)
+    } finally {
+      await database.close()
+    }
+  } finally {
+    lock?.release()
+  }
+}
+
+const integer = (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('not an integer')
+  return n
+}
+
+const program = new Command()
+program
+  .name('grassroots')
+  .description('Grassroots social governance platform. Uses DATABASE_URL (PostgreSQL) or the embedded database in DATA_DIR (./data).')
+  .showHelpAfterError()
+
+program
+  .command('serve')
+  .description('serve the API and the web app (migrates, and seeds the demo city into an empty database outside production)')
+  .action(async () => {
+    const running = await startPlatform()
+    console.log(`\nGrassroots is serving at ${running.url}  (API docs: ${running.url}/api/docs)`)
+    const shutdown = (signal: string) => {
+      running.app.log.info({ signal }, 'shutting down')
+      running.stop().then(
+        () => process.exit(0),
+        (err) => {
+          console.error(err)
+          process.exit(1)
+        },
+      )
+    }
+    process.once('SIGINT', () => shutdown('SIGINT'))
+    process.once('SIGTERM', () => shutdown('SIGTERM'))
+  })
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    const { applied } = (await runCommand('migrate', undefined as never)) as { applied: string[] }
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
+  })
+
+program
+  .command('seed')
+  .description('seed data into an empty database')
+  .requiredOption('--demo', 'the demo city (refused when NODE_ENV=production)')
+  .option('--seed <n>', 'random seed of the generator', integer, 1)
+  .action(async (opts: { seed: number }) => {
+    const accounts = (await runCommand('seed-demo', { seed: opts.seed })) as Parameters<typeof printAccounts>[0]
+    printAccounts(accounts)
+  })
+
+program
+  .command('demo-accounts')
+  .description('list the demo accounts')
+  .option('--json', 'print JSON: [{username, password, role, area, areaName}]')
+  .action(async (opts: { json?: boolean }) => {
+    const accounts = (await runCommand('demo-accounts', undefined as never)) as Parameters<typeof printAccounts>[0]
+    if (opts.json) console.log(JSON.stringify(accounts, null, 2))
+    else printAccounts(accounts)
+  })
+
+const user = program.command('user').description('manage user accounts')
+user
+  .command('create')
+  .description('create a user with one role on an area (e.g. the first admin of a production install)')
+  .requiredOption('--username <name>', 'lower-case login name')
+  .requiredOption('--area <code>', 'code of the area the role is granted on (e.g. the city)')
+  .option('--role <role>', 'admin | leader | staff | grid_worker | department_handler | mediator | resident', 'admin')
+  .option('--display-name <name>', 'shown name (defaults to the username)')
+  .option('--password-file <file>', 'read the password from this file (else GRASSROOTS_PASSWORD, else standard input)')
+  .action(async (opts: { username: string; area: string; role: string; displayName?: string; passwordFile?: string }) => {
+    const password = (
+      opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : (process.env.GRASSROOTS_PASSWORD ?? readFileSync(0, 'utf8'))
+    ).replace(/\r?\n$/, '')
+    const created = await runCommand('user-create', {
+      username: opts.username,
+      displayName: opts.displayName ?? opts.username,
+      password,
+      role: opts.role as never,
+      areaCode: opts.area,
+    })
+    console.log(JSON.stringify(created))
+  })
+
+const audit = program.command('audit').description('the audit trail')
+audit
+  .command('verify')
+  .description('check the hash chain; names the first broken entry')
+  .action(async () => {
+    const report = (await runCommand('audit-verify', undefined as never)) as Awaited<ReturnType<(typeof controlCommands)['audit-verify']>>
+    if (report.ok) console.log(`audit trail intact: ${report.entries} entries verified`)
+    else {
+      console.error(`audit trail BROKEN at entry ${report.firstBroken!.seq} (${report.firstBroken!.reason.replace('_', ' ')}); ${report.entries} entries`)
+      process.exitCode = 2
+    }
+  })
+
+program.parseAsync().catch((err: Error) => {
+  console.error(`grassroots: ${err.message}`)
+  process.exit(1)
+})

@@ -1,0 +1,42 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The repository root, so that SQL migrations and the built web app are found from src/ and dist/ alike. */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl: string | undefined
+  production: boolean
+  logLevel: string
+  sessionTtlHours: number
+  tileUrl: string | null
+  tileAttribution: string | null
+  webDir: string
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
+  return n
+}
+
+export function loadConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: intFromEnv('PORT', 8080),
+    host: process.env.HOST || '127.0.0.1',
+    dataDir: path.resolve(process.env.DATA_DIR || 'data'),
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    production: process.env.NODE_ENV === 'production',
+    logLevel: process.env.LOG_LEVEL || 'info',
+    sessionTtlHours: intFromEnv('SESSION_TTL_HOURS', 12),
+    tileUrl: process.env.TILE_URL || null,
+    tileAttribution: process.env.TILE_ATTRIBUTION || null,
+    webDir: path.join(packageRoot, 'web', 'dist'),
+    ...overrides,
+  }
+}

@@ -1,0 +1,67 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { hashPassword, checkPasswordPolicy } from './accounts/service.js'
+import { verifyAuditChain } from './audit/service.js'
+import { recordAudit } from './audit/service.js'
+import { AppError } from './core/errors.js'
+import { migrate } from './core/migrate.js'
+import type { Platform } from './core/platform.js'
+import { asSystem, roles, type Role } from './core/scope.js'
+import { demoAccounts, seedDemo } from './demo/seed.js'
+
+// The operations the CLI performs on the database. Each runs either directly (PostgreSQL, or an
+// embedded database no server holds) or inside the running server through the control channel,
+// so an embedded data directory is never opened twice.
+
+export interface UserCreateArgs {
+  username: string
+  displayName: string
+  password: string
+  role: Role
+  areaCode: string
+}
+
+export const controlCommands = {
+  migrate: async (p: Platform) => ({ applied: await migrate(p.database) }),
+  'seed-demo': async (p: Platform, args: { seed?: number }) => seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production }),
+  'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
+  'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
+  'user-create': async (p: Platform, args: UserCreateArgs) => {
+    if (!roles.includes(args.role)) throw new AppError('VALIDATION_FAILED', `role must be one of ${roles.join(', ')}`, 'role')
+    checkPasswordPolicy(args.password)
+    const passwordHash = await hashPassword(args.password)
+    return asSystem(p.database.db, async (tx) => {
+      const area = await tx.selectFrom('area').select(['id', 'code']).where('code', '=', args.areaCode).executeTakeFirst()
+      if (!area) throw new AppError('AREA_NOT_FOUND', `no area with code ${args.areaCode}`, 'area')
+      const user = await tx
+        .insertInto('app_user')
+        .values({ username: args.username, display_name: args.displayName, password_hash: passwordHash })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await tx.insertInto('role_grant').values({ user_id: user.id, role: args.role, area_id: area.id, granted_by: null }).execute()
+      await recordAudit(tx, { actor: null, ip: 'cli' }, { action: 'user.create', entityType: 'user', entityId: user.id, areaId: area.id, detail: { username: args.username, role: args.role, via: 'cli' } })
+      return { id: user.id, username: args.username, role: args.role, area: area.code }
+    })
+  },
+} satisfies Record<string, (p: Platform, args: never) => Promise<unknown>>
+
+export type ControlCommand = keyof typeof controlCommands
+
+export function newControlToken(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** Mounts POST /internal/control/:command, usable only with the token from the lock file. */
+export function controlRoutes(platform: Platform, token: string) {
+  return (app: FastifyInstance) => {
+    app.post('/internal/control/:command', { schema: { hide: true } }, async (req) => {
+      const given = Buffer.from(String(req.headers['x-control-token'] ?? ''))
+      const expected = Buffer.from(token)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AppError('FORBIDDEN', 'bad control token')
+      const command = (req.params as { command: string }).command as ControlCommand
+      const run = controlCommands[command] as ((p: Platform, args: unknown) => Promise<unknown>) | undefined
+      if (!run) throw new AppError('NOT_FOUND', `unknown command ${command}`)
+      return { result: await run(platform, req.body ?? {}) }
+    })
+  }
+}

@@ -1,0 +1,103 @@
+import { PGlite } from '@electric-sql/pglite'
+import { postgis } from '@electric-sql/pglite-postgis'
+import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
+import pg from 'pg'
+import type { DB } from './schema.js'
+
+export type Backend = 'pglite' | 'postgresql'
+export type Db = Kysely<DB>
+export type Tx = Transaction<DB>
+
+export interface Database {
+  db: Db
+  backend: Backend
+  /** Runs a multi-statement SQL text (migrations); PGlite's query() takes one statement only. */
+  exec(text: string): Promise<void>
+  /** Embedded only: a gzipped tarball of the data directory (test templates, backups). */
+  dumpDataDir?(): Promise<Blob>
+  close(): Promise<void>
+}
+
+// Both drivers must hand the same JS types to the code: int8 and numeric as numbers (ids and
+// counts stay far below 2^53), date as 'YYYY-MM-DD' strings, timestamptz as Date.
+const INT8 = 20
+const NUMERIC = 1700
+const DATE = 1082
+const parsers: Record<number, (v: string) => unknown> = {
+  [INT8]: (v) => Number(v),
+  [NUMERIC]: (v) => Number(v),
+  [DATE]: (v) => v,
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined
+  dataDir?: string | undefined
+  /** Start the embedded database from a dumped data directory instead of an empty one. */
+  loadDataDir?: Blob | undefined
+  poolSize?: number
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+  return openPglite(opts.dataDir, opts.loadDataDir)
+}
+
+async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
+  const pglite = new PGlite(dataDir, {
+    extensions: { postgis },
+    parsers,
+    ...(loadDataDir ? { loadDataDir } : {}),
+  })
+  await pglite.waitReady
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+  return {
+    db,
+    backend: 'pglite',
+    exec: async (text) => {
+      try {
+        await pglite.exec(text)
+      } catch (err) {
+        // A failed multi-statement text leaves its explicit transaction open on the only connection.
+        await pglite.exec('ROLLBACK').catch(() => {})
+        throw err
+      }
+    },
+    dumpDataDir: () => pglite.dumpDataDir('gzip'),
+    close: async () => {
+      await db.destroy()
+    },
+  }
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  })
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  await sql`select 1`.execute(db)
+  return {
+    db,
+    backend: 'postgresql',
+    exec: async (text) => {
+      const client = await pool.connect()
+      try {
+        await client.query(text)
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+    close: async () => {
+      await db.destroy()
+    },
+  }
+}

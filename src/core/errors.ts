@@ -1,0 +1,47 @@
+/**
+ * Every error the API returns has a stable code (clients translate by code), an HTTP status and,
+ * where one input is to blame, the field. The catalogue is documented in docs/api.md.
+ */
+export const errorCodes = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  AUTH_REQUIRED: 401,
+  AUTH_INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  AREA_NOT_FOUND: 404,
+  AREA_OUTSIDE_ALL_GRIDS: 404,
+  USER_NOT_FOUND: 404,
+  DEPARTMENT_NOT_FOUND: 404,
+  CONFLICT: 409,
+  AREA_CYCLE: 409,
+  AREA_HAS_ACTIVE_CHILDREN: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  AREA_INVALID_BOUNDARY: 422,
+  AREA_LEVEL_MISMATCH: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  AUTH_THROTTLED: 429,
+  INTERNAL: 500,
+  DATABASE_UNAVAILABLE: 503,
+} as const
+
+export type ErrorCode = keyof typeof errorCodes
+
+export class AppError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message)
+    this.status = errorCodes[code]
+  }
+}
+
+export const notFound = (code: ErrorCode, what: string, field: string | null = null) =>
+  new AppError(code, `${what} not found`, field)
+
+export const invalid = (field: string, message: string) => new AppError('VALIDATION_FAILED', message, field)

@@ -1,0 +1,150 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Ajv, type Options as AjvOptions } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { AppError, errorCodes, type ErrorCode } from './errors.js'
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+
+/**
+ * Bodies are validated strictly (no type coercion, unknown fields refused) so a wrong type is a
+ * 400 naming the field; query strings and path parameters arrive as text and are coerced.
+ */
+export function validatorCompiler() {
+  const base: AjvOptions = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false }
+  const strictAjv = addFormats(new Ajv({ ...base, coerceTypes: false }))
+  const coercingAjv = addFormats(new Ajv({ ...base, coerceTypes: 'array' }))
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema)
+}
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'field'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(errorCodes) },
+        message: { type: 'string' },
+        field: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const
+
+/** Response schemas for the errors a route can answer with, for the OpenAPI document. */
+export function errorResponses(...statuses: number[]): Record<number, { $ref: string }> {
+  return Object.fromEntries([400, ...statuses].map((s) => [s, { $ref: 'Error#' }]))
+}
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+} as const
+
+interface AjvErrorLike {
+  instancePath: string
+  keyword: string
+  params: Record<string, unknown>
+  message?: string
+}
+
+/** 'body' + '/boundary/coordinates/0' → 'boundary.coordinates[0]'. */
+function fieldOf(context: string | undefined, e: AjvErrorLike): string {
+  const parts = e.instancePath.split('/').filter(Boolean)
+  if (e.keyword === 'required') parts.push(String(e.params.missingProperty))
+  if (e.keyword === 'additionalProperties') parts.push(String(e.params.additionalProperty))
+  const path = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '')
+  return path || context || 'body'
+}
+
+function describe(e: AjvErrorLike): string {
+  if (e.keyword === 'additionalProperties') return 'is not a known field'
+  if (e.keyword === 'required') return 'is required'
+  return e.message ?? 'is invalid'
+}
+
+interface PgErrorLike {
+  code?: string
+  constraint?: string
+  column?: string
+  detail?: string
+  message: string
+}
+
+const constraintField = (constraint: string | undefined, table: string): string | null => {
+  if (!constraint) return null
+  const m = constraint.match(new RegExp(`^${table}_(.+?)_(key|check|fkey)$`))
+  return m ? m[1]!.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) : null
+}
+
+/** Maps database errors that callers can cause to their 4xx meaning; anything else is a 500. */
+function fromDatabase(err: PgErrorLike): AppError | null {
+  const table = err.message.match(/relation "([a-z_]+)"/)?.[1] ?? err.constraint?.split('_')[0] ?? ''
+  switch (err.code) {
+    case '23505':
+      return new AppError('CONFLICT', `already exists${err.detail ? `: ${err.detail}` : ''}`, constraintField(err.constraint, table))
+    case '23503':
+      return new AppError('VALIDATION_FAILED', 'refers to something that does not exist', constraintField(err.constraint, table))
+    case '23514':
+    case '23502':
+      return new AppError('VALIDATION_FAILED', 'violates a rule of the record', err.column ?? constraintField(err.constraint, table))
+    case '22P02':
+    case '22023':
+    case 'XX000':
+      // Malformed geometry text that slipped past the shape check (PostGIS raises XX000).
+      return err.message.includes('GeoJSON') || err.message.toLowerCase().includes('geometry')
+        ? new AppError('AREA_INVALID_BOUNDARY', err.message, 'boundary')
+        : null
+    case '42501':
+      return new AppError('FORBIDDEN', 'outside your role or area', null)
+    case '57P01':
+    case '57P03':
+    case '08006':
+    case '08001':
+    case '08003':
+      return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly', null, { 'retry-after': '5' })
+    default:
+      return null
+  }
+}
+
+export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v)
+  return reply.code(err.status).send({ error: { code: err.code, message: err.message, field: err.field } })
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError & PgErrorLike, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AppError) return sendError(reply, error)
+    if (error.validation) {
+      const first = error.validation[0] as AjvErrorLike
+      const context = error.validationContext
+      const field = fieldOf(context === 'body' ? undefined : context, first)
+      return sendError(reply, new AppError('VALIDATION_FAILED', `${field} ${describe(first)}`, field))
+    }
+    const byFastifyCode: Partial<Record<string, ErrorCode>> = {
+      FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+      FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+      FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+      FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+    }
+    const mapped = error.code ? byFastifyCode[error.code] : undefined
+    if (mapped) return sendError(reply, new AppError(mapped, error.message, 'body'))
+    if (error.code?.startsWith('FST_ERR') && error.statusCode && error.statusCode < 500) {
+      return sendError(reply, new AppError('VALIDATION_FAILED', error.message, null))
+    }
+    const db = fromDatabase(error)
+    if (db) {
+      if (db.status >= 500) request.log.warn({ err: error }, 'database unavailable')
+      return sendError(reply, db)
+    }
+    request.log.error({ err: error }, 'unhandled error')
+    return sendError(reply, new AppError('INTERNAL', 'internal error; it has been logged', null))
+  })
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto'
+import { AppError } from './errors.js'
+import type { Tx } from './db.js'
+import type { RequestContext } from './scope.js'
+
+export interface Reply<T> {
+  status: number
+  body: T
+}
+
+const MAX_KEY_LENGTH = 200
+
+/**
+ * Runs a create exactly once per (caller, Idempotency-Key). The key row is inserted first in the
+ * same transaction as the create: a concurrent retry waits on the key's unique index until the
+ * first commits, then finds the stored answer and returns it unchanged. Reusing a key for a
+ * different request is refused rather than silently answered with the old result.
+ */
+export async function idempotent<T>(
+  tx: Tx,
+  ctx: RequestContext,
+  key: string | undefined,
+  request: unknown,
+  create: () => Promise<Reply<T>>,
+): Promise<Reply<T>> {
+  if (key === undefined) return create()
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new AppError('VALIDATION_FAILED', `Idempotency-Key must be 1-${MAX_KEY_LENGTH} characters`, 'Idempotency-Key')
+  }
+  const caller = ctx.actor ? `user:${ctx.actor.userId}` : 'anonymous'
+  const requestHash = createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex')
+  const claimed = await tx
+    .insertInto('idempotency_key')
+    .values({ caller, key, request_hash: requestHash, status_code: 0, response: 'null' })
+    .onConflict((oc) => oc.doNothing())
+    .returning('key')
+    .executeTakeFirst()
+  if (!claimed) {
+    const prior = await tx
+      .selectFrom('idempotency_key')
+      .select(['request_hash', 'status_code', 'response'])
+      .where('caller', '=', caller)
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow()
+    if (prior.request_hash !== requestHash) {
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request', 'Idempotency-Key')
+    }
+    return { status: prior.status_code, body: prior.response as T }
+  }
+  const reply = await create()
+  await tx
+    .updateTable('idempotency_key')
+    .set({ status_code: reply.status, response: JSON.stringify(reply.body) })
+    .where('caller', '=', caller)
+    .where('key', '=', key)
+    .execute()
+  return reply
+}
+
+/** Sends a stored or fresh reply with its original status. */
+export function sendReply<T>(reply: { code(status: number): { send(body: T): unknown } }, r: Reply<T>) {
+  return reply.code(r.status).send(r.body)
+}

@@ -1,0 +1,38 @@
+-- Requests run as grassroots_app, a role that owns nothing, so that row-level security binds it.
+-- Migrations and trusted system jobs run as the connecting (owner) role. The role is cluster-wide,
+-- so creating it must tolerate another database of the same cluster having done it first.
+DO $$
+BEGIN
+  CREATE ROLE grassroots_app NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
+END
+$$;
+
+DO $$
+BEGIN
+  EXECUTE format('GRANT grassroots_app TO %I', current_user);
+EXCEPTION WHEN duplicate_object OR invalid_grant_operation THEN
+  NULL;
+END
+$$;
+
+GRANT USAGE ON SCHEMA public TO grassroots_app;
+
+-- The caller of the current transaction, set by the application with set_config(..., true).
+CREATE FUNCTION app_user_id() RETURNS integer
+LANGUAGE sql STABLE AS $$
+  SELECT nullif(current_setting('app.user_id', true), '')::integer
+$$;
+
+-- The caller's role grants as (role, area path) pairs; app.grants holds 'role:/1/4/,role:/1/4/9/'.
+CREATE FUNCTION app_grants() RETURNS TABLE (role text, path text)
+LANGUAGE sql STABLE AS $$
+  SELECT split_part(g, ':', 1), split_part(g, ':', 2)
+  FROM unnest(string_to_array(nullif(current_setting('app.grants', true), ''), ',')) AS g
+$$;
+
+CREATE FUNCTION app_staff_roles() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT ARRAY['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator']
+$$;

@@ -1,0 +1,13 @@
+-- Remembered answers to create requests, keyed by the caller and their Idempotency-Key, so that a
+-- retried request returns the first answer and creates nothing new.
+CREATE TABLE idempotency_key (
+  caller text NOT NULL,
+  key text NOT NULL,
+  request_hash text NOT NULL,
+  status_code integer NOT NULL,
+  response jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (caller, key)
+);
+GRANT SELECT, INSERT ON idempotency_key TO grassroots_app;
+GRANT UPDATE ON idempotency_key TO grassroots_app;

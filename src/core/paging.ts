@@ -1,0 +1,32 @@
+/** One paging contract for every list: ?page=1&pageSize=50 → {items, page, pageSize, total}. */
+export const pageQuerySchema = {
+  page: { type: 'integer', minimum: 1, maximum: 1000000, default: 1 },
+  pageSize: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+} as const
+
+export interface PageRequest {
+  page: number
+  pageSize: number
+}
+
+export interface Page<T> {
+  items: T[]
+  page: number
+  pageSize: number
+  total: number
+}
+
+export const offsetOf = (p: PageRequest) => (p.page - 1) * p.pageSize
+
+export function pageSchema(item: object) {
+  return {
+    type: 'object',
+    required: ['items', 'page', 'pageSize', 'total'],
+    properties: {
+      items: { type: 'array', items: item },
+      page: { type: 'integer' },
+      pageSize: { type: 'integer' },
+      total: { type: 'integer' },
+    },
+  } as const
+}

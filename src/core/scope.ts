@@ -1,0 +1,69 @@
+import { sql } from 'kysely'
+import { AppError } from './errors.js'
+import type { Db, Tx } from './db.js'
+
+export const roles = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator', 'resident'] as const
+export type Role = (typeof roles)[number]
+export const staffRoles: readonly Role[] = roles.filter((r) => r !== 'resident')
+
+export interface Grant {
+  role: Role
+  areaId: number
+  /** Materialised path of the granted area ('/1/4/17/'): the grant covers every area below it. */
+  path: string
+}
+
+/** Who is calling: a signed-in user, or null for an anonymous visitor. */
+export interface Actor {
+  userId: number
+  username: string
+  displayName: string
+  grants: Grant[]
+}
+
+export interface RequestContext {
+  actor: Actor | null
+  ip: string
+}
+
+/** True when the actor holds one of `anyOf` on the area at `areaPath` or above it. */
+export function holds(actor: Actor | null, anyOf: readonly Role[], areaPath: string): boolean {
+  return !!actor?.grants.some((g) => anyOf.includes(g.role) && areaPath.startsWith(g.path))
+}
+
+/** True when the actor holds one of `anyOf` anywhere. */
+export function holdsAnywhere(actor: Actor | null, anyOf: readonly Role[]): boolean {
+  return !!actor?.grants.some((g) => anyOf.includes(g.role))
+}
+
+export function requireActor(ctx: RequestContext): Actor {
+  if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
+  return ctx.actor
+}
+
+export function requireRoleSomewhere(ctx: RequestContext, anyOf: readonly Role[]): Actor {
+  const actor = requireActor(ctx)
+  if (!holdsAnywhere(actor, anyOf)) throw new AppError('FORBIDDEN', `requires one of the roles: ${anyOf.join(', ')}`)
+  return actor
+}
+
+/**
+ * Runs `fn` in a transaction as the unprivileged application role with the caller's grants set,
+ * so PostgreSQL row-level security confines every statement to the caller's areas even where a
+ * query forgets its own filter. Keep non-database awaits out of `fn`: on PGlite an open
+ * transaction blocks every other request.
+ */
+export function inScope<T>(db: Db, ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const grants = (ctx.actor?.grants ?? []).map((g) => `${g.role}:${g.path}`).join(',')
+  return db.transaction().execute(async (tx) => {
+    await sql`select set_config('role', 'grassroots_app', true),
+                     set_config('app.user_id', ${String(ctx.actor?.userId ?? '')}, true),
+                     set_config('app.grants', ${grants}, true)`.execute(tx)
+    return fn(tx)
+  })
+}
+
+/** Trusted work (authentication, migrations, seeding, the CLI, the scheduler) runs as owner. */
+export function asSystem<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn)
+}

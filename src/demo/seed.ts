@@ -1,0 +1,105 @@
+import { sql } from 'kysely'
+import type { Db } from '../core/db.js'
+import { asSystem, type RequestContext } from '../core/scope.js'
+import { recordAudit } from '../audit/service.js'
+import { hashPassword } from '../accounts/service.js'
+import { boundaryFromGeoJson } from '../jurisdiction/geometry.js'
+import { levels } from '../jurisdiction/service.js'
+import { DEMO_PASSWORD, generateDemoCity } from './city.js'
+
+export interface DemoAccountInfo {
+  username: string
+  password: string
+  role: string
+  area: string
+  areaName: string
+}
+
+const systemCtx: RequestContext = { actor: null, ip: 'local' }
+
+export async function isSeeded(db: Db): Promise<boolean> {
+  return !!(await db.selectFrom('area').select('id').limit(1).executeTakeFirst())
+}
+
+/**
+ * Builds the demo city into an empty database. Refuses in production and when areas already
+ * exist, so it can never mix demo data into a real jurisdiction.
+ */
+export async function seedDemo(db: Db, seed = 1, opts: { production: boolean }): Promise<DemoAccountInfo[]> {
+  if (opts.production) throw new Error('demo data is never created when NODE_ENV=production')
+  if (await isSeeded(db)) throw new Error('the database already has areas; the demo city goes only into an empty database')
+  const city = generateDemoCity(seed)
+  // One hash for all demo accounts: they share a published password anyway, and argon2 is slow.
+  const passwordHash = await hashPassword(DEMO_PASSWORD)
+
+  await asSystem(db, async (tx) => {
+    const ids = new Map<string, number>()
+    // Parents first; non-grid areas start with a placeholder and become the union of their children.
+    const placeholder = { type: 'Polygon' as const, coordinates: [[[0, 0], [0.0001, 0], [0.0001, 0.0001], [0, 0.0001], [0, 0]]] as [number, number][][] }
+    for (const level of levels) {
+      const batch = city.areas.filter((a) => a.level === level)
+      const rows = await tx
+        .insertInto('area')
+        .values(
+          batch.map((a) => ({
+            parent_id: a.parentKey ? ids.get(a.parentKey)! : null,
+            level: a.level,
+            code: a.code,
+            name_zh: a.nameZh,
+            name_en: a.nameEn,
+            path: '',
+            boundary: boundaryFromGeoJson(a.boundary ?? placeholder),
+          })),
+        )
+        .returning(['id', 'code'])
+        .execute()
+      const byCode = new Map(rows.map((r) => [r.code, r.id]))
+      for (const a of batch) ids.set(a.key, byCode.get(a.code)!)
+    }
+    for (const level of ['community', 'street', 'district', 'city'] as const) {
+      await sql`
+        update area p set boundary = (select ST_Multi(ST_Union(c.boundary)) from area c where c.parent_id = p.id)
+        where p.level = ${level}`.execute(tx)
+    }
+    const deptIds = new Map<string, number>()
+    const depts = await tx
+      .insertInto('department')
+      .values(city.departments.map((d) => ({ area_id: ids.get(d.areaKey)!, code: d.code, name_zh: d.nameZh, name_en: d.nameEn, kind: d.kind })))
+      .returning(['id', 'code'])
+      .execute()
+    for (const d of depts) deptIds.set(d.code, d.id)
+    for (const a of city.accounts) {
+      const u = await tx
+        .insertInto('app_user')
+        .values({
+          username: a.username,
+          display_name: a.displayName,
+          password_hash: passwordHash,
+          department_id: a.departmentCode ? deptIds.get(a.departmentCode)! : null,
+          is_demo: true,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await tx.insertInto('role_grant').values({ user_id: u.id, role: a.role, area_id: ids.get(a.areaKey)!, granted_by: null }).execute()
+    }
+    await recordAudit(tx, systemCtx, {
+      action: 'demo.seed',
+      detail: { seed, areas: city.areas.length, departments: city.departments.length, accounts: city.accounts.length },
+    })
+  })
+  return demoAccounts(db)
+}
+
+/** The demo accounts present in the database, with the shared demo password. */
+export async function demoAccounts(db: Db): Promise<DemoAccountInfo[]> {
+  const rows = await db
+    .selectFrom('app_user as u')
+    .innerJoin('role_grant as g', 'g.user_id', 'u.id')
+    .innerJoin('area as a', 'a.id', 'g.area_id')
+    .select(['u.username', 'g.role', 'a.code', 'a.name_zh', 'a.name_en'])
+    .where('u.is_demo', '=', true)
+    .orderBy('u.id')
+    .orderBy('g.id')
+    .execute()
+  return rows.map((r) => ({ username: r.username, password: DEMO_PASSWORD, role: r.role, area: r.code, areaName: `${r.name_zh} / ${r.name_en}` }))
+}

@@ -1,0 +1,302 @@
+import { sql } from 'kysely'
+import { AppError, notFound } from '../core/errors.js'
+import type { Tx } from '../core/db.js'
+import { holds, requireActor, type RequestContext } from '../core/scope.js'
+import { recordAudit } from '../audit/service.js'
+import {
+  boundaryAreaM2,
+  boundaryAsGeoJson,
+  boundaryFromGeoJson,
+  checkBoundary,
+  coverage,
+  gridAt,
+  type AreaGeometry,
+} from './geometry.js'
+
+export const levels = ['city', 'district', 'street', 'community', 'grid'] as const
+export type Level = (typeof levels)[number]
+
+export function childLevel(level: Level): Level | null {
+  return levels[levels.indexOf(level) + 1] ?? null
+}
+
+export interface AreaSummary {
+  id: number
+  parentId: number | null
+  level: Level
+  code: string
+  nameZh: string
+  nameEn: string
+}
+
+export interface AreaNode extends AreaSummary {
+  retired: boolean
+  children: AreaNode[]
+}
+
+const summaryColumns = ['id', 'parent_id', 'level', 'code', 'name_zh', 'name_en'] as const
+type SummaryRow = { id: number; parent_id: number | null; level: Level; code: string; name_zh: string; name_en: string }
+const presentSummary = (r: SummaryRow): AreaSummary => ({
+  id: r.id,
+  parentId: r.parent_id,
+  level: r.level,
+  code: r.code,
+  nameZh: r.name_zh,
+  nameEn: r.name_en,
+})
+
+async function loadArea(tx: Tx, id: number, field: string | null = null) {
+  const row = await tx
+    .selectFrom('area')
+    .select([...summaryColumns, 'path', 'retired_at', 'timezone'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!row) throw notFound('AREA_NOT_FOUND', `area ${id}`, field)
+  return row
+}
+
+/** Admin rights are checked here for a clear 403; row-level security enforces them again. */
+function requireAdminOn(ctx: RequestContext, path: string): void {
+  requireActor(ctx)
+  if (!holds(ctx.actor, ['admin'], path)) throw new AppError('FORBIDDEN', 'requires the admin role on this area')
+}
+
+export async function areaTree(tx: Tx, includeRetired: boolean): Promise<AreaNode[]> {
+  let q = tx.selectFrom('area').select([...summaryColumns, 'retired_at']).orderBy('code')
+  if (!includeRetired) q = q.where('retired_at', 'is', null)
+  const rows = await q.execute()
+  const nodes = new Map<number, AreaNode>()
+  for (const r of rows) nodes.set(r.id, { ...presentSummary(r), retired: r.retired_at !== null, children: [] })
+  const roots: AreaNode[] = []
+  for (const n of nodes.values()) {
+    const parent = n.parentId === null ? undefined : nodes.get(n.parentId)
+    if (parent) parent.children.push(n)
+    else roots.push(n)
+  }
+  return roots
+}
+
+async function ancestorsOf(tx: Tx, path: string, selfId: number): Promise<AreaSummary[]> {
+  const ids = path.split('/').filter(Boolean).map(Number).filter((id) => id !== selfId)
+  if (ids.length === 0) return []
+  const rows = await tx.selectFrom('area').select(summaryColumns).where('id', 'in', ids).execute()
+  const byId = new Map(rows.map((r) => [r.id, presentSummary(r)]))
+  return ids.map((id) => byId.get(id)!).filter(Boolean)
+}
+
+export async function areaDetail(tx: Tx, id: number) {
+  const row = await tx
+    .selectFrom('area')
+    .select([...summaryColumns, 'path', 'retired_at', 'timezone'])
+    .select([boundaryAsGeoJson().as('boundary'), boundaryAreaM2().as('area_m2')])
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!row) throw notFound('AREA_NOT_FOUND', `area ${id}`)
+  return {
+    ...presentSummary(row),
+    timezone: row.timezone,
+    retiredAt: row.retired_at ? row.retired_at.toISOString() : null,
+    areaM2: row.area_m2,
+    boundary: row.boundary,
+    ancestors: await ancestorsOf(tx, row.path, row.id),
+  }
+}
+
+export async function locate(tx: Tx, lng: number, lat: number) {
+  const grid = await gridAt(tx, lng, lat)
+  if (!grid) throw new AppError('AREA_OUTSIDE_ALL_GRIDS', `no grid contains (${lng}, ${lat})`, 'lng')
+  const row = await loadArea(tx, grid.id)
+  return { grid: presentSummary(row), ancestors: await ancestorsOf(tx, row.path, row.id) }
+}
+
+/** Boundaries of `within`'s children (or of its descendants at `level`) as a FeatureCollection. */
+export async function boundaries(tx: Tx, within: number, level: Level | undefined) {
+  const parent = await loadArea(tx, within, 'within')
+  let q = tx
+    .selectFrom('area')
+    .select([...summaryColumns, boundaryAsGeoJson().as('boundary')])
+    .where('retired_at', 'is', null)
+    .orderBy('code')
+  q = level
+    ? q.where('level', '=', level).where('path', 'like', `${parent.path}%`)
+    : q.where('parent_id', '=', within)
+  const rows = await q.execute()
+  return {
+    type: 'FeatureCollection' as const,
+    features: rows.map((r) => ({
+      type: 'Feature' as const,
+      id: r.id,
+      properties: presentSummary(r),
+      geometry: r.boundary,
+    })),
+  }
+}
+
+export async function areaCoverage(tx: Tx, id: number) {
+  await loadArea(tx, id)
+  return coverage(tx, id)
+}
+
+export interface NewArea {
+  parentId: number
+  level?: Level
+  code: string
+  nameZh: string
+  nameEn: string
+  boundary: AreaGeometry
+  timezone?: string
+}
+
+export async function createArea(tx: Tx, ctx: RequestContext, input: NewArea, field = '') {
+  const parent = await loadArea(tx, input.parentId, `${field}parentId`)
+  requireAdminOn(ctx, parent.path)
+  if (parent.retired_at) throw new AppError('VALIDATION_FAILED', 'the parent area is retired', `${field}parentId`)
+  const level = childLevel(parent.level)
+  if (!level) throw new AppError('AREA_LEVEL_MISMATCH', 'a grid cannot have child areas', `${field}parentId`)
+  if (input.level && input.level !== level) {
+    throw new AppError('AREA_LEVEL_MISMATCH', `a child of a ${parent.level} must be a ${level}`, `${field}level`)
+  }
+  await checkBoundary(tx, input.boundary, `${field}boundary`)
+  const created = await tx
+    .insertInto('area')
+    .values({
+      parent_id: parent.id,
+      level,
+      code: input.code,
+      name_zh: input.nameZh,
+      name_en: input.nameEn,
+      path: '',
+      boundary: boundaryFromGeoJson(input.boundary),
+      ...(input.timezone ? { timezone: input.timezone } : { timezone: parent.timezone }),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await recordAudit(tx, ctx, {
+    action: 'area.create',
+    entityType: 'area',
+    entityId: created.id,
+    areaId: created.id,
+    detail: { code: input.code, parentId: parent.id, level },
+  })
+  return areaDetail(tx, created.id)
+}
+
+export interface AreaPatch {
+  code?: string
+  nameZh?: string
+  nameEn?: string
+  boundary?: AreaGeometry
+  timezone?: string
+}
+
+export async function updateArea(tx: Tx, ctx: RequestContext, id: number, patch: AreaPatch) {
+  const area = await loadArea(tx, id)
+  requireAdminOn(ctx, area.path)
+  if (patch.boundary) await checkBoundary(tx, patch.boundary, 'boundary')
+  await tx
+    .updateTable('area')
+    .set({
+      ...(patch.code !== undefined ? { code: patch.code } : {}),
+      ...(patch.nameZh !== undefined ? { name_zh: patch.nameZh } : {}),
+      ...(patch.nameEn !== undefined ? { name_en: patch.nameEn } : {}),
+      ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
+      ...(patch.boundary ? { boundary: boundaryFromGeoJson(patch.boundary) } : {}),
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute()
+  const changed = Object.keys(patch)
+  await recordAudit(tx, ctx, { action: 'area.update', entityType: 'area', entityId: id, areaId: id, detail: { changed } })
+  return areaDetail(tx, id)
+}
+
+/** Moves an area (and its subtree) under another parent of the level above it. */
+export async function moveArea(tx: Tx, ctx: RequestContext, id: number, parentId: number) {
+  const area = await loadArea(tx, id)
+  const parent = await loadArea(tx, parentId, 'parentId')
+  requireAdminOn(ctx, area.path)
+  requireAdminOn(ctx, parent.path)
+  if (parent.path.startsWith(area.path)) {
+    throw new AppError('AREA_CYCLE', 'an area cannot move under itself or one of its descendants', 'parentId')
+  }
+  if (childLevel(parent.level) !== area.level) {
+    throw new AppError('AREA_LEVEL_MISMATCH', `a ${area.level} must sit under a ${levels[levels.indexOf(area.level) - 1]}`, 'parentId')
+  }
+  if (parent.retired_at) throw new AppError('VALIDATION_FAILED', 'the new parent is retired', 'parentId')
+  const newPath = `${parent.path}${id}/`
+  await tx.updateTable('area').set({ parent_id: parentId, updated_at: sql`now()` }).where('id', '=', id).execute()
+  await tx
+    .updateTable('area')
+    .set({ path: sql`${newPath} || substr(path, ${area.path.length + 1})` })
+    .where('path', 'like', `${area.path}%`)
+    .execute()
+  await recordAudit(tx, ctx, {
+    action: 'area.move',
+    entityType: 'area',
+    entityId: id,
+    areaId: id,
+    detail: { from: area.parent_id, to: parentId },
+  })
+  return areaDetail(tx, id)
+}
+
+export async function retireArea(tx: Tx, ctx: RequestContext, id: number) {
+  const area = await loadArea(tx, id)
+  requireAdminOn(ctx, area.path)
+  const active = await tx
+    .selectFrom('area')
+    .select('id')
+    .where('parent_id', '=', id)
+    .where('retired_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst()
+  if (active) throw new AppError('AREA_HAS_ACTIVE_CHILDREN', 'retire or move the child areas first', 'id')
+  if (!area.retired_at) {
+    await tx.updateTable('area').set({ retired_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', id).execute()
+    await recordAudit(tx, ctx, { action: 'area.retire', entityType: 'area', entityId: id, areaId: id })
+  }
+  return areaDetail(tx, id)
+}
+
+export interface BoundaryFeature {
+  type: 'Feature'
+  geometry: AreaGeometry
+  properties: { code: string; nameZh: string; nameEn: string; parentCode?: string }
+}
+
+/**
+ * Imports a FeatureCollection under `parentId`: features whose code exists get their boundary and
+ * names replaced, the others are created. All or nothing: the first bad feature names itself.
+ */
+export async function importBoundaries(tx: Tx, ctx: RequestContext, parentId: number, features: BoundaryFeature[]) {
+  let created = 0
+  let updated = 0
+  for (const [i, f] of features.entries()) {
+    const field = `features[${i}].`
+    const existing = await tx.selectFrom('area').select(['id', 'path']).where('code', '=', f.properties.code).executeTakeFirst()
+    if (existing) {
+      try {
+        await updateArea(tx, ctx, existing.id, { boundary: f.geometry, nameZh: f.properties.nameZh, nameEn: f.properties.nameEn })
+      } catch (err) {
+        if (err instanceof AppError && err.field === 'boundary') throw new AppError(err.code, err.message, `${field}geometry`)
+        throw err
+      }
+      updated++
+      continue
+    }
+    let parent = parentId
+    if (f.properties.parentCode) {
+      const p = await tx.selectFrom('area').select('id').where('code', '=', f.properties.parentCode).executeTakeFirst()
+      if (!p) throw notFound('AREA_NOT_FOUND', `parent area ${f.properties.parentCode}`, `${field}properties.parentCode`)
+      parent = p.id
+    }
+    try {
+      await createArea(tx, ctx, { parentId: parent, code: f.properties.code, nameZh: f.properties.nameZh, nameEn: f.properties.nameEn, boundary: f.geometry }, field)
+    } catch (err) {
+      if (err instanceof AppError && err.field === `${field}boundary`) throw new AppError(err.code, err.message, `${field}geometry`)
+      throw err
+    }
+    created++
+  }
+  return { created, updated }
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { loadConfig, type Config } from './config.js'
+import { controlRoutes, newControlToken } from './control.js'
+import { openDatabase, type Database } from './core/db.js'
+import { acquireLock, type DataDirLock } from './core/lock.js'
+import { migrate } from './core/migrate.js'
+import { buildServer } from './server.js'
+import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
+
+export interface RunningPlatform {
+  app: FastifyInstance
+  database: Database
+  config: Config
+  url: string
+  stop(): Promise<void>
+}
+
+/** Opens the database, migrates, seeds the demo city into an empty one, and serves. */
+export async function startPlatform(overrides: Partial<Config> = {}, opts: { quiet?: boolean } = {}): Promise<RunningPlatform> {
+  const config = loadConfig(overrides)
+  const log = pino({ level: opts.quiet ? 'warn' : config.logLevel })
+  let lock: DataDirLock | null = null
+  if (!config.databaseUrl) lock = acquireLock(config.dataDir)
+  try {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+    const applied = await migrate(database, (m) => log.info(m))
+    if (applied.length) log.info({ applied: applied.length }, 'database migrated')
+    const platform = { database, config }
+    if (!(await isSeeded(database.db))) {
+      if (config.production) {
+        log.warn('empty database: import the jurisdiction and create the first admin with `npx grassroots user create`')
+      } else {
+        log.info('empty database: seeding the demo city')
+        await seedDemo(database.db, 1, { production: false })
+        if (!opts.quiet) printAccounts(await demoAccounts(database.db))
+      }
+    }
+    const token = newControlToken()
+    const app = await buildServer(platform, { loggerInstance: log, extra: lock ? controlRoutes(platform, token) : undefined })
+    await app.listen({ port: config.port, host: config.host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.port
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+    lock?.update({ url, token })
+    let stopping: Promise<void> | null = null
+    const stop = () =>
+      (stopping ??= (async () => {
+        // Fastify stops accepting, lets in-flight requests finish, then we close the database.
+        await app.close()
+        await database.close()
+        lock?.release()
+      })())
+    return { app, database, config, url, stop }
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
+}
+
+export function printAccounts(accounts: { username: string; password: string; role: string; area: string; areaName: string }[]): void {
+  console.log('\nDemo accounts (password for all: grassroots-demo):')
+  console.table(accounts.map((a) => ({ username: a.username, role: a.role, area: `${a.area} ${a.areaName}` })))
+}

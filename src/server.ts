@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import cookie from '@fastify/cookie'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { sql } from 'kysely'
+import { accountRoutes, SESSION_COOKIE } from './accounts/routes.js'
+import { actorForToken } from './accounts/service.js'
+import { auditRoutes } from './audit/routes.js'
+import { AppError } from './core/errors.js'
+import { errorSchema, installErrorHandler, sendError, validatorCompiler } from './core/http.js'
+import type { Platform } from './core/platform.js'
+import { jurisdictionRoutes } from './jurisdiction/routes.js'
+
+export interface ServerOptions {
+  loggerInstance?: FastifyServerOptions['loggerInstance']
+  /** Extra routes mounted by the caller (the CLI control channel). */
+  extra?: (app: FastifyInstance) => Promise<void> | void
+}
+
+function bearerToken(header: string | undefined): string | null {
+  const m = header?.match(/^Bearer\s+(\S+)$/i)
+  return m ? m[1]! : null
+}
+
+export async function buildServer(platform: Platform, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
+    bodyLimit: 5 * 1024 * 1024,
+    trustProxy: process.env.TRUST_PROXY === '1',
+    ajv: { customOptions: { removeAdditional: false } },
+    // Route parameters that are not integers must be a 400 naming the field, not a 404 or 500.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+  })
+  app.setValidatorCompiler(validatorCompiler())
+  installErrorHandler(app)
+  app.addSchema(errorSchema)
+
+  await app.register(cookie)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Grassroots API',
+        description: 'Grassroots social governance platform. Errors share one shape: {"error":{"code","message","field"}}.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  })
+  await app.register(swaggerUi, { routePrefix: '/api/docs' })
+
+  app.decorateRequest('ctx', null as never)
+  app.decorateRequest('sessionToken', null)
+  app.addHook('onRequest', async (req) => {
+    const token = bearerToken(req.headers.authorization) ?? req.cookies[SESSION_COOKIE] ?? null
+    const actor = token ? await actorForToken(platform.database.db, token) : null
+    if (token && !actor && req.headers.authorization) throw new AppError('AUTH_REQUIRED', 'the token is unknown, expired or revoked')
+    req.sessionToken = actor ? token : null
+    req.ctx = { actor, ip: req.ip }
+  })
+
+  app.get('/healthz', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Liveness and database reachability',
+      response: {
+        200: { type: 'object', properties: { status: { const: 'ok' }, database: { type: 'string', enum: ['pglite', 'postgresql'] } } },
+        503: { $ref: 'Error#' },
+      },
+    },
+    handler: async (_req, reply) => {
+      try {
+        await sql`select 1`.execute(platform.database.db)
+      } catch {
+        return sendError(reply, new AppError('DATABASE_UNAVAILABLE', 'the database does not answer', null, { 'retry-after': '5' }))
+      }
+      return { status: 'ok' as const, database: platform.database.backend }
+    },
+  })
+
+  app.get('/api/v1/config', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Settings the web app needs before sign-in',
+      response: {
+        200: {
+          type: 'object',
+          properties: { tileUrl: { type: ['string', 'null'] }, tileAttribution: { type: ['string', 'null'] }, defaultLanguage: { type: 'string' } },
+        },
+      },
+    },
+    handler: async () => ({ tileUrl: platform.config.tileUrl, tileAttribution: platform.config.tileAttribution, defaultLanguage: 'zh-CN' }),
+  })
+
+  await app.register(jurisdictionRoutes, platform)
+  await app.register(accountRoutes, platform)
+  await app.register(auditRoutes, platform)
+  if (opts.extra) await opts.extra(app)
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  const webDir = platform.config.webDir
+  const hasWeb = existsSync(path.join(webDir, 'index.html'))
+  if (hasWeb) await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] })
+  app.setNotFoundHandler((req, reply) => {
+    // The web app routes on the client: unknown non-API GETs get its shell.
+    if (hasWeb && req.method === 'GET' && !req.url.startsWith('/api/')) return reply.sendFile('index.html')
+    return sendError(reply, new AppError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, null))
+  })
+  return app
+}
