@@ -43,7 +43,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
-  const pglite = new PGlite(dataDir, {
+  // Options only in the first argument: PGlite ignores the second when the first is not a string.
+  const pglite = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
     extensions: { postgis },
     parsers,
     ...(loadDataDir ? { loadDataDir } : {}),

@@ -1,0 +1,147 @@
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chownSync } from 'node:fs'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import type { TestProject } from 'vitest/node'
+import { openDatabase } from '../src/core/db.js'
+import { migrate } from '../src/core/migrate.js'
+import { seedDemo } from '../src/demo/seed.js'
+
+// Every test file starts from a template that already holds the migrated schema and the demo
+// city: a dumped PGlite data directory (creating one with PostGIS takes ~10 s) and, when a
+// PostgreSQL server is available, a template database that CREATE DATABASE copies in milliseconds.
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string
+    pgAdminUrl: string | null
+    pgTemplateDb: string | null
+  }
+}
+
+function sourceHash(): string {
+  const h = createHash('sha256')
+  const walk = (dir: string) => {
+    for (const f of readdirSync(dir).sort()) {
+      const p = path.join(dir, f)
+      if (statSync(p).isDirectory()) walk(p)
+      else if (/\.(sql|ts)$/.test(f) && !f.endsWith('.test.ts')) h.update(p).update(readFileSync(p))
+    }
+  }
+  walk(path.resolve('src'))
+  return h.digest('hex').slice(0, 12)
+}
+
+async function buildPgliteTemplate(file: string): Promise<void> {
+  if (existsSync(file)) return
+  const database = await openDatabase({})
+  await migrate(database)
+  await seedDemo(database.db, 1, { production: false })
+  const dump = await database.dumpDataDir!()
+  writeFileSync(`${file}.tmp`, Buffer.from(await dump.arrayBuffer()))
+  execFileSync('mv', [`${file}.tmp`, file])
+  await database.close()
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+function findPgBin(): string | null {
+  const candidates = [
+    ...(process.env.PG_BIN ? [process.env.PG_BIN] : []),
+    ...['18', '17', '16', '15'].map((v) => `/usr/lib/postgresql/${v}/bin`),
+  ]
+  return candidates.find((d) => existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'pg_ctl'))) ?? null
+}
+
+/** A throwaway PostgreSQL cluster for this run when none is given through TEST_DATABASE_URL. */
+async function startThrowawayCluster(): Promise<{ url: string; stop: () => void } | null> {
+  const bin = findPgBin()
+  if (!bin) return null
+  const version = path.basename(path.dirname(bin))
+  if (!existsSync(`/usr/share/postgresql/${version}/extension/postgis.control`)) return null
+  const dir = path.join(os.tmpdir(), `grassroots-pg-${process.pid}`)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const port = await freePort()
+  // initdb refuses to run as root; the Debian packages provide the postgres user for that case.
+  const asRoot = process.getuid?.() === 0
+  const run = (cmd: string, args: string[]) =>
+    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' })
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
+    chownSync(dir, uid, gid)
+  }
+  const data = path.join(dir, 'data')
+  run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+  run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start'])
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => {
+      try {
+        run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop'])
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function buildPgTemplate(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  try {
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [name])
+    if (exists.rowCount) return
+    await admin.query(`create database "${name}_build"`).catch(async () => {
+      await admin.query(`drop database "${name}_build"`)
+      await admin.query(`create database "${name}_build"`)
+    })
+    const url = new URL(adminUrl)
+    url.pathname = `/${name}_build`
+    const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 2 })
+    await migrate(database)
+    await seedDemo(database.db, 1, { production: false })
+    await database.close()
+    await admin.query(`alter database "${name}_build" rename to "${name}"`)
+    await admin.query(`alter database "${name}" with is_template true`)
+  } finally {
+    await admin.end()
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const hash = sourceHash()
+  const cacheDir = path.join(os.tmpdir(), 'grassroots-test-templates')
+  mkdirSync(cacheDir, { recursive: true })
+  const pgliteTemplate = path.join(cacheDir, `pglite-${hash}.tar.gz`)
+
+  let cluster: { url: string; stop: () => void } | null = null
+  let adminUrl = process.env.TEST_DATABASE_URL || null
+  if (!adminUrl && process.env.TEST_SKIP_POSTGRES !== '1') {
+    cluster = await startThrowawayCluster()
+    adminUrl = cluster?.url ?? null
+  }
+  if (!adminUrl) console.warn('\n[grassroots tests] no PostgreSQL available: only the embedded backend is tested (CI tests both)\n')
+  const templateDb = adminUrl ? `grassroots_tpl_${hash}` : null
+  await Promise.all([buildPgliteTemplate(pgliteTemplate), adminUrl ? buildPgTemplate(adminUrl, templateDb!) : null])
+
+  project.provide('pgliteTemplate', pgliteTemplate)
+  project.provide('pgAdminUrl', adminUrl)
+  project.provide('pgTemplateDb', templateDb)
+  return () => cluster?.stop()
+}
+

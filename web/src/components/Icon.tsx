@@ -1,0 +1,39 @@
+// Small stroke icons drawn inline so the app needs no icon font or extra package.
+const PATHS = {
+  areas: 'M3 6l6-3 6 3 6-3v15l-6 3-6-3-6 3z M9 3v15 M15 6v15',
+  cases: 'M9 3h6v3H9z M7 4.5H5V21h14V4.5h-2 M9 13l2 2 4-4',
+  registry:
+    'M12 3c4.4 0 8 1.3 8 3s-3.6 3-8 3-8-1.3-8-3 3.6-3 8-3z M4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6 M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
+  mediation: 'M12 4v16 M7 20h10 M5 7h14 M5 7l-3 7h6z M19 7l-3 7h6z',
+  participation: 'M4 5h16v10H10l-5 4v-4H4z M8 9h8 M8 12h5',
+  services: 'M12 20s-7-4.4-7-10a4 4 0 0 1 7-2.6A4 4 0 0 1 19 10c0 5.6-7 10-7 10z',
+  analytics: 'M3 20h18 M6 20v-8 M11 20V5 M16 20v-5 M21 20V9',
+  emergency: 'M12 3l10 18H2z M12 10v5 M12 18v.01',
+  audit: 'M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M9 12l2 2 4-4',
+  menu: 'M4 6h16 M4 12h16 M4 18h16',
+  logout: 'M14 4h5v16h-5 M9 8l-4 4 4 4 M5 12h11',
+  chevron: 'M9 6l6 6-6 6',
+  close: 'M6 6l12 12 M18 6L6 18',
+} as const;
+
+export type IconName = keyof typeof PATHS;
+
+export function Icon({ name, size = 20 }: { name: IconName; size?: number }) {
+  return (
+    <svg
+      className="icon"
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.8}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path d={PATHS[name]} />
+    </svg>
+  );
+}

@@ -1,0 +1,32 @@
+import { useTranslation } from 'react-i18next';
+import { localName } from '../i18n';
+import type { RoleAssignment, User } from '../types';
+
+function roleText(r: RoleAssignment, t: (k: string, o?: Record<string, unknown>) => string, lng: string): string {
+  const role = t(`roles.${r.role}`, { defaultValue: r.role });
+  const area = localName(r, lng);
+  return area ? t('header.roleInArea', { role, area }) : role;
+}
+
+/** Signed-in user's display name and role assignments. */
+export function UserMenu({ user }: { user: User }) {
+  const { t, i18n } = useTranslation();
+  const roles = user.roles.map((r) => roleText(r, t, i18n.language));
+  const rolesLine = roles.length ? roles.join(t('common.listSeparator')) : t('header.noRoles');
+  const initial = (user.displayName || user.username).trim().charAt(0).toUpperCase();
+  return (
+    <div className="user-menu" data-testid="user-menu" title={`${user.displayName} (${user.username})\n${rolesLine}`}>
+      <span className="avatar" aria-hidden="true">
+        {initial}
+      </span>
+      <span className="user-text">
+        <span className="user-name" data-testid="user-name">
+          {user.displayName || user.username}
+        </span>
+        <span className="user-roles" data-testid="user-roles">
+          {rolesLine}
+        </span>
+      </span>
+    </div>
+  );
+}

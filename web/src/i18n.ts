@@ -1,0 +1,91 @@
+// i18next setup: zh-CN is the default; the user's choice is remembered in localStorage.
+import i18n from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import zhCN from './locales/zh-CN.json';
+import en from './locales/en.json';
+import { ApiError } from './api';
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const STORAGE_KEY = 'grassroots.lang';
+
+function isLanguage(v: unknown): v is Language {
+  return typeof v === 'string' && (LANGUAGES as readonly string[]).includes(v);
+}
+
+function storedLanguage(): Language | null {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    return isLanguage(v) ? v : null;
+  } catch {
+    return null; // storage can be blocked (private mode, policies)
+  }
+}
+
+void i18n.use(initReactI18next).init({
+  resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
+  lng: storedLanguage() ?? 'zh-CN',
+  fallbackLng: 'zh-CN',
+  supportedLngs: [...LANGUAGES],
+  interpolation: { escapeValue: false }, // React already escapes
+  initAsync: false, // resources are bundled, so render translated from the first paint
+});
+
+function syncDocument(lng: string): void {
+  document.documentElement.lang = lng;
+  document.title = i18n.t('app.title');
+}
+syncDocument(i18n.language);
+i18n.on('languageChanged', syncDocument);
+
+/** Switch language on the user's request and remember it. */
+export function setLanguage(lng: Language): void {
+  try {
+    localStorage.setItem(STORAGE_KEY, lng);
+  } catch {
+    /* not persisted, still switched */
+  }
+  void i18n.changeLanguage(lng);
+}
+
+/** The server's default applies only until the user has picked a language. */
+export function applyServerDefaultLanguage(lng: unknown): void {
+  if (!storedLanguage() && isLanguage(lng) && lng !== i18n.language) void i18n.changeLanguage(lng);
+}
+
+export function currentLanguage(): Language {
+  return isLanguage(i18n.language) ? i18n.language : 'zh-CN';
+}
+
+/** Localized name of anything with nameZh/nameEn, falling back to the other language. */
+export function localName(
+  item: { nameZh?: string | null; nameEn?: string | null; areaNameZh?: string | null; areaNameEn?: string | null },
+  lng: string = i18n.language,
+): string {
+  const zh = item.nameZh ?? item.areaNameZh ?? '';
+  const enName = item.nameEn ?? item.areaNameEn ?? '';
+  return (lng === 'en' ? enName || zh : zh || enName) || '';
+}
+
+/**
+ * Translate an API error by its code (`errors.<CODE>`), falling back to the server's message.
+ * Uses the shared instance, so callers re-render through useTranslation on language change.
+ */
+export function errorText(err: unknown): string {
+  const t = i18n.t.bind(i18n);
+  if (err instanceof ApiError) {
+    const msg = t(`errors.${err.code}`, { defaultValue: err.message || t('errors.UNKNOWN') });
+    if (!err.field) return msg;
+    const field = t(`fields.${err.field}`, { defaultValue: err.field });
+    return t('errors.withField', { message: msg, field });
+  }
+  return t('errors.UNKNOWN');
+}
+
+/** Locale-aware number formatting. */
+export function formatNumber(n: number, maximumFractionDigits = 2, lng: string = i18n.language): string {
+  return new Intl.NumberFormat(lng, { maximumFractionDigits }).format(n);
+}
+
+export default i18n;

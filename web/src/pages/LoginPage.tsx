@@ -1,0 +1,98 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api } from '../api';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { LanguageSwitch } from '../components/LanguageSwitch';
+import type { User } from '../types';
+
+export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => void; notice?: string | null }) {
+  const { t } = useTranslation();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (busy) return;
+    // Catch the obvious locally; the server still validates everything.
+    const missing = !username.trim() ? 'username' : !password ? 'password' : null;
+    if (missing) {
+      setError(new ApiError(0, 'VALIDATION_FAILED', '', missing));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      // The server sets the httpOnly session cookie; the returned token is not kept.
+      const { user } = await api.login(username.trim(), password);
+      setPassword('');
+      onLoggedIn(user);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="login-screen">
+      <div className="login-lang">
+        <LanguageSwitch />
+      </div>
+      <main className="login-card">
+        <div className="login-brand">
+          <span className="brand-mark large" aria-hidden="true" />
+          <h1>
+            <span className="brand-primary">{t('app.brandPrimary')}</span>{' '}
+            <span className="brand-secondary">{t('app.brandSecondary')}</span>
+          </h1>
+          <p className="login-tagline">{t('login.tagline')}</p>
+        </div>
+        <form onSubmit={submit} noValidate>
+          <h2>{t('login.title')}</h2>
+          {notice && (
+            <p className="notice" role="status">
+              {notice}
+            </p>
+          )}
+          <ErrorBanner error={error} testId="login-error" />
+          <label className="field">
+            <span>{t('login.username')}</span>
+            <input
+              data-testid="login-username"
+              name="username"
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              autoFocus
+            />
+          </label>
+          <label className="field">
+            <span>{t('login.password')}</span>
+            <input
+              data-testid="login-password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </label>
+          <button
+            type="submit"
+            className="btn btn-primary btn-block"
+            data-testid="login-submit"
+            disabled={busy}
+          >
+            {busy ? t('login.submitting') : t('login.submit')}
+          </button>
+        </form>
+      </main>
+      <footer className="login-footer">{t('app.footer')}</footer>
+    </div>
+  );
+}
