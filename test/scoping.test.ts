@@ -1,0 +1,190 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { actorForToken } from '../src/accounts/service.js'
+import { inScope } from '../src/core/scope.js'
+import { areaId, backends, call, openTestPlatform, square, tokenFor, type TestPlatform } from './support.js'
+
+// Staff of community A (桂花, Guihua) must neither read nor change anything of community B
+// (翠竹, Cuizhu) through any endpoint. Every route of the API has an entry below; a new route
+// without one fails the test, so the matrix cannot silently fall behind.
+
+const rolesOfA = ['guihua.admin', 'guihua.leader', 'guihua.staff', 'guihua.grid', 'guihua.handler', 'guihua.mediator', 'guihua.resident']
+
+interface B {
+  community: number
+  grid: number
+  gridOfA: number
+  userId: number
+  grantId: number
+  departmentId: number
+}
+
+type Probe = (p: TestPlatform, token: string | null, b: B) => Promise<void>
+
+const denied = (status: number) => expect([401, 403, 404]).toContain(status)
+
+async function unchanged<T>(read: () => Promise<T>, act: () => Promise<{ status: number }>) {
+  const before = await read()
+  const res = await act()
+  denied(res.status)
+  expect(await read()).toEqual(before)
+}
+
+const userRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirst()
+const grantRows = (p: TestPlatform, userId: number) => p.database.db.selectFrom('role_grant').selectAll().where('user_id', '=', userId).orderBy('id').execute()
+const areaRow = (p: TestPlatform, id: number) =>
+  p.database.db.selectFrom('area').select(['id', 'parent_id', 'code', 'name_zh', 'name_en', 'path', 'retired_at', sql<string>`ST_AsText(boundary)`.as('wkt')]).where('id', '=', id).executeTakeFirst()
+const areaCount = (p: TestPlatform) => p.database.db.selectFrom('area').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+const deptRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('department').selectAll().where('id', '=', id).executeTakeFirst()
+const deptCount = (p: TestPlatform) => p.database.db.selectFrom('department').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+const userCount = (p: TestPlatform) => p.database.db.selectFrom('app_user').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+
+/** What a caller from A may do with B's data through each route. */
+const matrix: Record<string, Probe> = {
+  'GET /healthz': async (p, t) => expect((await call(p.app, 'GET', '/healthz', { token: t })).body).not.toHaveProperty('items'),
+  'GET /api/v1/config': async (p, t) => expect((await call(p.app, 'GET', '/api/v1/config', { token: t })).status).toBe(200),
+  'GET /api/openapi.json': async () => {},
+  // Boundaries, names and codes of areas are public information (the public map shows them).
+  'GET /api/v1/areas/tree': async () => {},
+  'GET /api/v1/areas/locate': async () => {},
+  'GET /api/v1/areas/boundaries': async () => {},
+  'GET /api/v1/areas/:id': async () => {},
+  'GET /api/v1/areas/:id/coverage': async () => {},
+  'POST /api/v1/areas': async (p, t, b) =>
+    unchanged(() => areaCount(p), () => call(p.app, 'POST', '/api/v1/areas', { token: t, body: { parentId: b.community, code: 'INTRUDER', nameZh: '入侵', nameEn: 'Intruder', boundary: square(121, 31) } })),
+  'PATCH /api/v1/areas/:id': async (p, t, b) =>
+    unchanged(() => areaRow(p, b.grid), () => call(p.app, 'PATCH', `/api/v1/areas/${b.grid}`, { token: t, body: { nameEn: 'Taken over', boundary: square(121, 31) } })),
+  'POST /api/v1/areas/:id/move': async (p, t, b) => {
+    await unchanged(() => areaRow(p, b.grid), () => call(p.app, 'POST', `/api/v1/areas/${b.grid}/move`, { token: t, body: { parentId: b.community } }))
+    // Nor may A push its own grid into B.
+    await unchanged(() => areaRow(p, b.gridOfA), () => call(p.app, 'POST', `/api/v1/areas/${b.gridOfA}/move`, { token: t, body: { parentId: b.community } }))
+  },
+  'POST /api/v1/areas/:id/retire': async (p, t, b) => unchanged(() => areaRow(p, b.grid), () => call(p.app, 'POST', `/api/v1/areas/${b.grid}/retire`, { token: t })),
+  'POST /api/v1/areas/import': async (p, t, b) =>
+    unchanged(
+      () => areaCount(p),
+      () =>
+        call(p.app, 'POST', '/api/v1/areas/import', {
+          token: t,
+          body: { parentId: b.community, featureCollection: { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: square(121, 31), properties: { code: 'INTRUDER2', nameZh: '入侵', nameEn: 'Intruder' } }] } },
+        }),
+    ),
+  'POST /api/v1/auth/login': async () => {},
+  'POST /api/v1/auth/logout': async () => {},
+  'GET /api/v1/auth/me': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/auth/me', { token: t })
+    if (res.status === 200) expect(res.body.user.roles.every((r: { areaId: number }) => r.areaId !== b.community)).toBe(true)
+  },
+  'GET /api/v1/users': async (p, t, b) => {
+    const res = await call(p.app, 'GET', `/api/v1/users?pageSize=500`, { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.map((u: { id: number }) => u.id)).not.toContain(b.userId)
+    const filtered = await call(p.app, 'GET', `/api/v1/users?areaId=${b.community}`, { token: t })
+    expect(filtered.body.items ?? []).toEqual([])
+  },
+  'POST /api/v1/users': async (p, t, b) =>
+    unchanged(
+      () => userCount(p),
+      () => call(p.app, 'POST', '/api/v1/users', { token: t, body: { username: 'intruder', displayName: 'X', password: 'long-enough-pw', grants: [{ role: 'staff', areaId: b.community }] } }),
+    ),
+  'GET /api/v1/users/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/users/${b.userId}`, { token: t })).status),
+  'PATCH /api/v1/users/:id': async (p, t, b) =>
+    unchanged(() => userRow(p, b.userId), () => call(p.app, 'PATCH', `/api/v1/users/${b.userId}`, { token: t, body: { displayName: 'Taken over', status: 'disabled' } })),
+  'POST /api/v1/users/:id/grants': async (p, t, b) =>
+    unchanged(() => grantRows(p, b.userId), () => call(p.app, 'POST', `/api/v1/users/${b.userId}/grants`, { token: t, body: { role: 'admin', areaId: b.community } })),
+  'DELETE /api/v1/users/:id/grants/:grantId': async (p, t, b) =>
+    unchanged(() => grantRows(p, b.userId), () => call(p.app, 'DELETE', `/api/v1/users/${b.userId}/grants/${b.grantId}`, { token: t })),
+  'GET /api/v1/departments': async (p, t, b) => {
+    const res = await call(p.app, 'GET', `/api/v1/departments?pageSize=500`, { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.map((d: { id: number }) => d.id)).not.toContain(b.departmentId)
+  },
+  'POST /api/v1/departments': async (p, t, b) =>
+    unchanged(() => deptCount(p), () => call(p.app, 'POST', '/api/v1/departments', { token: t, body: { areaId: b.community, code: 'INTRUDER', nameZh: '入侵', nameEn: 'Intruder', kind: 'functional' } })),
+  'GET /api/v1/departments/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/departments/${b.departmentId}`, { token: t })).status),
+  'PATCH /api/v1/departments/:id': async (p, t, b) =>
+    unchanged(() => deptRow(p, b.departmentId), () => call(p.app, 'PATCH', `/api/v1/departments/${b.departmentId}`, { token: t, body: { nameEn: 'Taken over' } })),
+  'GET /api/v1/audit': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/audit?pageSize=500', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.filter((e: { areaId: number | null }) => e.areaId === b.community || e.areaId === b.grid)).toEqual([])
+    expect(res.body.items.filter((e: { areaId: number | null }) => e.areaId === null)).toEqual([])
+  },
+  'GET /api/v1/audit/verify': async (p, t) => denied((await call(p.app, 'GET', '/api/v1/audit/verify', { token: t })).status),
+}
+
+describe.each(backends())('area scoping on %s', (backend) => {
+  let p: TestPlatform
+  let b: B
+  beforeAll(async () => {
+    p = await openTestPlatform(backend)
+    const community = await areaId(p, 'JZ-QH-02-01')
+    const grid = await areaId(p, 'JZ-QH-02-01-G01')
+    const user = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'cuizhu.staff').executeTakeFirstOrThrow()
+    const grant = await p.database.db.selectFrom('role_grant').select('id').where('user_id', '=', user.id).executeTakeFirstOrThrow()
+    const dept = await p.database.db.selectFrom('department').select('id').where('code', '=', 'QH-02-01-JW').executeTakeFirstOrThrow()
+    b = { community, grid, gridOfA: await areaId(p, 'JZ-QH-01-01-G01'), userId: user.id, grantId: grant.id, departmentId: dept.id }
+    // Audit entries about B exist, so a leak would show.
+    const admin = await tokenFor(p.app, 'admin')
+    await call(p.app, 'GET', `/api/v1/users/${b.userId}`, { token: admin })
+    await call(p.app, 'PATCH', `/api/v1/departments/${b.departmentId}`, { token: admin, body: { nameEn: "Cuizhu Residents' Committee" } })
+  })
+  afterAll(() => p?.close())
+
+  it('has a matrix entry for every route', () => {
+    const routes: string[] = []
+    const paths = (p.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths
+    for (const [path, methods] of Object.entries(paths)) {
+      for (const m of Object.keys(methods)) routes.push(`${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)
+    }
+    routes.push('GET /api/openapi.json')
+    const missing = routes.filter((r) => !(r in matrix) && !r.startsWith('GET /api/docs') && !r.startsWith('HEAD '))
+    expect(missing).toEqual([])
+  })
+
+  it.each([...rolesOfA, 'anonymous'])('%s can neither read nor change community B', async (who) => {
+    const token = who === 'anonymous' ? null : await tokenFor(p.app, who)
+    for (const [route, probe] of Object.entries(matrix)) {
+      try {
+        await probe(p, token, b)
+      } catch (err) {
+        throw new Error(`${who} → ${route}: ${(err as Error).message}`)
+      }
+    }
+  })
+
+  it('lets A’s admin change A (the probes above are not vacuous)', async () => {
+    const t = await tokenFor(p.app, 'guihua.admin')
+    const deptA = await p.database.db.selectFrom('department').select('id').where('code', '=', 'QH-01-01-JW').executeTakeFirstOrThrow()
+    expect((await call(p.app, 'PATCH', `/api/v1/departments/${deptA.id}`, { token: t, body: { nameEn: 'Guihua RC' } })).status).toBe(200)
+    const userA = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'guihua.staff').executeTakeFirstOrThrow()
+    expect((await call(p.app, 'GET', `/api/v1/users/${userA.id}`, { token: t })).status).toBe(200)
+    expect((await call(p.app, 'PATCH', `/api/v1/areas/${b.gridOfA}`, { token: t, body: { nameEn: 'Guihua Grid One' } })).status).toBe(200)
+    const users = await call(p.app, 'GET', '/api/v1/users?pageSize=500', { token: await tokenFor(p.app, 'guihua.staff') })
+    expect(users.body.items.map((u: { username: string }) => u.username)).toContain('guihua.mediator')
+  })
+
+  it('row-level security confines a query that forgets its filter', async () => {
+    const token = await tokenFor(p.app, 'guihua.staff')
+    const actor = (await actorForToken(p.database.db, token))!
+    const ctx = { actor, ip: 'test' }
+    const all = await p.database.db.selectFrom('department').select('id').execute()
+    const visible = await inScope(p.database.db, ctx, (tx) => tx.selectFrom('department').select('id').execute())
+    expect(visible.length).toBeGreaterThan(0)
+    expect(visible.length).toBeLessThan(all.length)
+    expect(visible.map((d) => d.id)).not.toContain(b.departmentId)
+    const renamed = await inScope(p.database.db, ctx, (tx) => tx.updateTable('department').set({ name_en: 'everything' }).executeTakeFirst())
+    expect(Number(renamed.numUpdatedRows)).toBe(0)
+    const users = await inScope(p.database.db, ctx, (tx) => tx.selectFrom('app_user').select('username').execute())
+    expect(users.map((u) => u.username)).not.toContain('cuizhu.staff')
+    const audit = await inScope(p.database.db, ctx, (tx) => tx.selectFrom('audit_log').select('seq').execute())
+    expect(audit).toEqual([])
+    await expect(
+      inScope(p.database.db, ctx, (tx) =>
+        tx.insertInto('role_grant').values({ user_id: actor.userId, role: 'admin', area_id: b.community, granted_by: null }).execute(),
+      ),
+    ).rejects.toThrow(/row-level security/)
+    const anonymous = await inScope(p.database.db, { actor: null, ip: 'test' }, (tx) => tx.selectFrom('app_user').select('id').execute())
+    expect(anonymous).toEqual([])
+  })
+})
