@@ -189,17 +189,18 @@ export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
     const d = await tx.selectFrom('department').select('id').where('id', '=', input.departmentId).executeTakeFirst()
     if (!d) throw notFound('DEPARTMENT_NOT_FOUND', `department ${input.departmentId}`, 'departmentId')
   }
-  const created = await tx
+  const created = (await sql<{ id: number }>`select nextval('app_user_id_seq')::int as id`.execute(tx)).rows[0]!
+  await tx
     .insertInto('app_user')
     .values({
+      id: created.id,
       username: input.username,
       display_name: input.displayName,
       password_hash: input.passwordHash,
       phone: input.phone ?? null,
       department_id: input.departmentId ?? null,
     })
-    .returning('id')
-    .executeTakeFirstOrThrow()
+    .execute()
   for (const g of input.grants) {
     await tx.insertInto('role_grant').values({ user_id: created.id, role: g.role, area_id: g.areaId, granted_by: ctx.actor!.userId }).execute()
   }

@@ -72,6 +72,7 @@ interface PgErrorLike {
   code?: string
   constraint?: string
   column?: string
+  table?: string
   detail?: string
   message: string
 }
@@ -84,7 +85,7 @@ const constraintField = (constraint: string | undefined, table: string): string 
 
 /** Maps database errors that callers can cause to their 4xx meaning; anything else is a 500. */
 function fromDatabase(err: PgErrorLike): AppError | null {
-  const table = err.message.match(/relation "([a-z_]+)"/)?.[1] ?? err.constraint?.split('_')[0] ?? ''
+  const table = err.table ?? err.message.match(/relation "([a-z_]+)"/)?.[1] ?? ''
   switch (err.code) {
     case '23505':
       return new AppError('CONFLICT', `already exists${err.detail ? `: ${err.detail}` : ''}`, constraintField(err.constraint, table))

@@ -93,3 +93,13 @@ CREATE POLICY role_grant_insert ON role_grant FOR INSERT TO grassroots_app
   WITH CHECK (app_can(ARRAY['admin'], area_id));
 CREATE POLICY role_grant_delete ON role_grant FOR DELETE TO grassroots_app
   USING (app_can(ARRAY['admin'], area_id));
+
+-- A new user's id is drawn first: the row is invisible to its creator until a grant exists, so
+-- INSERT ... RETURNING cannot hand it back under row-level security.
+GRANT USAGE ON SEQUENCE app_user_id_seq TO grassroots_app;
+
+-- Admins revoke the sessions of users they disable; users revoke their own.
+ALTER TABLE session ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE (revoked_at) ON session TO grassroots_app;
+CREATE POLICY session_own_or_administered ON session TO grassroots_app
+  USING (user_id = app_user_id() OR app_user_visible(user_id, ARRAY['admin']));
