@@ -36,6 +36,8 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     return503OnClosing: true,
   })
   app.setValidatorCompiler(validatorCompiler())
+  // The API speaks JSON only; anything else is a 415 rather than a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   installErrorHandler(app)
   app.addSchema(errorSchema)
 
