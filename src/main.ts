@@ -8,6 +8,8 @@ import { migrate } from './core/migrate.js'
 import { buildServer } from './server.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
 
+const SHUTDOWN_GRACE_MS = 15_000
+
 export interface RunningPlatform {
   app: FastifyInstance
   database: Database
@@ -46,8 +48,14 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     let stopping: Promise<void> | null = null
     const stop = () =>
       (stopping ??= (async () => {
-        // Fastify stops accepting, lets in-flight requests finish, then we close the database.
+        // Fastify stops accepting and lets in-flight requests finish. A keep-alive connection
+        // goes idle only after its last response, so idle ones are closed until the server is
+        // down; whatever still hangs after the grace period is cut.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
+        const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS)
         await app.close()
+        clearInterval(sweep)
+        clearTimeout(deadline)
         await database.close()
         lock?.release()
       })())

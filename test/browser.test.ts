@@ -25,8 +25,15 @@ function leadingCount(text: string | null): number {
   return Number(m[1])
 }
 
+// CI sets TEST_REQUIRE_BROWSER=1 and installs Chromium, so there a missing browser fails the run;
+// on a developer machine without Chromium the suite is skipped with a warning.
+const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1') {
+  console.warn(`\n[grassroots tests] no Chromium at ${CHROMIUM}: the browser test is skipped (apt-get install chromium)\n`)
+}
+
 // One backend is enough for the browser; the API suites cover both.
-describe('web app in a browser (pglite)', () => {
+describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web app in a browser (pglite)', () => {
   let p: TestPlatform
   let baseUrl: string
   let browser: Browser
@@ -52,8 +59,7 @@ describe('web app in a browser (pglite)', () => {
   }
 
   beforeAll(async () => {
-    // Fail loudly rather than skip: CI installs Chromium, so a missing one is a broken setup.
-    if (!existsSync(CHROMIUM)) throw new Error(`browser test needs Chromium at ${CHROMIUM} (e.g. apt-get install chromium); none found`)
+    if (!hasChromium) throw new Error(`browser test needs Chromium at ${CHROMIUM} (e.g. apt-get install chromium); none found`)
     p = await openTestPlatform('pglite')
     if (!existsSync(path.join(p.config.webDir, 'index.html'))) {
       throw new Error(`web app not built (${p.config.webDir}/index.html missing): run \`npm run build:web\` first`)

@@ -135,6 +135,7 @@ export default async function setup(project: TestProject) {
     cluster = await startThrowawayCluster()
     adminUrl = cluster?.url ?? null
   }
+  if (!adminUrl && process.env.TEST_REQUIRE_POSTGRES === '1') throw new Error('TEST_REQUIRE_POSTGRES=1 but no PostgreSQL server is available')
   if (!adminUrl) console.warn('\n[grassroots tests] no PostgreSQL available: only the embedded backend is tested (CI tests both)\n')
   const templateDb = adminUrl ? `grassroots_tpl_${hash}` : null
   await Promise.all([buildPgliteTemplate(pgliteTemplate), adminUrl ? buildPgTemplate(adminUrl, templateDb!) : null])
