@@ -125,13 +125,27 @@ user
     console.log(JSON.stringify(created))
   })
 
+program
+  .command('areas')
+  .description('manage the jurisdiction')
+  .command('import <file>')
+  .description('import areas from a GeoJSON FeatureCollection (properties: code, nameZh, nameEn, level, parentCode); roots included; upsert by code')
+  .action(async (file: string) => {
+    const fc = JSON.parse(readFileSync(file, 'utf8')) as { type?: string; features?: unknown }
+    if (fc.type !== 'FeatureCollection') throw new Error(`${file} is not a GeoJSON FeatureCollection`)
+    console.log(JSON.stringify(await runCommand('areas-import', { features: fc.features as never })))
+  })
+
 const audit = program.command('audit').description('the audit trail')
 audit
   .command('verify')
   .description('check the hash chain; names the first broken entry')
   .action(async () => {
     const report = (await runCommand('audit-verify', undefined as never)) as Awaited<ReturnType<(typeof controlCommands)['audit-verify']>>
-    if (report.ok) console.log(`audit trail intact: ${report.entries} entries verified`)
+    if (report.ok) {
+      console.log(`audit trail intact: ${report.entries} entries verified`)
+      if (report.head) console.log(`head: entry ${report.head.seq} ${report.head.hash} (keep it elsewhere: a later head must extend it)`)
+    }
     else {
       console.error(`audit trail BROKEN at entry ${report.firstBroken!.seq} (${report.firstBroken!.reason.replace('_', ' ')}); ${report.entries} entries`)
       process.exitCode = 2

@@ -8,6 +8,7 @@ import { migrate } from './core/migrate.js'
 import type { Platform } from './core/platform.js'
 import { asSystem, roles, type Role } from './core/scope.js'
 import { demoAccounts, seedDemo } from './demo/seed.js'
+import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/service.js'
 
 // The operations the CLI performs on the database. Each runs either directly (PostgreSQL, or an
 // embedded database no server holds) or inside the running server through the control channel,
@@ -26,6 +27,10 @@ export const controlCommands = {
   'seed-demo': async (p: Platform, args: { seed?: number }) => seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production }),
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
+  'areas-import': async (p: Platform, args: { features: JurisdictionFeature[] }) => {
+    if (!Array.isArray(args.features)) throw new AppError('VALIDATION_FAILED', 'expected a GeoJSON FeatureCollection', 'features')
+    return asSystem(p.database.db, (tx) => importJurisdiction(tx, args.features))
+  },
   'user-create': async (p: Platform, args: UserCreateArgs) => {
     if (!roles.includes(args.role)) throw new AppError('VALIDATION_FAILED', `role must be one of ${roles.join(', ')}`, 'role')
     checkPasswordPolicy(args.password)
@@ -55,6 +60,8 @@ export function newControlToken(): string {
 export function controlRoutes(platform: Platform, token: string) {
   return (app: FastifyInstance) => {
     app.post('/internal/control/:command', { schema: { hide: true } }, async (req) => {
+      // The channel shares the API's port; it answers only on the machine itself.
+      if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '')) throw new AppError('NOT_FOUND', 'no such route')
       const given = Buffer.from(String(req.headers['x-control-token'] ?? ''))
       const expected = Buffer.from(token)
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AppError('FORBIDDEN', 'bad control token')

@@ -33,7 +33,8 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     ajv: { customOptions: { removeAdditional: false } },
     // Route parameters that are not integers must be a 400 naming the field, not a 404 or 500.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    return503OnClosing: true,
+    // Requests arriving while shutting down get a 503 in the API's own error shape (hook below).
+    return503OnClosing: false,
   })
   app.setValidatorCompiler(validatorCompiler())
   // The API speaks JSON only; anything else is a 415 rather than a string that fails validation.
@@ -62,14 +63,23 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs' })
 
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.decorateRequest('ctx', null as never)
   app.decorateRequest('sessionToken', null)
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
+    if (closing) {
+      reply.header('connection', 'close')
+      throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down; retry shortly', null, { 'retry-after': '5' })
+    }
     const token = bearerToken(req.headers.authorization) ?? req.cookies[SESSION_COOKIE] ?? null
     const actor = token ? await actorForToken(platform.database.db, token) : null
     if (token && !actor && req.headers.authorization) throw new AppError('AUTH_REQUIRED', 'the token is unknown, expired or revoked')
     req.sessionToken = actor ? token : null
-    req.ctx = { actor, ip: req.ip }
+    const purpose = req.headers['x-access-purpose']
+    req.ctx = { actor, ip: req.ip, purpose: typeof purpose === 'string' ? decodeURIComponent(purpose).slice(0, 500) : null }
   })
 
   app.get('/healthz', {

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import os from 'node:os'
@@ -74,6 +74,22 @@ describe('CLI and server process on the embedded database', () => {
       body: JSON.stringify({ username: 'ops.admin', password: 'a-very-long-password' }),
     })
     expect(login.status).toBe(200)
+  })
+
+  it('imports a jurisdiction with its root city from GeoJSON through the running server', async () => {
+    const sq = (x: number, y: number, s: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]]] })
+    const file = path.join(dataDir, 'jurisdiction.geojson')
+    writeFileSync(file, JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', geometry: sq(100, 20, 0.1), properties: { code: 'NC-D1', nameZh: '新区', nameEn: 'New District', level: 'district', parentCode: 'NC' } },
+        { type: 'Feature', geometry: sq(100, 20, 0.1), properties: { code: 'NC', nameZh: '新城市', nameEn: 'New City', level: 'city' } },
+      ],
+    }))
+    expect(JSON.parse((await cli('areas', 'import', file)).stdout)).toEqual({ created: 2, updated: 0 })
+    const tree = await (await fetch(`http://127.0.0.1:${port}/api/v1/areas/tree`)).json()
+    const root = tree.areas.find((a: { code: string }) => a.code === 'NC')
+    expect(root.children.map((c: { code: string }) => c.code)).toEqual(['NC-D1'])
   })
 
   it('refuses a second server on the same data directory', async () => {

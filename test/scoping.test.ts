@@ -160,6 +160,9 @@ describe.each(backends())('area scoping on %s', (backend) => {
     const userA = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'guihua.staff').executeTakeFirstOrThrow()
     expect((await call(p.app, 'GET', `/api/v1/users/${userA.id}`, { token: t })).status).toBe(200)
     expect((await call(p.app, 'PATCH', `/api/v1/areas/${b.gridOfA}`, { token: t, body: { nameEn: 'Guihua Grid One' } })).status).toBe(200)
+    // The admin of a community may change the community itself, not only what lies below it.
+    const guihua = await areaId(p, 'JZ-QH-01-01')
+    expect((await call(p.app, 'PATCH', `/api/v1/areas/${guihua}`, { token: t, body: { nameEn: 'Guihua Community' } })).status).toBe(200)
     const users = await call(p.app, 'GET', '/api/v1/users?pageSize=500', { token: await tokenFor(p.app, 'guihua.staff') })
     expect(users.body.items.map((u: { username: string }) => u.username)).toContain('guihua.mediator')
   })
@@ -184,6 +187,11 @@ describe.each(backends())('area scoping on %s', (backend) => {
         tx.insertInto('role_grant').values({ user_id: actor.userId, role: 'admin', area_id: b.community, granted_by: null }).execute(),
       ),
     ).rejects.toThrow(/row-level security/)
+    // Moving an area under a parent outside the caller's areas is refused by the database itself.
+    const adminCtx = { actor: (await actorForToken(p.database.db, await tokenFor(p.app, 'guihua.admin')))!, ip: 'test' }
+    await expect(
+      inScope(p.database.db, adminCtx, (tx) => tx.updateTable('area').set({ parent_id: b.community }).where('id', '=', b.gridOfA).execute()),
+    ).rejects.toThrow(/outside your areas/)
     const anonymous = await inScope(p.database.db, { actor: null, ip: 'test' }, (tx) => tx.selectFrom('app_user').select('id').execute())
     expect(anonymous).toEqual([])
   })

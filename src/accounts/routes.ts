@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errorResponses, idParams } from '../core/http.js'
-import { idempotent, sendReply } from '../core/idempotency.js'
+import { idempotencyHeaders as idempotencyHeader, idempotent, sendReply } from '../core/idempotency.js'
 import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { inScope, requireActor, requireRoleSomewhere, roles, staffRoles, type Role } from '../core/scope.js'
@@ -67,7 +67,6 @@ const departmentSchema = {
 const areaId = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
 const name = { type: 'string', minLength: 1, maxLength: 100 } as const
 const phone = { type: ['string', 'null'], pattern: '^\\+?[0-9 -]{5,20}$' } as const
-const idempotencyHeader = { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } } as const
 
 export async function accountRoutes(app: FastifyInstance, { database, config }: Platform) {
   const { db } = database

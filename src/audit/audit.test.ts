@@ -17,13 +17,13 @@ describe.each(backends())('audit trail on %s', (backend) => {
   it('records logins, writes and reads of personal data with who, what, where from and when', async () => {
     const admin = await tokenFor(p.app, 'guihua.admin')
     const user = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'guihua.staff').executeTakeFirstOrThrow()
-    await call(p.app, 'GET', `/api/v1/users/${user.id}`, { token: admin })
+    await call(p.app, 'GET', `/api/v1/users/${user.id}`, { token: admin, headers: { 'x-access-purpose': encodeURIComponent('核实网格员信息') } })
     await call(p.app, 'PATCH', `/api/v1/users/${user.id}`, { token: admin, body: { displayName: '李娜' } })
     const entries = await p.database.db.selectFrom('audit_log').selectAll().orderBy('seq').execute()
     const actions = entries.map((e) => e.action)
     expect(actions).toEqual(expect.arrayContaining(['demo.seed', 'auth.login', 'user.read', 'user.update']))
     const read = entries.find((e) => e.action === 'user.read')!
-    expect(read).toMatchObject({ actor_name: 'guihua.admin', entity_type: 'user', entity_id: String(user.id), ip: '127.0.0.1' })
+    expect(read).toMatchObject({ actor_name: 'guihua.admin', entity_type: 'user', entity_id: String(user.id), ip: '127.0.0.1', purpose: '核实网格员信息' })
     expect(read.area_id).not.toBeNull()
     const seqs = entries.map((e) => e.seq)
     expect(seqs).toEqual(seqs.map((_, i) => i + 1))

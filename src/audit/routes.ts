@@ -94,6 +94,7 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
             ok: { type: 'boolean' },
             entries: { type: 'integer' },
             firstBroken: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, reason: { type: 'string' } } },
+            head: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
           },
         },
         ...errorResponses(401, 403),

@@ -27,7 +27,7 @@ export async function recordAudit(tx: Tx | Db, ctx: RequestContext, entry: Audit
       entity_id: entry.entityId === undefined ? null : String(entry.entityId),
       area_id: entry.areaId ?? null,
       ip: ctx.ip,
-      purpose: entry.purpose ?? null,
+      purpose: entry.purpose ?? ctx.purpose ?? null,
       detail: JSON.stringify(entry.detail ?? {}),
     })
     .execute()
@@ -37,6 +37,8 @@ export interface ChainReport {
   ok: boolean
   entries: number
   firstBroken: { seq: number; reason: 'content_altered' | 'chain_broken' } | null
+  /** The last entry: kept outside the database, it reveals entries cut off the end of the trail. */
+  head: { seq: number; hash: string } | null
 }
 
 /** Recomputes every digest and link in one pass inside the database. */
@@ -56,7 +58,9 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
     select (select count(*) from audit_log)::int as entries, f.seq, f.content_ok
     from (select 1) one left join first_bad f on true`.execute(db)
   const row = result.rows[0]!
+  const head = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst()
   return {
+    head: head ?? null,
     ok: row.seq === null,
     entries: row.entries,
     firstBroken: row.seq === null ? null : { seq: row.seq, reason: row.content_ok ? 'chain_broken' : 'content_altered' },

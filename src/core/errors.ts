@@ -24,6 +24,7 @@ export const errorCodes = {
   AUTH_THROTTLED: 429,
   INTERNAL: 500,
   DATABASE_UNAVAILABLE: 503,
+  SERVICE_UNAVAILABLE: 503,
 } as const
 
 export type ErrorCode = keyof typeof errorCodes

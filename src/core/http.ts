@@ -55,10 +55,12 @@ interface AjvErrorLike {
 
 /** 'body' + '/boundary/coordinates/0' → 'boundary.coordinates[0]'. */
 function fieldOf(context: string | undefined, e: AjvErrorLike): string {
+  if (context === 'body') context = undefined
   const parts = e.instancePath.split('/').filter(Boolean)
   if (e.keyword === 'required') parts.push(String(e.params.missingProperty))
   if (e.keyword === 'additionalProperties') parts.push(String(e.params.additionalProperty))
   const path = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '')
+  if (context === 'headers') return path.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())
   return path || context || 'body'
 }
 
@@ -125,7 +127,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error.validation) {
       const first = error.validation[0] as AjvErrorLike
       const context = error.validationContext
-      const field = fieldOf(context === 'body' ? undefined : context, first)
+      const field = fieldOf(context, first)
       return sendError(reply, new AppError('VALIDATION_FAILED', `${field} ${describe(first)}`, field))
     }
     const byFastifyCode: Partial<Record<string, ErrorCode>> = {

@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto'
+import { stringify } from 'safe-stable-stringify'
 import { AppError } from './errors.js'
 import type { Tx } from './db.js'
 import type { RequestContext } from './scope.js'
+
+/** The header schema of every create route. */
+export const idempotencyHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
+} as const
 
 export interface Reply<T> {
   status: number
   body: T
 }
-
-const MAX_KEY_LENGTH = 200
 
 /**
  * Runs a create exactly once per (caller, Idempotency-Key). The key row is inserted first in the
@@ -24,11 +29,9 @@ export async function idempotent<T>(
   create: () => Promise<Reply<T>>,
 ): Promise<Reply<T>> {
   if (key === undefined) return create()
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new AppError('VALIDATION_FAILED', `Idempotency-Key must be 1-${MAX_KEY_LENGTH} characters`, 'Idempotency-Key')
-  }
   const caller = ctx.actor ? `user:${ctx.actor.userId}` : 'anonymous'
-  const requestHash = createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex')
+  // Key order does not matter: a client that rebuilds the same body in another order is retrying.
+  const requestHash = createHash('sha256').update(stringify(request ?? null) ?? 'null').digest('hex')
   const claimed = await tx
     .insertInto('idempotency_key')
     .values({ caller, key, request_hash: requestHash, status_code: 0, response: 'null' })

@@ -24,6 +24,8 @@ export interface Actor {
 export interface RequestContext {
   actor: Actor | null
   ip: string
+  /** Why the caller reads personal data (X-Access-Purpose header); written to the audit trail. */
+  purpose?: string | null
 }
 
 /** True when the actor holds one of `anyOf` on the area at `areaPath` or above it. */

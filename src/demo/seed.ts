@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../core/db.js'
+import { AppError } from '../core/errors.js'
 import { asSystem, type RequestContext } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
 import { hashPassword } from '../accounts/service.js'
@@ -26,8 +27,8 @@ export async function isSeeded(db: Db): Promise<boolean> {
  * exist, so it can never mix demo data into a real jurisdiction.
  */
 export async function seedDemo(db: Db, seed = 1, opts: { production: boolean }): Promise<DemoAccountInfo[]> {
-  if (opts.production) throw new Error('demo data is never created when NODE_ENV=production')
-  if (await isSeeded(db)) throw new Error('the database already has areas; the demo city goes only into an empty database')
+  if (opts.production) throw new AppError('FORBIDDEN', 'demo data is never created when NODE_ENV=production')
+  if (await isSeeded(db)) throw new AppError('CONFLICT', 'the database already has areas; the demo city goes only into an empty database')
   const city = generateDemoCity(seed)
   // One hash for all demo accounts: they share a published password anyway, and argon2 is slow.
   const passwordHash = await hashPassword(DEMO_PASSWORD)

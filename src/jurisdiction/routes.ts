@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { errorResponses, idParams } from '../core/http.js'
-import { idempotent, sendReply } from '../core/idempotency.js'
+import { idempotencyHeaders as idempotencyHeader, idempotent, sendReply } from '../core/idempotency.js'
 import type { Platform } from '../core/platform.js'
 import { inScope, requireRoleSomewhere, staffRoles } from '../core/scope.js'
 import { boundarySchema } from './geometry.js'
@@ -48,10 +48,6 @@ const detail = {
 const code = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,40}$' }
 const name = { type: 'string', minLength: 1, maxLength: 100 }
 const timezone = { type: 'string', minLength: 1, maxLength: 64 }
-const idempotencyHeader = {
-  type: 'object',
-  properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
-} as const
 
 export async function jurisdictionRoutes(app: FastifyInstance, { database }: Platform) {
   const { db } = database

@@ -300,3 +300,45 @@ export async function importBoundaries(tx: Tx, ctx: RequestContext, parentId: nu
   }
   return { created, updated }
 }
+
+export interface JurisdictionFeature {
+  type: 'Feature'
+  geometry: AreaGeometry
+  properties: { code: string; nameZh: string; nameEn: string; level: Level; parentCode?: string | null; timezone?: string }
+}
+
+/**
+ * Loads a whole jurisdiction (root city included) from a FeatureCollection, as the operator at
+ * install time: parents before children, upsert by code, all or nothing.
+ */
+export async function importJurisdiction(tx: Tx, features: JurisdictionFeature[]) {
+  const operator: RequestContext = { ip: 'cli', actor: { userId: 0, username: 'operator', displayName: 'operator', grants: [{ role: 'admin', areaId: 0, path: '/' }] } }
+  const ordered = features.map((f, i) => ({ f, i })).sort((a, b) => levels.indexOf(a.f.properties.level) - levels.indexOf(b.f.properties.level))
+  let created = 0
+  let updated = 0
+  for (const { f, i } of ordered) {
+    const field = `features[${i}].`
+    const props = f.properties
+    if (!props || !levels.includes(props.level)) throw new AppError('VALIDATION_FAILED', `level must be one of ${levels.join(', ')}`, `${field}properties.level`)
+    const existing = await tx.selectFrom('area').select('id').where('code', '=', props.code).executeTakeFirst()
+    if (existing) {
+      await updateArea(tx, operator, existing.id, { boundary: f.geometry, nameZh: props.nameZh, nameEn: props.nameEn })
+      updated++
+    } else if (props.level === 'city') {
+      await checkBoundary(tx, f.geometry, `${field}geometry`)
+      const row = await tx
+        .insertInto('area')
+        .values({ parent_id: null, level: 'city', code: props.code, name_zh: props.nameZh, name_en: props.nameEn, path: '', boundary: boundaryFromGeoJson(f.geometry), ...(props.timezone ? { timezone: props.timezone } : {}) })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await recordAudit(tx, operator, { action: 'area.create', entityType: 'area', entityId: row.id, areaId: row.id, detail: { code: props.code, level: 'city', via: 'cli' } })
+      created++
+    } else {
+      const parent = props.parentCode ? await tx.selectFrom('area').select('id').where('code', '=', props.parentCode).executeTakeFirst() : undefined
+      if (!parent) throw notFound('AREA_NOT_FOUND', `parent area ${props.parentCode ?? '(none given)'}`, `${field}properties.parentCode`)
+      await createArea(tx, operator, { parentId: parent.id, level: props.level, code: props.code, nameZh: props.nameZh, nameEn: props.nameEn, boundary: f.geometry, ...(props.timezone ? { timezone: props.timezone } : {}) }, field)
+      created++
+    }
+  }
+  return { created, updated }
+}

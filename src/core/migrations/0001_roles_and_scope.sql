@@ -1,9 +1,13 @@
 -- Requests run as grassroots_app, a role that owns nothing, so that row-level security binds it.
 -- Migrations and trusted system jobs run as the connecting (owner) role. The role is cluster-wide,
 -- so creating it must tolerate another database of the same cluster having done it first.
+-- An existing role is used as it is, so an owner without CREATEROLE works when an administrator
+-- created grassroots_app beforehand.
 DO $$
 BEGIN
-  CREATE ROLE grassroots_app NOLOGIN;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'grassroots_app') THEN
+    CREATE ROLE grassroots_app NOLOGIN;
+  END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN
   NULL;
 END

@@ -11,3 +11,9 @@ CREATE TABLE idempotency_key (
 );
 GRANT SELECT, INSERT ON idempotency_key TO grassroots_app;
 GRANT UPDATE ON idempotency_key TO grassroots_app;
+
+-- Each caller sees only its own remembered answers.
+ALTER TABLE idempotency_key ENABLE ROW LEVEL SECURITY;
+CREATE POLICY idempotency_own ON idempotency_key TO grassroots_app
+  USING (caller = coalesce('user:' || app_user_id(), 'anonymous'))
+  WITH CHECK (caller = coalesce('user:' || app_user_id(), 'anonymous'));

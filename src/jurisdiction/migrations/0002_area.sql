@@ -56,7 +56,22 @@ CREATE POLICY area_insert ON area FOR INSERT TO grassroots_app
   WITH CHECK (parent_id IS NOT NULL AND app_can(ARRAY['admin'], parent_id));
 CREATE POLICY area_update ON area FOR UPDATE TO grassroots_app
   USING (app_can(ARRAY['admin'], id))
-  WITH CHECK (app_can(ARRAY['admin'], id) AND (parent_id IS NULL OR app_can(ARRAY['admin'], parent_id)));
+  WITH CHECK (app_can(ARRAY['admin'], id));
+
+-- A policy cannot see the old row, so moving an area is checked here: the application role may
+-- move an area only under a parent it administers.
+CREATE FUNCTION area_guard_move() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.parent_id IS DISTINCT FROM OLD.parent_id AND current_user = 'grassroots_app'
+     AND (NEW.parent_id IS NULL OR NOT app_can(ARRAY['admin'], NEW.parent_id)) THEN
+    RAISE EXCEPTION 'moving area % under area % is outside your areas', NEW.id, NEW.parent_id
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER area_move_guard BEFORE UPDATE OF parent_id ON area FOR EACH ROW EXECUTE FUNCTION area_guard_move();
 
 -- The path is derived here so that every writer (API, import, seed) gets it right.
 CREATE FUNCTION area_set_path() RETURNS trigger
