@@ -5,6 +5,7 @@ import { controlCommands, type ControlCommand } from './control.js'
 import { openDatabase } from './core/db.js'
 import { acquireLock, lockHolder } from './core/lock.js'
 import { migrate } from './core/migrate.js'
+import { systemClock } from './core/clock.js'
 import { printAccounts, startPlatform } from './main.js'
 
 /**
@@ -32,7 +33,7 @@ async function runCommand<C extends ControlCommand>(command: C, args: Parameters
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
     try {
       if (command !== 'migrate') await migrate(database)
-      const platform = { database, config }
+      const platform = { database, config, clock: systemClock }
       return await (controlCommands[command] as (p: typeof platform, a: unknown) => Promise<unknown>)(platform, args)
     } finally {
       await database.close()
@@ -152,7 +153,7 @@ audit
     }
   })
 
-program.parseAsync().catch((err: Error) => {
-  console.error(`grassroots: ${err.message}`)
+program.parseAsync().catch((err: Error & { field?: string | null }) => {
+  console.error(`grassroots: ${err.message}${err.field ? ` (${err.field})` : ''}`)
   process.exit(1)
 })

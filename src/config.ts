@@ -15,6 +15,8 @@ export interface Config {
   tileUrl: string | null
   tileAttribution: string | null
   webDir: string
+  /** How often due workflow timers are fired; 0 turns the scheduler off (tests drive it). */
+  schedulerIntervalMs: number
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -37,6 +39,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     tileUrl: process.env.TILE_URL || null,
     tileAttribution: process.env.TILE_ATTRIBUTION || null,
     webDir: path.join(packageRoot, 'web', 'dist'),
+    schedulerIntervalMs: intFromEnv('SCHEDULER_INTERVAL_MS', 5000),
     ...overrides,
   }
 }

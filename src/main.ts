@@ -6,9 +6,15 @@ import { openDatabase, type Database } from './core/db.js'
 import { acquireLock, type DataDirLock } from './core/lock.js'
 import { migrate } from './core/migrate.js'
 import { buildServer } from './server.js'
+import { caseTimerHandler } from './cases/deadlines.js'
+import { systemClock } from './core/clock.js'
+import { startScheduler } from './core/scheduler.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
 
 const SHUTDOWN_GRACE_MS = 15_000
+
+/** What each kind of workflow timer does when it fires. */
+export const timerHandlers = { case: caseTimerHandler }
 
 export interface RunningPlatform {
   app: FastifyInstance
@@ -28,7 +34,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
     const applied = await migrate(database, (m) => log.info(m))
     if (applied.length) log.info({ applied: applied.length }, 'database migrated')
-    const platform = { database, config }
+    const platform = { database, config, clock: systemClock }
     if (!(await isSeeded(database.db))) {
       if (config.production) {
         log.warn('empty database: import the jurisdiction and create the first admin with `npx grassroots user create`')
@@ -45,6 +51,9 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     const port = typeof address === 'object' && address ? address.port : config.port
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
     lock?.update({ url, token })
+    const scheduler = config.schedulerIntervalMs > 0
+      ? startScheduler(database.db, platform.clock, timerHandlers, config.schedulerIntervalMs, (err) => log.error({ err }, 'scheduler run failed'))
+      : null
     let stopping: Promise<void> | null = null
     const stop = () =>
       (stopping ??= (async () => {
@@ -54,6 +63,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
         const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
         const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS)
         await app.close()
+        await scheduler?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)
         await database.close()

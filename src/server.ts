@@ -12,12 +12,23 @@ import { auditRoutes } from './audit/routes.js'
 import { AppError } from './core/errors.js'
 import { errorSchema, installErrorHandler, sendError, validatorCompiler } from './core/http.js'
 import type { Platform } from './core/platform.js'
+import { caseRoutes } from './cases/routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 
 export interface ServerOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** Extra routes mounted by the caller (the CLI control channel). */
   extra?: (app: FastifyInstance) => Promise<void> | void
+}
+
+/** The stated purpose of a read of personal data: URL-encoded UTF-8, at most 500 characters. */
+function accessPurpose(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string') return null
+  try {
+    return decodeURIComponent(header).slice(0, 500)
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'X-Access-Purpose must be URL-encoded UTF-8', 'X-Access-Purpose')
+  }
 }
 
 function bearerToken(header: string | undefined): string | null {
@@ -78,8 +89,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     const actor = token ? await actorForToken(platform.database.db, token) : null
     if (token && !actor && req.headers.authorization) throw new AppError('AUTH_REQUIRED', 'the token is unknown, expired or revoked')
     req.sessionToken = actor ? token : null
-    const purpose = req.headers['x-access-purpose']
-    req.ctx = { actor, ip: req.ip, purpose: typeof purpose === 'string' ? decodeURIComponent(purpose).slice(0, 500) : null }
+    req.ctx = { actor, ip: req.ip, purpose: accessPurpose(req.headers['x-access-purpose']) }
   })
 
   app.get('/healthz', {
@@ -118,6 +128,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(jurisdictionRoutes, platform)
   await app.register(accountRoutes, platform)
   await app.register(auditRoutes, platform)
+  await app.register(caseRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -17,6 +17,9 @@ interface B {
   userId: number
   grantId: number
   departmentId: number
+  caseId: number
+  photoId: number
+  notificationId: number
 }
 
 type Probe = (p: TestPlatform, token: string | null, b: B) => Promise<void>
@@ -111,7 +114,48 @@ const matrix: Record<string, Probe> = {
     expect(res.body.items.filter((e: { areaId: number | null }) => e.areaId === null)).toEqual([])
   },
   'GET /api/v1/audit/verify': async (p, t) => denied((await call(p.app, 'GET', '/api/v1/audit/verify', { token: t })).status),
+  // The catalogue, photo upload and reporting are open to everyone: where a case belongs is
+  // decided by its location, not by the caller.
+  'GET /api/v1/categories': async () => {},
+  'POST /api/v1/photos': async () => {},
+  'POST /api/v1/cases': async () => {},
+  'GET /api/v1/photos/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/photos/${b.photoId}`, { token: t })).status),
+  'GET /api/v1/cases': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/cases?pageSize=500', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.map((c: { id: number }) => c.id)).not.toContain(b.caseId)
+    const filtered = await call(p.app, 'GET', `/api/v1/cases?areaId=${b.community}`, { token: t })
+    expect(filtered.body.items ?? []).toEqual([])
+  },
+  'GET /api/v1/supervision': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/supervision?pageSize=500', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.map((c: { id: number }) => c.id)).not.toContain(b.caseId)
+  },
+  'GET /api/v1/cases/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/cases/${b.caseId}`, { token: t })).status),
+  'POST /api/v1/cases/:id/actions': async (p, t, b) =>
+    unchanged(() => caseRow(p, b.caseId), () => call(p.app, 'POST', `/api/v1/cases/${b.caseId}/actions`, { token: t, body: { action: 'reject', comment: 'not ours' } })),
+  // The public page and map show no personal data by design.
+  'GET /api/v1/public/cases/:trackingCode': async () => {},
+  'GET /api/v1/public/map': async () => {},
+  'POST /api/v1/public/cases/:trackingCode/rating': async (p, _t, b) => {
+    const code = (await caseRow(p, b.caseId))!.tracking_code
+    await unchanged(() => caseRow(p, b.caseId), () => call(p.app, 'POST', `/api/v1/public/cases/${code}/rating`, { body: { reporterToken: 'guessed-token-guessed', rating: 'unsatisfied' } }))
+  },
+  'GET /api/v1/notifications': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/notifications?pageSize=500', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.map((n: { id: number }) => n.id)).not.toContain(b.notificationId)
+  },
+  'POST /api/v1/notifications/:id/read': async (p, t, b) => {
+    const read = () => p.database.db.selectFrom('notification').select('read_at').where('id', '=', b.notificationId).executeTakeFirst()
+    const before = await read()
+    await call(p.app, 'POST', `/api/v1/notifications/${b.notificationId}/read`, { token: t })
+    expect(await read()).toEqual(before)
+  },
 }
+
+const caseRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst()
 
 describe.each(backends())('area scoping on %s', (backend) => {
   let p: TestPlatform
@@ -123,7 +167,25 @@ describe.each(backends())('area scoping on %s', (backend) => {
     const user = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'cuizhu.staff').executeTakeFirstOrThrow()
     const grant = await p.database.db.selectFrom('role_grant').select('id').where('user_id', '=', user.id).executeTakeFirstOrThrow()
     const dept = await p.database.db.selectFrom('department').select('id').where('code', '=', 'QH-02-01-JW').executeTakeFirstOrThrow()
-    b = { community, grid, gridOfA: await areaId(p, 'JZ-QH-01-01-G01'), userId: user.id, grantId: grant.id, departmentId: dept.id }
+    // A case in B, with a photo, and the notice its staff got about it.
+    const resident = await tokenFor(p.app, 'cuizhu.resident')
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+    const photo = await p.app.inject({ method: 'POST', url: '/api/v1/photos', headers: { 'content-type': 'image/png', authorization: `Bearer ${resident}` }, payload: png })
+    const { rows } = await sql<{ lng: number; lat: number }>`select ST_X(ST_PointOnSurface(boundary)) as lng, ST_Y(ST_PointOnSurface(boundary)) as lat from area where id = ${grid}`.execute(p.database.db)
+    const filed = await call(p.app, 'POST', '/api/v1/cases', { token: resident, body: { categoryCode: 'DL-03', location: rows[0], description: '翠竹路灯不亮', photos: [photo.json().token] } })
+    if (filed.status !== 201) throw new Error(JSON.stringify(filed.body))
+    const note = await p.database.db.selectFrom('notification').select('id').where('case_id', '=', filed.body.id).executeTakeFirstOrThrow()
+    b = {
+      community,
+      grid,
+      gridOfA: await areaId(p, 'JZ-QH-01-01-G01'),
+      userId: user.id,
+      grantId: grant.id,
+      departmentId: dept.id,
+      caseId: filed.body.id,
+      photoId: photo.json().id,
+      notificationId: note.id,
+    }
     // Audit entries about B exist, so a leak would show.
     const admin = await tokenFor(p.app, 'admin')
     await call(p.app, 'GET', `/api/v1/users/${b.userId}`, { token: admin })

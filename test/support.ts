@@ -6,6 +6,7 @@ import { inject } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { openDatabase, type Backend, type Database } from '../src/core/db.js'
 import type { Platform } from '../src/core/platform.js'
+import { ManualClock } from '../src/core/clock.js'
 import { buildServer } from '../src/server.js'
 
 export const DEMO_PASSWORD = 'grassroots-demo'
@@ -16,6 +17,7 @@ export function backends(): Backend[] {
 }
 
 export interface TestPlatform extends Platform {
+  clock: ManualClock
   app: FastifyInstance
   /** The PostgreSQL URL of this test's own database (postgresql backend only). */
   databaseUrl: string | null
@@ -23,7 +25,7 @@ export interface TestPlatform extends Platform {
 }
 
 /** A fresh database with the demo city (from the template) and a server on top of it. */
-export async function openTestPlatform(backend: Backend): Promise<TestPlatform> {
+export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T02:00:00Z'): Promise<TestPlatform> {
   let database: Database
   let databaseUrl: string | null = null
   let dropDatabase = async () => {}
@@ -48,8 +50,10 @@ export async function openTestPlatform(backend: Backend): Promise<TestPlatform> 
       await c.end()
     }
   }
-  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0 })
-  const platform: Platform = { database, config }
+  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0 })
+  // A clock the test moves, so deadlines and escalations are proven without waiting.
+  const clock = new ManualClock(new Date(startAt))
+  const platform = { database, config, clock }
   const app = await buildServer(platform)
   await app.ready()
   return {

@@ -73,7 +73,7 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | null
   const row = await db
     .selectFrom('session as s')
     .innerJoin('app_user as u', 'u.id', 's.user_id')
-    .select(['u.id', 'u.username', 'u.display_name'])
+    .select(['u.id', 'u.username', 'u.display_name', 'u.department_id'])
     .where('s.token_hash', '=', tokenHash(token))
     .where('s.revoked_at', 'is', null)
     .where('s.expires_at', '>', sql<Date>`now()`)
@@ -85,6 +85,7 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | null
     userId: row.id,
     username: row.username,
     displayName: row.display_name,
+    departmentId: row.department_id,
     grants: grants.map((g): Grant => ({ role: g.role, areaId: g.areaId, path: g.path })),
   }
 }

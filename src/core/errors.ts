@@ -16,6 +16,14 @@ export const errorCodes = {
   CONFLICT: 409,
   AREA_CYCLE: 409,
   AREA_HAS_ACTIVE_CHILDREN: 409,
+  CASE_ILLEGAL_TRANSITION: 409,
+  CASE_VERSION_CONFLICT: 409,
+  CASE_CATEGORY_NOT_FOUND: 404,
+  CASE_NOT_FOUND: 404,
+  PHOTO_INVALID: 422,
+  CASE_PHOTO_REQUIRED: 422,
+  CASE_ATTRIBUTE_INVALID: 422,
+  CASE_ALREADY_RATED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   AREA_INVALID_BOUNDARY: 422,
@@ -36,6 +44,8 @@ export class AppError extends Error {
     message: string,
     readonly field: string | null = null,
     readonly headers: Record<string, string> = {},
+    /** Extra facts a client can act on, e.g. the current state and the allowed actions. */
+    readonly details: Record<string, unknown> | null = null,
   ) {
     super(message)
     this.status = errorCodes[code]

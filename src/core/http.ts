@@ -29,6 +29,7 @@ export const errorSchema = {
         code: { type: 'string', enum: Object.keys(errorCodes) },
         message: { type: 'string' },
         field: { type: ['string', 'null'] },
+        details: { type: 'object', additionalProperties: true },
       },
     },
   },
@@ -118,7 +119,7 @@ function fromDatabase(err: PgErrorLike): AppError | null {
 
 export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v)
-  return reply.code(err.status).send({ error: { code: err.code, message: err.message, field: err.field } })
+  return reply.code(err.status).send({ error: { code: err.code, message: err.message, field: err.field, ...(err.details ? { details: err.details } : {}) } })
 }
 
 export function installErrorHandler(app: FastifyInstance): void {

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { CasesTables } from '../cases/schema.js'
 
 // Kysely's view of the tables. Geometry columns are written and read through PostGIS functions
 // in src/jurisdiction/geometry.ts, so they appear here as opaque strings.
@@ -94,12 +95,26 @@ export interface IdempotencyKeyTable {
   created_at: Timestamp
 }
 
+export interface WorkflowTimerTable {
+  id: Generated<number>
+  subject_type: string
+  subject_id: number
+  kind: string
+  stage: string
+  stage_seq: number
+  due_at: Date
+  fired_at: Date | null
+  cancelled_at: Date | null
+}
+
 export interface SchemaMigrationTable {
   name: string
   applied_at: Timestamp
 }
 
-export interface DB {
+// Each domain declares its own tables (src/<domain>/schema.ts); this is their union.
+export interface DB extends CasesTables {
+  workflow_timer: WorkflowTimerTable
   area: AreaTable
   department: DepartmentTable
   app_user: AppUserTable

@@ -19,6 +19,8 @@ export interface Actor {
   username: string
   displayName: string
   grants: Grant[]
+  /** The department the user works for (department handlers, mediators), if any. */
+  departmentId?: number | null
 }
 
 export interface RequestContext {

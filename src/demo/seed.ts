@@ -1,11 +1,12 @@
 import { sql } from 'kysely'
-import type { Db } from '../core/db.js'
+import type { Db, Tx } from '../core/db.js'
 import { AppError } from '../core/errors.js'
 import { asSystem, type RequestContext } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
 import { hashPassword } from '../accounts/service.js'
 import { boundaryFromGeoJson } from '../jurisdiction/geometry.js'
 import { levels } from '../jurisdiction/service.js'
+import { demoCategories } from './categories.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
 
 export interface DemoAccountInfo {
@@ -83,6 +84,7 @@ export async function seedDemo(db: Db, seed = 1, opts: { production: boolean }):
         .executeTakeFirstOrThrow()
       await tx.insertInto('role_grant').values({ user_id: u.id, role: a.role, area_id: ids.get(a.areaKey)!, granted_by: null }).execute()
     }
+    await seedCatalogue(tx)
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: { seed, areas: city.areas.length, departments: city.departments.length, accounts: city.accounts.length },
@@ -103,4 +105,53 @@ export async function demoAccounts(db: Db): Promise<DemoAccountInfo[]> {
     .orderBy('g.id')
     .execute()
   return rows.map((r) => ({ username: r.username, password: DEMO_PASSWORD, role: r.role, area: r.code, areaName: `${r.name_zh} / ${r.name_en}` }))
+}
+
+/** Demo holidays and make-up working days (调休), editable by admins like any calendar entry. */
+export const demoCalendar: { day: string; kind: 'holiday' | 'workday'; nameZh: string; nameEn: string }[] = [
+  ...['2026-01-01', '2026-01-02'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '元旦', nameEn: "New Year's Day" })),
+  { day: '2026-01-04', kind: 'workday', nameZh: '元旦调休上班', nameEn: "New Year's make-up working day" },
+  ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20', '2026-02-23'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '春节', nameEn: 'Spring Festival' })),
+  ...['2026-02-14', '2026-02-28'].map((day) => ({ day, kind: 'workday' as const, nameZh: '春节调休上班', nameEn: 'Spring Festival make-up working day' })),
+  { day: '2026-04-06', kind: 'holiday', nameZh: '清明节', nameEn: 'Qingming Festival' },
+  ...['2026-05-01', '2026-05-04', '2026-05-05'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '劳动节', nameEn: 'Labour Day' })),
+  { day: '2026-05-09', kind: 'workday', nameZh: '劳动节调休上班', nameEn: 'Labour Day make-up working day' },
+  { day: '2026-06-19', kind: 'holiday', nameZh: '端午节', nameEn: 'Dragon Boat Festival' },
+  { day: '2026-09-25', kind: 'holiday', nameZh: '中秋节', nameEn: 'Mid-Autumn Festival' },
+  ...['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '国庆节', nameEn: 'National Day' })),
+  ...['2026-09-20', '2026-10-10'].map((day) => ({ day, kind: 'workday' as const, nameZh: '国庆节调休上班', nameEn: 'National Day make-up working day' })),
+  { day: '2027-01-01', kind: 'holiday', nameZh: '元旦', nameEn: "New Year's Day" },
+]
+
+/** The demo category catalogue with its routing, and the working-day calendar. */
+export async function seedCatalogue(tx: Tx): Promise<void> {
+  const ids = new Map<string, number>()
+  for (const [sort, c] of demoCategories.entries()) {
+    const row = await tx
+      .insertInto('case_category')
+      .values({
+        parent_id: c.parentCode ? ids.get(c.parentCode)! : null,
+        code: c.code,
+        name_zh: c.nameZh,
+        name_en: c.nameEn,
+        is_leaf: c.respondHours !== undefined,
+        respond_hours: c.respondHours ?? null,
+        handle_workdays: c.handleWorkdays ?? null,
+        photo_required: c.photoRequired ?? false,
+        attributes: JSON.stringify(c.attributes ?? []),
+        keywords: c.keywordsZh ?? [],
+        sort,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    ids.set(c.code, row.id)
+  }
+  const areas = new Map((await tx.selectFrom('area').select(['id', 'code']).where('level', 'in', ['district', 'street']).execute()).map((a) => [a.code, a.id]))
+  const depts = new Map((await tx.selectFrom('department').select(['id', 'code']).execute()).map((d) => [d.code, d.id]))
+  const routing = demoCategories.flatMap((c) => [
+    ...(c.departmentCode ? [{ category_id: ids.get(c.code)!, area_id: areas.get('JZ-QH')!, department_id: depts.get(c.departmentCode)! }] : []),
+    ...Object.entries(c.streetDepartmentCodes ?? {}).map(([street, dept]) => ({ category_id: ids.get(c.code)!, area_id: areas.get(street)!, department_id: depts.get(dept)! })),
+  ])
+  await tx.insertInto('category_routing').values(routing).execute()
+  await tx.insertInto('calendar_day').values(demoCalendar.map((d) => ({ day: d.day, kind: d.kind, name_zh: d.nameZh, name_en: d.nameEn }))).execute()
 }

@@ -63,8 +63,15 @@ ALTER TABLE role_grant ENABLE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE ON department, app_user, role_grant TO grassroots_app;
 GRANT DELETE ON role_grant TO grassroots_app;
 
+-- Departments serving an area above the caller's (district bureaus, the street's teams) are
+-- visible too: triage staff dispatch cases to them.
+CREATE FUNCTION app_area_serves_scope(aid integer) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM app_grants() g WHERE g.role = ANY (app_staff_roles()) AND g.path LIKE app_area_path(aid) || '%')
+$$;
+
 CREATE POLICY department_read ON department FOR SELECT TO grassroots_app
-  USING (app_area_visible(area_id));
+  USING (app_area_visible(area_id) OR app_area_serves_scope(area_id));
 CREATE POLICY department_write ON department FOR INSERT TO grassroots_app
   WITH CHECK (app_can(ARRAY['admin'], area_id));
 CREATE POLICY department_update ON department FOR UPDATE TO grassroots_app
@@ -103,3 +110,19 @@ ALTER TABLE session ENABLE ROW LEVEL SECURITY;
 GRANT SELECT, UPDATE (revoked_at) ON session TO grassroots_app;
 CREATE POLICY session_own_or_administered ON session TO grassroots_app
   USING (user_id = app_user_id() OR app_user_visible(user_id, ARRAY['admin']));
+
+-- Whom to tell: ids of active users holding one of `roles` on the area at `area_path` or above,
+-- and of a department's users. Owner rights, because the caller who triggers a notice (a
+-- resident reporting, say) may not see those users; only ids leave the function.
+CREATE FUNCTION app_users_with_role_over(roles text[], area_path text) RETURNS SETOF integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT DISTINCT g.user_id FROM role_grant g
+  JOIN area a ON a.id = g.area_id
+  JOIN app_user u ON u.id = g.user_id
+  WHERE g.role = ANY (roles) AND area_path LIKE a.path || '%' AND u.status = 'active'
+$$;
+
+CREATE FUNCTION app_department_users(dept integer) RETURNS SETOF integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT id FROM app_user WHERE department_id = dept AND status = 'active'
+$$;

@@ -15,7 +15,9 @@ $$;
 
 DO $$
 BEGIN
-  EXECUTE format('GRANT grassroots_app TO %I', current_user);
+  IF NOT pg_has_role(current_user, 'grassroots_app', 'MEMBER') THEN
+    EXECUTE format('GRANT grassroots_app TO %I', current_user);
+  END IF;
 EXCEPTION WHEN duplicate_object OR invalid_grant_operation THEN
   NULL;
 END

@@ -1,0 +1,138 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import { recordAudit } from '../audit/service.js'
+import { AppError, notFound } from '../core/errors.js'
+import type { Tx } from '../core/db.js'
+import { holds, type RequestContext } from '../core/scope.js'
+import { gridAt } from '../jurisdiction/geometry.js'
+import { checkAttributes, leafCategory } from './catalogue.js'
+import { startStage } from './deadlines.js'
+import { notify, usersWithRoleOver } from './notify.js'
+import { attachPhotos } from './photos.js'
+import { caseDetail, possibleDuplicates } from './queries.js'
+
+export const channels = ['portal', 'patrol', 'hotline', 'open311', 'api', 'device'] as const
+export type Channel = (typeof channels)[number]
+
+export interface NewCase {
+  categoryCode?: string
+  categoryId?: number
+  location?: { lng: number; lat: number }
+  /** A grid, when the report has an address but no coordinates. */
+  areaId?: number
+  address?: string
+  description: string
+  attributes?: Record<string, unknown>
+  photos?: string[]
+  channel?: Channel
+  reporterName?: string
+  reporterPhone?: string
+}
+
+// Crockford's base32 without look-alikes: codes are read out over the phone.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+function trackingCode(now: Date): string {
+  const bytes = randomBytes(6)
+  const tail = Array.from(bytes, (b) => ALPHABET[b % 32]).join('')
+  const ymd = now.toISOString().slice(2, 10).replace(/-/g, '')
+  return `${ymd}-${tail}`
+}
+
+/** Which intake channel a caller may use; staff enter hotline calls, grid workers patrol reports. */
+function channelFor(ctx: RequestContext, requested: Channel | undefined, areaPath: string): Channel {
+  const staff = holds(ctx.actor, ['staff', 'admin', 'leader'], areaPath)
+  const gridWorker = holds(ctx.actor, ['grid_worker'], areaPath)
+  const fallback: Channel = gridWorker ? 'patrol' : staff ? 'hotline' : 'portal'
+  const channel = requested ?? fallback
+  const allowed: Record<Channel, boolean> = {
+    portal: true,
+    patrol: gridWorker,
+    hotline: staff,
+    api: staff,
+    open311: false,
+    device: false,
+  }
+  if (!allowed[channel]) throw new AppError('FORBIDDEN', `you cannot report through the ${channel} channel here`, 'channel')
+  return channel
+}
+
+/**
+ * Files a case: locates it into its grid, checks category, attributes and photos, starts the
+ * response clock, tells the triage staff, and suggests possible duplicates.
+ */
+export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, now: Date, internal: { channel?: Channel } = {}) {
+  const category = await leafCategory(tx, { code: input.categoryCode, id: input.categoryId }, input.categoryCode !== undefined ? 'categoryCode' : 'categoryId')
+  let grid: { id: number; path: string } | null = null
+  if (input.location) {
+    grid = await gridAt(tx, input.location.lng, input.location.lat)
+    if (!grid) throw new AppError('AREA_OUTSIDE_ALL_GRIDS', 'the location lies outside every grid', 'location')
+  } else if (input.areaId !== undefined) {
+    const a = await tx.selectFrom('area').select(['id', 'path', 'level']).where('id', '=', input.areaId).where('retired_at', 'is', null).executeTakeFirst()
+    if (!a) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
+    if (a.level !== 'grid') throw new AppError('VALIDATION_FAILED', 'areaId must be a grid', 'areaId')
+    if (!input.address) throw new AppError('VALIDATION_FAILED', 'an address is needed when no location is given', 'address')
+    grid = a
+  } else {
+    throw new AppError('VALIDATION_FAILED', 'give a location, or a grid and an address', 'location')
+  }
+  const attributes = checkAttributes(category, input.attributes)
+  if (category.photoRequired && !(input.photos?.length)) throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
+  const channel = internal.channel ?? channelFor(ctx, input.channel, grid.path)
+  const districtId = Number(grid.path.split('/').filter(Boolean)[1] ?? grid.id)
+
+  const id = (await sql<{ id: number }>`select nextval('cases_id_seq')::int as id`.execute(tx)).rows[0]!.id
+  const code = trackingCode(now)
+  const reporterToken = ctx.actor ? null : randomBytes(18).toString('base64url')
+  const reporterIsCaller = ctx.actor !== null && channel !== 'hotline'
+  const responseDue = new Date(now.getTime() + category.respondHours! * 3600_000)
+  const clock = await startStage(tx, id, 0, 'respond', now, responseDue, now)
+  await tx
+    .insertInto('cases')
+    .values({
+      id,
+      tracking_code: code,
+      category_id: category.id,
+      area_id: grid.id,
+      district_id: districtId,
+      channel,
+      state: 'submitted',
+      location: input.location ? sql<string>`ST_SetSRID(ST_MakePoint(${input.location.lng}, ${input.location.lat}), 4326)` : null,
+      address: input.address ?? null,
+      description: input.description,
+      attributes: JSON.stringify(attributes),
+      reporter_id: reporterIsCaller ? ctx.actor!.userId : null,
+      reporter_name: input.reporterName ?? (reporterIsCaller ? ctx.actor!.displayName : null),
+      reporter_phone: input.reporterPhone ?? null,
+      reporter_token_hash: reporterToken ? createHash('sha256').update(reporterToken).digest('hex') : null,
+      submitted_at: now,
+      response_due_at: responseDue,
+      updated_at: now,
+      ...clock,
+    })
+    .execute()
+  const photoIds = await attachPhotos(tx, id, input.photos ?? [], 'photos')
+  await tx
+    .insertInto('case_event')
+    .values({
+      case_id: id,
+      at: now,
+      action: 'submit',
+      from_state: null,
+      to_state: 'submitted',
+      actor_id: ctx.actor?.userId ?? null,
+      actor_name: ctx.actor?.displayName ?? input.reporterName ?? null,
+      actor_role: channel === 'patrol' ? 'grid_worker' : channel === 'hotline' ? 'hotline' : 'reporter',
+      department_id: null,
+      comment: null,
+      photo_ids: photoIds,
+      detail: JSON.stringify({ channel }),
+    })
+    .execute()
+  await notify(tx, await usersWithRoleOver(tx, ['staff'], grid.path), { kind: 'case_new', caseId: id, params: { categoryCode: category.code }, at: now })
+  await recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
+  // Under row-level security an anonymous reporter cannot read the case back: answer from what we know.
+  const duplicates = await possibleDuplicates(tx, id, now)
+  if (!ctx.actor) return { case: null, id, trackingCode: code, reporterToken, possibleDuplicates: [] }
+  const detail = await caseDetail(tx, ctx, id, now)
+  return { case: detail, id, trackingCode: detail.trackingCode, reporterToken, possibleDuplicates: holds(ctx.actor, ['staff', 'admin', 'grid_worker', 'leader'], grid.path) ? duplicates : [] }
+}

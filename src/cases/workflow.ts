@@ -1,0 +1,42 @@
+import { defineWorkflow } from '../core/workflow.js'
+
+export const caseStates = ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified', 'closed', 'rated', 'rejected', 'merged'] as const
+export type CaseState = (typeof caseStates)[number]
+
+/**
+ * Who someone is to a particular case:
+ * triage: staff or admin of the case's area; handler: a department handler of the department the
+ * case is dispatched to (or assisting); verifier: a grid worker of the case's area (staff may
+ * verify too); supervisor: a leader or admin over the area; reporter: whoever reported it.
+ */
+export const caseRoles = ['triage', 'handler', 'verifier', 'supervisor', 'reporter'] as const
+export type CaseRole = (typeof caseRoles)[number]
+
+export const caseWorkflow = defineWorkflow({
+  name: 'case',
+  states: caseStates,
+  illegalCode: 'CASE_ILLEGAL_TRANSITION',
+  actions: {
+    accept: { from: ['submitted'], to: 'accepted', by: ['triage'] },
+    reject: { from: ['submitted', 'accepted'], to: 'rejected', by: ['triage'] },
+    merge: { from: ['submitted', 'accepted'], to: 'merged', by: ['triage'] },
+    dispatch: { from: ['accepted'], to: 'dispatched', by: ['triage'] },
+    department_accept: { from: ['dispatched'], to: 'in_progress', by: ['handler'] },
+    return: { from: ['dispatched'], to: 'accepted', by: ['handler'] },
+    request_extension: { from: ['in_progress'], to: null, by: ['handler'] },
+    decide_extension: { from: ['in_progress'], to: null, by: ['supervisor', 'triage'] },
+    add_assist: { from: ['in_progress'], to: null, by: ['handler', 'triage'] },
+    reply: { from: ['in_progress'], to: 'replied', by: ['handler'] },
+    verify_pass: { from: ['replied'], to: 'verified', by: ['verifier'] },
+    verify_fail: { from: ['replied'], to: 'in_progress', by: ['verifier'] },
+    close: { from: ['verified'], to: 'closed', by: ['triage'] },
+    rate: { from: ['closed'], to: 'rated', by: ['reporter'] },
+    reopen: { from: ['rated'], to: 'in_progress', by: ['triage', 'supervisor'] },
+  },
+})
+
+export type CaseAction = keyof typeof caseWorkflow.actions
+export const caseActions = Object.keys(caseWorkflow.actions) as CaseAction[]
+
+/** States in which the case is still being worked on. */
+export const openStates: readonly CaseState[] = ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified']
