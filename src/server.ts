@@ -13,6 +13,7 @@ import { AppError } from './core/errors.js'
 import { errorSchema, installErrorHandler, sendError, validatorCompiler } from './core/http.js'
 import type { Platform } from './core/platform.js'
 import { caseRoutes } from './cases/routes.js'
+import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 
 export interface ServerOptions {
@@ -129,6 +130,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(accountRoutes, platform)
   await app.register(auditRoutes, platform)
   await app.register(caseRoutes, platform)
+  await app.register(catalogueRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -135,6 +135,18 @@ const matrix: Record<string, Probe> = {
   'GET /api/v1/cases/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/cases/${b.caseId}`, { token: t })).status),
   'POST /api/v1/cases/:id/actions': async (p, t, b) =>
     unchanged(() => caseRow(p, b.caseId), () => call(p.app, 'POST', `/api/v1/cases/${b.caseId}/actions`, { token: t, body: { action: 'reject', comment: 'not ours' } })),
+  // The calendar is one for the platform (kept by root admins); routing is readable configuration.
+  'GET /api/v1/calendar': async () => {},
+  'PUT /api/v1/calendar/:day': async (p, t) =>
+    unchanged(() => p.database.db.selectFrom('calendar_day').selectAll().where('day', '=', '2026-12-24').execute(), () => call(p.app, 'PUT', '/api/v1/calendar/2026-12-24', { token: t, body: { kind: 'holiday' } })),
+  'DELETE /api/v1/calendar/:day': async (p, t) =>
+    unchanged(() => p.database.db.selectFrom('calendar_day').selectAll().where('day', '=', '2026-10-01').execute(), () => call(p.app, 'DELETE', '/api/v1/calendar/2026-10-01', { token: t })),
+  'GET /api/v1/categories/:code/routing': async () => {},
+  'PUT /api/v1/categories/:code/routing/:areaId': async (p, t, b) =>
+    unchanged(
+      () => p.database.db.selectFrom('category_routing').selectAll().where('area_id', '=', b.community).execute(),
+      () => call(p.app, 'PUT', `/api/v1/categories/DL-03/routing/${b.community}`, { token: t, body: { departmentId: b.departmentId } }),
+    ),
   // The public page and map show no personal data by design.
   'GET /api/v1/public/cases/:trackingCode': async () => {},
   'GET /api/v1/public/map': async () => {},

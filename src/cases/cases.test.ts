@@ -222,6 +222,49 @@ describe.each(backends())('event closed loop on %s', (backend) => {
     p.clock.set('2026-11-23T02:00:00Z')
   })
 
+  it('lets root admins edit the calendar and area admins override routing', async () => {
+    const admin = t['admin']!
+    const set = await call(p.app, 'PUT', '/api/v1/calendar/2026-12-31', { token: admin, body: { kind: 'holiday', nameZh: '调休', nameEn: 'Bridge day' } })
+    expect(set.status).toBe(200)
+    const year = await call(p.app, 'GET', '/api/v1/calendar?year=2026')
+    expect(year.body.days).toContainEqual({ day: '2026-12-31', kind: 'holiday', nameZh: '调休', nameEn: 'Bridge day' })
+    expect((await call(p.app, 'PUT', '/api/v1/calendar/2026-12-30', { token: t['guihua.staff'], body: { kind: 'holiday' } })).status).toBe(403)
+    const bad = await call(p.app, 'PUT', '/api/v1/calendar/2026-13-40', { token: admin, body: { kind: 'holiday' } })
+    expect(bad.body.error.field).toBe('day')
+    expect((await call(p.app, 'DELETE', '/api/v1/calendar/2026-12-31', { token: admin })).status).toBe(204)
+
+    // Guihua's admin routes traffic lights in Guihua to its own residents' committee.
+    const committee = await p.database.db.selectFrom('department').select('id').where('code', '=', 'QH-01-01-JW').executeTakeFirstOrThrow()
+    const guihua = await areaId(p, 'JZ-QH-01-01')
+    const routed = await call(p.app, 'PUT', `/api/v1/categories/DL-07/routing/${guihua}`, { token: await tokenFor(p.app, 'guihua.admin'), body: { departmentId: committee.id } })
+    expect(routed.status).toBe(200)
+    const filed = await report('guihua.resident', { categoryCode: 'DL-07', location: g01, description: '红绿灯不亮（社区处理）' })
+    const accepted = await act('guihua.staff', filed.body.id, { action: 'accept' })
+    expect(accepted.body.department.code).toBe('QH-01-01-JW')
+    const routing = await call(p.app, 'GET', '/api/v1/categories/DL-07/routing', { token: t['guihua.staff'] })
+    expect(routing.body.routing.map((r: any) => r.area.code)).toEqual(['JZ-QH', 'JZ-QH-01-01'])
+    const cuizhu = await areaId(p, 'JZ-QH-02-01')
+    expect((await call(p.app, 'PUT', `/api/v1/categories/DL-07/routing/${cuizhu}`, { token: await tokenFor(p.app, 'guihua.admin'), body: { departmentId: committee.id } })).status).toBe(403)
+  })
+
+  it.runIf(backend === 'postgresql')('fires each timer once across a restart and with two server processes', async () => {
+    const { openDatabase } = await import('../core/db.js')
+    const filed = await report('guihua.staff', { categoryCode: 'DL-03', location: g01, description: '两个进程' })
+    const due = new Date(filed.body.case.stageDueAt)
+    // Two independent connection pools stand for two server processes sharing the database.
+    const a = await openDatabase({ databaseUrl: p.databaseUrl!, poolSize: 4 })
+    const b = await openDatabase({ databaseUrl: p.databaseUrl!, poolSize: 4 })
+    const later = new Date(due.getTime() + HOUR)
+    await Promise.all([fireDueTimers(a.db, later, timerHandlers, 1), fireDueTimers(b.db, later, timerHandlers, 1), fireDueTimers(a.db, later, timerHandlers, 1)])
+    await a.close()
+    // "Restart": a fresh pool finds nothing left to fire.
+    expect(await fireDueTimers(b.db, later, timerHandlers)).toBe(0)
+    await b.close()
+    const events = await p.database.db.selectFrom('case_event').select('action').where('case_id', '=', filed.body.id).execute()
+    expect(events.filter((e) => e.action === 'escalated')).toHaveLength(1)
+    expect(events.filter((e) => e.action === 'warning')).toHaveLength(1)
+  })
+
   it('suggests duplicates on intake and merges them, informing both reporters', async () => {
     const first = await report('guihua.resident', { categoryCode: 'DL-03', location: g01, description: '这条路的路灯坏了' })
     await act('guihua.staff', first.body.id, { action: 'accept' })

@@ -175,3 +175,11 @@ CREATE POLICY case_photo_attach ON case_photo FOR UPDATE TO grassroots_app
 CREATE POLICY notification_own ON notification FOR SELECT TO grassroots_app USING (user_id = app_user_id());
 CREATE POLICY notification_send ON notification FOR INSERT TO grassroots_app WITH CHECK (true);
 CREATE POLICY notification_read ON notification FOR UPDATE TO grassroots_app USING (user_id = app_user_id());
+
+-- Routing is configuration: admins change it for their areas (checked in the route and here).
+ALTER TABLE category_routing ENABLE ROW LEVEL SECURITY;
+GRANT INSERT, UPDATE ON category_routing TO grassroots_app;
+CREATE POLICY category_routing_read ON category_routing FOR SELECT TO grassroots_app USING (true);
+CREATE POLICY category_routing_write ON category_routing FOR INSERT TO grassroots_app WITH CHECK (app_can(ARRAY['admin'], area_id));
+CREATE POLICY category_routing_change ON category_routing FOR UPDATE TO grassroots_app
+  USING (app_can(ARRAY['admin'], area_id)) WITH CHECK (app_can(ARRAY['admin'], area_id));

@@ -1,0 +1,147 @@
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import { recordAudit } from '../audit/service.js'
+import { AppError, notFound } from '../core/errors.js'
+import { errorResponses } from '../core/http.js'
+import type { Platform } from '../core/platform.js'
+import { holds, inScope, requireRoleSomewhere, staffRoles, type RequestContext } from '../core/scope.js'
+import type { Tx } from '../core/db.js'
+
+// Administration of what drives the loop: the working-day calendar (one for the platform, kept
+// by admins of a root area) and which department answers for a category in an area.
+
+const day = { type: 'string', format: 'date' } as const
+const obj = { type: 'object', additionalProperties: true } as const
+
+function requireRootAdmin(ctx: RequestContext) {
+  const actor = requireRoleSomewhere(ctx, ['admin'])
+  if (!actor.grants.some((g) => g.role === 'admin' && /^\/\d+\/$/.test(g.path))) throw new AppError('FORBIDDEN', 'the calendar is kept by admins of a root area')
+}
+
+async function leafByCode(tx: Tx, code: string) {
+  const c = await tx.selectFrom('case_category').select(['id', 'code', 'is_leaf']).where('code', '=', code).executeTakeFirst()
+  if (!c) throw notFound('CASE_CATEGORY_NOT_FOUND', `category ${code}`, 'code')
+  if (!c.is_leaf) throw new AppError('VALIDATION_FAILED', 'routing applies to leaf categories', 'code')
+  return c
+}
+
+export async function catalogueRoutes(app: FastifyInstance, { database }: Platform) {
+  const { db } = database
+
+  app.get('/api/v1/calendar', {
+    schema: {
+      tags: ['cases'],
+      summary: 'Holidays and make-up working days of a year (weekends are off unless listed as workday)',
+      querystring: { type: 'object', required: ['year'], additionalProperties: false, properties: { year: { type: 'integer', minimum: 2000, maximum: 2100 } } },
+      response: { 200: { type: 'object', properties: { days: { type: 'array', items: obj } } } },
+    },
+    handler: async (req) => {
+      const { year } = req.query as { year: number }
+      const rows = await db.selectFrom('calendar_day').selectAll().where('day', '>=', `${year}-01-01`).where('day', '<=', `${year}-12-31`).orderBy('day').execute()
+      return { days: rows.map((d) => ({ day: String(d.day), kind: d.kind, nameZh: d.name_zh, nameEn: d.name_en })) }
+    },
+  })
+
+  app.put('/api/v1/calendar/:day', {
+    schema: {
+      tags: ['cases'],
+      summary: 'Mark a day as a holiday or a make-up working day',
+      params: { type: 'object', required: ['day'], additionalProperties: false, properties: { day } },
+      body: {
+        type: 'object',
+        required: ['kind'],
+        additionalProperties: false,
+        properties: { kind: { type: 'string', enum: ['holiday', 'workday'] }, nameZh: { type: 'string', maxLength: 50 }, nameEn: { type: 'string', maxLength: 50 } },
+      },
+      response: { 200: obj, ...errorResponses(401, 403) },
+    },
+    handler: async (req) => {
+      requireRootAdmin(req.ctx)
+      const { day: d } = req.params as { day: string }
+      const b = req.body as { kind: 'holiday' | 'workday'; nameZh?: string; nameEn?: string }
+      await inScope(db, req.ctx, async (tx) => {
+        await tx
+          .insertInto('calendar_day')
+          .values({ day: d, kind: b.kind, name_zh: b.nameZh ?? '', name_en: b.nameEn ?? '' })
+          .onConflict((oc) => oc.column('day').doUpdateSet({ kind: b.kind, name_zh: b.nameZh ?? '', name_en: b.nameEn ?? '' }))
+          .execute()
+        await recordAudit(tx, req.ctx, { action: 'calendar.set', entityType: 'calendar_day', entityId: d, detail: { kind: b.kind } })
+      })
+      return { day: d, kind: b.kind, nameZh: b.nameZh ?? '', nameEn: b.nameEn ?? '' }
+    },
+  })
+
+  app.delete('/api/v1/calendar/:day', {
+    schema: {
+      tags: ['cases'],
+      summary: 'Return a day to the weekday/weekend rule',
+      params: { type: 'object', required: ['day'], additionalProperties: false, properties: { day } },
+      response: { 204: { type: 'null' }, ...errorResponses(401, 403) },
+    },
+    handler: async (req, reply) => {
+      requireRootAdmin(req.ctx)
+      const { day: d } = req.params as { day: string }
+      await inScope(db, req.ctx, async (tx) => {
+        await tx.deleteFrom('calendar_day').where('day', '=', d).execute()
+        await recordAudit(tx, req.ctx, { action: 'calendar.unset', entityType: 'calendar_day', entityId: d })
+      })
+      return reply.code(204).send()
+    },
+  })
+
+  app.get('/api/v1/categories/:code/routing', {
+    schema: {
+      tags: ['cases'],
+      summary: 'Which department answers for a category in which area (nearest ancestor applies)',
+      params: { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', maxLength: 20 } } },
+      response: { 200: { type: 'object', properties: { routing: { type: 'array', items: obj } } }, ...errorResponses(401, 403, 404) },
+    },
+    handler: async (req) => {
+      requireRoleSomewhere(req.ctx, staffRoles)
+      return inScope(db, req.ctx, async (tx) => {
+        const c = await leafByCode(tx, (req.params as { code: string }).code)
+        const rows = await tx
+          .selectFrom('category_routing as r')
+          .innerJoin('area as a', 'a.id', 'r.area_id')
+          .innerJoin('department as d', 'd.id', 'r.department_id')
+          .select(['a.id as area_id', 'a.code as area_code', 'a.name_zh as area_name_zh', 'a.name_en as area_name_en', 'd.id as department_id', 'd.code as department_code', 'd.name_zh as department_name_zh', 'd.name_en as department_name_en'])
+          .where('r.category_id', '=', c.id)
+          .orderBy('a.path')
+          .execute()
+        return {
+          routing: rows.map((r) => ({
+            area: { id: r.area_id, code: r.area_code, nameZh: r.area_name_zh, nameEn: r.area_name_en },
+            department: { id: r.department_id, code: r.department_code, nameZh: r.department_name_zh, nameEn: r.department_name_en },
+          })),
+        }
+      })
+    },
+  })
+
+  app.put('/api/v1/categories/:code/routing/:areaId', {
+    schema: {
+      tags: ['cases'],
+      summary: 'Set the responsible department of a category for an area and everything below it',
+      params: { type: 'object', required: ['code', 'areaId'], additionalProperties: false, properties: { code: { type: 'string', maxLength: 20 }, areaId: { type: 'integer', minimum: 1 } } },
+      body: { type: 'object', required: ['departmentId'], additionalProperties: false, properties: { departmentId: { type: 'integer', minimum: 1 } } },
+      response: { 200: obj, ...errorResponses(401, 403, 404) },
+    },
+    handler: async (req) => {
+      const { code, areaId } = req.params as { code: string; areaId: number }
+      const { departmentId } = req.body as { departmentId: number }
+      requireRoleSomewhere(req.ctx, ['admin'])
+      return inScope(db, req.ctx, async (tx) => {
+        const c = await leafByCode(tx, code)
+        const area = await tx.selectFrom('area').select('path').where('id', '=', areaId).executeTakeFirst()
+        if (!area) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, 'areaId')
+        if (!holds(req.ctx.actor, ['admin'], area.path)) throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
+        const dept = await tx.selectFrom('department').select('id').where('id', '=', departmentId).executeTakeFirst()
+        if (!dept) throw notFound('DEPARTMENT_NOT_FOUND', `department ${departmentId}`, 'departmentId')
+        await sql`insert into category_routing (category_id, area_id, department_id) values (${c.id}, ${areaId}, ${departmentId})
+                  on conflict (category_id, area_id) do update set department_id = excluded.department_id`.execute(tx)
+        await recordAudit(tx, req.ctx, { action: 'category.route', entityType: 'case_category', entityId: c.code, areaId, detail: { departmentId } })
+        return { categoryCode: c.code, areaId, departmentId }
+      })
+    },
+  })
+}
