@@ -53,6 +53,12 @@ describe.each(backends())('event closed loop on %s', (backend) => {
     expect(filed.body.trackingCode).toMatch(/^\d{6}-[0-9A-Z]{6}$/)
     expect(c).toMatchObject({ state: 'submitted', channel: 'portal', stage: 'respond', colour: 'green', area: { code: 'JZ-QH-01-01-G01' } })
     expect(c.photos).toHaveLength(1)
+    const img = await p.app.inject({ method: 'GET', url: `/api/v1/photos/${c.photos[0].id}`, headers: { authorization: `Bearer ${t['guihua.staff']}` } })
+    expect(img.statusCode).toBe(200)
+    expect(img.headers['content-type']).toBe('image/png')
+    expect(Buffer.compare(img.rawPayload, PNG)).toBe(0)
+    const foreign = await p.app.inject({ method: 'GET', url: `/api/v1/photos/${c.photos[0].id}`, headers: { authorization: `Bearer ${t['cuizhu.staff']}` } })
+    expect(foreign.statusCode).toBe(404)
 
     // Triage accepts; routing by category × area dispatches to the Donghu street team at once.
     const accepted = await act('guihua.staff', c.id, { action: 'accept', version: c.version })

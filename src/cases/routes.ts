@@ -69,7 +69,7 @@ export async function caseRoutes(app: FastifyInstance, { database, clock }: Plat
   })
 
   app.get('/api/v1/photos/:id', {
-    schema: { tags, summary: 'A photo of a case the caller may see', params: idParams, response: { ...errorResponses(401, 404) } },
+    schema: { tags, summary: 'A photo of a case the caller may see', params: idParams, response: { 200: { type: 'string', format: 'binary' }, ...errorResponses(401, 404) } },
     handler: async (req, reply) => {
       requireActor(req.ctx)
       const p = await inScope(db, req.ctx, (tx) => photoData(tx, (req.params as { id: number }).id))
