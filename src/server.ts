@@ -12,6 +12,7 @@ import { auditRoutes } from './audit/routes.js'
 import { AppError } from './core/errors.js'
 import { errorSchema, installErrorHandler, sendError, validatorCompiler } from './core/http.js'
 import type { Platform } from './core/platform.js'
+import { statsRoutes } from './analytics/routes.js'
 import { caseRoutes } from './cases/routes.js'
 import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
@@ -131,6 +132,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(auditRoutes, platform)
   await app.register(caseRoutes, platform)
   await app.register(catalogueRoutes, platform)
+  await app.register(statsRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

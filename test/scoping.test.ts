@@ -147,6 +147,13 @@ const matrix: Record<string, Probe> = {
       () => p.database.db.selectFrom('category_routing').selectAll().where('area_id', '=', b.community).execute(),
       () => call(p.app, 'PUT', `/api/v1/categories/DL-03/routing/${b.community}`, { token: t, body: { departmentId: b.departmentId } }),
     ),
+  'GET /api/v1/stats/cases': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/stats/cases?from=2000-01-01&to=2100-01-01', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.areas.map((a: { id: number }) => a.id)).not.toContain(b.community)
+    expect(res.body.totals.total).toBe(0) // the only case in this test lies in B
+    denied((await call(p.app, 'GET', `/api/v1/stats/cases?areaId=${b.community}`, { token: t })).status)
+  },
   // The public page and map show no personal data by design.
   'GET /api/v1/public/cases/:trackingCode': async () => {},
   'GET /api/v1/public/map': async () => {},

@@ -243,7 +243,7 @@ export async function caseStats(tx: Tx, ctx: RequestContext, q: StatsQuery, now:
       : sql``
   const closed = sql`state in ('closed', 'rated')`
   const open = sql`state = any(${openStates as CaseState[]}::text[])`
-  const rate = (num: RawBuilder<unknown>, den: RawBuilder<unknown>) => sql`round(${num}::numeric / nullif(${den}, 0), 4)`
+  const rate = (num: RawBuilder<unknown>, den: RawBuilder<unknown>) => sql`round((${num})::numeric / nullif(${den}, 0), 4)`
   const label = (table: 'area' | 'department' | 'case_category', col: 'code' | 'name_zh' | 'name_en') => sql.raw(`(select l.${col} from ${table} l where l.id = agg.gkey::integer)`)
   const labels =
     g === 'area' || g === 'department' || g === 'category'
@@ -269,7 +269,7 @@ export async function caseStats(tx: Tx, ctx: RequestContext, q: StatsQuery, now:
         ${q.categoryId !== undefined ? sql`and c.category_id in (select id from case_category where id = ${q.categoryId} or parent_id = ${q.categoryId})` : sql``}
     ),
     agg as (
-      select ${g ? sql`grouping(gkey) = 0` : sql`false`} as grouped, gkey,
+      select ${g ? sql`grouping(gkey) = 0 as grouped, gkey` : sql`false as grouped, null::text as gkey`},
              (array_agg(gname order by gat desc nulls last))[1] as gname,
              count(*)::int as total,
              count(*) filter (where responded_at is not null)::int as responded,
