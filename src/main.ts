@@ -9,6 +9,7 @@ import { buildServer } from './server.js'
 import { caseTimerHandler } from './cases/deadlines.js'
 import { systemClock } from './core/clock.js'
 import { startScheduler } from './core/scheduler.js'
+import { startWebhookWorker } from './notifications/webhooks.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
 
 const SHUTDOWN_GRACE_MS = 15_000
@@ -54,6 +55,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     const scheduler = config.schedulerIntervalMs > 0
       ? startScheduler(database.db, platform.clock, timerHandlers, config.schedulerIntervalMs, (err) => log.error({ err }, 'scheduler run failed'))
       : null
+    const webhooks = config.schedulerIntervalMs > 0 ? startWebhookWorker(database.db, platform.clock, config.schedulerIntervalMs, log) : null
     let stopping: Promise<void> | null = null
     const stop = () =>
       (stopping ??= (async () => {
@@ -64,6 +66,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
         const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS)
         await app.close()
         await scheduler?.stop()
+        await webhooks?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)
         await database.close()

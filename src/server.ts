@@ -14,6 +14,7 @@ import { errorSchema, installErrorHandler, sendError, validatorCompiler } from '
 import type { Platform } from './core/platform.js'
 import { statsRoutes } from './analytics/routes.js'
 import { caseRoutes } from './cases/routes.js'
+import { webhookRoutes } from './notifications/routes.js'
 import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 
@@ -133,6 +134,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(caseRoutes, platform)
   await app.register(catalogueRoutes, platform)
   await app.register(statsRoutes, platform)
+  await app.register(webhookRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

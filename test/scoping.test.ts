@@ -20,6 +20,7 @@ interface B {
   caseId: number
   photoId: number
   notificationId: number
+  webhookId: number
 }
 
 type Probe = (p: TestPlatform, token: string | null, b: B) => Promise<void>
@@ -154,6 +155,19 @@ const matrix: Record<string, Probe> = {
     expect(res.body.totals.total).toBe(0) // the only case in this test lies in B
     denied((await call(p.app, 'GET', `/api/v1/stats/cases?areaId=${b.community}`, { token: t })).status)
   },
+  'GET /api/v1/webhooks': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/webhooks?pageSize=500', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.map((w: { id: number }) => w.id)).not.toContain(b.webhookId)
+    const filtered = await call(p.app, 'GET', `/api/v1/webhooks?areaId=${b.community}`, { token: t })
+    expect(filtered.body.items ?? []).toEqual([])
+  },
+  'POST /api/v1/webhooks': async (p, t, b) =>
+    unchanged(() => webhookCount(p), () => call(p.app, 'POST', '/api/v1/webhooks', { token: t, body: { areaId: b.community, url: 'https://intruder.example/hook', events: ['*'] } })),
+  'PATCH /api/v1/webhooks/:id': async (p, t, b) =>
+    unchanged(() => webhookRow(p, b.webhookId), () => call(p.app, 'PATCH', `/api/v1/webhooks/${b.webhookId}`, { token: t, body: { url: 'https://intruder.example/hook', events: ['*'], active: false } })),
+  'POST /api/v1/webhooks/:id/test': async (p, t, b) => unchanged(() => deliveryRows(p, b.webhookId), () => call(p.app, 'POST', `/api/v1/webhooks/${b.webhookId}/test`, { token: t })),
+  'GET /api/v1/webhooks/:id/deliveries': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/webhooks/${b.webhookId}/deliveries`, { token: t })).status),
   // The public page and map show no personal data by design.
   'GET /api/v1/public/cases/:trackingCode': async () => {},
   'GET /api/v1/public/map': async () => {},
@@ -174,6 +188,10 @@ const matrix: Record<string, Probe> = {
   },
 }
 
+const webhookCount = async (p: TestPlatform) => (await sql<{ n: number }>`select count(*)::int as n from webhook`.execute(p.database.db)).rows[0]
+const webhookRow = async (p: TestPlatform, id: number) => (await sql`select id, area_id, url, events, active from webhook where id = ${id}`.execute(p.database.db)).rows[0]
+const deliveryRows = async (p: TestPlatform, webhookId: number) =>
+  (await sql`select id, attempts, next_attempt_at from webhook_delivery where webhook_id = ${webhookId} order by id`.execute(p.database.db)).rows
 const caseRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst()
 
 describe.each(backends())('area scoping on %s', (backend) => {
@@ -186,7 +204,9 @@ describe.each(backends())('area scoping on %s', (backend) => {
     const user = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'cuizhu.staff').executeTakeFirstOrThrow()
     const grant = await p.database.db.selectFrom('role_grant').select('id').where('user_id', '=', user.id).executeTakeFirstOrThrow()
     const dept = await p.database.db.selectFrom('department').select('id').where('code', '=', 'QH-02-01-JW').executeTakeFirstOrThrow()
-    // A case in B, with a photo, and the notice its staff got about it.
+    // A webhook of B (created first, so B's case queues deliveries that could leak), a case in B
+    // with a photo, and the notice its staff got about it.
+    const hook = await call(p.app, 'POST', '/api/v1/webhooks', { token: await tokenFor(p.app, 'cuizhu.admin'), body: { areaId: community, url: 'http://127.0.0.1:9/hook', events: ['*'] } })
     const resident = await tokenFor(p.app, 'cuizhu.resident')
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
     const photo = await p.app.inject({ method: 'POST', url: '/api/v1/photos', headers: { 'content-type': 'image/png', authorization: `Bearer ${resident}` }, payload: png })
@@ -204,6 +224,7 @@ describe.each(backends())('area scoping on %s', (backend) => {
       caseId: filed.body.id,
       photoId: photo.json().id,
       notificationId: note.id,
+      webhookId: hook.body.id,
     }
     // Audit entries about B exist, so a leak would show.
     const admin = await tokenFor(p.app, 'admin')

@@ -324,10 +324,11 @@ interface Claimed {
 }
 
 /**
- * Claims due deliveries of active webhooks (FOR UPDATE SKIP LOCKED, so concurrent workers take
- * disjoint sets) and leases them by pushing next_attempt_at past the time the batch can take, in
- * one short transaction. If the process dies while sending, the lease expires and they are due
- * again; attempts are counted only when an answer (or a failure) is recorded.
+ * Claims due deliveries of active webhooks (test pings also of inactive ones, so a webhook can
+ * be tried before it is switched on) with FOR UPDATE SKIP LOCKED, so concurrent workers take
+ * disjoint sets, and leases them by pushing next_attempt_at past the time the batch can take,
+ * in one short transaction. If the process dies while sending, the lease expires and they are
+ * due again; attempts are counted only when an answer (or a failure) is recorded.
  */
 async function claim(db: Db, now: Date, batch: number, leaseMs: number, ids: number[] | undefined): Promise<Claimed[]> {
   const leaseUntil = new Date(now.getTime() + leaseMs)
@@ -337,7 +338,8 @@ async function claim(db: Db, now: Date, batch: number, leaseMs: number, ids: num
       with due as (
         select d.id, d.next_attempt_at as due_at
         from webhook_delivery d join webhook w on w.id = d.webhook_id
-        where d.next_attempt_at <= ${now} and d.delivered_at is null and w.active ${only}
+        where d.next_attempt_at <= ${now} and d.delivered_at is null
+          and (w.active or d.event_type = ${TEST_EVENT}) ${only}
         order by d.next_attempt_at, d.id
         limit ${batch}
         for update of d skip locked

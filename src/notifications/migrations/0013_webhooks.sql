@@ -72,16 +72,16 @@ CREATE POLICY webhook_delivery_ping ON webhook_delivery FOR INSERT TO grassroots
 CREATE FUNCTION webhook_enqueue_case_event() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE
-  kind text := 'case.' || NEW.action;
-  case_path text;
-  body jsonb;
+  v_type text := 'case.' || NEW.action;
+  v_path text;
+  v_payload jsonb;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM webhook WHERE active) THEN
     RETURN NULL;
   END IF;
   SELECT a.path,
          jsonb_build_object(
-           'type', kind,
+           'type', v_type,
            'eventId', NEW.id,
            'at', to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
            'action', NEW.action,
@@ -98,7 +98,7 @@ BEGIN
              'intoTrackingCode', NEW.detail -> 'intoTrackingCode',
              'stage', NEW.detail -> 'stage',
              'level', NEW.detail -> 'level')))
-    INTO case_path, body
+    INTO v_path, v_payload
   FROM cases c
   JOIN area a ON a.id = c.area_id
   JOIN case_category cc ON cc.id = c.category_id
@@ -106,12 +106,12 @@ BEGIN
   WHERE c.id = NEW.case_id;
 
   INSERT INTO webhook_delivery (webhook_id, event_id, event_type, payload, next_attempt_at, created_at)
-  SELECT w.id, NEW.id, kind, body, NEW.at, NEW.at
+  SELECT w.id, NEW.id, v_type, v_payload, NEW.at, NEW.at
   FROM webhook w
   JOIN area wa ON wa.id = w.area_id
   WHERE w.active
-    AND (kind = ANY (w.events) OR '*' = ANY (w.events))
-    AND case_path LIKE wa.path || '%'
+    AND (v_type = ANY (w.events) OR '*' = ANY (w.events))
+    AND v_path LIKE wa.path || '%'
   ORDER BY w.id;
   RETURN NULL;
 END
