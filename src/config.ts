@@ -17,6 +17,10 @@ export interface Config {
   webDir: string
   /** How often due workflow timers are fired; 0 turns the scheduler off (tests drive it). */
   schedulerIntervalMs: number
+  /** Sign-in attempts per client address per minute (on top of the per-username throttle). */
+  loginRatePerMinute: number
+  /** Anonymous reports (and photo uploads) per client address per minute. */
+  anonymousIntakeRatePerMinute: number
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -40,6 +44,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     tileAttribution: process.env.TILE_ATTRIBUTION || null,
     webDir: path.join(packageRoot, 'web', 'dist'),
     schedulerIntervalMs: intFromEnv('SCHEDULER_INTERVAL_MS', 5000),
+    loginRatePerMinute: intFromEnv('RATE_LIMIT_LOGIN_PER_MINUTE', 20),
+    anonymousIntakeRatePerMinute: intFromEnv('RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE', 30),
     ...overrides,
   }
 }

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import fastifyStatic from '@fastify/static'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { sql } from 'kysely'
@@ -22,6 +24,62 @@ export interface ServerOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** Extra routes mounted by the caller (the CLI control channel). */
   extra?: (app: FastifyInstance) => Promise<void> | void
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * A write authenticated by the session cookie must come from our own pages: browsers send Origin
+ * (or at least Referer) with such requests, and a forged cross-site form cannot fake it. Clients
+ * using bearer tokens are not exposed to CSRF and are not checked.
+ */
+function checkSameOrigin(req: FastifyRequest): void {
+  if (SAFE_METHODS.has(req.method)) return
+  const source = req.headers.origin ?? req.headers.referer
+  let same = false
+  try {
+    // Compared as URLs so that a default port written out on one side still matches.
+    const from = new URL(source ?? '')
+    same = !!req.headers.host && from.host === new URL(`${from.protocol}//${req.headers.host}`).host
+  } catch {
+    same = false
+  }
+  if (!same) {
+    throw new AppError('CSRF_REJECTED', 'a cookie-authenticated write must come from this site (Origin header)', 'Origin')
+  }
+}
+
+/** Security headers (CSP without inline scripts, frame-ancestors, HSTS over TLS) and rate limits. */
+async function registerWebSecurity(app: FastifyInstance, platform: Platform): Promise<void> {
+  const tileOrigin = platform.config.tileUrl ? new URL(platform.config.tileUrl.replace(/\{[a-z]\}/g, 'a')).origin : null
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Leaflet positions map panes with inline style attributes; scripts stay strict.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:', ...(tileOrigin ? [tileOrigin] : [])],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // Plain http on a LAN or loopback must keep working; TLS deployments get HSTS instead.
+        upgradeInsecureRequests: null,
+      },
+    },
+    // HSTS only means something over TLS; it is added below when the request came over https.
+    hsts: false,
+  })
+  app.addHook('onSend', async (req, reply) => {
+    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains')
+  })
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      new AppError('RATE_LIMITED', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, null, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
+  })
 }
 
 /** The stated purpose of a read of personal data: URL-encoded UTF-8, at most 500 characters. */
@@ -57,6 +115,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   app.addSchema(errorSchema)
 
   await app.register(cookie)
+  await registerWebSecurity(app, platform)
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -75,7 +134,12 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
-  await app.register(swaggerUi, { routePrefix: '/api/docs' })
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    // Its inline scripts are allowed by hash, not by 'unsafe-inline'; plain http must keep working.
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace('upgrade-insecure-requests;', ''),
+  })
 
   let closing = false
   app.addHook('preClose', async () => {
@@ -93,6 +157,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     if (token && !actor && req.headers.authorization) throw new AppError('AUTH_REQUIRED', 'the token is unknown, expired or revoked')
     req.sessionToken = actor ? token : null
     req.ctx = { actor, ip: req.ip, purpose: accessPurpose(req.headers['x-access-purpose']) }
+    if (actor && !bearerToken(req.headers.authorization)) checkSameOrigin(req)
   })
 
   app.get('/healthz', {

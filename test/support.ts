@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { loadConfig } from '../src/config.js'
+import { loadConfig, type Config } from '../src/config.js'
 import { openDatabase, type Backend, type Database } from '../src/core/db.js'
 import type { Platform } from '../src/core/platform.js'
 import { ManualClock } from '../src/core/clock.js'
@@ -25,7 +25,7 @@ export interface TestPlatform extends Platform {
 }
 
 /** A fresh database with the demo city (from the template) and a server on top of it. */
-export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T02:00:00Z'): Promise<TestPlatform> {
+export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T02:00:00Z', overrides: Partial<Config> = {}): Promise<TestPlatform> {
   let database: Database
   let databaseUrl: string | null = null
   let dropDatabase = async () => {}
@@ -50,7 +50,8 @@ export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T0
       await c.end()
     }
   }
-  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0 })
+  // Suites sign in many accounts from one address; the rate limits have their own test.
+  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0, loginRatePerMinute: 10_000, anonymousIntakeRatePerMinute: 10_000, ...overrides })
   // A clock the test moves, so deadlines and escalations are proven without waiting.
   const clock = new ManualClock(new Date(startAt))
   const platform = { database, config, clock }

@@ -80,6 +80,7 @@ export async function accountRoutes(app: FastifyInstance, { database, config }: 
     })
 
   app.post('/api/v1/auth/login', {
+    config: { rateLimit: { max: config.loginRatePerMinute, timeWindow: '1 minute' } },
     schema: {
       tags: ['accounts'],
       summary: 'Sign in; returns a bearer token and sets an httpOnly session cookie',

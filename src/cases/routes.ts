@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { asSystem, inScope, requireActor, requireRoleSomewhere } from '../core/scope.js'
 import { AppError, notFound } from '../core/errors.js'
 import { errorResponses, idParams } from '../core/http.js'
@@ -43,8 +43,12 @@ const newCaseBody = {
   oneOf: [{ required: ['categoryCode'] }, { required: ['categoryId'] }],
 } as const
 
-export async function caseRoutes(app: FastifyInstance, { database, clock }: Platform) {
+export async function caseRoutes(app: FastifyInstance, { database, clock, config }: Platform) {
   const { db } = database
+  // Anonymous intake is limited per client address; signed-in callers are accountable already.
+  const anonymousLimit = {
+    rateLimit: { max: config.anonymousIntakeRatePerMinute, timeWindow: '1 minute', allowList: (req: FastifyRequest) => req.ctx?.actor != null },
+  }
 
   app.get('/api/v1/categories', {
     schema: { tags, summary: 'The event category catalogue as a tree (time limits, photo rule, extra attributes)', response: { 200: { type: 'object', properties: { categories: { type: 'array', items: obj } } } } },
@@ -54,6 +58,7 @@ export async function caseRoutes(app: FastifyInstance, { database, clock }: Plat
   // Photos are sent as the raw image body; their type is decided by their bytes.
   app.addContentTypeParser(['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body))
   app.post('/api/v1/photos', {
+    config: anonymousLimit,
     schema: {
       tags,
       summary: 'Upload a photo (JPEG, PNG or WebP, at most 5 MB) as the raw body; returns a token to attach it to a case or an action',
@@ -78,6 +83,7 @@ export async function caseRoutes(app: FastifyInstance, { database, clock }: Plat
   })
 
   app.post('/api/v1/cases', {
+    config: anonymousLimit,
     schema: {
       tags,
       summary: 'Report a problem (portal, patrol, hotline or API); located into its grid; Idempotency-Key honoured',
