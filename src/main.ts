@@ -8,6 +8,7 @@ import { migrate } from './core/migrate.js'
 import { buildServer } from './server.js'
 import { caseTimerHandler } from './cases/deadlines.js'
 import { systemClock } from './core/clock.js'
+import { DEMO_API_KEY } from './open311/keys.js'
 import { startScheduler } from './core/scheduler.js'
 import { startWebhookWorker } from './notifications/webhooks.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
@@ -82,4 +83,5 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
 export function printAccounts(accounts: { username: string; password: string; role: string; area: string; areaName: string }[]): void {
   console.log('\nDemo accounts (password for all: grassroots-demo):')
   console.table(accounts.map((a) => ({ username: a.username, role: a.role, area: `${a.area} ${a.areaName}` })))
+  console.log(`Open311 API key for the whole demo city: ${DEMO_API_KEY}`)
 }

@@ -17,6 +17,7 @@ import type { Platform } from './core/platform.js'
 import { statsRoutes } from './analytics/routes.js'
 import { caseRoutes } from './cases/routes.js'
 import { webhookRoutes } from './notifications/routes.js'
+import { open311Routes } from './open311/routes.js'
 import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 
@@ -200,6 +201,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(catalogueRoutes, platform)
   await app.register(statsRoutes, platform)
   await app.register(webhookRoutes, platform)
+  await app.register(open311Routes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -21,6 +21,9 @@ interface B {
   photoId: number
   notificationId: number
   webhookId: number
+  apiKeyId: number
+  keyOfA: string
+  pointInB: { lng: number; lat: number }
 }
 
 type Probe = (p: TestPlatform, token: string | null, b: B) => Promise<void>
@@ -168,6 +171,35 @@ const matrix: Record<string, Probe> = {
     unchanged(() => webhookRow(p, b.webhookId), () => call(p.app, 'PATCH', `/api/v1/webhooks/${b.webhookId}`, { token: t, body: { url: 'https://intruder.example/hook', events: ['*'], active: false } })),
   'POST /api/v1/webhooks/:id/test': async (p, t, b) => unchanged(() => deliveryRows(p, b.webhookId), () => call(p.app, 'POST', `/api/v1/webhooks/${b.webhookId}/test`, { token: t })),
   'GET /api/v1/webhooks/:id/deliveries': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/webhooks/${b.webhookId}/deliveries`, { token: t })).status),
+  // Open311 reads are public (no personal data); writes need an API key scoped to an area.
+  'GET /open311/v2/discovery.:format': async () => {},
+  'GET /open311/v2/services.:format': async () => {},
+  'GET /open311/v2/services/:service_code.:format': async () => {},
+  'GET /open311/v2/requests.:format': async () => {},
+  'GET /open311/v2/requests/:service_request_id.:format': async () => {},
+  'GET /open311/v2/tokens/:token.:format': async () => {},
+  'POST /open311/v2/requests.:format': async (p, t, b) =>
+    unchanged(
+      () => caseCount(p),
+      async () => ({
+        status: (
+          await p.app.inject({
+            method: 'POST',
+            url: '/open311/v2/requests.json',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', ...(t ? { authorization: `Bearer ${t}` } : {}) },
+            payload: new URLSearchParams({ api_key: b.keyOfA, service_code: 'DL-03', lat: String(b.pointInB.lat), long: String(b.pointInB.lng) }).toString(),
+          })
+        ).statusCode,
+      }),
+    ),
+  'GET /api/v1/api-keys': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/api-keys?pageSize=500', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.items.map((k: { id: number }) => k.id)).not.toContain(b.apiKeyId)
+    expect((await call(p.app, 'GET', `/api/v1/api-keys?areaId=${b.community}`, { token: t })).body.items ?? []).toEqual([])
+  },
+  'POST /api/v1/api-keys': async (p, t, b) => unchanged(() => apiKeyCount(p), () => call(p.app, 'POST', '/api/v1/api-keys', { token: t, body: { name: 'intruder', areaId: b.community } })),
+  'POST /api/v1/api-keys/:id/revoke': async (p, t, b) => unchanged(() => apiKeyRow(p, b.apiKeyId), () => call(p.app, 'POST', `/api/v1/api-keys/${b.apiKeyId}/revoke`, { token: t })),
   // The public page and map show no personal data by design.
   'GET /api/v1/public/cases/:trackingCode': async () => {},
   'GET /api/v1/public/map': async () => {},
@@ -192,6 +224,9 @@ const webhookCount = async (p: TestPlatform) => (await sql<{ n: number }>`select
 const webhookRow = async (p: TestPlatform, id: number) => (await sql`select id, area_id, url, events, active from webhook where id = ${id}`.execute(p.database.db)).rows[0]
 const deliveryRows = async (p: TestPlatform, webhookId: number) =>
   (await sql`select id, attempts, next_attempt_at from webhook_delivery where webhook_id = ${webhookId} order by id`.execute(p.database.db)).rows
+const apiKeyCount = async (p: TestPlatform) => (await sql<{ n: number }>`select count(*)::int as n from api_key`.execute(p.database.db)).rows[0]
+const apiKeyRow = async (p: TestPlatform, id: number) => (await sql`select id, name, area_id, revoked_at from api_key where id = ${id}`.execute(p.database.db)).rows[0]
+const caseCount = async (p: TestPlatform) => (await sql<{ n: number }>`select count(*)::int as n from cases`.execute(p.database.db)).rows[0]
 const caseRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst()
 
 describe.each(backends())('area scoping on %s', (backend) => {
@@ -213,6 +248,8 @@ describe.each(backends())('area scoping on %s', (backend) => {
     const { rows } = await sql<{ lng: number; lat: number }>`select ST_X(ST_PointOnSurface(boundary)) as lng, ST_Y(ST_PointOnSurface(boundary)) as lat from area where id = ${grid}`.execute(p.database.db)
     const filed = await call(p.app, 'POST', '/api/v1/cases', { token: resident, body: { categoryCode: 'DL-03', location: rows[0], description: '翠竹路灯不亮', photos: [photo.json().token] } })
     if (filed.status !== 201) throw new Error(JSON.stringify(filed.body))
+    const keyOfB = await call(p.app, 'POST', '/api/v1/api-keys', { token: await tokenFor(p.app, 'cuizhu.admin'), body: { name: 'Cuizhu app', areaId: community } })
+    const keyOfA = await call(p.app, 'POST', '/api/v1/api-keys', { token: await tokenFor(p.app, 'guihua.admin'), body: { name: 'Guihua app', areaId: await areaId(p, 'JZ-QH-01-01') } })
     const note = await p.database.db.selectFrom('notification').select('id').where('case_id', '=', filed.body.id).executeTakeFirstOrThrow()
     b = {
       community,
@@ -225,6 +262,9 @@ describe.each(backends())('area scoping on %s', (backend) => {
       photoId: photo.json().id,
       notificationId: note.id,
       webhookId: hook.body.id,
+      apiKeyId: keyOfB.body.id,
+      keyOfA: keyOfA.body.key,
+      pointInB: rows[0]!,
     }
     // Audit entries about B exist, so a leak would show.
     const admin = await tokenFor(p.app, 'admin')

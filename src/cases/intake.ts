@@ -60,7 +60,7 @@ function channelFor(ctx: RequestContext, requested: Channel | undefined, areaPat
  * Files a case: locates it into its grid, checks category, attributes and photos, starts the
  * response clock, tells the triage staff, and suggests possible duplicates.
  */
-export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, now: Date, internal: { channel?: Channel } = {}) {
+export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, now: Date, internal: { channel?: Channel; mediaUrl?: string } = {}) {
   const category = await leafCategory(tx, { code: input.categoryCode, id: input.categoryId }, input.categoryCode !== undefined ? 'categoryCode' : 'categoryId')
   let grid: { id: number; path: string } | null = null
   if (input.location) {
@@ -76,7 +76,8 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     throw new AppError('VALIDATION_FAILED', 'give a location, or a grid and an address', 'location')
   }
   const attributes = checkAttributes(category, input.attributes)
-  if (category.photoRequired && !(input.photos?.length)) throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
+  // Open311 clients send a photo as media_url, which stands in for an uploaded one.
+  if (category.photoRequired && !(input.photos?.length) && !internal.mediaUrl) throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
   const channel = internal.channel ?? channelFor(ctx, input.channel, grid.path)
   const districtId = Number(grid.path.split('/').filter(Boolean)[1] ?? grid.id)
 

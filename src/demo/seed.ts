@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/service.js'
 import { hashPassword } from '../accounts/service.js'
 import { boundaryFromGeoJson } from '../jurisdiction/geometry.js'
 import { levels } from '../jurisdiction/service.js'
+import { seedOpen311Demo } from '../open311/keys.js'
 import { demoCategories } from './categories.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
 
@@ -85,6 +86,7 @@ export async function seedDemo(db: Db, seed = 1, opts: { production: boolean }):
       await tx.insertInto('role_grant').values({ user_id: u.id, role: a.role, area_id: ids.get(a.areaKey)!, granted_by: null }).execute()
     }
     await seedCatalogue(tx)
+    await seedOpen311Demo(tx)
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: { seed, areas: city.areas.length, departments: city.departments.length, accounts: city.accounts.length },

@@ -1,0 +1,558 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../core/errors.js'
+import { errorResponses, idParams } from '../core/http.js'
+import { idempotencyHeaders } from '../core/idempotency.js'
+import { pageQuerySchema, pageSchema } from '../core/paging.js'
+import type { Platform } from '../core/platform.js'
+import { inScope, requireActor, requireRoleSomewhere } from '../core/scope.js'
+import { apiKeyIdentity, createApiKey, listApiKeys, revokeApiKey, type ApiKeyFilter } from './keys.js'
+import {
+  fail,
+  jurisdiction,
+  listRequests,
+  normaliseRequest,
+  oneRequest,
+  Open311Error,
+  requestIdOfToken,
+  serviceDefinition,
+  serviceList,
+  submitRequest,
+  type Format,
+  type Lang,
+  type RequestBody,
+  type RequestFilter,
+} from './service.js'
+import { xmlDocument } from './xml.js'
+
+// Open311 GeoReport v2 under /open311/v2 (answers in JSON or XML by the path's extension, errors in
+// the spec's error list format), and the administration of API keys under /api/v1/api-keys (in
+// the platform's own conventions). Register without fastify-plugin: the error handler, the
+// not-found handler and the form parser below must stay inside this plugin.
+
+export const OPEN311_PREFIX = '/open311/v2'
+export const SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2'
+/** When this endpoint's behaviour last changed (discovery's changeset). */
+export const CHANGESET = '2026-11-20T00:00:00Z'
+
+const tags = ['open311']
+
+// ─── formats, language, errors ───────────────────────────────────────────────
+
+/** The answer format: the path's extension; XML (the spec's required format) unless it is .json. */
+function formatOf(req: FastifyRequest): Format {
+  const f = (req.params as { format?: string } | undefined)?.format
+  if (f === 'json' || f === 'xml') return f
+  return /\.json$/i.test(req.url.split('?')[0]!) ? 'json' : 'xml'
+}
+
+/** zh-CN unless the `locale` parameter or else Accept-Language asks for English. */
+function langOf(req: FastifyRequest): Lang {
+  const explicit = (req.query as { locale?: unknown } | undefined)?.locale
+  const tags =
+    typeof explicit === 'string' && explicit !== ''
+      ? [explicit]
+      : String(req.headers['accept-language'] ?? '')
+          .split(',')
+          .map((part) => {
+            const [tag, ...params] = part.trim().split(';')
+            const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+            return { tag: (tag ?? '').trim(), q: q ? Number(q.slice(2)) : 1 }
+          })
+          .filter((x) => x.tag !== '' && x.q > 0)
+          .sort((a, b) => b.q - a.q)
+          .map((x) => x.tag)
+  for (const tag of tags) {
+    if (/^en\b/i.test(tag)) return 'en'
+    if (/^zh\b/i.test(tag) || tag === '*') return 'zh-CN'
+  }
+  return 'zh-CN'
+}
+
+function send(reply: FastifyReply, format: Format, status: number, root: string, value: unknown, lang?: Lang) {
+  if (lang) reply.header('content-language', lang)
+  reply.code(status)
+  return format === 'xml'
+    ? reply.type('text/xml; charset=utf-8').send(xmlDocument(root, value))
+    : reply.type('application/json; charset=utf-8').send(JSON.stringify(value))
+}
+
+const sendErrors = (reply: FastifyReply, format: Format, err: Open311Error) => send(reply, format, err.status, 'errors', err.errors)
+
+// Platform field names as the Open311 parameters a client sent.
+const paramOf = (field: string | null): string | null => {
+  if (!field) return null
+  const attr = field.match(/^attributes\.(.+)$/)
+  if (attr) return `attribute[${attr[1]}]`
+  const known: Record<string, string> = {
+    categoryCode: 'service_code',
+    location: 'lat/long',
+    address: 'address_string',
+    reporterPhone: 'phone',
+    reporterName: 'first_name/last_name',
+    photos: 'media_url',
+  }
+  return known[field] ?? field
+}
+
+interface PgErrorLike {
+  code?: string
+}
+
+/** Every failure as the spec's error list: 404 for what does not exist, 403 for keys, 400 otherwise. */
+function asOpen311(error: unknown, req: FastifyRequest, reply: FastifyReply): Open311Error {
+  if (error instanceof Open311Error) return error
+  if (error instanceof AppError) {
+    for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)
+    const status = error.status === 404 ? 404 : error.status === 401 || error.status === 403 ? 403 : error.status >= 500 ? error.status : 400
+    const param = paramOf(error.field)
+    return fail(status, param && !error.message.startsWith(param) ? `${param}: ${error.message}` : error.message)
+  }
+  const e = error as FastifyError & PgErrorLike
+  if (e.validation) {
+    const first = e.validation[0]!
+    const where = first.instancePath.split('/').filter(Boolean).join('.')
+    if (e.validationContext === 'params' && where === 'format') return fail(404, 'unknown format: use .json or .xml')
+    if (first.keyword === 'additionalProperties') return fail(400, `unknown parameter ${String(first.params.additionalProperty)}`)
+    const subject = where || (e.validationContext === 'body' ? 'the request body' : e.validationContext ?? 'the request')
+    return fail(400, `${subject} ${first.message ?? 'is invalid'}`)
+  }
+  if (e.code?.startsWith('FST_ERR') && e.statusCode && e.statusCode < 500) return fail(400, e.message)
+  switch (e.code) {
+    case '42501':
+      return fail(403, 'outside the area of this api_key')
+    case '22021':
+    case '22P05':
+      return fail(400, 'the request contains characters that cannot be stored')
+    case '23505':
+    case '23503':
+    case '23514':
+    case '23502':
+      return fail(400, 'the request violates a rule of the record')
+    case '57P01':
+    case '57P03':
+    case '08006':
+    case '08001':
+    case '08003':
+      reply.header('retry-after', '5')
+      return fail(503, 'the database is unavailable; retry shortly')
+  }
+  req.log.error({ err: error }, 'unhandled error')
+  return fail(500, 'internal error; it has been logged')
+}
+
+/** application/x-www-form-urlencoded → {name: value}, repeated names → arrays. */
+export function parseForm(text: string): Record<string, string | string[]> {
+  const fields = new Map<string, string | string[]>()
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prior = fields.get(k)
+    fields.set(k, prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v])
+  }
+  // fromEntries defines own properties, so a field named __proto__ cannot reach the prototype.
+  return Object.fromEntries(fields)
+}
+
+// ─── schemas (validation and the OpenAPI document) ───────────────────────────
+
+const formatParam = { format: { type: 'string', enum: ['json', 'xml'], description: 'answer format' } } as const
+const params = (extra: Record<string, object> = {}) => ({ type: 'object', required: ['format', ...Object.keys(extra)], properties: { ...extra, ...formatParam } })
+const common = {
+  jurisdiction_id: { type: 'string', maxLength: 100, description: 'code of the jurisdiction (the city, JZ in the demo); optional' },
+  locale: { type: 'string', maxLength: 35, description: 'zh-CN (default) or en; else Accept-Language decides' },
+  api_key: { type: 'string', maxLength: 200, description: 'not needed to read; accepted and ignored' },
+} as const
+const readQuery = { type: 'object', additionalProperties: false, properties: common } as const
+
+const errorList = {
+  type: 'array',
+  items: { type: 'object', required: ['code', 'description'], properties: { code: { type: 'integer' }, description: { type: 'string' } } },
+} as const
+const nullableString = { type: ['string', 'null'] } as const
+const serviceSchema = {
+  type: 'object',
+  properties: {
+    service_code: { type: 'string' },
+    service_name: { type: 'string' },
+    description: { type: 'string' },
+    metadata: { type: 'boolean' },
+    type: { type: 'string', enum: ['realtime', 'batch', 'blackbox'] },
+    keywords: { type: 'string' },
+    group: nullableString,
+  },
+} as const
+const definitionSchema = {
+  type: 'object',
+  properties: {
+    service_code: { type: 'string' },
+    attributes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          variable: { type: 'boolean' },
+          code: { type: 'string' },
+          datatype: { type: 'string', enum: ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'] },
+          required: { type: 'boolean' },
+          datatype_description: nullableString,
+          order: { type: 'integer' },
+          description: { type: 'string' },
+          values: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, name: { type: 'string' } } } },
+        },
+      },
+    },
+  },
+} as const
+const requestSchema = {
+  type: 'object',
+  properties: {
+    service_request_id: { type: 'string' },
+    status: { type: 'string', enum: ['open', 'closed'] },
+    status_notes: nullableString,
+    service_name: { type: 'string' },
+    service_code: { type: 'string' },
+    description: nullableString,
+    agency_responsible: nullableString,
+    service_notice: nullableString,
+    requested_datetime: { type: 'string', format: 'date-time' },
+    updated_datetime: { type: 'string', format: 'date-time' },
+    expected_datetime: { type: ['string', 'null'], format: 'date-time' },
+    address: nullableString,
+    address_id: nullableString,
+    zipcode: nullableString,
+    lat: { type: ['number', 'null'] },
+    long: { type: ['number', 'null'] },
+    media_url: nullableString,
+  },
+} as const
+const discoverySchema = {
+  type: 'object',
+  properties: {
+    changeset: { type: 'string', format: 'date-time' },
+    contact: { type: 'string' },
+    key_service: { type: 'string' },
+    endpoints: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          specification: { type: 'string' },
+          url: { type: 'string' },
+          changeset: { type: 'string', format: 'date-time' },
+          type: { type: 'string', enum: ['production', 'test'] },
+          formats: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const
+
+/** A response in both formats; XML documents are described by the JSON shape they mirror. */
+const both = (description: string, json: object) => ({
+  description,
+  content: { 'application/json': { schema: json }, 'text/xml': { schema: { type: 'string', description: 'the same tree as XML' } } },
+})
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, both(s === 404 ? 'not found (error list)' : s === 403 ? 'missing or invalid api_key (error list)' : 'invalid request (error list)', errorList)]))
+
+const list = { type: 'array', items: { type: 'string', maxLength: 20000 }, maxItems: 50 } as const
+const text = (max: number) => ({ type: 'string', maxLength: max }) as const
+const scalarOrList = { anyOf: [{ type: ['string', 'number'], maxLength: 2000 }, { type: 'array', maxItems: 50, items: { type: ['string', 'number'], maxLength: 2000 } }] } as const
+
+const requestBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'Form-encoded (application/x-www-form-urlencoded; the spec’s format) or JSON. Attributes as attribute[code]=value, multivaluelist values as attribute[code][]=value repeated; JSON may instead send attribute: {code: value | [values]}. Empty parameters count as absent.',
+  properties: {
+    api_key: text(200),
+    jurisdiction_id: text(100),
+    service_code: text(20),
+    lat: { type: ['string', 'number'], maxLength: 40 },
+    long: { type: ['string', 'number'], maxLength: 40 },
+    address_string: text(300),
+    address_id: { type: ['string', 'number'], maxLength: 200 },
+    email: text(254),
+    device_id: text(200),
+    account_id: { type: ['string', 'number'], maxLength: 200 },
+    first_name: text(50),
+    last_name: text(50),
+    phone: text(20),
+    description: text(4000),
+    media_url: text(2000),
+    attribute: { type: 'object', maxProperties: 50, additionalProperties: scalarOrList },
+  },
+  patternProperties: { '^attribute\\[[^\\[\\]]+\\](\\[\\])?$': scalarOrList },
+  maxProperties: 80,
+} as const
+
+// ─── routes ──────────────────────────────────────────────────────────────────
+
+async function geoReportRoutes(app: FastifyInstance, { database, clock }: Platform) {
+  const { db } = database
+
+  // The spec's POST format; JSON stays accepted through the server's own parser.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseForm(body as string))
+    } catch (err) {
+      done(err as Error, undefined)
+    }
+  })
+  app.setErrorHandler((error, req, reply) => sendErrors(reply, formatOf(req), asOpen311(error, req, reply)))
+  app.setNotFoundHandler((req, reply) => sendErrors(reply, formatOf(req), fail(404, `no resource ${req.method} ${req.url.split('?')[0]}`)))
+
+  app.get('/discovery.:format', {
+    schema: {
+      tags,
+      summary: 'Open311 service discovery: the GeoReport v2 endpoint, its formats and where to get an API key',
+      security: [],
+      params: params(),
+      querystring: { type: 'object', additionalProperties: false, properties: { locale: common.locale } },
+      response: { 200: both('discovery document', discoverySchema), ...errors(404) },
+    },
+    handler: async (req, reply) => {
+      const lang = langOf(req)
+      const en = lang === 'en'
+      const doc = {
+        changeset: CHANGESET,
+        contact:
+          process.env.OPEN311_CONTACT ||
+          (en ? 'Contact the administrators of the jurisdiction through the Grassroots platform.' : '请通过 Grassroots 平台联系辖区管理员。'),
+        key_service:
+          process.env.OPEN311_KEY_SERVICE ||
+          (en
+            ? 'API keys are issued by the administrators of an area (POST /api/v1/api-keys); a key files requests inside its area only.'
+            : 'API 密钥由辖区管理员签发（POST /api/v1/api-keys），只能提交其辖区内的诉求。'),
+        endpoints: [
+          {
+            specification: SPECIFICATION,
+            url: `${req.protocol}://${req.host}${OPEN311_PREFIX}`,
+            changeset: CHANGESET,
+            type: 'production',
+            formats: ['application/json', 'text/xml'],
+          },
+        ],
+      }
+      return send(reply, formatOf(req), 200, 'discovery', doc, lang)
+    },
+  })
+
+  app.get('/services.:format', {
+    schema: {
+      tags,
+      summary: 'GET Service List: one service per active event category',
+      security: [],
+      params: params(),
+      querystring: readQuery,
+      response: { 200: both('services', { type: 'array', items: serviceSchema }), ...errors(400, 404) },
+    },
+    handler: async (req, reply) => {
+      const lang = langOf(req)
+      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
+      await jurisdiction(db, jurisdiction_id)
+      return send(reply, formatOf(req), 200, 'services', await serviceList(db, lang), lang)
+    },
+  })
+
+  app.get('/services/:service_code.:format', {
+    schema: {
+      tags,
+      summary: 'GET Service Definition: the attributes a request of this service carries',
+      security: [],
+      params: params({ service_code: { type: 'string', maxLength: 20 } }),
+      querystring: readQuery,
+      response: { 200: both('service definition', definitionSchema), ...errors(400, 404) },
+    },
+    handler: async (req, reply) => {
+      const lang = langOf(req)
+      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
+      await jurisdiction(db, jurisdiction_id)
+      const def = await serviceDefinition(db, (req.params as { service_code: string }).service_code, lang)
+      return send(reply, formatOf(req), 200, 'service_definition', def, lang)
+    },
+  })
+
+  app.post('/requests.:format', {
+    schema: {
+      tags,
+      summary: 'POST Service Request: file a case with an API key (form-encoded or JSON); Idempotency-Key honoured',
+      description:
+        'Requires api_key. A location is required as lat and long (this jurisdiction has no geocoder, so address_string or address_id alone is refused). The case is filed as an anonymous report through the open311 channel; service_request_id is its tracking code.',
+      security: [],
+      params: params(),
+      querystring: { type: 'object', additionalProperties: false, properties: { locale: common.locale } },
+      headers: idempotencyHeaders,
+      consumes: ['application/x-www-form-urlencoded', 'application/json'],
+      body: requestBodySchema,
+      response: {
+        200: both('the request was filed', {
+          type: 'array',
+          items: { type: 'object', properties: { service_request_id: { type: 'string' }, service_notice: { type: 'string' }, account_id: nullableString } },
+        }),
+        ...errors(400, 403, 404),
+      },
+    },
+    // A POST without a body still deserves the spec's "api_key was not provided".
+    preValidation: async (req) => {
+      if (req.body === undefined || req.body === null) req.body = {}
+    },
+    handler: async (req, reply) => {
+      const input = normaliseRequest(req.body as RequestBody)
+      if (input.apiKey === undefined) throw fail(403, 'api_key was not provided')
+      const key = await apiKeyIdentity(db, input.apiKey, clock.now())
+      if (!key) throw fail(403, 'api_key is invalid or has been revoked')
+      const lang = langOf(req)
+      const ctx = { actor: null, ip: req.ip, purpose: req.ctx?.purpose ?? null }
+      const result = await submitRequest(db, ctx, key, input, req.headers['idempotency-key'] as string | undefined, clock.now(), lang)
+      return send(reply, formatOf(req), result.status, 'service_requests', result.body, lang)
+    },
+  })
+
+  app.get('/requests.:format', {
+    schema: {
+      tags,
+      summary: 'GET Service Requests: public status of requests, newest first (last 90 days unless dates are given; at most 1000)',
+      security: [],
+      params: params(),
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ...common,
+          service_request_id: { ...list, description: 'comma-separated; overrides every other filter' },
+          service_code: { ...list, description: 'comma-separated service codes' },
+          start_date: { type: 'string', maxLength: 40, description: 'w3 date-time with time zone' },
+          end_date: { type: 'string', maxLength: 40, description: 'w3 date-time with time zone; at most 90 days after start_date' },
+          status: { ...list, description: 'open, closed or both, comma-separated' },
+        },
+      },
+      response: { 200: both('service requests', { type: 'array', items: requestSchema }), ...errors(400, 404) },
+    },
+    handler: async (req, reply) => {
+      const lang = langOf(req)
+      const q = req.query as { jurisdiction_id?: string; service_request_id?: string[]; service_code?: string[]; start_date?: string; end_date?: string; status?: string[] }
+      const filter: RequestFilter = {
+        jurisdictionId: q.jurisdiction_id,
+        serviceRequestIds: q.service_request_id,
+        serviceCodes: q.service_code,
+        startDate: q.start_date,
+        endDate: q.end_date,
+        statuses: q.status,
+      }
+      return send(reply, formatOf(req), 200, 'service_requests', await listRequests(db, filter, clock.now(), lang), lang)
+    },
+  })
+
+  app.get('/requests/:service_request_id.:format', {
+    schema: {
+      tags,
+      summary: 'GET Service Request: one request by its id (the tracking code), as a list of one',
+      security: [],
+      params: params({ service_request_id: { type: 'string', maxLength: 40 } }),
+      querystring: readQuery,
+      response: { 200: both('the request', { type: 'array', items: requestSchema }), ...errors(400, 404) },
+    },
+    handler: async (req, reply) => {
+      const lang = langOf(req)
+      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
+      const rows = await oneRequest(db, (req.params as { service_request_id: string }).service_request_id, jurisdiction_id, lang)
+      return send(reply, formatOf(req), 200, 'service_requests', rows, lang)
+    },
+  })
+
+  app.get('/tokens/:token.:format', {
+    schema: {
+      tags,
+      summary: 'GET service_request_id from a token (requests are filed at once, so a token is the id itself)',
+      security: [],
+      params: params({ token: { type: 'string', maxLength: 40 } }),
+      querystring: readQuery,
+      response: {
+        200: both('the id behind the token', { type: 'array', items: { type: 'object', properties: { service_request_id: { type: 'string' }, token: { type: 'string' } } } }),
+        ...errors(400, 404),
+      },
+    },
+    handler: async (req, reply) => {
+      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
+      const rows = await requestIdOfToken(db, (req.params as { token: string }).token, jurisdiction_id)
+      return send(reply, formatOf(req), 200, 'service_requests', rows)
+    },
+  })
+}
+
+const keySchema = {
+  type: 'object',
+  required: ['id', 'name', 'keyPrefix', 'area', 'createdAt', 'revokedAt', 'lastUsedAt'],
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    keyPrefix: { type: 'string' },
+    area: { type: 'object', properties: { id: { type: 'integer' }, code: { type: 'string' }, nameZh: { type: 'string' }, nameEn: { type: 'string' } } },
+    createdAt: { type: 'string', format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const
+
+async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform) {
+  const { db } = database
+
+  app.get('/api/v1/api-keys', {
+    schema: {
+      tags,
+      summary: 'The Open311 API keys of the areas the caller administers',
+      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } } },
+      response: { 200: pageSchema(keySchema), ...errorResponses(401, 403, 404) },
+    },
+    handler: async (req) => {
+      requireRoleSomewhere(req.ctx, ['admin'])
+      return inScope(db, req.ctx, (tx) => listApiKeys(tx, req.query as ApiKeyFilter))
+    },
+  })
+
+  app.post('/api/v1/api-keys', {
+    schema: {
+      tags,
+      summary: 'Issue an Open311 API key for an area the caller administers; the key is shown in this answer only',
+      body: {
+        type: 'object',
+        required: ['name', 'areaId'],
+        additionalProperties: false,
+        properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, areaId: { type: 'integer', minimum: 1 } },
+      },
+      response: {
+        201: { ...keySchema, required: [...keySchema.required, 'key'], properties: { ...keySchema.properties, key: { type: 'string', description: 'the plain key; only its SHA-256 is stored' } } },
+        ...errorResponses(401, 403, 404),
+      },
+    },
+    handler: async (req, reply) => {
+      requireRoleSomewhere(req.ctx, ['admin'])
+      const body = req.body as { name: string; areaId: number }
+      const created = await inScope(db, req.ctx, (tx) => createApiKey(tx, req.ctx, body, clock.now()))
+      return reply.code(201).header('cache-control', 'no-store').send(created)
+    },
+  })
+
+  app.post('/api/v1/api-keys/:id/revoke', {
+    schema: {
+      tags,
+      summary: 'Revoke an Open311 API key at once (the body and its reason are optional)',
+      params: idParams,
+      body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+      response: { 200: keySchema, ...errorResponses(401, 403, 404) },
+    },
+    preValidation: async (req) => {
+      if (req.body === undefined || req.body === null) req.body = {}
+    },
+    handler: async (req) => {
+      requireActor(req.ctx)
+      const { reason } = req.body as { reason?: string }
+      return inScope(db, req.ctx, (tx) => revokeApiKey(tx, req.ctx, (req.params as { id: number }).id, reason, clock.now()))
+    },
+  })
+}
+
+/** Registers the Open311 API and the API key administration: `await app.register(open311Routes, platform)`. */
+export async function open311Routes(app: FastifyInstance, platform: Platform) {
+  await app.register(apiKeyRoutes, platform)
+  await app.register(geoReportRoutes, { ...platform, prefix: OPEN311_PREFIX })
+}
