@@ -1,16 +1,28 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, isAbort, onUnauthorized } from './api';
 import { ErrorBanner } from './components/ErrorBanner';
 import { Header } from './components/Header';
+import { LanguageSwitch } from './components/LanguageSwitch';
 import { SideNav } from './components/SideNav';
 import { applyServerDefaultLanguage } from './i18n';
-import { DEFAULT_MODULE, findModule } from './modules';
+import { PUBLIC_PAGES, defaultModule, findModule, type ModuleId } from './modules';
 import { AreasPage } from './pages/AreasPage';
+import { CaseDetailPage } from './pages/CaseDetailPage';
+import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
+import { MyCasesPage } from './pages/MyCasesPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
-import { replaceRoute, useRoute } from './router';
+import { ReportPage } from './pages/ReportPage';
+import { SupervisionPage } from './pages/SupervisionPage';
+import { TasksPage } from './pages/TasksPage';
+import { TrackPage } from './pages/TrackPage';
+import { WorkbenchPage } from './pages/WorkbenchPage';
+import { href, replaceRoute, useRoute, type Route } from './router';
 import type { AppConfig, User } from './types';
+
+// ECharts is large: the dashboard loads it only when opened.
+const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 
 type Session =
   | { state: 'loading' }
@@ -20,6 +32,7 @@ type Session =
 
 export function App() {
   const { t } = useTranslation();
+  const route = useRoute();
   const [session, setSession] = useState<Session>({ state: 'loading' });
   const [config, setConfig] = useState<AppConfig | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -82,6 +95,8 @@ export function App() {
         </div>
       );
     case 'anon':
+      // Reporting a problem and following it by tracking code need no account.
+      if (PUBLIC_PAGES.includes(route.page)) return <PublicShell route={route} config={config} />;
       return (
         <LoginPage
           notice={session.notice ? t(`login.${session.notice}`) : null}
@@ -97,11 +112,12 @@ function Shell({ user, config, onLogout }: { user: User; config: AppConfig | nul
   const route = useRoute();
   const [navOpen, setNavOpen] = useState(false);
   const [loggingOut, setLoggingOut] = useState(false);
-  const module = findModule(route.page);
+  const module = findModule(route.page, user);
+  const fallback = defaultModule(user);
 
   useEffect(() => {
-    if (!module) replaceRoute(DEFAULT_MODULE);
-  }, [module]);
+    if (!module) replaceRoute(fallback);
+  }, [module, fallback]);
 
   return (
     <div className="app-shell">
@@ -116,16 +132,83 @@ function Shell({ user, config, onLogout }: { user: User; config: AppConfig | nul
         }}
       />
       <div className="app-body">
-        <SideNav active={module?.id ?? DEFAULT_MODULE} open={navOpen} onNavigate={() => setNavOpen(false)} />
+        <SideNav user={user} active={module?.id ?? fallback} open={navOpen} onNavigate={() => setNavOpen(false)} />
         {navOpen && <div className="nav-backdrop" onClick={() => setNavOpen(false)} aria-hidden="true" />}
         <main className="app-main" id="main">
-          {module?.id === 'areas' || !module ? (
-            <AreasPage routeParams={module ? route.params : []} config={config} />
-          ) : (
-            <PlaceholderPage module={module.id} />
-          )}
+          {module && <ModulePage id={module.id} available={module.available} params={route.params} user={user} config={config} />}
         </main>
       </div>
+    </div>
+  );
+}
+
+function ModulePage({ id, available, params, user, config }: { id: ModuleId; available: boolean; params: string[]; user: User; config: AppConfig | null }) {
+  const { t } = useTranslation();
+  if (!available) return <PlaceholderPage module={id} />;
+  const caseId = Number(params[0]);
+  switch (id) {
+    case 'areas':
+      return <AreasPage routeParams={params} config={config} />;
+    case 'report':
+      return <ReportPage user={user} config={config} />;
+    case 'my-cases':
+      return <MyCasesPage caseId={Number.isInteger(caseId) && caseId > 0 ? caseId : null} config={config} />;
+    case 'track':
+      return <TrackPage code={params[0] ?? null} />;
+    case 'cases':
+      return Number.isInteger(caseId) && caseId > 0 ? <CaseDetailPage key={caseId} id={caseId} config={config} /> : <WorkbenchPage />;
+    case 'supervision':
+      return <SupervisionPage />;
+    case 'inbox':
+      return <InboxPage user={user} />;
+    case 'tasks':
+      return <TasksPage config={config} />;
+    case 'dashboard':
+      return (
+        <Suspense
+          fallback={
+            <div className="splash" role="status">
+              <span className="spinner" aria-hidden="true" />
+              {t('common.loading')}
+            </div>
+          }
+        >
+          <DashboardPage user={user} config={config} />
+        </Suspense>
+      );
+    default:
+      return <PlaceholderPage module={id} />;
+  }
+}
+
+/** The frame of the pages open to everyone: brand, language and a way to sign in. */
+function PublicShell({ route, config }: { route: Route; config: AppConfig | null }) {
+  const { t } = useTranslation();
+  return (
+    <div className="app-shell public-shell">
+      <header className="app-header">
+        <a className="brand" href={href('report')} data-testid="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span className="brand-primary">{t('app.brandPrimary')}</span>
+          <span className="brand-secondary">{t('app.brandSecondary')}</span>
+        </a>
+        <div className="header-spacer" />
+        <nav className="public-nav" aria-label={t('nav.label')}>
+          <a href={href('report')} data-testid="public-nav-report" aria-current={route.page === 'report' ? 'page' : undefined}>
+            {t('modules.report.name')}
+          </a>
+          <a href={href('track')} data-testid="public-nav-track" aria-current={route.page === 'track' ? 'page' : undefined}>
+            {t('modules.track.name')}
+          </a>
+        </nav>
+        <LanguageSwitch />
+        <a className="btn btn-small btn-on-dark" href={href('login')} data-testid="public-sign-in">
+          {t('login.submit')}
+        </a>
+      </header>
+      <main className="app-main public-main" id="main">
+        {route.page === 'track' ? <TrackPage code={route.params[0] ?? null} /> : <ReportPage user={null} config={config} />}
+      </main>
     </div>
   );
 }

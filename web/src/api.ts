@@ -1,21 +1,54 @@
 // The single fetch wrapper for the Grassroots API. Auth rides on the httpOnly
 // `gr_session` cookie, so nothing sensitive is kept in JS-visible storage.
-import type { AppConfig, AreaDetail, AreaFeatureCollection, AreaLevel, AreaNode, Coverage, User } from './types';
+import type {
+  ActionBody,
+  AppConfig,
+  AreaDetail,
+  AreaFeatureCollection,
+  AreaLevel,
+  AreaNode,
+  CaseDetail,
+  CaseFilter,
+  CaseStats,
+  CaseView,
+  Category,
+  Coverage,
+  Department,
+  LocateResult,
+  NewCaseBody,
+  NewCaseResult,
+  Notification,
+  Paged,
+  PublicCase,
+  PublicMap,
+  Rating,
+  StatsGroupBy,
+  User,
+} from './types';
 
 const BASE = '/api/v1';
 
-/** An API failure, normalised from `{"error":{"code","message","field"}}`. */
+/** An API failure, normalised from `{"error":{"code","message","field","details"}}`. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string | null;
+  /** Extra facts some errors carry, e.g. the case state and allowed actions of a 409. */
+  readonly details: Record<string, unknown> | null;
 
-  constructor(status: number, code: string, message: string, field: string | null = null) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    field: string | null = null,
+    details: Record<string, unknown> | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    this.details = details;
   }
 }
 
@@ -27,14 +60,19 @@ export function onUnauthorized(handler: (() => void) | null): void {
 
 interface RequestOptions {
   body?: unknown;
+  /** Sent as is (e.g. a photo), with `contentType`, instead of JSON. */
+  raw?: Blob;
+  contentType?: string;
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Login answers 401 for bad credentials; that must not count as "session expired". */
   skipUnauthorizedHandler?: boolean;
 }
 
 async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+  if (opts.raw !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/octet-stream';
+  else if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
 
   let res: Response;
   try {
@@ -42,7 +80,7 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
       signal: opts.signal,
     });
   } catch (err) {
@@ -64,12 +102,17 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   }
 
   if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string; field?: string | null } } | null)?.error;
+    const e = (
+      data as {
+        error?: { code?: string; message?: string; field?: string | null; details?: Record<string, unknown> | null };
+      } | null
+    )?.error;
     const error = new ApiError(
       res.status,
       e?.code ?? (res.status === 401 ? 'AUTH_REQUIRED' : res.status === 404 ? 'NOT_FOUND' : 'INTERNAL'),
       e?.message ?? res.statusText,
       e?.field ?? null,
+      e?.details ?? null,
     );
     if (res.status === 401 && !opts.skipUnauthorizedHandler) unauthorizedHandler?.();
     throw error;
@@ -98,7 +141,54 @@ export const api = {
     return request<AreaFeatureCollection>('GET', `/areas/boundaries?${q}`, { signal });
   },
   coverage: (id: number, signal?: AbortSignal) => request<Coverage>('GET', `/areas/${id}/coverage`, { signal }),
+  locate: (at: { lng: number; lat: number }, signal?: AbortSignal) =>
+    request<LocateResult>('GET', `/areas/locate?${query({ lng: at.lng, lat: at.lat })}`, { signal }),
+
+  // ---- Event closed loop ----
+  categories: (signal?: AbortSignal) => request<{ categories: Category[] }>('GET', '/categories', { signal }),
+  /** Uploads one photo as the raw body; the token attaches it to a case or an action. */
+  uploadPhoto: (file: Blob, contentType: string, signal?: AbortSignal) =>
+    request<{ id: number; token: string; contentType: string; byteSize: number }>('POST', '/photos', {
+      raw: file,
+      contentType,
+      signal,
+    }),
+  photoUrl: (id: number) => `${BASE}/photos/${id}`,
+  createCase: (body: NewCaseBody, idempotencyKey: string) =>
+    request<NewCaseResult>('POST', '/cases', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  cases: (filter: CaseFilter, signal?: AbortSignal) => request<Paged<CaseView>>('GET', `/cases?${query(filter)}`, { signal }),
+  caseDetail: (id: number, signal?: AbortSignal) => request<CaseDetail>('GET', `/cases/${id}`, { signal }),
+  caseAction: (id: number, body: ActionBody) => request<CaseDetail>('POST', `/cases/${id}/actions`, { body }),
+  supervision: (params: { page?: number; pageSize?: number; areaId?: number }, signal?: AbortSignal) =>
+    request<Paged<CaseView>>('GET', `/supervision?${query(params)}`, { signal }),
+  publicCase: (trackingCode: string, signal?: AbortSignal) =>
+    request<PublicCase>('GET', `/public/cases/${encodeURIComponent(trackingCode)}`, { signal }),
+  publicRate: (trackingCode: string, body: { reporterToken: string; rating: Rating; comment?: string }) =>
+    request<{ trackingCode: string; state: string }>('POST', `/public/cases/${encodeURIComponent(trackingCode)}/rating`, {
+      body,
+    }),
+  publicMap: (days: number, signal?: AbortSignal) => request<PublicMap>('GET', `/public/map?days=${days}`, { signal }),
+  notifications: (params: { page?: number; pageSize?: number; unread?: boolean }, signal?: AbortSignal) =>
+    request<Paged<Notification>>('GET', `/notifications?${query(params)}`, { signal }),
+  markNotificationRead: (id: number) => request<void>('POST', `/notifications/${id}/read`),
+  departments: (params: { page?: number; pageSize?: number; areaId?: number }, signal?: AbortSignal) =>
+    request<Paged<Department>>('GET', `/departments?${query(params)}`, { signal }),
+  caseStats: (
+    params: { areaId?: number; from?: string; to?: string; groupBy?: StatsGroupBy },
+    signal?: AbortSignal,
+  ) => request<CaseStats>('GET', `/stats/cases?${query(params)}`, { signal }),
 };
+
+/** A query string from a flat object; arrays repeat the key, undefined/empty values are left out. */
+export function query(params: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '') continue;
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, String(x)));
+    else q.set(k, String(v));
+  }
+  return q.toString();
+}
 
 export function isAbort(err: unknown): boolean {
   return err instanceof DOMException && err.name === 'AbortError';

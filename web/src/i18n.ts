@@ -72,12 +72,15 @@ export function localName(
  * Translate an API error by its code (`errors.<CODE>`), falling back to the server's message.
  * Uses the shared instance, so callers re-render through useTranslation on language change.
  */
-export function errorText(err: unknown): string {
+export function errorText(err: unknown, fieldLabel?: (field: string) => string | undefined): string {
   const t = i18n.t.bind(i18n);
   if (err instanceof ApiError) {
     const msg = t(`errors.${err.code}`, { defaultValue: err.message || t('errors.UNKNOWN') });
     if (!err.field) return msg;
-    const field = t(`fields.${err.field}`, { defaultValue: err.field });
+    // `photos[0]` and `attributes.x` name an item of a field; the screen may know a better label.
+    const generic = err.field.replace(/\[\d+\]$/, '');
+    const key = i18n.exists(`fields.${generic}`) ? `fields.${generic}` : `fields.${generic.split(/[.[]/)[0]}`;
+    const field = fieldLabel?.(err.field) ?? t(key, { defaultValue: err.field });
     return t('errors.withField', { message: msg, field });
   }
   return t('errors.UNKNOWN');
@@ -86,6 +89,20 @@ export function errorText(err: unknown): string {
 /** Locale-aware number formatting. */
 export function formatNumber(n: number, maximumFractionDigits = 2, lng: string = i18n.language): string {
   return new Intl.NumberFormat(lng, { maximumFractionDigits }).format(n);
+}
+
+/** Locale-aware date and time, e.g. "2026/11/23 10:00" or "Nov 23, 2026, 10:00 AM". */
+export function formatDateTime(iso: string | null | undefined, lng: string = i18n.language): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(lng, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+/** Percentage of a rate given as a fraction (0–1) or already as a percentage (0–100); null stays null. */
+export function ratePercent(v: unknown): number | null {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  return v <= 1 ? v * 100 : v;
 }
 
 export default i18n;

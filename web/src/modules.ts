@@ -1,8 +1,17 @@
-// The capability modules shown in the side navigation. Only `areas` ships in
-// this release; the rest render a translated "not yet available" page.
+// The pages shown in the side navigation, each for the roles that use it. Capability modules of
+// later releases render a translated "not yet available" page.
+import type { User } from './types';
+
 export type ModuleId =
-  | 'areas'
+  | 'report'
+  | 'my-cases'
+  | 'tasks'
   | 'cases'
+  | 'supervision'
+  | 'inbox'
+  | 'dashboard'
+  | 'track'
+  | 'areas'
   | 'registry'
   | 'mediation'
   | 'participation'
@@ -11,25 +20,59 @@ export type ModuleId =
   | 'emergency'
   | 'audit';
 
+/** Roles the server treats as staff: everyone but residents (see docs/api.md). */
+export const STAFF_ROLES = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator'] as const;
+/** Who works the case queues. */
+const CASE_WORKERS = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'] as const;
+/** Who may read the supervision queue and the rates (GET /supervision needs one of these). */
+export const SUPERVISORS = ['admin', 'leader', 'staff'] as const;
+
 export interface ModuleInfo {
   id: ModuleId;
   available: boolean;
+  /** Roles that see the entry; `null` for every signed-in user. */
+  roles: readonly string[] | null;
 }
 
 export const MODULES: readonly ModuleInfo[] = [
-  { id: 'areas', available: true },
-  { id: 'cases', available: false },
-  { id: 'registry', available: false },
-  { id: 'mediation', available: false },
-  { id: 'participation', available: false },
-  { id: 'services', available: false },
-  { id: 'analytics', available: false },
-  { id: 'emergency', available: false },
-  { id: 'audit', available: false },
+  { id: 'report', available: true, roles: null },
+  { id: 'my-cases', available: true, roles: ['resident', 'grid_worker'] },
+  { id: 'tasks', available: true, roles: ['grid_worker'] },
+  { id: 'cases', available: true, roles: CASE_WORKERS },
+  { id: 'supervision', available: true, roles: SUPERVISORS },
+  { id: 'inbox', available: true, roles: null },
+  { id: 'dashboard', available: true, roles: SUPERVISORS },
+  { id: 'track', available: true, roles: null },
+  { id: 'areas', available: true, roles: STAFF_ROLES },
+  { id: 'registry', available: false, roles: STAFF_ROLES },
+  { id: 'mediation', available: false, roles: STAFF_ROLES },
+  { id: 'participation', available: false, roles: STAFF_ROLES },
+  { id: 'services', available: false, roles: STAFF_ROLES },
+  { id: 'analytics', available: false, roles: STAFF_ROLES },
+  { id: 'emergency', available: false, roles: STAFF_ROLES },
+  { id: 'audit', available: false, roles: STAFF_ROLES },
 ];
 
-export const DEFAULT_MODULE: ModuleId = 'areas';
+/** Pages anyone may open without signing in. */
+export const PUBLIC_PAGES: readonly string[] = ['report', 'track'];
 
-export function findModule(id: string): ModuleInfo | undefined {
-  return MODULES.find((m) => m.id === id);
+export function hasRole(user: User | null, roles: readonly string[]): boolean {
+  return !!user && user.roles.some((r) => roles.includes(r.role));
+}
+
+export function modulesFor(user: User): ModuleInfo[] {
+  return MODULES.filter((m) => m.roles === null || hasRole(user, m.roles));
+}
+
+/** A module the user may open, or undefined (unknown page or not for their roles). */
+export function findModule(id: string, user: User): ModuleInfo | undefined {
+  return modulesFor(user).find((m) => m.id === id);
+}
+
+/** Where a user lands: their daily work first. */
+export function defaultModule(user: User): ModuleId {
+  if (hasRole(user, ['admin', 'leader', 'staff', 'department_handler'])) return 'cases';
+  if (hasRole(user, ['grid_worker'])) return 'tasks';
+  if (hasRole(user, ['resident'])) return 'my-cases';
+  return hasRole(user, STAFF_ROLES) ? 'areas' : 'report';
 }

@@ -80,3 +80,291 @@ export interface Coverage {
 export function childLevel(level: AreaLevel): AreaLevel | null {
   return AREA_LEVELS[AREA_LEVELS.indexOf(level) + 1] ?? null;
 }
+
+// ---------- Event closed loop (cases) ----------
+
+export const CASE_STATES = [
+  'submitted',
+  'accepted',
+  'dispatched',
+  'in_progress',
+  'replied',
+  'verified',
+  'closed',
+  'rated',
+  'rejected',
+  'merged',
+] as const;
+export type CaseState = (typeof CASE_STATES)[number];
+
+/** States in which a case is still being worked on. */
+export const OPEN_STATES: readonly CaseState[] = ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified'];
+
+export const CASE_ACTIONS = [
+  'accept',
+  'reject',
+  'merge',
+  'dispatch',
+  'department_accept',
+  'return',
+  'request_extension',
+  'decide_extension',
+  'add_assist',
+  'reply',
+  'verify_pass',
+  'verify_fail',
+  'close',
+  'rate',
+  'reopen',
+] as const;
+export type CaseAction = (typeof CASE_ACTIONS)[number];
+
+export type Rating = 'satisfied' | 'basically_satisfied' | 'unsatisfied';
+export const RATINGS: readonly Rating[] = ['satisfied', 'basically_satisfied', 'unsatisfied'];
+
+export type DeadlineColour = 'green' | 'yellow' | 'red';
+
+export type AttributeDatatype = 'string' | 'number' | 'datetime' | 'text' | 'singlevaluelist' | 'multivaluelist';
+
+export interface CategoryAttribute {
+  code: string;
+  datatype: AttributeDatatype;
+  required: boolean;
+  descriptionZh: string;
+  descriptionEn: string;
+  order: number;
+  values?: { key: string; nameZh: string; nameEn: string }[];
+}
+
+export interface Category {
+  id: number;
+  parentId: number | null;
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  isLeaf: boolean;
+  respondHours: number | null;
+  handleWorkdays: number | null;
+  photoRequired: boolean;
+  attributes: CategoryAttribute[];
+  keywords: string[];
+  children: Category[];
+}
+
+export interface NamedRef {
+  id: number;
+  code: string;
+  nameZh: string;
+  nameEn: string;
+}
+
+export interface LngLat {
+  lng: number;
+  lat: number;
+}
+
+export interface CaseView {
+  id: number;
+  trackingCode: string;
+  category: NamedRef;
+  area: NamedRef;
+  channel: string;
+  state: CaseState;
+  version: number;
+  location: LngLat | null;
+  address: string | null;
+  description: string;
+  attributes: Record<string, unknown>;
+  department: NamedRef | null;
+  assistingDepartmentIds: number[];
+  stage: 'respond' | 'handle' | 'verify' | null;
+  stageDueAt: string | null;
+  colour: DeadlineColour | null;
+  escalationLevel: number;
+  extensionRequest: { workdays: number; comment: string } | null;
+  result: string | null;
+  rating: Rating | null;
+  ratingComment: string | null;
+  mergedIntoId: number | null;
+  reworkCount: number;
+  reopenCount: number;
+  submittedAt: string;
+  responseDueAt: string;
+  respondedAt: string | null;
+  handleDueAt: string | null;
+  repliedAt: string | null;
+  verifiedAt: string | null;
+  closedAt: string | null;
+  ratedAt: string | null;
+  reporter: { id: number | null; name: string | null; phone: string | null } | null;
+}
+
+export interface TimelineEvent {
+  id: number;
+  at: string;
+  action: string;
+  fromState: string | null;
+  toState: string | null;
+  actorName: string | null;
+  actorRole: string | null;
+  department: { nameZh: string; nameEn: string | null } | null;
+  comment: string | null;
+  photoIds: number[];
+  detail: Record<string, unknown>;
+  isPublic: boolean;
+}
+
+export interface CaseDetail extends CaseView {
+  photos: { id: number; contentType: string; byteSize: number }[];
+  timeline: TimelineEvent[];
+  allowedActions: CaseAction[];
+}
+
+export interface PossibleDuplicate {
+  id: number;
+  trackingCode: string;
+  state: string;
+  distanceM: number;
+  submittedAt: string;
+}
+
+export interface NewCaseBody {
+  categoryCode: string;
+  location: LngLat;
+  description: string;
+  address?: string;
+  attributes?: Record<string, unknown>;
+  photos?: string[];
+  channel?: string;
+  reporterName?: string;
+  reporterPhone?: string;
+}
+
+export interface NewCaseResult {
+  case: CaseDetail | null;
+  id: number;
+  trackingCode: string;
+  reporterToken: string | null;
+  possibleDuplicates: PossibleDuplicate[];
+}
+
+export interface ActionBody {
+  action: CaseAction;
+  version?: number;
+  comment?: string;
+  departmentId?: number;
+  intoCaseId?: number;
+  result?: string;
+  rating?: Rating;
+  workdays?: number;
+  approve?: boolean;
+  photos?: string[];
+}
+
+export interface PublicCase {
+  trackingCode: string;
+  category: { code: string; nameZh: string; nameEn: string };
+  area: { code: string; nameZh: string; nameEn: string };
+  state: CaseState;
+  colour: DeadlineColour | null;
+  department: { nameZh: string; nameEn: string } | null;
+  submittedAt: string;
+  closedAt: string | null;
+  result: string | null;
+  rating: Rating | null;
+  mergedInto: string | null;
+  timeline: TimelineEvent[];
+}
+
+export interface Paged<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export interface CaseFilter {
+  areaId?: number;
+  state?: CaseState[];
+  categoryId?: number;
+  departmentId?: number;
+  overdue?: boolean;
+  escalated?: boolean;
+  colour?: DeadlineColour;
+  from?: string;
+  to?: string;
+  q?: string;
+  mine?: boolean;
+  sort?: 'newest' | 'oldest' | 'due';
+  page?: number;
+  pageSize?: number;
+}
+
+export interface Department {
+  id: number;
+  areaId: number;
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  kind: string;
+}
+
+export interface Notification {
+  id: number;
+  caseId: number | null;
+  kind: string;
+  params: Record<string, unknown>;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface PublicMapGrid {
+  areaId: number;
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  total: number;
+  open: number;
+  closed: number;
+}
+
+export interface PublicMap {
+  since: string;
+  grids: PublicMapGrid[];
+}
+
+export interface LocateResult {
+  grid: AreaFeatureProps;
+  ancestors: AreaFeatureProps[];
+}
+
+/** Figures of GET /stats/cases, for the whole selection and per group. Rates may be null (no cases). */
+export interface CaseStatsFigures {
+  total: number;
+  responseRate: number | null;
+  resolutionRate: number | null;
+  satisfactionRate: number | null;
+  onTimeClosureRate: number | null;
+  reworkRate: number | null;
+  averageHandlingHours: number | null;
+  open?: number;
+  overdue?: number;
+  [extra: string]: unknown;
+}
+
+export interface CaseStatsGroup extends CaseStatsFigures {
+  key: string | number;
+  label?: string;
+  labelZh?: string;
+  labelEn?: string;
+  nameZh?: string;
+  nameEn?: string;
+}
+
+export interface CaseStats {
+  totals: CaseStatsFigures;
+  groups: CaseStatsGroup[];
+  definitions?: unknown;
+}
+
+export type StatsGroupBy = 'area' | 'department' | 'category' | 'day' | 'month';

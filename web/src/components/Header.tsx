@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { User } from '../types';
 import { Icon } from './Icon';
 import { LanguageSwitch } from './LanguageSwitch';
+import { NotificationBell } from './NotificationBell';
 import { UserMenu } from './UserMenu';
 
 export function Header({
@@ -30,13 +31,14 @@ export function Header({
       >
         <Icon name={navOpen ? 'close' : 'menu'} />
       </button>
-      <a className="brand" href="#/areas" data-testid="brand">
+      <a className="brand" href="#/" data-testid="brand">
         <span className="brand-mark" aria-hidden="true" />
         <span className="brand-primary">{t('app.brandPrimary')}</span>
         <span className="brand-secondary">{t('app.brandSecondary')}</span>
       </a>
       <div className="header-spacer" />
       <LanguageSwitch />
+      <NotificationBell />
       <UserMenu user={user} />
       <button
         type="button"

@@ -1,14 +1,15 @@
 import { useTranslation } from 'react-i18next';
-import { MODULES } from '../modules';
+import { modulesFor } from '../modules';
+import type { User } from '../types';
 import { href } from '../router';
 import { Icon } from './Icon';
 
-export function SideNav({ active, open, onNavigate }: { active: string; open: boolean; onNavigate: () => void }) {
+export function SideNav({ user, active, open, onNavigate }: { user: User; active: string; open: boolean; onNavigate: () => void }) {
   const { t } = useTranslation();
   return (
     <nav id="side-nav" className={`side-nav${open ? ' open' : ''}`} aria-label={t('nav.label')}>
       <ul>
-        {MODULES.map((m) => (
+        {modulesFor(user).map((m) => (
           <li key={m.id}>
             <a
               href={href(m.id)}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { href } from '../router';
 import type { User } from '../types';
 
 export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => void; notice?: string | null }) {
@@ -91,6 +92,17 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
             {busy ? t('login.submitting') : t('login.submit')}
           </button>
         </form>
+        <div className="login-public" data-testid="login-public">
+          <p className="muted">{t('login.noAccount')}</p>
+          <div className="form-buttons">
+            <a className="btn" href={href('report')} data-testid="login-report-link">
+              {t('login.reportWithout')}
+            </a>
+            <a className="btn" href={href('track')} data-testid="login-track-link">
+              {t('login.track')}
+            </a>
+          </div>
+        </div>
       </main>
       <footer className="login-footer">{t('app.footer')}</footer>
     </div>

@@ -1,0 +1,141 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { attributeLabel, attributeValueText, findCategory, loadCategories, loadDepartments } from '../caseUtils';
+import { formatDateTime, localName } from '../i18n';
+import type { CaseDetail, Category, Department } from '../types';
+import { ColourDot } from './CaseBadges';
+
+/** The facts of a case: where, when, who handles it, deadlines, and the category's attributes. */
+export function CaseFacts({ detail, compact = false }: { detail: CaseDetail; compact?: boolean }) {
+  const { t, i18n } = useTranslation();
+  const lng = i18n.language;
+  const [category, setCategory] = useState<Category | null>(null);
+  const [departments, setDepartments] = useState<Department[] | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    loadCategories()
+      .then((all) => live && setCategory(findCategory(all, (c) => c.code === detail.category.code) ?? null))
+      .catch(() => undefined);
+    if (!compact && detail.assistingDepartmentIds.length)
+      loadDepartments()
+        .then((d) => live && setDepartments(d))
+        .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [detail.category.code, detail.assistingDepartmentIds.length, compact]);
+
+  const attrEntries = Object.entries(detail.attributes ?? {});
+  const assisting = detail.assistingDepartmentIds.map((id) => {
+    const d = departments?.find((x) => x.id === id);
+    return d ? localName(d, lng) : `#${id}`;
+  });
+
+  return (
+    <section className="card case-facts" data-testid="case-facts">
+      <dl className="facts">
+        <div>
+          <dt>{t('case.category')}</dt>
+          <dd>
+            {localName(detail.category, lng)} <span className="muted mono">{detail.category.code}</span>
+          </dd>
+        </div>
+        <div>
+          <dt>{t('case.area')}</dt>
+          <dd data-testid="case-area">{localName(detail.area, lng)}</dd>
+        </div>
+        {detail.address && (
+          <div>
+            <dt>{t('case.address')}</dt>
+            <dd>{detail.address}</dd>
+          </div>
+        )}
+        <div>
+          <dt>{t('case.submittedAt')}</dt>
+          <dd>{formatDateTime(detail.submittedAt, lng)}</dd>
+        </div>
+        <div>
+          <dt>{t('case.department')}</dt>
+          <dd data-testid="case-department">{(detail.department && localName(detail.department, lng)) || '—'}</dd>
+        </div>
+        {detail.stageDueAt && (
+          <div>
+            <dt>{t('case.stageDue', { stage: detail.stage ? t(`stages.${detail.stage}`) : '' })}</dt>
+            <dd data-testid="case-due">
+              <ColourDot colour={detail.colour} /> {formatDateTime(detail.stageDueAt, lng)}
+            </dd>
+          </div>
+        )}
+        {!compact && (
+          <>
+            <div>
+              <dt>{t('case.channel')}</dt>
+              <dd>{t(`channels.${detail.channel}`, { defaultValue: detail.channel })}</dd>
+            </div>
+            {assisting.length > 0 && (
+              <div>
+                <dt>{t('case.assisting')}</dt>
+                <dd>{assisting.join(t('common.listSeparator'))}</dd>
+              </div>
+            )}
+            {detail.reporter && (detail.reporter.name || detail.reporter.phone) && (
+              <div>
+                <dt>{t('case.reporter')}</dt>
+                <dd data-testid="case-reporter">{[detail.reporter.name, detail.reporter.phone].filter(Boolean).join(' · ')}</dd>
+              </div>
+            )}
+            {detail.escalationLevel > 0 && (
+              <div>
+                <dt>{t('case.escalation')}</dt>
+                <dd>
+                  <span className="badge badge-danger">{t('case.escalationLevel', { level: detail.escalationLevel })}</span>
+                </dd>
+              </div>
+            )}
+            {(detail.reworkCount > 0 || detail.reopenCount > 0) && (
+              <div>
+                <dt>{t('case.rework')}</dt>
+                <dd>{t('case.reworkCounts', { rework: detail.reworkCount, reopen: detail.reopenCount })}</dd>
+              </div>
+            )}
+            {detail.extensionRequest && (
+              <div>
+                <dt>{t('case.extensionRequest')}</dt>
+                <dd>{t('actions.extensionRequest', { days: detail.extensionRequest.workdays, reason: detail.extensionRequest.comment })}</dd>
+              </div>
+            )}
+          </>
+        )}
+        {attrEntries.map(([code, v]) => {
+          const def = category?.attributes.find((a) => a.code === code);
+          return (
+            <div key={code}>
+              <dt>{def ? attributeLabel(def, lng) : code}</dt>
+              <dd>{attributeValueText(def, v, lng)}</dd>
+            </div>
+          );
+        })}
+      </dl>
+    </section>
+  );
+}
+
+/** The report's photos, full size on a click. Served to signed-in users who may see the case. */
+export function CasePhotos({ detail }: { detail: CaseDetail }) {
+  const { t } = useTranslation();
+  if (detail.photos.length === 0) return null;
+  return (
+    <section className="card">
+      <h2 className="section-title">{t('case.photos')}</h2>
+      <div className="photo-strip large" data-testid="case-photos">
+        {detail.photos.map((p, i) => (
+          <a key={p.id} href={api.photoUrl(p.id)} target="_blank" rel="noreferrer">
+            <img src={api.photoUrl(p.id)} alt={t('photos.photoN', { n: i + 1 })} data-testid="case-photo" />
+          </a>
+        ))}
+      </div>
+    </section>
+  );
+}

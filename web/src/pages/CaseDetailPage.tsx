@@ -1,0 +1,94 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, isAbort } from '../api';
+import { ActionPanel } from '../components/ActionPanel';
+import { ColourDot, StateChip } from '../components/CaseBadges';
+import { CaseFacts, CasePhotos } from '../components/CaseFacts';
+import { CaseMap } from '../components/CaseMap';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { Timeline } from '../components/Timeline';
+import { localName } from '../i18n';
+import { href } from '../router';
+import type { AppConfig, CaseDetail } from '../types';
+
+/** One case for staff: facts, map, photos, timeline and the actions the caller may take. */
+export function CaseDetailPage({ id, config }: { id: number; config: AppConfig | null }) {
+  const { t, i18n } = useTranslation();
+  const lng = i18n.language;
+  const [detail, setDetail] = useState<CaseDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setError(null);
+    api
+      .caseDetail(id, ctrl.signal)
+      .then(setDetail)
+      .catch((err) => !isAbort(err) && setError(err));
+    return () => ctrl.abort();
+  }, [id, attempt]);
+
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
+
+  return (
+    <section className="page case-detail-page" data-testid="page-case-detail">
+      <a className="back-link" href={href('cases')} data-testid="back-to-queue">
+        ← {t('workbench.back')}
+      </a>
+      <ErrorBanner error={error} onRetry={reload} />
+      {!detail && !error && <p className="muted">{t('common.loading')}</p>}
+      {detail && (
+        <div className="case-detail-grid">
+          <div className="case-main">
+            <div className="card case-head">
+              <div className="case-title-row">
+                <h1 className="page-title">
+                  <ColourDot colour={detail.colour} /> {localName(detail.category, lng)}
+                </h1>
+                <StateChip state={detail.state} testId="case-state" />
+              </div>
+              <p className="muted">
+                {t('case.trackingCode')}{' '}
+                <span className="mono" data-testid="case-tracking-code">
+                  {detail.trackingCode}
+                </span>{' '}
+                · {t('case.version', { version: detail.version })}
+              </p>
+              <p className="case-desc" data-testid="case-description">
+                {detail.description}
+              </p>
+              {detail.result && (
+                <div className="result-box" data-testid="case-result">
+                  <h2 className="section-title">{t('case.result')}</h2>
+                  <p>{detail.result}</p>
+                  {detail.rating && (
+                    <p data-testid="case-rating">
+                      {t('case.rating')}: <strong>{t(`ratings.${detail.rating}`)}</strong>
+                      {detail.ratingComment ? ` — ${detail.ratingComment}` : ''}
+                    </p>
+                  )}
+                </div>
+              )}
+              {detail.mergedIntoId && (
+                <p className="notice">
+                  {t('case.mergedInto')} <a href={href('cases', detail.mergedIntoId)}>#{detail.mergedIntoId}</a>
+                </p>
+              )}
+            </div>
+            <ActionPanel detail={detail} onUpdated={(c) => setDetail(c)} onReload={reload} />
+            <CaseFacts detail={detail} />
+            <CasePhotos detail={detail} />
+          </div>
+          <div className="case-side">
+            <CaseMap location={detail.location} gridId={detail.area.id} config={config} />
+            <section className="card">
+              <h2 className="section-title">{t('case.timeline')}</h2>
+              <Timeline events={detail.timeline} />
+            </section>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

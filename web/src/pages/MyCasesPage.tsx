@@ -1,0 +1,180 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, isAbort } from '../api';
+import { StateChip } from '../components/CaseBadges';
+import { CaseFacts, CasePhotos } from '../components/CaseFacts';
+import { CaseMap } from '../components/CaseMap';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { Pager } from '../components/Pager';
+import { RatingForm } from '../components/RatingForm';
+import { Timeline } from '../components/Timeline';
+import { formatDateTime, localName } from '../i18n';
+import { href } from '../router';
+import type { AppConfig, CaseDetail, CaseState, CaseView, Paged } from '../types';
+
+const FILTERS: Record<string, CaseState[] | undefined> = {
+  all: undefined,
+  open: ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified'],
+  toRate: ['closed'],
+  done: ['rated', 'rejected', 'merged'],
+};
+type FilterKey = keyof typeof FILTERS;
+const PAGE_SIZE = 20;
+
+/** A signed-in resident's own reports, and one of them in full with the rating form. */
+export function MyCasesPage({ caseId, config }: { caseId: number | null; config: AppConfig | null }) {
+  return caseId ? <MyCase key={caseId} id={caseId} config={config} /> : <MyCaseList />;
+}
+
+function MyCaseList() {
+  const { t, i18n } = useTranslation();
+  const lng = i18n.language;
+  const [filter, setFilter] = useState<FilterKey>('all');
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<Paged<CaseView> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setError(null);
+    api
+      .cases({ mine: true, state: FILTERS[filter], page, pageSize: PAGE_SIZE, sort: 'newest' }, ctrl.signal)
+      .then(setData)
+      .catch((err) => !isAbort(err) && setError(err));
+    return () => ctrl.abort();
+  }, [filter, page, attempt]);
+
+  return (
+    <section className="page narrow-page" data-testid="page-my-cases">
+      <div className="page-head">
+        <h1 className="page-title">{t('myCases.title')}</h1>
+        <a className="btn btn-primary btn-small" href={href('report')} data-testid="my-cases-report">
+          {t('myCases.reportNew')}
+        </a>
+      </div>
+      <div className="chips" role="tablist" aria-label={t('myCases.filter')}>
+        {(Object.keys(FILTERS) as FilterKey[]).map((k) => (
+          <button
+            key={k}
+            type="button"
+            role="tab"
+            aria-selected={filter === k}
+            className={`chip${filter === k ? ' active' : ''}`}
+            data-testid={`my-cases-filter-${k}`}
+            onClick={() => {
+              setFilter(k);
+              setPage(1);
+            }}
+          >
+            {t(`myCases.filters.${k}`)}
+          </button>
+        ))}
+      </div>
+      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      {data && data.items.length === 0 && (
+        <p className="muted empty" data-testid="my-cases-empty">
+          {t('myCases.empty')}
+        </p>
+      )}
+      <ul className="case-cards">
+        {data?.items.map((c) => (
+          <li key={c.id}>
+            <a className="case-card card" href={href('my-cases', c.id)} data-testid="my-case" data-tracking-code={c.trackingCode}>
+              <div className="case-card-head">
+                <strong>{localName(c.category, lng)}</strong>
+                <StateChip state={c.state} />
+              </div>
+              <p className="case-card-desc">{c.description}</p>
+              <div className="case-card-meta muted">
+                <span className="mono">{c.trackingCode}</span>
+                <span>{formatDateTime(c.submittedAt, lng)}</span>
+              </div>
+              {c.state === 'closed' && <span className="badge badge-warn">{t('myCases.pleaseRate')}</span>}
+            </a>
+          </li>
+        ))}
+      </ul>
+      {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
+    </section>
+  );
+}
+
+function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
+  const { t, i18n } = useTranslation();
+  const lng = i18n.language;
+  const [detail, setDetail] = useState<CaseDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [thanks, setThanks] = useState(false);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setError(null);
+    api
+      .caseDetail(id, ctrl.signal)
+      .then(setDetail)
+      .catch((err) => !isAbort(err) && setError(err));
+    return () => ctrl.abort();
+  }, [id, attempt]);
+
+  const rate = useCallback(
+    async (rating: 'satisfied' | 'basically_satisfied' | 'unsatisfied', comment: string) => {
+      if (!detail) return;
+      const updated = await api.caseAction(id, { action: 'rate', version: detail.version, rating, ...(comment ? { comment } : {}) });
+      setDetail(updated);
+      setThanks(true);
+    },
+    [id, detail],
+  );
+
+  return (
+    <section className="page narrow-page" data-testid="page-my-case">
+      <a className="back-link" href={href('my-cases')}>
+        ← {t('myCases.back')}
+      </a>
+      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      {!detail && !error && <p className="muted">{t('common.loading')}</p>}
+      {detail && (
+        <>
+          <div className="card case-head">
+            <div className="case-title-row">
+              <h1 className="page-title">{localName(detail.category, lng)}</h1>
+              <StateChip state={detail.state} testId="case-state" />
+            </div>
+            <p className="muted">
+              {t('case.trackingCode')} <span className="mono" data-testid="case-tracking-code">{detail.trackingCode}</span>
+            </p>
+            <p className="case-desc">{detail.description}</p>
+          </div>
+          {thanks && (
+            <p className="notice" data-testid="rating-done" role="status">
+              {t('rating.thanks')}
+            </p>
+          )}
+          {detail.allowedActions.includes('rate') && <RatingForm onSubmit={rate} />}
+          {detail.result && (
+            <div className="card result-box" data-testid="case-result">
+              <h2 className="section-title">{t('case.result')}</h2>
+              <p>{detail.result}</p>
+              {detail.rating && (
+                <p data-testid="case-rating">
+                  {t('case.rating')}: <strong>{t(`ratings.${detail.rating}`)}</strong>
+                  {detail.ratingComment ? ` — ${detail.ratingComment}` : ''}
+                </p>
+              )}
+            </div>
+          )}
+          <CaseFacts detail={detail} compact />
+          <CaseMap location={detail.location} gridId={detail.area.id} config={config} />
+          <CasePhotos detail={detail} />
+          <section className="card">
+            <h2 className="section-title">{t('case.timeline')}</h2>
+            <Timeline events={detail.timeline} hideActors />
+          </section>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,195 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api, isAbort } from '../api';
+import { ColourDot } from '../components/CaseBadges';
+import { CaseMap } from '../components/CaseMap';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { PhotoUploader, type PhotoState } from '../components/PhotoUploader';
+import { geoUri } from '../caseUtils';
+import { errorText, formatDateTime, localName } from '../i18n';
+import { href } from '../router';
+import type { AppConfig, CaseView, Paged } from '../types';
+
+/** Grid worker on the phone: replied cases in their grid to check on site, pass or fail. */
+export function TasksPage({ config }: { config: AppConfig | null }) {
+  const { t } = useTranslation();
+  const [data, setData] = useState<Paged<CaseView> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [done, setDone] = useState<{ code: string; passed: boolean } | null>(null);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setError(null);
+    api
+      .cases({ state: ['replied'], sort: 'due', pageSize: 50 }, ctrl.signal)
+      .then(setData)
+      .catch((err) => !isAbort(err) && setError(err));
+    return () => ctrl.abort();
+  }, [attempt]);
+
+  return (
+    <section className="page narrow-page tasks-page" data-testid="page-tasks">
+      <div className="page-head">
+        <h1 className="page-title">{t('tasks.title')}</h1>
+        <a className="btn btn-primary btn-small" href={href('report')} data-testid="task-patrol">
+          {t('tasks.patrol')}
+        </a>
+      </div>
+      <p className="muted">{t('tasks.intro')}</p>
+      {done && (
+        <p className="notice" role="status" data-testid="task-done">
+          {done.passed ? t('tasks.passed', { code: done.code }) : t('tasks.failed', { code: done.code })}
+        </p>
+      )}
+      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      {data && data.items.length === 0 && (
+        <p className="muted empty" data-testid="tasks-empty">
+          {t('tasks.empty')}
+        </p>
+      )}
+      <ul className="case-cards">
+        {data?.items.map((c) => (
+          <li key={c.id}>
+            <TaskCard
+              c={c}
+              config={config}
+              onDone={(passed) => {
+                setDone({ code: c.trackingCode, passed });
+                setAttempt((n) => n + 1);
+              }}
+              onStale={() => setAttempt((n) => n + 1)}
+            />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function TaskCard({ c, config, onDone, onStale }: { c: CaseView; config: AppConfig | null; onDone: (passed: boolean) => void; onStale: () => void }) {
+  const { t, i18n } = useTranslation();
+  const lng = i18n.language;
+  const [showMap, setShowMap] = useState(false);
+  const [mode, setMode] = useState<'pass' | 'fail' | null>(null);
+  const [comment, setComment] = useState('');
+  const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!mode || busy) return;
+    if (mode === 'fail' && !comment.trim()) {
+      setError(new ApiError(0, 'VALIDATION_FAILED', '', 'comment'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.caseAction(c.id, {
+        action: mode === 'pass' ? 'verify_pass' : 'verify_fail',
+        version: c.version,
+        ...(comment.trim() ? { comment: comment.trim() } : {}),
+        ...(photos.tokens.length ? { photos: photos.tokens } : {}),
+      });
+      onDone(mode === 'pass');
+    } catch (err) {
+      if (err instanceof ApiError && (err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_ILLEGAL_TRANSITION')) onStale();
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article className="task-card card" data-testid="task-card" data-tracking-code={c.trackingCode}>
+      <div className="case-card-head">
+        <strong>
+          <ColourDot colour={c.colour} /> {localName(c.category, lng)}
+        </strong>
+        <span className="mono muted">{c.trackingCode}</span>
+      </div>
+      <p className="case-card-desc">{c.description}</p>
+      <dl className="facts compact">
+        <div>
+          <dt>{t('case.area')}</dt>
+          <dd>{localName(c.area, lng)}</dd>
+        </div>
+        {c.address && (
+          <div>
+            <dt>{t('case.address')}</dt>
+            <dd>{c.address}</dd>
+          </div>
+        )}
+        <div>
+          <dt>{t('case.department')}</dt>
+          <dd>{(c.department && localName(c.department, lng)) || '—'}</dd>
+        </div>
+        <div>
+          <dt>{t('tasks.verifyBy')}</dt>
+          <dd>{formatDateTime(c.stageDueAt, lng)}</dd>
+        </div>
+      </dl>
+      {c.result && (
+        <div className="result-box">
+          <span className="muted">{t('tasks.handlerResult')}</span>
+          <p data-testid="task-result">{c.result}</p>
+        </div>
+      )}
+      <div className="task-buttons">
+        {c.location && (
+          <a className="btn btn-small" href={geoUri(c.location.lat, c.location.lng)} data-testid="task-navigate">
+            {t('tasks.navigate')}
+          </a>
+        )}
+        {c.location && (
+          <button type="button" className="btn btn-small" data-testid="task-map-toggle" aria-expanded={showMap} onClick={() => setShowMap((s) => !s)}>
+            {showMap ? t('tasks.hideMap') : t('tasks.showMap')}
+          </button>
+        )}
+        <a className="btn btn-small" href={href('cases', c.id)} data-testid="task-open">
+          {t('tasks.details')}
+        </a>
+      </div>
+      {showMap && <CaseMap location={c.location} gridId={c.area.id} config={config} testId="task-map" />}
+      <div className="task-verdict">
+        <button type="button" className={`btn btn-primary${mode === 'pass' ? ' active' : ''}`} data-testid="task-pass" onClick={() => setMode(mode === 'pass' ? null : 'pass')}>
+          {t('actionVerbs.verify_pass')}
+        </button>
+        <button type="button" className={`btn btn-danger${mode === 'fail' ? ' active' : ''}`} data-testid="task-fail" onClick={() => setMode(mode === 'fail' ? null : 'fail')}>
+          {t('actionVerbs.verify_fail')}
+        </button>
+      </div>
+      {mode && (
+        <form className="action-form" data-testid="task-form" onSubmit={submit} noValidate>
+          <label className="field">
+            <span>
+              {mode === 'fail' ? t('tasks.failComment') : t('tasks.passComment')}
+              {mode === 'fail' ? (
+                <abbr className="required" title={t('report.required')}>
+                  *
+                </abbr>
+              ) : (
+                <span className="muted optional"> {t('report.optional')}</span>
+              )}
+            </span>
+            <textarea data-testid="task-comment" rows={3} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
+          </label>
+          <div className="field">
+            <span className="field-label">{t('tasks.sitePhotos')}</span>
+            <PhotoUploader testId="task-photo" onChange={setPhotos} />
+          </div>
+          {error ? (
+            <div className="error-banner" role="alert" data-testid="task-error">
+              <span>{errorText(error, (f) => (f === 'comment' ? t('actions.fields.comment') : undefined))}</span>
+            </div>
+          ) : null}
+          <button type="submit" className="btn btn-primary btn-block" data-testid="task-submit" disabled={busy || photos.uploading}>
+            {busy ? t('common.sending') : mode === 'pass' ? t('tasks.confirmPass') : t('tasks.confirmFail')}
+          </button>
+        </form>
+      )}
+    </article>
+  );
+}
