@@ -40,6 +40,7 @@ const userView_ = {
     id: { type: 'integer' },
     username: { type: 'string' },
     displayName: { type: 'string' },
+    departmentId: { type: ['integer', 'null'] },
     status: { type: 'string' },
     roles: { type: 'array', items: grantView },
   },

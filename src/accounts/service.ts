@@ -38,6 +38,7 @@ export interface UserView {
   id: number
   username: string
   displayName: string
+  departmentId: number | null
   roles: GrantView[]
 }
 
@@ -91,10 +92,10 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | null
 }
 
 export async function userView(db: Db | Tx, userId: number): Promise<UserView> {
-  const u = await db.selectFrom('app_user').select(['id', 'username', 'display_name']).where('id', '=', userId).executeTakeFirst()
+  const u = await db.selectFrom('app_user').select(['id', 'username', 'display_name', 'department_id']).where('id', '=', userId).executeTakeFirst()
   if (!u) throw notFound('USER_NOT_FOUND', `user ${userId}`)
   const grants = (await grantsOf(db, [u.id])).get(u.id) ?? []
-  return { id: u.id, username: u.username, displayName: u.display_name, roles: grants.map(presentGrant) }
+  return { id: u.id, username: u.username, displayName: u.display_name, departmentId: u.department_id, roles: grants.map(presentGrant) }
 }
 
 export interface LoginResult {
@@ -267,7 +268,7 @@ export async function listUsers(tx: Tx, filter: UserFilter): Promise<Page<UserVi
   }
   const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
   const rows = await q
-    .select(['u.id', 'u.username', 'u.display_name', 'u.status'])
+    .select(['u.id', 'u.username', 'u.display_name', 'u.status', 'u.department_id'])
     .orderBy('u.username')
     .limit(filter.pageSize)
     .offset(offsetOf(filter))
@@ -278,6 +279,7 @@ export async function listUsers(tx: Tx, filter: UserFilter): Promise<Page<UserVi
       id: r.id,
       username: r.username,
       displayName: r.display_name,
+      departmentId: r.department_id,
       status: r.status,
       roles: (grants.get(r.id) ?? []).map(presentGrant),
     })),

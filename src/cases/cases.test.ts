@@ -66,6 +66,10 @@ describe.each(backends())('event closed loop on %s', (backend) => {
     expect(accepted.body).toMatchObject({ state: 'dispatched', department: { code: 'QH-01-ZF' } })
     expect(accepted.body.timeline.map((e: any) => e.action)).toEqual(['submit', 'accept', 'dispatch'])
 
+    // The reporter follows the case as the public does: departments named, staff not.
+    const asReporter = await call(p.app, 'GET', `/api/v1/cases/${c.id}`, { token: t['guihua.resident'] })
+    expect(asReporter.body.department).toMatchObject({ code: 'QH-01-ZF', nameZh: expect.stringContaining('东湖街道') })
+    expect(asReporter.body.timeline.every((e: any) => e.actorName === null && e.isPublic)).toBe(true)
     const inbox = await call(p.app, 'GET', '/api/v1/notifications', { token: t['guihua.handler'] })
     expect(inbox.body.items.some((n: any) => n.caseId === c.id && n.kind === 'case_dispatched')).toBe(true)
 

@@ -129,7 +129,7 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
       detail: JSON.stringify({ channel }),
     })
     .execute()
-  await notify(tx, await usersWithRoleOver(tx, ['staff'], grid.path), { kind: 'case_new', caseId: id, params: { categoryCode: category.code }, at: now })
+  await notify(tx, await usersWithRoleOver(tx, ['staff'], grid.path), { kind: 'case_new', caseId: id, params: { trackingCode: code, categoryCode: category.code }, at: now })
   await recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
   // Under row-level security an anonymous reporter cannot read the case back: answer from what we know.
   const duplicates = await possibleDuplicates(tx, id, now)

@@ -14,7 +14,7 @@ function baseQuery(db: Db | Tx) {
     .selectFrom('cases as c')
     .innerJoin('case_category as k', 'k.id', 'c.category_id')
     .innerJoin('area as a', 'a.id', 'c.area_id')
-    .leftJoin('department as d', 'd.id', 'c.department_id')
+    .leftJoin(sql<{ code: string; name_zh: string; name_en: string }>`lateral app_department_label(c.department_id)`.as('d'), (j) => j.onTrue())
     .select([
       'c.id', 'c.tracking_code', 'c.category_id', 'c.area_id', 'c.channel', 'c.state', 'c.version', 'c.address', 'c.description', 'c.attributes',
       'c.reporter_id', 'c.reporter_name', 'c.reporter_phone', 'c.department_id', 'c.assisting_department_ids', 'c.stage', 'c.stage_warn_at',
@@ -103,7 +103,7 @@ export function caseRolesOf(ctx: RequestContext, r: { area_path: string; departm
 export async function caseTimeline(tx: Db | Tx, caseId: number, publicOnly: boolean) {
   let q = tx
     .selectFrom('case_event as e')
-    .leftJoin('department as d', 'd.id', 'e.department_id')
+    .leftJoin(sql<{ code: string; name_zh: string; name_en: string }>`lateral app_department_label(e.department_id)`.as('d'), (j) => j.onTrue())
     .select(['e.id', 'e.at', 'e.action', 'e.from_state', 'e.to_state', 'e.actor_name', 'e.actor_role', 'e.comment', 'e.photo_ids', 'e.detail', 'e.is_public', 'd.name_zh as department_name_zh', 'd.name_en as department_name_en'])
     .where('e.case_id', '=', caseId)
     .orderBy('e.id')
@@ -129,11 +129,15 @@ export async function caseTimeline(tx: Db | Tx, caseId: number, publicOnly: bool
 export async function caseDetail(tx: Tx, ctx: RequestContext, id: number, now: Date) {
   const row = await loadCaseRow(tx, id)
   const photos = await tx.selectFrom('case_photo').select(['id', 'content_type', 'byte_size']).where('case_id', '=', id).orderBy('id').execute()
+  const roles = caseRolesOf(ctx, row)
+  // A reporter who works on the case in no other way follows it as the public does: the public
+  // steps, naming roles and departments but not the staff who took them.
+  const reporterOnly = !holds(ctx.actor, staffRoles, row.area_path) && [...roles].every((r) => r === 'reporter')
   return {
     ...presentCase(row, now, ctx),
     photos: photos.map((p) => ({ id: p.id, contentType: p.content_type, byteSize: p.byte_size })),
-    timeline: await caseTimeline(tx, id, false),
-    allowedActions: caseWorkflow.allowed(row.state as CaseState, caseRolesOf(ctx, row)),
+    timeline: await caseTimeline(tx, id, reporterOnly),
+    allowedActions: caseWorkflow.allowed(row.state as CaseState, roles),
   }
 }
 

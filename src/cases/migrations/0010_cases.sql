@@ -183,3 +183,10 @@ CREATE POLICY category_routing_read ON category_routing FOR SELECT TO grassroots
 CREATE POLICY category_routing_write ON category_routing FOR INSERT TO grassroots_app WITH CHECK (app_can(ARRAY['admin'], area_id));
 CREATE POLICY category_routing_change ON category_routing FOR UPDATE TO grassroots_app
   USING (app_can(ARRAY['admin'], area_id)) WITH CHECK (app_can(ARRAY['admin'], area_id));
+
+-- A case names its department to everyone who may see the case (the public page does too), even
+-- where the caller may not browse the department list.
+CREATE FUNCTION app_department_label(dept integer) RETURNS TABLE (code text, name_zh text, name_en text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT code, name_zh, name_en FROM department WHERE id = dept
+$$;
