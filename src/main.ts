@@ -11,6 +11,8 @@ import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startScheduler } from './core/scheduler.js'
 import { startWebhookWorker } from './notifications/webhooks.js'
+import { startMessageWorker } from './notifications/messages.js'
+import { transportFromEnv } from './notifications/transport.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
 
 const SHUTDOWN_GRACE_MS = 15_000
@@ -57,6 +59,10 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
       ? startScheduler(database.db, platform.clock, timerHandlers, config.schedulerIntervalMs, (err) => log.error({ err }, 'scheduler run failed'))
       : null
     const webhooks = config.schedulerIntervalMs > 0 ? startWebhookWorker(database.db, platform.clock, config.schedulerIntervalMs, log) : null
+    const transport = transportFromEnv(process.env, (obj, msg) => log.info(obj, msg))
+    const messages = config.schedulerIntervalMs > 0
+      ? startMessageWorker(database.db, platform.clock, transport, config.schedulerIntervalMs, (err) => log.error({ err }, 'message delivery run failed'))
+      : null
     let stopping: Promise<void> | null = null
     const stop = () =>
       (stopping ??= (async () => {
@@ -68,6 +74,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
         await app.close()
         await scheduler?.stop()
         await webhooks?.stop()
+        await messages?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)
         await database.close()

@@ -6,6 +6,7 @@ import type { RequestContext } from '../core/scope.js'
 import { routeDepartment } from './catalogue.js'
 import { startStage, stopClock, VERIFY_WORKDAYS, workdaysFrom } from './deadlines.js'
 import { notify, usersOfDepartment, usersWithRoleOver, type NotificationKind } from './notify.js'
+import { queueSms } from '../notifications/messages.js'
 import { attachPhotos } from './photos.js'
 import { caseDetail, caseRolesOf, loadCaseRow, type CaseRow } from './queries.js'
 import { caseWorkflow, openStates, type CaseAction, type CaseRole, type CaseState } from './workflow.js'
@@ -95,6 +96,10 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
   for (const n of fx.notices) await notify(tx, n.users.filter((u) => u !== ctx.actor?.userId), { kind: n.kind, caseId, params, at: now })
   if (c.reporter_id && PUBLIC_ACTIONS.has(input.action) && c.reporter_id !== ctx.actor?.userId) {
     await notify(tx, [c.reporter_id], { kind: 'case_update', caseId, params, at: now })
+  }
+  // Reporters without an account (hotline callers, anonymous residents) hear of it by text message.
+  if (!c.reporter_id && c.reporter_phone && PUBLIC_ACTIONS.has(input.action) && input.action !== 'rate') {
+    await queueSms(tx, { caseId, to: c.reporter_phone, templateKey: 'case.update', params: { trackingCode: c.tracking_code, state: prev }, at: now })
   }
   await recordAudit(tx, ctx, { action: `case.${input.action}`, entityType: 'case', entityId: caseId, areaId: c.area_id, detail: { from, to: prev } })
   if (!ctx.actor) return { trackingCode: c.tracking_code, state: prev }

@@ -8,6 +8,7 @@ import { gridAt } from '../jurisdiction/geometry.js'
 import { checkAttributes, leafCategory } from './catalogue.js'
 import { startStage } from './deadlines.js'
 import { notify, usersWithRoleOver } from './notify.js'
+import { queueSms } from '../notifications/messages.js'
 import { attachPhotos } from './photos.js'
 import { caseDetail, possibleDuplicates } from './queries.js'
 
@@ -130,6 +131,9 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     })
     .execute()
   await notify(tx, await usersWithRoleOver(tx, ['staff'], grid.path), { kind: 'case_new', caseId: id, params: { trackingCode: code, categoryCode: category.code }, at: now })
+  if (input.reporterPhone && !reporterIsCaller) {
+    await queueSms(tx, { caseId: id, to: input.reporterPhone, templateKey: 'case.received', params: { trackingCode: code }, at: now })
+  }
   await recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
   // Under row-level security an anonymous reporter cannot read the case back: answer from what we know.
   const duplicates = await possibleDuplicates(tx, id, now)
