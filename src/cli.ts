@@ -137,6 +137,16 @@ program
     console.log(JSON.stringify(await runCommand('areas-import', { features: fc.features as never })))
   })
 
+program
+  .command('categories')
+  .description('manage the event category catalogue')
+  .command('import <file>')
+  .description('import categories from a JSON array ({code, parentCode, nameZh, nameEn, respondHours?, handleWorkdays?, photoRequired?, attributes?, keywords?, routing?: {areaCode: departmentCode}}); upsert by code')
+  .action(async (file: string) => {
+    const categories = JSON.parse(readFileSync(file, 'utf8')) as unknown
+    console.log(JSON.stringify(await runCommand('categories-import', { categories: categories as never })))
+  })
+
 const audit = program.command('audit').description('the audit trail')
 audit
   .command('verify')

@@ -7,6 +7,7 @@ import { AppError } from './core/errors.js'
 import { migrate } from './core/migrate.js'
 import type { Platform } from './core/platform.js'
 import { asSystem, roles, type Role } from './core/scope.js'
+import { importCatalogue, type CatalogueEntry } from './cases/catalogue-import.js'
 import { demoAccounts, seedDemo } from './demo/seed.js'
 import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/service.js'
 
@@ -27,6 +28,10 @@ export const controlCommands = {
   'seed-demo': async (p: Platform, args: { seed?: number }) => seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production }),
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
+  'categories-import': async (p: Platform, args: { categories: CatalogueEntry[] }) => {
+    if (!Array.isArray(args.categories)) throw new AppError('VALIDATION_FAILED', 'expected a JSON array of categories', 'categories')
+    return asSystem(p.database.db, (tx) => importCatalogue(tx, args.categories))
+  },
   'areas-import': async (p: Platform, args: { features: JurisdictionFeature[] }) => {
     if (!Array.isArray(args.features)) throw new AppError('VALIDATION_FAILED', 'expected a GeoJSON FeatureCollection', 'features')
     return asSystem(p.database.db, (tx) => importJurisdiction(tx, args.features))

@@ -92,6 +92,21 @@ describe('CLI and server process on the embedded database', () => {
     expect(root.children.map((c: { code: string }) => c.code)).toEqual(['NC-D1'])
   })
 
+  it('imports categories with their routing through the running server', async () => {
+    const file = path.join(dataDir, 'categories.json')
+    writeFileSync(file, JSON.stringify([
+      { code: 'ZZ', parentCode: null, nameZh: '测试类', nameEn: 'Test group' },
+      { code: 'ZZ-01', parentCode: 'ZZ', nameZh: '测试小类', nameEn: 'Test leaf', respondHours: 8, handleWorkdays: 2, routing: { 'JZ-QH': 'QH-CG' } },
+    ]))
+    expect(JSON.parse((await cli('categories', 'import', file)).stdout)).toEqual({ created: 2, updated: 0, routes: 1 })
+    const cats = await (await fetch(`http://127.0.0.1:${port}/api/v1/categories`)).json()
+    const group = cats.categories.find((c: { code: string }) => c.code === 'ZZ')
+    expect(group.children.map((c: { code: string; handleWorkdays: number }) => [c.code, c.handleWorkdays])).toEqual([['ZZ-01', 2]])
+    writeFileSync(file, JSON.stringify([{ code: 'ZZ-02', parentCode: 'NOPE', nameZh: '甲', nameEn: 'A', respondHours: 1, handleWorkdays: 1 }]))
+    const bad = await cli('categories', 'import', file).catch((e) => e)
+    expect(bad.stderr).toMatch(/categories\[0\]\.parentCode/)
+  })
+
   it('refuses a second server on the same data directory', async () => {
     const second = await exec(tsx, ['src/cli.ts', 'serve'], { env: { ...env(), PORT: String(await freePort()) } }).catch((e) => e)
     expect(second.code).toBe(1)

@@ -47,7 +47,7 @@ async function departmentOrFail(tx: Tx, id: number, field: string) {
 }
 
 /** Takes one workflow action on a case, with everything it implies, in the caller's transaction. */
-export async function performAction(tx: Tx, ctx: RequestContext, caseId: number, input: ActionInput, now: Date, zone = 'Asia/Shanghai') {
+export async function performAction(tx: Tx, ctx: RequestContext, caseId: number, input: ActionInput, now: Date) {
   const c = await loadCaseRow(tx, caseId)
   const tokenOk = input.reporterToken !== undefined && c.reporter_id === null && (await reporterTokenMatches(tx, caseId, input.reporterToken))
   const roles = caseRolesOf(ctx, c, tokenOk)
@@ -58,7 +58,8 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
   }
   const actorRole = pickRole(roles, input.action)
   const fx: Effects = { patch: { state: to }, events: [{ action: input.action, to, comment: input.comment ?? null, actorRole }], notices: [] }
-  await effectsOf(tx, c, input, to, now, zone, fx)
+  // Working days are counted in the time zone of the case's area.
+  await effectsOf(tx, c, input, to, now, c.area_timezone, fx)
 
   const updated = await tx
     .updateTable('cases')

@@ -22,7 +22,7 @@ function baseQuery(db: Db | Tx) {
       'c.rework_count', 'c.reopen_count', 'c.submitted_at', 'c.response_due_at', 'c.responded_at', 'c.handle_due_at', 'c.replied_at',
       'c.verified_at', 'c.closed_at', 'c.rated_at', 'c.updated_at',
       'k.code as category_code', 'k.name_zh as category_name_zh', 'k.name_en as category_name_en',
-      'a.code as area_code', 'a.name_zh as area_name_zh', 'a.name_en as area_name_en', 'a.path as area_path',
+      'a.code as area_code', 'a.name_zh as area_name_zh', 'a.name_en as area_name_en', 'a.path as area_path', 'a.timezone as area_timezone',
       'd.code as department_code', 'd.name_zh as department_name_zh', 'd.name_en as department_name_en',
       sql<number | null>`ST_X(c.location)`.as('lng'),
       sql<number | null>`ST_Y(c.location)`.as('lat'),

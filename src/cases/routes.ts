@@ -261,9 +261,13 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     schema: { tags, summary: 'Mark a notification read', params: idParams, response: { 204: { type: 'null' }, ...errorResponses(401, 404) } },
     handler: async (req, reply) => {
       requireActor(req.ctx)
-      await inScope(db, req.ctx, (tx) =>
-        tx.updateTable('notification').set({ read_at: clock.now() }).where('id', '=', (req.params as { id: number }).id).where('read_at', 'is', null).execute(),
-      )
+      const id = (req.params as { id: number }).id
+      await inScope(db, req.ctx, async (tx) => {
+        // Row-level security shows each user only their own notices.
+        const own = await tx.selectFrom('notification').select('id').where('id', '=', id).executeTakeFirst()
+        if (!own) throw notFound('NOT_FOUND', `notification ${id}`)
+        await tx.updateTable('notification').set({ read_at: clock.now() }).where('id', '=', id).where('read_at', 'is', null).execute()
+      })
       return reply.code(204).send()
     },
   })

@@ -29,7 +29,8 @@ export async function idempotent<T>(
   create: () => Promise<Reply<T>>,
 ): Promise<Reply<T>> {
   if (key === undefined) return create()
-  const caller = ctx.actor ? `user:${ctx.actor.userId}` : 'anonymous'
+  // Anonymous callers are told apart by address, so one cannot replay another's answer.
+  const caller = ctx.actor ? `user:${ctx.actor.userId}` : `anonymous:${ctx.ip}`
   // Key order does not matter: a client that rebuilds the same body in another order is retrying.
   const requestHash = createHash('sha256').update(stringify(request ?? null) ?? 'null').digest('hex')
   const claimed = await tx

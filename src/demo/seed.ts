@@ -7,6 +7,7 @@ import { hashPassword } from '../accounts/service.js'
 import { boundaryFromGeoJson } from '../jurisdiction/geometry.js'
 import { levels } from '../jurisdiction/service.js'
 import { seedOpen311Demo } from '../open311/keys.js'
+import { importCatalogue } from '../cases/catalogue-import.js'
 import { demoCategories } from './categories.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
 
@@ -127,33 +128,20 @@ export const demoCalendar: { day: string; kind: 'holiday' | 'workday'; nameZh: s
 
 /** The demo category catalogue with its routing, and the working-day calendar. */
 export async function seedCatalogue(tx: Tx): Promise<void> {
-  const ids = new Map<string, number>()
-  for (const [sort, c] of demoCategories.entries()) {
-    const row = await tx
-      .insertInto('case_category')
-      .values({
-        parent_id: c.parentCode ? ids.get(c.parentCode)! : null,
-        code: c.code,
-        name_zh: c.nameZh,
-        name_en: c.nameEn,
-        is_leaf: c.respondHours !== undefined,
-        respond_hours: c.respondHours ?? null,
-        handle_workdays: c.handleWorkdays ?? null,
-        photo_required: c.photoRequired ?? false,
-        attributes: JSON.stringify(c.attributes ?? []),
-        keywords: c.keywordsZh ?? [],
-        sort,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    ids.set(c.code, row.id)
-  }
-  const areas = new Map((await tx.selectFrom('area').select(['id', 'code']).where('level', 'in', ['district', 'street']).execute()).map((a) => [a.code, a.id]))
-  const depts = new Map((await tx.selectFrom('department').select(['id', 'code']).execute()).map((d) => [d.code, d.id]))
-  const routing = demoCategories.flatMap((c) => [
-    ...(c.departmentCode ? [{ category_id: ids.get(c.code)!, area_id: areas.get('JZ-QH')!, department_id: depts.get(c.departmentCode)! }] : []),
-    ...Object.entries(c.streetDepartmentCodes ?? {}).map(([street, dept]) => ({ category_id: ids.get(c.code)!, area_id: areas.get(street)!, department_id: depts.get(dept)! })),
-  ])
-  await tx.insertInto('category_routing').values(routing).execute()
+  await importCatalogue(
+    tx,
+    demoCategories.map((c) => ({
+      code: c.code,
+      parentCode: c.parentCode,
+      nameZh: c.nameZh,
+      nameEn: c.nameEn,
+      respondHours: c.respondHours,
+      handleWorkdays: c.handleWorkdays,
+      photoRequired: c.photoRequired,
+      attributes: c.attributes,
+      keywords: c.keywordsZh,
+      routing: { ...(c.departmentCode ? { 'JZ-QH': c.departmentCode } : {}), ...c.streetDepartmentCodes },
+    })),
+  )
   await tx.insertInto('calendar_day').values(demoCalendar.map((d) => ({ day: d.day, kind: d.kind, name_zh: d.nameZh, name_en: d.nameEn }))).execute()
 }

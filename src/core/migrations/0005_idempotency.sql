@@ -15,5 +15,5 @@ GRANT UPDATE ON idempotency_key TO grassroots_app;
 -- Each caller sees only its own remembered answers.
 ALTER TABLE idempotency_key ENABLE ROW LEVEL SECURITY;
 CREATE POLICY idempotency_own ON idempotency_key TO grassroots_app
-  USING (caller = coalesce('user:' || app_user_id(), 'anonymous'))
-  WITH CHECK (caller = coalesce('user:' || app_user_id(), 'anonymous'));
+  USING (caller = 'user:' || app_user_id() OR (app_user_id() IS NULL AND caller LIKE 'anonymous:%'))
+  WITH CHECK (caller = 'user:' || app_user_id() OR (app_user_id() IS NULL AND caller LIKE 'anonymous:%'));
