@@ -21,6 +21,8 @@ export interface Config {
   loginRatePerMinute: number
   /** Anonymous reports (and photo uploads) per client address per minute. */
   anonymousIntakeRatePerMinute: number
+  /** Bearer token for Prometheus scrapes of /metrics; unset: only root admins may read them. */
+  metricsToken: string | null
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -46,6 +48,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     schedulerIntervalMs: intFromEnv('SCHEDULER_INTERVAL_MS', 5000),
     loginRatePerMinute: intFromEnv('RATE_LIMIT_LOGIN_PER_MINUTE', 20),
     anonymousIntakeRatePerMinute: intFromEnv('RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE', 30),
+    metricsToken: process.env.METRICS_TOKEN || null,
     ...overrides,
   }
 }

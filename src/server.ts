@@ -20,6 +20,7 @@ import { webhookRoutes } from './notifications/routes.js'
 import { open311Routes } from './open311/routes.js'
 import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
+import { metricsRoutes } from './core/metrics.js'
 
 export interface ServerOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
@@ -155,7 +156,10 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     }
     const token = bearerToken(req.headers.authorization) ?? req.cookies[SESSION_COOKIE] ?? null
     const actor = token ? await actorForToken(platform.database.db, token) : null
-    if (token && !actor && req.headers.authorization) throw new AppError('AUTH_REQUIRED', 'the token is unknown, expired or revoked')
+    // /metrics takes its own scrape token in the same header; it checks it itself.
+    if (token && !actor && req.headers.authorization && req.routeOptions.url !== '/metrics') {
+      throw new AppError('AUTH_REQUIRED', 'the token is unknown, expired or revoked')
+    }
     req.sessionToken = actor ? token : null
     req.ctx = { actor, ip: req.ip, purpose: accessPurpose(req.headers['x-access-purpose']) }
     if (actor && !bearerToken(req.headers.authorization)) checkSameOrigin(req)
@@ -194,6 +198,8 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     handler: async () => ({ tileUrl: platform.config.tileUrl, tileAttribution: platform.config.tileAttribution, defaultLanguage: 'zh-CN' }),
   })
 
+  // Not encapsulated: its response hook must see every route.
+  await metricsRoutes(app, platform)
   await app.register(jurisdictionRoutes, platform)
   await app.register(accountRoutes, platform)
   await app.register(auditRoutes, platform)

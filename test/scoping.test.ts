@@ -51,6 +51,8 @@ const matrix: Record<string, Probe> = {
   'GET /healthz': async (p, t) => expect((await call(p.app, 'GET', '/healthz', { token: t })).body).not.toHaveProperty('items'),
   'GET /api/v1/config': async (p, t) => expect((await call(p.app, 'GET', '/api/v1/config', { token: t })).status).toBe(200),
   'GET /api/openapi.json': async () => {},
+  // Platform-wide figures, no area data: root admins (or the scrape token) only.
+  'GET /metrics': async (p, t) => denied((await call(p.app, 'GET', '/metrics', { token: t })).status),
   // Boundaries, names and codes of areas are public information (the public map shows them).
   'GET /api/v1/areas/tree': async () => {},
   'GET /api/v1/areas/locate': async () => {},
