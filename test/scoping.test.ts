@@ -79,6 +79,10 @@ const matrix: Record<string, Probe> = {
         }),
     ),
   'POST /api/v1/auth/login': async () => {},
+  // Second-factor routes act on the caller's own account only.
+  'POST /api/v1/auth/totp/setup': async () => {},
+  'POST /api/v1/auth/totp/confirm': async () => {},
+  'POST /api/v1/auth/totp/disable': async () => {},
   'POST /api/v1/auth/logout': async () => {},
   'GET /api/v1/auth/me': async (p, t, b) => {
     const res = await call(p.app, 'GET', '/api/v1/auth/me', { token: t })

@@ -45,6 +45,41 @@ describe.each(backends())('accounts on %s', (backend) => {
     expect(failures.length).toBeGreaterThanOrEqual(6)
   })
 
+  it('asks staff with a second factor for a fresh TOTP code, and refuses a replayed one', async () => {
+    const { Secret, TOTP } = await import('otpauth')
+    const token = await tokenFor(p.app, 'cuizhu.leader')
+    const setup = await call(p.app, 'POST', '/api/v1/auth/totp/setup', { token })
+    expect(setup.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/Grassroots:cuizhu\.leader\?/)
+    const code = (at: Date) => TOTP.generate({ secret: Secret.fromBase32(setup.body.secret), timestamp: at.getTime() })
+    expect((await call(p.app, 'POST', '/api/v1/auth/totp/confirm', { token, body: { code: '000000' === code(p.clock.now()) ? '111111' : '000000' } })).status).toBe(400)
+    expect((await call(p.app, 'POST', '/api/v1/auth/totp/confirm', { token, body: { code: code(p.clock.now()) } })).status).toBe(204)
+
+    const creds = { username: 'cuizhu.leader', password: DEMO_PASSWORD }
+    const asked = await call(p.app, 'POST', '/api/v1/auth/login', { body: creds })
+    expect(asked.status).toBe(401)
+    expect(asked.body.error).toMatchObject({ code: 'AUTH_TOTP_REQUIRED', field: 'totpCode' })
+    p.clock.advance(60_000)
+    const fresh = code(p.clock.now())
+    expect((await call(p.app, 'POST', '/api/v1/auth/login', { body: { ...creds, totpCode: fresh } })).status).toBe(200)
+    const replay = await call(p.app, 'POST', '/api/v1/auth/login', { body: { ...creds, totpCode: fresh } })
+    expect(replay.body.error).toMatchObject({ code: 'AUTH_INVALID_CREDENTIALS', field: 'totpCode' })
+    // The secret never leaves through the API.
+    const me = await call(p.app, 'GET', `/api/v1/users/${asked.body.user?.id ?? (await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'cuizhu.leader').executeTakeFirstOrThrow()).id}`, { token })
+    expect(JSON.stringify(me.body)).not.toContain(setup.body.secret)
+    p.clock.advance(60_000)
+    expect((await call(p.app, 'POST', '/api/v1/auth/totp/disable', { token, body: { code: code(p.clock.now()) } })).status).toBe(204)
+    expect((await call(p.app, 'POST', '/api/v1/auth/login', { body: creds })).status).toBe(200)
+  })
+
+  it('tells the owner when repeated failures lock their account', async () => {
+    for (let i = 0; i < 5; i++) await call(p.app, 'POST', '/api/v1/auth/login', { body: { username: 'cuizhu.handler', password: `wrong-password-${i}` } })
+    const user = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'cuizhu.handler').executeTakeFirstOrThrow()
+    const notes = await p.database.db.selectFrom('notification').select(['kind', 'params']).where('user_id', '=', user.id).execute()
+    expect(notes.filter((n) => n.kind === 'account_locked')).toHaveLength(1)
+    const locked = await p.database.db.selectFrom('audit_log').select('seq').where('action', '=', 'auth.locked').where('entity_id', '=', String(user.id)).execute()
+    expect(locked).toHaveLength(1)
+  })
+
   it('revokes the session at logout', async () => {
     const login = await call(p.app, 'POST', '/api/v1/auth/login', { body: { username: 'cuizhu.staff', password: DEMO_PASSWORD } })
     const token = login.body.token

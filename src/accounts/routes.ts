@@ -4,6 +4,7 @@ import { idempotencyHeaders as idempotencyHeader, idempotent, sendReply } from '
 import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { inScope, requireActor, requireRoleSomewhere, roles, staffRoles, type Role } from '../core/scope.js'
+import { beginTotp, confirmTotp, disableTotp } from './totp.js'
 import { createDepartment, departmentKinds, getDepartment, listDepartments, updateDepartment, type DepartmentFilter, type NewDepartment } from './departments.js'
 import {
   checkPasswordPolicy,
@@ -69,7 +70,7 @@ const areaId = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
 const name = { type: 'string', minLength: 1, maxLength: 100 } as const
 const phone = { type: ['string', 'null'], pattern: '^\\+?[0-9 -]{5,20}$' } as const
 
-export async function accountRoutes(app: FastifyInstance, { database, config }: Platform) {
+export async function accountRoutes(app: FastifyInstance, { database, config, clock }: Platform) {
   const { db } = database
   const setSessionCookie = (req: FastifyRequest, reply: FastifyReply, token: string, expires: Date) =>
     reply.setCookie(SESSION_COOKIE, token, {
@@ -89,7 +90,11 @@ export async function accountRoutes(app: FastifyInstance, { database, config }: 
         type: 'object',
         required: ['username', 'password'],
         additionalProperties: false,
-        properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 200 } },
+        properties: {
+          username: { type: 'string', minLength: 1, maxLength: 64 },
+          password: { type: 'string', minLength: 1, maxLength: 200 },
+          totpCode: { type: 'string', pattern: '^[0-9]{6}$' },
+        },
       },
       response: {
         200: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, user: userView_ } },
@@ -97,8 +102,8 @@ export async function accountRoutes(app: FastifyInstance, { database, config }: 
       },
     },
     handler: async (req, reply) => {
-      const { username, password } = req.body as { username: string; password: string }
-      const result = await login(db, req.ip, req.headers['user-agent'] ?? null, username.toLowerCase(), password, config.sessionTtlHours)
+      const { username, password, totpCode } = req.body as { username: string; password: string; totpCode?: string }
+      const result = await login(db, req.ip, req.headers['user-agent'] ?? null, username.toLowerCase(), password, config.sessionTtlHours, totpCode, clock.now())
       setSessionCookie(req, reply, result.token, result.expiresAt)
       return { token: result.token, expiresAt: result.expiresAt.toISOString(), user: result.user }
     },
@@ -117,6 +122,35 @@ export async function accountRoutes(app: FastifyInstance, { database, config }: 
   app.get('/api/v1/auth/me', {
     schema: { tags: ['accounts'], summary: 'The signed-in user and their role grants', response: { 200: { type: 'object', properties: { user: userView_ } }, ...errorResponses(401) } },
     handler: async (req) => ({ user: await userView(db, requireActor(req.ctx).userId) }),
+  })
+
+  const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', pattern: '^[0-9]{6}$' } } } as const
+  app.post('/api/v1/auth/totp/setup', {
+    schema: {
+      tags: ['accounts'],
+      summary: 'Start setting up a second factor: returns a TOTP secret and otpauth:// URI to scan',
+      response: { 200: { type: 'object', properties: { secret: { type: 'string' }, otpauthUri: { type: 'string' } } }, ...errorResponses(401) },
+    },
+    handler: async (req) => {
+      requireActor(req.ctx)
+      return beginTotp(db, req.ctx)
+    },
+  })
+  app.post('/api/v1/auth/totp/confirm', {
+    schema: { tags: ['accounts'], summary: 'Turn the second factor on with a code from the new secret', body: codeBody, response: { 204: { type: 'null' }, ...errorResponses(401, 409) } },
+    handler: async (req, reply) => {
+      requireActor(req.ctx)
+      await confirmTotp(db, req.ctx, (req.body as { code: string }).code, clock.now())
+      return reply.code(204).send()
+    },
+  })
+  app.post('/api/v1/auth/totp/disable', {
+    schema: { tags: ['accounts'], summary: 'Turn the second factor off (needs a current code)', body: codeBody, response: { 204: { type: 'null' }, ...errorResponses(401, 409) } },
+    handler: async (req, reply) => {
+      requireActor(req.ctx)
+      await disableTotp(db, req.ctx, (req.body as { code: string }).code, clock.now())
+      return reply.code(204).send()
+    },
   })
 
   app.get('/api/v1/users', {

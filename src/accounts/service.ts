@@ -6,6 +6,7 @@ import type { Db, Tx } from '../core/db.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import { asSystem, holds, requireActor, roles, type Actor, type Grant, type RequestContext, type Role } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
+import { checkSecondFactor, hasSecondFactor } from './totp.js'
 
 export const MIN_PASSWORD_LENGTH = 10
 const THROTTLE_WINDOW_MINUTES = 15
@@ -108,7 +109,7 @@ export interface LoginResult {
  * Password login. Failures are counted per username and per client address; past the limit the
  * answer is 429 with Retry-After, before the password is even checked.
  */
-export async function login(db: Db, ip: string, userAgent: string | null, username: string, password: string, ttlHours: number): Promise<LoginResult> {
+export async function login(db: Db, ip: string, userAgent: string | null, username: string, password: string, ttlHours: number, totpCode?: string, now: Date = new Date()): Promise<LoginResult> {
   const since = sql<Date>`now() - make_interval(mins => ${THROTTLE_WINDOW_MINUTES})`
   const failures = await db
     .selectFrom('login_attempt')
@@ -136,12 +137,23 @@ export async function login(db: Db, ip: string, userAgent: string | null, userna
     ip,
     actor: user ? { userId: user.id, username: user.username, displayName: '', grants: [] } : null,
   }
-  if (!user || !ok || user.status !== 'active') {
+  const fail = async (field: string | null, reason: string) => {
     await asSystem(db, async (tx) => {
       await tx.insertInto('login_attempt').values({ username, ip, succeeded: false }).execute()
-      await recordAudit(tx, ctx, { action: 'auth.login_failed', entityType: 'user', entityId: user?.id, detail: { username } })
+      await recordAudit(tx, ctx, { action: 'auth.login_failed', entityType: 'user', entityId: user?.id, detail: { username, reason } })
+      // The failure that locks the account tells its owner, who may not be the one trying.
+      if (user && Number(failures.by_user) + 1 === MAX_FAILURES_PER_USERNAME) {
+        await tx.insertInto('notification').values({ user_id: user.id, case_id: null, kind: 'account_locked', params: JSON.stringify({ ip, minutes: THROTTLE_WINDOW_MINUTES }), created_at: now, read_at: null }).execute()
+        await recordAudit(tx, ctx, { action: 'auth.locked', entityType: 'user', entityId: user.id, detail: { minutes: THROTTLE_WINDOW_MINUTES } })
+      }
     })
-    throw new AppError('AUTH_INVALID_CREDENTIALS', 'wrong username or password', null)
+    throw new AppError('AUTH_INVALID_CREDENTIALS', field === 'totpCode' ? 'wrong or already used second-factor code' : 'wrong username or password', field)
+  }
+  if (!user || !ok || user.status !== 'active') return fail(null, 'password')
+  if (await hasSecondFactor(db, user.id)) {
+    if (!totpCode) throw new AppError('AUTH_TOTP_REQUIRED', 'this account needs the code from its authenticator app', 'totpCode')
+    const good = await asSystem(db, (tx) => checkSecondFactor(tx, user.id, totpCode, now))
+    if (!good) return fail('totpCode', 'totp')
   }
   const token = randomBytes(32).toString('base64url')
   const expiresAt = new Date(Date.now() + ttlHours * 3600_000)

@@ -39,6 +39,9 @@ export interface AppUserTable {
   department_id: number | null
   status: Generated<'active' | 'disabled'>
   is_demo: Generated<boolean>
+  totp_secret: string | null
+  totp_pending_secret: string | null
+  totp_last_step: number | null
   created_at: Timestamp
   updated_at: Timestamp
 }

@@ -123,9 +123,9 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
 export const api = {
   config: (signal?: AbortSignal) => request<AppConfig>('GET', '/config', { signal }),
 
-  login: (username: string, password: string) =>
+  login: (username: string, password: string, totpCode?: string) =>
     request<{ token: string; user: User }>('POST', '/auth/login', {
-      body: { username, password },
+      body: { username, password, ...(totpCode ? { totpCode } : {}) },
       skipUnauthorizedHandler: true,
     }),
   me: (signal?: AbortSignal) =>

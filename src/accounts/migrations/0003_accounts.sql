@@ -19,6 +19,11 @@ CREATE TABLE app_user (
   department_id integer REFERENCES department (id),
   status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
   is_demo boolean NOT NULL DEFAULT false,
+  -- Second factor (TOTP, RFC 6238): the confirmed secret, one waiting for confirmation, and the
+  -- last time step used, so a code cannot be replayed.
+  totp_secret text,
+  totp_pending_secret text,
+  totp_last_step bigint,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
@@ -60,7 +65,12 @@ CREATE INDEX login_attempt_ip ON login_attempt (ip, at);
 ALTER TABLE department ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app_user ENABLE ROW LEVEL SECURITY;
 ALTER TABLE role_grant ENABLE ROW LEVEL SECURITY;
-GRANT SELECT, INSERT, UPDATE ON department, app_user, role_grant TO grassroots_app;
+GRANT SELECT, INSERT, UPDATE ON department, role_grant TO grassroots_app;
+-- Password hashes and second-factor secrets are for the authentication code (owner) alone.
+GRANT SELECT (id, username, display_name, phone, department_id, status, is_demo, created_at, updated_at),
+      INSERT (id, username, display_name, phone, department_id, password_hash, is_demo),
+      UPDATE (display_name, phone, status, updated_at)
+  ON app_user TO grassroots_app;
 GRANT DELETE ON role_grant TO grassroots_app;
 
 -- Departments serving an area above the caller's (district bureaus, the street's teams) are

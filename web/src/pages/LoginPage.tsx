@@ -10,6 +10,9 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
   const { t } = useTranslation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  // Shown once the server says this account has a second factor.
+  const [needsCode, setNeedsCode] = useState(false);
+  const [totpCode, setTotpCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -26,10 +29,11 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
     setError(null);
     try {
       // The server sets the httpOnly session cookie; the returned token is not kept.
-      const { user } = await api.login(username.trim(), password);
+      const { user } = await api.login(username.trim(), password, needsCode ? totpCode.trim() : undefined);
       setPassword('');
       onLoggedIn(user);
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'AUTH_TOTP_REQUIRED') setNeedsCode(true);
       setError(err);
       setBusy(false);
     }
@@ -83,6 +87,22 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
               onChange={(e) => setPassword(e.target.value)}
             />
           </label>
+          {needsCode && (
+            <label className="field">
+              <span>{t('login.totpCode')}</span>
+              <input
+                data-testid="login-totp"
+                name="totpCode"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]{6}"
+                maxLength={6}
+                autoFocus
+                value={totpCode}
+                onChange={(e) => setTotpCode(e.target.value)}
+              />
+            </label>
+          )}
           <button
             type="submit"
             className="btn btn-primary btn-block"
