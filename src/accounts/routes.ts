@@ -249,14 +249,21 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
       tags: ['accounts'],
       summary: 'Grant a role on an area subtree',
       params: idParams,
+      headers: idempotencyHeader,
       body: { type: 'object', required: ['role', 'areaId'], additionalProperties: false, properties: { role: { type: 'string', enum: roles }, areaId } },
       response: { 201: userDetailSchema, ...errorResponses(401, 403, 404, 409) },
     },
     handler: async (req, reply) => {
       requireRoleSomewhere(req.ctx, ['admin'])
       const { role, areaId: a } = req.body as { role: Role; areaId: number }
-      const user = await inScope(db, req.ctx, (tx) => grantRole(tx, req.ctx, (req.params as { id: number }).id, role, a))
-      return reply.code(201).send(user)
+      const id = (req.params as { id: number }).id
+      const result = await inScope(db, req.ctx, (tx) =>
+        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, { id, role, areaId: a }, async () => ({
+          status: 201,
+          body: await grantRole(tx, req.ctx, id, role, a),
+        })),
+      )
+      return sendReply(reply as never, result)
     },
   })
 

@@ -62,14 +62,19 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     schema: {
       tags,
       summary: 'Upload a photo (JPEG, PNG or WebP, at most 5 MB) as the raw body; returns a token to attach it to a case or an action',
+      headers: idempotencyHeaders,
       response: { 201: { type: 'object', properties: { id: { type: 'integer' }, token: { type: 'string' }, contentType: { type: 'string' }, byteSize: { type: 'integer' } } }, ...errorResponses(413, 415, 422) },
     },
     handler: async (req, reply) => {
       if (!Buffer.isBuffer(req.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the photo as the request body with an image content type', 'body')
       const data = req.body
       const type = await sniffPhoto(data)
-      const stored = await inScope(db, req.ctx, (tx) => storePhoto(tx, req.ctx, data, type))
-      return reply.code(201).send(stored)
+      // The photo's digest stands for the request body: a retried upload gets the same token.
+      const digest = createHash('sha256').update(data).digest('hex')
+      const result = await inScope(db, req.ctx, (tx) =>
+        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, { photo: digest }, async () => ({ status: 201, body: await storePhoto(tx, req.ctx, data, type) })),
+      )
+      return sendReply(reply as never, result)
     },
   })
 

@@ -27,6 +27,8 @@ export async function idempotent<T>(
   key: string | undefined,
   request: unknown,
   create: () => Promise<Reply<T>>,
+  /** What to remember of the answer: a secret shown once (a new key, a signing secret) is left out of replays. */
+  remember: (body: T) => T = (body) => body,
 ): Promise<Reply<T>> {
   if (key === undefined) return create()
   // Anonymous callers are told apart by address, so one cannot replay another's answer.
@@ -54,7 +56,7 @@ export async function idempotent<T>(
   const reply = await create()
   await tx
     .updateTable('idempotency_key')
-    .set({ status_code: reply.status, response: JSON.stringify(reply.body) })
+    .set({ status_code: reply.status, response: JSON.stringify(remember(reply.body)) })
     .where('caller', '=', caller)
     .where('key', '=', key)
     .execute()

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { idempotencyHeaders, idempotent, sendReply } from '../core/idempotency.js'
 import { errorResponses, idParams } from '../core/http.js'
 import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
@@ -90,12 +91,24 @@ export async function webhookRoutes(app: FastifyInstance, { database, clock, fet
         additionalProperties: false,
         properties: { areaId: { type: 'integer', minimum: 1 }, url, events, active: { type: 'boolean' } },
       },
-      response: { 201: { type: 'object', properties: { ...webhookSchema.properties, secret: { type: 'string' } } }, ...errorResponses(401, 403, 404) },
+      headers: idempotencyHeaders,
+      response: { 201: { type: 'object', properties: { ...webhookSchema.properties, secret: { type: ['string', 'null'] } } }, ...errorResponses(401, 403, 404) },
     },
     handler: async (req, reply) => {
       requireRoleSomewhere(req.ctx, ADMIN)
-      const created = await inScope(db, req.ctx, (tx) => createWebhook(tx, req.ctx, req.body as NewWebhook, clock.now()))
-      return reply.code(201).send(created)
+      const body = req.body as NewWebhook
+      // A retry gets the same webhook back, but the secret only with the first answer.
+      const result = await inScope(db, req.ctx, (tx) =>
+        idempotent(
+          tx,
+          req.ctx,
+          req.headers['idempotency-key'] as string | undefined,
+          body,
+          async () => ({ status: 201, body: (await createWebhook(tx, req.ctx, body, clock.now())) as object }),
+          (b) => ({ ...b, secret: null }),
+        ),
+      )
+      return sendReply(reply as never, result)
     },
   })
 

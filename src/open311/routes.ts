@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../core/errors.js'
-import { errorResponses, idParams } from '../core/http.js'
-import { idempotencyHeaders } from '../core/idempotency.js'
+import { errorResponses, idParams, isDatabaseUnavailable } from '../core/http.js'
+import { idempotencyHeaders, idempotent } from '../core/idempotency.js'
 import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { inScope, requireActor, requireRoleSomewhere } from '../core/scope.js'
@@ -78,6 +78,10 @@ function send(reply: FastifyReply, format: Format, status: number, root: string,
 
 const sendErrors = (reply: FastifyReply, format: Format, err: Open311Error) => send(reply, format, err.status, 'errors', err.errors)
 
+/** A failure Fastify finds before routing (a malformed or overlong path under the prefix), as the error list. */
+export const sendOpen311Failure = (req: FastifyRequest, reply: FastifyReply, status: number, description: string) =>
+  sendErrors(reply, formatOf(req), fail(status, description))
+
 // Platform field names as the Open311 parameters a client sent.
 const paramOf = (field: string | null): string | null => {
   if (!field) return null
@@ -128,13 +132,10 @@ function asOpen311(error: unknown, req: FastifyRequest, reply: FastifyReply): Op
     case '23514':
     case '23502':
       return fail(400, 'the request violates a rule of the record')
-    case '57P01':
-    case '57P03':
-    case '08006':
-    case '08001':
-    case '08003':
-      reply.header('retry-after', '5')
-      return fail(503, 'the database is unavailable; retry shortly')
+  }
+  if (isDatabaseUnavailable(error)) {
+    reply.header('retry-after', '5')
+    return fail(503, 'the database is unavailable; retry shortly')
   }
   req.log.error({ err: error }, 'unhandled error')
   return fail(500, 'internal error; it has been logged')
@@ -513,6 +514,7 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
     schema: {
       tags,
       summary: 'Issue an Open311 API key for an area the caller administers; the key is shown in this answer only',
+      headers: idempotencyHeaders,
       body: {
         type: 'object',
         required: ['name', 'areaId'],
@@ -520,15 +522,25 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
         properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, areaId: { type: 'integer', minimum: 1 } },
       },
       response: {
-        201: { ...keySchema, required: [...keySchema.required, 'key'], properties: { ...keySchema.properties, key: { type: 'string', description: 'the plain key; only its SHA-256 is stored' } } },
+        201: { ...keySchema, required: [...keySchema.required, 'key'], properties: { ...keySchema.properties, key: { type: ['string', 'null'], description: 'the plain key, in the first answer only; only its SHA-256 is stored' } } },
         ...errorResponses(401, 403, 404),
       },
     },
     handler: async (req, reply) => {
       requireRoleSomewhere(req.ctx, ['admin'])
       const body = req.body as { name: string; areaId: number }
-      const created = await inScope(db, req.ctx, (tx) => createApiKey(tx, req.ctx, body, clock.now()))
-      return reply.code(201).header('cache-control', 'no-store').send(created)
+      // A retry gets the same key record back, but the plain key only with the first answer.
+      const result = await inScope(db, req.ctx, (tx) =>
+        idempotent(
+          tx,
+          req.ctx,
+          req.headers['idempotency-key'] as string | undefined,
+          body,
+          async () => ({ status: 201, body: (await createApiKey(tx, req.ctx, body, clock.now())) as object }),
+          (b) => ({ ...b, key: null }),
+        ),
+      )
+      return reply.code(result.status as 201).header('cache-control', 'no-store').send(result.body as never)
     },
   })
 

@@ -5,7 +5,8 @@ CREATE TABLE idempotency_key (
   key text NOT NULL,
   request_hash text NOT NULL,
   status_code integer NOT NULL,
-  response jsonb NOT NULL,
+  -- json, not jsonb: a replay must be the same bytes as the first answer, key order included.
+  response json NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (caller, key)
 );
