@@ -62,23 +62,32 @@ export async function fireDueTimers(db: Db, now: Date, handlers: Record<string, 
   }
 }
 
-/** Runs fireDueTimers every `intervalMs` until stopped; errors are reported, not fatal. */
-export function startScheduler(db: Db, clock: Clock, handlers: Record<string, TimerHandler>, intervalMs: number, onError: (err: unknown) => void) {
+/**
+ * Runs `work` every `intervalMs`, never two runs at once; errors are reported, not fatal.
+ * stop() aborts the signal given to the run in progress and waits for it to finish.
+ */
+export function startPeriodic(work: (signal: AbortSignal) => Promise<unknown>, intervalMs: number, onError: (err: unknown) => void) {
+  const stopping = new AbortController()
   let running: Promise<unknown> | null = null
-  const tick = () => {
-    if (running) return
-    running = fireDueTimers(db, clock.now(), handlers)
+  const timer = setInterval(() => {
+    if (running || stopping.signal.aborted) return
+    running = work(stopping.signal)
       .catch(onError)
       .finally(() => {
         running = null
       })
-  }
-  const timer = setInterval(tick, intervalMs)
+  }, intervalMs)
   timer.unref()
   return {
     async stop() {
       clearInterval(timer)
+      stopping.abort()
       await running
     },
   }
+}
+
+/** Fires due workflow timers every `intervalMs` until stopped. */
+export function startScheduler(db: Db, clock: Clock, handlers: Record<string, TimerHandler>, intervalMs: number, onError: (err: unknown) => void) {
+  return startPeriodic(() => fireDueTimers(db, clock.now(), handlers), intervalMs, onError)
 }

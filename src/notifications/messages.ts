@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../core/clock.js'
+import { startPeriodic } from '../core/scheduler.js'
 import type { Db, Tx } from '../core/db.js'
 import type { MessageTransport } from './transport.js'
 import { backoffMs, MAX_ATTEMPTS } from './webhooks.js'
@@ -62,20 +63,5 @@ export async function deliverDueMessages(db: Db, now: Date, transport: MessageTr
 }
 
 export function startMessageWorker(db: Db, clock: Clock, transport: MessageTransport, intervalMs: number, onError: (err: unknown) => void) {
-  let running: Promise<unknown> | null = null
-  const timer = setInterval(() => {
-    if (running) return
-    running = deliverDueMessages(db, clock.now(), transport)
-      .catch(onError)
-      .finally(() => {
-        running = null
-      })
-  }, intervalMs)
-  timer.unref()
-  return {
-    async stop() {
-      clearInterval(timer)
-      await running
-    },
-  }
+  return startPeriodic(() => deliverDueMessages(db, clock.now(), transport), intervalMs, onError)
 }

@@ -4,6 +4,7 @@ import { sql, type ColumnType, type Generated } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { caseActions } from '../cases/workflow.js'
 import type { Clock } from '../core/clock.js'
+import { startPeriodic } from '../core/scheduler.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, notFound } from '../core/errors.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
@@ -472,27 +473,13 @@ export interface WorkerLog {
 
 /** Runs deliverDueWebhooks every `intervalMs` until stopped; errors are logged, not fatal. */
 export function startWebhookWorker(db: Db, clock: Clock, intervalMs: number, log: WorkerLog, fetchImpl: FetchLike = fetch as unknown as FetchLike) {
-  const stopping = new AbortController()
-  let running: Promise<unknown> | null = null
-  const tick = () => {
-    if (running || stopping.signal.aborted) return
-    running = deliverDueWebhooks(db, clock.now(), fetchImpl, { signal: stopping.signal })
-      .then((r) => {
-        for (const g of r.gaveUp) log.warn({ deliveryId: g.id, webhookId: g.webhookId, error: g.error }, 'webhook delivery given up')
-      })
-      .catch((err) => log.error({ err }, 'webhook delivery run failed'))
-      .finally(() => {
-        running = null
-      })
-  }
-  const timer = setInterval(tick, intervalMs)
-  timer.unref()
-  return {
-    /** Stops the timer, aborts requests in flight (their deliveries are released) and waits. */
-    async stop() {
-      clearInterval(timer)
-      stopping.abort()
-      await running
+  // Stopping aborts requests in flight; their deliveries are released, not counted as attempts.
+  return startPeriodic(
+    async (signal) => {
+      const r = await deliverDueWebhooks(db, clock.now(), fetchImpl, { signal })
+      for (const g of r.gaveUp) log.warn({ deliveryId: g.id, webhookId: g.webhookId, error: g.error }, 'webhook delivery given up')
     },
-  }
+    intervalMs,
+    (err) => log.error({ err }, 'webhook delivery run failed'),
+  )
 }
