@@ -82,6 +82,11 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   })
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // Nor may one dropped while checked out (the database shut down during a request): the pool
+  // listens to idle clients only, and a client emits 'error' when its socket closes, even after
+  // failing the query in flight; unheard, that event is thrown and kills the process. The
+  // caller's query fails anyway (503), and the pool discards the unqueryable client on release.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   await sql`select 1`.execute(db)
   return {

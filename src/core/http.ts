@@ -86,8 +86,31 @@ const constraintField = (constraint: string | undefined, table: string): string 
   return m ? m[1]!.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) : null
 }
 
+// Socket-level failures of the driver: the server refused, reset or dropped the connection.
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+
+/**
+ * The database cannot be reached or dropped the connection: SQLSTATE class 08 (connection
+ * exception), 57P01–57P03 (shutdown, crash, not accepting yet), 53300 (too many connections), a
+ * socket error, or node-postgres's own errors without a SQLSTATE (`Connection terminated
+ * unexpectedly`, a client no longer queryable, a pool connect timeout).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown[] } | null
+  if (!e || typeof e !== 'object') return false
+  const code = typeof e.code === 'string' ? e.code : ''
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300' || SOCKET_CODES.has(code)) return true
+  // A host name with several addresses fails with one error per address.
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable)) return true
+  const message = typeof e.message === 'string' ? e.message : ''
+  return !code && /^Connection terminated|is not queryable|timeout exceeded when trying to connect|^connect ECONNREFUSED/.test(message)
+}
+
 /** Maps database errors that callers can cause to their 4xx meaning; anything else is a 500. */
 function fromDatabase(err: PgErrorLike): AppError | null {
+  if (isDatabaseUnavailable(err)) {
+    return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly', null, { 'retry-after': '5' })
+  }
   const table = err.table ?? err.message.match(/relation "([a-z_]+)"/)?.[1] ?? ''
   switch (err.code) {
     case '23505':
@@ -101,17 +124,18 @@ function fromDatabase(err: PgErrorLike): AppError | null {
     case '22023':
     case 'XX000':
       // Malformed geometry text that slipped past the shape check (PostGIS raises XX000).
-      return err.message.includes('GeoJSON') || err.message.toLowerCase().includes('geometry')
-        ? new AppError('AREA_INVALID_BOUNDARY', err.message, 'boundary')
-        : null
+      if (err.message.includes('GeoJSON') || err.message.toLowerCase().includes('geometry')) return new AppError('AREA_INVALID_BOUNDARY', err.message, 'boundary')
+      // A number the schema let through that the column's type cannot read (1e+308 for an integer).
+      return err.code === '22P02' ? new AppError('VALIDATION_FAILED', 'a value does not fit the type of the record', null) : null
+    case '22003':
+      // An integer id or count beyond the column's range (2147483648 for an integer).
+      return new AppError('VALIDATION_FAILED', 'a number is out of range', null)
+    case '22021':
+    case '22P05':
+      // Text PostgreSQL cannot store: a NUL character, in text or as \u0000 in JSON.
+      return new AppError('VALIDATION_FAILED', 'contains characters that cannot be stored (NUL)', null)
     case '42501':
       return new AppError('FORBIDDEN', 'outside your role or area', null)
-    case '57P01':
-    case '57P03':
-    case '08006':
-    case '08001':
-    case '08003':
-      return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly', null, { 'retry-after': '5' })
     default:
       return null
   }
