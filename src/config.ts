@@ -21,6 +21,8 @@ export interface Config {
   loginRatePerMinute: number
   /** Anonymous reports (and photo uploads) per client address per minute. */
   anonymousIntakeRatePerMinute: number
+  /** Open311 service requests per API key per minute. */
+  apiKeyRatePerMinute: number
   /** Bearer token for Prometheus scrapes of /metrics; unset: only root admins may read them. */
   metricsToken: string | null
 }
@@ -48,6 +50,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     schedulerIntervalMs: intFromEnv('SCHEDULER_INTERVAL_MS', 5000),
     loginRatePerMinute: intFromEnv('RATE_LIMIT_LOGIN_PER_MINUTE', 20),
     anonymousIntakeRatePerMinute: intFromEnv('RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE', 30),
+    apiKeyRatePerMinute: intFromEnv('RATE_LIMIT_API_KEY_PER_MINUTE', 600),
     metricsToken: process.env.METRICS_TOKEN || null,
     ...overrides,
   }

@@ -5,7 +5,7 @@ import { call, DEMO_PASSWORD, openTestPlatform, type TestPlatform } from './supp
 describe('web security', () => {
   let p: TestPlatform
   beforeAll(async () => {
-    p = await openTestPlatform('pglite', undefined, { loginRatePerMinute: 5, anonymousIntakeRatePerMinute: 3 })
+    p = await openTestPlatform('pglite', undefined, { loginRatePerMinute: 5, anonymousIntakeRatePerMinute: 3, apiKeyRatePerMinute: 2 })
   })
   afterAll(() => p?.close())
 
@@ -60,5 +60,15 @@ describe('web security', () => {
     for (let i = 0; i < 4; i++) anon.push((await call(p.app, 'POST', '/api/v1/cases', { body: { categoryCode: 'NOPE', location: { lng: 1, lat: 1 }, description: 'x' } })).status)
     expect(anon.slice(0, 3)).toEqual([404, 404, 404])
     expect(anon[3]).toBe(429)
+  })
+
+  it('gives each Open311 API key its own quota', async () => {
+    const post = (key: string) =>
+      p.app.inject({ method: 'POST', url: '/open311/v2/requests.json', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `api_key=${key}&service_code=NOPE&lat=30&long=120` })
+    const first = [await post('grassroots-demo-key'), await post('grassroots-demo-key'), await post('grassroots-demo-key')]
+    expect(first.map((r) => r.statusCode)).toEqual([404, 404, 429])
+    expect(first[2]!.json()).toEqual([{ code: 429, description: expect.stringContaining('too many requests') }])
+    // Another key is not held back by the first one's quota.
+    expect((await post('some-other-key')).statusCode).toBe(403)
   })
 })

@@ -51,7 +51,7 @@ export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T0
     }
   }
   // Suites sign in many accounts from one address; the rate limits have their own test.
-  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0, loginRatePerMinute: 10_000, anonymousIntakeRatePerMinute: 10_000, ...overrides })
+  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0, loginRatePerMinute: 10_000, anonymousIntakeRatePerMinute: 10_000, apiKeyRatePerMinute: 10_000, ...overrides })
   // A clock the test moves, so deadlines and escalations are proven without waiting.
   const clock = new ManualClock(new Date(startAt))
   const platform = { database, config, clock }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../core/errors.js'
 import { errorResponses, idParams, isDatabaseUnavailable } from '../core/http.js'
@@ -107,7 +108,7 @@ function asOpen311(error: unknown, req: FastifyRequest, reply: FastifyReply): Op
   if (error instanceof Open311Error) return error
   if (error instanceof AppError) {
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)
-    const status = error.status === 404 ? 404 : error.status === 401 || error.status === 403 ? 403 : error.status >= 500 ? error.status : 400
+    const status = error.status === 404 ? 404 : error.status === 401 || error.status === 403 ? 403 : error.status >= 500 || error.status === 429 ? error.status : 400
     const param = paramOf(error.field)
     return fail(status, param && !error.message.startsWith(param) ? `${param}: ${error.message}` : error.message)
   }
@@ -287,7 +288,7 @@ const requestBodySchema = {
 
 // ─── routes ──────────────────────────────────────────────────────────────────
 
-async function geoReportRoutes(app: FastifyInstance, { database, clock }: Platform) {
+async function geoReportRoutes(app: FastifyInstance, { database, clock, config }: Platform) {
   const { db } = database
 
   // The spec's POST format; JSON stays accepted through the server's own parser.
@@ -373,6 +374,18 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock }: Platfo
   })
 
   app.post('/requests.:format', {
+    // Each API key has its own quota (requests without a key count against their address).
+    config: {
+      rateLimit: {
+        hook: 'preHandler',
+        max: config.apiKeyRatePerMinute,
+        timeWindow: '1 minute',
+        keyGenerator: (req: FastifyRequest) => {
+          const key = (req.body as { api_key?: unknown } | null)?.api_key
+          return typeof key === 'string' && key ? `open311-key:${createHash('sha256').update(key).digest('hex')}` : `open311-ip:${req.ip}`
+        },
+      },
+    },
     schema: {
       tags,
       summary: 'POST Service Request: file a case with an API key (form-encoded or JSON); Idempotency-Key honoured',
