@@ -17,7 +17,7 @@ import type { Platform } from './core/platform.js'
 import { statsRoutes } from './analytics/routes.js'
 import { caseRoutes } from './cases/routes.js'
 import { webhookRoutes } from './notifications/routes.js'
-import { open311Routes } from './open311/routes.js'
+import { OPEN311_PREFIX, open311Routes, sendOpen311Failure } from './open311/routes.js'
 import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 import { metricsRoutes } from './core/metrics.js'
@@ -109,6 +109,17 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Requests arriving while shutting down get a 503 in the API's own error shape (hook below).
     return503OnClosing: false,
+    // A path that is not valid percent-encoded UTF-8 (`/areas/%E0%A4%A`) or has a segment over
+    // maxParamLength fails before routing: answer in the error shape, not Fastify's own.
+    frameworkErrors: (error, req, reply) => {
+      const message = ({ FST_ERR_BAD_URL: 'the path is not valid percent-encoded UTF-8', FST_ERR_MAX_PARAM_LENGTH: 'a path segment is too long' } as Record<string, string>)[error.code]
+      if (!message) {
+        req.log.error({ err: error }, 'unhandled framework error')
+        return sendError(reply, new AppError('INTERNAL', 'internal error; it has been logged', null))
+      }
+      if (req.url.startsWith(`${OPEN311_PREFIX}/`)) return sendOpen311Failure(req, reply, 400, message)
+      return sendError(reply, new AppError('VALIDATION_FAILED', message, null))
+    },
   })
   app.setValidatorCompiler(validatorCompiler())
   // The API speaks JSON only; anything else is a 415 rather than a string that fails validation.

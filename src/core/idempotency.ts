@@ -15,6 +15,16 @@ export interface Reply<T> {
   body: T
 }
 
+/** Canonical JSON of a request body; a body nested deeper than the stack allows is the client's error. */
+function canonical(request: unknown): string {
+  try {
+    return stringify(request ?? null) ?? 'null'
+  } catch (err) {
+    if (err instanceof RangeError) throw new AppError('VALIDATION_FAILED', 'the request body is nested too deeply', 'body')
+    throw err
+  }
+}
+
 /**
  * Runs a create exactly once per (caller, Idempotency-Key). The key row is inserted first in the
  * same transaction as the create: a concurrent retry waits on the key's unique index until the
@@ -34,7 +44,7 @@ export async function idempotent<T>(
   // Anonymous callers are told apart by address, so one cannot replay another's answer.
   const caller = ctx.actor ? `user:${ctx.actor.userId}` : `anonymous:${ctx.ip}`
   // Key order does not matter: a client that rebuilds the same body in another order is retrying.
-  const requestHash = createHash('sha256').update(stringify(request ?? null) ?? 'null').digest('hex')
+  const requestHash = createHash('sha256').update(canonical(request)).digest('hex')
   const claimed = await tx
     .insertInto('idempotency_key')
     .values({ caller, key, request_hash: requestHash, status_code: 0, response: 'null' })
