@@ -58,7 +58,7 @@ const matrix: Record<string, Probe> = {
   'GET /api/v1/areas/locate': async () => {},
   'GET /api/v1/areas/boundaries': async () => {},
   'GET /api/v1/areas/:id': async () => {},
-  'GET /api/v1/areas/:id/coverage': async () => {},
+  'GET /api/v1/areas/:id/coverage': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/areas/${b.community}/coverage`, { token: t })).status),
   'POST /api/v1/areas': async (p, t, b) =>
     unchanged(() => areaCount(p), () => call(p.app, 'POST', '/api/v1/areas', { token: t, body: { parentId: b.community, code: 'INTRUDER', nameZh: '入侵', nameEn: 'Intruder', boundary: square(121, 31) } })),
   'PATCH /api/v1/areas/:id': async (p, t, b) =>

@@ -118,7 +118,7 @@ export async function jurisdictionRoutes(app: FastifyInstance, { database }: Pla
     },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, staffRoles)
-      return inScope(db, req.ctx, (tx) => areaCoverage(tx, (req.params as { id: number }).id))
+      return inScope(db, req.ctx, (tx) => areaCoverage(tx, req.ctx, (req.params as { id: number }).id))
     },
   })
 

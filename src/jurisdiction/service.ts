@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
-import { holds, requireActor, type RequestContext } from '../core/scope.js'
+import { holds, requireActor, staffRoles, type RequestContext } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
 import {
   boundaryAreaM2,
@@ -132,8 +132,10 @@ export async function boundaries(tx: Tx, within: number, level: Level | undefine
   }
 }
 
-export async function areaCoverage(tx: Tx, id: number) {
-  await loadArea(tx, id)
+/** Coverage is a heavy computation: staff run it for the areas they work in. */
+export async function areaCoverage(tx: Tx, ctx: RequestContext, id: number) {
+  const area = await loadArea(tx, id)
+  if (!holds(ctx.actor, staffRoles, area.path)) throw new AppError('FORBIDDEN', 'you can check coverage only inside your areas')
   return coverage(tx, id)
 }
 

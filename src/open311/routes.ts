@@ -569,7 +569,7 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
       if (req.body === undefined || req.body === null) req.body = {}
     },
     handler: async (req) => {
-      requireActor(req.ctx)
+      requireRoleSomewhere(req.ctx, ['admin'])
       const { reason } = req.body as { reason?: string }
       return inScope(db, req.ctx, (tx) => revokeApiKey(tx, req.ctx, (req.params as { id: number }).id, reason, clock.now()))
     },
