@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { loadConfig } from './config.js'
 import { controlCommands, type ControlCommand } from './control.js'
@@ -7,6 +8,10 @@ import { acquireLock, lockHolder } from './core/lock.js'
 import { migrate } from './core/migrate.js'
 import { systemClock } from './core/clock.js'
 import { printAccounts, startPlatform } from './main.js'
+import { describeBackup, type BackupResult } from './operations/backup.js'
+import { describeCheck } from './operations/catalog.js'
+import { migrateToPostgres } from './operations/migrate-to-postgres.js'
+import { restore } from './operations/restore.js'
 
 /**
  * Runs a database command: against PostgreSQL directly; against an embedded database either
@@ -32,7 +37,8 @@ async function runCommand<C extends ControlCommand>(command: C, args: Parameters
   try {
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
     try {
-      if (command !== 'migrate') await migrate(database)
+      // A backup takes the database as it is.
+      if (command !== 'migrate' && command !== 'backup') await migrate(database)
       const platform = { database, config, clock: systemClock }
       return await (controlCommands[command] as (p: typeof platform, a: unknown) => Promise<unknown>)(platform, args)
     } finally {
@@ -161,6 +167,47 @@ audit
       console.error(`audit trail BROKEN at entry ${report.firstBroken!.seq} (${report.firstBroken!.reason.replace('_', ' ')}); ${report.entries} entries`)
       process.exitCode = 2
     }
+  })
+
+// A closed PGlite instance can leave a PostgreSQL timer armed that keeps Node alive; these
+// commands have released everything (the lock included) when they reach this.
+const exitNow = () => process.stdout.write('', () => process.exit(process.exitCode ?? 0))
+
+program
+  .command('backup <file>')
+  .description('back up the database to FILE: pg_dump custom archive (PostgreSQL) or the data directory as a gzipped tar (embedded; through the server while it runs)')
+  .action(async (file: string) => {
+    console.log(describeBackup((await runCommand('backup', { file: path.resolve(file) })) as BackupResult))
+  })
+
+program
+  .command('restore <file>')
+  .description('replace the database with a backup, then check it (embedded: stop the server first; the old data directory is kept aside)')
+  .action(async (file: string) => {
+    const result = await restore(loadConfig(), path.resolve(file))
+    for (const w of result.warnings) console.error(`warning: ${w}`)
+    console.log(`restored ${path.resolve(file)} into ${result.target}`)
+    if (result.previous) console.log(`the previous data directory is kept in ${result.previous}`)
+    for (const line of describeCheck(result.check)) console.log(line)
+    if (result.check.audit && !result.check.audit.ok) process.exitCode = 2
+    exitNow()
+  })
+
+program
+  .command('migrate-to-postgres <url>')
+  .description('copy the embedded database (DATA_DIR; stop the server first) into an empty PostgreSQL database, then verify the copy')
+  .action(async (url: string) => {
+    const report = await migrateToPostgres(loadConfig(), url, (line) => console.log(line))
+    console.log(`verified: ${report.tables.length} tables, ${report.rows} rows, row counts and checksums equal`)
+    if (report.audit) {
+      if (report.audit.ok) console.log(`audit trail intact on the target: ${report.audit.entries} entries${report.audit.head ? `, head ${report.audit.head.seq} ${report.audit.head.hash}` : ''}`)
+      else {
+        console.error(`audit trail BROKEN at entry ${report.audit.firstBroken!.seq} (already so in the embedded database)`)
+        process.exitCode = 2
+      }
+    }
+    console.log(`done in ${report.seconds.toFixed(1)} s. Start the server with DATABASE_URL set to the target; ${loadConfig().dataDir} is left as it was.`)
+    exitNow()
   })
 
 program.parseAsync().catch((err: Error & { field?: string | null }) => {

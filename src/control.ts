@@ -10,6 +10,7 @@ import { asSystem, roles, type Role } from './core/scope.js'
 import { importCatalogue, type CatalogueEntry } from './cases/catalogue-import.js'
 import { demoAccounts, seedDemo } from './demo/seed.js'
 import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/service.js'
+import { backup } from './operations/backup.js'
 
 // The operations the CLI performs on the database. Each runs either directly (PostgreSQL, or an
 // embedded database no server holds) or inside the running server through the control channel,
@@ -28,6 +29,8 @@ export const controlCommands = {
   'seed-demo': async (p: Platform, args: { seed?: number }) => seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production }),
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
+  // The process holding the database writes the file (args.file: an absolute path).
+  backup: async (p: Platform, args: { file: string }) => backup(p, args),
   'categories-import': async (p: Platform, args: { categories: CatalogueEntry[] }) => {
     if (!Array.isArray(args.categories)) throw new AppError('VALIDATION_FAILED', 'expected a JSON array of categories', 'categories')
     return asSystem(p.database.db, (tx) => importCatalogue(tx, args.categories))
