@@ -7,7 +7,8 @@
  *
  * Settings (environment): SOAK_MINUTES (10), SOAK_RATE requests per second in all (20),
  * SOAK_CONCURRENCY parallel clients (4), SOAK_SAMPLE_SECONDS (10; shorter runs sample 15 times),
- * SOAK_DATA_DIR an embedded data directory to use instead of a fresh temporary one.
+ * SOAK_DATA_DIR an embedded data directory to use instead of a fresh temporary one,
+ * SOAK_JUDGE_MEMORY=0 to skip the memory verdict (the quick variant in CI).
  *
  * The load mixes intake (with and without a photo), case lists, case details, workflow actions
  * that walk the filed cases through the closed loop, public tracking pages and the map, the
@@ -351,10 +352,13 @@ async function main(): Promise<number> {
   const failures: string[] = []
   if (died) failures.push(`the server died:\n${output.slice(-4000)}`)
   if (total.fiveXX.length) failures.push(`${total.fiveXX.length} requests failed or got a 5xx, e.g. ${[...new Set(total.fiveXX)].slice(0, 5).join('; ')}`)
-  if (valid.length < 6) failures.push(`too few RSS samples (${valid.length}) to judge`)
+  // The quick variant in CI is too short for a memory trend: it checks errors and a clean stop only.
+  if (process.env.SOAK_JUDGE_MEMORY === '0') console.log('memory not judged (SOAK_JUDGE_MEMORY=0)')
+  else if (valid.length < 6) failures.push(`too few RSS samples (${valid.length}) to judge`)
   else if (!levelled) failures.push('RSS keeps growing')
   if (!died && exitCode !== 0) failures.push(`the server did not stop cleanly (exit ${exitCode})`)
-  console.log(failures.length ? `verdict: FAIL\n- ${failures.join('\n- ')}` : 'verdict: PASS (no 5xx, RSS levelled off)')
+  const passed = process.env.SOAK_JUDGE_MEMORY === '0' ? 'verdict: PASS (no 5xx)' : 'verdict: PASS (no 5xx, RSS levelled off)'
+  console.log(failures.length ? `verdict: FAIL\n- ${failures.join('\n- ')}` : passed)
   return failures.length ? 1 : 0
 }
 

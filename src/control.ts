@@ -41,7 +41,7 @@ export const controlCommands = {
   },
   'user-create': async (p: Platform, args: UserCreateArgs) => {
     if (!roles.includes(args.role)) throw new AppError('VALIDATION_FAILED', `role must be one of ${roles.join(', ')}`, 'role')
-    checkPasswordPolicy(args.password)
+    checkPasswordPolicy(args.password, 'password', args.username)
     const passwordHash = await hashPassword(args.password)
     return asSystem(p.database.db, async (tx) => {
       const area = await tx.selectFrom('area').select(['id', 'code']).where('code', '=', args.areaCode).executeTakeFirst()

@@ -114,6 +114,9 @@ describe.each(backends())('accounts on %s', (backend) => {
     const good = { username: 'x.valid', displayName: 'X', password: 'a-strong-password', grants: [{ role: 'staff', areaId: guihua }] }
     const cases: [object, number, string][] = [
       [{ ...good, password: 'short' }, 400, 'password'],
+      [{ ...good, password: 'aaaaaaaaaaaa' }, 400, 'password'],
+      [{ ...good, password: '1234567890' }, 400, 'password'],
+      [{ ...good, password: 'my-x.valid-pass' }, 400, 'password'],
       [{ ...good, username: 'Bad Name' }, 400, 'username'],
       [{ ...good, grants: [] }, 400, 'grants'],
       [{ ...good, grants: [{ role: 'king', areaId: guihua }] }, 400, 'grants[0].role'],

@@ -203,7 +203,7 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
     handler: async (req, reply) => {
       requireRoleSomewhere(req.ctx, ['admin'])
       const body = req.body as { username: string; displayName: string; password: string; phone?: string; departmentId?: number; grants: { role: Role; areaId: number }[] }
-      checkPasswordPolicy(body.password)
+      checkPasswordPolicy(body.password, 'password', body.username)
       // Hashing happens before the transaction: an open transaction must not wait on the CPU.
       const passwordHash = await hashPassword(body.password)
       const { password: _omit, ...fingerprint } = body

@@ -15,9 +15,16 @@ const MAX_FAILURES_PER_IP = 30
 
 export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id })
 
-export function checkPasswordPolicy(password: string, field = 'password'): void {
+// Passwords that length alone would let through but every guessing list tries first.
+const GUESSABLE = /^(.)\1*$|^(0123456789|1234567890|12345678910|9876543210|password\d*|qwertyuiop|1q2w3e4r5t|grassroots\d*)$/i
+
+export function checkPasswordPolicy(password: string, field = 'password', username?: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError('VALIDATION_FAILED', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`, field)
+  }
+  if (GUESSABLE.test(password)) throw new AppError('VALIDATION_FAILED', 'this password is among the first any attacker tries', field)
+  if (username && password.toLowerCase().includes(username.toLowerCase())) {
+    throw new AppError('VALIDATION_FAILED', 'a password must not contain the username', field)
   }
 }
 
