@@ -1,8 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { hashPassword, checkPasswordPolicy } from './accounts/service.js'
-import { verifyAuditChain } from './audit/service.js'
-import { recordAudit } from './audit/service.js'
+import { recordAudit, verifyAuditChain } from './audit/service.js'
 import { AppError } from './core/errors.js'
 import { migrate } from './core/migrate.js'
 import type { Platform } from './core/platform.js'
@@ -33,7 +32,11 @@ export const controlCommands = {
   backup: async (p: Platform, args: { file: string }) => backup(p, args),
   'categories-import': async (p: Platform, args: { categories: CatalogueEntry[] }) => {
     if (!Array.isArray(args.categories)) throw new AppError('VALIDATION_FAILED', 'expected a JSON array of categories', 'categories')
-    return asSystem(p.database.db, (tx) => importCatalogue(tx, args.categories))
+    return asSystem(p.database.db, async (tx) => {
+      const result = await importCatalogue(tx, args.categories)
+      await recordAudit(tx, { actor: null, ip: 'cli' }, { action: 'category.import', entityType: 'case_category', detail: result })
+      return result
+    })
   },
   'areas-import': async (p: Platform, args: { features: JurisdictionFeature[] }) => {
     if (!Array.isArray(args.features)) throw new AppError('VALIDATION_FAILED', 'expected a GeoJSON FeatureCollection', 'features')

@@ -65,6 +65,7 @@ const expected: Record<string, Row> = {
   'POST /api/v1/auth/login':                      row('ok',      'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
   'POST /api/v1/auth/logout':                     row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
   'GET /api/v1/auth/me':                          row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'POST /api/v1/auth/password':                   row('unauth',  'tried',     'tried',     'tried',     'tried',     'tried',     'tried',     'tried'),
   'POST /api/v1/auth/totp/setup':                 row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
   'POST /api/v1/auth/totp/confirm':               row('unauth',  'tried',     'tried',     'tried',     'tried',     'tried',     'tried',     'tried'),
   'POST /api/v1/auth/totp/disable':               row('unauth',  'tried',     'tried',     'tried',     'tried',     'tried',     'tried',     'tried'),
@@ -228,6 +229,8 @@ const probes: Record<string, Probe> = {
   },
   'GET /api/v1/auth/me': get('/api/v1/auth/me'),
   // Only a pending secret is stored; sign-in does not ask for a code until one is confirmed.
+  // The right current password with a too-short new one: past every check but the policy (400).
+  'POST /api/v1/auth/password': ({ p, token }) => call(p.app, 'POST', '/api/v1/auth/password', { token, body: { currentPassword: 'grassroots-demo', newPassword: 'short' } }),
   'POST /api/v1/auth/totp/setup': ({ p, token }) => call(p.app, 'POST', '/api/v1/auth/totp/setup', { token }),
   'POST /api/v1/auth/totp/confirm': ({ p, token }) => call(p.app, 'POST', '/api/v1/auth/totp/confirm', { token, body: { code: '000000' } }),
   'POST /api/v1/auth/totp/disable': ({ p, token }) => call(p.app, 'POST', '/api/v1/auth/totp/disable', { token, body: { code: '000000' } }),

@@ -81,6 +81,7 @@ const matrix: Record<string, Probe> = {
   'POST /api/v1/auth/login': async () => {},
   // Second-factor routes act on the caller's own account only.
   'POST /api/v1/auth/totp/setup': async () => {},
+  'POST /api/v1/auth/password': async () => {},
   'POST /api/v1/auth/totp/confirm': async () => {},
   'POST /api/v1/auth/totp/disable': async () => {},
   'POST /api/v1/auth/logout': async () => {},

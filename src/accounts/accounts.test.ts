@@ -49,10 +49,13 @@ describe.each(backends())('accounts on %s', (backend) => {
     const { Secret, TOTP } = await import('otpauth')
     const token = await tokenFor(p.app, 'cuizhu.leader')
     const setup = await call(p.app, 'POST', '/api/v1/auth/totp/setup', { token })
+    expect(setup.status).toBe(200)
     expect(setup.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/Grassroots:cuizhu\.leader\?/)
     const code = (at: Date) => TOTP.generate({ secret: Secret.fromBase32(setup.body.secret), timestamp: at.getTime() })
     expect((await call(p.app, 'POST', '/api/v1/auth/totp/confirm', { token, body: { code: '000000' === code(p.clock.now()) ? '111111' : '000000' } })).status).toBe(400)
     expect((await call(p.app, 'POST', '/api/v1/auth/totp/confirm', { token, body: { code: code(p.clock.now()) } })).status).toBe(204)
+    // An active factor cannot be swapped by a session alone.
+    expect((await call(p.app, 'POST', '/api/v1/auth/totp/setup', { token })).status).toBe(409)
 
     const creds = { username: 'cuizhu.leader', password: DEMO_PASSWORD }
     const asked = await call(p.app, 'POST', '/api/v1/auth/login', { body: creds })
@@ -69,6 +72,19 @@ describe.each(backends())('accounts on %s', (backend) => {
     p.clock.advance(60_000)
     expect((await call(p.app, 'POST', '/api/v1/auth/totp/disable', { token, body: { code: code(p.clock.now()) } })).status).toBe(204)
     expect((await call(p.app, 'POST', '/api/v1/auth/login', { body: creds })).status).toBe(200)
+  })
+
+  it('changes a password with the current one and signs out the other sessions', async () => {
+    const first = (await call(p.app, 'POST', '/api/v1/auth/login', { body: { username: 'cuizhu.grid', password: DEMO_PASSWORD } })).body.token
+    const second = (await call(p.app, 'POST', '/api/v1/auth/login', { body: { username: 'cuizhu.grid', password: DEMO_PASSWORD } })).body.token
+    const wrong = await call(p.app, 'POST', '/api/v1/auth/password', { token: first, body: { currentPassword: 'not-it-at-all', newPassword: 'a-new-long-password' } })
+    expect(wrong.body.error).toMatchObject({ code: 'AUTH_INVALID_CREDENTIALS', field: 'currentPassword' })
+    const weak = await call(p.app, 'POST', '/api/v1/auth/password', { token: first, body: { currentPassword: DEMO_PASSWORD, newPassword: 'cuizhu.grid-2026' } })
+    expect(weak.body.error.field).toBe('newPassword')
+    expect((await call(p.app, 'POST', '/api/v1/auth/password', { token: first, body: { currentPassword: DEMO_PASSWORD, newPassword: 'a-new-long-password' } })).status).toBe(204)
+    expect((await call(p.app, 'GET', '/api/v1/auth/me', { token: first })).status).toBe(200)
+    expect((await call(p.app, 'GET', '/api/v1/auth/me', { token: second })).status).toBe(401)
+    expect((await call(p.app, 'POST', '/api/v1/auth/login', { body: { username: 'cuizhu.grid', password: 'a-new-long-password' } })).status).toBe(200)
   })
 
   it('tells the owner when repeated failures lock their account', async () => {

@@ -7,6 +7,7 @@ import { inScope, requireActor, requireRoleSomewhere, roles, staffRoles, type Ro
 import { beginTotp, confirmTotp, disableTotp } from './totp.js'
 import { createDepartment, departmentKinds, getDepartment, listDepartments, updateDepartment, type DepartmentFilter, type NewDepartment } from './departments.js'
 import {
+  changePassword,
   checkPasswordPolicy,
   createUser,
   grantRole,
@@ -122,6 +123,25 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
   app.get('/api/v1/auth/me', {
     schema: { tags: ['accounts'], summary: 'The signed-in user and their role grants', response: { 200: { type: 'object', properties: { user: userView_ } }, ...errorResponses(401) } },
     handler: async (req) => ({ user: await userView(db, requireActor(req.ctx).userId) }),
+  })
+
+  app.post('/api/v1/auth/password', {
+    schema: {
+      tags: ['accounts'],
+      summary: 'Change your own password (ends your other sessions)',
+      body: {
+        type: 'object',
+        required: ['currentPassword', 'newPassword'],
+        additionalProperties: false,
+        properties: { currentPassword: { type: 'string', minLength: 1, maxLength: 200 }, newPassword: { type: 'string', maxLength: 200 } },
+      },
+      response: { 204: { type: 'null' }, ...errorResponses(401) },
+    },
+    handler: async (req, reply) => {
+      const { currentPassword, newPassword } = req.body as { currentPassword: string; newPassword: string }
+      await changePassword(db, req.ctx, req.sessionToken ?? '', currentPassword, newPassword)
+      return reply.code(204).send()
+    },
   })
 
   const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', pattern: '^[0-9]{6}$' } } } as const

@@ -368,3 +368,26 @@ export async function revokeGrant(tx: Tx, ctx: RequestContext, userId: number, g
   await tx.deleteFrom('role_grant').where('id', '=', grantId).execute()
   await recordAudit(tx, ctx, { action: 'user.revoke', entityType: 'user', entityId: userId, areaId: g.area_id, detail: { role: g.role } })
 }
+
+/**
+ * Changes the caller's own password after checking the current one, and ends their other
+ * sessions: whoever knew the old password is signed out everywhere else.
+ */
+export async function changePassword(db: Db, ctx: RequestContext, currentToken: string, current: string, next: string): Promise<void> {
+  const actor = requireActor(ctx)
+  const u = await db.selectFrom('app_user').select(['password_hash']).where('id', '=', actor.userId).executeTakeFirstOrThrow()
+  if (!(await argon2.verify(u.password_hash, current))) throw new AppError('AUTH_INVALID_CREDENTIALS', 'the current password is wrong', 'currentPassword')
+  checkPasswordPolicy(next, 'newPassword', actor.username)
+  const hash = await hashPassword(next)
+  await asSystem(db, async (tx) => {
+    await tx.updateTable('app_user').set({ password_hash: hash, updated_at: sql`now()` }).where('id', '=', actor.userId).execute()
+    await tx
+      .updateTable('session')
+      .set({ revoked_at: sql`now()` })
+      .where('user_id', '=', actor.userId)
+      .where('token_hash', '!=', tokenHash(currentToken))
+      .where('revoked_at', 'is', null)
+      .execute()
+    await recordAudit(tx, ctx, { action: 'auth.password_changed', entityType: 'user', entityId: actor.userId })
+  })
+}

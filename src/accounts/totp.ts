@@ -23,7 +23,11 @@ export function validStep(secret: string, code: string, now: Date): number | nul
 export async function beginTotp(db: Db, ctx: RequestContext) {
   const actor = ctx.actor!
   const secret = new Secret({ size: 20 }).base32
-  await asSystem(db, (tx) => tx.updateTable('app_user').set({ totp_pending_secret: secret }).where('id', '=', actor.userId).execute())
+  await asSystem(db, async (tx) => {
+    // Replacing an active factor would let a stolen session swap it: turning it off needs a code.
+    if (await hasSecondFactor(tx, actor.userId)) throw new AppError('CONFLICT', 'a second factor is already on; turn it off with a current code first', null)
+    await tx.updateTable('app_user').set({ totp_pending_secret: secret }).where('id', '=', actor.userId).execute()
+  })
   return { secret, otpauthUri: totpFor(secret, actor.username).toString() }
 }
 

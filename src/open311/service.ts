@@ -365,9 +365,7 @@ export async function submitRequest(
     ...(reporter !== undefined ? { reporterName: reporter } : {}),
     ...(input.phone !== undefined ? { reporterPhone: input.phone } : {}),
   }
-  // createCase counts only uploaded photos for photo-required categories. Once it also accepts
-  // `internal.mediaUrl` in their place, these services can be filed here; until then they answer
-  // 400 below.
+  // A media_url stands in for an uploaded photo where the category requires one.
   const internal: { channel: Channel; mediaUrl?: string } = { channel: 'open311', ...(media ? { mediaUrl: media } : {}) }
   // Idempotency keys are per caller; every Open311 client is the anonymous caller, so the key is
   // qualified by the API key. The hash covers what the request asks for, not the API key itself.
