@@ -139,3 +139,21 @@ export function CasePhotos({ detail }: { detail: CaseDetail }) {
     </section>
   );
 }
+
+/** The department's result and, once rated, the reporter's rating. */
+export function CaseResult({ detail, card = false }: { detail: CaseDetail; card?: boolean }) {
+  const { t } = useTranslation();
+  if (!detail.result) return null;
+  return (
+    <div className={card ? 'card result-box' : 'result-box'} data-testid="case-result">
+      <h2 className="section-title">{t('case.result')}</h2>
+      <p>{detail.result}</p>
+      {detail.rating && (
+        <p data-testid="case-rating">
+          {t('case.rating')}: <strong>{t(`ratings.${detail.rating}`)}</strong>
+          {detail.ratingComment ? ` — ${detail.ratingComment}` : ''}
+        </p>
+      )}
+    </div>
+  );
+}

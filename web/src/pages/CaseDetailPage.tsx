@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { api, isAbort } from '../api';
 import { ActionPanel } from '../components/ActionPanel';
 import { ColourDot, StateChip } from '../components/CaseBadges';
-import { CaseFacts, CasePhotos } from '../components/CaseFacts';
+import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts';
 import { CaseMap } from '../components/CaseMap';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Timeline } from '../components/Timeline';
@@ -58,18 +58,7 @@ export function CaseDetailPage({ id, config }: { id: number; config: AppConfig |
               <p className="case-desc" data-testid="case-description">
                 {detail.description}
               </p>
-              {detail.result && (
-                <div className="result-box" data-testid="case-result">
-                  <h2 className="section-title">{t('case.result')}</h2>
-                  <p>{detail.result}</p>
-                  {detail.rating && (
-                    <p data-testid="case-rating">
-                      {t('case.rating')}: <strong>{t(`ratings.${detail.rating}`)}</strong>
-                      {detail.ratingComment ? ` — ${detail.ratingComment}` : ''}
-                    </p>
-                  )}
-                </div>
-              )}
+              <CaseResult detail={detail} />
               {detail.mergedIntoId && (
                 <p className="notice">
                   {t('case.mergedInto')} <a href={href('cases', detail.mergedIntoId)}>#{detail.mergedIntoId}</a>

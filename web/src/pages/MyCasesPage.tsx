@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isAbort } from '../api';
 import { StateChip } from '../components/CaseBadges';
-import { CaseFacts, CasePhotos } from '../components/CaseFacts';
+import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts';
 import { CaseMap } from '../components/CaseMap';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Pager } from '../components/Pager';
@@ -154,18 +154,7 @@ function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
             </p>
           )}
           {detail.allowedActions.includes('rate') && <RatingForm onSubmit={rate} />}
-          {detail.result && (
-            <div className="card result-box" data-testid="case-result">
-              <h2 className="section-title">{t('case.result')}</h2>
-              <p>{detail.result}</p>
-              {detail.rating && (
-                <p data-testid="case-rating">
-                  {t('case.rating')}: <strong>{t(`ratings.${detail.rating}`)}</strong>
-                  {detail.ratingComment ? ` — ${detail.ratingComment}` : ''}
-                </p>
-              )}
-            </div>
-          )}
+          <CaseResult detail={detail} card />
           <CaseFacts detail={detail} compact />
           <CaseMap location={detail.location} gridId={detail.area.id} config={config} />
           <CasePhotos detail={detail} />
