@@ -193,6 +193,39 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
     }
   }, 60_000)
 
+  it('changes the password on the account page and signs in with the new one', async () => {
+    // A fresh context as guihua.staff, whose real password no other test in this file needs.
+    const NEW_PASSWORD = 'a-new-long-password-1'
+    const ctx = await browser.newContext({ viewport: DESKTOP })
+    ctx.setDefaultTimeout(30_000)
+    try {
+      const pg = await ctx.newPage()
+      watch(pg)
+      const signIn = async (password: string) => {
+        await pg.waitForSelector(byTestId('login-username'))
+        await pg.fill(byTestId('login-username'), 'guihua.staff')
+        await pg.fill(byTestId('login-password'), password)
+        await pg.click(byTestId('login-submit'))
+        await pg.waitForSelector(byTestId('user-menu'))
+      }
+      await pg.goto(baseUrl)
+      await signIn(DEMO_PASSWORD)
+      await pg.click(byTestId('nav-account'))
+      await pg.waitForSelector(byTestId('page-account'))
+      await pg.fill(byTestId('password-current'), DEMO_PASSWORD)
+      await pg.fill(byTestId('password-new'), NEW_PASSWORD)
+      await pg.click(byTestId('password-submit'))
+      await pg.waitForSelector(byTestId('password-done'))
+      expect(await pg.locator(byTestId('password-error')).count()).toBe(0)
+
+      await pg.click(byTestId('logout'))
+      await signIn(NEW_PASSWORD)
+      expect(await pg.locator(byTestId('login-username')).count()).toBe(0)
+    } finally {
+      await ctx.close()
+    }
+  }, 90_000)
+
   it('raised no uncaught errors in the pages', () => {
     expect(pageProblems).toEqual([])
   })

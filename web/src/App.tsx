@@ -7,6 +7,7 @@ import { LanguageSwitch } from './components/LanguageSwitch';
 import { SideNav } from './components/SideNav';
 import { applyServerDefaultLanguage } from './i18n';
 import { PUBLIC_PAGES, defaultModule, findModule, type ModuleId } from './modules';
+import { AccountPage } from './pages/AccountPage';
 import { AreasPage } from './pages/AreasPage';
 import { CaseDetailPage } from './pages/CaseDetailPage';
 import { InboxPage } from './pages/InboxPage';
@@ -112,17 +113,20 @@ function Shell({ user, config, onLogout }: { user: User; config: AppConfig | nul
   const route = useRoute();
   const [navOpen, setNavOpen] = useState(false);
   const [loggingOut, setLoggingOut] = useState(false);
-  const module = findModule(route.page, user);
+  // The account page is every signed-in user's own, reached from the user menu rather than the side navigation.
+  const onAccount = route.page === 'account';
+  const module = onAccount ? undefined : findModule(route.page, user);
   const fallback = defaultModule(user);
 
   useEffect(() => {
-    if (!module) replaceRoute(fallback);
-  }, [module, fallback]);
+    if (!module && !onAccount) replaceRoute(fallback);
+  }, [module, onAccount, fallback]);
 
   return (
     <div className="app-shell">
       <Header
         user={user}
+        accountActive={onAccount}
         navOpen={navOpen}
         onToggleNav={() => setNavOpen((o) => !o)}
         loggingOut={loggingOut}
@@ -132,9 +136,10 @@ function Shell({ user, config, onLogout }: { user: User; config: AppConfig | nul
         }}
       />
       <div className="app-body">
-        <SideNav user={user} active={module?.id ?? fallback} open={navOpen} onNavigate={() => setNavOpen(false)} />
+        <SideNav user={user} active={onAccount ? 'account' : (module?.id ?? fallback)} open={navOpen} onNavigate={() => setNavOpen(false)} />
         {navOpen && <div className="nav-backdrop" onClick={() => setNavOpen(false)} aria-hidden="true" />}
         <main className="app-main" id="main">
+          {onAccount && <AccountPage user={user} />}
           {module && <ModulePage id={module.id} available={module.available} params={route.params} user={user} config={config} />}
         </main>
       </div>

@@ -131,6 +131,12 @@ export const api = {
   me: (signal?: AbortSignal) =>
     request<{ user: User }>('GET', '/auth/me', { signal, skipUnauthorizedHandler: true }),
   logout: () => request<void>('POST', '/auth/logout', { skipUnauthorizedHandler: true }),
+  /** A wrong current password is a 401 too; it must not count as "session expired". */
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('POST', '/auth/password', { body: { currentPassword, newPassword }, skipUnauthorizedHandler: true }),
+  totpSetup: () => request<{ secret: string; otpauthUri: string }>('POST', '/auth/totp/setup'),
+  totpConfirm: (code: string) => request<void>('POST', '/auth/totp/confirm', { body: { code } }),
+  totpDisable: (code: string) => request<void>('POST', '/auth/totp/disable', { body: { code } }),
 
   areaTree: (signal?: AbortSignal) => request<{ areas: AreaNode[] }>('GET', '/areas/tree', { signal }),
   area: (id: number, signal?: AbortSignal) => request<AreaDetail>('GET', `/areas/${id}`, { signal }),

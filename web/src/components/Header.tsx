@@ -7,12 +7,14 @@ import { UserMenu } from './UserMenu';
 
 export function Header({
   user,
+  accountActive = false,
   navOpen,
   onToggleNav,
   onLogout,
   loggingOut,
 }: {
   user: User;
+  accountActive?: boolean;
   navOpen: boolean;
   onToggleNav: () => void;
   onLogout: () => void;
@@ -39,7 +41,7 @@ export function Header({
       <div className="header-spacer" />
       <LanguageSwitch />
       <NotificationBell />
-      <UserMenu user={user} />
+      <UserMenu user={user} active={accountActive} />
       <button
         type="button"
         className="icon-btn logout-btn"

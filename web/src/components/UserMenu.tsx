@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { localName } from '../i18n';
+import { href } from '../router';
 import type { RoleAssignment, User } from '../types';
 
 function roleText(r: RoleAssignment, t: (k: string, o?: Record<string, unknown>) => string, lng: string): string {
@@ -8,25 +9,33 @@ function roleText(r: RoleAssignment, t: (k: string, o?: Record<string, unknown>)
   return area ? t('header.roleInArea', { role, area }) : role;
 }
 
-/** Signed-in user's display name and role assignments. */
-export function UserMenu({ user }: { user: User }) {
+/** Signed-in user's display name and role assignments; a link to their account page. */
+export function UserMenu({ user, active = false }: { user: User; active?: boolean }) {
   const { t, i18n } = useTranslation();
   const roles = user.roles.map((r) => roleText(r, t, i18n.language));
   const rolesLine = roles.length ? roles.join(t('common.listSeparator')) : t('header.noRoles');
   const initial = (user.displayName || user.username).trim().charAt(0).toUpperCase();
   return (
     <div className="user-menu" data-testid="user-menu" title={`${user.displayName} (${user.username})\n${rolesLine}`}>
-      <span className="avatar" aria-hidden="true">
-        {initial}
-      </span>
-      <span className="user-text">
-        <span className="user-name" data-testid="user-name">
-          {user.displayName || user.username}
+      <a
+        className="user-menu-link"
+        href={href('account')}
+        data-testid="nav-account"
+        aria-label={t('account.open')}
+        aria-current={active ? 'page' : undefined}
+      >
+        <span className="avatar" aria-hidden="true">
+          {initial}
         </span>
-        <span className="user-roles" data-testid="user-roles">
-          {rolesLine}
+        <span className="user-text">
+          <span className="user-name" data-testid="user-name">
+            {user.displayName || user.username}
+          </span>
+          <span className="user-roles" data-testid="user-roles">
+            {rolesLine}
+          </span>
         </span>
-      </span>
+      </a>
     </div>
   );
 }
