@@ -176,7 +176,8 @@ describe.concurrent('backup, restore and migrate-to-postgres on the embedded dat
 
   it.sequential('backs up through the running server, which refuses restore and migration meanwhile', async () => {
     let output = ''
-    server = spawn(tsx, [cliPath, 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] })
+    // Node itself, not the tsx wrapper: under load the wrapper turns SIGTERM into SIGKILL after 30 ms.
+    server = spawn(process.execPath, ['--import', 'tsx', cliPath, 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] })
     server.stdout!.on('data', (d) => (output += d))
     server.stderr!.on('data', (d) => (output += d))
     const base = `http://127.0.0.1:${port}`

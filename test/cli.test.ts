@@ -38,7 +38,8 @@ describe('CLI and server process on the embedded database', () => {
     const seeded = await openDatabase({ dataDir, loadDataDir: new Blob([await readFile(inject('pgliteTemplate'))]) })
     await seeded.close()
     port = await freePort()
-    server = spawn(tsx, ['src/cli.ts', 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] })
+    // Node itself, not the tsx wrapper: under load the wrapper turns SIGTERM into SIGKILL after 30 ms.
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] })
     server.stdout!.on('data', (d) => (output += d))
     server.stderr!.on('data', (d) => (output += d))
     for (let i = 0; i < 120; i++) {
