@@ -226,6 +226,31 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
     }
   }, 90_000)
 
+  it('lists the audit trail and verifies its hash chain as admin', async () => {
+    const ctx = await browser.newContext({ viewport: DESKTOP })
+    ctx.setDefaultTimeout(30_000)
+    try {
+      const pg = await ctx.newPage()
+      watch(pg)
+      await pg.goto(baseUrl)
+      await pg.fill(byTestId('login-username'), 'admin')
+      await pg.fill(byTestId('login-password'), DEMO_PASSWORD)
+      await pg.click(byTestId('login-submit'))
+      await pg.click(byTestId('nav-audit'))
+      await pg.waitForSelector(byTestId('page-audit'))
+      await pg.waitForSelector(byTestId('audit-row'))
+      await pg.click(byTestId('audit-verify'))
+      const result = pg.locator(byTestId('audit-verify-result'))
+      await result.waitFor()
+      const { entries, ok } = (await (await ctx.request.get(`${baseUrl}/api/v1/audit/verify`)).json()) as { entries: number; ok: boolean }
+      expect(ok).toBe(true)
+      expect(entries).toBeGreaterThan(0)
+      expect(await result.textContent()).toContain(String(entries))
+    } finally {
+      await ctx.close()
+    }
+  }, 90_000)
+
   it('raised no uncaught errors in the pages', () => {
     expect(pageProblems).toEqual([])
   })

@@ -9,6 +9,7 @@ import { applyServerDefaultLanguage } from './i18n';
 import { PUBLIC_PAGES, defaultModule, findModule, type ModuleId } from './modules';
 import { AccountPage } from './pages/AccountPage';
 import { AreasPage } from './pages/AreasPage';
+import { AuditPage } from './pages/AuditPage';
 import { CaseDetailPage } from './pages/CaseDetailPage';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
@@ -164,6 +165,8 @@ function ModulePage({ id, available, params, user, config }: { id: ModuleId; ava
       return Number.isInteger(caseId) && caseId > 0 ? <CaseDetailPage key={caseId} id={caseId} config={config} /> : <WorkbenchPage />;
     case 'supervision':
       return <SupervisionPage />;
+    case 'audit':
+      return <AuditPage />;
     case 'inbox':
       return <InboxPage user={user} />;
     case 'tasks':

@@ -7,6 +7,9 @@ import type {
   AreaFeatureCollection,
   AreaLevel,
   AreaNode,
+  AuditEntry,
+  AuditFilter,
+  AuditVerifyResult,
   CaseDetail,
   CaseFilter,
   CaseStats,
@@ -165,6 +168,9 @@ export const api = {
   cases: (filter: CaseFilter, signal?: AbortSignal) => request<Paged<CaseView>>('GET', `/cases?${query(filter)}`, { signal }),
   caseDetail: (id: number, signal?: AbortSignal) => request<CaseDetail>('GET', `/cases/${id}`, { signal }),
   caseAction: (id: number, body: ActionBody) => request<CaseDetail>('POST', `/cases/${id}/actions`, { body }),
+  audit: (filter: AuditFilter, signal?: AbortSignal) => request<Paged<AuditEntry>>('GET', `/audit?${query(filter)}`, { signal }),
+  /** Admins of a root area only; others get 403 FORBIDDEN. */
+  auditVerify: (signal?: AbortSignal) => request<AuditVerifyResult>('GET', '/audit/verify', { signal }),
   supervision: (params: { page?: number; pageSize?: number; areaId?: number }, signal?: AbortSignal) =>
     request<Paged<CaseView>>('GET', `/supervision?${query(params)}`, { signal }),
   publicCase: (trackingCode: string, signal?: AbortSignal) =>

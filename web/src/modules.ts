@@ -50,7 +50,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'services', available: false, roles: STAFF_ROLES },
   { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: false, roles: STAFF_ROLES },
-  { id: 'audit', available: false, roles: STAFF_ROLES },
+  { id: 'audit', available: true, roles: ['admin'] },
 ];
 
 /** Pages anyone may open without signing in. */

@@ -368,3 +368,37 @@ export interface CaseStats {
 }
 
 export type StatsGroupBy = 'area' | 'department' | 'category' | 'day' | 'month';
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actorId: number | null;
+  actorName: string | null;
+  action: string;
+  entityType: string | null;
+  entityId: string | null;
+  areaId: number | null;
+  ip: string | null;
+  purpose: string | null;
+  detail: Record<string, unknown>;
+  hash: string;
+}
+
+export interface AuditFilter {
+  page?: number;
+  pageSize?: number;
+  action?: string;
+  entityType?: string;
+  entityId?: string;
+  actorId?: number;
+  /** ISO date-times; `to` is exclusive. */
+  from?: string;
+  to?: string;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  entries: number;
+  firstBroken: { seq: number; reason: 'content_altered' | 'chain_broken' | string } | null;
+  head: { seq: number; hash: string } | null;
+}
