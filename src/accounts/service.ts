@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
 import { sql } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
@@ -6,6 +6,7 @@ import type { Db, Tx } from '../core/db.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import { asSystem, holds, requireActor, roles, type Actor, type Grant, type RequestContext, type Role } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
+import { maskPhone, sha256Hex } from '../core/privacy.js'
 import { checkSecondFactor, hasSecondFactor } from './totp.js'
 
 export const MIN_PASSWORD_LENGTH = 10
@@ -28,7 +29,7 @@ export function checkPasswordPolicy(password: string, field = 'password', userna
   }
 }
 
-const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex')
+const tokenHash = sha256Hex
 
 // Verifying against a fixed hash when the user does not exist keeps the answer time the same,
 // so response times do not reveal which usernames exist.
@@ -182,7 +183,6 @@ export async function logout(db: Db, ctx: RequestContext, token: string): Promis
   })
 }
 
-const maskPhone = (phone: string | null) => (phone && phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone ? '****' : null)
 
 export interface NewUser {
   username: string

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { AppError } from '../core/errors.js'
 import { errorResponses } from '../core/http.js'
 import { offsetOf, pageQuerySchema, pageSchema, type PageRequest } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
-import { inScope, requireRoleSomewhere } from '../core/scope.js'
+import { inScope, requireRoleSomewhere, requireRootAdmin } from '../core/scope.js'
 import { verifyAuditChain } from './service.js'
 
 const entry = {
@@ -101,10 +100,7 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
       },
     },
     handler: async (req) => {
-      const actor = requireRoleSomewhere(req.ctx, ['admin'])
-      if (!actor.grants.some((g) => g.role === 'admin' && /^\/\d+\/$/.test(g.path))) {
-        throw new AppError('FORBIDDEN', 'verifying the whole trail needs the admin role on a root area')
-      }
+      requireRootAdmin(req.ctx, 'verifying the whole trail needs the admin role on a root area')
       return verifyAuditChain(db)
     },
   })

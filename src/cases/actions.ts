@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
 import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
+import { sha256Hex } from '../core/privacy.js'
 import type { Tx } from '../core/db.js'
 import type { RequestContext } from '../core/scope.js'
 import { routeDepartment } from './catalogue.js'
@@ -107,9 +107,12 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
   return caseDetail(tx, ctx, caseId, now)
 }
 
+/** Whether `token` is the one handed to the anonymous reporter of a case (kept only as a hash). */
+export const reporterTokenFits = (storedHash: string | null, token: string) => !!storedHash && storedHash === sha256Hex(token)
+
 async function reporterTokenMatches(tx: Tx, caseId: number, token: string): Promise<boolean> {
   const row = await tx.selectFrom('cases').select('reporter_token_hash').where('id', '=', caseId).executeTakeFirst()
-  return !!row?.reporter_token_hash && row.reporter_token_hash === createHash('sha256').update(token).digest('hex')
+  return reporterTokenFits(row?.reporter_token_hash ?? null, token)
 }
 
 function pickRole(roles: Set<CaseRole>, action: CaseAction): string {

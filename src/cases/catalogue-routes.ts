@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
 import { errorResponses } from '../core/http.js'
 import type { Platform } from '../core/platform.js'
-import { holds, inScope, requireRoleSomewhere, staffRoles, type RequestContext } from '../core/scope.js'
+import { holds, inScope, requireRoleSomewhere, requireRootAdmin, staffRoles } from '../core/scope.js'
 import type { Tx } from '../core/db.js'
 
 // Administration of what drives the loop: the working-day calendar (one for the platform, kept
@@ -12,11 +12,6 @@ import type { Tx } from '../core/db.js'
 
 const day = { type: 'string', format: 'date' } as const
 const obj = { type: 'object', additionalProperties: true } as const
-
-function requireRootAdmin(ctx: RequestContext) {
-  const actor = requireRoleSomewhere(ctx, ['admin'])
-  if (!actor.grants.some((g) => g.role === 'admin' && /^\/\d+\/$/.test(g.path))) throw new AppError('FORBIDDEN', 'the calendar is kept by admins of a root area')
-}
 
 async function leafByCode(tx: Tx, code: string) {
   const c = await tx.selectFrom('case_category').select(['id', 'code', 'is_leaf']).where('code', '=', code).executeTakeFirst()
@@ -56,7 +51,7 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
       response: { 200: obj, ...errorResponses(401, 403) },
     },
     handler: async (req) => {
-      requireRootAdmin(req.ctx)
+      requireRootAdmin(req.ctx, 'the calendar is kept by admins of a root area')
       const { day: d } = req.params as { day: string }
       const b = req.body as { kind: 'holiday' | 'workday'; nameZh?: string; nameEn?: string }
       await inScope(db, req.ctx, async (tx) => {
@@ -79,7 +74,7 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
       response: { 204: { type: 'null' }, ...errorResponses(401, 403) },
     },
     handler: async (req, reply) => {
-      requireRootAdmin(req.ctx)
+      requireRootAdmin(req.ctx, 'the calendar is kept by admins of a root area')
       const { day: d } = req.params as { day: string }
       await inScope(db, req.ctx, async (tx) => {
         await tx.deleteFrom('calendar_day').where('day', '=', d).execute()

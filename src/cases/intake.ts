@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
+import { sha256Hex } from '../core/privacy.js'
 import type { Tx } from '../core/db.js'
 import { holds, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
@@ -105,7 +106,7 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
       reporter_id: reporterIsCaller ? ctx.actor!.userId : null,
       reporter_name: input.reporterName ?? (reporterIsCaller ? ctx.actor!.displayName : null),
       reporter_phone: input.reporterPhone ?? null,
-      reporter_token_hash: reporterToken ? createHash('sha256').update(reporterToken).digest('hex') : null,
+      reporter_token_hash: reporterToken ? sha256Hex(reporterToken) : null,
       submitted_at: now,
       response_due_at: responseDue,
       updated_at: now,

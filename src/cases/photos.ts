@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sha256Hex } from '../core/privacy.js'
 import { fileTypeFromBuffer } from 'file-type'
 import { AppError, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
@@ -29,7 +30,7 @@ export async function storePhoto(tx: Tx, ctx: RequestContext, data: Buffer, cont
       uploader_id: ctx.actor?.userId ?? null,
       content_type: contentType,
       byte_size: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'),
+      sha256: sha256Hex(data),
       data,
     })
     .returning(['id'])

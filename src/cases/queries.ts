@@ -3,11 +3,11 @@ import { notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import type { DB } from '../core/schema.js'
+import { maskPhone } from '../core/privacy.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
 import { colourOf } from './deadlines.js'
 import { caseWorkflow, openStates, type CaseRole, type CaseState } from './workflow.js'
 
-const maskPhone = (p: string | null) => (p && p.length >= 7 ? `${p.slice(0, 3)}****${p.slice(-4)}` : p ? '****' : null)
 
 function baseQuery(db: Db | Tx) {
   return db

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../core/privacy.js'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { asSystem, inScope, requireActor, requireRoleSomewhere } from '../core/scope.js'
 import { AppError, notFound } from '../core/errors.js'
@@ -6,7 +6,7 @@ import { errorResponses, idParams } from '../core/http.js'
 import { idempotencyHeaders, idempotent, sendReply } from '../core/idempotency.js'
 import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
-import { performAction, type ActionInput } from './actions.js'
+import { performAction, reporterTokenFits, type ActionInput } from './actions.js'
 import { categoryTree } from './catalogue.js'
 import { channels, createCase, type NewCase } from './intake.js'
 import { photoData, sniffPhoto, storePhoto } from './photos.js'
@@ -70,7 +70,7 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
       const data = req.body
       const type = await sniffPhoto(data)
       // The photo's digest stands for the request body: a retried upload gets the same token.
-      const digest = createHash('sha256').update(data).digest('hex')
+      const digest = sha256Hex(data)
       const result = await inScope(db, req.ctx, (tx) =>
         idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, { photo: digest }, async () => ({ status: 201, body: await storePhoto(tx, req.ctx, data, type) })),
       )
@@ -219,7 +219,7 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
       return asSystem(db, async (tx) => {
         const c = await tx.selectFrom('cases').select(['id', 'reporter_token_hash']).where('tracking_code', '=', trackingCode).executeTakeFirst()
         if (!c) throw notFound('CASE_NOT_FOUND', `case ${trackingCode}`, 'trackingCode')
-        if (!c.reporter_token_hash || c.reporter_token_hash !== createHash('sha256').update(body.reporterToken).digest('hex')) {
+        if (!reporterTokenFits(c.reporter_token_hash, body.reporterToken)) {
           throw new AppError('FORBIDDEN', 'this token does not belong to the reporter of this case', 'reporterToken')
         }
         return performAction(tx, { actor: null, ip: req.ip }, c.id, { action: 'rate', ...body }, clock.now())

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from './privacy.js'
 import { stringify } from 'safe-stable-stringify'
 import { AppError } from './errors.js'
 import type { Tx } from './db.js'
@@ -44,7 +44,7 @@ export async function idempotent<T>(
   // Anonymous callers are told apart by address, so one cannot replay another's answer.
   const caller = ctx.actor ? `user:${ctx.actor.userId}` : `anonymous:${ctx.ip}`
   // Key order does not matter: a client that rebuilds the same body in another order is retrying.
-  const requestHash = createHash('sha256').update(canonical(request)).digest('hex')
+  const requestHash = sha256Hex(canonical(request))
   const claimed = await tx
     .insertInto('idempotency_key')
     .values({ caller, key, request_hash: requestHash, status_code: 0, response: 'null' })

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { AppError } from './errors.js'
 import type { Platform } from './platform.js'
-import { requireRoleSomewhere, type RequestContext } from './scope.js'
+import { requireRootAdmin, type RequestContext } from './scope.js'
 
 // Prometheus metrics at /metrics: process and event-loop figures plus request counts and
 // latencies by route (the route pattern, never the URL, so ids do not explode the label space).
@@ -35,8 +35,7 @@ function authorise(ctx: RequestContext, header: string | undefined, token: strin
     if (given.length === expected.length && timingSafeEqual(given, expected)) return
     throw new AppError('AUTH_REQUIRED', 'metrics need the METRICS_TOKEN bearer token')
   }
-  const actor = requireRoleSomewhere(ctx, ['admin'])
-  if (!actor.grants.some((g) => g.role === 'admin' && /^\/\d+\/$/.test(g.path))) throw new AppError('FORBIDDEN', 'metrics are for admins of a root area')
+  requireRootAdmin(ctx, 'metrics are for admins of a root area')
 }
 
 export async function metricsRoutes(app: FastifyInstance, platform: Platform) {

@@ -40,6 +40,17 @@ export function holdsAnywhere(actor: Actor | null, anyOf: readonly Role[]): bool
   return !!actor?.grants.some((g) => anyOf.includes(g.role))
 }
 
+/** An admin granted on a root (city) area: the platform-wide settings and checks are theirs. */
+export function isRootAdmin(actor: Actor | null): boolean {
+  return !!actor?.grants.some((g) => g.role === 'admin' && /^\/\d+\/$/.test(g.path))
+}
+
+export function requireRootAdmin(ctx: RequestContext, why: string): Actor {
+  const actor = requireRoleSomewhere(ctx, ['admin'])
+  if (!isRootAdmin(actor)) throw new AppError('FORBIDDEN', why)
+  return actor
+}
+
 export function requireActor(ctx: RequestContext): Actor {
   if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
   return ctx.actor

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sha256Hex } from '../core/privacy.js'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Db, Tx } from '../core/db.js'
@@ -14,7 +15,7 @@ import { withOpen311 } from './schema.js'
 /** The demo city's published key (valid for the whole city JZ), seeded with the demo data. */
 export const DEMO_API_KEY = 'grassroots-demo-key'
 
-export const hashApiKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex')
+export const hashApiKey = (key: string) => sha256Hex(key)
 
 const PREFIX_LENGTH = 10
 

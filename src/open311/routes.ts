@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../core/errors.js'
 import { errorResponses, idParams, isDatabaseUnavailable } from '../core/http.js'
@@ -6,7 +5,7 @@ import { idempotencyHeaders, idempotent } from '../core/idempotency.js'
 import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { inScope, requireActor, requireRoleSomewhere } from '../core/scope.js'
-import { apiKeyIdentity, createApiKey, listApiKeys, revokeApiKey, type ApiKeyFilter } from './keys.js'
+import { apiKeyIdentity, createApiKey, hashApiKey, listApiKeys, revokeApiKey, type ApiKeyFilter } from './keys.js'
 import {
   fail,
   jurisdiction,
@@ -382,7 +381,7 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
         timeWindow: '1 minute',
         keyGenerator: (req: FastifyRequest) => {
           const key = (req.body as { api_key?: unknown } | null)?.api_key
-          return typeof key === 'string' && key ? `open311-key:${createHash('sha256').update(key).digest('hex')}` : `open311-ip:${req.ip}`
+          return typeof key === 'string' && key ? `open311-key:${hashApiKey(key)}` : `open311-ip:${req.ip}`
         },
       },
     },

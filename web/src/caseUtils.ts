@@ -1,7 +1,8 @@
+import { useCallback, useEffect, useState } from 'react';
 // Helpers shared by the case screens: the category tree, names, keys and cached look-ups.
-import { api } from './api';
+import { api, isAbort } from './api';
 import { localName } from './i18n';
-import type { AreaFeatureCollection, AreaNode, Category, CategoryAttribute, Department } from './types';
+import type { AreaFeatureCollection, AreaNode, CaseDetail, Category, CategoryAttribute, Department } from './types';
 
 /** Leaves of the category tree with their group, in catalogue order. */
 export function categoryLeaves(roots: Category[]): { group: Category; leaf: Category }[] {
@@ -108,4 +109,22 @@ export function gridIdsWithin(roots: AreaNode[], areaId: number): Set<number> {
 /** `geo:` link that opens the phone's map app at the point. */
 export function geoUri(lat: number, lng: number): string {
   return `geo:${lat},${lng}?q=${lat},${lng}`;
+}
+
+/** Loads one case; `reload` fetches it again, `setDetail` takes an answer the caller already has. */
+export function useCaseDetail(id: number) {
+  const [detail, setDetail] = useState<CaseDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setError(null);
+    api
+      .caseDetail(id, ctrl.signal)
+      .then(setDetail)
+      .catch((err) => !isAbort(err) && setError(err));
+    return () => ctrl.abort();
+  }, [id, attempt]);
+  const reload = useCallback(() => setAttempt((n) => n + 1), []);
+  return { detail, setDetail, error, setError, reload };
 }

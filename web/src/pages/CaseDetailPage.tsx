@@ -1,6 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../api';
 import { ActionPanel } from '../components/ActionPanel';
 import { ColourDot, StateChip } from '../components/CaseBadges';
 import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts';
@@ -9,27 +7,14 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { Timeline } from '../components/Timeline';
 import { localName } from '../i18n';
 import { href } from '../router';
-import type { AppConfig, CaseDetail } from '../types';
+import { useCaseDetail } from '../caseUtils';
+import type { AppConfig } from '../types';
 
 /** One case for staff: facts, map, photos, timeline and the actions the caller may take. */
 export function CaseDetailPage({ id, config }: { id: number; config: AppConfig | null }) {
   const { t, i18n } = useTranslation();
   const lng = i18n.language;
-  const [detail, setDetail] = useState<CaseDetail | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
-    api
-      .caseDetail(id, ctrl.signal)
-      .then(setDetail)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [id, attempt]);
-
-  const reload = useCallback(() => setAttempt((n) => n + 1), []);
+  const { detail, setDetail, error, reload } = useCaseDetail(id);
 
   return (
     <section className="page case-detail-page" data-testid="page-case-detail">

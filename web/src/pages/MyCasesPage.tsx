@@ -10,7 +10,8 @@ import { RatingForm } from '../components/RatingForm';
 import { Timeline } from '../components/Timeline';
 import { formatDateTime, localName } from '../i18n';
 import { href } from '../router';
-import type { AppConfig, CaseDetail, CaseState, CaseView, Paged } from '../types';
+import { useCaseDetail } from '../caseUtils';
+import type { AppConfig, CaseState, CaseView, Paged } from '../types';
 
 const FILTERS: Record<string, CaseState[] | undefined> = {
   all: undefined,
@@ -104,20 +105,8 @@ function MyCaseList() {
 function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
   const { t, i18n } = useTranslation();
   const lng = i18n.language;
-  const [detail, setDetail] = useState<CaseDetail | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
+  const { detail, setDetail, error, reload } = useCaseDetail(id);
   const [thanks, setThanks] = useState(false);
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
-    api
-      .caseDetail(id, ctrl.signal)
-      .then(setDetail)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [id, attempt]);
 
   const rate = useCallback(
     async (rating: 'satisfied' | 'basically_satisfied' | 'unsatisfied', comment: string) => {
@@ -134,7 +123,7 @@ function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
       <a className="back-link" href={href('my-cases')}>
         ← {t('myCases.back')}
       </a>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      <ErrorBanner error={error} onRetry={reload} />
       {!detail && !error && <p className="muted">{t('common.loading')}</p>}
       {detail && (
         <>
