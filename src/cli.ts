@@ -12,6 +12,7 @@ import { describeBackup, type BackupResult } from './operations/backup.js'
 import { describeCheck } from './operations/catalog.js'
 import { migrateToPostgres } from './operations/migrate-to-postgres.js'
 import { restore } from './operations/restore.js'
+import { registerGenerateCommand } from './operations/generate-command.js'
 
 /**
  * Runs a database command: against PostgreSQL directly; against an embedded database either
@@ -209,6 +210,8 @@ program
     console.log(`done in ${report.seconds.toFixed(1)} s. Start the server with DATABASE_URL set to the target; ${loadConfig().dataDir} is left as it was.`)
     exitNow()
   })
+
+registerGenerateCommand(program, exitNow)
 
 program.parseAsync().catch((err: Error & { field?: string | null }) => {
   console.error(`grassroots: ${err.message}${err.field ? ` (${err.field})` : ''}`)

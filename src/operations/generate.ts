@@ -1,0 +1,178 @@
+import { sql } from 'kysely'
+import { SingleBar } from 'cli-progress'
+import { recordAudit } from '../audit/service.js'
+import type { Database } from '../core/db.js'
+import { asSystem } from '../core/scope.js'
+import { casesStep } from './generate-cases.js'
+import { insertSink, postgresSink, type RowSink } from './generate-sink.js'
+
+/**
+ * Bulk generator of realistic, deterministic data for benchmarks and load tests:
+ *
+ *   grassroots generate --cases N [--people M --proposals P --comments C] [--seed S]
+ *
+ * The work is a list of steps, one per entity (`generateSteps`). A step gets the row sink (COPY on
+ * PostgreSQL, batched multi-row INSERTs on the embedded database), a seeded PRNG and a progress
+ * reporter, and returns how many rows it wrote. An entity without a step (people, proposals and
+ * comments so far: their modules are not built yet) is reported as "not available yet", never
+ * silently skipped. To add one, export a `GenerateStep` and append it to `generateSteps`.
+ */
+
+export interface GenerateOptions {
+  /** Requested row counts by entity: cases, people, proposals, comments, … */
+  counts: Record<string, number>
+  seed: number
+  /** End of the generated history (exclusive); history runs back `years` from it. */
+  until: Date
+  years: number
+  /** PostgreSQL only: drop the secondary indexes of the tables a step fills and rebuild them after (large loads). */
+  rebuildIndexes?: boolean | 'auto'
+  /** Draw a progress bar on stderr (a TTY); otherwise log a line every few seconds. */
+  progress?: boolean
+  databaseUrl?: string
+  log?: (line: string) => void
+}
+
+export interface StepContext {
+  database: Database
+  sink: RowSink
+  rng: () => number
+  opts: GenerateOptions
+  /** Report progress in units of the step's main entity. */
+  progress: (done: number) => void
+  log: (line: string) => void
+}
+
+export interface StepResult {
+  /** Rows written per table. */
+  rows: Record<string, number>
+  detail?: Record<string, unknown>
+}
+
+export interface GenerateStep {
+  /** The entity name, as in the `--<entity>` flag. */
+  entity: string
+  /** Tables the step fills (their indexes may be rebuilt around a large load). */
+  tables: string[]
+  run(ctx: StepContext, count: number): Promise<StepResult>
+}
+
+/** The registered steps, in the order they run (later steps may refer to earlier entities). */
+export const generateSteps: GenerateStep[] = [casesStep]
+
+/** Entities the CLI accepts; those without a step report "not available yet". */
+export const generateEntities = ['cases', 'people', 'proposals', 'comments'] as const
+
+export interface EntityReport {
+  entity: string
+  requested: number
+  status: 'done' | 'not available yet' | 'skipped'
+  rows: Record<string, number>
+  seconds: number
+  rowsPerSecond: number
+  detail?: Record<string, unknown>
+}
+
+/** mulberry32, the same PRNG as the demo city (src/demo/city.ts). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface SavedIndex {
+  name: string
+  def: string
+}
+
+/** Secondary (non-unique, non-primary) indexes of a table, to drop before a bulk load. */
+async function secondaryIndexes(database: Database, table: string): Promise<SavedIndex[]> {
+  const { rows } = await sql<SavedIndex>`
+    select i.relname as name, pg_get_indexdef(x.indexrelid) as def
+    from pg_index x join pg_class i on i.oid = x.indexrelid
+    where x.indrelid = ${table}::regclass and not x.indisunique and not x.indisprimary`.execute(database.db)
+  return rows
+}
+
+export async function generate(database: Database, opts: GenerateOptions): Promise<EntityReport[]> {
+  const log = opts.log ?? ((line: string) => console.error(line))
+  const known = new Set<string>([...generateEntities, ...generateSteps.map((s) => s.entity)])
+  for (const e of Object.keys(opts.counts)) if (!known.has(e)) throw new Error(`unknown entity ${e}`)
+  const exists = await database.db.selectFrom('area').select('id').where('level', '=', 'grid').limit(1).executeTakeFirst()
+  if (!exists) throw new Error('the database has no grids: seed the demo city first (grassroots seed --demo)')
+
+  const sink = database.backend === 'postgresql' && opts.databaseUrl ? await postgresSink(opts.databaseUrl) : await insertSink(database)
+  const reports: EntityReport[] = []
+  try {
+    for (const entity of [...new Set([...generateSteps.map((s) => s.entity), ...Object.keys(opts.counts)])]) {
+      const requested = opts.counts[entity] ?? 0
+      const step = generateSteps.find((s) => s.entity === entity)
+      if (!step) {
+        if (requested > 0) {
+          log(`${entity}: not available yet (no generator step for this entity; its module is not built)`)
+          reports.push({ entity, requested, status: 'not available yet', rows: {}, seconds: 0, rowsPerSecond: 0 })
+        }
+        continue
+      }
+      if (requested <= 0) continue
+      const rebuild = sink.backend === 'postgresql' && (opts.rebuildIndexes === true || (opts.rebuildIndexes !== false && requested >= 200_000))
+      const saved: SavedIndex[] = []
+      if (rebuild) {
+        for (const t of step.tables) saved.push(...(await secondaryIndexes(database, t)))
+        if (saved.length) log(`${entity}: dropping ${saved.length} secondary indexes for the load; rebuilt afterwards`)
+        for (const i of saved) await sink.exec(`DROP INDEX ${i.name}`)
+      }
+      const bar = opts.progress
+        ? new SingleBar({
+            format: `${entity.padEnd(9)} {bar} {percentage}% | {value}/{total} | {rate} ${entity}/s | ETA {eta_formatted}`,
+            hideCursor: true,
+            etaBuffer: 50,
+          })
+        : null
+      const started = performance.now()
+      let lastLog = started
+      bar?.start(requested, 0, { rate: 0 })
+      const progress = (done: number) => {
+        const now = performance.now()
+        const rate = Math.round(done / Math.max(0.001, (now - started) / 1000))
+        if (bar) bar.update(done, { rate })
+        else if (now - lastLog > 5000 || done === requested) {
+          lastLog = now
+          log(`${entity}: ${done}/${requested} (${rate}/s)`)
+        }
+      }
+      let result: StepResult
+      try {
+        result = await step.run({ database, sink, rng: mulberry32(opts.seed * 7919 + entity.length), opts, progress, log }, requested)
+      } finally {
+        bar?.stop()
+        if (saved.length) {
+          const t0 = performance.now()
+          await sink.exec('SET maintenance_work_mem = \'1GB\'').catch(() => {})
+          for (const i of saved) await sink.exec(i.def)
+          log(`${entity}: rebuilt ${saved.length} indexes in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+        }
+      }
+      for (const t of step.tables) await sink.exec(`ANALYZE ${t}`)
+      const seconds = (performance.now() - started) / 1000
+      const total = Object.values(result.rows).reduce((a, b) => a + b, 0)
+      const report: EntityReport = { entity, requested, status: 'done', rows: result.rows, seconds, rowsPerSecond: Math.round(total / seconds), ...(result.detail ? { detail: result.detail } : {}) }
+      reports.push(report)
+      log(`${entity}: ${Object.entries(result.rows).map(([t, n]) => `${n} ${t}`).join(', ')} in ${seconds.toFixed(1)} s = ${report.rowsPerSecond} rows/s`)
+    }
+    await asSystem(database.db, (tx) =>
+      recordAudit(tx, { actor: null, ip: 'cli' }, {
+        action: 'data.generate',
+        detail: { seed: opts.seed, until: opts.until.toISOString(), years: opts.years, reports: reports.map((r) => ({ entity: r.entity, status: r.status, rows: r.rows })) },
+      }),
+    )
+  } finally {
+    await sink.close()
+  }
+  return reports
+}
