@@ -25,6 +25,10 @@ export interface Config {
   apiKeyRatePerMinute: number
   /** Bearer token for Prometheus scrapes of /metrics; unset: only root admins may read them. */
   metricsToken: string | null
+  /** Master key for personal-data encryption, base64 (GRASSROOTS_DATA_KEY); wins over the key file. */
+  dataKey: string | null
+  /** File holding the master key (GRASSROOTS_DATA_KEY_FILE); default: <DATA_DIR>.key beside the data directory. */
+  dataKeyFile: string
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -36,10 +40,11 @@ function intFromEnv(name: string, fallback: number): number {
 }
 
 export function loadConfig(overrides: Partial<Config> = {}): Config {
+  const dataDir = overrides.dataDir ?? path.resolve(process.env.DATA_DIR || 'data')
   return {
     port: intFromEnv('PORT', 8080),
     host: process.env.HOST || '127.0.0.1',
-    dataDir: path.resolve(process.env.DATA_DIR || 'data'),
+    dataDir,
     databaseUrl: process.env.DATABASE_URL || undefined,
     production: process.env.NODE_ENV === 'production',
     logLevel: process.env.LOG_LEVEL || 'info',
@@ -52,6 +57,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     anonymousIntakeRatePerMinute: intFromEnv('RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE', 30),
     apiKeyRatePerMinute: intFromEnv('RATE_LIMIT_API_KEY_PER_MINUTE', 600),
     metricsToken: process.env.METRICS_TOKEN || null,
+    dataKey: process.env.GRASSROOTS_DATA_KEY || null,
+    dataKeyFile: path.resolve(process.env.GRASSROOTS_DATA_KEY_FILE || `${dataDir}.key`),
     ...overrides,
   }
 }

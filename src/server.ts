@@ -20,6 +20,7 @@ import { webhookRoutes } from './notifications/routes.js'
 import { OPEN311_PREFIX, open311Routes, sendOpen311Failure } from './open311/routes.js'
 import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
+import { registryRoutes } from './registry/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 
 export interface ServerOptions {
@@ -219,6 +220,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(statsRoutes, platform)
   await app.register(webhookRoutes, platform)
   await app.register(open311Routes, platform)
+  await app.register(registryRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -11,6 +11,9 @@ import { buildServer } from '../src/server.js'
 
 export const DEMO_PASSWORD = 'grassroots-demo'
 
+/** The personal-data key of every test platform (the template databases hold data sealed with it). */
+export const TEST_DATA_KEY = Buffer.alloc(32, 7).toString('base64')
+
 /** The backends this run can test: always the embedded one, PostgreSQL when a server is available. */
 export function backends(): Backend[] {
   return inject('pgAdminUrl') ? ['pglite', 'postgresql'] : ['pglite']
@@ -51,7 +54,7 @@ export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T0
     }
   }
   // Suites sign in many accounts from one address; the rate limits have their own test.
-  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0, loginRatePerMinute: 10_000, anonymousIntakeRatePerMinute: 10_000, apiKeyRatePerMinute: 10_000, ...overrides })
+  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0, loginRatePerMinute: 10_000, anonymousIntakeRatePerMinute: 10_000, apiKeyRatePerMinute: 10_000, dataKey: TEST_DATA_KEY, ...overrides })
   // A clock the test moves, so deadlines and escalations are proven without waiting.
   const clock = new ManualClock(new Date(startAt))
   const platform = { database, config, clock }

@@ -100,6 +100,14 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | null
   }
 }
 
+/** The actor behind a user id, for work done later on their behalf (a background import). */
+export async function actorForUser(db: Db, userId: number): Promise<Actor | null> {
+  const row = await db.selectFrom('app_user').select(['id', 'username', 'display_name', 'department_id']).where('id', '=', userId).where('status', '=', 'active').executeTakeFirst()
+  if (!row) return null
+  const grants = (await grantsOf(db, [row.id])).get(row.id) ?? []
+  return { userId: row.id, username: row.username, displayName: row.display_name, departmentId: row.department_id, grants: grants.map((g): Grant => ({ role: g.role, areaId: g.areaId, path: g.path })) }
+}
+
 export async function userView(db: Db | Tx, userId: number): Promise<UserView> {
   const u = await db.selectFrom('app_user').select(['id', 'username', 'display_name', 'department_id']).where('id', '=', userId).executeTakeFirst()
   if (!u) throw notFound('USER_NOT_FOUND', `user ${userId}`)

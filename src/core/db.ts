@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite'
 import { postgis } from '@electric-sql/pglite-postgis'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.js'
@@ -46,7 +47,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   // Options only in the first argument: PGlite ignores the second when the first is not a string.
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
-    extensions: { postgis },
+    extensions: { postgis, pg_trgm },
     parsers,
     ...(loadDataDir ? { loadDataDir } : {}),
   })

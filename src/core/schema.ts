@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { CasesTables } from '../cases/schema.js'
+import type { RegistryTables } from '../registry/schema.js'
 
 // Kysely's view of the tables. Geometry columns are written and read through PostGIS functions
 // in src/jurisdiction/geometry.ts, so they appear here as opaque strings.
@@ -116,7 +117,7 @@ export interface SchemaMigrationTable {
 }
 
 // Each domain declares its own tables (src/<domain>/schema.ts); this is their union.
-export interface DB extends CasesTables {
+export interface DB extends CasesTables, RegistryTables {
   workflow_timer: WorkflowTimerTable
   area: AreaTable
   department: DepartmentTable
