@@ -25,6 +25,9 @@ import type { AppConfig, User } from './types';
 
 // ECharts is large: the dashboard loads it only when opened.
 const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+// The registry screens are opened by fewer users: loaded on first use too.
+const RegistryPage = lazy(() => import('./pages/RegistryPage').then((m) => ({ default: m.RegistryPage })));
+const CarePage = lazy(() => import('./pages/CarePage').then((m) => ({ default: m.CarePage })));
 
 type Session =
   | { state: 'loading' }
@@ -171,6 +174,18 @@ function ModulePage({ id, available, params, user, config }: { id: ModuleId; ava
       return <InboxPage user={user} />;
     case 'tasks':
       return <TasksPage config={config} />;
+    case 'registry':
+      return (
+        <Suspense fallback={<Loading />}>
+          <RegistryPage params={params} user={user} />
+        </Suspense>
+      );
+    case 'care':
+      return (
+        <Suspense fallback={<Loading />}>
+          <CarePage />
+        </Suspense>
+      );
     case 'dashboard':
       return (
         <Suspense
@@ -187,6 +202,16 @@ function ModulePage({ id, available, params, user, config }: { id: ModuleId; ava
     default:
       return <PlaceholderPage module={id} />;
   }
+}
+
+function Loading() {
+  const { t } = useTranslation();
+  return (
+    <div className="splash" role="status">
+      <span className="spinner" aria-hidden="true" />
+      {t('common.loading')}
+    </div>
+  );
 }
 
 /** The frame of the pages open to everyone: brand, language and a way to sign in. */

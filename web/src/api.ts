@@ -27,6 +27,25 @@ import type {
   Rating,
   StatsGroupBy,
   User,
+  BuildingDetail,
+  Building,
+  CarePerson,
+  CareVisit,
+  DataGrant,
+  DuplicatePair,
+  HistoryEntry,
+  Household,
+  HouseholdDetail,
+  ImportJob,
+  LifeEventBody,
+  NewDataGrant,
+  Organisation,
+  Person,
+  PersonCard,
+  PersonListItem,
+  PersonSearch,
+  Place,
+  RegistryFields,
 } from './types';
 
 const BASE = '/api/v1';
@@ -189,7 +208,86 @@ export const api = {
     params: { areaId?: number; from?: string; to?: string; groupBy?: StatsGroupBy },
     signal?: AbortSignal,
   ) => request<CaseStats>('GET', `/stats/cases?${query(params)}`, { signal }),
+
+  // ---- Registry ----
+  /** The query travels in the body so ID numbers and phones never appear in URLs. */
+  searchPeople: (body: PersonSearch, signal?: AbortSignal) => request<Paged<PersonListItem>>('POST', '/people/search', { body, signal }),
+  person: (id: number, asOf?: string, signal?: AbortSignal) =>
+    request<PersonCard>('GET', `/people/${id}${asOf ? `?${query({ asOf })}` : ''}`, { signal }),
+  personHistory: (id: number, signal?: AbortSignal) => request<{ personId: number; items: HistoryEntry[] }>('GET', `/people/${id}/history`, { signal }),
+  revealPerson: (id: number, body: { fields: string[]; purpose: string; asOf?: string }) =>
+    request<{ idNumber?: string; phone?: string | null }>('POST', `/people/${id}/reveal`, { body }),
+  personEvent: (id: number, body: LifeEventBody) => request<Person>('POST', `/people/${id}/events`, { body }),
+  personVisits: (id: number, signal?: AbortSignal) => request<{ personId: number; items: CareVisit[] }>('GET', `/people/${id}/visits`, { signal }),
+  duplicates: (params: { page?: number; pageSize?: number; areaId?: number }, signal?: AbortSignal) =>
+    request<Paged<DuplicatePair>>('GET', `/people/duplicates?${query(params)}`, { signal }),
+  dismissDuplicate: (personA: number, personB: number) => request<void>('POST', '/people/duplicates/dismiss', { body: { personA, personB } }),
+  mergePerson: (id: number, intoId: number, reason: string) => request<Person>('POST', `/people/${id}/merge`, { body: { intoId, reason } }),
+  households: (params: RegistryListQuery, signal?: AbortSignal) => request<Paged<Household>>('GET', `/households?${query(params)}`, { signal }),
+  household: (id: number, signal?: AbortSignal) => request<HouseholdDetail>('GET', `/households/${id}`, { signal }),
+  buildings: (params: RegistryListQuery, signal?: AbortSignal) => request<Paged<Building>>('GET', `/buildings?${query(params)}`, { signal }),
+  building: (id: number, signal?: AbortSignal) => request<BuildingDetail>('GET', `/buildings/${id}`, { signal }),
+  organisations: (params: RegistryListQuery, signal?: AbortSignal) => request<Paged<Organisation>>('GET', `/organisations?${query(params)}`, { signal }),
+  places: (params: RegistryListQuery, signal?: AbortSignal) => request<Paged<Place>>('GET', `/places?${query(params)}`, { signal }),
+  /** Uploads a CSV or XLSX file as the raw body; answers its format, encoding, headings and a suggested mapping. */
+  uploadImport: (file: Blob, params: { areaId: number; fileName: string }, contentType: string) =>
+    request<ImportJob>('POST', `/imports?${query(params)}`, { raw: file, contentType }),
+  startImport: (id: number, mapping: Record<string, string>) => request<ImportJob>('POST', `/imports/${id}/start`, { body: { mapping } }),
+  importJob: (id: number, signal?: AbortSignal) => request<ImportJob>('GET', `/imports/${id}`, { signal }),
+  imports: (params: { page?: number; pageSize?: number; areaId?: number }, signal?: AbortSignal) =>
+    request<Paged<ImportJob>>('GET', `/imports?${query(params)}`, { signal }),
+  importErrorsUrl: (id: number) => `${BASE}/imports/${id}/errors`,
+  registryFields: (signal?: AbortSignal) => request<RegistryFields>('GET', '/registry/fields', { signal }),
+  dataGrants: (params: { page?: number; pageSize?: number; areaId?: number }, signal?: AbortSignal) =>
+    request<Paged<DataGrant>>('GET', `/data-grants?${query(params)}`, { signal }),
+  createDataGrant: (body: NewDataGrant) => request<DataGrant>('POST', '/data-grants', { body }),
+  revokeDataGrant: (id: number) => request<DataGrant>('POST', `/data-grants/${id}/revoke`),
+  carePeople: (params: { page?: number; pageSize?: number; areaId?: number; tag?: string; overdueOnly?: boolean }, signal?: AbortSignal) =>
+    request<Paged<CarePerson>>('GET', `/care/people?${query(params)}`, { signal }),
+  logVisit: (body: { personId: number; visitedOn: string; findings: string; followUp?: string; needsFollowUp?: boolean }, idempotencyKey: string) =>
+    request<CareVisit>('POST', '/care/visits', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
 };
+
+export interface RegistryListQuery {
+  page?: number;
+  pageSize?: number;
+  areaId?: number;
+  q?: string;
+}
+
+/**
+ * Fetches a file the API serves (e.g. an import's error report) with the session cookie and hands
+ * it to the browser as a download through a blob URL.
+ */
+export async function downloadFile(url: string, fileName: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/csv' } });
+  } catch (err) {
+    throw new ApiError(0, 'NETWORK', err instanceof Error ? err.message : String(err));
+  }
+  if (!res.ok) {
+    let e: { code?: string; message?: string } | undefined;
+    try {
+      e = ((await res.json()) as { error?: { code?: string; message?: string } }).error;
+    } catch {
+      e = undefined;
+    }
+    if (res.status === 401) unauthorizedHandler?.();
+    throw new ApiError(res.status, e?.code ?? (res.status === 404 ? 'NOT_FOUND' : 'INTERNAL'), e?.message ?? res.statusText);
+  }
+  const blob = await res.blob();
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = fileName;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Give the browser a moment to start the download before the URL goes.
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
 
 /** A query string from a flat object; arrays repeat the key, undefined/empty values are left out. */
 export function query(params: object): string {

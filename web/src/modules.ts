@@ -13,6 +13,7 @@ export type ModuleId =
   | 'track'
   | 'areas'
   | 'registry'
+  | 'care'
   | 'mediation'
   | 'participation'
   | 'services'
@@ -26,6 +27,12 @@ export const STAFF_ROLES = ['admin', 'leader', 'staff', 'grid_worker', 'departme
 const CASE_WORKERS = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'] as const;
 /** Who may read the supervision queue and the rates (GET /supervision needs one of these). */
 export const SUPERVISORS = ['admin', 'leader', 'staff'] as const;
+/** Who reads the population registry (the server's readerRoles, src/registry/records.ts). */
+export const REGISTRY_READERS = ['admin', 'leader', 'staff', 'grid_worker'] as const;
+/** Who records life events and care visits (the server's writerRoles). */
+export const REGISTRY_WRITERS = ['admin', 'staff', 'grid_worker'] as const;
+/** Who may upload imports (the server's importRoles). */
+export const IMPORTERS = ['admin', 'staff'] as const;
 
 export interface ModuleInfo {
   id: ModuleId;
@@ -44,7 +51,8 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'dashboard', available: true, roles: SUPERVISORS },
   { id: 'track', available: true, roles: null },
   { id: 'areas', available: true, roles: STAFF_ROLES },
-  { id: 'registry', available: false, roles: STAFF_ROLES },
+  { id: 'registry', available: true, roles: REGISTRY_READERS },
+  { id: 'care', available: true, roles: REGISTRY_WRITERS },
   { id: 'mediation', available: false, roles: STAFF_ROLES },
   { id: 'participation', available: false, roles: STAFF_ROLES },
   { id: 'services', available: false, roles: STAFF_ROLES },

@@ -402,3 +402,211 @@ export interface AuditVerifyResult {
   firstBroken: { seq: number; reason: 'content_altered' | 'chain_broken' | string } | null;
   head: { seq: number; hash: string } | null;
 }
+
+// ---- Registry (people, households, buildings, organisations, places; src/registry) ----
+
+export interface Person {
+  id: number;
+  areaId: number;
+  name: string;
+  idType: string;
+  /** Masked unless revealed (POST /people/:id/reveal). */
+  idNumber: string;
+  sex: string;
+  birthDate: string | null;
+  phone: string | null;
+  registeredPlace: string | null;
+  residenceStatus: string;
+  address: string | null;
+  dwellingId: number | null;
+  movedInOn: string | null;
+  movedOutOn: string | null;
+  diedOn: string | null;
+  status: string;
+  tags: string[];
+  mergedIntoId: number | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PersonListItem extends Person {
+  areaCode: string;
+  areaName: string;
+  score: number | null;
+}
+
+export interface PersonCard extends Person {
+  area: { id: number; code: string; nameZh: string; nameEn: string };
+  dwelling: { id: number; buildingId: number; building: string; unit: string; room: string } | null;
+  household: { id: number; code: string; relation: string } | null;
+  organisations: { id: number; name: string; role: string }[];
+  asOf: string | null;
+}
+
+export interface PersonSearch {
+  q?: string;
+  name?: string;
+  idNumber?: string;
+  phone?: string;
+  tags?: string[];
+  residenceStatus?: string;
+  areaId?: number;
+  page?: number;
+  pageSize?: number;
+}
+
+export interface HistoryEntry {
+  id: number;
+  at: string;
+  actor: string | null;
+  action: string;
+  reason: string | null;
+  changes: Record<string, { from: unknown; to: unknown }> | null;
+}
+
+export interface LifeEventBody {
+  kind: string;
+  on: string;
+  reason: string;
+  version: number;
+  areaId?: number;
+  address?: string;
+  residenceStatus?: string;
+  idType?: string;
+  idNumber?: string;
+}
+
+export interface DuplicatePair {
+  reason: string;
+  a: Person;
+  b: Person;
+}
+
+export interface CareVisit {
+  id: number;
+  personId: number;
+  visitedOn: string;
+  visitor: string | null;
+  findings: string;
+  followUp: string | null;
+  needsFollowUp: boolean;
+  createdAt: string;
+}
+
+export interface CarePerson {
+  person: Person;
+  careTags: string[];
+  intervalDays: number;
+  lastVisitOn: string | null;
+  dueOn: string;
+  overdueDays: number;
+}
+
+export interface Household {
+  id: number;
+  areaId: number;
+  code: string;
+  dwellingId: number | null;
+  address: string | null;
+  /** A count in lists. */
+  members: number;
+}
+
+export interface HouseholdDetail extends Omit<Household, 'members'> {
+  members: { relation: string; joinedOn: string | null; person: Person }[];
+}
+
+export interface Building {
+  id: number;
+  areaId: number;
+  code: string;
+  name: string;
+  kind: string;
+  address: string;
+  floors: number | null;
+  location: { lng: number; lat: number } | null;
+  /** A count in lists. */
+  dwellings: number;
+}
+
+export interface BuildingDetail extends Omit<Building, 'dwellings'> {
+  dwellings: { id: number; unit: string; floor: number | null; room: string; residents: Person[] }[];
+}
+
+export interface Organisation {
+  id: number;
+  areaId: number;
+  kind: string;
+  name: string;
+  uscc: string | null;
+  legalRepresentative: string | null;
+  address: string | null;
+}
+
+export interface Place {
+  id: number;
+  areaId: number;
+  kind: string;
+  name: string;
+  address: string;
+  organisationId: number | null;
+  buildingId: number | null;
+}
+
+export interface ImportJob {
+  id: number;
+  areaId: number;
+  kind: string;
+  fileName: string;
+  format: string;
+  encoding: string;
+  headers: string[];
+  mapping: Record<string, string> | null;
+  suggestedMapping: Record<string, string>;
+  fields: string[];
+  requiredFields: string[];
+  status: 'pending' | 'running' | 'done' | 'failed' | string;
+  byteSize: number;
+  processed: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface DataGrant {
+  id: number;
+  areaId: number;
+  departmentId: number | null;
+  apiKeyId: number | null;
+  grantee: string;
+  entity: string;
+  fields: string[];
+  purpose: string;
+  expiresAt: string;
+  createdAt: string;
+  revokedAt: string | null;
+  state: 'active' | 'expired' | 'revoked';
+}
+
+export interface NewDataGrant {
+  areaId: number;
+  departmentId?: number;
+  apiKeyId?: number;
+  entity: string;
+  fields: string[];
+  purpose: string;
+  expiresAt: string;
+}
+
+export interface RegistryFields {
+  personFieldClass: Record<string, string>;
+  shareableFields: Record<string, string[]>;
+  negativeList: Record<string, string[]>;
+  openFields: Record<string, string[]>;
+}

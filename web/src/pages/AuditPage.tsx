@@ -8,7 +8,7 @@ import type { AuditEntry, AuditFilter, AuditVerifyResult, Paged } from '../types
 
 const PAGE_SIZE = 50;
 /** Entity types the server writes to the trail (src/**: recordAudit). */
-const ENTITY_TYPES = ['case', 'user', 'area', 'department', 'case_category', 'calendar_day', 'api_key', 'webhook'] as const;
+const ENTITY_TYPES = ['case', 'user', 'area', 'department', 'case_category', 'calendar_day', 'api_key', 'webhook', 'person', 'import_job', 'data_grant'] as const;
 
 interface Filters {
   action: string;

@@ -45,6 +45,8 @@ export function InboxPage({ user }: { user: User }) {
   };
 
   const caseLink = (n: Notification) => (n.caseId == null ? null : worker ? href('cases', n.caseId) : href('my-cases', n.caseId));
+  // A care visit fell overdue: the link opens the person's card.
+  const personLink = (n: Notification) => (n.kind === 'care_visit_overdue' && typeof n.params.personId === 'number' ? href('registry', 'people', n.params.personId) : null);
   const unread = data?.items.filter((n) => !n.readAt) ?? [];
 
   return (
@@ -76,7 +78,9 @@ export function InboxPage({ user }: { user: User }) {
       )}
       <ul className="inbox-list">
         {data?.items.map((n) => {
-          const link = caseLink(n);
+          const link = caseLink(n) ?? personLink(n);
+          const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null;
+          const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null;
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null;
           const action = typeof n.params.action === 'string' ? n.params.action : null;
           const state = typeof n.params.state === 'string' ? n.params.state : null;
@@ -86,6 +90,8 @@ export function InboxPage({ user }: { user: User }) {
                 <strong>{t(`inbox.kinds.${n.kind}`, { defaultValue: n.kind })}</strong>
                 <div className="inbox-meta muted">
                   {code && <span className="mono">{code}</span>}
+                  {person && <span data-testid="notification-person">{person}</span>}
+                  {dueOn && <span>{t('inbox.careDue', { date: dueOn })}</span>}
                   {action && <span>{t(`caseActions.${action}`, { defaultValue: action })}</span>}
                   {state && <StateChip state={state} />}
                   <time dateTime={n.createdAt}>{formatDateTime(n.createdAt, lng)}</time>
