@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { SingleBar, Presets } from 'cli-progress'
 import { Command, InvalidArgumentError } from 'commander'
 import { loadConfig } from './config.js'
 import { controlCommands, type ControlCommand } from './control.js'
@@ -152,6 +153,72 @@ program
   .action(async (file: string) => {
     const categories = JSON.parse(readFileSync(file, 'utf8')) as unknown
     console.log(JSON.stringify(await runCommand('categories-import', { categories: categories as never })))
+  })
+
+program
+  .command('import')
+  .description('import registry data')
+  .command('people <file>')
+  .description('import people from a CSV (UTF-8 or GBK) or XLSX file; upsert by ID number; rejected rows go to an error report')
+  .requiredOption('--area <code>', 'the community, grid or larger area the people are filed under (rows may name their own grid with an area code column inside it)')
+  .option('--encoding <name>', 'text encoding of a CSV file (utf-8, gbk, gb18030); detected when omitted')
+  .option('--mapping <json>', 'column heading → field, e.g. {"姓名":"name","身份证号":"idNumber"}; guessed from the headings when omitted')
+  .option('--errors <file>', 'where to write the rejected rows (default: <file>.errors.csv)')
+  .action(async (file: string, opts: { area: string; encoding?: string; mapping?: string; errors?: string }) => {
+    const absolute = path.resolve(file)
+    const errorsFile = path.resolve(opts.errors ?? `${file}.errors.csv`)
+    let mapping: Record<string, string> | undefined
+    try {
+      mapping = opts.mapping ? (JSON.parse(opts.mapping) as Record<string, string>) : undefined
+    } catch {
+      throw new InvalidArgumentError('--mapping is not JSON')
+    }
+    const encoding = opts.encoding as 'utf-8' | 'gb18030' | 'gbk' | undefined
+    if (encoding && !['utf-8', 'gb18030', 'gbk'].includes(encoding)) throw new InvalidArgumentError('--encoding must be utf-8, gbk or gb18030')
+    const bar = new SingleBar(
+      { format: 'importing |{bar}| {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | +{inserted} ~{updated} ={unchanged} ✗{failed}', etaBuffer: 30, fps: 5, hideCursor: true },
+      Presets.shades_classic,
+    )
+    const startedAt = Date.now()
+    let started = false
+    const show = (p: { bytesRead: number; totalBytes: number; processed: number; inserted: number; updated: number; unchanged: number; failed: number }) => {
+      if (!started) {
+        bar.start(p.totalBytes, 0)
+        started = true
+      }
+      const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000)
+      bar.update(p.bytesRead, { rows: p.processed, rate: Math.round(p.processed / seconds), inserted: p.inserted, updated: p.updated, unchanged: p.unchanged, failed: p.failed })
+    }
+    const args = { file: absolute, areaCode: opts.area, ...(encoding ? { encoding } : {}), ...(mapping ? { mapping } : {}) }
+    const config = loadConfig()
+    const remote = !config.databaseUrl && lockHolder(config.dataDir)
+    let jobId: number
+    let final: { processed: number; inserted: number; updated: number; unchanged: number; failed: number; status?: string; error?: string | null }
+    if (remote) {
+      const begun = (await runCommand('import-people', args)) as { jobId: number; totalBytes: number }
+      jobId = begun.jobId
+      for (;;) {
+        const job = (await runCommand('import-status', { jobId })) as { status: string; bytesRead: number; byteSize: number; processed: number; inserted: number; updated: number; unchanged: number; failed: number; error: string | null }
+        show({ ...job, totalBytes: job.byteSize })
+        if (job.status === 'done' || job.status === 'failed') {
+          final = job
+          break
+        }
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    } else {
+      const done = (await runCommand('import-people', { ...args, wait: true, onProgress: show })) as { jobId: number; result: typeof final }
+      jobId = done.jobId
+      final = done.result
+    }
+    if (started) bar.stop()
+    const seconds = (Date.now() - startedAt) / 1000
+    if (final.status === 'failed') throw new Error(`import #${jobId} failed: ${final.error}`)
+    console.log(`import #${jobId}: ${final.processed} rows in ${seconds.toFixed(1)} s (${Math.round(final.processed / seconds)} rows/s): ${final.inserted} new, ${final.updated} updated, ${final.unchanged} unchanged, ${final.failed} rejected`)
+    if (final.failed > 0) {
+      await runCommand('import-errors', { jobId, file: errorsFile })
+      console.log(`rejected rows with their reasons: ${errorsFile}`)
+    }
   })
 
 const audit = program.command('audit').description('the audit trail')

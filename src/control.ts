@@ -8,8 +8,11 @@ import type { Platform } from './core/platform.js'
 import { asSystem, roles, type Role } from './core/scope.js'
 import { importCatalogue, type CatalogueEntry } from './cases/catalogue-import.js'
 import { demoAccounts, seedDemo } from './demo/seed.js'
+import { cipherFor } from './core/crypto.js'
 import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/service.js'
 import { backup } from './operations/backup.js'
+import { errorReport, loadJob, startLocalImport, type ImportProgress } from './registry/import.js'
+import { writeFile } from 'node:fs/promises'
 
 // The operations the CLI performs on the database. Each runs either directly (PostgreSQL, or an
 // embedded database no server holds) or inside the running server through the control channel,
@@ -25,7 +28,7 @@ export interface UserCreateArgs {
 
 export const controlCommands = {
   migrate: async (p: Platform) => ({ applied: await migrate(p.database) }),
-  'seed-demo': async (p: Platform, args: { seed?: number }) => seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production }),
+  'seed-demo': async (p: Platform, args: { seed?: number }) => seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production, cipher: cipherFor(p.config) }),
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
   // The process holding the database writes the file (args.file: an absolute path).
@@ -59,7 +62,32 @@ export const controlCommands = {
       return { id: user.id, username: args.username, role: args.role, area: area.code }
     })
   },
+  // Through the server the import runs in its background and the CLI polls 'import-status'; run
+  // directly (no server holds the data) it is awaited, reporting progress to the caller.
+  'import-people': async (p: Platform, args: ImportPeopleArgs) => {
+    const started = await startLocalImport(p.database.db, cipherFor(p.config), args, () => p.clock.now(), args.onProgress)
+    if (args.wait) return { jobId: started.jobId, totalBytes: started.totalBytes, result: await started.done }
+    started.done.catch(() => {})
+    return { jobId: started.jobId, totalBytes: started.totalBytes }
+  },
+  'import-status': async (p: Platform, args: { jobId: number }) => asSystem(p.database.db, (tx) => loadJob(tx, args.jobId)),
+  // The process holding the database writes the report (args.file: an absolute path).
+  'import-errors': async (p: Platform, args: { jobId: number; file: string }) => {
+    const csv = await asSystem(p.database.db, (tx) => errorReport(tx, { actor: null, ip: 'cli' }, cipherFor(p.config), args.jobId, p.clock.now()))
+    await writeFile(args.file, csv, { mode: 0o600 })
+    return { file: args.file }
+  },
 } satisfies Record<string, (p: Platform, args: never) => Promise<unknown>>
+
+export interface ImportPeopleArgs {
+  file: string
+  areaCode: string
+  encoding?: 'utf-8' | 'gb18030' | 'gbk'
+  mapping?: Record<string, string>
+  /** Direct runs only: wait for the end and report progress. */
+  wait?: boolean
+  onProgress?: (p: ImportProgress) => void
+}
 
 export type ControlCommand = keyof typeof controlCommands
 

@@ -9,11 +9,16 @@ import { buildServer } from './server.js'
 import { caseTimerHandler } from './cases/deadlines.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
-import { startScheduler } from './core/scheduler.js'
+import { startPeriodic, startScheduler } from './core/scheduler.js'
 import { startWebhookWorker } from './notifications/webhooks.js'
 import { startMessageWorker } from './notifications/messages.js'
 import { transportFromEnv } from './notifications/transport.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
+import { cipherFor } from './core/crypto.js'
+import { warnOverdueVisits } from './registry/care.js'
+import { executeImportJob, interruptedImports } from './registry/import.js'
+
+const CARE_CHECK_INTERVAL_MS = 3600_000
 
 const SHUTDOWN_GRACE_MS = 15_000
 
@@ -44,7 +49,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
         log.warn('empty database: import the jurisdiction and create the first admin with `npx grassroots user create`')
       } else {
         log.info('empty database: seeding the demo city')
-        await seedDemo(database.db, 1, { production: false })
+        await seedDemo(database.db, 1, { production: false, cipher: cipherFor(config) })
         if (!opts.quiet) printAccounts(await demoAccounts(database.db))
       }
     }
@@ -63,6 +68,15 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     const messages = config.schedulerIntervalMs > 0
       ? startMessageWorker(database.db, platform.clock, transport, config.schedulerIntervalMs, (err) => log.error({ err }, 'message delivery run failed'))
       : null
+    // Care visits fall due by the day: checking hourly is soon enough and costs one query.
+    const care = config.schedulerIntervalMs > 0
+      ? startPeriodic(() => warnOverdueVisits(database.db, platform.clock.now()), CARE_CHECK_INTERVAL_MS, (err) => log.error({ err }, 'care-visit check failed'))
+      : null
+    // Imports cut off by a stop or crash run again from the start: rows are upserted by ID number.
+    for (const jobId of await interruptedImports(database.db)) {
+      log.info({ jobId }, 'resuming interrupted import')
+      executeImportJob(database.db, cipherFor(config), jobId, () => platform.clock.now()).catch((err) => log.warn({ err, jobId }, 'import failed'))
+    }
     let stopping: Promise<void> | null = null
     const stop = () =>
       (stopping ??= (async () => {
@@ -75,6 +89,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
         await scheduler?.stop()
         await webhooks?.stop()
         await messages?.stop()
+        await care?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)
         await database.close()

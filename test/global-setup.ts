@@ -9,6 +9,8 @@ import type { TestProject } from 'vitest/node'
 import { openDatabase } from '../src/core/db.js'
 import { migrate } from '../src/core/migrate.js'
 import { seedDemo } from '../src/demo/seed.js'
+import { fieldCipher } from '../src/core/crypto.js'
+import { TEST_DATA_KEY } from './keys.js'
 
 // Every test file starts from a template that already holds the migrated schema and the demo
 // city: a dumped PGlite data directory (creating one with PostGIS takes ~10 s) and, when a
@@ -39,7 +41,7 @@ async function buildPgliteTemplate(file: string): Promise<void> {
   if (existsSync(file)) return
   const database = await openDatabase({})
   await migrate(database)
-  await seedDemo(database.db, 1, { production: false })
+  await seedDemo(database.db, 1, { production: false, cipher: fieldCipher(Buffer.from(TEST_DATA_KEY, 'base64')) })
   const dump = await database.dumpDataDir!()
   writeFileSync(`${file}.tmp`, Buffer.from(await dump.arrayBuffer()))
   execFileSync('mv', [`${file}.tmp`, file])
@@ -114,7 +116,7 @@ async function buildPgTemplate(adminUrl: string, name: string): Promise<void> {
     url.pathname = `/${name}_build`
     const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 2 })
     await migrate(database)
-    await seedDemo(database.db, 1, { production: false })
+    await seedDemo(database.db, 1, { production: false, cipher: fieldCipher(Buffer.from(TEST_DATA_KEY, 'base64')) })
     await database.close()
     await admin.query(`alter database "${name}_build" rename to "${name}"`)
     await admin.query(`alter database "${name}" with is_template true`)

@@ -10,9 +10,9 @@ import { ManualClock } from '../src/core/clock.js'
 import { buildServer } from '../src/server.js'
 
 export const DEMO_PASSWORD = 'grassroots-demo'
+import { TEST_DATA_KEY } from './keys.js'
 
-/** The personal-data key of every test platform (the template databases hold data sealed with it). */
-export const TEST_DATA_KEY = Buffer.alloc(32, 7).toString('base64')
+export { TEST_DATA_KEY }
 
 /** The backends this run can test: always the embedded one, PostgreSQL when a server is available. */
 export function backends(): Backend[] {

@@ -7,6 +7,8 @@ import { hashPassword } from '../accounts/service.js'
 import { boundaryFromGeoJson } from '../jurisdiction/geometry.js'
 import { levels } from '../jurisdiction/service.js'
 import { seedOpen311Demo } from '../open311/keys.js'
+import type { FieldCipher } from '../core/crypto.js'
+import { seedDemoRegistry } from '../registry/demo.js'
 import { importCatalogue } from '../cases/catalogue-import.js'
 import { demoCategories } from './categories.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -29,7 +31,8 @@ export async function isSeeded(db: Db): Promise<boolean> {
  * Builds the demo city into an empty database. Refuses in production and when areas already
  * exist, so it can never mix demo data into a real jurisdiction.
  */
-export async function seedDemo(db: Db, seed = 1, opts: { production: boolean }): Promise<DemoAccountInfo[]> {
+/** With a cipher, the demo communities also get their registry (people, households, buildings, places). */
+export async function seedDemo(db: Db, seed = 1, opts: { production: boolean; cipher?: FieldCipher }): Promise<DemoAccountInfo[]> {
   if (opts.production) throw new AppError('FORBIDDEN', 'demo data is never created when NODE_ENV=production')
   if (await isSeeded(db)) throw new AppError('CONFLICT', 'the database already has areas; the demo city goes only into an empty database')
   const city = generateDemoCity(seed)
@@ -88,9 +91,10 @@ export async function seedDemo(db: Db, seed = 1, opts: { production: boolean }):
     }
     await seedCatalogue(tx)
     await seedOpen311Demo(tx)
+    const registry = opts.cipher ? await seedDemoRegistry(tx, opts.cipher, seed, new Date()) : { people: 0 }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
-      detail: { seed, areas: city.areas.length, departments: city.departments.length, accounts: city.accounts.length },
+      detail: { seed, areas: city.areas.length, departments: city.departments.length, accounts: city.accounts.length, people: registry.people },
     })
   })
   return demoAccounts(db)

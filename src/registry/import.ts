@@ -10,10 +10,11 @@ import { recordAudit } from '../audit/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, invalid, notFound } from '../core/errors.js'
+import { isDatabaseUnavailable } from '../core/http.js'
 import { offsetOf, type PageRequest } from '../core/paging.js'
 import { asSystem, holds, inScope, type RequestContext } from '../core/scope.js'
 import { checkDate, normalisePhone, type IdType, idTypes } from './identity.js'
-import { careTags, checkIdentity, residenceStatuses, sealIdNumber, sealPhone, today } from './people.js'
+import { careTags, checkIdentity, idsTaken, residenceStatuses, sealIdNumber, sealPhone, today } from './people.js'
 import { areaPathOf, districtOf, importRoles } from './records.js'
 import { relations } from './places.js'
 
@@ -235,6 +236,14 @@ export interface ImportRun {
   onProgress?: (p: ImportProgress) => void
 }
 
+interface Delta {
+  processed: number
+  inserted: number
+  updated: number
+  unchanged: number
+  failed: number
+}
+
 type Batch = { cells: string[]; parsed: ParsedRow | null; error: { field: string | null; message: string } | null; rowNumber: number }[]
 
 const tracked = ['name', 'id_type', 'sex', 'birth_date', 'phone_bidx', 'registered_place', 'residence_status', 'address', 'moved_in_on', 'tags', 'area_id'] as const
@@ -259,12 +268,30 @@ export async function runPeopleImport(run: ImportRun): Promise<ImportProgress> {
   let rowNumber = 1
   let batch: Batch = []
   const size = run.batchSize ?? 500
+  const inTx = <T>(work: (tx: Tx) => Promise<T>) => (run.ctx ? inScope(run.db, run.ctx, work) : asSystem(run.db, work))
+  const apply = (d: Delta) => {
+    for (const k of ['processed', 'inserted', 'updated', 'unchanged', 'failed'] as const) progress[k] += d[k]
+  }
   const flush = async () => {
     if (batch.length === 0) return
     const current = batch
     batch = []
-    const work = (tx: Tx) => writeBatch(tx, run, current, areaCache, progress)
-    await (run.ctx ? inScope(run.db, run.ctx, work) : asSystem(run.db, work))
+    try {
+      apply(await inTx((tx) => writeBatch(tx, run, current, areaCache, progress)))
+    } catch (err) {
+      if (current.length === 1 || isDatabaseUnavailable(err)) throw err
+      // One row the checks could not foresee (a concurrent writer, a constraint) must not sink
+      // its batch: write the rows one by one and report the ones that still fail.
+      for (const item of current) {
+        try {
+          apply(await inTx((tx) => writeBatch(tx, run, [item], areaCache, progress)))
+        } catch (rowErr) {
+          if (isDatabaseUnavailable(rowErr)) throw rowErr
+          const failed = { ...item, parsed: null, error: { field: null, message: `could not be stored: ${(rowErr as Error).message}` } }
+          apply(await inTx((tx) => writeBatch(tx, run, [failed], areaCache, progress)))
+        }
+      }
+    }
     run.onProgress?.({ ...progress })
   }
   for await (const cells of rows) {
@@ -283,7 +310,9 @@ export async function runPeopleImport(run: ImportRun): Promise<ImportProgress> {
   return progress
 }
 
-async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<string, { id: number; path: string; level: string } | null>, progress: ImportProgress) {
+/** Writes one batch in the caller's transaction; returns what it did (applied by the caller after commit). */
+async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<string, { id: number; path: string; level: string } | null>, progress: ImportProgress): Promise<Delta> {
+  const delta: Delta = { processed: batch.length, inserted: 0, updated: 0, unchanged: 0, failed: 0 }
   const now = run.now()
   const errors: { rowNumber: number; field: string | null; message: string; cells: string[] }[] = batch.filter((b) => b.error).map((b) => ({ rowNumber: b.rowNumber, ...b.error!, cells: b.cells }))
   const jobArea = await tx.selectFrom('import_job').select('area_id').where('id', '=', run.jobId).executeTakeFirstOrThrow()
@@ -309,12 +338,19 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
   }
   // The same person twice in one batch: the later row wins, as if imported one after the other.
   const byBidx = new Map(good.map((g) => [g.bidx, g]))
-  progress.unchanged += good.length - byBidx.size
-  const rows = [...byBidx.values()]
-  const existing = rows.length
-    ? await tx.selectFrom('person').select(['id', 'version', 'status', ...tracked, 'id_number_bidx']).where('id_number_bidx', 'in', rows.map((r) => r.bidx)).execute()
+  delta.unchanged += good.length - byBidx.size
+  const candidates = [...byBidx.values()]
+  const existing = candidates.length
+    ? await tx.selectFrom('person').select(['id', 'version', 'status', ...tracked, 'id_number_bidx']).where('id_number_bidx', 'in', candidates.map((r) => r.bidx)).execute()
     : []
   const known = new Map(existing.map((e) => [e.id_number_bidx, e]))
+  // Registered in an area the importer cannot see: reported, never overwritten.
+  const taken = await idsTaken(tx, candidates.filter((r) => !known.has(r.bidx)).map((r) => r.bidx))
+  const rows = candidates.filter((r) => {
+    if (!taken.has(r.bidx)) return true
+    errors.push({ rowNumber: r.rowNumber, field: 'idNumber', message: 'this person is registered in another area; the move must be recorded there', cells: batch.find((b) => b.rowNumber === r.rowNumber)!.cells })
+    return false
+  })
   const fresh = rows.filter((r) => !known.has(r.bidx))
   const history: { id: number; action: string; changes: Record<string, unknown> }[] = []
   if (fresh.length) {
@@ -346,7 +382,7 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
       .execute()
     for (const i of inserted) history.push({ id: i.id, action: 'import', changes: {} })
     for (const i of inserted) known.set(i.id_number_bidx, { id: i.id } as never)
-    progress.inserted += inserted.length
+    delta.inserted += inserted.length
   }
   for (const r of rows) {
     const before = existing.find((e) => e.id_number_bidx === r.bidx)
@@ -371,7 +407,7 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
       if (JSON.stringify(a) !== JSON.stringify(b)) changes[f === 'phone_bidx' ? 'phone_masked' : f] = f === 'phone_bidx' ? { from: '(changed)', to: r.phone ? `${r.phone.slice(0, 3)}****${r.phone.slice(-4)}` : null } : { from: a, to: b }
     }
     if (Object.keys(changes).length === 0) {
-      progress.unchanged++
+      delta.unchanged++
       continue
     }
     const { phone_bidx: _phone, ...plain } = next
@@ -387,7 +423,7 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
       .where('id', '=', before.id)
       .execute()
     history.push({ id: before.id, action: 'import_update', changes })
-    progress.updated++
+    delta.updated++
   }
   await linkHouseholds(tx, rows, known as Map<string, { id: number }>, now)
   if (history.length) {
@@ -404,11 +440,17 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
       .onConflict((oc) => oc.doNothing())
       .execute()
   }
-  progress.failed += errors.length
-  progress.processed += batch.length
+  delta.failed += errors.length
   await tx
     .updateTable('import_job')
-    .set({ processed: progress.processed, inserted: progress.inserted, updated: progress.updated, unchanged: progress.unchanged, failed: progress.failed })
+    .set({
+      bytes_read: Math.min(progress.bytesRead, progress.totalBytes),
+      processed: progress.processed + delta.processed,
+      inserted: progress.inserted + delta.inserted,
+      updated: progress.updated + delta.updated,
+      unchanged: progress.unchanged + delta.unchanged,
+      failed: progress.failed + delta.failed,
+    })
     .where('id', '=', run.jobId)
     .execute()
   await recordAudit(tx, run.ctx ?? { actor: null, ip: 'cli' }, {
@@ -418,6 +460,7 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
     areaId: jobArea.area_id,
     detail: { rows: batch.length, inserted: fresh.length, history: history.length, failed: errors.length },
   })
+  return delta
 }
 
 async function linkHouseholds(tx: Tx, rows: (ParsedRow & { areaId: number; districtId: number; bidx: string })[], ids: Map<string, { id: number }>, now: Date) {
@@ -460,6 +503,7 @@ export interface ImportJobView {
   requiredFields: readonly string[]
   status: string
   byteSize: number
+  bytesRead: number
   processed: number
   inserted: number
   updated: number
@@ -471,9 +515,9 @@ export interface ImportJobView {
   finishedAt: Date | null
 }
 
-const jobColumns = ['id', 'area_id', 'kind', 'file_name', 'format', 'encoding', 'headers', 'mapping', 'status', 'byte_size', 'processed', 'inserted', 'updated', 'unchanged', 'failed', 'error', 'created_at', 'started_at', 'finished_at'] as const
+const jobColumns = ['id', 'area_id', 'kind', 'file_name', 'format', 'encoding', 'headers', 'mapping', 'status', 'byte_size', 'bytes_read', 'processed', 'inserted', 'updated', 'unchanged', 'failed', 'error', 'created_at', 'started_at', 'finished_at'] as const
 
-type JobRow = { id: number; area_id: number; kind: string; file_name: string; format: string; encoding: string; headers: string[]; mapping: Record<string, string> | null; status: string; byte_size: number; processed: number; inserted: number; updated: number; unchanged: number; failed: number; error: string | null; created_at: Date; started_at: Date | null; finished_at: Date | null }
+type JobRow = { id: number; area_id: number; kind: string; file_name: string; format: string; encoding: string; headers: string[]; mapping: Record<string, string> | null; status: string; byte_size: number; bytes_read: number; processed: number; inserted: number; updated: number; unchanged: number; failed: number; error: string | null; created_at: Date; started_at: Date | null; finished_at: Date | null }
 
 function presentJob(j: JobRow): ImportJobView {
   return {
@@ -490,6 +534,7 @@ function presentJob(j: JobRow): ImportJobView {
     requiredFields,
     status: j.status,
     byteSize: j.byte_size,
+    bytesRead: j.status === 'done' ? j.byte_size : j.bytes_read,
     processed: j.processed,
     inserted: j.inserted,
     updated: j.updated,
@@ -626,32 +671,48 @@ export async function executeImportJob(db: Db, cipher: FieldCipher, jobId: numbe
   }
 }
 
+/** Jobs a previous server process left running (uploads through the API: their file is still stored). */
+export async function interruptedImports(db: Db): Promise<number[]> {
+  const rows = await asSystem(db, (tx) => tx.selectFrom('import_job').select('id').where('status', '=', 'running').where('file_enc', 'is not', null).orderBy('id').execute())
+  return rows.map((r) => r.id)
+}
+
 async function finishJob(db: Db, id: number, status: 'done' | 'failed', error: string | null, at: Date) {
   await asSystem(db, (tx) => tx.updateTable('import_job').set({ status, error, finished_at: at, file_enc: null }).where('id', '=', id).execute())
 }
 
-/** A file on the server's own disk, streamed without loading it whole (the CLI on the same machine). */
-export async function importLocalFile(db: Db, cipher: FieldCipher, input: { file: string; areaId: number; encoding?: (typeof encodings)[number] | 'gbk'; mapping?: Record<string, string> }, now: () => Date, onProgress?: (p: ImportProgress) => void) {
-  const totalBytes = statSync(input.file).size
+/**
+ * Starts importing a file on the server's own disk (the CLI on the same machine), streamed without
+ * loading it whole; returns the job at once and the run's promise.
+ */
+export async function startLocalImport(
+  db: Db,
+  cipher: FieldCipher,
+  input: { file: string; areaCode: string; encoding?: (typeof encodings)[number] | 'gbk'; mapping?: Record<string, string> },
+  now: () => Date,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<{ jobId: number; totalBytes: number; done: Promise<ImportProgress> }> {
+  let totalBytes: number
+  try {
+    totalBytes = statSync(input.file).size
+  } catch {
+    throw new AppError('IMPORT_FILE_UNREADABLE', `cannot read ${input.file}`, 'file')
+  }
+  if (totalBytes === 0) throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is empty', 'file')
   const head = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
-    let n = 0
     createReadStream(input.file, { start: 0, end: 65535 })
-      .on('data', (c: Buffer | string) => {
-        const b = Buffer.isBuffer(c) ? c : Buffer.from(c)
-        chunks.push(b)
-        n += b.length
-      })
-      .on('end', () => resolve(Buffer.concat(chunks, n)))
+      .on('data', (c: Buffer | string) => chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)))
+      .on('end', () => resolve(Buffer.concat(chunks)))
       .on('error', reject)
   })
-  if (totalBytes === 0) throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is empty', 'file')
   const format = formatOf(head)
   const encoding = format === 'xlsx' ? 'utf-8' : input.encoding ? (input.encoding === 'gbk' ? 'gb18030' : input.encoding) : detectEncoding(head)
   const headers = format === 'csv' ? await headersOf(head, format, encoding) : await headersOfStream(input.file)
   const mapping = input.mapping ?? suggestMapping(headers)
   checkMapping(mapping, headers)
-  const area = await asSystem(db, (tx) => tx.selectFrom('area').select(['id', 'path']).where('id', '=', input.areaId).executeTakeFirstOrThrow())
+  const area = await asSystem(db, (tx) => tx.selectFrom('area').select(['id', 'path', 'level']).where('code', '=', input.areaCode).where('retired_at', 'is', null).executeTakeFirst())
+  if (!area) throw notFound('AREA_NOT_FOUND', `area ${input.areaCode}`, 'area')
   const job = await asSystem(db, async (tx) => {
     const j = await tx
       .insertInto('import_job')
@@ -661,14 +722,17 @@ export async function importLocalFile(db: Db, cipher: FieldCipher, input: { file
     await recordAudit(tx, { actor: null, ip: 'cli' }, { action: 'import.start', entityType: 'import_job', entityId: j.id, areaId: area.id, detail: { file: input.file, mapping } })
     return j
   })
-  try {
-    const result = await runPeopleImport({ db, cipher, jobId: job.id, ctx: null, areaPath: area.path, source: createReadStream(input.file), totalBytes, format, encoding, mapping, now, ...(onProgress ? { onProgress } : {}) })
-    await finishJob(db, job.id, 'done', null, now())
-    return { jobId: job.id, ...result }
-  } catch (err) {
-    await finishJob(db, job.id, 'failed', (err as Error).message, now())
-    throw err
-  }
+  const done = (async () => {
+    try {
+      const result = await runPeopleImport({ db, cipher, jobId: job.id, ctx: null, areaPath: area.path, source: createReadStream(input.file), totalBytes, format, encoding, mapping, now, ...(onProgress ? { onProgress } : {}) })
+      await finishJob(db, job.id, 'done', null, now())
+      return result
+    } catch (err) {
+      await finishJob(db, job.id, 'failed', (err as Error).message, now())
+      throw err
+    }
+  })()
+  return { jobId: job.id, totalBytes, done }
 }
 
 async function headersOfStream(file: string): Promise<string[]> {

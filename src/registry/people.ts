@@ -125,6 +125,13 @@ export function sealPhone(cipher: FieldCipher, phone: string | null) {
   return { phone_enc: cipher.encrypt(phone), phone_bidx: cipher.blindIndex('phone', phone), phone_masked: `${phone.slice(0, 3)}****${phone.slice(-4)}` }
 }
 
+/** The blind indexes among `bidx` that belong to someone, visible to the caller or not. */
+export async function idsTaken(tx: Tx, bidx: string[]): Promise<Set<string>> {
+  if (bidx.length === 0) return new Set()
+  const { rows } = await sql<{ b: string }>`select app_person_ids_taken(${bidx}::text[]) as b`.execute(tx)
+  return new Set(rows.map((r) => r.b))
+}
+
 export interface NewPerson {
   areaId?: number
   dwellingId?: number
@@ -190,8 +197,10 @@ export async function createPerson(tx: Tx, ctx: RequestContext, cipher: FieldCip
   const phone = input.phone !== undefined ? normalisePhone(input.phone) : null
   const movedInOn = input.movedInOn !== undefined ? checkDate(input.movedInOn, 'movedInOn', today(now)) : null
   const bidx = cipher.blindIndex('id', identity.number)
-  const existing = await tx.selectFrom('person').select('id').where('id_number_bidx', '=', bidx).executeTakeFirst()
-  if (existing) throw new AppError('CONFLICT', 'a person with this ID number is already registered', 'idNumber', {}, { personId: existing.id })
+  if ((await idsTaken(tx, [bidx])).size) {
+    const visible = await tx.selectFrom('person').select('id').where('id_number_bidx', '=', bidx).executeTakeFirst()
+    throw new AppError('CONFLICT', visible ? 'a person with this ID number is already registered' : 'a person with this ID number is registered in another area; record the move there', 'idNumber', {}, visible ? { personId: visible.id } : null)
+  }
   const row = await tx
     .insertInto('person')
     .values({
@@ -443,8 +452,9 @@ export async function recordLifeEvent(tx: Tx, ctx: RequestContext, cipher: Field
       if (e.idNumber === undefined) throw invalid('idNumber', 'give the corrected ID number')
       const identity = checkIdentity({ idType: e.idType ?? (before.id_type as IdType), idNumber: e.idNumber }, now)
       const sealed = sealIdNumber(cipher, identity.type, identity.number)
-      const other = await tx.selectFrom('person').select('id').where('id_number_bidx', '=', sealed.id_number_bidx).where('id', '!=', id).executeTakeFirst()
-      if (other) throw new AppError('CONFLICT', 'another person holds this ID number; merge the two records instead', 'idNumber', {}, { personId: other.id })
+      if (sealed.id_number_bidx !== before.id_number_bidx && (await idsTaken(tx, [sealed.id_number_bidx])).size) {
+        throw new AppError('CONFLICT', 'another person holds this ID number; merge the two records instead', 'idNumber')
+      }
       Object.assign(changes, sealed)
       if (identity.type === 'resident_id') Object.assign(changes, { birth_date: identity.birthDate, sex: identity.sex })
       break

@@ -181,11 +181,10 @@ export async function addHouseholdMember(tx: Tx, ctx: RequestContext, householdI
     if (head) throw new AppError('CONFLICT', `the household already has a head (person ${head.person_id})`, 'relation')
   }
   const joinedOn = input.joinedOn !== undefined ? checkDate(input.joinedOn, 'joinedOn', today(now)) : null
-  await tx
-    .insertInto('household_member')
-    .values({ household_id: h.id, person_id: person.id, area_id: h.area_id, relation: input.relation, joined_on: joinedOn })
-    .onConflict((oc) => oc.columns(['household_id', 'person_id']).doUpdateSet({ relation: input.relation, joined_on: joinedOn }))
-    .execute()
+  // Memberships are replaced, not updated: row-level security allows writers to add and remove
+  // them but has no UPDATE policy, so an upsert was refused (403) for a member already there.
+  if (current) await tx.deleteFrom('household_member').where('household_id', '=', h.id).where('person_id', '=', person.id).execute()
+  await tx.insertInto('household_member').values({ household_id: h.id, person_id: person.id, area_id: h.area_id, relation: input.relation, joined_on: joinedOn }).execute()
   await recordHistory(tx, ctx, { entity: 'household', id: h.id, areaId: h.area_id, action: 'add_member', changes: { member: { from: null, to: { personId: person.id, relation: input.relation } } }, at: now })
   await recordAudit(tx, ctx, { action: 'household.add_member', entityType: 'household', entityId: h.id, areaId: h.area_id, detail: { personId: person.id, relation: input.relation } })
   return householdDetail(tx, h.id)

@@ -185,6 +185,7 @@ export interface ImportJobTable {
   status: 'pending' | 'running' | 'done' | 'failed'
   file_enc: Bytes | null
   byte_size: number
+  bytes_read: Generated<number>
   processed: Generated<number>
   inserted: Generated<number>
   updated: Generated<number>

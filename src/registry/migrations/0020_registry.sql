@@ -241,6 +241,7 @@ CREATE TABLE import_job (
   status text NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
   file_enc bytea,
   byte_size integer NOT NULL,
+  bytes_read integer NOT NULL DEFAULT 0,
   processed integer NOT NULL DEFAULT 0,
   inserted integer NOT NULL DEFAULT 0,
   updated integer NOT NULL DEFAULT 0,
@@ -301,6 +302,7 @@ BEGIN
   END LOOP;
   FOREACH t IN ARRAY ARRAY['household_member', 'person_organisation'] LOOP
     EXECUTE format('CREATE POLICY %I ON %I FOR DELETE TO grassroots_app USING (app_registry_writable(area_id))', t || '_remove', t);
+    EXECUTE format('CREATE POLICY %I ON %I FOR UPDATE TO grassroots_app USING (app_registry_writable(area_id)) WITH CHECK (app_registry_writable(area_id))', t || '_change', t);
   END LOOP;
 END
 $$;
@@ -323,3 +325,11 @@ CREATE POLICY import_row_error_read ON import_row_error FOR SELECT TO grassroots
   USING (EXISTS (SELECT 1 FROM import_job j WHERE j.id = job_id));
 CREATE POLICY import_row_error_add ON import_row_error FOR INSERT TO grassroots_app
   WITH CHECK (EXISTS (SELECT 1 FROM import_job j WHERE j.id = job_id));
+
+-- Which of these blind indexes are taken by anyone, in any area: a registrar who holds an ID number
+-- may learn that it is registered (not where, nor by whom), so a duplicate is refused clearly
+-- instead of colliding with a record they cannot see.
+CREATE FUNCTION app_person_ids_taken(bidx text[]) RETURNS SETOF text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT id_number_bidx FROM person WHERE id_number_bidx = ANY (bidx)
+$$;
