@@ -135,10 +135,16 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
   if (input.reporterPhone && !reporterIsCaller) {
     await queueSms(tx, { caseId: id, to: input.reporterPhone, templateKey: 'case.received', params: { trackingCode: code }, at: now })
   }
-  await recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
+  // The audit entry comes last: its chain trigger serialises writers from here until commit, so
+  // everything that can be done before it (the answer's reads included) is.
+  const audit = () => recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
   // Under row-level security an anonymous reporter cannot read the case back: answer from what we know.
+  if (!ctx.actor) {
+    await audit()
+    return { case: null, id, trackingCode: code, reporterToken, possibleDuplicates: [] }
+  }
   const duplicates = await possibleDuplicates(tx, id, now)
-  if (!ctx.actor) return { case: null, id, trackingCode: code, reporterToken, possibleDuplicates: [] }
   const detail = await caseDetail(tx, ctx, id, now)
+  await audit()
   return { case: detail, id, trackingCode: detail.trackingCode, reporterToken, possibleDuplicates: holds(ctx.actor, ['staff', 'admin', 'grid_worker', 'leader'], grid.path) ? duplicates : [] }
 }
