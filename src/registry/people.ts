@@ -505,8 +505,15 @@ export async function searchPeople(tx: Tx, ctx: RequestContext, cipher: FieldCip
   if (name !== undefined) {
     const n = name.trim()
     if (!n) throw invalid('name', 'must not be empty')
-    // One or two characters have too few trigrams to be similar to anything: match them as a part.
-    base = base.where(n.length <= 2 ? sql<boolean>`p.name like ${'%' + escapeLike(n) + '%'}` : sql<boolean>`(p.name % ${n} or p.name like ${'%' + escapeLike(n) + '%'})`)
+    // One character is a surname: a prefix match (btree). Two characters (most given names) match by
+    // trigram similarity; from three on, also as a part of the name. Each form uses an index.
+    base = base.where(
+      n.length === 1
+        ? sql<boolean>`p.name like ${escapeLike(n) + '%'}`
+        : n.length === 2
+          ? sql<boolean>`p.name % ${n}`
+          : sql<boolean>`(p.name % ${n} or p.name like ${'%' + escapeLike(n) + '%'})`,
+    )
   }
   if (f.address !== undefined) base = base.where(sql<boolean>`p.address ilike ${'%' + escapeLike(f.address.trim()) + '%'}`)
   if (f.tags?.length) base = base.where(sql<boolean>`p.tags @> ${checkTags(f.tags)}::text[]`)

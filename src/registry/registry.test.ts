@@ -108,6 +108,11 @@ describe.each(backends())('registry on %s', (backend) => {
     const byName = await post('guihua.staff', '/api/v1/people/search', { name: '张建国' })
     expect(byName.body.items[0].id).toBe(personId)
     expect(byName.body.items.map((i: any) => i.name)).toContain('张建华')
+    // A surname alone, and a two-character name, find them too.
+    for (const name of ['张', '张建']) {
+      const res = await post('guihua.staff', '/api/v1/people/search', { name, pageSize: 500 })
+      expect(res.body.items.map((i: any) => i.id), name).toContain(personId)
+    }
     const floating = await post('guihua.staff', '/api/v1/people/search', { residenceStatus: 'floating' })
     expect(floating.body.items.every((i: any) => i.residenceStatus === 'floating')).toBe(true)
     // Another community's staff find nothing; a resident may not search at all.

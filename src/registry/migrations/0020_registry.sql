@@ -80,7 +80,8 @@ CREATE TABLE person (
 );
 CREATE INDEX person_area ON person (area_id, status);
 CREATE INDEX person_name_trgm ON person USING gin (name gin_trgm_ops);
-CREATE INDEX person_name_birth ON person (name, birth_date);
+-- Equality (duplicates by name and birth date) and prefix search (a surname) under any collation.
+CREATE INDEX person_name_birth ON person (name text_pattern_ops, birth_date);
 CREATE INDEX person_phone ON person (phone_bidx);
 CREATE INDEX person_tags ON person USING gin (tags);
 CREATE INDEX person_dwelling ON person (dwelling_id);
