@@ -230,7 +230,7 @@ export const api = {
   organisations: (params: RegistryListQuery, signal?: AbortSignal) => request<Paged<Organisation>>('GET', `/organisations?${query(params)}`, { signal }),
   places: (params: RegistryListQuery, signal?: AbortSignal) => request<Paged<Place>>('GET', `/places?${query(params)}`, { signal }),
   /** Uploads a CSV or XLSX file as the raw body; answers its format, encoding, headings and a suggested mapping. */
-  uploadImport: (file: Blob, params: { areaId: number; fileName: string }, contentType: string) =>
+  uploadImport: (file: Blob, params: { areaId: number; fileName: string; encoding?: string }, contentType: string) =>
     request<ImportJob>('POST', `/imports?${query(params)}`, { raw: file, contentType }),
   startImport: (id: number, mapping: Record<string, string>) => request<ImportJob>('POST', `/imports/${id}/start`, { body: { mapping } }),
   importJob: (id: number, signal?: AbortSignal) => request<ImportJob>('GET', `/imports/${id}`, { signal }),

@@ -81,6 +81,8 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob, estimatedRows
   const { t } = useTranslation();
   const [file, setFile] = useState<File | null>(null);
   const [areaId, setAreaId] = useState('');
+  // Detected by the server; named here when detection fails (a GBK file with few Chinese characters).
+  const [encoding, setEncoding] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -96,7 +98,7 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob, estimatedRows
     setBusy(true);
     try {
       const [job, estimate] = await Promise.all([
-        api.uploadImport(file, { areaId: Number(areaId), fileName: file.name }, isXlsx(file) ? XLSX : 'text/csv'),
+        api.uploadImport(file, { areaId: Number(areaId), fileName: file.name, ...(encoding && !isXlsx(file) ? { encoding } : {}) }, isXlsx(file) ? XLSX : 'text/csv'),
         estimateRows(file).catch(() => null),
       ]);
       onUploaded(job, estimate);
@@ -126,6 +128,14 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob, estimatedRows
       <label className="field">
         <span>{t('import.area')}</span>
         <AreaSelect testId="import-area" value={areaId} onChange={setAreaId} emptyLabel={t('import.pickArea')} required />
+      </label>
+      <label className="field">
+        <span>{t('import.encodingChoice')}</span>
+        <select data-testid="import-encoding-choice" value={encoding} onChange={(e) => setEncoding(e.target.value)}>
+          <option value="">{t('import.encodingAuto')}</option>
+          <option value="utf-8">UTF-8</option>
+          <option value="gb18030">GBK / GB18030</option>
+        </select>
       </label>
       {problem && (
         <p className="field-error" role="alert" data-testid="import-problem">
