@@ -23,6 +23,8 @@ import { machine, table } from './lib/report.js'
 import { root, rssOf, spawnServer } from './lib/server.js'
 import type { DataInfo, Measurement, Profile, ProfileName, ServerContext } from './lib/types.js'
 import { sections as allSections } from './sections/index.js'
+import { BENCH_DATA_KEY } from './sections/registry.js'
+import { fieldCipher } from '../src/core/crypto.js'
 
 export const profiles: Record<ProfileName, Profile> = {
   // A few seconds of each thing, to keep the bench from rotting (CI, test/bench-smoke.test.ts).
@@ -135,7 +137,7 @@ async function benchBackend(backend: Backend, opts: BenchOptions, work: string):
       await migrate(database)
       await seedDemo(database.db, 1, { production: false })
       log(`${backend}: generating ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`)
-      generation = await generate(database, { counts, seed: 1, years: 3, until, rebuildIndexes: 'auto', progress: opts.progress ?? process.stderr.isTTY, databaseUrl, log })
+      generation = await generate(database, { counts, seed: 1, years: 3, until, rebuildIndexes: 'auto', progress: opts.progress ?? process.stderr.isTTY, databaseUrl, log, cipher: fieldCipher(Buffer.from(BENCH_DATA_KEY, 'base64')) })
       data = await describeData(database, backend, until, generation)
     } finally {
       await database.close()
@@ -164,6 +166,7 @@ async function benchBackend(backend: Backend, opts: BenchOptions, work: string):
     const server = await spawnServer(['src/cli.ts', 'serve'], {
       ...env,
       NODE_ENV: 'development',
+      GRASSROOTS_DATA_KEY: BENCH_DATA_KEY,
       RATE_LIMIT_API_KEY_PER_MINUTE: '100000000',
       RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
       RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE: '100000',

@@ -4,6 +4,7 @@ import { intake } from './intake.js'
 import { lists } from './lists.js'
 import { memory } from './memory.js'
 import { open311 } from './open311.js'
+import { registry } from './registry.js'
 
 /**
  * The bench sections, in the order they run on each backend. A section is a module exporting a
@@ -12,4 +13,4 @@ import { open311 } from './open311.js'
  * people import and search), write bench/sections/<name>.ts and list it here; `memory` stays last,
  * since it reports the server's RSS under the loads of the sections before it.
  */
-export const sections: Section<any>[] = [intake, open311, dashboards, lists, memory]
+export const sections: Section<any>[] = [intake, open311, dashboards, lists, registry, memory]

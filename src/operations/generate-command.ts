@@ -5,6 +5,7 @@ import { acquireLock, lockHolder } from '../core/lock.js'
 import { migrate } from '../core/migrate.js'
 import { isSeeded, seedDemo } from '../demo/seed.js'
 import { generate, type EntityReport, type GenerateOptions } from './generate.js'
+import { cipherFor } from '../core/crypto.js'
 
 export interface GenerateArgs {
   cases: number
@@ -39,7 +40,7 @@ export async function runGenerate(config: Config, args: GenerateArgs, log: (line
       if (!(await isSeeded(database.db))) {
         if (config.production) throw new Error('empty database: generate fills the demo city only, which is never created in production')
         log('empty database: seeding the demo city first')
-        await seedDemo(database.db, 1, { production: false })
+        await seedDemo(database.db, 1, { production: false, cipher: cipherFor(config) })
       }
       const opts: GenerateOptions = {
         counts: { cases: args.cases, people: args.people, proposals: args.proposals, comments: args.comments },
@@ -50,6 +51,7 @@ export async function runGenerate(config: Config, args: GenerateArgs, log: (line
         progress: args.progress ?? process.stderr.isTTY,
         databaseUrl: config.databaseUrl,
         log,
+        cipher: cipherFor(config),
       }
       if (Number.isNaN(opts.until.getTime())) throw new Error('--until must be an ISO date or date-time')
       return await generate(database, opts)

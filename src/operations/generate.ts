@@ -4,6 +4,8 @@ import { recordAudit } from '../audit/service.js'
 import type { Database } from '../core/db.js'
 import { asSystem } from '../core/scope.js'
 import { casesStep } from './generate-cases.js'
+import { peopleStep } from './generate-people.js'
+import type { FieldCipher } from '../core/crypto.js'
 import { insertSink, postgresSink, type RowSink } from './generate-sink.js'
 
 /**
@@ -13,7 +15,7 @@ import { insertSink, postgresSink, type RowSink } from './generate-sink.js'
  *
  * The work is a list of steps, one per entity (`generateSteps`). A step gets the row sink (COPY on
  * PostgreSQL, batched multi-row INSERTs on the embedded database), a seeded PRNG and a progress
- * reporter, and returns how many rows it wrote. An entity without a step (people, proposals and
+ * reporter, and returns how many rows it wrote. An entity without a step (proposals and
  * comments so far: their modules are not built yet) is reported as "not available yet", never
  * silently skipped. To add one, export a `GenerateStep` and append it to `generateSteps`.
  */
@@ -31,6 +33,8 @@ export interface GenerateOptions {
   progress?: boolean
   databaseUrl?: string
   log?: (line: string) => void
+  /** The personal-data cipher: people are stored encrypted, as the API stores them. */
+  cipher?: FieldCipher
 }
 
 export interface StepContext {
@@ -58,7 +62,7 @@ export interface GenerateStep {
 }
 
 /** The registered steps, in the order they run (later steps may refer to earlier entities). */
-export const generateSteps: GenerateStep[] = [casesStep]
+export const generateSteps: GenerateStep[] = [casesStep, peopleStep]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
 export const generateEntities = ['cases', 'people', 'proposals', 'comments'] as const

@@ -86,13 +86,12 @@ export const formatOf = (head: Uint8Array): FileFormat => (head[0] === 0x50 && h
  */
 export function detectEncoding(head: Uint8Array): (typeof encodings)[number] {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8'
-  // A multi-byte character may be cut at the end of the sample.
-  const sample = Buffer.from(head.subarray(0, Math.max(0, head.length - (head.length >= 65536 ? 4 : 0))))
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(sample)
+    // Streaming mode: a character cut at the end of the sample is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true })
     return 'utf-8'
   } catch {
-    const text = iconv.decode(sample, 'gb18030')
+    const text = iconv.decode(Buffer.from(head), 'gb18030')
     if (!text.slice(0, -2).includes('\uFFFD')) return 'gb18030'
   }
   throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV or XLSX, or name its encoding', 'encoding')

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely'
+import { DateTime } from 'luxon'
 import { recordAudit } from '../audit/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
@@ -107,7 +108,9 @@ const viewColumns = [
   'address', 'dwelling_id', 'moved_in_on', 'moved_out_on', 'died_on', 'status', 'tags', 'merged_into_id', 'version', 'created_at', 'updated_at',
 ] as const
 
-export const today = (now: Date) => now.toISOString().slice(0, 10)
+const REGISTRY_ZONE = 'Asia/Shanghai'
+/** The calendar day in the platform's time zone (China Standard Time): what "today" means to a registrar. */
+export const today = (now: Date) => DateTime.fromJSDate(now).setZone(REGISTRY_ZONE).toISODate()!
 
 export interface SealedIdentity {
   id_type: string

@@ -5,6 +5,9 @@ import { warnOverdueVisits } from './care.js'
 import { residentId } from './fake.js'
 import { checkResidentId, checkUscc, maskIdNumber, normalisePhone, residentIdCheckDigit, usccCheckCharacter } from './identity.js'
 import { suppressSmallCells } from './opendata.js'
+import { detectEncoding } from './import.js'
+import { today } from './people.js'
+import iconv from 'iconv-lite'
 
 const DAY = 86_400_000
 
@@ -31,6 +34,12 @@ describe('identifiers', () => {
     expect(normalisePhone('+86 138-1234-5678')).toBe('13812345678')
     expect(normalisePhone('0571-87654321')).toBe('057187654321')
     expect(() => normalisePhone('12345')).toThrow(/not a phone number/)
+  })
+  it('tells UTF-8 from GBK even when the sample cuts a character, and takes today in China’s time zone', () => {
+    const text = Buffer.from('姓名,身份证号\n张建国,330106195003070111\n'.repeat(50))
+    for (let cut = 1; cut < 40; cut++) expect(detectEncoding(text.subarray(0, text.length - cut))).toBe('utf-8')
+    expect(detectEncoding(iconv.encode('姓名,身份证号\n张建国,330106195003070111\n'.repeat(50), 'gbk'))).toBe('gb18030')
+    expect(today(new Date('2026-11-23T17:00:00Z'))).toBe('2026-11-24')
   })
   it('suppresses small cells, and a second one when a single one could be derived', () => {
     const { cells, total } = suppressSmallCells([{ key: 'a', count: 3 }, { key: 'b', count: 10 }, { key: 'c', count: 40 }])
@@ -228,7 +237,7 @@ describe.each(backends())('registry on %s', (backend) => {
     const viaKey = await call(p.app, 'GET', `/api/v1/shared/person?grantId=${g2.body.id}`, { headers: { 'x-api-key': key.body.key } })
     expect(viaKey.status, JSON.stringify(viaKey.body)).toBe(200)
     expect(viaKey.body.items.length).toBeGreaterThan(0)
-    await post('guihua.admin', `/api/v1/data-grants/${g2.body.id}/revoke`, undefined)
+    await post('guihua.admin', `/api/v1/data-grants/${g2.body.id}/revoke`, {})
     const revoked = await call(p.app, 'GET', `/api/v1/shared/person?grantId=${g2.body.id}`, { headers: { 'x-api-key': key.body.key } })
     expect(revoked.body.error.code).toBe('GRANT_REVOKED')
     const badField = await post('guihua.admin', '/api/v1/data-grants', { areaId: guihua, departmentId: handler.department_id, entity: 'person', fields: ['password'], purpose: '测试', expiresAt: new Date(p.clock.now().getTime() + DAY).toISOString() })

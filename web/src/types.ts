@@ -568,6 +568,8 @@ export interface ImportJob {
   requiredFields: string[];
   status: 'pending' | 'running' | 'done' | 'failed' | string;
   byteSize: number;
+  /** Bytes of the file read so far: the progress scale. */
+  bytesRead: number;
   processed: number;
   inserted: number;
   updated: number;

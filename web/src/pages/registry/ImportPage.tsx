@@ -13,26 +13,12 @@ const MAX_BYTES = 64 * 1024 * 1024;
 
 const isXlsx = (f: File) => /\.xlsx$/i.test(f.name) || f.type === XLSX;
 
-/**
- * Rows of a CSV file, estimated in the browser by counting line ends (less the heading row), so the
- * progress bar has a scale: the server reports processed rows but not the total.
- */
-async function estimateRows(file: File): Promise<number | null> {
-  if (isXlsx(file)) return null;
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let lines = 0;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) lines++;
-  if (bytes.length && bytes[bytes.length - 1] !== 0x0a) lines++;
-  return Math.max(0, lines - 1);
-}
-
 type Step = { kind: 'choose' } | { kind: 'map'; job: ImportJob } | { kind: 'run'; job: ImportJob };
 
 /** Import wizard: file and area → headings and column mapping → live progress → error report. */
 export function ImportPage() {
   const { t } = useTranslation();
   const [step, setStep] = useState<Step>({ kind: 'choose' });
-  const [rows, setRows] = useState<number | null>(null);
   const [recentKey, setRecentKey] = useState(0);
 
   return (
@@ -53,8 +39,7 @@ export function ImportPage() {
       </ol>
       {step.kind === 'choose' && (
         <ChooseFile
-          onUploaded={(job, estimate) => {
-            setRows(estimate);
+          onUploaded={(job) => {
             setStep({ kind: 'map', job });
             setRecentKey((n) => n + 1);
           }}
@@ -64,12 +49,8 @@ export function ImportPage() {
       {step.kind === 'run' && (
         <RunProgress
           initial={step.job}
-          estimatedRows={rows}
           onFinished={() => setRecentKey((n) => n + 1)}
-          onAgain={() => {
-            setRows(null);
-            setStep({ kind: 'choose' });
-          }}
+          onAgain={() => setStep({ kind: 'choose' })}
         />
       )}
       <RecentImports refreshKey={recentKey} />
@@ -77,7 +58,7 @@ export function ImportPage() {
   );
 }
 
-function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob, estimatedRows: number | null) => void }) {
+function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
   const { t } = useTranslation();
   const [file, setFile] = useState<File | null>(null);
   const [areaId, setAreaId] = useState('');
@@ -97,11 +78,7 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob, estimatedRows
     setError(null);
     setBusy(true);
     try {
-      const [job, estimate] = await Promise.all([
-        api.uploadImport(file, { areaId: Number(areaId), fileName: file.name, ...(encoding && !isXlsx(file) ? { encoding } : {}) }, isXlsx(file) ? XLSX : 'text/csv'),
-        estimateRows(file).catch(() => null),
-      ]);
-      onUploaded(job, estimate);
+      onUploaded(await api.uploadImport(file, { areaId: Number(areaId), fileName: file.name, ...(encoding && !isXlsx(file) ? { encoding } : {}) }, isXlsx(file) ? XLSX : 'text/csv'));
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -260,7 +237,7 @@ function MapColumns({ job, onStarted, onBack }: { job: ImportJob; onStarted: (jo
   );
 }
 
-function RunProgress({ initial, estimatedRows, onFinished, onAgain }: { initial: ImportJob; estimatedRows: number | null; onFinished: () => void; onAgain: () => void }) {
+function RunProgress({ initial, onFinished, onAgain }: { initial: ImportJob; onFinished: () => void; onAgain: () => void }) {
   const { t } = useTranslation();
   const [job, setJob] = useState(initial);
   const [error, setError] = useState<unknown>(null);
@@ -300,9 +277,8 @@ function RunProgress({ initial, estimatedRows, onFinished, onAgain }: { initial:
     }
   }, [finished, onFinished]);
 
-  const total = estimatedRows && estimatedRows > 0 ? estimatedRows : null;
-  // The bar completes only at 'done'; before that it follows processed rows, short of the end.
-  const percent = job.status === 'done' ? 100 : total ? Math.min(99, Math.floor((job.processed / total) * 100)) : null;
+  // The share of the file read so far (CSV and XLSX alike); the bar completes only at 'done'.
+  const percent = job.status === 'done' ? 100 : job.byteSize > 0 ? Math.min(99, Math.floor((job.bytesRead / job.byteSize) * 100)) : null;
 
   const download = useCallback(async () => {
     setDownloadError(null);
@@ -335,9 +311,7 @@ function RunProgress({ initial, estimatedRows, onFinished, onAgain }: { initial:
         <span className="progress-bar" style={{ width: percent === null ? undefined : `${percent}%` }} />
       </div>
       <p className="import-processed" data-testid="import-processed-text">
-        {total
-          ? t('import.processedOf', { n: formatNumber(job.processed, 0), total: formatNumber(total, 0) })
-          : t('import.processed', { n: formatNumber(job.processed, 0) })}
+        {t('import.processed', { n: formatNumber(job.processed, 0) })}
       </p>
       <dl className="import-counts">
         {(['processed', 'inserted', 'updated', 'unchanged', 'failed'] as const).map((k) => (
