@@ -7,6 +7,8 @@ import { controlCommands, type ControlCommand } from './control.js'
 import { openDatabase } from './core/db.js'
 import { acquireLock, lockHolder } from './core/lock.js'
 import { migrate } from './core/migrate.js'
+import { cipherFor } from './core/crypto.js'
+import { sealPlaintextPhones } from './operations/seal.js'
 import { systemClock } from './core/clock.js'
 import { printAccounts, startPlatform } from './main.js'
 import { describeBackup, type BackupResult } from './operations/backup.js'
@@ -40,7 +42,10 @@ async function runCommand<C extends ControlCommand>(command: C, args: Parameters
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 })
     try {
       // A backup takes the database as it is.
-      if (command !== 'migrate' && command !== 'backup') await migrate(database)
+      if (command !== 'migrate' && command !== 'backup') {
+        await migrate(database)
+        await sealPlaintextPhones(database, cipherFor(config))
+      }
       const platform = { database, config, clock: systemClock }
       return await (controlCommands[command] as (p: typeof platform, a: unknown) => Promise<unknown>)(platform, args)
     } finally {

@@ -15,6 +15,7 @@ import { startMessageWorker } from './notifications/messages.js'
 import { transportFromEnv } from './notifications/transport.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
 import { cipherFor } from './core/crypto.js'
+import { sealPlaintextPhones } from './operations/seal.js'
 import { warnOverdueVisits } from './registry/care.js'
 import { executeImportJob, interruptedImports } from './registry/import.js'
 
@@ -43,6 +44,8 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
     const applied = await migrate(database, (m) => log.info(m))
     if (applied.length) log.info({ applied: applied.length }, 'database migrated')
+    const sealed = await sealPlaintextPhones(database, cipherFor(config))
+    if (sealed) log.info({ sealed }, 'encrypted phones stored in clear by an older version')
     const platform = { database, config, clock: systemClock }
     if (!(await isSeeded(database.db))) {
       if (config.production) {

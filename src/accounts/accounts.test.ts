@@ -1,3 +1,5 @@
+import { cipherFor } from '../core/crypto.js'
+import { sealPlaintextPhones } from '../operations/seal.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { areaId, backends, call, DEMO_PASSWORD, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 
@@ -121,7 +123,21 @@ describe.each(backends())('accounts on %s', (backend) => {
     const login = await call(p.app, 'POST', '/api/v1/auth/login', { body: { username: 'guihua.grid2', password: 'a-strong-password' } })
     expect(login.status).toBe(200)
     const me = await call(p.app, 'GET', `/api/v1/users/${rows[0]!.id}`, { token: login.body.token })
-    expect(me.body.phone).toBe('13812345678')
+    // Stored only encrypted: the user sees their own number masked too.
+    expect(me.body.phone).toBe('138****5678')
+    const stored = await p.database.db.selectFrom('app_user').select(['phone', 'phone_enc']).where('id', '=', rows[0]!.id).executeTakeFirstOrThrow()
+    expect(stored.phone).toBeNull()
+    expect(cipherFor(p.config).decrypt(stored.phone_enc!)).toBe('13812345678')
+  })
+
+  it('seals a phone an older version stored in clear', async () => {
+    const user = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'guihua.staff').executeTakeFirstOrThrow()
+    await p.database.db.updateTable('app_user').set({ phone: '139 0000 1111' }).where('id', '=', user.id).execute()
+    expect(await sealPlaintextPhones(p.database, cipherFor(p.config))).toBe(1)
+    expect(await sealPlaintextPhones(p.database, cipherFor(p.config))).toBe(0)
+    const row = await p.database.db.selectFrom('app_user').select(['phone', 'phone_enc', 'phone_masked']).where('id', '=', user.id).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ phone: null, phone_masked: '139****1111' })
+    expect(cipherFor(p.config).decrypt(row.phone_enc!)).toBe('13900001111')
   })
 
   it('validates new users field by field', async () => {

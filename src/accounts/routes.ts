@@ -1,3 +1,4 @@
+import { cipherFor, sealPhone } from '../core/crypto.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errorResponses, idParams } from '../core/http.js'
 import { idempotencyHeaders as idempotencyHeader, idempotent, sendReply } from '../core/idempotency.js'
@@ -73,6 +74,9 @@ const phone = { type: ['string', 'null'], pattern: '^\\+?[0-9 -]{5,20}$' } as co
 
 export async function accountRoutes(app: FastifyInstance, { database, config, clock }: Platform) {
   const { db } = database
+  const cipher = cipherFor(config)
+  // Spaces and hyphens are dropped; staff may have numbers from anywhere, so no mainland-only check.
+  const sealStaffPhone = (phone: string | null) => sealPhone(cipher, phone === null ? null : phone.replace(/[\s-]/g, ''))
   const setSessionCookie = (req: FastifyRequest, reply: FastifyReply, token: string, expires: Date) =>
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true,
@@ -227,10 +231,11 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
       // Hashing happens before the transaction: an open transaction must not wait on the CPU.
       const passwordHash = await hashPassword(body.password)
       const { password: _omit, ...fingerprint } = body
+      const { phone, ...withoutPhone } = fingerprint
       const result = await inScope(db, req.ctx, (tx) =>
         idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, fingerprint, async () => ({
           status: 201,
-          body: await createUser(tx, req.ctx, { ...body, passwordHash }),
+          body: await createUser(tx, req.ctx, { ...withoutPhone, passwordHash, ...(phone !== undefined ? { phone: sealStaffPhone(phone) } : {}) }),
         })),
       )
       return sendReply(reply as never, result)
@@ -260,7 +265,9 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
     },
     handler: async (req) => {
       requireActor(req.ctx)
-      return inScope(db, req.ctx, (tx) => updateUser(tx, req.ctx, (req.params as { id: number }).id, req.body as UserPatch))
+      const { phone: plain, ...rest } = req.body as Omit<UserPatch, 'phone'> & { phone?: string | null }
+      const patch: UserPatch = { ...rest, ...(plain !== undefined ? { phone: sealStaffPhone(plain) } : {}) }
+      return inScope(db, req.ctx, (tx) => updateUser(tx, req.ctx, (req.params as { id: number }).id, patch))
     },
   })
 

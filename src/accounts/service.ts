@@ -6,7 +6,8 @@ import type { Db, Tx } from '../core/db.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import { asSystem, holds, requireActor, roles, type Actor, type Grant, type RequestContext, type Role } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
-import { maskPhone, sha256Hex } from '../core/privacy.js'
+import { sha256Hex } from '../core/privacy.js'
+import type { SealedPhone } from '../core/crypto.js'
 import { checkSecondFactor, hasSecondFactor } from './totp.js'
 
 export const MIN_PASSWORD_LENGTH = 10
@@ -196,7 +197,8 @@ export interface NewUser {
   username: string
   displayName: string
   passwordHash: string
-  phone?: string
+  /** Sealed by the caller (src/core/crypto.ts sealPhone). */
+  phone?: SealedPhone
   departmentId?: number
   grants: { role: Role; areaId: number }[]
 }
@@ -226,7 +228,8 @@ export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
       username: input.username,
       display_name: input.displayName,
       password_hash: input.passwordHash,
-      phone: input.phone ?? null,
+      phone_enc: input.phone?.enc ?? null,
+      phone_masked: input.phone?.masked ?? null,
       department_id: input.departmentId ?? null,
     })
     .execute()
@@ -247,7 +250,7 @@ export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
 export async function userDetail(tx: Tx, ctx: RequestContext, id: number, audit = true) {
   const u = await tx
     .selectFrom('app_user')
-    .select(['id', 'username', 'display_name', 'phone', 'department_id', 'status', 'created_at'])
+    .select(['id', 'username', 'display_name', 'phone_masked', 'department_id', 'status', 'created_at'])
     .where('id', '=', id)
     .executeTakeFirst()
   if (!u) throw notFound('USER_NOT_FOUND', `user ${id}`)
@@ -259,7 +262,8 @@ export async function userDetail(tx: Tx, ctx: RequestContext, id: number, audit 
     id: u.id,
     username: u.username,
     displayName: u.display_name,
-    phone: ctx.actor?.userId === id ? u.phone : maskPhone(u.phone),
+    // Masked for everyone, the user included: a phone is stored only encrypted.
+    phone: u.phone_masked,
     departmentId: u.department_id,
     status: u.status,
     createdAt: u.created_at.toISOString(),
@@ -318,7 +322,7 @@ export async function listUsers(tx: Tx, filter: UserFilter): Promise<Page<UserVi
 
 export interface UserPatch {
   displayName?: string
-  phone?: string | null
+  phone?: SealedPhone
   status?: 'active' | 'disabled'
 }
 
@@ -336,7 +340,7 @@ export async function updateUser(tx: Tx, ctx: RequestContext, id: number, patch:
     .updateTable('app_user')
     .set({
       ...(patch.displayName !== undefined ? { display_name: patch.displayName } : {}),
-      ...(patch.phone !== undefined ? { phone: patch.phone } : {}),
+      ...(patch.phone !== undefined ? { phone_enc: patch.phone.enc, phone_masked: patch.phone.masked } : {}),
       ...(patch.status !== undefined ? { status: patch.status } : {}),
       updated_at: sql`now()`,
     })

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../config.js'
+import { maskPhone } from './privacy.js'
 
 /**
  * Field encryption for personal data (ID numbers, phones): AES-256-GCM with a random 96-bit IV per
@@ -19,6 +20,19 @@ export interface FieldCipher {
 }
 
 const VERSION = 1
+
+/** A phone as it is stored: ciphertext, blind index (exact lookups) and the masked form shown. */
+export interface SealedPhone {
+  enc: Buffer | null
+  bidx: string | null
+  masked: string | null
+}
+
+/** Seals a normalised phone (digits only); null stays null. */
+export function sealPhone(cipher: FieldCipher, phone: string | null): SealedPhone {
+  if (phone === null) return { enc: null, bidx: null, masked: null }
+  return { enc: cipher.encrypt(phone), bidx: cipher.blindIndex('phone', phone), masked: maskPhone(phone) }
+}
 
 export function fieldCipher(masterKey: Buffer): FieldCipher {
   if (masterKey.length !== 32) throw new Error('the data key must be 32 bytes')

@@ -35,7 +35,10 @@ export interface AppUserTable {
   id: Generated<number>
   username: string
   display_name: string
+  /** Legacy plaintext, emptied by src/operations/seal.ts; never written. */
   phone: string | null
+  phone_enc: ColumnType<Uint8Array | null, Buffer | null | undefined, Buffer | null>
+  phone_masked: string | null
   password_hash: string
   department_id: number | null
   status: Generated<'active' | 'disabled'>

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely'
 import { DateTime } from 'luxon'
 import { recordAudit } from '../audit/service.js'
-import type { FieldCipher } from '../core/crypto.js'
+import { sealPhone as sealCorePhone, type FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
 import { AppError, invalid, notFound } from '../core/errors.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
@@ -123,9 +123,10 @@ export function sealIdNumber(cipher: FieldCipher, type: IdType, number: string):
   return { id_type: type, id_number_enc: cipher.encrypt(number), id_number_bidx: cipher.blindIndex('id', number), id_number_masked: maskIdNumber(type, number) }
 }
 
+/** The person columns of a sealed phone. */
 export function sealPhone(cipher: FieldCipher, phone: string | null) {
-  if (phone === null) return { phone_enc: null, phone_bidx: null, phone_masked: null }
-  return { phone_enc: cipher.encrypt(phone), phone_bidx: cipher.blindIndex('phone', phone), phone_masked: `${phone.slice(0, 3)}****${phone.slice(-4)}` }
+  const p = sealCorePhone(cipher, phone)
+  return { phone_enc: p.enc, phone_bidx: p.bidx, phone_masked: p.masked }
 }
 
 /** The blind indexes among `bidx` that belong to someone, visible to the caller or not. */
