@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { residentId } from '../src/registry/fake.js'
 import { areaId, backends, call, DEMO_PASSWORD, openTestPlatform, square, tokenFor, type Call, type TestPlatform } from './support.js'
 
 // What each role of community A (桂花, Guihua) — and a caller who is not signed in — may do with
@@ -129,6 +130,64 @@ const expected: Record<string, Row> = {
   // Each signed-in user's own inbox.
   'GET /api/v1/notifications':                    row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
   'POST /api/v1/notifications/:id/read':          row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  // Registry (src/registry/records.ts): readers are admin, leader, staff and grid workers over the
+  // record's area (the grid worker's area is grid G01, where A's records are filed); writers are
+  // admin, staff and grid workers. Handlers, mediators and residents hold no registry role: row-level
+  // security hides every record from them (404 for a record by id, an empty page for a list); where
+  // the code checks the role before reading anything, they get 403.
+  'POST /api/v1/people':                          row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'forbidden', 'forbidden', 'forbidden'),
+  'POST /api/v1/people/search':                   row('unauth',  'ok',        'ok',        'ok',        'ok',        'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/people/duplicates':                row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'forbidden', 'forbidden', 'forbidden'),
+  'POST /api/v1/people/duplicates/dismiss':       row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  // Exports are for admin, leader and staff; grid workers may read their grid but not export it.
+  'GET /api/v1/people/export':                    row('unauth',  'ok',        'ok',        'ok',        'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/people/:id':                       row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'PATCH /api/v1/people/:id':                     row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/people/:id/events':               row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'GET /api/v1/people/:id/history':               row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/people/:id/reveal':               row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  // The probe merges a record that was already merged: past every check, refused on its merits (409).
+  'POST /api/v1/people/:id/merge':                row('unauth',  'tried',     'forbidden', 'tried',     'tried',     'notFound',  'notFound',  'notFound'),
+  'GET /api/v1/people/:id/visits':                row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/households':                      row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/households':                       row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'GET /api/v1/households/:id':                   row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/households/:id/members':          row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'DELETE /api/v1/households/:id/members/:personId': row('unauth', 'ok',      'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/buildings':                       row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/buildings':                        row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'GET /api/v1/buildings/:id':                    row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/buildings/:id/dwellings':         row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/organisations':                   row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/organisations':                    row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'GET /api/v1/organisations/:id':                row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/organisations/:id/people':        row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'POST /api/v1/places':                          row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/places':                           row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'GET /api/v1/places/:id':                       row('unauth',  'ok',        'ok',        'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  // Imports are run by admins and staff of the area (the probe's import is filed on the community);
+  // everyone else finds no import. Starting is probed with a mapping that lacks the ID number (400).
+  'POST /api/v1/imports':                         row('unauth',  'ok',        'forbidden', 'ok',        'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  'POST /api/v1/imports/:id/start':               row('unauth',  'tried',     'notFound',  'tried',     'notFound',  'notFound',  'notFound',  'notFound'),
+  'GET /api/v1/imports':                          row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'GET /api/v1/imports/:id':                      row('unauth',  'ok',        'notFound',  'ok',        'notFound',  'notFound',  'notFound',  'notFound'),
+  'GET /api/v1/imports/:id/errors':               row('unauth',  'ok',        'notFound',  'ok',        'notFound',  'notFound',  'notFound',  'notFound'),
+  // Data-sharing grants are administered by admins of the area; a grant is used by the department
+  // it names (here the handler's law-enforcement team) and by nobody else.
+  'GET /api/v1/data-grants':                      row('unauth',  'ok',        'forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  'POST /api/v1/data-grants':                     row('unauth',  'ok',        'forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  'POST /api/v1/data-grants/:id/revoke':          row('unauth',  'ok',        'notFound',  'notFound',  'notFound',  'notFound',  'notFound',  'notFound'),
+  'GET /api/v1/shared/:entity':                   row('unauth',  'notFound',  'notFound',  'notFound',  'notFound',  'ok',        'notFound',  'notFound'),
+  // Care: the lists are confined by row-level security; visits are logged by writers; the visit
+  // intervals are platform settings that only root admins change (A's admin is not one).
+  'GET /api/v1/care/people':                      row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'POST /api/v1/care/visits':                     row('unauth',  'ok',        'forbidden', 'ok',        'ok',        'notFound',  'notFound',  'notFound'),
+  'GET /api/v1/care/rules':                       row('unauth',  'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'PUT /api/v1/care/rules/:tag':                  row('unauth',  'forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  // Public: the field classification, and open data built from allowed fields with small counts suppressed.
+  'GET /api/v1/registry/fields':                  row('ok',      'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'GET /api/v1/open-data/population':             row('ok',      'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
+  'GET /api/v1/open-data/places':                 row('ok',      'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'),
 }
 
 /** A's own data the probes act on (built once per backend). */
@@ -153,6 +212,27 @@ interface Own {
   spareApiKeyId: number
   holiday: { day: string; kind: 'holiday' | 'workday'; nameZh: string; nameEn: string }
   notificationOf: Map<string, number>
+  /** Registry records of A, filed on grid G01 (so the grid worker reaches them). */
+  registry: {
+    personId: number
+    /** A second person with the same phone, a suspected duplicate of the first. */
+    twinId: number
+    /** A third one, already merged into the first. */
+    mergedId: number
+    buildingId: number
+    dwellingId: number
+    householdId: number
+    organisationId: number
+    placeId: number
+    visitId: number
+    /** A pending import of the community. */
+    importId: number
+    /** A grant of people's names and phones to the handler's department. */
+    dataGrantId: number
+    /** A grant already revoked: revoking it again changes nothing. */
+    revokedGrantId: number
+    handlerDepartmentId: number
+  }
 }
 
 interface Ctx {
@@ -299,6 +379,103 @@ const probes: Record<string, Probe> = {
     const id = own.notificationOf.get(who === 'anonymous' ? accountOf.resident : accountOf[who])!
     return call(p.app, 'POST', `/api/v1/notifications/${id}/read`, { token })
   },
+  // Registry: writes create throwaway records (one per caller: codes and ID numbers carry the
+  // caller's number) or write what is already there.
+  'POST /api/v1/people': ({ p, own, who, token }) =>
+    call(p.app, 'POST', '/api/v1/people', { token, body: { areaId: own.grid, name: '探针居民', idNumber: residentId('330106', '1985-05-05', 201 + 2 * nth(who)), residenceStatus: 'floating' } }),
+  'POST /api/v1/people/search': ({ p, own, token }) => call(p.app, 'POST', '/api/v1/people/search', { token, body: { name: '桂花探针', areaId: own.community } }),
+  'GET /api/v1/people/duplicates': (c) => get(`/api/v1/people/duplicates?areaId=${c.own.community}`)(c),
+  // Judging the pair distinct again changes nothing.
+  'POST /api/v1/people/duplicates/dismiss': ({ p, own, token }) =>
+    call(p.app, 'POST', '/api/v1/people/duplicates/dismiss', { token, body: { personA: own.registry.personId, personB: own.registry.twinId } }),
+  // The grid itself: the grid worker reads it, but exporting is not among a grid worker's roles.
+  'GET /api/v1/people/export': (c) => get(`/api/v1/people/export?areaId=${c.own.grid}`)(c),
+  'GET /api/v1/people/:id': (c) => get(`/api/v1/people/${c.own.registry.personId}`)(c),
+  // The address as it is, with the current version: only the version moves.
+  'PATCH /api/v1/people/:id': async ({ p, own, token }) => {
+    const now = await personNow(p, own.registry.personId)
+    return call(p.app, 'PATCH', `/api/v1/people/${own.registry.personId}`, { token, body: { version: now.version, reason: '探针：核对地址', address: now.address } })
+  },
+  'POST /api/v1/people/:id/events': async ({ p, own, token }) => {
+    const now = await personNow(p, own.registry.personId)
+    return call(p.app, 'POST', `/api/v1/people/${own.registry.personId}/events`, { token, body: { kind: 'address_change', on: '2026-11-22', reason: '探针：核对地址', version: now.version, address: now.address } })
+  },
+  'GET /api/v1/people/:id/history': (c) => get(`/api/v1/people/${c.own.registry.personId}/history`)(c),
+  'POST /api/v1/people/:id/reveal': ({ p, own, token }) => call(p.app, 'POST', `/api/v1/people/${own.registry.personId}/reveal`, { token, body: { fields: ['phone'], purpose: '探针：核对联系电话' } }),
+  'POST /api/v1/people/:id/merge': ({ p, own, token }) => call(p.app, 'POST', `/api/v1/people/${own.registry.mergedId}/merge`, { token, body: { intoId: own.registry.personId, reason: '探针：重复登记' } }),
+  'GET /api/v1/people/:id/visits': (c) => get(`/api/v1/people/${c.own.registry.personId}/visits`)(c),
+  'POST /api/v1/households': ({ p, own, who, token }) => call(p.app, 'POST', '/api/v1/households', { token, body: { code: `GH-AUTHZ-H-${nth(who)}`, areaId: own.grid } }),
+  'GET /api/v1/households': (c) => get(`/api/v1/households?areaId=${c.own.community}`)(c),
+  'GET /api/v1/households/:id': (c) => get(`/api/v1/households/${c.own.registry.householdId}`)(c),
+  // The head as the head: nothing changes.
+  'POST /api/v1/households/:id/members': ({ p, own, token }) =>
+    call(p.app, 'POST', `/api/v1/households/${own.registry.householdId}/members`, { token, body: { personId: own.registry.personId, relation: 'head' } }),
+  // A throwaway membership (the twin as a spouse), put back before each probe.
+  'DELETE /api/v1/households/:id/members/:personId': async ({ p, own, token }) => {
+    await p.database.db
+      .insertInto('household_member')
+      .values({ household_id: own.registry.householdId, person_id: own.registry.twinId, area_id: own.grid, relation: 'spouse', joined_on: null })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+    return call(p.app, 'DELETE', `/api/v1/households/${own.registry.householdId}/members/${own.registry.twinId}?reason=probe`, { token })
+  },
+  'POST /api/v1/buildings': ({ p, own, who, token }) =>
+    call(p.app, 'POST', '/api/v1/buildings', { token, body: { code: `GH-AUTHZ-B-${nth(who)}`, name: '探针楼', kind: 'residential', address: '桂花路探针号', location: own.point } }),
+  'GET /api/v1/buildings': (c) => get(`/api/v1/buildings?areaId=${c.own.community}`)(c),
+  'GET /api/v1/buildings/:id': (c) => get(`/api/v1/buildings/${c.own.registry.buildingId}`)(c),
+  'POST /api/v1/buildings/:id/dwellings': ({ p, own, who, token }) => call(p.app, 'POST', `/api/v1/buildings/${own.registry.buildingId}/dwellings`, { token, body: { unit: '9', room: `90${nth(who)}` } }),
+  'POST /api/v1/organisations': ({ p, own, token }) => call(p.app, 'POST', '/api/v1/organisations', { token, body: { kind: 'social_organisation', name: '探针志愿者协会', location: own.point } }),
+  'GET /api/v1/organisations': (c) => get(`/api/v1/organisations?areaId=${c.own.community}`)(c),
+  'GET /api/v1/organisations/:id': (c) => get(`/api/v1/organisations/${c.own.registry.organisationId}`)(c),
+  // A link that exists already: nothing changes.
+  'POST /api/v1/organisations/:id/people': ({ p, own, token }) =>
+    call(p.app, 'POST', `/api/v1/organisations/${own.registry.organisationId}/people`, { token, body: { personId: own.registry.personId, role: 'member' } }),
+  'POST /api/v1/places': ({ p, own, token }) => call(p.app, 'POST', '/api/v1/places', { token, body: { kind: 'shop', name: '探针小店', address: '桂花路探针号', location: own.point } }),
+  'GET /api/v1/places': (c) => get(`/api/v1/places?areaId=${c.own.community}`)(c),
+  'GET /api/v1/places/:id': (c) => get(`/api/v1/places/${c.own.registry.placeId}`)(c),
+  // A new pending import of the community (never started).
+  'POST /api/v1/imports': ({ p, own, token }) => upload(p, token, `/api/v1/imports?areaId=${own.community}&fileName=probe.csv`, PEOPLE_CSV),
+  // A mapping without the ID number: past every check, refused (400), and the import stays pending.
+  'POST /api/v1/imports/:id/start': ({ p, own, token }) => call(p.app, 'POST', `/api/v1/imports/${own.registry.importId}/start`, { token, body: { mapping: { 姓名: 'name' } } }),
+  'GET /api/v1/imports': (c) => get(`/api/v1/imports?areaId=${c.own.community}`)(c),
+  'GET /api/v1/imports/:id': (c) => get(`/api/v1/imports/${c.own.registry.importId}`)(c),
+  'GET /api/v1/imports/:id/errors': (c) => get(`/api/v1/imports/${c.own.registry.importId}/errors`)(c),
+  'GET /api/v1/data-grants': (c) => get(`/api/v1/data-grants?areaId=${c.own.community}`)(c),
+  'POST /api/v1/data-grants': ({ p, own, token }) =>
+    call(p.app, 'POST', '/api/v1/data-grants', {
+      token,
+      body: { areaId: own.community, departmentId: own.registry.handlerDepartmentId, entity: 'place', fields: ['name', 'address'], purpose: '探针：共享场所', expiresAt: new Date(p.clock.now().getTime() + 86_400_000).toISOString() },
+    }),
+  'POST /api/v1/data-grants/:id/revoke': ({ p, own, token }) => call(p.app, 'POST', `/api/v1/data-grants/${own.registry.revokedGrantId}/revoke`, { token }),
+  'GET /api/v1/shared/:entity': (c) => get(`/api/v1/shared/person?grantId=${c.own.registry.dataGrantId}`)(c),
+  'GET /api/v1/care/people': (c) => get(`/api/v1/care/people?areaId=${c.own.community}`)(c),
+  'POST /api/v1/care/visits': ({ p, own, token }) => call(p.app, 'POST', '/api/v1/care/visits', { token, body: { personId: own.registry.personId, visitedOn: '2026-11-22', findings: '探针：上门走访' } }),
+  'GET /api/v1/care/rules': get('/api/v1/care/rules'),
+  // The interval it already has.
+  'PUT /api/v1/care/rules/:tag': async ({ p, token }) => {
+    const rule = await p.database.db.selectFrom('care_rule').select('interval_days').where('tag', '=', 'elderly_alone').executeTakeFirstOrThrow()
+    return call(p.app, 'PUT', '/api/v1/care/rules/elderly_alone', { token, body: { intervalDays: rule.interval_days } })
+  },
+  'GET /api/v1/registry/fields': get('/api/v1/registry/fields'),
+  'GET /api/v1/open-data/population': (c) => get(`/api/v1/open-data/population?areaId=${c.own.community}&by=age_band`)(c),
+  'GET /api/v1/open-data/places': (c) => get(`/api/v1/open-data/places?areaId=${c.own.community}`)(c),
+}
+
+/** The caller's number, for the unique codes and ID numbers of throwaway records. */
+const nth = (who: Caller) => callers.indexOf(who)
+
+const personNow = (p: TestPlatform, id: number) => p.database.db.selectFrom('person').select(['version', 'address']).where('id', '=', id).executeTakeFirstOrThrow()
+
+const PEOPLE_CSV = `姓名,身份证号,手机\n桂花探针乙,${residentId('330106', '1991-01-01', 301)},13966660001\n`
+
+/** A file as the raw request body, as the import upload takes it. */
+async function upload(p: TestPlatform, token: string | null, url: string, csv: string): Promise<Call> {
+  const res = await p.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv', ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: Buffer.from(csv) })
+  let body: unknown = res.body
+  try {
+    body = JSON.parse(res.body)
+  } catch {}
+  return { status: res.statusCode, body, headers: res.headers }
 }
 
 function matches(outcome: Outcome, status: number): boolean {
@@ -370,7 +547,49 @@ async function buildOwnData(p: TestPlatform): Promise<Own> {
       .executeTakeFirstOrThrow()
     notificationOf.set(u.username, Number(n.id))
   }
+  // Registry records of A, made by A's staff and filed on grid G01 (buildings, organisations and
+  // places fall into G01 by their location).
+  const staff = await tokenFor(p.app, accountOf.staff)
+  const building = must('building', await call(p.app, 'POST', '/api/v1/buildings', { token: staff, body: { code: 'GH-AUTHZ-B', name: '桂花苑探针幢', kind: 'residential', address: '桂花路1号', floors: 6, location: point } }), 201)
+  const dwelling = must('dwelling', await call(p.app, 'POST', `/api/v1/buildings/${building.id}/dwellings`, { token: staff, body: { unit: '1', floor: 2, room: '201' } }), 201)
+  const phone = '13966660000'
+  const person = must(
+    'person',
+    await call(p.app, 'POST', '/api/v1/people', { token: staff, body: { dwellingId: dwelling.id, name: '桂花探针甲', idNumber: residentId('330106', '1946-06-06', 11), phone, residenceStatus: 'registered', address: '桂花路1号1单元201室', tags: ['elderly_alone'] } }),
+    201,
+  )
+  if (person.areaId !== grid) throw new Error(`person filed on ${person.areaId}, not on the grid ${grid}`)
+  const twin = must('twin', await call(p.app, 'POST', '/api/v1/people', { token: staff, body: { areaId: grid, name: '桂花探针', idNumber: residentId('330106', '1946-06-06', 13), phone, residenceStatus: 'registered' } }), 201)
+  const merged = must('merged', await call(p.app, 'POST', '/api/v1/people', { token: staff, body: { areaId: grid, name: '桂花探针甲', idType: 'passport', idNumber: 'E98765432', birthDate: '1946-06-06', residenceStatus: 'floating' } }), 201)
+  must('merge', await call(p.app, 'POST', `/api/v1/people/${merged.id}/merge`, { token: staff, body: { intoId: person.id, reason: '同一人重复登记' } }), 200)
+  const household = must('household', await call(p.app, 'POST', '/api/v1/households', { token: staff, body: { code: 'GH-AUTHZ-H', dwellingId: dwelling.id } }), 201)
+  must('member', await call(p.app, 'POST', `/api/v1/households/${household.id}/members`, { token: staff, body: { personId: person.id, relation: 'head' } }), 200)
+  const organisation = must('organisation', await call(p.app, 'POST', '/api/v1/organisations', { token: staff, body: { kind: 'social_organisation', name: '桂花老年协会', location: point } }), 201)
+  must('link', await call(p.app, 'POST', `/api/v1/organisations/${organisation.id}/people`, { token: staff, body: { personId: person.id, role: 'member' } }), 200)
+  const place = must('place', await call(p.app, 'POST', '/api/v1/places', { token: staff, body: { kind: 'clinic', name: '桂花卫生服务站', address: '桂花路3号', location: point, organisationId: organisation.id } }), 201)
+  const visit = must('visit', await call(p.app, 'POST', '/api/v1/care/visits', { token: staff, body: { personId: person.id, visitedOn: '2026-11-20', findings: '身体尚可' } }), 201)
+  const job = must('import', await upload(p, staff, `/api/v1/imports?areaId=${community}&fileName=x.csv`, PEOPLE_CSV), 201)
+  const handlerDept = await db.selectFrom('department').select('id').where('code', '=', 'QH-01-ZF').executeTakeFirstOrThrow()
+  const grantBody = (entity: string, fields: string[]) => ({ areaId: community, departmentId: handlerDept.id, entity, fields, purpose: '独居老人回访', expiresAt: new Date(p.clock.now().getTime() + 365 * 86_400_000).toISOString() })
+  const dataGrant = must('data grant', await call(p.app, 'POST', '/api/v1/data-grants', { token: admin, body: grantBody('person', ['name', 'phone']) }), 201)
+  const revoked = must('spare grant', await call(p.app, 'POST', '/api/v1/data-grants', { token: admin, body: grantBody('place', ['name']) }), 201)
+  must('revoke', await call(p.app, 'POST', `/api/v1/data-grants/${revoked.id}/revoke`, { token: admin }), 200)
   return {
+    registry: {
+      personId: person.id,
+      twinId: twin.id,
+      mergedId: merged.id,
+      buildingId: building.id,
+      dwellingId: dwelling.id,
+      householdId: household.id,
+      organisationId: organisation.id,
+      placeId: place.id,
+      visitId: visit.id,
+      importId: job.id,
+      dataGrantId: dataGrant.id,
+      revokedGrantId: revoked.id,
+      handlerDepartmentId: handlerDept.id,
+    },
     community,
     grid,
     point,

@@ -2,6 +2,8 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { actorForToken } from '../src/accounts/service.js'
 import { inScope } from '../src/core/scope.js'
+import { populationBreakdowns } from '../src/registry/opendata.js'
+import { residentId } from '../src/registry/fake.js'
 import { areaId, backends, call, openTestPlatform, square, tokenFor, type TestPlatform } from './support.js'
 
 // Staff of community A (桂花, Guihua) must neither read nor change anything of community B
@@ -24,6 +26,24 @@ interface B {
   apiKeyId: number
   keyOfA: string
   pointInB: { lng: number; lat: number }
+  /** Registry records of B, made by B's own staff. */
+  personId: number
+  personName: string
+  personIdNumber: string
+  personPhone: string
+  /** A second person with the same phone: a suspected duplicate of the first. */
+  twinId: number
+  householdId: number
+  buildingId: number
+  dwellingId: number
+  organisationId: number
+  organisationName: string
+  placeId: number
+  visitId: number
+  importId: number
+  dataGrantId: number
+  /** The department of A's handler (QH-01-ZF): A's admin must not hand B's data to it. */
+  departmentOfA: number
 }
 
 type Probe = (p: TestPlatform, token: string | null, b: B) => Promise<void>
@@ -225,6 +245,187 @@ const matrix: Record<string, Probe> = {
     await call(p.app, 'POST', `/api/v1/notifications/${b.notificationId}/read`, { token: t })
     expect(await read()).toEqual(before)
   },
+
+  // ── Registry (people, households, buildings, organisations, places, imports, grants, care) ──
+  // Row-level security shows registry records to admin, leader, staff and grid workers of their
+  // own areas only; writes are checked against the target area before anything is stored.
+  'POST /api/v1/people': async (p, t, b) => {
+    const fresh = { name: '入侵者', idNumber: residentId('330106', '1977-07-07', 901), residenceStatus: 'registered', phone: '13900009999' }
+    await unchanged(() => personCount(p), () => call(p.app, 'POST', '/api/v1/people', { token: t, body: { ...fresh, areaId: b.community } }))
+    await unchanged(() => personCount(p), () => call(p.app, 'POST', '/api/v1/people', { token: t, body: { ...fresh, dwellingId: b.dwellingId } }))
+  },
+  'POST /api/v1/people/search': async (p, t, b) => {
+    for (const body of [{ idNumber: b.personIdNumber }, { phone: b.personPhone }, { q: b.personName }, { areaId: b.community }, { pageSize: 500 }]) {
+      const res = await call(p.app, 'POST', '/api/v1/people/search', { token: t, body })
+      if (res.status !== 200) {
+        denied(res.status)
+        continue
+      }
+      expect(res.body.items.map((i: { id: number }) => i.id)).not.toContain(b.personId)
+      expect(res.body.items.filter((i: { areaId: number }) => i.areaId === b.community || i.areaId === b.grid)).toEqual([])
+    }
+  },
+  'GET /api/v1/people/duplicates': async (p, t, b) => {
+    for (const url of ['/api/v1/people/duplicates?pageSize=500', `/api/v1/people/duplicates?areaId=${b.community}`]) {
+      const res = await call(p.app, 'GET', url, { token: t })
+      if (res.status !== 200) {
+        denied(res.status)
+        continue
+      }
+      expect(JSON.stringify(res.body)).not.toContain(b.personName)
+      expect(res.body.items).toEqual([])
+    }
+  },
+  'POST /api/v1/people/duplicates/dismiss': async (p, t, b) =>
+    unchanged(() => distinctRows(p), () => call(p.app, 'POST', '/api/v1/people/duplicates/dismiss', { token: t, body: { personA: b.personId, personB: b.twinId } })),
+  'GET /api/v1/people/export': async (p, t, b) => {
+    for (const area of [b.community, b.grid]) {
+      const res = await p.app.inject({ method: 'GET', url: `/api/v1/people/export?areaId=${area}`, headers: t ? { authorization: `Bearer ${t}` } : {} })
+      denied(res.statusCode)
+      expect(res.body).not.toContain(b.personName)
+    }
+  },
+  'GET /api/v1/people/:id': async (p, t, b) => {
+    denied((await call(p.app, 'GET', `/api/v1/people/${b.personId}`, { token: t })).status)
+    denied((await call(p.app, 'GET', `/api/v1/people/${b.personId}?asOf=2026-11-23`, { token: t })).status)
+  },
+  'PATCH /api/v1/people/:id': async (p, t, b) =>
+    unchanged(() => personRow(p, b.personId), () => call(p.app, 'PATCH', `/api/v1/people/${b.personId}`, { token: t, body: { version: 1, reason: '越权修改', name: '被改名', phone: null, tags: [] } })),
+  'POST /api/v1/people/:id/events': async (p, t, b) =>
+    unchanged(() => personRow(p, b.personId), () => call(p.app, 'POST', `/api/v1/people/${b.personId}/events`, { token: t, body: { kind: 'move_out', on: '2026-11-22', reason: '越权迁出', version: 1 } })),
+  'GET /api/v1/people/:id/history': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/people/${b.personId}/history`, { token: t })).status),
+  'POST /api/v1/people/:id/reveal': async (p, t, b) => {
+    const res = await call(p.app, 'POST', `/api/v1/people/${b.personId}/reveal`, { token: t, body: { fields: ['idNumber', 'phone'], purpose: '越权查看号码' } })
+    denied(res.status)
+    expect(JSON.stringify(res.body)).not.toContain(b.personPhone)
+    expect(JSON.stringify(res.body)).not.toContain(b.personIdNumber)
+  },
+  'POST /api/v1/people/:id/merge': async (p, t, b) => {
+    const both = async () => [await personRow(p, b.twinId), await personRow(p, b.personId)]
+    await unchanged(both, () => call(p.app, 'POST', `/api/v1/people/${b.twinId}/merge`, { token: t, body: { intoId: b.personId, reason: '越权合并' } }))
+  },
+  'GET /api/v1/people/:id/visits': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/people/${b.personId}/visits`, { token: t })).status),
+  'POST /api/v1/households': async (p, t, b) => {
+    await unchanged(() => countOf(p, 'household'), () => call(p.app, 'POST', '/api/v1/households', { token: t, body: { code: 'INTRUDER-H1', areaId: b.community } }))
+    await unchanged(() => countOf(p, 'household'), () => call(p.app, 'POST', '/api/v1/households', { token: t, body: { code: 'INTRUDER-H2', dwellingId: b.dwellingId } }))
+  },
+  'GET /api/v1/households': async (p, t, b) => expectNoneOfB(p, t, b, '/api/v1/households', b.householdId),
+  'GET /api/v1/households/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/households/${b.householdId}`, { token: t })).status),
+  'POST /api/v1/households/:id/members': async (p, t, b) =>
+    unchanged(() => memberRows(p, b.householdId), () => call(p.app, 'POST', `/api/v1/households/${b.householdId}/members`, { token: t, body: { personId: b.twinId, relation: 'spouse' } })),
+  'DELETE /api/v1/households/:id/members/:personId': async (p, t, b) =>
+    unchanged(() => memberRows(p, b.householdId), () => call(p.app, 'DELETE', `/api/v1/households/${b.householdId}/members/${b.personId}?reason=intrusion`, { token: t })),
+  'POST /api/v1/buildings': async (p, t, b) =>
+    unchanged(() => countOf(p, 'building'), () => call(p.app, 'POST', '/api/v1/buildings', { token: t, body: { code: 'INTRUDER-B1', name: '入侵楼', kind: 'residential', address: '翠竹路', location: b.pointInB } })),
+  'GET /api/v1/buildings': async (p, t, b) => expectNoneOfB(p, t, b, '/api/v1/buildings', b.buildingId),
+  'GET /api/v1/buildings/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/buildings/${b.buildingId}`, { token: t })).status),
+  'POST /api/v1/buildings/:id/dwellings': async (p, t, b) =>
+    unchanged(() => dwellingRows(p, b.buildingId), () => call(p.app, 'POST', `/api/v1/buildings/${b.buildingId}/dwellings`, { token: t, body: { unit: '9', floor: 9, room: '999' } })),
+  'POST /api/v1/organisations': async (p, t, b) => {
+    await unchanged(() => countOf(p, 'organisation'), () => call(p.app, 'POST', '/api/v1/organisations', { token: t, body: { kind: 'social_organisation', name: '入侵协会', location: b.pointInB } }))
+    await unchanged(() => countOf(p, 'organisation'), () => call(p.app, 'POST', '/api/v1/organisations', { token: t, body: { kind: 'social_organisation', name: '入侵协会', areaId: b.community } }))
+  },
+  'GET /api/v1/organisations': async (p, t, b) => expectNoneOfB(p, t, b, '/api/v1/organisations', b.organisationId),
+  'GET /api/v1/organisations/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/organisations/${b.organisationId}`, { token: t })).status),
+  'POST /api/v1/organisations/:id/people': async (p, t, b) =>
+    unchanged(() => orgPeopleRows(p, b.organisationId), () => call(p.app, 'POST', `/api/v1/organisations/${b.organisationId}/people`, { token: t, body: { personId: b.twinId, role: 'employee' } })),
+  'POST /api/v1/places': async (p, t, b) =>
+    unchanged(() => countOf(p, 'place'), () => call(p.app, 'POST', '/api/v1/places', { token: t, body: { kind: 'shop', name: '入侵小店', address: '翠竹路', location: b.pointInB, organisationId: b.organisationId } })),
+  'GET /api/v1/places': async (p, t, b) => expectNoneOfB(p, t, b, '/api/v1/places', b.placeId),
+  'GET /api/v1/places/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/places/${b.placeId}`, { token: t })).status),
+  'POST /api/v1/imports': async (p, t, b) =>
+    unchanged(() => countOf(p, 'import_job'), () => upload(p, t, `/api/v1/imports?areaId=${b.community}&fileName=intruder.csv`, `姓名,身份证号\n入侵者,${residentId('330106', '1977-07-07', 903)}\n`)),
+  'POST /api/v1/imports/:id/start': async (p, t, b) =>
+    unchanged(() => importRow(p, b.importId), () => call(p.app, 'POST', `/api/v1/imports/${b.importId}/start`, { token: t, body: { mapping: { 姓名: 'name', 身份证号: 'idNumber' } } })),
+  'GET /api/v1/imports': async (p, t, b) => expectNoneOfB(p, t, b, '/api/v1/imports', b.importId),
+  'GET /api/v1/imports/:id': async (p, t, b) => denied((await call(p.app, 'GET', `/api/v1/imports/${b.importId}`, { token: t })).status),
+  'GET /api/v1/imports/:id/errors': async (p, t, b) => {
+    const res = await p.app.inject({ method: 'GET', url: `/api/v1/imports/${b.importId}/errors`, headers: t ? { authorization: `Bearer ${t}` } : {} })
+    denied(res.statusCode)
+  },
+  'GET /api/v1/data-grants': async (p, t, b) => expectNoneOfB(p, t, b, '/api/v1/data-grants', b.dataGrantId),
+  'POST /api/v1/data-grants': async (p, t, b) =>
+    unchanged(
+      () => countOf(p, 'data_grant'),
+      () =>
+        call(p.app, 'POST', '/api/v1/data-grants', {
+          token: t,
+          body: { areaId: b.community, departmentId: b.departmentOfA, entity: 'person', fields: ['name', 'idNumber', 'phone'], purpose: '越权共享', expiresAt: new Date(p.clock.now().getTime() + 86_400_000).toISOString() },
+        }),
+    ),
+  'POST /api/v1/data-grants/:id/revoke': async (p, t, b) => unchanged(() => dataGrantRow(p, b.dataGrantId), () => call(p.app, 'POST', `/api/v1/data-grants/${b.dataGrantId}/revoke`, { token: t })),
+  // The grant of B names B's own committee: neither A's departments nor A's outside systems may use it.
+  'GET /api/v1/shared/:entity': async (p, t, b) => {
+    for (const entity of ['person', 'household']) {
+      const res = await call(p.app, 'GET', `/api/v1/shared/${entity}?grantId=${b.dataGrantId}`, { token: t })
+      denied(res.status)
+      expect(JSON.stringify(res.body)).not.toContain(b.personName)
+    }
+    const viaKey = await call(p.app, 'GET', `/api/v1/shared/person?grantId=${b.dataGrantId}`, { headers: { 'x-api-key': b.keyOfA } })
+    denied(viaKey.status)
+    expect(JSON.stringify(viaKey.body)).not.toContain(b.personName)
+  },
+  'GET /api/v1/care/people': async (p, t, b) => {
+    for (const url of ['/api/v1/care/people?pageSize=500', `/api/v1/care/people?areaId=${b.community}`, '/api/v1/care/people?overdueOnly=true&pageSize=500']) {
+      const res = await call(p.app, 'GET', url, { token: t })
+      if (res.status !== 200) {
+        denied(res.status)
+        continue
+      }
+      expect(res.body.items.map((i: { person: { id: number } }) => i.person.id)).not.toContain(b.personId)
+      expect(JSON.stringify(res.body)).not.toContain(b.personName)
+    }
+  },
+  'POST /api/v1/care/visits': async (p, t, b) =>
+    unchanged(() => visitRows(p, b.personId), () => call(p.app, 'POST', '/api/v1/care/visits', { token: t, body: { personId: b.personId, visitedOn: '2026-11-22', findings: '越权走访' } })),
+  // One list of visit intervals for the whole platform, no area data: every signed-in user may read it.
+  'GET /api/v1/care/rules': async (p, t) => {
+    const res = await call(p.app, 'GET', '/api/v1/care/rules', { token: t })
+    if (res.status !== 200) return denied(res.status)
+    for (const r of res.body.items) expect(Object.keys(r).sort()).toEqual(['intervalDays', 'tag'])
+  },
+  // The intervals apply to B too: only root admins may set them, and nobody of A is one.
+  'PUT /api/v1/care/rules/:tag': async (p, t) =>
+    unchanged(() => p.database.db.selectFrom('care_rule').selectAll().orderBy('tag').execute(), () => call(p.app, 'PUT', '/api/v1/care/rules/elderly_alone', { token: t, body: { intervalDays: 99 } })),
+  // The field classification and the negative list describe the platform, not anybody's data.
+  'GET /api/v1/registry/fields': async (p, t, b) => {
+    const res = await call(p.app, 'GET', '/api/v1/registry/fields', { token: t })
+    expect(res.status).toBe(200)
+    expect(JSON.stringify(res.body)).not.toContain(b.personName)
+  },
+  // Open data is public by design: counts only, and no cell (nor total) below 5 is published, so
+  // nobody can single out one of B's residents.
+  'GET /api/v1/open-data/population': async (p, t, b) => {
+    let published = 0
+    for (const area of [b.community, b.grid]) {
+      for (const by of populationBreakdowns) {
+        const res = await call(p.app, 'GET', `/api/v1/open-data/population?areaId=${area}&by=${by}`, { token: t })
+        expect(res.status).toBe(200)
+        // Zero singles out nobody (a grid has no sub-areas, so its breakdown by area is empty).
+        const safe = (n: number) => n === 0 || n >= 5
+        for (const c of res.body.cells) {
+          if (c.count === null) expect(c.suppressed).toBe(true)
+          else expect(safe(c.count), `${by} of ${area}: ${JSON.stringify(c)}`).toBe(true)
+          if (c.count !== null && c.count > 0) published++
+        }
+        if (res.body.total !== null) expect(safe(res.body.total), `${by} of ${area}: total ${res.body.total}`).toBe(true)
+        expect(JSON.stringify(res.body)).not.toContain(b.personName)
+      }
+    }
+    expect(published).toBeGreaterThan(0) // B has enough residents for some cells: the check is not vacuous
+  },
+  // Places are public by design; only their open fields leave the platform (no people, no organisation).
+  'GET /api/v1/open-data/places': async (p, t, b) => {
+    const res = await call(p.app, 'GET', `/api/v1/open-data/places?areaId=${b.community}`, { token: t })
+    expect(res.status).toBe(200)
+    expect(res.body.items.length).toBeGreaterThan(0)
+    for (const i of res.body.items) expect(Object.keys(i).sort()).toEqual(['address', 'gridCode', 'kind', 'location', 'name'])
+    const csv = await p.app.inject({ method: 'GET', url: `/api/v1/open-data/places?areaId=${b.community}&format=csv`, headers: t ? { authorization: `Bearer ${t}` } : {} })
+    for (const body of [JSON.stringify(res.body), csv.body]) {
+      expect(body).not.toContain(b.personName)
+      expect(body).not.toContain(b.organisationName)
+    }
+  },
 }
 
 const webhookCount = async (p: TestPlatform) => (await sql<{ n: number }>`select count(*)::int as n from webhook`.execute(p.database.db)).rows[0]
@@ -235,6 +436,35 @@ const apiKeyCount = async (p: TestPlatform) => (await sql<{ n: number }>`select 
 const apiKeyRow = async (p: TestPlatform, id: number) => (await sql`select id, name, area_id, revoked_at from api_key where id = ${id}`.execute(p.database.db)).rows[0]
 const caseCount = async (p: TestPlatform) => (await sql<{ n: number }>`select count(*)::int as n from cases`.execute(p.database.db)).rows[0]
 const caseRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst()
+
+type Counted = 'person' | 'household' | 'building' | 'organisation' | 'place' | 'import_job' | 'data_grant'
+const countOf = async (p: TestPlatform, table: Counted) => (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(p.database.db)).rows[0]
+const personCount = (p: TestPlatform) => countOf(p, 'person')
+const personRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirst()
+const distinctRows = (p: TestPlatform) => p.database.db.selectFrom('person_distinct').selectAll().orderBy('person_a').orderBy('person_b').execute()
+const memberRows = (p: TestPlatform, householdId: number) => p.database.db.selectFrom('household_member').selectAll().where('household_id', '=', householdId).orderBy('person_id').execute()
+const dwellingRows = (p: TestPlatform, buildingId: number) => p.database.db.selectFrom('dwelling').selectAll().where('building_id', '=', buildingId).orderBy('id').execute()
+const orgPeopleRows = (p: TestPlatform, organisationId: number) => p.database.db.selectFrom('person_organisation').selectAll().where('organisation_id', '=', organisationId).orderBy('person_id').execute()
+const importRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('import_job').selectAll().where('id', '=', id).executeTakeFirst()
+const dataGrantRow = (p: TestPlatform, id: number) => p.database.db.selectFrom('data_grant').selectAll().where('id', '=', id).executeTakeFirst()
+const visitRows = (p: TestPlatform, personId: number) => p.database.db.selectFrom('care_visit').selectAll().where('person_id', '=', personId).orderBy('id').execute()
+
+/** A file as the raw request body, as the import upload takes it. */
+async function upload(p: TestPlatform, token: string | null, url: string, csv: string) {
+  const res = await p.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv', ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: Buffer.from(csv) })
+  return { status: res.statusCode, body: res.body }
+}
+
+/** A list route answers A's caller with nothing of B, whether it is asked for B's area or not. */
+async function expectNoneOfB(p: TestPlatform, t: string | null, b: B, route: string, idOfB: number) {
+  const res = await call(p.app, 'GET', `${route}?pageSize=500`, { token: t })
+  if (res.status !== 200) return denied(res.status)
+  expect(res.body.items.map((i: { id: number }) => i.id)).not.toContain(idOfB)
+  expect(res.body.items.filter((i: { areaId: number }) => i.areaId === b.community || i.areaId === b.grid)).toEqual([])
+  const filtered = await call(p.app, 'GET', `${route}?areaId=${b.community}`, { token: t })
+  expect(filtered.status).toBe(200)
+  expect(filtered.body.items).toEqual([])
+}
 
 describe.each(backends())('area scoping on %s', (backend) => {
   let p: TestPlatform
@@ -258,6 +488,42 @@ describe.each(backends())('area scoping on %s', (backend) => {
     const keyOfB = await call(p.app, 'POST', '/api/v1/api-keys', { token: await tokenFor(p.app, 'cuizhu.admin'), body: { name: 'Cuizhu app', areaId: community } })
     const keyOfA = await call(p.app, 'POST', '/api/v1/api-keys', { token: await tokenFor(p.app, 'guihua.admin'), body: { name: 'Guihua app', areaId: await areaId(p, 'JZ-QH-01-01') } })
     const note = await p.database.db.selectFrom('notification').select('id').where('case_id', '=', filed.body.id).executeTakeFirstOrThrow()
+    // Registry records of B, made by B's own staff: a building with a dwelling, a person with a
+    // phone living there (with a care tag, a household, an organisation and a visit), a suspected
+    // duplicate, a few more residents (so open data has cells big enough to publish), a place, a
+    // pending import, and a data-sharing grant to B's own committee.
+    const staffB = await tokenFor(p.app, 'cuizhu.staff')
+    const must = (what: string, res: { status: number; body: any }, status = 201) => {
+      if (res.status !== status) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`)
+      return res.body
+    }
+    const point = rows[0]!
+    const building = must('building', await call(p.app, 'POST', '/api/v1/buildings', { token: staffB, body: { code: 'CZ-B-01', name: '翠竹苑1幢', kind: 'residential', address: '翠竹路1号', floors: 6, location: point } }))
+    const dwelling = must('dwelling', await call(p.app, 'POST', `/api/v1/buildings/${building.id}/dwellings`, { token: staffB, body: { unit: '1', floor: 3, room: '301' } }))
+    const personIdNumber = residentId('330106', '1948-04-04', 31)
+    const personPhone = '13955550001'
+    const person = must('person', await call(p.app, 'POST', '/api/v1/people', { token: staffB, body: { dwellingId: dwelling.id, name: '翠竹独居老人甲', idNumber: personIdNumber, phone: personPhone, residenceStatus: 'registered', address: '翠竹路1号1幢1单元301室', tags: ['elderly_alone'] } }))
+    const twin = must('twin', await call(p.app, 'POST', '/api/v1/people', { token: staffB, body: { areaId: grid, name: '翠竹老人甲', idNumber: residentId('330106', '1948-04-04', 33), phone: personPhone, residenceStatus: 'registered' } }))
+    for (let i = 0; i < 6; i++) {
+      must('resident', await call(p.app, 'POST', '/api/v1/people', { token: staffB, body: { areaId: grid, name: `翠竹居民${i}`, idNumber: residentId('330106', `198${i}-01-0${i + 1}`, 40 + i), residenceStatus: 'registered' } }))
+    }
+    const household = must('household', await call(p.app, 'POST', '/api/v1/households', { token: staffB, body: { code: 'CZ-H-0001', dwellingId: dwelling.id } }))
+    must('member', await call(p.app, 'POST', `/api/v1/households/${household.id}/members`, { token: staffB, body: { personId: person.id, relation: 'head' } }), 200)
+    const organisationName = '翠竹老年协会'
+    const organisation = must('organisation', await call(p.app, 'POST', '/api/v1/organisations', { token: staffB, body: { kind: 'social_organisation', name: organisationName, location: point } }))
+    must('link', await call(p.app, 'POST', `/api/v1/organisations/${organisation.id}/people`, { token: staffB, body: { personId: person.id, role: 'member' } }), 200)
+    const place = must('place', await call(p.app, 'POST', '/api/v1/places', { token: staffB, body: { kind: 'clinic', name: '翠竹卫生服务站', address: '翠竹路3号', location: point, organisationId: organisation.id } }))
+    const visit = must('visit', await call(p.app, 'POST', '/api/v1/care/visits', { token: staffB, body: { personId: person.id, visitedOn: '2026-11-20', findings: '身体尚可', needsFollowUp: false } }))
+    const imported = await upload(p, staffB, `/api/v1/imports?areaId=${community}&fileName=x.csv`, `姓名,身份证号,手机\n翠竹新居民,${residentId('330106', '1990-09-09', 51)},13955550002\n`)
+    const job = must('import', { status: imported.status, body: JSON.parse(imported.body) })
+    const dataGrant = must(
+      'data grant',
+      await call(p.app, 'POST', '/api/v1/data-grants', {
+        token: await tokenFor(p.app, 'cuizhu.admin'),
+        body: { areaId: community, departmentId: dept.id, entity: 'person', fields: ['name', 'phone', 'tags'], purpose: '翠竹独居老人回访', expiresAt: new Date(p.clock.now().getTime() + 30 * 86_400_000).toISOString() },
+      }),
+    )
+    const departmentOfA = await p.database.db.selectFrom('department').select('id').where('code', '=', 'QH-01-ZF').executeTakeFirstOrThrow()
     b = {
       community,
       grid,
@@ -272,6 +538,21 @@ describe.each(backends())('area scoping on %s', (backend) => {
       apiKeyId: keyOfB.body.id,
       keyOfA: keyOfA.body.key,
       pointInB: rows[0]!,
+      personId: person.id,
+      personName: person.name,
+      personIdNumber,
+      personPhone,
+      twinId: twin.id,
+      householdId: household.id,
+      buildingId: building.id,
+      dwellingId: dwelling.id,
+      organisationId: organisation.id,
+      organisationName,
+      placeId: place.id,
+      visitId: visit.id,
+      importId: job.id,
+      dataGrantId: dataGrant.id,
+      departmentOfA: departmentOfA.id,
     }
     // Audit entries about B exist, so a leak would show.
     const admin = await tokenFor(p.app, 'admin')
