@@ -69,7 +69,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     const webhooks = config.schedulerIntervalMs > 0 ? startWebhookWorker(database.db, platform.clock, config.schedulerIntervalMs, log) : null
     const transport = transportFromEnv(process.env, (obj, msg) => log.info(obj, msg))
     const messages = config.schedulerIntervalMs > 0
-      ? startMessageWorker(database.db, platform.clock, transport, config.schedulerIntervalMs, (err) => log.error({ err }, 'message delivery run failed'))
+      ? startMessageWorker(database.db, platform.clock, transport, cipherFor(config), config.schedulerIntervalMs, (err) => log.error({ err }, 'message delivery run failed'))
       : null
     // Care visits fall due by the day: checking hourly is soon enough and costs one query.
     const care = config.schedulerIntervalMs > 0

@@ -10,6 +10,9 @@ import { loadConfig } from '../src/config.js'
 import { ManualClock } from '../src/core/clock.js'
 import { openDatabase, type Database } from '../src/core/db.js'
 import { residentId } from '../src/registry/fake.js'
+import { cipherFor } from '../src/core/crypto.js'
+import { deliverDueMessages } from '../src/notifications/messages.js'
+import { LogTransport } from '../src/notifications/transport.js'
 import { buildServer } from '../src/server.js'
 import { areaId, backends, call, openTestPlatform, TEST_DATA_KEY, tokenFor, type TestPlatform } from './support.js'
 
@@ -19,7 +22,7 @@ import { areaId, backends, call, openTestPlatform, TEST_DATA_KEY, tokenFor, type
 // table on PostgreSQL — nor the server's log holds an ID number or a phone number in plain text.
 
 const ids = [residentId('330106', '1951-04-04', 7), residentId('330106', '1983-12-12', 88), residentId('330106', '2001-01-31', 120)]
-const phones = ['13812340001', '13912340002', '13712340003']
+const phones = ['13812340001', '13912340002', '13712340003', '13612340004']
 const secrets = [...ids, ...phones]
 
 interface Rig {
@@ -101,6 +104,15 @@ describe.each(backends())('no plaintext ID number or phone at rest or in logs on
     const job = await call(r.app, 'GET', `/api/v1/imports/${up.json().id}`, { token: staff })
     expect(job.body).toMatchObject({ status: 'done', inserted: 1 })
     expect(job.body.failed + job.body.unchanged).toBe(1)
+    // A resident reports anonymously with a phone; the text message about it is queued and sent.
+    const { rows } = await sql<{ lng: number; lat: number }>`select ST_X(ST_PointOnSurface(boundary)) as lng, ST_Y(ST_PointOnSurface(boundary)) as lat from area where code = 'JZ-QH-01-01-G01'`.execute(r.database.db)
+    const filed = await call(r.app, 'POST', '/api/v1/cases', { body: { categoryCode: 'DL-03', location: rows[0], description: '路灯不亮', reporterName: '匿名居民', reporterPhone: phones[3] } })
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201)
+    const sent: string[] = []
+    const transport = new LogTransport((obj, msg) => r.app.log.info(obj, msg))
+    const delivered = await deliverDueMessages(r.database.db, new Date('2026-11-23T02:00:00Z'), { send: async (m) => { sent.push(m.to); await transport.send(m) } }, cipherFor({ dataKey: TEST_DATA_KEY, dataKeyFile: '', production: false }))
+    expect(delivered.sent).toBeGreaterThanOrEqual(1)
+    expect(sent).toContain(phones[3])
   })
 
   it('finds none of them in the database', async () => {

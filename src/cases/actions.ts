@@ -99,8 +99,8 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
     await notify(tx, [c.reporter_id], { kind: 'case_update', caseId, params, at: now })
   }
   // Reporters without an account (hotline callers, anonymous residents) hear of it by text message.
-  if (!c.reporter_id && c.reporter_phone && PUBLIC_ACTIONS.has(input.action) && input.action !== 'rate') {
-    await queueSms(tx, { caseId, to: c.reporter_phone, templateKey: 'case.update', params: { trackingCode: c.tracking_code, state: prev }, at: now })
+  if (!c.reporter_id && c.reporter_phone_enc && PUBLIC_ACTIONS.has(input.action) && input.action !== 'rate') {
+    await queueSms(tx, { caseId, to: Buffer.from(c.reporter_phone_enc), templateKey: 'case.update', params: { trackingCode: c.tracking_code, state: prev }, at: now })
   }
   await recordAudit(tx, ctx, { action: `case.${input.action}`, entityType: 'case', entityId: caseId, areaId: c.area_id, detail: { from, to: prev } })
   if (!ctx.actor) return { trackingCode: c.tracking_code, state: prev }

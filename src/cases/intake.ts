@@ -6,6 +6,7 @@ import { sha256Hex } from '../core/privacy.js'
 import type { Tx } from '../core/db.js'
 import { holds, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
+import { sealPhone, type FieldCipher } from '../core/crypto.js'
 import { checkAttributes, leafCategory } from './catalogue.js'
 import { startStage } from './deadlines.js'
 import { notify, usersWithRoleOver } from './notify.js'
@@ -62,7 +63,7 @@ function channelFor(ctx: RequestContext, requested: Channel | undefined, areaPat
  * Files a case: locates it into its grid, checks category, attributes and photos, starts the
  * response clock, tells the triage staff, and suggests possible duplicates.
  */
-export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, now: Date, internal: { channel?: Channel; mediaUrl?: string } = {}) {
+export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, now: Date, internal: { cipher: FieldCipher; channel?: Channel; mediaUrl?: string }) {
   const category = await leafCategory(tx, { code: input.categoryCode, id: input.categoryId }, input.categoryCode !== undefined ? 'categoryCode' : 'categoryId')
   let grid: { id: number; path: string } | null = null
   if (input.location) {
@@ -82,6 +83,8 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
   if (category.photoRequired && !(input.photos?.length) && !internal.mediaUrl) throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
   const channel = internal.channel ?? channelFor(ctx, input.channel, grid.path)
   const districtId = Number(grid.path.split('/').filter(Boolean)[1] ?? grid.id)
+  // Stored only encrypted; text messages are queued with the ciphertext and opened by the sender.
+  const phone = sealPhone(internal.cipher, input.reporterPhone ? input.reporterPhone.replace(/[\s-]/g, '') : null)
 
   const id = (await sql<{ id: number }>`select nextval('cases_id_seq')::int as id`.execute(tx)).rows[0]!.id
   const code = trackingCode(now)
@@ -105,7 +108,8 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
       attributes: JSON.stringify(attributes),
       reporter_id: reporterIsCaller ? ctx.actor!.userId : null,
       reporter_name: input.reporterName ?? (reporterIsCaller ? ctx.actor!.displayName : null),
-      reporter_phone: input.reporterPhone ?? null,
+      reporter_phone_enc: phone.enc,
+      reporter_phone_masked: phone.masked,
       reporter_token_hash: reporterToken ? sha256Hex(reporterToken) : null,
       submitted_at: now,
       response_due_at: responseDue,
@@ -133,7 +137,7 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     .execute()
   await notify(tx, await usersWithRoleOver(tx, ['staff'], grid.path), { kind: 'case_new', caseId: id, params: { trackingCode: code, categoryCode: category.code }, at: now })
   if (input.reporterPhone && !reporterIsCaller) {
-    await queueSms(tx, { caseId: id, to: input.reporterPhone, templateKey: 'case.received', params: { trackingCode: code }, at: now })
+    await queueSms(tx, { caseId: id, to: phone.enc!, templateKey: 'case.received', params: { trackingCode: code }, at: now })
   }
   // The audit entry comes last: its chain trigger serialises writers from here until commit, so
   // everything that can be done before it (the answer's reads included) is.

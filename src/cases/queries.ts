@@ -3,7 +3,6 @@ import { notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import type { DB } from '../core/schema.js'
-import { maskPhone } from '../core/privacy.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
 import { colourOf } from './deadlines.js'
 import { caseWorkflow, openStates, type CaseRole, type CaseState } from './workflow.js'
@@ -17,7 +16,7 @@ function baseQuery(db: Db | Tx) {
     .leftJoin(sql<{ code: string; name_zh: string; name_en: string }>`lateral app_department_label(c.department_id)`.as('d'), (j) => j.onTrue())
     .select([
       'c.id', 'c.tracking_code', 'c.category_id', 'c.area_id', 'c.channel', 'c.state', 'c.version', 'c.address', 'c.description', 'c.attributes',
-      'c.reporter_id', 'c.reporter_name', 'c.reporter_phone', 'c.department_id', 'c.assisting_department_ids', 'c.stage', 'c.stage_warn_at',
+      'c.reporter_id', 'c.reporter_name', 'c.reporter_phone_masked', 'c.reporter_phone_enc', 'c.department_id', 'c.assisting_department_ids', 'c.stage', 'c.stage_warn_at',
       'c.stage_due_at', 'c.escalation_level', 'c.extension_request', 'c.result', 'c.rating', 'c.rating_comment', 'c.merged_into_id',
       'c.rework_count', 'c.reopen_count', 'c.submitted_at', 'c.response_due_at', 'c.responded_at', 'c.handle_due_at', 'c.replied_at',
       'c.verified_at', 'c.closed_at', 'c.rated_at', 'c.updated_at',
@@ -70,7 +69,7 @@ export function presentCase(r: CaseRow, now: Date, ctx: RequestContext) {
     closedAt: iso(r.closed_at),
     ratedAt: iso(r.rated_at),
     reporter: seesReporter
-      ? { id: r.reporter_id, name: r.reporter_name, phone: ctx.actor?.userId === r.reporter_id ? r.reporter_phone : maskPhone(r.reporter_phone) }
+      ? { id: r.reporter_id, name: r.reporter_name, phone: r.reporter_phone_masked }
       : null,
   }
 }

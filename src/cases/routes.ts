@@ -1,5 +1,6 @@
 import { sha256Hex } from '../core/privacy.js'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { cipherFor } from '../core/crypto.js'
 import { asSystem, inScope, requireActor, requireRoleSomewhere } from '../core/scope.js'
 import { AppError, notFound } from '../core/errors.js'
 import { errorResponses, idParams } from '../core/http.js'
@@ -45,6 +46,7 @@ const newCaseBody = {
 
 export async function caseRoutes(app: FastifyInstance, { database, clock, config }: Platform) {
   const { db } = database
+  const cipher = cipherFor(config)
   // Anonymous intake is limited per client address; signed-in callers are accountable already.
   const anonymousLimit = {
     rateLimit: { max: config.anonymousIntakeRatePerMinute, timeWindow: '1 minute', allowList: (req: FastifyRequest) => req.ctx?.actor != null },
@@ -99,7 +101,7 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     handler: async (req, reply) => {
       const body = req.body as NewCase
       const result = await inScope(db, req.ctx, (tx) =>
-        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, body, async () => ({ status: 201, body: await createCase(tx, req.ctx, body, clock.now()) })),
+        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, body, async () => ({ status: 201, body: await createCase(tx, req.ctx, body, clock.now(), { cipher }) })),
       )
       return sendReply(reply as never, result)
     },

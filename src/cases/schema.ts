@@ -47,7 +47,10 @@ export interface CasesTable {
   attributes: Json
   reporter_id: number | null
   reporter_name: string | null
+  /** Legacy plaintext, emptied by src/operations/seal.ts; never written. */
   reporter_phone: string | null
+  reporter_phone_enc: ColumnType<Uint8Array | null, Buffer | null | undefined, Buffer | null>
+  reporter_phone_masked: string | null
   reporter_token_hash: string | null
   department_id: number | null
   assisting_department_ids: ColumnType<number[], number[] | undefined, number[]>

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { deliverDueMessages } from './messages.js'
+import { cipherFor } from '../core/crypto.js'
 import type { MessageTransport, OutgoingMessage } from './transport.js'
 
 class Capture implements MessageTransport {
@@ -37,12 +38,12 @@ describe.each(backends())('text messages to reporters without an account on %s',
 
     const transport = new Capture()
     transport.failNext = 1
-    const first = await deliverDueMessages(p.database.db, p.clock.now(), transport)
+    const first = await deliverDueMessages(p.database.db, p.clock.now(), transport, cipherFor(p.config))
     expect(first).toEqual({ sent: 1, failed: 1 })
     // The failed one waits for its backoff; a run before then sends nothing more.
-    expect(await deliverDueMessages(p.database.db, p.clock.now(), transport)).toEqual({ sent: 0, failed: 0 })
+    expect(await deliverDueMessages(p.database.db, p.clock.now(), transport, cipherFor(p.config))).toEqual({ sent: 0, failed: 0 })
     p.clock.advance(60_000)
-    expect(await deliverDueMessages(p.database.db, p.clock.now(), transport)).toEqual({ sent: 1, failed: 0 })
+    expect(await deliverDueMessages(p.database.db, p.clock.now(), transport, cipherFor(p.config))).toEqual({ sent: 1, failed: 0 })
     expect(transport.sent.map((m) => [m.templateKey, m.to, m.params.trackingCode])).toEqual([
       ['case.update', '13700001234', filed.body.trackingCode],
       ['case.received', '13700001234', filed.body.trackingCode],
@@ -50,7 +51,7 @@ describe.each(backends())('text messages to reporters without an account on %s',
     expect(transport.sent[0]!.params.state).toBe('dispatched')
     // Nothing is sent twice.
     p.clock.advance(3600_000)
-    expect(await deliverDueMessages(p.database.db, p.clock.now(), transport)).toEqual({ sent: 0, failed: 0 })
+    expect(await deliverDueMessages(p.database.db, p.clock.now(), transport, cipherFor(p.config))).toEqual({ sent: 0, failed: 0 })
   })
 
   it('keeps the outbox unreadable for the application role', async () => {

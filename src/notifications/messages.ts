@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Clock } from '../core/clock.js'
+import type { FieldCipher } from '../core/crypto.js'
 import { startPeriodic } from '../core/scheduler.js'
 import type { Db, Tx } from '../core/db.js'
 import type { MessageTransport } from './transport.js'
@@ -12,21 +13,23 @@ const LEASE_MS = 60_000
 
 export interface QueuedMessage {
   caseId: number
-  to: string
+  /** The recipient's phone, sealed (src/core/crypto.ts): the outbox never holds it in clear. */
+  to: Buffer
   templateKey: 'case.received' | 'case.update'
   params: Record<string, string>
   at: Date
 }
 
 export async function queueSms(tx: Tx, m: QueuedMessage): Promise<void> {
-  await sql`insert into message_outbox (case_id, channel, recipient, template_key, params, created_at, next_attempt_at)
-            values (${m.caseId}, 'sms', ${m.to}, ${m.templateKey}, ${JSON.stringify(m.params)}, ${m.at}, ${m.at})`.execute(tx)
+  await sql`insert into message_outbox (case_id, channel, recipient, recipient_enc, template_key, params, created_at, next_attempt_at)
+            values (${m.caseId}, 'sms', null, ${m.to}, ${m.templateKey}, ${JSON.stringify(m.params)}, ${m.at}, ${m.at})`.execute(tx)
 }
 
 interface OutboxRow {
   id: number
   channel: 'sms' | 'email'
-  recipient: string
+  recipient: string | null
+  recipient_enc: Uint8Array | null
   template_key: string
   params: Record<string, string>
   locale: 'zh-CN' | 'en'
@@ -34,7 +37,7 @@ interface OutboxRow {
 }
 
 /** Sends what is due; returns how many were sent and how many failed this round. */
-export async function deliverDueMessages(db: Db, now: Date, transport: MessageTransport, batch = 50): Promise<{ sent: number; failed: number }> {
+export async function deliverDueMessages(db: Db, now: Date, transport: MessageTransport, cipher: FieldCipher, batch = 50): Promise<{ sent: number; failed: number }> {
   // Claiming pushes the row's next attempt out by a lease, in one short statement, so another
   // worker skips it while this one sends.
   const { rows } = await sql<OutboxRow>`
@@ -44,12 +47,14 @@ export async function deliverDueMessages(db: Db, now: Date, transport: MessageTr
       where sent_at is null and next_attempt_at <= ${now} and attempts < ${MAX_ATTEMPTS}
       order by id limit ${batch}
       for update skip locked)
-    returning id, channel, recipient, template_key, params, locale, attempts`.execute(db)
+    returning id, channel, recipient, recipient_enc, template_key, params, locale, attempts`.execute(db)
   let sent = 0
   let failed = 0
   for (const r of rows.sort((a, b) => a.id - b.id)) {
     try {
-      await transport.send({ to: r.recipient, channel: r.channel, templateKey: r.template_key, params: r.params, locale: r.locale })
+      // Opened only here, for the transport; a row from an older version may still hold it in clear.
+      const to = r.recipient_enc ? cipher.decrypt(r.recipient_enc) : r.recipient!
+      await transport.send({ to, channel: r.channel, templateKey: r.template_key, params: r.params, locale: r.locale })
       await sql`update message_outbox set sent_at = ${now}, attempts = attempts + 1, last_error = null where id = ${r.id}`.execute(db)
       sent++
     } catch (err) {
@@ -62,6 +67,6 @@ export async function deliverDueMessages(db: Db, now: Date, transport: MessageTr
   return { sent, failed }
 }
 
-export function startMessageWorker(db: Db, clock: Clock, transport: MessageTransport, intervalMs: number, onError: (err: unknown) => void) {
-  return startPeriodic(() => deliverDueMessages(db, clock.now(), transport), intervalMs, onError)
+export function startMessageWorker(db: Db, clock: Clock, transport: MessageTransport, cipher: FieldCipher, intervalMs: number, onError: (err: unknown) => void) {
+  return startPeriodic(() => deliverDueMessages(db, clock.now(), transport, cipher), intervalMs, onError)
 }

@@ -273,7 +273,7 @@ describe.each(backends())('Open311 GeoReport v2 on %s', (backend) => {
     const body = res.json()
     expect(body).toEqual([{ service_request_id: expect.stringMatching(TRACKING), service_notice: expect.stringContaining('小时内响应'), account_id: 'acct-77' }])
     const c = await caseByCode(body[0].service_request_id)
-    expect(c).toMatchObject({ channel: 'open311', state: 'submitted', address: '桂花路 12 号', description: '路灯不亮', reporter_name: '王小明', reporter_phone: '13800138000', reporter_id: null })
+    expect(c).toMatchObject({ channel: 'open311', state: 'submitted', address: '桂花路 12 号', description: '路灯不亮', reporter_name: '王小明', reporter_phone: null, reporter_phone_masked: '138****8000', reporter_id: null })
     expect(c.attributes).toEqual({ lamp_count: 3, pole_number: 'GH-0042' })
     const extra = await withOpen311(p.database.db).selectFrom('open311_request').selectAll().where('case_id', '=', c.id).executeTakeFirstOrThrow()
     expect(extra).toMatchObject({ media_url: 'https://example.org/photos/1.jpg', email: 'wang@example.org', device_id: 'device-1', account_id: 'acct-77' })

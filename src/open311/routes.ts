@@ -1,3 +1,4 @@
+import { cipherFor } from '../core/crypto.js'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../core/errors.js'
 import { errorResponses, idParams, isDatabaseUnavailable } from '../core/http.js'
@@ -415,7 +416,7 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
       if (!key) throw fail(403, 'api_key is invalid or has been revoked')
       const lang = langOf(req)
       const ctx = { actor: null, ip: req.ip, purpose: req.ctx?.purpose ?? null }
-      const result = await submitRequest(db, ctx, key, input, req.headers['idempotency-key'] as string | undefined, clock.now(), lang)
+      const result = await submitRequest(db, ctx, key, input, req.headers['idempotency-key'] as string | undefined, clock.now(), lang, cipherFor(config))
       return send(reply, formatOf(req), result.status, 'service_requests', result.body, lang)
     },
   })

@@ -1,3 +1,4 @@
+import type { FieldCipher } from '../core/crypto.js'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { listCategories, leafCategory, type Category, type CategoryAttribute } from '../cases/catalogue.js'
@@ -326,6 +327,7 @@ export async function submitRequest(
   idempotencyKey: string | undefined,
   now: Date,
   lang: Lang,
+  cipher: FieldCipher,
 ): Promise<Reply<SubmitResponse[]>> {
   const root = await jurisdiction(db, input.jurisdictionId)
 
@@ -366,7 +368,7 @@ export async function submitRequest(
     ...(input.phone !== undefined ? { reporterPhone: input.phone } : {}),
   }
   // A media_url stands in for an uploaded photo where the category requires one.
-  const internal: { channel: Channel; mediaUrl?: string } = { channel: 'open311', ...(media ? { mediaUrl: media } : {}) }
+  const internal: { cipher: FieldCipher; channel: Channel; mediaUrl?: string } = { cipher, channel: 'open311', ...(media ? { mediaUrl: media } : {}) }
   // Idempotency keys are per caller; every Open311 client is the anonymous caller, so the key is
   // qualified by the API key. The hash covers what the request asks for, not the API key itself.
   const scopedKey = idempotencyKey === undefined ? undefined : `open311:${key.id}:${idempotencyKey}`

@@ -1,3 +1,4 @@
+import { maskPhone } from '../core/privacy.js'
 import { sql } from 'kysely'
 import { DateTime } from 'luxon'
 import type { GenerateStep, StepContext } from './generate.js'
@@ -62,7 +63,7 @@ const PUBLIC = new Set(['accept', 'reject', 'merge', 'dispatch', 'department_acc
 
 const CASE_COLUMNS = [
   'id', 'tracking_code', 'category_id', 'area_id', 'district_id', 'channel', 'state', 'version', 'location', 'address', 'description', 'attributes',
-  'reporter_id', 'reporter_name', 'reporter_phone', 'department_id', 'stage', 'stage_seq', 'stage_started_at', 'stage_warn_at', 'stage_due_at',
+  'reporter_id', 'reporter_name', 'reporter_phone_enc', 'reporter_phone_masked', 'department_id', 'stage', 'stage_seq', 'stage_started_at', 'stage_warn_at', 'stage_due_at',
   'escalation_level', 'result', 'rating', 'rating_comment', 'merged_into_id', 'rework_count', 'reopen_count', 'submitted_at', 'response_due_at',
   'responded_at', 'handle_due_at', 'replied_at', 'verified_at', 'closed_at', 'rated_at', 'updated_at',
 ]
@@ -153,6 +154,7 @@ export const casesStep: GenerateStep = {
   entity: 'cases',
   tables: ['cases', 'case_event', 'workflow_timer'],
   async run(ctx, total) {
+    const cipher = ctx.opts.cipher
     const { rng, opts, sink } = ctx
     const world = await loadWorld(ctx)
     const { grids, leaves, routing, departments, users, calendar, zone } = world
@@ -464,7 +466,8 @@ export const casesStep: GenerateStep = {
         caseRows.push([
           id, trackingCode(id, t0, salt), leaf.id, grid.id, grid.districtId, channel, state, version,
           lng === null ? null : `SRID=4326;POINT(${lng} ${lat})`, lng === null ? address : rng() < 0.5 ? address : null, description, '{}',
-          gridWorker?.id ?? null, reporterName, phone, department, stage, stageSeq,
+          // Phones are stored as the intake stores them: sealed (without a key, none are generated).
+          gridWorker?.id ?? null, reporterName, phone && cipher ? `\\x${cipher.encrypt(phone).toString('hex')}` : null, phone && cipher ? maskPhone(phone) : null, department, stage, stageSeq,
           stageStart === null ? null : new Date(stageStart), stage === null || stageStart === null ? null : new Date(stageStart + 0.8 * (stageDue! - stageStart)), stageDue === null ? null : new Date(stageDue),
           escalation, hadResult ? result : null, finalRating, finalRating ? ratingComment : null, state === 'merged' ? mergedInto : null, rework, reopen,
           new Date(t0), new Date(responseDue), respondedAt === null ? null : new Date(respondedAt), handleDue === null ? null : new Date(handleDue),

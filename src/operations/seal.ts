@@ -4,7 +4,8 @@ import type { Database } from '../core/db.js'
 import { asSystem } from '../core/scope.js'
 
 /**
- * Encrypts phones an older version stored in clear (staff phones), then clears the plaintext.
+ * Encrypts phones an older version stored in clear (staff phones, reporters' phones, the
+ * recipients of queued text messages), then clears the plaintext.
  * Runs after the migrations at every start and CLI command; with nothing left to seal it is one
  * indexed query. Returns how many values were sealed.
  */
@@ -15,6 +16,15 @@ export async function sealPlaintextPhones(database: Database, cipher: FieldCiphe
       const p = sealPhone(cipher, r.phone.replace(/[\s-]/g, ''))
       await sql`update app_user set phone_enc = ${p.enc}, phone_masked = ${p.masked}, phone = null where id = ${r.id}`.execute(tx)
     }
-    return rows.length
+    const { rows: cases } = await sql<{ id: number; phone: string }>`select id, reporter_phone as phone from cases where reporter_phone is not null for update`.execute(tx)
+    for (const r of cases) {
+      const p = sealPhone(cipher, r.phone.replace(/[\s-]/g, ''))
+      await sql`update cases set reporter_phone_enc = ${p.enc}, reporter_phone_masked = ${p.masked}, reporter_phone = null where id = ${r.id}`.execute(tx)
+    }
+    const { rows: queued } = await sql<{ id: number; recipient: string }>`select id, recipient from message_outbox where recipient is not null for update`.execute(tx)
+    for (const r of queued) {
+      await sql`update message_outbox set recipient_enc = ${cipher.encrypt(r.recipient)}, recipient = null where id = ${r.id}`.execute(tx)
+    }
+    return rows.length + cases.length + queued.length
   })
 }
