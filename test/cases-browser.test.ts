@@ -306,8 +306,9 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('case 
     await visitor.waitForSelector(byTestId('report-success'))
     const code = (await visitor.textContent(byTestId('report-tracking-code')))!.trim()
     expect(await visitor.textContent(byTestId('report-reporter-token'))).toMatch(/^[A-Za-z0-9_-]{20,}$/)
-    const row = await p.database.db.selectFrom('cases').select(['channel', 'reporter_id', 'reporter_phone', 'attributes']).where('tracking_code', '=', code).executeTakeFirstOrThrow()
-    expect(row).toMatchObject({ channel: 'portal', reporter_id: null, reporter_phone: '13900001111', attributes: { lamp_count: 3 } })
+    const row = await p.database.db.selectFrom('cases').select(['channel', 'reporter_id', 'reporter_phone', 'reporter_phone_masked', 'attributes']).where('tracking_code', '=', code).executeTakeFirstOrThrow()
+    // Stored only encrypted, with the masked form for display.
+    expect(row).toMatchObject({ channel: 'portal', reporter_id: null, reporter_phone: null, reporter_phone_masked: '139****1111', attributes: { lamp_count: 3 } })
     await visitor.click(byTestId('report-track-link'))
     await visitor.waitForSelector(`${byTestId('track-state')}[data-state="submitted"]`)
   }, 60_000)

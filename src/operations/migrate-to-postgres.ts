@@ -208,8 +208,9 @@ export async function migrateToPostgres(config: Config, targetUrl: string, log: 
       await client.query(SESSION_SQL)
       // Only user triggers: the foreign-key checks stay on, hence the order.
       for (const t of order) await client.query(`alter table ${quoteIdent(t)} disable trigger user`)
-      // Rows the migrations themselves wrote (the list of applied migrations) are replaced.
-      await client.query('delete from schema_migration')
+      // Rows the migrations themselves wrote (the list of applied migrations, default settings such
+      // as the care-visit intervals) are replaced by the source's: the target was empty before.
+      for (const t of [...order].reverse()) await client.query(`delete from ${quoteIdent(t)}`)
       await source.db.transaction().execute(async (tx) => {
         await sql.raw(SESSION_SQL).execute(tx)
         for (const t of order) {

@@ -506,32 +506,35 @@ export async function searchPeople(tx: Tx, ctx: RequestContext, cipher: FieldCip
   let base = tx.selectFrom('person as p').innerJoin('area as a', 'a.id', 'p.area_id')
   if (idNumber !== undefined) base = base.where('p.id_number_bidx', '=', cipher.blindIndex('id', idNumber.replace(/[\s-]/g, '').toUpperCase()))
   if (phone !== undefined) base = base.where('p.phone_bidx', '=', cipher.blindIndex('phone', normalisePhone(phone, f.q !== undefined ? 'q' : 'phone')))
+  // Names and addresses are matched by app_person_matches (see its migration: trigram indexes
+  // cannot serve a query under row-level security); the caller's query then reads those ids.
+  let match: { how: 'surname' | 'name' | 'name_part' | 'address'; q: string; pattern: string } | null = null
   if (name !== undefined) {
     const n = name.trim()
     if (!n) throw invalid('name', 'must not be empty')
-    // One character is a surname: a prefix match (btree). Two characters (most given names) match by
-    // trigram similarity; from three on, also as a part of the name. Each form uses an index.
-    base = base.where(
-      n.length === 1
-        ? sql<boolean>`p.name like ${escapeLike(n) + '%'}`
-        : n.length === 2
-          ? sql<boolean>`p.name % ${n}`
-          : sql<boolean>`(p.name % ${n} or p.name like ${'%' + escapeLike(n) + '%'})`,
-    )
+    // One character is a surname: a prefix match. Two characters (most given names) match by
+    // trigram similarity; from three on, also as a part of the name.
+    match = n.length === 1 ? { how: 'surname', q: n, pattern: escapeLike(n) + '%' } : { how: n.length === 2 ? 'name' : 'name_part', q: n, pattern: '%' + escapeLike(n) + '%' }
+  } else if (f.address !== undefined) {
+    const a = f.address.trim()
+    if (!a) throw invalid('address', 'must not be empty')
+    match = { how: 'address', q: a, pattern: '%' + escapeLike(a) + '%' }
   }
-  if (f.address !== undefined) base = base.where(sql<boolean>`p.address ilike ${'%' + escapeLike(f.address.trim()) + '%'}`)
+  const under = f.areaId !== undefined ? await areaPathOf(tx, f.areaId) : null
+  if (match) base = base.innerJoin(sql<{ id: number; score: number }>`app_person_matches(${match.how}, ${match.q}, ${match.pattern}, ${under}, ${MATCH_CAP})`.as('m'), (j) => j.onRef('m.id', '=', 'p.id'))
+  if (f.address !== undefined && name !== undefined) base = base.where(sql<boolean>`p.address ilike ${'%' + escapeLike(f.address.trim()) + '%'}`)
   if (f.tags?.length) base = base.where(sql<boolean>`p.tags @> ${checkTags(f.tags)}::text[]`)
   if (f.residenceStatus !== undefined) base = base.where('p.residence_status', '=', f.residenceStatus)
   base = f.status?.length ? base.where('p.status', 'in', f.status) : base.where('p.status', '!=', 'merged')
-  if (f.areaId !== undefined) base = base.where(sql<boolean>`p.area_id in (select id from area where path like ${(await areaPathOf(tx, f.areaId)) + '%'})`)
+  if (under !== null) base = base.where(sql<boolean>`p.area_id in (select id from area where path like ${under + '%'})`)
   const day = today(now)
   if (f.ageFrom !== undefined) base = base.where('p.birth_date', '<=', sql<string>`(${day}::date - make_interval(years => ${f.ageFrom}))::date`)
   if (f.ageTo !== undefined) base = base.where('p.birth_date', '>', sql<string>`(${day}::date - make_interval(years => ${f.ageTo + 1}))::date`)
-  const score = name !== undefined ? sql<number>`similarity(p.name, ${name})` : sql<number | null>`null::real`
+  const score = match && match.how !== 'surname' ? sql<number>`m.score` : sql<number | null>`null::real`
   const rows = await base
     .select(viewColumns.map((c) => `p.${c}` as const))
     .select(['a.code as area_code', 'a.name_zh as area_name', score.as('score'), sql<number>`count(*) over ()`.as('total')])
-    .orderBy(name !== undefined ? score : sql`p.name`, name !== undefined ? 'desc' : 'asc')
+    .orderBy(match && match.how !== 'surname' ? score : sql`p.name`, match && match.how !== 'surname' ? 'desc' : 'asc')
     .orderBy('p.id')
     .limit(f.pageSize)
     .offset(offsetOf(f))
@@ -547,6 +550,9 @@ export async function searchPeople(tx: Tx, ctx: RequestContext, cipher: FieldCip
     total,
   }
 }
+
+/** Fuzzy name and address searches consider at most this many candidates, the most similar first. */
+export const MATCH_CAP = 1000
 
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 

@@ -9,14 +9,16 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- Who may read registry records of an area: the area's own staff. Department handlers and
 -- mediators work on cases; they reach registry data only through a data-sharing grant.
-CREATE FUNCTION app_registry_visible(aid integer) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT app_can(ARRAY['admin', 'leader', 'staff', 'grid_worker'], aid)
-$$;
-
-CREATE FUNCTION app_registry_writable(aid integer) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT app_can(ARRAY['admin', 'staff', 'grid_worker'], aid)
+-- The areas whose registry the caller may read (admin, leader, staff, grid worker) or change
+-- (admin, staff, grid worker), as a set: the policies use it as an uncorrelated subquery, evaluated
+-- once per statement (a hashed subplan), where a function per row would cost an area lookup and
+-- the parsing of the caller's grants for each of millions of people.
+CREATE FUNCTION app_registry_area_ids(writable boolean) RETURNS SETOF integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT a.id FROM area a
+  WHERE EXISTS (SELECT 1 FROM app_grants() g
+                WHERE g.role = ANY (CASE WHEN writable THEN ARRAY['admin', 'staff', 'grid_worker'] ELSE ARRAY['admin', 'leader', 'staff', 'grid_worker'] END)
+                  AND a.path LIKE g.path || '%')
 $$;
 
 CREATE TABLE building (
@@ -295,20 +297,20 @@ DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['building', 'dwelling', 'person', 'household', 'household_member', 'organisation',
                            'person_organisation', 'place', 'registry_history', 'person_distinct', 'care_visit'] LOOP
-    EXECUTE format('CREATE POLICY %I ON %I FOR SELECT TO grassroots_app USING (app_registry_visible(area_id))', t || '_read', t);
-    EXECUTE format('CREATE POLICY %I ON %I FOR INSERT TO grassroots_app WITH CHECK (app_registry_writable(area_id))', t || '_add', t);
+    EXECUTE format('CREATE POLICY %I ON %I FOR SELECT TO grassroots_app USING (area_id IN (SELECT app_registry_area_ids(false)))', t || '_read', t);
+    EXECUTE format('CREATE POLICY %I ON %I FOR INSERT TO grassroots_app WITH CHECK (area_id IN (SELECT app_registry_area_ids(true)))', t || '_add', t);
   END LOOP;
   FOREACH t IN ARRAY ARRAY['building', 'dwelling', 'person', 'household', 'organisation', 'place'] LOOP
-    EXECUTE format('CREATE POLICY %I ON %I FOR UPDATE TO grassroots_app USING (app_registry_writable(area_id)) WITH CHECK (app_registry_writable(area_id))', t || '_change', t);
+    EXECUTE format('CREATE POLICY %I ON %I FOR UPDATE TO grassroots_app USING (area_id IN (SELECT app_registry_area_ids(true))) WITH CHECK (area_id IN (SELECT app_registry_area_ids(true)))', t || '_change', t);
   END LOOP;
   FOREACH t IN ARRAY ARRAY['household_member', 'person_organisation'] LOOP
-    EXECUTE format('CREATE POLICY %I ON %I FOR DELETE TO grassroots_app USING (app_registry_writable(area_id))', t || '_remove', t);
-    EXECUTE format('CREATE POLICY %I ON %I FOR UPDATE TO grassroots_app USING (app_registry_writable(area_id)) WITH CHECK (app_registry_writable(area_id))', t || '_change', t);
+    EXECUTE format('CREATE POLICY %I ON %I FOR DELETE TO grassroots_app USING (area_id IN (SELECT app_registry_area_ids(true)))', t || '_remove', t);
+    EXECUTE format('CREATE POLICY %I ON %I FOR UPDATE TO grassroots_app USING (area_id IN (SELECT app_registry_area_ids(true))) WITH CHECK (area_id IN (SELECT app_registry_area_ids(true)))', t || '_change', t);
   END LOOP;
 END
 $$;
 
-CREATE POLICY care_visit_change ON care_visit FOR UPDATE TO grassroots_app USING (app_registry_writable(area_id));
+CREATE POLICY care_visit_change ON care_visit FOR UPDATE TO grassroots_app USING (area_id IN (SELECT app_registry_area_ids(true)));
 CREATE POLICY care_rule_read ON care_rule FOR SELECT TO grassroots_app USING (true);
 CREATE POLICY care_rule_change ON care_rule FOR UPDATE TO grassroots_app USING (app_is_root_admin());
 CREATE POLICY care_overdue_notice_read ON care_overdue_notice FOR SELECT TO grassroots_app USING (true);
@@ -333,4 +335,36 @@ CREATE POLICY import_row_error_add ON import_row_error FOR INSERT TO grassroots_
 CREATE FUNCTION app_person_ids_taken(bidx text[]) RETURNS SETOF text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT id_number_bidx FROM person WHERE id_number_bidx = ANY (bidx)
+$$;
+
+-- Name and address search. Row-level security evaluates its own condition before any operator that
+-- is not leakproof, and pg_trgm's similarity and LIKE are not, so under RLS they could never use
+-- their indexes (a sequential scan of every person). This function finds the candidates through
+-- the indexes as the owner and applies the same visibility rule explicitly; the caller's query then
+-- reads the people by id under row-level security as usual. At most `cap` candidates, most similar
+-- first. how: 'surname' (prefix, pattern given), 'name' (similarity), 'name_part' (similarity or
+-- part of the name), 'address' (part of the address); `under`: an area path to search below, or null.
+CREATE FUNCTION app_person_matches(how text, q text, pattern text, under text, cap integer) RETURNS TABLE (id bigint, score real)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  IF how = 'surname' THEN
+    RETURN QUERY SELECT p.id, 1::real FROM person p
+      WHERE p.name LIKE pattern AND p.status <> 'merged' AND p.area_id IN (SELECT app_registry_area_ids(false))
+        AND (under IS NULL OR app_area_path(p.area_id) LIKE under || '%') ORDER BY p.name, p.id LIMIT cap;
+  ELSIF how = 'name' THEN
+    RETURN QUERY SELECT p.id, similarity(p.name, q) FROM person p
+      WHERE p.name % q AND p.status <> 'merged' AND p.area_id IN (SELECT app_registry_area_ids(false))
+        AND (under IS NULL OR app_area_path(p.area_id) LIKE under || '%') ORDER BY 2 DESC, 1 LIMIT cap;
+  ELSIF how = 'name_part' THEN
+    RETURN QUERY SELECT p.id, similarity(p.name, q) FROM person p
+      WHERE (p.name % q OR p.name LIKE pattern) AND p.status <> 'merged' AND p.area_id IN (SELECT app_registry_area_ids(false))
+        AND (under IS NULL OR app_area_path(p.area_id) LIKE under || '%') ORDER BY 2 DESC, 1 LIMIT cap;
+  ELSIF how = 'address' THEN
+    RETURN QUERY SELECT p.id, similarity(p.address, q) FROM person p
+      WHERE p.address ILIKE pattern AND p.status <> 'merged' AND p.area_id IN (SELECT app_registry_area_ids(false))
+        AND (under IS NULL OR app_area_path(p.area_id) LIKE under || '%') ORDER BY 2 DESC, 1 LIMIT cap;
+  ELSE
+    RAISE EXCEPTION 'unknown match kind %', how;
+  END IF;
+END
 $$;
