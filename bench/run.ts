@@ -1,6 +1,7 @@
 /**
  * The benchmark: `npm run bench [-- --profile quick|full|smoke] [--backend pglite|postgresql|both]
- * [--sections intake,dashboards,…] [--cases N | --pglite-cases N --postgresql-cases N] [--out FILE|-]`.
+ * [--sections intake,dashboards,…] [--cases N | --pglite-cases N --postgresql-cases N]
+ * [--pglite-people N --postgresql-people N] [--out FILE|-]`.
  *
  * Per backend: prepare a database (a temporary embedded data directory, or a database on
  * DATABASE_URL / a throwaway PostgreSQL cluster started here), seed the demo city and generate the
@@ -40,6 +41,8 @@ export interface BenchOptions {
   /** Override the profile's case count on every backend, or per backend. */
   cases?: number
   casesBy?: Partial<Record<Backend, number>>
+  /** Override the registry's generated people, per backend. */
+  peopleBy?: Partial<Record<Backend, number>>
   out?: string | null
   log?: (line: string) => void
   progress?: boolean
@@ -130,6 +133,7 @@ async function benchBackend(backend: Backend, opts: BenchOptions, work: string):
     const until = defaultUntil()
     const counts: Record<string, number> = { cases: opts.casesBy?.[backend] ?? opts.cases ?? profile.cases[backend] }
     for (const s of sections) for (const [k, v] of Object.entries(s.data?.(profile, backend) ?? {})) counts[k] = Math.max(counts[k] ?? 0, v)
+    if (opts.peopleBy?.[backend] !== undefined && counts.people !== undefined) counts.people = opts.peopleBy[backend]!
     const database = await openDatabase({ databaseUrl, dataDir: env.DATA_DIR || undefined, poolSize: 2 })
     let data: DataInfo
     let generation: EntityReport[]
@@ -248,6 +252,10 @@ function parseArgs(argv: string[]): BenchOptions {
     backends,
     ...(get('--sections') ? { sections: get('--sections')!.split(',') } : {}),
     ...(cases ? { cases: Number(cases.replace(/_/g, '')) } : {}),
+    peopleBy: {
+      ...(get('--pglite-people') ? { pglite: Number(get('--pglite-people')!.replace(/_/g, '')) } : {}),
+      ...(get('--postgresql-people') ? { postgresql: Number(get('--postgresql-people')!.replace(/_/g, '')) } : {}),
+    },
     casesBy: {
       ...(get('--pglite-cases') ? { pglite: Number(get('--pglite-cases')!.replace(/_/g, '')) } : {}),
       ...(get('--postgresql-cases') ? { postgresql: Number(get('--postgresql-cases')!.replace(/_/g, '')) } : {}),
