@@ -79,26 +79,20 @@ const presentGrant = (g: GrantView & { id: number; path: string }) => ({
   areaNameEn: g.areaNameEn,
 })
 
-/** Resolves a bearer token or session cookie to the caller, or null when it is not a live session. */
+/**
+ * Resolves a bearer token or session cookie to the caller, or null when it is not a live session.
+ * One statement (session, user and grants together): it runs before every signed-in request.
+ */
 export async function actorForToken(db: Db, token: string): Promise<Actor | null> {
-  const row = await db
-    .selectFrom('session as s')
-    .innerJoin('app_user as u', 'u.id', 's.user_id')
-    .select(['u.id', 'u.username', 'u.display_name', 'u.department_id'])
-    .where('s.token_hash', '=', tokenHash(token))
-    .where('s.revoked_at', 'is', null)
-    .where('s.expires_at', '>', sql<Date>`now()`)
-    .where('u.status', '=', 'active')
-    .executeTakeFirst()
+  const { rows } = await sql<{ id: number; username: string; display_name: string; department_id: number | null; grants: Grant[] }>`
+    select u.id, u.username, u.display_name, u.department_id,
+           coalesce((select json_agg(json_build_object('role', g.role, 'areaId', g.area_id, 'path', a.path) order by g.id)
+                     from role_grant g join area a on a.id = g.area_id where g.user_id = u.id), '[]') as grants
+    from session s join app_user u on u.id = s.user_id
+    where s.token_hash = ${tokenHash(token)} and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`.execute(db)
+  const row = rows[0]
   if (!row) return null
-  const grants = (await grantsOf(db, [row.id])).get(row.id) ?? []
-  return {
-    userId: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    departmentId: row.department_id,
-    grants: grants.map((g): Grant => ({ role: g.role, areaId: g.areaId, path: g.path })),
-  }
+  return { userId: row.id, username: row.username, displayName: row.display_name, departmentId: row.department_id, grants: row.grants }
 }
 
 /** The actor behind a user id, for work done later on their behalf (a background import). */

@@ -1,5 +1,5 @@
 import type { Tx } from '../core/db.js'
-import { cancelTimers, scheduleTimer, type TimerHandler } from '../core/scheduler.js'
+import { cancelTimers, scheduleTimers, type TimerHandler } from '../core/scheduler.js'
 import { addWorkdays, loadCalendar } from './calendar.js'
 import { notify, usersOfDepartment, usersWithRoleOver } from './notify.js'
 
@@ -27,14 +27,25 @@ export async function workdaysFrom(tx: Tx, start: Date, n: number, zone: string)
   return addWorkdays(start, n, await loadCalendar(tx, start), zone)
 }
 
+/** The columns of a stage clock starting at `start` and due at `due`. */
+export function stageClock(stageSeq: number, stage: Stage, start: Date, due: Date) {
+  return { stage, stage_seq: stageSeq + 1, stage_started_at: start, stage_warn_at: warnAtOf(start, due), stage_due_at: due }
+}
+
+/** Schedules the warning and overdue timers of a stage clock, in one statement. */
+export async function scheduleStageTimers(tx: Tx, caseId: number, clock: ReturnType<typeof stageClock>) {
+  await scheduleTimers(tx, [
+    { subject_type: 'case', subject_id: caseId, kind: 'warn', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_warn_at },
+    { subject_type: 'case', subject_id: caseId, kind: 'overdue', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_due_at },
+  ])
+}
+
 /** Starts (or restarts) a stage clock and schedules its warning and overdue timers. */
 export async function startStage(tx: Tx, caseId: number, stageSeq: number, stage: Stage, start: Date, due: Date, now: Date) {
   await cancelTimers(tx, 'case', caseId, now)
-  const warn = warnAtOf(start, due)
-  const seq = stageSeq + 1
-  await scheduleTimer(tx, { subject_type: 'case', subject_id: caseId, kind: 'warn', stage, stage_seq: seq, due_at: warn })
-  await scheduleTimer(tx, { subject_type: 'case', subject_id: caseId, kind: 'overdue', stage, stage_seq: seq, due_at: due })
-  return { stage, stage_seq: seq, stage_started_at: start, stage_warn_at: warn, stage_due_at: due }
+  const clock = stageClock(stageSeq, stage, start, due)
+  await scheduleStageTimers(tx, caseId, clock)
+  return clock
 }
 
 export async function stopClock(tx: Tx, caseId: number, now: Date) {

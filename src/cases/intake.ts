@@ -8,8 +8,8 @@ import { holds, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
 import { sealPhone, type FieldCipher } from '../core/crypto.js'
 import { checkAttributes, leafCategory } from './catalogue.js'
-import { startStage } from './deadlines.js'
-import { notify, usersWithRoleOver } from './notify.js'
+import { scheduleStageTimers, stageClock } from './deadlines.js'
+import { notifyRoleOver } from './notify.js'
 import { queueSms } from '../notifications/messages.js'
 import { attachPhotos } from './photos.js'
 import { caseDetail, possibleDuplicates } from './queries.js'
@@ -86,12 +86,14 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
   // Stored only encrypted; text messages are queued with the ciphertext and opened by the sender.
   const phone = sealPhone(internal.cipher, input.reporterPhone ? input.reporterPhone.replace(/[\s-]/g, '') : null)
 
-  const id = (await sql<{ id: number }>`select nextval('cases_id_seq')::int as id`.execute(tx)).rows[0]!.id
   const code = trackingCode(now)
   const reporterToken = ctx.actor ? null : randomBytes(18).toString('base64url')
   const reporterIsCaller = ctx.actor !== null && channel !== 'hotline'
   const responseDue = new Date(now.getTime() + category.respondHours! * 3600_000)
-  const clock = await startStage(tx, id, 0, 'respond', now, responseDue, now)
+  // A new case has no timers to cancel: its clock is computed here and its timers follow the row.
+  const clock = stageClock(0, 'respond', now, responseDue)
+  // The id is drawn first: INSERT … RETURNING would need the anonymous reporter to see the row.
+  const id = (await sql<{ id: number }>`select nextval('cases_id_seq')::int as id`.execute(tx)).rows[0]!.id
   await tx
     .insertInto('cases')
     .values({
@@ -117,8 +119,11 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
       ...clock,
     })
     .execute()
+  await scheduleStageTimers(tx, id, clock)
   const photoIds = await attachPhotos(tx, id, input.photos ?? [], 'photos')
-  await tx
+  const actorName = ctx.actor?.displayName ?? input.reporterName ?? null
+  const actorRole = channel === 'patrol' ? 'grid_worker' : channel === 'hotline' ? 'hotline' : 'reporter'
+  const submitEvent = tx
     .insertInto('case_event')
     .values({
       case_id: id,
@@ -127,15 +132,16 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
       from_state: null,
       to_state: 'submitted',
       actor_id: ctx.actor?.userId ?? null,
-      actor_name: ctx.actor?.displayName ?? input.reporterName ?? null,
-      actor_role: channel === 'patrol' ? 'grid_worker' : channel === 'hotline' ? 'hotline' : 'reporter',
+      actor_name: actorName,
+      actor_role: actorRole,
       department_id: null,
       comment: null,
       photo_ids: photoIds,
       detail: JSON.stringify({ channel }),
     })
-    .execute()
-  await notify(tx, await usersWithRoleOver(tx, ['staff'], grid.path), { kind: 'case_new', caseId: id, params: { trackingCode: code, categoryCode: category.code }, at: now })
+  // Only a signed-in caller gets the case back (and may read its event); RETURNING needs that.
+  const event = ctx.actor ? await submitEvent.returning('id').executeTakeFirstOrThrow() : (await submitEvent.execute(), null)
+  await notifyRoleOver(tx, ['staff'], grid.path, { kind: 'case_new', caseId: id, params: { trackingCode: code, categoryCode: category.code }, at: now })
   if (input.reporterPhone && !reporterIsCaller) {
     await queueSms(tx, { caseId: id, to: phone.enc!, templateKey: 'case.received', params: { trackingCode: code }, at: now })
   }
@@ -148,7 +154,9 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     return { case: null, id, trackingCode: code, reporterToken, possibleDuplicates: [] }
   }
   const duplicates = await possibleDuplicates(tx, id, now)
-  const detail = await caseDetail(tx, ctx, id, now)
+  // The answer is read back in one query; its one event and photos are known already.
+  const submitted = { id: event!.id, at: now.toISOString(), action: 'submit', fromState: null, toState: 'submitted', actorName, actorRole, department: null, comment: null, photoIds, detail: { channel }, isPublic: true }
+  const detail = await caseDetail(tx, ctx, id, now, photoIds.length ? undefined : { timeline: [submitted] })
   await audit()
   return { case: detail, id, trackingCode: detail.trackingCode, reporterToken, possibleDuplicates: holds(ctx.actor, ['staff', 'admin', 'grid_worker', 'leader'], grid.path) ? duplicates : [] }
 }

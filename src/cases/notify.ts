@@ -15,6 +15,16 @@ export async function usersOfDepartment(tx: Tx, departmentId: number): Promise<n
   return rows.map((r) => r.id)
 }
 
+/**
+ * Tells the users holding one of `roles` over the area, in one statement (the list of users is
+ * found by the database, not fetched first).
+ */
+export async function notifyRoleOver(tx: Tx, roles: readonly Role[], areaPath: string, n: { kind: NotificationKind; caseId: number; params: Record<string, unknown>; at: Date }): Promise<void> {
+  await sql`insert into notification (user_id, case_id, kind, params, created_at)
+            select distinct u, ${n.caseId}::bigint, ${n.kind}, ${JSON.stringify(n.params)}::jsonb, ${n.at}::timestamptz
+            from app_users_with_role_over(${roles as Role[]}::text[], ${areaPath}) as u`.execute(tx)
+}
+
 /** Puts a notice in each user's inbox (the staff inbox and the reporter's "my cases"). */
 export async function notify(tx: Tx, userIds: Iterable<number>, n: { kind: NotificationKind; caseId: number; params: Record<string, unknown>; at: Date }): Promise<void> {
   const ids = [...new Set(userIds)]

@@ -125,9 +125,10 @@ export async function caseTimeline(tx: Db | Tx, caseId: number, publicOnly: bool
   }))
 }
 
-export async function caseDetail(tx: Tx, ctx: RequestContext, id: number, now: Date) {
+/** A case as the caller may see it; `fresh`: a case just filed, with no photos and one event, known to the caller. */
+export async function caseDetail(tx: Tx, ctx: RequestContext, id: number, now: Date, fresh?: { timeline: Awaited<ReturnType<typeof caseTimeline>> }) {
   const row = await loadCaseRow(tx, id)
-  const photos = await tx.selectFrom('case_photo').select(['id', 'content_type', 'byte_size']).where('case_id', '=', id).orderBy('id').execute()
+  const photos = fresh ? [] : await tx.selectFrom('case_photo').select(['id', 'content_type', 'byte_size']).where('case_id', '=', id).orderBy('id').execute()
   const roles = caseRolesOf(ctx, row)
   // A reporter who works on the case in no other way follows it as the public does: the public
   // steps, naming roles and departments but not the staff who took them.
@@ -135,7 +136,9 @@ export async function caseDetail(tx: Tx, ctx: RequestContext, id: number, now: D
   return {
     ...presentCase(row, now, ctx),
     photos: photos.map((p) => ({ id: p.id, contentType: p.content_type, byteSize: p.byte_size })),
-    timeline: await caseTimeline(tx, id, reporterOnly),
+    timeline: fresh
+      ? fresh.timeline.filter((e) => !reporterOnly || e.isPublic).map((e) => (reporterOnly ? { ...e, actorName: null, photoIds: [], detail: {} } : e))
+      : await caseTimeline(tx, id, reporterOnly),
     allowedActions: caseWorkflow.allowed(row.state as CaseState, roles),
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import { postgis } from '@electric-sql/pglite-postgis'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
@@ -72,6 +73,35 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   }
 }
 
+// Every parameterised statement is prepared under a name derived from its text, once per
+// connection: PostgreSQL then parses it once and, after a few executions, reuses a generic plan.
+// Without it every statement was parsed and planned anew, policies and all, which was most of the
+// database's work per request (a case intake is about twenty statements). The number of distinct
+// texts is bounded by the code (plus IN lists of varying length); past a limit, statements run
+// unnamed again rather than fill every connection's memory.
+const MAX_PREPARED = 5000
+const preparedNames = new Map<string, string>()
+
+function statementName(text: string): string | null {
+  const known = preparedNames.get(text)
+  if (known) return known
+  if (preparedNames.size >= MAX_PREPARED || text.length > 16_384) return null
+  const name = `g${createHash('sha1').update(text).digest('hex').slice(0, 24)}`
+  preparedNames.set(text, name)
+  return name
+}
+
+function preparePerStatement(client: pg.PoolClient): void {
+  const plain = client.query.bind(client) as (...args: unknown[]) => unknown
+  client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
+      const name = statementName(text)
+      if (name) return plain({ name, text, values })
+    }
+    return callback === undefined ? plain(text, values) : plain(text, values, callback)
+  }) as typeof client.query
+}
+
 async function openPostgres(url: string, max: number): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -87,7 +117,10 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   // listens to idle clients only, and a client emits 'error' when its socket closes, even after
   // failing the query in flight; unheard, that event is thrown and kills the process. The
   // caller's query fails anyway (503), and the pool discards the unqueryable client on release.
-  pool.on('connect', (client) => client.on('error', () => {}))
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+    preparePerStatement(client)
+  })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   await sql`select 1`.execute(db)
   return {

@@ -14,11 +14,12 @@ export interface DueTimer {
 
 export type TimerHandler = (tx: Tx, timer: DueTimer, now: Date) => Promise<void>
 
-/** Schedules a timer; scheduling the same (subject, kind, stage, stage_seq) twice keeps the first. */
-export async function scheduleTimer(tx: Tx, t: Omit<DueTimer, 'id'>): Promise<void> {
+/** Schedules timers in one statement; scheduling the same (subject, kind, stage, stage_seq) twice keeps the first. */
+export async function scheduleTimers(tx: Tx, timers: Omit<DueTimer, 'id'>[]): Promise<void> {
+  if (timers.length === 0) return
   await tx
     .insertInto('workflow_timer')
-    .values({ ...t, fired_at: null, cancelled_at: null })
+    .values(timers.map((t) => ({ ...t, fired_at: null, cancelled_at: null })))
     .onConflict((oc) => oc.doNothing())
     .execute()
 }
