@@ -1,7 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import { notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import { countLimitOf, offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import type { DB } from '../core/schema.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
 import { colourOf } from './deadlines.js'
@@ -187,11 +187,15 @@ export async function listCases(tx: Tx, ctx: RequestContext, f: CaseFilter, now:
     if (!a) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
     areaPath = a.path
   }
-  const total = await applyFilter(tx.selectFrom('cases as c'), f, now, areaPath, ctx).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+  // Counted up to a limit past the page (COUNT_AHEAD), not over every matching case.
+  const limit = countLimitOf(f)
+  const matching = applyFilter(tx.selectFrom('cases as c'), f, now, areaPath, ctx).select(sql<number>`1`.as('one')).limit(limit + 1)
+  const total = await tx.selectFrom(matching.as('m')).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+  const capped = Number(total.n) > limit
   let q = applyFilter(baseQuery(tx) as never, f, now, areaPath, ctx) as unknown as ReturnType<typeof baseQuery>
   q = f.sort === 'due' ? q.orderBy(sql`c.stage_due_at asc nulls last`).orderBy('c.id') : f.sort === 'oldest' ? q.orderBy('c.id', 'asc') : q.orderBy('c.id', 'desc')
   const rows = await q.limit(f.pageSize).offset(offsetOf(f)).execute()
-  return { items: rows.map((r) => presentCase(r, now, ctx)), page: f.page, pageSize: f.pageSize, total: Number(total.n) }
+  return { items: rows.map((r) => presentCase(r, now, ctx)), page: f.page, pageSize: f.pageSize, total: capped ? limit : Number(total.n), ...(capped ? { totalCapped: true } : {}) }
 }
 
 /** The public view of a tracking code: progress and result, no personal data. */

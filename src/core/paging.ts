@@ -14,7 +14,18 @@ export interface Page<T> {
   page: number
   pageSize: number
   total: number
+  /** True when `total` is a lower bound: counting stopped there (see COUNT_AHEAD). */
+  totalCapped?: boolean
 }
+
+/**
+ * Large lists count only this many rows past the requested page: an exact total over millions of
+ * cases costs more than the page itself, and "10,000 more" pages no differently.
+ */
+export const COUNT_AHEAD = 10_000
+
+/** How far to count for a page: its end plus COUNT_AHEAD. */
+export const countLimitOf = (p: PageRequest) => offsetOf(p) + p.pageSize + COUNT_AHEAD
 
 export const offsetOf = (p: PageRequest) => (p.page - 1) * p.pageSize
 
@@ -27,6 +38,7 @@ export function pageSchema(item: object) {
       page: { type: 'integer' },
       pageSize: { type: 'integer' },
       total: { type: 'integer' },
+      totalCapped: { type: 'boolean' },
     },
   } as const
 }
