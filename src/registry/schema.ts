@@ -72,6 +72,8 @@ export interface HouseholdMemberTable {
   household_id: number
   person_id: number
   area_id: number
+  /** Set by the database from the area (registry_set_district). */
+  district_id: Generated<number>
   relation: string
   joined_on: Day | null
 }
@@ -94,6 +96,8 @@ export interface PersonOrganisationTable {
   person_id: number
   organisation_id: number
   area_id: number
+  /** Set by the database from the area (registry_set_district). */
+  district_id: Generated<number>
   role: string
 }
 
@@ -116,6 +120,8 @@ export interface RegistryHistoryTable {
   entity: string
   entity_id: number
   area_id: number
+  /** Set by the database from the area (registry_set_district). */
+  district_id: Generated<number>
   at: Timestamp
   actor_id: number | null
   actor_name: string | null
@@ -129,6 +135,8 @@ export interface PersonDistinctTable {
   person_a: number
   person_b: number
   area_id: number
+  /** Set by the database from the area (registry_set_district). */
+  district_id: Generated<number>
   decided_by: number | null
   decided_at: Timestamp
 }
@@ -161,6 +169,8 @@ export interface CareOverdueNoticeTable {
 export interface DataGrantTable {
   id: Generated<number>
   area_id: number
+  /** Set by the database from the area (registry_set_district). */
+  district_id: Generated<number>
   department_id: number | null
   api_key_id: number | null
   entity: string
@@ -176,6 +186,8 @@ export interface DataGrantTable {
 export interface ImportJobTable {
   id: Generated<number>
   area_id: number
+  /** Set by the database from the area (registry_set_district). */
+  district_id: Generated<number>
   kind: 'people'
   file_name: string
   format: 'csv' | 'xlsx'

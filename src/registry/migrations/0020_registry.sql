@@ -368,3 +368,26 @@ BEGIN
   END IF;
 END
 $$;
+
+-- Every area-bound registry table carries its district (the distribution key when scaling out,
+-- docs/scaling.md); for the link and log tables it is derived from the area here, so no writer can
+-- forget it.
+CREATE FUNCTION registry_set_district() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.district_id IS NULL THEN
+    NEW.district_id := coalesce(nullif(split_part(app_area_path(NEW.area_id), '/', 3), '')::integer, NEW.area_id);
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['registry_history', 'household_member', 'person_organisation', 'person_distinct', 'data_grant', 'import_job'] LOOP
+    EXECUTE format('ALTER TABLE %I ADD COLUMN district_id integer NOT NULL REFERENCES area (id)', t);
+    EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION registry_set_district()', t || '_district', t);
+  END LOOP;
+END
+$$;
