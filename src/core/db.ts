@@ -5,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.js'
+import { beginsInOneTrip } from './scope.js'
 
 export type Backend = 'pglite' | 'postgresql'
 export type Db = Kysely<DB>
@@ -122,6 +123,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     preparePerStatement(client)
   })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  beginsInOneTrip(db)
   await sql`select 1`.execute(db)
   return {
     db,
