@@ -1,3 +1,4 @@
+import type { Expression } from 'kysely'
 import type { Tx } from '../core/db.js'
 import { cancelTimers, scheduleTimers, type TimerHandler } from '../core/scheduler.js'
 import { addWorkdays, loadCalendar } from './calendar.js'
@@ -32,12 +33,17 @@ export function stageClock(stageSeq: number, stage: Stage, start: Date, due: Dat
   return { stage, stage_seq: stageSeq + 1, stage_started_at: start, stage_warn_at: warnAtOf(start, due), stage_due_at: due }
 }
 
+/** The warning and overdue timers of a stage clock, as rows (the case id may be an expression). */
+export function stageTimers<I extends number | Expression<number>>(caseId: I, clock: ReturnType<typeof stageClock>) {
+  return [
+    { subject_type: 'case', subject_id: caseId, kind: 'warn', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_warn_at, fired_at: null, cancelled_at: null },
+    { subject_type: 'case', subject_id: caseId, kind: 'overdue', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_due_at, fired_at: null, cancelled_at: null },
+  ]
+}
+
 /** Schedules the warning and overdue timers of a stage clock, in one statement. */
 export async function scheduleStageTimers(tx: Tx, caseId: number, clock: ReturnType<typeof stageClock>) {
-  await scheduleTimers(tx, [
-    { subject_type: 'case', subject_id: caseId, kind: 'warn', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_warn_at },
-    { subject_type: 'case', subject_id: caseId, kind: 'overdue', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_due_at },
-  ])
+  await scheduleTimers(tx, stageTimers(caseId, clock))
 }
 
 /** Starts (or restarts) a stage clock and schedules its warning and overdue timers. */

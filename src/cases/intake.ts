@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
+import { sql, type Expression } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
 import { sha256Hex } from '../core/privacy.js'
@@ -8,7 +8,7 @@ import { holds, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
 import { sealPhone, type FieldCipher } from '../core/crypto.js'
 import { checkAttributes, leafCategory } from './catalogue.js'
-import { scheduleStageTimers, stageClock } from './deadlines.js'
+import { scheduleStageTimers, stageClock, stageTimers } from './deadlines.js'
 import { notifyRoleOver } from './notify.js'
 import { queueSms } from '../notifications/messages.js'
 import { attachPhotos } from './photos.js'
@@ -92,56 +92,80 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
   const responseDue = new Date(now.getTime() + category.respondHours! * 3600_000)
   // A new case has no timers to cancel: its clock is computed here and its timers follow the row.
   const clock = stageClock(0, 'respond', now, responseDue)
-  // The id is drawn first: INSERT … RETURNING would need the anonymous reporter to see the row.
-  const id = (await sql<{ id: number }>`select nextval('cases_id_seq')::int as id`.execute(tx)).rows[0]!.id
-  await tx
-    .insertInto('cases')
-    .values({
-      id,
-      tracking_code: code,
-      category_id: category.id,
-      area_id: grid.id,
-      district_id: districtId,
-      channel,
-      state: 'submitted',
-      location: input.location ? sql<string>`ST_SetSRID(ST_MakePoint(${input.location.lng}, ${input.location.lat}), 4326)` : null,
-      address: input.address ?? null,
-      description: input.description,
-      attributes: JSON.stringify(attributes),
-      reporter_id: reporterIsCaller ? ctx.actor!.userId : null,
-      reporter_name: input.reporterName ?? (reporterIsCaller ? ctx.actor!.displayName : null),
-      reporter_phone_enc: phone.enc,
-      reporter_phone_masked: phone.masked,
-      reporter_token_hash: reporterToken ? sha256Hex(reporterToken) : null,
-      submitted_at: now,
-      response_due_at: responseDue,
-      updated_at: now,
-      ...clock,
-    })
-    .execute()
-  await scheduleStageTimers(tx, id, clock)
-  const photoIds = await attachPhotos(tx, id, input.photos ?? [], 'photos')
   const actorName = ctx.actor?.displayName ?? input.reporterName ?? null
   const actorRole = channel === 'patrol' ? 'grid_worker' : channel === 'hotline' ? 'hotline' : 'reporter'
-  const submitEvent = tx
-    .insertInto('case_event')
-    .values({
-      case_id: id,
-      at: now,
-      action: 'submit',
-      from_state: null,
-      to_state: 'submitted',
-      actor_id: ctx.actor?.userId ?? null,
-      actor_name: actorName,
-      actor_role: actorRole,
-      department_id: null,
-      comment: null,
-      photo_ids: photoIds,
-      detail: JSON.stringify({ channel }),
-    })
-  // Only a signed-in caller gets the case back (and may read its event); RETURNING needs that.
-  const event = ctx.actor ? await submitEvent.returning('id').executeTakeFirstOrThrow() : (await submitEvent.execute(), null)
-  await notifyRoleOver(tx, ['staff'], grid.path, { kind: 'case_new', caseId: id, params: { trackingCode: code, categoryCode: category.code }, at: now })
+  const row = (caseId: Expression<number> | number) => ({
+    id: caseId,
+    tracking_code: code,
+    category_id: category.id,
+    area_id: grid.id,
+    district_id: districtId,
+    channel,
+    state: 'submitted',
+    location: input.location ? sql<string>`ST_SetSRID(ST_MakePoint(${input.location.lng}, ${input.location.lat}), 4326)` : null,
+    address: input.address ?? null,
+    description: input.description,
+    attributes: JSON.stringify(attributes),
+    reporter_id: reporterIsCaller ? ctx.actor!.userId : null,
+    reporter_name: input.reporterName ?? (reporterIsCaller ? ctx.actor!.displayName : null),
+    reporter_phone_enc: phone.enc,
+    reporter_phone_masked: phone.masked,
+    reporter_token_hash: reporterToken ? sha256Hex(reporterToken) : null,
+    submitted_at: now,
+    response_due_at: responseDue,
+    updated_at: now,
+    ...clock,
+  })
+  const submitEvent = (caseId: Expression<number> | number, photoIds: number[]) => ({
+    case_id: caseId,
+    at: now,
+    action: 'submit',
+    from_state: null,
+    to_state: 'submitted',
+    actor_id: ctx.actor?.userId ?? null,
+    actor_name: actorName,
+    actor_role: actorRole,
+    department_id: null,
+    comment: null,
+    photo_ids: photoIds,
+    detail: JSON.stringify({ channel }),
+  })
+  const staffNotice = { kind: 'case_new' as const, params: { trackingCode: code, categoryCode: category.code }, at: now }
+  let id: number
+  let photoIds: number[] = []
+  let eventId: number | null = null
+  if (!input.photos?.length) {
+    // One statement files the case with its timers, its first event and the staff's notices: each
+    // round trip to the database costs more than the SQL here. The id is drawn in the statement,
+    // (with the event's), since INSERT … RETURNING would need the caller to see rows the same
+    // statement inserts, which row-level security does not show it.
+    const newId = sql<number>`(select id from i)`
+    const filed = await tx
+      .with('i', (db) => db.selectNoFrom([sql<number>`nextval('cases_id_seq')::int`.as('id'), sql<number>`nextval('case_event_id_seq')::int`.as('event_id')]))
+      .with('c', (db) => db.insertInto('cases').values(row(newId)))
+      .with('t', (db) => db.insertInto('workflow_timer').values(stageTimers(newId, clock)).onConflict((oc) => oc.doNothing()))
+      .with('e', (db) => db.insertInto('case_event').values({ id: sql<number>`(select event_id from i)`, ...submitEvent(newId, []) }))
+      .with('n', (db) =>
+        db
+          .insertInto('notification')
+          .columns(['user_id', 'case_id', 'kind', 'params', 'created_at'])
+          .expression(sql`select distinct u, (select id from i), ${staffNotice.kind}, ${JSON.stringify(staffNotice.params)}::jsonb, ${now}::timestamptz from app_users_with_role_over(${['staff']}::text[], ${grid.path}) as u`),
+      )
+      .selectFrom('i')
+      .select(['i.id', 'i.event_id'])
+      .executeTakeFirstOrThrow()
+    id = filed.id
+    eventId = filed.event_id
+  } else {
+    // With photos: the case must exist before its photos are attached, and the event lists them.
+    id = (await sql<{ id: number }>`select nextval('cases_id_seq')::int as id`.execute(tx)).rows[0]!.id
+    await tx.insertInto('cases').values(row(id)).execute()
+    await scheduleStageTimers(tx, id, clock)
+    photoIds = await attachPhotos(tx, id, input.photos, 'photos')
+    const insert = tx.insertInto('case_event').values(submitEvent(id, photoIds))
+    eventId = ctx.actor ? (await insert.returning('id').executeTakeFirstOrThrow()).id : (await insert.execute(), null)
+    await notifyRoleOver(tx, ['staff'], grid.path, { ...staffNotice, caseId: id })
+  }
   if (input.reporterPhone && !reporterIsCaller) {
     await queueSms(tx, { caseId: id, to: phone.enc!, templateKey: 'case.received', params: { trackingCode: code }, at: now })
   }
@@ -155,7 +179,7 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
   }
   const duplicates = await possibleDuplicates(tx, id, now)
   // The answer is read back in one query; its one event and photos are known already.
-  const submitted = { id: event!.id, at: now.toISOString(), action: 'submit', fromState: null, toState: 'submitted', actorName, actorRole, department: null, comment: null, photoIds, detail: { channel }, isPublic: true }
+  const submitted = { id: eventId!, at: now.toISOString(), action: 'submit', fromState: null, toState: 'submitted', actorName, actorRole, department: null, comment: null, photoIds, detail: { channel }, isPublic: true }
   const detail = await caseDetail(tx, ctx, id, now, photoIds.length ? undefined : { timeline: [submitted] })
   await audit()
   return { case: detail, id, trackingCode: detail.trackingCode, reporterToken, possibleDuplicates: holds(ctx.actor, ['staff', 'admin', 'grid_worker', 'leader'], grid.path) ? duplicates : [] }
