@@ -44,7 +44,8 @@ const dueSql = (day: string) => sql`
   from person p
   cross join lateral (select min(cr.interval_days) as interval_days, array_agg(cr.tag order by cr.tag) as tags from care_rule cr where cr.tag = any (p.tags)) r
   left join lateral (select max(visited_on) as last_visit from care_visit cv where cv.person_id = p.id) v on true
-  where p.status = 'active' and r.interval_days is not null`
+  where p.status = 'active' and r.interval_days is not null
+    and p.tags && (select array_agg(tag) from care_rule)`
 
 export async function carePeople(tx: Tx, ctx: RequestContext, f: PageRequest & { areaId?: number; tag?: string; overdueOnly?: boolean }, now: Date): Promise<Page<CarePerson>> {
   if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
