@@ -12,8 +12,11 @@ export const lists: Section = {
     const year = new Date(new Date(ctx.data.until).getTime() - 365 * 86_400_000).toISOString()
     const filter = `areaId=${ctx.data.street.id}&from=${encodeURIComponent(year)}&sort=newest&pageSize=${PAGE_SIZE}`
     // Page 1000 exists only when the filter matches 20,000 cases; on smaller data the last page.
-    const first = (await (await fetch(`${ctx.url}/api/v1/cases?${filter}&page=1`, auth)).json()) as { total: number }
-    const deep = Math.max(1, Math.min(1000, Math.ceil(first.total / PAGE_SIZE)))
+    const first = (await (await fetch(`${ctx.url}/api/v1/cases?${filter}&page=1`, auth)).json()) as { total: number; totalCapped?: boolean }
+    // A capped total is a lower bound (the list counts 10,000 past the page): probe page 1000 itself.
+    const probe = first.totalCapped ? ((await (await fetch(`${ctx.url}/api/v1/cases?${filter}&page=1000`, auth)).json()) as { items: unknown[] }) : null
+    const deep = probe?.items.length ? 1000 : Math.max(1, Math.min(1000, Math.ceil(first.total / PAGE_SIZE)))
+    const matching = first.totalCapped ? `≥ ${probe?.items.length ? 1000 * PAGE_SIZE : first.total}` : String(first.total)
     const requests: [string, (i: number) => string][] = [
       [`case list, street, 1 year, page 1`, () => `/api/v1/cases?${filter}&page=1`],
       [`case list, street, 1 year, page ${deep}`, () => `/api/v1/cases?${filter}&page=${deep}`],
@@ -28,7 +31,7 @@ export const lists: Section = {
       rows.push({
         section: 'lists', name: `${name} p95`, unit: 'ms', value: r.p95,
         ...(limit ? { target: `≤ ${limit} ms`, met: r.p95 <= limit } : {}),
-        ...(r.failures ? { note: `${r.failures} failed (last status ${r.lastStatus})` } : name.includes('street') ? { note: `${first.total} matching cases` } : {}),
+        ...(r.failures ? { note: `${r.failures} failed (last status ${r.lastStatus})` } : name.includes('street') ? { note: `${matching} matching cases` } : {}),
         detail: { ...r },
       })
     }
