@@ -345,7 +345,7 @@ $$;
 -- first. how: 'surname' (prefix, pattern given), 'name' (similarity), 'name_part' (similarity or
 -- part of the name), 'address' (part of the address); `under`: an area path to search below, or null.
 CREATE FUNCTION app_person_matches(how text, q text, pattern text, under text, cap integer) RETURNS TABLE (id bigint, score real)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public SET plan_cache_mode = force_custom_plan AS $$
 BEGIN
   IF how = 'surname' THEN
     RETURN QUERY SELECT p.id, 1::real FROM person p
