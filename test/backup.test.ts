@@ -357,8 +357,13 @@ describe.concurrent('backup, restore and migrate-to-postgres on the embedded dat
       await restored.close()
     }
 
-    // Over the original database (its pool stays connected: a warning, not a refusal).
+    // Over the original database while a server's session is connected: a warning, not a refusal.
+    // The session is held here on purpose: the platform's pool lets idle connections go after a
+    // few seconds, so whether it still had one open depended on how long the restore above took.
+    const server = new pg.Client({ connectionString: withPassword(p.databaseUrl!) })
+    await server.connect()
     const over = await cli(env(withPassword(p.databaseUrl!)), ['restore', path.join(work, 'pg.dump')])
+      .finally(() => server.end())
     expect(over.code).toBe(0)
     expect(over.stderr).toMatch(/warning: \d+ other session\(s\) are connected/)
     expect(over.stdout + over.stderr).not.toContain('dump-secret')
