@@ -17,6 +17,8 @@ export interface Config {
   webDir: string
   /** How often due workflow timers are fired; 0 turns the scheduler off (tests drive it). */
   schedulerIntervalMs: number
+  /** How often new audit entries are linked into the hash chain; 0 leaves it to verifications. */
+  auditLinkIntervalMs: number
   /** Sign-in attempts per client address per minute (on top of the per-username throttle). */
   loginRatePerMinute: number
   /** Anonymous reports (and photo uploads) per client address per minute. */
@@ -53,6 +55,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     tileAttribution: process.env.TILE_ATTRIBUTION || null,
     webDir: path.join(packageRoot, 'web', 'dist'),
     schedulerIntervalMs: intFromEnv('SCHEDULER_INTERVAL_MS', 5000),
+    auditLinkIntervalMs: intFromEnv('AUDIT_LINK_INTERVAL_MS', 250),
     loginRatePerMinute: intFromEnv('RATE_LIMIT_LOGIN_PER_MINUTE', 20),
     anonymousIntakeRatePerMinute: intFromEnv('RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE', 30),
     apiKeyRatePerMinute: intFromEnv('RATE_LIMIT_API_KEY_PER_MINUTE', 600),

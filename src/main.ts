@@ -10,6 +10,7 @@ import { caseTimerHandler } from './cases/deadlines.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
+import { startAuditLinker } from './audit/service.js'
 import { startWebhookWorker } from './notifications/webhooks.js'
 import { startMessageWorker } from './notifications/messages.js'
 import { transportFromEnv } from './notifications/transport.js'
@@ -63,6 +64,9 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
     const port = typeof address === 'object' && address ? address.port : config.port
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
     lock?.update({ url, token })
+    const linker = config.auditLinkIntervalMs > 0
+      ? startAuditLinker(database.db, config.auditLinkIntervalMs, (err) => log.error({ err }, 'linking the audit trail failed'))
+      : null
     const scheduler = config.schedulerIntervalMs > 0
       ? startScheduler(database.db, platform.clock, timerHandlers, config.schedulerIntervalMs, (err) => log.error({ err }, 'scheduler run failed'))
       : null
@@ -93,6 +97,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
         await webhooks?.stop()
         await messages?.stop()
         await care?.stop()
+        await linker?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)
         await database.close()

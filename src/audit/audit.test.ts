@@ -19,14 +19,56 @@ describe.each(backends())('audit trail on %s', (backend) => {
     const user = await p.database.db.selectFrom('app_user').select('id').where('username', '=', 'guihua.staff').executeTakeFirstOrThrow()
     await call(p.app, 'GET', `/api/v1/users/${user.id}`, { token: admin, headers: { 'x-access-purpose': encodeURIComponent('核实网格员信息') } })
     await call(p.app, 'PATCH', `/api/v1/users/${user.id}`, { token: admin, body: { displayName: '李娜' } })
-    const entries = await p.database.db.selectFrom('audit_log').selectAll().orderBy('seq').execute()
+    const entries = await p.database.db.selectFrom('audit_log').selectAll().orderBy('id').execute()
     const actions = entries.map((e) => e.action)
     expect(actions).toEqual(expect.arrayContaining(['demo.seed', 'auth.login', 'user.read', 'user.update']))
     const read = entries.find((e) => e.action === 'user.read')!
     expect(read).toMatchObject({ actor_name: 'guihua.admin', entity_type: 'user', entity_id: String(user.id), ip: '127.0.0.1', purpose: '核实网格员信息' })
     expect(read.area_id).not.toBeNull()
-    const seqs = entries.map((e) => e.seq)
-    expect(seqs).toEqual(seqs.map((_, i) => i + 1))
+    // Written unlinked; linking numbers them gap-free in the order they were written.
+    expect(entries.at(-1)).toMatchObject({ seq: null, prev_hash: null, hash: null })
+    expect(await verifyAuditChain(p.database.db)).toMatchObject({ ok: true, entries: entries.length, unlinked: 0 })
+    const linked = await p.database.db.selectFrom('audit_log').select(['id', 'seq']).orderBy('id').execute()
+    expect(linked.map((e) => e.seq)).toEqual(linked.map((_, i) => i + 1))
+  })
+
+  it('lets the linker fill in the chain once, and nothing else', async () => {
+    // A writer cannot choose its place or its hash.
+    await sql`insert into audit_log (action, seq, prev_hash, hash) values ('test.forged_insert', 1, 'x', 'y')`.execute(p.database.db)
+    const pending = await p.database.db.selectFrom('audit_log').select(['id', 'seq', 'hash']).where('action', '=', 'test.forged_insert').executeTakeFirstOrThrow()
+    expect(pending).toMatchObject({ seq: null, hash: null })
+    await expect(sql`update audit_log set detail = '{"forged": true}' where id = ${pending.id}`.execute(p.database.db)).rejects.toThrow(/append-only/)
+    await expect(sql`update audit_log set seq = 999999, prev_hash = repeat('0', 64), hash = repeat('f', 64) where id = ${pending.id}`.execute(p.database.db)).rejects.toThrow(/append-only/)
+    expect(await verifyAuditChain(p.database.db)).toMatchObject({ ok: true, unlinked: 0 })
+    await expect(sql`update audit_log set seq = seq + 1000 where id = ${pending.id}`.execute(p.database.db)).rejects.toThrow(/append-only/)
+  })
+
+  it.runIf(backend === 'postgresql')('lets writers commit without waiting for one another, and links each entry once it is committed', async () => {
+    const client = (await import('pg')).default.Client
+    const a = new client({ connectionString: p.databaseUrl! })
+    const b = new client({ connectionString: p.databaseUrl! })
+    await a.connect()
+    await b.connect()
+    try {
+      await a.query('begin')
+      await a.query(`insert into audit_log (action) values ('test.slow_writer')`)
+      // Until now the second writer waited here for the first one's commit.
+      await b.query(`set statement_timeout = '3s'`)
+      await b.query(`insert into audit_log (action) values ('test.quick_writer')`)
+      const first = await verifyAuditChain(p.database.db)
+      expect(first).toMatchObject({ ok: true, unlinked: 0 })
+      await a.query('commit')
+      const second = await verifyAuditChain(p.database.db)
+      expect(second).toMatchObject({ ok: true, entries: first.entries + 1, unlinked: 0 })
+      const order = await p.database.db.selectFrom('audit_log').select(['action', 'seq', 'id']).where('action', 'like', 'test.%_writer').orderBy('seq').execute()
+      // The chain follows the order of commits, the ids the order of writing.
+      expect(order.map((e) => e.action)).toEqual(['test.quick_writer', 'test.slow_writer'])
+      expect(order[0]!.id).toBeGreaterThan(order[1]!.id)
+      expect(order[1]!.seq).toBe(second.head!.seq)
+    } finally {
+      await a.end()
+      await b.end()
+    }
   })
 
   it('lets admins page through their area’s trail', async () => {

@@ -9,7 +9,8 @@ import { verifyAuditChain } from './service.js'
 const entry = {
   type: 'object',
   properties: {
-    seq: { type: 'integer' },
+    id: { type: 'integer' },
+    seq: { type: ['integer', 'null'], description: 'Place in the hash chain; null for the fraction of a second before the entry is linked' },
     at: { type: 'string' },
     actorId: { type: ['integer', 'null'] },
     actorName: { type: ['string', 'null'] },
@@ -20,7 +21,7 @@ const entry = {
     ip: { type: ['string', 'null'] },
     purpose: { type: ['string', 'null'] },
     detail: { type: 'object', additionalProperties: true },
-    hash: { type: 'string' },
+    hash: { type: ['string', 'null'] },
   },
 } as const
 
@@ -58,9 +59,10 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
         if (f.from) q = q.where('at', '>=', new Date(f.from))
         if (f.to) q = q.where('at', '<', new Date(f.to))
         const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
-        const rows = await q.selectAll().orderBy('seq', 'desc').limit(f.pageSize).offset(offsetOf(f)).execute()
+        const rows = await q.selectAll().orderBy('id', 'desc').limit(f.pageSize).offset(offsetOf(f)).execute()
         return {
           items: rows.map((r) => ({
+            id: r.id,
             seq: r.seq,
             at: new Date(r.at).toISOString(),
             actorId: r.actor_id,
@@ -85,13 +87,14 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
   app.get('/api/v1/audit/verify', {
     schema: {
       tags: ['audit'],
-      summary: 'Verify the whole hash chain (admins of a root area)',
+      summary: 'Link pending entries, then verify the whole hash chain (admins of a root area)',
       response: {
         200: {
           type: 'object',
           properties: {
             ok: { type: 'boolean' },
             entries: { type: 'integer' },
+            unlinked: { type: 'integer', description: 'Entries committed after the check linked the trail, not yet verified' },
             firstBroken: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, reason: { type: 'string' } } },
             head: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
           },

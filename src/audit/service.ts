@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db, Tx } from '../core/db.js'
+import { startPeriodic } from '../core/scheduler.js'
 import type { RequestContext } from '../core/scope.js'
 
 export interface AuditEntry {
@@ -13,8 +14,9 @@ export interface AuditEntry {
 }
 
 /**
- * Appends to the hash-chained audit trail inside the caller's transaction, so the entry commits
- * or rolls back with the change it describes. The database trigger assigns seq and hashes.
+ * Appends to the audit trail inside the caller's transaction, so the entry commits or rolls back
+ * with the change it describes. It is written unlinked and takes no lock; `linkAuditTrail` (run
+ * by the server's audit linker and before every verification) gives it its seq and hashes.
  */
 export async function recordAudit(tx: Tx | Db, ctx: RequestContext, entry: AuditEntry): Promise<void> {
   await tx
@@ -35,34 +37,78 @@ export async function recordAudit(tx: Tx | Db, ctx: RequestContext, entry: Audit
 
 export interface ChainReport {
   ok: boolean
+  /** Linked entries verified. */
   entries: number
+  /** Entries committed after the linking that preceded the check: linked by the next batch. */
+  unlinked: number
   firstBroken: { seq: number; reason: 'content_altered' | 'chain_broken' } | null
   /** The last entry: kept outside the database, it reveals entries cut off the end of the trail. */
   head: { seq: number; hash: string } | null
 }
 
-/** Recomputes every digest and link in one pass inside the database. */
+const LINK_BATCH = 5000
+
+/** Links every committed unlinked entry into the chain, in batches; returns how many. */
+export async function linkAuditTrail(db: Db): Promise<number> {
+  let linked = 0
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`select audit_link_pending(${LINK_BATCH})::int as n`.execute(db)
+    linked += rows[0]!.n
+    if (rows[0]!.n < LINK_BATCH) return linked
+  }
+}
+
+/**
+ * Links what is pending, then recomputes every digest and link of the chain in one pass inside
+ * the database.
+ */
 export async function verifyAuditChain(db: Db): Promise<ChainReport> {
-  const result = await sql<{ entries: number; seq: number | null; content_ok: boolean | null }>`
+  // A restored backup of an older version has no linker until it is migrated: check it as it is.
+  const { rows } = await sql<{ linker: boolean }>`select to_regprocedure('audit_link_pending(integer)') is not null as linker`.execute(db)
+  if (rows[0]!.linker) await linkAuditTrail(db)
+  const result = await sql<{ entries: number; unlinked: number; seq: number | null; content_ok: boolean | null }>`
     with checked as (
       select a.seq,
              a.hash = audit_digest(a) as content_ok,
              a.prev_hash = coalesce(lag(a.hash) over w, repeat('0', 64))
                and a.seq = coalesce(lag(a.seq) over w, 0) + 1 as link_ok
       from audit_log a
+      where a.seq is not null
       window w as (order by a.seq)
     ),
     first_bad as (
       select seq, content_ok from checked where not (content_ok and link_ok) order by seq limit 1
     )
-    select (select count(*) from audit_log)::int as entries, f.seq, f.content_ok
+    select (select count(*) from audit_log where seq is not null)::int as entries,
+           (select count(*) from audit_log where seq is null)::int as unlinked, f.seq, f.content_ok
     from (select 1) one left join first_bad f on true`.execute(db)
   const row = result.rows[0]!
-  const head = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst()
+  const head = await auditHead(db)
   return {
-    head: head ?? null,
+    head,
     ok: row.seq === null,
     entries: row.entries,
+    unlinked: row.unlinked,
     firstBroken: row.seq === null ? null : { seq: row.seq, reason: row.content_ok ? 'chain_broken' : 'content_altered' },
+  }
+}
+
+export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | null> {
+  const head = await db.selectFrom('audit_log').select(['seq', 'hash']).where('seq', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
+  return head ? { seq: head.seq!, hash: head.hash! } : null
+}
+
+/**
+ * The server's audit linker: links pending entries every `intervalMs`, so the chain trails the
+ * writes by a fraction of a second and each batch carries many entries under load.
+ */
+export function startAuditLinker(db: Db, intervalMs: number, onError: (err: unknown) => void) {
+  const periodic = startPeriodic(() => linkAuditTrail(db), intervalMs, onError)
+  return {
+    /** Stops the timer and links what the last requests wrote. */
+    async stop() {
+      await periodic.stop()
+      await linkAuditTrail(db).catch(onError)
+    },
   }
 }

@@ -78,7 +78,9 @@ export interface LoginAttemptTable {
 }
 
 export interface AuditLogTable {
-  seq: Generated<number>
+  id: Generated<number>
+  /** Place in the chain; null until the linker links the entry (as are prev_hash and hash). */
+  seq: number | null
   at: Timestamp
   actor_id: number | null
   actor_name: string | null
@@ -89,8 +91,8 @@ export interface AuditLogTable {
   ip: string | null
   purpose: string | null
   detail: ColumnType<unknown, string | undefined, string>
-  prev_hash: Generated<string>
-  hash: Generated<string>
+  prev_hash: string | null
+  hash: string | null
 }
 
 export interface IdempotencyKeyTable {

@@ -407,7 +407,7 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     expect(signatureValid(r.got[0]!, w.secret)).toBe(true)
     const failing = await call(app, 'POST', `/api/v1/webhooks/${w.id}/test`, { token: t['guihua.admin'] })
     expect(failing.body).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500, lastError: 'HTTP 500: receiver is down' })
-    const audit = await p.database.db.selectFrom('audit_log').select(['action', 'detail']).where('entity_type', '=', 'webhook').where('entity_id', '=', String(w.id)).orderBy('seq').execute()
+    const audit = await p.database.db.selectFrom('audit_log').select(['action', 'detail']).where('entity_type', '=', 'webhook').where('entity_id', '=', String(w.id)).orderBy('id').execute()
     expect(audit.map((a) => a.action)).toEqual(['webhook.create', 'webhook.test', 'webhook.test'])
     expect(JSON.stringify(audit)).not.toContain(w.secret)
   })

@@ -609,7 +609,7 @@ describe.each(backends())('Open311 GeoReport v2 on %s', (backend) => {
     expect(revoked.body.revokedAt).toBe(p.clock.now().toISOString())
     const again = await call(app, 'POST', `/api/v1/api-keys/${created.body.id}/revoke`, { token: guihuaAdmin })
     expect(again.body.revokedAt).toBe(revoked.body.revokedAt)
-    const audit = await p.database.db.selectFrom('audit_log').select(['action', 'detail']).where('entity_type', '=', 'api_key').where('entity_id', '=', String(created.body.id)).orderBy('seq').execute()
+    const audit = await p.database.db.selectFrom('audit_log').select(['action', 'detail']).where('entity_type', '=', 'api_key').where('entity_id', '=', String(created.body.id)).orderBy('id').execute()
     expect(audit.map((a) => a.action)).toEqual(['api_key.create', 'api_key.revoke'])
     expect(JSON.stringify(audit)).not.toContain(created.body.key)
   })

@@ -3,6 +3,7 @@ import { chmod, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { sql } from 'kysely'
+import { linkAuditTrail } from '../audit/service.js'
 import { AppError } from '../core/errors.js'
 import type { Platform } from '../core/platform.js'
 import { contentsSummary, describeContents, type ContentsSummary } from './catalog.js'
@@ -26,6 +27,8 @@ export async function backup(p: Platform, args: { file?: unknown }): Promise<Bac
   const file = args.file
   if (typeof file !== 'string' || !path.isAbsolute(file)) throw new AppError('VALIDATION_FAILED', 'the backup file must be given as an absolute path', 'file')
   const tmp = `${file}.tmp`
+  // Linked first, so the head printed with the backup covers every entry written so far.
+  await linkAuditTrail(p.database.db)
   const contents = await contentsSummary(p.database.db)
   const format: BackupFormat = p.database.backend === 'pglite' ? 'pglite' : 'pg_dump'
   try {

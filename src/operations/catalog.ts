@@ -50,7 +50,7 @@ export async function contentsSummary(db: Db): Promise<ContentsSummary> {
   if (tables.includes('audit_log')) {
     const r = await sql<{ n: number; seq: number | null; hash: string | null }>`
       select (select count(*)::int from audit_log) as n, h.seq, h.hash
-      from (select 1) one left join (select seq, hash from audit_log order by seq desc limit 1) h on true`.execute(db)
+      from (select 1) one left join (select seq, hash from audit_log where seq is not null order by seq desc limit 1) h on true`.execute(db)
     const row = r.rows[0]!
     audit = { entries: row.n, head: row.seq === null ? null : { seq: Number(row.seq), hash: row.hash! } }
   }
