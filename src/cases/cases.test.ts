@@ -1,6 +1,9 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { actorForToken } from '../accounts/service.js'
 import { fireDueTimers } from '../core/scheduler.js'
+import { inScope } from '../core/scope.js'
+import { possibleDuplicates } from './queries.js'
 import { timerHandlers } from '../main.js'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 
@@ -281,6 +284,13 @@ describe.each(backends())('event closed loop on %s', (backend) => {
     const near = { lng: g01.lng + 0.0003, lat: g01.lat }
     const second = await report('guihua.grid', { categoryCode: 'DL-03', location: near, description: '路灯不亮（巡查）' })
     expect(second.body.possibleDuplicates.map((d: any) => d.id)).toContain(first.body.id)
+    // The suggestion reads the location index as the owner, but shows only cases the caller may see.
+    const suggestedTo = async (username: string) => {
+      const ctx = { actor: (await actorForToken(p.database.db, t[username]!))!, ip: 'test' }
+      return (await inScope(p.database.db, ctx, (tx) => possibleDuplicates(tx, second.body.id, p.clock.now()))).map((d) => d.id)
+    }
+    expect(await suggestedTo('guihua.staff')).toContain(first.body.id)
+    expect(await suggestedTo('cuizhu.staff')).toEqual([])
     const merged = await act('guihua.staff', second.body.id, { action: 'merge', intoCaseId: first.body.id })
     expect(merged.body).toMatchObject({ state: 'merged', mergedIntoId: first.body.id })
     const pub = await call(p.app, 'GET', `/api/v1/public/cases/${second.body.trackingCode}`)

@@ -240,13 +240,9 @@ export const DUPLICATE_WINDOW_HOURS = Number(process.env.CASE_DUPLICATE_WINDOW_H
 /** Open cases of the same category near the point and recent enough to be the same problem. */
 /** Open cases of the same category near a case. The states are written out so that the partial index of open cases' locations (migration 0034) serves the query; they are the workflow's openStates. */
 export async function possibleDuplicates(tx: Tx, caseId: number, now: Date) {
+  // A function, so the location index serves it under row-level security (see migration 0036).
   const { rows } = await sql<{ id: number; tracking_code: string; state: string; distance_m: number; submitted_at: Date }>`
-    select o.id, o.tracking_code, o.state, ST_Distance(o.location::geography, c.location::geography) as distance_m, o.submitted_at
-    from cases c join cases o on o.category_id = c.category_id and o.id <> c.id
-    where c.id = ${caseId} and c.location is not null and o.location is not null
-      and o.state in ('submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified')
-      and o.submitted_at >= ${new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3600_000)}
-      and ST_DWithin(o.location::geography, c.location::geography, ${DUPLICATE_DISTANCE_M})
-    order by distance_m limit 10`.execute(tx)
+    select id, tracking_code, state, distance_m, submitted_at
+    from app_case_duplicates(${caseId}, ${new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3600_000)}, ${DUPLICATE_DISTANCE_M}, 10)`.execute(tx)
   return rows.map((r) => ({ id: r.id, trackingCode: r.tracking_code, state: r.state, distanceM: Math.round(r.distance_m), submittedAt: r.submitted_at.toISOString() }))
 }

@@ -521,6 +521,8 @@ export async function searchPeople(tx: Tx, ctx: RequestContext, cipher: FieldCip
     match = { how: 'address', q: a, pattern: '%' + escapeLike(a) + '%' }
   }
   const under = f.areaId !== undefined ? await areaPathOf(tx, f.areaId) : null
+  // How many people a name matches decides the plan (nested loop or hash join): never a generic one.
+  if (match) await sql`select set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(tx)
   if (match) base = base.innerJoin(sql<{ id: number; score: number }>`app_person_matches(${match.how}, ${match.q}, ${match.pattern}, ${under}, ${MATCH_CAP})`.as('m'), (j) => j.onRef('m.id', '=', 'p.id'))
   if (f.address !== undefined && name !== undefined) base = base.where(sql<boolean>`p.address ilike ${'%' + escapeLike(f.address.trim()) + '%'}`)
   if (f.tags?.length) base = base.where(sql<boolean>`p.tags @> ${checkTags(f.tags)}::text[]`)
