@@ -157,9 +157,10 @@ describe.concurrent('backup, restore and migrate-to-postgres on the embedded dat
       await app.ready()
       bkArea = (await makeData(app, database.db)).areaId
       await app.close()
+      // Verified (so linked) first: the snapshot then holds the chain as the backup will.
+      head = (await verifyAuditChain(database.db)).head
       before = await snapshot(database.db)
       shapes = await geometries(database.db)
-      head = (await verifyAuditChain(database.db)).head
     } finally {
       await database.close()
     }
@@ -312,8 +313,8 @@ describe.concurrent('backup, restore and migrate-to-postgres on the embedded dat
     work = mkdtempSync(path.join(os.tmpdir(), 'grassroots-bk-pg-'))
     p = await openTestPlatform('postgresql')
     await makeData(p.app, p.database.db)
-    before = await snapshot(p.database.db)
     head = (await verifyAuditChain(p.database.db)).head
+    before = await snapshot(p.database.db)
   })
   afterAll(async () => {
     await p?.close()

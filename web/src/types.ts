@@ -370,7 +370,9 @@ export interface CaseStats {
 export type StatsGroupBy = 'area' | 'department' | 'category' | 'day' | 'month';
 
 export interface AuditEntry {
-  seq: number;
+  id: number;
+  /** Place in the hash chain; null until the server's linker has chained the entry (< 1 s). */
+  seq: number | null;
   at: string;
   actorId: number | null;
   actorName: string | null;
@@ -381,7 +383,7 @@ export interface AuditEntry {
   ip: string | null;
   purpose: string | null;
   detail: Record<string, unknown>;
-  hash: string;
+  hash: string | null;
 }
 
 export interface AuditFilter {
@@ -399,6 +401,7 @@ export interface AuditFilter {
 export interface AuditVerifyResult {
   ok: boolean;
   entries: number;
+  unlinked: number;
   firstBroken: { seq: number; reason: 'content_altered' | 'chain_broken' | string } | null;
   head: { seq: number; hash: string } | null;
 }

@@ -150,7 +150,7 @@ export function AuditPage() {
             </thead>
             <tbody>
               {data.items.map((e) => (
-                <tr key={e.seq} data-testid="audit-row" data-seq={e.seq}>
+                <tr key={e.id} data-testid="audit-row" data-seq={e.seq ?? undefined}>
                   <td>{formatDateTime(e.at, lng)}</td>
                   <td>{e.actorName ?? (e.actorId !== null ? `#${e.actorId}` : t('audit.system'))}</td>
                   <td className="mono">{e.action}</td>
@@ -162,8 +162,8 @@ export function AuditPage() {
                   <td>{e.areaId ?? '—'}</td>
                   <td className="mono">{e.ip ?? '—'}</td>
                   <td>{e.purpose ?? '—'}</td>
-                  <td className="mono" title={e.hash}>
-                    {shortHash(e.hash)}
+                  <td className="mono" title={e.hash ?? t('audit.unlinkedHint')}>
+                    {e.hash ? shortHash(e.hash) : t('audit.unlinked')}
                   </td>
                 </tr>
               ))}
