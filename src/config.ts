@@ -9,6 +9,8 @@ export interface Config {
   host: string
   dataDir: string
   databaseUrl: string | undefined
+  /** A streaming replica for reads that tolerate lag (statistics, Open311 lists); PostgreSQL only. */
+  databaseReadUrl: string | undefined
   production: boolean
   logLevel: string
   sessionTtlHours: number
@@ -48,6 +50,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     host: process.env.HOST || '127.0.0.1',
     dataDir,
     databaseUrl: process.env.DATABASE_URL || undefined,
+    databaseReadUrl: process.env.DATABASE_READ_URL || undefined,
     production: process.env.NODE_ENV === 'production',
     logLevel: process.env.LOG_LEVEL || 'info',
     sessionTtlHours: intFromEnv('SESSION_TTL_HOURS', 12),

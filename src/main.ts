@@ -42,7 +42,7 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
   let lock: DataDirLock | null = null
   if (!config.databaseUrl) lock = acquireLock(config.dataDir)
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, readUrl: config.databaseReadUrl })
     const applied = await migrate(database, (m) => log.info(m))
     if (applied.length) log.info({ applied: applied.length }, 'database migrated')
     const sealed = await sealPlaintextPhones(database, cipherFor(config))

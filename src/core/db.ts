@@ -13,6 +13,11 @@ export type Tx = Transaction<DB>
 
 export interface Database {
   db: Db
+  /**
+   * For reads that tolerate replication lag (statistics, the public Open311 list): a pool on
+   * DATABASE_READ_URL, a streaming replica, when one is configured; otherwise `db` itself.
+   */
+  reads: Db
   backend: Backend
   /** Runs a multi-statement SQL text (migrations); PGlite's query() takes one statement only. */
   exec(text: string): Promise<void>
@@ -38,10 +43,13 @@ export interface OpenOptions {
   /** Start the embedded database from a dumped data directory instead of an empty one. */
   loadDataDir?: Blob | undefined
   poolSize?: number
+  /** PostgreSQL only: a read replica for `Database.reads`. */
+  readUrl?: string | undefined
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.readUrl)
+  if (opts.readUrl) throw new Error('DATABASE_READ_URL needs DATABASE_URL: the embedded database has no replicas')
   return openPglite(opts.dataDir, opts.loadDataDir)
 }
 
@@ -57,6 +65,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
   return {
     db,
+    reads: db,
     backend: 'pglite',
     exec: async (text) => {
       try {
@@ -103,7 +112,8 @@ function preparePerStatement(client: pg.PoolClient): void {
   }) as typeof client.query
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
+/** A pool with the platform's type parsers and per-connection prepared statements, and its Kysely. */
+async function postgresPool(url: string, max: number): Promise<{ pool: pg.Pool; db: Db }> {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -131,9 +141,17 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   beginsInOneTrip(db)
+  return { pool, db }
+}
+
+async function openPostgres(url: string, max: number, readUrl: string | undefined): Promise<Database> {
+  const { pool, db } = await postgresPool(url, max)
   await sql`select 1`.execute(db)
+  const replica = readUrl ? await postgresPool(readUrl, max) : null
+  if (replica) await sql`select 1`.execute(replica.db)
   return {
     db,
+    reads: replica?.db ?? db,
     backend: 'postgresql',
     exec: async (text) => {
       const client = await pool.connect()
@@ -148,6 +166,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     },
     close: async () => {
       await db.destroy()
+      await replica?.db.destroy()
     },
   }
 }

@@ -452,7 +452,7 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
         endDate: q.end_date,
         statuses: q.status,
       }
-      return send(reply, formatOf(req), 200, 'service_requests', await listRequests(db, filter, clock.now(), lang), lang)
+      return send(reply, formatOf(req), 200, 'service_requests', await listRequests(database.reads, filter, clock.now(), lang), lang)
     },
   })
 
