@@ -5,7 +5,7 @@ const PAGE_SIZE = 20
 
 export const lists: Section = {
   name: 'lists',
-  description: 'case list with filters and paging (first page, page 1000) and case detail with timeline, signed in as admin',
+  description: 'case list with filters and paging (first page, page 1000 by number and by cursor) and case detail with timeline, signed in as admin',
   async run(ctx) {
     const pg = ctx.data.backend === 'postgresql'
     const auth = { headers: { authorization: `Bearer ${ctx.tokens.admin}` } }
@@ -17,9 +17,13 @@ export const lists: Section = {
     const probe = first.totalCapped ? ((await (await fetch(`${ctx.url}/api/v1/cases?${filter}&page=1000`, auth)).json()) as { items: unknown[] }) : null
     const deep = probe?.items.length ? 1000 : Math.max(1, Math.min(1000, Math.ceil(first.total / PAGE_SIZE)))
     const matching = first.totalCapped ? `≥ ${probe?.items.length ? 1000 * PAGE_SIZE : first.total}` : String(first.total)
+    // The same deep page by cursor: the nextAfter of the page before it, fetched once.
+    const before = deep > 1 ? ((await (await fetch(`${ctx.url}/api/v1/cases?${filter}&page=${deep - 1}`, auth)).json()) as { nextAfter?: number | null }) : null
+    const cursor = before?.nextAfter ? `&after=${before.nextAfter}` : '&page=1'
     const requests: [string, (i: number) => string][] = [
       [`case list, street, 1 year, page 1`, () => `/api/v1/cases?${filter}&page=1`],
       [`case list, street, 1 year, page ${deep}`, () => `/api/v1/cases?${filter}&page=${deep}`],
+      [`case list, street, 1 year, page ${deep} by cursor (after=)`, () => `/api/v1/cases?${filter}${cursor}`],
       [`case list, open + overdue, district, page 1`, () => `/api/v1/cases?areaId=${ctx.data.district.id}&overdue=true&sort=due&pageSize=${PAGE_SIZE}`],
       [`case detail with timeline`, (i) => `/api/v1/cases/${ctx.data.caseIds[i % ctx.data.caseIds.length]}`],
     ]

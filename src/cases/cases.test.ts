@@ -331,4 +331,30 @@ describe.each(backends())('event closed loop on %s', (backend) => {
     expect(map.body.grids.find((g: any) => g.code === 'JZ-QH-02-01-G01').total).toBeGreaterThanOrEqual(1)
     expect(JSON.stringify(map.body)).not.toMatch(/reporter|phone|description/)
   })
+
+  it('pages by cursor exactly as by page number, newest or oldest first', async () => {
+    for (let i = 0; i < 7; i++) expect((await report('guihua.resident', { categoryCode: 'DL-03', location: g01, description: `翻页测试 ${i}` })).status).toBe(201)
+    const list = (query: string) => call(p.app, 'GET', `/api/v1/cases?${query}`, { token: t['guihua.staff'] })
+    for (const sort of ['newest', 'oldest']) {
+      const all = (await list(`sort=${sort}&pageSize=500`)).body.items.map((c: any) => c.id)
+      expect(all.length).toBeGreaterThan(6)
+      const walked: number[] = []
+      let after: number | null = null
+      for (let page = 1; ; page++) {
+        const res = await list(`sort=${sort}&pageSize=3${after === null ? '' : `&after=${after}`}`)
+        expect(res.status).toBe(200)
+        const byNumber = await list(`sort=${sort}&pageSize=3&page=${page}`)
+        expect(res.body.items.map((c: any) => c.id)).toEqual(byNumber.body.items.map((c: any) => c.id))
+        expect(res.body.total).toBe(all.length)
+        walked.push(...res.body.items.map((c: any) => c.id))
+        after = res.body.nextAfter
+        if (after === null) break
+      }
+      expect(walked).toEqual(all)
+    }
+    const due = await list('sort=due&after=5')
+    expect(due.status).toBe(400)
+    expect(due.body.error.field).toBe('after')
+    expect((await list('page=2&after=5')).body.error.field).toBe('after')
+  })
 })

@@ -1,5 +1,5 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
-import { notFound } from '../core/errors.js'
+import { AppError, notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
 import { countLimitOf, offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import type { DB } from '../core/schema.js'
@@ -156,6 +156,8 @@ export interface CaseFilter extends PageRequest {
   q?: string
   mine?: boolean
   sort?: 'newest' | 'oldest' | 'due'
+  /** Keyset paging: the id of the last case of the previous page (newest or oldest first). */
+  after?: number
 }
 
 function applyFilter(q: SelectQueryBuilder<DB & { c: DB['cases'] }, 'c', object>, f: CaseFilter, now: Date, areaPath: string | null, ctx: RequestContext) {
@@ -187,6 +189,11 @@ export async function listCases(tx: Tx, ctx: RequestContext, f: CaseFilter, now:
     if (!a) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
     areaPath = a.path
   }
+  const byId = f.sort !== 'due'
+  if (f.after !== undefined) {
+    if (!byId) throw new AppError('VALIDATION_FAILED', 'after pages by case id: use it with sort=newest or sort=oldest', 'after')
+    if (f.page > 1) throw new AppError('VALIDATION_FAILED', 'give page or after, not both', 'after')
+  }
   // Counted up to a limit past the page (COUNT_AHEAD), not over every matching case.
   const limit = countLimitOf(f)
   const matching = applyFilter(tx.selectFrom('cases as c'), f, now, areaPath, ctx).select(sql<number>`1`.as('one')).limit(limit + 1)
@@ -194,8 +201,18 @@ export async function listCases(tx: Tx, ctx: RequestContext, f: CaseFilter, now:
   const capped = Number(total.n) > limit
   let q = applyFilter(baseQuery(tx) as never, f, now, areaPath, ctx) as unknown as ReturnType<typeof baseQuery>
   q = f.sort === 'due' ? q.orderBy(sql`c.stage_due_at asc nulls last`).orderBy('c.id') : f.sort === 'oldest' ? q.orderBy('c.id', 'asc') : q.orderBy('c.id', 'desc')
-  const rows = await q.limit(f.pageSize).offset(offsetOf(f)).execute()
-  return { items: rows.map((r) => presentCase(r, now, ctx)), page: f.page, pageSize: f.pageSize, total: capped ? limit : Number(total.n), ...(capped ? { totalCapped: true } : {}) }
+  // A cursor starts where the last page ended; the index on id finds it without reading what came before.
+  if (f.after !== undefined) q = q.where('c.id', f.sort === 'oldest' ? '>' : '<', f.after)
+  const rows = await q.limit(f.pageSize).offset(f.after !== undefined ? 0 : offsetOf(f)).execute()
+  const nextAfter = byId ? (rows.length === f.pageSize ? rows.at(-1)!.id : null) : undefined
+  return {
+    items: rows.map((r) => presentCase(r, now, ctx)),
+    page: f.page,
+    pageSize: f.pageSize,
+    total: capped ? limit : Number(total.n),
+    ...(capped ? { totalCapped: true } : {}),
+    ...(nextAfter !== undefined ? { nextAfter } : {}),
+  }
 }
 
 /** The public view of a tracking code: progress and result, no personal data. */
@@ -237,8 +254,7 @@ export async function publicMap(db: Db, days: number, now: Date) {
 export const DUPLICATE_DISTANCE_M = Number(process.env.CASE_DUPLICATE_DISTANCE_M || 200)
 export const DUPLICATE_WINDOW_HOURS = Number(process.env.CASE_DUPLICATE_WINDOW_HOURS || 72)
 
-/** Open cases of the same category near the point and recent enough to be the same problem. */
-/** Open cases of the same category near a case. The states are written out so that the partial index of open cases' locations (migration 0034) serves the query; they are the workflow's openStates. */
+/** Open cases of the same category near a case and recent enough to be the same problem. */
 export async function possibleDuplicates(tx: Tx, caseId: number, now: Date) {
   // A function, so the location index serves it under row-level security (see migration 0036).
   const { rows } = await sql<{ id: number; tracking_code: string; state: string; distance_m: number; submitted_at: Date }>`

@@ -128,9 +128,10 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
           q: { type: 'string', maxLength: 100 },
           mine: { type: 'boolean' },
           sort: { type: 'string', enum: ['newest', 'oldest', 'due'], default: 'newest' },
+          after: { type: 'integer', minimum: 1, description: 'keyset paging (sort newest or oldest): the `nextAfter` of the previous page, instead of `page`' },
         },
       },
-      response: { 200: pageSchema(obj), ...errorResponses(401) },
+      response: { 200: pageSchema(obj), ...errorResponses(400, 401) },
     },
     handler: async (req) => {
       requireActor(req.ctx)

@@ -16,6 +16,11 @@ export interface Page<T> {
   total: number
   /** True when `total` is a lower bound: counting stopped there (see COUNT_AHEAD). */
   totalCapped?: boolean
+  /**
+   * Lists with keyset paging: pass as `after` for the next page (null on the last one). A deep
+   * page by `after` costs what the first does; by `page` it reads every row before it.
+   */
+  nextAfter?: number | null
 }
 
 /**
@@ -39,6 +44,7 @@ export function pageSchema(item: object) {
       pageSize: { type: 'integer' },
       total: { type: 'integer' },
       totalCapped: { type: 'boolean' },
+      nextAfter: { type: ['integer', 'null'] },
     },
   } as const
 }
