@@ -93,7 +93,7 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
   }
 }
 
-export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | null> {
+async function auditHead(db: Db): Promise<{ seq: number; hash: string } | null> {
   const head = await db.selectFrom('audit_log').select(['seq', 'hash']).where('seq', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
   return head ? { seq: head.seq!, hash: head.hash! } : null
 }
