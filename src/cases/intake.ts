@@ -169,18 +169,12 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
   if (input.reporterPhone && !reporterIsCaller) {
     await queueSms(tx, { caseId: id, to: phone.enc!, templateKey: 'case.received', params: { trackingCode: code }, at: now })
   }
-  // The audit entry comes last: its chain trigger serialises writers from here until commit, so
-  // everything that can be done before it (the answer's reads included) is.
-  const audit = () => recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
+  await recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
   // Under row-level security an anonymous reporter cannot read the case back: answer from what we know.
-  if (!ctx.actor) {
-    await audit()
-    return { case: null, id, trackingCode: code, reporterToken, possibleDuplicates: [] }
-  }
+  if (!ctx.actor) return { case: null, id, trackingCode: code, reporterToken, possibleDuplicates: [] }
   const duplicates = await possibleDuplicates(tx, id, now)
   // The answer is read back in one query; its one event and photos are known already.
   const submitted = { id: eventId!, at: now.toISOString(), action: 'submit', fromState: null, toState: 'submitted', actorName, actorRole, department: null, comment: null, photoIds, detail: { channel }, isPublic: true }
   const detail = await caseDetail(tx, ctx, id, now, photoIds.length ? undefined : { timeline: [submitted] })
-  await audit()
   return { case: detail, id, trackingCode: detail.trackingCode, reporterToken, possibleDuplicates: holds(ctx.actor, ['staff', 'admin', 'grid_worker', 'leader'], grid.path) ? duplicates : [] }
 }

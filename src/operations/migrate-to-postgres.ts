@@ -15,7 +15,7 @@ import { redactUrl } from './pgtools.js'
 //   1. the target must be empty (no tables, or only the migrated schema with no rows);
 //   2. both databases are migrated to this version, and their tables must match column for column;
 //   3. every table is copied in foreign-key order inside ONE target transaction, with the tables'
-//      own triggers disabled (the audit chain trigger would re-hash every entry, the area trigger
+//      own triggers disabled (the audit stamp trigger would unlink every entry, the area trigger
 //      re-derive paths, the webhook trigger queue deliveries), streamed from a cursor in batches.
 //      Rows travel as their text form (`t::text`) and are read back as the table's row type, so
 //      every type survives exactly: geometry as hex EWKB, bytea, jsonb, arrays, timestamps;
