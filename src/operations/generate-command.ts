@@ -75,7 +75,7 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
     .command('generate')
     .description('fill the database with realistic, deterministic data for benchmarks (COPY on PostgreSQL, batched INSERTs embedded); seeds the demo city into an empty database')
     .option('--cases <n>', 'cases, with their timelines and timers', count, 0)
-    .option('--people <n>', 'registry people (not available yet)', count, 0)
+    .option('--people <n>', 'registry people (valid IDs and phones, sealed with the data key), spread over every grid', count, 0)
     .option('--proposals <n>', 'participation proposals (not available yet)', count, 0)
     .option('--comments <n>', 'participation comments (not available yet)', count, 0)
     .option('--seed <n>', 'random seed', count, 1)
