@@ -1,14 +1,13 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import pg from 'pg'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, inject, it } from 'vitest'
+import { findPgBin, freePort, postgresTempDir, runAsPostgres } from '../bench/lib/cluster.js'
 import { openDatabase } from '../src/core/db.js'
 import { isDatabaseUnavailable } from '../src/core/http.js'
 
@@ -30,18 +29,6 @@ const RATE_PER_S = 30
 const LOOPS = 4
 const DEMO_PASSWORD = 'grassroots-demo'
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
-
-const execFileAsync = promisify(execFile)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function alive(pid: number): boolean {
@@ -375,22 +362,10 @@ describe.skipIf(!inject('pgAdminUrl'))('SIGKILL under intake load on PostgreSQL'
   })
 })
 
-function findPgBin(): string | null {
-  const candidates = [...(process.env.PG_BIN ? [process.env.PG_BIN] : []), ...['18', '17', '16', '15'].map((v) => `/usr/lib/postgresql/${v}/bin`)]
-  return candidates.find((d) => existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'pg_ctl'))) ?? null
-}
-
 /** A cluster of this test's own, which it may stop and start (asynchronously: the load goes on meanwhile). */
 async function ownCluster(bin: string) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'grassroots-pgcrash-'))
-  // initdb refuses to run as root; the Debian packages provide the postgres user for that case.
-  const asRoot = process.getuid?.() === 0
-  const run = (cmd: string, args: string[]) => (asRoot ? execFileAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execFileAsync(cmd, args))
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
-    chownSync(dir, uid, gid)
-  }
+  const dir = postgresTempDir('grassroots-pgcrash-')
+  const run = runAsPostgres
   const data = path.join(dir, 'data')
   const port = await freePort()
   await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])

@@ -1,11 +1,9 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { chownSync, mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findPgBin, freePort } from '../bench/lib/cluster.js'
+import { findPgBin, freePort, postgresTempDir, runAsPostgres } from '../bench/lib/cluster.js'
 import { TEST_DATA_KEY } from './keys.js'
 import { backends } from './support.js'
 
@@ -14,16 +12,12 @@ import { backends } from './support.js'
 // list are read from the standby, everything else from the primary. Pausing the standby's replay
 // shows which one answered.
 
-const execFileAsync = promisify(execFile)
 const bin = findPgBin()
 const enabled = backends().includes('postgresql') && bin !== null
 
 describe.runIf(enabled)('a read replica for statistics', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'grassroots-replica-'))
-  const asRoot = process.getuid?.() === 0
-  // initdb and postgres refuse to run as root; the Debian packages provide the postgres user.
-  const run = (cmd: string, args: string[]) => (asRoot ? execFileAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execFileAsync(cmd, args))
-  const pgctl = (data: string, ...args: string[]) => run(path.join(bin!, 'pg_ctl'), ['-D', path.join(dir, data), ...args])
+  const dir = enabled ? postgresTempDir('grassroots-replica-') : ''
+  const pgctl = (data: string, ...args: string[]) => runAsPostgres(path.join(bin!, 'pg_ctl'), ['-D', path.join(dir, data), ...args])
   let primaryUrl = ''
   let standbyUrl = ''
   let server: ChildProcess | null = null
@@ -35,18 +29,14 @@ describe.runIf(enabled)('a read replica for statistics', () => {
   let point = { lng: 0, lat: 0 }
 
   beforeAll(async () => {
-    if (asRoot) {
-      const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim())
-      chownSync(dir, id('-u'), id('-g'))
-    }
     const [primaryPort, standbyPort, serverPort] = [await freePort(), await freePort(), await freePort()]
-    await run(path.join(bin!, 'initdb'), ['-D', path.join(dir, 'primary'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+    await runAsPostgres(path.join(bin!, 'initdb'), ['-D', path.join(dir, 'primary'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
     const common = `-k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
     standbyOptions = `-p ${standbyPort} ${common} -c hot_standby=on`
     await pgctl('primary', '-l', path.join(dir, 'primary.log'), '-w', '-o', `-p ${primaryPort} ${common} -c wal_level=replica -c max_wal_senders=4`, 'start')
     // The standby: a base backup of the primary that keeps streaming from it (-R writes the
     // connection and standby.signal), started read-only.
-    await run(path.join(bin!, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', path.join(dir, 'standby'), '-R', '-X', 'stream'])
+    await runAsPostgres(path.join(bin!, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', path.join(dir, 'standby'), '-R', '-X', 'stream'])
     await pgctl('standby', '-l', path.join(dir, 'standby.log'), '-w', '-o', standbyOptions, 'start')
     const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${primaryPort}/postgres` })
     await admin.connect()

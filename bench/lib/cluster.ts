@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, rmSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -20,6 +21,33 @@ export function findPgBin(): string | null {
   const candidates = [...(process.env.PG_BIN ? [process.env.PG_BIN] : []), ...['18', '17', '16', '15'].map((v) => `/usr/lib/postgresql/${v}/bin`)]
   return candidates.find((d) => existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'pg_ctl'))) ?? null
 }
+
+// initdb and postgres refuse to run as root; the Debian packages provide the postgres user for
+// that case, so as root the programs run as it, in directories it owns.
+const asRoot = process.getuid?.() === 0
+const execFileAsync = promisify(execFile)
+
+/** Runs a PostgreSQL program, as the postgres user when this process is root. */
+export function runAsPostgres(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return asRoot ? execFileAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execFileAsync(cmd, args)
+}
+
+/** The same, synchronously. */
+function runAsPostgresSync(cmd: string, args: string[]): Buffer {
+  return asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' })
+}
+
+/** Hands `dir` to the postgres user when this process is root, so a cluster can live in it. */
+export function ownedByPostgres(dir: string): string {
+  if (asRoot) {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim())
+    chownSync(dir, id('-u'), id('-g'))
+  }
+  return dir
+}
+
+/** A new temporary directory the PostgreSQL programs may write to. */
+export const postgresTempDir = (prefix: string) => ownedByPostgres(mkdtempSync(path.join(os.tmpdir(), prefix)))
 
 export interface Cluster {
   url: string
@@ -41,16 +69,9 @@ export async function startCluster(opts: { port?: number; settings?: Record<stri
   const dir = path.join(os.tmpdir(), `grassroots-bench-pg-${process.pid}-${Date.now()}`)
   mkdirSync(dir, { recursive: true })
   const port = opts.port ?? (await freePort())
-  const asRoot = process.getuid?.() === 0
-  const run = (cmd: string, args: string[]) =>
-    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' })
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
-    chownSync(dir, uid, gid)
-  }
+  ownedByPostgres(dir)
   const data = path.join(dir, 'data')
-  run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+  runAsPostgresSync(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     max_connections: '200',
@@ -67,14 +88,14 @@ export async function startCluster(opts: { port?: number; settings?: Record<stri
     ...opts.settings,
   }
   const o = [`-p ${port}`, `-k ${dir}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ')
-  run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', o, 'start'])
+  runAsPostgresSync(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', o, 'start'])
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dir,
     bin,
     stop: () => {
       try {
-        run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', 'stop'])
+        runAsPostgresSync(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', 'stop'])
       } catch {
         // already gone
       }

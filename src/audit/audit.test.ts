@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { openDatabase } from '../core/db.js'
-import { listMigrations, migrate } from '../core/migrate.js'
+import { migrate } from '../core/migrate.js'
 import { recordAudit, verifyAuditChain } from './service.js'
 
 const run = promisify(execFile)
@@ -123,11 +122,7 @@ describe('audit trail upgrade', () => {
   it('keeps a trail chained in the writers\' transactions (before migration 0035) and links on after it', async () => {
     const database = await openDatabase({})
     try {
-      await database.exec('CREATE TABLE schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())')
-      for (const m of await listMigrations()) {
-        if (m.name >= '0035') break
-        await database.exec(`BEGIN;\n${await readFile(m.file, 'utf8')}\n;\nINSERT INTO schema_migration (name) VALUES ('${m.name}');\nCOMMIT;`)
-      }
+      await migrate(database, undefined, { before: '0035' })
       for (let i = 0; i < 5; i++) await sql`insert into audit_log (action) values (${`old.entry_${i}`})`.execute(database.db)
       const old = (await sql<{ seq: number; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(database.db)).rows[0]!
       expect(await migrate(database)).toContain('0035_audit_linked_in_batches')

@@ -59,14 +59,14 @@ export async function linkAuditTrail(db: Db): Promise<number> {
 }
 
 /**
- * Links what is pending, then recomputes every digest and link of the chain in one pass inside
- * the database.
+ * Links what is pending, then recomputes every digest and link of the chain, counts and finds the
+ * head, in one query.
  */
 export async function verifyAuditChain(db: Db): Promise<ChainReport> {
   // A restored backup of an older version has no linker until it is migrated: check it as it is.
   const { rows } = await sql<{ linker: boolean }>`select to_regprocedure('audit_link_pending(integer)') is not null as linker`.execute(db)
   if (rows[0]!.linker) await linkAuditTrail(db)
-  const result = await sql<{ entries: number; unlinked: number; seq: number | null; content_ok: boolean | null }>`
+  const result = await sql<{ entries: number; unlinked: number; seq: number | null; content_ok: boolean | null; head_seq: number | null; head_hash: string | null }>`
     with checked as (
       select a.seq,
              a.hash = audit_digest(a) as content_ok,
@@ -78,24 +78,23 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
     ),
     first_bad as (
       select seq, content_ok from checked where not (content_ok and link_ok) order by seq limit 1
+    ),
+    counts as (
+      select count(*) filter (where seq is not null)::int as entries, count(*) filter (where seq is null)::int as unlinked from audit_log
+    ),
+    head as (
+      select seq, hash from audit_log where seq is not null order by seq desc limit 1
     )
-    select (select count(*) from audit_log where seq is not null)::int as entries,
-           (select count(*) from audit_log where seq is null)::int as unlinked, f.seq, f.content_ok
-    from (select 1) one left join first_bad f on true`.execute(db)
+    select c.entries, c.unlinked, f.seq, f.content_ok, h.seq as head_seq, h.hash as head_hash
+    from counts c left join first_bad f on true left join head h on true`.execute(db)
   const row = result.rows[0]!
-  const head = await auditHead(db)
   return {
-    head,
+    head: row.head_seq === null ? null : { seq: row.head_seq, hash: row.head_hash! },
     ok: row.seq === null,
     entries: row.entries,
     unlinked: row.unlinked,
     firstBroken: row.seq === null ? null : { seq: row.seq, reason: row.content_ok ? 'chain_broken' : 'content_altered' },
   }
-}
-
-async function auditHead(db: Db): Promise<{ seq: number; hash: string } | null> {
-  const head = await db.selectFrom('audit_log').select(['seq', 'hash']).where('seq', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
-  return head ? { seq: head.seq!, hash: head.hash! } : null
 }
 
 /**

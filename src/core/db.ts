@@ -113,7 +113,7 @@ function preparePerStatement(client: pg.PoolClient): void {
 }
 
 /** A pool with the platform's type parsers and per-connection prepared statements, and its Kysely. */
-async function postgresPool(url: string, max: number): Promise<{ pool: pg.Pool; db: Db }> {
+function postgresPool(url: string, max: number): { pool: pg.Pool; db: Db } {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -145,9 +145,9 @@ async function postgresPool(url: string, max: number): Promise<{ pool: pg.Pool; 
 }
 
 async function openPostgres(url: string, max: number, readUrl: string | undefined): Promise<Database> {
-  const { pool, db } = await postgresPool(url, max)
+  const { pool, db } = postgresPool(url, max)
   await sql`select 1`.execute(db)
-  const replica = readUrl ? await postgresPool(readUrl, max) : null
+  const replica = readUrl ? postgresPool(readUrl, max) : null
   if (replica) await sql`select 1`.execute(replica.db)
   return {
     db,

@@ -35,11 +35,15 @@ async function appliedNames(database: Database): Promise<Set<string>> {
   return new Set(rows.map((r) => r.name))
 }
 
-/** Applies pending migrations, each in its own transaction; returns the names applied. */
-export async function migrate(database: Database, log: (msg: string) => void = () => {}): Promise<string[]> {
+/**
+ * Applies pending migrations, each in its own transaction; returns the names applied. `before`
+ * stops ahead of the first migration named so or later (tests of upgrades from an older schema).
+ */
+export async function migrate(database: Database, log: (msg: string) => void = () => {}, opts: { before?: string } = {}): Promise<string[]> {
   await database.exec('CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())')
   const applied: string[] = []
   for (const m of await listMigrations()) {
+    if (opts.before !== undefined && m.name >= opts.before) break
     if ((await appliedNames(database)).has(m.name)) continue
     const body = await readFile(m.file, 'utf8')
     const quoted = m.name.replace(/'/g, "''")
