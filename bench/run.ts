@@ -29,9 +29,30 @@ import { fieldCipher } from '../src/core/crypto.js'
 
 export const profiles: Record<ProfileName, Profile> = {
   // A few seconds of each thing, to keep the bench from rotting (CI, test/bench-smoke.test.ts).
-  smoke: { name: 'smoke', cases: { pglite: 300, postgresql: 300 }, loadSeconds: 1, concurrency: [1, 16], samples: 3, warmup: 1 },
-  quick: { name: 'quick', cases: { pglite: 20_000, postgresql: 50_000 }, loadSeconds: 5, concurrency: [1, 16, 64], samples: 30, warmup: 5 },
-  full: { name: 'full', cases: { pglite: 1_000_000, postgresql: 10_000_000 }, loadSeconds: 10, concurrency: [1, 16, 64], samples: 40, warmup: 3 },
+  smoke: {
+    name: 'smoke',
+    cases: { pglite: 300, postgresql: 300 },
+    loadSeconds: 1,
+    concurrency: [1, 16],
+    samples: 3,
+    warmup: 1,
+  },
+  quick: {
+    name: 'quick',
+    cases: { pglite: 20_000, postgresql: 50_000 },
+    loadSeconds: 5,
+    concurrency: [1, 16, 64],
+    samples: 30,
+    warmup: 5,
+  },
+  full: {
+    name: 'full',
+    cases: { pglite: 1_000_000, postgresql: 10_000_000 },
+    loadSeconds: 10,
+    concurrency: [1, 16, 64],
+    samples: 40,
+    warmup: 3,
+  },
 }
 
 export interface BenchOptions {
@@ -56,9 +77,15 @@ export interface BackendResult {
   measurements: Measurement[]
 }
 
-async function describeData(database: Database, backend: Backend, until: Date, generated: EntityReport[]): Promise<DataInfo> {
+async function describeData(
+  database: Database,
+  backend: Backend,
+  until: Date,
+  generated: EntityReport[],
+): Promise<DataInfo> {
   const db = database.db
-  const area = async (code: string) => db.selectFrom('area').select(['id', 'code', 'name_en']).where('code', '=', code).executeTakeFirstOrThrow()
+  const area = async (code: string) =>
+    db.selectFrom('area').select(['id', 'code', 'name_en']).where('code', '=', code).executeTakeFirstOrThrow()
   const city = await area('JZ')
   const district = await area('JZ-QH')
   const street = await area('JZ-QH-01')
@@ -67,16 +94,30 @@ async function describeData(database: Database, backend: Backend, until: Date, g
     select a.id as "areaId", a.path, ST_X(p.geom) as lng, ST_Y(p.geom) as lat
     from area a, ST_Dump(ST_GeneratePoints(a.boundary, 20, a.id)) p
     where a.level = 'grid' and a.retired_at is null order by a.id, p.path`.execute(db)
-  const leaves = await db.selectFrom('case_category').select(['id', 'code', 'respond_hours', 'photo_required', 'attributes']).where('is_leaf', '=', true).where('active', '=', true).orderBy('id').execute()
+  const leaves = await db
+    .selectFrom('case_category')
+    .select(['id', 'code', 'respond_hours', 'photo_required', 'attributes'])
+    .where('is_leaf', '=', true)
+    .where('active', '=', true)
+    .orderBy('id')
+    .execute()
   const categories = leaves
     .filter((l) => !l.photo_required && !(l.attributes as { required?: boolean }[]).some((a) => a.required))
     .map((l) => ({ id: l.id, code: l.code, respondHours: l.respond_hours! }))
-  const count = async (t: 'cases' | 'case_event') => Number((await sql<{ n: number }>`select count(*)::bigint as n from ${sql.table(t)}`.execute(db)).rows[0]!.n)
+  const count = async (t: 'cases' | 'case_event') =>
+    Number((await sql<{ n: number }>`select count(*)::bigint as n from ${sql.table(t)}`.execute(db)).rows[0]!.n)
   const counts = { cases: await count('cases'), case_event: await count('case_event') }
-  const dept = await sql<{ department_id: number }>`select department_id from cases where department_id is not null and id % 50 = 0 group by 1 order by count(*) desc limit 1`.execute(db)
-  const ids = await sql<{ lo: number; hi: number }>`select min(id)::bigint as lo, max(id)::bigint as hi from cases`.execute(db)
+  const dept = await sql<{
+    department_id: number
+  }>`select department_id from cases where department_id is not null and id % 50 = 0 group by 1 order by count(*) desc limit 1`.execute(
+    db,
+  )
+  const ids = await sql<{
+    lo: number
+    hi: number
+  }>`select min(id)::bigint as lo, max(id)::bigint as hi from cases`.execute(db)
   const { lo, hi } = ids.rows[0]!
-  const caseIds = Array.from({ length: 50 }, (_, i) => Math.floor(lo + ((hi - lo) * (i * 37 % 50)) / 50))
+  const caseIds = Array.from({ length: 50 }, (_, i) => Math.floor(lo + ((hi - lo) * ((i * 37) % 50)) / 50))
   return {
     backend,
     counts,
@@ -86,7 +127,12 @@ async function describeData(database: Database, backend: Backend, until: Date, g
     district: { id: district.id, code: district.code },
     street: { id: street.id, code: street.code, nameEn: street.name_en },
     community: { id: community.id, code: community.code },
-    points: points.map((p) => ({ areaId: p.areaId, districtId: Number(p.path.split('/').filter(Boolean)[1]), lng: p.lng, lat: p.lat })),
+    points: points.map((p) => ({
+      areaId: p.areaId,
+      districtId: Number(p.path.split('/').filter(Boolean)[1]),
+      lng: p.lng,
+      lat: p.lat,
+    })),
     categories,
     departmentId: dept.rows[0]?.department_id ?? 0,
     caseIds,
@@ -132,7 +178,8 @@ async function benchBackend(backend: Backend, opts: BenchOptions, work: string):
     const t0 = performance.now()
     const until = defaultUntil()
     const counts: Record<string, number> = { cases: opts.casesBy?.[backend] ?? opts.cases ?? profile.cases[backend] }
-    for (const s of sections) for (const [k, v] of Object.entries(s.data?.(profile, backend) ?? {})) counts[k] = Math.max(counts[k] ?? 0, v)
+    for (const s of sections)
+      for (const [k, v] of Object.entries(s.data?.(profile, backend) ?? {})) counts[k] = Math.max(counts[k] ?? 0, v)
     if (opts.peopleBy?.[backend] !== undefined && counts.people !== undefined) counts.people = opts.peopleBy[backend]!
     const database = await openDatabase({ databaseUrl, dataDir: env.DATA_DIR || undefined, poolSize: 2 })
     let data: DataInfo
@@ -140,14 +187,30 @@ async function benchBackend(backend: Backend, opts: BenchOptions, work: string):
     try {
       await migrate(database)
       await seedDemo(database.db, 1, { production: false })
-      log(`${backend}: generating ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`)
-      generation = await generate(database, { counts, seed: 1, years: 3, until, rebuildIndexes: 'auto', progress: opts.progress ?? process.stderr.isTTY, databaseUrl, log, cipher: fieldCipher(Buffer.from(BENCH_DATA_KEY, 'base64')) })
+      log(
+        `${backend}: generating ${Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}`,
+      )
+      generation = await generate(database, {
+        counts,
+        seed: 1,
+        years: 3,
+        until,
+        rebuildIndexes: 'auto',
+        progress: opts.progress ?? process.stderr.isTTY,
+        databaseUrl,
+        log,
+        cipher: fieldCipher(Buffer.from(BENCH_DATA_KEY, 'base64')),
+      })
       data = await describeData(database, backend, until, generation)
     } finally {
       await database.close()
     }
     const prepareSeconds = (performance.now() - t0) / 1000
-    log(`${backend}: ${data.counts.cases} cases, ${data.counts.case_event} events ready in ${prepareSeconds.toFixed(0)} s`)
+    log(
+      `${backend}: ${data.counts.cases} cases, ${data.counts.case_event} events ready in ${prepareSeconds.toFixed(0)} s`,
+    )
     const dataFile = path.join(work, `data-${backend}.json`)
     writeFileSync(dataFile, JSON.stringify(data))
 
@@ -167,14 +230,18 @@ async function benchBackend(backend: Backend, opts: BenchOptions, work: string):
     }
 
     // 3. The product.
-    const server = await spawnServer(['src/cli.ts', 'serve'], {
-      ...env,
-      NODE_ENV: 'development',
-      GRASSROOTS_DATA_KEY: BENCH_DATA_KEY,
-      RATE_LIMIT_API_KEY_PER_MINUTE: '100000000',
-      RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
-      RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE: '100000',
-    }, '/healthz')
+    const server = await spawnServer(
+      ['src/cli.ts', 'serve'],
+      {
+        ...env,
+        NODE_ENV: 'development',
+        GRASSROOTS_DATA_KEY: BENCH_DATA_KEY,
+        RATE_LIMIT_API_KEY_PER_MINUTE: '100000000',
+        RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+        RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE: '100000',
+      },
+      '/healthz',
+    )
     const rss: ServerContext['rss'] = []
     let current = 'start'
     const sample = () => {
@@ -187,14 +254,21 @@ async function benchBackend(backend: Backend, opts: BenchOptions, work: string):
     try {
       const tokens: Record<string, string> = {}
       for (const u of ['admin']) {
-        const r = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: 'grassroots-demo' }) })
+        const r = await fetch(`${server.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: u, password: 'grassroots-demo' }),
+        })
         if (!r.ok) throw new Error(`sign-in of ${u}: ${r.status} ${await r.text()}`)
         tokens[u] = ((await r.json()) as { token: string }).token
       }
       for (const s of sections) {
         current = s.name
         log(`${backend}: ${s.name}`)
-        const rows = await s.run({ url: server.url, profile, data, tokens, rss, pid: server.pid, earlier: measurements }, baselines.get(s.name))
+        const rows = await s.run(
+          { url: server.url, profile, data, tokens, rss, pid: server.pid, earlier: measurements },
+          baselines.get(s.name),
+        )
         measurements.push(...rows)
       }
     } finally {
@@ -228,10 +302,18 @@ export async function bench(opts: BenchOptions) {
     results,
   }
   const rows = results.flatMap((r) => r.measurements.map((m) => ({ ...m, backend: r.backend })))
-  const out = opts.out === undefined ? path.join(root, 'bench', 'results', `${started.toISOString().slice(0, 10)}${opts.profile.name === 'quick' ? '' : `-${opts.profile.name}`}.json`) : opts.out
+  const out =
+    opts.out === undefined
+      ? path.join(
+          root,
+          'bench',
+          'results',
+          `${started.toISOString().slice(0, 10)}${opts.profile.name === 'quick' ? '' : `-${opts.profile.name}`}.json`,
+        )
+      : opts.out
   if (out) {
     mkdirSync(path.dirname(out), { recursive: true })
-    writeFileSync(out, JSON.stringify(doc, null, 2) + '\n')
+    writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`)
   }
   return { doc, table: table(rows), out }
 }
@@ -245,7 +327,14 @@ function parseArgs(argv: string[]): BenchOptions {
   const profile = profiles[name]
   if (!profile) throw new Error(`--profile must be one of ${Object.keys(profiles).join(', ')}`)
   const b = get('--backend') ?? 'both'
-  const backends: Backend[] = b === 'both' ? ['pglite', 'postgresql'] : b === 'pglite' || b === 'postgresql' ? [b] : (() => { throw new Error('--backend must be pglite, postgresql or both') })()
+  const backends: Backend[] =
+    b === 'both'
+      ? ['pglite', 'postgresql']
+      : b === 'pglite' || b === 'postgresql'
+        ? [b]
+        : (() => {
+            throw new Error('--backend must be pglite, postgresql or both')
+          })()
   const cases = get('--cases')
   return {
     profile,

@@ -36,10 +36,15 @@ const MINUTES = num('SOAK_MINUTES', 10)
 const RATE = num('SOAK_RATE', 20)
 const CONCURRENCY = Math.max(1, Math.round(num('SOAK_CONCURRENCY', 4)))
 const DURATION_MS = MINUTES * 60_000
-const SAMPLE_MS = process.env.SOAK_SAMPLE_SECONDS ? num('SOAK_SAMPLE_SECONDS', 10) * 1000 : Math.min(10_000, Math.max(1000, DURATION_MS / 15))
+const SAMPLE_MS = process.env.SOAK_SAMPLE_SECONDS
+  ? num('SOAK_SAMPLE_SECONDS', 10) * 1000
+  : Math.min(10_000, Math.max(1000, DURATION_MS / 15))
 const PASSWORD = 'grassroots-demo'
 // A 1×1 PNG: the smallest photo the intake accepts.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -72,18 +77,34 @@ let output = ''
 let tempDir: string | null = null
 
 async function startServer(port: number): Promise<string> {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' }
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+  }
   if (!env.DATABASE_URL) {
     env.DATA_DIR = process.env.SOAK_DATA_DIR || (tempDir = mkdtempSync(path.join(os.tmpdir(), 'grassroots-soak-')))
   }
   // node itself with tsx as its loader: the pid sampled is the server's own.
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   server.stdout!.on('data', (d) => (output += d))
   server.stderr!.on('data', (d) => (output += d))
   const url = `http://127.0.0.1:${port}`
   // A fresh embedded database installs PostGIS and seeds the demo city first.
   for (let i = 0; i < 600 && server.exitCode === null; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return url
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return url
     await sleep(250)
   }
   throw new Error(`the server did not start:\n${output}`)
@@ -111,7 +132,12 @@ interface Window {
 }
 const newWindow = (): Window => ({ since: Date.now(), requests: 0, byStatus: new Map(), latencies: [] })
 let window = newWindow()
-const total = { requests: 0, byStatus: new Map<string, number>(), fiveXX: [] as string[], notOk: new Map<string, number>() }
+const total = {
+  requests: 0,
+  byStatus: new Map<string, number>(),
+  fiveXX: [] as string[],
+  notOk: new Map<string, number>(),
+}
 
 function count(label: string, status: string, ms: number) {
   window.requests++
@@ -120,13 +146,19 @@ function count(label: string, status: string, ms: number) {
   window.byStatus.set(status, (window.byStatus.get(status) ?? 0) + 1)
   total.byStatus.set(status, (total.byStatus.get(status) ?? 0) + 1)
   if (status === 'failed' || status.startsWith('5')) total.fiveXX.push(`${label} → ${status}`)
-  if (!status.startsWith('2')) total.notOk.set(`${label} → ${status}`, (total.notOk.get(`${label} → ${status}`) ?? 0) + 1)
+  if (!status.startsWith('2'))
+    total.notOk.set(`${label} → ${status}`, (total.notOk.get(`${label} → ${status}`) ?? 0) + 1)
 }
 
 let base = ''
 const tokens: Record<string, string> = {}
 
-async function request(label: string, method: string, url: string, opts: { as?: string; body?: unknown; raw?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+async function request(
+  label: string,
+  method: string,
+  url: string,
+  opts: { as?: string; body?: unknown; raw?: Buffer; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any }> {
   const started = performance.now()
   try {
     const res = await fetch(`${base}${url}`, {
@@ -184,9 +216,18 @@ async function intake() {
     description: `soak ${run} #${i} ${withPhoto ? '电线杆上贴满小广告' : '路灯不亮'}`,
     ...(photos ? { photos } : {}),
   }
-  const r = await request('file case', 'POST', '/api/v1/cases', { as: 'guihua.staff', body, headers: { 'idempotency-key': `soak-${run}-${i}` } })
+  const r = await request('file case', 'POST', '/api/v1/cases', {
+    as: 'guihua.staff',
+    body,
+    headers: { 'idempotency-key': `soak-${run}-${i}` },
+  })
   if (r.status === 201) {
-    const c: OpenCase = { id: r.body.id as number, trackingCode: r.body.trackingCode as string, state: 'submitted', department: null }
+    const c: OpenCase = {
+      id: r.body.id as number,
+      trackingCode: r.body.trackingCode as string,
+      state: 'submitted',
+      department: null,
+    }
     filed++
     open.push(c)
     known.push(c)
@@ -214,7 +255,10 @@ async function act() {
   if (!c) return intake()
   const step = nextStep[c.state]
   if (!step) return
-  const r = await request(`action ${step.body.action}`, 'POST', `/api/v1/cases/${c.id}/actions`, { as: step.as(c), body: step.body })
+  const r = await request(`action ${step.body.action}`, 'POST', `/api/v1/cases/${c.id}/actions`, {
+    as: step.as(c),
+    body: step.body,
+  })
   if (r.status === 200) {
     c.state = r.body.state
     c.department = r.body.department?.code ?? c.department
@@ -229,10 +273,34 @@ const pick = <T>(xs: T[]): T | undefined => xs[Math.floor(Math.random() * xs.len
 const mix: [number, () => Promise<unknown>][] = [
   [10, intake],
   [30, act],
-  [12, () => request('list cases', 'GET', `/api/v1/cases?pageSize=20&page=${1 + Math.floor(Math.random() * 3)}`, { as: 'guihua.staff' })],
-  [4, () => request('list open cases', 'GET', '/api/v1/cases?state=submitted&state=dispatched&pageSize=50', { as: 'guihua.leader' })],
-  [12, () => { const c = pick(known); return c ? request('case detail', 'GET', `/api/v1/cases/${c.id}`, { as: 'guihua.staff' }) : intake() }],
-  [10, () => { const c = pick(known); return c ? request('public case', 'GET', `/api/v1/public/cases/${c.trackingCode}`) : intake() }],
+  [
+    12,
+    () =>
+      request('list cases', 'GET', `/api/v1/cases?pageSize=20&page=${1 + Math.floor(Math.random() * 3)}`, {
+        as: 'guihua.staff',
+      }),
+  ],
+  [
+    4,
+    () =>
+      request('list open cases', 'GET', '/api/v1/cases?state=submitted&state=dispatched&pageSize=50', {
+        as: 'guihua.leader',
+      }),
+  ],
+  [
+    12,
+    () => {
+      const c = pick(known)
+      return c ? request('case detail', 'GET', `/api/v1/cases/${c.id}`, { as: 'guihua.staff' }) : intake()
+    },
+  ],
+  [
+    10,
+    () => {
+      const c = pick(known)
+      return c ? request('public case', 'GET', `/api/v1/public/cases/${c.trackingCode}`) : intake()
+    },
+  ],
   [5, () => request('public map', 'GET', '/api/v1/public/map?days=7')],
   [4, () => request('categories', 'GET', '/api/v1/categories')],
   [6, () => request('notifications', 'GET', '/api/v1/notifications?pageSize=20', { as: 'guihua.handler' })],
@@ -263,8 +331,13 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
 const pad = (s: string | number, n: number) => String(s).padStart(n)
 
 function printSample(s: Sample) {
-  const statuses = [...s.byStatus].sort().map(([k, v]) => `${k}:${v}`).join(' ')
-  console.log(`${pad((s.t / 1000).toFixed(0), 6)} s ${pad(mb(s.rss), 9)} MB ${pad(s.requests, 9)} ${pad((s.seconds ? s.requests / s.seconds : 0).toFixed(1), 7)} ${pad(s.p95.toFixed(0), 7)}   ${statuses}`)
+  const statuses = [...s.byStatus]
+    .sort()
+    .map(([k, v]) => `${k}:${v}`)
+    .join(' ')
+  console.log(
+    `${pad((s.t / 1000).toFixed(0), 6)} s ${pad(mb(s.rss), 9)} MB ${pad(s.requests, 9)} ${pad((s.seconds ? s.requests / s.seconds : 0).toFixed(1), 7)} ${pad(s.p95.toFixed(0), 7)}   ${statuses}`,
+  )
 }
 
 /** Least-squares slope of RSS over time, bytes per millisecond. */
@@ -280,7 +353,9 @@ function slope(points: Sample[]): number {
 
 async function main(): Promise<number> {
   const port = await freePort()
-  console.log(`soak: ${MINUTES} min, ${RATE} requests/s from ${CONCURRENCY} clients, RSS every ${SAMPLE_MS / 1000} s, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}`)
+  console.log(
+    `soak: ${MINUTES} min, ${RATE} requests/s from ${CONCURRENCY} clients, RSS every ${SAMPLE_MS / 1000} s, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}`,
+  )
   const t0 = Date.now()
   base = await startServer(port)
   console.log(`server pid ${server!.pid} at ${base}, started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
@@ -295,14 +370,23 @@ async function main(): Promise<number> {
   point = await pointInGrid(located?.body?.boundary, 'JZ-QH-01-01-G01')
   window = newWindow()
 
-  console.log(`\n${pad('time', 8)} ${pad('RSS', 12)} ${pad('requests', 9)} ${pad('req/s', 7)} ${pad('p95 ms', 7)}   answers by status`)
+  console.log(
+    `\n${pad('time', 8)} ${pad('RSS', 12)} ${pad('requests', 9)} ${pad('req/s', 7)} ${pad('p95 ms', 7)}   answers by status`,
+  )
   const samples: Sample[] = []
   const started = Date.now()
   const takeSample = () => {
     const w = window
     window = newWindow()
     const sorted = w.latencies.sort((a, b) => a - b)
-    const s: Sample = { t: Date.now() - started, seconds: (Date.now() - w.since) / 1000, rss: rssOf(server!.pid!) ?? NaN, requests: w.requests, byStatus: w.byStatus, p95: sorted[Math.floor(sorted.length * 0.95)] ?? 0 }
+    const s: Sample = {
+      t: Date.now() - started,
+      seconds: (Date.now() - w.since) / 1000,
+      rss: rssOf(server!.pid!) ?? NaN,
+      requests: w.requests,
+      byStatus: w.byStatus,
+      p95: sorted[Math.floor(sorted.length * 0.95)] ?? 0,
+    }
     samples.push(s)
     printSample(s)
   }
@@ -342,7 +426,10 @@ async function main(): Promise<number> {
   const lastGrowth = mean(last) - mean(middle.length ? middle : first)
   const levelled = valid.length >= 6 && lastGrowth < 0.1 * firstMean
   const trend = slope(last) * 60_000
-  const statuses = [...total.byStatus].sort().map(([k, v]) => `${k}: ${v}`).join(', ')
+  const statuses = [...total.byStatus]
+    .sort()
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ')
   console.log(`\n${total.requests} requests (${statuses}); ${filed} cases filed, ${closed} walked to closed`)
   if (total.notOk.size) console.log(`not 2xx: ${[...total.notOk].map(([k, v]) => `${k} ×${v}`).join(', ')}`)
   console.log(
@@ -351,13 +438,17 @@ async function main(): Promise<number> {
   )
   const failures: string[] = []
   if (died) failures.push(`the server died:\n${output.slice(-4000)}`)
-  if (total.fiveXX.length) failures.push(`${total.fiveXX.length} requests failed or got a 5xx, e.g. ${[...new Set(total.fiveXX)].slice(0, 5).join('; ')}`)
+  if (total.fiveXX.length)
+    failures.push(
+      `${total.fiveXX.length} requests failed or got a 5xx, e.g. ${[...new Set(total.fiveXX)].slice(0, 5).join('; ')}`,
+    )
   // The quick variant in CI is too short for a memory trend: it checks errors and a clean stop only.
   if (process.env.SOAK_JUDGE_MEMORY === '0') console.log('memory not judged (SOAK_JUDGE_MEMORY=0)')
   else if (valid.length < 6) failures.push(`too few RSS samples (${valid.length}) to judge`)
   else if (!levelled) failures.push('RSS keeps growing')
   if (!died && exitCode !== 0) failures.push(`the server did not stop cleanly (exit ${exitCode})`)
-  const passed = process.env.SOAK_JUDGE_MEMORY === '0' ? 'verdict: PASS (no 5xx)' : 'verdict: PASS (no 5xx, RSS levelled off)'
+  const passed =
+    process.env.SOAK_JUDGE_MEMORY === '0' ? 'verdict: PASS (no 5xx)' : 'verdict: PASS (no 5xx, RSS levelled off)'
   console.log(failures.length ? `verdict: FAIL\n- ${failures.join('\n- ')}` : passed)
   return failures.length ? 1 : 0
 }
@@ -378,11 +469,24 @@ function findArea(nodes: AreaNode[] | undefined, code: string): AreaNode | null 
 }
 
 /** A point inside the grid: its corners' mean, else points between that and each corner, checked with locate. */
-async function pointInGrid(boundary: { type: string; coordinates: number[][][][] | number[][][] } | undefined, code: string): Promise<{ lng: number; lat: number }> {
+async function pointInGrid(
+  boundary: { type: string; coordinates: number[][][][] | number[][][] } | undefined,
+  code: string,
+): Promise<{ lng: number; lat: number }> {
   if (!boundary) throw new Error(`the demo grid ${code} was not found: the soak needs the demo city`)
-  const ring = (boundary.type === 'MultiPolygon' ? (boundary.coordinates as number[][][][])[0]![0]! : (boundary.coordinates as number[][][])[0]!).slice(0, -1)
-  const centre = { lng: ring.reduce((a, p) => a + p[0]!, 0) / ring.length, lat: ring.reduce((a, p) => a + p[1]!, 0) / ring.length }
-  const candidates = [centre, ...ring.map(([lng, lat]) => ({ lng: (centre.lng + lng!) / 2, lat: (centre.lat + lat!) / 2 }))]
+  const ring = (
+    boundary.type === 'MultiPolygon'
+      ? (boundary.coordinates as number[][][][])[0]![0]!
+      : (boundary.coordinates as number[][][])[0]!
+  ).slice(0, -1)
+  const centre = {
+    lng: ring.reduce((a, p) => a + p[0]!, 0) / ring.length,
+    lat: ring.reduce((a, p) => a + p[1]!, 0) / ring.length,
+  }
+  const candidates = [
+    centre,
+    ...ring.map(([lng, lat]) => ({ lng: (centre.lng + lng!) / 2, lat: (centre.lat + lat!) / 2 })),
+  ]
   for (const c of candidates) {
     const r = await request('locate', 'GET', `/api/v1/areas/locate?lng=${c.lng}&lat=${c.lat}`)
     if (r.status === 200 && r.body.grid?.code === code) return c

@@ -21,19 +21,28 @@ import { registerGenerateCommand } from './operations/generate-command.js'
  * Runs a database command: against PostgreSQL directly; against an embedded database either
  * directly (taking the data-directory lock) or, when a server holds it, through that server.
  */
-async function runCommand<C extends ControlCommand>(command: C, args: Parameters<(typeof controlCommands)[C]>[1]): Promise<unknown> {
+async function runCommand<C extends ControlCommand>(
+  command: C,
+  args: Parameters<(typeof controlCommands)[C]>[1],
+): Promise<unknown> {
   const config = loadConfig()
   if (!config.databaseUrl) {
     const holder = lockHolder(config.dataDir)
     if (holder) {
-      if (!holder.url || !holder.token) throw new Error(`the server (pid ${holder.pid}) is still starting; try again in a moment`)
+      if (!holder.url || !holder.token)
+        throw new Error(`the server (pid ${holder.pid}) is still starting; try again in a moment`)
       const res = await fetch(`${holder.url}/internal/control/${command}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-control-token': holder.token },
         body: JSON.stringify(args ?? {}),
       })
       const body = (await res.json()) as { result?: unknown; error?: { message: string; field: string | null } }
-      if (!res.ok) throw new Error(body.error ? `${body.error.message}${body.error.field ? ` (${body.error.field})` : ''}` : `HTTP ${res.status}`)
+      if (!res.ok)
+        throw new Error(
+          body.error
+            ? `${body.error.message}${body.error.field ? ` (${body.error.field})` : ''}`
+            : `HTTP ${res.status}`,
+        )
       return body.result
     }
   }
@@ -65,12 +74,16 @@ const integer = (v: string) => {
 const program = new Command()
 program
   .name('grassroots')
-  .description('Grassroots social governance platform. Uses DATABASE_URL (PostgreSQL) or the embedded database in DATA_DIR (./data).')
+  .description(
+    'Grassroots social governance platform. Uses DATABASE_URL (PostgreSQL) or the embedded database in DATA_DIR (./data).',
+  )
   .showHelpAfterError()
 
 program
   .command('serve')
-  .description('serve the API and the web app (migrates, and seeds the demo city into an empty database outside production)')
+  .description(
+    'serve the API and the web app (migrates, and seeds the demo city into an empty database outside production)',
+  )
   .action(async () => {
     const running = await startPlatform()
     console.log(`\nGrassroots is serving at ${running.url}  (API docs: ${running.url}/api/docs)`)
@@ -125,25 +138,31 @@ user
   .option('--role <role>', 'admin | leader | staff | grid_worker | department_handler | mediator | resident', 'admin')
   .option('--display-name <name>', 'shown name (defaults to the username)')
   .option('--password-file <file>', 'read the password from this file (else GRASSROOTS_PASSWORD, else standard input)')
-  .action(async (opts: { username: string; area: string; role: string; displayName?: string; passwordFile?: string }) => {
-    const password = (
-      opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8') : (process.env.GRASSROOTS_PASSWORD ?? readFileSync(0, 'utf8'))
-    ).replace(/\r?\n$/, '')
-    const created = await runCommand('user-create', {
-      username: opts.username,
-      displayName: opts.displayName ?? opts.username,
-      password,
-      role: opts.role as never,
-      areaCode: opts.area,
-    })
-    console.log(JSON.stringify(created))
-  })
+  .action(
+    async (opts: { username: string; area: string; role: string; displayName?: string; passwordFile?: string }) => {
+      const password = (
+        opts.passwordFile
+          ? readFileSync(opts.passwordFile, 'utf8')
+          : (process.env.GRASSROOTS_PASSWORD ?? readFileSync(0, 'utf8'))
+      ).replace(/\r?\n$/, '')
+      const created = await runCommand('user-create', {
+        username: opts.username,
+        displayName: opts.displayName ?? opts.username,
+        password,
+        role: opts.role as never,
+        areaCode: opts.area,
+      })
+      console.log(JSON.stringify(created))
+    },
+  )
 
 program
   .command('areas')
   .description('manage the jurisdiction')
   .command('import <file>')
-  .description('import areas from a GeoJSON FeatureCollection (properties: code, nameZh, nameEn, level, parentCode); roots included; upsert by code')
+  .description(
+    'import areas from a GeoJSON FeatureCollection (properties: code, nameZh, nameEn, level, parentCode); roots included; upsert by code',
+  )
   .action(async (file: string) => {
     const fc = JSON.parse(readFileSync(file, 'utf8')) as { type?: string; features?: unknown }
     if (fc.type !== 'FeatureCollection') throw new Error(`${file} is not a GeoJSON FeatureCollection`)
@@ -154,7 +173,9 @@ program
   .command('categories')
   .description('manage the event category catalogue')
   .command('import <file>')
-  .description('import categories from a JSON array ({code, parentCode, nameZh, nameEn, respondHours?, handleWorkdays?, photoRequired?, attributes?, keywords?, routing?: {areaCode: departmentCode}}); upsert by code')
+  .description(
+    'import categories from a JSON array ({code, parentCode, nameZh, nameEn, respondHours?, handleWorkdays?, photoRequired?, attributes?, keywords?, routing?: {areaCode: departmentCode}}); upsert by code',
+  )
   .action(async (file: string) => {
     const categories = JSON.parse(readFileSync(file, 'utf8')) as unknown
     console.log(JSON.stringify(await runCommand('categories-import', { categories: categories as never })))
@@ -164,10 +185,18 @@ program
   .command('import')
   .description('import registry data')
   .command('people <file>')
-  .description('import people from a CSV (UTF-8 or GBK) or XLSX file; upsert by ID number; rejected rows go to an error report')
-  .requiredOption('--area <code>', 'the community, grid or larger area the people are filed under (rows may name their own grid with an area code column inside it)')
+  .description(
+    'import people from a CSV (UTF-8 or GBK) or XLSX file; upsert by ID number; rejected rows go to an error report',
+  )
+  .requiredOption(
+    '--area <code>',
+    'the community, grid or larger area the people are filed under (rows may name their own grid with an area code column inside it)',
+  )
   .option('--encoding <name>', 'text encoding of a CSV file (utf-8, gbk, gb18030); detected when omitted')
-  .option('--mapping <json>', 'column heading → field, e.g. {"姓名":"name","身份证号":"idNumber"}; guessed from the headings when omitted')
+  .option(
+    '--mapping <json>',
+    'column heading → field, e.g. {"姓名":"name","身份证号":"idNumber"}; guessed from the headings when omitted',
+  )
   .option('--errors <file>', 'where to write the rejected rows (default: <file>.errors.csv)')
   .action(async (file: string, opts: { area: string; encoding?: string; mapping?: string; errors?: string }) => {
     const absolute = path.resolve(file)
@@ -179,31 +208,76 @@ program
       throw new InvalidArgumentError('--mapping is not JSON')
     }
     const encoding = opts.encoding as 'utf-8' | 'gb18030' | 'gbk' | undefined
-    if (encoding && !['utf-8', 'gb18030', 'gbk'].includes(encoding)) throw new InvalidArgumentError('--encoding must be utf-8, gbk or gb18030')
+    if (encoding && !['utf-8', 'gb18030', 'gbk'].includes(encoding))
+      throw new InvalidArgumentError('--encoding must be utf-8, gbk or gb18030')
     const bar = new SingleBar(
-      { format: 'importing |{bar}| {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | +{inserted} ~{updated} ={unchanged} ✗{failed}', etaBuffer: 30, fps: 5, hideCursor: true },
+      {
+        format:
+          'importing |{bar}| {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | +{inserted} ~{updated} ={unchanged} ✗{failed}',
+        etaBuffer: 30,
+        fps: 5,
+        hideCursor: true,
+      },
       Presets.shades_classic,
     )
     const startedAt = Date.now()
     let started = false
-    const show = (p: { bytesRead: number; totalBytes: number; processed: number; inserted: number; updated: number; unchanged: number; failed: number }) => {
+    const show = (p: {
+      bytesRead: number
+      totalBytes: number
+      processed: number
+      inserted: number
+      updated: number
+      unchanged: number
+      failed: number
+    }) => {
       if (!started) {
         bar.start(p.totalBytes, 0)
         started = true
       }
       const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000)
-      bar.update(p.bytesRead, { rows: p.processed, rate: Math.round(p.processed / seconds), inserted: p.inserted, updated: p.updated, unchanged: p.unchanged, failed: p.failed })
+      bar.update(p.bytesRead, {
+        rows: p.processed,
+        rate: Math.round(p.processed / seconds),
+        inserted: p.inserted,
+        updated: p.updated,
+        unchanged: p.unchanged,
+        failed: p.failed,
+      })
     }
-    const args = { file: absolute, areaCode: opts.area, ...(encoding ? { encoding } : {}), ...(mapping ? { mapping } : {}) }
+    const args = {
+      file: absolute,
+      areaCode: opts.area,
+      ...(encoding ? { encoding } : {}),
+      ...(mapping ? { mapping } : {}),
+    }
     const config = loadConfig()
     const remote = !config.databaseUrl && lockHolder(config.dataDir)
     let jobId: number
-    let final: { processed: number; inserted: number; updated: number; unchanged: number; failed: number; status?: string; error?: string | null }
+    let final: {
+      processed: number
+      inserted: number
+      updated: number
+      unchanged: number
+      failed: number
+      status?: string
+      error?: string | null
+    }
     if (remote) {
       const begun = (await runCommand('import-people', args)) as { jobId: number; totalBytes: number }
       jobId = begun.jobId
       for (;;) {
-        const job = (await runCommand('import-status', { jobId })) as { status: string; bytesRead: number; byteSize: number; processed: number; inserted: number; updated: number; unchanged: number; failed: number; error: string | null }
+        const job = (await runCommand('import-status', { jobId })) as {
+          status: string
+          bytesRead: number
+          byteSize: number
+          processed: number
+          inserted: number
+          updated: number
+          unchanged: number
+          failed: number
+          error: string | null
+        }
         show({ ...job, totalBytes: job.byteSize })
         if (job.status === 'done' || job.status === 'failed') {
           final = job
@@ -212,14 +286,19 @@ program
         await new Promise((r) => setTimeout(r, 250))
       }
     } else {
-      const done = (await runCommand('import-people', { ...args, wait: true, onProgress: show })) as { jobId: number; result: typeof final }
+      const done = (await runCommand('import-people', { ...args, wait: true, onProgress: show })) as {
+        jobId: number
+        result: typeof final
+      }
       jobId = done.jobId
       final = done.result
     }
     if (started) bar.stop()
     const seconds = (Date.now() - startedAt) / 1000
     if (final.status === 'failed') throw new Error(`import #${jobId} failed: ${final.error}`)
-    console.log(`import #${jobId}: ${final.processed} rows in ${seconds.toFixed(1)} s (${Math.round(final.processed / seconds)} rows/s): ${final.inserted} new, ${final.updated} updated, ${final.unchanged} unchanged, ${final.failed} rejected`)
+    console.log(
+      `import #${jobId}: ${final.processed} rows in ${seconds.toFixed(1)} s (${Math.round(final.processed / seconds)} rows/s): ${final.inserted} new, ${final.updated} updated, ${final.unchanged} unchanged, ${final.failed} rejected`,
+    )
     if (final.failed > 0) {
       await runCommand('import-errors', { jobId, file: errorsFile })
       console.log(`rejected rows with their reasons: ${errorsFile}`)
@@ -231,13 +310,19 @@ audit
   .command('verify')
   .description('check the hash chain; names the first broken entry')
   .action(async () => {
-    const report = (await runCommand('audit-verify', undefined as never)) as Awaited<ReturnType<(typeof controlCommands)['audit-verify']>>
+    const report = (await runCommand('audit-verify', undefined as never)) as Awaited<
+      ReturnType<(typeof controlCommands)['audit-verify']>
+    >
     if (report.ok) {
       console.log(`audit trail intact: ${report.entries} entries verified`)
-      if (report.head) console.log(`head: entry ${report.head.seq} ${report.head.hash} (keep it elsewhere: a later head must extend it)`)
-    }
-    else {
-      console.error(`audit trail BROKEN at entry ${report.firstBroken!.seq} (${report.firstBroken!.reason.replace('_', ' ')}); ${report.entries} entries`)
+      if (report.head)
+        console.log(
+          `head: entry ${report.head.seq} ${report.head.hash} (keep it elsewhere: a later head must extend it)`,
+        )
+    } else {
+      console.error(
+        `audit trail BROKEN at entry ${report.firstBroken!.seq} (${report.firstBroken!.reason.replace('_', ' ')}); ${report.entries} entries`,
+      )
       process.exitCode = 2
     }
   })
@@ -248,14 +333,18 @@ const exitNow = () => process.stdout.write('', () => process.exit(process.exitCo
 
 program
   .command('backup <file>')
-  .description('back up the database to FILE: pg_dump custom archive (PostgreSQL) or the data directory as a gzipped tar (embedded; through the server while it runs)')
+  .description(
+    'back up the database to FILE: pg_dump custom archive (PostgreSQL) or the data directory as a gzipped tar (embedded; through the server while it runs)',
+  )
   .action(async (file: string) => {
     console.log(describeBackup((await runCommand('backup', { file: path.resolve(file) })) as BackupResult))
   })
 
 program
   .command('restore <file>')
-  .description('replace the database with a backup, then check it (embedded: stop the server first; the old data directory is kept aside)')
+  .description(
+    'replace the database with a backup, then check it (embedded: stop the server first; the old data directory is kept aside)',
+  )
   .action(async (file: string) => {
     const result = await restore(loadConfig(), path.resolve(file))
     for (const w of result.warnings) console.error(`warning: ${w}`)
@@ -268,18 +357,27 @@ program
 
 program
   .command('migrate-to-postgres <url>')
-  .description('copy the embedded database (DATA_DIR; stop the server first) into an empty PostgreSQL database, then verify the copy')
+  .description(
+    'copy the embedded database (DATA_DIR; stop the server first) into an empty PostgreSQL database, then verify the copy',
+  )
   .action(async (url: string) => {
     const report = await migrateToPostgres(loadConfig(), url, (line) => console.log(line))
     console.log(`verified: ${report.tables.length} tables, ${report.rows} rows, row counts and checksums equal`)
     if (report.audit) {
-      if (report.audit.ok) console.log(`audit trail intact on the target: ${report.audit.entries} entries${report.audit.head ? `, head ${report.audit.head.seq} ${report.audit.head.hash}` : ''}`)
+      if (report.audit.ok)
+        console.log(
+          `audit trail intact on the target: ${report.audit.entries} entries${report.audit.head ? `, head ${report.audit.head.seq} ${report.audit.head.hash}` : ''}`,
+        )
       else {
-        console.error(`audit trail BROKEN at entry ${report.audit.firstBroken!.seq} (already so in the embedded database)`)
+        console.error(
+          `audit trail BROKEN at entry ${report.audit.firstBroken!.seq} (already so in the embedded database)`,
+        )
         process.exitCode = 2
       }
     }
-    console.log(`done in ${report.seconds.toFixed(1)} s. Start the server with DATABASE_URL set to the target; ${loadConfig().dataDir} is left as it was.`)
+    console.log(
+      `done in ${report.seconds.toFixed(1)} s. Start the server with DATABASE_URL set to the target; ${loadConfig().dataDir} is left as it was.`,
+    )
     exitNow()
   })
 

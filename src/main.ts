@@ -36,13 +36,20 @@ export interface RunningPlatform {
 }
 
 /** Opens the database, migrates, seeds the demo city into an empty one, and serves. */
-export async function startPlatform(overrides: Partial<Config> = {}, opts: { quiet?: boolean } = {}): Promise<RunningPlatform> {
+export async function startPlatform(
+  overrides: Partial<Config> = {},
+  opts: { quiet?: boolean } = {},
+): Promise<RunningPlatform> {
   const config = loadConfig(overrides)
   const log = pino({ level: opts.quiet ? 'warn' : config.logLevel })
   let lock: DataDirLock | null = null
   if (!config.databaseUrl) lock = acquireLock(config.dataDir)
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, readUrl: config.databaseReadUrl })
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      readUrl: config.databaseReadUrl,
+    })
     const applied = await migrate(database, (m) => log.info(m))
     if (applied.length) log.info({ applied: applied.length }, 'database migrated')
     const sealed = await sealPlaintextPhones(database, cipherFor(config))
@@ -58,31 +65,58 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
       }
     }
     const token = newControlToken()
-    const app = await buildServer(platform, { loggerInstance: log, extra: lock ? controlRoutes(platform, token) : undefined })
+    const app = await buildServer(platform, {
+      loggerInstance: log,
+      extra: lock ? controlRoutes(platform, token) : undefined,
+    })
     await app.listen({ port: config.port, host: config.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address ? address.port : config.port
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
     lock?.update({ url, token })
-    const linker = config.auditLinkIntervalMs > 0
-      ? startAuditLinker(database.db, config.auditLinkIntervalMs, (err) => log.error({ err }, 'linking the audit trail failed'))
-      : null
-    const scheduler = config.schedulerIntervalMs > 0
-      ? startScheduler(database.db, platform.clock, timerHandlers, config.schedulerIntervalMs, (err) => log.error({ err }, 'scheduler run failed'))
-      : null
-    const webhooks = config.schedulerIntervalMs > 0 ? startWebhookWorker(database.db, platform.clock, config.schedulerIntervalMs, log) : null
+    const linker =
+      config.auditLinkIntervalMs > 0
+        ? startAuditLinker(database.db, config.auditLinkIntervalMs, (err) =>
+            log.error({ err }, 'linking the audit trail failed'),
+          )
+        : null
+    const scheduler =
+      config.schedulerIntervalMs > 0
+        ? startScheduler(database.db, platform.clock, timerHandlers, config.schedulerIntervalMs, (err) =>
+            log.error({ err }, 'scheduler run failed'),
+          )
+        : null
+    const webhooks =
+      config.schedulerIntervalMs > 0
+        ? startWebhookWorker(database.db, platform.clock, config.schedulerIntervalMs, log)
+        : null
     const transport = transportFromEnv(process.env, (obj, msg) => log.info(obj, msg))
-    const messages = config.schedulerIntervalMs > 0
-      ? startMessageWorker(database.db, platform.clock, transport, cipherFor(config), config.schedulerIntervalMs, (err) => log.error({ err }, 'message delivery run failed'))
-      : null
+    const messages =
+      config.schedulerIntervalMs > 0
+        ? startMessageWorker(
+            database.db,
+            platform.clock,
+            transport,
+            cipherFor(config),
+            config.schedulerIntervalMs,
+            (err) => log.error({ err }, 'message delivery run failed'),
+          )
+        : null
     // Care visits fall due by the day: checking hourly is soon enough and costs one query.
-    const care = config.schedulerIntervalMs > 0
-      ? startPeriodic(() => warnOverdueVisits(database.db, platform.clock.now()), CARE_CHECK_INTERVAL_MS, (err) => log.error({ err }, 'care-visit check failed'))
-      : null
+    const care =
+      config.schedulerIntervalMs > 0
+        ? startPeriodic(
+            () => warnOverdueVisits(database.db, platform.clock.now()),
+            CARE_CHECK_INTERVAL_MS,
+            (err) => log.error({ err }, 'care-visit check failed'),
+          )
+        : null
     // Imports cut off by a stop or crash run again from the start: rows are upserted by ID number.
     for (const jobId of await interruptedImports(database.db)) {
       log.info({ jobId }, 'resuming interrupted import')
-      executeImportJob(database.db, cipherFor(config), jobId, () => platform.clock.now()).catch((err) => log.warn({ err, jobId }, 'import failed'))
+      executeImportJob(database.db, cipherFor(config), jobId, () => platform.clock.now()).catch((err) =>
+        log.warn({ err, jobId }, 'import failed'),
+      )
     }
     let stopping: Promise<void> | null = null
     const stop = () =>
@@ -110,7 +144,9 @@ export async function startPlatform(overrides: Partial<Config> = {}, opts: { qui
   }
 }
 
-export function printAccounts(accounts: { username: string; password: string; role: string; area: string; areaName: string }[]): void {
+export function printAccounts(
+  accounts: { username: string; password: string; role: string; area: string; areaName: string }[],
+): void {
   console.log('\nDemo accounts (password for all: grassroots-demo):')
   console.table(accounts.map((a) => ({ username: a.username, role: a.role, area: `${a.area} ${a.areaName}` })))
   console.log(`Open311 API key for the whole demo city: ${DEMO_API_KEY}`)

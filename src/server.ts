@@ -48,7 +48,11 @@ function checkSameOrigin(req: FastifyRequest): void {
     same = false
   }
   if (!same) {
-    throw new AppError('CSRF_REJECTED', 'a cookie-authenticated write must come from this site (Origin header)', 'Origin')
+    throw new AppError(
+      'CSRF_REJECTED',
+      'a cookie-authenticated write must come from this site (Origin header)',
+      'Origin',
+    )
   }
 }
 
@@ -81,7 +85,9 @@ async function registerWebSecurity(app: FastifyInstance, platform: Platform): Pr
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, context) =>
-      new AppError('RATE_LIMITED', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, null, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
+      new AppError('RATE_LIMITED', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, null, {
+        'retry-after': String(Math.ceil(context.ttl / 1000)),
+      }),
   })
 }
 
@@ -113,7 +119,12 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     // A path that is not valid percent-encoded UTF-8 (`/areas/%E0%A4%A`) or has a segment over
     // maxParamLength fails before routing: answer in the error shape, not Fastify's own.
     frameworkErrors: (error, req, reply) => {
-      const message = ({ FST_ERR_BAD_URL: 'the path is not valid percent-encoded UTF-8', FST_ERR_MAX_PARAM_LENGTH: 'a path segment is too long' } as Record<string, string>)[error.code]
+      const message = (
+        {
+          FST_ERR_BAD_URL: 'the path is not valid percent-encoded UTF-8',
+          FST_ERR_MAX_PARAM_LENGTH: 'a path segment is too long',
+        } as Record<string, string>
+      )[error.code]
       if (!message) {
         req.log.error({ err: error }, 'unhandled framework error')
         return sendError(reply, new AppError('INTERNAL', 'internal error; it has been logged', null))
@@ -135,7 +146,8 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       openapi: '3.0.3',
       info: {
         title: 'Grassroots API',
-        description: 'Grassroots social governance platform. Errors share one shape: {"error":{"code","message","field"}}.',
+        description:
+          'Grassroots social governance platform. Errors share one shape: {"error":{"code","message","field"}}.',
         version: '0.1.0',
       },
       components: {
@@ -146,13 +158,16 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       },
       security: [{ bearer: [] }, { cookie: [] }],
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   })
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
     // Its inline scripts are allowed by hash, not by 'unsafe-inline'; plain http must keep working.
     staticCSP: true,
-    transformStaticCSP: (header) => header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace('upgrade-insecure-requests;', ''),
+    transformStaticCSP: (header) =>
+      header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace('upgrade-insecure-requests;', ''),
   })
 
   let closing = false
@@ -164,7 +179,9 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   app.addHook('onRequest', async (req, reply) => {
     if (closing) {
       reply.header('connection', 'close')
-      throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down; retry shortly', null, { 'retry-after': '5' })
+      throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down; retry shortly', null, {
+        'retry-after': '5',
+      })
     }
     const token = bearerToken(req.headers.authorization) ?? req.cookies[SESSION_COOKIE] ?? null
     const actor = token ? await actorForToken(platform.database.db, token) : null
@@ -182,7 +199,10 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       tags: ['operations'],
       summary: 'Liveness and database reachability',
       response: {
-        200: { type: 'object', properties: { status: { const: 'ok' }, database: { type: 'string', enum: ['pglite', 'postgresql'] } } },
+        200: {
+          type: 'object',
+          properties: { status: { const: 'ok' }, database: { type: 'string', enum: ['pglite', 'postgresql'] } },
+        },
         503: { $ref: 'Error#' },
       },
     },
@@ -190,7 +210,10 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       try {
         await sql`select 1`.execute(platform.database.db)
       } catch {
-        return sendError(reply, new AppError('DATABASE_UNAVAILABLE', 'the database does not answer', null, { 'retry-after': '5' }))
+        return sendError(
+          reply,
+          new AppError('DATABASE_UNAVAILABLE', 'the database does not answer', null, { 'retry-after': '5' }),
+        )
       }
       return { status: 'ok' as const, database: platform.database.backend }
     },
@@ -203,11 +226,19 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       response: {
         200: {
           type: 'object',
-          properties: { tileUrl: { type: ['string', 'null'] }, tileAttribution: { type: ['string', 'null'] }, defaultLanguage: { type: 'string' } },
+          properties: {
+            tileUrl: { type: ['string', 'null'] },
+            tileAttribution: { type: ['string', 'null'] },
+            defaultLanguage: { type: 'string' },
+          },
         },
       },
     },
-    handler: async () => ({ tileUrl: platform.config.tileUrl, tileAttribution: platform.config.tileAttribution, defaultLanguage: 'zh-CN' }),
+    handler: async () => ({
+      tileUrl: platform.config.tileUrl,
+      tileAttribution: platform.config.tileAttribution,
+      defaultLanguage: 'zh-CN',
+    }),
   })
 
   // Not encapsulated: its response hook must see every route.

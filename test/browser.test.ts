@@ -29,7 +29,9 @@ function leadingCount(text: string | null): number {
 // on a developer machine without Chromium the suite is skipped with a warning.
 const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1') {
-  console.warn(`\n[grassroots tests] no Chromium at ${CHROMIUM}: the browser test is skipped (apt-get install chromium)\n`)
+  console.warn(
+    `\n[grassroots tests] no Chromium at ${CHROMIUM}: the browser test is skipped (apt-get install chromium)\n`,
+  )
 }
 
 // One backend is enough for the browser; the API suites cover both.
@@ -46,7 +48,8 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
     pg.on('pageerror', (err) => pageProblems.push(`pageerror: ${err.message}`))
     pg.on('console', (msg) => {
       // 401s (startup session probe, wrong password) are logged by Chromium as failed loads; they are expected.
-      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageProblems.push(`console: ${msg.text()}`)
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+        pageProblems.push(`console: ${msg.text()}`)
     })
   }
 
@@ -59,7 +62,8 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
   }
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`browser test needs Chromium at ${CHROMIUM} (e.g. apt-get install chromium); none found`)
+    if (!hasChromium)
+      throw new Error(`browser test needs Chromium at ${CHROMIUM} (e.g. apt-get install chromium); none found`)
     p = await openTestPlatform('pglite')
     if (!existsSync(path.join(p.config.webDir, 'index.html'))) {
       throw new Error(`web app not built (${p.config.webDir}/index.html missing): run \`npm run build:web\` first`)
@@ -124,7 +128,10 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
     // The tree starts collapsed below the city; filtering reveals the community.
     await page.fill(byTestId('area-search'), '桂花')
     await page.click(byTestId(`area-node-${GUIHUA}`))
-    await page.waitForFunction((code) => document.querySelector('[data-testid="area-code"]')?.textContent === code, GUIHUA)
+    await page.waitForFunction(
+      (code) => document.querySelector('[data-testid="area-code"]')?.textContent === code,
+      GUIHUA,
+    )
     const grids = await waitForGrids()
     expect(grids).toBeGreaterThan(0)
 
@@ -183,7 +190,9 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
       expect(await pg.textContent(byTestId('login-error'))).toBe('用户名或密码错误。')
       // The error is translated by its code, so it follows a language switch.
       await pg.selectOption(byTestId('lang-switch'), 'en')
-      await pg.waitForFunction(() => document.querySelector('[data-testid="login-error"]')?.textContent === 'Wrong username or password.')
+      await pg.waitForFunction(
+        () => document.querySelector('[data-testid="login-error"]')?.textContent === 'Wrong username or password.',
+      )
       // Still on the login page, with no session.
       expect(await pg.locator(byTestId('user-menu')).count()).toBe(0)
       expect(await pg.isEnabled(byTestId('login-submit'))).toBe(true)
@@ -242,7 +251,10 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
       await pg.click(byTestId('audit-verify'))
       const result = pg.locator(byTestId('audit-verify-result'))
       await result.waitFor()
-      const { entries, ok } = (await (await ctx.request.get(`${baseUrl}/api/v1/audit/verify`)).json()) as { entries: number; ok: boolean }
+      const { entries, ok } = (await (await ctx.request.get(`${baseUrl}/api/v1/audit/verify`)).json()) as {
+        entries: number
+        ok: boolean
+      }
       expect(ok).toBe(true)
       expect(entries).toBeGreaterThan(0)
       expect(await result.textContent()).toContain(String(entries))

@@ -60,7 +60,14 @@ afterAll(() => {
 async function startServer(env: Record<string, string>, port: number): Promise<ServerProcess> {
   let output = ''
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', SCHEDULER_INTERVAL_MS: '1000', NODE_ENV: 'development', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      SCHEDULER_INTERVAL_MS: '1000',
+      NODE_ENV: 'development',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
@@ -75,7 +82,10 @@ async function startServer(env: Record<string, string>, port: number): Promise<S
   })
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 240 && !gone; i++) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false)
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return { child, url, output: () => output, exited }
     await sleep(250)
   }
@@ -155,7 +165,15 @@ function driveIntake(url: () => string, token: string, point: Point, run: string
     while (!stopped) {
       const started = Date.now()
       const i = n++
-      const attempt: Attempt = { key: `${run}-key-${i}`, description: `${run} 路灯不亮 #${i}`, status: null, trackingCode: null, error: null, retryAfter: null, startedAt: started }
+      const attempt: Attempt = {
+        key: `${run}-key-${i}`,
+        description: `${run} 路灯不亮 #${i}`,
+        status: null,
+        trackingCode: null,
+        error: null,
+        retryAfter: null,
+        startedAt: started,
+      }
       attempts.push(attempt)
       try {
         const r = await file(url(), token, point, attempt.key, attempt.description)
@@ -200,8 +218,14 @@ async function retryAll(url: string, token: string, point: Point, attempts: Atte
 }
 
 /** Every attempt is one case, with the tracking code its answers gave; no key left half-claimed. */
-async function expectExactlyOnce(query: (text: string) => Promise<Record<string, unknown>[]>, run: string, attempts: Attempt[]): Promise<Map<string, number>> {
-  const rows = await query(`select description, count(*)::int as n, min(tracking_code) as code, min(submitted_at) as at from cases where description like '${run} %' group by description`)
+async function expectExactlyOnce(
+  query: (text: string) => Promise<Record<string, unknown>[]>,
+  run: string,
+  attempts: Attempt[],
+): Promise<Map<string, number>> {
+  const rows = await query(
+    `select description, count(*)::int as n, min(tracking_code) as code, min(submitted_at) as at from cases where description like '${run} %' group by description`,
+  )
   const byDescription = new Map(rows.map((r) => [r.description as string, r as { n: number; code: string }]))
   const twice = rows.filter((r) => Number(r.n) !== 1)
   expect(twice, 'descriptions filed more than once').toEqual([])
@@ -293,7 +317,10 @@ async function killUnderLoad(env: Record<string, string>, point: Point, run: str
   const attempts = await load.stop()
   const first = summary(attempts)
   // Nothing but acknowledgements and lost connections: no 4xx, no 500.
-  expect(Object.keys(first).filter((k) => k !== '201' && k !== 'no answer'), JSON.stringify(attempts.filter((a) => a.status !== 201 && a.status !== null).slice(0, 5))).toEqual([])
+  expect(
+    Object.keys(first).filter((k) => k !== '201' && k !== 'no answer'),
+    JSON.stringify(attempts.filter((a) => a.status !== 201 && a.status !== null).slice(0, 5)),
+  ).toEqual([])
   const t1 = Date.now()
   await retryAll(server.url, token, point, attempts)
   const retryMs = Date.now() - t1
@@ -307,7 +334,9 @@ describe('SIGKILL under intake load on the embedded database', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('keeps every acknowledged case exactly once across kills, the data directory intact', { timeout: 60_000 + CRASH_LOOPS * 40_000 }, async () => {
+  it('keeps every acknowledged case exactly once across kills, the data directory intact', {
+    timeout: 60_000 + CRASH_LOOPS * 40_000,
+  }, async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'grassroots-crash-'))
     const seeded = await openDatabase({ dataDir, loadDataDir: new Blob([await readFile(inject('pgliteTemplate'))]) })
     const { rows } = await sql.raw<Point>(pointQuery).execute(seeded.db)
@@ -320,8 +349,14 @@ describe('SIGKILL under intake load on the embedded database', () => {
     expect(existsSync(path.join(dataDir, 'grassroots.lock'))).toBe(false)
     const database = await openDatabase({ dataDir })
     try {
-      const submitted = await expectExactlyOnce(async (text) => (await sql.raw<Record<string, unknown>>(text).execute(database.db)).rows, run, attempts)
-      console.log(`[crash pglite] ${attempts.length} requests, first answers ${JSON.stringify(first)}, kills ${JSON.stringify(kills)}, ${JSON.stringify(killStats(attempts, kills, submitted))}, ${JSON.stringify(timings)}`)
+      const submitted = await expectExactlyOnce(
+        async (text) => (await sql.raw<Record<string, unknown>>(text).execute(database.db)).rows,
+        run,
+        attempts,
+      )
+      console.log(
+        `[crash pglite] ${attempts.length} requests, first answers ${JSON.stringify(first)}, kills ${JSON.stringify(kills)}, ${JSON.stringify(killStats(attempts, kills, submitted))}, ${JSON.stringify(timings)}`,
+      )
     } finally {
       await database.close()
     }
@@ -332,7 +367,9 @@ describe.skipIf(!inject('pgAdminUrl'))('SIGKILL under intake load on PostgreSQL'
   let dropDatabase = async () => {}
   afterAll(() => dropDatabase())
 
-  it('keeps every acknowledged case exactly once across kills', { timeout: 60_000 + CRASH_LOOPS * 40_000 }, async () => {
+  it('keeps every acknowledged case exactly once across kills', {
+    timeout: 60_000 + CRASH_LOOPS * 40_000,
+  }, async () => {
     const adminUrl = inject('pgAdminUrl')!
     const name = `grassroots_crash_${randomBytes(6).toString('hex')}`
     const admin = new pg.Client({ connectionString: adminUrl })
@@ -352,10 +389,16 @@ describe.skipIf(!inject('pgAdminUrl'))('SIGKILL under intake load on PostgreSQL'
     try {
       const point = (await client.query<Point>(pointQuery)).rows[0]!
       const run = `crash-pg-${randomBytes(3).toString('hex')}`
-      const { server, attempts, first, kills, timings } = await killUnderLoad({ DATABASE_URL: url.toString() }, point, run)
+      const { server, attempts, first, kills, timings } = await killUnderLoad(
+        { DATABASE_URL: url.toString() },
+        point,
+        run,
+      )
       await stopGracefully(server)
       const submitted = await expectExactlyOnce(async (text) => (await client.query(text)).rows, run, attempts)
-      console.log(`[crash postgresql] ${attempts.length} requests, first answers ${JSON.stringify(first)}, kills ${JSON.stringify(kills)}, ${JSON.stringify(killStats(attempts, kills, submitted))}, ${JSON.stringify(timings)}`)
+      console.log(
+        `[crash postgresql] ${attempts.length} requests, first answers ${JSON.stringify(first)}, kills ${JSON.stringify(kills)}, ${JSON.stringify(killStats(attempts, kills, submitted))}, ${JSON.stringify(timings)}`,
+      )
     } finally {
       await client.end()
     }
@@ -370,7 +413,16 @@ async function ownCluster(bin: string) {
   const port = await freePort()
   await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
   const start = () =>
-    run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start'])
+    run(path.join(bin, 'pg_ctl'), [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ])
   const stop = (mode: 'fast' | 'immediate') => run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop'])
   await start()
   return {
@@ -394,7 +446,9 @@ describe.skipIf(!inject('pgAdminUrl') || !pgBin)('PostgreSQL stopped and started
     await cluster?.remove()
   })
 
-  it('answers 503 with Retry-After while it is away, reconnects, and loses no acknowledged case', { timeout: 90_000 }, async () => {
+  it('answers 503 with Retry-After while it is away, reconnects, and loses no acknowledged case', {
+    timeout: 90_000,
+  }, async () => {
     cluster = await ownCluster(pgBin!)
     const admin = new pg.Client({ connectionString: cluster.url })
     await admin.connect()
@@ -419,8 +473,26 @@ describe.skipIf(!inject('pgAdminUrl') || !pgBin)('PostgreSQL stopped and started
     // anonymous write (fails inside the transaction) and a public read all say 503 + Retry-After.
     const probes: [string, RequestInit][] = [
       ['/healthz', {}],
-      ['/api/v1/cases', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': `${run}-probe` }, body: JSON.stringify(intakeBody(point, `${run}-probe`)) }],
-      ['/api/v1/cases', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(intakeBody(point, `${run}-probe anonymous`)) }],
+      [
+        '/api/v1/cases',
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${token}`,
+            'idempotency-key': `${run}-probe`,
+          },
+          body: JSON.stringify(intakeBody(point, `${run}-probe`)),
+        },
+      ],
+      [
+        '/api/v1/cases',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(intakeBody(point, `${run}-probe anonymous`)),
+        },
+      ],
       ['/api/v1/public/map', {}],
     ]
     for (const [p, init] of probes) {
@@ -428,7 +500,10 @@ describe.skipIf(!inject('pgAdminUrl') || !pgBin)('PostgreSQL stopped and started
         throw new Error(`${p}: ${err.cause ?? err}; server output:\n${s.output().slice(-3000)}`)
       })
       const body = await json(res)
-      expect({ path: p, status: res.status, code: body?.error?.code, retryAfter: res.headers.get('retry-after') }, s.output().slice(-3000)).toEqual({
+      expect(
+        { path: p, status: res.status, code: body?.error?.code, retryAfter: res.headers.get('retry-after') },
+        s.output().slice(-3000),
+      ).toEqual({
         path: p,
         status: 503,
         code: 'DATABASE_UNAVAILABLE',
@@ -440,7 +515,10 @@ describe.skipIf(!inject('pgAdminUrl') || !pgBin)('PostgreSQL stopped and started
     // The pool replaces its dead connections by itself.
     let back = false
     for (let i = 0; i < 40 && !back; i++) {
-      back = await fetch(`${s.url}/healthz`).then((r) => r.ok, () => false)
+      back = await fetch(`${s.url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
       if (!back) await sleep(250)
     }
     expect(back).toBe(true)
@@ -448,10 +526,15 @@ describe.skipIf(!inject('pgAdminUrl') || !pgBin)('PostgreSQL stopped and started
     await sleep(1500)
     const attempts = await load.stop()
     const first = summary(attempts)
-    console.log(`[postgresql down ${backAt - downAt} ms] ${attempts.length} requests, first answers ${JSON.stringify(first)}`)
+    console.log(
+      `[postgresql down ${backAt - downAt} ms] ${attempts.length} requests, first answers ${JSON.stringify(first)}`,
+    )
     // The server never died and never answered anything but 201 or 503 (always with Retry-After).
     expect(alive(s.child.pid!), s.output()).toBe(true)
-    expect(Object.keys(first).filter((k) => k !== '201' && k !== '503'), JSON.stringify(attempts.filter((a) => a.status !== 201 && a.status !== 503).slice(0, 5))).toEqual([])
+    expect(
+      Object.keys(first).filter((k) => k !== '201' && k !== '503'),
+      JSON.stringify(attempts.filter((a) => a.status !== 201 && a.status !== 503).slice(0, 5)),
+    ).toEqual([])
     expect(attempts.filter((a) => a.status === 503 && a.retryAfter !== '5')).toEqual([])
     expect(first['503']).toBeGreaterThan(0)
     expect(attempts.filter((a) => a.status === 201 && a.trackingCode).length).toBeGreaterThan(10)
@@ -486,11 +569,25 @@ describe('what counts as the database being unavailable', () => {
       err('the database system is shutting down', '57P03'),
       err('connection failure', '08006'),
       err('sorry, too many clients already', '53300'),
-      Object.assign(new AggregateError([err('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED'), err('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')]), { code: 'ECONNREFUSED' }),
+      Object.assign(
+        new AggregateError([
+          err('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED'),
+          err('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+        ]),
+        { code: 'ECONNREFUSED' },
+      ),
       new AggregateError([err('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')]),
     ]
     for (const e of unavailable) expect(isDatabaseUnavailable(e), e.message).toBe(true)
-    const others = [err('duplicate key', '23505'), err('permission denied', '42501'), err('boom'), err('Connection terminated', 'XX000'), new TypeError('x is undefined'), null, 'text']
+    const others = [
+      err('duplicate key', '23505'),
+      err('permission denied', '42501'),
+      err('boom'),
+      err('Connection terminated', 'XX000'),
+      new TypeError('x is undefined'),
+      null,
+      'text',
+    ]
     for (const e of others) expect(isDatabaseUnavailable(e), String(e)).toBe(false)
   })
 })

@@ -80,7 +80,9 @@ async function startThrowawayCluster(): Promise<{ url: string; stop: () => void 
   // initdb refuses to run as root; the Debian packages provide the postgres user for that case.
   const asRoot = process.getuid?.() === 0
   const run = (cmd: string, args: string[]) =>
-    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' })
+    asRoot
+      ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' })
+      : execFileSync(cmd, args, { stdio: 'pipe' })
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim())
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim())
@@ -88,7 +90,16 @@ async function startThrowawayCluster(): Promise<{ url: string; stop: () => void 
   }
   const data = path.join(dir, 'data')
   run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
-  run(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start'])
+  run(path.join(bin, 'pg_ctl'), [
+    '-D',
+    data,
+    '-l',
+    path.join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    'start',
+  ])
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: () => {
@@ -137,8 +148,10 @@ export default async function setup(project: TestProject) {
     cluster = await startThrowawayCluster()
     adminUrl = cluster?.url ?? null
   }
-  if (!adminUrl && process.env.TEST_REQUIRE_POSTGRES === '1') throw new Error('TEST_REQUIRE_POSTGRES=1 but no PostgreSQL server is available')
-  if (!adminUrl) console.warn('\n[grassroots tests] no PostgreSQL available: only the embedded backend is tested (CI tests both)\n')
+  if (!adminUrl && process.env.TEST_REQUIRE_POSTGRES === '1')
+    throw new Error('TEST_REQUIRE_POSTGRES=1 but no PostgreSQL server is available')
+  if (!adminUrl)
+    console.warn('\n[grassroots tests] no PostgreSQL available: only the embedded backend is tested (CI tests both)\n')
   const templateDb = adminUrl ? `grassroots_tpl_${hash}` : null
   await Promise.all([buildPgliteTemplate(pgliteTemplate), adminUrl ? buildPgTemplate(adminUrl, templateDb!) : null])
 
@@ -147,4 +160,3 @@ export default async function setup(project: TestProject) {
   project.provide('pgTemplateDb', templateDb)
   return () => cluster?.stop()
 }
-

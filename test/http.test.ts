@@ -20,9 +20,15 @@ describe.each(backends())('HTTP conventions on %s', (backend) => {
     const problems: string[] = []
     for (const [path, methods] of Object.entries(res.body.paths as Record<string, Record<string, any>>)) {
       for (const [method, op] of Object.entries(methods)) {
-        if (!op.responses || !Object.keys(op.responses).some((s) => s.startsWith('2'))) problems.push(`${method} ${path}: no success response schema`)
+        if (!op.responses || !Object.keys(op.responses).some((s) => s.startsWith('2')))
+          problems.push(`${method} ${path}: no success response schema`)
         // Routes whose body is empty (logout, retire, mark read) or a raw image (photos) have no JSON schema.
-        if (['post', 'patch', 'put'].includes(method) && !op.requestBody && !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$/.test(path)) problems.push(`${method} ${path}: no request body schema`)
+        if (
+          ['post', 'patch', 'put'].includes(method) &&
+          !op.requestBody &&
+          !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$/.test(path)
+        )
+          problems.push(`${method} ${path}: no request body schema`)
         if (!op.summary) problems.push(`${method} ${path}: no summary`)
       }
     }
@@ -41,7 +47,12 @@ describe.each(backends())('HTTP conventions on %s', (backend) => {
     expect(badId.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'id' })
     const missing = await call(p.app, 'GET', '/api/v1/areas/99999')
     expect(missing.body.error).toMatchObject({ code: 'AREA_NOT_FOUND' })
-    const wrongType = await p.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+    const wrongType = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hello',
+    })
     expect(wrongType.statusCode).toBe(415)
     expect(wrongType.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE')
     const huge = await p.app.inject({

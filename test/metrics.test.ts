@@ -12,9 +12,15 @@ describe('Prometheus metrics', () => {
     await call(p.app, 'GET', '/api/v1/areas/tree')
     await call(p.app, 'GET', '/api/v1/areas/99999')
     expect((await p.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401)
-    expect((await p.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401)
+    expect(
+      (await p.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode,
+    ).toBe(401)
     expect((await call(p.app, 'GET', '/metrics', { token: await tokenFor(p.app, 'admin') })).status).toBe(401)
-    const res = await p.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-secret-123' } })
+    const res = await p.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer scrape-secret-123' },
+    })
     expect(res.statusCode).toBe(200)
     expect(res.body).toContain('grassroots_http_requests_total{method="GET",route="/api/v1/areas/tree",status="200"} 1')
     expect(res.body).toContain('route="/api/v1/areas/:id",status="404"')

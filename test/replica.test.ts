@@ -17,7 +17,8 @@ const enabled = backends().includes('postgresql') && bin !== null
 
 describe.runIf(enabled)('a read replica for statistics', () => {
   const dir = enabled ? postgresTempDir('grassroots-replica-') : ''
-  const pgctl = (data: string, ...args: string[]) => runAsPostgres(path.join(bin!, 'pg_ctl'), ['-D', path.join(dir, data), ...args])
+  const pgctl = (data: string, ...args: string[]) =>
+    runAsPostgres(path.join(bin!, 'pg_ctl'), ['-D', path.join(dir, data), ...args])
   let primaryUrl = ''
   let standbyUrl = ''
   let server: ChildProcess | null = null
@@ -30,13 +31,42 @@ describe.runIf(enabled)('a read replica for statistics', () => {
 
   beforeAll(async () => {
     const [primaryPort, standbyPort, serverPort] = [await freePort(), await freePort(), await freePort()]
-    await runAsPostgres(path.join(bin!, 'initdb'), ['-D', path.join(dir, 'primary'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+    await runAsPostgres(path.join(bin!, 'initdb'), [
+      '-D',
+      path.join(dir, 'primary'),
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ])
     const common = `-k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
     standbyOptions = `-p ${standbyPort} ${common} -c hot_standby=on`
-    await pgctl('primary', '-l', path.join(dir, 'primary.log'), '-w', '-o', `-p ${primaryPort} ${common} -c wal_level=replica -c max_wal_senders=4`, 'start')
+    await pgctl(
+      'primary',
+      '-l',
+      path.join(dir, 'primary.log'),
+      '-w',
+      '-o',
+      `-p ${primaryPort} ${common} -c wal_level=replica -c max_wal_senders=4`,
+      'start',
+    )
     // The standby: a base backup of the primary that keeps streaming from it (-R writes the
     // connection and standby.signal), started read-only.
-    await runAsPostgres(path.join(bin!, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', path.join(dir, 'standby'), '-R', '-X', 'stream'])
+    await runAsPostgres(path.join(bin!, 'pg_basebackup'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      path.join(dir, 'standby'),
+      '-R',
+      '-X',
+      'stream',
+    ])
     await pgctl('standby', '-l', path.join(dir, 'standby.log'), '-w', '-o', standbyOptions, 'start')
     const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${primaryPort}/postgres` })
     await admin.connect()
@@ -47,33 +77,55 @@ describe.runIf(enabled)('a read replica for statistics', () => {
 
     base = `http://127.0.0.1:${serverPort}`
     const env = {
-      ...process.env, DATABASE_URL: primaryUrl, DATABASE_READ_URL: standbyUrl, PORT: String(serverPort), LOG_LEVEL: 'warn',
-      NODE_ENV: 'development', SCHEDULER_INTERVAL_MS: '0', GRASSROOTS_DATA_KEY: TEST_DATA_KEY,
+      ...process.env,
+      DATABASE_URL: primaryUrl,
+      DATABASE_READ_URL: standbyUrl,
+      PORT: String(serverPort),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
+      SCHEDULER_INTERVAL_MS: '0',
+      GRASSROOTS_DATA_KEY: TEST_DATA_KEY,
     }
     // The database is created on the primary; the standby has it once replay catches up.
     for (let i = 0; i < 50; i++) {
       const probe = new pg.Client({ connectionString: standbyUrl })
-      const ok = await probe.connect().then(() => true, () => false)
+      const ok = await probe.connect().then(
+        () => true,
+        () => false,
+      )
       await probe.end().catch(() => {})
       if (ok) break
       await new Promise((r) => setTimeout(r, 200))
     }
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     server.stdout!.on('data', (d) => (output += d))
     server.stderr!.on('data', (d) => (output += d))
     for (let i = 0; i < 240; i++) {
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break
+      if (
+        await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break
       if (i === 239) throw new Error(`server did not start:\n${output}`)
       await new Promise((r) => setTimeout(r, 250))
     }
     const login = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'grassroots-demo' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'grassroots-demo' }),
     }).then((r) => r.json() as Promise<{ token: string }>)
     token = login.token
     standby = new pg.Client({ connectionString: standbyUrl })
     standby.on('error', () => {}) // the second test stops the standby under it
     await standby.connect()
-    const { rows } = await standby.query(`select st_x(p) as lng, st_y(p) as lat from (select st_pointonsurface(boundary) as p from area where level = 'grid' order by id limit 1) g`)
+    const { rows } = await standby.query(
+      `select st_x(p) as lng, st_y(p) as lat from (select st_pointonsurface(boundary) as p from area where level = 'grid' order by id limit 1) g`,
+    )
     point = rows[0]
   }, 180_000)
 
@@ -94,7 +146,10 @@ describe.runIf(enabled)('a read replica for statistics', () => {
   }
   const filedToday = async () => {
     const day = new Date().toISOString().slice(0, 10)
-    const res = await api('GET', `/api/v1/stats/cases?from=${day}T00:00:00Z&to=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}T00:00:00Z`)
+    const res = await api(
+      'GET',
+      `/api/v1/stats/cases?from=${day}T00:00:00Z&to=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}T00:00:00Z`,
+    )
     expect(res.status).toBe(200)
     return res.body.totals.total as number
   }
@@ -103,7 +158,8 @@ describe.runIf(enabled)('a read replica for statistics', () => {
     expect(res.status).toBe(200)
     return ((await res.json()) as unknown[]).length
   }
-  const report = (description: string) => api('POST', '/api/v1/cases', { categoryCode: 'DL-03', location: point, description })
+  const report = (description: string) =>
+    api('POST', '/api/v1/cases', { categoryCode: 'DL-03', location: point, description })
 
   it('reads statistics and the Open311 list from the standby, and writes to the primary', async () => {
     expect((await standby.query('select pg_is_in_recovery() as r')).rows[0].r).toBe(true)

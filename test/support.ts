@@ -28,7 +28,11 @@ export interface TestPlatform extends Platform {
 }
 
 /** A fresh database with the demo city (from the template) and a server on top of it. */
-export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T02:00:00Z', overrides: Partial<Config> = {}): Promise<TestPlatform> {
+export async function openTestPlatform(
+  backend: Backend,
+  startAt = '2026-11-23T02:00:00Z',
+  overrides: Partial<Config> = {},
+): Promise<TestPlatform> {
   let database: Database
   let databaseUrl: string | null = null
   let dropDatabase = async () => {}
@@ -54,7 +58,16 @@ export async function openTestPlatform(backend: Backend, startAt = '2026-11-23T0
     }
   }
   // Suites sign in many accounts from one address; the rate limits have their own test.
-  const config = loadConfig({ databaseUrl: databaseUrl ?? undefined, port: 0, schedulerIntervalMs: 0, loginRatePerMinute: 10_000, anonymousIntakeRatePerMinute: 10_000, apiKeyRatePerMinute: 10_000, dataKey: TEST_DATA_KEY, ...overrides })
+  const config = loadConfig({
+    databaseUrl: databaseUrl ?? undefined,
+    port: 0,
+    schedulerIntervalMs: 0,
+    loginRatePerMinute: 10_000,
+    anonymousIntakeRatePerMinute: 10_000,
+    apiKeyRatePerMinute: 10_000,
+    dataKey: TEST_DATA_KEY,
+    ...overrides,
+  })
   // A clock the test moves, so deadlines and escalations are proven without waiting.
   const clock = new ManualClock(new Date(startAt))
   const platform = { database, config, clock }
@@ -79,7 +92,12 @@ export interface Call {
 }
 
 /** A small HTTP client over app.inject, signed in as `token` when given. */
-export async function call(app: FastifyInstance, method: InjectOptions['method'], url: string, opts: { token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<Call> {
+export async function call(
+  app: FastifyInstance,
+  method: InjectOptions['method'],
+  url: string,
+  opts: { token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<Call> {
   const res = await app.inject({
     method,
     url,
@@ -88,7 +106,11 @@ export async function call(app: FastifyInstance, method: InjectOptions['method']
       ...(opts.body !== undefined || opts.raw !== undefined ? { 'content-type': 'application/json' } : {}),
       ...opts.headers,
     },
-    ...(opts.raw !== undefined ? { payload: opts.raw } : opts.body !== undefined ? { payload: JSON.stringify(opts.body) } : {}),
+    ...(opts.raw !== undefined
+      ? { payload: opts.raw }
+      : opts.body !== undefined
+        ? { payload: JSON.stringify(opts.body) }
+        : {}),
   })
   let body: unknown = null
   try {
@@ -121,5 +143,13 @@ export async function areaId(p: Platform, code: string): Promise<number> {
 
 export const square = (lng: number, lat: number, size = 0.001) => ({
   type: 'Polygon' as const,
-  coordinates: [[[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]],
+  coordinates: [
+    [
+      [lng, lat],
+      [lng + size, lat],
+      [lng + size, lat + size],
+      [lng, lat + size],
+      [lng, lat],
+    ],
+  ],
 })

@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
-import react from '@vitejs/plugin-react';
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
 
 // The config lives in web/, but the build is run from the repo root, so anchor paths here.
-const webRoot = fileURLToPath(new URL('.', import.meta.url));
+const webRoot = fileURLToPath(new URL('.', import.meta.url))
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 
 // In `vite dev`, API calls go to the Grassroots server so cookies stay same-origin.
-const apiTarget = process.env.GRASSROOTS_API ?? 'http://127.0.0.1:8080';
+const apiTarget = process.env.GRASSROOTS_API ?? 'http://127.0.0.1:8080'
 
 export default defineConfig({
   root: webRoot,
@@ -27,4 +27,4 @@ export default defineConfig({
       '/api': { target: apiTarget, changeOrigin: false },
     },
   },
-});
+})

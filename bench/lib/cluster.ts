@@ -18,7 +18,10 @@ export function freePort(): Promise<number> {
 }
 
 export function findPgBin(): string | null {
-  const candidates = [...(process.env.PG_BIN ? [process.env.PG_BIN] : []), ...['18', '17', '16', '15'].map((v) => `/usr/lib/postgresql/${v}/bin`)]
+  const candidates = [
+    ...(process.env.PG_BIN ? [process.env.PG_BIN] : []),
+    ...['18', '17', '16', '15'].map((v) => `/usr/lib/postgresql/${v}/bin`),
+  ]
   return candidates.find((d) => existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'pg_ctl'))) ?? null
 }
 
@@ -34,7 +37,9 @@ export function runAsPostgres(cmd: string, args: string[]): Promise<{ stdout: st
 
 /** The same, synchronously. */
 function runAsPostgresSync(cmd: string, args: string[]): Buffer {
-  return asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : execFileSync(cmd, args, { stdio: 'pipe' })
+  return asRoot
+    ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' })
+    : execFileSync(cmd, args, { stdio: 'pipe' })
 }
 
 /** Hands `dir` to the postgres user when this process is root, so a cluster can live in it. */
@@ -65,13 +70,23 @@ export async function startCluster(opts: { port?: number; settings?: Record<stri
   const bin = findPgBin()
   if (!bin) throw new Error('no PostgreSQL binaries found (set PG_BIN or install postgresql-15); or pass DATABASE_URL')
   const version = path.basename(path.dirname(bin))
-  if (!existsSync(`/usr/share/postgresql/${version}/extension/postgis.control`)) throw new Error(`PostGIS for PostgreSQL ${version} is not installed`)
+  if (!existsSync(`/usr/share/postgresql/${version}/extension/postgis.control`))
+    throw new Error(`PostGIS for PostgreSQL ${version} is not installed`)
   const dir = path.join(os.tmpdir(), `grassroots-bench-pg-${process.pid}-${Date.now()}`)
   mkdirSync(dir, { recursive: true })
   const port = opts.port ?? (await freePort())
   ownedByPostgres(dir)
   const data = path.join(dir, 'data')
-  runAsPostgresSync(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
+  runAsPostgresSync(path.join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+  ])
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     max_connections: '200',

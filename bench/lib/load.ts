@@ -70,7 +70,11 @@ export interface LatencyResult {
  * recorded in an HDR histogram at microsecond resolution; milliseconds out.
  */
 export async function latency(fn: () => Promise<Response>, samples: number, warmup: number): Promise<LatencyResult> {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 })
+  const h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  })
   let failures = 0
   let lastStatus = 0
   for (let i = 0; i < warmup + samples; i++) {
@@ -83,5 +87,13 @@ export async function latency(fn: () => Promise<Response>, samples: number, warm
     if (i >= warmup) h.recordValue(Math.max(1, us))
   }
   const ms = (v: number) => Math.round(v / 10) / 100
-  return { p50: ms(h.getValueAtPercentile(50)), p95: ms(h.getValueAtPercentile(95)), p99: ms(h.getValueAtPercentile(99)), max: ms(h.maxValue), samples, failures, lastStatus }
+  return {
+    p50: ms(h.getValueAtPercentile(50)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+    samples,
+    failures,
+    lastStatus,
+  }
 }

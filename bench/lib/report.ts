@@ -21,7 +21,11 @@ export function machine(pg: string | null) {
     postgresql: pg,
     pglite: (() => {
       try {
-        return (JSON.parse(readFileSync(path.join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string }).version
+        return (
+          JSON.parse(readFileSync(path.join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as {
+            version: string
+          }
+        ).version
       } catch {
         return null
       }
@@ -49,6 +53,6 @@ export function table(rows: (Measurement & { backend: string })[]): string {
     r.met === undefined || r.met === null ? '' : r.met ? 'yes' : 'NO',
   ])
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => [...b[i]!].length)))
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c + ' '.repeat(w[i]! - [...c].length)).join(' | ') + ' |'
-  return [line(head), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...body.map(line)].join('\n')
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c + ' '.repeat(w[i]! - [...c].length)).join(' | ')} |`
+  return [line(head), `|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`, ...body.map(line)].join('\n')
 }

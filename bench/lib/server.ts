@@ -23,7 +23,13 @@ export async function spawnServer(script: string[], env: Record<string, string>,
   let output = ''
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...script], {
     cwd: root,
-    env: { ...(process.env as Record<string, string>), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: {
+      ...(process.env as Record<string, string>),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.on('data', (d) => (output = (output + d).slice(-20_000)))
@@ -31,7 +37,12 @@ export async function spawnServer(script: string[], env: Record<string, string>,
   const url = `http://127.0.0.1:${port}`
   let up = false
   for (let i = 0; i < 1200 && child.exitCode === null; i++) {
-    if (await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false)) {
+    if (
+      await fetch(`${url}${readyPath}`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
       up = true
       break
     }

@@ -16,7 +16,8 @@ const window = (d: DataInfo, days: number) => {
   const to = new Date(d.until)
   return { from: new Date(to.getTime() - days * DAY).toISOString(), to: to.toISOString() }
 }
-const qs = (o: Record<string, string | number>) => new URLSearchParams(Object.entries(o).map(([k, v]) => [k, String(v)])).toString()
+const qs = (o: Record<string, string | number>) =>
+  new URLSearchParams(Object.entries(o).map(([k, v]) => [k, String(v)])).toString()
 
 export const dashboardQueries: Query[] = [
   {
@@ -70,7 +71,9 @@ export const dashboards: Section<Record<string, LatencyResult>> = {
           count(*) filter (where state in ('submitted','accepted','dispatched','in_progress','replied','verified') and stage_due_at < now())::int as overdue,
           round(avg(extract(epoch from closed_at - submitted_at)) filter (where state in ('closed', 'rated')) / 3600, 2) as average_handling_hours,
           count(*) filter (where state = 'merged')::int as merged
-        from s ${by ? sql`left join department d on d.id = s.department_id group by s.department_id, d.code, d.name_zh, d.name_en order by total desc` : sql``}`.execute(database.db)
+        from s ${by ? sql`left join department d on d.id = s.department_id group by s.department_id, d.code, d.name_zh, d.name_en order by total desc` : sql``}`.execute(
+        database.db,
+      )
       return rows
     })
     app.get('/baseline/heatmap', async (req) => {
@@ -87,20 +90,35 @@ export const dashboards: Section<Record<string, LatencyResult>> = {
   },
   async baseline(ctx) {
     const out: Record<string, LatencyResult> = {}
-    for (const q of dashboardQueries) out[q.name] = await latency(() => fetch(`${ctx.url}${q.baseline(ctx.data)}`), ctx.profile.samples, ctx.profile.warmup)
+    for (const q of dashboardQueries)
+      out[q.name] = await latency(
+        () => fetch(`${ctx.url}${q.baseline(ctx.data)}`),
+        ctx.profile.samples,
+        ctx.profile.warmup,
+      )
     return out
   },
   async run(ctx: ServerContext, base) {
     const rows: Measurement[] = []
     const pg = ctx.data.backend === 'postgresql'
     for (const q of dashboardQueries) {
-      const r = await latency(() => fetch(`${ctx.url}${q.product(ctx.data)}`, { headers: { authorization: `Bearer ${ctx.tokens.admin}` } }), ctx.profile.samples, ctx.profile.warmup)
+      const r = await latency(
+        () => fetch(`${ctx.url}${q.product(ctx.data)}`, { headers: { authorization: `Bearer ${ctx.tokens.admin}` } }),
+        ctx.profile.samples,
+        ctx.profile.warmup,
+      )
       const b = base?.[q.name]
       const ratio = b ? r.p95 / b.p95 : null
       const limit = pg ? 200 : 1000
       rows.push({
-        section: 'dashboards', name: `${q.name} p95`, unit: 'ms', value: r.p95, baseline: b?.p95 ?? null, ratio,
-        target: pg ? '≤ 200 ms, ≤ 2× SQL' : '≤ 1000 ms', met: r.p95 <= limit && (!pg || (ratio !== null && ratio <= 2)),
+        section: 'dashboards',
+        name: `${q.name} p95`,
+        unit: 'ms',
+        value: r.p95,
+        baseline: b?.p95 ?? null,
+        ratio,
+        target: pg ? '≤ 200 ms, ≤ 2× SQL' : '≤ 1000 ms',
+        met: r.p95 <= limit && (!pg || (ratio !== null && ratio <= 2)),
         ...(r.failures ? { note: `${r.failures} failed (last status ${r.lastStatus})` } : {}),
         detail: { product: r, baseline: b ?? null },
       })

@@ -13,7 +13,19 @@ export function reportOf(data: DataInfo, i: number) {
 }
 
 /** The bare baseline: the same row as the intake writes, by one INSERT (grid and district given). */
-export async function bareInsert(db: import('../../src/core/db.js').Db, channel: string, b: { areaId: number; districtId: number; lng: number; lat: number; categoryId: number; respondHours: number; description: string }) {
+export async function bareInsert(
+  db: import('../../src/core/db.js').Db,
+  channel: string,
+  b: {
+    areaId: number
+    districtId: number
+    lng: number
+    lat: number
+    categoryId: number
+    respondHours: number
+    description: string
+  },
+) {
   const code = `B${randomBytes(6).toString('hex')}`
   const { rows } = await sql<{ id: number; tracking_code: string }>`
     insert into cases (tracking_code, category_id, area_id, district_id, channel, state, location, description, attributes,
@@ -30,7 +42,8 @@ const targets = (backend: string, c: number) =>
 
 export const intake: Section<Record<number, ThroughputResult>> = {
   name: 'intake',
-  description: 'POST /api/v1/cases (locate into the grid, routing, deadline, timers, notices, audit) vs one bare INSERT',
+  description:
+    'POST /api/v1/cases (locate into the grid, routing, deadline, timers, notices, audit) vs one bare INSERT',
   baselineRoutes(app, database) {
     app.post('/baseline/cases', async (req) => bareInsert(database.db, 'api', req.body as never))
   },
@@ -39,11 +52,20 @@ export const intake: Section<Record<number, ThroughputResult>> = {
     let i = 0
     for (const c of ctx.profile.concurrency) {
       out[c] = await throughput({
-        url: ctx.url, method: 'POST', path: '/baseline/cases', connections: c, seconds: ctx.profile.loadSeconds,
+        url: ctx.url,
+        method: 'POST',
+        path: '/baseline/cases',
+        connections: c,
+        seconds: ctx.profile.loadSeconds,
         headers: { 'content-type': 'application/json' },
         body: () => {
           const r = reportOf(ctx.data, i++)
-          return JSON.stringify({ ...r.point, categoryId: r.category.id, respondHours: r.category.respondHours, description: r.description })
+          return JSON.stringify({
+            ...r.point,
+            categoryId: r.category.id,
+            respondHours: r.category.respondHours,
+            description: r.description,
+          })
         },
       })
     }
@@ -54,11 +76,20 @@ export const intake: Section<Record<number, ThroughputResult>> = {
     let i = 0
     for (const c of ctx.profile.concurrency) {
       const r = await throughput({
-        url: ctx.url, method: 'POST', path: '/api/v1/cases', connections: c, seconds: ctx.profile.loadSeconds,
+        url: ctx.url,
+        method: 'POST',
+        path: '/api/v1/cases',
+        connections: c,
+        seconds: ctx.profile.loadSeconds,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.admin}` },
         body: () => {
           const x = reportOf(ctx.data, 1_000_000 + i++)
-          return JSON.stringify({ categoryCode: x.category.code, location: { lng: x.point.lng, lat: x.point.lat }, description: x.description, channel: 'api' })
+          return JSON.stringify({
+            categoryCode: x.category.code,
+            location: { lng: x.point.lng, lat: x.point.lat },
+            description: x.description,
+            channel: 'api',
+          })
         },
       })
       const b = base?.[c]
@@ -66,14 +97,36 @@ export const intake: Section<Record<number, ThroughputResult>> = {
       const ratio = b && b.rps > 0 ? r.rps / b.rps : null
       const errors = r.non2xx + r.errors + r.timeouts
       rows.push({
-        section: 'intake', name: `intake c=${c} throughput`, unit: 'cases/s', value: r.rps, baseline: b?.rps ?? null, ratio,
-        ...(t.rps ? { target: `≥ ${t.rps}/s${t.ratio ? `, ≥ ${t.ratio}× bare` : ''}`, met: r.rps >= t.rps && (!t.ratio || (ratio ?? 0) >= t.ratio) } : {}),
+        section: 'intake',
+        name: `intake c=${c} throughput`,
+        unit: 'cases/s',
+        value: r.rps,
+        baseline: b?.rps ?? null,
+        ratio,
+        ...(t.rps
+          ? {
+              target: `≥ ${t.rps}/s${t.ratio ? `, ≥ ${t.ratio}× bare` : ''}`,
+              met: r.rps >= t.rps && (!t.ratio || (ratio ?? 0) >= t.ratio),
+            }
+          : {}),
         ...(errors ? { note: `${errors} failed of ${r.requests}` } : {}),
         detail: { product: r, baseline: b ?? null },
       })
-      rows.push({ section: 'intake', name: `intake c=${c} p50`, unit: 'ms', value: r.p50, baseline: b?.p50 ?? null, ratio: b ? r.p50 / b.p50 : null })
       rows.push({
-        section: 'intake', name: `intake c=${c} p99`, unit: 'ms', value: r.p99, baseline: b?.p99 ?? null, ratio: b ? r.p99 / b.p99 : null,
+        section: 'intake',
+        name: `intake c=${c} p50`,
+        unit: 'ms',
+        value: r.p50,
+        baseline: b?.p50 ?? null,
+        ratio: b ? r.p50 / b.p50 : null,
+      })
+      rows.push({
+        section: 'intake',
+        name: `intake c=${c} p99`,
+        unit: 'ms',
+        value: r.p99,
+        baseline: b?.p99 ?? null,
+        ratio: b ? r.p99 / b.p99 : null,
         ...(t.p99 ? { target: `≤ ${t.p99} ms`, met: r.p99 <= t.p99 } : {}),
       })
     }

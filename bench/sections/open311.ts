@@ -16,46 +16,97 @@ const requestsSql = (since: Date) => sql<Record<string, unknown>>`
 
 export const open311: Section<{ post: ThroughputResult; get: ThroughputResult }> = {
   name: 'open311',
-  description: 'Open311 POST requests.json (API key, anonymous case) and GET requests.json (newest 1000 of 90 days), at 16 connections',
+  description:
+    'Open311 POST requests.json (API key, anonymous case) and GET requests.json (newest 1000 of 90 days), at 16 connections',
   baselineRoutes(app, database) {
     app.post('/baseline/open311', async (req) => {
       const r = await bareInsert(database.db, 'open311', req.body as never)
       return [{ service_request_id: r.tracking_code }]
     })
-    app.get('/baseline/open311/requests', async () => (await requestsSql(new Date(Date.now() - 90 * 86400_000)).execute(database.db)).rows)
+    app.get(
+      '/baseline/open311/requests',
+      async () => (await requestsSql(new Date(Date.now() - 90 * 86400_000)).execute(database.db)).rows,
+    )
   },
   async baseline(ctx) {
     let i = 0
     const post = await throughput({
-      url: ctx.url, method: 'POST', path: '/baseline/open311', connections: C, seconds: ctx.profile.loadSeconds,
+      url: ctx.url,
+      method: 'POST',
+      path: '/baseline/open311',
+      connections: C,
+      seconds: ctx.profile.loadSeconds,
       headers: { 'content-type': 'application/json' },
       body: () => {
         const r = reportOf(ctx.data, 2_000_000 + i++)
-        return JSON.stringify({ ...r.point, categoryId: r.category.id, respondHours: r.category.respondHours, description: r.description })
+        return JSON.stringify({
+          ...r.point,
+          categoryId: r.category.id,
+          respondHours: r.category.respondHours,
+          description: r.description,
+        })
       },
     })
-    const get = await throughput({ url: ctx.url, method: 'GET', path: '/baseline/open311/requests', connections: C, seconds: ctx.profile.loadSeconds })
+    const get = await throughput({
+      url: ctx.url,
+      method: 'GET',
+      path: '/baseline/open311/requests',
+      connections: C,
+      seconds: ctx.profile.loadSeconds,
+    })
     return { post, get }
   },
   async run(ctx, base) {
     let i = 0
     const post = await throughput({
-      url: ctx.url, method: 'POST', path: '/open311/v2/requests.json', connections: C, seconds: ctx.profile.loadSeconds,
+      url: ctx.url,
+      method: 'POST',
+      path: '/open311/v2/requests.json',
+      connections: C,
+      seconds: ctx.profile.loadSeconds,
       headers: { 'content-type': 'application/json' },
       body: () => {
         const r = reportOf(ctx.data, 3_000_000 + i++)
-        return JSON.stringify({ api_key: 'grassroots-demo-key', service_code: r.category.code, lat: r.point.lat, long: r.point.lng, description: r.description })
+        return JSON.stringify({
+          api_key: 'grassroots-demo-key',
+          service_code: r.category.code,
+          lat: r.point.lat,
+          long: r.point.lng,
+          description: r.description,
+        })
       },
     })
-    const get = await throughput({ url: ctx.url, method: 'GET', path: '/open311/v2/requests.json', connections: C, seconds: ctx.profile.loadSeconds })
+    const get = await throughput({
+      url: ctx.url,
+      method: 'GET',
+      path: '/open311/v2/requests.json',
+      connections: C,
+      seconds: ctx.profile.loadSeconds,
+    })
     const rows: Measurement[] = []
-    for (const [name, r, b] of [['Open311 POST requests.json', post, base?.post], ['Open311 GET requests.json', get, base?.get]] as const) {
+    for (const [name, r, b] of [
+      ['Open311 POST requests.json', post, base?.post],
+      ['Open311 GET requests.json', get, base?.get],
+    ] as const) {
       const errors = r.non2xx + r.errors + r.timeouts
       rows.push({
-        section: 'open311', name: `${name} c=${C} throughput`, unit: 'req/s', value: r.rps, baseline: b?.rps ?? null, ratio: b && b.rps > 0 ? r.rps / b.rps : null,
-        ...(errors ? { note: `${errors} failed of ${r.requests}` } : {}), detail: { product: r, baseline: b ?? null },
+        section: 'open311',
+        name: `${name} c=${C} throughput`,
+        unit: 'req/s',
+        value: r.rps,
+        baseline: b?.rps ?? null,
+        ratio: b && b.rps > 0 ? r.rps / b.rps : null,
+        ...(errors ? { note: `${errors} failed of ${r.requests}` } : {}),
+        detail: { product: r, baseline: b ?? null },
       })
-      rows.push({ section: 'open311', name: `${name} c=${C} p99`, unit: 'ms', value: r.p99, baseline: b?.p99 ?? null, ratio: b ? r.p99 / b.p99 : null })
+      rows.push({
+        section: 'open311',
+        name: `${name} c=${C} p99`,
+        unit: 'ms',
+        value: r.p99,
+        baseline: b?.p99 ?? null,
+        ratio: b ? r.p99 / b.p99 : null,
+      })
     }
     return rows
   },

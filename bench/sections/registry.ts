@@ -32,22 +32,44 @@ function samples(d: DataInfo, n: number) {
 }
 
 const queries = [
-  { name: 'registry search by ID number', target: 5, body: (p: ReturnType<typeof fakePerson>) => ({ idNumber: p.idNumber }), baseline: (p: ReturnType<typeof fakePerson>) => `/baseline/person?bidx=${cipher.blindIndex('id', p.idNumber)}` },
-  { name: 'registry search by phone', target: 5, body: (p: ReturnType<typeof fakePerson>) => ({ phone: p.phone ?? '13800000000' }), baseline: (p: ReturnType<typeof fakePerson>) => `/baseline/person?phone=${cipher.blindIndex('phone', p.phone ?? '13800000000')}` },
-  { name: 'registry fuzzy name search', target: 100, body: (p: ReturnType<typeof fakePerson>) => ({ name: p.name }), baseline: (p: ReturnType<typeof fakePerson>) => `/baseline/person?name=${encodeURIComponent(p.name)}` },
+  {
+    name: 'registry search by ID number',
+    target: 5,
+    body: (p: ReturnType<typeof fakePerson>) => ({ idNumber: p.idNumber }),
+    baseline: (p: ReturnType<typeof fakePerson>) => `/baseline/person?bidx=${cipher.blindIndex('id', p.idNumber)}`,
+  },
+  {
+    name: 'registry search by phone',
+    target: 5,
+    body: (p: ReturnType<typeof fakePerson>) => ({ phone: p.phone ?? '13800000000' }),
+    baseline: (p: ReturnType<typeof fakePerson>) =>
+      `/baseline/person?phone=${cipher.blindIndex('phone', p.phone ?? '13800000000')}`,
+  },
+  {
+    name: 'registry fuzzy name search',
+    target: 100,
+    body: (p: ReturnType<typeof fakePerson>) => ({ name: p.name }),
+    baseline: (p: ReturnType<typeof fakePerson>) => `/baseline/person?name=${encodeURIComponent(p.name)}`,
+  },
 ]
 
 export const registry: Section<Record<string, LatencyResult>> = {
   name: 'registry',
-  description: 'registry search by ID number, phone and fuzzy name over the generated people (vs hand-written SQL), and an import of people through the API (rate, peak RSS)',
+  description:
+    'registry search by ID number, phone and fuzzy name over the generated people (vs hand-written SQL), and an import of people through the API (rate, peak RSS)',
   data: (profile, backend) => ({ people: PEOPLE[profile.name][backend] }),
   baselineRoutes(app, database) {
     // The same answers without sessions, row-level security or masking: one indexed query each.
     app.get('/baseline/person', async (req) => {
       const q = req.query as { bidx?: string; phone?: string; name?: string }
-      const where = q.bidx ? sql`id_number_bidx = ${q.bidx}` : q.phone ? sql`phone_bidx = ${q.phone}` : sql`name % ${q.name!}`
+      const where = q.bidx
+        ? sql`id_number_bidx = ${q.bidx}`
+        : q.phone
+          ? sql`phone_bidx = ${q.phone}`
+          : sql`name % ${q.name!}`
       const order = q.name ? sql`similarity(name, ${q.name}) desc, id` : sql`name, id`
-      const { rows } = await sql`select id, area_id, name, id_number_masked, phone_masked, sex, birth_date, count(*) over () as total
+      const { rows } =
+        await sql`select id, area_id, name, id_number_masked, phone_masked, sex, birth_date, count(*) over () as total
         from person where ${where} and status <> 'merged' order by ${order} limit 50`.execute(database.db)
       return { items: rows }
     })
@@ -57,7 +79,11 @@ export const registry: Section<Record<string, LatencyResult>> = {
     const out: Record<string, LatencyResult> = {}
     for (const q of queries) {
       let i = 0
-      out[q.name] = await latency(() => fetch(`${ctx.url}${q.baseline(people[i++ % people.length]!)}`), ctx.profile.samples, ctx.profile.warmup)
+      out[q.name] = await latency(
+        () => fetch(`${ctx.url}${q.baseline(people[i++ % people.length]!)}`),
+        ctx.profile.samples,
+        ctx.profile.warmup,
+      )
     }
     return out
   },
@@ -69,7 +95,16 @@ export const registry: Section<Record<string, LatencyResult>> = {
     const count = generatedPeople(ctx.data)
     for (const q of queries) {
       let i = 0
-      const r = await latency(() => fetch(`${ctx.url}/api/v1/people/search`, { method: 'POST', headers, body: JSON.stringify({ ...q.body(people[i++ % people.length]!), pageSize: 50 }) }), ctx.profile.samples, ctx.profile.warmup)
+      const r = await latency(
+        () =>
+          fetch(`${ctx.url}/api/v1/people/search`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ ...q.body(people[i++ % people.length]!), pageSize: 50 }),
+          }),
+        ctx.profile.samples,
+        ctx.profile.warmup,
+      )
       const b = base?.[q.name]
       rows.push({
         section: 'registry',
@@ -91,13 +126,21 @@ export const registry: Section<Record<string, LatencyResult>> = {
       const f = fakePerson(5, IMPORTED_FROM + i)
       return `${f.name},${f.idNumber},${f.phone ?? ''},${f.residenceStatus === 'floating' ? '流动' : '户籍'},${f.address}`
     })
-    const csv = Buffer.from(head + lines.join('\n') + '\n')
+    const csv = Buffer.from(`${head + lines.join('\n')}\n`)
     const before = ctx.rss.filter((s) => s.section === 'registry').at(-1)?.bytes ?? ctx.rss.at(-1)?.bytes ?? 0
     const t0 = performance.now()
-    const up = await fetch(`${ctx.url}/api/v1/imports?areaId=${ctx.data.community.id}&fileName=bench.csv`, { method: 'POST', headers: { authorization: headers.authorization, 'content-type': 'text/csv' }, body: csv })
+    const up = await fetch(`${ctx.url}/api/v1/imports?areaId=${ctx.data.community.id}&fileName=bench.csv`, {
+      method: 'POST',
+      headers: { authorization: headers.authorization, 'content-type': 'text/csv' },
+      body: csv,
+    })
     const job = (await up.json()) as { id: number; suggestedMapping: Record<string, string> }
     if (!up.ok) throw new Error(`import upload: ${up.status} ${JSON.stringify(job)}`)
-    const start = await fetch(`${ctx.url}/api/v1/imports/${job.id}/start`, { method: 'POST', headers, body: JSON.stringify({ mapping: job.suggestedMapping }) })
+    const start = await fetch(`${ctx.url}/api/v1/imports/${job.id}/start`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ mapping: job.suggestedMapping }),
+    })
     if (start.status !== 202) throw new Error(`import start: ${start.status} ${await start.text()}`)
     let final: { status: string; processed: number; inserted: number; failed: number; error: string | null }
     for (;;) {
@@ -106,14 +149,19 @@ export const registry: Section<Record<string, LatencyResult>> = {
       await new Promise((r) => setTimeout(r, 250))
     }
     const seconds = (performance.now() - t0) / 1000
-    const during = ctx.rss.filter((s) => s.section === 'registry' && s.at >= Date.now() - seconds * 1000).map((s) => s.bytes)
+    const during = ctx.rss
+      .filter((s) => s.section === 'registry' && s.at >= Date.now() - seconds * 1000)
+      .map((s) => s.bytes)
     const peak = Math.max(before, ...during)
     rows.push({
       section: 'registry',
       name: `import ${n} people (CSV via API)`,
       unit: 'rows/s',
       value: final.status === 'done' ? Math.round(final.processed / seconds) : null,
-      note: final.status === 'done' ? `${final.inserted} new, ${final.failed} rejected in ${seconds.toFixed(1)} s` : `failed: ${final.error}`,
+      note:
+        final.status === 'done'
+          ? `${final.inserted} new, ${final.failed} rejected in ${seconds.toFixed(1)} s`
+          : `failed: ${final.error}`,
       detail: { ...final, seconds, bytes: csv.length },
     })
     rows.push({

@@ -5,7 +5,14 @@ import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
 
-export const departmentKinds = ['functional', 'street_office', 'community_committee', 'mediation_committee', 'enterprise', 'social_organisation'] as const
+export const departmentKinds = [
+  'functional',
+  'street_office',
+  'community_committee',
+  'mediation_committee',
+  'enterprise',
+  'social_organisation',
+] as const
 export type DepartmentKind = (typeof departmentKinds)[number]
 
 export interface DepartmentView {
@@ -17,7 +24,14 @@ export interface DepartmentView {
   kind: DepartmentKind
 }
 
-const present = (r: { id: number; area_id: number; code: string; name_zh: string; name_en: string; kind: DepartmentKind }): DepartmentView => ({
+const present = (r: {
+  id: number
+  area_id: number
+  code: string
+  name_zh: string
+  name_en: string
+  kind: DepartmentKind
+}): DepartmentView => ({
   id: r.id,
   areaId: r.area_id,
   code: r.code,
@@ -41,7 +55,12 @@ export async function listDepartments(tx: Tx, f: DepartmentFilter): Promise<Page
     q = q.where('d.area_id', 'in', tx.selectFrom('area').select('id').where('path', 'like', `${a.path}%`))
   }
   const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
-  const rows = await q.select(columns.map((c) => `d.${c}` as const)).orderBy('d.code').limit(f.pageSize).offset(offsetOf(f)).execute()
+  const rows = await q
+    .select(columns.map((c) => `d.${c}` as const))
+    .orderBy('d.code')
+    .limit(f.pageSize)
+    .offset(offsetOf(f))
+    .execute()
   return { items: rows.map(present), page: f.page, pageSize: f.pageSize, total: Number(total.n) }
 }
 
@@ -63,13 +82,20 @@ export async function createDepartment(tx: Tx, ctx: RequestContext, input: NewDe
   requireActor(ctx)
   const a = await tx.selectFrom('area').select('path').where('id', '=', input.areaId).executeTakeFirst()
   if (!a) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
-  if (!holds(ctx.actor, ['admin'], a.path)) throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
+  if (!holds(ctx.actor, ['admin'], a.path))
+    throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
   const r = await tx
     .insertInto('department')
     .values({ area_id: input.areaId, code: input.code, name_zh: input.nameZh, name_en: input.nameEn, kind: input.kind })
     .returning(columns)
     .executeTakeFirstOrThrow()
-  await recordAudit(tx, ctx, { action: 'department.create', entityType: 'department', entityId: r.id, areaId: r.area_id, detail: { code: r.code } })
+  await recordAudit(tx, ctx, {
+    action: 'department.create',
+    entityType: 'department',
+    entityId: r.id,
+    areaId: r.area_id,
+    detail: { code: r.code },
+  })
   return present(r)
 }
 
@@ -97,6 +123,12 @@ export async function updateDepartment(
     })
     .where('id', '=', id)
     .execute()
-  await recordAudit(tx, ctx, { action: 'department.update', entityType: 'department', entityId: id, areaId: d.area_id, detail: { changed: Object.keys(patch) } })
+  await recordAudit(tx, ctx, {
+    action: 'department.update',
+    entityType: 'department',
+    entityId: id,
+    areaId: d.area_id,
+    detail: { changed: Object.keys(patch) },
+  })
   return getDepartment(tx, id)
 }

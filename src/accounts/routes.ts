@@ -6,7 +6,15 @@ import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { inScope, requireActor, requireRoleSomewhere, roles, staffRoles, type Role } from '../core/scope.js'
 import { beginTotp, confirmTotp, disableTotp } from './totp.js'
-import { createDepartment, departmentKinds, getDepartment, listDepartments, updateDepartment, type DepartmentFilter, type NewDepartment } from './departments.js'
+import {
+  createDepartment,
+  departmentKinds,
+  getDepartment,
+  listDepartments,
+  updateDepartment,
+  type DepartmentFilter,
+  type NewDepartment,
+} from './departments.js'
 import {
   changePassword,
   checkPasswordPolicy,
@@ -76,7 +84,8 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
   const { db } = database
   const cipher = cipherFor(config)
   // Spaces and hyphens are dropped; staff may have numbers from anywhere, so no mainland-only check.
-  const sealStaffPhone = (phone: string | null) => sealPhone(cipher, phone === null ? null : phone.replace(/[\s-]/g, ''))
+  const sealStaffPhone = (phone: string | null) =>
+    sealPhone(cipher, phone === null ? null : phone.replace(/[\s-]/g, ''))
   const setSessionCookie = (req: FastifyRequest, reply: FastifyReply, token: string, expires: Date) =>
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true,
@@ -102,20 +111,36 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
         },
       },
       response: {
-        200: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, user: userView_ } },
+        200: {
+          type: 'object',
+          properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, user: userView_ },
+        },
         ...errorResponses(401, 429),
       },
     },
     handler: async (req, reply) => {
       const { username, password, totpCode } = req.body as { username: string; password: string; totpCode?: string }
-      const result = await login(db, req.ip, req.headers['user-agent'] ?? null, username.toLowerCase(), password, config.sessionTtlHours, totpCode, clock.now())
+      const result = await login(
+        db,
+        req.ip,
+        req.headers['user-agent'] ?? null,
+        username.toLowerCase(),
+        password,
+        config.sessionTtlHours,
+        totpCode,
+        clock.now(),
+      )
       setSessionCookie(req, reply, result.token, result.expiresAt)
       return { token: result.token, expiresAt: result.expiresAt.toISOString(), user: result.user }
     },
   })
 
   app.post('/api/v1/auth/logout', {
-    schema: { tags: ['accounts'], summary: 'Revoke the current session', response: { 204: { type: 'null' }, ...errorResponses(401) } },
+    schema: {
+      tags: ['accounts'],
+      summary: 'Revoke the current session',
+      response: { 204: { type: 'null' }, ...errorResponses(401) },
+    },
     handler: async (req, reply) => {
       requireActor(req.ctx)
       await logout(db, req.ctx, req.sessionToken!)
@@ -125,7 +150,11 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
   })
 
   app.get('/api/v1/auth/me', {
-    schema: { tags: ['accounts'], summary: 'The signed-in user and their role grants', response: { 200: { type: 'object', properties: { user: userView_ } }, ...errorResponses(401) } },
+    schema: {
+      tags: ['accounts'],
+      summary: 'The signed-in user and their role grants',
+      response: { 200: { type: 'object', properties: { user: userView_ } }, ...errorResponses(401) },
+    },
     handler: async (req) => ({ user: await userView(db, requireActor(req.ctx).userId) }),
   })
 
@@ -137,7 +166,10 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
         type: 'object',
         required: ['currentPassword', 'newPassword'],
         additionalProperties: false,
-        properties: { currentPassword: { type: 'string', minLength: 1, maxLength: 200 }, newPassword: { type: 'string', maxLength: 200 } },
+        properties: {
+          currentPassword: { type: 'string', minLength: 1, maxLength: 200 },
+          newPassword: { type: 'string', maxLength: 200 },
+        },
       },
       response: { 204: { type: 'null' }, ...errorResponses(401) },
     },
@@ -148,12 +180,20 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
     },
   })
 
-  const codeBody = { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', pattern: '^[0-9]{6}$' } } } as const
+  const codeBody = {
+    type: 'object',
+    required: ['code'],
+    additionalProperties: false,
+    properties: { code: { type: 'string', pattern: '^[0-9]{6}$' } },
+  } as const
   app.post('/api/v1/auth/totp/setup', {
     schema: {
       tags: ['accounts'],
       summary: 'Start setting up a second factor: returns a TOTP secret and otpauth:// URI to scan',
-      response: { 200: { type: 'object', properties: { secret: { type: 'string' }, otpauthUri: { type: 'string' } } }, ...errorResponses(401) },
+      response: {
+        200: { type: 'object', properties: { secret: { type: 'string' }, otpauthUri: { type: 'string' } } },
+        ...errorResponses(401),
+      },
     },
     handler: async (req) => {
       requireActor(req.ctx)
@@ -161,7 +201,12 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
     },
   })
   app.post('/api/v1/auth/totp/confirm', {
-    schema: { tags: ['accounts'], summary: 'Turn the second factor on with a code from the new secret', body: codeBody, response: { 204: { type: 'null' }, ...errorResponses(401, 409) } },
+    schema: {
+      tags: ['accounts'],
+      summary: 'Turn the second factor on with a code from the new secret',
+      body: codeBody,
+      response: { 204: { type: 'null' }, ...errorResponses(401, 409) },
+    },
     handler: async (req, reply) => {
       requireActor(req.ctx)
       await confirmTotp(db, req.ctx, (req.body as { code: string }).code, clock.now())
@@ -169,7 +214,12 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
     },
   })
   app.post('/api/v1/auth/totp/disable', {
-    schema: { tags: ['accounts'], summary: 'Turn the second factor off (needs a current code)', body: codeBody, response: { 204: { type: 'null' }, ...errorResponses(401, 409) } },
+    schema: {
+      tags: ['accounts'],
+      summary: 'Turn the second factor off (needs a current code)',
+      body: codeBody,
+      response: { 204: { type: 'null' }, ...errorResponses(401, 409) },
+    },
     handler: async (req, reply) => {
       requireActor(req.ctx)
       await disableTotp(db, req.ctx, (req.body as { code: string }).code, clock.now())
@@ -184,7 +234,12 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { ...pageQuerySchema, areaId, role: { type: 'string', enum: roles }, q: { type: 'string', maxLength: 100 } },
+        properties: {
+          ...pageQuerySchema,
+          areaId,
+          role: { type: 'string', enum: roles },
+          q: { type: 'string', maxLength: 100 },
+        },
       },
       response: { 200: pageSchema(userView_), ...errorResponses(401, 403) },
     },
@@ -226,7 +281,14 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
     },
     handler: async (req, reply) => {
       requireRoleSomewhere(req.ctx, ['admin'])
-      const body = req.body as { username: string; displayName: string; password: string; phone?: string; departmentId?: number; grants: { role: Role; areaId: number }[] }
+      const body = req.body as {
+        username: string
+        displayName: string
+        password: string
+        phone?: string
+        departmentId?: number
+        grants: { role: Role; areaId: number }[]
+      }
       checkPasswordPolicy(body.password, 'password', body.username)
       // Hashing happens before the transaction: an open transaction must not wait on the CPU.
       const passwordHash = await hashPassword(body.password)
@@ -235,7 +297,11 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
       const result = await inScope(db, req.ctx, (tx) =>
         idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, fingerprint, async () => ({
           status: 201,
-          body: await createUser(tx, req.ctx, { ...withoutPhone, passwordHash, ...(phone !== undefined ? { phone: sealStaffPhone(phone) } : {}) }),
+          body: await createUser(tx, req.ctx, {
+            ...withoutPhone,
+            passwordHash,
+            ...(phone !== undefined ? { phone: sealStaffPhone(phone) } : {}),
+          }),
         })),
       )
       return sendReply(reply as never, result)
@@ -243,7 +309,12 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
   })
 
   app.get('/api/v1/users/:id', {
-    schema: { tags: ['accounts'], summary: 'One user (audited read of personal data)', params: idParams, response: { 200: userDetailSchema, ...errorResponses(401, 404) } },
+    schema: {
+      tags: ['accounts'],
+      summary: 'One user (audited read of personal data)',
+      params: idParams,
+      response: { 200: userDetailSchema, ...errorResponses(401, 404) },
+    },
     handler: async (req) => {
       requireActor(req.ctx)
       return inScope(db, req.ctx, (tx) => userDetail(tx, req.ctx, (req.params as { id: number }).id))
@@ -277,7 +348,12 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
       summary: 'Grant a role on an area subtree',
       params: idParams,
       headers: idempotencyHeader,
-      body: { type: 'object', required: ['role', 'areaId'], additionalProperties: false, properties: { role: { type: 'string', enum: roles }, areaId } },
+      body: {
+        type: 'object',
+        required: ['role', 'areaId'],
+        additionalProperties: false,
+        properties: { role: { type: 'string', enum: roles }, areaId },
+      },
       response: { 201: userDetailSchema, ...errorResponses(401, 403, 404, 409) },
     },
     handler: async (req, reply) => {
@@ -285,10 +361,16 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
       const { role, areaId: a } = req.body as { role: Role; areaId: number }
       const id = (req.params as { id: number }).id
       const result = await inScope(db, req.ctx, (tx) =>
-        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, { id, role, areaId: a }, async () => ({
-          status: 201,
-          body: await grantRole(tx, req.ctx, id, role, a),
-        })),
+        idempotent(
+          tx,
+          req.ctx,
+          req.headers['idempotency-key'] as string | undefined,
+          { id, role, areaId: a },
+          async () => ({
+            status: 201,
+            body: await grantRole(tx, req.ctx, id, role, a),
+          }),
+        ),
       )
       return sendReply(reply as never, result)
     },
@@ -340,7 +422,13 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
         type: 'object',
         required: ['areaId', 'code', 'nameZh', 'nameEn', 'kind'],
         additionalProperties: false,
-        properties: { areaId, code: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,40}$' }, nameZh: name, nameEn: name, kind: { type: 'string', enum: departmentKinds } },
+        properties: {
+          areaId,
+          code: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,40}$' },
+          nameZh: name,
+          nameEn: name,
+          kind: { type: 'string', enum: departmentKinds },
+        },
       },
       response: { 201: departmentSchema, ...errorResponses(401, 403, 404, 409, 422) },
     },
@@ -358,7 +446,12 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
   })
 
   app.get('/api/v1/departments/:id', {
-    schema: { tags: ['accounts'], summary: 'One department', params: idParams, response: { 200: departmentSchema, ...errorResponses(401, 403, 404) } },
+    schema: {
+      tags: ['accounts'],
+      summary: 'One department',
+      params: idParams,
+      response: { 200: departmentSchema, ...errorResponses(401, 403, 404) },
+    },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, staffRoles)
       return inScope(db, req.ctx, (tx) => getDepartment(tx, (req.params as { id: number }).id))
@@ -370,13 +463,19 @@ export async function accountRoutes(app: FastifyInstance, { database, config, cl
       tags: ['accounts'],
       summary: 'Rename or re-classify a department',
       params: idParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { nameZh: name, nameEn: name, kind: { type: 'string', enum: departmentKinds } } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: { nameZh: name, nameEn: name, kind: { type: 'string', enum: departmentKinds } },
+      },
       response: { 200: departmentSchema, ...errorResponses(401, 403, 404) },
     },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, ['admin'])
-      return inScope(db, req.ctx, (tx) => updateDepartment(tx, req.ctx, (req.params as { id: number }).id, req.body as object))
+      return inScope(db, req.ctx, (tx) =>
+        updateDepartment(tx, req.ctx, (req.params as { id: number }).id, req.body as object),
+      )
     },
   })
 }
-

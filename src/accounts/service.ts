@@ -4,7 +4,16 @@ import { sql } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
-import { asSystem, holds, requireActor, roles, type Actor, type Grant, type RequestContext, type Role } from '../core/scope.js'
+import {
+  asSystem,
+  holds,
+  requireActor,
+  roles,
+  type Actor,
+  type Grant,
+  type RequestContext,
+  type Role,
+} from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
 import { sha256Hex } from '../core/privacy.js'
 import type { SealedPhone } from '../core/crypto.js'
@@ -18,13 +27,15 @@ const MAX_FAILURES_PER_IP = 30
 export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id })
 
 // Passwords that length alone would let through but every guessing list tries first.
-const GUESSABLE = /^(.)\1*$|^(0123456789|1234567890|12345678910|9876543210|password\d*|qwertyuiop|1q2w3e4r5t|grassroots\d*)$/i
+const GUESSABLE =
+  /^(.)\1*$|^(0123456789|1234567890|12345678910|9876543210|password\d*|qwertyuiop|1q2w3e4r5t|grassroots\d*)$/i
 
 export function checkPasswordPolicy(password: string, field = 'password', username?: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError('VALIDATION_FAILED', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`, field)
   }
-  if (GUESSABLE.test(password)) throw new AppError('VALIDATION_FAILED', 'this password is among the first any attacker tries', field)
+  if (GUESSABLE.test(password))
+    throw new AppError('VALIDATION_FAILED', 'this password is among the first any attacker tries', field)
   if (username && password.toLowerCase().includes(username.toLowerCase())) {
     throw new AppError('VALIDATION_FAILED', 'a password must not contain the username', field)
   }
@@ -64,7 +75,15 @@ async function grantsOf(db: Db | Tx, userIds: number[]) {
   const byUser = new Map<number, (GrantView & { id: number; path: string })[]>()
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? []
-    list.push({ id: r.id, role: r.role as Role, areaId: r.area_id, areaCode: r.code, areaNameZh: r.name_zh, areaNameEn: r.name_en, path: r.path })
+    list.push({
+      id: r.id,
+      role: r.role as Role,
+      areaId: r.area_id,
+      areaCode: r.code,
+      areaNameZh: r.name_zh,
+      areaNameEn: r.name_en,
+      path: r.path,
+    })
     byUser.set(r.user_id, list)
   }
   return byUser
@@ -84,30 +103,65 @@ const presentGrant = (g: GrantView & { id: number; path: string }) => ({
  * One statement (session, user and grants together): it runs before every signed-in request.
  */
 export async function actorForToken(db: Db, token: string): Promise<Actor | null> {
-  const { rows } = await sql<{ id: number; username: string; display_name: string; department_id: number | null; grants: Grant[] }>`
+  const { rows } = await sql<{
+    id: number
+    username: string
+    display_name: string
+    department_id: number | null
+    grants: Grant[]
+  }>`
     select u.id, u.username, u.display_name, u.department_id,
            coalesce((select json_agg(json_build_object('role', g.role, 'areaId', g.area_id, 'path', a.path) order by g.id)
                      from role_grant g join area a on a.id = g.area_id where g.user_id = u.id), '[]') as grants
     from session s join app_user u on u.id = s.user_id
-    where s.token_hash = ${tokenHash(token)} and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`.execute(db)
+    where s.token_hash = ${tokenHash(token)} and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`.execute(
+    db,
+  )
   const row = rows[0]
   if (!row) return null
-  return { userId: row.id, username: row.username, displayName: row.display_name, departmentId: row.department_id, grants: row.grants }
+  return {
+    userId: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    departmentId: row.department_id,
+    grants: row.grants,
+  }
 }
 
 /** The actor behind a user id, for work done later on their behalf (a background import). */
 export async function actorForUser(db: Db, userId: number): Promise<Actor | null> {
-  const row = await db.selectFrom('app_user').select(['id', 'username', 'display_name', 'department_id']).where('id', '=', userId).where('status', '=', 'active').executeTakeFirst()
+  const row = await db
+    .selectFrom('app_user')
+    .select(['id', 'username', 'display_name', 'department_id'])
+    .where('id', '=', userId)
+    .where('status', '=', 'active')
+    .executeTakeFirst()
   if (!row) return null
   const grants = (await grantsOf(db, [row.id])).get(row.id) ?? []
-  return { userId: row.id, username: row.username, displayName: row.display_name, departmentId: row.department_id, grants: grants.map((g): Grant => ({ role: g.role, areaId: g.areaId, path: g.path })) }
+  return {
+    userId: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    departmentId: row.department_id,
+    grants: grants.map((g): Grant => ({ role: g.role, areaId: g.areaId, path: g.path })),
+  }
 }
 
 export async function userView(db: Db | Tx, userId: number): Promise<UserView> {
-  const u = await db.selectFrom('app_user').select(['id', 'username', 'display_name', 'department_id']).where('id', '=', userId).executeTakeFirst()
+  const u = await db
+    .selectFrom('app_user')
+    .select(['id', 'username', 'display_name', 'department_id'])
+    .where('id', '=', userId)
+    .executeTakeFirst()
   if (!u) throw notFound('USER_NOT_FOUND', `user ${userId}`)
   const grants = (await grantsOf(db, [u.id])).get(u.id) ?? []
-  return { id: u.id, username: u.username, displayName: u.display_name, departmentId: u.department_id, roles: grants.map(presentGrant) }
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.display_name,
+    departmentId: u.department_id,
+    roles: grants.map(presentGrant),
+  }
 }
 
 export interface LoginResult {
@@ -120,7 +174,16 @@ export interface LoginResult {
  * Password login. Failures are counted per username and per client address; past the limit the
  * answer is 429 with Retry-After, before the password is even checked.
  */
-export async function login(db: Db, ip: string, userAgent: string | null, username: string, password: string, ttlHours: number, totpCode?: string, now: Date = new Date()): Promise<LoginResult> {
+export async function login(
+  db: Db,
+  ip: string,
+  userAgent: string | null,
+  username: string,
+  password: string,
+  ttlHours: number,
+  totpCode?: string,
+  now: Date = new Date(),
+): Promise<LoginResult> {
   const since = sql<Date>`now() - make_interval(mins => ${THROTTLE_WINDOW_MINUTES})`
   const failures = await db
     .selectFrom('login_attempt')
@@ -151,18 +214,43 @@ export async function login(db: Db, ip: string, userAgent: string | null, userna
   const fail = async (field: string | null, reason: string) => {
     await asSystem(db, async (tx) => {
       await tx.insertInto('login_attempt').values({ username, ip, succeeded: false }).execute()
-      await recordAudit(tx, ctx, { action: 'auth.login_failed', entityType: 'user', entityId: user?.id, detail: { username, reason } })
+      await recordAudit(tx, ctx, {
+        action: 'auth.login_failed',
+        entityType: 'user',
+        entityId: user?.id,
+        detail: { username, reason },
+      })
       // The failure that locks the account tells its owner, who may not be the one trying.
       if (user && Number(failures.by_user) + 1 === MAX_FAILURES_PER_USERNAME) {
-        await tx.insertInto('notification').values({ user_id: user.id, case_id: null, kind: 'account_locked', params: JSON.stringify({ ip, minutes: THROTTLE_WINDOW_MINUTES }), created_at: now, read_at: null }).execute()
-        await recordAudit(tx, ctx, { action: 'auth.locked', entityType: 'user', entityId: user.id, detail: { minutes: THROTTLE_WINDOW_MINUTES } })
+        await tx
+          .insertInto('notification')
+          .values({
+            user_id: user.id,
+            case_id: null,
+            kind: 'account_locked',
+            params: JSON.stringify({ ip, minutes: THROTTLE_WINDOW_MINUTES }),
+            created_at: now,
+            read_at: null,
+          })
+          .execute()
+        await recordAudit(tx, ctx, {
+          action: 'auth.locked',
+          entityType: 'user',
+          entityId: user.id,
+          detail: { minutes: THROTTLE_WINDOW_MINUTES },
+        })
       }
     })
-    throw new AppError('AUTH_INVALID_CREDENTIALS', field === 'totpCode' ? 'wrong or already used second-factor code' : 'wrong username or password', field)
+    throw new AppError(
+      'AUTH_INVALID_CREDENTIALS',
+      field === 'totpCode' ? 'wrong or already used second-factor code' : 'wrong username or password',
+      field,
+    )
   }
   if (!user || !ok || user.status !== 'active') return fail(null, 'password')
   if (await hasSecondFactor(db, user.id)) {
-    if (!totpCode) throw new AppError('AUTH_TOTP_REQUIRED', 'this account needs the code from its authenticator app', 'totpCode')
+    if (!totpCode)
+      throw new AppError('AUTH_TOTP_REQUIRED', 'this account needs the code from its authenticator app', 'totpCode')
     const good = await asSystem(db, (tx) => checkSecondFactor(tx, user.id, totpCode, now))
     if (!good) return fail('totpCode', 'totp')
   }
@@ -172,7 +260,13 @@ export async function login(db: Db, ip: string, userAgent: string | null, userna
     await tx.insertInto('login_attempt').values({ username, ip, succeeded: true }).execute()
     await tx
       .insertInto('session')
-      .values({ token_hash: tokenHash(token), user_id: user.id, expires_at: expiresAt, ip, user_agent: userAgent?.slice(0, 300) ?? null })
+      .values({
+        token_hash: tokenHash(token),
+        user_id: user.id,
+        expires_at: expiresAt,
+        ip,
+        user_agent: userAgent?.slice(0, 300) ?? null,
+      })
       .execute()
     await recordAudit(tx, ctx, { action: 'auth.login', entityType: 'user', entityId: user.id })
   })
@@ -181,11 +275,15 @@ export async function login(db: Db, ip: string, userAgent: string | null, userna
 
 export async function logout(db: Db, ctx: RequestContext, token: string): Promise<void> {
   await asSystem(db, async (tx) => {
-    await tx.updateTable('session').set({ revoked_at: sql`now()` }).where('token_hash', '=', tokenHash(token)).where('revoked_at', 'is', null).execute()
+    await tx
+      .updateTable('session')
+      .set({ revoked_at: sql`now()` })
+      .where('token_hash', '=', tokenHash(token))
+      .where('revoked_at', 'is', null)
+      .execute()
     await recordAudit(tx, ctx, { action: 'auth.logout', entityType: 'user', entityId: ctx.actor?.userId })
   })
 }
-
 
 export interface NewUser {
   username: string
@@ -228,7 +326,10 @@ export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
     })
     .execute()
   for (const g of input.grants) {
-    await tx.insertInto('role_grant').values({ user_id: created.id, role: g.role, area_id: g.areaId, granted_by: ctx.actor!.userId }).execute()
+    await tx
+      .insertInto('role_grant')
+      .values({ user_id: created.id, role: g.role, area_id: g.areaId, granted_by: ctx.actor!.userId })
+      .execute()
   }
   await recordAudit(tx, ctx, {
     action: 'user.create',
@@ -250,7 +351,12 @@ export async function userDetail(tx: Tx, ctx: RequestContext, id: number, audit 
   if (!u) throw notFound('USER_NOT_FOUND', `user ${id}`)
   const grants = (await grantsOf(tx, [id])).get(id) ?? []
   if (audit) {
-    await recordAudit(tx, ctx, { action: 'user.read', entityType: 'user', entityId: id, areaId: grants[0]?.areaId ?? null })
+    await recordAudit(tx, ctx, {
+      action: 'user.read',
+      entityType: 'user',
+      entityId: id,
+      areaId: grants[0]?.areaId ?? null,
+    })
   }
   return {
     id: u.id,
@@ -298,7 +404,10 @@ export async function listUsers(tx: Tx, filter: UserFilter): Promise<Page<UserVi
     .limit(filter.pageSize)
     .offset(offsetOf(filter))
     .execute()
-  const grants = await grantsOf(tx, rows.map((r) => r.id))
+  const grants = await grantsOf(
+    tx,
+    rows.map((r) => r.id),
+  )
   return {
     items: rows.map((r) => ({
       id: r.id,
@@ -341,9 +450,20 @@ export async function updateUser(tx: Tx, ctx: RequestContext, id: number, patch:
     .where('id', '=', id)
     .execute()
   if (patch.status === 'disabled') {
-    await tx.updateTable('session').set({ revoked_at: sql`now()` }).where('user_id', '=', id).where('revoked_at', 'is', null).execute()
+    await tx
+      .updateTable('session')
+      .set({ revoked_at: sql`now()` })
+      .where('user_id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute()
   }
-  await recordAudit(tx, ctx, { action: 'user.update', entityType: 'user', entityId: id, areaId: grants[0]?.areaId ?? null, detail: { changed: Object.keys(patch) } })
+  await recordAudit(tx, ctx, {
+    action: 'user.update',
+    entityType: 'user',
+    entityId: id,
+    areaId: grants[0]?.areaId ?? null,
+    detail: { changed: Object.keys(patch) },
+  })
   return userDetail(tx, ctx, id, false)
 }
 
@@ -355,7 +475,10 @@ export async function grantRole(tx: Tx, ctx: RequestContext, userId: number, rol
   }
   const user = await tx.selectFrom('app_user').select('id').where('id', '=', userId).executeTakeFirst()
   if (!user) throw notFound('USER_NOT_FOUND', `user ${userId}`)
-  await tx.insertInto('role_grant').values({ user_id: userId, role, area_id: areaId, granted_by: actor.userId }).execute()
+  await tx
+    .insertInto('role_grant')
+    .values({ user_id: userId, role, area_id: areaId, granted_by: actor.userId })
+    .execute()
   await recordAudit(tx, ctx, { action: 'user.grant', entityType: 'user', entityId: userId, areaId, detail: { role } })
   return userDetail(tx, ctx, userId, false)
 }
@@ -370,23 +493,45 @@ export async function revokeGrant(tx: Tx, ctx: RequestContext, userId: number, g
     .where('g.user_id', '=', userId)
     .executeTakeFirst()
   if (!g) throw notFound('NOT_FOUND', `grant ${grantId} of user ${userId}`)
-  if (!holds(actor, ['admin'], g.path)) throw new AppError('FORBIDDEN', 'you can revoke roles only inside the areas you administer')
+  if (!holds(actor, ['admin'], g.path))
+    throw new AppError('FORBIDDEN', 'you can revoke roles only inside the areas you administer')
   await tx.deleteFrom('role_grant').where('id', '=', grantId).execute()
-  await recordAudit(tx, ctx, { action: 'user.revoke', entityType: 'user', entityId: userId, areaId: g.area_id, detail: { role: g.role } })
+  await recordAudit(tx, ctx, {
+    action: 'user.revoke',
+    entityType: 'user',
+    entityId: userId,
+    areaId: g.area_id,
+    detail: { role: g.role },
+  })
 }
 
 /**
  * Changes the caller's own password after checking the current one, and ends their other
  * sessions: whoever knew the old password is signed out everywhere else.
  */
-export async function changePassword(db: Db, ctx: RequestContext, currentToken: string, current: string, next: string): Promise<void> {
+export async function changePassword(
+  db: Db,
+  ctx: RequestContext,
+  currentToken: string,
+  current: string,
+  next: string,
+): Promise<void> {
   const actor = requireActor(ctx)
-  const u = await db.selectFrom('app_user').select(['password_hash']).where('id', '=', actor.userId).executeTakeFirstOrThrow()
-  if (!(await argon2.verify(u.password_hash, current))) throw new AppError('AUTH_INVALID_CREDENTIALS', 'the current password is wrong', 'currentPassword')
+  const u = await db
+    .selectFrom('app_user')
+    .select(['password_hash'])
+    .where('id', '=', actor.userId)
+    .executeTakeFirstOrThrow()
+  if (!(await argon2.verify(u.password_hash, current)))
+    throw new AppError('AUTH_INVALID_CREDENTIALS', 'the current password is wrong', 'currentPassword')
   checkPasswordPolicy(next, 'newPassword', actor.username)
   const hash = await hashPassword(next)
   await asSystem(db, async (tx) => {
-    await tx.updateTable('app_user').set({ password_hash: hash, updated_at: sql`now()` }).where('id', '=', actor.userId).execute()
+    await tx
+      .updateTable('app_user')
+      .set({ password_hash: hash, updated_at: sql`now()` })
+      .where('id', '=', actor.userId)
+      .execute()
     await tx
       .updateTable('session')
       .set({ revoked_at: sql`now()` })

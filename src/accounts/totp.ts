@@ -11,11 +11,19 @@ import { asSystem, type RequestContext } from '../core/scope.js'
 const ISSUER = 'Grassroots'
 const PERIOD = 30
 
-const totpFor = (secret: string, label: string) => new TOTP({ issuer: ISSUER, label, secret: Secret.fromBase32(secret), period: PERIOD, digits: 6 })
+const totpFor = (secret: string, label: string) =>
+  new TOTP({ issuer: ISSUER, label, secret: Secret.fromBase32(secret), period: PERIOD, digits: 6 })
 
 /** The time step a code belongs to, if it is valid at `now` (one step of clock drift either way). */
 export function validStep(secret: string, code: string, now: Date): number | null {
-  const delta = TOTP.validate({ token: code, secret: Secret.fromBase32(secret), period: PERIOD, digits: 6, timestamp: now.getTime(), window: 1 })
+  const delta = TOTP.validate({
+    token: code,
+    secret: Secret.fromBase32(secret),
+    period: PERIOD,
+    digits: 6,
+    timestamp: now.getTime(),
+    window: 1,
+  })
   return delta === null ? null : Math.floor(now.getTime() / 1000 / PERIOD) + delta
 }
 
@@ -25,7 +33,8 @@ export async function beginTotp(db: Db, ctx: RequestContext) {
   const secret = new Secret({ size: 20 }).base32
   await asSystem(db, async (tx) => {
     // Replacing an active factor would let a stolen session swap it: turning it off needs a code.
-    if (await hasSecondFactor(tx, actor.userId)) throw new AppError('CONFLICT', 'a second factor is already on; turn it off with a current code first', null)
+    if (await hasSecondFactor(tx, actor.userId))
+      throw new AppError('CONFLICT', 'a second factor is already on; turn it off with a current code first', null)
     await tx.updateTable('app_user').set({ totp_pending_secret: secret }).where('id', '=', actor.userId).execute()
   })
   return { secret, otpauthUri: totpFor(secret, actor.username).toString() }
@@ -34,11 +43,20 @@ export async function beginTotp(db: Db, ctx: RequestContext) {
 export async function confirmTotp(db: Db, ctx: RequestContext, code: string, now: Date) {
   const actor = ctx.actor!
   await asSystem(db, async (tx) => {
-    const u = await tx.selectFrom('app_user').select(['totp_pending_secret']).where('id', '=', actor.userId).executeTakeFirstOrThrow()
+    const u = await tx
+      .selectFrom('app_user')
+      .select(['totp_pending_secret'])
+      .where('id', '=', actor.userId)
+      .executeTakeFirstOrThrow()
     if (!u.totp_pending_secret) throw new AppError('CONFLICT', 'start the set-up first', 'code')
     const step = validStep(u.totp_pending_secret, code, now)
-    if (step === null) throw new AppError('VALIDATION_FAILED', 'the code does not match; check the device clock', 'code')
-    await tx.updateTable('app_user').set({ totp_secret: u.totp_pending_secret, totp_pending_secret: null, totp_last_step: step }).where('id', '=', actor.userId).execute()
+    if (step === null)
+      throw new AppError('VALIDATION_FAILED', 'the code does not match; check the device clock', 'code')
+    await tx
+      .updateTable('app_user')
+      .set({ totp_secret: u.totp_pending_secret, totp_pending_secret: null, totp_last_step: step })
+      .where('id', '=', actor.userId)
+      .execute()
     await recordAudit(tx, ctx, { action: 'auth.totp_enabled', entityType: 'user', entityId: actor.userId })
   })
 }
@@ -46,8 +64,13 @@ export async function confirmTotp(db: Db, ctx: RequestContext, code: string, now
 export async function disableTotp(db: Db, ctx: RequestContext, code: string, now: Date) {
   const actor = ctx.actor!
   await asSystem(db, async (tx) => {
-    if (!(await checkSecondFactor(tx, actor.userId, code, now))) throw new AppError('VALIDATION_FAILED', 'wrong or already used code', 'code')
-    await tx.updateTable('app_user').set({ totp_secret: null, totp_last_step: null }).where('id', '=', actor.userId).execute()
+    if (!(await checkSecondFactor(tx, actor.userId, code, now)))
+      throw new AppError('VALIDATION_FAILED', 'wrong or already used code', 'code')
+    await tx
+      .updateTable('app_user')
+      .set({ totp_secret: null, totp_last_step: null })
+      .where('id', '=', actor.userId)
+      .execute()
     await recordAudit(tx, ctx, { action: 'auth.totp_disabled', entityType: 'user', entityId: actor.userId })
   })
 }
@@ -57,7 +80,12 @@ export async function disableTotp(db: Db, ctx: RequestContext, code: string, now
  * twice. Returns false for a wrong or replayed code; throws when the user has no second factor.
  */
 export async function checkSecondFactor(tx: Tx, userId: number, code: string, now: Date): Promise<boolean> {
-  const u = await tx.selectFrom('app_user').select(['totp_secret', 'totp_last_step']).where('id', '=', userId).forUpdate().executeTakeFirstOrThrow()
+  const u = await tx
+    .selectFrom('app_user')
+    .select(['totp_secret', 'totp_last_step'])
+    .where('id', '=', userId)
+    .forUpdate()
+    .executeTakeFirstOrThrow()
   if (!u.totp_secret) throw new AppError('CONFLICT', 'no second factor is set up', 'code')
   const step = validStep(u.totp_secret, code, now)
   if (step === null || (u.totp_last_step !== null && step <= u.totp_last_step)) return false
@@ -66,6 +94,8 @@ export async function checkSecondFactor(tx: Tx, userId: number, code: string, no
 }
 
 export async function hasSecondFactor(db: Db | Tx, userId: number): Promise<boolean> {
-  const { rows } = await sql<{ on: boolean }>`select totp_secret is not null as on from app_user where id = ${userId}`.execute(db)
+  const { rows } = await sql<{
+    on: boolean
+  }>`select totp_secret is not null as on from app_user where id = ${userId}`.execute(db)
   return rows[0]?.on ?? false
 }

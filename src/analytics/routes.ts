@@ -10,7 +10,8 @@ const rate = { type: ['number', 'null'] } as const
 const when = {
   type: 'string',
   maxLength: 40,
-  description: 'ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone)',
+  description:
+    'ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone)',
 } as const
 
 const figures = {
@@ -51,17 +52,29 @@ const statsResponse = {
     timezone: { type: 'string' },
     now: { type: 'string', format: 'date-time' },
     areas: { type: 'array', items: areaRef },
-    filters: { type: 'object', properties: { departmentId: { type: ['integer', 'null'] }, categoryId: { type: ['integer', 'null'] } } },
+    filters: {
+      type: 'object',
+      properties: { departmentId: { type: ['integer', 'null'] }, categoryId: { type: ['integer', 'null'] } },
+    },
     groupBy: { type: ['string', 'null'], enum: [...groupings, null] },
     totals: { type: 'object', properties: { ...figures, merged: count } },
     groups: {
       type: 'array',
       items: {
         type: 'object',
-        properties: { key: { type: ['integer', 'string', 'null'] }, code: nullableText, nameZh: nullableText, nameEn: nullableText, ...figures },
+        properties: {
+          key: { type: ['integer', 'string', 'null'] },
+          code: nullableText,
+          nameZh: nullableText,
+          nameEn: nullableText,
+          ...figures,
+        },
       },
     },
-    definitions: { type: 'object', properties: Object.fromEntries(Object.keys(definitions).map((k) => [k, { type: 'string' }])) },
+    definitions: {
+      type: 'object',
+      properties: Object.fromEntries(Object.keys(definitions).map((k) => [k, { type: 'string' }])),
+    },
   },
 } as const
 
@@ -69,8 +82,10 @@ export async function statsRoutes(app: FastifyInstance, { database, clock }: Pla
   app.get('/api/v1/stats/cases', {
     schema: {
       tags,
-      summary: 'Case statistics (response, resolution and satisfaction rates, on-time rates, rework, handling time) for an area and period, optionally grouped',
-      description: 'The population is the cases submitted in [from, to) in the area subtree, without merged cases; every figure is defined in the `definitions` of the answer.',
+      summary:
+        'Case statistics (response, resolution and satisfaction rates, on-time rates, rework, handling time) for an area and period, optionally grouped',
+      description:
+        'The population is the cases submitted in [from, to) in the area subtree, without merged cases; every figure is defined in the `definitions` of the answer.',
       querystring: {
         type: 'object',
         additionalProperties: false,

@@ -111,8 +111,10 @@ export const definitions = {
   overdue: 'open cases with stage_due_at < now',
   merged: "cases in the window and areas in state 'merged' (totals only; not in the population)",
   rates: 'rounded to 4 decimals; null when the denominator is 0',
-  groupArea: "the direct children of each reported area, each with its whole subtree; cases in the reported area itself form a group keyed by that area",
-  groupDepartment: 'cases.department_id, the department the case is or was last dispatched to; null when never dispatched',
+  groupArea:
+    'the direct children of each reported area, each with its whole subtree; cases in the reported area itself form a group keyed by that area',
+  groupDepartment:
+    'cases.department_id, the department the case is or was last dispatched to; null when never dispatched',
   groupCategory: 'cases.category_id',
   groupWorker:
     "actor_id of the case's latest 'department_accept' or 'reply' event (by time, then id); null when no department handler accepted the case yet",
@@ -143,7 +145,8 @@ async function reportedAreas(tx: Tx, ctx: RequestContext, areaId: number | undef
   if (areaId !== undefined) {
     const a = await tx.selectFrom('area').select(areaColumns).where('id', '=', areaId).executeTakeFirst()
     if (!a) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, 'areaId')
-    if (!holds(ctx.actor, staffRoles, a.path)) throw new AppError('FORBIDDEN', 'this area is outside the areas you hold a staff role on', 'areaId')
+    if (!holds(ctx.actor, staffRoles, a.path))
+      throw new AppError('FORBIDDEN', 'this area is outside the areas you hold a staff role on', 'areaId')
     return [a]
   }
   const paths = [...new Set((ctx.actor?.grants ?? []).filter((g) => staffRoles.includes(g.role)).map((g) => g.path))]
@@ -243,8 +246,10 @@ export async function caseStats(tx: Tx, ctx: RequestContext, q: StatsQuery, now:
       : sql``
   const closed = sql`state in ('closed', 'rated')`
   const open = sql`state = any(${openStates as CaseState[]}::text[])`
-  const rate = (num: RawBuilder<unknown>, den: RawBuilder<unknown>) => sql`round((${num})::numeric / nullif(${den}, 0), 4)`
-  const label = (table: 'area' | 'department' | 'case_category', col: 'code' | 'name_zh' | 'name_en') => sql.raw(`(select l.${col} from ${table} l where l.id = agg.gkey::integer)`)
+  const rate = (num: RawBuilder<unknown>, den: RawBuilder<unknown>) =>
+    sql`round((${num})::numeric / nullif(${den}, 0), 4)`
+  const label = (table: 'area' | 'department' | 'case_category', col: 'code' | 'name_zh' | 'name_en') =>
+    sql.raw(`(select l.${col} from ${table} l where l.id = agg.gkey::integer)`)
   const labels =
     g === 'area' || g === 'department' || g === 'category'
       ? (() => {

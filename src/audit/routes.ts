@@ -10,7 +10,10 @@ const entry = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    seq: { type: ['integer', 'null'], description: 'Place in the hash chain; null for the fraction of a second before the entry is linked' },
+    seq: {
+      type: ['integer', 'null'],
+      description: 'Place in the hash chain; null for the fraction of a second before the entry is linked',
+    },
     at: { type: 'string' },
     actorId: { type: ['integer', 'null'] },
     actorName: { type: ['string', 'null'] },
@@ -49,7 +52,14 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
     },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, ['admin'])
-      const f = req.query as PageRequest & { action?: string; entityType?: string; entityId?: string; actorId?: number; from?: string; to?: string }
+      const f = req.query as PageRequest & {
+        action?: string
+        entityType?: string
+        entityId?: string
+        actorId?: number
+        from?: string
+        to?: string
+      }
       return inScope(db, req.ctx, async (tx) => {
         let q = tx.selectFrom('audit_log')
         if (f.action) q = q.where('action', '=', f.action)
@@ -94,8 +104,14 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
           properties: {
             ok: { type: 'boolean' },
             entries: { type: 'integer' },
-            unlinked: { type: 'integer', description: 'Entries committed after the check linked the trail, not yet verified' },
-            firstBroken: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, reason: { type: 'string' } } },
+            unlinked: {
+              type: 'integer',
+              description: 'Entries committed after the check linked the trail, not yet verified',
+            },
+            firstBroken: {
+              type: ['object', 'null'],
+              properties: { seq: { type: 'integer' }, reason: { type: 'string' } },
+            },
             head: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
           },
         },

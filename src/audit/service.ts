@@ -64,9 +64,18 @@ export async function linkAuditTrail(db: Db): Promise<number> {
  */
 export async function verifyAuditChain(db: Db): Promise<ChainReport> {
   // A restored backup of an older version has no linker until it is migrated: check it as it is.
-  const { rows } = await sql<{ linker: boolean }>`select to_regprocedure('audit_link_pending(integer)') is not null as linker`.execute(db)
+  const { rows } = await sql<{
+    linker: boolean
+  }>`select to_regprocedure('audit_link_pending(integer)') is not null as linker`.execute(db)
   if (rows[0]!.linker) await linkAuditTrail(db)
-  const result = await sql<{ entries: number; unlinked: number; seq: number | null; content_ok: boolean | null; head_seq: number | null; head_hash: string | null }>`
+  const result = await sql<{
+    entries: number
+    unlinked: number
+    seq: number | null
+    content_ok: boolean | null
+    head_seq: number | null
+    head_hash: string | null
+  }>`
     with checked as (
       select a.seq,
              a.hash = audit_digest(a) as content_ok,
@@ -93,7 +102,8 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
     ok: row.seq === null,
     entries: row.entries,
     unlinked: row.unlinked,
-    firstBroken: row.seq === null ? null : { seq: row.seq, reason: row.content_ok ? 'chain_broken' : 'content_altered' },
+    firstBroken:
+      row.seq === null ? null : { seq: row.seq, reason: row.content_ok ? 'chain_broken' : 'content_altered' },
   }
 }
 

@@ -28,15 +28,36 @@ export interface ActionInput {
 }
 
 const need = <T>(v: T | undefined | null, field: string, what: string): T => {
-  if (v === undefined || v === null || v === '') throw new AppError('VALIDATION_FAILED', `${what} is required for this action`, field)
+  if (v === undefined || v === null || v === '')
+    throw new AppError('VALIDATION_FAILED', `${what} is required for this action`, field)
   return v
 }
 
-const PUBLIC_ACTIONS = new Set<string>(['accept', 'reject', 'merge', 'dispatch', 'department_accept', 'reply', 'verify_pass', 'verify_fail', 'close', 'rate', 'reopen'])
+const PUBLIC_ACTIONS = new Set<string>([
+  'accept',
+  'reject',
+  'merge',
+  'dispatch',
+  'department_accept',
+  'reply',
+  'verify_pass',
+  'verify_fail',
+  'close',
+  'rate',
+  'reopen',
+])
 
 interface Effects {
   patch: Record<string, unknown>
-  events: { action: string; to: CaseState; comment?: string | null; detail?: Record<string, unknown>; departmentId?: number | null; actorRole?: string; system?: boolean }[]
+  events: {
+    action: string
+    to: CaseState
+    comment?: string | null
+    detail?: Record<string, unknown>
+    departmentId?: number | null
+    actorRole?: string
+    system?: boolean
+  }[]
   notices: { users: number[]; kind: NotificationKind }[]
 }
 
@@ -49,15 +70,28 @@ async function departmentOrFail(tx: Tx, id: number, field: string) {
 /** Takes one workflow action on a case, with everything it implies, in the caller's transaction. */
 export async function performAction(tx: Tx, ctx: RequestContext, caseId: number, input: ActionInput, now: Date) {
   const c = await loadCaseRow(tx, caseId)
-  const tokenOk = input.reporterToken !== undefined && c.reporter_id === null && (await reporterTokenMatches(tx, caseId, input.reporterToken))
+  const tokenOk =
+    input.reporterToken !== undefined &&
+    c.reporter_id === null &&
+    (await reporterTokenMatches(tx, caseId, input.reporterToken))
   const roles = caseRolesOf(ctx, c, tokenOk)
   const from = c.state as CaseState
   const to = caseWorkflow.check(from, input.action, roles)
   if (input.version !== undefined && input.version !== c.version) {
-    throw new AppError('CASE_VERSION_CONFLICT', `the case changed meanwhile (version ${c.version}, you sent ${input.version}); reload it`, 'version', {}, { version: c.version })
+    throw new AppError(
+      'CASE_VERSION_CONFLICT',
+      `the case changed meanwhile (version ${c.version}, you sent ${input.version}); reload it`,
+      'version',
+      {},
+      { version: c.version },
+    )
   }
   const actorRole = pickRole(roles, input.action)
-  const fx: Effects = { patch: { state: to }, events: [{ action: input.action, to, comment: input.comment ?? null, actorRole }], notices: [] }
+  const fx: Effects = {
+    patch: { state: to },
+    events: [{ action: input.action, to, comment: input.comment ?? null, actorRole }],
+    notices: [],
+  }
   // Working days are counted in the time zone of the case's area.
   await effectsOf(tx, c, input, to, now, c.area_timezone, fx)
 
@@ -68,7 +102,11 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
     .where('version', '=', c.version)
     .executeTakeFirst()
   if (Number(updated.numUpdatedRows) !== 1) {
-    throw new AppError('CASE_VERSION_CONFLICT', 'someone else acted on this case at the same moment; reload it', 'version')
+    throw new AppError(
+      'CASE_VERSION_CONFLICT',
+      'someone else acted on this case at the same moment; reload it',
+      'version',
+    )
   }
   const photoIds = await attachPhotos(tx, caseId, input.photos ?? [], 'photos')
   let prev = from
@@ -84,7 +122,8 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
         actor_id: e.system ? null : (ctx.actor?.userId ?? null),
         actor_name: e.system ? 'system' : (ctx.actor?.displayName ?? 'reporter'),
         actor_role: e.system ? 'system' : (e.actorRole ?? actorRole),
-        department_id: e.departmentId ?? (ctx.actor?.departmentId && actorRole === 'handler' ? ctx.actor.departmentId : null),
+        department_id:
+          e.departmentId ?? (ctx.actor?.departmentId && actorRole === 'handler' ? ctx.actor.departmentId : null),
         comment: e.comment ?? null,
         photo_ids: i === 0 ? photoIds : [],
         detail: JSON.stringify(e.detail ?? {}),
@@ -94,21 +133,39 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
     prev = e.to
   }
   const params = { trackingCode: c.tracking_code, action: input.action, state: prev }
-  for (const n of fx.notices) await notify(tx, n.users.filter((u) => u !== ctx.actor?.userId), { kind: n.kind, caseId, params, at: now })
+  for (const n of fx.notices)
+    await notify(
+      tx,
+      n.users.filter((u) => u !== ctx.actor?.userId),
+      { kind: n.kind, caseId, params, at: now },
+    )
   if (c.reporter_id && PUBLIC_ACTIONS.has(input.action) && c.reporter_id !== ctx.actor?.userId) {
     await notify(tx, [c.reporter_id], { kind: 'case_update', caseId, params, at: now })
   }
   // Reporters without an account (hotline callers, anonymous residents) hear of it by text message.
   if (!c.reporter_id && c.reporter_phone_enc && PUBLIC_ACTIONS.has(input.action) && input.action !== 'rate') {
-    await queueSms(tx, { caseId, to: Buffer.from(c.reporter_phone_enc), templateKey: 'case.update', params: { trackingCode: c.tracking_code, state: prev }, at: now })
+    await queueSms(tx, {
+      caseId,
+      to: Buffer.from(c.reporter_phone_enc),
+      templateKey: 'case.update',
+      params: { trackingCode: c.tracking_code, state: prev },
+      at: now,
+    })
   }
-  await recordAudit(tx, ctx, { action: `case.${input.action}`, entityType: 'case', entityId: caseId, areaId: c.area_id, detail: { from, to: prev } })
+  await recordAudit(tx, ctx, {
+    action: `case.${input.action}`,
+    entityType: 'case',
+    entityId: caseId,
+    areaId: c.area_id,
+    detail: { from, to: prev },
+  })
   if (!ctx.actor) return { trackingCode: c.tracking_code, state: prev }
   return caseDetail(tx, ctx, caseId, now)
 }
 
 /** Whether `token` is the one handed to the anonymous reporter of a case (kept only as a hash). */
-export const reporterTokenFits = (storedHash: string | null, token: string) => !!storedHash && storedHash === sha256Hex(token)
+export const reporterTokenFits = (storedHash: string | null, token: string) =>
+  !!storedHash && storedHash === sha256Hex(token)
 
 async function reporterTokenMatches(tx: Tx, caseId: number, token: string): Promise<boolean> {
   const row = await tx.selectFrom('cases').select('reporter_token_hash').where('id', '=', caseId).executeTakeFirst()
@@ -122,9 +179,25 @@ function pickRole(roles: Set<CaseRole>, action: CaseAction): string {
 
 async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, now: Date, zone: string, fx: Effects) {
   const path = c.area_path
-  const category = await tx.selectFrom('case_category').select(['handle_workdays']).where('id', '=', c.category_id).executeTakeFirstOrThrow()
+  const category = await tx
+    .selectFrom('case_category')
+    .select(['handle_workdays'])
+    .where('id', '=', c.category_id)
+    .executeTakeFirstOrThrow()
   const triage = () => usersWithRoleOver(tx, ['staff'], path)
-  const handleStage = async () => Object.assign(fx.patch, await startStage(tx, c.id, await currentSeq(tx, c.id), 'handle', now, await workdaysFrom(tx, now, category.handle_workdays!, zone), now))
+  const handleStage = async () =>
+    Object.assign(
+      fx.patch,
+      await startStage(
+        tx,
+        c.id,
+        await currentSeq(tx, c.id),
+        'handle',
+        now,
+        await workdaysFrom(tx, now, category.handle_workdays!, zone),
+        now,
+      ),
+    )
   switch (input.action) {
     case 'accept': {
       const dept = await routeDepartment(tx, c.category_id, path)
@@ -132,7 +205,13 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, 
         // Routing by category × area dispatches at once; triage dispatches by hand otherwise.
         fx.patch.state = 'dispatched'
         fx.patch.department_id = dept
-        fx.events.push({ action: 'dispatch', to: 'dispatched', departmentId: dept, detail: { automatic: true }, system: true })
+        fx.events.push({
+          action: 'dispatch',
+          to: 'dispatched',
+          departmentId: dept,
+          detail: { automatic: true },
+          system: true,
+        })
         fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_dispatched' })
       }
       return
@@ -144,7 +223,11 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, 
     case 'merge': {
       const into = need(input.intoCaseId, 'intoCaseId', 'the case to merge into')
       if (into === c.id) throw new AppError('VALIDATION_FAILED', 'a case cannot be merged into itself', 'intoCaseId')
-      const target = await tx.selectFrom('cases').select(['id', 'state', 'reporter_id', 'tracking_code']).where('id', '=', into).executeTakeFirst()
+      const target = await tx
+        .selectFrom('cases')
+        .select(['id', 'state', 'reporter_id', 'tracking_code'])
+        .where('id', '=', into)
+        .executeTakeFirst()
       if (!target) throw notFound('CASE_NOT_FOUND', `case ${into}`, 'intoCaseId')
       if (!openStates.includes(target.state as CaseState) || target.state === 'submitted') {
         throw new AppError('VALIDATION_FAILED', 'merge into a case that is accepted and still open', 'intoCaseId')
@@ -152,14 +235,38 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, 
       fx.patch.merged_into_id = into
       fx.events[0]!.detail = { intoCaseId: into, intoTrackingCode: target.tracking_code }
       Object.assign(fx.patch, await stopClock(tx, c.id, now))
-      await tx.insertInto('case_event').values({ case_id: into, at: now, action: 'merged_from', from_state: target.state, to_state: target.state, actor_id: null, actor_name: 'system', actor_role: 'system', department_id: null, comment: null, detail: JSON.stringify({ caseId: c.id, trackingCode: c.tracking_code }), is_public: true }).execute()
+      await tx
+        .insertInto('case_event')
+        .values({
+          case_id: into,
+          at: now,
+          action: 'merged_from',
+          from_state: target.state,
+          to_state: target.state,
+          actor_id: null,
+          actor_name: 'system',
+          actor_role: 'system',
+          department_id: null,
+          comment: null,
+          detail: JSON.stringify({ caseId: c.id, trackingCode: c.tracking_code }),
+          is_public: true,
+        })
+        .execute()
       // Both reporters follow the surviving case.
       if (target.reporter_id) fx.notices.push({ users: [target.reporter_id], kind: 'case_update' })
       return
     }
     case 'dispatch': {
-      const dept = input.departmentId !== undefined ? await departmentOrFail(tx, input.departmentId, 'departmentId') : await routeDepartment(tx, c.category_id, path)
-      if (!dept) throw new AppError('VALIDATION_FAILED', 'no department is responsible for this category here; choose one', 'departmentId')
+      const dept =
+        input.departmentId !== undefined
+          ? await departmentOrFail(tx, input.departmentId, 'departmentId')
+          : await routeDepartment(tx, c.category_id, path)
+      if (!dept)
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'no department is responsible for this category here; choose one',
+          'departmentId',
+        )
       fx.patch.department_id = dept
       fx.events[0]!.departmentId = dept
       fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_dispatched' })
@@ -178,7 +285,8 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, 
     case 'request_extension': {
       const days = need(input.workdays, 'workdays', 'the number of extra working days')
       need(input.comment, 'comment', 'a reason')
-      if (c.extension_request) throw new AppError('CONFLICT', 'an extension request is already waiting for a decision', 'workdays')
+      if (c.extension_request)
+        throw new AppError('CONFLICT', 'an extension request is already waiting for a decision', 'workdays')
       fx.patch.extension_request = JSON.stringify({ workdays: days, comment: input.comment, at: now.toISOString() })
       fx.events[0]!.detail = { workdays: days }
       fx.notices.push({ users: await usersWithRoleOver(tx, ['leader'], path), kind: 'case_extension_requested' })
@@ -192,16 +300,28 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, 
       fx.events[0]!.detail = { approve, workdays: req.workdays }
       if (approve && c.stage_due_at) {
         const due = await workdaysFrom(tx, c.stage_due_at, req.workdays, zone)
-        const started = await tx.selectFrom('cases').select('stage_started_at').where('id', '=', c.id).executeTakeFirstOrThrow()
-        Object.assign(fx.patch, await startStage(tx, c.id, await currentSeq(tx, c.id), 'handle', started.stage_started_at ?? now, due, now))
+        const started = await tx
+          .selectFrom('cases')
+          .select('stage_started_at')
+          .where('id', '=', c.id)
+          .executeTakeFirstOrThrow()
+        Object.assign(
+          fx.patch,
+          await startStage(tx, c.id, await currentSeq(tx, c.id), 'handle', started.stage_started_at ?? now, due, now),
+        )
         fx.patch.handle_due_at = due
       }
       if (c.department_id) fx.notices.push({ users: await usersOfDepartment(tx, c.department_id), kind: 'case_update' })
       return
     }
     case 'add_assist': {
-      const dept = await departmentOrFail(tx, need(input.departmentId, 'departmentId', 'the assisting department'), 'departmentId')
-      if (dept === c.department_id || c.assisting_department_ids.includes(dept)) throw new AppError('CONFLICT', 'that department already works on this case', 'departmentId')
+      const dept = await departmentOrFail(
+        tx,
+        need(input.departmentId, 'departmentId', 'the assisting department'),
+        'departmentId',
+      )
+      if (dept === c.department_id || c.assisting_department_ids.includes(dept))
+        throw new AppError('CONFLICT', 'that department already works on this case', 'departmentId')
       fx.patch.assisting_department_ids = [...c.assisting_department_ids, dept]
       fx.events[0]!.detail = { departmentId: dept }
       fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_assist' })
@@ -211,7 +331,18 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, 
       fx.patch.result = need(input.result, 'result', 'the result')
       fx.patch.replied_at = now
       fx.events[0]!.comment = input.result ?? null
-      Object.assign(fx.patch, await startStage(tx, c.id, await currentSeq(tx, c.id), 'verify', now, await workdaysFrom(tx, now, VERIFY_WORKDAYS, zone), now))
+      Object.assign(
+        fx.patch,
+        await startStage(
+          tx,
+          c.id,
+          await currentSeq(tx, c.id),
+          'verify',
+          now,
+          await workdaysFrom(tx, now, VERIFY_WORKDAYS, zone),
+          now,
+        ),
+      )
       fx.notices.push({ users: await usersWithRoleOver(tx, ['grid_worker'], path), kind: 'case_update' })
       return
     case 'verify_pass':
@@ -237,7 +368,8 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, 
       if (input.rating === 'unsatisfied') fx.notices.push({ users: await triage(), kind: 'case_update' })
       return
     case 'reopen':
-      if (c.rating !== 'unsatisfied') throw new AppError('CONFLICT', 'only a result rated unsatisfied can be reopened', 'action')
+      if (c.rating !== 'unsatisfied')
+        throw new AppError('CONFLICT', 'only a result rated unsatisfied can be reopened', 'action')
       fx.patch.reopen_count = c.reopen_count + 1
       fx.patch.rating = null
       fx.patch.rating_comment = null

@@ -9,7 +9,12 @@ export type CalendarOverrides = Map<string, 'holiday' | 'workday'>
 export async function loadCalendar(db: Db | Tx, from: Date, days = 400): Promise<CalendarOverrides> {
   const start = DateTime.fromJSDate(from).minus({ days: 7 }).toISODate()!
   const end = DateTime.fromJSDate(from).plus({ days }).toISODate()!
-  const rows = await db.selectFrom('calendar_day').select(['day', 'kind']).where('day', '>=', start).where('day', '<=', end).execute()
+  const rows = await db
+    .selectFrom('calendar_day')
+    .select(['day', 'kind'])
+    .where('day', '>=', start)
+    .where('day', '<=', end)
+    .execute()
   return new Map(rows.map((r) => [String(r.day), r.kind as 'holiday' | 'workday']))
 }
 

@@ -21,15 +21,30 @@ const DATATYPES = new Set(['string', 'number', 'datetime', 'text', 'singlevaluel
 
 function check(e: CatalogueEntry, i: number): void {
   const f = `categories[${i}]`
-  if (!e || typeof e.code !== 'string' || !/^[A-Z0-9-]{1,20}$/.test(e.code)) throw new AppError('VALIDATION_FAILED', 'code must match ^[A-Z0-9-]{1,20}$', `${f}.code`)
+  if (!e || typeof e.code !== 'string' || !/^[A-Z0-9-]{1,20}$/.test(e.code))
+    throw new AppError('VALIDATION_FAILED', 'code must match ^[A-Z0-9-]{1,20}$', `${f}.code`)
   if (!e.nameZh || !e.nameEn) throw new AppError('VALIDATION_FAILED', 'nameZh and nameEn are required', `${f}.nameZh`)
   const leaf = e.respondHours !== undefined || e.handleWorkdays !== undefined
-  if (leaf && !(Number.isInteger(e.respondHours) && e.respondHours! > 0 && Number.isInteger(e.handleWorkdays) && e.handleWorkdays! > 0)) {
-    throw new AppError('VALIDATION_FAILED', 'a leaf needs positive integer respondHours and handleWorkdays', `${f}.respondHours`)
+  if (
+    leaf &&
+    !(
+      Number.isInteger(e.respondHours) &&
+      e.respondHours! > 0 &&
+      Number.isInteger(e.handleWorkdays) &&
+      e.handleWorkdays! > 0
+    )
+  ) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'a leaf needs positive integer respondHours and handleWorkdays',
+      `${f}.respondHours`,
+    )
   }
   for (const [j, a] of (e.attributes ?? []).entries()) {
-    if (!a || typeof a.code !== 'string' || !DATATYPES.has(a.datatype)) throw new AppError('VALIDATION_FAILED', 'an attribute needs a code and a known datatype', `${f}.attributes[${j}]`)
-    if (a.datatype.endsWith('list') && !(a.values && a.values.length >= 1)) throw new AppError('VALIDATION_FAILED', 'a list attribute needs values', `${f}.attributes[${j}].values`)
+    if (!a || typeof a.code !== 'string' || !DATATYPES.has(a.datatype))
+      throw new AppError('VALIDATION_FAILED', 'an attribute needs a code and a known datatype', `${f}.attributes[${j}]`)
+    if (a.datatype.endsWith('list') && !(a.values && a.values.length >= 1))
+      throw new AppError('VALIDATION_FAILED', 'a list attribute needs values', `${f}.attributes[${j}].values`)
   }
 }
 
@@ -37,9 +52,14 @@ function check(e: CatalogueEntry, i: number): void {
  * Loads a category catalogue: groups before leaves in file order, upsert by code, routing by
  * area code and department code. All or nothing (it runs in the caller's transaction).
  */
-export async function importCatalogue(tx: Tx, entries: CatalogueEntry[]): Promise<{ created: number; updated: number; routes: number }> {
+export async function importCatalogue(
+  tx: Tx,
+  entries: CatalogueEntry[],
+): Promise<{ created: number; updated: number; routes: number }> {
   entries.forEach(check)
-  const ids = new Map((await tx.selectFrom('case_category').select(['id', 'code']).execute()).map((c) => [c.code, c.id]))
+  const ids = new Map(
+    (await tx.selectFrom('case_category').select(['id', 'code']).execute()).map((c) => [c.code, c.id]),
+  )
   const areas = new Map((await tx.selectFrom('area').select(['id', 'code']).execute()).map((a) => [a.code, a.id]))
   const depts = new Map((await tx.selectFrom('department').select(['id', 'code']).execute()).map((d) => [d.code, d.id]))
   let created = 0
@@ -47,7 +67,8 @@ export async function importCatalogue(tx: Tx, entries: CatalogueEntry[]): Promis
   let routes = 0
   for (const [i, e] of entries.entries()) {
     const parentId = e.parentCode ? ids.get(e.parentCode) : null
-    if (parentId === undefined) throw notFound('CASE_CATEGORY_NOT_FOUND', `parent category ${e.parentCode}`, `categories[${i}].parentCode`)
+    if (parentId === undefined)
+      throw notFound('CASE_CATEGORY_NOT_FOUND', `parent category ${e.parentCode}`, `categories[${i}].parentCode`)
     const leaf = e.respondHours !== undefined
     const row = {
       parent_id: parentId,
@@ -66,7 +87,11 @@ export async function importCatalogue(tx: Tx, entries: CatalogueEntry[]): Promis
       await tx.updateTable('case_category').set(row).where('id', '=', existing).execute()
       updated++
     } else {
-      const r = await tx.insertInto('case_category').values({ ...row, code: e.code }).returning('id').executeTakeFirstOrThrow()
+      const r = await tx
+        .insertInto('case_category')
+        .values({ ...row, code: e.code })
+        .returning('id')
+        .executeTakeFirstOrThrow()
       ids.set(e.code, r.id)
       created++
     }
@@ -74,7 +99,8 @@ export async function importCatalogue(tx: Tx, entries: CatalogueEntry[]): Promis
       const areaId = areas.get(areaCode)
       if (!areaId) throw notFound('AREA_NOT_FOUND', `area ${areaCode}`, `categories[${i}].routing.${areaCode}`)
       const deptId = depts.get(deptCode)
-      if (!deptId) throw notFound('DEPARTMENT_NOT_FOUND', `department ${deptCode}`, `categories[${i}].routing.${areaCode}`)
+      if (!deptId)
+        throw notFound('DEPARTMENT_NOT_FOUND', `department ${deptCode}`, `categories[${i}].routing.${areaCode}`)
       await tx
         .insertInto('category_routing')
         .values({ category_id: ids.get(e.code)!, area_id: areaId, department_id: deptId })

@@ -14,7 +14,11 @@ const day = { type: 'string', format: 'date' } as const
 const obj = { type: 'object', additionalProperties: true } as const
 
 async function leafByCode(tx: Tx, code: string) {
-  const c = await tx.selectFrom('case_category').select(['id', 'code', 'is_leaf']).where('code', '=', code).executeTakeFirst()
+  const c = await tx
+    .selectFrom('case_category')
+    .select(['id', 'code', 'is_leaf'])
+    .where('code', '=', code)
+    .executeTakeFirst()
   if (!c) throw notFound('CASE_CATEGORY_NOT_FOUND', `category ${code}`, 'code')
   if (!c.is_leaf) throw new AppError('VALIDATION_FAILED', 'routing applies to leaf categories', 'code')
   return c
@@ -27,12 +31,23 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
     schema: {
       tags: ['cases'],
       summary: 'Holidays and make-up working days of a year (weekends are off unless listed as workday)',
-      querystring: { type: 'object', required: ['year'], additionalProperties: false, properties: { year: { type: 'integer', minimum: 2000, maximum: 2100 } } },
+      querystring: {
+        type: 'object',
+        required: ['year'],
+        additionalProperties: false,
+        properties: { year: { type: 'integer', minimum: 2000, maximum: 2100 } },
+      },
       response: { 200: { type: 'object', properties: { days: { type: 'array', items: obj } } } },
     },
     handler: async (req) => {
       const { year } = req.query as { year: number }
-      const rows = await db.selectFrom('calendar_day').selectAll().where('day', '>=', `${year}-01-01`).where('day', '<=', `${year}-12-31`).orderBy('day').execute()
+      const rows = await db
+        .selectFrom('calendar_day')
+        .selectAll()
+        .where('day', '>=', `${year}-01-01`)
+        .where('day', '<=', `${year}-12-31`)
+        .orderBy('day')
+        .execute()
       return { days: rows.map((d) => ({ day: String(d.day), kind: d.kind, nameZh: d.name_zh, nameEn: d.name_en })) }
     },
   })
@@ -46,7 +61,11 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
         type: 'object',
         required: ['kind'],
         additionalProperties: false,
-        properties: { kind: { type: 'string', enum: ['holiday', 'workday'] }, nameZh: { type: 'string', maxLength: 50 }, nameEn: { type: 'string', maxLength: 50 } },
+        properties: {
+          kind: { type: 'string', enum: ['holiday', 'workday'] },
+          nameZh: { type: 'string', maxLength: 50 },
+          nameEn: { type: 'string', maxLength: 50 },
+        },
       },
       response: { 200: obj, ...errorResponses(401, 403) },
     },
@@ -58,9 +77,16 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
         await tx
           .insertInto('calendar_day')
           .values({ day: d, kind: b.kind, name_zh: b.nameZh ?? '', name_en: b.nameEn ?? '' })
-          .onConflict((oc) => oc.column('day').doUpdateSet({ kind: b.kind, name_zh: b.nameZh ?? '', name_en: b.nameEn ?? '' }))
+          .onConflict((oc) =>
+            oc.column('day').doUpdateSet({ kind: b.kind, name_zh: b.nameZh ?? '', name_en: b.nameEn ?? '' }),
+          )
           .execute()
-        await recordAudit(tx, req.ctx, { action: 'calendar.set', entityType: 'calendar_day', entityId: d, detail: { kind: b.kind } })
+        await recordAudit(tx, req.ctx, {
+          action: 'calendar.set',
+          entityType: 'calendar_day',
+          entityId: d,
+          detail: { kind: b.kind },
+        })
       })
       return { day: d, kind: b.kind, nameZh: b.nameZh ?? '', nameEn: b.nameEn ?? '' }
     },
@@ -88,8 +114,16 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
     schema: {
       tags: ['cases'],
       summary: 'Which department answers for a category in which area (nearest ancestor applies)',
-      params: { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', maxLength: 20 } } },
-      response: { 200: { type: 'object', properties: { routing: { type: 'array', items: obj } } }, ...errorResponses(401, 403, 404) },
+      params: {
+        type: 'object',
+        required: ['code'],
+        additionalProperties: false,
+        properties: { code: { type: 'string', maxLength: 20 } },
+      },
+      response: {
+        200: { type: 'object', properties: { routing: { type: 'array', items: obj } } },
+        ...errorResponses(401, 403, 404),
+      },
     },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, staffRoles)
@@ -99,14 +133,28 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
           .selectFrom('category_routing as r')
           .innerJoin('area as a', 'a.id', 'r.area_id')
           .innerJoin('department as d', 'd.id', 'r.department_id')
-          .select(['a.id as area_id', 'a.code as area_code', 'a.name_zh as area_name_zh', 'a.name_en as area_name_en', 'd.id as department_id', 'd.code as department_code', 'd.name_zh as department_name_zh', 'd.name_en as department_name_en'])
+          .select([
+            'a.id as area_id',
+            'a.code as area_code',
+            'a.name_zh as area_name_zh',
+            'a.name_en as area_name_en',
+            'd.id as department_id',
+            'd.code as department_code',
+            'd.name_zh as department_name_zh',
+            'd.name_en as department_name_en',
+          ])
           .where('r.category_id', '=', c.id)
           .orderBy('a.path')
           .execute()
         return {
           routing: rows.map((r) => ({
             area: { id: r.area_id, code: r.area_code, nameZh: r.area_name_zh, nameEn: r.area_name_en },
-            department: { id: r.department_id, code: r.department_code, nameZh: r.department_name_zh, nameEn: r.department_name_en },
+            department: {
+              id: r.department_id,
+              code: r.department_code,
+              nameZh: r.department_name_zh,
+              nameEn: r.department_name_en,
+            },
           })),
         }
       })
@@ -117,8 +165,18 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
     schema: {
       tags: ['cases'],
       summary: 'Set the responsible department of a category for an area and everything below it',
-      params: { type: 'object', required: ['code', 'areaId'], additionalProperties: false, properties: { code: { type: 'string', maxLength: 20 }, areaId: { type: 'integer', minimum: 1 } } },
-      body: { type: 'object', required: ['departmentId'], additionalProperties: false, properties: { departmentId: { type: 'integer', minimum: 1 } } },
+      params: {
+        type: 'object',
+        required: ['code', 'areaId'],
+        additionalProperties: false,
+        properties: { code: { type: 'string', maxLength: 20 }, areaId: { type: 'integer', minimum: 1 } },
+      },
+      body: {
+        type: 'object',
+        required: ['departmentId'],
+        additionalProperties: false,
+        properties: { departmentId: { type: 'integer', minimum: 1 } },
+      },
       response: { 200: obj, ...errorResponses(401, 403, 404) },
     },
     handler: async (req) => {
@@ -129,12 +187,19 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
         const c = await leafByCode(tx, code)
         const area = await tx.selectFrom('area').select('path').where('id', '=', areaId).executeTakeFirst()
         if (!area) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, 'areaId')
-        if (!holds(req.ctx.actor, ['admin'], area.path)) throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
+        if (!holds(req.ctx.actor, ['admin'], area.path))
+          throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
         const dept = await tx.selectFrom('department').select('id').where('id', '=', departmentId).executeTakeFirst()
         if (!dept) throw notFound('DEPARTMENT_NOT_FOUND', `department ${departmentId}`, 'departmentId')
         await sql`insert into category_routing (category_id, area_id, department_id) values (${c.id}, ${areaId}, ${departmentId})
                   on conflict (category_id, area_id) do update set department_id = excluded.department_id`.execute(tx)
-        await recordAudit(tx, req.ctx, { action: 'category.route', entityType: 'case_category', entityId: c.code, areaId, detail: { departmentId } })
+        await recordAudit(tx, req.ctx, {
+          action: 'category.route',
+          entityType: 'case_category',
+          entityId: c.code,
+          areaId,
+          detail: { departmentId },
+        })
         return { categoryCode: c.code, areaId, departmentId }
       })
     },

@@ -54,10 +54,28 @@ const present = (r: Row): Category => ({
   attributes: r.attributes as CategoryAttribute[],
   keywords: r.keywords,
 })
-const columns = ['id', 'parent_id', 'code', 'name_zh', 'name_en', 'is_leaf', 'respond_hours', 'handle_workdays', 'photo_required', 'attributes', 'keywords'] as const
+const columns = [
+  'id',
+  'parent_id',
+  'code',
+  'name_zh',
+  'name_en',
+  'is_leaf',
+  'respond_hours',
+  'handle_workdays',
+  'photo_required',
+  'attributes',
+  'keywords',
+] as const
 
 export async function listCategories(db: Db | Tx): Promise<Category[]> {
-  const rows = await db.selectFrom('case_category').select(columns).where('active', '=', true).orderBy('sort').orderBy('code').execute()
+  const rows = await db
+    .selectFrom('case_category')
+    .select(columns)
+    .where('active', '=', true)
+    .orderBy('sort')
+    .orderBy('code')
+    .execute()
   return rows.map(present)
 }
 
@@ -65,7 +83,10 @@ export async function categoryTree(db: Db | Tx) {
   const all = await listCategories(db)
   const children = new Map<number | null, Category[]>()
   for (const c of all) children.set(c.parentId, [...(children.get(c.parentId) ?? []), c])
-  const build = (c: Category): Category & { children: unknown[] } => ({ ...c, children: (children.get(c.id) ?? []).map(build) })
+  const build = (c: Category): Category & { children: unknown[] } => ({
+    ...c,
+    children: (children.get(c.id) ?? []).map(build),
+  })
   return (children.get(null) ?? []).map(build)
 }
 
@@ -75,7 +96,8 @@ export async function leafCategory(db: Db | Tx, ref: { code?: string; id?: numbe
   q = ref.code !== undefined ? q.where('code', '=', ref.code) : q.where('id', '=', ref.id ?? -1)
   const row = await q.executeTakeFirst()
   if (!row) throw notFound('CASE_CATEGORY_NOT_FOUND', `category ${ref.code ?? ref.id}`, field)
-  if (!row.is_leaf) throw new AppError('VALIDATION_FAILED', `category ${row.code} is a group; choose one of its leaves`, field)
+  if (!row.is_leaf)
+    throw new AppError('VALIDATION_FAILED', `category ${row.code} is a group; choose one of its leaves`, field)
   return present(row)
 }
 
@@ -92,11 +114,20 @@ export async function routeDepartment(db: Db | Tx, categoryId: number, areaPath:
 const MAX_TEXT = 2000
 
 /** Checks submitted attribute values against the category's definitions. */
-export function checkAttributes(category: Category, given: Record<string, unknown> | undefined, field = 'attributes'): Record<string, unknown> {
+export function checkAttributes(
+  category: Category,
+  given: Record<string, unknown> | undefined,
+  field = 'attributes',
+): Record<string, unknown> {
   const values = given ?? {}
   const defs = new Map(category.attributes.map((a) => [a.code, a]))
   for (const key of Object.keys(values)) {
-    if (!defs.has(key)) throw new AppError('CASE_ATTRIBUTE_INVALID', `category ${category.code} has no attribute ${key}`, `${field}.${key}`)
+    if (!defs.has(key))
+      throw new AppError(
+        'CASE_ATTRIBUTE_INVALID',
+        `category ${category.code} has no attribute ${key}`,
+        `${field}.${key}`,
+      )
   }
   const out: Record<string, unknown> = {}
   for (const def of category.attributes) {
@@ -109,17 +140,21 @@ export function checkAttributes(category: Category, given: Record<string, unknow
     const keys = new Set((def.values ?? []).map((x) => x.key))
     switch (def.datatype) {
       case 'number':
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be a number`, f)
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be a number`, f)
         break
       case 'datetime':
-        if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be an ISO 8601 date-time`, f)
+        if (typeof v !== 'string' || Number.isNaN(Date.parse(v)))
+          throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be an ISO 8601 date-time`, f)
         break
       case 'string':
       case 'text':
-        if (typeof v !== 'string' || v.length > (def.datatype === 'string' ? 200 : MAX_TEXT)) throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be text`, f)
+        if (typeof v !== 'string' || v.length > (def.datatype === 'string' ? 200 : MAX_TEXT))
+          throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be text`, f)
         break
       case 'singlevaluelist':
-        if (typeof v !== 'string' || !keys.has(v)) throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be one of ${[...keys].join(', ')}`, f)
+        if (typeof v !== 'string' || !keys.has(v))
+          throw new AppError('CASE_ATTRIBUTE_INVALID', `${def.code} must be one of ${[...keys].join(', ')}`, f)
         break
       case 'multivaluelist':
         if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !keys.has(x))) {

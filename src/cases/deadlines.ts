@@ -22,7 +22,8 @@ export function colourOf(now: Date, warnAt: Date | null, dueAt: Date | null): Co
   return 'green'
 }
 
-export const warnAtOf = (start: Date, due: Date) => new Date(start.getTime() + WARN_FRACTION * (due.getTime() - start.getTime()))
+export const warnAtOf = (start: Date, due: Date) =>
+  new Date(start.getTime() + WARN_FRACTION * (due.getTime() - start.getTime()))
 
 export async function workdaysFrom(tx: Tx, start: Date, n: number, zone: string): Promise<Date> {
   return addWorkdays(start, n, await loadCalendar(tx, start), zone)
@@ -30,14 +31,38 @@ export async function workdaysFrom(tx: Tx, start: Date, n: number, zone: string)
 
 /** The columns of a stage clock starting at `start` and due at `due`. */
 export function stageClock(stageSeq: number, stage: Stage, start: Date, due: Date) {
-  return { stage, stage_seq: stageSeq + 1, stage_started_at: start, stage_warn_at: warnAtOf(start, due), stage_due_at: due }
+  return {
+    stage,
+    stage_seq: stageSeq + 1,
+    stage_started_at: start,
+    stage_warn_at: warnAtOf(start, due),
+    stage_due_at: due,
+  }
 }
 
 /** The warning and overdue timers of a stage clock, as rows (the case id may be an expression). */
 export function stageTimers<I extends number | Expression<number>>(caseId: I, clock: ReturnType<typeof stageClock>) {
   return [
-    { subject_type: 'case', subject_id: caseId, kind: 'warn', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_warn_at, fired_at: null, cancelled_at: null },
-    { subject_type: 'case', subject_id: caseId, kind: 'overdue', stage: clock.stage, stage_seq: clock.stage_seq, due_at: clock.stage_due_at, fired_at: null, cancelled_at: null },
+    {
+      subject_type: 'case',
+      subject_id: caseId,
+      kind: 'warn',
+      stage: clock.stage,
+      stage_seq: clock.stage_seq,
+      due_at: clock.stage_warn_at,
+      fired_at: null,
+      cancelled_at: null,
+    },
+    {
+      subject_type: 'case',
+      subject_id: caseId,
+      kind: 'overdue',
+      stage: clock.stage,
+      stage_seq: clock.stage_seq,
+      due_at: clock.stage_due_at,
+      fired_at: null,
+      cancelled_at: null,
+    },
   ]
 }
 
@@ -47,7 +72,15 @@ export async function scheduleStageTimers(tx: Tx, caseId: number, clock: ReturnT
 }
 
 /** Starts (or restarts) a stage clock and schedules its warning and overdue timers. */
-export async function startStage(tx: Tx, caseId: number, stageSeq: number, stage: Stage, start: Date, due: Date, now: Date) {
+export async function startStage(
+  tx: Tx,
+  caseId: number,
+  stageSeq: number,
+  stage: Stage,
+  start: Date,
+  due: Date,
+  now: Date,
+) {
   await cancelTimers(tx, 'case', caseId, now)
   const clock = stageClock(stageSeq, stage, start, due)
   await scheduleStageTimers(tx, caseId, clock)
@@ -64,7 +97,16 @@ export const caseTimerHandler: TimerHandler = async (tx, timer, now) => {
   const c = await tx
     .selectFrom('cases as c')
     .innerJoin('area as a', 'a.id', 'c.area_id')
-    .select(['c.id', 'c.tracking_code', 'c.state', 'c.stage', 'c.stage_seq', 'c.department_id', 'c.escalation_level', 'a.path'])
+    .select([
+      'c.id',
+      'c.tracking_code',
+      'c.state',
+      'c.stage',
+      'c.stage_seq',
+      'c.department_id',
+      'c.escalation_level',
+      'a.path',
+    ])
     .where('c.id', '=', timer.subject_id)
     .executeTakeFirst()
   // A timer of a stage the case has left is stale; cancelling normally prevents this.
@@ -77,13 +119,50 @@ export const caseTimerHandler: TimerHandler = async (tx, timer, now) => {
         : await usersWithRoleOver(tx, ['staff'], c.path)
   const params = { trackingCode: c.tracking_code, stage: c.stage, state: c.state }
   if (timer.kind === 'warn') {
-    await tx.insertInto('case_event').values({ case_id: c.id, at: now, action: 'warning', from_state: c.state, to_state: c.state, actor_id: null, actor_name: 'system', actor_role: 'system', department_id: null, comment: null, detail: JSON.stringify({ stage: c.stage }), is_public: false }).execute()
+    await tx
+      .insertInto('case_event')
+      .values({
+        case_id: c.id,
+        at: now,
+        action: 'warning',
+        from_state: c.state,
+        to_state: c.state,
+        actor_id: null,
+        actor_name: 'system',
+        actor_role: 'system',
+        department_id: null,
+        comment: null,
+        detail: JSON.stringify({ stage: c.stage }),
+        is_public: false,
+      })
+      .execute()
     await notify(tx, responsible, { kind: 'case_warning', caseId: c.id, params, at: now })
     return
   }
   const level = c.escalation_level + 1
   await tx.updateTable('cases').set({ escalation_level: level }).where('id', '=', c.id).execute()
-  await tx.insertInto('case_event').values({ case_id: c.id, at: now, action: 'escalated', from_state: c.state, to_state: c.state, actor_id: null, actor_name: 'system', actor_role: 'system', department_id: null, comment: null, detail: JSON.stringify({ stage: c.stage, level }), is_public: false }).execute()
+  await tx
+    .insertInto('case_event')
+    .values({
+      case_id: c.id,
+      at: now,
+      action: 'escalated',
+      from_state: c.state,
+      to_state: c.state,
+      actor_id: null,
+      actor_name: 'system',
+      actor_role: 'system',
+      department_id: null,
+      comment: null,
+      detail: JSON.stringify({ stage: c.stage, level }),
+      is_public: false,
+    })
+    .execute()
   await notify(tx, responsible, { kind: 'case_overdue', caseId: c.id, params, at: now })
-  await notify(tx, await usersWithRoleOver(tx, ['leader'], c.path), { kind: 'case_escalated', caseId: c.id, params: { ...params, level }, at: now })
+  await notify(tx, await usersWithRoleOver(tx, ['leader'], c.path), {
+    kind: 'case_escalated',
+    caseId: c.id,
+    params: { ...params, level },
+    at: now,
+  })
 }

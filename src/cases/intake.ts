@@ -55,7 +55,8 @@ function channelFor(ctx: RequestContext, requested: Channel | undefined, areaPat
     open311: false,
     device: false,
   }
-  if (!allowed[channel]) throw new AppError('FORBIDDEN', `you cannot report through the ${channel} channel here`, 'channel')
+  if (!allowed[channel])
+    throw new AppError('FORBIDDEN', `you cannot report through the ${channel} channel here`, 'channel')
   return channel
 }
 
@@ -63,24 +64,41 @@ function channelFor(ctx: RequestContext, requested: Channel | undefined, areaPat
  * Files a case: locates it into its grid, checks category, attributes and photos, starts the
  * response clock, tells the triage staff, and suggests possible duplicates.
  */
-export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, now: Date, internal: { cipher: FieldCipher; channel?: Channel; mediaUrl?: string }) {
-  const category = await leafCategory(tx, { code: input.categoryCode, id: input.categoryId }, input.categoryCode !== undefined ? 'categoryCode' : 'categoryId')
+export async function createCase(
+  tx: Tx,
+  ctx: RequestContext,
+  input: NewCase,
+  now: Date,
+  internal: { cipher: FieldCipher; channel?: Channel; mediaUrl?: string },
+) {
+  const category = await leafCategory(
+    tx,
+    { code: input.categoryCode, id: input.categoryId },
+    input.categoryCode !== undefined ? 'categoryCode' : 'categoryId',
+  )
   let grid: { id: number; path: string } | null = null
   if (input.location) {
     grid = await gridAt(tx, input.location.lng, input.location.lat)
     if (!grid) throw new AppError('AREA_OUTSIDE_ALL_GRIDS', 'the location lies outside every grid', 'location')
   } else if (input.areaId !== undefined) {
-    const a = await tx.selectFrom('area').select(['id', 'path', 'level']).where('id', '=', input.areaId).where('retired_at', 'is', null).executeTakeFirst()
+    const a = await tx
+      .selectFrom('area')
+      .select(['id', 'path', 'level'])
+      .where('id', '=', input.areaId)
+      .where('retired_at', 'is', null)
+      .executeTakeFirst()
     if (!a) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
     if (a.level !== 'grid') throw new AppError('VALIDATION_FAILED', 'areaId must be a grid', 'areaId')
-    if (!input.address) throw new AppError('VALIDATION_FAILED', 'an address is needed when no location is given', 'address')
+    if (!input.address)
+      throw new AppError('VALIDATION_FAILED', 'an address is needed when no location is given', 'address')
     grid = a
   } else {
     throw new AppError('VALIDATION_FAILED', 'give a location, or a grid and an address', 'location')
   }
   const attributes = checkAttributes(category, input.attributes)
   // Open311 clients send a photo as media_url, which stands in for an uploaded one.
-  if (category.photoRequired && !(input.photos?.length) && !internal.mediaUrl) throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
+  if (category.photoRequired && !input.photos?.length && !internal.mediaUrl)
+    throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
   const channel = internal.channel ?? channelFor(ctx, input.channel, grid.path)
   const districtId = Number(grid.path.split('/').filter(Boolean)[1] ?? grid.id)
   // Stored only encrypted; text messages are queued with the ciphertext and opened by the sender.
@@ -102,7 +120,9 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     district_id: districtId,
     channel,
     state: 'submitted',
-    location: input.location ? sql<string>`ST_SetSRID(ST_MakePoint(${input.location.lng}, ${input.location.lat}), 4326)` : null,
+    location: input.location
+      ? sql<string>`ST_SetSRID(ST_MakePoint(${input.location.lng}, ${input.location.lat}), 4326)`
+      : null,
     address: input.address ?? null,
     description: input.description,
     attributes: JSON.stringify(attributes),
@@ -130,7 +150,11 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     photo_ids: photoIds,
     detail: JSON.stringify({ channel }),
   })
-  const staffNotice = { kind: 'case_new' as const, params: { trackingCode: code, categoryCode: category.code }, at: now }
+  const staffNotice = {
+    kind: 'case_new' as const,
+    params: { trackingCode: code, categoryCode: category.code },
+    at: now,
+  }
   let id: number
   let photoIds: number[] = []
   let eventId: number | null = null
@@ -141,15 +165,29 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     // statement inserts, which row-level security does not show it.
     const newId = sql<number>`(select id from i)`
     const filed = await tx
-      .with('i', (db) => db.selectNoFrom([sql<number>`nextval('cases_id_seq')::int`.as('id'), sql<number>`nextval('case_event_id_seq')::int`.as('event_id')]))
+      .with('i', (db) =>
+        db.selectNoFrom([
+          sql<number>`nextval('cases_id_seq')::int`.as('id'),
+          sql<number>`nextval('case_event_id_seq')::int`.as('event_id'),
+        ]),
+      )
       .with('c', (db) => db.insertInto('cases').values(row(newId)))
-      .with('t', (db) => db.insertInto('workflow_timer').values(stageTimers(newId, clock)).onConflict((oc) => oc.doNothing()))
-      .with('e', (db) => db.insertInto('case_event').values({ id: sql<number>`(select event_id from i)`, ...submitEvent(newId, []) }))
+      .with('t', (db) =>
+        db
+          .insertInto('workflow_timer')
+          .values(stageTimers(newId, clock))
+          .onConflict((oc) => oc.doNothing()),
+      )
+      .with('e', (db) =>
+        db.insertInto('case_event').values({ id: sql<number>`(select event_id from i)`, ...submitEvent(newId, []) }),
+      )
       .with('n', (db) =>
         db
           .insertInto('notification')
           .columns(['user_id', 'case_id', 'kind', 'params', 'created_at'])
-          .expression(sql`select distinct u, (select id from i), ${staffNotice.kind}, ${JSON.stringify(staffNotice.params)}::jsonb, ${now}::timestamptz from app_users_with_role_over(${['staff']}::text[], ${grid.path}) as u`),
+          .expression(
+            sql`select distinct u, (select id from i), ${staffNotice.kind}, ${JSON.stringify(staffNotice.params)}::jsonb, ${now}::timestamptz from app_users_with_role_over(${['staff']}::text[], ${grid.path}) as u`,
+          ),
       )
       .selectFrom('i')
       .select(['i.id', 'i.event_id'])
@@ -167,14 +205,45 @@ export async function createCase(tx: Tx, ctx: RequestContext, input: NewCase, no
     await notifyRoleOver(tx, ['staff'], grid.path, { ...staffNotice, caseId: id })
   }
   if (input.reporterPhone && !reporterIsCaller) {
-    await queueSms(tx, { caseId: id, to: phone.enc!, templateKey: 'case.received', params: { trackingCode: code }, at: now })
+    await queueSms(tx, {
+      caseId: id,
+      to: phone.enc!,
+      templateKey: 'case.received',
+      params: { trackingCode: code },
+      at: now,
+    })
   }
-  await recordAudit(tx, ctx, { action: 'case.create', entityType: 'case', entityId: id, areaId: grid.id, detail: { channel, category: category.code } })
+  await recordAudit(tx, ctx, {
+    action: 'case.create',
+    entityType: 'case',
+    entityId: id,
+    areaId: grid.id,
+    detail: { channel, category: category.code },
+  })
   // Under row-level security an anonymous reporter cannot read the case back: answer from what we know.
   if (!ctx.actor) return { case: null, id, trackingCode: code, reporterToken, possibleDuplicates: [] }
   const duplicates = await possibleDuplicates(tx, id, now)
   // The answer is read back in one query; its one event and photos are known already.
-  const submitted = { id: eventId!, at: now.toISOString(), action: 'submit', fromState: null, toState: 'submitted', actorName, actorRole, department: null, comment: null, photoIds, detail: { channel }, isPublic: true }
+  const submitted = {
+    id: eventId!,
+    at: now.toISOString(),
+    action: 'submit',
+    fromState: null,
+    toState: 'submitted',
+    actorName,
+    actorRole,
+    department: null,
+    comment: null,
+    photoIds,
+    detail: { channel },
+    isPublic: true,
+  }
   const detail = await caseDetail(tx, ctx, id, now, photoIds.length ? undefined : { timeline: [submitted] })
-  return { case: detail, id, trackingCode: detail.trackingCode, reporterToken, possibleDuplicates: holds(ctx.actor, ['staff', 'admin', 'grid_worker', 'leader'], grid.path) ? duplicates : [] }
+  return {
+    case: detail,
+    id,
+    trackingCode: detail.trackingCode,
+    reporterToken,
+    possibleDuplicates: holds(ctx.actor, ['staff', 'admin', 'grid_worker', 'leader'], grid.path) ? duplicates : [],
+  }
 }

@@ -14,9 +14,11 @@ const ALLOWED = new Set(['image/jpeg', 'image/png', 'image/webp'])
  */
 export async function sniffPhoto(data: Buffer): Promise<string> {
   if (data.length === 0) throw new AppError('PHOTO_INVALID', 'the photo is empty', 'body')
-  if (data.length > MAX_PHOTO_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `a photo may have at most ${MAX_PHOTO_BYTES} bytes`, 'body')
+  if (data.length > MAX_PHOTO_BYTES)
+    throw new AppError('PAYLOAD_TOO_LARGE', `a photo may have at most ${MAX_PHOTO_BYTES} bytes`, 'body')
   const type = await fileTypeFromBuffer(data)
-  if (!type || !ALLOWED.has(type.mime)) throw new AppError('PHOTO_INVALID', 'only JPEG, PNG and WebP photos are accepted', 'body')
+  if (!type || !ALLOWED.has(type.mime))
+    throw new AppError('PHOTO_INVALID', 'only JPEG, PNG and WebP photos are accepted', 'body')
   return type.mime
 }
 
@@ -41,12 +43,17 @@ export async function storePhoto(tx: Tx, ctx: RequestContext, data: Buffer, cont
 /** Attaches uploaded photos (by token) to a case; each token names an unattached photo. */
 export async function attachPhotos(tx: Tx, caseId: number, tokens: string[], field: string): Promise<number[]> {
   if (tokens.length === 0) return []
-  const rows = await tx.selectFrom('case_photo').select(['id', 'token', 'case_id']).where('token', 'in', tokens).execute()
+  const rows = await tx
+    .selectFrom('case_photo')
+    .select(['id', 'token', 'case_id'])
+    .where('token', 'in', tokens)
+    .execute()
   const byToken = new Map(rows.map((r) => [r.token, r]))
   const ids: number[] = []
   tokens.forEach((t, i) => {
     const p = byToken.get(t)
-    if (!p || p.case_id !== null) throw new AppError('PHOTO_INVALID', 'unknown or already used photo token', `${field}[${i}]`)
+    if (!p || p.case_id !== null)
+      throw new AppError('PHOTO_INVALID', 'unknown or already used photo token', `${field}[${i}]`)
     ids.push(p.id)
   })
   await tx.updateTable('case_photo').set({ case_id: caseId }).where('id', 'in', ids).execute()
@@ -54,7 +61,12 @@ export async function attachPhotos(tx: Tx, caseId: number, tokens: string[], fie
 }
 
 export async function photoData(tx: Tx, id: number) {
-  const p = await tx.selectFrom('case_photo').select(['content_type', 'data']).where('id', '=', id).where('case_id', 'is not', null).executeTakeFirst()
+  const p = await tx
+    .selectFrom('case_photo')
+    .select(['content_type', 'data'])
+    .where('id', '=', id)
+    .where('case_id', 'is not', null)
+    .executeTakeFirst()
   if (!p) throw notFound('NOT_FOUND', `photo ${id}`)
   return p
 }

@@ -30,7 +30,10 @@ const newCaseBody = {
       type: 'object',
       required: ['lng', 'lat'],
       additionalProperties: false,
-      properties: { lng: { type: 'number', minimum: -180, maximum: 180 }, lat: { type: 'number', minimum: -90, maximum: 90 } },
+      properties: {
+        lng: { type: 'number', minimum: -180, maximum: 180 },
+        lat: { type: 'number', minimum: -90, maximum: 90 },
+      },
     },
     areaId: { type: 'integer', minimum: 1 },
     address: text(300),
@@ -49,39 +52,76 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
   const cipher = cipherFor(config)
   // Anonymous intake is limited per client address; signed-in callers are accountable already.
   const anonymousLimit = {
-    rateLimit: { max: config.anonymousIntakeRatePerMinute, timeWindow: '1 minute', allowList: (req: FastifyRequest) => req.ctx?.actor != null },
+    rateLimit: {
+      max: config.anonymousIntakeRatePerMinute,
+      timeWindow: '1 minute',
+      allowList: (req: FastifyRequest) => req.ctx?.actor != null,
+    },
   }
 
   app.get('/api/v1/categories', {
-    schema: { tags, summary: 'The event category catalogue as a tree (time limits, photo rule, extra attributes)', response: { 200: { type: 'object', properties: { categories: { type: 'array', items: obj } } } } },
+    schema: {
+      tags,
+      summary: 'The event category catalogue as a tree (time limits, photo rule, extra attributes)',
+      response: { 200: { type: 'object', properties: { categories: { type: 'array', items: obj } } } },
+    },
     handler: async () => ({ categories: await categoryTree(db) }),
   })
 
   // Photos are sent as the raw image body; their type is decided by their bytes.
-  app.addContentTypeParser(['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser(
+    ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  )
   app.post('/api/v1/photos', {
     config: anonymousLimit,
     schema: {
       tags,
-      summary: 'Upload a photo (JPEG, PNG or WebP, at most 5 MB) as the raw body; returns a token to attach it to a case or an action',
+      summary:
+        'Upload a photo (JPEG, PNG or WebP, at most 5 MB) as the raw body; returns a token to attach it to a case or an action',
       headers: idempotencyHeaders,
-      response: { 201: { type: 'object', properties: { id: { type: 'integer' }, token: { type: 'string' }, contentType: { type: 'string' }, byteSize: { type: 'integer' } } }, ...errorResponses(413, 415, 422) },
+      response: {
+        201: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            token: { type: 'string' },
+            contentType: { type: 'string' },
+            byteSize: { type: 'integer' },
+          },
+        },
+        ...errorResponses(413, 415, 422),
+      },
     },
     handler: async (req, reply) => {
-      if (!Buffer.isBuffer(req.body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the photo as the request body with an image content type', 'body')
+      if (!Buffer.isBuffer(req.body))
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'send the photo as the request body with an image content type',
+          'body',
+        )
       const data = req.body
       const type = await sniffPhoto(data)
       // The photo's digest stands for the request body: a retried upload gets the same token.
       const digest = sha256Hex(data)
       const result = await inScope(db, req.ctx, (tx) =>
-        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, { photo: digest }, async () => ({ status: 201, body: await storePhoto(tx, req.ctx, data, type) })),
+        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, { photo: digest }, async () => ({
+          status: 201,
+          body: await storePhoto(tx, req.ctx, data, type),
+        })),
       )
       return sendReply(reply as never, result)
     },
   })
 
   app.get('/api/v1/photos/:id', {
-    schema: { tags, summary: 'A photo of a case the caller may see', params: idParams, response: { 200: { type: 'string', format: 'binary' }, ...errorResponses(401, 404) } },
+    schema: {
+      tags,
+      summary: 'A photo of a case the caller may see',
+      params: idParams,
+      response: { 200: { type: 'string', format: 'binary' }, ...errorResponses(401, 404) },
+    },
     handler: async (req, reply) => {
       requireActor(req.ctx)
       const p = await inScope(db, req.ctx, (tx) => photoData(tx, (req.params as { id: number }).id))
@@ -101,7 +141,10 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     handler: async (req, reply) => {
       const body = req.body as NewCase
       const result = await inScope(db, req.ctx, (tx) =>
-        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, body, async () => ({ status: 201, body: await createCase(tx, req.ctx, body, clock.now(), { cipher }) })),
+        idempotent(tx, req.ctx, req.headers['idempotency-key'] as string | undefined, body, async () => ({
+          status: 201,
+          body: await createCase(tx, req.ctx, body, clock.now(), { cipher }),
+        })),
       )
       return sendReply(reply as never, result)
     },
@@ -128,7 +171,12 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
           q: { type: 'string', maxLength: 100 },
           mine: { type: 'boolean' },
           sort: { type: 'string', enum: ['newest', 'oldest', 'due'], default: 'newest' },
-          after: { type: 'integer', minimum: 1, description: 'keyset paging (sort newest or oldest): the `nextAfter` of the previous page, instead of `page`' },
+          after: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'keyset paging (sort newest or oldest): the `nextAfter` of the previous page, instead of `page`',
+          },
         },
       },
       response: { 200: pageSchema(obj), ...errorResponses(400, 401) },
@@ -143,7 +191,11 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     schema: {
       tags,
       summary: 'The supervision queue: open cases past a deadline (escalated), most overdue first',
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } },
+      },
       response: { 200: pageSchema(obj), ...errorResponses(401, 403) },
     },
     handler: async (req) => {
@@ -154,7 +206,12 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
   })
 
   app.get('/api/v1/cases/:id', {
-    schema: { tags, summary: 'One case with its timeline and the actions the caller may take', params: idParams, response: { 200: obj, ...errorResponses(401, 404) } },
+    schema: {
+      tags,
+      summary: 'One case with its timeline and the actions the caller may take',
+      params: idParams,
+      response: { 200: obj, ...errorResponses(401, 404) },
+    },
     handler: async (req) => {
       requireActor(req.ctx)
       return inScope(db, req.ctx, (tx) => caseDetail(tx, req.ctx, (req.params as { id: number }).id, clock.now()))
@@ -187,7 +244,9 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     },
     handler: async (req) => {
       requireActor(req.ctx)
-      return inScope(db, req.ctx, (tx) => performAction(tx, req.ctx, (req.params as { id: number }).id, req.body as ActionInput, clock.now()))
+      return inScope(db, req.ctx, (tx) =>
+        performAction(tx, req.ctx, (req.params as { id: number }).id, req.body as ActionInput, clock.now()),
+      )
     },
   })
 
@@ -195,7 +254,12 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     schema: {
       tags: ['public'],
       summary: 'Public progress of a case by tracking code (no personal data)',
-      params: { type: 'object', required: ['trackingCode'], additionalProperties: false, properties: { trackingCode: { type: 'string', pattern: '^[0-9]{6}-[0-9A-Z]{6}$' } } },
+      params: {
+        type: 'object',
+        required: ['trackingCode'],
+        additionalProperties: false,
+        properties: { trackingCode: { type: 'string', pattern: '^[0-9]{6}-[0-9A-Z]{6}$' } },
+      },
       response: { 200: obj, ...errorResponses(404) },
     },
     // The tracking code is the key to the public page; the page shows no personal data.
@@ -206,12 +270,21 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     schema: {
       tags: ['public'],
       summary: 'An anonymous reporter rates the result with the token received when reporting',
-      params: { type: 'object', required: ['trackingCode'], additionalProperties: false, properties: { trackingCode: { type: 'string', pattern: '^[0-9]{6}-[0-9A-Z]{6}$' } } },
+      params: {
+        type: 'object',
+        required: ['trackingCode'],
+        additionalProperties: false,
+        properties: { trackingCode: { type: 'string', pattern: '^[0-9]{6}-[0-9A-Z]{6}$' } },
+      },
       body: {
         type: 'object',
         required: ['reporterToken', 'rating'],
         additionalProperties: false,
-        properties: { reporterToken: text(100), rating: { type: 'string', enum: ['satisfied', 'basically_satisfied', 'unsatisfied'] }, comment: text(2000) },
+        properties: {
+          reporterToken: text(100),
+          rating: { type: 'string', enum: ['satisfied', 'basically_satisfied', 'unsatisfied'] },
+          comment: text(2000),
+        },
       },
       response: { 200: obj, ...errorResponses(403, 404, 409) },
     },
@@ -220,7 +293,11 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
       const body = req.body as { reporterToken: string; rating: ActionInput['rating']; comment?: string }
       // The token proves the caller reported the case; the action itself runs as the platform.
       return asSystem(db, async (tx) => {
-        const c = await tx.selectFrom('cases').select(['id', 'reporter_token_hash']).where('tracking_code', '=', trackingCode).executeTakeFirst()
+        const c = await tx
+          .selectFrom('cases')
+          .select(['id', 'reporter_token_hash'])
+          .where('tracking_code', '=', trackingCode)
+          .executeTakeFirst()
         if (!c) throw notFound('CASE_NOT_FOUND', `case ${trackingCode}`, 'trackingCode')
         if (!reporterTokenFits(c.reporter_token_hash, body.reporterToken)) {
           throw new AppError('FORBIDDEN', 'this token does not belong to the reporter of this case', 'reporterToken')
@@ -234,7 +311,11 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     schema: {
       tags: ['public'],
       summary: 'Recent cases per grid for the public map (counts only)',
-      querystring: { type: 'object', additionalProperties: false, properties: { days: { type: 'integer', minimum: 1, maximum: 366, default: 30 } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { days: { type: 'integer', minimum: 1, maximum: 366, default: 30 } },
+      },
       response: { 200: obj },
     },
     handler: async (req) => publicMap(db, (req.query as { days: number }).days, clock.now()),
@@ -244,7 +325,11 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
     schema: {
       tags,
       summary: 'The caller’s inbox: new dispatches, warnings, escalations, updates of their reports',
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuerySchema, unread: { type: 'boolean' } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...pageQuerySchema, unread: { type: 'boolean' } },
+      },
       response: { 200: pageSchema(obj), ...errorResponses(401) },
     },
     handler: async (req) => {
@@ -254,9 +339,21 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
         let base = tx.selectFrom('notification')
         if (q.unread) base = base.where('read_at', 'is', null)
         const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-        const rows = await base.selectAll().orderBy('id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute()
+        const rows = await base
+          .selectAll()
+          .orderBy('id', 'desc')
+          .limit(q.pageSize)
+          .offset((q.page - 1) * q.pageSize)
+          .execute()
         return {
-          items: rows.map((n) => ({ id: n.id, caseId: n.case_id, kind: n.kind, params: n.params, createdAt: n.created_at.toISOString(), readAt: n.read_at ? n.read_at.toISOString() : null })),
+          items: rows.map((n) => ({
+            id: n.id,
+            caseId: n.case_id,
+            kind: n.kind,
+            params: n.params,
+            createdAt: n.created_at.toISOString(),
+            readAt: n.read_at ? n.read_at.toISOString() : null,
+          })),
           page: q.page,
           pageSize: q.pageSize,
           total: Number(total.n),
@@ -266,7 +363,12 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
   })
 
   app.post('/api/v1/notifications/:id/read', {
-    schema: { tags, summary: 'Mark a notification read', params: idParams, response: { 204: { type: 'null' }, ...errorResponses(401, 404) } },
+    schema: {
+      tags,
+      summary: 'Mark a notification read',
+      params: idParams,
+      response: { 204: { type: 'null' }, ...errorResponses(401, 404) },
+    },
     handler: async (req, reply) => {
       requireActor(req.ctx)
       const id = (req.params as { id: number }).id
@@ -274,10 +376,14 @@ export async function caseRoutes(app: FastifyInstance, { database, clock, config
         // Row-level security shows each user only their own notices.
         const own = await tx.selectFrom('notification').select('id').where('id', '=', id).executeTakeFirst()
         if (!own) throw notFound('NOT_FOUND', `notification ${id}`)
-        await tx.updateTable('notification').set({ read_at: clock.now() }).where('id', '=', id).where('read_at', 'is', null).execute()
+        await tx
+          .updateTable('notification')
+          .set({ read_at: clock.now() })
+          .where('id', '=', id)
+          .where('read_at', 'is', null)
+          .execute()
       })
       return reply.code(204).send()
     },
   })
-
 }

@@ -1,6 +1,17 @@
 import { defineWorkflow } from '../core/workflow.js'
 
-export const caseStates = ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified', 'closed', 'rated', 'rejected', 'merged'] as const
+export const caseStates = [
+  'submitted',
+  'accepted',
+  'dispatched',
+  'in_progress',
+  'replied',
+  'verified',
+  'closed',
+  'rated',
+  'rejected',
+  'merged',
+] as const
 export type CaseState = (typeof caseStates)[number]
 
 /**
@@ -39,4 +50,11 @@ export type CaseAction = keyof typeof caseWorkflow.actions
 export const caseActions = Object.keys(caseWorkflow.actions) as CaseAction[]
 
 /** States in which the case is still being worked on. */
-export const openStates: readonly CaseState[] = ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified']
+export const openStates: readonly CaseState[] = [
+  'submitted',
+  'accepted',
+  'dispatched',
+  'in_progress',
+  'replied',
+  'verified',
+]

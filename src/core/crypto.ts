@@ -62,7 +62,8 @@ export function fieldCipher(masterKey: Buffer): FieldCipher {
 function parseKey(text: string | Buffer, source: string): Buffer {
   if (Buffer.isBuffer(text) && text.length === 32) return text
   const decoded = Buffer.from(String(text).trim(), 'base64')
-  if (decoded.length !== 32) throw new Error(`${source} must hold a 32-byte key, base64-encoded (e.g. \`openssl rand -base64 32\`)`)
+  if (decoded.length !== 32)
+    throw new Error(`${source} must hold a 32-byte key, base64-encoded (e.g. \`openssl rand -base64 32\`)`)
   return decoded
 }
 
@@ -82,10 +83,13 @@ export function cipherFor(config: Pick<Config, 'dataKey' | 'dataKeyFile' | 'prod
   if (config.dataKey) key = parseKey(config.dataKey, 'GRASSROOTS_DATA_KEY')
   else if (existsSync(config.dataKeyFile)) key = parseKey(readFileSync(config.dataKeyFile), config.dataKeyFile)
   else {
-    if (config.production) throw new Error('set GRASSROOTS_DATA_KEY or GRASSROOTS_DATA_KEY_FILE: personal data is encrypted with a key kept outside the database')
+    if (config.production)
+      throw new Error(
+        'set GRASSROOTS_DATA_KEY or GRASSROOTS_DATA_KEY_FILE: personal data is encrypted with a key kept outside the database',
+      )
     key = randomBytes(32)
     mkdirSync(path.dirname(config.dataKeyFile), { recursive: true })
-    writeFileSync(config.dataKeyFile, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' })
+    writeFileSync(config.dataKeyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
     chmodSync(config.dataKeyFile, 0o600)
   }
   const cipher = fieldCipher(key)

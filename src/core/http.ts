@@ -61,7 +61,8 @@ function fieldOf(context: string | undefined, e: AjvErrorLike): string {
   if (e.keyword === 'required') parts.push(String(e.params.missingProperty))
   if (e.keyword === 'additionalProperties') parts.push(String(e.params.additionalProperty))
   const path = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '')
-  if (context === 'headers') return path.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())
+  if (context === 'headers')
+    return path.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())
   return path || context || 'body'
 }
 
@@ -87,7 +88,16 @@ const constraintField = (constraint: string | undefined, table: string): string 
 }
 
 // Socket-level failures of the driver: the server refused, reset or dropped the connection.
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
 
 /**
  * The database cannot be reached or dropped the connection: SQLSTATE class 08 (connection
@@ -99,34 +109,64 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown; errors?: unknown[] } | null
   if (!e || typeof e !== 'object') return false
   const code = typeof e.code === 'string' ? e.code : ''
-  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300' || SOCKET_CODES.has(code)) return true
+  if (
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === '53300' ||
+    SOCKET_CODES.has(code)
+  )
+    return true
   // A host name with several addresses fails with one error per address.
   if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable)) return true
   const message = typeof e.message === 'string' ? e.message : ''
-  return !code && /^Connection terminated|is not queryable|timeout exceeded when trying to connect|^connect ECONNREFUSED/.test(message)
+  return (
+    !code &&
+    /^Connection terminated|is not queryable|timeout exceeded when trying to connect|^connect ECONNREFUSED/.test(
+      message,
+    )
+  )
 }
 
 /** Maps database errors that callers can cause to their 4xx meaning; anything else is a 500. */
 function fromDatabase(err: PgErrorLike): AppError | null {
   if (isDatabaseUnavailable(err)) {
-    return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly', null, { 'retry-after': '5' })
+    return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry shortly', null, {
+      'retry-after': '5',
+    })
   }
   const table = err.table ?? err.message.match(/relation "([a-z_]+)"/)?.[1] ?? ''
   switch (err.code) {
     case '23505':
-      return new AppError('CONFLICT', `already exists${err.detail ? `: ${err.detail}` : ''}`, constraintField(err.constraint, table))
+      return new AppError(
+        'CONFLICT',
+        `already exists${err.detail ? `: ${err.detail}` : ''}`,
+        constraintField(err.constraint, table),
+      )
     case '23503':
-      return new AppError('VALIDATION_FAILED', 'refers to something that does not exist', constraintField(err.constraint, table))
+      return new AppError(
+        'VALIDATION_FAILED',
+        'refers to something that does not exist',
+        constraintField(err.constraint, table),
+      )
     case '23514':
     case '23502':
-      return new AppError('VALIDATION_FAILED', 'violates a rule of the record', err.column ?? constraintField(err.constraint, table))
+      return new AppError(
+        'VALIDATION_FAILED',
+        'violates a rule of the record',
+        err.column ?? constraintField(err.constraint, table),
+      )
     case '22P02':
     case '22023':
     case 'XX000':
       // Malformed geometry text that slipped past the shape check (PostGIS raises XX000).
-      if (err.message.includes('GeoJSON') || err.message.toLowerCase().includes('geometry')) return new AppError('AREA_INVALID_BOUNDARY', err.message, 'boundary')
+      if (err.message.includes('GeoJSON') || err.message.toLowerCase().includes('geometry'))
+        return new AppError('AREA_INVALID_BOUNDARY', err.message, 'boundary')
       // A number the schema let through that the column's type cannot read (1e+308 for an integer).
-      return err.code === '22P02' ? new AppError('VALIDATION_FAILED', 'a value does not fit the type of the record', null) : null
+      return err.code === '22P02'
+        ? new AppError('VALIDATION_FAILED', 'a value does not fit the type of the record', null)
+        : null
     case '22003':
       // An integer id or count beyond the column's range (2147483648 for an integer).
       return new AppError('VALIDATION_FAILED', 'a number is out of range', null)
@@ -143,7 +183,16 @@ function fromDatabase(err: PgErrorLike): AppError | null {
 
 export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v)
-  return reply.code(err.status).send({ error: { code: err.code, message: err.message, field: err.field, ...(err.details ? { details: err.details } : {}) } })
+  return reply
+    .code(err.status)
+    .send({
+      error: {
+        code: err.code,
+        message: err.message,
+        field: err.field,
+        ...(err.details ? { details: err.details } : {}),
+      },
+    })
 }
 
 export function installErrorHandler(app: FastifyInstance): void {

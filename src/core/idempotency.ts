@@ -20,7 +20,8 @@ function canonical(request: unknown): string {
   try {
     return stringify(request ?? null) ?? 'null'
   } catch (err) {
-    if (err instanceof RangeError) throw new AppError('VALIDATION_FAILED', 'the request body is nested too deeply', 'body')
+    if (err instanceof RangeError)
+      throw new AppError('VALIDATION_FAILED', 'the request body is nested too deeply', 'body')
     throw err
   }
 }
@@ -59,7 +60,11 @@ export async function idempotent<T>(
       .where('key', '=', key)
       .executeTakeFirstOrThrow()
     if (prior.request_hash !== requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request', 'Idempotency-Key')
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used for a different request',
+        'Idempotency-Key',
+      )
     }
     return { status: prior.status_code, body: prior.response as T }
   }

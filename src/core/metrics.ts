@@ -46,7 +46,11 @@ export async function metricsRoutes(app: FastifyInstance, platform: Platform) {
     latency.observe({ method: req.method, route }, reply.elapsedTime / 1000)
   })
   app.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics (METRICS_TOKEN bearer, or a root admin)', response: { 200: { type: 'string' } } },
+    schema: {
+      tags: ['operations'],
+      summary: 'Prometheus metrics (METRICS_TOKEN bearer, or a root admin)',
+      response: { 200: { type: 'string' } },
+    },
     handler: async (req, reply) => {
       // A token-carrying scraper is not a signed-in user: the token is checked here, not as a session.
       authorise(req.ctx, req.headers.authorization, platform.config.metricsToken)

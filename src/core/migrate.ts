@@ -19,12 +19,15 @@ export async function listMigrations(srcDir = path.join(packageRoot, 'src')): Pr
     if (!entry.isDirectory()) continue
     const dir = path.join(srcDir, entry.name, 'migrations')
     const files = await readdir(dir).catch(() => [] as string[])
-    for (const f of files) if (/^\d{4}_[a-z0-9_]+\.sql$/.test(f)) found.push({ name: f.replace(/\.sql$/, ''), file: path.join(dir, f) })
+    for (const f of files)
+      if (/^\d{4}_[a-z0-9_]+\.sql$/.test(f)) found.push({ name: f.replace(/\.sql$/, ''), file: path.join(dir, f) })
   }
   found.sort((a, b) => a.name.localeCompare(b.name))
   for (let i = 1; i < found.length; i++) {
     if (found[i]!.name.slice(0, 4) === found[i - 1]!.name.slice(0, 4)) {
-      throw new Error(`two migrations share number ${found[i]!.name.slice(0, 4)}: ${found[i - 1]!.name}, ${found[i]!.name}`)
+      throw new Error(
+        `two migrations share number ${found[i]!.name.slice(0, 4)}: ${found[i - 1]!.name}, ${found[i]!.name}`,
+      )
     }
   }
   return found
@@ -39,8 +42,14 @@ async function appliedNames(database: Database): Promise<Set<string>> {
  * Applies pending migrations, each in its own transaction; returns the names applied. `before`
  * stops ahead of the first migration named so or later (tests of upgrades from an older schema).
  */
-export async function migrate(database: Database, log: (msg: string) => void = () => {}, opts: { before?: string } = {}): Promise<string[]> {
-  await database.exec('CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())')
+export async function migrate(
+  database: Database,
+  log: (msg: string) => void = () => {},
+  opts: { before?: string } = {},
+): Promise<string[]> {
+  await database.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  )
   const applied: string[] = []
   for (const m of await listMigrations()) {
     if (opts.before !== undefined && m.name >= opts.before) break

@@ -41,7 +41,12 @@ export async function cancelTimers(tx: Tx, subjectType: string, subjectId: numbe
  * twice, and it is marked fired in the same transaction as its handler's effects: a crash
  * before commit leaves it due, a crash after leaves it fired.
  */
-export async function fireDueTimers(db: Db, now: Date, handlers: Record<string, TimerHandler>, batch = 50): Promise<number> {
+export async function fireDueTimers(
+  db: Db,
+  now: Date,
+  handlers: Record<string, TimerHandler>,
+  batch = 50,
+): Promise<number> {
   let fired = 0
   for (;;) {
     const n = await db.transaction().execute(async (tx) => {
@@ -67,7 +72,11 @@ export async function fireDueTimers(db: Db, now: Date, handlers: Record<string, 
  * Runs `work` every `intervalMs`, never two runs at once; errors are reported, not fatal.
  * stop() aborts the signal given to the run in progress and waits for it to finish.
  */
-export function startPeriodic(work: (signal: AbortSignal) => Promise<unknown>, intervalMs: number, onError: (err: unknown) => void) {
+export function startPeriodic(
+  work: (signal: AbortSignal) => Promise<unknown>,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+) {
   const stopping = new AbortController()
   let running: Promise<unknown> | null = null
   const timer = setInterval(() => {
@@ -89,6 +98,12 @@ export function startPeriodic(work: (signal: AbortSignal) => Promise<unknown>, i
 }
 
 /** Fires due workflow timers every `intervalMs` until stopped. */
-export function startScheduler(db: Db, clock: Clock, handlers: Record<string, TimerHandler>, intervalMs: number, onError: (err: unknown) => void) {
+export function startScheduler(
+  db: Db,
+  clock: Clock,
+  handlers: Record<string, TimerHandler>,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+) {
   return startPeriodic(() => fireDueTimers(db, clock.now(), handlers), intervalMs, onError)
 }

@@ -27,7 +27,13 @@ export interface DepartmentTable {
   code: string
   name_zh: string
   name_en: string
-  kind: 'functional' | 'street_office' | 'community_committee' | 'mediation_committee' | 'enterprise' | 'social_organisation'
+  kind:
+    | 'functional'
+    | 'street_office'
+    | 'community_committee'
+    | 'mediation_committee'
+    | 'enterprise'
+    | 'social_organisation'
   created_at: Timestamp
 }
 

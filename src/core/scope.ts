@@ -93,14 +93,19 @@ const literal = (v: string) => `'${v.replace(/'/g, "''")}'`
 async function inScopeOneTrip<T>(db: Db, ctx: RequestContext, grants: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.connection().execute(async (conn) => {
     await sql
-      .raw(`begin; select set_config('role', 'grassroots_app', true), set_config('app.user_id', ${literal(String(ctx.actor?.userId ?? ''))}, true), set_config('app.grants', ${literal(grants)}, true)`)
+      .raw(
+        `begin; select set_config('role', 'grassroots_app', true), set_config('app.user_id', ${literal(String(ctx.actor?.userId ?? ''))}, true), set_config('app.grants', ${literal(grants)}, true)`,
+      )
       .execute(conn)
     let result: T
     try {
       // The connection is inside the transaction just begun; to the code it is one.
       result = await fn(conn as unknown as Tx)
     } catch (err) {
-      await sql.raw('rollback').execute(conn).catch(() => {})
+      await sql
+        .raw('rollback')
+        .execute(conn)
+        .catch(() => {})
       throw err
     }
     await sql.raw('commit').execute(conn)

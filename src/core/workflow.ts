@@ -40,10 +40,22 @@ export function defineWorkflow<S extends string, A extends string, R extends str
       if (!a) throw new AppError('VALIDATION_FAILED', `unknown action ${action}; known: ${names.join(', ')}`, 'action')
       const may = allowed(state, roles)
       if (!a.from.includes(state)) {
-        throw new AppError(spec.illegalCode, `${action} is not possible while the ${spec.name} is ${state}; allowed now: ${may.join(', ') || 'none'}`, 'action', {}, { state, allowedActions: may })
+        throw new AppError(
+          spec.illegalCode,
+          `${action} is not possible while the ${spec.name} is ${state}; allowed now: ${may.join(', ') || 'none'}`,
+          'action',
+          {},
+          { state, allowedActions: may },
+        )
       }
       if (!a.by.some((r) => roles.has(r))) {
-        throw new AppError('FORBIDDEN', `${action} is for ${a.by.join(' or ')}; allowed for you now: ${may.join(', ') || 'none'}`, 'action', {}, { state, allowedActions: may })
+        throw new AppError(
+          'FORBIDDEN',
+          `${action} is for ${a.by.join(' or ')}; allowed for you now: ${may.join(', ') || 'none'}`,
+          'action',
+          {},
+          { state, allowedActions: may },
+        )
       }
       return a.to ?? state
     },

@@ -99,7 +99,28 @@ const districtDepartments: [string, string, string][] = [
   ['RS', '人力资源和社会保障局', 'Human Resources and Social Security Bureau'],
 ]
 const surnames = '王李张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗'
-const givenNames = ['芳', '伟', '娜', '敏', '静', '磊', '强', '婷', '勇', '丽', '杰', '超', '琳', '斌', '晓燕', '建国', '志强', '秀英', '海涛', '玉兰']
+const givenNames = [
+  '芳',
+  '伟',
+  '娜',
+  '敏',
+  '静',
+  '磊',
+  '强',
+  '婷',
+  '勇',
+  '丽',
+  '杰',
+  '超',
+  '琳',
+  '斌',
+  '晓燕',
+  '建国',
+  '志强',
+  '秀英',
+  '海涛',
+  '玉兰',
+]
 
 const round7 = (x: number) => Math.round(x * 1e7) / 1e7
 
@@ -143,12 +164,33 @@ export function generateDemoCity(seed = 1): DemoCity {
 
   const areas: DemoArea[] = [
     { key: 'city', parentKey: null, level: 'city', code: 'JZ', nameZh: '江州市', nameEn: 'Jiangzhou City' },
-    { key: 'district', parentKey: 'city', level: 'district', code: 'JZ-QH', nameZh: '清河区', nameEn: 'Qinghe District' },
+    {
+      key: 'district',
+      parentKey: 'city',
+      level: 'district',
+      code: 'JZ-QH',
+      nameZh: '清河区',
+      nameEn: 'Qinghe District',
+    },
   ]
   streets.forEach((s, si) => {
-    areas.push({ key: s.slug, parentKey: 'district', level: 'street', code: `JZ-QH-0${si + 1}`, nameZh: s.zh, nameEn: s.en })
+    areas.push({
+      key: s.slug,
+      parentKey: 'district',
+      level: 'street',
+      code: `JZ-QH-0${si + 1}`,
+      nameZh: s.zh,
+      nameEn: s.en,
+    })
     communities[si]!.forEach((cm, ci) => {
-      areas.push({ key: cm.slug, parentKey: s.slug, level: 'community', code: `JZ-QH-0${si + 1}-0${ci + 1}`, nameZh: cm.zh, nameEn: cm.en })
+      areas.push({
+        key: cm.slug,
+        parentKey: s.slug,
+        level: 'community',
+        code: `JZ-QH-0${si + 1}-0${ci + 1}`,
+        nameZh: cm.zh,
+        nameEn: cm.en,
+      })
     })
   })
   const gridCount = new Map<string, number>()
@@ -182,9 +224,27 @@ export function generateDemoCity(seed = 1): DemoCity {
   streets.forEach((s, si) => {
     const n = si + 1
     departments.push(
-      { code: `QH-0${n}-BSC`, areaKey: s.slug, nameZh: `${s.zh}办事处`, nameEn: `${s.en} Office`, kind: 'street_office' },
-      { code: `QH-0${n}-ZF`, areaKey: s.slug, nameZh: `${s.zh}综合行政执法队`, nameEn: `${s.en} Law Enforcement Team`, kind: 'functional' },
-      { code: `QH-0${n}-TW`, areaKey: s.slug, nameZh: `${s.zh}人民调解委员会`, nameEn: `${s.en} People's Mediation Committee`, kind: 'mediation_committee' },
+      {
+        code: `QH-0${n}-BSC`,
+        areaKey: s.slug,
+        nameZh: `${s.zh}办事处`,
+        nameEn: `${s.en} Office`,
+        kind: 'street_office',
+      },
+      {
+        code: `QH-0${n}-ZF`,
+        areaKey: s.slug,
+        nameZh: `${s.zh}综合行政执法队`,
+        nameEn: `${s.en} Law Enforcement Team`,
+        kind: 'functional',
+      },
+      {
+        code: `QH-0${n}-TW`,
+        areaKey: s.slug,
+        nameZh: `${s.zh}人民调解委员会`,
+        nameEn: `${s.en} People's Mediation Committee`,
+        kind: 'mediation_committee',
+      },
     )
     communities[si]!.forEach((cm, ci) => {
       departments.push({
@@ -209,7 +269,13 @@ export function generateDemoCity(seed = 1): DemoCity {
     { username: 'leader', displayName: `${nameFor()}（区领导）`, role: 'leader', areaKey: 'district' },
     { username: 'donghu.admin', displayName: nameFor(), role: 'admin', areaKey: 'donghu' },
     { username: 'donghu.staff', displayName: nameFor(), role: 'staff', areaKey: 'donghu' },
-    { username: 'qh.handler', displayName: nameFor(), role: 'department_handler', areaKey: 'district', departmentCode: 'QH-CG' },
+    {
+      username: 'qh.handler',
+      displayName: nameFor(),
+      role: 'department_handler',
+      areaKey: 'district',
+      departmentCode: 'QH-CG',
+    },
   ]
   const demoCommunities = [
     { slug: 'guihua', street: 1, index: 1 },
@@ -220,10 +286,28 @@ export function generateDemoCity(seed = 1): DemoCity {
     accounts.push(
       { username: `${slug}.admin`, displayName: nameFor(), role: 'admin', areaKey: slug },
       { username: `${slug}.leader`, displayName: nameFor(), role: 'leader', areaKey: slug },
-      { username: `${slug}.staff`, displayName: nameFor(), role: 'staff', areaKey: slug, departmentCode: `QH-0${street}-0${index}-JW` },
+      {
+        username: `${slug}.staff`,
+        displayName: nameFor(),
+        role: 'staff',
+        areaKey: slug,
+        departmentCode: `QH-0${street}-0${index}-JW`,
+      },
       { username: `${slug}.grid`, displayName: nameFor(), role: 'grid_worker', areaKey: grid },
-      { username: `${slug}.handler`, displayName: nameFor(), role: 'department_handler', areaKey: slug, departmentCode: `QH-0${street}-ZF` },
-      { username: `${slug}.mediator`, displayName: nameFor(), role: 'mediator', areaKey: slug, departmentCode: `QH-0${street}-TW` },
+      {
+        username: `${slug}.handler`,
+        displayName: nameFor(),
+        role: 'department_handler',
+        areaKey: slug,
+        departmentCode: `QH-0${street}-ZF`,
+      },
+      {
+        username: `${slug}.mediator`,
+        displayName: nameFor(),
+        role: 'mediator',
+        areaKey: slug,
+        departmentCode: `QH-0${street}-TW`,
+      },
       { username: `${slug}.resident`, displayName: nameFor(), role: 'resident', areaKey: slug },
     )
   }

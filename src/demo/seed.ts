@@ -32,9 +32,14 @@ export async function isSeeded(db: Db): Promise<boolean> {
  * exist, so it can never mix demo data into a real jurisdiction.
  */
 /** With a cipher, the demo communities also get their registry (people, households, buildings, places). */
-export async function seedDemo(db: Db, seed = 1, opts: { production: boolean; cipher?: FieldCipher }): Promise<DemoAccountInfo[]> {
+export async function seedDemo(
+  db: Db,
+  seed = 1,
+  opts: { production: boolean; cipher?: FieldCipher },
+): Promise<DemoAccountInfo[]> {
   if (opts.production) throw new AppError('FORBIDDEN', 'demo data is never created when NODE_ENV=production')
-  if (await isSeeded(db)) throw new AppError('CONFLICT', 'the database already has areas; the demo city goes only into an empty database')
+  if (await isSeeded(db))
+    throw new AppError('CONFLICT', 'the database already has areas; the demo city goes only into an empty database')
   const city = generateDemoCity(seed)
   // One hash for all demo accounts: they share a published password anyway, and argon2 is slow.
   const passwordHash = await hashPassword(DEMO_PASSWORD)
@@ -42,7 +47,18 @@ export async function seedDemo(db: Db, seed = 1, opts: { production: boolean; ci
   await asSystem(db, async (tx) => {
     const ids = new Map<string, number>()
     // Parents first; non-grid areas start with a placeholder and become the union of their children.
-    const placeholder = { type: 'Polygon' as const, coordinates: [[[0, 0], [0.0001, 0], [0.0001, 0.0001], [0, 0.0001], [0, 0]]] as [number, number][][] }
+    const placeholder = {
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [0, 0],
+          [0.0001, 0],
+          [0.0001, 0.0001],
+          [0, 0.0001],
+          [0, 0],
+        ],
+      ] as [number, number][][],
+    }
     for (const level of levels) {
       const batch = city.areas.filter((a) => a.level === level)
       const rows = await tx
@@ -71,7 +87,15 @@ export async function seedDemo(db: Db, seed = 1, opts: { production: boolean; ci
     const deptIds = new Map<string, number>()
     const depts = await tx
       .insertInto('department')
-      .values(city.departments.map((d) => ({ area_id: ids.get(d.areaKey)!, code: d.code, name_zh: d.nameZh, name_en: d.nameEn, kind: d.kind })))
+      .values(
+        city.departments.map((d) => ({
+          area_id: ids.get(d.areaKey)!,
+          code: d.code,
+          name_zh: d.nameZh,
+          name_en: d.nameEn,
+          kind: d.kind,
+        })),
+      )
       .returning(['id', 'code'])
       .execute()
     for (const d of depts) deptIds.set(d.code, d.id)
@@ -87,14 +111,23 @@ export async function seedDemo(db: Db, seed = 1, opts: { production: boolean; ci
         })
         .returning('id')
         .executeTakeFirstOrThrow()
-      await tx.insertInto('role_grant').values({ user_id: u.id, role: a.role, area_id: ids.get(a.areaKey)!, granted_by: null }).execute()
+      await tx
+        .insertInto('role_grant')
+        .values({ user_id: u.id, role: a.role, area_id: ids.get(a.areaKey)!, granted_by: null })
+        .execute()
     }
     await seedCatalogue(tx)
     await seedOpen311Demo(tx)
     const registry = opts.cipher ? await seedDemoRegistry(tx, opts.cipher, seed, new Date()) : { people: 0 }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
-      detail: { seed, areas: city.areas.length, departments: city.departments.length, accounts: city.accounts.length, people: registry.people },
+      detail: {
+        seed,
+        areas: city.areas.length,
+        departments: city.departments.length,
+        accounts: city.accounts.length,
+        people: registry.people,
+      },
     })
   })
   return demoAccounts(db)
@@ -111,22 +144,58 @@ export async function demoAccounts(db: Db): Promise<DemoAccountInfo[]> {
     .orderBy('u.id')
     .orderBy('g.id')
     .execute()
-  return rows.map((r) => ({ username: r.username, password: DEMO_PASSWORD, role: r.role, area: r.code, areaName: `${r.name_zh} / ${r.name_en}` }))
+  return rows.map((r) => ({
+    username: r.username,
+    password: DEMO_PASSWORD,
+    role: r.role,
+    area: r.code,
+    areaName: `${r.name_zh} / ${r.name_en}`,
+  }))
 }
 
 /** Demo holidays and make-up working days (调休), editable by admins like any calendar entry. */
 export const demoCalendar: { day: string; kind: 'holiday' | 'workday'; nameZh: string; nameEn: string }[] = [
-  ...['2026-01-01', '2026-01-02'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '元旦', nameEn: "New Year's Day" })),
+  ...['2026-01-01', '2026-01-02'].map((day) => ({
+    day,
+    kind: 'holiday' as const,
+    nameZh: '元旦',
+    nameEn: "New Year's Day",
+  })),
   { day: '2026-01-04', kind: 'workday', nameZh: '元旦调休上班', nameEn: "New Year's make-up working day" },
-  ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20', '2026-02-23'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '春节', nameEn: 'Spring Festival' })),
-  ...['2026-02-14', '2026-02-28'].map((day) => ({ day, kind: 'workday' as const, nameZh: '春节调休上班', nameEn: 'Spring Festival make-up working day' })),
+  ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20', '2026-02-23'].map((day) => ({
+    day,
+    kind: 'holiday' as const,
+    nameZh: '春节',
+    nameEn: 'Spring Festival',
+  })),
+  ...['2026-02-14', '2026-02-28'].map((day) => ({
+    day,
+    kind: 'workday' as const,
+    nameZh: '春节调休上班',
+    nameEn: 'Spring Festival make-up working day',
+  })),
   { day: '2026-04-06', kind: 'holiday', nameZh: '清明节', nameEn: 'Qingming Festival' },
-  ...['2026-05-01', '2026-05-04', '2026-05-05'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '劳动节', nameEn: 'Labour Day' })),
+  ...['2026-05-01', '2026-05-04', '2026-05-05'].map((day) => ({
+    day,
+    kind: 'holiday' as const,
+    nameZh: '劳动节',
+    nameEn: 'Labour Day',
+  })),
   { day: '2026-05-09', kind: 'workday', nameZh: '劳动节调休上班', nameEn: 'Labour Day make-up working day' },
   { day: '2026-06-19', kind: 'holiday', nameZh: '端午节', nameEn: 'Dragon Boat Festival' },
   { day: '2026-09-25', kind: 'holiday', nameZh: '中秋节', nameEn: 'Mid-Autumn Festival' },
-  ...['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'].map((day) => ({ day, kind: 'holiday' as const, nameZh: '国庆节', nameEn: 'National Day' })),
-  ...['2026-09-20', '2026-10-10'].map((day) => ({ day, kind: 'workday' as const, nameZh: '国庆节调休上班', nameEn: 'National Day make-up working day' })),
+  ...['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'].map((day) => ({
+    day,
+    kind: 'holiday' as const,
+    nameZh: '国庆节',
+    nameEn: 'National Day',
+  })),
+  ...['2026-09-20', '2026-10-10'].map((day) => ({
+    day,
+    kind: 'workday' as const,
+    nameZh: '国庆节调休上班',
+    nameEn: 'National Day make-up working day',
+  })),
   { day: '2027-01-01', kind: 'holiday', nameZh: '元旦', nameEn: "New Year's Day" },
 ]
 
@@ -147,5 +216,8 @@ export async function seedCatalogue(tx: Tx): Promise<void> {
       routing: { ...(c.departmentCode ? { 'JZ-QH': c.departmentCode } : {}), ...c.streetDepartmentCodes },
     })),
   )
-  await tx.insertInto('calendar_day').values(demoCalendar.map((d) => ({ day: d.day, kind: d.kind, name_zh: d.nameZh, name_en: d.nameEn }))).execute()
+  await tx
+    .insertInto('calendar_day')
+    .values(demoCalendar.map((d) => ({ day: d.day, kind: d.kind, name_zh: d.nameZh, name_en: d.nameEn })))
+    .execute()
 }

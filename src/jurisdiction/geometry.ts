@@ -30,13 +30,18 @@ export const boundarySchema = {
 } as const
 
 function checkRing(ring: unknown, field: string): void {
-  if (!Array.isArray(ring) || ring.length < 4) throw new AppError('AREA_INVALID_BOUNDARY', 'a ring needs at least 4 positions', field)
+  if (!Array.isArray(ring) || ring.length < 4)
+    throw new AppError('AREA_INVALID_BOUNDARY', 'a ring needs at least 4 positions', field)
   ring.forEach((p, i) => {
     if (!Array.isArray(p) || p.length < 2 || !p.every((n) => typeof n === 'number' && Number.isFinite(n))) {
       throw new AppError('AREA_INVALID_BOUNDARY', 'a position is [longitude, latitude]', `${field}[${i}]`)
     }
     if (Math.abs(p[0]) > 180 || Math.abs(p[1]) > 90) {
-      throw new AppError('AREA_INVALID_BOUNDARY', 'longitude must lie in [-180, 180] and latitude in [-90, 90]', `${field}[${i}]`)
+      throw new AppError(
+        'AREA_INVALID_BOUNDARY',
+        'longitude must lie in [-180, 180] and latitude in [-90, 90]',
+        `${field}[${i}]`,
+      )
     }
   })
   const first = ring[0] as number[]
@@ -50,7 +55,8 @@ function checkShape(g: AreaGeometry, field: string): void {
   const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates
   polygons.forEach((poly, pi) => {
     const pf = g.type === 'Polygon' ? `${field}.coordinates` : `${field}.coordinates[${pi}]`
-    if (!Array.isArray(poly) || poly.length === 0) throw new AppError('AREA_INVALID_BOUNDARY', 'a polygon needs an outer ring', pf)
+    if (!Array.isArray(poly) || poly.length === 0)
+      throw new AppError('AREA_INVALID_BOUNDARY', 'a polygon needs an outer ring', pf)
     poly.forEach((ring, ri) => checkRing(ring, `${pf}[${ri}]`))
   })
 }
@@ -111,9 +117,15 @@ export async function coverage(tx: Tx | Db, areaId: number): Promise<CoverageRep
          pieces as (select (ST_Dump(ST_CollectionExtract(g, 3))).geom as g from uncovered)
     select ST_AsGeoJSON(g, 7)::json as geometry, ST_Area(g::geography) as area_m2, (select count(*) from kids)::int as child_count
     from pieces where ST_Area(g::geography) > ${tol}`.execute(tx)
-  const childCount = gaps.rows[0]?.child_count ?? Number(
-    (await sql<{ n: number }>`select count(*)::int as n from area where parent_id = ${areaId} and retired_at is null`.execute(tx)).rows[0]!.n,
-  )
+  const childCount =
+    gaps.rows[0]?.child_count ??
+    Number(
+      (
+        await sql<{
+          n: number
+        }>`select count(*)::int as n from area where parent_id = ${areaId} and retired_at is null`.execute(tx)
+      ).rows[0]!.n,
+    )
   const overlaps = await sql<{ a: number; b: number; geometry: AreaGeometry; area_m2: number }>`
     with kids as (select id, boundary from area where parent_id = ${areaId} and retired_at is null),
          pairs as (
@@ -137,13 +149,18 @@ export async function coverage(tx: Tx | Db, areaId: number): Promise<CoverageRep
     areaId,
     childCount,
     gaps: gaps.rows.map((r) => ({ geometry: r.geometry, areaM2: r.area_m2 })),
-    overlaps: overlaps.rows.map((r) => ({ areaIds: [r.a, r.b] as [number, number], geometry: r.geometry, areaM2: r.area_m2 })),
+    overlaps: overlaps.rows.map((r) => ({
+      areaIds: [r.a, r.b] as [number, number],
+      geometry: r.geometry,
+      areaM2: r.area_m2,
+    })),
     outside: outside.rows.map((r) => ({ areaId: r.id, geometry: r.geometry, areaM2: r.area_m2 })),
     gapM2: sum(gaps.rows),
     overlapM2: sum(overlaps.rows),
     outsideM2: sum(outside.rows),
     seamless: false,
   }
-  report.seamless = childCount > 0 && report.gaps.length === 0 && report.overlaps.length === 0 && report.outside.length === 0
+  report.seamless =
+    childCount > 0 && report.gaps.length === 0 && report.overlaps.length === 0 && report.outside.length === 0
   return report
 }

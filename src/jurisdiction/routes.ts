@@ -56,8 +56,17 @@ export async function jurisdictionRoutes(app: FastifyInstance, { database }: Pla
     schema: {
       tags,
       summary: 'The area tree (city → district → street → community → grid)',
-      querystring: { type: 'object', additionalProperties: false, properties: { includeRetired: { type: 'boolean', default: false } } },
-      response: { 200: { type: 'object', properties: { areas: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { includeRetired: { type: 'boolean', default: false } },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: { areas: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+        },
+      },
     },
     handler: async (req) => {
       const { includeRetired } = req.query as { includeRetired: boolean }
@@ -73,7 +82,10 @@ export async function jurisdictionRoutes(app: FastifyInstance, { database }: Pla
         type: 'object',
         required: ['lng', 'lat'],
         additionalProperties: false,
-        properties: { lng: { type: 'number', minimum: -180, maximum: 180 }, lat: { type: 'number', minimum: -90, maximum: 90 } },
+        properties: {
+          lng: { type: 'number', minimum: -180, maximum: 180 },
+          lat: { type: 'number', minimum: -90, maximum: 90 },
+        },
       },
       response: {
         200: { type: 'object', properties: { grid: summary, ancestors: { type: 'array', items: summary } } },
@@ -94,7 +106,10 @@ export async function jurisdictionRoutes(app: FastifyInstance, { database }: Pla
         type: 'object',
         required: ['within'],
         additionalProperties: false,
-        properties: { within: { type: 'integer', minimum: 1, maximum: 2147483647 }, level: { type: 'string', enum: levels } },
+        properties: {
+          within: { type: 'integer', minimum: 1, maximum: 2147483647 },
+          level: { type: 'string', enum: levels },
+        },
       },
       response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses(404) },
     },
@@ -105,7 +120,12 @@ export async function jurisdictionRoutes(app: FastifyInstance, { database }: Pla
   })
 
   app.get('/api/v1/areas/:id', {
-    schema: { tags, summary: 'One area with its boundary and ancestors', params: idParams, response: { 200: detail, ...errorResponses(404) } },
+    schema: {
+      tags,
+      summary: 'One area with its boundary and ancestors',
+      params: idParams,
+      response: { 200: detail, ...errorResponses(404) },
+    },
     handler: async (req) => inScope(db, req.ctx, (tx) => areaDetail(tx, (req.params as { id: number }).id)),
   })
 
@@ -171,7 +191,9 @@ export async function jurisdictionRoutes(app: FastifyInstance, { database }: Pla
     },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, ['admin'])
-      return inScope(db, req.ctx, (tx) => updateArea(tx, req.ctx, (req.params as { id: number }).id, req.body as object))
+      return inScope(db, req.ctx, (tx) =>
+        updateArea(tx, req.ctx, (req.params as { id: number }).id, req.body as object),
+      )
     },
   })
 
@@ -263,4 +285,3 @@ export async function jurisdictionRoutes(app: FastifyInstance, { database }: Pla
     },
   })
 }
-

@@ -62,7 +62,10 @@ function requireAdminOn(ctx: RequestContext, path: string): void {
 }
 
 export async function areaTree(tx: Tx, includeRetired: boolean): Promise<AreaNode[]> {
-  let q = tx.selectFrom('area').select([...summaryColumns, 'retired_at']).orderBy('code')
+  let q = tx
+    .selectFrom('area')
+    .select([...summaryColumns, 'retired_at'])
+    .orderBy('code')
   if (!includeRetired) q = q.where('retired_at', 'is', null)
   const rows = await q.execute()
   const nodes = new Map<number, AreaNode>()
@@ -77,7 +80,11 @@ export async function areaTree(tx: Tx, includeRetired: boolean): Promise<AreaNod
 }
 
 async function ancestorsOf(tx: Tx, path: string, selfId: number): Promise<AreaSummary[]> {
-  const ids = path.split('/').filter(Boolean).map(Number).filter((id) => id !== selfId)
+  const ids = path
+    .split('/')
+    .filter(Boolean)
+    .map(Number)
+    .filter((id) => id !== selfId)
   if (ids.length === 0) return []
   const rows = await tx.selectFrom('area').select(summaryColumns).where('id', 'in', ids).execute()
   const byId = new Map(rows.map((r) => [r.id, presentSummary(r)]))
@@ -117,9 +124,7 @@ export async function boundaries(tx: Tx, within: number, level: Level | undefine
     .select([...summaryColumns, boundaryAsGeoJson().as('boundary')])
     .where('retired_at', 'is', null)
     .orderBy('code')
-  q = level
-    ? q.where('level', '=', level).where('path', 'like', `${parent.path}%`)
-    : q.where('parent_id', '=', within)
+  q = level ? q.where('level', '=', level).where('path', 'like', `${parent.path}%`) : q.where('parent_id', '=', within)
   const rows = await q.execute()
   return {
     type: 'FeatureCollection' as const,
@@ -135,7 +140,8 @@ export async function boundaries(tx: Tx, within: number, level: Level | undefine
 /** Coverage is a heavy computation: staff run it for the areas they work in. */
 export async function areaCoverage(tx: Tx, ctx: RequestContext, id: number) {
   const area = await loadArea(tx, id)
-  if (!holds(ctx.actor, staffRoles, area.path)) throw new AppError('FORBIDDEN', 'you can check coverage only inside your areas')
+  if (!holds(ctx.actor, staffRoles, area.path))
+    throw new AppError('FORBIDDEN', 'you can check coverage only inside your areas')
   return coverage(tx, id)
 }
 
@@ -208,7 +214,13 @@ export async function updateArea(tx: Tx, ctx: RequestContext, id: number, patch:
     .where('id', '=', id)
     .execute()
   const changed = Object.keys(patch)
-  await recordAudit(tx, ctx, { action: 'area.update', entityType: 'area', entityId: id, areaId: id, detail: { changed } })
+  await recordAudit(tx, ctx, {
+    action: 'area.update',
+    entityType: 'area',
+    entityId: id,
+    areaId: id,
+    detail: { changed },
+  })
   return areaDetail(tx, id)
 }
 
@@ -222,7 +234,11 @@ export async function moveArea(tx: Tx, ctx: RequestContext, id: number, parentId
     throw new AppError('AREA_CYCLE', 'an area cannot move under itself or one of its descendants', 'parentId')
   }
   if (childLevel(parent.level) !== area.level) {
-    throw new AppError('AREA_LEVEL_MISMATCH', `a ${area.level} must sit under a ${levels[levels.indexOf(area.level) - 1]}`, 'parentId')
+    throw new AppError(
+      'AREA_LEVEL_MISMATCH',
+      `a ${area.level} must sit under a ${levels[levels.indexOf(area.level) - 1]}`,
+      'parentId',
+    )
   }
   if (parent.retired_at) throw new AppError('VALIDATION_FAILED', 'the new parent is retired', 'parentId')
   const newPath = `${parent.path}${id}/`
@@ -275,12 +291,21 @@ export async function importBoundaries(tx: Tx, ctx: RequestContext, parentId: nu
   let updated = 0
   for (const [i, f] of features.entries()) {
     const field = `features[${i}].`
-    const existing = await tx.selectFrom('area').select(['id', 'path']).where('code', '=', f.properties.code).executeTakeFirst()
+    const existing = await tx
+      .selectFrom('area')
+      .select(['id', 'path'])
+      .where('code', '=', f.properties.code)
+      .executeTakeFirst()
     if (existing) {
       try {
-        await updateArea(tx, ctx, existing.id, { boundary: f.geometry, nameZh: f.properties.nameZh, nameEn: f.properties.nameEn })
+        await updateArea(tx, ctx, existing.id, {
+          boundary: f.geometry,
+          nameZh: f.properties.nameZh,
+          nameEn: f.properties.nameEn,
+        })
       } catch (err) {
-        if (err instanceof AppError && err.field === 'boundary') throw new AppError(err.code, err.message, `${field}geometry`)
+        if (err instanceof AppError && err.field === 'boundary')
+          throw new AppError(err.code, err.message, `${field}geometry`)
         throw err
       }
       updated++
@@ -289,13 +314,26 @@ export async function importBoundaries(tx: Tx, ctx: RequestContext, parentId: nu
     let parent = parentId
     if (f.properties.parentCode) {
       const p = await tx.selectFrom('area').select('id').where('code', '=', f.properties.parentCode).executeTakeFirst()
-      if (!p) throw notFound('AREA_NOT_FOUND', `parent area ${f.properties.parentCode}`, `${field}properties.parentCode`)
+      if (!p)
+        throw notFound('AREA_NOT_FOUND', `parent area ${f.properties.parentCode}`, `${field}properties.parentCode`)
       parent = p.id
     }
     try {
-      await createArea(tx, ctx, { parentId: parent, code: f.properties.code, nameZh: f.properties.nameZh, nameEn: f.properties.nameEn, boundary: f.geometry }, field)
+      await createArea(
+        tx,
+        ctx,
+        {
+          parentId: parent,
+          code: f.properties.code,
+          nameZh: f.properties.nameZh,
+          nameEn: f.properties.nameEn,
+          boundary: f.geometry,
+        },
+        field,
+      )
     } catch (err) {
-      if (err instanceof AppError && err.field === `${field}boundary`) throw new AppError(err.code, err.message, `${field}geometry`)
+      if (err instanceof AppError && err.field === `${field}boundary`)
+        throw new AppError(err.code, err.message, `${field}geometry`)
       throw err
     }
     created++
@@ -306,7 +344,14 @@ export async function importBoundaries(tx: Tx, ctx: RequestContext, parentId: nu
 export interface JurisdictionFeature {
   type: 'Feature'
   geometry: AreaGeometry
-  properties: { code: string; nameZh: string; nameEn: string; level: Level; parentCode?: string | null; timezone?: string }
+  properties: {
+    code: string
+    nameZh: string
+    nameEn: string
+    level: Level
+    parentCode?: string | null
+    timezone?: string
+  }
 }
 
 /**
@@ -314,14 +359,25 @@ export interface JurisdictionFeature {
  * install time: parents before children, upsert by code, all or nothing.
  */
 export async function importJurisdiction(tx: Tx, features: JurisdictionFeature[]) {
-  const operator: RequestContext = { ip: 'cli', actor: { userId: 0, username: 'operator', displayName: 'operator', grants: [{ role: 'admin', areaId: 0, path: '/' }] } }
-  const ordered = features.map((f, i) => ({ f, i })).sort((a, b) => levels.indexOf(a.f.properties.level) - levels.indexOf(b.f.properties.level))
+  const operator: RequestContext = {
+    ip: 'cli',
+    actor: {
+      userId: 0,
+      username: 'operator',
+      displayName: 'operator',
+      grants: [{ role: 'admin', areaId: 0, path: '/' }],
+    },
+  }
+  const ordered = features
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => levels.indexOf(a.f.properties.level) - levels.indexOf(b.f.properties.level))
   let created = 0
   let updated = 0
   for (const { f, i } of ordered) {
     const field = `features[${i}].`
     const props = f.properties
-    if (!props || !levels.includes(props.level)) throw new AppError('VALIDATION_FAILED', `level must be one of ${levels.join(', ')}`, `${field}properties.level`)
+    if (!props || !levels.includes(props.level))
+      throw new AppError('VALIDATION_FAILED', `level must be one of ${levels.join(', ')}`, `${field}properties.level`)
     const existing = await tx.selectFrom('area').select('id').where('code', '=', props.code).executeTakeFirst()
     if (existing) {
       await updateArea(tx, operator, existing.id, { boundary: f.geometry, nameZh: props.nameZh, nameEn: props.nameEn })
@@ -330,15 +386,50 @@ export async function importJurisdiction(tx: Tx, features: JurisdictionFeature[]
       await checkBoundary(tx, f.geometry, `${field}geometry`)
       const row = await tx
         .insertInto('area')
-        .values({ parent_id: null, level: 'city', code: props.code, name_zh: props.nameZh, name_en: props.nameEn, path: '', boundary: boundaryFromGeoJson(f.geometry), ...(props.timezone ? { timezone: props.timezone } : {}) })
+        .values({
+          parent_id: null,
+          level: 'city',
+          code: props.code,
+          name_zh: props.nameZh,
+          name_en: props.nameEn,
+          path: '',
+          boundary: boundaryFromGeoJson(f.geometry),
+          ...(props.timezone ? { timezone: props.timezone } : {}),
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
-      await recordAudit(tx, operator, { action: 'area.create', entityType: 'area', entityId: row.id, areaId: row.id, detail: { code: props.code, level: 'city', via: 'cli' } })
+      await recordAudit(tx, operator, {
+        action: 'area.create',
+        entityType: 'area',
+        entityId: row.id,
+        areaId: row.id,
+        detail: { code: props.code, level: 'city', via: 'cli' },
+      })
       created++
     } else {
-      const parent = props.parentCode ? await tx.selectFrom('area').select('id').where('code', '=', props.parentCode).executeTakeFirst() : undefined
-      if (!parent) throw notFound('AREA_NOT_FOUND', `parent area ${props.parentCode ?? '(none given)'}`, `${field}properties.parentCode`)
-      await createArea(tx, operator, { parentId: parent.id, level: props.level, code: props.code, nameZh: props.nameZh, nameEn: props.nameEn, boundary: f.geometry, ...(props.timezone ? { timezone: props.timezone } : {}) }, field)
+      const parent = props.parentCode
+        ? await tx.selectFrom('area').select('id').where('code', '=', props.parentCode).executeTakeFirst()
+        : undefined
+      if (!parent)
+        throw notFound(
+          'AREA_NOT_FOUND',
+          `parent area ${props.parentCode ?? '(none given)'}`,
+          `${field}properties.parentCode`,
+        )
+      await createArea(
+        tx,
+        operator,
+        {
+          parentId: parent.id,
+          level: props.level,
+          code: props.code,
+          nameZh: props.nameZh,
+          nameEn: props.nameEn,
+          boundary: f.geometry,
+          ...(props.timezone ? { timezone: props.timezone } : {}),
+        },
+        field,
+      )
       created++
     }
   }

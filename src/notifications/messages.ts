@@ -22,7 +22,9 @@ export interface QueuedMessage {
 
 export async function queueSms(tx: Tx, m: QueuedMessage): Promise<void> {
   await sql`insert into message_outbox (case_id, channel, recipient, recipient_enc, template_key, params, created_at, next_attempt_at)
-            values (${m.caseId}, 'sms', null, ${m.to}, ${m.templateKey}, ${JSON.stringify(m.params)}, ${m.at}, ${m.at})`.execute(tx)
+            values (${m.caseId}, 'sms', null, ${m.to}, ${m.templateKey}, ${JSON.stringify(m.params)}, ${m.at}, ${m.at})`.execute(
+    tx,
+  )
 }
 
 interface OutboxRow {
@@ -37,7 +39,13 @@ interface OutboxRow {
 }
 
 /** Sends what is due; returns how many were sent and how many failed this round. */
-export async function deliverDueMessages(db: Db, now: Date, transport: MessageTransport, cipher: FieldCipher, batch = 50): Promise<{ sent: number; failed: number }> {
+export async function deliverDueMessages(
+  db: Db,
+  now: Date,
+  transport: MessageTransport,
+  cipher: FieldCipher,
+  batch = 50,
+): Promise<{ sent: number; failed: number }> {
   // Claiming pushes the row's next attempt out by a lease, in one short statement, so another
   // worker skips it while this one sends.
   const { rows } = await sql<OutboxRow>`
@@ -55,7 +63,9 @@ export async function deliverDueMessages(db: Db, now: Date, transport: MessageTr
       // Opened only here, for the transport; a row from an older version may still hold it in clear.
       const to = r.recipient_enc ? cipher.decrypt(r.recipient_enc) : r.recipient!
       await transport.send({ to, channel: r.channel, templateKey: r.template_key, params: r.params, locale: r.locale })
-      await sql`update message_outbox set sent_at = ${now}, attempts = attempts + 1, last_error = null where id = ${r.id}`.execute(db)
+      await sql`update message_outbox set sent_at = ${now}, attempts = attempts + 1, last_error = null where id = ${r.id}`.execute(
+        db,
+      )
       sent++
     } catch (err) {
       const attempts = r.attempts + 1
@@ -67,6 +77,13 @@ export async function deliverDueMessages(db: Db, now: Date, transport: MessageTr
   return { sent, failed }
 }
 
-export function startMessageWorker(db: Db, clock: Clock, transport: MessageTransport, cipher: FieldCipher, intervalMs: number, onError: (err: unknown) => void) {
+export function startMessageWorker(
+  db: Db,
+  clock: Clock,
+  transport: MessageTransport,
+  cipher: FieldCipher,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+) {
   return startPeriodic(() => deliverDueMessages(db, clock.now(), transport, cipher), intervalMs, onError)
 }

@@ -72,7 +72,11 @@ export async function webhookRoutes(app: FastifyInstance, { database, clock, fet
     schema: {
       tags,
       summary: 'Webhooks of the areas the caller administers (the signing secret is never shown again)',
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } },
+      },
       response: { 200: pageSchema(webhookSchema), ...errorResponses(401, 403, 404) },
     },
     handler: async (req) => {
@@ -84,7 +88,8 @@ export async function webhookRoutes(app: FastifyInstance, { database, clock, fet
   app.post('/api/v1/webhooks', {
     schema: {
       tags,
-      summary: 'Subscribe a URL to the case steps of an area subtree; the answer carries the signing secret, shown only this once',
+      summary:
+        'Subscribe a URL to the case steps of an area subtree; the answer carries the signing secret, shown only this once',
       body: {
         type: 'object',
         required: ['areaId', 'url', 'events'],
@@ -92,7 +97,10 @@ export async function webhookRoutes(app: FastifyInstance, { database, clock, fet
         properties: { areaId: { type: 'integer', minimum: 1 }, url, events, active: { type: 'boolean' } },
       },
       headers: idempotencyHeaders,
-      response: { 201: { type: 'object', properties: { ...webhookSchema.properties, secret: { type: ['string', 'null'] } } }, ...errorResponses(401, 403, 404) },
+      response: {
+        201: { type: 'object', properties: { ...webhookSchema.properties, secret: { type: ['string', 'null'] } } },
+        ...errorResponses(401, 403, 404),
+      },
     },
     handler: async (req, reply) => {
       requireRoleSomewhere(req.ctx, ADMIN)
@@ -117,12 +125,19 @@ export async function webhookRoutes(app: FastifyInstance, { database, clock, fet
       tags,
       summary: 'Change a webhook’s URL or events, or switch it off and on (pending deliveries wait while it is off)',
       params: idParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { url, events, active: { type: 'boolean' } } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: { url, events, active: { type: 'boolean' } },
+      },
       response: { 200: webhookSchema, ...errorResponses(401, 403, 404) },
     },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, ADMIN)
-      return inScope(db, req.ctx, (tx) => updateWebhook(tx, req.ctx, (req.params as { id: number }).id, req.body as WebhookPatch))
+      return inScope(db, req.ctx, (tx) =>
+        updateWebhook(tx, req.ctx, (req.params as { id: number }).id, req.body as WebhookPatch),
+      )
     },
   })
 
@@ -149,12 +164,18 @@ export async function webhookRoutes(app: FastifyInstance, { database, clock, fet
       tags,
       summary: 'Deliveries of a webhook, newest first, with attempts and the last answer',
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuerySchema, status: { type: 'string', enum: ['pending', 'delivered', 'failed'] } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...pageQuerySchema, status: { type: 'string', enum: ['pending', 'delivered', 'failed'] } },
+      },
       response: { 200: pageSchema(deliverySchema), ...errorResponses(401, 403, 404) },
     },
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, ADMIN)
-      return inScope(db, req.ctx, (tx) => listDeliveries(tx, (req.params as { id: number }).id, req.query as DeliveryFilter))
+      return inScope(db, req.ctx, (tx) =>
+        listDeliveries(tx, (req.params as { id: number }).id, req.query as DeliveryFilter),
+      )
     },
   })
 }

@@ -61,7 +61,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 export function checkMessage(msg: OutgoingMessage): void {
   if (msg.channel !== 'sms' && msg.channel !== 'email') throw new TypeError(`unknown channel ${String(msg.channel)}`)
   if (msg.locale !== 'zh-CN' && msg.locale !== 'en') throw new TypeError(`unknown locale ${String(msg.locale)}`)
-  if (!(msg.channel === 'sms' ? PHONE : EMAIL).test(msg.to)) throw new TypeError(`not a valid ${msg.channel === 'sms' ? 'phone number' : 'e-mail address'}`)
+  if (!(msg.channel === 'sms' ? PHONE : EMAIL).test(msg.to))
+    throw new TypeError(`not a valid ${msg.channel === 'sms' ? 'phone number' : 'e-mail address'}`)
   if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(msg.templateKey)) throw new TypeError(`invalid template key ${msg.templateKey}`)
 }
 
@@ -76,7 +77,14 @@ export class LogTransport implements MessageTransport {
   async send(msg: OutgoingMessage): Promise<void> {
     checkMessage(msg)
     this.log(
-      { transport: 'log', channel: msg.channel, to: maskRecipient(msg.to, msg.channel), templateKey: msg.templateKey, locale: msg.locale, params: msg.params },
+      {
+        transport: 'log',
+        channel: msg.channel,
+        to: maskRecipient(msg.to, msg.channel),
+        templateKey: msg.templateKey,
+        locale: msg.locale,
+        params: msg.params,
+      },
       `message not sent (MESSAGE_TRANSPORT=log): ${msg.channel} ${msg.templateKey}`,
     )
   }
@@ -85,7 +93,10 @@ export class LogTransport implements MessageTransport {
 export const messageTransports = ['log'] as const
 
 /** The transport named by MESSAGE_TRANSPORT (default `log`). */
-export function transportFromEnv(env: Record<string, string | undefined> = process.env, log: LogFn = stdoutLog): MessageTransport {
+export function transportFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  log: LogFn = stdoutLog,
+): MessageTransport {
   const name = (env.MESSAGE_TRANSPORT ?? '').trim() || 'log'
   switch (name) {
     case 'log':

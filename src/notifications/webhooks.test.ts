@@ -34,7 +34,10 @@ async function startReceiver(respond: (n: number) => number = () => 200, delayMs
       r.got.push({ headers: req.headers, body, json: JSON.parse(body) })
       const status = r.respond(r.got.length)
       if (status === 0) return
-      setTimeout(() => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'receiver is down'), r.delayMs)
+      setTimeout(
+        () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'receiver is down'),
+        r.delayMs,
+      )
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -69,21 +72,28 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     receivers.push(r)
     return r
   }
-  const deliver = (opts: Parameters<typeof deliverDueWebhooks>[3] = {}) => deliverDueWebhooks(p.database.db, p.clock.now(), fetch, opts)
-  const act = (who: string, id: number, body: object) => call(app, 'POST', `/api/v1/cases/${id}/actions`, { token: t[who], body })
+  const deliver = (opts: Parameters<typeof deliverDueWebhooks>[3] = {}) =>
+    deliverDueWebhooks(p.database.db, p.clock.now(), fetch, opts)
+  const act = (who: string, id: number, body: object) =>
+    call(app, 'POST', `/api/v1/cases/${id}/actions`, { token: t[who], body })
   const subscribe = async (who: string, body: object) => {
     const res = await call(app, 'POST', '/api/v1/webhooks', { token: t[who], body })
     expect(res.status, JSON.stringify(res.body)).toBe(201)
     return res.body as { id: number; secret: string; url: string; events: string[]; active: boolean }
   }
-  const switchOff = (id: number) => call(app, 'PATCH', `/api/v1/webhooks/${id}`, { token: t.admin, body: { active: false } })
-  const deliveryRow = async (id: number) => (await sql<any>`select * from webhook_delivery where id = ${id}`.execute(p.database.db)).rows[0]
+  const switchOff = (id: number) =>
+    call(app, 'PATCH', `/api/v1/webhooks/${id}`, { token: t.admin, body: { active: false } })
+  const deliveryRow = async (id: number) =>
+    (await sql<any>`select * from webhook_delivery where id = ${id}`.execute(p.database.db)).rows[0]
   const deliveriesOf = async (webhookId: number) =>
-    (await sql<any>`select * from webhook_delivery where webhook_id = ${webhookId} order by id`.execute(p.database.db)).rows
+    (await sql<any>`select * from webhook_delivery where webhook_id = ${webhookId} order by id`.execute(p.database.db))
+      .rows
 
   async function point(code: string) {
     const { rows } = await sql<{ lng: number; lat: number }>`
-      select ST_X(ST_PointOnSurface(boundary)) as lng, ST_Y(ST_PointOnSurface(boundary)) as lat from area where code = ${code}`.execute(p.database.db)
+      select ST_X(ST_PointOnSurface(boundary)) as lng, ST_Y(ST_PointOnSurface(boundary)) as lat from area where code = ${code}`.execute(
+      p.database.db,
+    )
     return rows[0]!
   }
 
@@ -92,7 +102,20 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     app = p.app
     g01 = await point('JZ-QH-01-01-G01')
     c01 = await point('JZ-QH-02-01-G01')
-    const users = ['admin', 'guihua.admin', 'cuizhu.admin', 'guihua.staff', 'guihua.leader', 'guihua.grid', 'guihua.handler', 'guihua.resident', 'guihua.mediator', 'qh.handler', 'cuizhu.resident', 'donghu.staff']
+    const users = [
+      'admin',
+      'guihua.admin',
+      'cuizhu.admin',
+      'guihua.staff',
+      'guihua.leader',
+      'guihua.grid',
+      'guihua.handler',
+      'guihua.resident',
+      'guihua.mediator',
+      'qh.handler',
+      'cuizhu.resident',
+      'donghu.staff',
+    ]
     for (const u of users) t[u] = await tokenFor(app, u)
   })
   afterAll(async () => {
@@ -115,7 +138,14 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     // A hotline call: the caller's name and phone, a description and an address are personal.
     const filed = await call(app, 'POST', '/api/v1/cases', {
       token: t['guihua.staff'],
-      body: { categoryCode: 'DL-03', location: g01, description: '王家门口路灯不亮-描述', address: '桂花路8号3单元', reporterName: '张先生', reporterPhone: '13900001111' },
+      body: {
+        categoryCode: 'DL-03',
+        location: g01,
+        description: '王家门口路灯不亮-描述',
+        address: '桂花路8号3单元',
+        reporterName: '张先生',
+        reporterPhone: '13900001111',
+      },
     })
     expect(filed.status).toBe(201)
     const id = filed.body.id
@@ -158,11 +188,36 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     })
     expect(all.got[2]!.json).toMatchObject({ action: 'dispatch', state: 'dispatched', departmentCode: 'QH-CG' })
     expect(all.got[3]!.json).toMatchObject({ action: 'return', state: 'accepted', comment: null }) // not a public step
-    expect(all.got[6]!.json).toMatchObject({ action: 'reply', state: 'replied', comment: '已更换灯泡', departmentCode: 'QH-CG' })
+    expect(all.got[6]!.json).toMatchObject({
+      action: 'reply',
+      state: 'replied',
+      comment: '已更换灯泡',
+      departmentCode: 'QH-CG',
+    })
 
-    const names = await p.database.db.selectFrom('app_user').select('display_name').where('username', 'in', ['guihua.staff', 'qh.handler']).execute()
-    const everything = JSON.stringify([...all.got.map((h) => h.body), ...some.got.map((h) => h.body), ...(await deliveriesOf(w1.id)).map((d) => d.payload)])
-    for (const secret of ['张先生', '13900001111', '王家门口', '桂花路8号', '内部备注', 'reporter', 'phone', 'description', 'address', 'location', ...names.map((n) => n.display_name)]) {
+    const names = await p.database.db
+      .selectFrom('app_user')
+      .select('display_name')
+      .where('username', 'in', ['guihua.staff', 'qh.handler'])
+      .execute()
+    const everything = JSON.stringify([
+      ...all.got.map((h) => h.body),
+      ...some.got.map((h) => h.body),
+      ...(await deliveriesOf(w1.id)).map((d) => d.payload),
+    ])
+    for (const secret of [
+      '张先生',
+      '13900001111',
+      '王家门口',
+      '桂花路8号',
+      '内部备注',
+      'reporter',
+      'phone',
+      'description',
+      'address',
+      'location',
+      ...names.map((n) => n.display_name),
+    ]) {
       expect(everything).not.toContain(secret)
     }
 
@@ -173,8 +228,19 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     const log = await call(app, 'GET', `/api/v1/webhooks/${w1.id}/deliveries?pageSize=3`, { token: t.admin })
     expect(log.status).toBe(200)
     expect(log.body).toMatchObject({ total: actions.length, page: 1, pageSize: 3 })
-    expect(log.body.items.map((d: any) => d.eventType)).toEqual(['case.reply', 'case.department_accept', 'case.dispatch'])
-    expect(log.body.items[0]).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200, lastError: null, nextAttemptAt: null, payload: { action: 'reply' } })
+    expect(log.body.items.map((d: any) => d.eventType)).toEqual([
+      'case.reply',
+      'case.department_accept',
+      'case.dispatch',
+    ])
+    expect(log.body.items[0]).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      lastStatus: 200,
+      lastError: null,
+      nextAttemptAt: null,
+      payload: { action: 'reply' },
+    })
     const pending = await call(app, 'GET', `/api/v1/webhooks/${w1.id}/deliveries?status=pending`, { token: t.admin })
     expect(pending.body.total).toBe(0)
 
@@ -187,8 +253,15 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
 
   it('retries a failing receiver with exponential backoff until it answers', async () => {
     const flaky = await receiver((n) => (n <= 3 ? 500 : 204))
-    const w = await subscribe('guihua.admin', { areaId: await areaId(p, 'JZ-QH-01-01'), url: flaky.url, events: ['case.submit'] })
-    const filed = await call(app, 'POST', '/api/v1/cases', { token: t['guihua.resident'], body: { categoryCode: 'DL-03', location: g01, description: '路灯闪烁' } })
+    const w = await subscribe('guihua.admin', {
+      areaId: await areaId(p, 'JZ-QH-01-01'),
+      url: flaky.url,
+      events: ['case.submit'],
+    })
+    const filed = await call(app, 'POST', '/api/v1/cases', {
+      token: t['guihua.resident'],
+      body: { categoryCode: 'DL-03', location: g01, description: '路灯闪烁' },
+    })
     expect(filed.status).toBe(201)
     const [queued] = await deliveriesOf(w.id)
     const t0 = p.clock.now().getTime()
@@ -202,7 +275,11 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
 
     // Not before the backoff has passed: 30 s, then 60 s, then 120 s.
     let since = t0
-    for (const [attempt, wait] of [[2, 30], [3, 60], [4, 120]] as const) {
+    for (const [attempt, wait] of [
+      [2, 30],
+      [3, 60],
+      [4, 120],
+    ] as const) {
       p.clock.set(new Date(since + wait * SECOND - 2 * SECOND))
       expect((await deliver()).attempted).toBe(0)
       expect(flaky.got).toHaveLength(attempt - 1)
@@ -226,11 +303,20 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
   })
 
   it('gives up after ten failed attempts, spaced 30 s × 2^n and capped at 6 h', async () => {
-    expect(Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => backoffMs(i + 1) / SECOND)).toEqual([30, 60, 120, 240, 480, 960, 1920, 3840, 7680])
+    expect(Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => backoffMs(i + 1) / SECOND)).toEqual([
+      30, 60, 120, 240, 480, 960, 1920, 3840, 7680,
+    ])
     expect(backoffMs(15)).toBe(6 * 3600 * SECOND)
     const down = await receiver(() => 503)
-    const w = await subscribe('admin', { areaId: await areaId(p, 'JZ-QH-01-01-G01'), url: down.url, events: ['case.submit'] })
-    await call(app, 'POST', '/api/v1/cases', { token: t['guihua.resident'], body: { categoryCode: 'DL-03', location: g01, description: '路灯坏了' } })
+    const w = await subscribe('admin', {
+      areaId: await areaId(p, 'JZ-QH-01-01-G01'),
+      url: down.url,
+      events: ['case.submit'],
+    })
+    await call(app, 'POST', '/api/v1/cases', {
+      token: t['guihua.resident'],
+      body: { categoryCode: 'DL-03', location: g01, description: '路灯坏了' },
+    })
     const [queued] = await deliveriesOf(w.id)
     for (let n = 1; n <= MAX_ATTEMPTS; n++) {
       const run = await deliver()
@@ -242,12 +328,19 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
         expect(run.gaveUp).toEqual([{ id: queued.id, webhookId: w.id, error: expect.stringMatching(/^HTTP 503/) }])
       }
     }
-    expect(await deliveryRow(queued.id)).toMatchObject({ attempts: MAX_ATTEMPTS, next_attempt_at: null, delivered_at: null, last_status: 503 })
+    expect(await deliveryRow(queued.id)).toMatchObject({
+      attempts: MAX_ATTEMPTS,
+      next_attempt_at: null,
+      delivered_at: null,
+      last_status: 503,
+    })
     p.clock.advance(24 * 3600 * SECOND)
     await deliver()
     expect(down.got).toHaveLength(MAX_ATTEMPTS)
     const failed = await call(app, 'GET', `/api/v1/webhooks/${w.id}/deliveries?status=failed`, { token: t.admin })
-    expect(failed.body.items).toEqual([expect.objectContaining({ id: queued.id, status: 'failed', attempts: MAX_ATTEMPTS })])
+    expect(failed.body.items).toEqual([
+      expect.objectContaining({ id: queued.id, status: 'failed', attempts: MAX_ATTEMPTS }),
+    ])
     await switchOff(w.id)
   })
 
@@ -258,7 +351,10 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     const g = await areaId(p, 'JZ-QH-01-01-G01')
     const w1 = await subscribe('admin', { areaId: g, url: gone.url, events: ['case.submit'] })
     const w2 = await subscribe('admin', { areaId: g, url: slow.url, events: ['case.submit'] })
-    await call(app, 'POST', '/api/v1/cases', { token: t['guihua.resident'], body: { categoryCode: 'DL-03', location: g01, description: '路灯' } })
+    await call(app, 'POST', '/api/v1/cases', {
+      token: t['guihua.resident'],
+      body: { categoryCode: 'DL-03', location: g01, description: '路灯' },
+    })
     const run = await deliver({ timeoutMs: 300 })
     expect(run).toMatchObject({ attempted: 2, failed: 2 })
     const [a] = await deliveriesOf(w1.id)
@@ -273,7 +369,10 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     const r = await receiver(() => 200, 15)
     const w = await subscribe('admin', { areaId: await areaId(p, 'JZ-QH-01'), url: r.url, events: ['*'] })
     for (let i = 0; i < 4; i++) {
-      const filed = await call(app, 'POST', '/api/v1/cases', { token: t['guihua.staff'], body: { categoryCode: 'DL-03', location: g01, description: `并发${i}` } })
+      const filed = await call(app, 'POST', '/api/v1/cases', {
+        token: t['guihua.staff'],
+        body: { categoryCode: 'DL-03', location: g01, description: `并发${i}` },
+      })
       await act('guihua.staff', filed.body.id, { action: 'accept' })
     }
     const queued = await deliveriesOf(w.id)
@@ -291,8 +390,15 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
 
   it('hands back a delivery in flight when the worker stops, without counting an attempt', async () => {
     const hang = await receiver(() => 0)
-    const w = await subscribe('admin', { areaId: await areaId(p, 'JZ-QH-01-01'), url: hang.url, events: ['case.submit'] })
-    await call(app, 'POST', '/api/v1/cases', { token: t['guihua.resident'], body: { categoryCode: 'DL-03', location: g01, description: '路灯' } })
+    const w = await subscribe('admin', {
+      areaId: await areaId(p, 'JZ-QH-01-01'),
+      url: hang.url,
+      events: ['case.submit'],
+    })
+    await call(app, 'POST', '/api/v1/cases', {
+      token: t['guihua.resident'],
+      body: { categoryCode: 'DL-03', location: g01, description: '路灯' },
+    })
     const errors: unknown[] = []
     const worker = startWebhookWorker(p.database.db, p.clock, 20, { warn: () => {}, error: (o) => errors.push(o) })
     for (let i = 0; i < 200 && hang.got.length === 0; i++) await new Promise((r) => setTimeout(r, 25))
@@ -316,16 +422,23 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     const wb = await subscribe('cuizhu.admin', { areaId: await areaId(p, 'JZ-QH-02-01'), url: b.url, events: ['*'] })
     const wc = await subscribe('admin', { areaId: await areaId(p, 'JZ'), url: city.url, events: ['case.submit'] })
 
-    const inA = await call(app, 'POST', '/api/v1/cases', { token: t['guihua.resident'], body: { categoryCode: 'DL-03', location: g01, description: '桂花路灯' } })
+    const inA = await call(app, 'POST', '/api/v1/cases', {
+      token: t['guihua.resident'],
+      body: { categoryCode: 'DL-03', location: g01, description: '桂花路灯' },
+    })
     await act('guihua.staff', inA.body.id, { action: 'accept' })
     await deliver()
     expect(a.got.map((h) => h.json.action)).toEqual(['submit', 'accept', 'dispatch'])
     expect(b.got).toEqual([])
     // An anonymous resident reporting in B: the trigger still enqueues (owner rights).
-    const inB = await call(app, 'POST', '/api/v1/cases', { body: { categoryCode: 'DL-03', location: c01, description: '翠竹路灯' } })
+    const inB = await call(app, 'POST', '/api/v1/cases', {
+      body: { categoryCode: 'DL-03', location: c01, description: '翠竹路灯' },
+    })
     expect(inB.status).toBe(201)
     await deliver()
-    expect(b.got.map((h) => [h.json.action, h.json.trackingCode, h.json.areaCode])).toEqual([['submit', inB.body.trackingCode, 'JZ-QH-02-01-G01']])
+    expect(b.got.map((h) => [h.json.action, h.json.trackingCode, h.json.areaCode])).toEqual([
+      ['submit', inB.body.trackingCode, 'JZ-QH-02-01-G01'],
+    ])
     expect(a.got).toHaveLength(3)
     expect(city.got.map((h) => h.json.trackingCode)).toEqual([inA.body.trackingCode, inB.body.trackingCode])
 
@@ -336,11 +449,19 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     expect(listA.body.items.map((w: any) => w.id)).not.toContain(wb.id)
     expect(listA.body.items.map((w: any) => w.id)).not.toContain(wc.id)
     const before = await sql<any>`select url, events, active from webhook where id = ${wb.id}`.execute(p.database.db)
-    expect((await call(app, 'PATCH', `/api/v1/webhooks/${wb.id}`, { token: tA, body: { url: a.url, events: ['*'] } })).status).toBe(404)
+    expect(
+      (await call(app, 'PATCH', `/api/v1/webhooks/${wb.id}`, { token: tA, body: { url: a.url, events: ['*'] } }))
+        .status,
+    ).toBe(404)
     expect((await call(app, 'POST', `/api/v1/webhooks/${wb.id}/test`, { token: tA })).status).toBe(404)
     expect((await call(app, 'GET', `/api/v1/webhooks/${wb.id}/deliveries`, { token: tA })).status).toBe(404)
-    expect((await sql<any>`select url, events, active from webhook where id = ${wb.id}`.execute(p.database.db)).rows).toEqual(before.rows)
-    const intrude = await call(app, 'POST', '/api/v1/webhooks', { token: tA, body: { areaId: await areaId(p, 'JZ-QH-02-01'), url: a.url, events: ['*'] } })
+    expect(
+      (await sql<any>`select url, events, active from webhook where id = ${wb.id}`.execute(p.database.db)).rows,
+    ).toEqual(before.rows)
+    const intrude = await call(app, 'POST', '/api/v1/webhooks', {
+      token: tA,
+      body: { areaId: await areaId(p, 'JZ-QH-02-01'), url: a.url, events: ['*'] },
+    })
     expect(intrude.status).toBe(403)
     expect(intrude.body.error).toMatchObject({ code: 'FORBIDDEN', field: 'areaId' })
     // The city admin sees all three.
@@ -353,7 +474,12 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
 
   it('answers 403 to every non-admin and 401 without a session', async () => {
     const r = await receiver()
-    const w = await subscribe('admin', { areaId: await areaId(p, 'JZ-QH-01-01'), url: r.url, events: ['case.close'], active: false })
+    const w = await subscribe('admin', {
+      areaId: await areaId(p, 'JZ-QH-01-01'),
+      url: r.url,
+      events: ['case.close'],
+      active: false,
+    })
     const routes: [string, string, object | undefined][] = [
       ['GET', '/api/v1/webhooks', undefined],
       ['POST', '/api/v1/webhooks', { areaId: await areaId(p, 'JZ-QH-01-01'), url: r.url, events: ['*'] }],
@@ -361,7 +487,18 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
       ['POST', `/api/v1/webhooks/${w.id}/test`, undefined],
       ['GET', `/api/v1/webhooks/${w.id}/deliveries`, undefined],
     ]
-    for (const who of ['guihua.staff', 'guihua.leader', 'guihua.grid', 'guihua.handler', 'guihua.mediator', 'guihua.resident', 'qh.handler', 'donghu.staff', 'cuizhu.resident', null]) {
+    for (const who of [
+      'guihua.staff',
+      'guihua.leader',
+      'guihua.grid',
+      'guihua.handler',
+      'guihua.mediator',
+      'guihua.resident',
+      'qh.handler',
+      'donghu.staff',
+      'cuizhu.resident',
+      null,
+    ]) {
       for (const [method, url, body] of routes) {
         const res = await call(app, method as 'GET', url, { token: who ? t[who] : null, body })
         expect({ who, method, url, status: res.status }).toEqual({ who, method, url, status: who ? 403 : 401 })
@@ -369,45 +506,101 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     }
     expect(r.got).toEqual([])
     expect(await deliveriesOf(w.id)).toEqual([])
-    expect((await sql<any>`select active from webhook where id = ${w.id}`.execute(p.database.db)).rows[0].active).toBe(false)
+    expect((await sql<any>`select active from webhook where id = ${w.id}`.execute(p.database.db)).rows[0].active).toBe(
+      false,
+    )
   })
 
   it('refuses non-http URLs and unknown events, naming the field', async () => {
     const guihua = await areaId(p, 'JZ-QH-01-01')
-    for (const url of ['ftp://example.com/hook', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url', 'mailto:ops@example.com', 'http://user:pw@example.com/hook', '']) {
-      const res = await call(app, 'POST', '/api/v1/webhooks', { token: t.admin, body: { areaId: guihua, url, events: ['*'] } })
+    for (const url of [
+      'ftp://example.com/hook',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'not a url',
+      'mailto:ops@example.com',
+      'http://user:pw@example.com/hook',
+      '',
+    ]) {
+      const res = await call(app, 'POST', '/api/v1/webhooks', {
+        token: t.admin,
+        body: { areaId: guihua, url, events: ['*'] },
+      })
       expect({ url, status: res.status, field: res.body.error?.field }).toEqual({ url, status: 400, field: 'url' })
     }
-    const ok = await subscribe('admin', { areaId: guihua, url: 'https://hooks.example.com/grassroots?team=ops', events: ['case.close', 'case.close', 'case.rate'], active: false })
+    const ok = await subscribe('admin', {
+      areaId: guihua,
+      url: 'https://hooks.example.com/grassroots?team=ops',
+      events: ['case.close', 'case.close', 'case.rate'],
+      active: false,
+    })
     expect(ok.events).toEqual(['case.close', 'case.rate'])
-    const patch = await call(app, 'PATCH', `/api/v1/webhooks/${ok.id}`, { token: t.admin, body: { url: 'gopher://example.com' } })
+    const patch = await call(app, 'PATCH', `/api/v1/webhooks/${ok.id}`, {
+      token: t.admin,
+      body: { url: 'gopher://example.com' },
+    })
     expect(patch.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'url' })
-    const unknown = await call(app, 'POST', '/api/v1/webhooks', { token: t.admin, body: { areaId: guihua, url: 'https://example.com', events: ['case.explode'] } })
+    const unknown = await call(app, 'POST', '/api/v1/webhooks', {
+      token: t.admin,
+      body: { areaId: guihua, url: 'https://example.com', events: ['case.explode'] },
+    })
     expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'events[0]' })
-    const none = await call(app, 'POST', '/api/v1/webhooks', { token: t.admin, body: { areaId: guihua, url: 'https://example.com', events: [] } })
+    const none = await call(app, 'POST', '/api/v1/webhooks', {
+      token: t.admin,
+      body: { areaId: guihua, url: 'https://example.com', events: [] },
+    })
     expect(none.body.error.field).toBe('events')
-    const noArea = await call(app, 'POST', '/api/v1/webhooks', { token: t.admin, body: { areaId: 999999, url: 'https://example.com', events: ['*'] } })
+    const noArea = await call(app, 'POST', '/api/v1/webhooks', {
+      token: t.admin,
+      body: { areaId: 999999, url: 'https://example.com', events: ['*'] },
+    })
     expect(noArea.status).toBe(404)
     const empty = await call(app, 'PATCH', `/api/v1/webhooks/${ok.id}`, { token: t.admin, body: {} })
     expect(empty.status).toBe(400)
-    const changed = await call(app, 'PATCH', `/api/v1/webhooks/${ok.id}`, { token: t.admin, body: { url: 'http://hooks.example.com/v2', events: ['*'] } })
+    const changed = await call(app, 'PATCH', `/api/v1/webhooks/${ok.id}`, {
+      token: t.admin,
+      body: { url: 'http://hooks.example.com/v2', events: ['*'] },
+    })
     expect(changed.body).toMatchObject({ url: 'http://hooks.example.com/v2', events: ['*'], active: false })
     expect(changed.body).not.toHaveProperty('secret')
   })
 
   it('sends a signed test ping on request, also before the webhook is switched on', async () => {
     const r = await receiver((n) => (n === 1 ? 200 : 500))
-    const w = await subscribe('guihua.admin', { areaId: await areaId(p, 'JZ-QH-01-01'), url: r.url, events: ['case.close'], active: false })
+    const w = await subscribe('guihua.admin', {
+      areaId: await areaId(p, 'JZ-QH-01-01'),
+      url: r.url,
+      events: ['case.close'],
+      active: false,
+    })
     const ping = await call(app, 'POST', `/api/v1/webhooks/${w.id}/test`, { token: t['guihua.admin'] })
     expect(ping.status).toBe(200)
-    expect(ping.body).toMatchObject({ webhookId: w.id, eventType: 'webhook.test', eventId: null, status: 'delivered', attempts: 1, lastStatus: 200 })
+    expect(ping.body).toMatchObject({
+      webhookId: w.id,
+      eventType: 'webhook.test',
+      eventId: null,
+      status: 'delivered',
+      attempts: 1,
+      lastStatus: 200,
+    })
     expect(r.got).toHaveLength(1)
     expect(r.got[0]!.headers['x-grassroots-event']).toBe('webhook.test')
     expect(r.got[0]!.json).toMatchObject({ type: 'webhook.test', webhookId: w.id, areaCode: 'JZ-QH-01-01' })
     expect(signatureValid(r.got[0]!, w.secret)).toBe(true)
     const failing = await call(app, 'POST', `/api/v1/webhooks/${w.id}/test`, { token: t['guihua.admin'] })
-    expect(failing.body).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500, lastError: 'HTTP 500: receiver is down' })
-    const audit = await p.database.db.selectFrom('audit_log').select(['action', 'detail']).where('entity_type', '=', 'webhook').where('entity_id', '=', String(w.id)).orderBy('id').execute()
+    expect(failing.body).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastStatus: 500,
+      lastError: 'HTTP 500: receiver is down',
+    })
+    const audit = await p.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'detail'])
+      .where('entity_type', '=', 'webhook')
+      .where('entity_id', '=', String(w.id))
+      .orderBy('id')
+      .execute()
     expect(audit.map((a) => a.action)).toEqual(['webhook.create', 'webhook.test', 'webhook.test'])
     expect(JSON.stringify(audit)).not.toContain(w.secret)
   })
@@ -415,9 +608,13 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
   it('keeps the signing secret away from the application role', async () => {
     const actor = (await actorForToken(p.database.db, t.admin))!
     const ctx = { actor, ip: 'test' }
-    const visible = await inScope(p.database.db, ctx, (tx) => sql<{ n: number }>`select count(*)::int as n from webhook`.execute(tx))
+    const visible = await inScope(p.database.db, ctx, (tx) =>
+      sql<{ n: number }>`select count(*)::int as n from webhook`.execute(tx),
+    )
     expect(visible.rows[0]!.n).toBeGreaterThan(0)
-    await expect(inScope(p.database.db, ctx, (tx) => sql`select secret from webhook`.execute(tx))).rejects.toThrow(/permission denied/)
+    await expect(inScope(p.database.db, ctx, (tx) => sql`select secret from webhook`.execute(tx))).rejects.toThrow(
+      /permission denied/,
+    )
     // Nor can it forge a delivery of a case step; only the trigger (owner rights) writes those.
     const event = await sql<{ id: number }>`select id from case_event order by id desc limit 1`.execute(p.database.db)
     const webhook = await sql<{ id: number }>`select id from webhook order by id limit 1`.execute(p.database.db)
@@ -429,7 +626,9 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     ).rejects.toThrow(/row-level security/)
     const staff = { actor: (await actorForToken(p.database.db, t['guihua.staff']))!, ip: 'test' }
     expect((await inScope(p.database.db, staff, (tx) => sql`select id from webhook`.execute(tx))).rows).toEqual([])
-    expect((await inScope(p.database.db, staff, (tx) => sql`select id from webhook_delivery`.execute(tx))).rows).toEqual([])
+    expect(
+      (await inScope(p.database.db, staff, (tx) => sql`select id from webhook_delivery`.execute(tx))).rows,
+    ).toEqual([])
   })
 })
 
@@ -438,10 +637,29 @@ describe('message transport', () => {
     const lines: { obj: Record<string, unknown>; msg: string }[] = []
     const transport = transportFromEnv({}, (obj, msg) => lines.push({ obj, msg }))
     expect(transport).toBeInstanceOf(LogTransport)
-    await transport.send({ to: '13900001111', channel: 'sms', templateKey: 'case.update', params: { trackingCode: '261123-ABCDEF' }, locale: 'zh-CN' })
-    await transport.send({ to: 'zhang.san@example.com', channel: 'email', templateKey: 'case.update', params: {}, locale: 'en' })
+    await transport.send({
+      to: '13900001111',
+      channel: 'sms',
+      templateKey: 'case.update',
+      params: { trackingCode: '261123-ABCDEF' },
+      locale: 'zh-CN',
+    })
+    await transport.send({
+      to: 'zhang.san@example.com',
+      channel: 'email',
+      templateKey: 'case.update',
+      params: {},
+      locale: 'en',
+    })
     expect(lines).toHaveLength(2)
-    expect(lines[0]!.obj).toEqual({ transport: 'log', channel: 'sms', to: '139****1111', templateKey: 'case.update', locale: 'zh-CN', params: { trackingCode: '261123-ABCDEF' } })
+    expect(lines[0]!.obj).toEqual({
+      transport: 'log',
+      channel: 'sms',
+      to: '139****1111',
+      templateKey: 'case.update',
+      locale: 'zh-CN',
+      params: { trackingCode: '261123-ABCDEF' },
+    })
     expect(lines[0]!.msg).toContain('case.update')
     expect(lines[1]!.obj.to).toBe('z***@example.com')
     expect(JSON.stringify(lines)).not.toContain('13900001111')
@@ -452,8 +670,14 @@ describe('message transport', () => {
     expect(transportFromEnv({ MESSAGE_TRANSPORT: 'log' })).toBeInstanceOf(LogTransport)
     expect(() => transportFromEnv({ MESSAGE_TRANSPORT: 'aliyun' })).toThrow(/MESSAGE_TRANSPORT=aliyun/)
     const t = new LogTransport(() => {})
-    await expect(t.send({ to: 'not-a-phone', channel: 'sms', templateKey: 'x', params: {}, locale: 'en' })).rejects.toThrow(/phone/)
-    await expect(t.send({ to: '13900001111', channel: 'email', templateKey: 'x', params: {}, locale: 'en' })).rejects.toThrow(/e-mail/)
-    await expect(t.send({ to: '13900001111', channel: 'sms', templateKey: 'x', params: {}, locale: 'fr' as 'en' })).rejects.toThrow(/locale/)
+    await expect(
+      t.send({ to: 'not-a-phone', channel: 'sms', templateKey: 'x', params: {}, locale: 'en' }),
+    ).rejects.toThrow(/phone/)
+    await expect(
+      t.send({ to: '13900001111', channel: 'email', templateKey: 'x', params: {}, locale: 'en' }),
+    ).rejects.toThrow(/e-mail/)
+    await expect(
+      t.send({ to: '13900001111', channel: 'sms', templateKey: 'x', params: {}, locale: 'fr' as 'en' }),
+    ).rejects.toThrow(/locale/)
   })
 })

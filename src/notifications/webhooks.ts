@@ -63,8 +63,15 @@ export type WebhookTables = {
 const tables = <T extends Tx | Db>(db: T) => db.$extendTables<WebhookTables>()
 
 /** Event types one may subscribe to: every case action, intake, deadline events, or '*'. */
-export const webhookEventTypes = ['*', 'case.submit', ...caseActions.map((a) => `case.${a}`), 'case.dispatch', 'case.merged_from', 'case.warning', 'case.escalated']
-  .filter((v, i, all) => all.indexOf(v) === i)
+export const webhookEventTypes = [
+  '*',
+  'case.submit',
+  ...caseActions.map((a) => `case.${a}`),
+  'case.dispatch',
+  'case.merged_from',
+  'case.warning',
+  'case.escalated',
+].filter((v, i, all) => all.indexOf(v) === i)
 export const TEST_EVENT = 'webhook.test'
 
 export const DELIVERY_TIMEOUT_MS = 10_000
@@ -121,8 +128,14 @@ export function checkUrl(raw: string): string {
   } catch {
     throw new AppError('VALIDATION_FAILED', 'url must be an absolute http or https URL', 'url')
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new AppError('VALIDATION_FAILED', `url must use http or https, not ${u.protocol.replace(/:$/, '')}`, 'url')
-  if (u.username || u.password) throw new AppError('VALIDATION_FAILED', 'url must not contain credentials; the signature authenticates deliveries', 'url')
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new AppError('VALIDATION_FAILED', `url must use http or https, not ${u.protocol.replace(/:$/, '')}`, 'url')
+  if (u.username || u.password)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'url must not contain credentials; the signature authenticates deliveries',
+      'url',
+    )
   if (!u.hostname) throw new AppError('VALIDATION_FAILED', 'url needs a host', 'url')
   return u.toString()
 }
@@ -134,9 +147,27 @@ function checkEvents(events: string[]): string[] {
   return unique
 }
 
-const webhookColumns = ['w.id', 'w.area_id', 'a.code as area_code', 'w.url', 'w.events', 'w.active', 'w.created_by', 'w.created_at'] as const
+const webhookColumns = [
+  'w.id',
+  'w.area_id',
+  'a.code as area_code',
+  'w.url',
+  'w.events',
+  'w.active',
+  'w.created_by',
+  'w.created_at',
+] as const
 
-type WebhookRow = { id: number; area_id: number; area_code: string; url: string; events: string[]; active: boolean; created_by: number | null; created_at: Date }
+type WebhookRow = {
+  id: number
+  area_id: number
+  area_code: string
+  url: string
+  events: string[]
+  active: boolean
+  created_by: number | null
+  created_at: Date
+}
 
 const presentWebhook = (r: WebhookRow): WebhookView => ({
   id: r.id,
@@ -188,20 +219,40 @@ export interface NewWebhook {
 }
 
 /** Creates a subscription; the answer is the only time the signing secret is shown. */
-export async function createWebhook(tx: Tx, ctx: RequestContext, input: NewWebhook, now: Date): Promise<WebhookView & { secret: string }> {
+export async function createWebhook(
+  tx: Tx,
+  ctx: RequestContext,
+  input: NewWebhook,
+  now: Date,
+): Promise<WebhookView & { secret: string }> {
   const actor = requireActor(ctx)
   const url = checkUrl(input.url)
   const events = checkEvents(input.events)
   const a = await tx.selectFrom('area').select('path').where('id', '=', input.areaId).executeTakeFirst()
   if (!a) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
-  if (!holds(actor, ['admin'], a.path)) throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
+  if (!holds(actor, ['admin'], a.path))
+    throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
   const secret = `whsec_${randomBytes(24).toString('base64url')}`
   const { id } = await tables(tx)
     .insertInto('webhook')
-    .values({ area_id: input.areaId, url, secret, events, active: input.active ?? true, created_by: actor.userId, created_at: now })
+    .values({
+      area_id: input.areaId,
+      url,
+      secret,
+      events,
+      active: input.active ?? true,
+      created_by: actor.userId,
+      created_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
-  await recordAudit(tx, ctx, { action: 'webhook.create', entityType: 'webhook', entityId: id, areaId: input.areaId, detail: { host: new URL(url).host, events } })
+  await recordAudit(tx, ctx, {
+    action: 'webhook.create',
+    entityType: 'webhook',
+    entityId: id,
+    areaId: input.areaId,
+    detail: { host: new URL(url).host, events },
+  })
   return { ...(await loadWebhook(tx, id)), secret }
 }
 
@@ -211,7 +262,12 @@ export interface WebhookPatch {
   active?: boolean
 }
 
-export async function updateWebhook(tx: Tx, ctx: RequestContext, id: number, patch: WebhookPatch): Promise<WebhookView> {
+export async function updateWebhook(
+  tx: Tx,
+  ctx: RequestContext,
+  id: number,
+  patch: WebhookPatch,
+): Promise<WebhookView> {
   requireActor(ctx)
   const before = await loadWebhook(tx, id)
   const set: { url?: string; events?: string[]; active?: boolean } = {}
@@ -220,7 +276,13 @@ export async function updateWebhook(tx: Tx, ctx: RequestContext, id: number, pat
   if (patch.active !== undefined) set.active = patch.active
   const res = await tables(tx).updateTable('webhook').set(set).where('id', '=', id).executeTakeFirst()
   if (Number(res.numUpdatedRows) !== 1) throw notFound('NOT_FOUND', `webhook ${id}`)
-  await recordAudit(tx, ctx, { action: 'webhook.update', entityType: 'webhook', entityId: id, areaId: before.areaId, detail: { fields: Object.keys(set), ...(set.active !== undefined ? { active: set.active } : {}) } })
+  await recordAudit(tx, ctx, {
+    action: 'webhook.update',
+    entityType: 'webhook',
+    entityId: id,
+    areaId: before.areaId,
+    detail: { fields: Object.keys(set), ...(set.active !== undefined ? { active: set.active } : {}) },
+  })
   return loadWebhook(tx, id)
 }
 
@@ -231,14 +293,39 @@ export async function queueTestPing(tx: Tx, ctx: RequestContext, id: number, now
   const payload = { type: TEST_EVENT, webhookId: w.id, areaCode: w.areaCode, at: now.toISOString() }
   const row = await tables(tx)
     .insertInto('webhook_delivery')
-    .values({ webhook_id: w.id, event_id: null, event_type: TEST_EVENT, payload: JSON.stringify(payload), next_attempt_at: now, created_at: now })
+    .values({
+      webhook_id: w.id,
+      event_id: null,
+      event_type: TEST_EVENT,
+      payload: JSON.stringify(payload),
+      next_attempt_at: now,
+      created_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
-  await recordAudit(tx, ctx, { action: 'webhook.test', entityType: 'webhook', entityId: id, areaId: w.areaId, detail: { deliveryId: row.id } })
+  await recordAudit(tx, ctx, {
+    action: 'webhook.test',
+    entityType: 'webhook',
+    entityId: id,
+    areaId: w.areaId,
+    detail: { deliveryId: row.id },
+  })
   return row.id
 }
 
-const deliveryColumns = ['id', 'webhook_id', 'event_id', 'event_type', 'payload', 'attempts', 'next_attempt_at', 'delivered_at', 'last_status', 'last_error', 'created_at'] as const
+const deliveryColumns = [
+  'id',
+  'webhook_id',
+  'event_id',
+  'event_type',
+  'payload',
+  'attempts',
+  'next_attempt_at',
+  'delivered_at',
+  'last_status',
+  'last_error',
+  'created_at',
+] as const
 
 function presentDelivery(r: {
   id: number
@@ -270,7 +357,11 @@ function presentDelivery(r: {
 }
 
 export async function getDelivery(tx: Tx, id: number): Promise<DeliveryView> {
-  const r = await tables(tx).selectFrom('webhook_delivery').select(deliveryColumns).where('id', '=', id).executeTakeFirst()
+  const r = await tables(tx)
+    .selectFrom('webhook_delivery')
+    .select(deliveryColumns)
+    .where('id', '=', id)
+    .executeTakeFirst()
   if (!r) throw notFound('NOT_FOUND', `delivery ${id}`)
   return presentDelivery(r)
 }
@@ -294,7 +385,10 @@ export async function listDeliveries(tx: Tx, webhookId: number, f: DeliveryFilte
 // ---------------------------------------------------------------------------------------------
 // Delivery worker (runs as the owner role: it reads the secrets, which requests never can)
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal; redirect: 'manual' }) => Promise<{ status: number; body?: ReadableStream<Uint8Array> | null }>
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal; redirect: 'manual' },
+) => Promise<{ status: number; body?: ReadableStream<Uint8Array> | null }>
 
 export interface DeliverOptions {
   /** Deliveries claimed per transaction. */
@@ -375,7 +469,13 @@ async function readSnippet(body: ReadableStream<Uint8Array> | null | undefined, 
 
 type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string } | { aborted: true }
 
-async function post(d: Claimed, at: Date, fetchImpl: FetchLike, timeoutMs: number, stop: AbortSignal | undefined): Promise<Outcome> {
+async function post(
+  d: Claimed,
+  at: Date,
+  fetchImpl: FetchLike,
+  timeoutMs: number,
+  stop: AbortSignal | undefined,
+): Promise<Outcome> {
   const body = JSON.stringify(d.payload)
   const timestamp = Math.floor(at.getTime() / 1000)
   const timeout = AbortSignal.timeout(timeoutMs)
@@ -403,7 +503,11 @@ async function post(d: Claimed, at: Date, fetchImpl: FetchLike, timeoutMs: numbe
     if (stop?.aborted) return { aborted: true }
     if (timeout.aborted) return { ok: false, status: null, error: `no answer within ${timeoutMs / 1000} s` }
     const e = err as Error & { cause?: { code?: string; message?: string } }
-    return { ok: false, status: null, error: (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)).slice(0, 500) }
+    return {
+      ok: false,
+      status: null,
+      error: (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)).slice(0, 500),
+    }
   }
 }
 
@@ -413,7 +517,12 @@ async function post(d: Claimed, at: Date, fetchImpl: FetchLike, timeoutMs: numbe
  * webhook go one after another in the order of their steps; different webhooks in parallel.
  * Failures are retried after backoffMs(attempts); after MAX_ATTEMPTS the delivery is given up.
  */
-export async function deliverDueWebhooks(db: Db, now: Date, fetchImpl: FetchLike = fetch as unknown as FetchLike, opts: DeliverOptions = {}): Promise<DeliveryRun> {
+export async function deliverDueWebhooks(
+  db: Db,
+  now: Date,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+  opts: DeliverOptions = {},
+): Promise<DeliveryRun> {
   const batch = opts.batch ?? 20
   const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS
   // Within one webhook the batch is sent sequentially, so the lease must outlast all of it.
@@ -432,10 +541,17 @@ export async function deliverDueWebhooks(db: Db, now: Date, fetchImpl: FetchLike
     await Promise.all(
       [...byWebhook.values()].map(async (list) => {
         for (const d of list) {
-          const outcome = opts.signal?.aborted ? ({ aborted: true } as const) : await post(d, clockNow(), fetchImpl, timeoutMs, opts.signal)
+          const outcome = opts.signal?.aborted
+            ? ({ aborted: true } as const)
+            : await post(d, clockNow(), fetchImpl, timeoutMs, opts.signal)
           if ('aborted' in outcome) {
             // Shutting down: hand it back as it was, without counting an attempt.
-            await w.updateTable('webhook_delivery').set({ next_attempt_at: now }).where('id', '=', d.id).where('delivered_at', 'is', null).execute()
+            await w
+              .updateTable('webhook_delivery')
+              .set({ next_attempt_at: now })
+              .where('id', '=', d.id)
+              .where('delivered_at', 'is', null)
+              .execute()
             continue
           }
           run.attempted++
@@ -455,7 +571,12 @@ export async function deliverDueWebhooks(db: Db, now: Date, fetchImpl: FetchLike
           if (giveUp) run.gaveUp.push({ id: d.id, webhookId: d.webhook_id, error: outcome.error })
           await w
             .updateTable('webhook_delivery')
-            .set({ attempts, next_attempt_at: giveUp ? null : new Date(at.getTime() + backoffMs(attempts)), last_status: outcome.status, last_error: outcome.error })
+            .set({
+              attempts,
+              next_attempt_at: giveUp ? null : new Date(at.getTime() + backoffMs(attempts)),
+              last_status: outcome.status,
+              last_error: outcome.error,
+            })
             .where('id', '=', d.id)
             .where('delivered_at', 'is', null)
             .execute()
@@ -472,12 +593,19 @@ export interface WorkerLog {
 }
 
 /** Runs deliverDueWebhooks every `intervalMs` until stopped; errors are logged, not fatal. */
-export function startWebhookWorker(db: Db, clock: Clock, intervalMs: number, log: WorkerLog, fetchImpl: FetchLike = fetch as unknown as FetchLike) {
+export function startWebhookWorker(
+  db: Db,
+  clock: Clock,
+  intervalMs: number,
+  log: WorkerLog,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+) {
   // Stopping aborts requests in flight; their deliveries are released, not counted as attempts.
   return startPeriodic(
     async (signal) => {
       const r = await deliverDueWebhooks(db, clock.now(), fetchImpl, { signal })
-      for (const g of r.gaveUp) log.warn({ deliveryId: g.id, webhookId: g.webhookId, error: g.error }, 'webhook delivery given up')
+      for (const g of r.gaveUp)
+        log.warn({ deliveryId: g.id, webhookId: g.webhookId, error: g.error }, 'webhook delivery given up')
     },
     intervalMs,
     (err) => log.error({ err }, 'webhook delivery run failed'),

@@ -56,7 +56,18 @@ function keyQuery(tx: Tx) {
   return withOpen311(tx)
     .selectFrom('api_key as k')
     .innerJoin('area as a', 'a.id', 'k.area_id')
-    .select(['k.id', 'k.name', 'k.key_prefix', 'k.area_id', 'a.code as area_code', 'a.name_zh as area_name_zh', 'a.name_en as area_name_en', 'k.created_at', 'k.revoked_at', 'k.last_used_at'])
+    .select([
+      'k.id',
+      'k.name',
+      'k.key_prefix',
+      'k.area_id',
+      'a.code as area_code',
+      'a.name_zh as area_name_zh',
+      'a.name_en as area_name_en',
+      'k.created_at',
+      'k.revoked_at',
+      'k.last_used_at',
+    ])
 }
 
 export interface ApiKeyFilter extends PageRequest {
@@ -77,31 +88,71 @@ export async function listApiKeys(tx: Tx, f: ApiKeyFilter): Promise<Page<ApiKeyV
 }
 
 /** Issues a key for an area the caller administers; the plain key is in the answer and nowhere else. */
-export async function createApiKey(tx: Tx, ctx: RequestContext, input: { name: string; areaId: number }, now: Date): Promise<ApiKeyView & { key: string }> {
+export async function createApiKey(
+  tx: Tx,
+  ctx: RequestContext,
+  input: { name: string; areaId: number },
+  now: Date,
+): Promise<ApiKeyView & { key: string }> {
   const actor = requireActor(ctx)
-  const area = await tx.selectFrom('area').select(['id', 'path', 'retired_at']).where('id', '=', input.areaId).executeTakeFirst()
+  const area = await tx
+    .selectFrom('area')
+    .select(['id', 'path', 'retired_at'])
+    .where('id', '=', input.areaId)
+    .executeTakeFirst()
   if (!area || area.retired_at) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
-  if (!holds(actor, ['admin'], area.path)) throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
+  if (!holds(actor, ['admin'], area.path))
+    throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
   const key = `gr311_${randomBytes(24).toString('base64url')}`
   const row = await withOpen311(tx)
     .insertInto('api_key')
-    .values({ key_hash: hashApiKey(key), key_prefix: key.slice(0, PREFIX_LENGTH), name: input.name, area_id: area.id, created_by: actor.userId, created_at: now })
+    .values({
+      key_hash: hashApiKey(key),
+      key_prefix: key.slice(0, PREFIX_LENGTH),
+      name: input.name,
+      area_id: area.id,
+      created_by: actor.userId,
+      created_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
-  await recordAudit(tx, ctx, { action: 'api_key.create', entityType: 'api_key', entityId: row.id, areaId: area.id, detail: { name: input.name, keyPrefix: key.slice(0, PREFIX_LENGTH) } })
+  await recordAudit(tx, ctx, {
+    action: 'api_key.create',
+    entityType: 'api_key',
+    entityId: row.id,
+    areaId: area.id,
+    detail: { name: input.name, keyPrefix: key.slice(0, PREFIX_LENGTH) },
+  })
   const view = await keyQuery(tx).where('k.id', '=', row.id).executeTakeFirstOrThrow()
   return { ...present(view), key }
 }
 
 /** Revokes a key at once; revoking a revoked key changes nothing. */
-export async function revokeApiKey(tx: Tx, ctx: RequestContext, id: number, reason: string | undefined, now: Date): Promise<ApiKeyView> {
+export async function revokeApiKey(
+  tx: Tx,
+  ctx: RequestContext,
+  id: number,
+  reason: string | undefined,
+  now: Date,
+): Promise<ApiKeyView> {
   const actor = requireActor(ctx)
   const row = await keyQuery(tx).select('a.path').where('k.id', '=', id).executeTakeFirst()
   if (!row) throw notFound('NOT_FOUND', `api key ${id}`)
   if (!holds(actor, ['admin'], row.path)) throw new AppError('FORBIDDEN', 'requires the admin role on the key’s area')
   if (!row.revoked_at) {
-    await withOpen311(tx).updateTable('api_key').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute()
-    await recordAudit(tx, ctx, { action: 'api_key.revoke', entityType: 'api_key', entityId: id, areaId: row.area_id, detail: { name: row.name, ...(reason ? { reason } : {}) } })
+    await withOpen311(tx)
+      .updateTable('api_key')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute()
+    await recordAudit(tx, ctx, {
+      action: 'api_key.revoke',
+      entityType: 'api_key',
+      entityId: id,
+      areaId: row.area_id,
+      detail: { name: row.name, ...(reason ? { reason } : {}) },
+    })
   }
   return present((await keyQuery(tx).where('k.id', '=', id).executeTakeFirstOrThrow()) as KeyRow)
 }
@@ -125,12 +176,30 @@ export async function apiKeyIdentity(db: Db, key: string, now: Date): Promise<Ap
     const row = await withOpen311(tx)
       .selectFrom('api_key as k')
       .innerJoin('area as a', 'a.id', 'k.area_id')
-      .select(['k.id', 'k.name', 'k.area_id', 'k.revoked_at', 'a.path', 'a.code', 'a.name_zh', 'a.name_en', 'a.retired_at'])
+      .select([
+        'k.id',
+        'k.name',
+        'k.area_id',
+        'k.revoked_at',
+        'a.path',
+        'a.code',
+        'a.name_zh',
+        'a.name_en',
+        'a.retired_at',
+      ])
       .where('k.key_hash', '=', hashApiKey(key))
       .executeTakeFirst()
     if (!row || row.revoked_at || row.retired_at) return null
     await withOpen311(tx).updateTable('api_key').set({ last_used_at: now }).where('id', '=', row.id).execute()
-    return { id: row.id, name: row.name, areaId: row.area_id, areaPath: row.path, areaCode: row.code, areaNameZh: row.name_zh, areaNameEn: row.name_en }
+    return {
+      id: row.id,
+      name: row.name,
+      areaId: row.area_id,
+      areaPath: row.path,
+      areaCode: row.code,
+      areaNameZh: row.name_zh,
+      areaNameEn: row.name_en,
+    }
   })
 }
 
@@ -143,7 +212,14 @@ export async function seedOpen311Demo(tx: Tx, now = new Date()): Promise<void> {
   if (!city) return
   await withOpen311(tx)
     .insertInto('api_key')
-    .values({ key_hash: hashApiKey(DEMO_API_KEY), key_prefix: DEMO_API_KEY.slice(0, PREFIX_LENGTH), name: 'Demo Open311 client', area_id: city.id, created_by: null, created_at: now })
+    .values({
+      key_hash: hashApiKey(DEMO_API_KEY),
+      key_prefix: DEMO_API_KEY.slice(0, PREFIX_LENGTH),
+      name: 'Demo Open311 client',
+      area_id: city.id,
+      created_by: null,
+      created_at: now,
+    })
     .onConflict((oc) => oc.column('key_hash').doNothing())
     .execute()
 }

@@ -5,7 +5,7 @@ import { errorResponses, idParams, isDatabaseUnavailable } from '../core/http.js
 import { idempotencyHeaders, idempotent } from '../core/idempotency.js'
 import { pageQuerySchema, pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
-import { inScope, requireActor, requireRoleSomewhere } from '../core/scope.js'
+import { inScope, requireRoleSomewhere } from '../core/scope.js'
 import { apiKeyIdentity, createApiKey, hashApiKey, listApiKeys, revokeApiKey, type ApiKeyFilter } from './keys.js'
 import {
   fail,
@@ -77,7 +77,8 @@ function send(reply: FastifyReply, format: Format, status: number, root: string,
     : reply.type('application/json; charset=utf-8').send(JSON.stringify(value))
 }
 
-const sendErrors = (reply: FastifyReply, format: Format, err: Open311Error) => send(reply, format, err.status, 'errors', err.errors)
+const sendErrors = (reply: FastifyReply, format: Format, err: Open311Error) =>
+  send(reply, format, err.status, 'errors', err.errors)
 
 /** A failure Fastify finds before routing (a malformed or overlong path under the prefix), as the error list. */
 export const sendOpen311Failure = (req: FastifyRequest, reply: FastifyReply, status: number, description: string) =>
@@ -108,7 +109,14 @@ function asOpen311(error: unknown, req: FastifyRequest, reply: FastifyReply): Op
   if (error instanceof Open311Error) return error
   if (error instanceof AppError) {
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v)
-    const status = error.status === 404 ? 404 : error.status === 401 || error.status === 403 ? 403 : error.status >= 500 || error.status === 429 ? error.status : 400
+    const status =
+      error.status === 404
+        ? 404
+        : error.status === 401 || error.status === 403
+          ? 403
+          : error.status >= 500 || error.status === 429
+            ? error.status
+            : 400
     const param = paramOf(error.field)
     return fail(status, param && !error.message.startsWith(param) ? `${param}: ${error.message}` : error.message)
   }
@@ -117,8 +125,10 @@ function asOpen311(error: unknown, req: FastifyRequest, reply: FastifyReply): Op
     const first = e.validation[0]!
     const where = first.instancePath.split('/').filter(Boolean).join('.')
     if (e.validationContext === 'params' && where === 'format') return fail(404, 'unknown format: use .json or .xml')
-    if (first.keyword === 'additionalProperties') return fail(400, `unknown parameter ${String(first.params.additionalProperty)}`)
-    const subject = where || (e.validationContext === 'body' ? 'the request body' : e.validationContext ?? 'the request')
+    if (first.keyword === 'additionalProperties')
+      return fail(400, `unknown parameter ${String(first.params.additionalProperty)}`)
+    const subject =
+      where || (e.validationContext === 'body' ? 'the request body' : (e.validationContext ?? 'the request'))
     return fail(400, `${subject} ${first.message ?? 'is invalid'}`)
   }
   if (e.code?.startsWith('FST_ERR') && e.statusCode && e.statusCode < 500) return fail(400, e.message)
@@ -156,9 +166,17 @@ export function parseForm(text: string): Record<string, string | string[]> {
 // ─── schemas (validation and the OpenAPI document) ───────────────────────────
 
 const formatParam = { format: { type: 'string', enum: ['json', 'xml'], description: 'answer format' } } as const
-const params = (extra: Record<string, object> = {}) => ({ type: 'object', required: ['format', ...Object.keys(extra)], properties: { ...extra, ...formatParam } })
+const params = (extra: Record<string, object> = {}) => ({
+  type: 'object',
+  required: ['format', ...Object.keys(extra)],
+  properties: { ...extra, ...formatParam },
+})
 const common = {
-  jurisdiction_id: { type: 'string', maxLength: 100, description: 'code of the jurisdiction (the city, JZ in the demo); optional' },
+  jurisdiction_id: {
+    type: 'string',
+    maxLength: 100,
+    description: 'code of the jurisdiction (the city, JZ in the demo); optional',
+  },
   locale: { type: 'string', maxLength: 35, description: 'zh-CN (default) or en; else Accept-Language decides' },
   api_key: { type: 'string', maxLength: 200, description: 'not needed to read; accepted and ignored' },
 } as const
@@ -166,7 +184,11 @@ const readQuery = { type: 'object', additionalProperties: false, properties: com
 
 const errorList = {
   type: 'array',
-  items: { type: 'object', required: ['code', 'description'], properties: { code: { type: 'integer' }, description: { type: 'string' } } },
+  items: {
+    type: 'object',
+    required: ['code', 'description'],
+    properties: { code: { type: 'integer' }, description: { type: 'string' } },
+  },
 } as const
 const nullableString = { type: ['string', 'null'] } as const
 const serviceSchema = {
@@ -192,12 +214,18 @@ const definitionSchema = {
         properties: {
           variable: { type: 'boolean' },
           code: { type: 'string' },
-          datatype: { type: 'string', enum: ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'] },
+          datatype: {
+            type: 'string',
+            enum: ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'],
+          },
           required: { type: 'boolean' },
           datatype_description: nullableString,
           order: { type: 'integer' },
           description: { type: 'string' },
-          values: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, name: { type: 'string' } } } },
+          values: {
+            type: 'array',
+            items: { type: 'object', properties: { key: { type: 'string' }, name: { type: 'string' } } },
+          },
         },
       },
     },
@@ -250,14 +278,34 @@ const discoverySchema = {
 /** A response in both formats; XML documents are described by the JSON shape they mirror. */
 const both = (description: string, json: object) => ({
   description,
-  content: { 'application/json': { schema: json }, 'text/xml': { schema: { type: 'string', description: 'the same tree as XML' } } },
+  content: {
+    'application/json': { schema: json },
+    'text/xml': { schema: { type: 'string', description: 'the same tree as XML' } },
+  },
 })
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, both(s === 404 ? 'not found (error list)' : s === 403 ? 'missing or invalid api_key (error list)' : 'invalid request (error list)', errorList)]))
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      both(
+        s === 404
+          ? 'not found (error list)'
+          : s === 403
+            ? 'missing or invalid api_key (error list)'
+            : 'invalid request (error list)',
+        errorList,
+      ),
+    ]),
+  )
 
 const list = { type: 'array', items: { type: 'string', maxLength: 20000 }, maxItems: 50 } as const
 const text = (max: number) => ({ type: 'string', maxLength: max }) as const
-const scalarOrList = { anyOf: [{ type: ['string', 'number'], maxLength: 2000 }, { type: 'array', maxItems: 50, items: { type: ['string', 'number'], maxLength: 2000 } }] } as const
+const scalarOrList = {
+  anyOf: [
+    { type: ['string', 'number'], maxLength: 2000 },
+    { type: 'array', maxItems: 50, items: { type: ['string', 'number'], maxLength: 2000 } },
+  ],
+} as const
 
 const requestBodySchema = {
   type: 'object',
@@ -300,7 +348,9 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
     }
   })
   app.setErrorHandler((error, req, reply) => sendErrors(reply, formatOf(req), asOpen311(error, req, reply)))
-  app.setNotFoundHandler((req, reply) => sendErrors(reply, formatOf(req), fail(404, `no resource ${req.method} ${req.url.split('?')[0]}`)))
+  app.setNotFoundHandler((req, reply) =>
+    sendErrors(reply, formatOf(req), fail(404, `no resource ${req.method} ${req.url.split('?')[0]}`)),
+  )
 
   app.get('/discovery.:format', {
     schema: {
@@ -318,7 +368,9 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
         changeset: CHANGESET,
         contact:
           process.env.OPEN311_CONTACT ||
-          (en ? 'Contact the administrators of the jurisdiction through the Grassroots platform.' : '请通过 Grassroots 平台联系辖区管理员。'),
+          (en
+            ? 'Contact the administrators of the jurisdiction through the Grassroots platform.'
+            : '请通过 Grassroots 平台联系辖区管理员。'),
         key_service:
           process.env.OPEN311_KEY_SERVICE ||
           (en
@@ -400,7 +452,14 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
       response: {
         200: both('the request was filed', {
           type: 'array',
-          items: { type: 'object', properties: { service_request_id: { type: 'string' }, service_notice: { type: 'string' }, account_id: nullableString } },
+          items: {
+            type: 'object',
+            properties: {
+              service_request_id: { type: 'string' },
+              service_notice: { type: 'string' },
+              account_id: nullableString,
+            },
+          },
         }),
         ...errors(400, 403, 404),
       },
@@ -416,7 +475,16 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
       if (!key) throw fail(403, 'api_key is invalid or has been revoked')
       const lang = langOf(req)
       const ctx = { actor: null, ip: req.ip, purpose: req.ctx?.purpose ?? null }
-      const result = await submitRequest(db, ctx, key, input, req.headers['idempotency-key'] as string | undefined, clock.now(), lang, cipherFor(config))
+      const result = await submitRequest(
+        db,
+        ctx,
+        key,
+        input,
+        req.headers['idempotency-key'] as string | undefined,
+        clock.now(),
+        lang,
+        cipherFor(config),
+      )
       return send(reply, formatOf(req), result.status, 'service_requests', result.body, lang)
     },
   })
@@ -424,7 +492,8 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
   app.get('/requests.:format', {
     schema: {
       tags,
-      summary: 'GET Service Requests: public status of requests, newest first (last 90 days unless dates are given; at most 1000)',
+      summary:
+        'GET Service Requests: public status of requests, newest first (last 90 days unless dates are given; at most 1000)',
       security: [],
       params: params(),
       querystring: {
@@ -435,7 +504,11 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
           service_request_id: { ...list, description: 'comma-separated; overrides every other filter' },
           service_code: { ...list, description: 'comma-separated service codes' },
           start_date: { type: 'string', maxLength: 40, description: 'w3 date-time with time zone' },
-          end_date: { type: 'string', maxLength: 40, description: 'w3 date-time with time zone; at most 90 days after start_date' },
+          end_date: {
+            type: 'string',
+            maxLength: 40,
+            description: 'w3 date-time with time zone; at most 90 days after start_date',
+          },
           status: { ...list, description: 'open, closed or both, comma-separated' },
         },
       },
@@ -443,7 +516,14 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
     },
     handler: async (req, reply) => {
       const lang = langOf(req)
-      const q = req.query as { jurisdiction_id?: string; service_request_id?: string[]; service_code?: string[]; start_date?: string; end_date?: string; status?: string[] }
+      const q = req.query as {
+        jurisdiction_id?: string
+        service_request_id?: string[]
+        service_code?: string[]
+        start_date?: string
+        end_date?: string
+        status?: string[]
+      }
       const filter: RequestFilter = {
         jurisdictionId: q.jurisdiction_id,
         serviceRequestIds: q.service_request_id,
@@ -452,7 +532,14 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
         endDate: q.end_date,
         statuses: q.status,
       }
-      return send(reply, formatOf(req), 200, 'service_requests', await listRequests(database.reads, filter, clock.now(), lang), lang)
+      return send(
+        reply,
+        formatOf(req),
+        200,
+        'service_requests',
+        await listRequests(database.reads, filter, clock.now(), lang),
+        lang,
+      )
     },
   })
 
@@ -468,7 +555,12 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
     handler: async (req, reply) => {
       const lang = langOf(req)
       const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
-      const rows = await oneRequest(db, (req.params as { service_request_id: string }).service_request_id, jurisdiction_id, lang)
+      const rows = await oneRequest(
+        db,
+        (req.params as { service_request_id: string }).service_request_id,
+        jurisdiction_id,
+        lang,
+      )
       return send(reply, formatOf(req), 200, 'service_requests', rows, lang)
     },
   })
@@ -481,7 +573,10 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
       params: params({ token: { type: 'string', maxLength: 40 } }),
       querystring: readQuery,
       response: {
-        200: both('the id behind the token', { type: 'array', items: { type: 'object', properties: { service_request_id: { type: 'string' }, token: { type: 'string' } } } }),
+        200: both('the id behind the token', {
+          type: 'array',
+          items: { type: 'object', properties: { service_request_id: { type: 'string' }, token: { type: 'string' } } },
+        }),
         ...errors(400, 404),
       },
     },
@@ -500,7 +595,15 @@ const keySchema = {
     id: { type: 'integer' },
     name: { type: 'string' },
     keyPrefix: { type: 'string' },
-    area: { type: 'object', properties: { id: { type: 'integer' }, code: { type: 'string' }, nameZh: { type: 'string' }, nameEn: { type: 'string' } } },
+    area: {
+      type: 'object',
+      properties: {
+        id: { type: 'integer' },
+        code: { type: 'string' },
+        nameZh: { type: 'string' },
+        nameEn: { type: 'string' },
+      },
+    },
     createdAt: { type: 'string', format: 'date-time' },
     revokedAt: { type: ['string', 'null'], format: 'date-time' },
     lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
@@ -514,7 +617,11 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
     schema: {
       tags,
       summary: 'The Open311 API keys of the areas the caller administers',
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } } },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } },
+      },
       response: { 200: pageSchema(keySchema), ...errorResponses(401, 403, 404) },
     },
     handler: async (req) => {
@@ -535,7 +642,17 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
         properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, areaId: { type: 'integer', minimum: 1 } },
       },
       response: {
-        201: { ...keySchema, required: [...keySchema.required, 'key'], properties: { ...keySchema.properties, key: { type: ['string', 'null'], description: 'the plain key, in the first answer only; only its SHA-256 is stored' } } },
+        201: {
+          ...keySchema,
+          required: [...keySchema.required, 'key'],
+          properties: {
+            ...keySchema.properties,
+            key: {
+              type: ['string', 'null'],
+              description: 'the plain key, in the first answer only; only its SHA-256 is stored',
+            },
+          },
+        },
         ...errorResponses(401, 403, 404),
       },
     },
@@ -553,7 +670,10 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
           (b) => ({ ...b, key: null }),
         ),
       )
-      return reply.code(result.status as 201).header('cache-control', 'no-store').send(result.body as never)
+      return reply
+        .code(result.status as 201)
+        .header('cache-control', 'no-store')
+        .send(result.body as never)
     },
   })
 
@@ -562,7 +682,11 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
       tags,
       summary: 'Revoke an Open311 API key at once (the body and its reason are optional)',
       params: idParams,
-      body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+      },
       response: { 200: keySchema, ...errorResponses(401, 403, 404) },
     },
     preValidation: async (req) => {
@@ -571,7 +695,9 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
     handler: async (req) => {
       requireRoleSomewhere(req.ctx, ['admin'])
       const { reason } = req.body as { reason?: string }
-      return inScope(db, req.ctx, (tx) => revokeApiKey(tx, req.ctx, (req.params as { id: number }).id, reason, clock.now()))
+      return inScope(db, req.ctx, (tx) =>
+        revokeApiKey(tx, req.ctx, (req.params as { id: number }).id, reason, clock.now()),
+      )
     },
   })
 }

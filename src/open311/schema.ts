@@ -34,4 +34,5 @@ export type Open311Tables = {
 export type O311Db = Kysely<DB & Open311Tables>
 
 /** The same connection or transaction, typed with the Open311 tables added. */
-export const withOpen311 = (db: Kysely<DB> | Transaction<DB>): O311Db => db.$extendTables<Open311Tables>() as unknown as O311Db
+export const withOpen311 = (db: Kysely<DB> | Transaction<DB>): O311Db =>
+  db.$extendTables<Open311Tables>() as unknown as O311Db

@@ -80,8 +80,14 @@ const noticeText = (respondHours: number | null, handleWorkdays: number | null, 
 const serviceNotice = (c: Category, lang: Lang) => noticeText(c.respondHours, c.handleWorkdays, lang)
 
 function serviceDescription(c: Category, group: Category | undefined, lang: Lang): string {
-  const title = group ? `${name(lang, group.nameZh, group.nameEn)}${lang === 'en' ? ': ' : '：'}${name(lang, c.nameZh, c.nameEn)}` : name(lang, c.nameZh, c.nameEn)
-  const photo = c.photoRequired ? (lang === 'en' ? ' A photo is required: send its address as media_url.' : '需附照片：请以 media_url 提供照片地址。') : ''
+  const title = group
+    ? `${name(lang, group.nameZh, group.nameEn)}${lang === 'en' ? ': ' : '：'}${name(lang, c.nameZh, c.nameEn)}`
+    : name(lang, c.nameZh, c.nameEn)
+  const photo = c.photoRequired
+    ? lang === 'en'
+      ? ' A photo is required: send its address as media_url.'
+      : '需附照片：请以 media_url 提供照片地址。'
+    : ''
   return `${title}${lang === 'en' ? '. ' : '。'}${serviceNotice(c, lang)}${photo}`
 }
 
@@ -120,7 +126,8 @@ async function service(db: Db, code: string): Promise<Category> {
     return await leafCategory(db, { code }, 'service_code')
   } catch (err) {
     // A group is not a service either.
-    if (err instanceof AppError && (err.code === 'CASE_CATEGORY_NOT_FOUND' || err.code === 'VALIDATION_FAILED')) throw fail(404, `service_code ${code} was not found`)
+    if (err instanceof AppError && (err.code === 'CASE_CATEGORY_NOT_FOUND' || err.code === 'VALIDATION_FAILED'))
+      throw fail(404, `service_code ${code} was not found`)
     throw err
   }
 }
@@ -130,7 +137,11 @@ function datatypeDescription(a: CategoryAttribute, lang: Lang): string | null {
     case 'number':
       return name(lang, '数字，例如 12 或 3.5', 'A number, e.g. 12 or 3.5')
     case 'datetime':
-      return name(lang, 'ISO 8601 日期时间，例如 2026-11-23T10:00:00+08:00', 'An ISO 8601 date-time, e.g. 2026-11-23T10:00:00+08:00')
+      return name(
+        lang,
+        'ISO 8601 日期时间，例如 2026-11-23T10:00:00+08:00',
+        'An ISO 8601 date-time, e.g. 2026-11-23T10:00:00+08:00',
+      )
     case 'string':
       return name(lang, '一行文字，最多 200 字', 'One line of text, at most 200 characters')
     case 'text':
@@ -138,7 +149,11 @@ function datatypeDescription(a: CategoryAttribute, lang: Lang): string | null {
     case 'singlevaluelist':
       return name(lang, '从 values 中选一个 key', 'One key from values')
     case 'multivaluelist':
-      return name(lang, '从 values 中选一个或多个 key：每个值发送一次 attribute[code][]=key', 'One or more keys from values: send attribute[code][]=key once per value')
+      return name(
+        lang,
+        '从 values 中选一个或多个 key：每个值发送一次 attribute[code][]=key',
+        'One or more keys from values: send attribute[code][]=key once per value',
+      )
   }
 }
 
@@ -208,10 +223,17 @@ const ATTRIBUTE_KEY = /^attribute\[([^[\]]+)\](\[\])?$/
 
 // "A null parameter should be treated as equivalent to a non-declared parameter" (spec): empty
 // values count as absent.
-const present = (v: unknown): v is string | number => (typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v))
+const present = (v: unknown): v is string | number =>
+  (typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v))
 
 const hasNul = (v: unknown): boolean =>
-  typeof v === 'string' ? v.includes('\u0000') : Array.isArray(v) ? v.some(hasNul) : v !== null && typeof v === 'object' ? Object.values(v).some(hasNul) : false
+  typeof v === 'string'
+    ? v.includes('\u0000')
+    : Array.isArray(v)
+      ? v.some(hasNul)
+      : v !== null && typeof v === 'object'
+        ? Object.values(v).some(hasNul)
+        : false
 
 /** Reads the spec's flat parameters (attribute[code]=v, attribute[code][]=v…) or a JSON `attribute` object. */
 export function normaliseRequest(body: RequestBody): NormalisedRequest {
@@ -259,7 +281,12 @@ function attributeValues(category: Category, given: NormalisedRequest['attribute
     const one = Array.isArray(v) ? (v.length === 1 ? v[0]! : v) : v
     switch (def.datatype) {
       case 'number': {
-        const n = typeof one === 'number' ? one : typeof one === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(one) ? Number(one) : NaN
+        const n =
+          typeof one === 'number'
+            ? one
+            : typeof one === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(one)
+              ? Number(one)
+              : NaN
         if (!Number.isFinite(n)) throw fail(400, `attribute[${code}] must be a number`)
         out[code] = n
         break
@@ -279,7 +306,8 @@ function coordinate(v: string | number | undefined, param: 'lat' | 'long'): numb
   if (v === undefined) return undefined
   const n = typeof v === 'number' ? v : /^[+-]?(\d+\.?\d*|\.\d+)$/.test(v) ? Number(v) : NaN
   const max = param === 'lat' ? 90 : 180
-  if (!Number.isFinite(n) || Math.abs(n) > max) throw fail(400, `${param} must be a decimal number between -${max} and ${max} (WGS84)`)
+  if (!Number.isFinite(n) || Math.abs(n) > max)
+    throw fail(400, `${param} must be a decimal number between -${max} and ${max} (WGS84)`)
   return n
 }
 
@@ -350,10 +378,14 @@ export async function submitRequest(
 
   const category = await service(db, input.serviceCode!)
   const media = mediaUrl(input.mediaUrl)
-  if (category.photoRequired && media === undefined) throw fail(400, `service ${category.code} requires a photo of the problem: send its address as media_url`)
-  if (input.email !== undefined && (input.email.length > 254 || !EMAIL.test(input.email))) throw fail(400, 'email is not an e-mail address')
-  if (input.phone !== undefined && !PHONE.test(input.phone)) throw fail(400, 'phone must be 5 to 20 digits, spaces or dashes, optionally after a +')
-  if (input.addressString !== undefined && input.addressString.length > 300) throw fail(400, 'address_string may have at most 300 characters')
+  if (category.photoRequired && media === undefined)
+    throw fail(400, `service ${category.code} requires a photo of the problem: send its address as media_url`)
+  if (input.email !== undefined && (input.email.length > 254 || !EMAIL.test(input.email)))
+    throw fail(400, 'email is not an e-mail address')
+  if (input.phone !== undefined && !PHONE.test(input.phone))
+    throw fail(400, 'phone must be 5 to 20 digits, spaces or dashes, optionally after a +')
+  if (input.addressString !== undefined && input.addressString.length > 300)
+    throw fail(400, 'address_string may have at most 300 characters')
   const attributes = attributeValues(category, input.attributes)
   const reporter = reporterName(input.firstName, input.lastName)
   const location = { lng: lng!, lat: lat! }
@@ -368,19 +400,33 @@ export async function submitRequest(
     ...(input.phone !== undefined ? { reporterPhone: input.phone } : {}),
   }
   // A media_url stands in for an uploaded photo where the category requires one.
-  const internal: { cipher: FieldCipher; channel: Channel; mediaUrl?: string } = { cipher, channel: 'open311', ...(media ? { mediaUrl: media } : {}) }
+  const internal: { cipher: FieldCipher; channel: Channel; mediaUrl?: string } = {
+    cipher,
+    channel: 'open311',
+    ...(media ? { mediaUrl: media } : {}),
+  }
   // Idempotency keys are per caller; every Open311 client is the anonymous caller, so the key is
   // qualified by the API key. The hash covers what the request asks for, not the API key itself.
   const scopedKey = idempotencyKey === undefined ? undefined : `open311:${key.id}:${idempotencyKey}`
   // Parsed values, so that the same request sent form-encoded or as JSON is the same request.
-  const { apiKey: _key, jurisdictionId: _jurisdiction, lat: _lat, long: _long, attributes: _attributes, ...rest } = input
+  const {
+    apiKey: _key,
+    jurisdictionId: _jurisdiction,
+    lat: _lat,
+    long: _long,
+    attributes: _attributes,
+    ...rest
+  } = input
   const asked = { ...rest, jurisdiction: root?.code ?? null, lat, long: lng, attributes }
 
   return inScope(db, ctx, (tx) =>
     idempotent(tx, ctx, scopedKey, asked, async () => {
       const grid = await gridAt(tx, location.lng, location.lat)
       if (!grid || (root && !grid.path.startsWith(root.path))) {
-        throw fail(400, `the location (${location.lat}, ${location.lng}) lies outside the jurisdiction${root ? ` ${root.code}` : ''}`)
+        throw fail(
+          400,
+          `the location (${location.lat}, ${location.lng}) lies outside the jurisdiction${root ? ` ${root.code}` : ''}`,
+        )
       }
       if (!grid.path.startsWith(key.areaPath)) {
         throw fail(403, `this api_key may only submit requests located in ${areaLabel(lang, key)}`)
@@ -403,9 +449,23 @@ export async function submitRequest(
         entityType: 'case',
         entityId: created.id,
         areaId: grid.id,
-        detail: { apiKeyId: key.id, apiKeyName: key.name, serviceCode: category.code, trackingCode: created.trackingCode },
+        detail: {
+          apiKeyId: key.id,
+          apiKeyName: key.name,
+          serviceCode: category.code,
+          trackingCode: created.trackingCode,
+        },
       })
-      return { status: 200, body: [{ service_request_id: created.trackingCode, service_notice: serviceNotice(category, lang), account_id: input.accountId ?? null }] }
+      return {
+        status: 200,
+        body: [
+          {
+            service_request_id: created.trackingCode,
+            service_notice: serviceNotice(category, lang),
+            account_id: input.accountId ?? null,
+          },
+        ],
+      }
     }),
   )
 }
@@ -415,7 +475,8 @@ const areaLabel = (lang: Lang, key: ApiKeyIdentity) => `${name(lang, key.areaNam
 // ─── GET service requests ────────────────────────────────────────────────────
 
 /** Open311 has two statuses; a case is closed once closed, rated, rejected or merged. */
-export const statusOf = (state: string): 'open' | 'closed' => ((openStates as readonly string[]).includes(state) ? 'open' : 'closed')
+export const statusOf = (state: string): 'open' | 'closed' =>
+  (openStates as readonly string[]).includes(state) ? 'open' : 'closed'
 
 const openNotes: Record<string, [string, string]> = {
   submitted: ['已提交，等待受理', 'Submitted; waiting to be accepted'],
@@ -434,13 +495,33 @@ function requestQuery(db: Db) {
     .leftJoin('department as d', 'd.id', 'c.department_id')
     .leftJoin('open311_request as o', 'o.case_id', 'c.id')
     .select([
-      'c.id', 'c.tracking_code', 'c.channel', 'c.state', 'c.result', 'c.description', 'c.address', 'c.submitted_at', 'c.updated_at', 'c.closed_at', 'c.stage_due_at',
-      'k.code as service_code', 'k.name_zh as service_name_zh', 'k.name_en as service_name_en', 'k.respond_hours', 'k.handle_workdays',
-      'd.name_zh as agency_zh', 'd.name_en as agency_en', 'o.media_url',
+      'c.id',
+      'c.tracking_code',
+      'c.channel',
+      'c.state',
+      'c.result',
+      'c.description',
+      'c.address',
+      'c.submitted_at',
+      'c.updated_at',
+      'c.closed_at',
+      'c.stage_due_at',
+      'k.code as service_code',
+      'k.name_zh as service_name_zh',
+      'k.name_en as service_name_en',
+      'k.respond_hours',
+      'k.handle_workdays',
+      'd.name_zh as agency_zh',
+      'd.name_en as agency_en',
+      'o.media_url',
       sql<number | null>`ST_X(c.location)`.as('lng'),
       sql<number | null>`ST_Y(c.location)`.as('lat'),
       sql<string | null>`(select m.tracking_code from cases m where m.id = c.merged_into_id)`.as('merged_into'),
-      sql<string | null>`(select e.comment from case_event e where e.case_id = c.id and e.action = 'reject' and e.is_public order by e.id desc limit 1)`.as('reject_reason'),
+      sql<
+        string | null
+      >`(select e.comment from case_event e where e.case_id = c.id and e.action = 'reject' and e.is_public order by e.id desc limit 1)`.as(
+        'reject_reason',
+      ),
     ])
 }
 
@@ -454,7 +535,9 @@ function statusNotes(r: RequestRow, lang: Lang): string | null {
     case 'rejected':
       return r.reject_reason ?? name(lang, '不予受理', 'Not accepted')
     case 'merged':
-      return r.merged_into ? name(lang, `重复报告，与 ${r.merged_into} 合并处理`, `Duplicate of request ${r.merged_into}`) : name(lang, '重复报告，已合并处理', 'Duplicate request')
+      return r.merged_into
+        ? name(lang, `重复报告，与 ${r.merged_into} 合并处理`, `Duplicate of request ${r.merged_into}`)
+        : name(lang, '重复报告，已合并处理', 'Duplicate request')
     default: {
       const n = openNotes[r.state]
       return n ? name(lang, n[0], n[1]) : null
@@ -513,8 +596,13 @@ const W3_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+
 export function parseW3(text: string, param: string): Date {
   // An unencoded '+' of an offset arrives as a space.
   const v = text.trim().replace(/ (\d{2}:\d{2})$/, '+$1')
-  const bad = () => fail(400, `${param} must be a w3 date-time with its time zone, e.g. 2026-11-01T00:00:00Z or 2026-11-01T08:00:00+08:00`)
-  const validDay = (y: number, m: number, d: number) => m >= 1 && m <= 12 && d >= 1 && new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d
+  const bad = () =>
+    fail(
+      400,
+      `${param} must be a w3 date-time with its time zone, e.g. 2026-11-01T00:00:00Z or 2026-11-01T08:00:00+08:00`,
+    )
+  const validDay = (y: number, m: number, d: number) =>
+    m >= 1 && m <= 12 && d >= 1 && new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d
   const date = v.match(W3_DATE)
   if (date) {
     const [y, m, d] = [Number(date[1]), Number(date[2] ?? 1), Number(date[3] ?? 1)]
@@ -523,8 +611,22 @@ export function parseW3(text: string, param: string): Date {
   }
   const dt = v.match(W3_DATETIME)
   if (!dt) throw bad()
-  const [y, m, d, hh, mm, ss] = [1, 2, 3, 4, 5, 6].map((i) => Number(dt[i] ?? 0)) as [number, number, number, number, number, number]
-  if (!validDay(y, m, d) || hh > 23 || mm > 59 || ss > 59 || (dt[8] !== undefined && (Number(dt[8]) > 23 || Number(dt[9]) > 59))) throw bad()
+  const [y, m, d, hh, mm, ss] = [1, 2, 3, 4, 5, 6].map((i) => Number(dt[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  if (
+    !validDay(y, m, d) ||
+    hh > 23 ||
+    mm > 59 ||
+    ss > 59 ||
+    (dt[8] !== undefined && (Number(dt[8]) > 23 || Number(dt[9]) > 59))
+  )
+    throw bad()
   const at = new Date(v)
   if (Number.isNaN(at.getTime())) throw bad()
   return at
@@ -536,7 +638,8 @@ export function searchWindow(start: string | undefined, end: string | undefined,
   const to = end === undefined ? undefined : parseW3(end, 'end_date')
   if (from && to) {
     if (to < from) throw fail(400, 'end_date lies before start_date')
-    if (to.getTime() - from.getTime() > WINDOW_MS) throw fail(400, `start_date and end_date may not span more than ${WINDOW_DAYS} days`)
+    if (to.getTime() - from.getTime() > WINDOW_MS)
+      throw fail(400, `start_date and end_date may not span more than ${WINDOW_DAYS} days`)
     return { from, to }
   }
   if (from) return { from, to: new Date(from.getTime() + WINDOW_MS) }
@@ -544,7 +647,11 @@ export function searchWindow(start: string | undefined, end: string | undefined,
   return { from: new Date(now.getTime() - WINDOW_MS), to: now }
 }
 
-const list = (values: string[] | undefined) => (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '')
+const list = (values: string[] | undefined) =>
+  (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
 
 /** GET service requests: public, newest first, at most 1000. */
 export async function listRequests(db: Db, f: RequestFilter, now: Date, lang: Lang): Promise<RequestView[]> {
@@ -552,7 +659,8 @@ export async function listRequests(db: Db, f: RequestFilter, now: Date, lang: La
   let q = requestQuery(db)
   if (root) q = q.where('a.path', 'like', `${root.path}%`)
   const ids = list(f.serviceRequestIds)
-  if (ids.length > MAX_REQUESTS) throw fail(400, `at most ${MAX_REQUESTS} service_request_id values may be asked for at once`)
+  if (ids.length > MAX_REQUESTS)
+    throw fail(400, `at most ${MAX_REQUESTS} service_request_id values may be asked for at once`)
   if (ids.length) {
     // "This overrides all other arguments."
     q = q.where('c.tracking_code', 'in', ids)
@@ -560,9 +668,12 @@ export async function listRequests(db: Db, f: RequestFilter, now: Date, lang: La
     const codes = list(f.serviceCodes)
     if (codes.length) q = q.where('k.code', 'in', codes)
     const statuses = new Set(list(f.statuses).map((s) => s.toLowerCase()))
-    for (const s of statuses) if (s !== 'open' && s !== 'closed') throw fail(400, `status ${s} is not one of open, closed`)
+    for (const s of statuses)
+      if (s !== 'open' && s !== 'closed') throw fail(400, `status ${s} is not one of open, closed`)
     if (statuses.size === 1) {
-      q = statuses.has('open') ? q.where('c.state', 'in', openStates as CaseState[]) : q.where('c.state', 'not in', openStates as CaseState[])
+      q = statuses.has('open')
+        ? q.where('c.state', 'in', openStates as CaseState[])
+        : q.where('c.state', 'not in', openStates as CaseState[])
     }
     const given = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v)
     const { from, to } = searchWindow(given(f.startDate), given(f.endDate), now)
@@ -573,7 +684,12 @@ export async function listRequests(db: Db, f: RequestFilter, now: Date, lang: La
 }
 
 /** GET service request: the one request with this id, as a list of one. */
-export async function oneRequest(db: Db, id: string, jurisdictionId: string | undefined, lang: Lang): Promise<RequestView[]> {
+export async function oneRequest(
+  db: Db,
+  id: string,
+  jurisdictionId: string | undefined,
+  lang: Lang,
+): Promise<RequestView[]> {
   const root = await jurisdiction(db, jurisdictionId)
   let q = requestQuery(db).where('c.tracking_code', '=', id)
   if (root) q = q.where('a.path', 'like', `${root.path}%`)
@@ -588,7 +704,11 @@ export async function oneRequest(db: Db, id: string, jurisdictionId: string | un
  */
 export async function requestIdOfToken(db: Db, token: string, jurisdictionId: string | undefined) {
   const root = await jurisdiction(db, jurisdictionId)
-  let q = db.selectFrom('cases as c').innerJoin('area as a', 'a.id', 'c.area_id').select('c.tracking_code').where('c.tracking_code', '=', token)
+  let q = db
+    .selectFrom('cases as c')
+    .innerJoin('area as a', 'a.id', 'c.area_id')
+    .select('c.tracking_code')
+    .where('c.tracking_code', '=', token)
   if (root) q = q.where('a.path', 'like', `${root.path}%`)
   const row = await q.executeTakeFirst()
   if (!row) throw fail(404, `token ${token} was not found`)

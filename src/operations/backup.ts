@@ -25,7 +25,8 @@ export interface BackupResult {
 
 export async function backup(p: Platform, args: { file?: unknown }): Promise<BackupResult> {
   const file = args.file
-  if (typeof file !== 'string' || !path.isAbsolute(file)) throw new AppError('VALIDATION_FAILED', 'the backup file must be given as an absolute path', 'file')
+  if (typeof file !== 'string' || !path.isAbsolute(file))
+    throw new AppError('VALIDATION_FAILED', 'the backup file must be given as an absolute path', 'file')
   const tmp = `${file}.tmp`
   // Linked first, so the head printed with the backup covers every entry written so far.
   await linkAuditTrail(p.database.db)
@@ -48,17 +49,31 @@ export async function backup(p: Platform, args: { file?: unknown }): Promise<Bac
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {})
     const e = err as NodeJS.ErrnoException
-    if (e.code && e.syscall) throw new AppError('VALIDATION_FAILED', `cannot write the backup ${file}: ${e.code === 'ENOENT' ? 'no such directory' : e.message}`, 'file')
+    if (e.code && e.syscall)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `cannot write the backup ${file}: ${e.code === 'ENOENT' ? 'no such directory' : e.message}`,
+        'file',
+      )
     throw err
   }
   return { file, bytes: (await stat(file)).size, format, contents }
 }
 
 export const formatBytes = (n: number) =>
-  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`
+  n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : n < 1024 ** 3
+        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+        : `${(n / 1024 ** 3).toFixed(2)} GiB`
 
 export function describeBackup(r: BackupResult): string {
-  const kind = r.format === 'pglite' ? 'embedded database: PGlite data directory, gzipped tar' : 'PostgreSQL database: pg_dump custom-format archive'
+  const kind =
+    r.format === 'pglite'
+      ? 'embedded database: PGlite data directory, gzipped tar'
+      : 'PostgreSQL database: pg_dump custom-format archive'
   return `backup written: ${r.file} (${formatBytes(r.bytes)})\n${kind}\n${describeContents(r.contents)}`
 }
 
@@ -66,7 +81,8 @@ export function describeBackup(r: BackupResult): string {
 
 export type BackupKind = { kind: 'pg_dump'; archiveVersion: string } | { kind: 'pglite'; pgVersion: string }
 
-const NOT_A_BACKUP = 'expected a pg_dump custom-format archive (PostgreSQL) or a gzipped PGlite data directory (embedded)'
+const NOT_A_BACKUP =
+  'expected a pg_dump custom-format archive (PostgreSQL) or a gzipped PGlite data directory (embedded)'
 
 /** What kind of backup FILE is, from its first bytes; throws a message naming the problem. */
 export async function identifyBackup(file: string): Promise<BackupKind> {

@@ -50,7 +50,9 @@ export async function contentsSummary(db: Db): Promise<ContentsSummary> {
   if (tables.includes('audit_log')) {
     const r = await sql<{ n: number; seq: number | null; hash: string | null }>`
       select (select count(*)::int from audit_log) as n, h.seq, h.hash
-      from (select 1) one left join (select seq, hash from audit_log where seq is not null order by seq desc limit 1) h on true`.execute(db)
+      from (select 1) one left join (select seq, hash from audit_log where seq is not null order by seq desc limit 1) h on true`.execute(
+      db,
+    )
     const row = r.rows[0]!
     audit = { entries: row.n, head: row.seq === null ? null : { seq: Number(row.seq), hash: row.hash! } }
   }
@@ -59,7 +61,9 @@ export async function contentsSummary(db: Db): Promise<ContentsSummary> {
 
 export function describeContents(s: ContentsSummary): string {
   const counts = Object.entries(s.rows).map(([k, v]) => `${v} ${k}`)
-  const audit = s.audit ? `audit trail ${s.audit.entries} entries${s.audit.head ? `, head ${s.audit.head.seq} ${s.audit.head.hash}` : ''}` : 'no audit trail'
+  const audit = s.audit
+    ? `audit trail ${s.audit.entries} entries${s.audit.head ? `, head ${s.audit.head.seq} ${s.audit.head.hash}` : ''}`
+    : 'no audit trail'
   return [
     `PostgreSQL ${s.server}, ${s.tables} tables, schema at ${s.schema ?? '(no migrations)'}`,
     `${counts.length ? `${counts.join(', ')}; ` : ''}${audit}`,
@@ -92,10 +96,21 @@ export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
 
 export function describeCheck(c: DatabaseCheck): string[] {
   const lines: string[] = []
-  if (c.unknown.length) lines.push(`migrations unknown to this version: ${c.unknown.join(', ')} (the backup comes from a newer Grassroots)`)
-  lines.push(c.pending.length ? `migrations pending: ${c.pending.join(', ')} (applied at the next start, or run \`grassroots migrate\`)` : 'migrations: up to date')
+  if (c.unknown.length)
+    lines.push(`migrations unknown to this version: ${c.unknown.join(', ')} (the backup comes from a newer Grassroots)`)
+  lines.push(
+    c.pending.length
+      ? `migrations pending: ${c.pending.join(', ')} (applied at the next start, or run \`grassroots migrate\`)`
+      : 'migrations: up to date',
+  )
   if (!c.audit) lines.push('audit trail: none (no audit_log table)')
-  else if (c.audit.ok) lines.push(`audit trail intact: ${c.audit.entries} entries verified${c.audit.head ? `, head ${c.audit.head.seq} ${c.audit.head.hash}` : ''}`)
-  else lines.push(`audit trail BROKEN at entry ${c.audit.firstBroken!.seq} (${c.audit.firstBroken!.reason.replace('_', ' ')}); ${c.audit.entries} entries`)
+  else if (c.audit.ok)
+    lines.push(
+      `audit trail intact: ${c.audit.entries} entries verified${c.audit.head ? `, head ${c.audit.head.seq} ${c.audit.head.hash}` : ''}`,
+    )
+  else
+    lines.push(
+      `audit trail BROKEN at entry ${c.audit.firstBroken!.seq} (${c.audit.firstBroken!.reason.replace('_', ' ')}); ${c.audit.entries} entries`,
+    )
   return lines
 }

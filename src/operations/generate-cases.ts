@@ -52,22 +52,98 @@ interface User {
   departmentId: number | null
 }
 
-const CHANNELS: [string, number][] = [['patrol', 0.4], ['portal', 0.25], ['hotline', 0.22], ['open311', 0.06], ['api', 0.07]]
-const HOURS = [0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.5, 2.5, 3, 3, 2.8, 2, 2.2, 2.6, 2.6, 2.4, 2, 1.6, 1.4, 1.2, 1, 0.7, 0.4]
+const CHANNELS: [string, number][] = [
+  ['patrol', 0.4],
+  ['portal', 0.25],
+  ['hotline', 0.22],
+  ['open311', 0.06],
+  ['api', 0.07],
+]
+const HOURS = [
+  0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.5, 2.5, 3, 3, 2.8, 2, 2.2, 2.6, 2.6, 2.4, 2, 1.6, 1.4, 1.2, 1, 0.7, 0.4,
+]
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭']
 const GIVEN = ['伟', '芳', '娜', '敏', '静', '强', '磊', '洋', '艳', '勇', '军', '杰', '娟', '涛', '明', '超']
-const PHRASES = ['，请尽快处理', '，已持续多日', '，影响居民出行', '，夜间尤其严重', '，多次反映未解决', '，存在安全隐患', '']
+const PHRASES = [
+  '，请尽快处理',
+  '，已持续多日',
+  '，影响居民出行',
+  '，夜间尤其严重',
+  '，多次反映未解决',
+  '，存在安全隐患',
+  '',
+]
 const PLACES = ['号楼附近', '号楼东侧', '号门口', '号路口', '号楼下', '号旁边的空地']
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
-const PUBLIC = new Set(['accept', 'reject', 'merge', 'dispatch', 'department_accept', 'reply', 'verify_pass', 'verify_fail', 'close', 'rate', 'reopen', 'merged_from'])
+const PUBLIC = new Set([
+  'accept',
+  'reject',
+  'merge',
+  'dispatch',
+  'department_accept',
+  'reply',
+  'verify_pass',
+  'verify_fail',
+  'close',
+  'rate',
+  'reopen',
+  'merged_from',
+])
 
 const CASE_COLUMNS = [
-  'id', 'tracking_code', 'category_id', 'area_id', 'district_id', 'channel', 'state', 'version', 'location', 'address', 'description', 'attributes',
-  'reporter_id', 'reporter_name', 'reporter_phone_enc', 'reporter_phone_masked', 'department_id', 'stage', 'stage_seq', 'stage_started_at', 'stage_warn_at', 'stage_due_at',
-  'escalation_level', 'result', 'rating', 'rating_comment', 'merged_into_id', 'rework_count', 'reopen_count', 'submitted_at', 'response_due_at',
-  'responded_at', 'handle_due_at', 'replied_at', 'verified_at', 'closed_at', 'rated_at', 'updated_at',
+  'id',
+  'tracking_code',
+  'category_id',
+  'area_id',
+  'district_id',
+  'channel',
+  'state',
+  'version',
+  'location',
+  'address',
+  'description',
+  'attributes',
+  'reporter_id',
+  'reporter_name',
+  'reporter_phone_enc',
+  'reporter_phone_masked',
+  'department_id',
+  'stage',
+  'stage_seq',
+  'stage_started_at',
+  'stage_warn_at',
+  'stage_due_at',
+  'escalation_level',
+  'result',
+  'rating',
+  'rating_comment',
+  'merged_into_id',
+  'rework_count',
+  'reopen_count',
+  'submitted_at',
+  'response_due_at',
+  'responded_at',
+  'handle_due_at',
+  'replied_at',
+  'verified_at',
+  'closed_at',
+  'rated_at',
+  'updated_at',
 ]
-const EVENT_COLUMNS = ['case_id', 'at', 'action', 'from_state', 'to_state', 'actor_id', 'actor_name', 'actor_role', 'department_id', 'comment', 'detail', 'is_public']
+const EVENT_COLUMNS = [
+  'case_id',
+  'at',
+  'action',
+  'from_state',
+  'to_state',
+  'actor_id',
+  'actor_name',
+  'actor_role',
+  'department_id',
+  'comment',
+  'detail',
+  'is_public',
+]
 const TIMER_COLUMNS = ['subject_type', 'subject_id', 'kind', 'stage', 'stage_seq', 'due_at', 'fired_at']
 
 /** Cumulative weights for sampling by binary search. */
@@ -112,12 +188,21 @@ function trackingCode(id: number, submitted: number, salt: number): string {
 
 async function loadWorld(ctx: StepContext) {
   const db = ctx.database.db
-  const { rows: gridRows } = await sql<{ id: number; path: string; name_zh: string; timezone: string; geojson: string }>`
+  const { rows: gridRows } = await sql<{
+    id: number
+    path: string
+    name_zh: string
+    timezone: string
+    geojson: string
+  }>`
     select id, path, name_zh, timezone, ST_AsGeoJSON(boundary) as geojson from area
     where level = 'grid' and retired_at is null order by id`.execute(db)
   const grids: Grid[] = gridRows.map((g) => {
     const geo = JSON.parse(g.geojson) as { type: string; coordinates: unknown }
-    const ring = (geo.type === 'MultiPolygon' ? (geo.coordinates as [number, number][][][])[0]![0]! : (geo.coordinates as [number, number][][])[0]!)
+    const ring =
+      geo.type === 'MultiPolygon'
+        ? (geo.coordinates as [number, number][][][])[0]![0]!
+        : (geo.coordinates as [number, number][][])[0]!
     const xs = ring.map((p) => p[0])
     const ys = ring.map((p) => p[1])
     return {
@@ -131,12 +216,29 @@ async function loadWorld(ctx: StepContext) {
   })
   const zone = gridRows[0]?.timezone ?? 'Asia/Shanghai'
   const leaves = (
-    await db.selectFrom('case_category').select(['id', 'code', 'name_zh', 'respond_hours', 'handle_workdays']).where('is_leaf', '=', true).where('active', '=', true).orderBy('id').execute()
-  ).map((l): Leaf => ({ id: l.id, code: l.code, name: l.name_zh, respondHours: l.respond_hours!, handleWorkdays: l.handle_workdays! }))
+    await db
+      .selectFrom('case_category')
+      .select(['id', 'code', 'name_zh', 'respond_hours', 'handle_workdays'])
+      .where('is_leaf', '=', true)
+      .where('active', '=', true)
+      .orderBy('id')
+      .execute()
+  ).map(
+    (l): Leaf => ({
+      id: l.id,
+      code: l.code,
+      name: l.name_zh,
+      respondHours: l.respond_hours!,
+      handleWorkdays: l.handle_workdays!,
+    }),
+  )
   if (leaves.length === 0) throw new Error('the catalogue has no active leaf categories: import one first')
   const routing = new Map<string, number>()
-  for (const r of await db.selectFrom('category_routing').select(['category_id', 'area_id', 'department_id']).execute()) routing.set(`${r.category_id}:${r.area_id}`, r.department_id)
-  const departments = new Map((await db.selectFrom('department').select(['id', 'name_zh']).execute()).map((d) => [d.id, d.name_zh]))
+  for (const r of await db.selectFrom('category_routing').select(['category_id', 'area_id', 'department_id']).execute())
+    routing.set(`${r.category_id}:${r.area_id}`, r.department_id)
+  const departments = new Map(
+    (await db.selectFrom('department').select(['id', 'name_zh']).execute()).map((d) => [d.id, d.name_zh]),
+  )
   const users: User[] = (
     await db
       .selectFrom('app_user as u')
@@ -146,7 +248,9 @@ async function loadWorld(ctx: StepContext) {
       .orderBy('u.id')
       .execute()
   ).map((u) => ({ id: u.id, name: u.display_name, role: u.role, path: u.path, departmentId: u.department_id }))
-  const calendar = new Map((await db.selectFrom('calendar_day').select(['day', 'kind']).execute()).map((d) => [String(d.day), d.kind]))
+  const calendar = new Map(
+    (await db.selectFrom('calendar_day').select(['day', 'kind']).execute()).map((d) => [String(d.day), d.kind]),
+  )
   return { grids, zone, leaves, routing, departments, users, calendar }
 }
 
@@ -172,7 +276,8 @@ export const casesStep: GenerateStep = {
       const wd = new Date(d * DAY).getUTCDay()
       workday[d - firstDay] = o ? (o === 'workday' ? 1 : 0) : wd >= 1 && wd <= 5 ? 1 : 0
     }
-    const isWork = (d: number) => (d < firstDay || d > lastDay ? new Date(d * DAY).getUTCDay() % 6 !== 0 : workday[d - firstDay] === 1)
+    const isWork = (d: number) =>
+      d < firstDay || d > lastDay ? new Date(d * DAY).getUTCDay() % 6 !== 0 : workday[d - firstDay] === 1
     /** The same local time on the n-th following working day (as src/cases/calendar.ts addWorkdays). */
     const addWorkdays = (t: number, n: number) => {
       const local = t + offset
@@ -191,9 +296,11 @@ export const casesStep: GenerateStep = {
     const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng())
     const gridW = cumulative(grids.map(() => Math.exp(0.6 * normal())))
     const ranks = leaves.map((_, i) => i).sort(() => rng() - 0.5)
-    const catBase = leaves.map((_, i) => 1 / Math.pow(ranks[i]! + 1, 0.9))
+    const catBase = leaves.map((_, i) => 1 / (ranks[i]! + 1) ** 0.9)
     const catAmp = leaves.map(() => (rng() - 0.5) * 0.8)
-    const catByMonth = Array.from({ length: 12 }, (_, m) => cumulative(catBase.map((b, i) => b * (1 + catAmp[i]! * Math.cos((2 * Math.PI * (m - 6.5)) / 12)))))
+    const catByMonth = Array.from({ length: 12 }, (_, m) =>
+      cumulative(catBase.map((b, i) => b * (1 + catAmp[i]! * Math.cos((2 * Math.PI * (m - 6.5)) / 12)))),
+    )
     const hourW = cumulative(HOURS)
     const channelW = cumulative(CHANNELS.map((c) => c[1]))
     const days: { t: number; w: number; month: number }[] = []
@@ -203,7 +310,10 @@ export const casesStep: GenerateStep = {
       const wd = local.getUTCDay()
       const iso = local.toISOString().slice(0, 10)
       const holiday = calendar.get(iso) === 'holiday'
-      const w = (1 + 0.25 * Math.cos((2 * Math.PI * (doy - 200)) / 365)) * (wd === 0 || wd === 6 || holiday ? 0.7 : 1) * (1 + (0.15 * (t - start)) / (365 * DAY))
+      const w =
+        (1 + 0.25 * Math.cos((2 * Math.PI * (doy - 200)) / 365)) *
+        (wd === 0 || wd === 6 || holiday ? 0.7 : 1) *
+        (1 + (0.15 * (t - start)) / (365 * DAY))
       days.push({ t, w, month: local.getUTCMonth() })
     }
     const wSum = days.reduce((a, d) => a + d.w, 0)
@@ -211,11 +321,15 @@ export const casesStep: GenerateStep = {
     // Who acts where: the deepest staff/admin over a grid triages, its grid worker verifies,
     // the department's handlers handle.
     const over = (roles: string[], path: string) =>
-      users.filter((u) => roles.includes(u.role) && path.startsWith(u.path)).sort((a, b) => b.path.length - a.path.length)[0] ?? null
+      users
+        .filter((u) => roles.includes(u.role) && path.startsWith(u.path))
+        .sort((a, b) => b.path.length - a.path.length)[0] ?? null
     const triageOf = new Map(grids.map((g) => [g.id, over(['staff', 'admin'], g.path)]))
     const verifierOf = new Map(grids.map((g) => [g.id, over(['grid_worker'], g.path) ?? triageOf.get(g.id) ?? null]))
     const handlersOf = new Map<number, User[]>()
-    for (const u of users) if (u.role === 'department_handler' && u.departmentId) handlersOf.set(u.departmentId, [...(handlersOf.get(u.departmentId) ?? []), u])
+    for (const u of users)
+      if (u.role === 'department_handler' && u.departmentId)
+        handlersOf.set(u.departmentId, [...(handlersOf.get(u.departmentId) ?? []), u])
     const departmentFor = (leaf: Leaf, grid: Grid): number | null => {
       const ids = grid.path.split('/').filter(Boolean).map(Number).reverse()
       for (const a of ids) {
@@ -239,7 +353,9 @@ export const casesStep: GenerateStep = {
 
     while (done < total) {
       const n = Math.min(BATCH, total - done)
-      const { rows: idRows } = await sql<{ id: number }>`select nextval('cases_id_seq')::bigint as id from generate_series(1, ${n}::int)`.execute(ctx.database.db)
+      const { rows: idRows } = await sql<{
+        id: number
+      }>`select nextval('cases_id_seq')::bigint as id from generate_series(1, ${n}::int)`.execute(ctx.database.db)
       const caseRows: RowValues[] = []
       const eventRows: RowValues[] = []
       const timerRows: RowValues[] = []
@@ -266,8 +382,13 @@ export const casesStep: GenerateStep = {
         const triage = triageOf.get(grid.id) ?? null
         const verifier = verifierOf.get(grid.id) ?? null
         const gridWorker = channel === 'patrol' && verifier?.role === 'grid_worker' ? verifier : null
-        const reporterName = gridWorker ? gridWorker.name : SURNAMES[Math.floor(rng() * SURNAMES.length)]! + GIVEN[Math.floor(rng() * GIVEN.length)]!
-        const phone = channel === 'hotline' || (channel !== 'patrol' && rng() < 0.5) ? `13${Math.floor(100000000 + rng() * 899999999)}` : null
+        const reporterName = gridWorker
+          ? gridWorker.name
+          : SURNAMES[Math.floor(rng() * SURNAMES.length)]! + GIVEN[Math.floor(rng() * GIVEN.length)]!
+        const phone =
+          channel === 'hotline' || (channel !== 'patrol' && rng() < 0.5)
+            ? `13${Math.floor(100000000 + rng() * 899999999)}`
+            : null
         let lng: number | null = null
         let lat: number | null = null
         if (channel !== 'hotline' || rng() < 0.5) {
@@ -286,13 +407,57 @@ export const casesStep: GenerateStep = {
         const responseDue = t0 + leaf.respondHours * HOUR
 
         // The life story, as events; cut at `until`.
-        type Ev = { at: number; action: string; to: string; actor: User | null; actorName: string; role: string; dept: number | null; comment: string | null; detail: Record<string, unknown>; system?: boolean }
+        type Ev = {
+          at: number
+          action: string
+          to: string
+          actor: User | null
+          actorName: string
+          role: string
+          dept: number | null
+          comment: string | null
+          detail: Record<string, unknown>
+          system?: boolean
+        }
         const story: Ev[] = []
-        const act = (at: number, action: string, to: string, who: 'triage' | 'handler' | 'verifier' | 'reporter', dept: number | null, comment: string | null = null, detail: Record<string, unknown> = {}) => {
+        const act = (
+          at: number,
+          action: string,
+          to: string,
+          who: 'triage' | 'handler' | 'verifier' | 'reporter',
+          dept: number | null,
+          comment: string | null = null,
+          detail: Record<string, unknown> = {},
+        ) => {
           const hs = who === 'handler' && dept !== null ? handlersOf.get(dept) : undefined
-          const actor: User | null = who === 'triage' ? triage : who === 'verifier' ? verifier : who === 'handler' ? (hs ? hs[id % hs.length]! : null) : gridWorker
-          const name = actor?.name ?? (who === 'handler' && dept ? `${departments.get(dept) ?? ''}经办人` : who === 'reporter' ? reporterName : '工作人员')
-          story.push({ at, action, to, actor, actorName: name, role: who, dept: who === 'handler' ? dept : action === 'dispatch' ? dept : null, comment, detail })
+          const actor: User | null =
+            who === 'triage'
+              ? triage
+              : who === 'verifier'
+                ? verifier
+                : who === 'handler'
+                  ? hs
+                    ? hs[id % hs.length]!
+                    : null
+                  : gridWorker
+          const name =
+            actor?.name ??
+            (who === 'handler' && dept
+              ? `${departments.get(dept) ?? ''}经办人`
+              : who === 'reporter'
+                ? reporterName
+                : '工作人员')
+          story.push({
+            at,
+            action,
+            to,
+            actor,
+            actorName: name,
+            role: who,
+            dept: who === 'handler' ? dept : action === 'dispatch' ? dept : null,
+            comment,
+            detail,
+          })
         }
         const r = rng()
         const t1 = t0 + 5 * MIN + rng() * 2 * HOUR
@@ -312,7 +477,8 @@ export const casesStep: GenerateStep = {
           if (dept !== null) {
             act(t1, 'dispatch', 'dispatched', 'triage', dept)
             const late = rng() < 0.12
-            const t2 = t1 + Math.max(MIN, (late ? 1 + rng() * 1.5 : 0.05 + rng() * 0.9) * leaf.respondHours * HOUR - (t1 - t0))
+            const t2 =
+              t1 + Math.max(MIN, (late ? 1 + rng() * 1.5 : 0.05 + rng() * 0.9) * leaf.respondHours * HOUR - (t1 - t0))
             act(t2, 'department_accept', 'in_progress', 'handler', dept)
             const handleDue = addWorkdays(t2, leaf.handleWorkdays)
             if (rng() >= 0.015) {
@@ -334,7 +500,9 @@ export const casesStep: GenerateStep = {
                 const x = rng()
                 const rating = x < 0.7 ? 'satisfied' : x < 0.9 ? 'basically_satisfied' : 'unsatisfied'
                 const t6 = t5 + HOUR + rng() * 71 * HOUR
-                act(t6, 'rate', 'rated', 'reporter', null, rating === 'unsatisfied' ? '问题没有彻底解决' : null, { rating })
+                act(t6, 'rate', 'rated', 'reporter', null, rating === 'unsatisfied' ? '问题没有彻底解决' : null, {
+                  rating,
+                })
                 if (rating === 'unsatisfied' && rng() < 0.35) {
                   const t7 = t6 + 2 * HOUR + rng() * 46 * HOUR
                   act(t7, 'reopen', 'in_progress', 'triage', null, '群众不满意，重新办理')
@@ -375,11 +543,46 @@ export const casesStep: GenerateStep = {
         let stageDue: number | null = responseDue
         let escalation = 0
         let hadResult = false
-        const push = (at: number, action: string, from: string | null, to: string, actorId: number | null, actorName: string, role: string, deptId: number | null, comment: string | null, detail: Record<string, unknown>) => {
-          eventRows.push([id, new Date(at), action, from, to, actorId, actorName, role, deptId, comment, JSON.stringify(detail), PUBLIC.has(action)])
+        const push = (
+          at: number,
+          action: string,
+          from: string | null,
+          to: string,
+          actorId: number | null,
+          actorName: string,
+          role: string,
+          deptId: number | null,
+          comment: string | null,
+          detail: Record<string, unknown>,
+        ) => {
+          eventRows.push([
+            id,
+            new Date(at),
+            action,
+            from,
+            to,
+            actorId,
+            actorName,
+            role,
+            deptId,
+            comment,
+            JSON.stringify(detail),
+            PUBLIC.has(action),
+          ])
           events++
         }
-        push(t0, 'submit', null, 'submitted', gridWorker?.id ?? null, reporterName, channel === 'patrol' ? 'grid_worker' : channel === 'hotline' ? 'hotline' : 'reporter', null, null, { channel })
+        push(
+          t0,
+          'submit',
+          null,
+          'submitted',
+          gridWorker?.id ?? null,
+          reporterName,
+          channel === 'patrol' ? 'grid_worker' : channel === 'hotline' ? 'hotline' : 'reporter',
+          null,
+          null,
+          { channel },
+        )
         // Warnings and escalations of a stage that ran from stageStart until `end`.
         const clock = (end: number) => {
           if (stage === null || stageStart === null || stageDue === null) return
@@ -387,7 +590,10 @@ export const casesStep: GenerateStep = {
           if (warn < end) push(warn, 'warning', state, state, null, 'system', 'system', null, null, { stage })
           if (stageDue < end) {
             escalation++
-            push(stageDue, 'escalated', state, state, null, 'system', 'system', null, null, { stage, level: escalation })
+            push(stageDue, 'escalated', state, state, null, 'system', 'system', null, null, {
+              stage,
+              level: escalation,
+            })
           }
         }
         const restart = (name: string | null, at: number, due: number | null) => {
@@ -459,20 +665,58 @@ export const casesStep: GenerateStep = {
         if (stage !== null && stageStart !== null && stageDue !== null) {
           const warn = stageStart + 0.8 * (stageDue - stageStart)
           timerRows.push(['case', id, 'warn', stage, stageSeq, new Date(warn), warn < until ? new Date(warn) : null])
-          timerRows.push(['case', id, 'overdue', stage, stageSeq, new Date(stageDue), stageDue < until ? new Date(stageDue) : null])
+          timerRows.push([
+            'case',
+            id,
+            'overdue',
+            stage,
+            stageSeq,
+            new Date(stageDue),
+            stageDue < until ? new Date(stageDue) : null,
+          ])
           timers += 2
         }
         stateCounts[state] = (stateCounts[state] ?? 0) + 1
         caseRows.push([
-          id, trackingCode(id, t0, salt), leaf.id, grid.id, grid.districtId, channel, state, version,
-          lng === null ? null : `SRID=4326;POINT(${lng} ${lat})`, lng === null ? address : rng() < 0.5 ? address : null, description, '{}',
+          id,
+          trackingCode(id, t0, salt),
+          leaf.id,
+          grid.id,
+          grid.districtId,
+          channel,
+          state,
+          version,
+          lng === null ? null : `SRID=4326;POINT(${lng} ${lat})`,
+          lng === null ? address : rng() < 0.5 ? address : null,
+          description,
+          '{}',
           // Phones are stored as the intake stores them: sealed (without a key, none are generated).
-          gridWorker?.id ?? null, reporterName, phone && cipher ? `\\x${cipher.encrypt(phone).toString('hex')}` : null, phone && cipher ? maskPhone(phone) : null, department, stage, stageSeq,
-          stageStart === null ? null : new Date(stageStart), stage === null || stageStart === null ? null : new Date(stageStart + 0.8 * (stageDue! - stageStart)), stageDue === null ? null : new Date(stageDue),
-          escalation, hadResult ? result : null, finalRating, finalRating ? ratingComment : null, state === 'merged' ? mergedInto : null, rework, reopen,
-          new Date(t0), new Date(responseDue), respondedAt === null ? null : new Date(respondedAt), handleDue === null ? null : new Date(handleDue),
-          repliedAt === null ? null : new Date(repliedAt), verifiedAt === null ? null : new Date(verifiedAt), closedAt === null ? null : new Date(closedAt),
-          state === 'rated' && ratedAt !== null ? new Date(ratedAt) : null, new Date(updated),
+          gridWorker?.id ?? null,
+          reporterName,
+          phone && cipher ? `\\x${cipher.encrypt(phone).toString('hex')}` : null,
+          phone && cipher ? maskPhone(phone) : null,
+          department,
+          stage,
+          stageSeq,
+          stageStart === null ? null : new Date(stageStart),
+          stage === null || stageStart === null ? null : new Date(stageStart + 0.8 * (stageDue! - stageStart)),
+          stageDue === null ? null : new Date(stageDue),
+          escalation,
+          hadResult ? result : null,
+          finalRating,
+          finalRating ? ratingComment : null,
+          state === 'merged' ? mergedInto : null,
+          rework,
+          reopen,
+          new Date(t0),
+          new Date(responseDue),
+          respondedAt === null ? null : new Date(respondedAt),
+          handleDue === null ? null : new Date(handleDue),
+          repliedAt === null ? null : new Date(repliedAt),
+          verifiedAt === null ? null : new Date(verifiedAt),
+          closedAt === null ? null : new Date(closedAt),
+          state === 'rated' && ratedAt !== null ? new Date(ratedAt) : null,
+          new Date(updated),
         ])
       }
       // Cases before their events and timers, on the sink's one connection; the next batch is
@@ -488,6 +732,9 @@ export const casesStep: GenerateStep = {
       ctx.progress(done)
     }
     await pending
-    return { rows: { cases: done, case_event: events, workflow_timer: timers }, detail: { from: new Date(start).toISOString(), until: opts.until.toISOString(), states: stateCounts } }
+    return {
+      rows: { cases: done, case_event: events, workflow_timer: timers },
+      detail: { from: new Date(start).toISOString(), until: opts.until.toISOString(), states: stateCounts },
+    }
   },
 }

@@ -27,10 +27,17 @@ export const defaultUntil = () => new Date(Math.floor(Date.now() / 3_600_000) * 
  * holds it, since a bulk load does not belong inside a serving process), migrates, seeds the demo
  * city into an empty database (never in production), and runs the generator.
  */
-export async function runGenerate(config: Config, args: GenerateArgs, log: (line: string) => void = (l) => console.error(l)): Promise<EntityReport[]> {
+export async function runGenerate(
+  config: Config,
+  args: GenerateArgs,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<EntityReport[]> {
   if (!config.databaseUrl) {
     const holder = lockHolder(config.dataDir)
-    if (holder) throw new Error(`the embedded database in ${config.dataDir} is in use by process ${holder.pid}; stop the server first`)
+    if (holder)
+      throw new Error(
+        `the embedded database in ${config.dataDir} is in use by process ${holder.pid}; stop the server first`,
+      )
   }
   const lock = config.databaseUrl ? null : acquireLock(config.dataDir)
   try {
@@ -38,7 +45,8 @@ export async function runGenerate(config: Config, args: GenerateArgs, log: (line
     try {
       await migrate(database)
       if (!(await isSeeded(database.db))) {
-        if (config.production) throw new Error('empty database: generate fills the demo city only, which is never created in production')
+        if (config.production)
+          throw new Error('empty database: generate fills the demo city only, which is never created in production')
         log('empty database: seeding the demo city first')
         await seedDemo(database.db, 1, { production: false, cipher: cipherFor(config) })
       }
@@ -73,19 +81,34 @@ const count = (v: string) => {
 export function registerGenerateCommand(program: Command, exit: () => void) {
   program
     .command('generate')
-    .description('fill the database with realistic, deterministic data for benchmarks (COPY on PostgreSQL, batched INSERTs embedded); seeds the demo city into an empty database')
+    .description(
+      'fill the database with realistic, deterministic data for benchmarks (COPY on PostgreSQL, batched INSERTs embedded); seeds the demo city into an empty database',
+    )
     .option('--cases <n>', 'cases, with their timelines and timers', count, 0)
-    .option('--people <n>', 'registry people (valid IDs and phones, sealed with the data key), spread over every grid', count, 0)
+    .option(
+      '--people <n>',
+      'registry people (valid IDs and phones, sealed with the data key), spread over every grid',
+      count,
+      0,
+    )
     .option('--proposals <n>', 'participation proposals (not available yet)', count, 0)
     .option('--comments <n>', 'participation comments (not available yet)', count, 0)
     .option('--seed <n>', 'random seed', count, 1)
     .option('--years <n>', 'years of history before --until', Number, 3)
     .option('--until <iso>', 'end of the history (default: the start of the current hour)')
-    .option('--no-rebuild-indexes', 'PostgreSQL: keep the secondary indexes during a large load instead of rebuilding them after')
+    .option(
+      '--no-rebuild-indexes',
+      'PostgreSQL: keep the secondary indexes during a large load instead of rebuilding them after',
+    )
     .action(async (opts: GenerateArgs) => {
       const reports = await runGenerate(loadConfig(), opts)
       for (const r of reports) {
-        if (r.status === 'done') console.log(`${r.entity}: ${Object.entries(r.rows).map(([t, n]) => `${n} ${t}`).join(', ')} in ${r.seconds.toFixed(1)} s (${r.rowsPerSecond} rows/s)`)
+        if (r.status === 'done')
+          console.log(
+            `${r.entity}: ${Object.entries(r.rows)
+              .map(([t, n]) => `${n} ${t}`)
+              .join(', ')} in ${r.seconds.toFixed(1)} s (${r.rowsPerSecond} rows/s)`,
+          )
         else console.log(`${r.entity}: ${r.requested} requested, ${r.status}`)
       }
       exit()

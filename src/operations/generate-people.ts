@@ -18,12 +18,36 @@ export const peopleStep: GenerateStep = {
   async run(ctx, count) {
     const cipher = ctx.opts.cipher
     if (!cipher) throw new Error('generating people needs the data key (GRASSROOTS_DATA_KEY or its key file)')
-    const { rows: grids } = await sql<{ id: number; path: string }>`select id, path from area where level = 'grid' and retired_at is null order by id`.execute(ctx.database.db)
-    const start = Number((await sql<{ n: number }>`select count(*)::bigint as n from person`.execute(ctx.database.db)).rows[0]!.n)
+    const { rows: grids } = await sql<{
+      id: number
+      path: string
+    }>`select id, path from area where level = 'grid' and retired_at is null order by id`.execute(ctx.database.db)
+    const start = Number(
+      (await sql<{ n: number }>`select count(*)::bigint as n from person`.execute(ctx.database.db)).rows[0]!.n,
+    )
     // Offset the generator's sequence past people already there (the demo's), so IDs never collide.
     const offset = 1_000_000 + start
     const now = ctx.opts.until
-    const columns = ['area_id', 'district_id', 'name', 'id_type', 'id_number_enc', 'id_number_bidx', 'id_number_masked', 'sex', 'birth_date', 'phone_enc', 'phone_bidx', 'phone_masked', 'residence_status', 'address', 'status', 'tags', 'created_at', 'updated_at']
+    const columns = [
+      'area_id',
+      'district_id',
+      'name',
+      'id_type',
+      'id_number_enc',
+      'id_number_bidx',
+      'id_number_masked',
+      'sex',
+      'birth_date',
+      'phone_enc',
+      'phone_bidx',
+      'phone_masked',
+      'residence_status',
+      'address',
+      'status',
+      'tags',
+      'created_at',
+      'updated_at',
+    ]
     const hex = (b: Buffer) => `\\x${b.toString('hex')}`
     let done = 0
     while (done < count) {

@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sql } from 'kysely'
 import pg from 'pg'
@@ -52,7 +52,7 @@ export async function postgresSink(databaseUrl: string): Promise<RowSink> {
     async write(table, columns, rows) {
       if (rows.length === 0) return
       const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`))
-      const lines = rows.map((r) => r.map(copyField).join('\t')).join('\n') + '\n'
+      const lines = `${rows.map((r) => r.map(copyField).join('\t')).join('\n')}\n`
       await pipeline(
         (async function* () {
           yield Buffer.from(lines)
@@ -75,7 +75,9 @@ export async function insertSink(database: Database): Promise<RowSink> {
     if (!types.has(key)) {
       const { rows } = await sql<{ column_name: string; t: string }>`
         select a.attname as column_name, format_type(a.atttypid, a.atttypmod) as t
-        from pg_attribute a where a.attrelid = ${table}::regclass and a.attnum > 0 and not a.attisdropped`.execute(database.db)
+        from pg_attribute a where a.attrelid = ${table}::regclass and a.attnum > 0 and not a.attisdropped`.execute(
+        database.db,
+      )
       for (const r of rows) types.set(`${table}.${r.column_name}`, r.t.startsWith('geometry') ? 'geometry' : r.t)
     }
     const t = types.get(key)
@@ -93,7 +95,10 @@ export async function insertSink(database: Database): Promise<RowSink> {
         casts.map((t, i) => sql.raw(`u.${names[i]}::${t}`)),
         sql`, `,
       )
-      const params = sql.join(arrays.map((a) => sql`${a}::text[]`), sql`, `)
+      const params = sql.join(
+        arrays.map((a) => sql`${a}::text[]`),
+        sql`, `,
+      )
       await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
         select ${select} from unnest(${params}) as u(${sql.raw(names.join(', '))})`.execute(database.db)
     },

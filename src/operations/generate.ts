@@ -107,10 +107,18 @@ export async function generate(database: Database, opts: GenerateOptions): Promi
   const log = opts.log ?? ((line: string) => console.error(line))
   const known = new Set<string>([...generateEntities, ...generateSteps.map((s) => s.entity)])
   for (const e of Object.keys(opts.counts)) if (!known.has(e)) throw new Error(`unknown entity ${e}`)
-  const exists = await database.db.selectFrom('area').select('id').where('level', '=', 'grid').limit(1).executeTakeFirst()
+  const exists = await database.db
+    .selectFrom('area')
+    .select('id')
+    .where('level', '=', 'grid')
+    .limit(1)
+    .executeTakeFirst()
   if (!exists) throw new Error('the database has no grids: seed the demo city first (grassroots seed --demo)')
 
-  const sink = database.backend === 'postgresql' && opts.databaseUrl ? await postgresSink(opts.databaseUrl) : await insertSink(database)
+  const sink =
+    database.backend === 'postgresql' && opts.databaseUrl
+      ? await postgresSink(opts.databaseUrl)
+      : await insertSink(database)
   const reports: EntityReport[] = []
   try {
     for (const entity of [...new Set([...generateSteps.map((s) => s.entity), ...Object.keys(opts.counts)])]) {
@@ -124,7 +132,9 @@ export async function generate(database: Database, opts: GenerateOptions): Promi
         continue
       }
       if (requested <= 0) continue
-      const rebuild = sink.backend === 'postgresql' && (opts.rebuildIndexes === true || (opts.rebuildIndexes !== false && requested >= 200_000))
+      const rebuild =
+        sink.backend === 'postgresql' &&
+        (opts.rebuildIndexes === true || (opts.rebuildIndexes !== false && requested >= 200_000))
       const saved: SavedIndex[] = []
       if (rebuild) {
         for (const t of step.tables) saved.push(...(await secondaryIndexes(database, t)))
@@ -152,12 +162,15 @@ export async function generate(database: Database, opts: GenerateOptions): Promi
       }
       let result: StepResult
       try {
-        result = await step.run({ database, sink, rng: mulberry32(opts.seed * 7919 + entity.length), opts, progress, log }, requested)
+        result = await step.run(
+          { database, sink, rng: mulberry32(opts.seed * 7919 + entity.length), opts, progress, log },
+          requested,
+        )
       } finally {
         bar?.stop()
         if (saved.length) {
           const t0 = performance.now()
-          await sink.exec('SET maintenance_work_mem = \'1GB\'').catch(() => {})
+          await sink.exec("SET maintenance_work_mem = '1GB'").catch(() => {})
           for (const i of saved) await sink.exec(i.def)
           log(`${entity}: rebuilt ${saved.length} indexes in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
         }
@@ -165,15 +178,36 @@ export async function generate(database: Database, opts: GenerateOptions): Promi
       for (const t of step.tables) await sink.exec(`ANALYZE ${t}`)
       const seconds = (performance.now() - started) / 1000
       const total = Object.values(result.rows).reduce((a, b) => a + b, 0)
-      const report: EntityReport = { entity, requested, status: 'done', rows: result.rows, seconds, rowsPerSecond: Math.round(total / seconds), ...(result.detail ? { detail: result.detail } : {}) }
+      const report: EntityReport = {
+        entity,
+        requested,
+        status: 'done',
+        rows: result.rows,
+        seconds,
+        rowsPerSecond: Math.round(total / seconds),
+        ...(result.detail ? { detail: result.detail } : {}),
+      }
       reports.push(report)
-      log(`${entity}: ${Object.entries(result.rows).map(([t, n]) => `${n} ${t}`).join(', ')} in ${seconds.toFixed(1)} s = ${report.rowsPerSecond} rows/s`)
+      log(
+        `${entity}: ${Object.entries(result.rows)
+          .map(([t, n]) => `${n} ${t}`)
+          .join(', ')} in ${seconds.toFixed(1)} s = ${report.rowsPerSecond} rows/s`,
+      )
     }
     await asSystem(database.db, (tx) =>
-      recordAudit(tx, { actor: null, ip: 'cli' }, {
-        action: 'data.generate',
-        detail: { seed: opts.seed, until: opts.until.toISOString(), years: opts.years, reports: reports.map((r) => ({ entity: r.entity, status: r.status, rows: r.rows })) },
-      }),
+      recordAudit(
+        tx,
+        { actor: null, ip: 'cli' },
+        {
+          action: 'data.generate',
+          detail: {
+            seed: opts.seed,
+            until: opts.until.toISOString(),
+            years: opts.years,
+            reports: reports.map((r) => ({ entity: r.entity, status: r.status, rows: r.rows })),
+          },
+        },
+      ),
     )
   } finally {
     await sink.close()

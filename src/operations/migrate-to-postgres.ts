@@ -68,7 +68,13 @@ async function tableInfo(db: Db, names: string[]): Promise<Map<string, TableInfo
     from pg_attribute a join pg_class c on c.oid = a.attrelid
     where c.relnamespace = 'public'::regnamespace and a.attnum > 0 and not a.attisdropped
     order by c.relname, a.attnum`.execute(db)
-  const keys = await sql<{ table: string; type: string; columns: string[]; ref_table: string | null; ref_columns: string[] | null }>`
+  const keys = await sql<{
+    table: string
+    type: string
+    columns: string[]
+    ref_table: string | null
+    ref_columns: string[] | null
+  }>`
     select c.relname as table, k.contype as type,
            (select array_agg(a.attname order by x.n) from unnest(k.conkey) with ordinality x(attnum, n)
               join pg_attribute a on a.attrelid = k.conrelid and a.attnum = x.attnum) as columns,
@@ -105,8 +111,11 @@ async function dependencyOrder(db: Db, names: string[]): Promise<string[]> {
   const done = new Set<string>()
   const remaining = new Set(names)
   while (remaining.size) {
-    const ready = [...remaining].filter((t) => rows.every((e) => e.child !== t || done.has(e.parent) || !remaining.has(e.parent)))
-    if (!ready.length) throw new Error(`foreign keys form a cycle between tables ${[...remaining].join(', ')}; cannot order the copy`)
+    const ready = [...remaining].filter((t) =>
+      rows.every((e) => e.child !== t || done.has(e.parent) || !remaining.has(e.parent)),
+    )
+    if (!ready.length)
+      throw new Error(`foreign keys form a cycle between tables ${[...remaining].join(', ')}; cannot order the copy`)
     for (const t of ready.sort()) {
       ordered.push(t)
       done.add(t)
@@ -156,17 +165,29 @@ async function assertEmptyTarget(client: pg.Client, url: string): Promise<void> 
     if (name === 'schema_migration') continue
     const r = await client.query(`select 1 from ${quoteIdent(name)} limit 1`)
     if (r.rowCount) {
-      throw new Error(`the target database ${redactUrl(url)} is not empty (table ${name} has rows): migrate-to-postgres copies into an empty database only; create a new one`)
+      throw new Error(
+        `the target database ${redactUrl(url)} is not empty (table ${name} has rows): migrate-to-postgres copies into an empty database only; create a new one`,
+      )
     }
   }
 }
 
-export async function migrateToPostgres(config: Config, targetUrl: string, log: (line: string) => void = () => {}): Promise<MigrationReport> {
+export async function migrateToPostgres(
+  config: Config,
+  targetUrl: string,
+  log: (line: string) => void = () => {},
+): Promise<MigrationReport> {
   const started = Date.now()
-  if (config.databaseUrl) throw new Error('DATABASE_URL is set: migrate-to-postgres copies the embedded database in DATA_DIR; unset DATABASE_URL and give the target URL as the argument')
+  if (config.databaseUrl)
+    throw new Error(
+      'DATABASE_URL is set: migrate-to-postgres copies the embedded database in DATA_DIR; unset DATABASE_URL and give the target URL as the argument',
+    )
   if (!/^postgres(ql)?:\/\//.test(targetUrl)) throw new Error('the target must be a postgres:// or postgresql:// URL')
   const holder = lockHolder(config.dataDir)
-  if (holder) throw new Error(`a server (process ${holder.pid}) holds the data directory ${config.dataDir}: stop it first (the copy needs the database to itself, and writes made after it would be lost)`)
+  if (holder)
+    throw new Error(
+      `a server (process ${holder.pid}) holds the data directory ${config.dataDir}: stop it first (the copy needs the database to itself, and writes made after it would be lost)`,
+    )
 
   const probe = new pg.Client({ connectionString: targetUrl })
   await probe.connect()
@@ -191,7 +212,10 @@ export async function migrateToPostgres(config: Config, targetUrl: string, log: 
     const targetTables = await userTables(target.db)
     const missing = tables.filter((t) => !targetTables.includes(t))
     const extra = targetTables.filter((t) => !tables.includes(t))
-    if (missing.length || extra.length) throw new Error(`the schemas differ: only in the embedded database: ${missing.join(', ') || '-'}; only in the target: ${extra.join(', ') || '-'}`)
+    if (missing.length || extra.length)
+      throw new Error(
+        `the schemas differ: only in the embedded database: ${missing.join(', ') || '-'}; only in the target: ${extra.join(', ') || '-'}`,
+      )
     const info = await tableInfo(source.db, tables)
     const targetInfo = await tableInfo(target.db, tables)
     for (const t of tables) {
@@ -241,10 +265,21 @@ export async function migrateToPostgres(config: Config, targetUrl: string, log: 
         where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
           and pg_get_serial_sequence(quote_ident(c.relname), a.attname) is not null`.execute(source.db)
       for (const s of seqs.rows) {
-        const src = await sql.raw<{ last_value: number; is_called: boolean }>(`select last_value, is_called from ${s.seq}`).execute(source.db)
+        const src = await sql
+          .raw<{ last_value: number; is_called: boolean }>(`select last_value, is_called from ${s.seq}`)
+          .execute(source.db)
         const { last_value: last, is_called: called } = src.rows[0]!
-        const max = (await client.query<{ m: string | null }>(`select max(${quoteIdent(s.column)})::text as m from ${quoteIdent(s.table)}`)).rows[0]!.m
-        const targetSeq = (await client.query<{ s: string }>('select pg_get_serial_sequence($1, $2) as s', [quoteIdent(s.table), s.column])).rows[0]!.s
+        const max = (
+          await client.query<{ m: string | null }>(
+            `select max(${quoteIdent(s.column)})::text as m from ${quoteIdent(s.table)}`,
+          )
+        ).rows[0]!.m
+        const targetSeq = (
+          await client.query<{ s: string }>('select pg_get_serial_sequence($1, $2) as s', [
+            quoteIdent(s.table),
+            s.column,
+          ])
+        ).rows[0]!.s
         if (max !== null && (Number(max) > Number(last) || (Number(max) === Number(last) && !called))) {
           await client.query('select setval($1, $2::bigint, true)', [targetSeq, max])
         } else {
@@ -265,16 +300,26 @@ export async function migrateToPostgres(config: Config, targetUrl: string, log: 
     const after = await tableChecksums(target.db, tables)
     const diff = before.filter((b, i) => b.rows !== after[i]!.rows || b.checksum !== after[i]!.checksum)
     if (diff.length) {
-      throw new Error(`verification failed: ${diff.map((d) => `${d.table} (${d.rows} rows in the embedded database, ${after.find((a) => a.table === d.table)!.rows} in the target, checksums ${d.checksum === after.find((a) => a.table === d.table)!.checksum ? 'equal' : 'differ'})`).join('; ')}`)
+      throw new Error(
+        `verification failed: ${diff.map((d) => `${d.table} (${d.rows} rows in the embedded database, ${after.find((a) => a.table === d.table)!.rows} in the target, checksums ${d.checksum === after.find((a) => a.table === d.table)!.checksum ? 'equal' : 'differ'})`).join('; ')}`,
+      )
     }
     let audit: ChainReport | null = null
     if (tables.includes('audit_log')) {
       audit = await verifyAuditChain(target.db)
       const sourceAudit = await verifyAuditChain(source.db)
-      if (!audit.ok && sourceAudit.ok) throw new Error(`verification failed: the audit chain of the target breaks at entry ${audit.firstBroken!.seq}`)
-      if (audit.head?.seq !== sourceAudit.head?.seq || audit.head?.hash !== sourceAudit.head?.hash) throw new Error('verification failed: the audit heads differ')
+      if (!audit.ok && sourceAudit.ok)
+        throw new Error(`verification failed: the audit chain of the target breaks at entry ${audit.firstBroken!.seq}`)
+      if (audit.head?.seq !== sourceAudit.head?.seq || audit.head?.hash !== sourceAudit.head?.hash)
+        throw new Error('verification failed: the audit heads differ')
     }
-    return { target: redactUrl(targetUrl), tables: after, rows: after.reduce((n, t) => n + t.rows, 0), audit, seconds: (Date.now() - started) / 1000 }
+    return {
+      target: redactUrl(targetUrl),
+      tables: after,
+      rows: after.reduce((n, t) => n + t.rows, 0),
+      audit,
+      seconds: (Date.now() - started) / 1000,
+    }
   } finally {
     await target?.close()
     await source?.close()

@@ -20,9 +20,16 @@ export function findPgTool(name: PgTool): string {
       return []
     }
   })()
-  const dirs = [...(process.env.PG_BIN ? [process.env.PG_BIN] : []), ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...versioned]
+  const dirs = [
+    ...(process.env.PG_BIN ? [process.env.PG_BIN] : []),
+    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean),
+    ...versioned,
+  ]
   const found = dirs.map((d) => path.join(d, name)).find((f) => existsSync(f))
-  if (!found) throw new Error(`${name} not found: install the PostgreSQL client programs (Debian: postgresql-client-15), or set PG_BIN to the directory holding ${name}`)
+  if (!found)
+    throw new Error(
+      `${name} not found: install the PostgreSQL client programs (Debian: postgresql-client-15), or set PG_BIN to the directory holding ${name}`,
+    )
   return found
 }
 

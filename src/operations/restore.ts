@@ -25,14 +25,18 @@ export async function restore(config: Config, file: string): Promise<RestoreResu
   const kind = await identifyBackup(file)
   if (config.databaseUrl) {
     if (kind.kind !== 'pg_dump') {
-      throw new Error(`${file} is a backup of the embedded database (a PGlite data directory) and DATABASE_URL is set. `
-        + 'Restore it without DATABASE_URL into DATA_DIR; to move that data to PostgreSQL, then run `grassroots migrate-to-postgres URL`')
+      throw new Error(
+        `${file} is a backup of the embedded database (a PGlite data directory) and DATABASE_URL is set. ` +
+          'Restore it without DATABASE_URL into DATA_DIR; to move that data to PostgreSQL, then run `grassroots migrate-to-postgres URL`',
+      )
     }
     return restorePostgres(config.databaseUrl, file)
   }
   if (kind.kind !== 'pglite') {
-    throw new Error(`${file} is a pg_dump archive of a PostgreSQL database, and DATABASE_URL is not set: `
-      + 'set DATABASE_URL to restore it into PostgreSQL (the embedded database restores only its own backups)')
+    throw new Error(
+      `${file} is a pg_dump archive of a PostgreSQL database, and DATABASE_URL is not set: ` +
+        'set DATABASE_URL to restore it into PostgreSQL (the embedded database restores only its own backups)',
+    )
   }
   return restoreEmbedded(config.dataDir, file)
 }
@@ -47,7 +51,10 @@ const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+
  */
 async function restoreEmbedded(dataDir: string, file: string): Promise<RestoreResult> {
   const holder = lockHolder(dataDir)
-  if (holder) throw new Error(`a server (process ${holder.pid}) holds the data directory ${dataDir}: stop it, then run restore again`)
+  if (holder)
+    throw new Error(
+      `a server (process ${holder.pid}) holds the data directory ${dataDir}: stop it, then run restore again`,
+    )
   const lock = acquireLock(dataDir)
   try {
     const at = stamp()
@@ -66,7 +73,9 @@ async function restoreEmbedded(dataDir: string, file: string): Promise<RestoreRe
         await reopened.close()
       }
       if (check.unknown.length) {
-        throw new Error(`the backup was made by a newer Grassroots (migrations ${check.unknown.join(', ')} are unknown to this version); upgrade first. ${dataDir} is unchanged`)
+        throw new Error(
+          `the backup was made by a newer Grassroots (migrations ${check.unknown.join(', ')} are unknown to this version); upgrade first. ${dataDir} is unchanged`,
+        )
       }
     } catch (err) {
       rmSync(staging, { recursive: true, force: true })
@@ -129,42 +138,76 @@ async function restorePostgres(databaseUrl: string, file: string): Promise<Resto
   try {
     installed = (await client.query<{ extname: string }>('select extname from pg_extension')).rows.map((r) => r.extname)
     // Their configuration tables (PostGIS's spatial_ref_sys) belong to the installed extension too.
-    extensionTables = (await client.query<{ name: string }>(`
+    extensionTables = (
+      await client.query<{ name: string }>(`
       select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')`)).rows.map((r) => r.name)
-    const tables = (await client.query<{ name: string }>(`
+      where exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')`)
+    ).rows.map((r) => r.name)
+    const tables = (
+      await client.query<{ name: string }>(`
       select c.relname as name from pg_class c
       where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-        and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')`)).rows.map((r) => r.name)
+        and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')`)
+    ).rows.map((r) => r.name)
     const extra = tables.filter((t) => !dumpTables.has(t))
     if (extra.length) {
-      throw new Error(`the database ${redactUrl(databaseUrl)} has tables the backup does not (${extra.sort().join(', ')}): `
-        + 'it was migrated past the backup. Restore into a new, empty database instead and point DATABASE_URL at it')
+      throw new Error(
+        `the database ${redactUrl(databaseUrl)} has tables the backup does not (${extra.sort().join(', ')}): ` +
+          'it was migrated past the backup. Restore into a new, empty database instead and point DATABASE_URL at it',
+      )
     }
     const role = await client.query(`select 1 from pg_roles where rolname = 'grassroots_app'`)
     if (!role.rowCount) {
-      throw new Error('the role grassroots_app does not exist in this PostgreSQL cluster; the backup grants it rights. '
-        + 'Create it first (CREATE ROLE grassroots_app NOLOGIN; GRANT grassroots_app TO <owner>), see docs/operations.md')
+      throw new Error(
+        'the role grassroots_app does not exist in this PostgreSQL cluster; the backup grants it rights. ' +
+          'Create it first (CREATE ROLE grassroots_app NOLOGIN; GRANT grassroots_app TO <owner>), see docs/operations.md',
+      )
     }
-    const member = await client.query<{ ok: boolean }>(`select pg_has_role(current_user, 'grassroots_app', 'MEMBER') as ok`)
-    if (!member.rows[0]!.ok) warnings.push('the owner role is not a member of grassroots_app, so the server cannot switch to it: GRANT grassroots_app TO <owner> (as a superuser or a role with CREATEROLE)')
-    const others = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')
-    if (others.rows[0]!.n > 0) warnings.push(`${others.rows[0]!.n} other session(s) are connected to this database; stop the Grassroots servers while restoring`)
+    const member = await client.query<{ ok: boolean }>(
+      `select pg_has_role(current_user, 'grassroots_app', 'MEMBER') as ok`,
+    )
+    if (!member.rows[0]!.ok)
+      warnings.push(
+        'the owner role is not a member of grassroots_app, so the server cannot switch to it: GRANT grassroots_app TO <owner> (as a superuser or a role with CREATEROLE)',
+      )
+    const others = await client.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    )
+    if (others.rows[0]!.n > 0)
+      warnings.push(
+        `${others.rows[0]!.n} other session(s) are connected to this database; stop the Grassroots servers while restoring`,
+      )
   } finally {
     await client.end()
   }
   const skip = new Set(installed)
   const list = toc
-    .filter((e) => !(e.desc === 'EXTENSION' && skip.has(e.name))
-      && !(e.desc === 'COMMENT' && [...skip].some((x) => e.name.startsWith(`- EXTENSION ${x}`)))
-      && !(e.desc === 'TABLE DATA' && extensionTables.includes(`${e.schema}.${e.name}`)))
+    .filter(
+      (e) =>
+        !(e.desc === 'EXTENSION' && skip.has(e.name)) &&
+        !(e.desc === 'COMMENT' && [...skip].some((x) => e.name.startsWith(`- EXTENSION ${x}`))) &&
+        !(e.desc === 'TABLE DATA' && extensionTables.includes(`${e.schema}.${e.name}`)),
+    )
     .map((e) => e.line)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'grassroots-restore-'))
   try {
     const listFile = path.join(dir, 'toc.list')
     writeFileSync(listFile, `${list.join('\n')}\n`)
     const { dbname, env } = libpqTarget(databaseUrl)
-    await runPgTool(pgRestore, ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', `--use-list=${listFile}`, `--dbname=${dbname}`, file], env)
+    await runPgTool(
+      pgRestore,
+      [
+        '--clean',
+        '--if-exists',
+        '--no-owner',
+        '--single-transaction',
+        '--exit-on-error',
+        `--use-list=${listFile}`,
+        `--dbname=${dbname}`,
+        file,
+      ],
+      env,
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

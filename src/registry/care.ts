@@ -14,7 +14,10 @@ import { areaPathOf, requireRoleOver, writerRoles } from './records.js'
 export const visitorRoles = writerRoles
 
 export async function careRules(tx: Tx | Db) {
-  return (await tx.selectFrom('care_rule').select(['tag', 'interval_days']).orderBy('tag').execute()).map((r) => ({ tag: r.tag, intervalDays: r.interval_days }))
+  return (await tx.selectFrom('care_rule').select(['tag', 'interval_days']).orderBy('tag').execute()).map((r) => ({
+    tag: r.tag,
+    intervalDays: r.interval_days,
+  }))
 }
 
 export async function setCareRule(tx: Tx, ctx: RequestContext, tag: string, intervalDays: number) {
@@ -22,7 +25,12 @@ export async function setCareRule(tx: Tx, ctx: RequestContext, tag: string, inte
   const before = await tx.selectFrom('care_rule').select('interval_days').where('tag', '=', tag).executeTakeFirst()
   if (!before) throw invalid('tag', `no visit rule for tag ${tag}`)
   await tx.updateTable('care_rule').set({ interval_days: intervalDays }).where('tag', '=', tag).execute()
-  await recordAudit(tx, ctx, { action: 'care_rule.update', entityType: 'care_rule', entityId: tag, detail: { from: before.interval_days, to: intervalDays } })
+  await recordAudit(tx, ctx, {
+    action: 'care_rule.update',
+    entityType: 'care_rule',
+    entityId: tag,
+    detail: { from: before.interval_days, to: intervalDays },
+  })
   return { tag, intervalDays }
 }
 
@@ -47,22 +55,52 @@ const dueSql = (day: string) => sql`
   where p.status = 'active' and r.interval_days is not null
     and p.tags && (select array_agg(tag) from care_rule)`
 
-export async function carePeople(tx: Tx, ctx: RequestContext, f: PageRequest & { areaId?: number; tag?: string; overdueOnly?: boolean }, now: Date): Promise<Page<CarePerson>> {
+export async function carePeople(
+  tx: Tx,
+  ctx: RequestContext,
+  f: PageRequest & { areaId?: number; tag?: string; overdueOnly?: boolean },
+  now: Date,
+): Promise<Page<CarePerson>> {
   if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
   const day = today(now)
   const path = f.areaId !== undefined ? await areaPathOf(tx, f.areaId) : null
-  const { rows } = await sql<{ id: number; interval_days: number; care_tags: string[]; last_visit: string | null; due_on: string; overdue_days: number; total: number }>`
+  const { rows } = await sql<{
+    id: number
+    interval_days: number
+    care_tags: string[]
+    last_visit: string | null
+    due_on: string
+    overdue_days: number
+    total: number
+  }>`
     with due as (${dueSql(day)})
     select due.*, count(*) over () as total from due join person p on p.id = due.id
-    where (${path}::text is null or p.area_id in (select id from area where path like ${(path ?? '') + '%'}))
+    where (${path}::text is null or p.area_id in (select id from area where path like ${`${path ?? ''}%`}))
       and (${f.tag ?? null}::text is null or ${f.tag ?? null} = any (due.care_tags))
       and (${f.overdueOnly ?? false} = false or due.overdue_days > 0)
     order by due.due_on, due.id
     limit ${f.pageSize} offset ${offsetOf(f)}`.execute(tx)
-  const people = rows.length ? await tx.selectFrom('person').select(personViewColumns).where('id', 'in', rows.map((r) => r.id)).execute() : []
+  const people = rows.length
+    ? await tx
+        .selectFrom('person')
+        .select(personViewColumns)
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute()
+    : []
   const byId = new Map(people.map((p) => [p.id, presentPerson(p)]))
   return {
-    items: rows.map((r) => ({ person: byId.get(r.id)!, careTags: r.care_tags, intervalDays: r.interval_days, lastVisitOn: r.last_visit, dueOn: r.due_on, overdueDays: Number(r.overdue_days) })),
+    items: rows.map((r) => ({
+      person: byId.get(r.id)!,
+      careTags: r.care_tags,
+      intervalDays: r.interval_days,
+      lastVisitOn: r.last_visit,
+      dueOn: r.due_on,
+      overdueDays: Number(r.overdue_days),
+    })),
     page: f.page,
     pageSize: f.pageSize,
     total: rows[0]?.total ?? 0,
@@ -81,7 +119,12 @@ export async function recordVisit(tx: Tx, ctx: RequestContext, input: NewVisit, 
   const person = await loadPerson(tx, input.personId).catch(() => {
     throw new AppError('PERSON_NOT_FOUND', `person ${input.personId} not found`, 'personId')
   })
-  requireRoleOver(ctx, visitorRoles, { areaId: person.area_id, districtId: person.district_id, path: await areaPathOf(tx, person.area_id) }, 'recording a care visit')
+  requireRoleOver(
+    ctx,
+    visitorRoles,
+    { areaId: person.area_id, districtId: person.district_id, path: await areaPathOf(tx, person.area_id) },
+    'recording a care visit',
+  )
   const visitedOn = checkDate(input.visitedOn, 'visitedOn', today(now))
   const v = await tx
     .insertInto('care_visit')
@@ -97,14 +140,47 @@ export async function recordVisit(tx: Tx, ctx: RequestContext, input: NewVisit, 
       needs_follow_up: input.needsFollowUp ?? false,
       created_at: now,
     })
-    .returning(['id', 'person_id', 'visited_on', 'visitor_name', 'findings', 'follow_up', 'needs_follow_up', 'created_at'])
+    .returning([
+      'id',
+      'person_id',
+      'visited_on',
+      'visitor_name',
+      'findings',
+      'follow_up',
+      'needs_follow_up',
+      'created_at',
+    ])
     .executeTakeFirstOrThrow()
-  await recordAudit(tx, ctx, { action: 'care_visit.create', entityType: 'person', entityId: person.id, areaId: person.area_id, detail: { visit: v.id } })
+  await recordAudit(tx, ctx, {
+    action: 'care_visit.create',
+    entityType: 'person',
+    entityId: person.id,
+    areaId: person.area_id,
+    detail: { visit: v.id },
+  })
   return presentVisit(v)
 }
 
-function presentVisit(v: { id: number; person_id: number; visited_on: string; visitor_name: string | null; findings: string; follow_up: string | null; needs_follow_up: boolean; created_at: Date }) {
-  return { id: v.id, personId: v.person_id, visitedOn: v.visited_on, visitor: v.visitor_name, findings: v.findings, followUp: v.follow_up, needsFollowUp: v.needs_follow_up, createdAt: v.created_at }
+function presentVisit(v: {
+  id: number
+  person_id: number
+  visited_on: string
+  visitor_name: string | null
+  findings: string
+  follow_up: string | null
+  needs_follow_up: boolean
+  created_at: Date
+}) {
+  return {
+    id: v.id,
+    personId: v.person_id,
+    visitedOn: v.visited_on,
+    visitor: v.visitor_name,
+    findings: v.findings,
+    followUp: v.follow_up,
+    needsFollowUp: v.needs_follow_up,
+    createdAt: v.created_at,
+  }
 }
 
 export async function visitsOf(tx: Tx, personId: number) {
@@ -133,13 +209,26 @@ export async function warnOverdueVisits(db: Db, now: Date): Promise<number> {
       select due.id, due.due_on, ${now} from due where due.overdue_days > 0
       on conflict do nothing
       returning person_id as id, (select name from person where id = person_id) as name, due_on,
-                (select a.path from person p join area a on a.id = p.area_id where p.id = person_id) as path`.execute(tx)
+                (select a.path from person p join area a on a.id = p.area_id where p.id = person_id) as path`.execute(
+      tx,
+    )
     for (const r of rows) {
-      const { rows: users } = await sql<{ id: number }>`select app_users_with_role_over(array['grid_worker']::text[], ${r.path}) as id`.execute(tx)
+      const { rows: users } = await sql<{
+        id: number
+      }>`select app_users_with_role_over(array['grid_worker']::text[], ${r.path}) as id`.execute(tx)
       if (users.length === 0) continue
       await tx
         .insertInto('notification')
-        .values(users.map((u) => ({ user_id: u.id, case_id: null, kind: 'care_visit_overdue', params: JSON.stringify({ personId: r.id, name: r.name, dueOn: r.due_on }), created_at: now, read_at: null })))
+        .values(
+          users.map((u) => ({
+            user_id: u.id,
+            case_id: null,
+            kind: 'care_visit_overdue',
+            params: JSON.stringify({ personId: r.id, name: r.name, dueOn: r.due_on }),
+            created_at: now,
+            read_at: null,
+          })),
+        )
         .execute()
     }
     return rows.length

@@ -12,14 +12,21 @@ import { districtOf } from './records.js'
 const COMMUNITIES = ['JZ-QH-01-01', 'JZ-QH-02-01']
 const RELATIONS = ['head', 'spouse', 'child', 'parent']
 
-export async function seedDemoRegistry(tx: Tx, cipher: FieldCipher, seed: number, now: Date): Promise<{ people: number }> {
+export async function seedDemoRegistry(
+  tx: Tx,
+  cipher: FieldCipher,
+  seed: number,
+  now: Date,
+): Promise<{ people: number }> {
   const r = mulberry32(seed * 7919)
   let n = 0
   let people = 0
   for (const code of COMMUNITIES) {
     const grids = await sql<{ id: number; code: string; path: string; lng: number; lat: number }>`
       select a.id, a.code, a.path, ST_X(ST_PointOnSurface(a.boundary)) as lng, ST_Y(ST_PointOnSurface(a.boundary)) as lat
-      from area a join area c on c.id = a.parent_id where c.code = ${code} and a.level = 'grid' order by a.code`.execute(tx)
+      from area a join area c on c.id = a.parent_id where c.code = ${code} and a.level = 'grid' order by a.code`.execute(
+      tx,
+    )
     for (const [gi, grid] of grids.rows.entries()) {
       const district = districtOf(grid.path, grid.id)
       for (let b = 1; b <= 2; b++) {
@@ -27,21 +34,51 @@ export async function seedDemoRegistry(tx: Tx, cipher: FieldCipher, seed: number
         const address = `${street}${10 + gi * 4 + b}号`
         const building = await tx
           .insertInto('building')
-          .values({ area_id: grid.id, district_id: district, code: `${grid.code}-B${b}`, name: `${address}住宅楼`, kind: 'residential', address, floors: 6, location: sql<string>`ST_SetSRID(ST_MakePoint(${grid.lng + (b - 1.5) * 0.0002}, ${grid.lat}), 4326)`, created_at: now, updated_at: now })
+          .values({
+            area_id: grid.id,
+            district_id: district,
+            code: `${grid.code}-B${b}`,
+            name: `${address}住宅楼`,
+            kind: 'residential',
+            address,
+            floors: 6,
+            location: sql<string>`ST_SetSRID(ST_MakePoint(${grid.lng + (b - 1.5) * 0.0002}, ${grid.lat}), 4326)`,
+            created_at: now,
+            updated_at: now,
+          })
           .returning('id')
           .executeTakeFirstOrThrow()
         for (let room = 1; room <= 3; room++) {
           const roomNo = `${b}0${room}`
-          const dwelling = await tx.insertInto('dwelling').values({ building_id: building.id, area_id: grid.id, district_id: district, unit: '1', floor: b, room: roomNo }).returning('id').executeTakeFirstOrThrow()
+          const dwelling = await tx
+            .insertInto('dwelling')
+            .values({
+              building_id: building.id,
+              area_id: grid.id,
+              district_id: district,
+              unit: '1',
+              floor: b,
+              room: roomNo,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
           const household = await tx
             .insertInto('household')
-            .values({ area_id: grid.id, district_id: district, code: `${grid.code}-H${b}${room}`, dwelling_id: dwelling.id, address: `${address}1单元${roomNo}室`, created_at: now })
+            .values({
+              area_id: grid.id,
+              district_id: district,
+              code: `${grid.code}-H${b}${room}`,
+              dwelling_id: dwelling.id,
+              address: `${address}1单元${roomNo}室`,
+              created_at: now,
+            })
             .returning('id')
             .executeTakeFirstOrThrow()
           const size = 1 + Math.floor(r() * 4)
           for (let m = 0; m < size; m++) {
             const f = fakePerson(seed, n++)
-            const tags = size === 1 && m === 0 && r() < 0.5 ? ['elderly_alone'] : f.tags.filter((t) => t !== 'elderly_alone')
+            const tags =
+              size === 1 && m === 0 && r() < 0.5 ? ['elderly_alone'] : f.tags.filter((t) => t !== 'elderly_alone')
             const p = await tx
               .insertInto('person')
               .values({
@@ -66,9 +103,20 @@ export async function seedDemoRegistry(tx: Tx, cipher: FieldCipher, seed: number
               })
               .returning('id')
               .executeTakeFirstOrThrow()
-            await tx.insertInto('household_member').values({ household_id: household.id, person_id: p.id, area_id: grid.id, relation: RELATIONS[Math.min(m, 3)]!, joined_on: null }).execute()
+            await tx
+              .insertInto('household_member')
+              .values({
+                household_id: household.id,
+                person_id: p.id,
+                area_id: grid.id,
+                relation: RELATIONS[Math.min(m, 3)]!,
+                joined_on: null,
+              })
+              .execute()
             await sql`insert into registry_history (entity, entity_id, area_id, at, actor_id, actor_name, action, reason, changes, snapshot)
-                      select 'person', p.id, p.area_id, ${now}, null, 'demo', 'create', 'demo data', '{}'::jsonb, to_jsonb(p) from person p where p.id = ${p.id}`.execute(tx)
+                      select 'person', p.id, p.area_id, ${now}, null, 'demo', 'create', 'demo data', '{}'::jsonb, to_jsonb(p) from person p where p.id = ${p.id}`.execute(
+              tx,
+            )
             people++
           }
         }
@@ -76,13 +124,38 @@ export async function seedDemoRegistry(tx: Tx, cipher: FieldCipher, seed: number
       if (gi === 0) {
         const org = await tx
           .insertInto('organisation')
-          .values({ area_id: grid.id, district_id: district, kind: 'enterprise', name: `${code.endsWith('01-01') ? '桂花' : '翠竹'}便民超市有限公司`, uscc: code.endsWith('01-01') ? '91330106MA2BCDEF1Q' : '91330106MA2BCDEF2U', legal_representative: null, address: '社区服务中心一楼', location: null, created_at: now, updated_at: now })
+          .values({
+            area_id: grid.id,
+            district_id: district,
+            kind: 'enterprise',
+            name: `${code.endsWith('01-01') ? '桂花' : '翠竹'}便民超市有限公司`,
+            uscc: code.endsWith('01-01') ? '91330106MA2BCDEF1Q' : '91330106MA2BCDEF2U',
+            legal_representative: null,
+            address: '社区服务中心一楼',
+            location: null,
+            created_at: now,
+            updated_at: now,
+          })
           .returning('id')
           .executeTakeFirstOrThrow()
-        for (const [kind, name] of [['shop', '便民超市'], ['clinic', '社区卫生服务站']] as const) {
+        for (const [kind, name] of [
+          ['shop', '便民超市'],
+          ['clinic', '社区卫生服务站'],
+        ] as const) {
           await tx
             .insertInto('place')
-            .values({ area_id: grid.id, district_id: district, kind, name, address: '社区服务中心一楼', location: sql<string>`ST_SetSRID(ST_MakePoint(${grid.lng}, ${grid.lat + 0.0002}), 4326)`, organisation_id: kind === 'shop' ? org.id : null, building_id: null, created_at: now, updated_at: now })
+            .values({
+              area_id: grid.id,
+              district_id: district,
+              kind,
+              name,
+              address: '社区服务中心一楼',
+              location: sql<string>`ST_SetSRID(ST_MakePoint(${grid.lng}, ${grid.lat + 0.0002}), 4326)`,
+              organisation_id: kind === 'shop' ? org.id : null,
+              building_id: null,
+              created_at: now,
+              updated_at: now,
+            })
             .execute()
         }
       }

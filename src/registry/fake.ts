@@ -3,10 +3,44 @@ import { residentIdCheckDigit } from './identity.js'
 // Deterministic, realistic-looking people for the demo, tests, benchmarks and the generator. Every
 // resident ID is valid (region, birth date, check digit); phones are mainland mobiles.
 
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'
-const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰红梅志强晓东海燕丹宇浩然子涵欣怡梓轩雨萱一诺思远佳琪俊杰文博嘉怡晨曦宏伟淑珍立新春梅金凤德明永红婷婷'
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'
+const GIVEN =
+  '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国玉兰红梅志强晓东海燕丹宇浩然子涵欣怡梓轩雨萱一诺思远佳琪俊杰文博嘉怡晨曦宏伟淑珍立新春梅金凤德明永红婷婷'
 const STREETS = ['桂花路', '翠竹街', '清河大道', '东湖路', '望江路', '人民路', '解放街', '建设路', '和平里', '幸福巷']
-const PROVINCES = ['33', '32', '34', '36', '41', '51', '11', '31', '35', '37', '42', '43', '44', '45', '50', '52', '53', '61', '62', '12', '13', '14', '15', '21', '22', '23', '46', '54', '63', '64', '65']
+const PROVINCES = [
+  '33',
+  '32',
+  '34',
+  '36',
+  '41',
+  '51',
+  '11',
+  '31',
+  '35',
+  '37',
+  '42',
+  '43',
+  '44',
+  '45',
+  '50',
+  '52',
+  '53',
+  '61',
+  '62',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '46',
+  '54',
+  '63',
+  '64',
+  '65',
+]
 
 export function mulberry32(seed: number) {
   let a = seed >>> 0
@@ -48,7 +82,9 @@ export function fakePerson(seed: number, n: number): FakePerson {
   const male = r() < 0.5
   // (region, sequence) is unique per n: IDs never collide below 155 million people.
   const regionIndex = Math.floor(n / 500)
-  const region = PROVINCES[regionIndex % PROVINCES.length]! + String(Math.floor(regionIndex / PROVINCES.length) % 10000).padStart(4, '0')
+  const region =
+    PROVINCES[regionIndex % PROVINCES.length]! +
+    String(Math.floor(regionIndex / PROVINCES.length) % 10000).padStart(4, '0')
   const seq = (n % 500) * 2 + (male ? 1 : 0)
   const name = pick(SURNAMES) + pick(GIVEN) + (r() < 0.6 ? pick(GIVEN) : '')
   const tags: string[] = []

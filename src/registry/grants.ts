@@ -28,10 +28,32 @@ export const shareableFields: Record<Entity, Record<string, string>> = {
     movedInOn: 'r.moved_in_on',
     diedOn: 'r.died_on',
   },
-  household: { code: 'r.code', address: 'r.address', memberCount: '(select count(*) from household_member m where m.household_id = r.id)' },
-  building: { code: 'r.code', name: 'r.name', kind: 'r.kind', address: 'r.address', floors: 'r.floors', location: "json_build_object('lng', ST_X(r.location), 'lat', ST_Y(r.location))" },
-  place: { kind: 'r.kind', name: 'r.name', address: 'r.address', location: "json_build_object('lng', ST_X(r.location), 'lat', ST_Y(r.location))" },
-  organisation: { kind: 'r.kind', name: 'r.name', uscc: 'r.uscc', legalRepresentative: 'r.legal_representative', address: 'r.address' },
+  household: {
+    code: 'r.code',
+    address: 'r.address',
+    memberCount: '(select count(*) from household_member m where m.household_id = r.id)',
+  },
+  building: {
+    code: 'r.code',
+    name: 'r.name',
+    kind: 'r.kind',
+    address: 'r.address',
+    floors: 'r.floors',
+    location: "json_build_object('lng', ST_X(r.location), 'lat', ST_Y(r.location))",
+  },
+  place: {
+    kind: 'r.kind',
+    name: 'r.name',
+    address: 'r.address',
+    location: "json_build_object('lng', ST_X(r.location), 'lat', ST_Y(r.location))",
+  },
+  organisation: {
+    kind: 'r.kind',
+    name: 'r.name',
+    uscc: 'r.uscc',
+    legalRepresentative: 'r.legal_representative',
+    address: 'r.address',
+  },
 }
 const encrypted = new Set(['idNumber', 'phone'])
 export const entities = Object.keys(shareableFields) as Entity[]
@@ -65,7 +87,19 @@ const grantQuery = (tx: Tx) =>
   tx
     .selectFrom('data_grant as g')
     .leftJoin('department as d', 'd.id', 'g.department_id')
-    .select(['g.id', 'g.area_id', 'g.department_id', 'g.api_key_id', 'g.entity', 'g.fields', 'g.purpose', 'g.expires_at', 'g.created_at', 'g.revoked_at', 'd.name_zh as department_name'])
+    .select([
+      'g.id',
+      'g.area_id',
+      'g.department_id',
+      'g.api_key_id',
+      'g.entity',
+      'g.fields',
+      'g.purpose',
+      'g.expires_at',
+      'g.created_at',
+      'g.revoked_at',
+      'd.name_zh as department_name',
+    ])
     .select(sql<string | null>`(select k.name from api_key k where k.id = g.api_key_id)`.as('key_name'))
 
 type GrantRow = Awaited<ReturnType<ReturnType<typeof grantQuery>['executeTakeFirstOrThrow']>>
@@ -89,18 +123,30 @@ function present(r: GrantRow, now: Date): GrantView {
 
 export async function createGrant(tx: Tx, ctx: RequestContext, input: NewGrant, now: Date): Promise<GrantView> {
   const path = await areaPathOf(tx, input.areaId)
-  if (!holds(ctx.actor, ['admin'], path)) throw new AppError('FORBIDDEN', 'only an admin of the area may share its data')
+  if (!holds(ctx.actor, ['admin'], path))
+    throw new AppError('FORBIDDEN', 'only an admin of the area may share its data')
   const allowed = shareableFields[input.entity]
   const unknown = input.fields.find((f) => !(f in allowed))
-  if (unknown) throw invalid('fields', `${unknown} is not a field of ${input.entity}; shareable: ${Object.keys(allowed).join(', ')}`)
+  if (unknown)
+    throw invalid(
+      'fields',
+      `${unknown} is not a field of ${input.entity}; shareable: ${Object.keys(allowed).join(', ')}`,
+    )
   const expiresAt = new Date(input.expiresAt)
   if (Number.isNaN(expiresAt.getTime())) throw invalid('expiresAt', 'is not a date-time')
   if (expiresAt <= now) throw invalid('expiresAt', 'must lie in the future')
-  if ((input.departmentId === undefined) === (input.apiKeyId === undefined)) throw invalid('departmentId', 'name either a department or an API key')
-  if (input.departmentId !== undefined && !(await tx.selectFrom('department').select('id').where('id', '=', input.departmentId).executeTakeFirst())) {
+  if ((input.departmentId === undefined) === (input.apiKeyId === undefined))
+    throw invalid('departmentId', 'name either a department or an API key')
+  if (
+    input.departmentId !== undefined &&
+    !(await tx.selectFrom('department').select('id').where('id', '=', input.departmentId).executeTakeFirst())
+  ) {
     throw notFound('DEPARTMENT_NOT_FOUND', `department ${input.departmentId}`, 'departmentId')
   }
-  if (input.apiKeyId !== undefined && !(await sql`select 1 from api_key where id = ${input.apiKeyId} and revoked_at is null`.execute(tx)).rows.length) {
+  if (
+    input.apiKeyId !== undefined &&
+    !(await sql`select 1 from api_key where id = ${input.apiKeyId} and revoked_at is null`.execute(tx)).rows.length
+  ) {
     throw notFound('NOT_FOUND', `API key ${input.apiKeyId}`, 'apiKeyId')
   }
   const { id } = await tx
@@ -118,25 +164,62 @@ export async function createGrant(tx: Tx, ctx: RequestContext, input: NewGrant, 
     })
     .returning('id')
     .executeTakeFirstOrThrow()
-  await recordAudit(tx, ctx, { action: 'data_grant.create', entityType: 'data_grant', entityId: id, areaId: input.areaId, purpose: input.purpose, detail: { entity: input.entity, fields: input.fields, departmentId: input.departmentId ?? null, apiKeyId: input.apiKeyId ?? null, expiresAt } })
+  await recordAudit(tx, ctx, {
+    action: 'data_grant.create',
+    entityType: 'data_grant',
+    entityId: id,
+    areaId: input.areaId,
+    purpose: input.purpose,
+    detail: {
+      entity: input.entity,
+      fields: input.fields,
+      departmentId: input.departmentId ?? null,
+      apiKeyId: input.apiKeyId ?? null,
+      expiresAt,
+    },
+  })
   return present(await grantQuery(tx).where('g.id', '=', id).executeTakeFirstOrThrow(), now)
 }
 
-export async function listGrants(tx: Tx, ctx: RequestContext, f: PageRequest & { areaId?: number }, now: Date): Promise<Page<GrantView>> {
-  if (!ctx.actor?.grants.some((g) => g.role === 'admin')) throw new AppError('FORBIDDEN', 'data-sharing grants are administered by admins')
+export async function listGrants(
+  tx: Tx,
+  ctx: RequestContext,
+  f: PageRequest & { areaId?: number },
+  now: Date,
+): Promise<Page<GrantView>> {
+  if (!ctx.actor?.grants.some((g) => g.role === 'admin'))
+    throw new AppError('FORBIDDEN', 'data-sharing grants are administered by admins')
   let q = grantQuery(tx)
-  if (f.areaId !== undefined) q = q.where(sql<boolean>`g.area_id in (select id from area where path like ${(await areaPathOf(tx, f.areaId)) + '%'})`)
-  const rows = await q.select(sql<number>`count(*) over ()`.as('total')).orderBy('g.id', 'desc').limit(f.pageSize).offset(offsetOf(f)).execute()
+  if (f.areaId !== undefined)
+    q = q.where(
+      sql<boolean>`g.area_id in (select id from area where path like ${`${await areaPathOf(tx, f.areaId)}%`})`,
+    )
+  const rows = await q
+    .select(sql<number>`count(*) over ()`.as('total'))
+    .orderBy('g.id', 'desc')
+    .limit(f.pageSize)
+    .offset(offsetOf(f))
+    .execute()
   return { items: rows.map((r) => present(r, now)), page: f.page, pageSize: f.pageSize, total: rows[0]?.total ?? 0 }
 }
 
 export async function revokeGrant(tx: Tx, ctx: RequestContext, id: number, now: Date): Promise<GrantView> {
   const g = await grantQuery(tx).where('g.id', '=', id).executeTakeFirst()
   if (!g) throw notFound('GRANT_NOT_FOUND', `grant ${id}`)
-  if (!holds(ctx.actor, ['admin'], await areaPathOf(tx, g.area_id))) throw new AppError('FORBIDDEN', 'only an admin of the area may revoke its grants')
+  if (!holds(ctx.actor, ['admin'], await areaPathOf(tx, g.area_id)))
+    throw new AppError('FORBIDDEN', 'only an admin of the area may revoke its grants')
   if (!g.revoked_at) {
-    await tx.updateTable('data_grant').set({ revoked_at: now, revoked_by: ctx.actor!.userId }).where('id', '=', id).execute()
-    await recordAudit(tx, ctx, { action: 'data_grant.revoke', entityType: 'data_grant', entityId: id, areaId: g.area_id })
+    await tx
+      .updateTable('data_grant')
+      .set({ revoked_at: now, revoked_by: ctx.actor!.userId })
+      .where('id', '=', id)
+      .execute()
+    await recordAudit(tx, ctx, {
+      action: 'data_grant.revoke',
+      entityType: 'data_grant',
+      entityId: id,
+      areaId: g.area_id,
+    })
   }
   return present(await grantQuery(tx).where('g.id', '=', id).executeTakeFirstOrThrow(), now)
 }
@@ -149,20 +232,34 @@ export type Grantee = { kind: 'department'; ctx: RequestContext } | { kind: 'api
  * entity) and the query runs as the system confined to the grant's area subtree and fields,
  * because the grantee holds no registry role of its own.
  */
-export async function readShared(db: Db, cipher: FieldCipher, who: Grantee, grantId: number, entity: Entity, page: PageRequest, now: Date) {
+export async function readShared(
+  db: Db,
+  cipher: FieldCipher,
+  who: Grantee,
+  grantId: number,
+  entity: Entity,
+  page: PageRequest,
+  now: Date,
+) {
   return asSystem(db, async (tx) => {
     const g = await tx.selectFrom('data_grant').selectAll().where('id', '=', grantId).executeTakeFirst()
-    const mine = g && (who.kind === 'department' ? g.department_id !== null && g.department_id === who.ctx.actor?.departmentId : g.api_key_id === who.key.id)
+    const mine =
+      g &&
+      (who.kind === 'department'
+        ? g.department_id !== null && g.department_id === who.ctx.actor?.departmentId
+        : g.api_key_id === who.key.id)
     if (!g || !mine) throw notFound('GRANT_NOT_FOUND', `grant ${grantId} for this caller`, 'grantId')
     if (g.revoked_at) throw new AppError('GRANT_REVOKED', `grant ${grantId} was revoked`, 'grantId')
-    if (g.expires_at <= now) throw new AppError('GRANT_EXPIRED', `grant ${grantId} expired on ${g.expires_at.toISOString()}`, 'grantId')
-    if (g.entity !== entity) throw new AppError('GRANT_FIELD_NOT_ALLOWED', `grant ${grantId} covers ${g.entity}, not ${entity}`, 'entity')
+    if (g.expires_at <= now)
+      throw new AppError('GRANT_EXPIRED', `grant ${grantId} expired on ${g.expires_at.toISOString()}`, 'grantId')
+    if (g.entity !== entity)
+      throw new AppError('GRANT_FIELD_NOT_ALLOWED', `grant ${grantId} covers ${g.entity}, not ${entity}`, 'entity')
     const path = await areaPathOf(tx, g.area_id)
     const columns = g.fields.map((f) => sql`${sql.raw(shareableFields[entity][f]!)} as ${sql.id(f)}`)
     const { rows } = await sql<Record<string, unknown> & { id: number; total: number }>`
       select r.id, ${sql.join(columns)}, count(*) over () as total
       from ${sql.table(entity)} r
-      where r.area_id in (select id from area where path like ${path + '%'})
+      where r.area_id in (select id from area where path like ${`${path}%`})
         ${entity === 'person' ? sql`and r.status <> 'merged'` : sql``}
       order by r.id limit ${page.pageSize} offset ${offsetOf(page)}`.execute(tx)
     const items = rows.map(({ total: _total, ...r }) => {
@@ -176,8 +273,24 @@ export async function readShared(db: Db, cipher: FieldCipher, who: Grantee, gran
       entityId: g.id,
       areaId: g.area_id,
       purpose: g.purpose,
-      detail: { entity, fields: g.fields, records: items.length, page: page.page, ...(who.kind === 'api_key' ? { apiKeyId: who.key.id } : {}) },
+      detail: {
+        entity,
+        fields: g.fields,
+        records: items.length,
+        page: page.page,
+        ...(who.kind === 'api_key' ? { apiKeyId: who.key.id } : {}),
+      },
     })
-    return { grantId: g.id, entity, fields: g.fields, purpose: g.purpose, expiresAt: g.expires_at, items, page: page.page, pageSize: page.pageSize, total: rows[0]?.total ?? 0 }
+    return {
+      grantId: g.id,
+      entity,
+      fields: g.fields,
+      purpose: g.purpose,
+      expiresAt: g.expires_at,
+      items,
+      page: page.page,
+      pageSize: page.pageSize,
+      total: rows[0]?.total ?? 0,
+    }
   })
 }

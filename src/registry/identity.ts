@@ -3,13 +3,57 @@ import { invalid } from '../core/errors.js'
 
 // Validation and masking of the identifiers the registry holds. Every failure names the field.
 
-export const idTypes = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_id', 'other'] as const
+export const idTypes = [
+  'resident_id',
+  'passport',
+  'hk_macao_permit',
+  'taiwan_permit',
+  'foreign_permanent_id',
+  'other',
+] as const
 export type IdType = (typeof idTypes)[number]
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const ID_CHECK = '10X98765432'
 // Province-level codes of GB/T 2260 (the first two digits of a resident ID).
-const PROVINCES = new Set(['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82', '83', '91'])
+const PROVINCES = new Set([
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '41',
+  '42',
+  '43',
+  '44',
+  '45',
+  '46',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '71',
+  '81',
+  '82',
+  '83',
+  '91',
+])
 
 export interface ResidentIdFacts {
   birthDate: string
@@ -28,19 +72,27 @@ export function residentIdCheckDigit(first17: string): string {
  * returns the birth date and sex it encodes.
  */
 export function checkResidentId(id: string, today: string, field = 'idNumber'): ResidentIdFacts {
-  if (/^\d{15}$/.test(id)) throw invalid(field, 'a 15-digit first-generation ID is not accepted; enter the 18-digit number')
+  if (/^\d{15}$/.test(id))
+    throw invalid(field, 'a 15-digit first-generation ID is not accepted; enter the 18-digit number')
   if (!/^\d{17}[\dX]$/.test(id)) throw invalid(field, 'a resident ID has 17 digits and a check character (0–9 or X)')
   if (!PROVINCES.has(id.slice(0, 2))) throw invalid(field, 'the resident ID does not start with a known region code')
   const birth = DateTime.fromFormat(id.slice(6, 14), 'yyyyMMdd', { zone: 'utc' })
-  if (!birth.isValid || birth.year < 1880 || birth.toISODate()! > today) throw invalid(field, 'the resident ID holds an impossible birth date')
-  if (residentIdCheckDigit(id.slice(0, 17)) !== id[17]) throw invalid(field, 'the resident ID check digit is wrong (GB 11643)')
+  if (!birth.isValid || birth.year < 1880 || birth.toISODate()! > today)
+    throw invalid(field, 'the resident ID holds an impossible birth date')
+  if (residentIdCheckDigit(id.slice(0, 17)) !== id[17])
+    throw invalid(field, 'the resident ID check digit is wrong (GB 11643)')
   return { birthDate: birth.toISODate()!, sex: Number(id[16]) % 2 === 1 ? 'male' : 'female' }
 }
 
 /** Upper case without spaces or hyphens: how ID numbers are compared and indexed. */
 export const normaliseIdNumber = (raw: string) => raw.replace(/[\s-]/g, '').toUpperCase()
 
-export function checkIdNumber(type: IdType, raw: string, today: string, field = 'idNumber'): { number: string; facts: ResidentIdFacts | null } {
+export function checkIdNumber(
+  type: IdType,
+  raw: string,
+  today: string,
+  field = 'idNumber',
+): { number: string; facts: ResidentIdFacts | null } {
   const number = normaliseIdNumber(raw)
   if (type === 'resident_id') return { number, facts: checkResidentId(number, today, field) }
   if (!/^[A-Z0-9()]{5,30}$/.test(number)) throw invalid(field, 'a document number has 5–30 letters or digits')
@@ -74,7 +126,8 @@ export function checkUscc(raw: string, field = 'uscc'): string {
   if (code.length !== 18 || [...code].some((c) => !USCC_CHARS.includes(c))) {
     throw invalid(field, 'a unified social credit code has 18 characters from 0–9 and A–Y without I, O, S, V, Z')
   }
-  if (usccCheckCharacter(code.slice(0, 17)) !== code[17]) throw invalid(field, 'the unified social credit code check character is wrong (GB 32100)')
+  if (usccCheckCharacter(code.slice(0, 17)) !== code[17])
+    throw invalid(field, 'the unified social credit code check character is wrong (GB 32100)')
   return code
 }
 

@@ -23,7 +23,20 @@ import { relations } from './places.js'
 // are kept (encrypted) for the error report and never stop the good ones.
 
 export const importFields = [
-  'name', 'idType', 'idNumber', 'sex', 'birthDate', 'phone', 'registeredPlace', 'residenceStatus', 'address', 'movedInOn', 'tags', 'areaCode', 'householdCode', 'relation',
+  'name',
+  'idType',
+  'idNumber',
+  'sex',
+  'birthDate',
+  'phone',
+  'registeredPlace',
+  'residenceStatus',
+  'address',
+  'movedInOn',
+  'tags',
+  'areaCode',
+  'householdCode',
+  'relation',
 ] as const
 export type ImportField = (typeof importFields)[number]
 const requiredFields: ImportField[] = ['name', 'idNumber']
@@ -48,10 +61,63 @@ const headerAliases: Record<ImportField, string[]> = {
 
 const valueAliases: Record<string, Record<string, string>> = {
   sex: { 男: 'male', 女: 'female', 未知: 'unknown', m: 'male', f: 'female' },
-  residenceStatus: { 户籍: 'registered', 户籍人口: 'registered', 常住: 'registered', 流动: 'floating', 流动人口: 'floating', 境外: 'abroad', 境外人员: 'abroad' },
-  relation: { 户主: 'head', 本人: 'head', 配偶: 'spouse', 妻: 'spouse', 夫: 'spouse', 子: 'child', 女: 'child', 子女: 'child', 儿子: 'child', 女儿: 'child', 父亲: 'parent', 母亲: 'parent', 父母: 'parent', 孙子: 'grandchild', 孙女: 'grandchild', 孙子女: 'grandchild', 祖父: 'grandparent', 祖母: 'grandparent', 兄弟姐妹: 'sibling', 兄: 'sibling', 弟: 'sibling', 姐: 'sibling', 妹: 'sibling', 其他: 'other' },
-  tags: { 独居老人: 'elderly_alone', 老年人: 'elderly', 残疾人: 'disabled', 低保: 'low_income', 低收入: 'low_income', 低保户: 'low_income', 留守儿童: 'left_behind_child', 重点关爱: 'key_care', 重点关爱人员: 'key_care', 退役军人: 'veteran', 孕产妇: 'pregnant' },
-  idType: { 居民身份证: 'resident_id', 身份证: 'resident_id', 护照: 'passport', 港澳居民来往内地通行证: 'hk_macao_permit', 台湾居民来往大陆通行证: 'taiwan_permit', 外国人永久居留身份证: 'foreign_permanent_id', 其他: 'other' },
+  residenceStatus: {
+    户籍: 'registered',
+    户籍人口: 'registered',
+    常住: 'registered',
+    流动: 'floating',
+    流动人口: 'floating',
+    境外: 'abroad',
+    境外人员: 'abroad',
+  },
+  relation: {
+    户主: 'head',
+    本人: 'head',
+    配偶: 'spouse',
+    妻: 'spouse',
+    夫: 'spouse',
+    子: 'child',
+    女: 'child',
+    子女: 'child',
+    儿子: 'child',
+    女儿: 'child',
+    父亲: 'parent',
+    母亲: 'parent',
+    父母: 'parent',
+    孙子: 'grandchild',
+    孙女: 'grandchild',
+    孙子女: 'grandchild',
+    祖父: 'grandparent',
+    祖母: 'grandparent',
+    兄弟姐妹: 'sibling',
+    兄: 'sibling',
+    弟: 'sibling',
+    姐: 'sibling',
+    妹: 'sibling',
+    其他: 'other',
+  },
+  tags: {
+    独居老人: 'elderly_alone',
+    老年人: 'elderly',
+    残疾人: 'disabled',
+    低保: 'low_income',
+    低收入: 'low_income',
+    低保户: 'low_income',
+    留守儿童: 'left_behind_child',
+    重点关爱: 'key_care',
+    重点关爱人员: 'key_care',
+    退役军人: 'veteran',
+    孕产妇: 'pregnant',
+  },
+  idType: {
+    居民身份证: 'resident_id',
+    身份证: 'resident_id',
+    护照: 'passport',
+    港澳居民来往内地通行证: 'hk_macao_permit',
+    台湾居民来往大陆通行证: 'taiwan_permit',
+    外国人永久居留身份证: 'foreign_permanent_id',
+    其他: 'other',
+  },
 }
 
 const squash = (s: string) => s.replace(/[\s_\-*（）()]/g, '').toLowerCase()
@@ -77,7 +143,8 @@ export type FileFormat = 'csv' | 'xlsx'
 export const encodings = ['utf-8', 'gb18030'] as const
 
 /** XLSX is a ZIP archive; anything else is read as delimited text. */
-export const formatOf = (head: Uint8Array): FileFormat => (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04 ? 'xlsx' : 'csv')
+export const formatOf = (head: Uint8Array): FileFormat =>
+  head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04 ? 'xlsx' : 'csv'
 
 /**
  * The text encoding of a CSV file from its first bytes: UTF-8 when they decode as UTF-8 (a BOM or
@@ -94,19 +161,42 @@ export function detectEncoding(head: Uint8Array): (typeof encodings)[number] {
     const text = iconv.decode(Buffer.from(head), 'gb18030')
     if (!text.slice(0, -2).includes('\uFFFD')) return 'gb18030'
   }
-  throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV or XLSX, or name its encoding', 'encoding')
+  throw new AppError(
+    'IMPORT_FILE_UNREADABLE',
+    'the file is neither UTF-8 nor GBK/GB18030 text; save it as UTF-8 CSV or XLSX, or name its encoding',
+    'encoding',
+  )
 }
 
 /** Rows of the first worksheet (XLSX) or of the text (CSV), each as an array of cell strings. */
-export async function* readRows(source: Readable, format: FileFormat, encoding: (typeof encodings)[number]): AsyncGenerator<string[]> {
+export async function* readRows(
+  source: Readable,
+  format: FileFormat,
+  encoding: (typeof encodings)[number],
+): AsyncGenerator<string[]> {
   if (format === 'csv') {
     const text = encoding === 'utf-8' ? source : source.pipe(iconv.decodeStream('gb18030'))
     // Lines starting with '#' are the provenance notes of our own exports; '#' inside a cell (3#楼) is data.
-    const parser = text.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, comment: '#', comment_no_infix: true, trim: true }))
+    const parser = text.pipe(
+      parseCsv({
+        bom: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        comment: '#',
+        comment_no_infix: true,
+        trim: true,
+      }),
+    )
     for await (const record of parser) yield record as string[]
     return
   }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, { sharedStrings: 'cache', worksheets: 'emit', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' })
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+    sharedStrings: 'cache',
+    worksheets: 'emit',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  })
   for await (const sheet of reader) {
     for await (const row of sheet) {
       const values = (row.values as unknown[]).slice(1)
@@ -121,7 +211,11 @@ function cellText(v: unknown): string {
   if (v instanceof Date) return v.toISOString().slice(0, 10)
   if (typeof v === 'object') {
     const o = v as { text?: unknown; richText?: { text: string }[]; result?: unknown }
-    if (o.richText) return o.richText.map((r) => r.text).join('').trim()
+    if (o.richText)
+      return o.richText
+        .map((r) => r.text)
+        .join('')
+        .trim()
     if (o.text !== undefined) return String(o.text).trim()
     if (o.result !== undefined) return cellText(o.result)
     return ''
@@ -177,11 +271,29 @@ function parseRow(cells: string[], columns: Map<ImportField, number>, rowNumber:
   const idType = get('idType') ? (mapValue('idType', get('idType')!, idTypes) as IdType) : 'resident_id'
   const sexRaw = get('sex')
   const birthRaw = get('birthDate')
-  const identity = checkIdentity({ idType, idNumber: rawId, ...(sexRaw ? { sex: mapValue('sex', sexRaw, ['male', 'female', 'unknown']) as 'male' } : {}), ...(birthRaw ? { birthDate: dateCell(birthRaw, 'birthDate', day) } : {}) }, now)
+  const identity = checkIdentity(
+    {
+      idType,
+      idNumber: rawId,
+      ...(sexRaw ? { sex: mapValue('sex', sexRaw, ['male', 'female', 'unknown']) as 'male' } : {}),
+      ...(birthRaw ? { birthDate: dateCell(birthRaw, 'birthDate', day) } : {}),
+    },
+    now,
+  )
   const tagsRaw = get('tags')
-  const tags = tagsRaw ? [...new Set(tagsRaw.split(/[;；,，、|\s]+/).filter(Boolean).map((t) => mapValue('tags', t, careTags)))].sort() : []
+  const tags = tagsRaw
+    ? [
+        ...new Set(
+          tagsRaw
+            .split(/[;；,，、|\s]+/)
+            .filter(Boolean)
+            .map((t) => mapValue('tags', t, careTags)),
+        ),
+      ].sort()
+    : []
   const householdCode = get('householdCode')
-  if (householdCode && !/^[A-Za-z0-9-]{1,40}$/.test(householdCode)) throw invalid('householdCode', 'has 1–40 letters, digits or hyphens')
+  if (householdCode && !/^[A-Za-z0-9-]{1,40}$/.test(householdCode))
+    throw invalid('householdCode', 'has 1–40 letters, digits or hyphens')
   const text = (f: ImportField, max: number) => {
     const v = get(f)
     if (v && v.length > max) throw invalid(f, `is longer than ${max} characters`)
@@ -196,7 +308,9 @@ function parseRow(cells: string[], columns: Map<ImportField, number>, rowNumber:
     birthDate: identity.birthDate,
     phone: get('phone') ? normalisePhone(get('phone')!) : null,
     registeredPlace: text('registeredPlace', 300),
-    residenceStatus: get('residenceStatus') ? mapValue('residenceStatus', get('residenceStatus')!, residenceStatuses) : 'registered',
+    residenceStatus: get('residenceStatus')
+      ? mapValue('residenceStatus', get('residenceStatus')!, residenceStatuses)
+      : 'registered',
     address: text('address', 300),
     movedInOn: get('movedInOn') ? dateCell(get('movedInOn')!, 'movedInOn', day) : null,
     tags,
@@ -243,13 +357,38 @@ interface Delta {
   failed: number
 }
 
-type Batch = { cells: string[]; parsed: ParsedRow | null; error: { field: string | null; message: string } | null; rowNumber: number }[]
+type Batch = {
+  cells: string[]
+  parsed: ParsedRow | null
+  error: { field: string | null; message: string } | null
+  rowNumber: number
+}[]
 
-const tracked = ['name', 'id_type', 'sex', 'birth_date', 'phone_bidx', 'registered_place', 'residence_status', 'address', 'moved_in_on', 'tags', 'area_id'] as const
+const tracked = [
+  'name',
+  'id_type',
+  'sex',
+  'birth_date',
+  'phone_bidx',
+  'registered_place',
+  'residence_status',
+  'address',
+  'moved_in_on',
+  'tags',
+  'area_id',
+] as const
 
 /** Streams the file through validation and upsert; returns the final counts. */
 export async function runPeopleImport(run: ImportRun): Promise<ImportProgress> {
-  const progress: ImportProgress = { processed: 0, inserted: 0, updated: 0, unchanged: 0, failed: 0, bytesRead: 0, totalBytes: run.totalBytes }
+  const progress: ImportProgress = {
+    processed: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    bytesRead: 0,
+    totalBytes: run.totalBytes,
+  }
   const counter = new PassThrough()
   counter.on('data', (chunk: Buffer) => (progress.bytesRead += chunk.length))
   run.source.on('error', (err) => counter.destroy(err))
@@ -286,7 +425,11 @@ export async function runPeopleImport(run: ImportRun): Promise<ImportProgress> {
           apply(await inTx((tx) => writeBatch(tx, run, [item], areaCache, progress)))
         } catch (rowErr) {
           if (isDatabaseUnavailable(rowErr)) throw rowErr
-          const failed = { ...item, parsed: null, error: { field: null, message: `could not be stored: ${(rowErr as Error).message}` } }
+          const failed = {
+            ...item,
+            parsed: null,
+            error: { field: null, message: `could not be stored: ${(rowErr as Error).message}` },
+          }
           apply(await inTx((tx) => writeBatch(tx, run, [failed], areaCache, progress)))
         }
       }
@@ -310,11 +453,23 @@ export async function runPeopleImport(run: ImportRun): Promise<ImportProgress> {
 }
 
 /** Writes one batch in the caller's transaction; returns what it did (applied by the caller after commit). */
-async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<string, { id: number; path: string; level: string } | null>, progress: ImportProgress): Promise<Delta> {
+async function writeBatch(
+  tx: Tx,
+  run: ImportRun,
+  batch: Batch,
+  areaCache: Map<string, { id: number; path: string; level: string } | null>,
+  progress: ImportProgress,
+): Promise<Delta> {
   const delta: Delta = { processed: batch.length, inserted: 0, updated: 0, unchanged: 0, failed: 0 }
   const now = run.now()
-  const errors: { rowNumber: number; field: string | null; message: string; cells: string[] }[] = batch.filter((b) => b.error).map((b) => ({ rowNumber: b.rowNumber, ...b.error!, cells: b.cells }))
-  const jobArea = await tx.selectFrom('import_job').select('area_id').where('id', '=', run.jobId).executeTakeFirstOrThrow()
+  const errors: { rowNumber: number; field: string | null; message: string; cells: string[] }[] = batch
+    .filter((b) => b.error)
+    .map((b) => ({ rowNumber: b.rowNumber, ...b.error!, cells: b.cells }))
+  const jobArea = await tx
+    .selectFrom('import_job')
+    .select('area_id')
+    .where('id', '=', run.jobId)
+    .executeTakeFirstOrThrow()
   // The row's area: its own area code (inside the import's area), else the import's area.
   const good: (ParsedRow & { areaId: number; districtId: number; bidx: string })[] = []
   for (const b of batch) {
@@ -323,31 +478,65 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
     let path = run.areaPath
     if (b.parsed.areaCode) {
       if (!areaCache.has(b.parsed.areaCode)) {
-        areaCache.set(b.parsed.areaCode, (await tx.selectFrom('area').select(['id', 'path', 'level']).where('code', '=', b.parsed.areaCode).where('retired_at', 'is', null).executeTakeFirst()) ?? null)
+        areaCache.set(
+          b.parsed.areaCode,
+          (await tx
+            .selectFrom('area')
+            .select(['id', 'path', 'level'])
+            .where('code', '=', b.parsed.areaCode)
+            .where('retired_at', 'is', null)
+            .executeTakeFirst()) ?? null,
+        )
       }
       const a = areaCache.get(b.parsed.areaCode)
-      if (!a || !a.path.startsWith(run.areaPath) || (a.level !== 'grid' && a.level !== 'community')) {
-        errors.push({ rowNumber: b.rowNumber, field: 'areaCode', message: `no community or grid with code ${b.parsed.areaCode} inside the import's area`, cells: b.cells })
+      if (!a?.path.startsWith(run.areaPath) || (a.level !== 'grid' && a.level !== 'community')) {
+        errors.push({
+          rowNumber: b.rowNumber,
+          field: 'areaCode',
+          message: `no community or grid with code ${b.parsed.areaCode} inside the import's area`,
+          cells: b.cells,
+        })
         continue
       }
       areaId = a.id
       path = a.path
     }
-    good.push({ ...b.parsed, areaId, districtId: districtOf(path, areaId), bidx: run.cipher.blindIndex('id', b.parsed.idNumber) })
+    good.push({
+      ...b.parsed,
+      areaId,
+      districtId: districtOf(path, areaId),
+      bidx: run.cipher.blindIndex('id', b.parsed.idNumber),
+    })
   }
   // The same person twice in one batch: the later row wins, as if imported one after the other.
   const byBidx = new Map(good.map((g) => [g.bidx, g]))
   delta.unchanged += good.length - byBidx.size
   const candidates = [...byBidx.values()]
   const existing = candidates.length
-    ? await tx.selectFrom('person').select(['id', 'version', 'status', ...tracked, 'id_number_bidx']).where('id_number_bidx', 'in', candidates.map((r) => r.bidx)).execute()
+    ? await tx
+        .selectFrom('person')
+        .select(['id', 'version', 'status', ...tracked, 'id_number_bidx'])
+        .where(
+          'id_number_bidx',
+          'in',
+          candidates.map((r) => r.bidx),
+        )
+        .execute()
     : []
   const known = new Map(existing.map((e) => [e.id_number_bidx, e]))
   // Registered in an area the importer cannot see: reported, never overwritten.
-  const taken = await idsTaken(tx, candidates.filter((r) => !known.has(r.bidx)).map((r) => r.bidx))
+  const taken = await idsTaken(
+    tx,
+    candidates.filter((r) => !known.has(r.bidx)).map((r) => r.bidx),
+  )
   const rows = candidates.filter((r) => {
     if (!taken.has(r.bidx)) return true
-    errors.push({ rowNumber: r.rowNumber, field: 'idNumber', message: 'this person is registered in another area; the move must be recorded there', cells: batch.find((b) => b.rowNumber === r.rowNumber)!.cells })
+    errors.push({
+      rowNumber: r.rowNumber,
+      field: 'idNumber',
+      message: 'this person is registered in another area; the move must be recorded there',
+      cells: batch.find((b) => b.rowNumber === r.rowNumber)!.cells,
+    })
     return false
   })
   const fresh = rows.filter((r) => !known.has(r.bidx))
@@ -403,7 +592,11 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
     for (const f of tracked) {
       const a = (before as Record<string, unknown>)[f] ?? null
       const b = (next as Record<string, unknown>)[f] ?? null
-      if (JSON.stringify(a) !== JSON.stringify(b)) changes[f === 'phone_bidx' ? 'phone_masked' : f] = f === 'phone_bidx' ? { from: '(changed)', to: r.phone ? `${r.phone.slice(0, 3)}****${r.phone.slice(-4)}` : null } : { from: a, to: b }
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        changes[f === 'phone_bidx' ? 'phone_masked' : f] =
+          f === 'phone_bidx'
+            ? { from: '(changed)', to: r.phone ? `${r.phone.slice(0, 3)}****${r.phone.slice(-4)}` : null }
+            : { from: a, to: b }
     }
     if (Object.keys(changes).length === 0) {
       delta.unchanged++
@@ -435,7 +628,15 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
   if (errors.length) {
     await tx
       .insertInto('import_row_error')
-      .values(errors.map((e) => ({ job_id: run.jobId, row_number: e.rowNumber, field: e.field, message: e.message, row_enc: run.cipher.encrypt(JSON.stringify(e.cells)) })))
+      .values(
+        errors.map((e) => ({
+          job_id: run.jobId,
+          row_number: e.rowNumber,
+          field: e.field,
+          message: e.message,
+          row_enc: run.cipher.encrypt(JSON.stringify(e.cells)),
+        })),
+      )
       .onConflict((oc) => oc.doNothing())
       .execute()
   }
@@ -462,26 +663,58 @@ async function writeBatch(tx: Tx, run: ImportRun, batch: Batch, areaCache: Map<s
   return delta
 }
 
-async function linkHouseholds(tx: Tx, rows: (ParsedRow & { areaId: number; districtId: number; bidx: string })[], ids: Map<string, { id: number }>, now: Date) {
+async function linkHouseholds(
+  tx: Tx,
+  rows: (ParsedRow & { areaId: number; districtId: number; bidx: string })[],
+  ids: Map<string, { id: number }>,
+  now: Date,
+) {
   const withHousehold = rows.filter((r) => r.householdCode)
   if (withHousehold.length === 0) return
   const codes = [...new Set(withHousehold.map((r) => r.householdCode!))]
   const first = new Map(withHousehold.map((r) => [r.householdCode!, r]))
   await tx
     .insertInto('household')
-    .values(codes.map((code) => ({ code, area_id: first.get(code)!.areaId, district_id: first.get(code)!.districtId, address: first.get(code)!.address, dwelling_id: null, created_at: now })))
+    .values(
+      codes.map((code) => ({
+        code,
+        area_id: first.get(code)!.areaId,
+        district_id: first.get(code)!.districtId,
+        address: first.get(code)!.address,
+        dwelling_id: null,
+        created_at: now,
+      })),
+    )
     .onConflict((oc) => oc.column('code').doNothing())
     .execute()
-  const households = await tx.selectFrom('household').select(['id', 'code', 'area_id']).where('code', 'in', codes).execute()
+  const households = await tx
+    .selectFrom('household')
+    .select(['id', 'code', 'area_id'])
+    .where('code', 'in', codes)
+    .execute()
   const byCode = new Map(households.map((h) => [h.code, h]))
   const members = withHousehold
     .filter((r) => byCode.has(r.householdCode!) && ids.get(r.bidx))
-    .map((r) => ({ household_id: byCode.get(r.householdCode!)!.id, person_id: ids.get(r.bidx)!.id, area_id: byCode.get(r.householdCode!)!.area_id, relation: r.relation ?? 'other', joined_on: null }))
+    .map((r) => ({
+      household_id: byCode.get(r.householdCode!)!.id,
+      person_id: ids.get(r.bidx)!.id,
+      area_id: byCode.get(r.householdCode!)!.area_id,
+      relation: r.relation ?? 'other',
+      joined_on: null,
+    }))
   if (members.length) {
     await tx
       .insertInto('household_member')
       .values(members)
-      .onConflict((oc) => oc.column('person_id').doUpdateSet((eb) => ({ household_id: eb.ref('excluded.household_id'), relation: eb.ref('excluded.relation'), area_id: eb.ref('excluded.area_id') })))
+      .onConflict((oc) =>
+        oc
+          .column('person_id')
+          .doUpdateSet((eb) => ({
+            household_id: eb.ref('excluded.household_id'),
+            relation: eb.ref('excluded.relation'),
+            area_id: eb.ref('excluded.area_id'),
+          })),
+      )
       .execute()
   }
 }
@@ -514,9 +747,51 @@ export interface ImportJobView {
   finishedAt: Date | null
 }
 
-const jobColumns = ['id', 'area_id', 'kind', 'file_name', 'format', 'encoding', 'headers', 'mapping', 'status', 'byte_size', 'bytes_read', 'processed', 'inserted', 'updated', 'unchanged', 'failed', 'error', 'created_at', 'started_at', 'finished_at'] as const
+const jobColumns = [
+  'id',
+  'area_id',
+  'kind',
+  'file_name',
+  'format',
+  'encoding',
+  'headers',
+  'mapping',
+  'status',
+  'byte_size',
+  'bytes_read',
+  'processed',
+  'inserted',
+  'updated',
+  'unchanged',
+  'failed',
+  'error',
+  'created_at',
+  'started_at',
+  'finished_at',
+] as const
 
-type JobRow = { id: number; area_id: number; kind: string; file_name: string; format: string; encoding: string; headers: string[]; mapping: Record<string, string> | null; status: string; byte_size: number; bytes_read: number; processed: number; inserted: number; updated: number; unchanged: number; failed: number; error: string | null; created_at: Date; started_at: Date | null; finished_at: Date | null }
+type JobRow = {
+  id: number
+  area_id: number
+  kind: string
+  file_name: string
+  format: string
+  encoding: string
+  headers: string[]
+  mapping: Record<string, string> | null
+  status: string
+  byte_size: number
+  bytes_read: number
+  processed: number
+  inserted: number
+  updated: number
+  unchanged: number
+  failed: number
+  error: string | null
+  created_at: Date
+  started_at: Date | null
+  finished_at: Date | null
+}
 
 function presentJob(j: JobRow): ImportJobView {
   return {
@@ -552,11 +827,16 @@ async function headersOf(data: Buffer, format: FileFormat, encoding: (typeof enc
     const rows = readRows(Readable.from([data]), format, encoding)
     const first = await rows.next()
     await rows.return(undefined)
-    if (first.done || first.value.every((c) => c === '')) throw new AppError('IMPORT_FILE_UNREADABLE', 'the file has no heading row', 'file')
+    if (first.done || first.value.every((c) => c === ''))
+      throw new AppError('IMPORT_FILE_UNREADABLE', 'the file has no heading row', 'file')
     return first.value
   } catch (err) {
     if (err instanceof AppError) throw err
-    throw new AppError('IMPORT_FILE_UNREADABLE', `the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`, 'file')
+    throw new AppError(
+      'IMPORT_FILE_UNREADABLE',
+      `the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`,
+      'file',
+    )
   }
 }
 
@@ -570,12 +850,27 @@ export interface NewImport {
  * Takes an uploaded file: checks its format and encoding, reads the headings, and keeps it
  * (encrypted: it holds ID numbers) until the import has run.
  */
-export async function createImport(tx: Tx, ctx: RequestContext, cipher: FieldCipher, input: NewImport, data: Buffer, now: Date) {
+export async function createImport(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  input: NewImport,
+  data: Buffer,
+  now: Date,
+) {
   const path = await areaPathOf(tx, input.areaId)
-  if (ctx.actor && !holds(ctx.actor, importRoles, path)) throw new AppError('FORBIDDEN', `importing requires one of the roles ${importRoles.join(', ')} over the area`)
+  if (ctx.actor && !holds(ctx.actor, importRoles, path))
+    throw new AppError('FORBIDDEN', `importing requires one of the roles ${importRoles.join(', ')} over the area`)
   if (data.length === 0) throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is empty', 'file')
   const format = formatOf(data)
-  const encoding = format === 'xlsx' ? 'utf-8' : input.encoding ? (input.encoding === 'gbk' ? 'gb18030' : input.encoding) : detectEncoding(data.subarray(0, 65536))
+  const encoding =
+    format === 'xlsx'
+      ? 'utf-8'
+      : input.encoding
+        ? input.encoding === 'gbk'
+          ? 'gb18030'
+          : input.encoding
+        : detectEncoding(data.subarray(0, 65536))
   const headers = await headersOf(data, format, encoding)
   const job = await tx
     .insertInto('import_job')
@@ -598,7 +893,13 @@ export async function createImport(tx: Tx, ctx: RequestContext, cipher: FieldCip
     })
     .returning(jobColumns)
     .executeTakeFirstOrThrow()
-  await recordAudit(tx, ctx, { action: 'import.upload', entityType: 'import_job', entityId: job.id, areaId: input.areaId, detail: { fileName: input.fileName, format, encoding, bytes: data.length } })
+  await recordAudit(tx, ctx, {
+    action: 'import.upload',
+    entityType: 'import_job',
+    entityId: job.id,
+    areaId: input.areaId,
+    detail: { fileName: input.fileName, format, encoding, bytes: data.length },
+  })
   return presentJob(job as JobRow)
 }
 
@@ -606,7 +907,8 @@ export function checkMapping(mapping: Record<string, string>, headers: string[])
   const used = new Set<string>()
   for (const [header, field] of Object.entries(mapping)) {
     if (!headers.includes(header)) throw invalid(`mapping.${header}`, 'is not a column of the file')
-    if (!(importFields as readonly string[]).includes(field)) throw invalid(`mapping.${header}`, `is not a known field; known: ${importFields.join(', ')}`)
+    if (!(importFields as readonly string[]).includes(field))
+      throw invalid(`mapping.${header}`, `is not a known field; known: ${importFields.join(', ')}`)
     if (used.has(field)) throw invalid(`mapping.${header}`, `${field} is mapped twice`)
     used.add(field)
   }
@@ -620,30 +922,84 @@ export async function loadJob(tx: Tx, id: number): Promise<ImportJobView> {
 }
 
 /** Marks a pending job running with its mapping; the caller then starts the run outside the transaction. */
-export async function startImport(tx: Tx, ctx: RequestContext, id: number, mapping: Record<string, string> | undefined, now: Date): Promise<ImportJobView> {
+export async function startImport(
+  tx: Tx,
+  ctx: RequestContext,
+  id: number,
+  mapping: Record<string, string> | undefined,
+  now: Date,
+): Promise<ImportJobView> {
   const job = await loadJob(tx, id)
-  if (job.status !== 'pending') throw new AppError('IMPORT_NOT_PENDING', `import ${id} is ${job.status}`, null, {}, { status: job.status })
+  if (job.status !== 'pending')
+    throw new AppError('IMPORT_NOT_PENDING', `import ${id} is ${job.status}`, null, {}, { status: job.status })
   const chosen = mapping ?? job.suggestedMapping
   checkMapping(chosen, job.headers)
-  await tx.updateTable('import_job').set({ status: 'running', mapping: JSON.stringify(chosen), started_at: now }).where('id', '=', id).execute()
-  await recordAudit(tx, ctx, { action: 'import.start', entityType: 'import_job', entityId: id, areaId: job.areaId, detail: { mapping: chosen } })
+  await tx
+    .updateTable('import_job')
+    .set({ status: 'running', mapping: JSON.stringify(chosen), started_at: now })
+    .where('id', '=', id)
+    .execute()
+  await recordAudit(tx, ctx, {
+    action: 'import.start',
+    entityType: 'import_job',
+    entityId: id,
+    areaId: job.areaId,
+    detail: { mapping: chosen },
+  })
   return loadJob(tx, id)
 }
 
 export async function listImports(tx: Tx, f: PageRequest & { areaId?: number }) {
   let q = tx.selectFrom('import_job')
-  if (f.areaId !== undefined) q = q.where(sql<boolean>`area_id in (select id from area where path like ${(await areaPathOf(tx, f.areaId)) + '%'})`)
-  const rows = await q.select(jobColumns).select(sql<number>`count(*) over ()`.as('total')).orderBy('id', 'desc').limit(f.pageSize).offset(offsetOf(f)).execute()
-  return { items: rows.map((r) => presentJob(r as JobRow)), page: f.page, pageSize: f.pageSize, total: rows[0]?.total ?? 0 }
+  if (f.areaId !== undefined)
+    q = q.where(
+      sql<boolean>`area_id in (select id from area where path like ${`${await areaPathOf(tx, f.areaId)}%`})`,
+    )
+  const rows = await q
+    .select(jobColumns)
+    .select(sql<number>`count(*) over ()`.as('total'))
+    .orderBy('id', 'desc')
+    .limit(f.pageSize)
+    .offset(offsetOf(f))
+    .execute()
+  return {
+    items: rows.map((r) => presentJob(r as JobRow)),
+    page: f.page,
+    pageSize: f.pageSize,
+    total: rows[0]?.total ?? 0,
+  }
 }
 
 /**
  * Runs a started job to its end in the background of the server: reads the stored file, writes
  * batches as the user who started it, records the outcome and drops the stored file.
  */
-export async function executeImportJob(db: Db, cipher: FieldCipher, jobId: number, now: () => Date, onProgress?: (p: ImportProgress) => void): Promise<ImportProgress | null> {
-  const job = await asSystem(db, (tx) => tx.selectFrom('import_job as j').innerJoin('area as a', 'a.id', 'j.area_id').select(['j.id', 'j.status', 'j.file_enc', 'j.format', 'j.encoding', 'j.mapping', 'j.created_by', 'j.byte_size', 'a.path']).where('j.id', '=', jobId).executeTakeFirst())
-  if (!job || job.status !== 'running' || !job.file_enc) return null
+export async function executeImportJob(
+  db: Db,
+  cipher: FieldCipher,
+  jobId: number,
+  now: () => Date,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportProgress | null> {
+  const job = await asSystem(db, (tx) =>
+    tx
+      .selectFrom('import_job as j')
+      .innerJoin('area as a', 'a.id', 'j.area_id')
+      .select([
+        'j.id',
+        'j.status',
+        'j.file_enc',
+        'j.format',
+        'j.encoding',
+        'j.mapping',
+        'j.created_by',
+        'j.byte_size',
+        'a.path',
+      ])
+      .where('j.id', '=', jobId)
+      .executeTakeFirst(),
+  )
+  if (job?.status !== 'running' || !job.file_enc) return null
   const data = Buffer.from(cipher.decrypt(job.file_enc), 'base64')
   const actor = job.created_by ? await actorForUser(db, job.created_by) : null
   try {
@@ -672,12 +1028,22 @@ export async function executeImportJob(db: Db, cipher: FieldCipher, jobId: numbe
 
 /** Jobs a previous server process left running (uploads through the API: their file is still stored). */
 export async function interruptedImports(db: Db): Promise<number[]> {
-  const rows = await asSystem(db, (tx) => tx.selectFrom('import_job').select('id').where('status', '=', 'running').where('file_enc', 'is not', null).orderBy('id').execute())
+  const rows = await asSystem(db, (tx) =>
+    tx
+      .selectFrom('import_job')
+      .select('id')
+      .where('status', '=', 'running')
+      .where('file_enc', 'is not', null)
+      .orderBy('id')
+      .execute(),
+  )
   return rows.map((r) => r.id)
 }
 
 async function finishJob(db: Db, id: number, status: 'done' | 'failed', error: string | null, at: Date) {
-  await asSystem(db, (tx) => tx.updateTable('import_job').set({ status, error, finished_at: at, file_enc: null }).where('id', '=', id).execute())
+  await asSystem(db, (tx) =>
+    tx.updateTable('import_job').set({ status, error, finished_at: at, file_enc: null }).where('id', '=', id).execute(),
+  )
 }
 
 /**
@@ -687,7 +1053,12 @@ async function finishJob(db: Db, id: number, status: 'done' | 'failed', error: s
 export async function startLocalImport(
   db: Db,
   cipher: FieldCipher,
-  input: { file: string; areaCode: string; encoding?: (typeof encodings)[number] | 'gbk'; mapping?: Record<string, string> },
+  input: {
+    file: string
+    areaCode: string
+    encoding?: (typeof encodings)[number] | 'gbk'
+    mapping?: Record<string, string>
+  },
   now: () => Date,
   onProgress?: (p: ImportProgress) => void,
 ): Promise<{ jobId: number; totalBytes: number; done: Promise<ImportProgress> }> {
@@ -706,24 +1077,77 @@ export async function startLocalImport(
       .on('error', reject)
   })
   const format = formatOf(head)
-  const encoding = format === 'xlsx' ? 'utf-8' : input.encoding ? (input.encoding === 'gbk' ? 'gb18030' : input.encoding) : detectEncoding(head)
+  const encoding =
+    format === 'xlsx'
+      ? 'utf-8'
+      : input.encoding
+        ? input.encoding === 'gbk'
+          ? 'gb18030'
+          : input.encoding
+        : detectEncoding(head)
   const headers = format === 'csv' ? await headersOf(head, format, encoding) : await headersOfStream(input.file)
   const mapping = input.mapping ?? suggestMapping(headers)
   checkMapping(mapping, headers)
-  const area = await asSystem(db, (tx) => tx.selectFrom('area').select(['id', 'path', 'level']).where('code', '=', input.areaCode).where('retired_at', 'is', null).executeTakeFirst())
+  const area = await asSystem(db, (tx) =>
+    tx
+      .selectFrom('area')
+      .select(['id', 'path', 'level'])
+      .where('code', '=', input.areaCode)
+      .where('retired_at', 'is', null)
+      .executeTakeFirst(),
+  )
   if (!area) throw notFound('AREA_NOT_FOUND', `area ${input.areaCode}`, 'area')
   const job = await asSystem(db, async (tx) => {
     const j = await tx
       .insertInto('import_job')
-      .values({ area_id: area.id, kind: 'people', file_name: input.file.split('/').pop()!, format, encoding, headers: JSON.stringify(headers), mapping: JSON.stringify(mapping), status: 'running', file_enc: null, byte_size: totalBytes, error: null, created_by: null, created_at: now(), started_at: now(), finished_at: null })
+      .values({
+        area_id: area.id,
+        kind: 'people',
+        file_name: input.file.split('/').pop()!,
+        format,
+        encoding,
+        headers: JSON.stringify(headers),
+        mapping: JSON.stringify(mapping),
+        status: 'running',
+        file_enc: null,
+        byte_size: totalBytes,
+        error: null,
+        created_by: null,
+        created_at: now(),
+        started_at: now(),
+        finished_at: null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
-    await recordAudit(tx, { actor: null, ip: 'cli' }, { action: 'import.start', entityType: 'import_job', entityId: j.id, areaId: area.id, detail: { file: input.file, mapping } })
+    await recordAudit(
+      tx,
+      { actor: null, ip: 'cli' },
+      {
+        action: 'import.start',
+        entityType: 'import_job',
+        entityId: j.id,
+        areaId: area.id,
+        detail: { file: input.file, mapping },
+      },
+    )
     return j
   })
   const done = (async () => {
     try {
-      const result = await runPeopleImport({ db, cipher, jobId: job.id, ctx: null, areaPath: area.path, source: createReadStream(input.file), totalBytes, format, encoding, mapping, now, ...(onProgress ? { onProgress } : {}) })
+      const result = await runPeopleImport({
+        db,
+        cipher,
+        jobId: job.id,
+        ctx: null,
+        areaPath: area.path,
+        source: createReadStream(input.file),
+        totalBytes,
+        format,
+        encoding,
+        mapping,
+        now,
+        ...(onProgress ? { onProgress } : {}),
+      })
       await finishJob(db, job.id, 'done', null, now())
       return result
     } catch (err) {
@@ -747,15 +1171,37 @@ async function headersOfStream(file: string): Promise<string[]> {
  * the file can be corrected and imported again. It carries personal data: the download is audited
  * and the file says who exported it.
  */
-export async function errorReport(tx: Tx, ctx: RequestContext, cipher: FieldCipher, id: number, now: Date): Promise<string> {
+export async function errorReport(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  id: number,
+  now: Date,
+): Promise<string> {
   const job = await loadJob(tx, id)
-  const rows = await tx.selectFrom('import_row_error').select(['row_number', 'field', 'message', 'row_enc']).where('job_id', '=', id).orderBy('row_number').execute()
-  await recordAudit(tx, ctx, { action: 'import.error_report', entityType: 'import_job', entityId: id, areaId: job.areaId, detail: { rows: rows.length } })
+  const rows = await tx
+    .selectFrom('import_row_error')
+    .select(['row_number', 'field', 'message', 'row_enc'])
+    .where('job_id', '=', id)
+    .orderBy('row_number')
+    .execute()
+  await recordAudit(tx, ctx, {
+    action: 'import.error_report',
+    entityType: 'import_job',
+    entityId: id,
+    areaId: job.areaId,
+    detail: { rows: rows.length },
+  })
   const who = ctx.actor?.username ?? 'cli'
   const head = `# Grassroots import #${id} error report, exported by ${who} at ${now.toISOString()}; contains personal data\n`
   const body = stringifyCsv([
     ['row', 'field', 'error', ...job.headers],
-    ...rows.map((r) => [r.row_number, r.field ?? '', r.message, ...(JSON.parse(cipher.decrypt(r.row_enc)) as string[])]),
+    ...rows.map((r) => [
+      r.row_number,
+      r.field ?? '',
+      r.message,
+      ...(JSON.parse(cipher.decrypt(r.row_enc)) as string[]),
+    ]),
   ])
   return head + body
 }

@@ -13,7 +13,21 @@ export const SMALL_COUNT = 5
 
 /** Fixed in code, not in the database: an administrator cannot open these fields. */
 export const negativeList = {
-  person: ['name', 'idNumber', 'phone', 'birthDate', 'address', 'registeredPlace', 'dwelling', 'household', 'tags', 'movedInOn', 'movedOutOn', 'diedOn', 'careVisits'],
+  person: [
+    'name',
+    'idNumber',
+    'phone',
+    'birthDate',
+    'address',
+    'registeredPlace',
+    'dwelling',
+    'household',
+    'tags',
+    'movedInOn',
+    'movedOutOn',
+    'diedOn',
+    'careVisits',
+  ],
   household: ['code', 'address', 'members'],
   building: ['residents'],
   organisation: ['legalRepresentative', 'people'],
@@ -38,7 +52,11 @@ export interface Cell {
 
 /** Suppresses small cells; if exactly one was suppressed, also the smallest other non-zero cell. */
 export function suppressSmallCells(raw: { key: string; count: number }[]): { cells: Cell[]; total: number | null } {
-  const cells: Cell[] = raw.map((c) => ({ key: c.key, count: c.count, suppressed: c.count > 0 && c.count < SMALL_COUNT }))
+  const cells: Cell[] = raw.map((c) => ({
+    key: c.key,
+    count: c.count,
+    suppressed: c.count > 0 && c.count < SMALL_COUNT,
+  }))
   const hidden = cells.filter((c) => c.suppressed)
   if (hidden.length === 1) {
     const next = cells.filter((c) => !c.suppressed && (c.count ?? 0) > 0).sort((a, b) => a.count! - b.count!)[0]
@@ -66,7 +84,7 @@ export async function populationStats(tx: Tx, areaId: number, by: PopulationBrea
     join area a on a.id = p.area_id
     cross join lateral (select extract(year from age(${day}::date, p.birth_date))::int as age) ages
     ${by === 'care_group' ? sql`cross join lateral unnest(p.tags) as t(tag)` : sql``}
-    where p.status = 'active' and a.path like ${path + '%'}
+    where p.status = 'active' and a.path like ${`${path}%`}
     group by 1 order by 1`.execute(tx)
   const raw = rows.filter((r) => r.key !== null).map((r) => ({ key: r.key!, count: r.count }))
   return { areaId, by, smallCountThreshold: SMALL_COUNT, ...suppressSmallCells(raw) }
@@ -74,14 +92,28 @@ export async function populationStats(tx: Tx, areaId: number, by: PopulationBrea
 
 export async function openPlaces(tx: Tx, f: PageRequest & { areaId: number; kind?: string }) {
   const path = await areaPathOf(tx, f.areaId)
-  const { rows } = await sql<{ kind: string; name: string; address: string; lng: number; lat: number; grid_code: string; total: number }>`
+  const { rows } = await sql<{
+    kind: string
+    name: string
+    address: string
+    lng: number
+    lat: number
+    grid_code: string
+    total: number
+  }>`
     select pl.kind, pl.name, pl.address, round(ST_X(pl.location)::numeric, 6)::float8 as lng, round(ST_Y(pl.location)::numeric, 6)::float8 as lat,
            a.code as grid_code, count(*) over () as total
     from place pl join area a on a.id = pl.area_id
-    where a.path like ${path + '%'} and (${f.kind ?? null}::text is null or pl.kind = ${f.kind ?? null})
+    where a.path like ${`${path}%`} and (${f.kind ?? null}::text is null or pl.kind = ${f.kind ?? null})
     order by pl.id limit ${f.pageSize} offset ${offsetOf(f)}`.execute(tx)
   return {
-    items: rows.map((r) => ({ kind: r.kind, name: r.name, address: r.address, location: { lng: r.lng, lat: r.lat }, gridCode: r.grid_code })),
+    items: rows.map((r) => ({
+      kind: r.kind,
+      name: r.name,
+      address: r.address,
+      location: { lng: r.lng, lat: r.lat },
+      gridCode: r.grid_code,
+    })),
     page: f.page,
     pageSize: f.pageSize,
     total: rows[0]?.total ?? 0,

@@ -25,7 +25,16 @@ import type { PersonTable } from './schema.js'
 
 export const residenceStatuses = ['registered', 'floating', 'abroad'] as const
 export const personStatuses = ['active', 'moved_out', 'deceased', 'merged'] as const
-export const careTags = ['elderly_alone', 'elderly', 'disabled', 'low_income', 'left_behind_child', 'key_care', 'veteran', 'pregnant'] as const
+export const careTags = [
+  'elderly_alone',
+  'elderly',
+  'disabled',
+  'low_income',
+  'left_behind_child',
+  'key_care',
+  'veteran',
+  'pregnant',
+] as const
 export const sexes = ['male', 'female', 'unknown'] as const
 
 /**
@@ -77,7 +86,9 @@ export interface PersonView {
 }
 
 /** Masked by construction: the view never holds a decrypted value. */
-export function presentPerson(r: Omit<PersonRow, 'id_number_enc' | 'phone_enc' | 'id_number_bidx' | 'phone_bidx'>): PersonView {
+export function presentPerson(
+  r: Omit<PersonRow, 'id_number_enc' | 'phone_enc' | 'id_number_bidx' | 'phone_bidx'>,
+): PersonView {
   return {
     id: r.id,
     areaId: r.area_id,
@@ -104,8 +115,28 @@ export function presentPerson(r: Omit<PersonRow, 'id_number_enc' | 'phone_enc' |
 }
 
 const viewColumns = [
-  'id', 'area_id', 'district_id', 'name', 'id_type', 'id_number_masked', 'sex', 'birth_date', 'phone_masked', 'registered_place', 'residence_status',
-  'address', 'dwelling_id', 'moved_in_on', 'moved_out_on', 'died_on', 'status', 'tags', 'merged_into_id', 'version', 'created_at', 'updated_at',
+  'id',
+  'area_id',
+  'district_id',
+  'name',
+  'id_type',
+  'id_number_masked',
+  'sex',
+  'birth_date',
+  'phone_masked',
+  'registered_place',
+  'residence_status',
+  'address',
+  'dwelling_id',
+  'moved_in_on',
+  'moved_out_on',
+  'died_on',
+  'status',
+  'tags',
+  'merged_into_id',
+  'version',
+  'created_at',
+  'updated_at',
 ] as const
 
 const REGISTRY_ZONE = 'Asia/Shanghai'
@@ -120,7 +151,12 @@ export interface SealedIdentity {
 }
 
 export function sealIdNumber(cipher: FieldCipher, type: IdType, number: string): SealedIdentity {
-  return { id_type: type, id_number_enc: cipher.encrypt(number), id_number_bidx: cipher.blindIndex('id', number), id_number_masked: maskIdNumber(type, number) }
+  return {
+    id_type: type,
+    id_number_enc: cipher.encrypt(number),
+    id_number_bidx: cipher.blindIndex('id', number),
+    id_number_masked: maskIdNumber(type, number),
+  }
 }
 
 /** The person columns of a sealed phone. */
@@ -161,8 +197,10 @@ export function checkIdentity(input: Pick<NewPerson, 'idType' | 'idNumber' | 'se
   let birthDate = input.birthDate !== undefined ? checkDate(input.birthDate, 'birthDate', day) : null
   let sex: string = input.sex ?? 'unknown'
   if (facts) {
-    if (birthDate !== null && birthDate !== facts.birthDate) throw invalid('birthDate', 'does not match the birth date in the resident ID')
-    if (input.sex !== undefined && input.sex !== 'unknown' && input.sex !== facts.sex) throw invalid('sex', 'does not match the sex encoded in the resident ID')
+    if (birthDate !== null && birthDate !== facts.birthDate)
+      throw invalid('birthDate', 'does not match the birth date in the resident ID')
+    if (input.sex !== undefined && input.sex !== 'unknown' && input.sex !== facts.sex)
+      throw invalid('sex', 'does not match the sex encoded in the resident ID')
     birthDate = facts.birthDate
     sex = facts.sex
   }
@@ -181,9 +219,13 @@ async function dwellingPlacement(tx: Tx, dwellingId: number): Promise<Placement>
 }
 
 /** Where a person is filed: their dwelling's grid, else the named community or grid. */
-async function personPlacement(tx: Tx, input: { dwellingId?: number | null | undefined; areaId?: number | undefined }): Promise<Placement> {
+async function personPlacement(
+  tx: Tx,
+  input: { dwellingId?: number | null | undefined; areaId?: number | undefined },
+): Promise<Placement> {
   if (input.dwellingId != null) return dwellingPlacement(tx, input.dwellingId)
-  if (input.areaId === undefined) throw invalid('areaId', 'give the community or grid the person lives in (or a dwelling)')
+  if (input.areaId === undefined)
+    throw invalid('areaId', 'give the community or grid the person lives in (or a dwelling)')
   return placementOf(tx, input.areaId)
 }
 
@@ -194,7 +236,13 @@ function checkTags(tags: string[] | undefined): string[] {
   return list.sort()
 }
 
-export async function createPerson(tx: Tx, ctx: RequestContext, cipher: FieldCipher, input: NewPerson, now: Date): Promise<PersonView> {
+export async function createPerson(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  input: NewPerson,
+  now: Date,
+): Promise<PersonView> {
   const place = await personPlacement(tx, input)
   requireRoleOver(ctx, writerRoles, place, 'registering a person')
   const identity = checkIdentity(input, now)
@@ -203,7 +251,15 @@ export async function createPerson(tx: Tx, ctx: RequestContext, cipher: FieldCip
   const bidx = cipher.blindIndex('id', identity.number)
   if ((await idsTaken(tx, [bidx])).size) {
     const visible = await tx.selectFrom('person').select('id').where('id_number_bidx', '=', bidx).executeTakeFirst()
-    throw new AppError('CONFLICT', visible ? 'a person with this ID number is already registered' : 'a person with this ID number is registered in another area; record the move there', 'idNumber', {}, visible ? { personId: visible.id } : null)
+    throw new AppError(
+      'CONFLICT',
+      visible
+        ? 'a person with this ID number is already registered'
+        : 'a person with this ID number is registered in another area; record the move there',
+      'idNumber',
+      {},
+      visible ? { personId: visible.id } : null,
+    )
   }
   const row = await tx
     .insertInto('person')
@@ -229,7 +285,14 @@ export async function createPerson(tx: Tx, ctx: RequestContext, cipher: FieldCip
     })
     .returning(viewColumns)
     .executeTakeFirstOrThrow()
-  await recordHistory(tx, ctx, { entity: 'person', id: row.id, areaId: row.area_id, action: 'create', reason: input.reason ?? null, at: now })
+  await recordHistory(tx, ctx, {
+    entity: 'person',
+    id: row.id,
+    areaId: row.area_id,
+    action: 'create',
+    reason: input.reason ?? null,
+    at: now,
+  })
   await recordAudit(tx, ctx, { action: 'person.create', entityType: 'person', entityId: row.id, areaId: row.area_id })
   return presentPerson(row)
 }
@@ -253,7 +316,13 @@ export interface PersonCard extends PersonView {
   asOf: string | null
 }
 
-export async function personCard(tx: Tx, ctx: RequestContext, id: number, asOf: string | undefined, now: Date): Promise<PersonCard> {
+export async function personCard(
+  tx: Tx,
+  ctx: RequestContext,
+  id: number,
+  asOf: string | undefined,
+  now: Date,
+): Promise<PersonCard> {
   const current = await loadPerson(tx, id)
   let row: Omit<PersonRow, 'id_number_enc' | 'phone_enc' | 'id_number_bidx' | 'phone_bidx'> = current
   if (asOf !== undefined) {
@@ -262,7 +331,11 @@ export async function personCard(tx: Tx, ctx: RequestContext, id: number, asOf: 
     if (!snap) throw new AppError('PERSON_NOT_FOUND', `person ${id} was not yet registered on ${asOf}`, 'asOf')
     row = snap as unknown as PersonRow
   }
-  const area = await tx.selectFrom('area').select(['id', 'code', 'name_zh', 'name_en']).where('id', '=', row.area_id).executeTakeFirstOrThrow()
+  const area = await tx
+    .selectFrom('area')
+    .select(['id', 'code', 'name_zh', 'name_en'])
+    .where('id', '=', row.area_id)
+    .executeTakeFirstOrThrow()
   const dwelling = row.dwelling_id
     ? await tx
         .selectFrom('dwelling as d')
@@ -284,11 +357,25 @@ export async function personCard(tx: Tx, ctx: RequestContext, id: number, asOf: 
     .where('po.person_id', '=', id)
     .orderBy('o.name')
     .execute()
-  await recordAudit(tx, ctx, { action: 'person.read', entityType: 'person', entityId: id, areaId: current.area_id, detail: asOf ? { asOf } : {} })
+  await recordAudit(tx, ctx, {
+    action: 'person.read',
+    entityType: 'person',
+    entityId: id,
+    areaId: current.area_id,
+    detail: asOf ? { asOf } : {},
+  })
   return {
     ...presentPerson(row),
     area: { id: area.id, code: area.code, nameZh: area.name_zh, nameEn: area.name_en },
-    dwelling: dwelling ? { id: dwelling.id, buildingId: dwelling.building_id, building: dwelling.name, unit: dwelling.unit, room: dwelling.room } : null,
+    dwelling: dwelling
+      ? {
+          id: dwelling.id,
+          buildingId: dwelling.building_id,
+          building: dwelling.name,
+          unit: dwelling.unit,
+          room: dwelling.room,
+        }
+      : null,
     household: household ? { id: household.id, code: household.code, relation: household.relation } : null,
     organisations,
     asOf: asOf ?? null,
@@ -321,11 +408,21 @@ export async function revealPerson(
     if (!snap) throw new AppError('PERSON_NOT_FOUND', `person ${id} was not yet registered on ${asOf}`, 'asOf')
     source = snap as { id_number_enc: unknown; phone_enc: unknown }
   }
-  const open = (v: unknown) => (v == null ? null : cipher.decrypt(typeof v === 'string' ? Buffer.from(v.replace(/^\\x/, ''), 'hex') : (v as Uint8Array)))
+  const open = (v: unknown) =>
+    v == null
+      ? null
+      : cipher.decrypt(typeof v === 'string' ? Buffer.from(v.replace(/^\\x/, ''), 'hex') : (v as Uint8Array))
   const out: { idNumber?: string; phone?: string | null } = {}
   if (fields.includes('idNumber')) out.idNumber = open(source.id_number_enc)!
   if (fields.includes('phone')) out.phone = open(source.phone_enc)
-  await recordAudit(tx, ctx, { action: 'person.reveal', entityType: 'person', entityId: id, areaId: row.area_id, purpose: purpose.trim(), detail: { fields: [...fields], ...(asOf ? { asOf } : {}) } })
+  await recordAudit(tx, ctx, {
+    action: 'person.reveal',
+    entityType: 'person',
+    entityId: id,
+    areaId: row.area_id,
+    purpose: purpose.trim(),
+    detail: { fields: [...fields], ...(asOf ? { asOf } : {}) },
+  })
   return out
 }
 
@@ -344,7 +441,24 @@ export interface PersonPatch {
   tags?: string[]
 }
 
-const trackedFields = ['area_id', 'name', 'sex', 'birth_date', 'phone_masked', 'registered_place', 'residence_status', 'address', 'dwelling_id', 'tags', 'status', 'moved_in_on', 'moved_out_on', 'died_on', 'id_type', 'id_number_masked'] as const
+const trackedFields = [
+  'area_id',
+  'name',
+  'sex',
+  'birth_date',
+  'phone_masked',
+  'registered_place',
+  'residence_status',
+  'address',
+  'dwelling_id',
+  'tags',
+  'status',
+  'moved_in_on',
+  'moved_out_on',
+  'died_on',
+  'id_type',
+  'id_number_masked',
+] as const
 
 async function writePerson(
   tx: Tx,
@@ -356,7 +470,14 @@ async function writePerson(
   reason: string,
   now: Date,
 ): Promise<PersonView> {
-  if (version !== before.version) throw new AppError('CONFLICT', `the person was changed meanwhile (version ${before.version}); reload and retry`, 'version', {}, { version: before.version })
+  if (version !== before.version)
+    throw new AppError(
+      'CONFLICT',
+      `the person was changed meanwhile (version ${before.version}); reload and retry`,
+      'version',
+      {},
+      { version: before.version },
+    )
   const updated = await tx
     .updateTable('person')
     .set({ ...(changes as object), version: before.version + 1, updated_at: now })
@@ -365,31 +486,65 @@ async function writePerson(
     .returning(viewColumns)
     .executeTakeFirst()
   if (!updated) throw new AppError('CONFLICT', 'the person was changed meanwhile; reload and retry', 'version')
-  const changed = diff(before as unknown as Record<string, unknown>, updated as unknown as Record<string, unknown>, trackedFields)
-  await recordHistory(tx, ctx, { entity: 'person', id: before.id, areaId: updated.area_id, action, reason, changes: changed, at: now })
-  await recordAudit(tx, ctx, { action: `person.${action}`, entityType: 'person', entityId: before.id, areaId: updated.area_id, detail: { fields: Object.keys(changed), reason } })
+  const changed = diff(
+    before as unknown as Record<string, unknown>,
+    updated as unknown as Record<string, unknown>,
+    trackedFields,
+  )
+  await recordHistory(tx, ctx, {
+    entity: 'person',
+    id: before.id,
+    areaId: updated.area_id,
+    action,
+    reason,
+    changes: changed,
+    at: now,
+  })
+  await recordAudit(tx, ctx, {
+    action: `person.${action}`,
+    entityType: 'person',
+    entityId: before.id,
+    areaId: updated.area_id,
+    detail: { fields: Object.keys(changed), reason },
+  })
   return presentPerson(updated)
 }
 
-export async function updatePerson(tx: Tx, ctx: RequestContext, cipher: FieldCipher, id: number, patch: PersonPatch, now: Date): Promise<PersonView> {
+export async function updatePerson(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  id: number,
+  patch: PersonPatch,
+  now: Date,
+): Promise<PersonView> {
   const before = await loadPerson(tx, id)
   const place = await placementOfRow(tx, before)
   requireRoleOver(ctx, writerRoles, place, 'changing a person')
-  if (before.status === 'merged') throw new AppError('CONFLICT', `person ${id} was merged into person ${before.merged_into_id}`, null)
+  if (before.status === 'merged')
+    throw new AppError('CONFLICT', `person ${id} was merged into person ${before.merged_into_id}`, null)
   const changes: Record<string, unknown> = {}
   if (patch.name !== undefined) changes.name = patch.name.trim()
   if (patch.birthDate !== undefined || patch.sex !== undefined) {
-    if (before.id_type === 'resident_id') throw invalid(patch.birthDate !== undefined ? 'birthDate' : 'sex', 'follows from the resident ID; correct the ID number instead')
+    if (before.id_type === 'resident_id')
+      throw invalid(
+        patch.birthDate !== undefined ? 'birthDate' : 'sex',
+        'follows from the resident ID; correct the ID number instead',
+      )
     if (patch.birthDate !== undefined) changes.birth_date = checkDate(patch.birthDate, 'birthDate', today(now))
     if (patch.sex !== undefined) changes.sex = patch.sex
   }
-  if (patch.phone !== undefined) Object.assign(changes, sealPhone(cipher, patch.phone === null ? null : normalisePhone(patch.phone)))
+  if (patch.phone !== undefined)
+    Object.assign(changes, sealPhone(cipher, patch.phone === null ? null : normalisePhone(patch.phone)))
   if (patch.registeredPlace !== undefined) changes.registered_place = patch.registeredPlace
   if (patch.residenceStatus !== undefined) changes.residence_status = patch.residenceStatus
   if (patch.address !== undefined) changes.address = patch.address
   if (patch.tags !== undefined) changes.tags = checkTags(patch.tags)
   if (patch.dwellingId !== undefined || patch.areaId !== undefined) {
-    const target = await personPlacement(tx, { dwellingId: patch.dwellingId, areaId: patch.areaId ?? (patch.dwellingId === null ? before.area_id : undefined) })
+    const target = await personPlacement(tx, {
+      dwellingId: patch.dwellingId,
+      areaId: patch.areaId ?? (patch.dwellingId === null ? before.area_id : undefined),
+    })
     requireRoleOver(ctx, writerRoles, target, 'moving a person to this area')
     changes.area_id = target.areaId
     changes.district_id = target.districtId
@@ -414,7 +569,14 @@ export interface LifeEvent {
 }
 
 /** Moves in and out (floating-population registration and cancellation), address change, death, ID correction. */
-export async function recordLifeEvent(tx: Tx, ctx: RequestContext, cipher: FieldCipher, id: number, e: LifeEvent, now: Date): Promise<PersonView> {
+export async function recordLifeEvent(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  id: number,
+  e: LifeEvent,
+  now: Date,
+): Promise<PersonView> {
   const before = await loadPerson(tx, id)
   requireRoleOver(ctx, writerRoles, await placementOfRow(tx, before), 'recording a life event')
   const on = checkDate(e.on, 'on', today(now))
@@ -424,11 +586,21 @@ export async function recordLifeEvent(tx: Tx, ctx: RequestContext, cipher: Field
   if (before.status === 'deceased' && e.kind !== 'id_correction') throw illegal('the person is recorded as deceased')
   switch (e.kind) {
     case 'move_in': {
-      if (before.status === 'active' && before.moved_out_on === null && e.areaId === undefined && e.dwellingId === undefined) throw illegal('the person already lives here; give the new area or dwelling')
+      if (
+        before.status === 'active' &&
+        before.moved_out_on === null &&
+        e.areaId === undefined &&
+        e.dwellingId === undefined
+      )
+        throw illegal('the person already lives here; give the new area or dwelling')
       if (e.areaId !== undefined || e.dwellingId !== undefined) {
         const target = await personPlacement(tx, e)
         requireRoleOver(ctx, writerRoles, target, 'registering a move into this area')
-        Object.assign(changes, { area_id: target.areaId, district_id: target.districtId, dwelling_id: e.dwellingId ?? null })
+        Object.assign(changes, {
+          area_id: target.areaId,
+          district_id: target.districtId,
+          dwelling_id: e.dwellingId ?? null,
+        })
       }
       Object.assign(changes, { status: 'active', moved_in_on: on, moved_out_on: null })
       if (e.address !== undefined) changes.address = e.address
@@ -440,7 +612,8 @@ export async function recordLifeEvent(tx: Tx, ctx: RequestContext, cipher: Field
       Object.assign(changes, { status: 'moved_out', moved_out_on: on })
       break
     case 'address_change': {
-      if (e.address === undefined && e.dwellingId === undefined) throw invalid('address', 'give the new address or dwelling')
+      if (e.address === undefined && e.dwellingId === undefined)
+        throw invalid('address', 'give the new address or dwelling')
       if (e.dwellingId !== undefined) {
         const target = await personPlacement(tx, { dwellingId: e.dwellingId })
         requireRoleOver(ctx, writerRoles, target, 'moving a person to this dwelling')
@@ -492,9 +665,16 @@ export interface PersonListItem extends PersonView {
  * (exact, nothing is decrypted); names and addresses by trigram similarity. `q` is read as an ID
  * number, a phone or a name by its shape.
  */
-export async function searchPeople(tx: Tx, ctx: RequestContext, cipher: FieldCipher, f: PersonSearch, now: Date): Promise<Page<PersonListItem>> {
+export async function searchPeople(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  f: PersonSearch,
+  now: Date,
+): Promise<Page<PersonListItem>> {
   if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
-  if (!ctx.actor.grants.some((g) => readerRoles.includes(g.role))) throw new AppError('FORBIDDEN', `searching the registry requires one of the roles ${readerRoles.join(', ')}`)
+  if (!ctx.actor.grants.some((g) => readerRoles.includes(g.role)))
+    throw new AppError('FORBIDDEN', `searching the registry requires one of the roles ${readerRoles.join(', ')}`)
   let { name, idNumber, phone } = f
   if (f.q !== undefined) {
     const q = f.q.trim()
@@ -504,8 +684,14 @@ export async function searchPeople(tx: Tx, ctx: RequestContext, cipher: FieldCip
     else name = q
   }
   let base = tx.selectFrom('person as p').innerJoin('area as a', 'a.id', 'p.area_id')
-  if (idNumber !== undefined) base = base.where('p.id_number_bidx', '=', cipher.blindIndex('id', idNumber.replace(/[\s-]/g, '').toUpperCase()))
-  if (phone !== undefined) base = base.where('p.phone_bidx', '=', cipher.blindIndex('phone', normalisePhone(phone, f.q !== undefined ? 'q' : 'phone')))
+  if (idNumber !== undefined)
+    base = base.where('p.id_number_bidx', '=', cipher.blindIndex('id', idNumber.replace(/[\s-]/g, '').toUpperCase()))
+  if (phone !== undefined)
+    base = base.where(
+      'p.phone_bidx',
+      '=',
+      cipher.blindIndex('phone', normalisePhone(phone, f.q !== undefined ? 'q' : 'phone')),
+    )
   // Names and addresses are matched by app_person_matches (see its migration: trigram indexes
   // cannot serve a query under row-level security); the caller's query then reads those ids.
   let match: { how: 'surname' | 'name' | 'name_part' | 'address'; q: string; pattern: string } | null = null
@@ -514,39 +700,73 @@ export async function searchPeople(tx: Tx, ctx: RequestContext, cipher: FieldCip
     if (!n) throw invalid('name', 'must not be empty')
     // One character is a surname: a prefix match. Two characters (most given names) match by
     // trigram similarity; from three on, also as a part of the name.
-    match = n.length === 1 ? { how: 'surname', q: n, pattern: escapeLike(n) + '%' } : { how: n.length === 2 ? 'name' : 'name_part', q: n, pattern: '%' + escapeLike(n) + '%' }
+    match =
+      n.length === 1
+        ? { how: 'surname', q: n, pattern: `${escapeLike(n)}%` }
+        : { how: n.length === 2 ? 'name' : 'name_part', q: n, pattern: `%${escapeLike(n)}%` }
   } else if (f.address !== undefined) {
     const a = f.address.trim()
     if (!a) throw invalid('address', 'must not be empty')
-    match = { how: 'address', q: a, pattern: '%' + escapeLike(a) + '%' }
+    match = { how: 'address', q: a, pattern: `%${escapeLike(a)}%` }
   }
   const under = f.areaId !== undefined ? await areaPathOf(tx, f.areaId) : null
   // How many people a name matches decides the plan (nested loop or hash join): never a generic one.
   if (match) await sql`select set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(tx)
-  if (match) base = base.innerJoin(sql<{ id: number; score: number }>`app_person_matches(${match.how}, ${match.q}, ${match.pattern}, ${under}, ${MATCH_CAP})`.as('m'), (j) => j.onRef('m.id', '=', 'p.id'))
-  if (f.address !== undefined && name !== undefined) base = base.where(sql<boolean>`p.address ilike ${'%' + escapeLike(f.address.trim()) + '%'}`)
+  if (match)
+    base = base.innerJoin(
+      sql<{
+        id: number
+        score: number
+      }>`app_person_matches(${match.how}, ${match.q}, ${match.pattern}, ${under}, ${MATCH_CAP})`.as('m'),
+      (j) => j.onRef('m.id', '=', 'p.id'),
+    )
+  if (f.address !== undefined && name !== undefined)
+    base = base.where(sql<boolean>`p.address ilike ${`%${escapeLike(f.address.trim())}%`}`)
   if (f.tags?.length) base = base.where(sql<boolean>`p.tags @> ${checkTags(f.tags)}::text[]`)
   if (f.residenceStatus !== undefined) base = base.where('p.residence_status', '=', f.residenceStatus)
   base = f.status?.length ? base.where('p.status', 'in', f.status) : base.where('p.status', '!=', 'merged')
-  if (under !== null) base = base.where(sql<boolean>`p.area_id in (select id from area where path like ${under + '%'})`)
+  if (under !== null) base = base.where(sql<boolean>`p.area_id in (select id from area where path like ${`${under}%`})`)
   const day = today(now)
-  if (f.ageFrom !== undefined) base = base.where('p.birth_date', '<=', sql<string>`(${day}::date - make_interval(years => ${f.ageFrom}))::date`)
-  if (f.ageTo !== undefined) base = base.where('p.birth_date', '>', sql<string>`(${day}::date - make_interval(years => ${f.ageTo + 1}))::date`)
+  if (f.ageFrom !== undefined)
+    base = base.where('p.birth_date', '<=', sql<string>`(${day}::date - make_interval(years => ${f.ageFrom}))::date`)
+  if (f.ageTo !== undefined)
+    base = base.where('p.birth_date', '>', sql<string>`(${day}::date - make_interval(years => ${f.ageTo + 1}))::date`)
   const score = match && match.how !== 'surname' ? sql<number>`m.score` : sql<number | null>`null::real`
   const rows = await base
     .select(viewColumns.map((c) => `p.${c}` as const))
-    .select(['a.code as area_code', 'a.name_zh as area_name', score.as('score'), sql<number>`count(*) over ()`.as('total')])
+    .select([
+      'a.code as area_code',
+      'a.name_zh as area_name',
+      score.as('score'),
+      sql<number>`count(*) over ()`.as('total'),
+    ])
     .orderBy(match && match.how !== 'surname' ? score : sql`p.name`, match && match.how !== 'surname' ? 'desc' : 'asc')
     .orderBy('p.id')
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
   // A page past the end has no row to carry the total.
-  const total = rows[0]?.total ?? (f.page > 1 ? (await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n : 0)
-  const searchedBy = [idNumber !== undefined && 'idNumber', phone !== undefined && 'phone', name !== undefined && 'name', f.address !== undefined && 'address'].filter(Boolean)
-  await recordAudit(tx, ctx, { action: 'person.search', entityType: 'person', areaId: f.areaId ?? null, detail: { by: searchedBy, results: total } })
+  const total =
+    rows[0]?.total ?? (f.page > 1 ? (await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n : 0)
+  const searchedBy = [
+    idNumber !== undefined && 'idNumber',
+    phone !== undefined && 'phone',
+    name !== undefined && 'name',
+    f.address !== undefined && 'address',
+  ].filter(Boolean)
+  await recordAudit(tx, ctx, {
+    action: 'person.search',
+    entityType: 'person',
+    areaId: f.areaId ?? null,
+    detail: { by: searchedBy, results: total },
+  })
   return {
-    items: rows.map((r) => ({ ...presentPerson(r as unknown as PersonRow), areaCode: r.area_code, areaName: r.area_name, score: r.score === null ? null : Number(r.score) })),
+    items: rows.map((r) => ({
+      ...presentPerson(r as unknown as PersonRow),
+      areaCode: r.area_code,
+      areaName: r.area_name,
+      score: r.score === null ? null : Number(r.score),
+    })),
     page: f.page,
     pageSize: f.pageSize,
     total,
@@ -571,9 +791,15 @@ export interface DuplicatePair {
 }
 
 /** Suspected duplicates in an area: same name and birth date, or same phone (by its blind index). */
-export async function suspectedDuplicates(tx: Tx, ctx: RequestContext, areaId: number | undefined, page: PageRequest): Promise<Page<DuplicatePair>> {
+export async function suspectedDuplicates(
+  tx: Tx,
+  ctx: RequestContext,
+  areaId: number | undefined,
+  page: PageRequest,
+): Promise<Page<DuplicatePair>> {
   if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
-  if (!ctx.actor.grants.some((g) => writerRoles.includes(g.role))) throw new AppError('FORBIDDEN', `reviewing duplicates requires one of the roles ${writerRoles.join(', ')}`)
+  if (!ctx.actor.grants.some((g) => writerRoles.includes(g.role)))
+    throw new AppError('FORBIDDEN', `reviewing duplicates requires one of the roles ${writerRoles.join(', ')}`)
   const scope = areaId !== undefined ? inSubtree(await areaPathOf(tx, areaId)) : sql<boolean>`true`
   const { rows } = await sql<{ a: number; b: number; reason: DuplicatePair['reason']; total: number }>`
     with live as (select id, name, birth_date, phone_bidx from person where status <> 'merged' and ${scope}),
@@ -588,7 +814,12 @@ export async function suspectedDuplicates(tx: Tx, ctx: RequestContext, areaId: n
   const ids = [...new Set(rows.flatMap((r) => [r.a, r.b]))]
   const people = ids.length ? await tx.selectFrom('person').select(viewColumns).where('id', 'in', ids).execute() : []
   const byId = new Map(people.map((p) => [p.id, presentPerson(p)]))
-  return { items: rows.map((r) => ({ reason: r.reason, a: byId.get(r.a)!, b: byId.get(r.b)! })), page: page.page, pageSize: page.pageSize, total: rows[0]?.total ?? 0 }
+  return {
+    items: rows.map((r) => ({ reason: r.reason, a: byId.get(r.a)!, b: byId.get(r.b)! })),
+    page: page.page,
+    pageSize: page.pageSize,
+    total: rows[0]?.total ?? 0,
+  }
 }
 
 /** An officer judged a suspected pair to be two different people: the pair leaves the list. */
@@ -598,8 +829,18 @@ export async function markDistinct(tx: Tx, ctx: RequestContext, ids: [number, nu
   const a = await loadPerson(tx, x)
   await loadPerson(tx, y)
   requireRoleOver(ctx, writerRoles, await placementOfRow(tx, a), 'reviewing duplicates')
-  await tx.insertInto('person_distinct').values({ person_a: x, person_b: y, area_id: a.area_id, decided_by: ctx.actor!.userId, decided_at: now }).onConflict((oc) => oc.doNothing()).execute()
-  await recordAudit(tx, ctx, { action: 'person.distinct', entityType: 'person', entityId: x, areaId: a.area_id, detail: { other: y } })
+  await tx
+    .insertInto('person_distinct')
+    .values({ person_a: x, person_b: y, area_id: a.area_id, decided_by: ctx.actor!.userId, decided_at: now })
+    .onConflict((oc) => oc.doNothing())
+    .execute()
+  await recordAudit(tx, ctx, {
+    action: 'person.distinct',
+    entityType: 'person',
+    entityId: x,
+    areaId: a.area_id,
+    detail: { other: y },
+  })
 }
 
 /**
@@ -607,7 +848,14 @@ export async function markDistinct(tx: Tx, ctx: RequestContext, ids: [number, nu
  * care visits move over, tags are united, a missing phone is taken over; the duplicate stays as a
  * 'merged' record pointing to the survivor, and both histories say so.
  */
-export async function mergePerson(tx: Tx, ctx: RequestContext, duplicateId: number, intoId: number, reason: string, now: Date): Promise<PersonView> {
+export async function mergePerson(
+  tx: Tx,
+  ctx: RequestContext,
+  duplicateId: number,
+  intoId: number,
+  reason: string,
+  now: Date,
+): Promise<PersonView> {
   if (duplicateId === intoId) throw invalid('intoId', 'must be another person')
   const dup = await loadPerson(tx, duplicateId)
   const into = await loadPerson(tx, intoId).catch(() => {
@@ -615,11 +863,26 @@ export async function mergePerson(tx: Tx, ctx: RequestContext, duplicateId: numb
   })
   requireRoleOver(ctx, writerRoles, await placementOfRow(tx, dup), 'merging people')
   requireRoleOver(ctx, writerRoles, await placementOfRow(tx, into), 'merging people')
-  if (dup.status === 'merged') throw new AppError('CONFLICT', `person ${duplicateId} was already merged into person ${dup.merged_into_id}`, null)
-  if (into.status === 'merged') throw new AppError('CONFLICT', `person ${intoId} was itself merged; merge into person ${into.merged_into_id}`, 'intoId')
-  const intoHousehold = await tx.selectFrom('household_member').select('household_id').where('person_id', '=', intoId).executeTakeFirst()
+  if (dup.status === 'merged')
+    throw new AppError('CONFLICT', `person ${duplicateId} was already merged into person ${dup.merged_into_id}`, null)
+  if (into.status === 'merged')
+    throw new AppError(
+      'CONFLICT',
+      `person ${intoId} was itself merged; merge into person ${into.merged_into_id}`,
+      'intoId',
+    )
+  const intoHousehold = await tx
+    .selectFrom('household_member')
+    .select('household_id')
+    .where('person_id', '=', intoId)
+    .executeTakeFirst()
   if (intoHousehold) await tx.deleteFrom('household_member').where('person_id', '=', duplicateId).execute()
-  else await tx.updateTable('household_member').set({ person_id: intoId, area_id: into.area_id }).where('person_id', '=', duplicateId).execute()
+  else
+    await tx
+      .updateTable('household_member')
+      .set({ person_id: intoId, area_id: into.area_id })
+      .where('person_id', '=', duplicateId)
+      .execute()
   await sql`insert into person_organisation (person_id, organisation_id, area_id, role)
             select ${intoId}, organisation_id, ${into.area_id}, role from person_organisation where person_id = ${duplicateId}
             on conflict do nothing`.execute(tx)
@@ -632,11 +895,30 @@ export async function mergePerson(tx: Tx, ctx: RequestContext, duplicateId: numb
     .returning('id')
     .executeTakeFirst()
   if (!merged) throw new AppError('CONFLICT', 'the person was changed meanwhile; reload and retry', null)
-  await recordHistory(tx, ctx, { entity: 'person', id: duplicateId, areaId: dup.area_id, action: 'merged_into', reason, changes: { status: { from: dup.status, to: 'merged' }, merged_into_id: { from: null, to: intoId } }, at: now })
+  await recordHistory(tx, ctx, {
+    entity: 'person',
+    id: duplicateId,
+    areaId: dup.area_id,
+    action: 'merged_into',
+    reason,
+    changes: { status: { from: dup.status, to: 'merged' }, merged_into_id: { from: null, to: intoId } },
+    at: now,
+  })
   const changes: Record<string, unknown> = { tags: [...new Set([...into.tags, ...dup.tags])].sort() }
-  if (!into.phone_enc && dup.phone_enc) Object.assign(changes, { phone_enc: Buffer.from(dup.phone_enc), phone_bidx: dup.phone_bidx, phone_masked: dup.phone_masked })
+  if (!into.phone_enc && dup.phone_enc)
+    Object.assign(changes, {
+      phone_enc: Buffer.from(dup.phone_enc),
+      phone_bidx: dup.phone_bidx,
+      phone_masked: dup.phone_masked,
+    })
   const survivor = await writePerson(tx, ctx, into, changes, into.version, 'merge', reason, now)
-  await recordAudit(tx, ctx, { action: 'person.merge_from', entityType: 'person', entityId: intoId, areaId: into.area_id, detail: { duplicate: duplicateId } })
+  await recordAudit(tx, ctx, {
+    action: 'person.merge_from',
+    entityType: 'person',
+    entityId: intoId,
+    areaId: into.area_id,
+    detail: { duplicate: duplicateId },
+  })
   return survivor
 }
 

@@ -27,26 +27,42 @@ export const districtOf = (path: string, fallback: number) => Number(path.split(
 
 /** The area a record is filed under: a community/village or a grid, active. */
 export async function placementOf(tx: Tx, areaId: number, field = 'areaId'): Promise<Placement> {
-  const a = await tx.selectFrom('area').select(['id', 'path', 'level']).where('id', '=', areaId).where('retired_at', 'is', null).executeTakeFirst()
+  const a = await tx
+    .selectFrom('area')
+    .select(['id', 'path', 'level'])
+    .where('id', '=', areaId)
+    .where('retired_at', 'is', null)
+    .executeTakeFirst()
   if (!a) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, field)
-  if (a.level !== 'grid' && a.level !== 'community') throw new AppError('VALIDATION_FAILED', 'registry records are filed under a community or a grid', field)
+  if (a.level !== 'grid' && a.level !== 'community')
+    throw new AppError('VALIDATION_FAILED', 'registry records are filed under a community or a grid', field)
   return { areaId: a.id, districtId: districtOf(a.path, a.id), path: a.path }
 }
 
 /** The grid a point lies in: buildings, places and organisations are located by their position. */
-export async function placementAt(tx: Tx, location: { lng: number; lat: number }, field = 'location'): Promise<Placement> {
+export async function placementAt(
+  tx: Tx,
+  location: { lng: number; lat: number },
+  field = 'location',
+): Promise<Placement> {
   const grid = await gridAt(tx, location.lng, location.lat)
   if (!grid) throw new AppError('AREA_OUTSIDE_ALL_GRIDS', 'the location lies outside every grid', field)
   return { areaId: grid.id, districtId: districtOf(grid.path, grid.id), path: grid.path }
 }
 
-export const pointSql = (p: { lng: number; lat: number }) => sql<string>`ST_SetSRID(ST_MakePoint(${p.lng}, ${p.lat}), 4326)`
-export const pointJson = (column: string) => sql<{ lng: number; lat: number } | null>`case when ${sql.ref(column)} is null then null else json_build_object('lng', ST_X(${sql.ref(column)}), 'lat', ST_Y(${sql.ref(column)})) end`
+export const pointSql = (p: { lng: number; lat: number }) =>
+  sql<string>`ST_SetSRID(ST_MakePoint(${p.lng}, ${p.lat}), 4326)`
+export const pointJson = (column: string) =>
+  sql<{
+    lng: number
+    lat: number
+  } | null>`case when ${sql.ref(column)} is null then null else json_build_object('lng', ST_X(${sql.ref(column)}), 'lat', ST_Y(${sql.ref(column)})) end`
 
 /** A clear 403 before row-level security would silently hide or refuse the write. */
 export function requireRoleOver(ctx: RequestContext, roles: readonly Role[], place: Placement, what: string): void {
   if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
-  if (!holds(ctx.actor, roles, place.path)) throw new AppError('FORBIDDEN', `${what} requires one of the roles ${roles.join(', ')} over the area`)
+  if (!holds(ctx.actor, roles, place.path))
+    throw new AppError('FORBIDDEN', `${what} requires one of the roles ${roles.join(', ')} over the area`)
 }
 
 export async function areaPathOf(tx: Tx, areaId: number, field = 'areaId'): Promise<string> {
@@ -56,7 +72,7 @@ export async function areaPathOf(tx: Tx, areaId: number, field = 'areaId'): Prom
 }
 
 /** Restricts a query to records filed anywhere below the area (row-level security adds the caller's own limits). */
-export const inSubtree = (path: string) => sql<boolean>`area_id in (select id from area where path like ${path + '%'})`
+export const inSubtree = (path: string) => sql<boolean>`area_id in (select id from area where path like ${`${path}%`})`
 
 export type Changes = Record<string, { from: unknown; to: unknown }>
 
@@ -67,7 +83,15 @@ export type Changes = Record<string, { from: unknown; to: unknown }>
 export async function recordHistory(
   tx: Tx,
   ctx: RequestContext,
-  e: { entity: Entity; id: number; areaId: number; action: string; reason?: string | null | undefined; changes?: Changes; at: Date },
+  e: {
+    entity: Entity
+    id: number
+    areaId: number
+    action: string
+    reason?: string | null | undefined
+    changes?: Changes
+    at: Date
+  },
 ): Promise<void> {
   const table = e.entity === 'person' ? 'person' : e.entity
   await sql`
@@ -96,11 +120,23 @@ export async function historyOf(tx: Tx, entity: Entity, ids: number[]): Promise<
     .orderBy('id', 'desc')
     .limit(500)
     .execute()
-  return rows.map((r) => ({ id: r.id, at: r.at, actor: r.actor_name, action: r.action, reason: r.reason, changes: r.changes }))
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    actor: r.actor_name,
+    action: r.action,
+    reason: r.reason,
+    changes: r.changes,
+  }))
 }
 
 /** The record as it stood at the end of `day`, from the last history entry made by then. */
-export async function snapshotAt(tx: Tx, entity: Entity, id: number, day: string): Promise<Record<string, unknown> | null> {
+export async function snapshotAt(
+  tx: Tx,
+  entity: Entity,
+  id: number,
+  day: string,
+): Promise<Record<string, unknown> | null> {
   const row = await tx
     .selectFrom('registry_history')
     .select('snapshot')
@@ -115,7 +151,11 @@ export async function snapshotAt(tx: Tx, entity: Entity, id: number, day: string
 }
 
 /** Field-by-field differences between two plain records, for the history. */
-export function diff(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): Changes {
+export function diff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  fields: readonly string[],
+): Changes {
   const out: Changes = {}
   for (const f of fields) {
     const a = before[f] ?? null

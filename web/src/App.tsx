@@ -1,89 +1,89 @@
-import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api, isAbort, onUnauthorized } from './api';
-import { ErrorBanner } from './components/ErrorBanner';
-import { Header } from './components/Header';
-import { LanguageSwitch } from './components/LanguageSwitch';
-import { SideNav } from './components/SideNav';
-import { applyServerDefaultLanguage } from './i18n';
-import { PUBLIC_PAGES, defaultModule, findModule, type ModuleId } from './modules';
-import { AccountPage } from './pages/AccountPage';
-import { AreasPage } from './pages/AreasPage';
-import { AuditPage } from './pages/AuditPage';
-import { CaseDetailPage } from './pages/CaseDetailPage';
-import { InboxPage } from './pages/InboxPage';
-import { LoginPage } from './pages/LoginPage';
-import { MyCasesPage } from './pages/MyCasesPage';
-import { PlaceholderPage } from './pages/PlaceholderPage';
-import { ReportPage } from './pages/ReportPage';
-import { SupervisionPage } from './pages/SupervisionPage';
-import { TasksPage } from './pages/TasksPage';
-import { TrackPage } from './pages/TrackPage';
-import { WorkbenchPage } from './pages/WorkbenchPage';
-import { href, replaceRoute, useRoute, type Route } from './router';
-import type { AppConfig, User } from './types';
+import { Suspense, lazy, useCallback, useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api, isAbort, onUnauthorized } from './api'
+import { ErrorBanner } from './components/ErrorBanner'
+import { Header } from './components/Header'
+import { LanguageSwitch } from './components/LanguageSwitch'
+import { SideNav } from './components/SideNav'
+import { applyServerDefaultLanguage } from './i18n'
+import { PUBLIC_PAGES, defaultModule, findModule, type ModuleId } from './modules'
+import { AccountPage } from './pages/AccountPage'
+import { AreasPage } from './pages/AreasPage'
+import { AuditPage } from './pages/AuditPage'
+import { CaseDetailPage } from './pages/CaseDetailPage'
+import { InboxPage } from './pages/InboxPage'
+import { LoginPage } from './pages/LoginPage'
+import { MyCasesPage } from './pages/MyCasesPage'
+import { PlaceholderPage } from './pages/PlaceholderPage'
+import { ReportPage } from './pages/ReportPage'
+import { SupervisionPage } from './pages/SupervisionPage'
+import { TasksPage } from './pages/TasksPage'
+import { TrackPage } from './pages/TrackPage'
+import { WorkbenchPage } from './pages/WorkbenchPage'
+import { href, replaceRoute, useRoute, type Route } from './router'
+import type { AppConfig, User } from './types'
 
 // ECharts is large: the dashboard loads it only when opened.
-const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })))
 // The registry screens are opened by fewer users: loaded on first use too.
-const RegistryPage = lazy(() => import('./pages/RegistryPage').then((m) => ({ default: m.RegistryPage })));
-const CarePage = lazy(() => import('./pages/CarePage').then((m) => ({ default: m.CarePage })));
+const RegistryPage = lazy(() => import('./pages/RegistryPage').then((m) => ({ default: m.RegistryPage })))
+const CarePage = lazy(() => import('./pages/CarePage').then((m) => ({ default: m.CarePage })))
 
 type Session =
   | { state: 'loading' }
   | { state: 'anon'; notice?: 'sessionExpired' | 'loggedOut' }
   | { state: 'authed'; user: User }
-  | { state: 'error'; error: unknown };
+  | { state: 'error'; error: unknown }
 
 export function App() {
-  const { t } = useTranslation();
-  const route = useRoute();
-  const [session, setSession] = useState<Session>({ state: 'loading' });
-  const [config, setConfig] = useState<AppConfig | null>(null);
-  const [attempt, setAttempt] = useState(0);
+  const { t } = useTranslation()
+  const route = useRoute()
+  const [session, setSession] = useState<Session>({ state: 'loading' })
+  const [config, setConfig] = useState<AppConfig | null>(null)
+  const [attempt, setAttempt] = useState(0)
 
   // Public config: map tiles and the server's default language. Failing it is not fatal.
   useEffect(() => {
-    const ctrl = new AbortController();
+    const ctrl = new AbortController()
     api
       .config(ctrl.signal)
       .then((c) => {
-        setConfig(c);
-        applyServerDefaultLanguage(c.defaultLanguage);
+        setConfig(c)
+        applyServerDefaultLanguage(c.defaultLanguage)
       })
-      .catch(() => undefined);
-    return () => ctrl.abort();
-  }, []);
+      .catch(() => undefined)
+    return () => ctrl.abort()
+  }, [])
 
   // Who is signed in? The session cookie decides; 401 means "show the login page".
   useEffect(() => {
-    const ctrl = new AbortController();
-    setSession({ state: 'loading' });
+    const ctrl = new AbortController()
+    setSession({ state: 'loading' })
     api
       .me(ctrl.signal)
       .then(({ user }) => setSession({ state: 'authed', user }))
       .catch((err) => {
-        if (isAbort(err)) return;
-        if (err instanceof ApiError && err.status === 401) setSession({ state: 'anon' });
-        else setSession({ state: 'error', error: err });
-      });
-    return () => ctrl.abort();
-  }, [attempt]);
+        if (isAbort(err)) return
+        if (err instanceof ApiError && err.status === 401) setSession({ state: 'anon' })
+        else setSession({ state: 'error', error: err })
+      })
+    return () => ctrl.abort()
+  }, [attempt])
 
   // Any later 401 means the session expired or was revoked.
   useEffect(() => {
-    onUnauthorized(() => setSession({ state: 'anon', notice: 'sessionExpired' }));
-    return () => onUnauthorized(null);
-  }, []);
+    onUnauthorized(() => setSession({ state: 'anon', notice: 'sessionExpired' }))
+    return () => onUnauthorized(null)
+  }, [])
 
   const logout = useCallback(async () => {
     try {
-      await api.logout();
+      await api.logout()
     } catch {
       // The cookie may already be gone; signing out locally is still right.
     }
-    setSession({ state: 'anon', notice: 'loggedOut' });
-  }, []);
+    setSession({ state: 'anon', notice: 'loggedOut' })
+  }, [])
 
   switch (session.state) {
     case 'loading':
@@ -92,39 +92,39 @@ export function App() {
           <span className="spinner" aria-hidden="true" />
           {t('common.loading')}
         </div>
-      );
+      )
     case 'error':
       return (
         <div className="splash">
           <ErrorBanner error={session.error} onRetry={() => setAttempt((n) => n + 1)} testId="startup-error" />
         </div>
-      );
+      )
     case 'anon':
       // Reporting a problem and following it by tracking code need no account.
-      if (PUBLIC_PAGES.includes(route.page)) return <PublicShell route={route} config={config} />;
+      if (PUBLIC_PAGES.includes(route.page)) return <PublicShell route={route} config={config} />
       return (
         <LoginPage
           notice={session.notice ? t(`login.${session.notice}`) : null}
           onLoggedIn={(user) => setSession({ state: 'authed', user })}
         />
-      );
+      )
     case 'authed':
-      return <Shell user={session.user} config={config} onLogout={logout} />;
+      return <Shell user={session.user} config={config} onLogout={logout} />
   }
 }
 
 function Shell({ user, config, onLogout }: { user: User; config: AppConfig | null; onLogout: () => Promise<void> }) {
-  const route = useRoute();
-  const [navOpen, setNavOpen] = useState(false);
-  const [loggingOut, setLoggingOut] = useState(false);
+  const route = useRoute()
+  const [navOpen, setNavOpen] = useState(false)
+  const [loggingOut, setLoggingOut] = useState(false)
   // The account page is every signed-in user's own, reached from the user menu rather than the side navigation.
-  const onAccount = route.page === 'account';
-  const module = onAccount ? undefined : findModule(route.page, user);
-  const fallback = defaultModule(user);
+  const onAccount = route.page === 'account'
+  const module = onAccount ? undefined : findModule(route.page, user)
+  const fallback = defaultModule(user)
 
   useEffect(() => {
-    if (!module && !onAccount) replaceRoute(fallback);
-  }, [module, onAccount, fallback]);
+    if (!module && !onAccount) replaceRoute(fallback)
+  }, [module, onAccount, fallback])
 
   return (
     <div className="app-shell">
@@ -135,57 +135,80 @@ function Shell({ user, config, onLogout }: { user: User; config: AppConfig | nul
         onToggleNav={() => setNavOpen((o) => !o)}
         loggingOut={loggingOut}
         onLogout={() => {
-          setLoggingOut(true);
-          void onLogout();
+          setLoggingOut(true)
+          void onLogout()
         }}
       />
       <div className="app-body">
-        <SideNav user={user} active={onAccount ? 'account' : (module?.id ?? fallback)} open={navOpen} onNavigate={() => setNavOpen(false)} />
+        <SideNav
+          user={user}
+          active={onAccount ? 'account' : (module?.id ?? fallback)}
+          open={navOpen}
+          onNavigate={() => setNavOpen(false)}
+        />
         {navOpen && <div className="nav-backdrop" onClick={() => setNavOpen(false)} aria-hidden="true" />}
         <main className="app-main" id="main">
           {onAccount && <AccountPage user={user} />}
-          {module && <ModulePage id={module.id} available={module.available} params={route.params} user={user} config={config} />}
+          {module && (
+            <ModulePage id={module.id} available={module.available} params={route.params} user={user} config={config} />
+          )}
         </main>
       </div>
     </div>
-  );
+  )
 }
 
-function ModulePage({ id, available, params, user, config }: { id: ModuleId; available: boolean; params: string[]; user: User; config: AppConfig | null }) {
-  const { t } = useTranslation();
-  if (!available) return <PlaceholderPage module={id} />;
-  const caseId = Number(params[0]);
+function ModulePage({
+  id,
+  available,
+  params,
+  user,
+  config,
+}: {
+  id: ModuleId
+  available: boolean
+  params: string[]
+  user: User
+  config: AppConfig | null
+}) {
+  const { t } = useTranslation()
+  if (!available) return <PlaceholderPage module={id} />
+  const caseId = Number(params[0])
   switch (id) {
     case 'areas':
-      return <AreasPage routeParams={params} config={config} />;
+      return <AreasPage routeParams={params} config={config} />
     case 'report':
-      return <ReportPage user={user} config={config} />;
+      return <ReportPage user={user} config={config} />
     case 'my-cases':
-      return <MyCasesPage caseId={Number.isInteger(caseId) && caseId > 0 ? caseId : null} config={config} />;
+      return <MyCasesPage caseId={Number.isInteger(caseId) && caseId > 0 ? caseId : null} config={config} />
     case 'track':
-      return <TrackPage code={params[0] ?? null} />;
+      return <TrackPage code={params[0] ?? null} />
     case 'cases':
-      return Number.isInteger(caseId) && caseId > 0 ? <CaseDetailPage key={caseId} id={caseId} config={config} /> : <WorkbenchPage />;
+      return Number.isInteger(caseId) && caseId > 0 ? (
+        <CaseDetailPage key={caseId} id={caseId} config={config} />
+      ) : (
+        <WorkbenchPage />
+      )
     case 'supervision':
-      return <SupervisionPage />;
+      return <SupervisionPage />
     case 'audit':
-      return <AuditPage />;
+      return <AuditPage />
     case 'inbox':
-      return <InboxPage user={user} />;
+      return <InboxPage user={user} />
     case 'tasks':
-      return <TasksPage config={config} />;
+      return <TasksPage config={config} />
     case 'registry':
       return (
         <Suspense fallback={<Loading />}>
           <RegistryPage params={params} user={user} />
         </Suspense>
-      );
+      )
     case 'care':
       return (
         <Suspense fallback={<Loading />}>
           <CarePage />
         </Suspense>
-      );
+      )
     case 'dashboard':
       return (
         <Suspense
@@ -198,25 +221,25 @@ function ModulePage({ id, available, params, user, config }: { id: ModuleId; ava
         >
           <DashboardPage user={user} config={config} />
         </Suspense>
-      );
+      )
     default:
-      return <PlaceholderPage module={id} />;
+      return <PlaceholderPage module={id} />
   }
 }
 
 function Loading() {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <div className="splash" role="status">
       <span className="spinner" aria-hidden="true" />
       {t('common.loading')}
     </div>
-  );
+  )
 }
 
 /** The frame of the pages open to everyone: brand, language and a way to sign in. */
 function PublicShell({ route, config }: { route: Route; config: AppConfig | null }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <div className="app-shell public-shell">
       <header className="app-header">
@@ -227,10 +250,18 @@ function PublicShell({ route, config }: { route: Route; config: AppConfig | null
         </a>
         <div className="header-spacer" />
         <nav className="public-nav" aria-label={t('nav.label')}>
-          <a href={href('report')} data-testid="public-nav-report" aria-current={route.page === 'report' ? 'page' : undefined}>
+          <a
+            href={href('report')}
+            data-testid="public-nav-report"
+            aria-current={route.page === 'report' ? 'page' : undefined}
+          >
             {t('modules.report.name')}
           </a>
-          <a href={href('track')} data-testid="public-nav-track" aria-current={route.page === 'track' ? 'page' : undefined}>
+          <a
+            href={href('track')}
+            data-testid="public-nav-track"
+            aria-current={route.page === 'track' ? 'page' : undefined}
+          >
             {t('modules.track.name')}
           </a>
         </nav>
@@ -240,8 +271,12 @@ function PublicShell({ route, config }: { route: Route; config: AppConfig | null
         </a>
       </header>
       <main className="app-main public-main" id="main">
-        {route.page === 'track' ? <TrackPage code={route.params[0] ?? null} /> : <ReportPage user={null} config={config} />}
+        {route.page === 'track' ? (
+          <TrackPage code={route.params[0] ?? null} />
+        ) : (
+          <ReportPage user={null} config={config} />
+        )}
       </main>
     </div>
-  );
+  )
 }

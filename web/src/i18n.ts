@@ -1,25 +1,25 @@
 // i18next setup: zh-CN is the default; the user's choice is remembered in localStorage.
-import i18n from 'i18next';
-import { initReactI18next } from 'react-i18next';
-import zhCN from './locales/zh-CN.json';
-import en from './locales/en.json';
-import { ApiError } from './api';
+import i18n from 'i18next'
+import { initReactI18next } from 'react-i18next'
+import zhCN from './locales/zh-CN.json'
+import en from './locales/en.json'
+import { ApiError } from './api'
 
-export const LANGUAGES = ['zh-CN', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
+export const LANGUAGES = ['zh-CN', 'en'] as const
+export type Language = (typeof LANGUAGES)[number]
 
-const STORAGE_KEY = 'grassroots.lang';
+const STORAGE_KEY = 'grassroots.lang'
 
 function isLanguage(v: unknown): v is Language {
-  return typeof v === 'string' && (LANGUAGES as readonly string[]).includes(v);
+  return typeof v === 'string' && (LANGUAGES as readonly string[]).includes(v)
 }
 
 function storedLanguage(): Language | null {
   try {
-    const v = localStorage.getItem(STORAGE_KEY);
-    return isLanguage(v) ? v : null;
+    const v = localStorage.getItem(STORAGE_KEY)
+    return isLanguage(v) ? v : null
   } catch {
-    return null; // storage can be blocked (private mode, policies)
+    return null // storage can be blocked (private mode, policies)
   }
 }
 
@@ -30,32 +30,32 @@ void i18n.use(initReactI18next).init({
   supportedLngs: [...LANGUAGES],
   interpolation: { escapeValue: false }, // React already escapes
   initAsync: false, // resources are bundled, so render translated from the first paint
-});
+})
 
 function syncDocument(lng: string): void {
-  document.documentElement.lang = lng;
-  document.title = i18n.t('app.title');
+  document.documentElement.lang = lng
+  document.title = i18n.t('app.title')
 }
-syncDocument(i18n.language);
-i18n.on('languageChanged', syncDocument);
+syncDocument(i18n.language)
+i18n.on('languageChanged', syncDocument)
 
 /** Switch language on the user's request and remember it. */
 export function setLanguage(lng: Language): void {
   try {
-    localStorage.setItem(STORAGE_KEY, lng);
+    localStorage.setItem(STORAGE_KEY, lng)
   } catch {
     /* not persisted, still switched */
   }
-  void i18n.changeLanguage(lng);
+  void i18n.changeLanguage(lng)
 }
 
 /** The server's default applies only until the user has picked a language. */
 export function applyServerDefaultLanguage(lng: unknown): void {
-  if (!storedLanguage() && isLanguage(lng) && lng !== i18n.language) void i18n.changeLanguage(lng);
+  if (!storedLanguage() && isLanguage(lng) && lng !== i18n.language) void i18n.changeLanguage(lng)
 }
 
 export function currentLanguage(): Language {
-  return isLanguage(i18n.language) ? i18n.language : 'zh-CN';
+  return isLanguage(i18n.language) ? i18n.language : 'zh-CN'
 }
 
 /** Localized name of anything with nameZh/nameEn, falling back to the other language. */
@@ -63,9 +63,9 @@ export function localName(
   item: { nameZh?: string | null; nameEn?: string | null; areaNameZh?: string | null; areaNameEn?: string | null },
   lng: string = i18n.language,
 ): string {
-  const zh = item.nameZh ?? item.areaNameZh ?? '';
-  const enName = item.nameEn ?? item.areaNameEn ?? '';
-  return (lng === 'en' ? enName || zh : zh || enName) || '';
+  const zh = item.nameZh ?? item.areaNameZh ?? ''
+  const enName = item.nameEn ?? item.areaNameEn ?? ''
+  return (lng === 'en' ? enName || zh : zh || enName) || ''
 }
 
 /**
@@ -73,36 +73,36 @@ export function localName(
  * Uses the shared instance, so callers re-render through useTranslation on language change.
  */
 export function errorText(err: unknown, fieldLabel?: (field: string) => string | undefined): string {
-  const t = i18n.t.bind(i18n);
+  const t = i18n.t.bind(i18n)
   if (err instanceof ApiError) {
-    const msg = t(`errors.${err.code}`, { defaultValue: err.message || t('errors.UNKNOWN') });
-    if (!err.field) return msg;
+    const msg = t(`errors.${err.code}`, { defaultValue: err.message || t('errors.UNKNOWN') })
+    if (!err.field) return msg
     // `photos[0]` and `attributes.x` name an item of a field; the screen may know a better label.
-    const generic = err.field.replace(/\[\d+\]$/, '');
-    const key = i18n.exists(`fields.${generic}`) ? `fields.${generic}` : `fields.${generic.split(/[.[]/)[0]}`;
-    const field = fieldLabel?.(err.field) ?? t(key, { defaultValue: err.field });
-    return t('errors.withField', { message: msg, field });
+    const generic = err.field.replace(/\[\d+\]$/, '')
+    const key = i18n.exists(`fields.${generic}`) ? `fields.${generic}` : `fields.${generic.split(/[.[]/)[0]}`
+    const field = fieldLabel?.(err.field) ?? t(key, { defaultValue: err.field })
+    return t('errors.withField', { message: msg, field })
   }
-  return t('errors.UNKNOWN');
+  return t('errors.UNKNOWN')
 }
 
 /** Locale-aware number formatting. */
 export function formatNumber(n: number, maximumFractionDigits = 2, lng: string = i18n.language): string {
-  return new Intl.NumberFormat(lng, { maximumFractionDigits }).format(n);
+  return new Intl.NumberFormat(lng, { maximumFractionDigits }).format(n)
 }
 
 /** Locale-aware date and time, e.g. "2026/11/23 10:00" or "Nov 23, 2026, 10:00 AM". */
 export function formatDateTime(iso: string | null | undefined, lng: string = i18n.language): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lng, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  if (!iso) return '—'
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return new Intl.DateTimeFormat(lng, { dateStyle: 'medium', timeStyle: 'short' }).format(d)
 }
 
 /** Percentage of a rate given as a fraction (0–1) or already as a percentage (0–100); null stays null. */
 export function ratePercent(v: unknown): number | null {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
-  return v <= 1 ? v * 100 : v;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return null
+  return v <= 1 ? v * 100 : v
 }
 
-export default i18n;
+export default i18n

@@ -1,6 +1,6 @@
 // The pages shown in the side navigation, each for the roles that use it. Capability modules of
 // later releases render a translated "not yet available" page.
-import type { User } from './types';
+import type { User } from './types'
 
 export type ModuleId =
   | 'report'
@@ -19,26 +19,26 @@ export type ModuleId =
   | 'services'
   | 'analytics'
   | 'emergency'
-  | 'audit';
+  | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
-export const STAFF_ROLES = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator'] as const;
+export const STAFF_ROLES = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator'] as const
 /** Who works the case queues. */
-const CASE_WORKERS = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'] as const;
+const CASE_WORKERS = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'] as const
 /** Who may read the supervision queue and the rates (GET /supervision needs one of these). */
-export const SUPERVISORS = ['admin', 'leader', 'staff'] as const;
+export const SUPERVISORS = ['admin', 'leader', 'staff'] as const
 /** Who reads the population registry (the server's readerRoles, src/registry/records.ts). */
-export const REGISTRY_READERS = ['admin', 'leader', 'staff', 'grid_worker'] as const;
+export const REGISTRY_READERS = ['admin', 'leader', 'staff', 'grid_worker'] as const
 /** Who records life events and care visits (the server's writerRoles). */
-export const REGISTRY_WRITERS = ['admin', 'staff', 'grid_worker'] as const;
+export const REGISTRY_WRITERS = ['admin', 'staff', 'grid_worker'] as const
 /** Who may upload imports (the server's importRoles). */
-export const IMPORTERS = ['admin', 'staff'] as const;
+export const IMPORTERS = ['admin', 'staff'] as const
 
 export interface ModuleInfo {
-  id: ModuleId;
-  available: boolean;
+  id: ModuleId
+  available: boolean
   /** Roles that see the entry; `null` for every signed-in user. */
-  roles: readonly string[] | null;
+  roles: readonly string[] | null
 }
 
 export const MODULES: readonly ModuleInfo[] = [
@@ -59,28 +59,28 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: false, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },
-];
+]
 
 /** Pages anyone may open without signing in. */
-export const PUBLIC_PAGES: readonly string[] = ['report', 'track'];
+export const PUBLIC_PAGES: readonly string[] = ['report', 'track']
 
 export function hasRole(user: User | null, roles: readonly string[]): boolean {
-  return !!user && user.roles.some((r) => roles.includes(r.role));
+  return !!user && user.roles.some((r) => roles.includes(r.role))
 }
 
 export function modulesFor(user: User): ModuleInfo[] {
-  return MODULES.filter((m) => m.roles === null || hasRole(user, m.roles));
+  return MODULES.filter((m) => m.roles === null || hasRole(user, m.roles))
 }
 
 /** A module the user may open, or undefined (unknown page or not for their roles). */
 export function findModule(id: string, user: User): ModuleInfo | undefined {
-  return modulesFor(user).find((m) => m.id === id);
+  return modulesFor(user).find((m) => m.id === id)
 }
 
 /** Where a user lands: their daily work first. */
 export function defaultModule(user: User): ModuleId {
-  if (hasRole(user, ['admin', 'leader', 'staff', 'department_handler'])) return 'cases';
-  if (hasRole(user, ['grid_worker'])) return 'tasks';
-  if (hasRole(user, ['resident'])) return 'my-cases';
-  return hasRole(user, STAFF_ROLES) ? 'areas' : 'report';
+  if (hasRole(user, ['admin', 'leader', 'staff', 'department_handler'])) return 'cases'
+  if (hasRole(user, ['grid_worker'])) return 'tasks'
+  if (hasRole(user, ['resident'])) return 'my-cases'
+  return hasRole(user, STAFF_ROLES) ? 'areas' : 'report'
 }

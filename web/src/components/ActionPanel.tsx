@@ -1,17 +1,17 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api } from '../api';
-import { loadDepartments } from '../caseUtils';
-import { errorText, localName } from '../i18n';
-import { RATINGS, type ActionBody, type CaseAction, type CaseDetail, type Department, type Rating } from '../types';
-import { PhotoUploader, type PhotoState } from './PhotoUploader';
+import { useEffect, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api } from '../api'
+import { loadDepartments } from '../caseUtils'
+import { errorText, localName } from '../i18n'
+import { RATINGS, type ActionBody, type CaseAction, type CaseDetail, type Department, type Rating } from '../types'
+import { PhotoUploader, type PhotoState } from './PhotoUploader'
 
-type Field = 'comment' | 'department' | 'into' | 'result' | 'rating' | 'workdays' | 'approve' | 'photos';
+type Field = 'comment' | 'department' | 'into' | 'result' | 'rating' | 'workdays' | 'approve' | 'photos'
 interface Spec {
-  fields: Field[];
+  fields: Field[]
   /** Fields the server insists on. */
-  required: Field[];
-  tone: 'primary' | 'danger' | 'plain';
+  required: Field[]
+  tone: 'primary' | 'danger' | 'plain'
 }
 
 // What each workflow action needs (src/cases/actions.ts); comments are optional unless required.
@@ -31,140 +31,142 @@ const SPECS: Record<CaseAction, Spec> = {
   close: { fields: ['comment'], required: [], tone: 'primary' },
   rate: { fields: ['rating', 'comment'], required: ['rating'], tone: 'primary' },
   reopen: { fields: ['comment'], required: [], tone: 'plain' },
-};
+}
 
-const TRACKING = /^[0-9]{6}-[0-9A-Z]{6}$/;
+const TRACKING = /^[0-9]{6}-[0-9A-Z]{6}$/
 
 /** Turns a typed case id or tracking code into a case id. */
 async function resolveCaseId(text: string): Promise<number> {
-  const s = text.trim().toUpperCase();
-  if (/^\d+$/.test(s)) return Number(s);
+  const s = text.trim().toUpperCase()
+  if (/^\d+$/.test(s)) return Number(s)
   if (TRACKING.test(s)) {
-    const hit = (await api.cases({ q: s, pageSize: 1 })).items[0];
-    if (hit) return hit.id;
+    const hit = (await api.cases({ q: s, pageSize: 1 })).items[0]
+    if (hit) return hit.id
   }
-  throw new ApiError(404, 'CASE_NOT_FOUND', '', 'intoCaseId');
+  throw new ApiError(404, 'CASE_NOT_FOUND', '', 'intoCaseId')
 }
 
 interface Props {
-  detail: CaseDetail;
+  detail: CaseDetail
   /** The case after a successful action (the server answers with the new detail). */
-  onUpdated: (c: CaseDetail, action: CaseAction) => void;
+  onUpdated: (c: CaseDetail, action: CaseAction) => void
   /** Load the case again (after a conflict). */
-  onReload: () => void;
+  onReload: () => void
 }
 
 /** Buttons for the actions the caller may take now, each opening the inputs it needs. */
 export function ActionPanel({ detail, onUpdated, onReload }: Props) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [active, setActive] = useState<CaseAction | null>(null);
-  const [comment, setComment] = useState('');
-  const [result, setResult] = useState('');
-  const [departmentId, setDepartmentId] = useState('');
-  const [into, setInto] = useState('');
-  const [workdays, setWorkdays] = useState('3');
-  const [approve, setApprove] = useState<boolean | null>(null);
-  const [rating, setRating] = useState<Rating | null>(null);
-  const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [departments, setDepartments] = useState<Department[] | null>(null);
-  const [formKey, setFormKey] = useState(0);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [active, setActive] = useState<CaseAction | null>(null)
+  const [comment, setComment] = useState('')
+  const [result, setResult] = useState('')
+  const [departmentId, setDepartmentId] = useState('')
+  const [into, setInto] = useState('')
+  const [workdays, setWorkdays] = useState('3')
+  const [approve, setApprove] = useState<boolean | null>(null)
+  const [rating, setRating] = useState<Rating | null>(null)
+  const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false })
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const [notice, setNotice] = useState<string | null>(null)
+  const [departments, setDepartments] = useState<Department[] | null>(null)
+  const [formKey, setFormKey] = useState(0)
 
-  const spec = active ? SPECS[active] : null;
-  const needsDepartments = !!spec?.fields.includes('department');
+  const spec = active ? SPECS[active] : null
+  const needsDepartments = !!spec?.fields.includes('department')
   useEffect(() => {
-    if (!needsDepartments || departments) return;
+    if (!needsDepartments || departments) return
     loadDepartments()
       .then(setDepartments)
-      .catch((err) => setError(err));
-  }, [needsDepartments, departments]);
+      .catch((err) => setError(err))
+  }, [needsDepartments, departments])
 
   // A different case or a new version closes any open form.
   useEffect(() => {
-    setActive(null);
-  }, [detail.id, detail.version]);
+    setActive(null)
+  }, [detail.id, detail.version])
 
   const open = (a: CaseAction) => {
-    setActive(a === active ? null : a);
-    setComment('');
-    setResult('');
-    setDepartmentId('');
-    setInto('');
-    setWorkdays('3');
-    setApprove(null);
-    setRating(null);
-    setError(null);
-    setNotice(null);
-    setFormKey((k) => k + 1);
-  };
+    setActive(a === active ? null : a)
+    setComment('')
+    setResult('')
+    setDepartmentId('')
+    setInto('')
+    setWorkdays('3')
+    setApprove(null)
+    setRating(null)
+    setError(null)
+    setNotice(null)
+    setFormKey((k) => k + 1)
+  }
 
   const missing = (f: Field): boolean => {
     switch (f) {
       case 'comment':
-        return !comment.trim();
+        return !comment.trim()
       case 'result':
-        return !result.trim();
+        return !result.trim()
       case 'department':
-        return !departmentId;
+        return !departmentId
       case 'into':
-        return !into.trim();
+        return !into.trim()
       case 'workdays':
-        return !(Number(workdays) >= 1 && Number(workdays) <= 60);
+        return !(Number(workdays) >= 1 && Number(workdays) <= 60)
       case 'approve':
-        return approve === null;
+        return approve === null
       case 'rating':
-        return rating === null;
+        return rating === null
       default:
-        return false;
+        return false
     }
-  };
+  }
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!active || !spec || busy) return;
-    const gap = spec.required.find(missing);
+    e.preventDefault()
+    if (!active || !spec || busy) return
+    const gap = spec.required.find(missing)
     if (gap) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', `action.${gap}`));
-      return;
+      setError(new ApiError(0, 'VALIDATION_FAILED', '', `action.${gap}`))
+      return
     }
-    setBusy(true);
-    setError(null);
-    setNotice(null);
+    setBusy(true)
+    setError(null)
+    setNotice(null)
     try {
-      const body: ActionBody = { action: active, version: detail.version };
-      const has = (f: Field) => spec.fields.includes(f);
-      if (has('comment') && comment.trim()) body.comment = comment.trim();
-      if (has('result')) body.result = result.trim();
-      if (has('department') && departmentId) body.departmentId = Number(departmentId);
-      if (has('into')) body.intoCaseId = await resolveCaseId(into);
-      if (has('workdays')) body.workdays = Number(workdays);
-      if (has('approve') && approve !== null) body.approve = approve;
-      if (has('rating') && rating) body.rating = rating;
-      if (has('photos') && photos.tokens.length) body.photos = photos.tokens;
-      const updated = await api.caseAction(detail.id, body);
-      setNotice(t('actions.done', { action: t(`caseActions.${active}`) }));
-      onUpdated(updated, active);
+      const body: ActionBody = { action: active, version: detail.version }
+      const has = (f: Field) => spec.fields.includes(f)
+      if (has('comment') && comment.trim()) body.comment = comment.trim()
+      if (has('result')) body.result = result.trim()
+      if (has('department') && departmentId) body.departmentId = Number(departmentId)
+      if (has('into')) body.intoCaseId = await resolveCaseId(into)
+      if (has('workdays')) body.workdays = Number(workdays)
+      if (has('approve') && approve !== null) body.approve = approve
+      if (has('rating') && rating) body.rating = rating
+      if (has('photos') && photos.tokens.length) body.photos = photos.tokens
+      const updated = await api.caseAction(detail.id, body)
+      setNotice(t('actions.done', { action: t(`caseActions.${active}`) }))
+      onUpdated(updated, active)
     } catch (err) {
       if (err instanceof ApiError && (err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_ILLEGAL_TRANSITION')) {
         // Someone else acted first: say so and show the case as it is now.
-        const state = typeof err.details?.state === 'string' ? t(`caseStates.${err.details.state}`) : null;
-        setNotice(err.code === 'CASE_VERSION_CONFLICT' ? t('actions.conflict') : t('actions.illegal', { state: state ?? '—' }));
-        setActive(null);
-        onReload();
+        const state = typeof err.details?.state === 'string' ? t(`caseStates.${err.details.state}`) : null
+        setNotice(
+          err.code === 'CASE_VERSION_CONFLICT' ? t('actions.conflict') : t('actions.illegal', { state: state ?? '—' }),
+        )
+        setActive(null)
+        onReload()
       } else {
-        setError(err);
+        setError(err)
       }
     } finally {
-      setBusy(false);
+      setBusy(false)
     }
-  };
+  }
 
-  const fieldLabel = (f: string) => (f.startsWith('action.') ? t(`actions.fields.${f.slice(7)}`) : undefined);
-  const excluded = new Set([detail.department?.id, ...detail.assistingDepartmentIds]);
-  const deptOptions = (departments ?? []).filter((d) => active !== 'add_assist' || !excluded.has(d.id));
+  const fieldLabel = (f: string) => (f.startsWith('action.') ? t(`actions.fields.${f.slice(7)}`) : undefined)
+  const excluded = new Set([detail.department?.id, ...detail.assistingDepartmentIds])
+  const deptOptions = (departments ?? []).filter((d) => active !== 'add_assist' || !excluded.has(d.id))
 
   return (
     <section className="action-panel card" data-testid="action-panel">
@@ -199,16 +201,25 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
           <h3>{t(`actionVerbs.${active}`)}</h3>
           {active === 'decide_extension' && detail.extensionRequest && (
             <p className="notice">
-              {t('actions.extensionRequest', { days: detail.extensionRequest.workdays, reason: detail.extensionRequest.comment })}
+              {t('actions.extensionRequest', {
+                days: detail.extensionRequest.workdays,
+                reason: detail.extensionRequest.comment,
+              })}
             </p>
           )}
           {spec.fields.includes('department') && (
             <label className="field">
               <span>
                 {t('actions.fields.department')}
-                {!spec.required.includes('department') && <span className="muted optional"> {t('actions.autoRoute')}</span>}
+                {!spec.required.includes('department') && (
+                  <span className="muted optional"> {t('actions.autoRoute')}</span>
+                )}
               </span>
-              <select data-testid="action-department" value={departmentId} onChange={(e) => setDepartmentId(e.target.value)}>
+              <select
+                data-testid="action-department"
+                value={departmentId}
+                onChange={(e) => setDepartmentId(e.target.value)}
+              >
                 <option value="">{departments ? t('report.choose') : t('common.loading')}</option>
                 {deptOptions.map((d) => (
                   <option key={d.id} value={d.id}>
@@ -221,24 +232,48 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
           {spec.fields.includes('into') && (
             <label className="field">
               <span>{t('actions.fields.into')}</span>
-              <input data-testid="action-into" value={into} onChange={(e) => setInto(e.target.value)} placeholder={t('actions.intoPlaceholder')} />
+              <input
+                data-testid="action-into"
+                value={into}
+                onChange={(e) => setInto(e.target.value)}
+                placeholder={t('actions.intoPlaceholder')}
+              />
             </label>
           )}
           {spec.fields.includes('workdays') && (
             <label className="field">
               <span>{t('actions.fields.workdays')}</span>
-              <input type="number" min={1} max={60} data-testid="action-workdays" value={workdays} onChange={(e) => setWorkdays(e.target.value)} />
+              <input
+                type="number"
+                min={1}
+                max={60}
+                data-testid="action-workdays"
+                value={workdays}
+                onChange={(e) => setWorkdays(e.target.value)}
+              />
             </label>
           )}
           {spec.fields.includes('approve') && (
             <fieldset className="field checks">
               <legend>{t('actions.fields.approve')}</legend>
               <label className="check">
-                <input type="radio" name="approve" data-testid="action-approve-yes" checked={approve === true} onChange={() => setApprove(true)} />
+                <input
+                  type="radio"
+                  name="approve"
+                  data-testid="action-approve-yes"
+                  checked={approve === true}
+                  onChange={() => setApprove(true)}
+                />
                 {t('actions.approveYes')}
               </label>
               <label className="check">
-                <input type="radio" name="approve" data-testid="action-approve-no" checked={approve === false} onChange={() => setApprove(false)} />
+                <input
+                  type="radio"
+                  name="approve"
+                  data-testid="action-approve-no"
+                  checked={approve === false}
+                  onChange={() => setApprove(false)}
+                />
                 {t('actions.approveNo')}
               </label>
             </fieldset>
@@ -248,7 +283,13 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
               <legend>{t('actions.fields.rating')}</legend>
               {RATINGS.map((r) => (
                 <label key={r} className="check">
-                  <input type="radio" name="rating" data-testid={`action-rating-${r}`} checked={rating === r} onChange={() => setRating(r)} />
+                  <input
+                    type="radio"
+                    name="rating"
+                    data-testid={`action-rating-${r}`}
+                    checked={rating === r}
+                    onChange={() => setRating(r)}
+                  />
                   {t(`ratings.${r}`)}
                 </label>
               ))}
@@ -262,7 +303,13 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
                   *
                 </abbr>
               </span>
-              <textarea data-testid="action-result" rows={4} maxLength={4000} value={result} onChange={(e) => setResult(e.target.value)} />
+              <textarea
+                data-testid="action-result"
+                rows={4}
+                maxLength={4000}
+                value={result}
+                onChange={(e) => setResult(e.target.value)}
+              />
             </label>
           )}
           {spec.fields.includes('comment') && (
@@ -277,7 +324,13 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
                   <span className="muted optional"> {t('report.optional')}</span>
                 )}
               </span>
-              <textarea data-testid="action-comment" rows={3} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
+              <textarea
+                data-testid="action-comment"
+                rows={3}
+                maxLength={2000}
+                value={comment}
+                onChange={(e) => setComment(e.target.value)}
+              />
             </label>
           )}
           {spec.fields.includes('photos') && (
@@ -295,12 +348,17 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
             <button type="button" className="btn" onClick={() => setActive(null)} data-testid="action-cancel">
               {t('common.cancel')}
             </button>
-            <button type="submit" className="btn btn-primary" data-testid="action-submit" disabled={busy || photos.uploading}>
+            <button
+              type="submit"
+              className="btn btn-primary"
+              data-testid="action-submit"
+              disabled={busy || photos.uploading}
+            >
               {busy ? t('common.sending') : t('actions.confirm', { action: t(`actionVerbs.${active}`) })}
             </button>
           </div>
         </form>
       )}
     </section>
-  );
+  )
 }

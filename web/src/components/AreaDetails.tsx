@@ -1,19 +1,19 @@
-import { useTranslation } from 'react-i18next';
-import { formatNumber, localName } from '../i18n';
-import { href } from '../router';
-import type { AreaDetail } from '../types';
+import { useTranslation } from 'react-i18next'
+import { formatNumber, localName } from '../i18n'
+import { href } from '../router'
+import type { AreaDetail } from '../types'
 
 interface Props {
-  detail: AreaDetail;
-  onCheckCoverage: (() => void) | null;
-  checking: boolean;
+  detail: AreaDetail
+  onCheckCoverage: (() => void) | null
+  checking: boolean
 }
 
 /** Facts about the selected area, with its place in the hierarchy. */
 export function AreaDetails({ detail, onCheckCoverage, checking }: Props) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const km2 = detail.areaM2 / 1_000_000;
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const km2 = detail.areaM2 / 1_000_000
 
   return (
     <section className="area-details" data-testid="area-details">
@@ -55,9 +55,7 @@ export function AreaDetails({ detail, onCheckCoverage, checking }: Props) {
         </div>
         <div>
           <dt>{t('areas.areaSize')}</dt>
-          <dd data-testid="area-size">
-            {t('units.km2', { value: formatNumber(km2, km2 < 1 ? 4 : 2, lng) })}
-          </dd>
+          <dd data-testid="area-size">{t('units.km2', { value: formatNumber(km2, km2 < 1 ? 4 : 2, lng) })}</dd>
         </div>
         {detail.retiredAt && (
           <div>
@@ -78,5 +76,5 @@ export function AreaDetails({ detail, onCheckCoverage, checking }: Props) {
         </button>
       )}
     </section>
-  );
+  )
 }

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { flattenTree } from '../areaUtils';
-import { loadAreaTree } from '../caseUtils';
-import { localName } from '../i18n';
-import type { AreaNode } from '../types';
+import { useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { flattenTree } from '../areaUtils'
+import { loadAreaTree } from '../caseUtils'
+import { localName } from '../i18n'
+import type { AreaNode } from '../types'
 
-const DEPTH: Record<string, number> = { city: 0, district: 1, street: 2, community: 3, grid: 4 };
+const DEPTH: Record<string, number> = { city: 0, district: 1, street: 2, community: 3, grid: 4 }
 
 /**
  * A select of the areas the caller sees, indented by level. `maxLevel` leaves out deeper levels
@@ -20,24 +20,32 @@ export function AreaSelect({
   id,
   required,
 }: {
-  value: string;
-  onChange: (value: string) => void;
-  emptyLabel?: string;
-  maxLevel?: AreaNode['level'];
-  testId?: string;
-  id?: string;
-  required?: boolean;
+  value: string
+  onChange: (value: string) => void
+  emptyLabel?: string
+  maxLevel?: AreaNode['level']
+  testId?: string
+  id?: string
+  required?: boolean
 }) {
-  const { t, i18n } = useTranslation();
-  const [areas, setAreas] = useState<AreaNode[] | null>(null);
+  const { t, i18n } = useTranslation()
+  const [areas, setAreas] = useState<AreaNode[] | null>(null)
   useEffect(() => {
     loadAreaTree().then(
-      (roots) => setAreas(flattenTree(roots).filter((a) => !a.retired && (DEPTH[a.level] ?? 0) <= (DEPTH[maxLevel] ?? 4))),
+      (roots) =>
+        setAreas(flattenTree(roots).filter((a) => !a.retired && (DEPTH[a.level] ?? 0) <= (DEPTH[maxLevel] ?? 4))),
       () => setAreas([]),
-    );
-  }, [maxLevel]);
+    )
+  }, [maxLevel])
   return (
-    <select id={id} data-testid={testId} value={value} required={required} onChange={(e) => onChange(e.target.value)} disabled={!areas}>
+    <select
+      id={id}
+      data-testid={testId}
+      value={value}
+      required={required}
+      onChange={(e) => onChange(e.target.value)}
+      disabled={!areas}
+    >
       <option value="">{emptyLabel ?? t('registry.allAreas')}</option>
       {areas?.map((a) => (
         <option key={a.id} value={a.id} data-code={a.code}>
@@ -46,5 +54,5 @@ export function AreaSelect({
         </option>
       ))}
     </select>
-  );
+  )
 }

@@ -1,39 +1,39 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { filterTree, pathTo } from '../areaUtils';
-import { localName } from '../i18n';
-import type { AreaNode } from '../types';
-import { Icon } from './Icon';
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { filterTree, pathTo } from '../areaUtils'
+import { localName } from '../i18n'
+import type { AreaNode } from '../types'
+import { Icon } from './Icon'
 
 interface Props {
-  roots: AreaNode[];
-  selectedId: number | null;
-  onSelect: (id: number) => void;
+  roots: AreaNode[]
+  selectedId: number | null
+  onSelect: (id: number) => void
 }
 
 /** Collapsible area hierarchy with a name/code filter. */
 export function AreaTree({ roots, selectedId, onSelect }: Props) {
-  const { t } = useTranslation();
-  const [query, setQuery] = useState('');
-  const [expanded, setExpanded] = useState<Set<number>>(() => new Set(roots.map((r) => r.id)));
+  const { t } = useTranslation()
+  const [query, setQuery] = useState('')
+  const [expanded, setExpanded] = useState<Set<number>>(() => new Set(roots.map((r) => r.id)))
 
   // Reveal the selected area (e.g. chosen on the map or from the URL).
   useEffect(() => {
-    if (selectedId == null) return;
-    const ids = pathTo(roots, selectedId).map((n) => n.id);
-    setExpanded((prev) => (ids.every((id) => prev.has(id)) ? prev : new Set([...prev, ...ids])));
-  }, [roots, selectedId]);
+    if (selectedId == null) return
+    const ids = pathTo(roots, selectedId).map((n) => n.id)
+    setExpanded((prev) => (ids.every((id) => prev.has(id)) ? prev : new Set([...prev, ...ids])))
+  }, [roots, selectedId])
 
-  const filtering = query.trim() !== '';
-  const visible = useMemo(() => filterTree(roots, query), [roots, query]);
+  const filtering = query.trim() !== ''
+  const visible = useMemo(() => filterTree(roots, query), [roots, query])
 
   const toggle = (id: number) =>
     setExpanded((prev) => {
-      const next = new Set(prev);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+      const next = new Set(prev)
+      if (next.has(id)) next.delete(id)
+      else next.add(id)
+      return next
+    })
 
   return (
     <div className="area-tree" data-testid="area-tree">
@@ -64,7 +64,7 @@ export function AreaTree({ roots, selectedId, onSelect }: Props) {
         </ul>
       )}
     </div>
-  );
+  )
 }
 
 function TreeItem({
@@ -75,31 +75,31 @@ function TreeItem({
   onToggle,
   onSelect,
 }: {
-  node: AreaNode;
-  depth: number;
-  selectedId: number | null;
-  isExpanded: (id: number) => boolean;
-  onToggle: (id: number) => void;
-  onSelect: (id: number) => void;
+  node: AreaNode
+  depth: number
+  selectedId: number | null
+  isExpanded: (id: number) => boolean
+  onToggle: (id: number) => void
+  onSelect: (id: number) => void
 }) {
-  const { t, i18n } = useTranslation();
-  const hasChildren = node.children.length > 0;
-  const open = hasChildren && isExpanded(node.id);
-  const selected = node.id === selectedId;
-  const name = localName(node, i18n.language);
-  const rowRef = useRef<HTMLDivElement>(null);
+  const { t, i18n } = useTranslation()
+  const hasChildren = node.children.length > 0
+  const open = hasChildren && isExpanded(node.id)
+  const selected = node.id === selectedId
+  const name = localName(node, i18n.language)
+  const rowRef = useRef<HTMLDivElement>(null)
 
   // Keep the selection visible when it was made elsewhere (map click, link, back button).
   // Scrolls only the tree box, never the page (scrollIntoView would jump the page on phones).
   useEffect(() => {
-    const row = rowRef.current;
-    const box = row?.closest('.tree-root');
-    if (!selected || !row || !box) return;
-    const r = row.getBoundingClientRect();
-    const b = box.getBoundingClientRect();
-    if (r.top < b.top) box.scrollTop -= b.top - r.top;
-    else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom;
-  }, [selected]);
+    const row = rowRef.current
+    const box = row?.closest('.tree-root')
+    if (!selected || !row || !box) return
+    const r = row.getBoundingClientRect()
+    const b = box.getBoundingClientRect()
+    if (r.top < b.top) box.scrollTop -= b.top - r.top
+    else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom
+  }, [selected])
 
   return (
     <li
@@ -155,5 +155,5 @@ function TreeItem({
         </ul>
       )}
     </li>
-  );
+  )
 }

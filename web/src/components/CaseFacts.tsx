@@ -1,37 +1,37 @@
-import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api } from '../api';
-import { attributeLabel, attributeValueText, findCategory, loadCategories, loadDepartments } from '../caseUtils';
-import { formatDateTime, localName } from '../i18n';
-import type { CaseDetail, Category, Department } from '../types';
-import { ColourDot } from './CaseBadges';
+import { useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api } from '../api'
+import { attributeLabel, attributeValueText, findCategory, loadCategories, loadDepartments } from '../caseUtils'
+import { formatDateTime, localName } from '../i18n'
+import type { CaseDetail, Category, Department } from '../types'
+import { ColourDot } from './CaseBadges'
 
 /** The facts of a case: where, when, who handles it, deadlines, and the category's attributes. */
 export function CaseFacts({ detail, compact = false }: { detail: CaseDetail; compact?: boolean }) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [category, setCategory] = useState<Category | null>(null);
-  const [departments, setDepartments] = useState<Department[] | null>(null);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [category, setCategory] = useState<Category | null>(null)
+  const [departments, setDepartments] = useState<Department[] | null>(null)
 
   useEffect(() => {
-    let live = true;
+    let live = true
     loadCategories()
       .then((all) => live && setCategory(findCategory(all, (c) => c.code === detail.category.code) ?? null))
-      .catch(() => undefined);
+      .catch(() => undefined)
     if (!compact && detail.assistingDepartmentIds.length)
       loadDepartments()
         .then((d) => live && setDepartments(d))
-        .catch(() => undefined);
+        .catch(() => undefined)
     return () => {
-      live = false;
-    };
-  }, [detail.category.code, detail.assistingDepartmentIds.length, compact]);
+      live = false
+    }
+  }, [detail.category.code, detail.assistingDepartmentIds.length, compact])
 
-  const attrEntries = Object.entries(detail.attributes ?? {});
+  const attrEntries = Object.entries(detail.attributes ?? {})
   const assisting = detail.assistingDepartmentIds.map((id) => {
-    const d = departments?.find((x) => x.id === id);
-    return d ? localName(d, lng) : `#${id}`;
-  });
+    const d = departments?.find((x) => x.id === id)
+    return d ? localName(d, lng) : `#${id}`
+  })
 
   return (
     <section className="card case-facts" data-testid="case-facts">
@@ -83,14 +83,18 @@ export function CaseFacts({ detail, compact = false }: { detail: CaseDetail; com
             {detail.reporter && (detail.reporter.name || detail.reporter.phone) && (
               <div>
                 <dt>{t('case.reporter')}</dt>
-                <dd data-testid="case-reporter">{[detail.reporter.name, detail.reporter.phone].filter(Boolean).join(' · ')}</dd>
+                <dd data-testid="case-reporter">
+                  {[detail.reporter.name, detail.reporter.phone].filter(Boolean).join(' · ')}
+                </dd>
               </div>
             )}
             {detail.escalationLevel > 0 && (
               <div>
                 <dt>{t('case.escalation')}</dt>
                 <dd>
-                  <span className="badge badge-danger">{t('case.escalationLevel', { level: detail.escalationLevel })}</span>
+                  <span className="badge badge-danger">
+                    {t('case.escalationLevel', { level: detail.escalationLevel })}
+                  </span>
                 </dd>
               </div>
             )}
@@ -103,29 +107,34 @@ export function CaseFacts({ detail, compact = false }: { detail: CaseDetail; com
             {detail.extensionRequest && (
               <div>
                 <dt>{t('case.extensionRequest')}</dt>
-                <dd>{t('actions.extensionRequest', { days: detail.extensionRequest.workdays, reason: detail.extensionRequest.comment })}</dd>
+                <dd>
+                  {t('actions.extensionRequest', {
+                    days: detail.extensionRequest.workdays,
+                    reason: detail.extensionRequest.comment,
+                  })}
+                </dd>
               </div>
             )}
           </>
         )}
         {attrEntries.map(([code, v]) => {
-          const def = category?.attributes.find((a) => a.code === code);
+          const def = category?.attributes.find((a) => a.code === code)
           return (
             <div key={code}>
               <dt>{def ? attributeLabel(def, lng) : code}</dt>
               <dd>{attributeValueText(def, v, lng)}</dd>
             </div>
-          );
+          )
         })}
       </dl>
     </section>
-  );
+  )
 }
 
 /** The report's photos, full size on a click. Served to signed-in users who may see the case. */
 export function CasePhotos({ detail }: { detail: CaseDetail }) {
-  const { t } = useTranslation();
-  if (detail.photos.length === 0) return null;
+  const { t } = useTranslation()
+  if (detail.photos.length === 0) return null
   return (
     <section className="card">
       <h2 className="section-title">{t('case.photos')}</h2>
@@ -137,13 +146,13 @@ export function CasePhotos({ detail }: { detail: CaseDetail }) {
         ))}
       </div>
     </section>
-  );
+  )
 }
 
 /** The department's result and, once rated, the reporter's rating. */
 export function CaseResult({ detail, card = false }: { detail: CaseDetail; card?: boolean }) {
-  const { t } = useTranslation();
-  if (!detail.result) return null;
+  const { t } = useTranslation()
+  if (!detail.result) return null
   return (
     <div className={card ? 'card result-box' : 'result-box'} data-testid="case-result">
       <h2 className="section-title">{t('case.result')}</h2>
@@ -155,5 +164,5 @@ export function CaseResult({ detail, card = false }: { detail: CaseDetail; card?
         </p>
       )}
     </div>
-  );
+  )
 }

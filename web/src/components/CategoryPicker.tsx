@@ -1,12 +1,12 @@
-import { useMemo, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { localName } from '../i18n';
-import type { Category } from '../types';
+import { useMemo, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { localName } from '../i18n'
+import type { Category } from '../types'
 
 interface Props {
-  categories: Category[];
-  value: Category | null;
-  onChange: (c: Category | null) => void;
+  categories: Category[]
+  value: Category | null
+  onChange: (c: Category | null) => void
 }
 
 function matches(c: Category, q: string): boolean {
@@ -15,26 +15,26 @@ function matches(c: Category, q: string): boolean {
     c.nameEn.toLowerCase().includes(q) ||
     c.code.toLowerCase().includes(q) ||
     c.keywords.some((k) => k.toLowerCase().includes(q))
-  );
+  )
 }
 
 /** The catalogue as groups of leaves, with a search over names, codes and keywords. */
 export function CategoryPicker({ categories, value, onChange }: Props) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [query, setQuery] = useState('');
-  const [open, setOpen] = useState<Set<number>>(new Set());
-  const q = query.trim().toLowerCase();
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [query, setQuery] = useState('')
+  const [open, setOpen] = useState<Set<number>>(new Set())
+  const q = query.trim().toLowerCase()
 
   const groups = useMemo(() => {
     return categories
       .map((g) => {
-        const leaves = g.isLeaf ? [g] : g.children.filter((c) => c.isLeaf);
-        const hits = q ? (matches(g, q) ? leaves : leaves.filter((l) => matches(l, q))) : leaves;
-        return { group: g, leaves: hits };
+        const leaves = g.isLeaf ? [g] : g.children.filter((c) => c.isLeaf)
+        const hits = q ? (matches(g, q) ? leaves : leaves.filter((l) => matches(l, q))) : leaves
+        return { group: g, leaves: hits }
       })
-      .filter((x) => x.leaves.length > 0);
-  }, [categories, q]);
+      .filter((x) => x.leaves.length > 0)
+  }, [categories, q])
 
   if (value) {
     return (
@@ -47,16 +47,16 @@ export function CategoryPicker({ categories, value, onChange }: Props) {
           {t('report.changeCategory')}
         </button>
       </div>
-    );
+    )
   }
 
   const toggle = (id: number) =>
     setOpen((prev) => {
-      const next = new Set(prev);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+      const next = new Set(prev)
+      if (next.has(id)) next.delete(id)
+      else next.add(id)
+      return next
+    })
 
   return (
     <div className="category-picker" data-testid="category-picker">
@@ -72,7 +72,7 @@ export function CategoryPicker({ categories, value, onChange }: Props) {
       {groups.length === 0 && <p className="muted">{t('report.noCategoryMatch')}</p>}
       <ul className="category-groups">
         {groups.map(({ group, leaves }) => {
-          const expanded = q !== '' || open.has(group.id);
+          const expanded = q !== '' || open.has(group.id)
           return (
             <li key={group.id} className="category-group">
               <button
@@ -89,7 +89,12 @@ export function CategoryPicker({ categories, value, onChange }: Props) {
                 <ul className="category-leaves">
                   {leaves.map((leaf) => (
                     <li key={leaf.id}>
-                      <button type="button" className="category-leaf" data-testid={`category-${leaf.code}`} onClick={() => onChange(leaf)}>
+                      <button
+                        type="button"
+                        className="category-leaf"
+                        data-testid={`category-${leaf.code}`}
+                        onClick={() => onChange(leaf)}
+                      >
                         {localName(leaf, lng)}
                         {leaf.photoRequired && <span className="badge badge-warn">{t('report.photoRequired')}</span>}
                       </button>
@@ -98,9 +103,9 @@ export function CategoryPicker({ categories, value, onChange }: Props) {
                 </ul>
               )}
             </li>
-          );
+          )
         })}
       </ul>
     </div>
-  );
+  )
 }

@@ -1,24 +1,24 @@
-import { useTranslation } from 'react-i18next';
-import { formatNumber, localName } from '../i18n';
-import type { AreaNode, Coverage } from '../types';
-import { ErrorBanner } from './ErrorBanner';
+import { useTranslation } from 'react-i18next'
+import { formatNumber, localName } from '../i18n'
+import type { AreaNode, Coverage } from '../types'
+import { ErrorBanner } from './ErrorBanner'
 
 interface Props {
-  coverage: Coverage | null;
-  loading: boolean;
-  error: unknown;
-  areasById: Map<number, AreaNode>;
+  coverage: Coverage | null
+  loading: boolean
+  error: unknown
+  areasById: Map<number, AreaNode>
 }
 
 /** Result of a seamless-coverage check: do the children tile the area exactly? */
 export function CoveragePanel({ coverage, loading, error, areasById }: Props) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const m2 = (v: number) => t('units.m2', { value: formatNumber(v, 1, lng) });
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const m2 = (v: number) => t('units.m2', { value: formatNumber(v, 1, lng) })
   const nameOf = (id: number) => {
-    const n = areasById.get(id);
-    return n ? localName(n, lng) : `#${id}`;
-  };
+    const n = areasById.get(id)
+    return n ? localName(n, lng) : `#${id}`
+  }
 
   return (
     <section className="coverage-panel" data-testid="coverage-panel" aria-live="polite" aria-busy={loading}>
@@ -73,7 +73,11 @@ export function CoveragePanel({ coverage, loading, error, areasById }: Props) {
             <ul className="problem-list">
               {coverage.overlaps.map((o, i) => (
                 <li key={`o${i}`}>
-                  {t('coverage.overlapBetween', { a: nameOf(o.areaIds[0]), b: nameOf(o.areaIds[1]), area: m2(o.areaM2) })}
+                  {t('coverage.overlapBetween', {
+                    a: nameOf(o.areaIds[0]),
+                    b: nameOf(o.areaIds[1]),
+                    area: m2(o.areaM2),
+                  })}
                 </li>
               ))}
             </ul>
@@ -88,5 +92,5 @@ export function CoveragePanel({ coverage, loading, error, areasById }: Props) {
         </>
       )}
     </section>
-  );
+  )
 }

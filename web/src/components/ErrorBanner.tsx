@@ -1,18 +1,10 @@
-import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n';
+import { useTranslation } from 'react-i18next'
+import { errorText } from '../i18n'
 
 /** Shows an API error translated by its code; renders nothing without an error. */
-export function ErrorBanner({
-  error,
-  onRetry,
-  testId,
-}: {
-  error: unknown;
-  onRetry?: () => void;
-  testId?: string;
-}) {
-  const { t } = useTranslation();
-  if (!error) return null;
+export function ErrorBanner({ error, onRetry, testId }: { error: unknown; onRetry?: () => void; testId?: string }) {
+  const { t } = useTranslation()
+  if (!error) return null
   return (
     <div className="error-banner" role="alert" data-testid={testId}>
       <span>{errorText(error)}</span>
@@ -22,5 +14,5 @@ export function ErrorBanner({
         </button>
       )}
     </div>
-  );
+  )
 }

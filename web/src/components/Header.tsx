@@ -1,9 +1,9 @@
-import { useTranslation } from 'react-i18next';
-import type { User } from '../types';
-import { Icon } from './Icon';
-import { LanguageSwitch } from './LanguageSwitch';
-import { NotificationBell } from './NotificationBell';
-import { UserMenu } from './UserMenu';
+import { useTranslation } from 'react-i18next'
+import type { User } from '../types'
+import { Icon } from './Icon'
+import { LanguageSwitch } from './LanguageSwitch'
+import { NotificationBell } from './NotificationBell'
+import { UserMenu } from './UserMenu'
 
 export function Header({
   user,
@@ -13,14 +13,14 @@ export function Header({
   onLogout,
   loggingOut,
 }: {
-  user: User;
-  accountActive?: boolean;
-  navOpen: boolean;
-  onToggleNav: () => void;
-  onLogout: () => void;
-  loggingOut: boolean;
+  user: User
+  accountActive?: boolean
+  navOpen: boolean
+  onToggleNav: () => void
+  onLogout: () => void
+  loggingOut: boolean
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <header className="app-header">
       <button
@@ -54,5 +54,5 @@ export function Header({
         <span className="logout-label">{t('header.logout')}</span>
       </button>
     </header>
-  );
+  )
 }

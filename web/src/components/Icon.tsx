@@ -22,9 +22,9 @@ const PATHS = {
   logout: 'M14 4h5v16h-5 M9 8l-4 4 4 4 M5 12h11',
   chevron: 'M9 6l6 6-6 6',
   close: 'M6 6l12 12 M18 6L6 18',
-} as const;
+} as const
 
-export type IconName = keyof typeof PATHS;
+export type IconName = keyof typeof PATHS
 
 export function Icon({ name, size = 20 }: { name: IconName; size?: number }) {
   return (
@@ -43,5 +43,5 @@ export function Icon({ name, size = 20 }: { name: IconName; size?: number }) {
     >
       <path d={PATHS[name]} />
     </svg>
-  );
+  )
 }

@@ -1,10 +1,10 @@
-import { useTranslation } from 'react-i18next';
-import { LANGUAGES, currentLanguage, setLanguage, type Language } from '../i18n';
+import { useTranslation } from 'react-i18next'
+import { LANGUAGES, currentLanguage, setLanguage, type Language } from '../i18n'
 
 export function LanguageSwitch() {
   // useTranslation re-renders on language change, so the select follows i18n.language.
-  const { t } = useTranslation();
-  const value = currentLanguage();
+  const { t } = useTranslation()
+  const value = currentLanguage()
   return (
     <label className="lang-switch">
       <span className="visually-hidden">{t('header.language')}</span>
@@ -21,5 +21,5 @@ export function LanguageSwitch() {
         ))}
       </select>
     </label>
-  );
+  )
 }

@@ -1,29 +1,35 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
-import { RATINGS, type Rating } from '../types';
-import { ErrorBanner } from './ErrorBanner';
+import { useState, type FormEvent, type ReactNode } from 'react'
+import { useTranslation } from 'react-i18next'
+import { RATINGS, type Rating } from '../types'
+import { ErrorBanner } from './ErrorBanner'
 
 /** Satisfied / basically satisfied / unsatisfied, with an optional comment. */
-export function RatingForm({ onSubmit, children }: { onSubmit: (rating: Rating, comment: string) => Promise<void>; children?: ReactNode }) {
-  const { t } = useTranslation();
-  const [rating, setRating] = useState<Rating | null>(null);
-  const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+export function RatingForm({
+  onSubmit,
+  children,
+}: {
+  onSubmit: (rating: Rating, comment: string) => Promise<void>
+  children?: ReactNode
+}) {
+  const { t } = useTranslation()
+  const [rating, setRating] = useState<Rating | null>(null)
+  const [comment, setComment] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!rating || busy) return;
-    setBusy(true);
-    setError(null);
+    e.preventDefault()
+    if (!rating || busy) return
+    setBusy(true)
+    setError(null)
     try {
-      await onSubmit(rating, comment.trim());
+      await onSubmit(rating, comment.trim())
     } catch (err) {
-      setError(err);
+      setError(err)
     } finally {
-      setBusy(false);
+      setBusy(false)
     }
-  };
+  }
 
   return (
     <form className="rating-form card" data-testid="rating-form" onSubmit={submit}>
@@ -32,8 +38,19 @@ export function RatingForm({ onSubmit, children }: { onSubmit: (rating: Rating, 
       {children}
       <div className="rating-options" role="radiogroup" aria-label={t('rating.title')}>
         {RATINGS.map((r) => (
-          <label key={r} className={`rating-option rating-${r}${rating === r ? ' chosen' : ''}`} data-testid={`rating-option-${r}`}>
-            <input type="radio" name="rating" value={r} data-testid={`rating-${r}`} checked={rating === r} onChange={() => setRating(r)} />
+          <label
+            key={r}
+            className={`rating-option rating-${r}${rating === r ? ' chosen' : ''}`}
+            data-testid={`rating-option-${r}`}
+          >
+            <input
+              type="radio"
+              name="rating"
+              value={r}
+              data-testid={`rating-${r}`}
+              checked={rating === r}
+              onChange={() => setRating(r)}
+            />
             <Face rating={r} />
             {t(`ratings.${r}`)}
           </label>
@@ -41,29 +58,50 @@ export function RatingForm({ onSubmit, children }: { onSubmit: (rating: Rating, 
       </div>
       <label className="field">
         <span>{t('rating.comment')}</span>
-        <textarea data-testid="rating-comment" rows={3} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
+        <textarea
+          data-testid="rating-comment"
+          rows={3}
+          maxLength={2000}
+          value={comment}
+          onChange={(e) => setComment(e.target.value)}
+        />
       </label>
       <ErrorBanner error={error} testId="rating-error" />
-      <button type="submit" className="btn btn-primary btn-block" data-testid="rating-submit" disabled={!rating || busy}>
+      <button
+        type="submit"
+        className="btn btn-primary btn-block"
+        data-testid="rating-submit"
+        disabled={!rating || busy}
+      >
         {busy ? t('common.sending') : t('rating.submit')}
       </button>
     </form>
-  );
+  )
 }
 
 const MOUTHS: Record<Rating, string> = {
   satisfied: 'M8 14.5c1.2 1.8 2.5 2.6 4 2.6s2.8-.8 4-2.6',
   basically_satisfied: 'M8.5 15.5c1 .7 2.2 1 3.5 1s2.5-.3 3.5-1',
   unsatisfied: 'M8 17c1.2-1.6 2.5-2.3 4-2.3s2.8.7 4 2.3',
-};
+}
 
 function Face({ rating }: { rating: Rating }) {
   return (
-    <svg className="rating-face" width={32} height={32} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={1.6} strokeLinecap="round" aria-hidden="true">
+    <svg
+      className="rating-face"
+      width={32}
+      height={32}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.6}
+      strokeLinecap="round"
+      aria-hidden="true"
+    >
       <circle cx="12" cy="12" r="9.5" />
       <circle cx="9" cy="10" r="0.6" fill="currentColor" />
       <circle cx="15" cy="10" r="0.6" fill="currentColor" />
       <path d={MOUTHS[rating]} />
     </svg>
-  );
+  )
 }

@@ -1,11 +1,21 @@
-import { useTranslation } from 'react-i18next';
-import { modulesFor } from '../modules';
-import type { User } from '../types';
-import { href } from '../router';
-import { Icon } from './Icon';
+import { useTranslation } from 'react-i18next'
+import { modulesFor } from '../modules'
+import type { User } from '../types'
+import { href } from '../router'
+import { Icon } from './Icon'
 
-export function SideNav({ user, active, open, onNavigate }: { user: User; active: string; open: boolean; onNavigate: () => void }) {
-  const { t } = useTranslation();
+export function SideNav({
+  user,
+  active,
+  open,
+  onNavigate,
+}: {
+  user: User
+  active: string
+  open: boolean
+  onNavigate: () => void
+}) {
+  const { t } = useTranslation()
   return (
     <nav id="side-nav" className={`side-nav${open ? ' open' : ''}`} aria-label={t('nav.label')}>
       <ul>
@@ -27,5 +37,5 @@ export function SideNav({ user, active, open, onNavigate }: { user: User; active
       </ul>
       <p className="nav-footer">{t('app.version', { version: __APP_VERSION__ })}</p>
     </nav>
-  );
+  )
 }

@@ -1,20 +1,20 @@
-import { useTranslation } from 'react-i18next';
-import { localName } from '../i18n';
-import { href } from '../router';
-import type { RoleAssignment, User } from '../types';
+import { useTranslation } from 'react-i18next'
+import { localName } from '../i18n'
+import { href } from '../router'
+import type { RoleAssignment, User } from '../types'
 
 function roleText(r: RoleAssignment, t: (k: string, o?: Record<string, unknown>) => string, lng: string): string {
-  const role = t(`roles.${r.role}`, { defaultValue: r.role });
-  const area = localName(r, lng);
-  return area ? t('header.roleInArea', { role, area }) : role;
+  const role = t(`roles.${r.role}`, { defaultValue: r.role })
+  const area = localName(r, lng)
+  return area ? t('header.roleInArea', { role, area }) : role
 }
 
 /** Signed-in user's display name and role assignments; a link to their account page. */
 export function UserMenu({ user, active = false }: { user: User; active?: boolean }) {
-  const { t, i18n } = useTranslation();
-  const roles = user.roles.map((r) => roleText(r, t, i18n.language));
-  const rolesLine = roles.length ? roles.join(t('common.listSeparator')) : t('header.noRoles');
-  const initial = (user.displayName || user.username).trim().charAt(0).toUpperCase();
+  const { t, i18n } = useTranslation()
+  const roles = user.roles.map((r) => roleText(r, t, i18n.language))
+  const rolesLine = roles.length ? roles.join(t('common.listSeparator')) : t('header.noRoles')
+  const initial = (user.displayName || user.username).trim().charAt(0).toUpperCase()
   return (
     <div className="user-menu" data-testid="user-menu" title={`${user.displayName} (${user.username})\n${rolesLine}`}>
       <a
@@ -37,5 +37,5 @@ export function UserMenu({ user, active = false }: { user: User; active?: boolea
         </span>
       </a>
     </div>
-  );
+  )
 }

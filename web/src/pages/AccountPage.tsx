@@ -1,37 +1,38 @@
-import { useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api } from '../api';
-import { errorText } from '../i18n';
-import type { User } from '../types';
+import { useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api } from '../api'
+import { errorText } from '../i18n'
+import type { User } from '../types'
 
 /** Translated text for an error of this page; the codes the account routes answer get their own wording. */
 function accountErrorText(err: unknown, t: (key: string) => string): string {
   if (err instanceof ApiError) {
-    if (err.code === 'AUTH_INVALID_CREDENTIALS' && err.field === 'currentPassword') return t('account.password.wrongCurrent');
-    if (err.code === 'VALIDATION_FAILED' && err.field === 'newPassword') return t('account.password.policy');
-    if (err.code === 'VALIDATION_FAILED' && err.field === 'code') return t('account.totp.wrongCode');
+    if (err.code === 'AUTH_INVALID_CREDENTIALS' && err.field === 'currentPassword')
+      return t('account.password.wrongCurrent')
+    if (err.code === 'VALIDATION_FAILED' && err.field === 'newPassword') return t('account.password.policy')
+    if (err.code === 'VALIDATION_FAILED' && err.field === 'code') return t('account.totp.wrongCode')
   }
-  return errorText(err);
+  return errorText(err)
 }
 
 function ErrorLine({ error, testId }: { error: unknown; testId: string }) {
-  const { t } = useTranslation();
-  if (!error) return null;
+  const { t } = useTranslation()
+  if (!error) return null
   return (
     <div className="error-banner" role="alert" data-testid={testId}>
       <span>{accountErrorText(error, t)}</span>
     </div>
-  );
+  )
 }
 
 /** A base32 secret in groups of four, easier to type into an authenticator app. */
 function groupSecret(secret: string): string {
-  return (secret.match(/.{1,4}/g) ?? []).join(' ');
+  return (secret.match(/.{1,4}/g) ?? []).join(' ')
 }
 
 /** The signed-in user's own account: change the password, set up or turn off the second factor. */
 export function AccountPage({ user }: { user: User }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <section className="page narrow-page" data-testid="page-account">
       <div className="page-head">
@@ -43,36 +44,36 @@ export function AccountPage({ user }: { user: User }) {
       <PasswordForm />
       <TotpPanel />
     </section>
-  );
+  )
 }
 
 function PasswordForm() {
-  const { t } = useTranslation();
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { t } = useTranslation()
+  const [current, setCurrent] = useState('')
+  const [next, setNext] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [done, setDone] = useState(false)
+  const [error, setError] = useState<unknown>(null)
 
   async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (busy) return;
+    e.preventDefault()
+    if (busy) return
     if (!current || !next) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', !current ? 'currentPassword' : 'newPassword'));
-      return;
+      setError(new ApiError(0, 'VALIDATION_FAILED', '', !current ? 'currentPassword' : 'newPassword'))
+      return
     }
-    setBusy(true);
-    setError(null);
-    setDone(false);
+    setBusy(true)
+    setError(null)
+    setDone(false)
     try {
-      await api.changePassword(current, next);
-      setCurrent('');
-      setNext('');
-      setDone(true);
+      await api.changePassword(current, next)
+      setCurrent('')
+      setNext('')
+      setDone(true)
     } catch (err) {
-      setError(err);
+      setError(err)
     } finally {
-      setBusy(false);
+      setBusy(false)
     }
   }
 
@@ -117,16 +118,16 @@ function PasswordForm() {
         </button>
       </div>
     </form>
-  );
+  )
 }
 
 type TotpState =
   | { step: 'idle'; notice?: 'turnedOff' }
   | { step: 'setup'; secret: string; uri: string }
-  | { step: 'on'; notice: 'alreadyOn' | 'turnedOn' };
+  | { step: 'on'; notice: 'alreadyOn' | 'turnedOn' }
 
 function CodeInput({ testId, value, onChange }: { testId: string; value: string; onChange: (v: string) => void }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <label className="field">
       <span>{t('account.totp.code')}</span>
@@ -141,64 +142,64 @@ function CodeInput({ testId, value, onChange }: { testId: string; value: string;
         onChange={(e) => onChange(e.target.value.replace(/\s/g, ''))}
       />
     </label>
-  );
+  )
 }
 
 function TotpPanel() {
-  const { t } = useTranslation();
-  const [state, setState] = useState<TotpState>({ step: 'idle' });
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { t } = useTranslation()
+  const [state, setState] = useState<TotpState>({ step: 'idle' })
+  const [code, setCode] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
 
   async function run(work: () => Promise<void>) {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
+    if (busy) return
+    setBusy(true)
+    setError(null)
     try {
-      await work();
+      await work()
     } catch (err) {
-      setError(err);
+      setError(err)
     } finally {
-      setBusy(false);
+      setBusy(false)
     }
   }
 
   const setup = () =>
     run(async () => {
       try {
-        const { secret, otpauthUri } = await api.totpSetup();
-        setCode('');
-        setState({ step: 'setup', secret, uri: otpauthUri });
+        const { secret, otpauthUri } = await api.totpSetup()
+        setCode('')
+        setState({ step: 'setup', secret, uri: otpauthUri })
       } catch (err) {
         // The API does not say whether a second factor is on; a 409 from setup means it is.
-        if (err instanceof ApiError && err.status === 409) setState({ step: 'on', notice: 'alreadyOn' });
-        else throw err;
+        if (err instanceof ApiError && err.status === 409) setState({ step: 'on', notice: 'alreadyOn' })
+        else throw err
       }
-    });
+    })
 
   const confirm = (e: FormEvent) => {
-    e.preventDefault();
+    e.preventDefault()
     void run(async () => {
-      await api.totpConfirm(code.trim());
-      setCode('');
-      setState({ step: 'on', notice: 'turnedOn' });
-    });
-  };
+      await api.totpConfirm(code.trim())
+      setCode('')
+      setState({ step: 'on', notice: 'turnedOn' })
+    })
+  }
 
   const disable = (e: FormEvent) => {
-    e.preventDefault();
+    e.preventDefault()
     void run(async () => {
       try {
-        await api.totpDisable(code.trim());
+        await api.totpDisable(code.trim())
       } catch (err) {
         // 409: there is no second factor to turn off (e.g. turned off in another session).
-        if (!(err instanceof ApiError && err.status === 409)) throw err;
+        if (!(err instanceof ApiError && err.status === 409)) throw err
       }
-      setCode('');
-      setState({ step: 'idle', notice: 'turnedOff' });
-    });
-  };
+      setCode('')
+      setState({ step: 'idle', notice: 'turnedOff' })
+    })
+  }
 
   return (
     <div className="card">
@@ -214,7 +215,13 @@ function TotpPanel() {
             </p>
           )}
           <div className="form-buttons">
-            <button type="button" className="btn btn-primary" data-testid="totp-setup" disabled={busy} onClick={() => void setup()}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              data-testid="totp-setup"
+              disabled={busy}
+              onClick={() => void setup()}
+            >
               {t('account.totp.setup')}
             </button>
           </div>
@@ -238,7 +245,12 @@ function TotpPanel() {
           </dl>
           <CodeInput testId="totp-code" value={code} onChange={setCode} />
           <div className="form-buttons">
-            <button type="submit" className="btn btn-primary" data-testid="totp-confirm" disabled={busy || !code.trim()}>
+            <button
+              type="submit"
+              className="btn btn-primary"
+              data-testid="totp-confirm"
+              disabled={busy || !code.trim()}
+            >
               {t('account.totp.confirm')}
             </button>
           </div>
@@ -266,5 +278,5 @@ function TotpPanel() {
         </form>
       )}
     </div>
-  );
+  )
 }

@@ -1,100 +1,118 @@
-import { useEffect, useMemo, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../api';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { Pager } from '../components/Pager';
-import { errorText, formatDateTime } from '../i18n';
-import type { AuditEntry, AuditFilter, AuditVerifyResult, Paged } from '../types';
+import { useEffect, useMemo, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort } from '../api'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { Pager } from '../components/Pager'
+import { errorText, formatDateTime } from '../i18n'
+import type { AuditEntry, AuditFilter, AuditVerifyResult, Paged } from '../types'
 
-const PAGE_SIZE = 50;
+const PAGE_SIZE = 50
 /** Entity types the server writes to the trail (src/**: recordAudit). */
-const ENTITY_TYPES = ['case', 'user', 'area', 'department', 'case_category', 'calendar_day', 'api_key', 'webhook', 'person', 'import_job', 'data_grant'] as const;
+const ENTITY_TYPES = [
+  'case',
+  'user',
+  'area',
+  'department',
+  'case_category',
+  'calendar_day',
+  'api_key',
+  'webhook',
+  'person',
+  'import_job',
+  'data_grant',
+] as const
 
 interface Filters {
-  action: string;
-  entityType: string;
+  action: string
+  entityType: string
   /** `yyyy-mm-dd` from the date inputs, local days. */
-  from: string;
-  to: string;
+  from: string
+  to: string
 }
-const EMPTY: Filters = { action: '', entityType: '', from: '', to: '' };
+const EMPTY: Filters = { action: '', entityType: '', from: '', to: '' }
 
 /** Start of a local day as an ISO date-time; `nextDay` gives the exclusive end of that day. */
 function dayStart(day: string, nextDay = false): string | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) return undefined;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + (nextDay ? 1 : 0));
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
+  if (!m) return undefined
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + (nextDay ? 1 : 0))
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
 }
 
-const shortHash = (h: string) => h.slice(0, 12);
+const shortHash = (h: string) => h.slice(0, 12)
 
 /** The tamper-evident audit trail of the admin's areas, newest first, and a check of the hash chain. */
 export function AuditPage() {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [actionText, setActionText] = useState('');
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Paged<AuditEntry> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [verifying, setVerifying] = useState(false);
-  const [verify, setVerify] = useState<{ result: AuditVerifyResult } | { error: unknown } | null>(null);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [filters, setFilters] = useState<Filters>(EMPTY)
+  const [actionText, setActionText] = useState('')
+  const [page, setPage] = useState(1)
+  const [data, setData] = useState<Paged<AuditEntry> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [verifying, setVerifying] = useState(false)
+  const [verify, setVerify] = useState<{ result: AuditVerifyResult } | { error: unknown } | null>(null)
 
   // Typing filters after a short pause, not on every key.
   useEffect(() => {
     const timer = setTimeout(() => {
       if (actionText.trim() !== filters.action) {
-        setFilters((f) => ({ ...f, action: actionText.trim() }));
-        setPage(1);
+        setFilters((f) => ({ ...f, action: actionText.trim() }))
+        setPage(1)
       }
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [actionText, filters.action]);
+    }, 300)
+    return () => clearTimeout(timer)
+  }, [actionText, filters.action])
 
   const query = useMemo((): AuditFilter => {
-    const q: AuditFilter = {};
-    if (filters.action) q.action = filters.action;
-    if (filters.entityType) q.entityType = filters.entityType;
-    const from = dayStart(filters.from);
-    const to = dayStart(filters.to, true);
-    if (from) q.from = from;
-    if (to) q.to = to;
-    return q;
-  }, [filters]);
+    const q: AuditFilter = {}
+    if (filters.action) q.action = filters.action
+    if (filters.entityType) q.entityType = filters.entityType
+    const from = dayStart(filters.from)
+    const to = dayStart(filters.to, true)
+    if (from) q.from = from
+    if (to) q.to = to
+    return q
+  }, [filters])
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     api
       .audit({ ...query, page, pageSize: PAGE_SIZE }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [query, page, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [query, page, attempt])
 
   const set = (patch: Partial<Filters>) => {
-    setFilters((f) => ({ ...f, ...patch }));
-    setPage(1);
-  };
+    setFilters((f) => ({ ...f, ...patch }))
+    setPage(1)
+  }
 
   const runVerify = () => {
-    setVerifying(true);
-    setVerify(null);
+    setVerifying(true)
+    setVerify(null)
     api
       .auditVerify()
       .then((result) => setVerify({ result }))
       .catch((err) => setVerify({ error: err }))
-      .finally(() => setVerifying(false));
-  };
+      .finally(() => setVerifying(false))
+  }
 
   return (
     <section className="page audit-page" data-testid="page-audit">
       <div className="page-head">
         <h1 className="page-title">{t('audit.title')}</h1>
         {data && <span className="badge">{t('audit.total', { n: data.total })}</span>}
-        <button type="button" className="btn btn-small" data-testid="audit-verify" disabled={verifying} onClick={runVerify}>
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="audit-verify"
+          disabled={verifying}
+          onClick={runVerify}
+        >
           {verifying ? t('audit.verifying') : t('audit.verify')}
         </button>
       </div>
@@ -109,7 +127,12 @@ export function AuditPage() {
           value={actionText}
           onChange={(e) => setActionText(e.target.value)}
         />
-        <select data-testid="audit-filter-entity" aria-label={t('audit.entityType')} value={filters.entityType} onChange={(e) => set({ entityType: e.target.value })}>
+        <select
+          data-testid="audit-filter-entity"
+          aria-label={t('audit.entityType')}
+          value={filters.entityType}
+          onChange={(e) => set({ entityType: e.target.value })}
+        >
           <option value="">{t('audit.allEntityTypes')}</option>
           {ENTITY_TYPES.map((e) => (
             <option key={e} value={e}>
@@ -119,11 +142,21 @@ export function AuditPage() {
         </select>
         <label className="inline-field">
           {t('audit.from')}
-          <input type="date" data-testid="audit-filter-from" value={filters.from} onChange={(e) => set({ from: e.target.value })} />
+          <input
+            type="date"
+            data-testid="audit-filter-from"
+            value={filters.from}
+            onChange={(e) => set({ from: e.target.value })}
+          />
         </label>
         <label className="inline-field">
           {t('audit.to')}
-          <input type="date" data-testid="audit-filter-to" value={filters.to} onChange={(e) => set({ to: e.target.value })} />
+          <input
+            type="date"
+            data-testid="audit-filter-to"
+            value={filters.to}
+            onChange={(e) => set({ to: e.target.value })}
+          />
         </label>
       </div>
       <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
@@ -173,19 +206,19 @@ export function AuditPage() {
       )}
       {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
     </section>
-  );
+  )
 }
 
 function VerifyResult({ verify }: { verify: { result: AuditVerifyResult } | { error: unknown } }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   if ('error' in verify) {
     return (
       <p className="audit-verdict bad" role="alert" data-testid="audit-verify-result">
         {errorText(verify.error)}
       </p>
-    );
+    )
   }
-  const r = verify.result;
+  const r = verify.result
   if (r.ok) {
     return (
       <p className="audit-verdict ok" role="status" data-testid="audit-verify-result">
@@ -193,14 +226,18 @@ function VerifyResult({ verify }: { verify: { result: AuditVerifyResult } | { er
           ? t('audit.intact', { n: r.entries, seq: r.head.seq, hash: shortHash(r.head.hash) })
           : t('audit.intactEmpty', { n: r.entries })}
       </p>
-    );
+    )
   }
-  const broken = r.firstBroken;
+  const broken = r.firstBroken
   return (
     <p className="audit-verdict bad" role="alert" data-testid="audit-verify-result">
       {broken
-        ? t('audit.broken', { n: r.entries, seq: broken.seq, reason: t(`audit.reasons.${broken.reason}`, { defaultValue: broken.reason }) })
+        ? t('audit.broken', {
+            n: r.entries,
+            seq: broken.seq,
+            reason: t(`audit.reasons.${broken.reason}`, { defaultValue: broken.reason }),
+          })
         : t('audit.brokenUnknown', { n: r.entries })}
     </p>
-  );
+  )
 }

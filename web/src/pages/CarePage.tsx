@@ -1,36 +1,39 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../api';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { Pager } from '../components/Pager';
-import { newIdempotencyKey } from '../caseUtils';
-import { errorText } from '../i18n';
-import { href } from '../router';
-import type { CarePerson, Paged } from '../types';
-import { CARE_TAGS, TagBadges, todayLocal } from './registry/common';
+import { useEffect, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort } from '../api'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { Pager } from '../components/Pager'
+import { newIdempotencyKey } from '../caseUtils'
+import { errorText } from '../i18n'
+import { href } from '../router'
+import type { CarePerson, Paged } from '../types'
+import { CARE_TAGS, TagBadges, todayLocal } from './registry/common'
 
-const PAGE_SIZE = 30;
+const PAGE_SIZE = 30
 
 /** Special-care visits on the grid worker's phone: most urgent first, a quick visit log per person. */
 export function CarePage() {
-  const { t } = useTranslation();
-  const [tag, setTag] = useState('');
-  const [overdueOnly, setOverdueOnly] = useState(false);
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Paged<CarePerson> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [logged, setLogged] = useState<string | null>(null);
+  const { t } = useTranslation()
+  const [tag, setTag] = useState('')
+  const [overdueOnly, setOverdueOnly] = useState(false)
+  const [page, setPage] = useState(1)
+  const [data, setData] = useState<Paged<CarePerson> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [logged, setLogged] = useState<string | null>(null)
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     api
-      .carePeople({ tag: tag || undefined, overdueOnly: overdueOnly || undefined, page, pageSize: PAGE_SIZE }, ctrl.signal)
+      .carePeople(
+        { tag: tag || undefined, overdueOnly: overdueOnly || undefined, page, pageSize: PAGE_SIZE },
+        ctrl.signal,
+      )
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [tag, overdueOnly, page, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [tag, overdueOnly, page, attempt])
 
   return (
     <section className="page narrow-page care-page" data-testid="page-care">
@@ -40,7 +43,12 @@ export function CarePage() {
       </div>
       <p className="muted">{t('care.intro')}</p>
       <div className="filters care-filters">
-        <select data-testid="care-tag" aria-label={t('care.group')} value={tag} onChange={(e) => (setTag(e.target.value), setPage(1))}>
+        <select
+          data-testid="care-tag"
+          aria-label={t('care.group')}
+          value={tag}
+          onChange={(e) => (setTag(e.target.value), setPage(1))}
+        >
           <option value="">{t('care.allGroups')}</option>
           {CARE_TAGS.map((c) => (
             <option key={c} value={c}>
@@ -49,7 +57,12 @@ export function CarePage() {
           ))}
         </select>
         <label className="check">
-          <input type="checkbox" data-testid="care-overdue-only" checked={overdueOnly} onChange={(e) => (setOverdueOnly(e.target.checked), setPage(1))} />
+          <input
+            type="checkbox"
+            data-testid="care-overdue-only"
+            checked={overdueOnly}
+            onChange={(e) => (setOverdueOnly(e.target.checked), setPage(1))}
+          />
           {t('care.overdueOnly')}
         </label>
       </div>
@@ -71,8 +84,8 @@ export function CarePage() {
             <CareCard
               c={c}
               onLogged={() => {
-                setLogged(c.person.name);
-                setAttempt((n) => n + 1);
+                setLogged(c.person.name)
+                setAttempt((n) => n + 1)
               }}
             />
           </li>
@@ -80,52 +93,63 @@ export function CarePage() {
       </ul>
       {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
     </section>
-  );
+  )
 }
 
 function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
-  const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
-  const [visitedOn, setVisitedOn] = useState(todayLocal());
-  const [findings, setFindings] = useState('');
-  const [followUp, setFollowUp] = useState('');
-  const [needsFollowUp, setNeedsFollowUp] = useState(false);
-  const [key, setKey] = useState(newIdempotencyKey);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [problem, setProblem] = useState(false);
-  const overdue = c.overdueDays > 0;
+  const { t } = useTranslation()
+  const [open, setOpen] = useState(false)
+  const [visitedOn, setVisitedOn] = useState(todayLocal())
+  const [findings, setFindings] = useState('')
+  const [followUp, setFollowUp] = useState('')
+  const [needsFollowUp, setNeedsFollowUp] = useState(false)
+  const [key, setKey] = useState(newIdempotencyKey)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const [problem, setProblem] = useState(false)
+  const overdue = c.overdueDays > 0
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
+    e.preventDefault()
+    if (busy) return
     if (!findings.trim()) {
-      setProblem(true);
-      return;
+      setProblem(true)
+      return
     }
-    setProblem(false);
-    setBusy(true);
-    setError(null);
+    setProblem(false)
+    setBusy(true)
+    setError(null)
     try {
       await api.logVisit(
-        { personId: c.person.id, visitedOn, findings: findings.trim(), ...(followUp.trim() ? { followUp: followUp.trim() } : {}), needsFollowUp },
+        {
+          personId: c.person.id,
+          visitedOn,
+          findings: findings.trim(),
+          ...(followUp.trim() ? { followUp: followUp.trim() } : {}),
+          needsFollowUp,
+        },
         key,
-      );
-      setOpen(false);
-      setFindings('');
-      setFollowUp('');
-      setNeedsFollowUp(false);
-      setKey(newIdempotencyKey());
-      onLogged();
+      )
+      setOpen(false)
+      setFindings('')
+      setFollowUp('')
+      setNeedsFollowUp(false)
+      setKey(newIdempotencyKey())
+      onLogged()
     } catch (err) {
-      setError(err);
+      setError(err)
     } finally {
-      setBusy(false);
+      setBusy(false)
     }
-  };
+  }
 
   return (
-    <article className={`card care-card${overdue ? ' overdue' : ''}`} data-testid="care-card" data-person-id={c.person.id} data-overdue-days={c.overdueDays}>
+    <article
+      className={`card care-card${overdue ? ' overdue' : ''}`}
+      data-testid="care-card"
+      data-person-id={c.person.id}
+      data-overdue-days={c.overdueDays}
+    >
       <div className="case-card-head">
         <a href={href('registry', 'people', c.person.id)} data-testid="care-person-link">
           <strong>{c.person.name}</strong>
@@ -164,14 +188,25 @@ function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
         )}
       </dl>
       {!open ? (
-        <button type="button" className="btn btn-primary btn-block" data-testid="care-log-open" onClick={() => setOpen(true)}>
+        <button
+          type="button"
+          className="btn btn-primary btn-block"
+          data-testid="care-log-open"
+          onClick={() => setOpen(true)}
+        >
           {t('care.logVisit')}
         </button>
       ) : (
         <form className="care-form" onSubmit={submit} noValidate data-testid="care-form">
           <label className="field">
             <span>{t('care.visitedOn')}</span>
-            <input type="date" data-testid="care-visited-on" value={visitedOn} max={todayLocal()} onChange={(e) => setVisitedOn(e.target.value)} />
+            <input
+              type="date"
+              data-testid="care-visited-on"
+              value={visitedOn}
+              max={todayLocal()}
+              onChange={(e) => setVisitedOn(e.target.value)}
+            />
           </label>
           <label className="field">
             <span>
@@ -180,15 +215,33 @@ function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
                 *
               </abbr>
             </span>
-            <textarea data-testid="care-findings" rows={3} maxLength={4000} aria-invalid={problem || undefined} value={findings} onChange={(e) => setFindings(e.target.value)} />
+            <textarea
+              data-testid="care-findings"
+              rows={3}
+              maxLength={4000}
+              aria-invalid={problem || undefined}
+              value={findings}
+              onChange={(e) => setFindings(e.target.value)}
+            />
           </label>
           {problem && <p className="field-error">{t('care.findingsRequired')}</p>}
           <label className="field">
             <span>{t('care.followUp')}</span>
-            <textarea data-testid="care-follow-up" rows={2} maxLength={2000} value={followUp} onChange={(e) => setFollowUp(e.target.value)} />
+            <textarea
+              data-testid="care-follow-up"
+              rows={2}
+              maxLength={2000}
+              value={followUp}
+              onChange={(e) => setFollowUp(e.target.value)}
+            />
           </label>
           <label className="check">
-            <input type="checkbox" data-testid="care-needs-follow-up" checked={needsFollowUp} onChange={(e) => setNeedsFollowUp(e.target.checked)} />
+            <input
+              type="checkbox"
+              data-testid="care-needs-follow-up"
+              checked={needsFollowUp}
+              onChange={(e) => setNeedsFollowUp(e.target.checked)}
+            />
             {t('care.needsFollowUp')}
           </label>
           {error !== null && (
@@ -207,5 +260,5 @@ function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
         </form>
       )}
     </article>
-  );
+  )
 }

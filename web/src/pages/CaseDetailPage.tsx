@@ -1,20 +1,20 @@
-import { useTranslation } from 'react-i18next';
-import { ActionPanel } from '../components/ActionPanel';
-import { ColourDot, StateChip } from '../components/CaseBadges';
-import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts';
-import { CaseMap } from '../components/CaseMap';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { Timeline } from '../components/Timeline';
-import { localName } from '../i18n';
-import { href } from '../router';
-import { useCaseDetail } from '../caseUtils';
-import type { AppConfig } from '../types';
+import { useTranslation } from 'react-i18next'
+import { ActionPanel } from '../components/ActionPanel'
+import { ColourDot, StateChip } from '../components/CaseBadges'
+import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts'
+import { CaseMap } from '../components/CaseMap'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { Timeline } from '../components/Timeline'
+import { localName } from '../i18n'
+import { href } from '../router'
+import { useCaseDetail } from '../caseUtils'
+import type { AppConfig } from '../types'
 
 /** One case for staff: facts, map, photos, timeline and the actions the caller may take. */
 export function CaseDetailPage({ id, config }: { id: number; config: AppConfig | null }) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const { detail, setDetail, error, reload } = useCaseDetail(id);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const { detail, setDetail, error, reload } = useCaseDetail(id)
 
   return (
     <section className="page case-detail-page" data-testid="page-case-detail">
@@ -64,5 +64,5 @@ export function CaseDetailPage({ id, config }: { id: number; config: AppConfig |
         </div>
       )}
     </section>
-  );
+  )
 }

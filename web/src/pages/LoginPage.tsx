@@ -1,41 +1,41 @@
-import { useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api } from '../api';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { LanguageSwitch } from '../components/LanguageSwitch';
-import { href } from '../router';
-import type { User } from '../types';
+import { useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api } from '../api'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { LanguageSwitch } from '../components/LanguageSwitch'
+import { href } from '../router'
+import type { User } from '../types'
 
 export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => void; notice?: string | null }) {
-  const { t } = useTranslation();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+  const { t } = useTranslation()
+  const [username, setUsername] = useState('')
+  const [password, setPassword] = useState('')
   // Shown once the server says this account has a second factor.
-  const [needsCode, setNeedsCode] = useState(false);
-  const [totpCode, setTotpCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [needsCode, setNeedsCode] = useState(false)
+  const [totpCode, setTotpCode] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
 
   async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (busy) return;
+    e.preventDefault()
+    if (busy) return
     // Catch the obvious locally; the server still validates everything.
-    const missing = !username.trim() ? 'username' : !password ? 'password' : null;
+    const missing = !username.trim() ? 'username' : !password ? 'password' : null
     if (missing) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', missing));
-      return;
+      setError(new ApiError(0, 'VALIDATION_FAILED', '', missing))
+      return
     }
-    setBusy(true);
-    setError(null);
+    setBusy(true)
+    setError(null)
     try {
       // The server sets the httpOnly session cookie; the returned token is not kept.
-      const { user } = await api.login(username.trim(), password, needsCode ? totpCode.trim() : undefined);
-      setPassword('');
-      onLoggedIn(user);
+      const { user } = await api.login(username.trim(), password, needsCode ? totpCode.trim() : undefined)
+      setPassword('')
+      onLoggedIn(user)
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'AUTH_TOTP_REQUIRED') setNeedsCode(true);
-      setError(err);
-      setBusy(false);
+      if (err instanceof ApiError && err.code === 'AUTH_TOTP_REQUIRED') setNeedsCode(true)
+      setError(err)
+      setBusy(false)
     }
   }
 
@@ -103,12 +103,7 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
               />
             </label>
           )}
-          <button
-            type="submit"
-            className="btn btn-primary btn-block"
-            data-testid="login-submit"
-            disabled={busy}
-          >
+          <button type="submit" className="btn btn-primary btn-block" data-testid="login-submit" disabled={busy}>
             {busy ? t('login.submitting') : t('login.submit')}
           </button>
         </form>
@@ -126,5 +121,5 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
       </main>
       <footer className="login-footer">{t('app.footer')}</footer>
     </div>
-  );
+  )
 }

@@ -1,50 +1,50 @@
-import { useCallback, useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../api';
-import { StateChip } from '../components/CaseBadges';
-import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts';
-import { CaseMap } from '../components/CaseMap';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { Pager } from '../components/Pager';
-import { RatingForm } from '../components/RatingForm';
-import { Timeline } from '../components/Timeline';
-import { formatDateTime, localName } from '../i18n';
-import { href } from '../router';
-import { useCaseDetail } from '../caseUtils';
-import type { AppConfig, CaseState, CaseView, Paged } from '../types';
+import { useCallback, useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort } from '../api'
+import { StateChip } from '../components/CaseBadges'
+import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts'
+import { CaseMap } from '../components/CaseMap'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { Pager } from '../components/Pager'
+import { RatingForm } from '../components/RatingForm'
+import { Timeline } from '../components/Timeline'
+import { formatDateTime, localName } from '../i18n'
+import { href } from '../router'
+import { useCaseDetail } from '../caseUtils'
+import type { AppConfig, CaseState, CaseView, Paged } from '../types'
 
 const FILTERS: Record<string, CaseState[] | undefined> = {
   all: undefined,
   open: ['submitted', 'accepted', 'dispatched', 'in_progress', 'replied', 'verified'],
   toRate: ['closed'],
   done: ['rated', 'rejected', 'merged'],
-};
-type FilterKey = keyof typeof FILTERS;
-const PAGE_SIZE = 20;
+}
+type FilterKey = keyof typeof FILTERS
+const PAGE_SIZE = 20
 
 /** A signed-in resident's own reports, and one of them in full with the rating form. */
 export function MyCasesPage({ caseId, config }: { caseId: number | null; config: AppConfig | null }) {
-  return caseId ? <MyCase key={caseId} id={caseId} config={config} /> : <MyCaseList />;
+  return caseId ? <MyCase key={caseId} id={caseId} config={config} /> : <MyCaseList />
 }
 
 function MyCaseList() {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [filter, setFilter] = useState<FilterKey>('all');
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Paged<CaseView> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [filter, setFilter] = useState<FilterKey>('all')
+  const [page, setPage] = useState(1)
+  const [data, setData] = useState<Paged<CaseView> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     api
       .cases({ mine: true, state: FILTERS[filter], page, pageSize: PAGE_SIZE, sort: 'newest' }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [filter, page, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [filter, page, attempt])
 
   return (
     <section className="page narrow-page" data-testid="page-my-cases">
@@ -64,8 +64,8 @@ function MyCaseList() {
             className={`chip${filter === k ? ' active' : ''}`}
             data-testid={`my-cases-filter-${k}`}
             onClick={() => {
-              setFilter(k);
-              setPage(1);
+              setFilter(k)
+              setPage(1)
             }}
           >
             {t(`myCases.filters.${k}`)}
@@ -82,7 +82,12 @@ function MyCaseList() {
       <ul className="case-cards">
         {data?.items.map((c) => (
           <li key={c.id}>
-            <a className="case-card card" href={href('my-cases', c.id)} data-testid="my-case" data-tracking-code={c.trackingCode}>
+            <a
+              className="case-card card"
+              href={href('my-cases', c.id)}
+              data-testid="my-case"
+              data-tracking-code={c.trackingCode}
+            >
               <div className="case-card-head">
                 <strong>{localName(c.category, lng)}</strong>
                 <StateChip state={c.state} />
@@ -99,24 +104,29 @@ function MyCaseList() {
       </ul>
       {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
     </section>
-  );
+  )
 }
 
 function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const { detail, setDetail, error, reload } = useCaseDetail(id);
-  const [thanks, setThanks] = useState(false);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const { detail, setDetail, error, reload } = useCaseDetail(id)
+  const [thanks, setThanks] = useState(false)
 
   const rate = useCallback(
     async (rating: 'satisfied' | 'basically_satisfied' | 'unsatisfied', comment: string) => {
-      if (!detail) return;
-      const updated = await api.caseAction(id, { action: 'rate', version: detail.version, rating, ...(comment ? { comment } : {}) });
-      setDetail(updated);
-      setThanks(true);
+      if (!detail) return
+      const updated = await api.caseAction(id, {
+        action: 'rate',
+        version: detail.version,
+        rating,
+        ...(comment ? { comment } : {}),
+      })
+      setDetail(updated)
+      setThanks(true)
     },
     [id, detail],
-  );
+  )
 
   return (
     <section className="page narrow-page" data-testid="page-my-case">
@@ -133,7 +143,10 @@ function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
               <StateChip state={detail.state} testId="case-state" />
             </div>
             <p className="muted">
-              {t('case.trackingCode')} <span className="mono" data-testid="case-tracking-code">{detail.trackingCode}</span>
+              {t('case.trackingCode')}{' '}
+              <span className="mono" data-testid="case-tracking-code">
+                {detail.trackingCode}
+              </span>
             </p>
             <p className="case-desc">{detail.description}</p>
           </div>
@@ -154,5 +167,5 @@ function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
         </>
       )}
     </section>
-  );
+  )
 }

@@ -1,11 +1,11 @@
-import { useTranslation } from 'react-i18next';
-import { Icon } from '../components/Icon';
-import type { ModuleId } from '../modules';
+import { useTranslation } from 'react-i18next'
+import { Icon } from '../components/Icon'
+import type { ModuleId } from '../modules'
 
 /** Stand-in for capability modules that are not part of this release yet. */
 export function PlaceholderPage({ module }: { module: ModuleId }) {
-  const { t } = useTranslation();
-  const name = t(`modules.${module}.name`);
+  const { t } = useTranslation()
+  const name = t(`modules.${module}.name`)
   return (
     <section className="page placeholder-page" data-testid={`page-${module}`}>
       <div className="placeholder-card">
@@ -19,5 +19,5 @@ export function PlaceholderPage({ module }: { module: ModuleId }) {
         </p>
       </div>
     </section>
-  );
+  )
 }

@@ -1,40 +1,46 @@
-import { useTranslation } from 'react-i18next';
-import { IMPORTERS, hasRole } from '../modules';
-import { href } from '../router';
-import type { User } from '../types';
-import { BuildingPage, HouseholdPage } from './registry/PlacesDetail';
-import { DuplicatesPanel } from './registry/DuplicatesPanel';
-import { GrantsPage } from './registry/GrantsPage';
-import { ImportPage } from './registry/ImportPage';
-import { BuildingsList, HouseholdsList, OrganisationsList, PlacesList } from './registry/Lists';
-import { PeopleSearch } from './registry/PeopleSearch';
-import { PersonPage } from './registry/PersonPage';
+import { useTranslation } from 'react-i18next'
+import { IMPORTERS, hasRole } from '../modules'
+import { href } from '../router'
+import type { User } from '../types'
+import { BuildingPage, HouseholdPage } from './registry/PlacesDetail'
+import { DuplicatesPanel } from './registry/DuplicatesPanel'
+import { GrantsPage } from './registry/GrantsPage'
+import { ImportPage } from './registry/ImportPage'
+import { BuildingsList, HouseholdsList, OrganisationsList, PlacesList } from './registry/Lists'
+import { PeopleSearch } from './registry/PeopleSearch'
+import { PersonPage } from './registry/PersonPage'
 
 /** The registry's sections, each a hash route below #/registry. */
-const TABS = ['people', 'households', 'buildings', 'organisations', 'places', 'duplicates'] as const;
+const TABS = ['people', 'households', 'buildings', 'organisations', 'places', 'duplicates'] as const
 
 const positiveId = (s: string | undefined): number | null => {
-  const n = Number(s);
-  return Number.isInteger(n) && n > 0 ? n : null;
-};
+  const n = Number(s)
+  return Number.isInteger(n) && n > 0 ? n : null
+}
 
 /** Population registry: people, households, buildings, organisations, places; imports and grants. */
 export function RegistryPage({ params, user }: { params: string[]; user: User }) {
-  const { t } = useTranslation();
-  const section = params[0] ?? 'people';
-  const id = positiveId(params[1]);
-  if (section === 'people' && id) return <PersonPage key={id} id={id} user={user} />;
-  if (section === 'households' && id) return <HouseholdPage key={id} id={id} />;
-  if (section === 'buildings' && id) return <BuildingPage key={id} id={id} />;
-  if (section === 'import' && hasRole(user, IMPORTERS)) return <ImportPage />;
-  if (section === 'grants' && hasRole(user, ['admin'])) return <GrantsPage />;
-  const tab = (TABS as readonly string[]).includes(section) ? (section as (typeof TABS)[number]) : 'people';
+  const { t } = useTranslation()
+  const section = params[0] ?? 'people'
+  const id = positiveId(params[1])
+  if (section === 'people' && id) return <PersonPage key={id} id={id} user={user} />
+  if (section === 'households' && id) return <HouseholdPage key={id} id={id} />
+  if (section === 'buildings' && id) return <BuildingPage key={id} id={id} />
+  if (section === 'import' && hasRole(user, IMPORTERS)) return <ImportPage />
+  if (section === 'grants' && hasRole(user, ['admin'])) return <GrantsPage />
+  const tab = (TABS as readonly string[]).includes(section) ? (section as (typeof TABS)[number]) : 'people'
   return (
     <section className="page registry-page" data-testid="page-registry" data-section={tab}>
       <RegistryHead user={user} />
       <nav className="queue-tabs" aria-label={t('registry.sections')}>
         {TABS.map((s) => (
-          <a key={s} href={href('registry', s)} className={`queue-tab${s === tab ? ' active' : ''}`} aria-current={s === tab ? 'page' : undefined} data-testid={`registry-tab-${s}`}>
+          <a
+            key={s}
+            href={href('registry', s)}
+            className={`queue-tab${s === tab ? ' active' : ''}`}
+            aria-current={s === tab ? 'page' : undefined}
+            data-testid={`registry-tab-${s}`}
+          >
             {t(`registry.tabs.${s}`)}
           </a>
         ))}
@@ -46,11 +52,11 @@ export function RegistryPage({ params, user }: { params: string[]; user: User })
       {tab === 'places' && <PlacesList />}
       {tab === 'duplicates' && <DuplicatesPanel />}
     </section>
-  );
+  )
 }
 
 function RegistryHead({ user }: { user: User }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <div className="page-head">
       <h1 className="page-title">{t('registry.title')}</h1>
@@ -67,5 +73,5 @@ function RegistryHead({ user }: { user: User }) {
         )}
       </div>
     </div>
-  );
+  )
 }

@@ -1,18 +1,23 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api } from '../api';
-import { AttributeFields, attributePayload, attributeProblems, type AttributeValues } from '../components/AttributeFields';
-import { CategoryPicker } from '../components/CategoryPicker';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { LocationPicker } from '../components/LocationPicker';
-import { PhotoUploader, type PhotoState } from '../components/PhotoUploader';
-import { attributeLabel, loadCategories, newIdempotencyKey } from '../caseUtils';
-import { errorText } from '../i18n';
-import { hasRole } from '../modules';
-import { href } from '../router';
-import type { AppConfig, Category, LngLat, NewCaseBody, NewCaseResult, User } from '../types';
+import { useEffect, useMemo, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api } from '../api'
+import {
+  AttributeFields,
+  attributePayload,
+  attributeProblems,
+  type AttributeValues,
+} from '../components/AttributeFields'
+import { CategoryPicker } from '../components/CategoryPicker'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { LocationPicker } from '../components/LocationPicker'
+import { PhotoUploader, type PhotoState } from '../components/PhotoUploader'
+import { attributeLabel, loadCategories, newIdempotencyKey } from '../caseUtils'
+import { errorText } from '../i18n'
+import { hasRole } from '../modules'
+import { href } from '../router'
+import type { AppConfig, Category, LngLat, NewCaseBody, NewCaseResult, User } from '../types'
 
-type Problem = 'category' | 'location' | 'description' | 'photos' | 'attributes';
+type Problem = 'category' | 'location' | 'description' | 'photos' | 'attributes'
 
 /**
  * Report a problem: what (category), where (pin on the grid map), what exactly (description and
@@ -20,119 +25,127 @@ type Problem = 'category' | 'location' | 'description' | 'photos' | 'attributes'
  * hotline calls and grid workers patrol findings through the same form.
  */
 export function ReportPage({ user, config }: { user: User | null; config: AppConfig | null }) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [categories, setCategories] = useState<Category[] | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [category, setCategory] = useState<Category | null>(null);
-  const [location, setLocation] = useState<LngLat | null>(null);
-  const [address, setAddress] = useState('');
-  const [description, setDescription] = useState('');
-  const [attrs, setAttrs] = useState<AttributeValues>({});
-  const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false });
-  const [reporterName, setReporterName] = useState('');
-  const [reporterPhone, setReporterPhone] = useState('');
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [categories, setCategories] = useState<Category[] | null>(null)
+  const [loadError, setLoadError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [category, setCategory] = useState<Category | null>(null)
+  const [location, setLocation] = useState<LngLat | null>(null)
+  const [address, setAddress] = useState('')
+  const [description, setDescription] = useState('')
+  const [attrs, setAttrs] = useState<AttributeValues>({})
+  const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false })
+  const [reporterName, setReporterName] = useState('')
+  const [reporterPhone, setReporterPhone] = useState('')
   // One key per filled-in form: a double click or a retry after a lost answer files one case.
-  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
-  const [formKey, setFormKey] = useState(0);
-  const [busy, setBusy] = useState(false);
+  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey)
+  const [formKey, setFormKey] = useState(0)
+  const [busy, setBusy] = useState(false)
   // Problems show after the first attempt to send, and then follow the form as it is fixed.
-  const [attempted, setAttempted] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState<NewCaseResult | null>(null);
+  const [attempted, setAttempted] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const [result, setResult] = useState<NewCaseResult | null>(null)
 
   useEffect(() => {
-    let live = true;
-    setLoadError(null);
+    let live = true
+    setLoadError(null)
     loadCategories()
       .then((c) => live && setCategories(c))
-      .catch((err) => live && setLoadError(err));
+      .catch((err) => live && setLoadError(err))
     return () => {
-      live = false;
-    };
-  }, [attempt]);
+      live = false
+    }
+  }, [attempt])
 
-  const focusAreaIds = useMemo(() => (user?.roles ?? []).map((r) => r.areaId).filter((x): x is number => x != null), [user]);
-  const staffCall = hasRole(user, ['staff', 'admin', 'leader']);
-  const patrol = !staffCall && hasRole(user, ['grid_worker']);
-  const askContact = !user || staffCall;
+  const focusAreaIds = useMemo(
+    () => (user?.roles ?? []).map((r) => r.areaId).filter((x): x is number => x != null),
+    [user],
+  )
+  const staffCall = hasRole(user, ['staff', 'admin', 'leader'])
+  const patrol = !staffCall && hasRole(user, ['grid_worker'])
+  const askContact = !user || staffCall
 
   const chooseCategory = (c: Category | null) => {
-    setCategory(c);
-    setAttrs({});
-  };
+    setCategory(c)
+    setAttrs({})
+  }
 
-  const attrProblemList = useMemo(() => (category ? attributeProblems(category.attributes, attrs) : []), [category, attrs]);
+  const attrProblemList = useMemo(
+    () => (category ? attributeProblems(category.attributes, attrs) : []),
+    [category, attrs],
+  )
   const found = useMemo((): Problem[] => {
-    const out: Problem[] = [];
-    if (!category) out.push('category');
-    if (!location) out.push('location');
-    if (!description.trim()) out.push('description');
-    if (category?.photoRequired && photos.tokens.length === 0) out.push('photos');
-    if (attrProblemList.length) out.push('attributes');
-    return out;
-  }, [category, location, description, photos.tokens.length, attrProblemList]);
-  const problems = attempted ? found : [];
-  const attrProblems = attempted ? attrProblemList : [];
+    const out: Problem[] = []
+    if (!category) out.push('category')
+    if (!location) out.push('location')
+    if (!description.trim()) out.push('description')
+    if (category?.photoRequired && photos.tokens.length === 0) out.push('photos')
+    if (attrProblemList.length) out.push('attributes')
+    return out
+  }, [category, location, description, photos.tokens.length, attrProblemList])
+  const problems = attempted ? found : []
+  const attrProblems = attempted ? attrProblemList : []
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy || photos.uploading) return;
-    setAttempted(true);
-    setError(null);
-    if (found.length || !category || !location) return;
+    e.preventDefault()
+    if (busy || photos.uploading) return
+    setAttempted(true)
+    setError(null)
+    if (found.length || !category || !location) return
     const body: NewCaseBody = {
       categoryCode: category.code,
       location,
       description: description.trim(),
       attributes: attributePayload(category.attributes, attrs),
       photos: photos.tokens,
-    };
-    if (address.trim()) body.address = address.trim();
-    if (askContact && reporterName.trim()) body.reporterName = reporterName.trim();
-    if (askContact && reporterPhone.trim()) body.reporterPhone = reporterPhone.trim();
-    setBusy(true);
-    try {
-      setResult(await api.createCase(body, idempotencyKey));
-      window.scrollTo({ top: 0 });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
-  };
+    if (address.trim()) body.address = address.trim()
+    if (askContact && reporterName.trim()) body.reporterName = reporterName.trim()
+    if (askContact && reporterPhone.trim()) body.reporterPhone = reporterPhone.trim()
+    setBusy(true)
+    try {
+      setResult(await api.createCase(body, idempotencyKey))
+      window.scrollTo({ top: 0 })
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
 
   const reset = () => {
-    setResult(null);
-    setCategory(null);
-    setLocation(null);
-    setAddress('');
-    setDescription('');
-    setAttrs({});
-    setReporterName('');
-    setReporterPhone('');
-    setAttempted(false);
-    setError(null);
-    setFormKey((k) => k + 1);
-    setIdempotencyKey(newIdempotencyKey());
-  };
+    setResult(null)
+    setCategory(null)
+    setLocation(null)
+    setAddress('')
+    setDescription('')
+    setAttrs({})
+    setReporterName('')
+    setReporterPhone('')
+    setAttempted(false)
+    setError(null)
+    setFormKey((k) => k + 1)
+    setIdempotencyKey(newIdempotencyKey())
+  }
 
   const fieldLabel = (field: string) => {
     if (field.startsWith('attributes.') && category) {
-      const def = category.attributes.find((a) => a.code === field.slice('attributes.'.length));
-      if (def) return attributeLabel(def, lng);
+      const def = category.attributes.find((a) => a.code === field.slice('attributes.'.length))
+      if (def) return attributeLabel(def, lng)
     }
-    return undefined;
-  };
+    return undefined
+  }
 
-  if (result) return <ReportDone result={result} user={user} onAnother={reset} />;
+  if (result) return <ReportDone result={result} user={user} onAnother={reset} />
 
-  const mark = (p: Problem) => (problems.includes(p) ? ' has-problem' : '');
+  const mark = (p: Problem) => (problems.includes(p) ? ' has-problem' : '')
   return (
     <section className="page report-page" data-testid="page-report">
       <form className="report-form" onSubmit={submit} noValidate data-testid="report-form">
-        <h1 className="page-title">{patrol ? t('report.titlePatrol') : staffCall ? t('report.titleHotline') : t('report.title')}</h1>
+        <h1 className="page-title">
+          {patrol ? t('report.titlePatrol') : staffCall ? t('report.titleHotline') : t('report.title')}
+        </h1>
         <p className="muted">{user ? t('report.introSignedIn') : t('report.introAnon')}</p>
         <ErrorBanner error={loadError} onRetry={() => setAttempt((n) => n + 1)} />
 
@@ -158,7 +171,13 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
             <span>
               {t('report.address')} <span className="muted optional">{t('report.optional')}</span>
             </span>
-            <input data-testid="report-address" maxLength={300} value={address} onChange={(e) => setAddress(e.target.value)} placeholder={t('report.addressPlaceholder')} />
+            <input
+              data-testid="report-address"
+              maxLength={300}
+              value={address}
+              onChange={(e) => setAddress(e.target.value)}
+              placeholder={t('report.addressPlaceholder')}
+            />
           </label>
         </fieldset>
 
@@ -183,7 +202,9 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
               placeholder={t('report.descriptionPlaceholder')}
             />
           </label>
-          {category && <AttributeFields defs={category.attributes} values={attrs} onChange={setAttrs} problems={attrProblems} />}
+          {category && (
+            <AttributeFields defs={category.attributes} values={attrs} onChange={setAttrs} problems={attrProblems} />
+          )}
         </fieldset>
 
         <fieldset className={`report-step card${mark('photos')}`}>
@@ -208,7 +229,13 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
             <p className="muted hint">{staffCall ? t('report.callerHint') : t('report.contactHint')}</p>
             <label className="field">
               <span>{t('report.reporterName')}</span>
-              <input data-testid="report-name" maxLength={100} autoComplete="name" value={reporterName} onChange={(e) => setReporterName(e.target.value)} />
+              <input
+                data-testid="report-name"
+                maxLength={100}
+                autoComplete="name"
+                value={reporterName}
+                onChange={(e) => setReporterName(e.target.value)}
+              />
             </label>
             <label className="field">
               <span>{t('report.reporterPhone')}</span>
@@ -226,7 +253,11 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
 
         {problems.length > 0 && (
           <div className="error-banner" role="alert" data-testid="report-problems">
-            <span>{t('report.missing', { fields: problems.map((p) => t(`report.problems.${p}`)).join(t('common.listSeparator')) })}</span>
+            <span>
+              {t('report.missing', {
+                fields: problems.map((p) => t(`report.problems.${p}`)).join(t('common.listSeparator')),
+              })}
+            </span>
           </div>
         )}
         {error ? (
@@ -234,23 +265,28 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
             <span>{errorText(error, fieldLabel)}</span>
           </div>
         ) : null}
-        <button type="submit" className="btn btn-primary btn-block btn-large" data-testid="report-submit" disabled={busy || photos.uploading}>
+        <button
+          type="submit"
+          className="btn btn-primary btn-block btn-large"
+          data-testid="report-submit"
+          disabled={busy || photos.uploading}
+        >
           {busy ? t('common.sending') : photos.uploading ? t('photos.uploading') : t('report.submit')}
         </button>
       </form>
     </section>
-  );
+  )
 }
 
 function ReportDone({ result, user, onAnother }: { result: NewCaseResult; user: User | null; onAnother: () => void }) {
-  const { t } = useTranslation();
-  const [copied, setCopied] = useState(false);
+  const { t } = useTranslation()
+  const [copied, setCopied] = useState(false)
   const copy = (text: string) => {
     navigator.clipboard?.writeText(text).then(
       () => setCopied(true),
       () => undefined,
-    );
-  };
+    )
+  }
   return (
     <section className="page report-page" data-testid="page-report">
       <div className="card report-done" data-testid="report-success" role="status">
@@ -289,8 +325,8 @@ function ReportDone({ result, user, onAnother }: { result: NewCaseResult; user: 
             <ul>
               {result.possibleDuplicates.map((d) => (
                 <li key={d.id}>
-                  <a href={href('cases', d.id)}>{d.trackingCode}</a> · {t(`caseStates.${d.state}`, { defaultValue: d.state })} ·{' '}
-                  {t('report.metres', { m: d.distanceM })}
+                  <a href={href('cases', d.id)}>{d.trackingCode}</a> ·{' '}
+                  {t(`caseStates.${d.state}`, { defaultValue: d.state })} · {t('report.metres', { m: d.distanceM })}
                 </li>
               ))}
             </ul>
@@ -303,7 +339,11 @@ function ReportDone({ result, user, onAnother }: { result: NewCaseResult; user: 
           {result.case && (
             <a
               className="btn"
-              href={hasRole(user, ['admin', 'leader', 'staff', 'department_handler']) ? href('cases', result.id) : href('my-cases', result.id)}
+              href={
+                hasRole(user, ['admin', 'leader', 'staff', 'department_handler'])
+                  ? href('cases', result.id)
+                  : href('my-cases', result.id)
+              }
               data-testid="report-my-case-link"
             >
               {t('report.seeCase')}
@@ -315,5 +355,5 @@ function ReportDone({ result, user, onAnother }: { result: NewCaseResult; user: 
         </div>
       </div>
     </section>
-  );
+  )
 }

@@ -1,30 +1,30 @@
-import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../api';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { Pager } from '../components/Pager';
-import type { CaseView, Paged } from '../types';
-import { CaseTable } from './WorkbenchPage';
+import { useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort } from '../api'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { Pager } from '../components/Pager'
+import type { CaseView, Paged } from '../types'
+import { CaseTable } from './WorkbenchPage'
 
-const PAGE_SIZE = 20;
+const PAGE_SIZE = 20
 
 /** Open cases past a deadline (escalated), most overdue first. */
 export function SupervisionPage() {
-  const { t } = useTranslation();
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Paged<CaseView> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
+  const { t } = useTranslation()
+  const [page, setPage] = useState(1)
+  const [data, setData] = useState<Paged<CaseView> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     api
       .supervision({ page, pageSize: PAGE_SIZE }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [page, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [page, attempt])
 
   return (
     <section className="page workbench-page" data-testid="page-supervision">
@@ -47,5 +47,5 @@ export function SupervisionPage() {
       {data && data.items.length > 0 && <CaseTable items={data.items} showEscalation />}
       {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
     </section>
-  );
+  )
 }

@@ -1,32 +1,32 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api, isAbort } from '../api';
-import { ColourDot } from '../components/CaseBadges';
-import { CaseMap } from '../components/CaseMap';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { PhotoUploader, type PhotoState } from '../components/PhotoUploader';
-import { geoUri } from '../caseUtils';
-import { errorText, formatDateTime, localName } from '../i18n';
-import { href } from '../router';
-import type { AppConfig, CaseView, Paged } from '../types';
+import { useEffect, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api, isAbort } from '../api'
+import { ColourDot } from '../components/CaseBadges'
+import { CaseMap } from '../components/CaseMap'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { PhotoUploader, type PhotoState } from '../components/PhotoUploader'
+import { geoUri } from '../caseUtils'
+import { errorText, formatDateTime, localName } from '../i18n'
+import { href } from '../router'
+import type { AppConfig, CaseView, Paged } from '../types'
 
 /** Grid worker on the phone: replied cases in their grid to check on site, pass or fail. */
 export function TasksPage({ config }: { config: AppConfig | null }) {
-  const { t } = useTranslation();
-  const [data, setData] = useState<Paged<CaseView> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [done, setDone] = useState<{ code: string; passed: boolean } | null>(null);
+  const { t } = useTranslation()
+  const [data, setData] = useState<Paged<CaseView> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [done, setDone] = useState<{ code: string; passed: boolean } | null>(null)
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     api
       .cases({ state: ['replied'], sort: 'due', pageSize: 50 }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [attempt])
 
   return (
     <section className="page narrow-page tasks-page" data-testid="page-tasks">
@@ -56,8 +56,8 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
               c={c}
               config={config}
               onDone={(passed) => {
-                setDone({ code: c.trackingCode, passed });
-                setAttempt((n) => n + 1);
+                setDone({ code: c.trackingCode, passed })
+                setAttempt((n) => n + 1)
               }}
               onStale={() => setAttempt((n) => n + 1)}
             />
@@ -65,42 +65,53 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
         ))}
       </ul>
     </section>
-  );
+  )
 }
 
-function TaskCard({ c, config, onDone, onStale }: { c: CaseView; config: AppConfig | null; onDone: (passed: boolean) => void; onStale: () => void }) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [showMap, setShowMap] = useState(false);
-  const [mode, setMode] = useState<'pass' | 'fail' | null>(null);
-  const [comment, setComment] = useState('');
-  const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+function TaskCard({
+  c,
+  config,
+  onDone,
+  onStale,
+}: {
+  c: CaseView
+  config: AppConfig | null
+  onDone: (passed: boolean) => void
+  onStale: () => void
+}) {
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [showMap, setShowMap] = useState(false)
+  const [mode, setMode] = useState<'pass' | 'fail' | null>(null)
+  const [comment, setComment] = useState('')
+  const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false })
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!mode || busy) return;
+    e.preventDefault()
+    if (!mode || busy) return
     if (mode === 'fail' && !comment.trim()) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', 'comment'));
-      return;
+      setError(new ApiError(0, 'VALIDATION_FAILED', '', 'comment'))
+      return
     }
-    setBusy(true);
-    setError(null);
+    setBusy(true)
+    setError(null)
     try {
       await api.caseAction(c.id, {
         action: mode === 'pass' ? 'verify_pass' : 'verify_fail',
         version: c.version,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
         ...(photos.tokens.length ? { photos: photos.tokens } : {}),
-      });
-      onDone(mode === 'pass');
+      })
+      onDone(mode === 'pass')
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_ILLEGAL_TRANSITION')) onStale();
-      setError(err);
-      setBusy(false);
+      if (err instanceof ApiError && (err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_ILLEGAL_TRANSITION'))
+        onStale()
+      setError(err)
+      setBusy(false)
     }
-  };
+  }
 
   return (
     <article className="task-card card" data-testid="task-card" data-tracking-code={c.trackingCode}>
@@ -144,7 +155,13 @@ function TaskCard({ c, config, onDone, onStale }: { c: CaseView; config: AppConf
           </a>
         )}
         {c.location && (
-          <button type="button" className="btn btn-small" data-testid="task-map-toggle" aria-expanded={showMap} onClick={() => setShowMap((s) => !s)}>
+          <button
+            type="button"
+            className="btn btn-small"
+            data-testid="task-map-toggle"
+            aria-expanded={showMap}
+            onClick={() => setShowMap((s) => !s)}
+          >
             {showMap ? t('tasks.hideMap') : t('tasks.showMap')}
           </button>
         )}
@@ -154,10 +171,20 @@ function TaskCard({ c, config, onDone, onStale }: { c: CaseView; config: AppConf
       </div>
       {showMap && <CaseMap location={c.location} gridId={c.area.id} config={config} testId="task-map" />}
       <div className="task-verdict">
-        <button type="button" className={`btn btn-primary${mode === 'pass' ? ' active' : ''}`} data-testid="task-pass" onClick={() => setMode(mode === 'pass' ? null : 'pass')}>
+        <button
+          type="button"
+          className={`btn btn-primary${mode === 'pass' ? ' active' : ''}`}
+          data-testid="task-pass"
+          onClick={() => setMode(mode === 'pass' ? null : 'pass')}
+        >
           {t('actionVerbs.verify_pass')}
         </button>
-        <button type="button" className={`btn btn-danger${mode === 'fail' ? ' active' : ''}`} data-testid="task-fail" onClick={() => setMode(mode === 'fail' ? null : 'fail')}>
+        <button
+          type="button"
+          className={`btn btn-danger${mode === 'fail' ? ' active' : ''}`}
+          data-testid="task-fail"
+          onClick={() => setMode(mode === 'fail' ? null : 'fail')}
+        >
           {t('actionVerbs.verify_fail')}
         </button>
       </div>
@@ -174,7 +201,13 @@ function TaskCard({ c, config, onDone, onStale }: { c: CaseView; config: AppConf
                 <span className="muted optional"> {t('report.optional')}</span>
               )}
             </span>
-            <textarea data-testid="task-comment" rows={3} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
+            <textarea
+              data-testid="task-comment"
+              rows={3}
+              maxLength={2000}
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+            />
           </label>
           <div className="field">
             <span className="field-label">{t('tasks.sitePhotos')}</span>
@@ -185,11 +218,16 @@ function TaskCard({ c, config, onDone, onStale }: { c: CaseView; config: AppConf
               <span>{errorText(error, (f) => (f === 'comment' ? t('actions.fields.comment') : undefined))}</span>
             </div>
           ) : null}
-          <button type="submit" className="btn btn-primary btn-block" data-testid="task-submit" disabled={busy || photos.uploading}>
+          <button
+            type="submit"
+            className="btn btn-primary btn-block"
+            data-testid="task-submit"
+            disabled={busy || photos.uploading}
+          >
             {busy ? t('common.sending') : mode === 'pass' ? t('tasks.confirmPass') : t('tasks.confirmFail')}
           </button>
         </form>
       )}
     </article>
-  );
+  )
 }

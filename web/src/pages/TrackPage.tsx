@@ -1,56 +1,56 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api, isAbort } from '../api';
-import { ColourDot, StateChip } from '../components/CaseBadges';
-import { ErrorBanner } from '../components/ErrorBanner';
-import { RatingForm } from '../components/RatingForm';
-import { Timeline } from '../components/Timeline';
-import { formatDateTime, localName } from '../i18n';
-import { href, navigate } from '../router';
-import type { PublicCase, Rating } from '../types';
+import { useEffect, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api, isAbort } from '../api'
+import { ColourDot, StateChip } from '../components/CaseBadges'
+import { ErrorBanner } from '../components/ErrorBanner'
+import { RatingForm } from '../components/RatingForm'
+import { Timeline } from '../components/Timeline'
+import { formatDateTime, localName } from '../i18n'
+import { href, navigate } from '../router'
+import type { PublicCase, Rating } from '../types'
 
-const CODE = /^[0-9]{6}-[0-9A-Z]{6}$/;
+const CODE = /^[0-9]{6}-[0-9A-Z]{6}$/
 
 /** Public progress of a report by its tracking code: no sign-in, no personal data. */
 export function TrackPage({ code }: { code: string | null }) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [input, setInput] = useState(code ?? '');
-  const [data, setData] = useState<PublicCase | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [token, setToken] = useState('');
-  const [thanks, setThanks] = useState(false);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [input, setInput] = useState(code ?? '')
+  const [data, setData] = useState<PublicCase | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [token, setToken] = useState('')
+  const [thanks, setThanks] = useState(false)
 
   useEffect(() => {
-    setData(null);
-    setError(null);
-    if (!code) return;
+    setData(null)
+    setError(null)
+    if (!code) return
     if (!CODE.test(code)) {
-      setError(new ApiError(404, 'CASE_NOT_FOUND', ''));
-      return;
+      setError(new ApiError(404, 'CASE_NOT_FOUND', ''))
+      return
     }
-    const ctrl = new AbortController();
+    const ctrl = new AbortController()
     api
       .publicCase(code, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [code, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [code, attempt])
 
   const go = (e: FormEvent) => {
-    e.preventDefault();
-    const c = input.trim().toUpperCase();
-    if (c) navigate('track', c);
-  };
+    e.preventDefault()
+    const c = input.trim().toUpperCase()
+    if (c) navigate('track', c)
+  }
 
   const rate = async (rating: Rating, comment: string) => {
-    if (!code) return;
-    if (!token.trim()) throw new ApiError(0, 'VALIDATION_FAILED', '', 'reporterToken');
-    await api.publicRate(code, { reporterToken: token.trim(), rating, ...(comment ? { comment } : {}) });
-    setThanks(true);
-    setAttempt((n) => n + 1);
-  };
+    if (!code) return
+    if (!token.trim()) throw new ApiError(0, 'VALIDATION_FAILED', '', 'reporterToken')
+    await api.publicRate(code, { reporterToken: token.trim(), rating, ...(comment ? { comment } : {}) })
+    setThanks(true)
+    setAttempt((n) => n + 1)
+  }
 
   return (
     <section className="page narrow-page" data-testid="page-track">
@@ -146,7 +146,13 @@ export function TrackPage({ code }: { code: string | null }) {
             <RatingForm onSubmit={rate}>
               <label className="field">
                 <span>{t('track.tokenLabel')}</span>
-                <input data-testid="track-token" value={token} onChange={(e) => setToken(e.target.value)} spellCheck={false} autoComplete="off" />
+                <input
+                  data-testid="track-token"
+                  value={token}
+                  onChange={(e) => setToken(e.target.value)}
+                  spellCheck={false}
+                  autoComplete="off"
+                />
               </label>
               <p className="muted hint">{t('track.tokenHint')}</p>
             </RatingForm>
@@ -158,5 +164,5 @@ export function TrackPage({ code }: { code: string | null }) {
         </>
       )}
     </section>
-  );
+  )
 }

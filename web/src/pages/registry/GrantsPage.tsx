@@ -1,49 +1,49 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../../api';
-import { AreaSelect } from '../../components/AreaSelect';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { Pager } from '../../components/Pager';
-import { loadDepartments } from '../../caseUtils';
-import { errorText, formatDateTime, localName } from '../../i18n';
-import { href } from '../../router';
-import type { DataGrant, Department, NewDataGrant, Paged, RegistryFields } from '../../types';
-import { PAGE_SIZE, todayLocal } from './common';
+import { useEffect, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort } from '../../api'
+import { AreaSelect } from '../../components/AreaSelect'
+import { ErrorBanner } from '../../components/ErrorBanner'
+import { Pager } from '../../components/Pager'
+import { loadDepartments } from '../../caseUtils'
+import { errorText, formatDateTime, localName } from '../../i18n'
+import { href } from '../../router'
+import type { DataGrant, Department, NewDataGrant, Paged, RegistryFields } from '../../types'
+import { PAGE_SIZE, todayLocal } from './common'
 
 /** Data-sharing grants (admins): who may read which fields of which records, why, and until when. */
 export function GrantsPage() {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Paged<DataGrant> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [revoking, setRevoking] = useState<number | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [page, setPage] = useState(1)
+  const [data, setData] = useState<Paged<DataGrant> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [revoking, setRevoking] = useState<number | null>(null)
+  const [notice, setNotice] = useState<string | null>(null)
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     api
       .dataGrants({ page, pageSize: PAGE_SIZE }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [page, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [page, attempt])
 
   const revoke = async (g: DataGrant) => {
-    if (!window.confirm(t('grants.confirmRevoke', { id: g.id, grantee: g.grantee }))) return;
-    setRevoking(g.id);
+    if (!window.confirm(t('grants.confirmRevoke', { id: g.id, grantee: g.grantee }))) return
+    setRevoking(g.id)
     try {
-      const updated = await api.revokeDataGrant(g.id);
-      setData((d) => (d ? { ...d, items: d.items.map((x) => (x.id === g.id ? updated : x)) } : d));
-      setNotice(t('grants.revoked', { id: g.id }));
+      const updated = await api.revokeDataGrant(g.id)
+      setData((d) => (d ? { ...d, items: d.items.map((x) => (x.id === g.id ? updated : x)) } : d))
+      setNotice(t('grants.revoked', { id: g.id }))
     } catch (err) {
-      setError(err);
+      setError(err)
     } finally {
-      setRevoking(null);
+      setRevoking(null)
     }
-  };
+  }
 
   return (
     <section className="page grants-page" data-testid="page-grants">
@@ -57,9 +57,9 @@ export function GrantsPage() {
       <p className="muted">{t('grants.intro')}</p>
       <NewGrantForm
         onCreated={(g) => {
-          setNotice(t('grants.created', { id: g.id }));
-          setPage(1);
-          setAttempt((n) => n + 1);
+          setNotice(t('grants.created', { id: g.id }))
+          setPage(1)
+          setAttempt((n) => n + 1)
         }}
       />
       {notice && (
@@ -94,7 +94,11 @@ export function GrantsPage() {
                     <span className="muted">{g.departmentId ? t('grants.department') : t('grants.apiKey')}</span>
                   </td>
                   <td>{t(`grants.entities.${g.entity}`, { defaultValue: g.entity })}</td>
-                  <td className="wrap">{g.fields.map((f) => t(`grants.fieldNames.${f}`, { defaultValue: f })).join(t('common.listSeparator'))}</td>
+                  <td className="wrap">
+                    {g.fields
+                      .map((f) => t(`grants.fieldNames.${f}`, { defaultValue: f }))
+                      .join(t('common.listSeparator'))}
+                  </td>
                   <td className="wrap">{g.purpose}</td>
                   <td>{formatDateTime(g.expiresAt, lng)}</td>
                   <td>
@@ -104,7 +108,13 @@ export function GrantsPage() {
                   </td>
                   <td>
                     {g.state === 'active' && (
-                      <button type="button" className="btn btn-small btn-danger" data-testid="grant-revoke" disabled={revoking === g.id} onClick={() => void revoke(g)}>
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger"
+                        data-testid="grant-revoke"
+                        disabled={revoking === g.id}
+                        onClick={() => void revoke(g)}
+                      >
                         {t('grants.revoke')}
                       </button>
                     )}
@@ -117,50 +127,50 @@ export function GrantsPage() {
       )}
       {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
     </section>
-  );
+  )
 }
 
 function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
-  const { t, i18n } = useTranslation();
-  const [fieldsInfo, setFieldsInfo] = useState<RegistryFields | null>(null);
-  const [departments, setDepartments] = useState<Department[]>([]);
-  const [open, setOpen] = useState(false);
-  const [areaId, setAreaId] = useState('');
-  const [granteeKind, setGranteeKind] = useState<'department' | 'apiKey'>('department');
-  const [departmentId, setDepartmentId] = useState('');
-  const [apiKeyId, setApiKeyId] = useState('');
-  const [entity, setEntity] = useState('person');
-  const [fields, setFields] = useState<string[]>([]);
-  const [purpose, setPurpose] = useState('');
-  const [expires, setExpires] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { t, i18n } = useTranslation()
+  const [fieldsInfo, setFieldsInfo] = useState<RegistryFields | null>(null)
+  const [departments, setDepartments] = useState<Department[]>([])
+  const [open, setOpen] = useState(false)
+  const [areaId, setAreaId] = useState('')
+  const [granteeKind, setGranteeKind] = useState<'department' | 'apiKey'>('department')
+  const [departmentId, setDepartmentId] = useState('')
+  const [apiKeyId, setApiKeyId] = useState('')
+  const [entity, setEntity] = useState('person')
+  const [fields, setFields] = useState<string[]>([])
+  const [purpose, setPurpose] = useState('')
+  const [expires, setExpires] = useState('')
+  const [problem, setProblem] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
 
   useEffect(() => {
-    if (!open) return;
-    const ctrl = new AbortController();
+    if (!open) return
+    const ctrl = new AbortController()
     api
       .registryFields(ctrl.signal)
       .then(setFieldsInfo)
-      .catch((err) => !isAbort(err) && setError(err));
-    loadDepartments().then(setDepartments, () => undefined);
-    return () => ctrl.abort();
-  }, [open]);
+      .catch((err) => !isAbort(err) && setError(err))
+    loadDepartments().then(setDepartments, () => undefined)
+    return () => ctrl.abort()
+  }, [open])
 
-  const shareable = fieldsInfo?.shareableFields[entity] ?? [];
+  const shareable = fieldsInfo?.shareableFields[entity] ?? []
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    const grantee = granteeKind === 'department' ? Number(departmentId) : Number(apiKeyId);
-    if (!areaId) return setProblem(t('grants.needArea'));
-    if (!Number.isInteger(grantee) || grantee <= 0) return setProblem(t('grants.needGrantee'));
-    if (!fields.length) return setProblem(t('grants.needFields'));
-    if (purpose.trim().length < 4) return setProblem(t('grants.needPurpose'));
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(expires)) return setProblem(t('grants.needExpiry'));
+    e.preventDefault()
+    if (busy) return
+    const grantee = granteeKind === 'department' ? Number(departmentId) : Number(apiKeyId)
+    if (!areaId) return setProblem(t('grants.needArea'))
+    if (!Number.isInteger(grantee) || grantee <= 0) return setProblem(t('grants.needGrantee'))
+    if (!fields.length) return setProblem(t('grants.needFields'))
+    if (purpose.trim().length < 4) return setProblem(t('grants.needPurpose'))
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(expires)) return setProblem(t('grants.needExpiry'))
     // The grant runs to the end of the chosen local day.
-    const [y, m, d] = expires.split('-').map(Number) as [number, number, number];
+    const [y, m, d] = expires.split('-').map(Number) as [number, number, number]
     const body: NewDataGrant = {
       areaId: Number(areaId),
       entity,
@@ -168,22 +178,22 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
       purpose: purpose.trim(),
       expiresAt: new Date(y, m - 1, d, 23, 59, 59).toISOString(),
       ...(granteeKind === 'department' ? { departmentId: grantee } : { apiKeyId: grantee }),
-    };
-    setProblem(null);
-    setError(null);
-    setBusy(true);
-    try {
-      const g = await api.createDataGrant(body);
-      setFields([]);
-      setPurpose('');
-      setOpen(false);
-      onCreated(g);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
-  };
+    setProblem(null)
+    setError(null)
+    setBusy(true)
+    try {
+      const g = await api.createDataGrant(body)
+      setFields([])
+      setPurpose('')
+      setOpen(false)
+      onCreated(g)
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
 
   if (!open) {
     return (
@@ -192,7 +202,7 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
           {t('grants.new')}
         </button>
       </div>
-    );
+    )
   }
   return (
     <form className="card grant-form" onSubmit={submit} noValidate data-testid="grant-form">
@@ -204,7 +214,11 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
         </label>
         <label className="inline-field">
           {t('grants.granteeKind')}
-          <select data-testid="grant-grantee-kind" value={granteeKind} onChange={(e) => setGranteeKind(e.target.value as 'department' | 'apiKey')}>
+          <select
+            data-testid="grant-grantee-kind"
+            value={granteeKind}
+            onChange={(e) => setGranteeKind(e.target.value as 'department' | 'apiKey')}
+          >
             <option value="department">{t('grants.department')}</option>
             <option value="apiKey">{t('grants.apiKey')}</option>
           </select>
@@ -212,7 +226,11 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
         {granteeKind === 'department' ? (
           <label className="inline-field">
             {t('grants.department')}
-            <select data-testid="grant-department" value={departmentId} onChange={(e) => setDepartmentId(e.target.value)}>
+            <select
+              data-testid="grant-department"
+              value={departmentId}
+              onChange={(e) => setDepartmentId(e.target.value)}
+            >
               <option value="">{t('grants.pickDepartment')}</option>
               {departments.map((d) => (
                 <option key={d.id} value={d.id}>
@@ -224,7 +242,13 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
         ) : (
           <label className="inline-field">
             {t('grants.apiKeyId')}
-            <input type="number" min={1} data-testid="grant-api-key" value={apiKeyId} onChange={(e) => setApiKeyId(e.target.value)} />
+            <input
+              type="number"
+              min={1}
+              data-testid="grant-api-key"
+              value={apiKeyId}
+              onChange={(e) => setApiKeyId(e.target.value)}
+            />
           </label>
         )}
         <label className="inline-field">
@@ -233,8 +257,8 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
             data-testid="grant-entity"
             value={entity}
             onChange={(e) => {
-              setEntity(e.target.value);
-              setFields([]);
+              setEntity(e.target.value)
+              setFields([])
             }}
           >
             {Object.keys(fieldsInfo?.shareableFields ?? { person: [] }).map((en) => (
@@ -246,16 +270,29 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
         </label>
         <label className="inline-field">
           {t('grants.expiresAt')}
-          <input type="date" data-testid="grant-expires" min={todayLocal()} value={expires} onChange={(e) => setExpires(e.target.value)} />
+          <input
+            type="date"
+            data-testid="grant-expires"
+            min={todayLocal()}
+            value={expires}
+            onChange={(e) => setExpires(e.target.value)}
+          />
         </label>
       </div>
       <fieldset className="checks grant-fields">
         <legend>{t('grants.fields')}</legend>
         {shareable.map((f) => (
           <label key={f} className="check">
-            <input type="checkbox" data-testid={`grant-field-${f}`} checked={fields.includes(f)} onChange={() => setFields((fs) => (fs.includes(f) ? fs.filter((x) => x !== f) : [...fs, f]))} />
+            <input
+              type="checkbox"
+              data-testid={`grant-field-${f}`}
+              checked={fields.includes(f)}
+              onChange={() => setFields((fs) => (fs.includes(f) ? fs.filter((x) => x !== f) : [...fs, f]))}
+            />
             {t(`grants.fieldNames.${f}`, { defaultValue: f })}
-            {entity === 'person' && fieldsInfo?.personFieldClass[f] === 'highly_sensitive' && <span className="badge badge-danger">{t('grants.highlySensitive')}</span>}
+            {entity === 'person' && fieldsInfo?.personFieldClass[f] === 'highly_sensitive' && (
+              <span className="badge badge-danger">{t('grants.highlySensitive')}</span>
+            )}
           </label>
         ))}
       </fieldset>
@@ -266,7 +303,13 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
             *
           </abbr>
         </span>
-        <textarea rows={2} data-testid="grant-purpose" maxLength={500} value={purpose} onChange={(e) => setPurpose(e.target.value)} />
+        <textarea
+          rows={2}
+          data-testid="grant-purpose"
+          maxLength={500}
+          value={purpose}
+          onChange={(e) => setPurpose(e.target.value)}
+        />
       </label>
       {problem && (
         <p className="field-error" role="alert" data-testid="grant-problem">
@@ -287,5 +330,5 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
         </button>
       </div>
     </form>
-  );
+  )
 }

@@ -1,25 +1,25 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api, downloadFile, isAbort } from '../../api';
-import { AreaSelect } from '../../components/AreaSelect';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { errorText, formatDateTime, formatNumber } from '../../i18n';
-import { href } from '../../router';
-import type { ImportJob, Paged } from '../../types';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api, downloadFile, isAbort } from '../../api'
+import { AreaSelect } from '../../components/AreaSelect'
+import { ErrorBanner } from '../../components/ErrorBanner'
+import { errorText, formatDateTime, formatNumber } from '../../i18n'
+import { href } from '../../router'
+import type { ImportJob, Paged } from '../../types'
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const POLL_MS = 500;
-const MAX_BYTES = 64 * 1024 * 1024;
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+const POLL_MS = 500
+const MAX_BYTES = 64 * 1024 * 1024
 
-const isXlsx = (f: File) => /\.xlsx$/i.test(f.name) || f.type === XLSX;
+const isXlsx = (f: File) => /\.xlsx$/i.test(f.name) || f.type === XLSX
 
-type Step = { kind: 'choose' } | { kind: 'map'; job: ImportJob } | { kind: 'run'; job: ImportJob };
+type Step = { kind: 'choose' } | { kind: 'map'; job: ImportJob } | { kind: 'run'; job: ImportJob }
 
 /** Import wizard: file and area → headings and column mapping → live progress → error report. */
 export function ImportPage() {
-  const { t } = useTranslation();
-  const [step, setStep] = useState<Step>({ kind: 'choose' });
-  const [recentKey, setRecentKey] = useState(0);
+  const { t } = useTranslation()
+  const [step, setStep] = useState<Step>({ kind: 'choose' })
+  const [recentKey, setRecentKey] = useState(0)
 
   return (
     <section className="page import-page" data-testid="page-import">
@@ -31,7 +31,11 @@ export function ImportPage() {
       </div>
       <ol className="import-steps" aria-label={t('import.steps')}>
         {(['choose', 'map', 'run'] as const).map((s, i) => (
-          <li key={s} className={step.kind === s ? 'active' : undefined} aria-current={step.kind === s ? 'step' : undefined}>
+          <li
+            key={s}
+            className={step.kind === s ? 'active' : undefined}
+            aria-current={step.kind === s ? 'step' : undefined}
+          >
             <span className="step-no">{i + 1}</span>
             {t(`import.step.${s}`)}
           </li>
@@ -40,12 +44,18 @@ export function ImportPage() {
       {step.kind === 'choose' && (
         <ChooseFile
           onUploaded={(job) => {
-            setStep({ kind: 'map', job });
-            setRecentKey((n) => n + 1);
+            setStep({ kind: 'map', job })
+            setRecentKey((n) => n + 1)
           }}
         />
       )}
-      {step.kind === 'map' && <MapColumns job={step.job} onStarted={(job) => setStep({ kind: 'run', job })} onBack={() => setStep({ kind: 'choose' })} />}
+      {step.kind === 'map' && (
+        <MapColumns
+          job={step.job}
+          onStarted={(job) => setStep({ kind: 'run', job })}
+          onBack={() => setStep({ kind: 'choose' })}
+        />
+      )}
       {step.kind === 'run' && (
         <RunProgress
           initial={step.job}
@@ -55,35 +65,41 @@ export function ImportPage() {
       )}
       <RecentImports refreshKey={recentKey} />
     </section>
-  );
+  )
 }
 
 function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
-  const { t } = useTranslation();
-  const [file, setFile] = useState<File | null>(null);
-  const [areaId, setAreaId] = useState('');
+  const { t } = useTranslation()
+  const [file, setFile] = useState<File | null>(null)
+  const [areaId, setAreaId] = useState('')
   // Detected by the server; named here when detection fails (a GBK file with few Chinese characters).
-  const [encoding, setEncoding] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const [encoding, setEncoding] = useState('')
+  const [problem, setProblem] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    if (!file) return setProblem(t('import.chooseFile'));
-    if (!areaId) return setProblem(t('import.chooseArea'));
-    if (file.size > MAX_BYTES) return setProblem(t('import.tooLarge', { mb: MAX_BYTES / 1024 / 1024 }));
-    setProblem(null);
-    setError(null);
-    setBusy(true);
+    e.preventDefault()
+    if (busy) return
+    if (!file) return setProblem(t('import.chooseFile'))
+    if (!areaId) return setProblem(t('import.chooseArea'))
+    if (file.size > MAX_BYTES) return setProblem(t('import.tooLarge', { mb: MAX_BYTES / 1024 / 1024 }))
+    setProblem(null)
+    setError(null)
+    setBusy(true)
     try {
-      onUploaded(await api.uploadImport(file, { areaId: Number(areaId), fileName: file.name, ...(encoding && !isXlsx(file) ? { encoding } : {}) }, isXlsx(file) ? XLSX : 'text/csv'));
+      onUploaded(
+        await api.uploadImport(
+          file,
+          { areaId: Number(areaId), fileName: file.name, ...(encoding && !isXlsx(file) ? { encoding } : {}) },
+          isXlsx(file) ? XLSX : 'text/csv',
+        ),
+      )
     } catch (err) {
-      setError(err);
-      setBusy(false);
+      setError(err)
+      setBusy(false)
     }
-  };
+  }
 
   return (
     <form className="card import-choose" onSubmit={submit} noValidate data-testid="import-choose">
@@ -104,7 +120,13 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
       )}
       <label className="field">
         <span>{t('import.area')}</span>
-        <AreaSelect testId="import-area" value={areaId} onChange={setAreaId} emptyLabel={t('import.pickArea')} required />
+        <AreaSelect
+          testId="import-area"
+          value={areaId}
+          onChange={setAreaId}
+          emptyLabel={t('import.pickArea')}
+          required
+        />
       </label>
       <label className="field">
         <span>{t('import.encodingChoice')}</span>
@@ -124,29 +146,37 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
         {busy ? t('import.uploading') : t('import.upload')}
       </button>
     </form>
-  );
+  )
 }
 
-function MapColumns({ job, onStarted, onBack }: { job: ImportJob; onStarted: (job: ImportJob) => void; onBack: () => void }) {
-  const { t } = useTranslation();
-  const [mapping, setMapping] = useState<Record<string, string>>(() => ({ ...job.suggestedMapping }));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const used = Object.values(mapping);
-  const missing = job.requiredFields.filter((f) => !used.includes(f));
-  const twice = used.filter((f, i) => used.indexOf(f) !== i);
+function MapColumns({
+  job,
+  onStarted,
+  onBack,
+}: {
+  job: ImportJob
+  onStarted: (job: ImportJob) => void
+  onBack: () => void
+}) {
+  const { t } = useTranslation()
+  const [mapping, setMapping] = useState<Record<string, string>>(() => ({ ...job.suggestedMapping }))
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
+  const used = Object.values(mapping)
+  const missing = job.requiredFields.filter((f) => !used.includes(f))
+  const twice = used.filter((f, i) => used.indexOf(f) !== i)
 
   const start = async () => {
-    if (busy || missing.length || twice.length) return;
-    setBusy(true);
-    setError(null);
+    if (busy || missing.length || twice.length) return
+    setBusy(true)
+    setError(null)
     try {
-      onStarted(await api.startImport(job.id, mapping));
+      onStarted(await api.startImport(job.id, mapping))
     } catch (err) {
-      setError(err);
-      setBusy(false);
+      setError(err)
+      setBusy(false)
     }
-  };
+  }
 
   return (
     <div className="card import-map" data-testid="import-map" data-job-id={job.id}>
@@ -193,10 +223,10 @@ function MapColumns({ job, onStarted, onBack }: { job: ImportJob; onStarted: (jo
                     value={mapping[h] ?? ''}
                     onChange={(e) =>
                       setMapping((m) => {
-                        const next = { ...m };
-                        if (e.target.value) next[h] = e.target.value;
-                        else delete next[h];
-                        return next;
+                        const next = { ...m }
+                        if (e.target.value) next[h] = e.target.value
+                        else delete next[h]
+                        return next
                       })
                     }
                   >
@@ -216,17 +246,29 @@ function MapColumns({ job, onStarted, onBack }: { job: ImportJob; onStarted: (jo
       </div>
       {missing.length > 0 && (
         <p className="field-error" role="alert" data-testid="import-missing">
-          {t('import.missing', { fields: missing.map((f) => t(`import.fields.${f}`, { defaultValue: f })).join(t('common.listSeparator')) })}
+          {t('import.missing', {
+            fields: missing.map((f) => t(`import.fields.${f}`, { defaultValue: f })).join(t('common.listSeparator')),
+          })}
         </p>
       )}
       {twice.length > 0 && (
         <p className="field-error" role="alert">
-          {t('import.twice', { fields: [...new Set(twice)].map((f) => t(`import.fields.${f}`, { defaultValue: f })).join(t('common.listSeparator')) })}
+          {t('import.twice', {
+            fields: [...new Set(twice)]
+              .map((f) => t(`import.fields.${f}`, { defaultValue: f }))
+              .join(t('common.listSeparator')),
+          })}
         </p>
       )}
       <ErrorBanner error={error} testId="import-start-error" />
       <div className="form-buttons">
-        <button type="button" className="btn btn-primary" data-testid="import-start" disabled={busy || missing.length > 0 || twice.length > 0} onClick={() => void start()}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="import-start"
+          disabled={busy || missing.length > 0 || twice.length > 0}
+          onClick={() => void start()}
+        >
           {busy ? t('common.sending') : t('import.start')}
         </button>
         <button type="button" className="btn" onClick={onBack}>
@@ -234,60 +276,73 @@ function MapColumns({ job, onStarted, onBack }: { job: ImportJob; onStarted: (jo
         </button>
       </div>
     </div>
-  );
+  )
 }
 
-function RunProgress({ initial, onFinished, onAgain }: { initial: ImportJob; onFinished: () => void; onAgain: () => void }) {
-  const { t } = useTranslation();
-  const [job, setJob] = useState(initial);
-  const [error, setError] = useState<unknown>(null);
-  const [downloadError, setDownloadError] = useState<unknown>(null);
-  const finished = job.status === 'done' || job.status === 'failed';
+function RunProgress({
+  initial,
+  onFinished,
+  onAgain,
+}: {
+  initial: ImportJob
+  onFinished: () => void
+  onAgain: () => void
+}) {
+  const { t } = useTranslation()
+  const [job, setJob] = useState(initial)
+  const [error, setError] = useState<unknown>(null)
+  const [downloadError, setDownloadError] = useState<unknown>(null)
+  const finished = job.status === 'done' || job.status === 'failed'
 
   // Live progress: ask every half second until the job has finished.
   useEffect(() => {
-    if (finished) return;
-    const ctrl = new AbortController();
+    if (finished) return
+    const ctrl = new AbortController()
     const timer = setTimeout(() => {
       api
         .importJob(job.id, ctrl.signal)
         .then((j) => {
-          setError(null);
-          setJob(j);
+          setError(null)
+          setJob(j)
         })
         .catch((err) => {
-          if (isAbort(err)) return;
-          setError(err);
+          if (isAbort(err)) return
+          setError(err)
           // A passing network error: keep polling by touching the state.
-          setJob((j) => ({ ...j }));
-        });
-    }, POLL_MS);
+          setJob((j) => ({ ...j }))
+        })
+    }, POLL_MS)
     return () => {
-      clearTimeout(timer);
-      ctrl.abort();
-    };
-  }, [job, finished]);
+      clearTimeout(timer)
+      ctrl.abort()
+    }
+  }, [job, finished])
 
   // Tell the page once, so the recent imports show the outcome.
-  const told = useRef(false);
+  const told = useRef(false)
   useEffect(() => {
     if (finished && !told.current) {
-      told.current = true;
-      onFinished();
+      told.current = true
+      onFinished()
     }
-  }, [finished, onFinished]);
+  }, [finished, onFinished])
 
   // The share of the file read so far (CSV and XLSX alike); the bar completes only at 'done'.
-  const percent = job.status === 'done' ? 100 : job.byteSize > 0 ? Math.min(99, Math.floor((job.bytesRead / job.byteSize) * 100)) : null;
+  const percent =
+    job.status === 'done'
+      ? 100
+      : job.byteSize > 0
+        ? Math.min(99, Math.floor((job.bytesRead / job.byteSize) * 100))
+        : null
 
   const download = useCallback(async () => {
-    setDownloadError(null);
+    setDownloadError(null)
     try {
-      await downloadFile(api.importErrorsUrl(job.id), `import-${job.id}-errors.csv`);
+      await downloadFile(api.importErrorsUrl(job.id), `import-${job.id}-errors.csv`)
     } catch (err) {
-      setDownloadError(err instanceof ApiError ? err : new ApiError(0, 'NETWORK', String(err)));
+      setDownloadError(err instanceof ApiError ? err : new ApiError(0, 'NETWORK', String(err)))
     }
-  }, [job.id]);
+  }, [job.id])
 
   return (
     <div className="card import-run" data-testid="import-run" data-status={job.status} data-job-id={job.id}>
@@ -330,7 +385,12 @@ function RunProgress({ initial, onFinished, onAgain }: { initial: ImportJob; onF
       {finished && (
         <div className="form-buttons">
           {job.failed > 0 && (
-            <button type="button" className="btn btn-primary" data-testid="import-download-errors" onClick={() => void download()}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              data-testid="import-download-errors"
+              onClick={() => void download()}
+            >
               {t('import.downloadErrors', { n: job.failed })}
             </button>
           )}
@@ -346,26 +406,26 @@ function RunProgress({ initial, onFinished, onAgain }: { initial: ImportJob; onF
         </p>
       )}
     </div>
-  );
+  )
 }
 
 function RecentImports({ refreshKey }: { refreshKey: number }) {
-  const { t, i18n } = useTranslation();
-  const [data, setData] = useState<Paged<ImportJob> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
+  const { t, i18n } = useTranslation()
+  const [data, setData] = useState<Paged<ImportJob> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
   useEffect(() => {
-    const ctrl = new AbortController();
+    const ctrl = new AbortController()
     api
       .imports({ pageSize: 10 }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [refreshKey, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [refreshKey, attempt])
 
   const download = (j: ImportJob) => {
-    downloadFile(api.importErrorsUrl(j.id), `import-${j.id}-errors.csv`).catch(setError);
-  };
+    downloadFile(api.importErrorsUrl(j.id), `import-${j.id}-errors.csv`).catch(setError)
+  }
 
   return (
     <div className="import-recent" data-testid="imports-recent">
@@ -417,5 +477,5 @@ function RecentImports({ refreshKey }: { refreshKey: number }) {
         </div>
       )}
     </div>
-  );
+  )
 }

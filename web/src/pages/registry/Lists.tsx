@@ -1,18 +1,18 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort, type RegistryListQuery } from '../../api';
-import { AreaSelect } from '../../components/AreaSelect';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { Pager } from '../../components/Pager';
-import { href } from '../../router';
-import type { Building, Household, Organisation, Paged, Place } from '../../types';
-import { PAGE_SIZE } from './common';
+import { useEffect, useState, type ReactNode } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort, type RegistryListQuery } from '../../api'
+import { AreaSelect } from '../../components/AreaSelect'
+import { ErrorBanner } from '../../components/ErrorBanner'
+import { Pager } from '../../components/Pager'
+import { href } from '../../router'
+import type { Building, Household, Organisation, Paged, Place } from '../../types'
+import { PAGE_SIZE } from './common'
 
 interface Column<T> {
-  key: string;
-  label: string;
-  cell: (item: T) => ReactNode;
-  mono?: boolean;
+  key: string
+  label: string
+  cell: (item: T) => ReactNode
+  mono?: boolean
 }
 
 /** A searchable, paged list of one registry entity (GET /<entity>?q=&areaId=&page=). */
@@ -21,47 +21,54 @@ function RegistryList<T extends { id: number }>({
   load,
   columns,
 }: {
-  entity: string;
-  load: (q: RegistryListQuery, signal: AbortSignal) => Promise<Paged<T>>;
-  columns: Column<T>[];
+  entity: string
+  load: (q: RegistryListQuery, signal: AbortSignal) => Promise<Paged<T>>
+  columns: Column<T>[]
 }) {
-  const { t } = useTranslation();
-  const [qText, setQText] = useState('');
-  const [q, setQ] = useState('');
-  const [areaId, setAreaId] = useState('');
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Paged<T> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
+  const { t } = useTranslation()
+  const [qText, setQText] = useState('')
+  const [q, setQ] = useState('')
+  const [areaId, setAreaId] = useState('')
+  const [page, setPage] = useState(1)
+  const [data, setData] = useState<Paged<T> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
 
   useEffect(() => {
     const timer = setTimeout(() => {
       if (qText.trim() !== q) {
-        setQ(qText.trim());
-        setPage(1);
+        setQ(qText.trim())
+        setPage(1)
       }
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [qText, q]);
+    }, 300)
+    return () => clearTimeout(timer)
+  }, [qText, q])
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     load({ q: q || undefined, areaId: areaId ? Number(areaId) : undefined, page, pageSize: PAGE_SIZE }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [load, q, areaId, page, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [load, q, areaId, page, attempt])
 
   return (
     <div className="registry-section" data-testid={`${entity}-list`}>
       <div className="filters registry-list-filters card">
-        <input type="search" data-testid={`${entity}-q`} placeholder={t(`registry.lists.${entity}.search`)} aria-label={t(`registry.lists.${entity}.search`)} value={qText} onChange={(e) => setQText(e.target.value)} />
+        <input
+          type="search"
+          data-testid={`${entity}-q`}
+          placeholder={t(`registry.lists.${entity}.search`)}
+          aria-label={t(`registry.lists.${entity}.search`)}
+          value={qText}
+          onChange={(e) => setQText(e.target.value)}
+        />
         <AreaSelect
           value={areaId}
           onChange={(v) => {
-            setAreaId(v);
-            setPage(1);
+            setAreaId(v)
+            setPage(1)
           }}
         />
       </div>
@@ -96,70 +103,100 @@ function RegistryList<T extends { id: number }>({
       )}
       {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
     </div>
-  );
+  )
 }
 
-const dash = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? '—' : v);
+const dash = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? '—' : v)
 
 export function HouseholdsList() {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <RegistryList<Household>
       entity="households"
       load={api.households}
       columns={[
-        { key: 'code', label: t('registry.household.code'), mono: true, cell: (h) => <a href={href('registry', 'households', h.id)}>{h.code}</a> },
+        {
+          key: 'code',
+          label: t('registry.household.code'),
+          mono: true,
+          cell: (h) => <a href={href('registry', 'households', h.id)}>{h.code}</a>,
+        },
         { key: 'address', label: t('registry.person.address'), cell: (h) => dash(h.address) },
         { key: 'members', label: t('registry.household.memberCount'), cell: (h) => h.members },
       ]}
     />
-  );
+  )
 }
 
 export function BuildingsList() {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <RegistryList<Building>
       entity="buildings"
       load={api.buildings}
       columns={[
-        { key: 'code', label: t('registry.building.code'), mono: true, cell: (b) => <a href={href('registry', 'buildings', b.id)}>{b.code}</a> },
-        { key: 'name', label: t('registry.building.name'), cell: (b) => <a href={href('registry', 'buildings', b.id)}>{b.name}</a> },
-        { key: 'kind', label: t('registry.building.kind'), cell: (b) => t(`registry.buildingKinds.${b.kind}`, { defaultValue: b.kind }) },
+        {
+          key: 'code',
+          label: t('registry.building.code'),
+          mono: true,
+          cell: (b) => <a href={href('registry', 'buildings', b.id)}>{b.code}</a>,
+        },
+        {
+          key: 'name',
+          label: t('registry.building.name'),
+          cell: (b) => <a href={href('registry', 'buildings', b.id)}>{b.name}</a>,
+        },
+        {
+          key: 'kind',
+          label: t('registry.building.kind'),
+          cell: (b) => t(`registry.buildingKinds.${b.kind}`, { defaultValue: b.kind }),
+        },
         { key: 'address', label: t('registry.person.address'), cell: (b) => b.address },
         { key: 'floors', label: t('registry.building.floors'), cell: (b) => dash(b.floors) },
         { key: 'dwellings', label: t('registry.building.dwellingCount'), cell: (b) => b.dwellings },
       ]}
     />
-  );
+  )
 }
 
 export function OrganisationsList() {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <RegistryList<Organisation>
       entity="organisations"
       load={api.organisations}
       columns={[
         { key: 'name', label: t('registry.organisation.name'), cell: (o) => o.name },
-        { key: 'kind', label: t('registry.organisation.kind'), cell: (o) => t(`registry.organisationKinds.${o.kind}`, { defaultValue: o.kind }) },
+        {
+          key: 'kind',
+          label: t('registry.organisation.kind'),
+          cell: (o) => t(`registry.organisationKinds.${o.kind}`, { defaultValue: o.kind }),
+        },
         { key: 'uscc', label: t('registry.organisation.uscc'), mono: true, cell: (o) => dash(o.uscc) },
-        { key: 'legal', label: t('registry.organisation.legalRepresentative'), cell: (o) => dash(o.legalRepresentative) },
+        {
+          key: 'legal',
+          label: t('registry.organisation.legalRepresentative'),
+          cell: (o) => dash(o.legalRepresentative),
+        },
         { key: 'address', label: t('registry.person.address'), cell: (o) => dash(o.address) },
       ]}
     />
-  );
+  )
 }
 
 export function PlacesList() {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <RegistryList<Place>
       entity="places"
       load={api.places}
       columns={[
         { key: 'name', label: t('registry.place.name'), cell: (p) => p.name },
-        { key: 'kind', label: t('registry.place.kind'), cell: (p) => t(`registry.placeKinds.${p.kind}`, { defaultValue: p.kind }) },
+        {
+          key: 'kind',
+          label: t('registry.place.kind'),
+          cell: (p) => t(`registry.placeKinds.${p.kind}`, { defaultValue: p.kind }),
+        },
         { key: 'address', label: t('registry.person.address'), cell: (p) => p.address },
         {
           key: 'building',
@@ -168,5 +205,5 @@ export function PlacesList() {
         },
       ]}
     />
-  );
+  )
 }

@@ -1,81 +1,82 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../../api';
-import { AreaSelect } from '../../components/AreaSelect';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { Pager } from '../../components/Pager';
-import { href, navigate } from '../../router';
-import type { Paged, PersonListItem, PersonSearch } from '../../types';
-import { CARE_TAGS, PAGE_SIZE, PersonStatus, RESIDENCE_STATUSES, TagBadges } from './common';
+import { useEffect, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort } from '../../api'
+import { AreaSelect } from '../../components/AreaSelect'
+import { ErrorBanner } from '../../components/ErrorBanner'
+import { Pager } from '../../components/Pager'
+import { href, navigate } from '../../router'
+import type { Paged, PersonListItem, PersonSearch } from '../../types'
+import { CARE_TAGS, PAGE_SIZE, PersonStatus, RESIDENCE_STATUSES, TagBadges } from './common'
 
 interface Form {
-  q: string;
-  name: string;
-  idNumber: string;
-  phone: string;
-  residenceStatus: string;
-  areaId: string;
-  tags: string[];
+  q: string
+  name: string
+  idNumber: string
+  phone: string
+  residenceStatus: string
+  areaId: string
+  tags: string[]
 }
-const EMPTY: Form = { q: '', name: '', idNumber: '', phone: '', residenceStatus: '', areaId: '', tags: [] };
-const STORE = 'grassroots.registry.search';
+const EMPTY: Form = { q: '', name: '', idNumber: '', phone: '', residenceStatus: '', areaId: '', tags: [] }
+const STORE = 'grassroots.registry.search'
 
 function toSearch(f: Form): PersonSearch {
-  const s: PersonSearch = {};
-  if (f.q.trim()) s.q = f.q.trim();
-  if (f.name.trim()) s.name = f.name.trim();
-  if (f.idNumber.trim()) s.idNumber = f.idNumber.trim();
-  if (f.phone.trim()) s.phone = f.phone.trim();
-  if (f.residenceStatus) s.residenceStatus = f.residenceStatus;
-  if (f.areaId) s.areaId = Number(f.areaId);
-  if (f.tags.length) s.tags = f.tags;
-  return s;
+  const s: PersonSearch = {}
+  if (f.q.trim()) s.q = f.q.trim()
+  if (f.name.trim()) s.name = f.name.trim()
+  if (f.idNumber.trim()) s.idNumber = f.idNumber.trim()
+  if (f.phone.trim()) s.phone = f.phone.trim()
+  if (f.residenceStatus) s.residenceStatus = f.residenceStatus
+  if (f.areaId) s.areaId = Number(f.areaId)
+  if (f.tags.length) s.tags = f.tags
+  return s
 }
 
 // The criteria survive opening a card and coming back; kept for the tab only, since they may hold an ID number.
 function stored(): Form {
   try {
-    return { ...EMPTY, ...(JSON.parse(sessionStorage.getItem(STORE) ?? '{}') as Partial<Form>) };
+    return { ...EMPTY, ...(JSON.parse(sessionStorage.getItem(STORE) ?? '{}') as Partial<Form>) }
   } catch {
-    return EMPTY;
+    return EMPTY
   }
 }
 
 /** People search: the criteria go in a POST body (POST /people/search), the answers come masked. */
 export function PeopleSearch() {
-  const { t } = useTranslation();
-  const [form, setForm] = useState<Form>(stored);
-  const [search, setSearch] = useState<PersonSearch>(() => toSearch(stored()));
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<Paged<PersonListItem> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [showMore, setShowMore] = useState(false);
+  const { t } = useTranslation()
+  const [form, setForm] = useState<Form>(stored)
+  const [search, setSearch] = useState<PersonSearch>(() => toSearch(stored()))
+  const [page, setPage] = useState(1)
+  const [data, setData] = useState<Paged<PersonListItem> | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [showMore, setShowMore] = useState(false)
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
-    setData(null);
+    const ctrl = new AbortController()
+    setError(null)
+    setData(null)
     api
       .searchPeople({ ...search, page, pageSize: PAGE_SIZE }, ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [search, page, attempt]);
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [search, page, attempt])
 
   const submit = (e: FormEvent) => {
-    e.preventDefault();
+    e.preventDefault()
     try {
-      sessionStorage.setItem(STORE, JSON.stringify(form));
+      sessionStorage.setItem(STORE, JSON.stringify(form))
     } catch {
       /* not kept */
     }
-    setSearch(toSearch(form));
-    setPage(1);
-    setAttempt((n) => n + 1);
-  };
-  const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
-  const toggleTag = (tag: string) => set({ tags: form.tags.includes(tag) ? form.tags.filter((x) => x !== tag) : [...form.tags, tag] });
+    setSearch(toSearch(form))
+    setPage(1)
+    setAttempt((n) => n + 1)
+  }
+  const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }))
+  const toggleTag = (tag: string) =>
+    set({ tags: form.tags.includes(tag) ? form.tags.filter((x) => x !== tag) : [...form.tags, tag] })
 
   return (
     <div className="registry-section" data-testid="people-search">
@@ -83,7 +84,13 @@ export function PeopleSearch() {
         <div className="registry-search-grid">
           <label className="inline-field wide">
             {t('registry.search.q')}
-            <input type="search" data-testid="people-q" value={form.q} placeholder={t('registry.search.qPlaceholder')} onChange={(e) => set({ q: e.target.value })} />
+            <input
+              type="search"
+              data-testid="people-q"
+              value={form.q}
+              placeholder={t('registry.search.qPlaceholder')}
+              onChange={(e) => set({ q: e.target.value })}
+            />
           </label>
           <label className="inline-field">
             {t('registry.person.name')}
@@ -91,15 +98,30 @@ export function PeopleSearch() {
           </label>
           <label className="inline-field">
             {t('registry.person.idNumber')}
-            <input data-testid="people-id-number" value={form.idNumber} autoComplete="off" onChange={(e) => set({ idNumber: e.target.value })} />
+            <input
+              data-testid="people-id-number"
+              value={form.idNumber}
+              autoComplete="off"
+              onChange={(e) => set({ idNumber: e.target.value })}
+            />
           </label>
           <label className="inline-field">
             {t('registry.person.phone')}
-            <input type="tel" data-testid="people-phone" value={form.phone} autoComplete="off" onChange={(e) => set({ phone: e.target.value })} />
+            <input
+              type="tel"
+              data-testid="people-phone"
+              value={form.phone}
+              autoComplete="off"
+              onChange={(e) => set({ phone: e.target.value })}
+            />
           </label>
           <label className="inline-field">
             {t('registry.person.residenceStatus')}
-            <select data-testid="people-residence" value={form.residenceStatus} onChange={(e) => set({ residenceStatus: e.target.value })}>
+            <select
+              data-testid="people-residence"
+              value={form.residenceStatus}
+              onChange={(e) => set({ residenceStatus: e.target.value })}
+            >
               <option value="">{t('registry.search.any')}</option>
               {RESIDENCE_STATUSES.map((s) => (
                 <option key={s} value={s}>
@@ -113,7 +135,12 @@ export function PeopleSearch() {
             <AreaSelect testId="people-area" value={form.areaId} onChange={(areaId) => set({ areaId })} />
           </label>
         </div>
-        <button type="button" className="btn btn-small registry-more" aria-expanded={showMore} onClick={() => setShowMore((s) => !s)}>
+        <button
+          type="button"
+          className="btn btn-small registry-more"
+          aria-expanded={showMore}
+          onClick={() => setShowMore((s) => !s)}
+        >
           {t('registry.search.tags')}
           {form.tags.length > 0 && <span className="queue-count">{form.tags.length}</span>}
         </button>
@@ -122,7 +149,12 @@ export function PeopleSearch() {
             <legend className="visually-hidden">{t('registry.search.tags')}</legend>
             {CARE_TAGS.map((tag) => (
               <label key={tag} className="check">
-                <input type="checkbox" data-testid={`people-tag-${tag}`} checked={form.tags.includes(tag)} onChange={() => toggleTag(tag)} />
+                <input
+                  type="checkbox"
+                  data-testid={`people-tag-${tag}`}
+                  checked={form.tags.includes(tag)}
+                  onChange={() => toggleTag(tag)}
+                />
                 {t(`registry.careTags.${tag}`)}
               </label>
             ))}
@@ -136,11 +168,11 @@ export function PeopleSearch() {
             type="button"
             className="btn"
             onClick={() => {
-              setForm(EMPTY);
-              setSearch({});
-              setPage(1);
+              setForm(EMPTY)
+              setSearch({})
+              setPage(1)
               try {
-                sessionStorage.removeItem(STORE);
+                sessionStorage.removeItem(STORE)
               } catch {
                 /* nothing kept */
               }
@@ -180,9 +212,19 @@ export function PeopleSearch() {
             </thead>
             <tbody>
               {data.items.map((p) => (
-                <tr key={p.id} className="clickable-row" data-testid="person-row" data-person-id={p.id} onClick={() => navigate('registry', 'people', p.id)}>
+                <tr
+                  key={p.id}
+                  className="clickable-row"
+                  data-testid="person-row"
+                  data-person-id={p.id}
+                  onClick={() => navigate('registry', 'people', p.id)}
+                >
                   <td>
-                    <a href={href('registry', 'people', p.id)} data-testid="person-link" onClick={(e) => e.stopPropagation()}>
+                    <a
+                      href={href('registry', 'people', p.id)}
+                      data-testid="person-link"
+                      onClick={(e) => e.stopPropagation()}
+                    >
                       {p.name}
                     </a>
                   </td>
@@ -208,5 +250,5 @@ export function PeopleSearch() {
       )}
       {data && <Pager page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
     </div>
-  );
+  )
 }

@@ -1,58 +1,67 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
-import { ApiError, api, isAbort } from '../../api';
-import { AreaSelect } from '../../components/AreaSelect';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { errorText, formatDateTime, localName } from '../../i18n';
-import { REGISTRY_WRITERS, hasRole } from '../../modules';
-import { href } from '../../router';
-import type { CareVisit, HistoryEntry, LifeEventBody, PersonCard, User } from '../../types';
-import { ID_TYPES, LIFE_EVENTS, PersonStatus, RESIDENCE_STATUSES, REVEALABLE, TagBadges, historyValue, todayLocal } from './common';
+import { useEffect, useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
+import { ApiError, api, isAbort } from '../../api'
+import { AreaSelect } from '../../components/AreaSelect'
+import { ErrorBanner } from '../../components/ErrorBanner'
+import { errorText, formatDateTime, localName } from '../../i18n'
+import { REGISTRY_WRITERS, hasRole } from '../../modules'
+import { href } from '../../router'
+import type { CareVisit, HistoryEntry, LifeEventBody, PersonCard, User } from '../../types'
+import {
+  ID_TYPES,
+  LIFE_EVENTS,
+  PersonStatus,
+  RESIDENCE_STATUSES,
+  REVEALABLE,
+  TagBadges,
+  historyValue,
+  todayLocal,
+} from './common'
 
-type Revealed = { idNumber?: string; phone?: string | null; purpose: string; asOf: string | null };
+type Revealed = { idNumber?: string; phone?: string | null; purpose: string; asOf: string | null }
 
 /** A person's card: masked by default, revealed for a stated purpose; history, as-of view, life events, links, visits. */
 export function PersonPage({ id, user }: { id: number; user: User }) {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language;
-  const [asOf, setAsOf] = useState('');
-  const [card, setCard] = useState<PersonCard | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [revealed, setRevealed] = useState<Revealed | null>(null);
-  const [history, setHistory] = useState<HistoryEntry[] | null>(null);
-  const [visits, setVisits] = useState<CareVisit[] | null>(null);
-  const [sideError, setSideError] = useState<unknown>(null);
-  const writer = hasRole(user, REGISTRY_WRITERS);
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const [asOf, setAsOf] = useState('')
+  const [card, setCard] = useState<PersonCard | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
+  const [revealed, setRevealed] = useState<Revealed | null>(null)
+  const [history, setHistory] = useState<HistoryEntry[] | null>(null)
+  const [visits, setVisits] = useState<CareVisit[] | null>(null)
+  const [sideError, setSideError] = useState<unknown>(null)
+  const writer = hasRole(user, REGISTRY_WRITERS)
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
-    setRevealed(null);
+    const ctrl = new AbortController()
+    setError(null)
+    setRevealed(null)
     api
       .person(id, asOf || undefined, ctrl.signal)
       .then(setCard)
       .catch((err) => {
-        if (isAbort(err)) return;
-        setCard(null);
-        setError(err);
-      });
-    return () => ctrl.abort();
-  }, [id, asOf, attempt]);
+        if (isAbort(err)) return
+        setCard(null)
+        setError(err)
+      })
+    return () => ctrl.abort()
+  }, [id, asOf, attempt])
 
   useEffect(() => {
-    const ctrl = new AbortController();
-    setSideError(null);
+    const ctrl = new AbortController()
+    setSideError(null)
     Promise.all([api.personHistory(id, ctrl.signal), api.personVisits(id, ctrl.signal)])
       .then(([h, v]) => {
-        setHistory(h.items);
-        setVisits(v.items);
+        setHistory(h.items)
+        setVisits(v.items)
       })
-      .catch((err) => !isAbort(err) && setSideError(err));
-    return () => ctrl.abort();
-  }, [id, attempt]);
+      .catch((err) => !isAbort(err) && setSideError(err))
+    return () => ctrl.abort()
+  }, [id, attempt])
 
-  const reload = () => setAttempt((n) => n + 1);
+  const reload = () => setAttempt((n) => n + 1)
 
   return (
     <section className="page person-page" data-testid="page-person" data-person-id={id}>
@@ -66,7 +75,13 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
         {card && <PersonStatus status={card.status} />}
         <label className="inline-field as-of-field">
           {t('registry.person.asOf')}
-          <input type="date" data-testid="person-as-of" value={asOf} max={todayLocal()} onChange={(e) => setAsOf(e.target.value)} />
+          <input
+            type="date"
+            data-testid="person-as-of"
+            value={asOf}
+            max={todayLocal()}
+            onChange={(e) => setAsOf(e.target.value)}
+          />
         </label>
       </div>
       {asOf && card && (
@@ -85,13 +100,21 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
               <dl className="facts person-facts">
                 <div>
                   <dt>{t(`registry.idTypes.${card.idType}`, { defaultValue: card.idType })}</dt>
-                  <dd className="mono" data-testid="person-id-number" data-revealed={revealed?.idNumber ? 'true' : 'false'}>
+                  <dd
+                    className="mono"
+                    data-testid="person-id-number"
+                    data-revealed={revealed?.idNumber ? 'true' : 'false'}
+                  >
                     {revealed?.idNumber ?? card.idNumber}
                   </dd>
                 </div>
                 <div>
                   <dt>{t('registry.person.phone')}</dt>
-                  <dd className="mono" data-testid="person-phone" data-revealed={revealed && 'phone' in revealed ? 'true' : 'false'}>
+                  <dd
+                    className="mono"
+                    data-testid="person-phone"
+                    data-revealed={revealed && 'phone' in revealed ? 'true' : 'false'}
+                  >
                     {(revealed && 'phone' in revealed ? revealed.phone : card.phone) ?? '—'}
                   </dd>
                 </div>
@@ -105,7 +128,9 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
                 </div>
                 <div>
                   <dt>{t('registry.person.residenceStatus')}</dt>
-                  <dd>{t(`registry.residenceStatuses.${card.residenceStatus}`, { defaultValue: card.residenceStatus })}</dd>
+                  <dd>
+                    {t(`registry.residenceStatuses.${card.residenceStatus}`, { defaultValue: card.residenceStatus })}
+                  </dd>
                 </div>
                 <div>
                   <dt>{t('registry.person.area')}</dt>
@@ -157,44 +182,54 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
         </div>
       )}
     </section>
-  );
+  )
 }
 
 /** Asks why, then shows ID number and/or phone in clear; the server writes the reveal to the audit trail. */
-function RevealPanel({ card, asOf, revealed, onRevealed }: { card: PersonCard; asOf: string | null; revealed: Revealed | null; onRevealed: (r: Revealed | null) => void }) {
-  const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
-  const [purpose, setPurpose] = useState('');
-  const [fields, setFields] = useState<string[]>(['idNumber']);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+function RevealPanel({
+  card,
+  asOf,
+  revealed,
+  onRevealed,
+}: {
+  card: PersonCard
+  asOf: string | null
+  revealed: Revealed | null
+  onRevealed: (r: Revealed | null) => void
+}) {
+  const { t } = useTranslation()
+  const [open, setOpen] = useState(false)
+  const [purpose, setPurpose] = useState('')
+  const [fields, setFields] = useState<string[]>(['idNumber'])
+  const [problem, setProblem] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
+    e.preventDefault()
+    if (busy) return
     if (purpose.trim().length < 4) {
-      setProblem(t('registry.reveal.purposeRequired'));
-      return;
+      setProblem(t('registry.reveal.purposeRequired'))
+      return
     }
     if (!fields.length) {
-      setProblem(t('registry.reveal.fieldsRequired'));
-      return;
+      setProblem(t('registry.reveal.fieldsRequired'))
+      return
     }
-    setProblem(null);
-    setError(null);
-    setBusy(true);
+    setProblem(null)
+    setError(null)
+    setBusy(true)
     try {
-      const out = await api.revealPerson(card.id, { fields, purpose: purpose.trim(), ...(asOf ? { asOf } : {}) });
-      onRevealed({ ...out, purpose: purpose.trim(), asOf });
-      setOpen(false);
-      setPurpose('');
+      const out = await api.revealPerson(card.id, { fields, purpose: purpose.trim(), ...(asOf ? { asOf } : {}) })
+      onRevealed({ ...out, purpose: purpose.trim(), asOf })
+      setOpen(false)
+      setPurpose('')
     } catch (err) {
-      setError(err);
+      setError(err)
     } finally {
-      setBusy(false);
+      setBusy(false)
     }
-  };
+  }
 
   if (revealed) {
     return (
@@ -204,7 +239,7 @@ function RevealPanel({ card, asOf, revealed, onRevealed }: { card: PersonCard; a
           {t('registry.reveal.hide')}
         </button>
       </div>
-    );
+    )
   }
   if (!open) {
     return (
@@ -214,7 +249,7 @@ function RevealPanel({ card, asOf, revealed, onRevealed }: { card: PersonCard; a
         </button>
         <span className="muted hint">{t('registry.reveal.maskedHint')}</span>
       </div>
-    );
+    )
   }
   return (
     <form className="reveal-form" onSubmit={submit} noValidate data-testid="reveal-form">
@@ -266,11 +301,11 @@ function RevealPanel({ card, asOf, revealed, onRevealed }: { card: PersonCard; a
         </button>
       </div>
     </form>
-  );
+  )
 }
 
 function Links({ card }: { card: PersonCard }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <div className="card person-links" data-testid="person-links">
       <h2 className="section-title">{t('registry.person.links')}</h2>
@@ -280,7 +315,8 @@ function Links({ card }: { card: PersonCard }) {
           <dd>
             {card.household ? (
               <a href={href('registry', 'households', card.household.id)} data-testid="person-household">
-                {card.household.code} · {t(`registry.relations.${card.household.relation}`, { defaultValue: card.household.relation })}
+                {card.household.code} ·{' '}
+                {t(`registry.relations.${card.household.relation}`, { defaultValue: card.household.relation })}
               </a>
             ) : (
               '—'
@@ -292,7 +328,8 @@ function Links({ card }: { card: PersonCard }) {
           <dd>
             {card.dwelling ? (
               <a href={href('registry', 'buildings', card.dwelling.buildingId)} data-testid="person-dwelling">
-                {card.dwelling.building} {t('registry.building.dwellingShort', { unit: card.dwelling.unit || '—', room: card.dwelling.room })}
+                {card.dwelling.building}{' '}
+                {t('registry.building.dwellingShort', { unit: card.dwelling.unit || '—', room: card.dwelling.room })}
               </a>
             ) : (
               '—'
@@ -305,7 +342,10 @@ function Links({ card }: { card: PersonCard }) {
             {card.organisations.length
               ? card.organisations.map((o) => (
                   <span key={o.id} className="person-org">
-                    {o.name} <span className="badge badge-muted">{t(`registry.organisationRoles.${o.role}`, { defaultValue: o.role })}</span>
+                    {o.name}{' '}
+                    <span className="badge badge-muted">
+                      {t(`registry.organisationRoles.${o.role}`, { defaultValue: o.role })}
+                    </span>
                   </span>
                 ))
               : '—'}
@@ -313,12 +353,12 @@ function Links({ card }: { card: PersonCard }) {
         </div>
       </dl>
     </div>
-  );
+  )
 }
 
 function HistoryList({ history }: { history: HistoryEntry[] | null }) {
-  const { t, i18n } = useTranslation();
-  const tt = (k: string, o?: Record<string, unknown>) => t(k, o ?? {}) as string;
+  const { t, i18n } = useTranslation()
+  const tt = (k: string, o?: Record<string, unknown>) => t(k, o ?? {}) as string
   return (
     <div className="card" data-testid="person-history">
       <h2 className="section-title">{t('registry.history.title')}</h2>
@@ -346,8 +386,11 @@ function HistoryList({ history }: { history: HistoryEntry[] | null }) {
                   <ul className="history-changes">
                     {Object.entries(h.changes).map(([field, c]) => (
                       <li key={field} data-testid="history-change" data-field={field}>
-                        <span className="history-field">{t(`registry.historyFields.${field}`, { defaultValue: field })}</span>{' '}
-                        <span className="history-from">{historyValue(field, c.from, tt)}</span> → <span className="history-to">{historyValue(field, c.to, tt)}</span>
+                        <span className="history-field">
+                          {t(`registry.historyFields.${field}`, { defaultValue: field })}
+                        </span>{' '}
+                        <span className="history-from">{historyValue(field, c.from, tt)}</span> →{' '}
+                        <span className="history-to">{historyValue(field, c.to, tt)}</span>
                       </li>
                     ))}
                   </ul>
@@ -358,11 +401,11 @@ function HistoryList({ history }: { history: HistoryEntry[] | null }) {
         </ol>
       )}
     </div>
-  );
+  )
 }
 
 function VisitsList({ visits }: { visits: CareVisit[] | null }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <div className="card" data-testid="person-visits">
       <h2 className="section-title">{t('care.visits')}</h2>
@@ -382,54 +425,54 @@ function VisitsList({ visits }: { visits: CareVisit[] | null }) {
         ))}
       </ul>
     </div>
-  );
+  )
 }
 
 /** Move in or out, address change, death, ID correction: with the version read and a reason. */
 function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void }) {
-  const { t } = useTranslation();
-  const [kind, setKind] = useState<string>('address_change');
-  const [on, setOn] = useState(todayLocal());
-  const [reason, setReason] = useState('');
-  const [address, setAddress] = useState('');
-  const [areaId, setAreaId] = useState('');
-  const [residenceStatus, setResidenceStatus] = useState('');
-  const [idType, setIdType] = useState(card.idType);
-  const [idNumber, setIdNumber] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const { t } = useTranslation()
+  const [kind, setKind] = useState<string>('address_change')
+  const [on, setOn] = useState(todayLocal())
+  const [reason, setReason] = useState('')
+  const [address, setAddress] = useState('')
+  const [areaId, setAreaId] = useState('')
+  const [residenceStatus, setResidenceStatus] = useState('')
+  const [idType, setIdType] = useState(card.idType)
+  const [idNumber, setIdNumber] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const [done, setDone] = useState<string | null>(null)
 
   const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
+    e.preventDefault()
+    if (busy) return
     if (!reason.trim()) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', 'reason'));
-      return;
+      setError(new ApiError(0, 'VALIDATION_FAILED', '', 'reason'))
+      return
     }
-    const body: LifeEventBody = { kind, on, reason: reason.trim(), version: card.version };
-    if ((kind === 'address_change' || kind === 'move_in') && address.trim()) body.address = address.trim();
-    if (kind === 'move_in' && areaId) body.areaId = Number(areaId);
-    if (kind === 'move_in' && residenceStatus) body.residenceStatus = residenceStatus;
+    const body: LifeEventBody = { kind, on, reason: reason.trim(), version: card.version }
+    if ((kind === 'address_change' || kind === 'move_in') && address.trim()) body.address = address.trim()
+    if (kind === 'move_in' && areaId) body.areaId = Number(areaId)
+    if (kind === 'move_in' && residenceStatus) body.residenceStatus = residenceStatus
     if (kind === 'id_correction') {
-      body.idType = idType;
-      body.idNumber = idNumber.trim();
+      body.idType = idType
+      body.idNumber = idNumber.trim()
     }
-    setBusy(true);
-    setError(null);
+    setBusy(true)
+    setError(null)
     try {
-      await api.personEvent(card.id, body);
-      setDone(t(`registry.lifeEvents.${kind}`));
-      setReason('');
-      setAddress('');
-      setIdNumber('');
-      onDone();
+      await api.personEvent(card.id, body)
+      setDone(t(`registry.lifeEvents.${kind}`))
+      setReason('')
+      setAddress('')
+      setIdNumber('')
+      onDone()
     } catch (err) {
-      setError(err);
+      setError(err)
     } finally {
-      setBusy(false);
+      setBusy(false)
     }
-  };
+  }
 
   return (
     <form className="card life-event-form" onSubmit={submit} data-testid="life-event-form">
@@ -451,7 +494,14 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
       </label>
       <label className="field">
         <span>{t('registry.event.on')}</span>
-        <input type="date" data-testid="life-event-on" value={on} max={todayLocal()} required onChange={(e) => setOn(e.target.value)} />
+        <input
+          type="date"
+          data-testid="life-event-on"
+          value={on}
+          max={todayLocal()}
+          required
+          onChange={(e) => setOn(e.target.value)}
+        />
       </label>
       {kind === 'move_in' && (
         <>
@@ -475,7 +525,12 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
       {(kind === 'address_change' || kind === 'move_in') && (
         <label className="field">
           <span>{t('registry.event.newAddress')}</span>
-          <input data-testid="life-event-address" value={address} maxLength={300} onChange={(e) => setAddress(e.target.value)} />
+          <input
+            data-testid="life-event-address"
+            value={address}
+            maxLength={300}
+            onChange={(e) => setAddress(e.target.value)}
+          />
         </label>
       )}
       {kind === 'id_correction' && (
@@ -492,7 +547,12 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
           </label>
           <label className="field">
             <span>{t('registry.event.newIdNumber')}</span>
-            <input data-testid="life-event-id-number" value={idNumber} autoComplete="off" onChange={(e) => setIdNumber(e.target.value)} />
+            <input
+              data-testid="life-event-id-number"
+              value={idNumber}
+              autoComplete="off"
+              onChange={(e) => setIdNumber(e.target.value)}
+            />
           </label>
         </>
       )}
@@ -503,7 +563,13 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
             *
           </abbr>
         </span>
-        <textarea data-testid="life-event-reason" rows={2} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+        <textarea
+          data-testid="life-event-reason"
+          rows={2}
+          maxLength={500}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+        />
       </label>
       {error !== null && (
         <p className="field-error" role="alert" data-testid="life-event-error">
@@ -514,5 +580,5 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
         {busy ? t('common.sending') : t('registry.event.submit')}
       </button>
     </form>
-  );
+  )
 }

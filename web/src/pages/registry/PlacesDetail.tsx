@@ -1,30 +1,30 @@
-import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
-import { api, isAbort } from '../../api';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { href } from '../../router';
-import type { BuildingDetail, HouseholdDetail } from '../../types';
-import { PersonStatus, TagBadges } from './common';
+import { useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, isAbort } from '../../api'
+import { ErrorBanner } from '../../components/ErrorBanner'
+import { href } from '../../router'
+import type { BuildingDetail, HouseholdDetail } from '../../types'
+import { PersonStatus, TagBadges } from './common'
 
 function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]) {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
+  const [data, setData] = useState<T | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const [attempt, setAttempt] = useState(0)
   useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
+    const ctrl = new AbortController()
+    setError(null)
     load(ctrl.signal)
       .then(setData)
-      .catch((err) => !isAbort(err) && setError(err));
-    return () => ctrl.abort();
-  }, [...deps, attempt]);
-  return { data, error, retry: () => setAttempt((n) => n + 1) };
+      .catch((err) => !isAbort(err) && setError(err))
+    return () => ctrl.abort()
+  }, [...deps, attempt])
+  return { data, error, retry: () => setAttempt((n) => n + 1) }
 }
 
 /** A household (户) and its members with their relation to the head, masked. */
 export function HouseholdPage({ id }: { id: number }) {
-  const { t } = useTranslation();
-  const { data, error, retry } = useLoad<HouseholdDetail>((s) => api.household(id, s), [id]);
+  const { t } = useTranslation()
+  const { data, error, retry } = useLoad<HouseholdDetail>((s) => api.household(id, s), [id])
   return (
     <section className="page narrow-page" data-testid="page-household">
       <a className="back-link" href={href('registry', 'households')}>
@@ -53,12 +53,19 @@ export function HouseholdPage({ id }: { id: number }) {
           {data.members.length === 0 && <p className="muted empty">{t('registry.household.noMembers')}</p>}
           <ul className="registry-cards">
             {data.members.map((m) => (
-              <li key={m.person.id} className="card registry-member" data-testid="household-member" data-relation={m.relation}>
+              <li
+                key={m.person.id}
+                className="card registry-member"
+                data-testid="household-member"
+                data-relation={m.relation}
+              >
                 <div className="case-card-head">
                   <a href={href('registry', 'people', m.person.id)}>
                     <strong>{m.person.name}</strong>
                   </a>
-                  <span className="badge badge-muted">{t(`registry.relations.${m.relation}`, { defaultValue: m.relation })}</span>
+                  <span className="badge badge-muted">
+                    {t(`registry.relations.${m.relation}`, { defaultValue: m.relation })}
+                  </span>
                 </div>
                 <div className="muted registry-member-meta">
                   <span className="mono">{m.person.idNumber}</span>
@@ -73,13 +80,13 @@ export function HouseholdPage({ id }: { id: number }) {
         </>
       )}
     </section>
-  );
+  )
 }
 
 /** A building with its dwellings (unit, floor, room) and who lives in each, masked. */
 export function BuildingPage({ id }: { id: number }) {
-  const { t } = useTranslation();
-  const { data, error, retry } = useLoad<BuildingDetail>((s) => api.building(id, s), [id]);
+  const { t } = useTranslation()
+  const { data, error, retry } = useLoad<BuildingDetail>((s) => api.building(id, s), [id])
   return (
     <section className="page narrow-page" data-testid="page-building">
       <a className="back-link" href={href('registry', 'buildings')}>
@@ -117,8 +124,12 @@ export function BuildingPage({ id }: { id: number }) {
             {data.dwellings.map((d) => (
               <li key={d.id} className="card" data-testid="dwelling" data-dwelling-id={d.id}>
                 <div className="case-card-head">
-                  <strong>{t('registry.building.dwellingName', { unit: d.unit || '—', floor: d.floor ?? '—', room: d.room })}</strong>
-                  <span className="badge badge-muted">{t('registry.building.residentCount', { n: d.residents.length })}</span>
+                  <strong>
+                    {t('registry.building.dwellingName', { unit: d.unit || '—', floor: d.floor ?? '—', room: d.room })}
+                  </strong>
+                  <span className="badge badge-muted">
+                    {t('registry.building.residentCount', { n: d.residents.length })}
+                  </span>
                 </div>
                 {d.residents.length > 0 && (
                   <ul className="dwelling-residents">
@@ -137,5 +148,5 @@ export function BuildingPage({ id }: { id: number }) {
         </>
       )}
     </section>
-  );
+  )
 }

@@ -1,21 +1,37 @@
 // Shared bits of the registry screens: the server's enumerations (src/registry) and small views.
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from 'react-i18next'
 
-export const CARE_TAGS = ['elderly_alone', 'elderly', 'disabled', 'low_income', 'left_behind_child', 'key_care', 'veteran', 'pregnant'] as const;
-export const RESIDENCE_STATUSES = ['registered', 'floating', 'abroad'] as const;
-export const LIFE_EVENTS = ['move_in', 'move_out', 'address_change', 'death', 'id_correction'] as const;
-export const ID_TYPES = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_id', 'other'] as const;
-export const REVEALABLE = ['idNumber', 'phone'] as const;
-export const PAGE_SIZE = 20;
+export const CARE_TAGS = [
+  'elderly_alone',
+  'elderly',
+  'disabled',
+  'low_income',
+  'left_behind_child',
+  'key_care',
+  'veteran',
+  'pregnant',
+] as const
+export const RESIDENCE_STATUSES = ['registered', 'floating', 'abroad'] as const
+export const LIFE_EVENTS = ['move_in', 'move_out', 'address_change', 'death', 'id_correction'] as const
+export const ID_TYPES = [
+  'resident_id',
+  'passport',
+  'hk_macao_permit',
+  'taiwan_permit',
+  'foreign_permanent_id',
+  'other',
+] as const
+export const REVEALABLE = ['idNumber', 'phone'] as const
+export const PAGE_SIZE = 20
 
 /** Today as YYYY-MM-DD in the browser's time zone (the max of date pickers). */
 export function todayLocal(d = new Date()): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
 export function TagBadges({ tags }: { tags: string[] }) {
-  const { t } = useTranslation();
-  if (!tags.length) return null;
+  const { t } = useTranslation()
+  if (!tags.length) return null
   return (
     <span className="tag-badges">
       {tags.map((tag) => (
@@ -24,25 +40,33 @@ export function TagBadges({ tags }: { tags: string[] }) {
         </span>
       ))}
     </span>
-  );
+  )
 }
 
 export function PersonStatus({ status }: { status: string }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <span className={`state-chip person-status-${status}`} data-testid="person-status" data-status={status}>
       {t(`registry.personStatuses.${status}`, { defaultValue: status })}
     </span>
-  );
+  )
 }
 
 /** A history value as text: enumerations translated where the field has them. */
 export function historyValue(field: string, v: unknown, t: (k: string, o?: Record<string, unknown>) => string): string {
-  if (v === null || v === undefined || v === '') return '—';
-  if (Array.isArray(v)) return v.length ? v.map((x) => historyValue(field, x, t)).join(t('common.listSeparator')) : '—';
-  if (typeof v === 'object') return JSON.stringify(v);
-  const s = String(v);
-  const enumKey: Record<string, string> = { residenceStatus: 'residenceStatuses', residence_status: 'residenceStatuses', status: 'personStatuses', sex: 'sexes', tags: 'careTags', idType: 'idTypes', id_type: 'idTypes' };
-  const group = enumKey[field];
-  return group ? t(`registry.${group}.${s}`, { defaultValue: s }) : s;
+  if (v === null || v === undefined || v === '') return '—'
+  if (Array.isArray(v)) return v.length ? v.map((x) => historyValue(field, x, t)).join(t('common.listSeparator')) : '—'
+  if (typeof v === 'object') return JSON.stringify(v)
+  const s = String(v)
+  const enumKey: Record<string, string> = {
+    residenceStatus: 'residenceStatuses',
+    residence_status: 'residenceStatuses',
+    status: 'personStatuses',
+    sex: 'sexes',
+    tags: 'careTags',
+    idType: 'idTypes',
+    id_type: 'idTypes',
+  }
+  const group = enumKey[field]
+  return group ? t(`registry.${group}.${s}`, { defaultValue: s }) : s
 }
