@@ -11,6 +11,7 @@ import { sql } from 'kysely'
 import { accountRoutes, SESSION_COOKIE } from './accounts/routes.js'
 import { actorForToken } from './accounts/service.js'
 import { auditRoutes } from './audit/routes.js'
+import { accessTransform, installAccess } from './core/access.js'
 import { AppError } from './core/errors.js'
 import { errorSchema, installErrorHandler, sendError, validatorCompiler } from './core/http.js'
 import type { Platform } from './core/platform.js'
@@ -158,6 +159,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       },
       security: [{ bearer: [] }, { cookie: [] }],
     },
+    transform: accessTransform,
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
@@ -193,6 +195,9 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     req.ctx = { actor, ip: req.ip, purpose: accessPurpose(req.headers['x-access-purpose']) }
     if (actor && !bearerToken(req.headers.authorization)) checkSameOrigin(req)
   })
+
+  // After the hook above: access is decided on the caller it found.
+  installAccess(app)
 
   app.get('/healthz', {
     schema: {

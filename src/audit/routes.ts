@@ -1,37 +1,39 @@
-import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { errorResponses } from '../core/http.js'
-import { offsetOf, pageQuerySchema, pageSchema, type PageRequest } from '../core/paging.js'
+import { errorResponses, type App, type Output } from '../core/http.js'
+import { offsetOf, pageQuerySchema, pageSchema, paginate } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
-import { inScope, requireRoleSomewhere, requireRootAdmin } from '../core/scope.js'
+import { shape } from '../core/schemas.js'
+import { inScope, requireRootAdmin } from '../core/scope.js'
 import { verifyAuditChain } from './service.js'
 
-const entry = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    seq: {
-      type: ['integer', 'null'],
-      description: 'Place in the hash chain; null for the fraction of a second before the entry is linked',
-    },
-    at: { type: 'string' },
-    actorId: { type: ['integer', 'null'] },
-    actorName: { type: ['string', 'null'] },
-    action: { type: 'string' },
-    entityType: { type: ['string', 'null'] },
-    entityId: { type: ['string', 'null'] },
-    areaId: { type: ['integer', 'null'] },
-    ip: { type: ['string', 'null'] },
-    purpose: { type: ['string', 'null'] },
-    detail: { type: 'object', additionalProperties: true },
-    hash: { type: ['string', 'null'] },
+const entry = shape({
+  id: { type: 'integer' },
+  seq: {
+    type: ['integer', 'null'],
+    description: 'Place in the hash chain; null for the fraction of a second before the entry is linked',
   },
-} as const
+  at: { type: 'string' },
+  actorId: { type: ['integer', 'null'] },
+  actorName: { type: ['string', 'null'] },
+  action: { type: 'string' },
+  entityType: { type: ['string', 'null'] },
+  entityId: { type: ['string', 'null'] },
+  areaId: { type: ['integer', 'null'] },
+  ip: { type: ['string', 'null'] },
+  purpose: { type: ['string', 'null'] },
+  detail: {
+    type: 'object',
+    description: 'What the action changed, as the domain recorded it (free-form by action)',
+    additionalProperties: true,
+  },
+  hash: { type: ['string', 'null'] },
+})
 
-export async function auditRoutes(app: FastifyInstance, { database }: Platform) {
+export async function auditRoutes(app: App, { database }: Platform) {
   const { db } = database
 
   app.get('/api/v1/audit', {
+    config: { access: ['admin'] },
     schema: {
       tags: ['audit'],
       summary: 'Audit trail entries in the caller’s administered areas, newest first',
@@ -51,15 +53,7 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
       response: { 200: pageSchema(entry), ...errorResponses(401, 403) },
     },
     handler: async (req) => {
-      requireRoleSomewhere(req.ctx, ['admin'])
-      const f = req.query as PageRequest & {
-        action?: string
-        entityType?: string
-        entityId?: string
-        actorId?: number
-        from?: string
-        to?: string
-      }
+      const f = req.query
       return inScope(db, req.ctx, async (tx) => {
         let q = tx.selectFrom('audit_log')
         if (f.action) q = q.where('action', '=', f.action)
@@ -70,51 +64,50 @@ export async function auditRoutes(app: FastifyInstance, { database }: Platform) 
         if (f.to) q = q.where('at', '<', new Date(f.to))
         const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
         const rows = await q.selectAll().orderBy('id', 'desc').limit(f.pageSize).offset(offsetOf(f)).execute()
-        return {
-          items: rows.map((r) => ({
-            id: r.id,
-            seq: r.seq,
-            at: new Date(r.at).toISOString(),
-            actorId: r.actor_id,
-            actorName: r.actor_name,
-            action: r.action,
-            entityType: r.entity_type,
-            entityId: r.entity_id,
-            areaId: r.area_id,
-            ip: r.ip,
-            purpose: r.purpose,
-            detail: r.detail as object,
-            hash: r.hash,
-          })),
-          page: f.page,
-          pageSize: f.pageSize,
-          total: Number(total.n),
-        }
+        return paginate(
+          f,
+          rows.map(
+            (r): Output<typeof entry> => ({
+              id: r.id,
+              seq: r.seq,
+              at: new Date(r.at).toISOString(),
+              actorId: r.actor_id,
+              actorName: r.actor_name,
+              action: r.action,
+              entityType: r.entity_type,
+              entityId: r.entity_id,
+              areaId: r.area_id,
+              ip: r.ip,
+              purpose: r.purpose,
+              detail: r.detail as Record<string, unknown>,
+              hash: r.hash,
+            }),
+          ),
+          Number(total.n),
+        )
       })
     },
   })
 
   app.get('/api/v1/audit/verify', {
+    config: { access: ['admin'] },
     schema: {
       tags: ['audit'],
       summary: 'Link pending entries, then verify the whole hash chain (admins of a root area)',
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            ok: { type: 'boolean' },
-            entries: { type: 'integer' },
-            unlinked: {
-              type: 'integer',
-              description: 'Entries committed after the check linked the trail, not yet verified',
-            },
-            firstBroken: {
-              type: ['object', 'null'],
-              properties: { seq: { type: 'integer' }, reason: { type: 'string' } },
-            },
-            head: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
+        200: shape({
+          ok: { type: 'boolean' },
+          entries: { type: 'integer' },
+          unlinked: {
+            type: 'integer',
+            description: 'Entries committed after the check linked the trail, not yet verified',
           },
-        },
+          firstBroken: {
+            type: ['object', 'null'],
+            properties: { seq: { type: 'integer' }, reason: { type: 'string' } },
+          },
+          head: { type: ['object', 'null'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
+        }),
         ...errorResponses(401, 403),
       },
     },

@@ -1,4 +1,14 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawServerDefault,
+} from 'fastify'
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import { Ajv, type Options as AjvOptions } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { AppError, errorCodes, type ErrorCode } from './errors.js'
@@ -34,6 +44,27 @@ export const errorSchema = {
     },
   },
 } as const
+
+/**
+ * The schema is the type: a route's body, query, params and headers are typed from their JSON
+ * schemas, and its return value is checked against its response schemas (`$ref: 'Error#'`
+ * resolves to the error shape).
+ */
+type Refs = { references: [typeof errorSchema] }
+// Ajv fills defaults in before the handler runs, so a defaulted input field is present.
+type InputOptions = Refs
+type OutputOptions = Refs & { keepDefaultedPropertiesOptional: true }
+export type TypeProvider = JsonSchemaToTsProvider<{
+  ValidatorSchemaOptions: InputOptions
+  SerializerSchemaOptions: OutputOptions
+}>
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeProvider>
+
+/** What a handler receives for a request schema (body, query…), defaults filled in: a use case's input type. */
+export type Input<S extends JSONSchema> = FromSchema<S, InputOptions>
+
+/** What a response schema admits: a presenter returns this, and the serializer drops anything else. */
+export type Output<S extends JSONSchema> = FromSchema<S, OutputOptions>
 
 /** Response schemas for the errors a route can answer with, for the OpenAPI document. */
 export function errorResponses(...statuses: number[]): Record<number, { $ref: string }> {
@@ -183,16 +214,14 @@ function fromDatabase(err: PgErrorLike): AppError | null {
 
 export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v)
-  return reply
-    .code(err.status)
-    .send({
-      error: {
-        code: err.code,
-        message: err.message,
-        field: err.field,
-        ...(err.details ? { details: err.details } : {}),
-      },
-    })
+  return reply.code(err.status).send({
+    error: {
+      code: err.code,
+      message: err.message,
+      field: err.field,
+      ...(err.details ? { details: err.details } : {}),
+    },
+  })
 }
 
 export function installErrorHandler(app: FastifyInstance): void {

@@ -1,8 +1,8 @@
 import { sha256Hex } from './privacy.js'
 import { stringify } from 'safe-stable-stringify'
 import { AppError } from './errors.js'
-import type { Tx } from './db.js'
-import type { RequestContext } from './scope.js'
+import type { Db, Tx } from './db.js'
+import { inScope, type RequestContext } from './scope.js'
 
 /** The header schema of every create route. */
 export const idempotencyHeaders = {
@@ -78,7 +78,33 @@ export async function idempotent<T>(
   return reply
 }
 
-/** Sends a stored or fresh reply with its original status. */
+/**
+ * A create route's whole transaction: in the caller's scope, `create` runs once per
+ * (caller, Idempotency-Key); a retry gets the first answer. The route sets its success status
+ * (`reply.code(201)`) and returns what this returns, so the answer is checked against its schema.
+ */
+export function createOnce<T>(
+  db: Db,
+  req: { ctx: RequestContext; headers: { 'idempotency-key'?: string } },
+  request: unknown,
+  create: (tx: Tx) => Promise<T>,
+  /** The status the route answers with (stored with the answer); what of the answer to keep for replays. */
+  opts: { status?: number; remember?: (body: T) => T } = {},
+): Promise<T> {
+  return inScope(db, req.ctx, async (tx) => {
+    const reply = await idempotent(
+      tx,
+      req.ctx,
+      req.headers['idempotency-key'],
+      request,
+      async () => ({ status: opts.status ?? 201, body: await create(tx) }),
+      opts.remember,
+    )
+    return reply.body
+  })
+}
+
+/** @deprecated Being replaced by createOnce while the routes move to typed schemas. */
 export function sendReply<T>(reply: { code(status: number): { send(body: T): unknown } }, r: Reply<T>) {
   return reply.code(r.status).send(r.body)
 }

@@ -34,9 +34,20 @@ export const countLimitOf = (p: PageRequest) => offsetOf(p) + p.pageSize + COUNT
 
 export const offsetOf = (p: PageRequest) => (p.page - 1) * p.pageSize
 
-export function pageSchema(item: object) {
+/** A page of `items` as every list answers it. */
+export function paginate<T>(
+  request: PageRequest,
+  items: T[],
+  total: number,
+  extra: Pick<Page<T>, 'totalCapped' | 'nextAfter'> = {},
+): Page<T> {
+  return { items, page: request.page, pageSize: request.pageSize, total, ...extra }
+}
+
+export function pageSchema<const Item extends object>(item: Item) {
   return {
     type: 'object',
+    additionalProperties: false,
     required: ['items', 'page', 'pageSize', 'total'],
     properties: {
       items: { type: 'array', items: item },

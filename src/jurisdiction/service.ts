@@ -55,6 +55,11 @@ async function loadArea(tx: Tx, id: number, field: string | null = null) {
   return row
 }
 
+/** The materialised path of an area ('/1/4/17/'), or AREA_NOT_FOUND naming `field`. */
+export async function areaPathOf(tx: Tx, areaId: number, field: string | null = 'areaId'): Promise<string> {
+  return (await loadArea(tx, areaId, field)).path
+}
+
 /** Admin rights are checked here for a clear 403; row-level security enforces them again. */
 function requireAdminOn(ctx: RequestContext, path: string): void {
   requireActor(ctx)

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { recordAudit } from '../audit/service.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, invalid } from '../core/errors.js'
@@ -6,7 +7,7 @@ import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import { asSystem, requireRootAdmin, type RequestContext } from '../core/scope.js'
 import { checkDate } from './identity.js'
 import { loadPerson, personViewColumns, presentPerson, today, type PersonView } from './people.js'
-import { areaPathOf, requireRoleOver, writerRoles } from './records.js'
+import { requireRoleOver, writerRoles } from './records.js'
 
 // Special-care groups (elderly living alone, disabled, low-income, left-behind children, key care
 // persons): lists per grid, a visit log, and a warning when a visit is overdue by the group's rule.

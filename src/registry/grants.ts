@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { recordAudit } from '../audit/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
@@ -6,7 +7,7 @@ import { AppError, invalid, notFound } from '../core/errors.js'
 import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import { asSystem, holds, type RequestContext } from '../core/scope.js'
 import type { ApiKeyIdentity } from '../open311/keys.js'
-import { areaPathOf, type Entity } from './records.js'
+import type { Entity } from './records.js'
 
 // Data-sharing grants: an admin lets a department, or an outside system holding an API key, read
 // named fields of one entity type in one area, for a stated purpose, until a date. Everything

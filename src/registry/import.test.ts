@@ -21,11 +21,9 @@ const run = promisify(execFile)
 const HEAD = ['姓名', '身份证号', '手机号码', '人口类型', '现住址', '户号', '与户主关系', '标签']
 
 function csvOf(rows: string[][]): string {
-  return (
-    `${[HEAD, ...rows]
-      .map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(','))
-      .join('\n')}\n`
-  )
+  return `${[HEAD, ...rows]
+    .map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(','))
+    .join('\n')}\n`
 }
 
 function goodRows(seed: number, n: number): string[][] {

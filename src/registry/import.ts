@@ -1,4 +1,5 @@
 import { createReadStream, statSync } from 'node:fs'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { PassThrough, Readable } from 'node:stream'
 import { parse as parseCsv } from 'csv-parse'
 import { stringify as stringifyCsv } from 'csv-stringify/sync'
@@ -15,7 +16,7 @@ import { offsetOf, type PageRequest } from '../core/paging.js'
 import { asSystem, holds, inScope, type RequestContext } from '../core/scope.js'
 import { checkDate, normalisePhone, type IdType, idTypes } from './identity.js'
 import { careTags, checkIdentity, idsTaken, residenceStatuses, sealIdNumber, sealPhone, today } from './people.js'
-import { areaPathOf, districtOf, importRoles } from './records.js'
+import { districtOf, importRoles } from './records.js'
 import { relations } from './places.js'
 
 // Imports of people from CSV (UTF-8 or GBK/GB18030) and XLSX, streamed row by row: each batch of
@@ -707,13 +708,11 @@ async function linkHouseholds(
       .insertInto('household_member')
       .values(members)
       .onConflict((oc) =>
-        oc
-          .column('person_id')
-          .doUpdateSet((eb) => ({
-            household_id: eb.ref('excluded.household_id'),
-            relation: eb.ref('excluded.relation'),
-            area_id: eb.ref('excluded.area_id'),
-          })),
+        oc.column('person_id').doUpdateSet((eb) => ({
+          household_id: eb.ref('excluded.household_id'),
+          relation: eb.ref('excluded.relation'),
+          area_id: eb.ref('excluded.area_id'),
+        })),
       )
       .execute()
   }
@@ -952,9 +951,7 @@ export async function startImport(
 export async function listImports(tx: Tx, f: PageRequest & { areaId?: number }) {
   let q = tx.selectFrom('import_job')
   if (f.areaId !== undefined)
-    q = q.where(
-      sql<boolean>`area_id in (select id from area where path like ${`${await areaPathOf(tx, f.areaId)}%`})`,
-    )
+    q = q.where(sql<boolean>`area_id in (select id from area where path like ${`${await areaPathOf(tx, f.areaId)}%`})`)
   const rows = await q
     .select(jobColumns)
     .select(sql<number>`count(*) over ()`.as('total'))

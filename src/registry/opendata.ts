@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
+import { areaPathOf } from '../jurisdiction/service.js'
 import type { Tx } from '../core/db.js'
 import { offsetOf, type PageRequest } from '../core/paging.js'
-import { areaPathOf } from './records.js'
 import { today } from './people.js'
 
 // Open data and public statistics. A negative list names the fields that never leave the

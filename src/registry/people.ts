@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { DateTime } from 'luxon'
 import { recordAudit } from '../audit/service.js'
 import { sealPhone as sealCorePhone, type FieldCipher } from '../core/crypto.js'
@@ -8,7 +9,6 @@ import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
 import type { RequestContext } from '../core/scope.js'
 import { checkDate, checkIdNumber, maskIdNumber, normalisePhone, type IdType } from './identity.js'
 import {
-  areaPathOf,
   diff,
   historyOf,
   inSubtree,
@@ -22,6 +22,7 @@ import {
   type Placement,
 } from './records.js'
 import type { PersonTable } from './schema.js'
+import { containing, startingWith } from '../core/like.js'
 
 export const residenceStatuses = ['registered', 'floating', 'abroad'] as const
 export const personStatuses = ['active', 'moved_out', 'deceased', 'merged'] as const
@@ -702,12 +703,12 @@ export async function searchPeople(
     // trigram similarity; from three on, also as a part of the name.
     match =
       n.length === 1
-        ? { how: 'surname', q: n, pattern: `${escapeLike(n)}%` }
-        : { how: n.length === 2 ? 'name' : 'name_part', q: n, pattern: `%${escapeLike(n)}%` }
+        ? { how: 'surname', q: n, pattern: startingWith(n) }
+        : { how: n.length === 2 ? 'name' : 'name_part', q: n, pattern: containing(n) }
   } else if (f.address !== undefined) {
     const a = f.address.trim()
     if (!a) throw invalid('address', 'must not be empty')
-    match = { how: 'address', q: a, pattern: `%${escapeLike(a)}%` }
+    match = { how: 'address', q: a, pattern: containing(a) }
   }
   const under = f.areaId !== undefined ? await areaPathOf(tx, f.areaId) : null
   // How many people a name matches decides the plan (nested loop or hash join): never a generic one.
@@ -721,7 +722,7 @@ export async function searchPeople(
       (j) => j.onRef('m.id', '=', 'p.id'),
     )
   if (f.address !== undefined && name !== undefined)
-    base = base.where(sql<boolean>`p.address ilike ${`%${escapeLike(f.address.trim())}%`}`)
+    base = base.where(sql<boolean>`p.address ilike ${containing(f.address.trim())}`)
   if (f.tags?.length) base = base.where(sql<boolean>`p.tags @> ${checkTags(f.tags)}::text[]`)
   if (f.residenceStatus !== undefined) base = base.where('p.residence_status', '=', f.residenceStatus)
   base = f.status?.length ? base.where('p.status', 'in', f.status) : base.where('p.status', '!=', 'merged')
@@ -775,8 +776,6 @@ export async function searchPeople(
 
 /** Fuzzy name and address searches consider at most this many candidates, the most similar first. */
 export const MATCH_CAP = 1000
-
-export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 export async function personHistory(tx: Tx, id: number) {
   const row = await loadPerson(tx, id)

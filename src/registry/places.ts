@@ -1,13 +1,14 @@
 import { sql } from 'kysely'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
 import { AppError, invalid, notFound } from '../core/errors.js'
 import { offsetOf, type PageRequest } from '../core/paging.js'
 import type { RequestContext } from '../core/scope.js'
 import { checkDate, checkUscc } from './identity.js'
-import { escapeLike, loadPerson, personViewColumns, presentPerson, today, type PersonView } from './people.js'
+import { containing } from '../core/like.js'
+import { loadPerson, personViewColumns, presentPerson, today, type PersonView } from './people.js'
 import {
-  areaPathOf,
   inSubtree,
   placementAt,
   placementOf,
@@ -106,7 +107,7 @@ export async function listBuildings(tx: Tx, f: PageRequest & { areaId?: number; 
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
   if (f.q)
     q = q.where(
-      sql<boolean>`(b.name ilike ${`%${escapeLike(f.q)}%`} or b.address ilike ${`%${escapeLike(f.q)}%`} or b.code = ${f.q})`,
+      sql<boolean>`(b.name ilike ${containing(f.q)} or b.address ilike ${containing(f.q)} or b.code = ${f.q})`,
     )
   const rows = await q
     .select(buildingColumns)
@@ -266,7 +267,7 @@ export async function householdDetail(tx: Tx, id: number) {
 export async function listHouseholds(tx: Tx, f: PageRequest & { areaId?: number; q?: string }) {
   let q = tx.selectFrom('household as h')
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
-  if (f.q) q = q.where(sql<boolean>`(h.code = ${f.q} or h.address ilike ${`%${escapeLike(f.q)}%`})`)
+  if (f.q) q = q.where(sql<boolean>`(h.code = ${f.q} or h.address ilike ${containing(f.q)})`)
   const rows = await q
     .select(['h.id', 'h.area_id', 'h.code', 'h.dwelling_id', 'h.address'])
     .select([
@@ -503,7 +504,7 @@ export async function listOrganisations(tx: Tx, f: PageRequest & { areaId?: numb
   let q = tx.selectFrom('organisation as o')
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
   if (f.kind) q = q.where('o.kind', '=', f.kind)
-  if (f.q) q = q.where(sql<boolean>`(o.name ilike ${`%${escapeLike(f.q)}%`} or o.uscc = ${f.q.toUpperCase()})`)
+  if (f.q) q = q.where(sql<boolean>`(o.name ilike ${containing(f.q)} or o.uscc = ${f.q.toUpperCase()})`)
   const rows = await q
     .select(orgColumns)
     .select([pointJson('o.location').as('location'), sql<number>`count(*) over ()`.as('total')])
@@ -678,10 +679,7 @@ export async function listPlaces(tx: Tx, f: PageRequest & { areaId?: number; q?:
   let q = tx.selectFrom('place as pl')
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
   if (f.kind) q = q.where('pl.kind', '=', f.kind)
-  if (f.q)
-    q = q.where(
-      sql<boolean>`(pl.name ilike ${`%${escapeLike(f.q)}%`} or pl.address ilike ${`%${escapeLike(f.q)}%`})`,
-    )
+  if (f.q) q = q.where(sql<boolean>`(pl.name ilike ${containing(f.q)} or pl.address ilike ${containing(f.q)})`)
   const rows = await q
     .select(placeColumns)
     .select([pointJson('pl.location').as('location'), sql<number>`count(*) over ()`.as('total')])

@@ -65,12 +65,6 @@ export function requireRoleOver(ctx: RequestContext, roles: readonly Role[], pla
     throw new AppError('FORBIDDEN', `${what} requires one of the roles ${roles.join(', ')} over the area`)
 }
 
-export async function areaPathOf(tx: Tx, areaId: number, field = 'areaId'): Promise<string> {
-  const a = await tx.selectFrom('area').select('path').where('id', '=', areaId).executeTakeFirst()
-  if (!a) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, field)
-  return a.path
-}
-
 /** Restricts a query to records filed anywhere below the area (row-level security adds the caller's own limits). */
 export const inSubtree = (path: string) => sql<boolean>`area_id in (select id from area where path like ${`${path}%`})`
 
