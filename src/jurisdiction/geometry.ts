@@ -1,6 +1,8 @@
 import { sql, type RawBuilder } from 'kysely'
 import { AppError } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
+import type { Input, Output } from '../core/http.js'
+import { shape } from '../core/schemas.js'
 
 // All geometry of the platform goes through this module and PostGIS (in both backends).
 
@@ -29,6 +31,15 @@ export const boundarySchema = {
   },
 } as const
 
+/** A boundary as a client sends it: its shape is checked by checkShape(), its validity by PostGIS. */
+export type Boundary = Input<typeof boundarySchema>
+
+/** A stored boundary as the API writes it: GeoJSON, a MultiPolygon (pieces of one may be Polygons). */
+export const geometrySchema = shape({
+  type: { type: 'string', enum: ['Polygon', 'MultiPolygon'] },
+  coordinates: { type: 'array', description: 'GeoJSON positions [longitude, latitude], nested by polygon and ring' },
+})
+
 function checkRing(ring: unknown, field: string): void {
   if (!Array.isArray(ring) || ring.length < 4)
     throw new AppError('AREA_INVALID_BOUNDARY', 'a ring needs at least 4 positions', field)
@@ -51,23 +62,23 @@ function checkRing(ring: unknown, field: string): void {
   }
 }
 
-function checkShape(g: AreaGeometry, field: string): void {
-  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates
+function checkShape(g: Boundary, field: string): void {
+  const polygons: unknown[] = g.type === 'Polygon' ? [g.coordinates] : g.coordinates
   polygons.forEach((poly, pi) => {
     const pf = g.type === 'Polygon' ? `${field}.coordinates` : `${field}.coordinates[${pi}]`
     if (!Array.isArray(poly) || poly.length === 0)
       throw new AppError('AREA_INVALID_BOUNDARY', 'a polygon needs an outer ring', pf)
-    poly.forEach((ring, ri) => checkRing(ring, `${pf}[${ri}]`))
+    for (const [ri, ring] of poly.entries()) checkRing(ring, `${pf}[${ri}]`)
   })
 }
 
 /** The stored form: a MultiPolygon in WGS 84 with RFC 7946 winding, whatever winding came in. */
-export function boundaryFromGeoJson(g: AreaGeometry): RawBuilder<string> {
+export function boundaryFromGeoJson(g: Boundary): RawBuilder<string> {
   return sql<string>`ST_Multi(ST_ForcePolygonCCW(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), 4326)))`
 }
 
 /** Refuses a boundary that is malformed or not a valid polygon (self-intersections and the like). */
-export async function checkBoundary(tx: Tx | Db, g: AreaGeometry, field: string): Promise<void> {
+export async function checkBoundary(tx: Tx | Db, g: Boundary, field: string): Promise<void> {
   checkShape(g, field)
   const { rows } = await sql<{ valid: boolean; reason: string }>`
     select ST_IsValid(g) as valid, ST_IsValidReason(g) as reason
@@ -89,17 +100,30 @@ export async function gridAt(tx: Tx | Db, lng: number, lat: number): Promise<{ i
   return rows[0] ?? null
 }
 
-export interface CoverageReport {
-  areaId: number
-  childCount: number
-  gaps: { geometry: AreaGeometry; areaM2: number }[]
-  overlaps: { areaIds: [number, number]; geometry: AreaGeometry; areaM2: number }[]
-  outside: { areaId: number; geometry: AreaGeometry; areaM2: number }[]
-  gapM2: number
-  overlapM2: number
-  outsideM2: number
-  seamless: boolean
-}
+const piece = { geometry: geometrySchema, areaM2: { type: 'number' } } as const
+export const coverageSchema = shape({
+  areaId: { type: 'integer' },
+  childCount: { type: 'integer', description: 'Active child areas' },
+  gaps: { type: 'array', items: shape({ ...piece }), description: 'Parts of the area no child covers' },
+  overlaps: {
+    type: 'array',
+    items: shape({
+      areaIds: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 },
+      ...piece,
+    }),
+    description: 'Parts two children both cover',
+  },
+  outside: {
+    type: 'array',
+    items: shape({ areaId: { type: 'integer' }, ...piece }),
+    description: 'Parts of a child lying outside the area',
+  },
+  gapM2: { type: 'number' },
+  overlapM2: { type: 'number' },
+  outsideM2: { type: 'number' },
+  seamless: { type: 'boolean', description: 'Children exist and tile the area without gaps, overlaps or spill' },
+})
+export type CoverageReport = Output<typeof coverageSchema>
 
 /**
  * How well the active children of an area tile it: gaps (parts no child covers), overlaps (parts

@@ -1,14 +1,19 @@
+import type { JSONSchema } from 'json-schema-to-ts'
 import { sql } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
+import type { Input, Output } from '../core/http.js'
+import { body, id, nullable, shape, text } from '../core/schemas.js'
 import { holds, requireActor, staffRoles, type RequestContext } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
 import {
   boundaryAreaM2,
   boundaryAsGeoJson,
   boundaryFromGeoJson,
+  boundarySchema,
   checkBoundary,
   coverage,
+  geometrySchema,
   gridAt,
   type AreaGeometry,
 } from './geometry.js'
@@ -20,19 +25,117 @@ export function childLevel(level: Level): Level | null {
   return levels[levels.indexOf(level) + 1] ?? null
 }
 
-export interface AreaSummary {
-  id: number
-  parentId: number | null
-  level: Level
-  code: string
-  nameZh: string
-  nameEn: string
-}
+// ── Schemas ───────────────────────────────────────────────────────────────────────────────────
 
-export interface AreaNode extends AreaSummary {
-  retired: boolean
-  children: AreaNode[]
-}
+const level = { type: 'string', enum: levels } as const
+const code = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,40}$' } as const
+const name = text(100)
+const timezone = text(64)
+
+export const areaSummarySchema = shape({
+  id: { type: 'integer' },
+  parentId: nullable('integer'),
+  level,
+  code: { type: 'string' },
+  nameZh: { type: 'string' },
+  nameEn: { type: 'string' },
+})
+export type AreaSummary = Output<typeof areaSummarySchema>
+
+export const areaDetailSchema = shape({
+  ...areaSummarySchema.properties,
+  timezone: { type: 'string' },
+  retiredAt: nullable('string'),
+  areaM2: { type: 'number' },
+  boundary: geometrySchema,
+  ancestors: { type: 'array', items: areaSummarySchema, description: 'From the root down to the parent' },
+})
+
+export const locationSchema = shape({
+  grid: areaSummarySchema,
+  ancestors: { type: 'array', items: areaSummarySchema, description: 'From the root down to the grid’s parent' },
+})
+
+export const boundariesSchema = shape({
+  type: { type: 'string', enum: ['FeatureCollection'] },
+  features: {
+    type: 'array',
+    items: shape({
+      type: { type: 'string', enum: ['Feature'] },
+      id: { type: 'integer' },
+      properties: areaSummarySchema,
+      geometry: geometrySchema,
+    }),
+  },
+})
+
+// The tree is at most five levels deep (city → grid), so its node schema is spelt out level by level.
+const treeNode = <const C extends JSONSchema>(children: C) =>
+  shape({ ...areaSummarySchema.properties, retired: { type: 'boolean' }, children })
+const gridNode = treeNode({ type: 'array', maxItems: 0, description: 'A grid has no child areas' })
+const communityNode = treeNode({ type: 'array', items: gridNode })
+const streetNode = treeNode({ type: 'array', items: communityNode })
+const districtNode = treeNode({ type: 'array', items: streetNode })
+const cityNode = treeNode({ type: 'array', items: districtNode })
+export const areaTreeSchema = shape({
+  areas: {
+    type: 'array',
+    items: cityNode,
+    description: 'The top areas (cities, or areas whose parent is left out), each with its subtree',
+  },
+})
+
+export type AreaNode = AreaSummary & { retired: boolean; children: AreaNode[] }
+
+export const newAreaBody = body(['parentId', 'code', 'nameZh', 'nameEn', 'boundary'], {
+  parentId: id,
+  level,
+  code,
+  nameZh: name,
+  nameEn: name,
+  timezone,
+  boundary: boundarySchema,
+})
+export type NewArea = Input<typeof newAreaBody>
+
+export const areaPatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { code, nameZh: name, nameEn: name, timezone, boundary: boundarySchema },
+} as const
+export type AreaPatch = Input<typeof areaPatchBody>
+
+export const importBoundariesBody = body(['parentId', 'featureCollection'], {
+  parentId: id,
+  featureCollection: {
+    type: 'object',
+    required: ['type', 'features'],
+    properties: {
+      type: { const: 'FeatureCollection' },
+      features: {
+        type: 'array',
+        maxItems: 5000,
+        items: {
+          type: 'object',
+          required: ['type', 'geometry', 'properties'],
+          properties: {
+            type: { const: 'Feature' },
+            geometry: boundarySchema,
+            properties: {
+              type: 'object',
+              required: ['code', 'nameZh', 'nameEn'],
+              properties: { code, nameZh: name, nameEn: name, parentCode: code },
+            },
+          },
+        },
+      },
+    },
+  },
+})
+export type BoundaryFeature = Input<typeof importBoundariesBody>['featureCollection']['features'][number]
+
+// ── Use cases ─────────────────────────────────────────────────────────────────────────────────
 
 const summaryColumns = ['id', 'parent_id', 'level', 'code', 'name_zh', 'name_en'] as const
 type SummaryRow = { id: number; parent_id: number | null; level: Level; code: string; name_zh: string; name_en: string }
@@ -96,7 +199,7 @@ async function ancestorsOf(tx: Tx, path: string, selfId: number): Promise<AreaSu
   return ids.map((id) => byId.get(id)!).filter(Boolean)
 }
 
-export async function areaDetail(tx: Tx, id: number) {
+export async function areaDetail(tx: Tx, id: number): Promise<Output<typeof areaDetailSchema>> {
   const row = await tx
     .selectFrom('area')
     .select([...summaryColumns, 'path', 'retired_at', 'timezone'])
@@ -114,7 +217,7 @@ export async function areaDetail(tx: Tx, id: number) {
   }
 }
 
-export async function locate(tx: Tx, lng: number, lat: number) {
+export async function locate(tx: Tx, lng: number, lat: number): Promise<Output<typeof locationSchema>> {
   const grid = await gridAt(tx, lng, lat)
   if (!grid) throw new AppError('AREA_OUTSIDE_ALL_GRIDS', `no grid contains (${lng}, ${lat})`, 'lng')
   const row = await loadArea(tx, grid.id)
@@ -122,7 +225,11 @@ export async function locate(tx: Tx, lng: number, lat: number) {
 }
 
 /** Boundaries of `within`'s children (or of its descendants at `level`) as a FeatureCollection. */
-export async function boundaries(tx: Tx, within: number, level: Level | undefined) {
+export async function boundaries(
+  tx: Tx,
+  within: number,
+  level: Level | undefined,
+): Promise<Output<typeof boundariesSchema>> {
   const parent = await loadArea(tx, within, 'within')
   let q = tx
     .selectFrom('area')
@@ -132,9 +239,9 @@ export async function boundaries(tx: Tx, within: number, level: Level | undefine
   q = level ? q.where('level', '=', level).where('path', 'like', `${parent.path}%`) : q.where('parent_id', '=', within)
   const rows = await q.execute()
   return {
-    type: 'FeatureCollection' as const,
+    type: 'FeatureCollection',
     features: rows.map((r) => ({
-      type: 'Feature' as const,
+      type: 'Feature',
       id: r.id,
       properties: presentSummary(r),
       geometry: r.boundary,
@@ -148,16 +255,6 @@ export async function areaCoverage(tx: Tx, ctx: RequestContext, id: number) {
   if (!holds(ctx.actor, staffRoles, area.path))
     throw new AppError('FORBIDDEN', 'you can check coverage only inside your areas')
   return coverage(tx, id)
-}
-
-export interface NewArea {
-  parentId: number
-  level?: Level
-  code: string
-  nameZh: string
-  nameEn: string
-  boundary: AreaGeometry
-  timezone?: string
 }
 
 export async function createArea(tx: Tx, ctx: RequestContext, input: NewArea, field = '') {
@@ -192,14 +289,6 @@ export async function createArea(tx: Tx, ctx: RequestContext, input: NewArea, fi
     detail: { code: input.code, parentId: parent.id, level },
   })
   return areaDetail(tx, created.id)
-}
-
-export interface AreaPatch {
-  code?: string
-  nameZh?: string
-  nameEn?: string
-  boundary?: AreaGeometry
-  timezone?: string
 }
 
 export async function updateArea(tx: Tx, ctx: RequestContext, id: number, patch: AreaPatch) {
@@ -279,12 +368,6 @@ export async function retireArea(tx: Tx, ctx: RequestContext, id: number) {
     await recordAudit(tx, ctx, { action: 'area.retire', entityType: 'area', entityId: id, areaId: id })
   }
   return areaDetail(tx, id)
-}
-
-export interface BoundaryFeature {
-  type: 'Feature'
-  geometry: AreaGeometry
-  properties: { code: string; nameZh: string; nameEn: string; parentCode?: string }
 }
 
 /**
