@@ -1,9 +1,12 @@
 import { sql } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
+import { body, id, shape, text } from '../core/schemas.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 
 export const departmentKinds = [
   'functional',
@@ -15,14 +18,42 @@ export const departmentKinds = [
 ] as const
 export type DepartmentKind = (typeof departmentKinds)[number]
 
-export interface DepartmentView {
-  id: number
-  areaId: number
-  code: string
-  nameZh: string
-  nameEn: string
-  kind: DepartmentKind
-}
+const kind = { type: 'string', enum: departmentKinds } as const
+const name = text(100)
+
+export const departmentSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  code: { type: 'string' },
+  nameZh: { type: 'string' },
+  nameEn: { type: 'string' },
+  kind,
+})
+export type DepartmentView = Output<typeof departmentSchema>
+
+export const departmentQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...pageQuerySchema, areaId: id, kind },
+} as const
+export type DepartmentFilter = Input<typeof departmentQuery>
+
+export const newDepartmentBody = body(['areaId', 'code', 'nameZh', 'nameEn', 'kind'], {
+  areaId: id,
+  code: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,40}$' },
+  nameZh: name,
+  nameEn: name,
+  kind,
+})
+export type NewDepartment = Input<typeof newDepartmentBody>
+
+export const departmentPatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { nameZh: name, nameEn: name, kind },
+} as const
+export type DepartmentPatch = Input<typeof departmentPatchBody>
 
 const present = (r: {
   id: number
@@ -41,18 +72,12 @@ const present = (r: {
 })
 const columns = ['id', 'area_id', 'code', 'name_zh', 'name_en', 'kind'] as const
 
-export interface DepartmentFilter extends PageRequest {
-  areaId?: number
-  kind?: DepartmentKind
-}
-
-export async function listDepartments(tx: Tx, f: DepartmentFilter): Promise<Page<DepartmentView>> {
+export async function listDepartments(tx: Tx, f: DepartmentFilter) {
   let q = tx.selectFrom('department as d')
   if (f.kind) q = q.where('d.kind', '=', f.kind)
   if (f.areaId !== undefined) {
-    const a = await tx.selectFrom('area').select('path').where('id', '=', f.areaId).executeTakeFirst()
-    if (!a) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
-    q = q.where('d.area_id', 'in', tx.selectFrom('area').select('id').where('path', 'like', `${a.path}%`))
+    const path = await areaPathOf(tx, f.areaId, 'areaId')
+    q = q.where('d.area_id', 'in', tx.selectFrom('area').select('id').where('path', 'like', `${path}%`))
   }
   const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
   const rows = await q
@@ -61,7 +86,7 @@ export async function listDepartments(tx: Tx, f: DepartmentFilter): Promise<Page
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
-  return { items: rows.map(present), page: f.page, pageSize: f.pageSize, total: Number(total.n) }
+  return paginate(f, rows.map(present), Number(total.n))
 }
 
 export async function getDepartment(tx: Tx, id: number): Promise<DepartmentView> {
@@ -70,19 +95,9 @@ export async function getDepartment(tx: Tx, id: number): Promise<DepartmentView>
   return present(r)
 }
 
-export interface NewDepartment {
-  areaId: number
-  code: string
-  nameZh: string
-  nameEn: string
-  kind: DepartmentKind
-}
-
 export async function createDepartment(tx: Tx, ctx: RequestContext, input: NewDepartment): Promise<DepartmentView> {
   requireActor(ctx)
-  const a = await tx.selectFrom('area').select('path').where('id', '=', input.areaId).executeTakeFirst()
-  if (!a) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
-  if (!holds(ctx.actor, ['admin'], a.path))
+  if (!holds(ctx.actor, ['admin'], await areaPathOf(tx, input.areaId, 'areaId')))
     throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
   const r = await tx
     .insertInto('department')
@@ -103,7 +118,7 @@ export async function updateDepartment(
   tx: Tx,
   ctx: RequestContext,
   id: number,
-  patch: { nameZh?: string; nameEn?: string; kind?: DepartmentKind },
+  patch: DepartmentPatch,
 ): Promise<DepartmentView> {
   requireActor(ctx)
   const d = await tx

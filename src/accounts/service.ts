@@ -3,7 +3,10 @@ import argon2 from 'argon2'
 import { sql } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { containing } from '../core/like.js'
+import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
+import { body, id, nullable, shape, shapeWith, text } from '../core/schemas.js'
 import {
   asSystem,
   holds,
@@ -17,7 +20,83 @@ import {
 import { recordAudit } from '../audit/service.js'
 import { sha256Hex } from '../core/privacy.js'
 import type { SealedPhone } from '../core/crypto.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { checkSecondFactor, hasSecondFactor } from './totp.js'
+
+// ── Schemas ───────────────────────────────────────────────────────────────────────────────────
+
+const name = text(100)
+const phone = { type: ['string', 'null'], pattern: '^\\+?[0-9 -]{5,20}$' } as const
+const userStatus = { type: 'string', enum: ['active', 'disabled'] } as const
+
+export const grantSchema = shape({
+  id: { type: 'integer' },
+  role: { type: 'string', enum: roles },
+  areaId: { type: 'integer' },
+  areaCode: { type: 'string' },
+  areaNameZh: { type: 'string' },
+  areaNameEn: { type: 'string' },
+})
+const userProperties = {
+  id: { type: 'integer' },
+  username: { type: 'string' },
+  displayName: { type: 'string' },
+  departmentId: nullable('integer'),
+} as const
+/** A user as a list, the sign-in and /auth/me show them (lists add the status). */
+export const userSchema = shapeWith(
+  { ...userProperties, roles: { type: 'array', items: grantSchema } },
+  { status: userStatus },
+)
+export type UserView = Output<typeof userSchema>
+/** A user's record with their (masked) phone. */
+export const userDetailSchema = shape({
+  ...userProperties,
+  status: userStatus,
+  roles: { type: 'array', items: grantSchema },
+  phone: { ...nullable('string'), description: 'Masked' },
+  createdAt: { type: 'string' },
+})
+
+export const userQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...pageQuerySchema,
+    areaId: id,
+    role: { type: 'string', enum: roles },
+    q: { type: 'string', maxLength: 100 },
+  },
+} as const
+export type UserFilter = Input<typeof userQuery>
+
+export const roleGrantBody = body(['role', 'areaId'], { role: { type: 'string', enum: roles }, areaId: id })
+export type RoleGrantInput = Input<typeof roleGrantBody>
+
+export const newUserBody = body(['username', 'displayName', 'password', 'grants'], {
+  username: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{2,63}$' },
+  displayName: name,
+  password: { type: 'string', maxLength: 200 },
+  phone,
+  departmentId: id,
+  grants: { type: 'array', minItems: 1, maxItems: 50, items: roleGrantBody },
+})
+/** A new user as the use case takes it: the password already hashed, the phone sealed (core/crypto.ts sealPhone). */
+export type NewUser = Omit<Input<typeof newUserBody>, 'password' | 'phone'> & {
+  passwordHash: string
+  phone?: SealedPhone
+}
+
+export const userPatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { displayName: name, phone, status: userStatus },
+} as const
+/** A change to a user, the phone sealed. */
+export type UserPatch = Omit<Input<typeof userPatchBody>, 'phone'> & { phone?: SealedPhone }
+
+// ── Use cases ─────────────────────────────────────────────────────────────────────────────────
 
 export const MIN_PASSWORD_LENGTH = 10
 const THROTTLE_WINDOW_MINUTES = 15
@@ -47,24 +126,10 @@ const tokenHash = sha256Hex
 // so response times do not reveal which usernames exist.
 let decoyHash: Promise<string> | undefined
 
-export interface GrantView {
-  role: Role
-  areaId: number
-  areaCode: string
-  areaNameZh: string
-  areaNameEn: string
-}
-
-export interface UserView {
-  id: number
-  username: string
-  displayName: string
-  departmentId: number | null
-  roles: GrantView[]
-}
+type GrantRow = Output<typeof grantSchema> & { path: string }
 
 async function grantsOf(db: Db | Tx, userIds: number[]) {
-  if (userIds.length === 0) return new Map<number, (GrantView & { id: number; path: string })[]>()
+  if (userIds.length === 0) return new Map<number, GrantRow[]>()
   const rows = await db
     .selectFrom('role_grant as g')
     .innerJoin('area as a', 'a.id', 'g.area_id')
@@ -72,7 +137,7 @@ async function grantsOf(db: Db | Tx, userIds: number[]) {
     .where('g.user_id', 'in', userIds)
     .orderBy('g.id')
     .execute()
-  const byUser = new Map<number, (GrantView & { id: number; path: string })[]>()
+  const byUser = new Map<number, GrantRow[]>()
   for (const r of rows) {
     const list = byUser.get(r.user_id) ?? []
     list.push({
@@ -89,7 +154,7 @@ async function grantsOf(db: Db | Tx, userIds: number[]) {
   return byUser
 }
 
-const presentGrant = (g: GrantView & { id: number; path: string }) => ({
+const presentGrant = (g: GrantRow): Output<typeof grantSchema> => ({
   id: g.id,
   role: g.role,
   areaId: g.areaId,
@@ -163,6 +228,9 @@ export async function userView(db: Db | Tx, userId: number): Promise<UserView> {
     roles: grants.map(presentGrant),
   }
 }
+
+/** The signed-in caller, as /auth/me shows them. */
+export const ownView = (db: Db, ctx: RequestContext) => userView(db, requireActor(ctx).userId)
 
 export interface LoginResult {
   token: string
@@ -285,26 +353,10 @@ export async function logout(db: Db, ctx: RequestContext, token: string): Promis
   })
 }
 
-export interface NewUser {
-  username: string
-  displayName: string
-  passwordHash: string
-  /** Sealed by the caller (src/core/crypto.ts sealPhone). */
-  phone?: SealedPhone
-  departmentId?: number
-  grants: { role: Role; areaId: number }[]
-}
-
-async function areaPath(tx: Tx, areaId: number, field: string): Promise<string> {
-  const a = await tx.selectFrom('area').select('path').where('id', '=', areaId).executeTakeFirst()
-  if (!a) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, field)
-  return a.path
-}
-
 export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
   requireActor(ctx)
   for (const [i, g] of input.grants.entries()) {
-    if (!holds(ctx.actor, ['admin'], await areaPath(tx, g.areaId, `grants[${i}].areaId`))) {
+    if (!holds(ctx.actor, ['admin'], await areaPathOf(tx, g.areaId, `grants[${i}].areaId`))) {
       throw new AppError('FORBIDDEN', 'you can grant roles only inside the areas you administer', `grants[${i}].areaId`)
     }
   }
@@ -342,7 +394,12 @@ export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
 }
 
 /** A user's record as the caller may see it; reading it is a read of personal data, so audited. */
-export async function userDetail(tx: Tx, ctx: RequestContext, id: number, audit = true) {
+export async function userDetail(
+  tx: Tx,
+  ctx: RequestContext,
+  id: number,
+  audit = true,
+): Promise<Output<typeof userDetailSchema>> {
   const u = await tx
     .selectFrom('app_user')
     .select(['id', 'username', 'display_name', 'phone_masked', 'department_id', 'status', 'created_at'])
@@ -371,21 +428,15 @@ export async function userDetail(tx: Tx, ctx: RequestContext, id: number, audit 
   }
 }
 
-export interface UserFilter extends PageRequest {
-  areaId?: number
-  role?: Role
-  q?: string
-}
-
 /** Users visible to the caller (row-level security does the scoping), filtered and paged. */
-export async function listUsers(tx: Tx, filter: UserFilter): Promise<Page<UserView & { status: string }>> {
+export async function listUsers(tx: Tx, filter: UserFilter) {
   let q = tx.selectFrom('app_user as u')
   if (filter.q) {
-    const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const like = containing(filter.q)
     q = q.where((eb) => eb.or([eb('u.username', 'ilike', like), eb('u.display_name', 'ilike', like)]))
   }
   if (filter.areaId !== undefined || filter.role !== undefined) {
-    const areaPathFilter = filter.areaId === undefined ? null : await areaPath(tx, filter.areaId, 'areaId')
+    const areaPathFilter = filter.areaId === undefined ? null : await areaPathOf(tx, filter.areaId, 'areaId')
     q = q.where(({ exists, selectFrom }) =>
       exists(
         selectFrom('role_grant as g')
@@ -408,25 +459,20 @@ export async function listUsers(tx: Tx, filter: UserFilter): Promise<Page<UserVi
     tx,
     rows.map((r) => r.id),
   )
-  return {
-    items: rows.map((r) => ({
-      id: r.id,
-      username: r.username,
-      displayName: r.display_name,
-      departmentId: r.department_id,
-      status: r.status,
-      roles: (grants.get(r.id) ?? []).map(presentGrant),
-    })),
-    page: filter.page,
-    pageSize: filter.pageSize,
-    total: Number(total.n),
-  }
-}
-
-export interface UserPatch {
-  displayName?: string
-  phone?: SealedPhone
-  status?: 'active' | 'disabled'
+  return paginate(
+    filter,
+    rows.map(
+      (r): UserView => ({
+        id: r.id,
+        username: r.username,
+        displayName: r.display_name,
+        departmentId: r.department_id,
+        status: r.status,
+        roles: (grants.get(r.id) ?? []).map(presentGrant),
+      }),
+    ),
+    Number(total.n),
+  )
 }
 
 export async function updateUser(tx: Tx, ctx: RequestContext, id: number, patch: UserPatch) {
@@ -467,10 +513,10 @@ export async function updateUser(tx: Tx, ctx: RequestContext, id: number, patch:
   return userDetail(tx, ctx, id, false)
 }
 
-export async function grantRole(tx: Tx, ctx: RequestContext, userId: number, role: Role, areaId: number) {
+export async function grantRole(tx: Tx, ctx: RequestContext, userId: number, { role, areaId }: RoleGrantInput) {
   const actor = requireActor(ctx)
   if (!roles.includes(role)) throw new AppError('VALIDATION_FAILED', 'unknown role', 'role')
-  if (!holds(actor, ['admin'], await areaPath(tx, areaId, 'areaId'))) {
+  if (!holds(actor, ['admin'], await areaPathOf(tx, areaId, 'areaId'))) {
     throw new AppError('FORBIDDEN', 'you can grant roles only inside the areas you administer', 'areaId')
   }
   const user = await tx.selectFrom('app_user').select('id').where('id', '=', userId).executeTakeFirst()

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { AppError } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
-import { asSystem, type RequestContext } from '../core/scope.js'
+import { asSystem, requireActor, type RequestContext } from '../core/scope.js'
 
 // Optional second factor for staff: TOTP (RFC 6238, 30 s steps, 6 digits, SHA-1 as every
 // authenticator app supports). Secrets are readable only by the owner role, never by requests.
@@ -29,7 +29,7 @@ export function validStep(secret: string, code: string, now: Date): number | nul
 
 /** Starts enrolment: a new secret waits until a code from it is confirmed. */
 export async function beginTotp(db: Db, ctx: RequestContext) {
-  const actor = ctx.actor!
+  const actor = requireActor(ctx)
   const secret = new Secret({ size: 20 }).base32
   await asSystem(db, async (tx) => {
     // Replacing an active factor would let a stolen session swap it: turning it off needs a code.
@@ -41,7 +41,7 @@ export async function beginTotp(db: Db, ctx: RequestContext) {
 }
 
 export async function confirmTotp(db: Db, ctx: RequestContext, code: string, now: Date) {
-  const actor = ctx.actor!
+  const actor = requireActor(ctx)
   await asSystem(db, async (tx) => {
     const u = await tx
       .selectFrom('app_user')
@@ -62,7 +62,7 @@ export async function confirmTotp(db: Db, ctx: RequestContext, code: string, now
 }
 
 export async function disableTotp(db: Db, ctx: RequestContext, code: string, now: Date) {
-  const actor = ctx.actor!
+  const actor = requireActor(ctx)
   await asSystem(db, async (tx) => {
     if (!(await checkSecondFactor(tx, actor.userId, code, now)))
       throw new AppError('VALIDATION_FAILED', 'wrong or already used code', 'code')
