@@ -4,8 +4,11 @@ import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, notFound } from '../core/errors.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
+import { body, shape, text } from '../core/schemas.js'
 import { asSystem, holds, requireActor, type RequestContext } from '../core/scope.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { withOpen311 } from './schema.js'
 
 // API keys identify Open311 client applications. Only the SHA-256 of a key is stored; the plain key
@@ -19,15 +22,42 @@ export const hashApiKey = (key: string) => sha256Hex(key)
 
 const PREFIX_LENGTH = 10
 
-export interface ApiKeyView {
-  id: number
-  name: string
-  keyPrefix: string
-  area: { id: number; code: string; nameZh: string; nameEn: string }
-  createdAt: string
-  revokedAt: string | null
-  lastUsedAt: string | null
-}
+const at = { type: 'string', format: 'date-time' } as const
+const atOrNull = { type: ['string', 'null'], format: 'date-time' } as const
+const apiKeyProperties = {
+  id: { type: 'integer' },
+  name: { type: 'string' },
+  keyPrefix: { type: 'string' },
+  area: shape({
+    id: { type: 'integer' },
+    code: { type: 'string' },
+    nameZh: { type: 'string' },
+    nameEn: { type: 'string' },
+  }),
+  createdAt: at,
+  revokedAt: atOrNull,
+  lastUsedAt: atOrNull,
+} as const
+export const apiKeySchema = shape(apiKeyProperties)
+export type ApiKeyView = Output<typeof apiKeySchema>
+/** The answer to issuing a key: the plain key in the first answer only. */
+export const newApiKeySchema = shape({
+  ...apiKeyProperties,
+  key: {
+    type: ['string', 'null'],
+    description: 'the plain key, in the first answer only; only its SHA-256 is stored',
+  },
+})
+
+export const apiKeyQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } },
+} as const
+export type ApiKeyFilter = Input<typeof apiKeyQuery>
+
+export const newApiKeyBody = body(['name', 'areaId'], { name: text(100), areaId: { type: 'integer', minimum: 1 } })
+export type NewApiKey = Input<typeof newApiKeyBody>
 
 type KeyRow = {
   id: number
@@ -70,30 +100,22 @@ function keyQuery(tx: Tx) {
     ])
 }
 
-export interface ApiKeyFilter extends PageRequest {
-  areaId?: number
-}
-
 /** The keys the caller administers (row-level security hides the others). */
-export async function listApiKeys(tx: Tx, f: ApiKeyFilter): Promise<Page<ApiKeyView>> {
+export async function listApiKeys(tx: Tx, f: ApiKeyFilter) {
   let q = keyQuery(tx)
-  if (f.areaId !== undefined) {
-    const a = await tx.selectFrom('area').select('path').where('id', '=', f.areaId).executeTakeFirst()
-    if (!a) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
-    q = q.where('a.path', 'like', `${a.path}%`)
-  }
+  if (f.areaId !== undefined) q = q.where('a.path', 'like', `${await areaPathOf(tx, f.areaId, 'areaId')}%`)
   const total = await q.clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
   const rows = await q.orderBy('k.id').limit(f.pageSize).offset(offsetOf(f)).execute()
-  return { items: rows.map(present), page: f.page, pageSize: f.pageSize, total: Number(total.n) }
+  return paginate(f, rows.map(present), Number(total.n))
 }
 
 /** Issues a key for an area the caller administers; the plain key is in the answer and nowhere else. */
 export async function createApiKey(
   tx: Tx,
   ctx: RequestContext,
-  input: { name: string; areaId: number },
+  input: NewApiKey,
   now: Date,
-): Promise<ApiKeyView & { key: string }> {
+): Promise<Output<typeof newApiKeySchema>> {
   const actor = requireActor(ctx)
   const area = await tx
     .selectFrom('area')

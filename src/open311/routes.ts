@@ -1,27 +1,46 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { JSONSchema } from 'json-schema-to-ts'
 import { cipherFor } from '../core/crypto.js'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../core/errors.js'
-import { errorResponses, idParams, isDatabaseUnavailable } from '../core/http.js'
-import { idempotencyHeaders, idempotent } from '../core/idempotency.js'
-import { pageQuerySchema, pageSchema } from '../core/paging.js'
+import { errorResponses, idParams, isDatabaseUnavailable, type App, type Output } from '../core/http.js'
+import { createOnce, idempotencyHeaders } from '../core/idempotency.js'
+import { pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
-import { inScope, requireRoleSomewhere } from '../core/scope.js'
-import { apiKeyIdentity, createApiKey, hashApiKey, listApiKeys, revokeApiKey, type ApiKeyFilter } from './keys.js'
+import { inScope } from '../core/scope.js'
 import {
+  apiKeyIdentity,
+  apiKeyQuery,
+  apiKeySchema,
+  createApiKey,
+  hashApiKey,
+  listApiKeys,
+  newApiKeyBody,
+  newApiKeySchema,
+  revokeApiKey,
+} from './keys.js'
+import {
+  commonParameters,
+  definitionSchema,
+  discoverySchema,
+  errorListSchema,
   fail,
   jurisdiction,
   listRequests,
   normaliseRequest,
   oneRequest,
   Open311Error,
+  requestBodySchema,
   requestIdOfToken,
+  requestSchema,
+  requestsQuery,
   serviceDefinition,
   serviceList,
+  serviceSchema,
   submitRequest,
+  submittedSchema,
+  tokenSchema,
   type Format,
   type Lang,
-  type RequestBody,
-  type RequestFilter,
 } from './service.js'
 import { xmlDocument } from './xml.js'
 
@@ -39,16 +58,20 @@ const tags = ['open311']
 
 // ─── formats, language, errors ───────────────────────────────────────────────
 
+/** A named field of a request part that may not have been parsed or validated (in error handlers). */
+const field = (part: unknown, name: string): unknown =>
+  typeof part === 'object' && part !== null ? Reflect.get(part, name) : undefined
+
 /** The answer format: the path's extension; XML (the spec's required format) unless it is .json. */
 function formatOf(req: FastifyRequest): Format {
-  const f = (req.params as { format?: string } | undefined)?.format
+  const f = field(req.params, 'format')
   if (f === 'json' || f === 'xml') return f
   return /\.json$/i.test(req.url.split('?')[0]!) ? 'json' : 'xml'
 }
 
 /** zh-CN unless the `locale` parameter or else Accept-Language asks for English. */
 function langOf(req: FastifyRequest): Lang {
-  const explicit = (req.query as { locale?: unknown } | undefined)?.locale
+  const explicit = field(req.query, 'locale')
   const tags =
     typeof explicit === 'string' && explicit !== ''
       ? [explicit]
@@ -166,123 +189,28 @@ export function parseForm(text: string): Record<string, string | string[]> {
 // ─── schemas (validation and the OpenAPI document) ───────────────────────────
 
 const formatParam = { format: { type: 'string', enum: ['json', 'xml'], description: 'answer format' } } as const
-const params = (extra: Record<string, object> = {}) => ({
-  type: 'object',
-  required: ['format', ...Object.keys(extra)],
-  properties: { ...extra, ...formatParam },
-})
-const common = {
-  jurisdiction_id: {
-    type: 'string',
-    maxLength: 100,
-    description: 'code of the jurisdiction (the city, JZ in the demo); optional',
-  },
-  locale: { type: 'string', maxLength: 35, description: 'zh-CN (default) or en; else Accept-Language decides' },
-  api_key: { type: 'string', maxLength: 200, description: 'not needed to read; accepted and ignored' },
-} as const
-const readQuery = { type: 'object', additionalProperties: false, properties: common } as const
-
-const errorList = {
-  type: 'array',
-  items: {
+const params = <const X extends Record<string, JSONSchema>>(extra: X) =>
+  ({
     type: 'object',
-    required: ['code', 'description'],
-    properties: { code: { type: 'integer' }, description: { type: 'string' } },
-  },
-} as const
-const nullableString = { type: ['string', 'null'] } as const
-const serviceSchema = {
+    required: ['format', ...(Object.keys(extra) as (keyof X & string)[])],
+    properties: { ...extra, ...formatParam },
+  }) as const
+const readQuery = { type: 'object', additionalProperties: false, properties: commonParameters } as const
+const localeQuery = {
   type: 'object',
-  properties: {
-    service_code: { type: 'string' },
-    service_name: { type: 'string' },
-    description: { type: 'string' },
-    metadata: { type: 'boolean' },
-    type: { type: 'string', enum: ['realtime', 'batch', 'blackbox'] },
-    keywords: { type: 'string' },
-    group: nullableString,
-  },
-} as const
-const definitionSchema = {
-  type: 'object',
-  properties: {
-    service_code: { type: 'string' },
-    attributes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          variable: { type: 'boolean' },
-          code: { type: 'string' },
-          datatype: {
-            type: 'string',
-            enum: ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'],
-          },
-          required: { type: 'boolean' },
-          datatype_description: nullableString,
-          order: { type: 'integer' },
-          description: { type: 'string' },
-          values: {
-            type: 'array',
-            items: { type: 'object', properties: { key: { type: 'string' }, name: { type: 'string' } } },
-          },
-        },
-      },
-    },
-  },
-} as const
-const requestSchema = {
-  type: 'object',
-  properties: {
-    service_request_id: { type: 'string' },
-    status: { type: 'string', enum: ['open', 'closed'] },
-    status_notes: nullableString,
-    service_name: { type: 'string' },
-    service_code: { type: 'string' },
-    description: nullableString,
-    agency_responsible: nullableString,
-    service_notice: nullableString,
-    requested_datetime: { type: 'string', format: 'date-time' },
-    updated_datetime: { type: 'string', format: 'date-time' },
-    expected_datetime: { type: ['string', 'null'], format: 'date-time' },
-    address: nullableString,
-    address_id: nullableString,
-    zipcode: nullableString,
-    lat: { type: ['number', 'null'] },
-    long: { type: ['number', 'null'] },
-    media_url: nullableString,
-  },
-} as const
-const discoverySchema = {
-  type: 'object',
-  properties: {
-    changeset: { type: 'string', format: 'date-time' },
-    contact: { type: 'string' },
-    key_service: { type: 'string' },
-    endpoints: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          specification: { type: 'string' },
-          url: { type: 'string' },
-          changeset: { type: 'string', format: 'date-time' },
-          type: { type: 'string', enum: ['production', 'test'] },
-          formats: { type: 'array', items: { type: 'string' } },
-        },
-      },
-    },
-  },
+  additionalProperties: false,
+  properties: { locale: commonParameters.locale },
 } as const
 
 /** A response in both formats; XML documents are described by the JSON shape they mirror. */
-const both = (description: string, json: object) => ({
-  description,
-  content: {
-    'application/json': { schema: json },
-    'text/xml': { schema: { type: 'string', description: 'the same tree as XML' } },
-  },
-})
+const both = <const S extends JSONSchema>(description: string, json: S) =>
+  ({
+    description,
+    content: {
+      'application/json': { schema: json },
+      'text/xml': { schema: { type: 'string', description: 'the same tree as XML' } },
+    },
+  }) as const
 const errors = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((s) => [
@@ -293,56 +221,23 @@ const errors = (...statuses: number[]) =>
           : s === 403
             ? 'missing or invalid api_key (error list)'
             : 'invalid request (error list)',
-        errorList,
+        errorListSchema,
       ),
     ]),
   )
 
-const list = { type: 'array', items: { type: 'string', maxLength: 20000 }, maxItems: 50 } as const
-const text = (max: number) => ({ type: 'string', maxLength: max }) as const
-const scalarOrList = {
-  anyOf: [
-    { type: ['string', 'number'], maxLength: 2000 },
-    { type: 'array', maxItems: 50, items: { type: ['string', 'number'], maxLength: 2000 } },
-  ],
-} as const
-
-const requestBodySchema = {
-  type: 'object',
-  additionalProperties: false,
-  description:
-    'Form-encoded (application/x-www-form-urlencoded; the spec’s format) or JSON. Attributes as attribute[code]=value, multivaluelist values as attribute[code][]=value repeated; JSON may instead send attribute: {code: value | [values]}. Empty parameters count as absent.',
-  properties: {
-    api_key: text(200),
-    jurisdiction_id: text(100),
-    service_code: text(20),
-    lat: { type: ['string', 'number'], maxLength: 40 },
-    long: { type: ['string', 'number'], maxLength: 40 },
-    address_string: text(300),
-    address_id: { type: ['string', 'number'], maxLength: 200 },
-    email: text(254),
-    device_id: text(200),
-    account_id: { type: ['string', 'number'], maxLength: 200 },
-    first_name: text(50),
-    last_name: text(50),
-    phone: text(20),
-    description: text(4000),
-    media_url: text(2000),
-    attribute: { type: 'object', maxProperties: 50, additionalProperties: scalarOrList },
-  },
-  patternProperties: { '^attribute\\[[^\\[\\]]+\\](\\[\\])?$': scalarOrList },
-  maxProperties: 80,
-} as const
-
 // ─── routes ──────────────────────────────────────────────────────────────────
 
-async function geoReportRoutes(app: FastifyInstance, { database, clock, config }: Platform) {
+// Open311 is open to anyone: reading needs nothing, filing needs an api_key (checked in the handler).
+const open = { access: 'public' } as const
+
+async function geoReportRoutes(app: App, { database, clock, config }: Platform) {
   const { db } = database
 
   // The spec's POST format; JSON stays accepted through the server's own parser.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseForm(body as string))
+      done(null, parseForm(String(body)))
     } catch (err) {
       done(err as Error, undefined)
     }
@@ -353,18 +248,18 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
   )
 
   app.get('/discovery.:format', {
+    config: open,
     schema: {
       tags,
       summary: 'Open311 service discovery: the GeoReport v2 endpoint, its formats and where to get an API key',
-      security: [],
-      params: params(),
-      querystring: { type: 'object', additionalProperties: false, properties: { locale: common.locale } },
+      params: params({}),
+      querystring: localeQuery,
       response: { 200: both('discovery document', discoverySchema), ...errors(404) },
     },
     handler: async (req, reply) => {
       const lang = langOf(req)
       const en = lang === 'en'
-      const doc = {
+      const doc: Output<typeof discoverySchema> = {
         changeset: CHANGESET,
         contact:
           process.env.OPEN311_CONTACT ||
@@ -391,49 +286,48 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
   })
 
   app.get('/services.:format', {
+    config: open,
     schema: {
       tags,
       summary: 'GET Service List: one service per active event category',
-      security: [],
-      params: params(),
+      params: params({}),
       querystring: readQuery,
       response: { 200: both('services', { type: 'array', items: serviceSchema }), ...errors(400, 404) },
     },
     handler: async (req, reply) => {
       const lang = langOf(req)
-      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
-      await jurisdiction(db, jurisdiction_id)
+      await jurisdiction(db, req.query.jurisdiction_id)
       return send(reply, formatOf(req), 200, 'services', await serviceList(db, lang), lang)
     },
   })
 
   app.get('/services/:service_code.:format', {
+    config: open,
     schema: {
       tags,
       summary: 'GET Service Definition: the attributes a request of this service carries',
-      security: [],
       params: params({ service_code: { type: 'string', maxLength: 20 } }),
       querystring: readQuery,
       response: { 200: both('service definition', definitionSchema), ...errors(400, 404) },
     },
     handler: async (req, reply) => {
       const lang = langOf(req)
-      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
-      await jurisdiction(db, jurisdiction_id)
-      const def = await serviceDefinition(db, (req.params as { service_code: string }).service_code, lang)
+      await jurisdiction(db, req.query.jurisdiction_id)
+      const def = await serviceDefinition(db, req.params.service_code, lang)
       return send(reply, formatOf(req), 200, 'service_definition', def, lang)
     },
   })
 
   app.post('/requests.:format', {
-    // Each API key has its own quota (requests without a key count against their address).
     config: {
+      ...open,
+      // Each API key has its own quota (requests without a key count against their address).
       rateLimit: {
         hook: 'preHandler',
         max: config.apiKeyRatePerMinute,
         timeWindow: '1 minute',
         keyGenerator: (req: FastifyRequest) => {
-          const key = (req.body as { api_key?: unknown } | null)?.api_key
+          const key = field(req.body, 'api_key')
           return typeof key === 'string' && key ? `open311-key:${hashApiKey(key)}` : `open311-ip:${req.ip}`
         },
       },
@@ -443,24 +337,13 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
       summary: 'POST Service Request: file a case with an API key (form-encoded or JSON); Idempotency-Key honoured',
       description:
         'Requires api_key. A location is required as lat and long (this jurisdiction has no geocoder, so address_string or address_id alone is refused). The case is filed as an anonymous report through the open311 channel; service_request_id is its tracking code.',
-      security: [],
-      params: params(),
-      querystring: { type: 'object', additionalProperties: false, properties: { locale: common.locale } },
+      params: params({}),
+      querystring: localeQuery,
       headers: idempotencyHeaders,
       consumes: ['application/x-www-form-urlencoded', 'application/json'],
       body: requestBodySchema,
       response: {
-        200: both('the request was filed', {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              service_request_id: { type: 'string' },
-              service_notice: { type: 'string' },
-              account_id: nullableString,
-            },
-          },
-        }),
+        200: both('the request was filed', { type: 'array', items: submittedSchema }),
         ...errors(400, 403, 404),
       },
     },
@@ -469,7 +352,7 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
       if (req.body === undefined || req.body === null) req.body = {}
     },
     handler: async (req, reply) => {
-      const input = normaliseRequest(req.body as RequestBody)
+      const input = normaliseRequest(req.body)
       if (input.apiKey === undefined) throw fail(403, 'api_key was not provided')
       const key = await apiKeyIdentity(db, input.apiKey, clock.now())
       if (!key) throw fail(403, 'api_key is invalid or has been revoked')
@@ -480,7 +363,7 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
         ctx,
         key,
         input,
-        req.headers['idempotency-key'] as string | undefined,
+        req.headers['idempotency-key'],
         clock.now(),
         lang,
         cipherFor(config),
@@ -490,194 +373,91 @@ async function geoReportRoutes(app: FastifyInstance, { database, clock, config }
   })
 
   app.get('/requests.:format', {
+    config: open,
     schema: {
       tags,
       summary:
         'GET Service Requests: public status of requests, newest first (last 90 days unless dates are given; at most 1000)',
-      security: [],
-      params: params(),
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          ...common,
-          service_request_id: { ...list, description: 'comma-separated; overrides every other filter' },
-          service_code: { ...list, description: 'comma-separated service codes' },
-          start_date: { type: 'string', maxLength: 40, description: 'w3 date-time with time zone' },
-          end_date: {
-            type: 'string',
-            maxLength: 40,
-            description: 'w3 date-time with time zone; at most 90 days after start_date',
-          },
-          status: { ...list, description: 'open, closed or both, comma-separated' },
-        },
-      },
+      params: params({}),
+      querystring: requestsQuery,
       response: { 200: both('service requests', { type: 'array', items: requestSchema }), ...errors(400, 404) },
     },
     handler: async (req, reply) => {
       const lang = langOf(req)
-      const q = req.query as {
-        jurisdiction_id?: string
-        service_request_id?: string[]
-        service_code?: string[]
-        start_date?: string
-        end_date?: string
-        status?: string[]
-      }
-      const filter: RequestFilter = {
-        jurisdictionId: q.jurisdiction_id,
-        serviceRequestIds: q.service_request_id,
-        serviceCodes: q.service_code,
-        startDate: q.start_date,
-        endDate: q.end_date,
-        statuses: q.status,
-      }
-      return send(
-        reply,
-        formatOf(req),
-        200,
-        'service_requests',
-        await listRequests(database.reads, filter, clock.now(), lang),
-        lang,
-      )
+      const requests = await listRequests(database.reads, req.query, clock.now(), lang)
+      return send(reply, formatOf(req), 200, 'service_requests', requests, lang)
     },
   })
 
   app.get('/requests/:service_request_id.:format', {
+    config: open,
     schema: {
       tags,
       summary: 'GET Service Request: one request by its id (the tracking code), as a list of one',
-      security: [],
       params: params({ service_request_id: { type: 'string', maxLength: 40 } }),
       querystring: readQuery,
       response: { 200: both('the request', { type: 'array', items: requestSchema }), ...errors(400, 404) },
     },
     handler: async (req, reply) => {
       const lang = langOf(req)
-      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
-      const rows = await oneRequest(
-        db,
-        (req.params as { service_request_id: string }).service_request_id,
-        jurisdiction_id,
-        lang,
-      )
+      const rows = await oneRequest(db, req.params.service_request_id, req.query.jurisdiction_id, lang)
       return send(reply, formatOf(req), 200, 'service_requests', rows, lang)
     },
   })
 
   app.get('/tokens/:token.:format', {
+    config: open,
     schema: {
       tags,
       summary: 'GET service_request_id from a token (requests are filed at once, so a token is the id itself)',
-      security: [],
       params: params({ token: { type: 'string', maxLength: 40 } }),
       querystring: readQuery,
       response: {
-        200: both('the id behind the token', {
-          type: 'array',
-          items: { type: 'object', properties: { service_request_id: { type: 'string' }, token: { type: 'string' } } },
-        }),
+        200: both('the id behind the token', { type: 'array', items: tokenSchema }),
         ...errors(400, 404),
       },
     },
     handler: async (req, reply) => {
-      const { jurisdiction_id } = req.query as { jurisdiction_id?: string }
-      const rows = await requestIdOfToken(db, (req.params as { token: string }).token, jurisdiction_id)
+      const rows = await requestIdOfToken(db, req.params.token, req.query.jurisdiction_id)
       return send(reply, formatOf(req), 200, 'service_requests', rows)
     },
   })
 }
 
-const keySchema = {
-  type: 'object',
-  required: ['id', 'name', 'keyPrefix', 'area', 'createdAt', 'revokedAt', 'lastUsedAt'],
-  properties: {
-    id: { type: 'integer' },
-    name: { type: 'string' },
-    keyPrefix: { type: 'string' },
-    area: {
-      type: 'object',
-      properties: {
-        id: { type: 'integer' },
-        code: { type: 'string' },
-        nameZh: { type: 'string' },
-        nameEn: { type: 'string' },
-      },
-    },
-    createdAt: { type: 'string', format: 'date-time' },
-    revokedAt: { type: ['string', 'null'], format: 'date-time' },
-    lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
-  },
-} as const
-
-async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform) {
+async function apiKeyRoutes(app: App, { database, clock }: Platform) {
   const { db } = database
 
   app.get('/api/v1/api-keys', {
+    config: { access: ['admin'] },
     schema: {
       tags,
       summary: 'The Open311 API keys of the areas the caller administers',
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } },
-      },
-      response: { 200: pageSchema(keySchema), ...errorResponses(401, 403, 404) },
+      querystring: apiKeyQuery,
+      response: { 200: pageSchema(apiKeySchema), ...errorResponses(401, 403, 404) },
     },
-    handler: async (req) => {
-      requireRoleSomewhere(req.ctx, ['admin'])
-      return inScope(db, req.ctx, (tx) => listApiKeys(tx, req.query as ApiKeyFilter))
-    },
+    handler: async (req) => inScope(db, req.ctx, (tx) => listApiKeys(tx, req.query)),
   })
 
   app.post('/api/v1/api-keys', {
+    config: { access: ['admin'] },
     schema: {
       tags,
       summary: 'Issue an Open311 API key for an area the caller administers; the key is shown in this answer only',
       headers: idempotencyHeaders,
-      body: {
-        type: 'object',
-        required: ['name', 'areaId'],
-        additionalProperties: false,
-        properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, areaId: { type: 'integer', minimum: 1 } },
-      },
-      response: {
-        201: {
-          ...keySchema,
-          required: [...keySchema.required, 'key'],
-          properties: {
-            ...keySchema.properties,
-            key: {
-              type: ['string', 'null'],
-              description: 'the plain key, in the first answer only; only its SHA-256 is stored',
-            },
-          },
-        },
-        ...errorResponses(401, 403, 404),
-      },
+      body: newApiKeyBody,
+      response: { 201: newApiKeySchema, ...errorResponses(401, 403, 404) },
     },
     handler: async (req, reply) => {
-      requireRoleSomewhere(req.ctx, ['admin'])
-      const body = req.body as { name: string; areaId: number }
+      reply.code(201).header('cache-control', 'no-store')
       // A retry gets the same key record back, but the plain key only with the first answer.
-      const result = await inScope(db, req.ctx, (tx) =>
-        idempotent(
-          tx,
-          req.ctx,
-          req.headers['idempotency-key'] as string | undefined,
-          body,
-          async () => ({ status: 201, body: (await createApiKey(tx, req.ctx, body, clock.now())) as object }),
-          (b) => ({ ...b, key: null }),
-        ),
-      )
-      return reply
-        .code(result.status as 201)
-        .header('cache-control', 'no-store')
-        .send(result.body as never)
+      return createOnce(db, req, req.body, (tx) => createApiKey(tx, req.ctx, req.body, clock.now()), {
+        remember: (b) => ({ ...b, key: null }),
+      })
     },
   })
 
   app.post('/api/v1/api-keys/:id/revoke', {
+    config: { access: ['admin'] },
     schema: {
       tags,
       summary: 'Revoke an Open311 API key at once (the body and its reason are optional)',
@@ -687,23 +467,18 @@ async function apiKeyRoutes(app: FastifyInstance, { database, clock }: Platform)
         additionalProperties: false,
         properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
       },
-      response: { 200: keySchema, ...errorResponses(401, 403, 404) },
+      response: { 200: apiKeySchema, ...errorResponses(401, 403, 404) },
     },
     preValidation: async (req) => {
       if (req.body === undefined || req.body === null) req.body = {}
     },
-    handler: async (req) => {
-      requireRoleSomewhere(req.ctx, ['admin'])
-      const { reason } = req.body as { reason?: string }
-      return inScope(db, req.ctx, (tx) =>
-        revokeApiKey(tx, req.ctx, (req.params as { id: number }).id, reason, clock.now()),
-      )
-    },
+    handler: async (req) =>
+      inScope(db, req.ctx, (tx) => revokeApiKey(tx, req.ctx, req.params.id, req.body.reason, clock.now())),
   })
 }
 
 /** Registers the Open311 API and the API key administration: `await app.register(open311Routes, platform)`. */
-export async function open311Routes(app: FastifyInstance, platform: Platform) {
+export async function open311Routes(app: App, platform: Platform) {
   await app.register(apiKeyRoutes, platform)
   await app.register(geoReportRoutes, { ...platform, prefix: OPEN311_PREFIX })
 }

@@ -6,7 +6,9 @@ import { createCase, type Channel, type NewCase } from '../cases/intake.js'
 import { openStates, type CaseState } from '../cases/workflow.js'
 import type { Db } from '../core/db.js'
 import { AppError } from '../core/errors.js'
+import type { Input, Output } from '../core/http.js'
 import { idempotent, type Reply } from '../core/idempotency.js'
+import { shape } from '../core/schemas.js'
 import { inScope, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
 import type { ApiKeyIdentity } from './keys.js'
@@ -42,9 +44,167 @@ const WINDOW_MS = WINDOW_DAYS * 86400_000
 export const MAX_REQUESTS = 1000
 
 /** GeoReport dates: w3 ISO 8601 in UTC, whole seconds. */
-export const w3 = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null)
+export function w3(d: Date): string
+export function w3(d: Date | null): string | null
+export function w3(d: Date | null): string | null {
+  return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null
+}
 
 const name = (lang: Lang, zh: string, en: string) => (lang === 'en' ? en : zh)
+
+// ─── the documents' shapes (the JSON form; the XML form is the same tree) ─────
+
+const nullableString = { type: ['string', 'null'] } as const
+const dateTime = { type: 'string', format: 'date-time' } as const
+
+export const errorListSchema = {
+  type: 'array',
+  items: shape({ code: { type: 'integer' }, description: { type: 'string' } }),
+} as const
+
+export const discoverySchema = shape({
+  changeset: dateTime,
+  contact: { type: 'string' },
+  key_service: { type: 'string' },
+  endpoints: {
+    type: 'array',
+    items: shape({
+      specification: { type: 'string' },
+      url: { type: 'string' },
+      changeset: dateTime,
+      type: { type: 'string', enum: ['production', 'test'] },
+      formats: { type: 'array', items: { type: 'string' } },
+    }),
+  },
+})
+
+export const serviceSchema = shape({
+  service_code: { type: 'string' },
+  service_name: { type: 'string' },
+  description: { type: 'string' },
+  metadata: { type: 'boolean' },
+  type: { type: 'string', enum: ['realtime', 'batch', 'blackbox'] },
+  keywords: { type: 'string' },
+  group: nullableString,
+})
+
+export const definitionSchema = shape({
+  service_code: { type: 'string' },
+  attributes: {
+    type: 'array',
+    items: shape({
+      variable: { type: 'boolean' },
+      code: { type: 'string' },
+      datatype: {
+        type: 'string',
+        enum: ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'],
+      },
+      required: { type: 'boolean' },
+      datatype_description: nullableString,
+      order: { type: 'integer' },
+      description: { type: 'string' },
+      values: { type: 'array', items: shape({ key: { type: 'string' }, name: { type: 'string' } }) },
+    }),
+  },
+})
+
+export const requestSchema = shape({
+  service_request_id: { type: 'string' },
+  status: { type: 'string', enum: ['open', 'closed'] },
+  status_notes: nullableString,
+  service_name: { type: 'string' },
+  service_code: { type: 'string' },
+  description: nullableString,
+  agency_responsible: nullableString,
+  service_notice: nullableString,
+  requested_datetime: dateTime,
+  updated_datetime: dateTime,
+  expected_datetime: { type: ['string', 'null'], format: 'date-time' },
+  address: nullableString,
+  address_id: nullableString,
+  zipcode: nullableString,
+  lat: { type: ['number', 'null'] },
+  long: { type: ['number', 'null'] },
+  media_url: nullableString,
+})
+export type RequestView = Output<typeof requestSchema>
+
+export const submittedSchema = shape({
+  service_request_id: { type: 'string' },
+  service_notice: { type: 'string' },
+  account_id: nullableString,
+})
+
+export const tokenSchema = shape({ service_request_id: { type: 'string' }, token: { type: 'string' } })
+
+// ─── the parameters ──────────────────────────────────────────────────────────
+
+export const commonParameters = {
+  jurisdiction_id: {
+    type: 'string',
+    maxLength: 100,
+    description: 'code of the jurisdiction (the city, JZ in the demo); optional',
+  },
+  locale: { type: 'string', maxLength: 35, description: 'zh-CN (default) or en; else Accept-Language decides' },
+  api_key: { type: 'string', maxLength: 200, description: 'not needed to read; accepted and ignored' },
+} as const
+
+const list = { type: 'array', items: { type: 'string', maxLength: 20000 }, maxItems: 50 } as const
+const text = <const N extends number>(max: N) => ({ type: 'string', maxLength: max }) as const
+const scalarOrList = {
+  anyOf: [
+    { type: ['string', 'number'], maxLength: 2000 },
+    { type: 'array', maxItems: 50, items: { type: ['string', 'number'], maxLength: 2000 } },
+  ],
+} as const
+
+export const requestBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'Form-encoded (application/x-www-form-urlencoded; the spec’s format) or JSON. Attributes as attribute[code]=value, multivaluelist values as attribute[code][]=value repeated; JSON may instead send attribute: {code: value | [values]}. Empty parameters count as absent.',
+  properties: {
+    api_key: text(200),
+    jurisdiction_id: text(100),
+    service_code: text(20),
+    lat: { type: ['string', 'number'], maxLength: 40 },
+    long: { type: ['string', 'number'], maxLength: 40 },
+    address_string: text(300),
+    address_id: { type: ['string', 'number'], maxLength: 200 },
+    email: text(254),
+    device_id: text(200),
+    account_id: { type: ['string', 'number'], maxLength: 200 },
+    first_name: text(50),
+    last_name: text(50),
+    phone: text(20),
+    description: text(4000),
+    media_url: text(2000),
+    attribute: { type: 'object', maxProperties: 50, additionalProperties: scalarOrList },
+  },
+  patternProperties: { '^attribute\\[[^\\[\\]]+\\](\\[\\])?$': scalarOrList },
+  maxProperties: 80,
+} as const
+/** The parameters of POST requests, form-encoded or JSON, as the route schema admits them. */
+export type RequestBody = Input<typeof requestBodySchema>
+
+export const requestsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...commonParameters,
+    service_request_id: { ...list, description: 'comma-separated; overrides every other filter' },
+    service_code: { ...list, description: 'comma-separated service codes' },
+    start_date: { type: 'string', maxLength: 40, description: 'w3 date-time with time zone' },
+    end_date: {
+      type: 'string',
+      maxLength: 40,
+      description: 'w3 date-time with time zone; at most 90 days after start_date',
+    },
+    status: { ...list, description: 'open, closed or both, comma-separated' },
+  },
+} as const
+/** The filters of GET requests, as the route schema admits them. */
+export type RequestsQuery = Input<typeof requestsQuery>
 
 // ─── jurisdiction ────────────────────────────────────────────────────────────
 
@@ -91,18 +251,8 @@ function serviceDescription(c: Category, group: Category | undefined, lang: Lang
   return `${title}${lang === 'en' ? '. ' : '。'}${serviceNotice(c, lang)}${photo}`
 }
 
-export interface ServiceView {
-  service_code: string
-  service_name: string
-  description: string
-  metadata: boolean
-  type: 'realtime'
-  keywords: string
-  group: string | null
-}
-
 /** GET services: one service per active leaf category, named in the requested language. */
-export async function serviceList(db: Db, lang: Lang): Promise<ServiceView[]> {
+export async function serviceList(db: Db, lang: Lang): Promise<Output<typeof serviceSchema>[]> {
   const all = await listCategories(db)
   const byId = new Map(all.map((c) => [c.id, c]))
   return all
@@ -114,7 +264,7 @@ export async function serviceList(db: Db, lang: Lang): Promise<ServiceView[]> {
         service_name: name(lang, c.nameZh, c.nameEn),
         description: serviceDescription(c, group, lang),
         metadata: c.attributes.length > 0,
-        type: 'realtime' as const,
+        type: 'realtime',
         keywords: c.keywords.join(', '),
         group: group ? name(lang, group.nameZh, group.nameEn) : null,
       }
@@ -158,7 +308,7 @@ function datatypeDescription(a: CategoryAttribute, lang: Lang): string | null {
 }
 
 /** GET service definition: the attributes a request of this service carries. */
-export async function serviceDefinition(db: Db, code: string, lang: Lang) {
+export async function serviceDefinition(db: Db, code: string, lang: Lang): Promise<Output<typeof definitionSchema>> {
   const c = await service(db, code)
   return {
     service_code: c.code,
@@ -178,9 +328,6 @@ export async function serviceDefinition(db: Db, code: string, lang: Lang) {
 }
 
 // ─── POST service request ────────────────────────────────────────────────────
-
-/** The parameters of POST requests, form-encoded or JSON, as the route schema admits them. */
-export type RequestBody = Record<string, unknown>
 
 export interface NormalisedRequest {
   apiKey?: string
@@ -336,12 +483,6 @@ function reporterName(first: string | undefined, last: string | undefined): stri
   return full
 }
 
-export interface SubmitResponse {
-  service_request_id: string
-  service_notice: string
-  account_id: string | null
-}
-
 /**
  * POST service request: files a case for the API key's client as an anonymous reporter (the
  * client's user is not a platform account), so row-level security treats it like any resident's
@@ -356,7 +497,7 @@ export async function submitRequest(
   now: Date,
   lang: Lang,
   cipher: FieldCipher,
-): Promise<Reply<SubmitResponse[]>> {
+): Promise<Reply<Output<typeof submittedSchema>[]>> {
   const root = await jurisdiction(db, input.jurisdictionId)
 
   const missing: Open311ErrorItem[] = []
@@ -551,7 +692,7 @@ function statusNotes(r: RequestRow, lang: Lang): string | null {
  * point; a hotline or portal report may carry personal details in its text, so those show the
  * category and a location rounded to about 100 m.
  */
-function presentRequest(r: RequestRow, lang: Lang) {
+function presentRequest(r: RequestRow, lang: Lang): RequestView {
   const status = statusOf(r.state)
   const published = r.channel === 'open311'
   const round = (x: number | null) => (x === null || published ? x : Math.round(x * 1000) / 1000)
@@ -575,17 +716,6 @@ function presentRequest(r: RequestRow, lang: Lang) {
     long: round(r.lng),
     media_url: r.media_url,
   }
-}
-
-export type RequestView = ReturnType<typeof presentRequest>
-
-export interface RequestFilter {
-  jurisdictionId?: string
-  serviceRequestIds?: string[]
-  serviceCodes?: string[]
-  startDate?: string
-  endDate?: string
-  statuses?: string[]
 }
 
 // The W3C note's profile of ISO 8601: a year, month or day, or a date-time with minutes, seconds or
@@ -647,27 +777,27 @@ export function searchWindow(start: string | undefined, end: string | undefined,
   return { from: new Date(now.getTime() - WINDOW_MS), to: now }
 }
 
-const list = (values: string[] | undefined) =>
+const listed = (values: string[] | undefined) =>
   (values ?? [])
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '')
 
 /** GET service requests: public, newest first, at most 1000. */
-export async function listRequests(db: Db, f: RequestFilter, now: Date, lang: Lang): Promise<RequestView[]> {
-  const root = await jurisdiction(db, f.jurisdictionId)
+export async function listRequests(db: Db, f: RequestsQuery, now: Date, lang: Lang): Promise<RequestView[]> {
+  const root = await jurisdiction(db, f.jurisdiction_id)
   let q = requestQuery(db)
   if (root) q = q.where('a.path', 'like', `${root.path}%`)
-  const ids = list(f.serviceRequestIds)
+  const ids = listed(f.service_request_id)
   if (ids.length > MAX_REQUESTS)
     throw fail(400, `at most ${MAX_REQUESTS} service_request_id values may be asked for at once`)
   if (ids.length) {
     // "This overrides all other arguments."
     q = q.where('c.tracking_code', 'in', ids)
   } else {
-    const codes = list(f.serviceCodes)
+    const codes = listed(f.service_code)
     if (codes.length) q = q.where('k.code', 'in', codes)
-    const statuses = new Set(list(f.statuses).map((s) => s.toLowerCase()))
+    const statuses = new Set(listed(f.status).map((s) => s.toLowerCase()))
     for (const s of statuses)
       if (s !== 'open' && s !== 'closed') throw fail(400, `status ${s} is not one of open, closed`)
     if (statuses.size === 1) {
@@ -676,7 +806,7 @@ export async function listRequests(db: Db, f: RequestFilter, now: Date, lang: La
         : q.where('c.state', 'not in', openStates as CaseState[])
     }
     const given = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v)
-    const { from, to } = searchWindow(given(f.startDate), given(f.endDate), now)
+    const { from, to } = searchWindow(given(f.start_date), given(f.end_date), now)
     q = q.where('c.submitted_at', '>=', from).where('c.submitted_at', '<=', to)
   }
   const rows = await q.orderBy('c.submitted_at', 'desc').orderBy('c.id', 'desc').limit(MAX_REQUESTS).execute()
@@ -702,7 +832,11 @@ export async function oneRequest(
  * GET service_request_id from a token. This server answers every POST at once with the
  * service_request_id and issues no tokens; a token equal to a known id resolves to itself.
  */
-export async function requestIdOfToken(db: Db, token: string, jurisdictionId: string | undefined) {
+export async function requestIdOfToken(
+  db: Db,
+  token: string,
+  jurisdictionId: string | undefined,
+): Promise<Output<typeof tokenSchema>[]> {
   const root = await jurisdiction(db, jurisdictionId)
   let q = db
     .selectFrom('cases as c')
