@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
 import { hashPassword, checkPasswordPolicy } from './accounts/service.js'
 import { recordAudit, verifyAuditChain } from './audit/service.js'
 import { AppError } from './core/errors.js'
+import type { App } from './core/http.js'
 import { migrate } from './core/migrate.js'
 import type { Platform } from './core/platform.js'
 import { asSystem, roles, type Role } from './core/scope.js'
@@ -125,25 +125,35 @@ export interface ImportPeopleArgs {
 
 export type ControlCommand = keyof typeof controlCommands
 
+const isControlCommand = (name: string): name is ControlCommand => Object.hasOwn(controlCommands, name)
+
 export function newControlToken(): string {
   return randomBytes(32).toString('base64url')
 }
 
 /** Mounts POST /internal/control/:command, usable only with the token from the lock file. */
 export function controlRoutes(platform: Platform, token: string) {
-  return (app: FastifyInstance) => {
-    app.post('/internal/control/:command', { schema: { hide: true } }, async (req) => {
-      // The channel shares the API's port; it answers only on the machine itself.
-      if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? ''))
-        throw new AppError('NOT_FOUND', 'no such route')
-      const given = Buffer.from(String(req.headers['x-control-token'] ?? ''))
-      const expected = Buffer.from(token)
-      if (given.length !== expected.length || !timingSafeEqual(given, expected))
-        throw new AppError('FORBIDDEN', 'bad control token')
-      const command = (req.params as { command: string }).command as ControlCommand
-      const run = controlCommands[command] as ((p: Platform, args: unknown) => Promise<unknown>) | undefined
-      if (!run) throw new AppError('NOT_FOUND', `unknown command ${command}`)
-      return { result: await run(platform, req.body ?? {}) }
+  return (app: App) => {
+    app.post('/internal/control/:command', {
+      // The CLI holds no session: the handler checks the lock file's token and the caller's address.
+      config: { access: 'public' },
+      schema: {
+        hide: true,
+        params: { type: 'object', required: ['command'], properties: { command: { type: 'string' } } },
+      },
+      handler: async (req) => {
+        // The channel shares the API's port; it answers only on the machine itself.
+        if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? ''))
+          throw new AppError('NOT_FOUND', 'no such route')
+        const given = Buffer.from(String(req.headers['x-control-token'] ?? ''))
+        const expected = Buffer.from(token)
+        if (given.length !== expected.length || !timingSafeEqual(given, expected))
+          throw new AppError('FORBIDDEN', 'bad control token')
+        const { command } = req.params
+        if (!isControlCommand(command)) throw new AppError('NOT_FOUND', `unknown command ${command}`)
+        const run = controlCommands[command] as (p: Platform, args: unknown) => Promise<unknown>
+        return { result: await run(platform, req.body ?? {}) }
+      },
     })
   }
 }

@@ -13,7 +13,14 @@ import { actorForToken } from './accounts/service.js'
 import { auditRoutes } from './audit/routes.js'
 import { accessTransform, installAccess } from './core/access.js'
 import { AppError } from './core/errors.js'
-import { errorSchema, installErrorHandler, sendError, validatorCompiler } from './core/http.js'
+import {
+  errorSchema,
+  installErrorHandler,
+  sendError,
+  validatorCompiler,
+  type App,
+  type TypeProvider,
+} from './core/http.js'
 import type { Platform } from './core/platform.js'
 import { statsRoutes } from './analytics/routes.js'
 import { caseRoutes } from './cases/routes.js'
@@ -23,11 +30,12 @@ import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 import { registryRoutes } from './registry/routes.js'
 import { metricsRoutes } from './core/metrics.js'
+import { nullable, shape } from './core/schemas.js'
 
 export interface ServerOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** Extra routes mounted by the caller (the CLI control channel). */
-  extra?: (app: FastifyInstance) => Promise<void> | void
+  extra?: (app: App) => Promise<void> | void
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -107,7 +115,7 @@ function bearerToken(header: string | undefined): string | null {
   return m ? m[1]! : null
 }
 
-export async function buildServer(platform: Platform, opts: ServerOptions = {}): Promise<FastifyInstance> {
+export async function buildServer(platform: Platform, opts: ServerOptions = {}): Promise<App> {
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
@@ -133,7 +141,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       if (req.url.startsWith(`${OPEN311_PREFIX}/`)) return sendOpen311Failure(req, reply, 400, message)
       return sendError(reply, new AppError('VALIDATION_FAILED', message, null))
     },
-  })
+  }).withTypeProvider<TypeProvider>()
   app.setValidatorCompiler(validatorCompiler())
   // The API speaks JSON only; anything else is a 415 rather than a string that fails validation.
   app.removeContentTypeParser('text/plain')
@@ -176,7 +184,8 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.decorateRequest('ctx', null as never)
+  // Set for every request by the hook below.
+  app.decorateRequest('ctx', null, [])
   app.decorateRequest('sessionToken', null)
   app.addHook('onRequest', async (req, reply) => {
     if (closing) {
@@ -200,43 +209,41 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   installAccess(app)
 
   app.get('/healthz', {
+    // Probes of load balancers and orchestrators carry no credentials.
+    config: { access: 'public' },
     schema: {
       tags: ['operations'],
       summary: 'Liveness and database reachability',
       response: {
-        200: {
-          type: 'object',
-          properties: { status: { const: 'ok' }, database: { type: 'string', enum: ['pglite', 'postgresql'] } },
-        },
+        200: shape({
+          status: { type: 'string', enum: ['ok'] },
+          database: { type: 'string', enum: ['pglite', 'postgresql'] },
+        }),
         503: { $ref: 'Error#' },
       },
     },
-    handler: async (_req, reply) => {
+    handler: async () => {
       try {
         await sql`select 1`.execute(platform.database.db)
       } catch {
-        return sendError(
-          reply,
-          new AppError('DATABASE_UNAVAILABLE', 'the database does not answer', null, { 'retry-after': '5' }),
-        )
+        throw new AppError('DATABASE_UNAVAILABLE', 'the database does not answer', null, { 'retry-after': '5' })
       }
       return { status: 'ok' as const, database: platform.database.backend }
     },
   })
 
   app.get('/api/v1/config', {
+    // The web app reads it before anyone signs in.
+    config: { access: 'public' },
     schema: {
       tags: ['operations'],
       summary: 'Settings the web app needs before sign-in',
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            tileUrl: { type: ['string', 'null'] },
-            tileAttribution: { type: ['string', 'null'] },
-            defaultLanguage: { type: 'string' },
-          },
-        },
+        200: shape({
+          tileUrl: nullable('string'),
+          tileAttribution: nullable('string'),
+          defaultLanguage: { type: 'string' },
+        }),
       },
     },
     handler: async () => ({

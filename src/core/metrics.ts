@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { AppError } from './errors.js'
+import type { App } from './http.js'
 import type { Platform } from './platform.js'
 import { requireRootAdmin, type RequestContext } from './scope.js'
 
@@ -38,7 +38,7 @@ function authorise(ctx: RequestContext, header: string | undefined, token: strin
   requireRootAdmin(ctx, 'metrics are for admins of a root area')
 }
 
-export async function metricsRoutes(app: FastifyInstance, platform: Platform) {
+export async function metricsRoutes(app: App, platform: Platform) {
   const { registry, requests, latency } = metricsRegistry()
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'
@@ -46,6 +46,8 @@ export async function metricsRoutes(app: FastifyInstance, platform: Platform) {
     latency.observe({ method: req.method, route }, reply.elapsedTime / 1000)
   })
   app.get('/metrics', {
+    // A scraper's METRICS_TOKEN is not a session, so no declared role can admit it: the handler checks.
+    config: { access: 'public' },
     schema: {
       tags: ['operations'],
       summary: 'Prometheus metrics (METRICS_TOKEN bearer, or a root admin)',
