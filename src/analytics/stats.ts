@@ -2,6 +2,8 @@ import { sql, type RawBuilder } from 'kysely'
 import { DateTime } from 'luxon'
 import { AppError, invalid, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
+import type { Input, Output } from '../core/http.js'
+import { id, shape, timestamp } from '../core/schemas.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
 import { openStates, type CaseState } from '../cases/workflow.js'
 
@@ -75,14 +77,27 @@ import { openStates, type CaseState } from '../cases/workflow.js'
 export const groupings = ['area', 'department', 'category', 'worker', 'day', 'month'] as const
 export type Grouping = (typeof groupings)[number]
 
-export interface StatsQuery {
-  areaId?: number
-  from?: string
-  to?: string
-  groupBy?: Grouping
-  departmentId?: number
-  categoryId?: number
-}
+const when = {
+  type: 'string',
+  maxLength: 40,
+  description:
+    'ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone)',
+} as const
+
+export const statsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    areaId: id,
+    from: when,
+    to: when,
+    groupBy: { type: 'string', enum: groupings },
+    departmentId: id,
+    categoryId: id,
+  },
+} as const
+
+export type StatsQuery = Input<typeof statsQuery>
 
 /** The definitions above, returned with every answer so a figure can be read without the code. */
 export const definitions = {
@@ -120,6 +135,61 @@ export const definitions = {
     "actor_id of the case's latest 'department_accept' or 'reply' event (by time, then id); null when no department handler accepted the case yet",
   groupDayMonth: 'local date or month of submitted_at in the time zone',
 } as const
+
+const count = { type: 'integer' } as const
+const rate = { type: ['number', 'null'] } as const
+const nullableText = { type: ['string', 'null'] } as const
+
+const figureSchemas = {
+  total: count,
+  responded: count,
+  respondedOnTime: count,
+  responseRate: rate,
+  onTimeResponseRate: rate,
+  rejected: count,
+  closed: count,
+  resolutionRate: rate,
+  rated: count,
+  satisfied: count,
+  basicallySatisfied: count,
+  unsatisfied: count,
+  satisfactionRate: rate,
+  closedOnTime: count,
+  onTimeClosureRate: rate,
+  reworked: count,
+  reworkRate: rate,
+  averageHandlingHours: rate,
+  open: count,
+  overdue: count,
+} as const
+
+export const statsSchema = shape({
+  from: timestamp,
+  to: timestamp,
+  timezone: { type: 'string' },
+  now: timestamp,
+  areas: {
+    type: 'array',
+    items: shape({ id: count, code: { type: 'string' }, nameZh: { type: 'string' }, nameEn: { type: 'string' } }),
+  },
+  filters: shape({ departmentId: { type: ['integer', 'null'] }, categoryId: { type: ['integer', 'null'] } }),
+  groupBy: { type: ['string', 'null'], enum: [...groupings, null] },
+  totals: shape({ ...figureSchemas, merged: count }),
+  groups: {
+    type: 'array',
+    items: shape({
+      key: {
+        type: ['integer', 'string', 'null'],
+        description: 'The id of the area, department, category or worker, or the day or month',
+      },
+      code: nullableText,
+      nameZh: nullableText,
+      nameEn: nullableText,
+      ...figureSchemas,
+    }),
+  },
+  definitions: shape(Object.fromEntries(Object.keys(definitions).map((k) => [k, { type: 'string' }] as const))),
+})
 
 const DAY_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/
 
@@ -212,7 +282,12 @@ const figures = (r: Row) => ({
 
 export type CaseFigures = ReturnType<typeof figures>
 
-export async function caseStats(tx: Tx, ctx: RequestContext, q: StatsQuery, now: Date) {
+export async function caseStats(
+  tx: Tx,
+  ctx: RequestContext,
+  q: StatsQuery,
+  now: Date,
+): Promise<Output<typeof statsSchema>> {
   const roots = await reportedAreas(tx, ctx, q.areaId)
   const zone = roots[0]?.timezone ?? 'Asia/Shanghai'
   const to = q.to !== undefined ? instant(q.to, 'to', zone) : now

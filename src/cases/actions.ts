@@ -1,31 +1,53 @@
+import type { Updateable } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
+import type { Input } from '../core/http.js'
 import { sha256Hex } from '../core/privacy.js'
 import type { Tx } from '../core/db.js'
+import type { DB } from '../core/schema.js'
+import { body, text } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
 import { routeDepartment } from './catalogue.js'
 import { startStage, stopClock, VERIFY_WORKDAYS, workdaysFrom } from './deadlines.js'
 import { notify, usersOfDepartment, usersWithRoleOver, type NotificationKind } from './notify.js'
 import { queueSms } from '../notifications/messages.js'
-import { attachPhotos } from './photos.js'
-import { caseDetail, caseRolesOf, loadCaseRow, type CaseRow } from './queries.js'
-import { caseWorkflow, openStates, type CaseAction, type CaseRole, type CaseState } from './workflow.js'
+import { attachPhotos, photoTokens } from './photos.js'
+import { caseRolesOf, loadCaseRow, type CaseRow } from './queries.js'
+import {
+  caseActions,
+  caseWorkflow,
+  openStates,
+  ratings,
+  type CaseAction,
+  type CaseRole,
+  type CaseState,
+} from './workflow.js'
 
-export interface ActionInput {
-  action: CaseAction
-  /** The version the caller saw; a stale one is a 409 (optimistic locking). */
-  version?: number
-  comment?: string
-  departmentId?: number
-  intoCaseId?: number
-  result?: string
-  rating?: 'satisfied' | 'basically_satisfied' | 'unsatisfied'
-  workdays?: number
-  approve?: boolean
-  photos?: string[]
-  /** Lets an anonymous reporter rate: the token returned when the case was filed. */
-  reporterToken?: string
-}
+export const actionBody = body(['action'], {
+  action: { type: 'string', enum: caseActions },
+  version: {
+    type: 'integer',
+    minimum: 1,
+    description: 'The version the caller saw; a stale one is a 409 (optimistic locking)',
+  },
+  comment: text(2000),
+  departmentId: { type: 'integer', minimum: 1 },
+  intoCaseId: { type: 'integer', minimum: 1 },
+  result: text(4000),
+  rating: { type: 'string', enum: ratings },
+  workdays: { type: 'integer', minimum: 1, maximum: 60 },
+  approve: { type: 'boolean' },
+  photos: photoTokens,
+})
+
+/** An anonymous reporter rates the result with the token returned when the case was filed. */
+export const ratingBody = body(['reporterToken', 'rating'], {
+  reporterToken: text(100),
+  rating: { type: 'string', enum: ratings },
+  comment: text(2000),
+})
+
+export type ActionInput = Input<typeof actionBody> & Partial<Pick<Input<typeof ratingBody>, 'reporterToken'>>
 
 const need = <T>(v: T | undefined | null, field: string, what: string): T => {
   if (v === undefined || v === null || v === '')
@@ -48,7 +70,7 @@ const PUBLIC_ACTIONS = new Set<string>([
 ])
 
 interface Effects {
-  patch: Record<string, unknown>
+  patch: Updateable<DB['cases']>
   events: {
     action: string
     to: CaseState
@@ -67,8 +89,17 @@ async function departmentOrFail(tx: Tx, id: number, field: string) {
   return d.id
 }
 
-/** Takes one workflow action on a case, with everything it implies, in the caller's transaction. */
-export async function performAction(tx: Tx, ctx: RequestContext, caseId: number, input: ActionInput, now: Date) {
+/**
+ * Takes one workflow action on a case, with everything it implies, in the caller's transaction;
+ * answers with the case's tracking code and the state it is in now.
+ */
+export async function performAction(
+  tx: Tx,
+  ctx: RequestContext,
+  caseId: number,
+  input: ActionInput,
+  now: Date,
+): Promise<{ trackingCode: string; state: CaseState }> {
   const c = await loadCaseRow(tx, caseId)
   const tokenOk =
     input.reporterToken !== undefined &&
@@ -93,11 +124,11 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
     notices: [],
   }
   // Working days are counted in the time zone of the case's area.
-  await effectsOf(tx, c, input, to, now, c.area_timezone, fx)
+  await effectsOf(tx, c, input, now, c.area_timezone, fx)
 
   const updated = await tx
     .updateTable('cases')
-    .set({ ...fx.patch, version: c.version + 1, updated_at: now } as never)
+    .set({ ...fx.patch, version: c.version + 1, updated_at: now })
     .where('id', '=', caseId)
     .where('version', '=', c.version)
     .executeTakeFirst()
@@ -159,8 +190,7 @@ export async function performAction(tx: Tx, ctx: RequestContext, caseId: number,
     areaId: c.area_id,
     detail: { from, to: prev },
   })
-  if (!ctx.actor) return { trackingCode: c.tracking_code, state: prev }
-  return caseDetail(tx, ctx, caseId, now)
+  return { trackingCode: c.tracking_code, state: prev }
 }
 
 /** Whether `token` is the one handed to the anonymous reporter of a case (kept only as a hash). */
@@ -177,7 +207,7 @@ function pickRole(roles: Set<CaseRole>, action: CaseAction): string {
   return by.find((r) => roles.has(r)) ?? 'unknown'
 }
 
-async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, to: CaseState, now: Date, zone: string, fx: Effects) {
+async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone: string, fx: Effects) {
   const path = c.area_path
   const category = await tx
     .selectFrom('case_category')

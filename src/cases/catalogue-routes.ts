@@ -1,17 +1,40 @@
-import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
-import { errorResponses } from '../core/http.js'
+import { errorResponses, type App, type Output } from '../core/http.js'
 import type { Platform } from '../core/platform.js'
-import { holds, inScope, requireRoleSomewhere, requireRootAdmin, staffRoles } from '../core/scope.js'
+import { body, shape } from '../core/schemas.js'
+import { holds, inScope, requireRootAdmin, staffRoles } from '../core/scope.js'
 import type { Tx } from '../core/db.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 
 // Administration of what drives the loop: the working-day calendar (one for the platform, kept
 // by admins of a root area) and which department answers for a category in an area.
 
 const day = { type: 'string', format: 'date' } as const
-const obj = { type: 'object', additionalProperties: true } as const
+const dayParams = { type: 'object', required: ['day'], additionalProperties: false, properties: { day } } as const
+const text = { type: 'string' } as const
+const named = shape({ id: { type: 'integer' }, code: text, nameZh: text, nameEn: text })
+
+const calendarDaySchema = shape({
+  day,
+  kind: { type: 'string', enum: ['holiday', 'workday'] },
+  nameZh: text,
+  nameEn: text,
+})
+
+const calendarDayBody = body(['kind'], {
+  kind: { type: 'string', enum: ['holiday', 'workday'] },
+  nameZh: { type: 'string', maxLength: 50 },
+  nameEn: { type: 'string', maxLength: 50 },
+})
+
+const categoryCodeParams = {
+  type: 'object',
+  required: ['code'],
+  additionalProperties: false,
+  properties: { code: { type: 'string', maxLength: 20 } },
+} as const
 
 async function leafByCode(tx: Tx, code: string) {
   const c = await tx
@@ -24,10 +47,12 @@ async function leafByCode(tx: Tx, code: string) {
   return c
 }
 
-export async function catalogueRoutes(app: FastifyInstance, { database }: Platform) {
+export async function catalogueRoutes(app: App, { database }: Platform) {
   const { db } = database
 
   app.get('/api/v1/calendar', {
+    // Holidays are public knowledge; the intake and tracking pages count working days with them.
+    config: { access: 'public' },
     schema: {
       tags: ['cases'],
       summary: 'Holidays and make-up working days of a year (weekends are off unless listed as workday)',
@@ -37,10 +62,10 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
         additionalProperties: false,
         properties: { year: { type: 'integer', minimum: 2000, maximum: 2100 } },
       },
-      response: { 200: { type: 'object', properties: { days: { type: 'array', items: obj } } } },
+      response: { 200: shape({ days: { type: 'array', items: calendarDaySchema } }) },
     },
     handler: async (req) => {
-      const { year } = req.query as { year: number }
+      const { year } = req.query
       const rows = await db
         .selectFrom('calendar_day')
         .selectAll()
@@ -48,31 +73,32 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
         .where('day', '<=', `${year}-12-31`)
         .orderBy('day')
         .execute()
-      return { days: rows.map((d) => ({ day: String(d.day), kind: d.kind, nameZh: d.name_zh, nameEn: d.name_en })) }
+      return {
+        days: rows.map(
+          (d): Output<typeof calendarDaySchema> => ({
+            day: String(d.day),
+            kind: d.kind,
+            nameZh: d.name_zh,
+            nameEn: d.name_en,
+          }),
+        ),
+      }
     },
   })
 
   app.put('/api/v1/calendar/:day', {
+    config: { access: ['admin'] },
     schema: {
       tags: ['cases'],
       summary: 'Mark a day as a holiday or a make-up working day',
-      params: { type: 'object', required: ['day'], additionalProperties: false, properties: { day } },
-      body: {
-        type: 'object',
-        required: ['kind'],
-        additionalProperties: false,
-        properties: {
-          kind: { type: 'string', enum: ['holiday', 'workday'] },
-          nameZh: { type: 'string', maxLength: 50 },
-          nameEn: { type: 'string', maxLength: 50 },
-        },
-      },
-      response: { 200: obj, ...errorResponses(401, 403) },
+      params: dayParams,
+      body: calendarDayBody,
+      response: { 200: calendarDaySchema, ...errorResponses(401, 403) },
     },
     handler: async (req) => {
       requireRootAdmin(req.ctx, 'the calendar is kept by admins of a root area')
-      const { day: d } = req.params as { day: string }
-      const b = req.body as { kind: 'holiday' | 'workday'; nameZh?: string; nameEn?: string }
+      const { day: d } = req.params
+      const b = req.body
       await inScope(db, req.ctx, async (tx) => {
         await tx
           .insertInto('calendar_day')
@@ -93,42 +119,38 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
   })
 
   app.delete('/api/v1/calendar/:day', {
+    config: { access: ['admin'] },
     schema: {
       tags: ['cases'],
       summary: 'Return a day to the weekday/weekend rule',
-      params: { type: 'object', required: ['day'], additionalProperties: false, properties: { day } },
+      params: dayParams,
       response: { 204: { type: 'null' }, ...errorResponses(401, 403) },
     },
     handler: async (req, reply) => {
       requireRootAdmin(req.ctx, 'the calendar is kept by admins of a root area')
-      const { day: d } = req.params as { day: string }
+      const { day: d } = req.params
       await inScope(db, req.ctx, async (tx) => {
         await tx.deleteFrom('calendar_day').where('day', '=', d).execute()
         await recordAudit(tx, req.ctx, { action: 'calendar.unset', entityType: 'calendar_day', entityId: d })
       })
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   })
 
   app.get('/api/v1/categories/:code/routing', {
+    config: { access: staffRoles },
     schema: {
       tags: ['cases'],
       summary: 'Which department answers for a category in which area (nearest ancestor applies)',
-      params: {
-        type: 'object',
-        required: ['code'],
-        additionalProperties: false,
-        properties: { code: { type: 'string', maxLength: 20 } },
-      },
+      params: categoryCodeParams,
       response: {
-        200: { type: 'object', properties: { routing: { type: 'array', items: obj } } },
+        200: shape({ routing: { type: 'array', items: shape({ area: named, department: named }) } }),
         ...errorResponses(401, 403, 404),
       },
     },
-    handler: async (req) => {
-      requireRoleSomewhere(req.ctx, staffRoles)
-      return inScope(db, req.ctx, async (tx) => {
-        const c = await leafByCode(tx, (req.params as { code: string }).code)
+    handler: async (req) =>
+      inScope(db, req.ctx, async (tx) => {
+        const c = await leafByCode(tx, req.params.code)
         const rows = await tx
           .selectFrom('category_routing as r')
           .innerJoin('area as a', 'a.id', 'r.area_id')
@@ -157,11 +179,11 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
             },
           })),
         }
-      })
-    },
+      }),
   })
 
   app.put('/api/v1/categories/:code/routing/:areaId', {
+    config: { access: ['admin'] },
     schema: {
       tags: ['cases'],
       summary: 'Set the responsible department of a category for an area and everything below it',
@@ -171,23 +193,18 @@ export async function catalogueRoutes(app: FastifyInstance, { database }: Platfo
         additionalProperties: false,
         properties: { code: { type: 'string', maxLength: 20 }, areaId: { type: 'integer', minimum: 1 } },
       },
-      body: {
-        type: 'object',
-        required: ['departmentId'],
-        additionalProperties: false,
-        properties: { departmentId: { type: 'integer', minimum: 1 } },
+      body: body(['departmentId'], { departmentId: { type: 'integer', minimum: 1 } }),
+      response: {
+        200: shape({ categoryCode: text, areaId: { type: 'integer' }, departmentId: { type: 'integer' } }),
+        ...errorResponses(401, 403, 404),
       },
-      response: { 200: obj, ...errorResponses(401, 403, 404) },
     },
     handler: async (req) => {
-      const { code, areaId } = req.params as { code: string; areaId: number }
-      const { departmentId } = req.body as { departmentId: number }
-      requireRoleSomewhere(req.ctx, ['admin'])
+      const { code, areaId } = req.params
+      const { departmentId } = req.body
       return inScope(db, req.ctx, async (tx) => {
         const c = await leafByCode(tx, code)
-        const area = await tx.selectFrom('area').select('path').where('id', '=', areaId).executeTakeFirst()
-        if (!area) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, 'areaId')
-        if (!holds(req.ctx.actor, ['admin'], area.path))
+        if (!holds(req.ctx.actor, ['admin'], await areaPathOf(tx, areaId)))
           throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
         const dept = await tx.selectFrom('department').select('id').where('id', '=', departmentId).executeTakeFirst()
         if (!dept) throw notFound('DEPARTMENT_NOT_FOUND', `department ${departmentId}`, 'departmentId')

@@ -1,10 +1,15 @@
 import { sql } from 'kysely'
+import type { JSONSchema } from 'json-schema-to-ts'
 import { AppError, notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
+import type { Output } from '../core/http.js'
+import { nullable, shape } from '../core/schemas.js'
 
-export type AttributeDatatype = 'string' | 'number' | 'datetime' | 'text' | 'singlevaluelist' | 'multivaluelist'
+export const attributeDatatypes = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'] as const
+export type AttributeDatatype = (typeof attributeDatatypes)[number]
 
-export interface CategoryAttribute {
+// A type, not an interface: it is returned where a JSON object with these fields is declared.
+export type CategoryAttribute = {
   code: string
   datatype: AttributeDatatype
   required: boolean
@@ -14,7 +19,7 @@ export interface CategoryAttribute {
   values?: { key: string; nameZh: string; nameEn: string }[]
 }
 
-export interface Category {
+export type Category = {
   id: number
   parentId: number | null
   code: string
@@ -79,14 +84,73 @@ export async function listCategories(db: Db | Tx): Promise<Category[]> {
   return rows.map(present)
 }
 
-export async function categoryTree(db: Db | Tx) {
+const integer = { type: 'integer' } as const
+const text = { type: 'string' } as const
+
+const categoryFields = {
+  id: integer,
+  parentId: nullable('integer'),
+  code: text,
+  nameZh: text,
+  nameEn: text,
+  isLeaf: { type: 'boolean', description: 'Cases are filed under leaves; the others group them' },
+  respondHours: { type: ['integer', 'null'], description: 'Hours until a department must accept (leaves)' },
+  handleWorkdays: { type: ['integer', 'null'], description: 'Working days to handle it once accepted (leaves)' },
+  photoRequired: { type: 'boolean' },
+  attributes: {
+    type: 'array',
+    items: {
+      type: 'object',
+      // As the catalogue file defined it: fields an import adds beyond these are kept and returned.
+      additionalProperties: true,
+      required: ['code', 'datatype'],
+      properties: {
+        code: text,
+        datatype: { type: 'string', enum: attributeDatatypes },
+        required: { type: 'boolean' },
+        descriptionZh: text,
+        descriptionEn: text,
+        order: integer,
+        values: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: true,
+            required: ['key'],
+            properties: { key: text, nameZh: text, nameEn: text },
+          },
+        },
+      },
+    },
+  },
+  keywords: { type: 'array', items: text },
+} as const
+
+/** A category with `children` described by `child`. */
+const categoryWith = <const C extends JSONSchema>(child: C) =>
+  shape({ ...categoryFields, children: { type: 'array', items: child } })
+
+/**
+ * The catalogue as a tree. A JSON schema type cannot describe itself, so three levels are spelled
+ * out (group, subgroup, leaf) and anything deeper is declared as what it is, the same shape again.
+ */
+export const categoryNodeSchema = categoryWith(
+  categoryWith(
+    categoryWith({
+      type: 'object',
+      additionalProperties: true,
+      description: 'A category of the same shape, with its own children',
+    }),
+  ),
+)
+
+type CategoryNode = Category & { children: CategoryNode[] }
+
+export async function categoryTree(db: Db | Tx): Promise<Output<typeof categoryNodeSchema>[]> {
   const all = await listCategories(db)
   const children = new Map<number | null, Category[]>()
   for (const c of all) children.set(c.parentId, [...(children.get(c.parentId) ?? []), c])
-  const build = (c: Category): Category & { children: unknown[] } => ({
-    ...c,
-    children: (children.get(c.id) ?? []).map(build),
-  })
+  const build = (c: Category): CategoryNode => ({ ...c, children: (children.get(c.id) ?? []).map(build) })
   return (children.get(null) ?? []).map(build)
 }
 

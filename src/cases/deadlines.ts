@@ -9,11 +9,13 @@ import { notify, usersOfDepartment, usersWithRoleOver } from './notify.js'
 // the time the case turns yellow and the people who must act are warned; at 100% it is red and
 // escalates to the supervisors of its area.
 
-export type Stage = 'respond' | 'handle' | 'verify'
+export const stages = ['respond', 'handle', 'verify'] as const
+export type Stage = (typeof stages)[number]
 export const WARN_FRACTION = 0.8
 export const VERIFY_WORKDAYS = 1
 
-export type Colour = 'green' | 'yellow' | 'red'
+export const colours = ['green', 'yellow', 'red'] as const
+export type Colour = (typeof colours)[number]
 
 export function colourOf(now: Date, warnAt: Date | null, dueAt: Date | null): Colour | null {
   if (!warnAt || !dueAt) return null

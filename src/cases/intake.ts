@@ -11,26 +11,55 @@ import { checkAttributes, leafCategory } from './catalogue.js'
 import { scheduleStageTimers, stageClock, stageTimers } from './deadlines.js'
 import { notifyRoleOver } from './notify.js'
 import { queueSms } from '../notifications/messages.js'
-import { attachPhotos } from './photos.js'
-import { caseDetail, possibleDuplicates } from './queries.js'
+import type { Input, Output } from '../core/http.js'
+import { nullable, point, shape, text } from '../core/schemas.js'
+import { attachPhotos, photoTokens } from './photos.js'
+import { caseDetail, caseDetailSchema, duplicateSchema, possibleDuplicates } from './queries.js'
+import { channels, type Channel } from './workflow.js'
 
-export const channels = ['portal', 'patrol', 'hotline', 'open311', 'api', 'device'] as const
-export type Channel = (typeof channels)[number]
+// Open311 files cases through createCase with its own channel.
+export type { Channel }
 
-export interface NewCase {
-  categoryCode?: string
-  categoryId?: number
-  location?: { lng: number; lat: number }
-  /** A grid, when the report has an address but no coordinates. */
-  areaId?: number
-  address?: string
-  description: string
-  attributes?: Record<string, unknown>
-  photos?: string[]
-  channel?: Channel
-  reporterName?: string
-  reporterPhone?: string
-}
+export const newCaseBody = {
+  type: 'object',
+  required: ['description'],
+  additionalProperties: false,
+  properties: {
+    categoryCode: { type: 'string', maxLength: 20 },
+    categoryId: { type: 'integer', minimum: 1 },
+    location: point,
+    areaId: { type: 'integer', minimum: 1, description: 'A grid, when the report has an address but no location' },
+    address: text(300),
+    description: text(4000),
+    attributes: { type: 'object', maxProperties: 50 },
+    photos: photoTokens,
+    channel: { type: 'string', enum: channels },
+    reporterName: text(100),
+    reporterPhone: { type: 'string', pattern: '^\\+?[0-9 -]{5,20}$' },
+  },
+  oneOf: [{ required: ['categoryCode'] }, { required: ['categoryId'] }],
+} as const
+
+export type NewCase = Input<typeof newCaseBody>
+
+export const newCaseResultSchema = shape({
+  case: {
+    ...caseDetailSchema,
+    type: ['object', 'null'],
+    description: 'Null for an anonymous reporter, who cannot read the case back',
+  },
+  id: { type: 'integer' },
+  trackingCode: { type: 'string' },
+  reporterToken: {
+    ...nullable('string'),
+    description: 'For an anonymous reporter: the proof to rate the result with, shown only this once',
+  },
+  possibleDuplicates: {
+    type: 'array',
+    items: duplicateSchema,
+    description: 'Open cases nearby of the same category, for staff and grid workers of the area',
+  },
+})
 
 // Crockford's base32 without look-alikes: codes are read out over the phone.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
@@ -70,7 +99,7 @@ export async function createCase(
   input: NewCase,
   now: Date,
   internal: { cipher: FieldCipher; channel?: Channel; mediaUrl?: string },
-) {
+): Promise<Output<typeof newCaseResultSchema>> {
   const category = await leafCategory(
     tx,
     { code: input.categoryCode, id: input.categoryId },
@@ -201,7 +230,9 @@ export async function createCase(
     await scheduleStageTimers(tx, id, clock)
     photoIds = await attachPhotos(tx, id, input.photos, 'photos')
     const insert = tx.insertInto('case_event').values(submitEvent(id, photoIds))
-    eventId = ctx.actor ? (await insert.returning('id').executeTakeFirstOrThrow()).id : (await insert.execute(), null)
+    // An anonymous reporter may not read the event back (row-level security), so it is not returned.
+    if (ctx.actor) eventId = (await insert.returning('id').executeTakeFirstOrThrow()).id
+    else await insert.execute()
     await notifyRoleOver(tx, ['staff'], grid.path, { ...staffNotice, caseId: id })
   }
   if (input.reporterPhone && !reporterIsCaller) {

@@ -3,9 +3,25 @@ import { sha256Hex } from '../core/privacy.js'
 import { fileTypeFromBuffer } from 'file-type'
 import { AppError, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
+import type { Output } from '../core/http.js'
+import { shape } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
 
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+/** Tokens of photos uploaded with POST /api/v1/photos, to attach to a case or an action. */
+export const photoTokens = {
+  type: 'array',
+  maxItems: 9,
+  items: { type: 'string', minLength: 1, maxLength: 100 },
+} as const
+
+export const uploadedPhotoSchema = shape({
+  id: { type: 'integer' },
+  token: { type: 'string', description: 'Names the photo in `photos` of a new case or an action, once' },
+  contentType: { type: 'string' },
+  byteSize: { type: 'integer' },
+})
 const ALLOWED = new Set(['image/jpeg', 'image/png', 'image/webp'])
 
 /**
@@ -22,7 +38,12 @@ export async function sniffPhoto(data: Buffer): Promise<string> {
   return type.mime
 }
 
-export async function storePhoto(tx: Tx, ctx: RequestContext, data: Buffer, contentType: string) {
+export async function storePhoto(
+  tx: Tx,
+  ctx: RequestContext,
+  data: Buffer,
+  contentType: string,
+): Promise<Output<typeof uploadedPhotoSchema>> {
   const token = randomBytes(18).toString('base64url')
   const row = await tx
     .insertInto('case_photo')

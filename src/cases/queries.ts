@@ -1,15 +1,150 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
-import { countLimitOf, offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { containing } from '../core/like.js'
+import { countLimitOf, offsetOf, pageQuerySchema, paginate, type Page } from '../core/paging.js'
 import type { DB } from '../core/schema.js'
+import { nullable, shape, timestamp } from '../core/schemas.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
-import { colourOf } from './deadlines.js'
-import { caseWorkflow, openStates, type CaseRole, type CaseState } from './workflow.js'
+import { areaPathOf } from '../jurisdiction/service.js'
+import { colourOf, colours, stages, type Stage } from './deadlines.js'
+import {
+  caseActions,
+  caseStates,
+  caseWorkflow,
+  channels,
+  openStates,
+  ratings,
+  type CaseRole,
+  type CaseState,
+  type Rating,
+} from './workflow.js'
 
-function baseQuery(db: Db | Tx) {
-  return db
-    .selectFrom('cases as c')
+// ---------------------------------------------------------------------------------------------
+// What a case looks like to its readers (response schemas; the presenters below are typed by them)
+
+/** A closed response object that may be null as a whole. */
+const orNull = <const S extends { type: 'object' }>(
+  s: S,
+): Omit<S, 'type'> & { readonly type: readonly ['object', 'null'] } => ({ ...s, type: ['object', 'null'] })
+
+const text = { type: 'string' } as const
+const integer = { type: 'integer' } as const
+const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const
+const named = shape({ id: integer, code: text, nameZh: text, nameEn: text })
+const freeForm = (description: string) => ({ type: 'object', additionalProperties: true, description }) as const
+
+export const caseViewSchema = shape({
+  id: integer,
+  trackingCode: text,
+  category: named,
+  area: named,
+  channel: { type: 'string', enum: channels },
+  state: { type: 'string', enum: caseStates },
+  version: { type: 'integer', description: 'Send it back with an action: a stale version is a 409' },
+  location: orNull(shape({ lng: { type: 'number' }, lat: { type: 'number' } })),
+  address: nullable('string'),
+  description: text,
+  attributes: freeForm('Values of the category’s extra attributes, by attribute code'),
+  department: orNull(named),
+  assistingDepartmentIds: { type: 'array', items: integer },
+  stage: { type: ['string', 'null'], enum: [...stages, null] },
+  stageDueAt: nullableTimestamp,
+  colour: { type: ['string', 'null'], enum: [...colours, null] },
+  escalationLevel: integer,
+  extensionRequest: orNull(shape({ workdays: integer, comment: text, at: timestamp })),
+  result: nullable('string'),
+  rating: { type: ['string', 'null'], enum: [...ratings, null] },
+  ratingComment: nullable('string'),
+  mergedIntoId: nullable('integer'),
+  reworkCount: integer,
+  reopenCount: integer,
+  submittedAt: timestamp,
+  responseDueAt: timestamp,
+  respondedAt: nullableTimestamp,
+  handleDueAt: nullableTimestamp,
+  repliedAt: nullableTimestamp,
+  verifiedAt: nullableTimestamp,
+  closedAt: nullableTimestamp,
+  ratedAt: nullableTimestamp,
+  reporter: {
+    ...orNull(shape({ id: nullable('integer'), name: nullable('string'), phone: nullable('string') })),
+    description: 'Shown to staff of the area and to the reporter; the phone is masked',
+  },
+})
+
+export const timelineEventSchema = shape({
+  id: integer,
+  at: timestamp,
+  action: { type: 'string', description: 'A workflow action, or submit, merged_from, warning, escalated' },
+  fromState: nullable('string'),
+  toState: text,
+  actorName: { type: ['string', 'null'], description: 'Null on the public timeline, which names roles only' },
+  actorRole: nullable('string'),
+  department: orNull(shape({ nameZh: text, nameEn: nullable('string') })),
+  comment: nullable('string'),
+  photoIds: { type: 'array', items: integer },
+  detail: freeForm('Facts of the step, by action (the department, the rating, the case merged into …)'),
+  isPublic: { type: 'boolean' },
+})
+
+export const caseDetailSchema = shape({
+  ...caseViewSchema.properties,
+  photos: { type: 'array', items: shape({ id: integer, contentType: text, byteSize: integer }) },
+  timeline: { type: 'array', items: timelineEventSchema },
+  allowedActions: { type: 'array', items: { type: 'string', enum: caseActions } },
+})
+
+export const publicCaseSchema = shape({
+  trackingCode: text,
+  category: shape({ code: text, nameZh: text, nameEn: text }),
+  area: shape({ code: text, nameZh: text, nameEn: text }),
+  state: { type: 'string', enum: caseStates },
+  colour: caseViewSchema.properties.colour,
+  department: orNull(shape({ nameZh: text, nameEn: text })),
+  submittedAt: timestamp,
+  closedAt: nullableTimestamp,
+  result: nullable('string'),
+  rating: caseViewSchema.properties.rating,
+  mergedInto: { type: ['string', 'null'], description: 'Tracking code of the case this one was merged into' },
+  timeline: { type: 'array', items: timelineEventSchema },
+})
+
+export const publicMapSchema = shape({
+  since: timestamp,
+  grids: {
+    type: 'array',
+    items: shape({
+      areaId: integer,
+      code: text,
+      nameZh: text,
+      nameEn: text,
+      total: integer,
+      open: integer,
+      closed: integer,
+    }),
+  },
+})
+
+export const duplicateSchema = shape({
+  id: integer,
+  trackingCode: text,
+  state: { type: 'string', enum: caseStates },
+  distanceM: integer,
+  submittedAt: timestamp,
+})
+
+export type CaseView = Output<typeof caseViewSchema>
+export type CaseDetail = Output<typeof caseDetailSchema>
+export type TimelineEvent = Output<typeof timelineEventSchema>
+
+/** Cases under the alias `c`, before filters, joins and columns are added. */
+type CasesFrom = SelectQueryBuilder<DB & { c: DB['cases'] }, 'c', object>
+
+/** A case's columns with its category, area and department labels; filters may come before or after. */
+function withCaseColumns(q: CasesFrom) {
+  return q
     .innerJoin('case_category as k', 'k.id', 'c.category_id')
     .innerJoin('area as a', 'a.id', 'c.area_id')
     .leftJoin(
@@ -69,12 +204,14 @@ function baseQuery(db: Db | Tx) {
     ])
 }
 
+const baseQuery = (db: Db | Tx) => withCaseColumns(db.selectFrom('cases as c'))
+
 export type CaseRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 /** A case as staff and its reporter see it; the reporter's phone is masked for everyone else. */
-export function presentCase(r: CaseRow, now: Date, ctx: RequestContext) {
+export function presentCase(r: CaseRow, now: Date, ctx: RequestContext): CaseView {
   const seesReporter =
     holds(ctx.actor, staffRoles, r.area_path) || (ctx.actor !== null && ctx.actor.userId === r.reporter_id)
   return {
@@ -82,7 +219,7 @@ export function presentCase(r: CaseRow, now: Date, ctx: RequestContext) {
     trackingCode: r.tracking_code,
     category: { id: r.category_id, code: r.category_code, nameZh: r.category_name_zh, nameEn: r.category_name_en },
     area: { id: r.area_id, code: r.area_code, nameZh: r.area_name_zh, nameEn: r.area_name_en },
-    channel: r.channel,
+    channel: r.channel as (typeof channels)[number],
     state: r.state as CaseState,
     version: r.version,
     location: r.lng === null || r.lat === null ? null : { lng: r.lng, lat: r.lat },
@@ -93,13 +230,13 @@ export function presentCase(r: CaseRow, now: Date, ctx: RequestContext) {
       ? { id: r.department_id, code: r.department_code!, nameZh: r.department_name_zh!, nameEn: r.department_name_en! }
       : null,
     assistingDepartmentIds: r.assisting_department_ids,
-    stage: r.stage,
+    stage: r.stage as Stage | null,
     stageDueAt: iso(r.stage_due_at),
     colour: colourOf(now, r.stage_warn_at, r.stage_due_at),
     escalationLevel: r.escalation_level,
-    extensionRequest: r.extension_request as { workdays: number; comment: string } | null,
+    extensionRequest: r.extension_request as { workdays: number; comment: string; at: string } | null,
     result: r.result,
-    rating: r.rating,
+    rating: r.rating as Rating | null,
     ratingComment: r.rating_comment,
     mergedIntoId: r.merged_into_id,
     reworkCount: r.rework_count,
@@ -115,8 +252,6 @@ export function presentCase(r: CaseRow, now: Date, ctx: RequestContext) {
     reporter: seesReporter ? { id: r.reporter_id, name: r.reporter_name, phone: r.reporter_phone_masked } : null,
   }
 }
-
-export type CaseView = ReturnType<typeof presentCase>
 
 export async function loadCaseRow(tx: Db | Tx, id: number): Promise<CaseRow> {
   const row = await baseQuery(tx).where('c.id', '=', id).executeTakeFirst()
@@ -150,7 +285,7 @@ export function caseRolesOf(
   return roles
 }
 
-export async function caseTimeline(tx: Db | Tx, caseId: number, publicOnly: boolean) {
+export async function caseTimeline(tx: Db | Tx, caseId: number, publicOnly: boolean): Promise<TimelineEvent[]> {
   let q = tx
     .selectFrom('case_event as e')
     .leftJoin(
@@ -199,8 +334,8 @@ export async function caseDetail(
   ctx: RequestContext,
   id: number,
   now: Date,
-  fresh?: { timeline: Awaited<ReturnType<typeof caseTimeline>> },
-) {
+  fresh?: { timeline: TimelineEvent[] },
+): Promise<CaseDetail> {
   const row = await loadCaseRow(tx, id)
   const photos = fresh
     ? []
@@ -226,30 +361,41 @@ export async function caseDetail(
   }
 }
 
-export interface CaseFilter extends PageRequest {
-  areaId?: number
-  state?: CaseState[]
-  categoryId?: number
-  departmentId?: number
-  overdue?: boolean
-  escalated?: boolean
-  colour?: 'green' | 'yellow' | 'red'
-  from?: string
-  to?: string
-  q?: string
-  mine?: boolean
-  sort?: 'newest' | 'oldest' | 'due'
-  /** Keyset paging: the id of the last case of the previous page (newest or oldest first). */
-  after?: number
-}
+export const caseFilterQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...pageQuerySchema,
+    areaId: { type: 'integer', minimum: 1 },
+    state: { type: 'array', items: { type: 'string', enum: caseStates }, maxItems: 10 },
+    categoryId: { type: 'integer', minimum: 1 },
+    departmentId: { type: 'integer', minimum: 1 },
+    overdue: { type: 'boolean' },
+    escalated: { type: 'boolean' },
+    colour: { type: 'string', enum: colours },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    q: { type: 'string', maxLength: 100 },
+    mine: { type: 'boolean' },
+    sort: { type: 'string', enum: ['newest', 'oldest', 'due'], default: 'newest' },
+    after: {
+      type: 'integer',
+      minimum: 1,
+      description: 'keyset paging (sort newest or oldest): the `nextAfter` of the previous page, instead of `page`',
+    },
+  },
+} as const
 
-function applyFilter(
-  q: SelectQueryBuilder<DB & { c: DB['cases'] }, 'c', object>,
-  f: CaseFilter,
-  now: Date,
-  areaPath: string | null,
-  ctx: RequestContext,
-) {
+/** The supervision queue takes an area and a page; it is the case list of escalated cases, most overdue first. */
+export const supervisionQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } },
+} as const
+
+export type CaseFilter = Input<typeof caseFilterQuery>
+
+function applyFilter(q: CasesFrom, f: CaseFilter, now: Date, areaPath: string | null, ctx: RequestContext) {
   let w = q
   if (areaPath)
     w = w.where('c.area_id', 'in', (eb) => eb.selectFrom('area').select('id').where('path', 'like', `${areaPath}%`))
@@ -273,7 +419,7 @@ function applyFilter(
   if (f.to) w = w.where('c.submitted_at', '<', new Date(f.to))
   if (f.mine && ctx.actor) w = w.where('c.reporter_id', '=', ctx.actor.userId)
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+    const like = containing(f.q)
     w = w.where((eb) =>
       eb.or([eb('c.description', 'ilike', like), eb('c.address', 'ilike', like), eb('c.tracking_code', '=', f.q!)]),
     )
@@ -282,12 +428,7 @@ function applyFilter(
 }
 
 export async function listCases(tx: Tx, ctx: RequestContext, f: CaseFilter, now: Date): Promise<Page<CaseView>> {
-  let areaPath: string | null = null
-  if (f.areaId !== undefined) {
-    const a = await tx.selectFrom('area').select('path').where('id', '=', f.areaId).executeTakeFirst()
-    if (!a) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
-    areaPath = a.path
-  }
+  const areaPath = f.areaId !== undefined ? await areaPathOf(tx, f.areaId) : null
   const byId = f.sort !== 'due'
   if (f.after !== undefined) {
     if (!byId)
@@ -301,7 +442,7 @@ export async function listCases(tx: Tx, ctx: RequestContext, f: CaseFilter, now:
     .limit(limit + 1)
   const total = await tx.selectFrom(matching.as('m')).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
   const capped = Number(total.n) > limit
-  let q = applyFilter(baseQuery(tx) as never, f, now, areaPath, ctx) as unknown as ReturnType<typeof baseQuery>
+  let q = withCaseColumns(applyFilter(tx.selectFrom('cases as c'), f, now, areaPath, ctx))
   q =
     f.sort === 'due'
       ? q.orderBy(sql`c.stage_due_at asc nulls last`).orderBy('c.id')
@@ -315,31 +456,29 @@ export async function listCases(tx: Tx, ctx: RequestContext, f: CaseFilter, now:
     .offset(f.after !== undefined ? 0 : offsetOf(f))
     .execute()
   const nextAfter = byId ? (rows.length === f.pageSize ? rows.at(-1)!.id : null) : undefined
-  return {
-    items: rows.map((r) => presentCase(r, now, ctx)),
-    page: f.page,
-    pageSize: f.pageSize,
-    total: capped ? limit : Number(total.n),
-    ...(capped ? { totalCapped: true } : {}),
-    ...(nextAfter !== undefined ? { nextAfter } : {}),
-  }
+  return paginate(
+    f,
+    rows.map((r) => presentCase(r, now, ctx)),
+    capped ? limit : Number(total.n),
+    { ...(capped ? { totalCapped: true } : {}), ...(nextAfter !== undefined ? { nextAfter } : {}) },
+  )
 }
 
 /** The public view of a tracking code: progress and result, no personal data. */
-export async function publicCase(db: Db, trackingCode: string, now: Date) {
+export async function publicCase(db: Db, trackingCode: string, now: Date): Promise<Output<typeof publicCaseSchema>> {
   const row = await baseQuery(db).where('c.tracking_code', '=', trackingCode).executeTakeFirst()
   if (!row) throw notFound('CASE_NOT_FOUND', `case ${trackingCode}`, 'trackingCode')
   return {
     trackingCode: row.tracking_code,
     category: { code: row.category_code, nameZh: row.category_name_zh, nameEn: row.category_name_en },
     area: { code: row.area_code, nameZh: row.area_name_zh, nameEn: row.area_name_en },
-    state: row.state,
+    state: row.state as CaseState,
     colour: colourOf(now, row.stage_warn_at, row.stage_due_at),
     department: row.department_id ? { nameZh: row.department_name_zh!, nameEn: row.department_name_en! } : null,
     submittedAt: row.submitted_at.toISOString(),
     closedAt: iso(row.closed_at),
     result: row.result,
-    rating: row.rating,
+    rating: row.rating as Rating | null,
     mergedInto: row.merged_into_id
       ? ((await db.selectFrom('cases').select('tracking_code').where('id', '=', row.merged_into_id).executeTakeFirst())
           ?.tracking_code ?? null)
@@ -349,7 +488,7 @@ export async function publicCase(db: Db, trackingCode: string, now: Date) {
 }
 
 /** Recent cases per grid for the public map: counts only. */
-export async function publicMap(db: Db, days: number, now: Date) {
+export async function publicMap(db: Db, days: number, now: Date): Promise<Output<typeof publicMapSchema>> {
   const since = new Date(now.getTime() - days * 86400_000)
   const { rows } = await sql<{
     area_id: number
@@ -385,12 +524,12 @@ export const DUPLICATE_DISTANCE_M = Number(process.env.CASE_DUPLICATE_DISTANCE_M
 export const DUPLICATE_WINDOW_HOURS = Number(process.env.CASE_DUPLICATE_WINDOW_HOURS || 72)
 
 /** Open cases of the same category near a case and recent enough to be the same problem. */
-export async function possibleDuplicates(tx: Tx, caseId: number, now: Date) {
+export async function possibleDuplicates(tx: Tx, caseId: number, now: Date): Promise<Output<typeof duplicateSchema>[]> {
   // A function, so the location index serves it under row-level security (see migration 0036).
   const { rows } = await sql<{
     id: number
     tracking_code: string
-    state: string
+    state: CaseState
     distance_m: number
     submitted_at: Date
   }>`

@@ -1,4 +1,12 @@
+import { publishEvents } from '../core/events.js'
 import { defineWorkflow } from '../core/workflow.js'
+
+/** How a case reached the platform. */
+export const channels = ['portal', 'patrol', 'hotline', 'open311', 'api', 'device'] as const
+export type Channel = (typeof channels)[number]
+
+export const ratings = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const
+export type Rating = (typeof ratings)[number]
 
 export const caseStates = [
   'submitted',
@@ -48,6 +56,19 @@ export const caseWorkflow = defineWorkflow({
 
 export type CaseAction = keyof typeof caseWorkflow.actions
 export const caseActions = Object.keys(caseWorkflow.actions) as CaseAction[]
+
+/**
+ * The steps of a case as events, named `case.<action>` after the `case_event` row each writes:
+ * intake, every workflow action (an automatic dispatch too), the note on the case another was
+ * merged into, and the deadline warnings and escalations. Notifications offers them to webhooks.
+ */
+export const caseEvents = publishEvents('case', [
+  'case.submit',
+  ...caseActions.map((a) => `case.${a}` as const),
+  'case.merged_from',
+  'case.warning',
+  'case.escalated',
+])
 
 /** States in which the case is still being worked on. */
 export const openStates: readonly CaseState[] = [

@@ -2,13 +2,16 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { sql, type ColumnType, type Generated } from 'kysely'
 import { recordAudit } from '../audit/service.js'
-import { caseActions } from '../cases/workflow.js'
 import type { Clock } from '../core/clock.js'
+import { publishedEvents } from '../core/events.js'
+import type { Input, Output } from '../core/http.js'
 import { startPeriodic } from '../core/scheduler.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, notFound } from '../core/errors.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import { offsetOf, pageQuerySchema, paginate, type Page } from '../core/paging.js'
+import { body, nullable, shape, timestamp } from '../core/schemas.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 
 // Outgoing webhooks. Subscriptions (`webhook`) belong to an area; every case step in that area's
 // subtree is written to the outbox (`webhook_delivery`) by a trigger on `case_event`, in the
@@ -62,16 +65,12 @@ export type WebhookTables = {
 
 const tables = <T extends Tx | Db>(db: T) => db.$extendTables<WebhookTables>()
 
-/** Event types one may subscribe to: every case action, intake, deadline events, or '*'. */
-export const webhookEventTypes = [
-  '*',
-  'case.submit',
-  ...caseActions.map((a) => `case.${a}`),
-  'case.dispatch',
-  'case.merged_from',
-  'case.warning',
-  'case.escalated',
-].filter((v, i, all) => all.indexOf(v) === i)
+/**
+ * Event types one may subscribe to: every event the domains publish (the steps of a case: intake,
+ * each action, deadline events), or '*'. Read when the routes are registered, once every domain
+ * has published its events.
+ */
+export const webhookEventTypes = (): string[] => ['*', ...publishedEvents()]
 export const TEST_EVENT = 'webhook.test'
 
 export const DELIVERY_TIMEOUT_MS = 10_000
@@ -92,33 +91,88 @@ export function signature(secret: string, timestamp: number | string, body: stri
 // ---------------------------------------------------------------------------------------------
 // Subscriptions (run inside inScope: row-level security limits them to admins of the area)
 
-export interface WebhookView {
-  id: number
-  areaId: number
-  areaCode: string
-  url: string
-  events: string[]
-  active: boolean
-  createdBy: number | null
-  createdAt: string
-}
+export const deliveryStatuses = ['pending', 'delivered', 'failed'] as const
+export type DeliveryStatus = (typeof deliveryStatuses)[number]
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+export const webhookSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  areaCode: { type: 'string' },
+  url: { type: 'string' },
+  events: { type: 'array', items: { type: 'string' } },
+  active: { type: 'boolean' },
+  createdBy: nullable('integer'),
+  createdAt: timestamp,
+})
 
-export interface DeliveryView {
-  id: number
-  webhookId: number
-  eventId: number | null
-  eventType: string
-  status: DeliveryStatus
-  attempts: number
-  nextAttemptAt: string | null
-  deliveredAt: string | null
-  lastStatus: number | null
-  lastError: string | null
-  createdAt: string
-  payload: unknown
-}
+export const newWebhookSchema = shape({
+  ...webhookSchema.properties,
+  secret: {
+    ...nullable('string'),
+    description: 'The signing secret, shown only in the first answer (null when a retry replays it)',
+  },
+})
+
+export const deliverySchema = shape({
+  id: { type: 'integer' },
+  webhookId: { type: 'integer' },
+  eventId: nullable('integer'),
+  eventType: { type: 'string' },
+  status: { type: 'string', enum: deliveryStatuses },
+  attempts: { type: 'integer' },
+  nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+  deliveredAt: { type: ['string', 'null'], format: 'date-time' },
+  lastStatus: nullable('integer'),
+  lastError: nullable('string'),
+  createdAt: timestamp,
+  payload: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'What is sent: the step (type, codes, states; never personal data) or the test ping',
+  },
+})
+
+export type WebhookView = Output<typeof webhookSchema>
+export type DeliveryView = Output<typeof deliverySchema>
+
+// The scheme is checked in code (400 naming `url`), not by a format, to give one clear message.
+const url = { type: 'string', minLength: 1, maxLength: 2000 } as const
+const eventList = (types: readonly string[]) =>
+  ({ type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', enum: types } }) as const
+
+export const webhookFilterQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...pageQuerySchema, areaId: { type: 'integer', minimum: 1 } },
+} as const
+export type WebhookFilter = Input<typeof webhookFilterQuery>
+
+/** A new subscription to some of `types` (webhookEventTypes()). */
+export const newWebhookBody = (types: readonly string[]) =>
+  body(['areaId', 'url', 'events'], {
+    areaId: { type: 'integer', minimum: 1 },
+    url,
+    events: eventList(types),
+    active: { type: 'boolean' },
+  })
+export type NewWebhook = Input<ReturnType<typeof newWebhookBody>>
+
+/** A change of a subscription; `types` as for newWebhookBody. */
+export const webhookPatchBody = (types: readonly string[]) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: { url, events: eventList(types), active: { type: 'boolean' } },
+  }) as const
+export type WebhookPatch = Input<ReturnType<typeof webhookPatchBody>>
+
+export const deliveryFilterQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...pageQuerySchema, status: { type: 'string', enum: deliveryStatuses } },
+} as const
+export type DeliveryFilter = Input<typeof deliveryFilterQuery>
 
 /** Only http(s) URLs without credentials; anything else is a 400 naming `url`. */
 export function checkUrl(raw: string): string {
@@ -142,7 +196,8 @@ export function checkUrl(raw: string): string {
 
 function checkEvents(events: string[]): string[] {
   const unique = [...new Set(events)]
-  const unknown = unique.find((e) => !webhookEventTypes.includes(e))
+  const known = webhookEventTypes()
+  const unknown = unique.find((e) => !known.includes(e))
   if (unknown !== undefined) throw new AppError('VALIDATION_FAILED', `unknown event type ${unknown}`, 'events')
   return unique
 }
@@ -195,27 +250,12 @@ async function loadWebhook(tx: Tx, id: number): Promise<WebhookView> {
   return presentWebhook(r)
 }
 
-export interface WebhookFilter extends PageRequest {
-  areaId?: number
-}
-
 export async function listWebhooks(tx: Tx, f: WebhookFilter): Promise<Page<WebhookView>> {
   let q = selectWebhooks(tx)
-  if (f.areaId !== undefined) {
-    const a = await tx.selectFrom('area').select('path').where('id', '=', f.areaId).executeTakeFirst()
-    if (!a) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
-    q = q.where('a.path', 'like', `${a.path}%`)
-  }
+  if (f.areaId !== undefined) q = q.where('a.path', 'like', `${await areaPathOf(tx, f.areaId)}%`)
   const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
   const rows = await q.select(webhookColumns).orderBy('w.id').limit(f.pageSize).offset(offsetOf(f)).execute()
-  return { items: rows.map(presentWebhook), page: f.page, pageSize: f.pageSize, total: Number(total.n) }
-}
-
-export interface NewWebhook {
-  areaId: number
-  url: string
-  events: string[]
-  active?: boolean
+  return paginate(f, rows.map(presentWebhook), Number(total.n))
 }
 
 /** Creates a subscription; the answer is the only time the signing secret is shown. */
@@ -228,9 +268,7 @@ export async function createWebhook(
   const actor = requireActor(ctx)
   const url = checkUrl(input.url)
   const events = checkEvents(input.events)
-  const a = await tx.selectFrom('area').select('path').where('id', '=', input.areaId).executeTakeFirst()
-  if (!a) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
-  if (!holds(actor, ['admin'], a.path))
+  if (!holds(actor, ['admin'], await areaPathOf(tx, input.areaId)))
     throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
   const secret = `whsec_${randomBytes(24).toString('base64url')}`
   const { id } = await tables(tx)
@@ -254,12 +292,6 @@ export async function createWebhook(
     detail: { host: new URL(url).host, events },
   })
   return { ...(await loadWebhook(tx, id)), secret }
-}
-
-export interface WebhookPatch {
-  url?: string
-  events?: string[]
-  active?: boolean
 }
 
 export async function updateWebhook(
@@ -352,7 +384,7 @@ function presentDelivery(r: {
     lastStatus: r.last_status,
     lastError: r.last_error,
     createdAt: r.created_at.toISOString(),
-    payload: r.payload,
+    payload: r.payload as Record<string, unknown>,
   }
 }
 
@@ -366,10 +398,6 @@ export async function getDelivery(tx: Tx, id: number): Promise<DeliveryView> {
   return presentDelivery(r)
 }
 
-export interface DeliveryFilter extends PageRequest {
-  status?: DeliveryStatus
-}
-
 /** The webhook's deliveries, newest first. */
 export async function listDeliveries(tx: Tx, webhookId: number, f: DeliveryFilter): Promise<Page<DeliveryView>> {
   await loadWebhook(tx, webhookId)
@@ -379,7 +407,7 @@ export async function listDeliveries(tx: Tx, webhookId: number, f: DeliveryFilte
   if (f.status === 'failed') q = q.where('delivered_at', 'is', null).where('next_attempt_at', 'is', null)
   const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
   const rows = await q.select(deliveryColumns).orderBy('id', 'desc').limit(f.pageSize).offset(offsetOf(f)).execute()
-  return { items: rows.map(presentDelivery), page: f.page, pageSize: f.pageSize, total: Number(total.n) }
+  return paginate(f, rows.map(presentDelivery), Number(total.n))
 }
 
 // ---------------------------------------------------------------------------------------------
