@@ -3,25 +3,33 @@ import { areaPathOf } from '../jurisdiction/service.js'
 import { recordAudit } from '../audit/service.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, invalid } from '../core/errors.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { offsetOf, paginate, type Page } from '../core/paging.js'
+import { body, date, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { asSystem, requireRootAdmin, type RequestContext } from '../core/scope.js'
 import { checkDate } from './identity.js'
-import { loadPerson, personViewColumns, presentPerson, today, type PersonView } from './people.js'
+import { careTags, loadPerson, personSchema, personViewColumns, presentPerson, today } from './people.js'
 import { requireRoleOver, writerRoles } from './records.js'
+import { day, dayOrNull, iso, listQuery, strings } from './schemas.js'
 
 // Special-care groups (elderly living alone, disabled, low-income, left-behind children, key care
 // persons): lists per grid, a visit log, and a warning when a visit is overdue by the group's rule.
 
 export const visitorRoles = writerRoles
 
-export async function careRules(tx: Tx | Db) {
+export const careRuleSchema = shape({ tag: { type: 'string' }, intervalDays: { type: 'integer' } })
+export type CareRule = Output<typeof careRuleSchema>
+
+export async function careRules(tx: Tx | Db): Promise<CareRule[]> {
   return (await tx.selectFrom('care_rule').select(['tag', 'interval_days']).orderBy('tag').execute()).map((r) => ({
     tag: r.tag,
     intervalDays: r.interval_days,
   }))
 }
 
-export async function setCareRule(tx: Tx, ctx: RequestContext, tag: string, intervalDays: number) {
+export const careRuleBody = body(['intervalDays'], { intervalDays: { type: 'integer', minimum: 1, maximum: 366 } })
+
+export async function setCareRule(tx: Tx, ctx: RequestContext, tag: string, intervalDays: number): Promise<CareRule> {
   requireRootAdmin(ctx, 'visit intervals are set for the whole platform by its administrators')
   const before = await tx.selectFrom('care_rule').select('interval_days').where('tag', '=', tag).executeTakeFirst()
   if (!before) throw invalid('tag', `no visit rule for tag ${tag}`)
@@ -35,14 +43,15 @@ export async function setCareRule(tx: Tx, ctx: RequestContext, tag: string, inte
   return { tag, intervalDays }
 }
 
-export interface CarePerson {
-  person: PersonView
-  careTags: string[]
-  intervalDays: number
-  lastVisitOn: string | null
-  dueOn: string
-  overdueDays: number
-}
+export const carePersonSchema = shape({
+  person: personSchema,
+  careTags: strings,
+  intervalDays: { type: 'integer', description: 'The shortest interval among the person’s groups' },
+  lastVisitOn: dayOrNull,
+  dueOn: day,
+  overdueDays: { type: 'integer' },
+})
+export type CarePerson = Output<typeof carePersonSchema>
 
 // The due date of each cared-for person: the last visit (or registration) plus the shortest
 // interval among their groups.
@@ -56,13 +65,10 @@ const dueSql = (day: string) => sql`
   where p.status = 'active' and r.interval_days is not null
     and p.tags && (select array_agg(tag) from care_rule)`
 
-export async function carePeople(
-  tx: Tx,
-  ctx: RequestContext,
-  f: PageRequest & { areaId?: number; tag?: string; overdueOnly?: boolean },
-  now: Date,
-): Promise<Page<CarePerson>> {
-  if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
+export const carePeopleQuery = listQuery({ tag: { type: 'string', enum: careTags }, overdueOnly: { type: 'boolean' } })
+export type CareFilter = Input<typeof carePeopleQuery>
+
+export async function carePeople(tx: Tx, f: CareFilter, now: Date): Promise<Page<CarePerson>> {
   const day = today(now)
   const path = f.areaId !== undefined ? await areaPathOf(tx, f.areaId) : null
   const { rows } = await sql<{
@@ -93,8 +99,9 @@ export async function carePeople(
         .execute()
     : []
   const byId = new Map(people.map((p) => [p.id, presentPerson(p)]))
-  return {
-    items: rows.map((r) => ({
+  return paginate(
+    f,
+    rows.map((r) => ({
       person: byId.get(r.id)!,
       careTags: r.care_tags,
       intervalDays: r.interval_days,
@@ -102,30 +109,37 @@ export async function carePeople(
       dueOn: r.due_on,
       overdueDays: Number(r.overdue_days),
     })),
-    page: f.page,
-    pageSize: f.pageSize,
-    total: rows[0]?.total ?? 0,
-  }
+    rows[0]?.total ?? 0,
+  )
 }
 
-export interface NewVisit {
-  personId: number
-  visitedOn: string
-  findings: string
-  followUp?: string
-  needsFollowUp?: boolean
-}
+export const newVisitBody = body(['personId', 'visitedOn', 'findings'], {
+  personId: id,
+  visitedOn: date,
+  findings: text(4000),
+  followUp: text(2000),
+  needsFollowUp: { type: 'boolean' },
+})
+export type NewVisit = Input<typeof newVisitBody>
 
-export async function recordVisit(tx: Tx, ctx: RequestContext, input: NewVisit, now: Date) {
+export const visitSchema = shape({
+  id: { type: 'integer' },
+  personId: { type: 'integer' },
+  visitedOn: day,
+  visitor: nullable('string'),
+  findings: { type: 'string' },
+  followUp: nullable('string'),
+  needsFollowUp: { type: 'boolean' },
+  createdAt: timestamp,
+})
+export type Visit = Output<typeof visitSchema>
+export const visitsSchema = shape({ personId: { type: 'integer' }, items: { type: 'array', items: visitSchema } })
+
+export async function recordVisit(tx: Tx, ctx: RequestContext, input: NewVisit, now: Date): Promise<Visit> {
   const person = await loadPerson(tx, input.personId).catch(() => {
     throw new AppError('PERSON_NOT_FOUND', `person ${input.personId} not found`, 'personId')
   })
-  requireRoleOver(
-    ctx,
-    visitorRoles,
-    { areaId: person.area_id, districtId: person.district_id, path: await areaPathOf(tx, person.area_id) },
-    'recording a care visit',
-  )
+  requireRoleOver(ctx, visitorRoles, { path: await areaPathOf(tx, person.area_id) }, 'recording a care visit')
   const visitedOn = checkDate(input.visitedOn, 'visitedOn', today(now))
   const v = await tx
     .insertInto('care_visit')
@@ -171,7 +185,7 @@ function presentVisit(v: {
   follow_up: string | null
   needs_follow_up: boolean
   created_at: Date
-}) {
+}): Visit {
   return {
     id: v.id,
     personId: v.person_id,
@@ -180,11 +194,11 @@ function presentVisit(v: {
     findings: v.findings,
     followUp: v.follow_up,
     needsFollowUp: v.needs_follow_up,
-    createdAt: v.created_at,
+    createdAt: iso(v.created_at),
   }
 }
 
-export async function visitsOf(tx: Tx, personId: number) {
+export async function visitsOf(tx: Tx, personId: number): Promise<Output<typeof visitsSchema>> {
   await loadPerson(tx, personId)
   const rows = await tx
     .selectFrom('care_visit')

@@ -4,17 +4,55 @@ import { recordAudit } from '../audit/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, invalid, notFound } from '../core/errors.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { offsetOf, pageQuerySchema, paginate, type Page, type PageRequest } from '../core/paging.js'
+import { body, id, nullable, shape, timestamp } from '../core/schemas.js'
 import { asSystem, holds, type RequestContext } from '../core/scope.js'
 import type { ApiKeyIdentity } from '../open311/keys.js'
-import type { Entity } from './records.js'
+import { entities, type Entity } from './records.js'
+import { dayOrNull, iso, isoOrNull, position, purpose, strings } from './schemas.js'
 
 // Data-sharing grants: an admin lets a department, or an outside system holding an API key, read
 // named fields of one entity type in one area, for a stated purpose, until a date. Everything
 // else is refused; every use is written to the audit trail with the grant's purpose.
 
+/**
+ * A shared record: its id and the fields its grant names. Closed, so the serializer drops
+ * anything that is not a shareable field; a field added below must be declared here.
+ */
+export const sharedRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  description: 'The record’s id and only the fields the grant names (ID number and phone in clear)',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    idNumber: { type: 'string' },
+    phone: nullable('string'),
+    sex: { type: 'string' },
+    birthDate: dayOrNull,
+    address: nullable('string'),
+    registeredPlace: nullable('string'),
+    residenceStatus: { type: 'string' },
+    tags: strings,
+    status: { type: 'string' },
+    movedInOn: dayOrNull,
+    diedOn: dayOrNull,
+    code: { type: 'string' },
+    memberCount: { type: 'integer' },
+    kind: { type: 'string' },
+    floors: nullable('integer'),
+    location: position,
+    uscc: nullable('string'),
+    legalRepresentative: nullable('string'),
+  },
+} as const
+type SharedRecord = Output<typeof sharedRecordSchema>
+type SharedField = Exclude<keyof typeof sharedRecordSchema.properties, 'id'>
+
 /** The fields a grant may name, per entity, and the SQL that yields each (ciphertext for the encrypted ones). */
-export const shareableFields: Record<Entity, Record<string, string>> = {
+const sharedColumns = {
   person: {
     name: 'r.name',
     idNumber: 'r.id_number_enc',
@@ -55,34 +93,42 @@ export const shareableFields: Record<Entity, Record<string, string>> = {
     legalRepresentative: 'r.legal_representative',
     address: 'r.address',
   },
-}
+} satisfies Record<Entity, Partial<Record<SharedField, string>>>
+export const shareableFields: Record<Entity, Record<string, string>> = sharedColumns
 const encrypted = new Set(['idNumber', 'phone'])
-export const entities = Object.keys(shareableFields) as Entity[]
 
-export interface NewGrant {
-  areaId: number
-  departmentId?: number
-  apiKeyId?: number
-  entity: Entity
-  fields: string[]
-  purpose: string
-  expiresAt: string
-}
+export const newGrantBody = body(['areaId', 'entity', 'fields', 'purpose', 'expiresAt'], {
+  areaId: id,
+  departmentId: id,
+  apiKeyId: id,
+  entity: { type: 'string', enum: entities },
+  fields: {
+    type: 'array',
+    minItems: 1,
+    maxItems: 30,
+    uniqueItems: true,
+    items: { type: 'string', maxLength: 40 },
+  },
+  purpose,
+  expiresAt: { type: 'string', format: 'date-time' },
+})
+export type NewGrant = Input<typeof newGrantBody>
 
-export interface GrantView {
-  id: number
-  areaId: number
-  departmentId: number | null
-  apiKeyId: number | null
-  grantee: string
-  entity: string
-  fields: string[]
-  purpose: string
-  expiresAt: Date
-  createdAt: Date
-  revokedAt: Date | null
-  state: 'active' | 'expired' | 'revoked'
-}
+export const grantSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  departmentId: nullable('integer'),
+  apiKeyId: nullable('integer'),
+  grantee: { type: 'string', description: 'The department’s or the API key’s name' },
+  entity: { type: 'string' },
+  fields: strings,
+  purpose: { type: 'string' },
+  expiresAt: timestamp,
+  createdAt: timestamp,
+  revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  state: { type: 'string', enum: ['active', 'expired', 'revoked'] },
+})
+export type GrantView = Output<typeof grantSchema>
 
 const grantQuery = (tx: Tx) =>
   tx
@@ -115,9 +161,9 @@ function present(r: GrantRow, now: Date): GrantView {
     entity: r.entity,
     fields: r.fields,
     purpose: r.purpose,
-    expiresAt: r.expires_at,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
+    expiresAt: iso(r.expires_at),
+    createdAt: iso(r.created_at),
+    revokedAt: isoOrNull(r.revoked_at),
     state: r.revoked_at ? 'revoked' : r.expires_at <= now ? 'expired' : 'active',
   }
 }
@@ -182,14 +228,7 @@ export async function createGrant(tx: Tx, ctx: RequestContext, input: NewGrant, 
   return present(await grantQuery(tx).where('g.id', '=', id).executeTakeFirstOrThrow(), now)
 }
 
-export async function listGrants(
-  tx: Tx,
-  ctx: RequestContext,
-  f: PageRequest & { areaId?: number },
-  now: Date,
-): Promise<Page<GrantView>> {
-  if (!ctx.actor?.grants.some((g) => g.role === 'admin'))
-    throw new AppError('FORBIDDEN', 'data-sharing grants are administered by admins')
+export async function listGrants(tx: Tx, f: PageRequest & { areaId?: number }, now: Date): Promise<Page<GrantView>> {
   let q = grantQuery(tx)
   if (f.areaId !== undefined)
     q = q.where(
@@ -201,7 +240,11 @@ export async function listGrants(
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
-  return { items: rows.map((r) => present(r, now)), page: f.page, pageSize: f.pageSize, total: rows[0]?.total ?? 0 }
+  return paginate(
+    f,
+    rows.map((r) => present(r, now)),
+    rows[0]?.total ?? 0,
+  )
 }
 
 export async function revokeGrant(tx: Tx, ctx: RequestContext, id: number, now: Date): Promise<GrantView> {
@@ -225,6 +268,25 @@ export async function revokeGrant(tx: Tx, ctx: RequestContext, id: number, now: 
   return present(await grantQuery(tx).where('g.id', '=', id).executeTakeFirstOrThrow(), now)
 }
 
+export const sharedQuery = {
+  type: 'object',
+  required: ['grantId'],
+  additionalProperties: false,
+  properties: { ...pageQuerySchema, grantId: id },
+} as const
+
+export const sharedPageSchema = shape({
+  grantId: { type: 'integer' },
+  entity: { type: 'string' },
+  fields: strings,
+  purpose: { type: 'string' },
+  expiresAt: timestamp,
+  items: { type: 'array', items: sharedRecordSchema },
+  page: { type: 'integer' },
+  pageSize: { type: 'integer' },
+  total: { type: 'integer' },
+})
+
 /** Who asks for shared data: a signed-in department user, or an outside system by its API key. */
 export type Grantee = { kind: 'department'; ctx: RequestContext } | { kind: 'api_key'; key: ApiKeyIdentity; ip: string }
 
@@ -241,7 +303,7 @@ export async function readShared(
   entity: Entity,
   page: PageRequest,
   now: Date,
-) {
+): Promise<Output<typeof sharedPageSchema>> {
   return asSystem(db, async (tx) => {
     const g = await tx.selectFrom('data_grant').selectAll().where('id', '=', grantId).executeTakeFirst()
     const mine =
@@ -265,7 +327,8 @@ export async function readShared(
       order by r.id limit ${page.pageSize} offset ${offsetOf(page)}`.execute(tx)
     const items = rows.map(({ total: _total, ...r }) => {
       for (const f of g.fields) if (encrypted.has(f) && r[f] != null) r[f] = cipher.decrypt(r[f] as Uint8Array)
-      return r
+      // The columns are the grant's fields, each one of sharedRecordSchema's by sharedColumns' type.
+      return r as SharedRecord
     })
     const ctx: RequestContext = who.kind === 'department' ? who.ctx : { actor: null, ip: who.ip }
     await recordAudit(tx, ctx, {
@@ -287,7 +350,7 @@ export async function readShared(
       entity,
       fields: g.fields,
       purpose: g.purpose,
-      expiresAt: g.expires_at,
+      expiresAt: iso(g.expires_at),
       items,
       page: page.page,
       pageSize: page.pageSize,

@@ -11,13 +11,15 @@ import { recordAudit } from '../audit/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, invalid, notFound } from '../core/errors.js'
-import { isDatabaseUnavailable } from '../core/http.js'
-import { offsetOf, type PageRequest } from '../core/paging.js'
+import { isDatabaseUnavailable, type Input, type Output } from '../core/http.js'
+import { offsetOf, paginate, type Page, type PageRequest } from '../core/paging.js'
+import { body, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { asSystem, holds, inScope, type RequestContext } from '../core/scope.js'
 import { checkDate, normalisePhone, type IdType, idTypes } from './identity.js'
 import { careTags, checkIdentity, idsTaken, residenceStatuses, sealIdNumber, sealPhone, today } from './people.js'
 import { districtOf, importRoles } from './records.js'
 import { relations } from './places.js'
+import { iso, isoOrNull, strings, timestampOrNull } from './schemas.js'
 
 // Imports of people from CSV (UTF-8 or GBK/GB18030) and XLSX, streamed row by row: each batch of
 // rows is validated and upserted by ID number (blind index) in one short transaction; bad rows
@@ -524,7 +526,8 @@ async function writeBatch(
         )
         .execute()
     : []
-  const known = new Map(existing.map((e) => [e.id_number_bidx, e]))
+  // Who each ID number is: the people already registered, then those this batch inserts.
+  const known = new Map<string, { id: number }>(existing.map((e) => [e.id_number_bidx, e]))
   // Registered in an area the importer cannot see: reported, never overwritten.
   const taken = await idsTaken(
     tx,
@@ -570,7 +573,7 @@ async function writeBatch(
       .returning(['id', 'id_number_bidx'])
       .execute()
     for (const i of inserted) history.push({ id: i.id, action: 'import', changes: {} })
-    for (const i of inserted) known.set(i.id_number_bidx, { id: i.id } as never)
+    for (const i of inserted) known.set(i.id_number_bidx, { id: i.id })
     delta.inserted += inserted.length
   }
   for (const r of rows) {
@@ -618,7 +621,7 @@ async function writeBatch(
     history.push({ id: before.id, action: 'import_update', changes })
     delta.updated++
   }
-  await linkHouseholds(tx, rows, known as Map<string, { id: number }>, now)
+  await linkHouseholds(tx, rows, known, now)
   if (history.length) {
     await sql`
       insert into registry_history (entity, entity_id, area_id, at, actor_id, actor_name, action, reason, changes, snapshot)
@@ -720,31 +723,34 @@ async function linkHouseholds(
 
 // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────
 
-export interface ImportJobView {
-  id: number
-  areaId: number
-  kind: string
-  fileName: string
-  format: string
-  encoding: string
-  headers: string[]
-  mapping: Record<string, string> | null
-  suggestedMapping: Record<string, string>
-  fields: readonly string[]
-  requiredFields: readonly string[]
-  status: string
-  byteSize: number
-  bytesRead: number
-  processed: number
-  inserted: number
-  updated: number
-  unchanged: number
-  failed: number
-  error: string | null
-  createdAt: Date
-  startedAt: Date | null
-  finishedAt: Date | null
-}
+const mappingSchema = { type: 'object', additionalProperties: { type: 'string' } } as const
+
+export const importJobSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  kind: { type: 'string' },
+  fileName: { type: 'string' },
+  format: { type: 'string', enum: ['csv', 'xlsx'] },
+  encoding: { type: 'string' },
+  headers: { ...strings, description: 'The file’s column headings' },
+  mapping: { ...mappingSchema, type: ['object', 'null'], description: 'Heading → field, once started' },
+  suggestedMapping: { ...mappingSchema, description: 'Heading → field, guessed from the headings' },
+  fields: strings,
+  requiredFields: strings,
+  status: { type: 'string', enum: ['pending', 'running', 'done', 'failed'] },
+  byteSize: { type: 'integer' },
+  bytesRead: { type: 'integer', description: 'Bytes of the file read so far: the progress scale' },
+  processed: { type: 'integer' },
+  inserted: { type: 'integer' },
+  updated: { type: 'integer' },
+  unchanged: { type: 'integer' },
+  failed: { type: 'integer' },
+  error: nullable('string'),
+  createdAt: timestamp,
+  startedAt: timestampOrNull,
+  finishedAt: timestampOrNull,
+})
+export type ImportJobView = Output<typeof importJobSchema>
 
 const jobColumns = [
   'id',
@@ -774,11 +780,11 @@ type JobRow = {
   area_id: number
   kind: string
   file_name: string
-  format: string
+  format: 'csv' | 'xlsx'
   encoding: string
   headers: string[]
   mapping: Record<string, string> | null
-  status: string
+  status: 'pending' | 'running' | 'done' | 'failed'
   byte_size: number
   bytes_read: number
   processed: number
@@ -803,7 +809,7 @@ function presentJob(j: JobRow): ImportJobView {
     headers: j.headers,
     mapping: j.mapping,
     suggestedMapping: suggestMapping(j.headers),
-    fields: importFields,
+    fields: [...importFields],
     requiredFields,
     status: j.status,
     byteSize: j.byte_size,
@@ -814,9 +820,9 @@ function presentJob(j: JobRow): ImportJobView {
     unchanged: j.unchanged,
     failed: j.failed,
     error: j.error,
-    createdAt: j.created_at,
-    startedAt: j.started_at,
-    finishedAt: j.finished_at,
+    createdAt: iso(j.created_at),
+    startedAt: isoOrNull(j.started_at),
+    finishedAt: isoOrNull(j.finished_at),
   }
 }
 
@@ -839,11 +845,18 @@ async function headersOf(data: Buffer, format: FileFormat, encoding: (typeof enc
   }
 }
 
-export interface NewImport {
-  areaId: number
-  fileName: string
-  encoding?: (typeof encodings)[number] | 'gbk'
-}
+/** An upload's query: the file itself is the request body. */
+export const newImportQuery = {
+  type: 'object',
+  required: ['areaId', 'fileName'],
+  additionalProperties: false,
+  properties: { areaId: id, fileName: text(200), encoding: { type: 'string', enum: [...encodings, 'gbk'] } },
+} as const
+export type NewImport = Input<typeof newImportQuery>
+
+export const startImportBody = body([], {
+  mapping: { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', enum: importFields } },
+})
 
 /**
  * Takes an uploaded file: checks its format and encoding, reads the headings, and keeps it
@@ -856,7 +869,7 @@ export async function createImport(
   input: NewImport,
   data: Buffer,
   now: Date,
-) {
+): Promise<ImportJobView> {
   const path = await areaPathOf(tx, input.areaId)
   if (ctx.actor && !holds(ctx.actor, importRoles, path))
     throw new AppError('FORBIDDEN', `importing requires one of the roles ${importRoles.join(', ')} over the area`)
@@ -899,7 +912,7 @@ export async function createImport(
     areaId: input.areaId,
     detail: { fileName: input.fileName, format, encoding, bytes: data.length },
   })
-  return presentJob(job as JobRow)
+  return presentJob(job)
 }
 
 export function checkMapping(mapping: Record<string, string>, headers: string[]): void {
@@ -917,7 +930,7 @@ export function checkMapping(mapping: Record<string, string>, headers: string[])
 export async function loadJob(tx: Tx, id: number): Promise<ImportJobView> {
   const j = await tx.selectFrom('import_job').select(jobColumns).where('id', '=', id).executeTakeFirst()
   if (!j) throw notFound('IMPORT_NOT_FOUND', `import ${id}`)
-  return presentJob(j as JobRow)
+  return presentJob(j)
 }
 
 /** Marks a pending job running with its mapping; the caller then starts the run outside the transaction. */
@@ -948,7 +961,7 @@ export async function startImport(
   return loadJob(tx, id)
 }
 
-export async function listImports(tx: Tx, f: PageRequest & { areaId?: number }) {
+export async function listImports(tx: Tx, f: PageRequest & { areaId?: number }): Promise<Page<ImportJobView>> {
   let q = tx.selectFrom('import_job')
   if (f.areaId !== undefined)
     q = q.where(sql<boolean>`area_id in (select id from area where path like ${`${await areaPathOf(tx, f.areaId)}%`})`)
@@ -959,12 +972,11 @@ export async function listImports(tx: Tx, f: PageRequest & { areaId?: number }) 
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
-  return {
-    items: rows.map((r) => presentJob(r as JobRow)),
-    page: f.page,
-    pageSize: f.pageSize,
-    total: rows[0]?.total ?? 0,
-  }
+  return paginate(
+    f,
+    rows.map((r) => presentJob(r)),
+    rows[0]?.total ?? 0,
+  )
 }
 
 /**

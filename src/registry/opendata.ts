@@ -1,8 +1,13 @@
 import { sql } from 'kysely'
 import { areaPathOf } from '../jurisdiction/service.js'
 import type { Tx } from '../core/db.js'
-import { offsetOf, type PageRequest } from '../core/paging.js'
-import { today } from './people.js'
+import type { Input, Output } from '../core/http.js'
+import { offsetOf, pageQuerySchema, paginate, type Page } from '../core/paging.js'
+import { id, shape } from '../core/schemas.js'
+import { shareableFields } from './grants.js'
+import { placeKinds } from './places.js'
+import { personFieldClass, today } from './people.js'
+import { strings } from './schemas.js'
 
 // Open data and public statistics. A negative list names the fields that never leave the
 // platform; whatever is published is built from the allowed fields only, and every count below
@@ -44,11 +49,27 @@ export const openFields = {
 export const populationBreakdowns = ['area', 'sex', 'age_band', 'residence_status', 'care_group'] as const
 export type PopulationBreakdown = (typeof populationBreakdowns)[number]
 
-export interface Cell {
-  key: string
-  count: number | null
-  suppressed: boolean
-}
+export const populationQuery = {
+  type: 'object',
+  required: ['areaId', 'by'],
+  additionalProperties: false,
+  properties: { areaId: id, by: { type: 'string', enum: populationBreakdowns } },
+} as const
+
+const cellSchema = shape({
+  key: { type: 'string' },
+  count: { type: ['integer', 'null'], description: 'Null where suppressed' },
+  suppressed: { type: 'boolean' },
+})
+export type Cell = Output<typeof cellSchema>
+
+export const populationSchema = shape({
+  areaId: { type: 'integer' },
+  by: { type: 'string', enum: populationBreakdowns },
+  smallCountThreshold: { type: 'integer' },
+  cells: { type: 'array', items: cellSchema },
+  total: { type: ['integer', 'null'], description: 'Null when itself a small count' },
+})
 
 /** Suppresses small cells; if exactly one was suppressed, also the smallest other non-zero cell. */
 export function suppressSmallCells(raw: { key: string; count: number }[]): { cells: Cell[]; total: number | null } {
@@ -68,7 +89,12 @@ export function suppressSmallCells(raw: { key: string; count: number }[]): { cel
 }
 
 /** Population counts for an area, broken down one way; runs as the system on counts only. */
-export async function populationStats(tx: Tx, areaId: number, by: PopulationBreakdown, now: Date) {
+export async function populationStats(
+  tx: Tx,
+  areaId: number,
+  by: PopulationBreakdown,
+  now: Date,
+): Promise<Output<typeof populationSchema>> {
   const path = await areaPathOf(tx, areaId)
   const day = today(now)
   const key = {
@@ -90,7 +116,29 @@ export async function populationStats(tx: Tx, areaId: number, by: PopulationBrea
   return { areaId, by, smallCountThreshold: SMALL_COUNT, ...suppressSmallCells(raw) }
 }
 
-export async function openPlaces(tx: Tx, f: PageRequest & { areaId: number; kind?: string }) {
+export const openPlacesQuery = {
+  type: 'object',
+  required: ['areaId'],
+  additionalProperties: false,
+  properties: {
+    ...pageQuerySchema,
+    areaId: id,
+    kind: { type: 'string', enum: placeKinds },
+    format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+  },
+} as const
+
+/** A place as open data publishes it: its open fields only. */
+export const openPlaceSchema = shape({
+  kind: { type: 'string' },
+  name: { type: 'string' },
+  address: { type: 'string' },
+  location: shape({ lng: { type: 'number' }, lat: { type: 'number' } }),
+  gridCode: { type: 'string' },
+})
+export type OpenPlace = Output<typeof openPlaceSchema>
+
+export async function openPlaces(tx: Tx, f: Input<typeof openPlacesQuery>): Promise<Page<OpenPlace>> {
   const path = await areaPathOf(tx, f.areaId)
   const { rows } = await sql<{
     kind: string
@@ -106,16 +154,49 @@ export async function openPlaces(tx: Tx, f: PageRequest & { areaId: number; kind
     from place pl join area a on a.id = pl.area_id
     where a.path like ${`${path}%`} and (${f.kind ?? null}::text is null or pl.kind = ${f.kind ?? null})
     order by pl.id limit ${f.pageSize} offset ${offsetOf(f)}`.execute(tx)
-  return {
-    items: rows.map((r) => ({
+  return paginate(
+    f,
+    rows.map((r) => ({
       kind: r.kind,
       name: r.name,
       address: r.address,
       location: { lng: r.lng, lat: r.lat },
       gridCode: r.grid_code,
     })),
-    page: f.page,
-    pageSize: f.pageSize,
-    total: rows[0]?.total ?? 0,
+    rows[0]?.total ?? 0,
+  )
+}
+
+const fieldClasses = [...new Set(Object.values(personFieldClass))]
+
+/** The registry's own description: public, it names fields and classes and holds no data. */
+export const registryFieldsSchema = shape({
+  personFieldClass: {
+    type: 'object',
+    description: 'Each field of a person and its class',
+    additionalProperties: { type: 'string', enum: fieldClasses },
+  },
+  shareableFields: {
+    type: 'object',
+    description: 'Per entity, the fields a data-sharing grant may name',
+    additionalProperties: strings,
+  },
+  negativeList: {
+    type: 'object',
+    description: 'Per entity, the fields open data never publishes',
+    additionalProperties: strings,
+  },
+  openFields: { type: 'object', description: 'Per entity, what open data may publish', additionalProperties: strings },
+})
+
+const copied = (lists: Record<string, readonly string[]>) =>
+  Object.fromEntries(Object.entries(lists).map(([entity, fields]) => [entity, [...fields]]))
+
+export function registryFields(): Output<typeof registryFieldsSchema> {
+  return {
+    personFieldClass,
+    shareableFields: Object.fromEntries(Object.entries(shareableFields).map(([e, f]) => [e, Object.keys(f)])),
+    negativeList: copied(negativeList),
+    openFields: copied(openFields),
   }
 }

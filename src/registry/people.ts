@@ -1,3 +1,4 @@
+import { stringify as stringifyCsv } from 'csv-stringify/sync'
 import { sql, type Selectable } from 'kysely'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { DateTime } from 'luxon'
@@ -5,17 +6,20 @@ import { recordAudit } from '../audit/service.js'
 import { sealPhone as sealCorePhone, type FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
 import { AppError, invalid, notFound } from '../core/errors.js'
-import { offsetOf, type Page, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { offsetOf, pageQuerySchema, paginate, type Page, type PageRequest } from '../core/paging.js'
+import { body, date, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
-import { checkDate, checkIdNumber, maskIdNumber, normalisePhone, type IdType } from './identity.js'
+import { checkDate, checkIdNumber, idTypes, maskIdNumber, normalisePhone, type IdType } from './identity.js'
 import {
   diff,
+  exportRoles,
+  historyEntrySchema,
   historyOf,
   inSubtree,
   placementOf,
   recordHistory,
   requireRoleOver,
-  readerRoles,
   revealRoles,
   snapshotAt,
   writerRoles,
@@ -23,6 +27,16 @@ import {
 } from './records.js'
 import type { PersonTable } from './schema.js'
 import { containing, startingWith } from '../core/like.js'
+import {
+  dayOrNull,
+  idNumber as idNumberSchema,
+  orNull,
+  phone as phoneSchema,
+  purpose,
+  reason,
+  strings,
+  version,
+} from './schemas.js'
 
 export const residenceStatuses = ['registered', 'floating', 'abroad'] as const
 export const personStatuses = ['active', 'moved_out', 'deceased', 'merged'] as const
@@ -62,34 +76,41 @@ export const personFieldClass = {
 
 export type PersonRow = Selectable<PersonTable>
 
-export interface PersonView {
-  id: number
-  areaId: number
-  name: string
-  idType: string
-  idNumber: string
-  sex: string
-  birthDate: string | null
-  phone: string | null
-  registeredPlace: string | null
-  residenceStatus: string
-  address: string | null
-  dwellingId: number | null
-  movedInOn: string | null
-  movedOutOn: string | null
-  diedOn: string | null
-  status: string
-  tags: string[]
-  mergedIntoId: number | null
-  version: number
-  createdAt: Date | string
-  updatedAt: Date | string
-}
+/** A person as every answer shows them: the ID number and phone masked. */
+export const personSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  name: { type: 'string' },
+  idType: { type: 'string' },
+  idNumber: {
+    type: 'string',
+    description: 'Masked (110105********002X); in clear only through POST /api/v1/people/{id}/reveal',
+  },
+  sex: { type: 'string' },
+  birthDate: dayOrNull,
+  phone: { type: ['string', 'null'], description: 'Masked (138****5678)' },
+  registeredPlace: nullable('string'),
+  residenceStatus: { type: 'string' },
+  address: nullable('string'),
+  dwellingId: nullable('integer'),
+  movedInOn: dayOrNull,
+  movedOutOn: dayOrNull,
+  diedOn: dayOrNull,
+  status: { type: 'string' },
+  tags: strings,
+  mergedIntoId: nullable('integer'),
+  version: { type: 'integer' },
+  createdAt: timestamp,
+  updatedAt: timestamp,
+})
+export type PersonView = Output<typeof personSchema>
+
+/** The columns a view is made of; a past version (from its history snapshot) holds its timestamps as text. */
+type ViewRow = Omit<PersonRow, 'id_number_enc' | 'phone_enc' | 'id_number_bidx' | 'phone_bidx'>
+const at = (v: Date | string) => (typeof v === 'string' ? v : v.toISOString())
 
 /** Masked by construction: the view never holds a decrypted value. */
-export function presentPerson(
-  r: Omit<PersonRow, 'id_number_enc' | 'phone_enc' | 'id_number_bidx' | 'phone_bidx'>,
-): PersonView {
+export function presentPerson(r: ViewRow): PersonView {
   return {
     id: r.id,
     areaId: r.area_id,
@@ -110,8 +131,8 @@ export function presentPerson(
     tags: r.tags,
     mergedIntoId: r.merged_into_id,
     version: r.version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    createdAt: at(r.created_at),
+    updatedAt: at(r.updated_at),
   }
 }
 
@@ -173,22 +194,25 @@ export async function idsTaken(tx: Tx, bidx: string[]): Promise<Set<string>> {
   return new Set(rows.map((r) => r.b))
 }
 
-export interface NewPerson {
-  areaId?: number
-  dwellingId?: number
-  name: string
-  idType?: IdType
-  idNumber: string
-  sex?: (typeof sexes)[number]
-  birthDate?: string
-  phone?: string
-  registeredPlace?: string
-  residenceStatus: (typeof residenceStatuses)[number]
-  address?: string
-  movedInOn?: string
-  tags?: string[]
-  reason?: string
-}
+const tagList = { type: 'array', maxItems: 10, items: { type: 'string', enum: careTags } } as const
+
+export const newPersonBody = body(['name', 'idNumber', 'residenceStatus'], {
+  areaId: id,
+  dwellingId: id,
+  name: text(100),
+  idType: { type: 'string', enum: idTypes },
+  idNumber: idNumberSchema,
+  sex: { type: 'string', enum: sexes },
+  birthDate: date,
+  phone: phoneSchema,
+  registeredPlace: text(300),
+  residenceStatus: { type: 'string', enum: residenceStatuses },
+  address: text(300),
+  movedInOn: date,
+  tags: tagList,
+  reason,
+})
+export type NewPerson = Input<typeof newPersonBody>
 
 /** Checks a new person's identity fields; the resident ID decides birth date and sex. */
 export function checkIdentity(input: Pick<NewPerson, 'idType' | 'idNumber' | 'sex' | 'birthDate'>, now: Date) {
@@ -309,13 +333,31 @@ async function placementOfRow(tx: Tx, row: { area_id: number; district_id: numbe
   return { areaId: row.area_id, districtId: row.district_id, path: await areaPathOf(tx, row.area_id) }
 }
 
-export interface PersonCard extends PersonView {
-  area: { id: number; code: string; nameZh: string; nameEn: string }
-  dwelling: { id: number; buildingId: number; building: string; unit: string; room: string } | null
-  household: { id: number; code: string; relation: string } | null
-  organisations: { id: number; name: string; role: string }[]
-  asOf: string | null
-}
+export const personCardSchema = shape({
+  ...personSchema.properties,
+  area: shape({
+    id: { type: 'integer' },
+    code: { type: 'string' },
+    nameZh: { type: 'string' },
+    nameEn: { type: 'string' },
+  }),
+  dwelling: orNull(
+    shape({
+      id: { type: 'integer' },
+      buildingId: { type: 'integer' },
+      building: { type: 'string' },
+      unit: { type: 'string' },
+      room: { type: 'string' },
+    }),
+  ),
+  household: orNull(shape({ id: { type: 'integer' }, code: { type: 'string' }, relation: { type: 'string' } })),
+  organisations: {
+    type: 'array',
+    items: shape({ id: { type: 'integer' }, name: { type: 'string' }, role: { type: 'string' } }),
+  },
+  asOf: { ...dayOrNull, description: 'The day the card shows the record as it stood; null for today' },
+})
+export type PersonCard = Output<typeof personCardSchema>
 
 export async function personCard(
   tx: Tx,
@@ -325,7 +367,7 @@ export async function personCard(
   now: Date,
 ): Promise<PersonCard> {
   const current = await loadPerson(tx, id)
-  let row: Omit<PersonRow, 'id_number_enc' | 'phone_enc' | 'id_number_bidx' | 'phone_bidx'> = current
+  let row: ViewRow = current
   if (asOf !== undefined) {
     checkDate(asOf, 'asOf', today(now))
     const snap = await snapshotAt(tx, 'person', id, asOf)
@@ -385,6 +427,29 @@ export async function personCard(
 
 export const revealableFields = ['idNumber', 'phone'] as const
 
+export const revealBody = body(['fields', 'purpose'], {
+  fields: {
+    type: 'array',
+    minItems: 1,
+    maxItems: 2,
+    uniqueItems: true,
+    items: { type: 'string', enum: revealableFields },
+  },
+  purpose,
+  asOf: date,
+})
+
+/** Only the fields asked for, in clear. */
+export const revealedSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    idNumber: { type: 'string', description: 'In clear' },
+    phone: { type: ['string', 'null'], description: 'In clear; null when none is recorded' },
+  },
+} as const
+export type Revealed = Output<typeof revealedSchema>
+
 /**
  * Shows ID number and/or phone in clear to a caller whose role allows it, for a stated purpose,
  * and writes the reveal (who, what, why) to the audit trail in the same transaction.
@@ -398,7 +463,7 @@ export async function revealPerson(
   purpose: string,
   asOf: string | undefined,
   now: Date,
-): Promise<{ idNumber?: string; phone?: string | null }> {
+): Promise<Revealed> {
   const row = await loadPerson(tx, id)
   requireRoleOver(ctx, revealRoles, await placementOfRow(tx, row), 'revealing an ID number or phone')
   if (purpose.trim().length < 4) throw invalid('purpose', 'state why you need to see this (at least 4 characters)')
@@ -413,7 +478,7 @@ export async function revealPerson(
     v == null
       ? null
       : cipher.decrypt(typeof v === 'string' ? Buffer.from(v.replace(/^\\x/, ''), 'hex') : (v as Uint8Array))
-  const out: { idNumber?: string; phone?: string | null } = {}
+  const out: Revealed = {}
   if (fields.includes('idNumber')) out.idNumber = open(source.id_number_enc)!
   if (fields.includes('phone')) out.phone = open(source.phone_enc)
   await recordAudit(tx, ctx, {
@@ -427,20 +492,21 @@ export async function revealPerson(
   return out
 }
 
-export interface PersonPatch {
-  version: number
-  reason: string
-  name?: string
-  sex?: (typeof sexes)[number]
-  birthDate?: string
-  phone?: string | null
-  registeredPlace?: string | null
-  residenceStatus?: (typeof residenceStatuses)[number]
-  address?: string | null
-  dwellingId?: number | null
-  areaId?: number
-  tags?: string[]
-}
+export const personPatchBody = body(['version', 'reason'], {
+  version,
+  reason,
+  name: text(100),
+  sex: { type: 'string', enum: sexes },
+  birthDate: date,
+  phone: { ...phoneSchema, type: ['string', 'null'] },
+  registeredPlace: { type: ['string', 'null'], maxLength: 300 },
+  residenceStatus: { type: 'string', enum: residenceStatuses },
+  address: { type: ['string', 'null'], maxLength: 300 },
+  dwellingId: { ...id, type: ['integer', 'null'] },
+  areaId: id,
+  tags: tagList,
+})
+export type PersonPatch = Input<typeof personPatchBody>
 
 const trackedFields = [
   'area_id',
@@ -556,18 +622,19 @@ export async function updatePerson(
 
 export const lifeEvents = ['move_in', 'move_out', 'address_change', 'death', 'id_correction'] as const
 
-export interface LifeEvent {
-  kind: (typeof lifeEvents)[number]
-  on: string
-  reason: string
-  version: number
-  areaId?: number
-  dwellingId?: number
-  address?: string
-  residenceStatus?: (typeof residenceStatuses)[number]
-  idType?: IdType
-  idNumber?: string
-}
+export const lifeEventBody = body(['kind', 'on', 'reason', 'version'], {
+  kind: { type: 'string', enum: lifeEvents },
+  on: date,
+  reason,
+  version,
+  areaId: id,
+  dwellingId: id,
+  address: text(300),
+  residenceStatus: { type: 'string', enum: residenceStatuses },
+  idType: { type: 'string', enum: idTypes },
+  idNumber: idNumberSchema,
+})
+export type LifeEvent = Input<typeof lifeEventBody>
 
 /** Moves in and out (floating-population registration and cancellation), address change, death, ID correction. */
 export async function recordLifeEvent(
@@ -641,25 +708,30 @@ export async function recordLifeEvent(
   return writePerson(tx, ctx, before, changes, e.version, e.kind, e.reason, now)
 }
 
-export interface PersonSearch extends PageRequest {
-  q?: string
-  name?: string
-  idNumber?: string
-  phone?: string
-  address?: string
-  tags?: string[]
-  areaId?: number
-  residenceStatus?: (typeof residenceStatuses)[number]
-  status?: (typeof personStatuses)[number][]
-  ageFrom?: number
-  ageTo?: number
-}
+/** The query travels in the body so that ID numbers and phones never appear in URLs. */
+export const personSearchBody = body([], {
+  q: text(100),
+  name: text(100),
+  idNumber: idNumberSchema,
+  phone: phoneSchema,
+  address: text(100),
+  tags: tagList,
+  areaId: id,
+  residenceStatus: { type: 'string', enum: residenceStatuses },
+  status: { type: 'array', maxItems: 4, items: { type: 'string', enum: personStatuses } },
+  ageFrom: { type: 'integer', minimum: 0, maximum: 150 },
+  ageTo: { type: 'integer', minimum: 0, maximum: 150 },
+  ...pageQuerySchema,
+})
+export type PersonSearch = Input<typeof personSearchBody>
 
-export interface PersonListItem extends PersonView {
-  areaCode: string
-  areaName: string
-  score: number | null
-}
+export const personListItemSchema = shape({
+  ...personSchema.properties,
+  areaCode: { type: 'string' },
+  areaName: { type: 'string' },
+  score: { type: ['number', 'null'], description: 'Similarity of a fuzzy name or address match' },
+})
+export type PersonListItem = Output<typeof personListItemSchema>
 
 /**
  * Finds people in the caller's areas. ID numbers and phones are found through their blind index
@@ -673,9 +745,6 @@ export async function searchPeople(
   f: PersonSearch,
   now: Date,
 ): Promise<Page<PersonListItem>> {
-  if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
-  if (!ctx.actor.grants.some((g) => readerRoles.includes(g.role)))
-    throw new AppError('FORBIDDEN', `searching the registry requires one of the roles ${readerRoles.join(', ')}`)
   let { name, idNumber, phone } = f
   if (f.q !== undefined) {
     const q = f.q.trim()
@@ -761,45 +830,126 @@ export async function searchPeople(
     areaId: f.areaId ?? null,
     detail: { by: searchedBy, results: total },
   })
-  return {
-    items: rows.map((r) => ({
-      ...presentPerson(r as unknown as PersonRow),
+  return paginate(
+    f,
+    rows.map((r) => ({
+      ...presentPerson(r),
       areaCode: r.area_code,
       areaName: r.area_name,
       score: r.score === null ? null : Number(r.score),
     })),
-    page: f.page,
-    pageSize: f.pageSize,
     total,
-  }
+  )
 }
 
 /** Fuzzy name and address searches consider at most this many candidates, the most similar first. */
 export const MATCH_CAP = 1000
 
-export async function personHistory(tx: Tx, id: number) {
+export const peopleExportQuery = {
+  type: 'object',
+  required: ['areaId'],
+  additionalProperties: false,
+  properties: {
+    areaId: id,
+    tags: tagList,
+    status: { type: 'array', maxItems: 4, items: { type: 'string', enum: personStatuses } },
+  },
+} as const
+export type PeopleExport = Input<typeof peopleExportQuery>
+
+const exportColumns = [
+  'id',
+  'name',
+  'idType',
+  'idNumber',
+  'sex',
+  'birthDate',
+  'phone',
+  'residenceStatus',
+  'address',
+  'areaCode',
+  'tags',
+  'status',
+] as const
+
+/** The people of an area as CSV, masked, naming who made the export; the export is audited. */
+export async function exportPeople(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  f: PeopleExport,
+  now: Date,
+): Promise<string> {
+  requireRoleOver(ctx, exportRoles, { path: await areaPathOf(tx, f.areaId) }, 'exporting')
+  const rows: unknown[][] = []
+  for (let page = 1; ; page++) {
+    const p = await searchPeople(
+      tx,
+      ctx,
+      cipher,
+      {
+        areaId: f.areaId,
+        ...(f.tags ? { tags: f.tags } : {}),
+        ...(f.status ? { status: f.status } : {}),
+        page,
+        pageSize: 500,
+      },
+      now,
+    )
+    for (const r of p.items)
+      rows.push([
+        r.id,
+        r.name,
+        r.idType,
+        r.idNumber,
+        r.sex,
+        r.birthDate,
+        r.phone,
+        r.residenceStatus,
+        r.address,
+        r.areaCode,
+        r.tags.join(';'),
+        r.status,
+      ])
+    if (page * 500 >= p.total) break
+  }
+  await recordAudit(tx, ctx, {
+    action: 'person.export',
+    entityType: 'person',
+    areaId: f.areaId,
+    detail: { rows: rows.length, masked: true },
+  })
+  return (
+    `# Grassroots export of people, made by ${ctx.actor!.username} at ${now.toISOString()}; personal data, masked\n` +
+    stringifyCsv([[...exportColumns], ...rows])
+  )
+}
+
+export const personHistorySchema = shape({
+  personId: { type: 'integer' },
+  items: { type: 'array', items: historyEntrySchema },
+})
+
+/** The person's history with that of the records merged into them, newest first. */
+export async function personHistory(tx: Tx, id: number): Promise<Output<typeof personHistorySchema>> {
   const row = await loadPerson(tx, id)
   const merged = await tx.selectFrom('person').select('id').where('merged_into_id', '=', id).execute()
   return { personId: row.id, items: await historyOf(tx, 'person', [id, ...merged.map((m) => m.id)]) }
 }
 
-export interface DuplicatePair {
-  reason: 'same_name_and_birth_date' | 'same_phone'
-  a: PersonView
-  b: PersonView
-}
+export const duplicatePairSchema = shape({
+  reason: { type: 'string', enum: ['same_name_and_birth_date', 'same_phone'] },
+  a: personSchema,
+  b: personSchema,
+})
+export type DuplicatePair = Output<typeof duplicatePairSchema>
 
 /** Suspected duplicates in an area: same name and birth date, or same phone (by its blind index). */
 export async function suspectedDuplicates(
   tx: Tx,
-  ctx: RequestContext,
-  areaId: number | undefined,
-  page: PageRequest,
+  page: PageRequest & { areaId?: number },
 ): Promise<Page<DuplicatePair>> {
-  if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
-  if (!ctx.actor.grants.some((g) => writerRoles.includes(g.role)))
-    throw new AppError('FORBIDDEN', `reviewing duplicates requires one of the roles ${writerRoles.join(', ')}`)
-  const scope = areaId !== undefined ? inSubtree(await areaPathOf(tx, areaId)) : sql<boolean>`true`
+  const scope = page.areaId !== undefined ? inSubtree(await areaPathOf(tx, page.areaId)) : sql<boolean>`true`
   const { rows } = await sql<{ a: number; b: number; reason: DuplicatePair['reason']; total: number }>`
     with live as (select id, name, birth_date, phone_bidx from person where status <> 'merged' and ${scope}),
     pairs as (
@@ -813,12 +963,11 @@ export async function suspectedDuplicates(
   const ids = [...new Set(rows.flatMap((r) => [r.a, r.b]))]
   const people = ids.length ? await tx.selectFrom('person').select(viewColumns).where('id', 'in', ids).execute() : []
   const byId = new Map(people.map((p) => [p.id, presentPerson(p)]))
-  return {
-    items: rows.map((r) => ({ reason: r.reason, a: byId.get(r.a)!, b: byId.get(r.b)! })),
-    page: page.page,
-    pageSize: page.pageSize,
-    total: rows[0]?.total ?? 0,
-  }
+  return paginate(
+    page,
+    rows.map((r) => ({ reason: r.reason, a: byId.get(r.a)!, b: byId.get(r.b)! })),
+    rows[0]?.total ?? 0,
+  )
 }
 
 /** An officer judged a suspected pair to be two different people: the pair leaves the list. */

@@ -3,11 +3,13 @@ import { areaPathOf } from '../jurisdiction/service.js'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
 import { AppError, invalid, notFound } from '../core/errors.js'
-import { offsetOf, type PageRequest } from '../core/paging.js'
+import type { Input, Output } from '../core/http.js'
+import { offsetOf, paginate, type Page, type PageRequest } from '../core/paging.js'
+import { body, date, id, nullable, point, shape, text } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
 import { checkDate, checkUscc } from './identity.js'
 import { containing } from '../core/like.js'
-import { loadPerson, personViewColumns, presentPerson, today, type PersonView } from './people.js'
+import { loadPerson, personSchema, personViewColumns, presentPerson, today, type PersonView } from './people.js'
 import {
   inSubtree,
   placementAt,
@@ -19,10 +21,12 @@ import {
   writerRoles,
   type Placement,
 } from './records.js'
+import { dayOrNull, positionOrNull, recordCode } from './schemas.js'
 
 // Households, buildings and dwellings, places and organisations (地、物、组织).
 
 type Point = { lng: number; lat: number }
+type ListQuery = PageRequest & { areaId?: number; q?: string }
 
 const missing = (what: string, field: string | null = null) => notFound('RECORD_NOT_FOUND', what, field)
 
@@ -35,14 +39,15 @@ async function placed(tx: Tx, areaId: number): Promise<Placement> {
 
 export const buildingKinds = ['residential', 'commercial', 'mixed', 'public', 'industrial'] as const
 
-export interface NewBuilding {
-  code: string
-  name: string
-  kind: (typeof buildingKinds)[number]
-  address: string
-  floors?: number
-  location: Point
-}
+export const newBuildingBody = body(['code', 'name', 'kind', 'address', 'location'], {
+  code: recordCode,
+  name: text(100),
+  kind: { type: 'string', enum: buildingKinds },
+  address: text(300),
+  floors: { type: 'integer', minimum: 1, maximum: 200 },
+  location: point,
+})
+export type NewBuilding = Input<typeof newBuildingBody>
 
 const buildingColumns = [
   'b.id',
@@ -56,6 +61,31 @@ const buildingColumns = [
   'b.updated_at',
 ] as const
 
+export const buildingSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  code: { type: 'string' },
+  name: { type: 'string' },
+  kind: { type: 'string' },
+  address: { type: 'string' },
+  floors: nullable('integer'),
+  location: positionOrNull,
+})
+export const buildingListItemSchema = shape({ ...buildingSchema.properties, dwellings: { type: 'integer' } })
+export const buildingDetailSchema = shape({
+  ...buildingSchema.properties,
+  dwellings: {
+    type: 'array',
+    items: shape({
+      id: { type: 'integer' },
+      unit: { type: 'string' },
+      floor: nullable('integer'),
+      room: { type: 'string' },
+      residents: { type: 'array', items: personSchema },
+    }),
+  },
+})
+
 function presentBuilding(b: {
   id: number
   area_id: number
@@ -65,7 +95,7 @@ function presentBuilding(b: {
   address: string
   floors: number | null
   location: Point | null
-}) {
+}): Output<typeof buildingSchema> {
   return {
     id: b.id,
     areaId: b.area_id,
@@ -78,7 +108,12 @@ function presentBuilding(b: {
   }
 }
 
-export async function createBuilding(tx: Tx, ctx: RequestContext, input: NewBuilding, now: Date) {
+export async function createBuilding(
+  tx: Tx,
+  ctx: RequestContext,
+  input: NewBuilding,
+  now: Date,
+): Promise<Output<typeof buildingSchema>> {
   const place = await placementAt(tx, input.location)
   requireRoleOver(ctx, writerRoles, place, 'registering a building')
   const b = await tx
@@ -102,7 +137,7 @@ export async function createBuilding(tx: Tx, ctx: RequestContext, input: NewBuil
   return presentBuilding({ ...b, location: input.location })
 }
 
-export async function listBuildings(tx: Tx, f: PageRequest & { areaId?: number; q?: string }) {
+export async function listBuildings(tx: Tx, f: ListQuery): Promise<Page<Output<typeof buildingListItemSchema>>> {
   let q = tx.selectFrom('building as b')
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
   if (f.q)
@@ -120,15 +155,14 @@ export async function listBuildings(tx: Tx, f: PageRequest & { areaId?: number; 
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
-  return {
-    items: rows.map((r) => ({ ...presentBuilding(r), dwellings: r.dwellings })),
-    page: f.page,
-    pageSize: f.pageSize,
-    total: rows[0]?.total ?? 0,
-  }
+  return paginate(
+    f,
+    rows.map((r) => ({ ...presentBuilding(r), dwellings: r.dwellings })),
+    rows[0]?.total ?? 0,
+  )
 }
 
-export async function buildingDetail(tx: Tx, id: number) {
+export async function buildingDetail(tx: Tx, id: number): Promise<Output<typeof buildingDetailSchema>> {
   const b = await tx
     .selectFrom('building as b')
     .select(buildingColumns)
@@ -158,13 +192,29 @@ export async function buildingDetail(tx: Tx, id: number) {
   return { ...presentBuilding(b), dwellings: dwellings.map((d) => ({ ...d, residents: byDwelling.get(d.id) ?? [] })) }
 }
 
+export const newDwellingBody = body(['room'], {
+  unit: { type: 'string', maxLength: 20 },
+  floor: { type: 'integer', minimum: -5, maximum: 200 },
+  room: text(20),
+})
+export type NewDwelling = Input<typeof newDwellingBody>
+
+export const dwellingSchema = shape({
+  id: { type: 'integer' },
+  unit: { type: 'string' },
+  floor: nullable('integer'),
+  room: { type: 'string' },
+  buildingId: { type: 'integer' },
+  areaId: { type: 'integer' },
+})
+
 export async function addDwelling(
   tx: Tx,
   ctx: RequestContext,
   buildingId: number,
-  input: { unit?: string; floor?: number; room: string },
+  input: NewDwelling,
   now: Date,
-) {
+): Promise<Output<typeof dwellingSchema>> {
   const b = await tx
     .selectFrom('building')
     .select(['id', 'area_id', 'district_id'])
@@ -200,12 +250,27 @@ export async function addDwelling(
 
 export const relations = ['head', 'spouse', 'child', 'parent', 'grandchild', 'grandparent', 'sibling', 'other'] as const
 
-export async function createHousehold(
-  tx: Tx,
-  ctx: RequestContext,
-  input: { code: string; areaId?: number; dwellingId?: number; address?: string },
-  now: Date,
-) {
+export const newHouseholdBody = body(['code'], { code: recordCode, areaId: id, dwellingId: id, address: text(300) })
+export type NewHousehold = Input<typeof newHouseholdBody>
+
+const householdProperties = {
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  code: { type: 'string' },
+  dwellingId: nullable('integer'),
+  address: nullable('string'),
+} as const
+export const householdListItemSchema = shape({ ...householdProperties, members: { type: 'integer' } })
+export const householdSchema = shape({
+  ...householdProperties,
+  members: {
+    type: 'array',
+    items: shape({ relation: { type: 'string' }, joinedOn: dayOrNull, person: personSchema }),
+  },
+})
+export type Household = Output<typeof householdSchema>
+
+export async function createHousehold(tx: Tx, ctx: RequestContext, input: NewHousehold, now: Date): Promise<Household> {
   let place: Placement
   if (input.dwellingId !== undefined) {
     const d = await tx.selectFrom('dwelling').select('area_id').where('id', '=', input.dwellingId).executeTakeFirst()
@@ -234,11 +299,11 @@ export async function createHousehold(
     code: h.code,
     dwellingId: h.dwelling_id,
     address: h.address,
-    members: [] as unknown[],
+    members: [],
   }
 }
 
-export async function householdDetail(tx: Tx, id: number) {
+export async function householdDetail(tx: Tx, id: number): Promise<Household> {
   const h = await tx
     .selectFrom('household')
     .select(['id', 'area_id', 'code', 'dwelling_id', 'address'])
@@ -260,11 +325,11 @@ export async function householdDetail(tx: Tx, id: number) {
     code: h.code,
     dwellingId: h.dwelling_id,
     address: h.address,
-    members: members.map((m) => ({ relation: m.relation, joinedOn: m.joined_on, person: presentPerson(m as never) })),
+    members: members.map((m) => ({ relation: m.relation, joinedOn: m.joined_on, person: presentPerson(m) })),
   }
 }
 
-export async function listHouseholds(tx: Tx, f: PageRequest & { areaId?: number; q?: string }) {
+export async function listHouseholds(tx: Tx, f: ListQuery): Promise<Page<Output<typeof householdListItemSchema>>> {
   let q = tx.selectFrom('household as h')
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
   if (f.q) q = q.where(sql<boolean>`(h.code = ${f.q} or h.address ilike ${containing(f.q)})`)
@@ -278,8 +343,9 @@ export async function listHouseholds(tx: Tx, f: PageRequest & { areaId?: number;
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
-  return {
-    items: rows.map((h) => ({
+  return paginate(
+    f,
+    rows.map((h) => ({
       id: h.id,
       areaId: h.area_id,
       code: h.code,
@@ -287,19 +353,24 @@ export async function listHouseholds(tx: Tx, f: PageRequest & { areaId?: number;
       address: h.address,
       members: h.members,
     })),
-    page: f.page,
-    pageSize: f.pageSize,
-    total: rows[0]?.total ?? 0,
-  }
+    rows[0]?.total ?? 0,
+  )
 }
+
+export const newMemberBody = body(['personId', 'relation'], {
+  personId: id,
+  relation: { type: 'string', enum: relations },
+  joinedOn: date,
+})
+export type NewMember = Input<typeof newMemberBody>
 
 export async function addHouseholdMember(
   tx: Tx,
   ctx: RequestContext,
   householdId: number,
-  input: { personId: number; relation: (typeof relations)[number]; joinedOn?: string },
+  input: NewMember,
   now: Date,
-) {
+): Promise<Household> {
   const h = await tx.selectFrom('household').select(['id', 'area_id']).where('id', '=', householdId).executeTakeFirst()
   if (!h) throw missing(`household ${householdId}`)
   requireRoleOver(ctx, writerRoles, await placed(tx, h.area_id), 'changing a household')
@@ -373,7 +444,7 @@ export async function removeHouseholdMember(
   personId: number,
   reason: string | undefined,
   now: Date,
-) {
+): Promise<Household> {
   const h = await tx.selectFrom('household').select(['id', 'area_id']).where('id', '=', householdId).executeTakeFirst()
   if (!h) throw missing(`household ${householdId}`)
   requireRoleOver(ctx, writerRoles, await placed(tx, h.area_id), 'changing a household')
@@ -408,15 +479,40 @@ export async function removeHouseholdMember(
 export const organisationKinds = ['enterprise', 'social_organisation', 'public_institution', 'other'] as const
 export const organisationRoles = ['employee', 'legal_representative', 'member', 'volunteer', 'contact'] as const
 
-export interface NewOrganisation {
-  kind: (typeof organisationKinds)[number]
-  name: string
-  uscc?: string
-  legalRepresentative?: string
-  address?: string
-  location?: Point
-  areaId?: number
-}
+export const newOrganisationBody = body(['kind', 'name'], {
+  kind: { type: 'string', enum: organisationKinds },
+  name: text(200),
+  uscc: { type: 'string', minLength: 1, maxLength: 30 },
+  legalRepresentative: text(100),
+  address: text(300),
+  location: point,
+  areaId: id,
+})
+export type NewOrganisation = Input<typeof newOrganisationBody>
+
+export const organisationSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  kind: { type: 'string' },
+  name: { type: 'string' },
+  uscc: nullable('string'),
+  legalRepresentative: nullable('string'),
+  address: nullable('string'),
+  location: positionOrNull,
+})
+export const organisationDetailSchema = shape({
+  ...organisationSchema.properties,
+  people: { type: 'array', items: shape({ role: { type: 'string' }, person: personSchema }) },
+  places: {
+    type: 'array',
+    items: shape({
+      id: { type: 'integer' },
+      kind: { type: 'string' },
+      name: { type: 'string' },
+      address: { type: 'string' },
+    }),
+  },
+})
 
 const orgColumns = [
   'o.id',
@@ -439,7 +535,7 @@ function presentOrganisation(o: {
   legal_representative: string | null
   address: string | null
   location: Point | null
-}) {
+}): Output<typeof organisationSchema> {
   return {
     id: o.id,
     areaId: o.area_id,
@@ -452,7 +548,12 @@ function presentOrganisation(o: {
   }
 }
 
-export async function createOrganisation(tx: Tx, ctx: RequestContext, input: NewOrganisation, now: Date) {
+export async function createOrganisation(
+  tx: Tx,
+  ctx: RequestContext,
+  input: NewOrganisation,
+  now: Date,
+): Promise<Output<typeof organisationSchema>> {
   const uscc = input.uscc !== undefined ? checkUscc(input.uscc) : null
   if (input.kind === 'enterprise' && uscc === null)
     throw invalid('uscc', 'an enterprise needs its unified social credit code')
@@ -500,7 +601,10 @@ export async function createOrganisation(tx: Tx, ctx: RequestContext, input: New
   return presentOrganisation({ ...o, location: input.location ?? null })
 }
 
-export async function listOrganisations(tx: Tx, f: PageRequest & { areaId?: number; q?: string; kind?: string }) {
+export async function listOrganisations(
+  tx: Tx,
+  f: ListQuery & { kind?: string },
+): Promise<Page<Output<typeof organisationSchema>>> {
   let q = tx.selectFrom('organisation as o')
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
   if (f.kind) q = q.where('o.kind', '=', f.kind)
@@ -512,10 +616,10 @@ export async function listOrganisations(tx: Tx, f: PageRequest & { areaId?: numb
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
-  return { items: rows.map(presentOrganisation), page: f.page, pageSize: f.pageSize, total: rows[0]?.total ?? 0 }
+  return paginate(f, rows.map(presentOrganisation), rows[0]?.total ?? 0)
 }
 
-export async function organisationDetail(tx: Tx, id: number) {
+export async function organisationDetail(tx: Tx, id: number): Promise<Output<typeof organisationDetailSchema>> {
   const o = await tx
     .selectFrom('organisation as o')
     .select(orgColumns)
@@ -539,18 +643,24 @@ export async function organisationDetail(tx: Tx, id: number) {
     .execute()
   return {
     ...presentOrganisation(o),
-    people: people.map((p) => ({ role: p.role, person: presentPerson(p as never) })),
+    people: people.map((p) => ({ role: p.role, person: presentPerson(p) })),
     places,
   }
 }
+
+export const newLinkBody = body(['personId', 'role'], {
+  personId: id,
+  role: { type: 'string', enum: organisationRoles },
+})
+export type NewLink = Input<typeof newLinkBody>
 
 export async function linkPersonToOrganisation(
   tx: Tx,
   ctx: RequestContext,
   organisationId: number,
-  input: { personId: number; role: (typeof organisationRoles)[number] },
+  input: NewLink,
   now: Date,
-) {
+): Promise<Output<typeof organisationDetailSchema>> {
   const o = await tx
     .selectFrom('organisation')
     .select(['id', 'area_id'])
@@ -600,14 +710,27 @@ export const placeKinds = [
   'other',
 ] as const
 
-export interface NewPlace {
-  kind: (typeof placeKinds)[number]
-  name: string
-  address: string
-  location: Point
-  organisationId?: number
-  buildingId?: number
-}
+export const newPlaceBody = body(['kind', 'name', 'address', 'location'], {
+  kind: { type: 'string', enum: placeKinds },
+  name: text(200),
+  address: text(300),
+  location: point,
+  organisationId: id,
+  buildingId: id,
+})
+export type NewPlace = Input<typeof newPlaceBody>
+
+export const placeSchema = shape({
+  id: { type: 'integer' },
+  areaId: { type: 'integer' },
+  kind: { type: 'string' },
+  name: { type: 'string' },
+  address: { type: 'string' },
+  organisationId: nullable('integer'),
+  buildingId: nullable('integer'),
+  location: positionOrNull,
+})
+export type PlaceView = Output<typeof placeSchema>
 
 const placeColumns = [
   'pl.id',
@@ -628,7 +751,7 @@ function presentPlace(p: {
   organisation_id: number | null
   building_id: number | null
   location: Point | null
-}) {
+}): PlaceView {
   return {
     id: p.id,
     areaId: p.area_id,
@@ -641,7 +764,7 @@ function presentPlace(p: {
   }
 }
 
-export async function createPlace(tx: Tx, ctx: RequestContext, input: NewPlace, now: Date) {
+export async function createPlace(tx: Tx, ctx: RequestContext, input: NewPlace, now: Date): Promise<PlaceView> {
   const place = await placementAt(tx, input.location)
   requireRoleOver(ctx, writerRoles, place, 'registering a place')
   if (
@@ -675,7 +798,7 @@ export async function createPlace(tx: Tx, ctx: RequestContext, input: NewPlace, 
   return presentPlace({ ...p, location: input.location })
 }
 
-export async function listPlaces(tx: Tx, f: PageRequest & { areaId?: number; q?: string; kind?: string }) {
+export async function listPlaces(tx: Tx, f: ListQuery & { kind?: string }): Promise<Page<PlaceView>> {
   let q = tx.selectFrom('place as pl')
   if (f.areaId !== undefined) q = q.where(inSubtree(await areaPathOf(tx, f.areaId)))
   if (f.kind) q = q.where('pl.kind', '=', f.kind)
@@ -687,10 +810,10 @@ export async function listPlaces(tx: Tx, f: PageRequest & { areaId?: number; q?:
     .limit(f.pageSize)
     .offset(offsetOf(f))
     .execute()
-  return { items: rows.map(presentPlace), page: f.page, pageSize: f.pageSize, total: rows[0]?.total ?? 0 }
+  return paginate(f, rows.map(presentPlace), rows[0]?.total ?? 0)
 }
 
-export async function placeDetail(tx: Tx, id: number) {
+export async function placeDetail(tx: Tx, id: number): Promise<PlaceView> {
   const p = await tx
     .selectFrom('place as pl')
     .select(placeColumns)

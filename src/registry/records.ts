@@ -1,6 +1,8 @@
 import { sql } from 'kysely'
 import { AppError, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
+import type { Output } from '../core/http.js'
+import { nullable, shape, timestamp } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
 import { holds, type Role } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
@@ -8,7 +10,8 @@ import { gridAt } from '../jurisdiction/geometry.js'
 // What every registry record shares: where it belongs (area and district), who may touch it, and
 // its history.
 
-export type Entity = 'person' | 'household' | 'building' | 'place' | 'organisation'
+export const entities = ['person', 'household', 'building', 'place', 'organisation'] as const
+export type Entity = (typeof entities)[number]
 
 export const readerRoles: readonly Role[] = ['admin', 'leader', 'staff', 'grid_worker']
 export const writerRoles: readonly Role[] = ['admin', 'staff', 'grid_worker']
@@ -59,7 +62,12 @@ export const pointJson = (column: string) =>
   } | null>`case when ${sql.ref(column)} is null then null else json_build_object('lng', ST_X(${sql.ref(column)}), 'lat', ST_Y(${sql.ref(column)})) end`
 
 /** A clear 403 before row-level security would silently hide or refuse the write. */
-export function requireRoleOver(ctx: RequestContext, roles: readonly Role[], place: Placement, what: string): void {
+export function requireRoleOver(
+  ctx: RequestContext,
+  roles: readonly Role[],
+  place: Pick<Placement, 'path'>,
+  what: string,
+): void {
   if (!ctx.actor) throw new AppError('AUTH_REQUIRED', 'sign in first')
   if (!holds(ctx.actor, roles, place.path))
     throw new AppError('FORBIDDEN', `${what} requires one of the roles ${roles.join(', ')} over the area`)
@@ -95,16 +103,25 @@ export async function recordHistory(
     from ${sql.table(table)} r where r.id = ${e.id}`.execute(tx)
 }
 
-export interface HistoryView {
-  id: number
-  at: Date
-  actor: string | null
-  action: string
-  reason: string | null
-  changes: Changes
-}
+export const historyEntrySchema = shape({
+  id: { type: 'integer' },
+  at: timestamp,
+  actor: nullable('string'),
+  action: { type: 'string' },
+  reason: nullable('string'),
+  changes: {
+    type: 'object',
+    description: 'Field (column) → old and new value; ID numbers and phones only masked',
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { from: { description: 'any JSON value' }, to: { description: 'any JSON value' } },
+    },
+  },
+})
+export type HistoryEntry = Output<typeof historyEntrySchema>
 
-export async function historyOf(tx: Tx, entity: Entity, ids: number[]): Promise<HistoryView[]> {
+export async function historyOf(tx: Tx, entity: Entity, ids: number[]): Promise<HistoryEntry[]> {
   const rows = await tx
     .selectFrom('registry_history')
     .select(['id', 'at', 'actor_name', 'action', 'reason', 'changes'])
@@ -116,7 +133,7 @@ export async function historyOf(tx: Tx, entity: Entity, ids: number[]): Promise<
     .execute()
   return rows.map((r) => ({
     id: r.id,
-    at: r.at,
+    at: r.at.toISOString(),
     actor: r.actor_name,
     action: r.action,
     reason: r.reason,
