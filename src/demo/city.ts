@@ -2,6 +2,7 @@ import type { Level } from '../jurisdiction/service.js'
 import type { Role } from '../core/scope.js'
 import type { DepartmentKind } from '../accounts/departments.js'
 import type { PolygonGeometry, Position } from '../jurisdiction/geometry.js'
+import { between, mulberry32 } from '../core/random.js'
 
 // A deterministic, believable demo city: Jiangzhou City → Qinghe District → three streets (one of
 // them a township with villages) → twelve communities → 150 grids. Grids are the cells of one
@@ -9,18 +10,6 @@ import type { PolygonGeometry, Position } from '../jurisdiction/geometry.js'
 // its children: coverage has no gaps and no overlaps by construction.
 
 export const DEMO_PASSWORD = 'grassroots-demo'
-
-/** mulberry32: tiny, fast and the same on every platform, which is all a demo seed needs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export interface DemoArea {
   key: string
@@ -125,8 +114,7 @@ const givenNames = [
 const round7 = (x: number) => Math.round(x * 1e7) / 1e7
 
 export function generateDemoCity(seed = 1): DemoCity {
-  const rand = prng(seed)
-  const between = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1))
+  const rand = mulberry32(seed)
 
   // Lattice vertices, each moved by up to a quarter cell: the quads stay simple polygons.
   const vertex: Position[][] = []
@@ -152,7 +140,7 @@ export function generateDemoCity(seed = 1): DemoCity {
   // Within a street, communities are bands of rows (each at least two cells high) whose cuts shift
   // by at most one between neighbouring columns, so every community stays one connected piece.
   const cutsByColumn: number[][] = []
-  const base = [between(2, 3), 5, between(7, 8)]
+  const base = [between(rand, 2, 3), 5, between(rand, 7, 8)]
   for (let c = 0; c < COLS; c++) {
     const shift = rand() < 0.5 ? 0 : 1
     cutsByColumn.push(base.map((cut) => cut + shift))

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { mulberry32 } from '../core/random.js'
 import { SingleBar } from 'cli-progress'
 import { recordAudit } from '../audit/service.js'
 import type { Database } from '../core/db.js'
@@ -75,18 +76,6 @@ export interface EntityReport {
   seconds: number
   rowsPerSecond: number
   detail?: Record<string, unknown>
-}
-
-/** mulberry32, the same PRNG as the demo city (src/demo/city.ts). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 interface SavedIndex {

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
-import { fakePerson, mulberry32 } from './fake.js'
+import { between, mulberry32 } from '../core/random.js'
+import { fakePerson } from './fake.js'
 import { sealIdNumber, sealPhone } from './people.js'
 import { districtOf } from './records.js'
 
@@ -74,7 +75,7 @@ export async function seedDemoRegistry(
             })
             .returning('id')
             .executeTakeFirstOrThrow()
-          const size = 1 + Math.floor(r() * 4)
+          const size = between(r, 1, 4)
           for (let m = 0; m < size; m++) {
             const f = fakePerson(seed, n++)
             const tags =

@@ -1,3 +1,4 @@
+import { between, mulberry32, pick } from '../core/random.js'
 import { residentIdCheckDigit } from './identity.js'
 
 // Deterministic, realistic-looking people for the demo, tests, benchmarks and the generator. Every
@@ -42,17 +43,6 @@ const PROVINCES = [
   '65',
 ]
 
-export function mulberry32(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export interface FakePerson {
   name: string
   idNumber: string
@@ -73,11 +63,10 @@ export function residentId(region: string, birth: string, seq: number): string {
 /** The n-th fake person of a seed: the same (seed, n) always gives the same person, unique ID per n. */
 export function fakePerson(seed: number, n: number): FakePerson {
   const r = mulberry32(seed * 1_000_003 + n)
-  const pick = <T>(xs: ArrayLike<T>) => xs[Math.floor(r() * xs.length)]!
   const age = Math.floor(r() * r() * 95)
   const year = 2026 - age - 1
-  const month = 1 + Math.floor(r() * 12)
-  const day = 1 + Math.floor(r() * 28)
+  const month = between(r, 1, 12)
+  const day = between(r, 1, 28)
   const birthDate = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
   const male = r() < 0.5
   // (region, sequence) is unique per n: IDs never collide below 155 million people.
@@ -86,7 +75,7 @@ export function fakePerson(seed: number, n: number): FakePerson {
     PROVINCES[regionIndex % PROVINCES.length]! +
     String(Math.floor(regionIndex / PROVINCES.length) % 10000).padStart(4, '0')
   const seq = (n % 500) * 2 + (male ? 1 : 0)
-  const name = pick(SURNAMES) + pick(GIVEN) + (r() < 0.6 ? pick(GIVEN) : '')
+  const name = pick(r, SURNAMES) + pick(r, GIVEN) + (r() < 0.6 ? pick(r, GIVEN) : '')
   const tags: string[] = []
   if (age >= 70 && r() < 0.15) tags.push('elderly_alone')
   if (r() < 0.03) tags.push('disabled')
@@ -98,8 +87,8 @@ export function fakePerson(seed: number, n: number): FakePerson {
     idNumber: residentId(region, birthDate, seq),
     sex: male ? 'male' : 'female',
     birthDate,
-    phone: age >= 12 ? `1${pick('3456789')}${String(Math.floor(r() * 1e9)).padStart(9, '0')}` : null,
-    address: `${pick(STREETS)}${1 + Math.floor(r() * 300)}号${1 + Math.floor(r() * 20)}幢${1 + Math.floor(r() * 6)}单元${100 + Math.floor(r() * 1800)}室`,
+    phone: age >= 12 ? `1${pick(r, '3456789')}${String(Math.floor(r() * 1e9)).padStart(9, '0')}` : null,
+    address: `${pick(r, STREETS)}${between(r, 1, 300)}号${between(r, 1, 20)}幢${between(r, 1, 6)}单元${between(r, 100, 1899)}室`,
     residenceStatus: status < 0.75 ? 'registered' : status < 0.98 ? 'floating' : 'abroad',
     tags,
   }
