@@ -21,6 +21,9 @@ import { registerGenerateCommand } from './operations/generate-command.js'
  * Runs a database command: against PostgreSQL directly; against an embedded database either
  * directly (taking the data-directory lock) or, when a server holds it, through that server.
  */
+/** What a control command takes; files read from disk are checked by the command itself. */
+type CommandArgs<C extends ControlCommand> = NonNullable<Parameters<(typeof controlCommands)[C]>[1]>
+
 async function runCommand<C extends ControlCommand>(
   command: C,
   args: Parameters<(typeof controlCommands)[C]>[1],
@@ -105,7 +108,7 @@ program
   .command('migrate')
   .description('apply pending database migrations')
   .action(async () => {
-    const { applied } = (await runCommand('migrate', undefined as never)) as { applied: string[] }
+    const { applied } = (await runCommand('migrate', undefined)) as { applied: string[] }
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
   })
 
@@ -124,7 +127,7 @@ program
   .description('list the demo accounts')
   .option('--json', 'print JSON: [{username, password, role, area, areaName}]')
   .action(async (opts: { json?: boolean }) => {
-    const accounts = (await runCommand('demo-accounts', undefined as never)) as Parameters<typeof printAccounts>[0]
+    const accounts = (await runCommand('demo-accounts', undefined)) as Parameters<typeof printAccounts>[0]
     if (opts.json) console.log(JSON.stringify(accounts, null, 2))
     else printAccounts(accounts)
   })
@@ -149,7 +152,7 @@ user
         username: opts.username,
         displayName: opts.displayName ?? opts.username,
         password,
-        role: opts.role as never,
+        role: opts.role as CommandArgs<'user-create'>['role'],
         areaCode: opts.area,
       })
       console.log(JSON.stringify(created))
@@ -166,7 +169,11 @@ program
   .action(async (file: string) => {
     const fc = JSON.parse(readFileSync(file, 'utf8')) as { type?: string; features?: unknown }
     if (fc.type !== 'FeatureCollection') throw new Error(`${file} is not a GeoJSON FeatureCollection`)
-    console.log(JSON.stringify(await runCommand('areas-import', { features: fc.features as never })))
+    console.log(
+      JSON.stringify(
+        await runCommand('areas-import', { features: fc.features as CommandArgs<'areas-import'>['features'] }),
+      ),
+    )
   })
 
 program
@@ -178,7 +185,13 @@ program
   )
   .action(async (file: string) => {
     const categories = JSON.parse(readFileSync(file, 'utf8')) as unknown
-    console.log(JSON.stringify(await runCommand('categories-import', { categories: categories as never })))
+    console.log(
+      JSON.stringify(
+        await runCommand('categories-import', {
+          categories: categories as CommandArgs<'categories-import'>['categories'],
+        }),
+      ),
+    )
   })
 
 program
@@ -310,7 +323,7 @@ audit
   .command('verify')
   .description('check the hash chain; names the first broken entry')
   .action(async () => {
-    const report = (await runCommand('audit-verify', undefined as never)) as Awaited<
+    const report = (await runCommand('audit-verify', undefined)) as Awaited<
       ReturnType<(typeof controlCommands)['audit-verify']>
     >
     if (report.ok) {

@@ -19,15 +19,12 @@ declare module 'fastify' {
 /** Routes outside the API's own conventions (documentation UI, static files, the web app shell). */
 const exempt = (url: string) => url.startsWith('/api/docs') || !url.startsWith('/') || url === '/*' || url === '/'
 
-// TRANSITION: false until every module declares access; then the check refuses at registration.
-const STRICT = false
-
 /** Refuses to register a route that does not say who may call it, and checks every call. */
 export function installAccess(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     if (exempt(route.url) || route.schema?.hide) return
     const access = (route.config as { access?: Access } | undefined)?.access
-    if (access === undefined && STRICT) throw new Error(`${route.method} ${route.url} declares no config.access`)
+    if (access === undefined) throw new Error(`${route.method} ${route.url} declares no config.access`)
   })
   app.addHook('onRequest', async (req) => enforce(req))
 }

@@ -103,8 +103,3 @@ export function createOnce<T>(
     return reply.body
   })
 }
-
-/** @deprecated Being replaced by createOnce while the routes move to typed schemas. */
-export function sendReply<T>(reply: { code(status: number): { send(body: T): unknown } }, r: Reply<T>) {
-  return reply.code(r.status).send(r.body)
-}
