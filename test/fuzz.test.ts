@@ -129,6 +129,7 @@ const HTML = [
   ']]>&lt;&amp;&#0;',
   '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
   '</errors><error><code>200</code></error>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, meant literally
   '${7*7}#{7*7}',
 ]
 const TRAVERSAL = [

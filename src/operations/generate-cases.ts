@@ -150,7 +150,10 @@ const TIMER_COLUMNS = ['subject_type', 'subject_id', 'kind', 'stage', 'stage_seq
 function cumulative(weights: number[]): Float64Array {
   const c = new Float64Array(weights.length)
   let s = 0
-  weights.forEach((w, i) => (c[i] = s += w))
+  for (let i = 0; i < weights.length; i++) {
+    s += weights[i]!
+    c[i] = s
+  }
   return c
 }
 function pick(c: Float64Array, r: number): number {
