@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { sql } from 'kysely'
 import type { Db, Tx } from '../core/db.js'
 import { AppError } from '../core/errors.js'
@@ -9,8 +11,8 @@ import { levels } from '../jurisdiction/service.js'
 import { seedOpen311Demo } from '../open311/keys.js'
 import type { FieldCipher } from '../core/crypto.js'
 import { seedDemoRegistry } from '../registry/demo.js'
-import { importCatalogue } from '../cases/catalogue-import.js'
-import { demoCategories } from './categories.js'
+import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
+import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
 
 export interface DemoAccountInfo {
@@ -153,71 +155,16 @@ export async function demoAccounts(db: Db): Promise<DemoAccountInfo[]> {
   }))
 }
 
-/** Demo holidays and make-up working days (调休), editable by admins like any calendar entry. */
-export const demoCalendar: { day: string; kind: 'holiday' | 'workday'; nameZh: string; nameEn: string }[] = [
-  ...['2026-01-01', '2026-01-02'].map((day) => ({
-    day,
-    kind: 'holiday' as const,
-    nameZh: '元旦',
-    nameEn: "New Year's Day",
-  })),
-  { day: '2026-01-04', kind: 'workday', nameZh: '元旦调休上班', nameEn: "New Year's make-up working day" },
-  ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20', '2026-02-23'].map((day) => ({
-    day,
-    kind: 'holiday' as const,
-    nameZh: '春节',
-    nameEn: 'Spring Festival',
-  })),
-  ...['2026-02-14', '2026-02-28'].map((day) => ({
-    day,
-    kind: 'workday' as const,
-    nameZh: '春节调休上班',
-    nameEn: 'Spring Festival make-up working day',
-  })),
-  { day: '2026-04-06', kind: 'holiday', nameZh: '清明节', nameEn: 'Qingming Festival' },
-  ...['2026-05-01', '2026-05-04', '2026-05-05'].map((day) => ({
-    day,
-    kind: 'holiday' as const,
-    nameZh: '劳动节',
-    nameEn: 'Labour Day',
-  })),
-  { day: '2026-05-09', kind: 'workday', nameZh: '劳动节调休上班', nameEn: 'Labour Day make-up working day' },
-  { day: '2026-06-19', kind: 'holiday', nameZh: '端午节', nameEn: 'Dragon Boat Festival' },
-  { day: '2026-09-25', kind: 'holiday', nameZh: '中秋节', nameEn: 'Mid-Autumn Festival' },
-  ...['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'].map((day) => ({
-    day,
-    kind: 'holiday' as const,
-    nameZh: '国庆节',
-    nameEn: 'National Day',
-  })),
-  ...['2026-09-20', '2026-10-10'].map((day) => ({
-    day,
-    kind: 'workday' as const,
-    nameZh: '国庆节调休上班',
-    nameEn: 'National Day make-up working day',
-  })),
-  { day: '2027-01-01', kind: 'holiday', nameZh: '元旦', nameEn: "New Year's Day" },
-]
-
 /** The demo category catalogue with its routing, and the working-day calendar. */
 export async function seedCatalogue(tx: Tx): Promise<void> {
-  await importCatalogue(
-    tx,
-    demoCategories.map((c) => ({
-      code: c.code,
-      parentCode: c.parentCode,
-      nameZh: c.nameZh,
-      nameEn: c.nameEn,
-      respondHours: c.respondHours,
-      handleWorkdays: c.handleWorkdays,
-      photoRequired: c.photoRequired,
-      attributes: c.attributes,
-      keywords: c.keywordsZh,
-      routing: { ...(c.departmentCode ? { 'JZ-QH': c.departmentCode } : {}), ...c.streetDepartmentCodes },
-    })),
-  )
+  // Data files in the import formats an admin would use (`grassroots categories import`).
+  const read = async <T>(name: string) =>
+    JSON.parse(await readFile(path.join(packageRoot, 'src', 'demo', name), 'utf8')) as T
+  await importCatalogue(tx, await read<CatalogueEntry[]>('catalogue.json'))
+  const calendar =
+    await read<{ day: string; kind: 'holiday' | 'workday'; nameZh: string; nameEn: string }[]>('calendar.json')
   await tx
     .insertInto('calendar_day')
-    .values(demoCalendar.map((d) => ({ day: d.day, kind: d.kind, name_zh: d.nameZh, name_en: d.nameEn })))
+    .values(calendar.map((d) => ({ day: d.day, kind: d.kind, name_zh: d.nameZh, name_en: d.nameEn })))
     .execute()
 }
