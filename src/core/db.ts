@@ -5,7 +5,6 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.js'
-import { beginsInOneTrip } from './scope.js'
 
 export type Backend = 'pglite' | 'postgresql'
 export type Db = Kysely<DB>
@@ -140,7 +139,7 @@ function postgresPool(url: string, max: number): { pool: pg.Pool; db: Db } {
     preparePerStatement(client)
   })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
-  beginsInOneTrip(db)
+  oneTripBegin.add(db)
   return { pool, db }
 }
 
@@ -170,3 +169,7 @@ async function openPostgres(url: string, max: number, readUrl: string | undefine
     },
   }
 }
+
+/** Databases whose driver takes several statements in one message (node-postgres, not PGlite). */
+const oneTripBegin = new WeakSet<Db>()
+export const beginsInOneTrip = (db: Db) => oneTripBegin.has(db)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { AppError } from './errors.js'
-import type { Db, Tx } from './db.js'
+import { beginsInOneTrip, type Db, type Tx } from './db.js'
 
 export const roles = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator', 'resident'] as const
 export type Role = (typeof roles)[number]
@@ -70,7 +70,7 @@ export function requireRoleSomewhere(ctx: RequestContext, anyOf: readonly Role[]
  */
 export function inScope<T>(db: Db, ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const grants = (ctx.actor?.grants ?? []).map((g) => `${g.role}:${g.path}`).join(',')
-  if (oneTripBegin.has(db)) return inScopeOneTrip(db, ctx, grants, fn)
+  if (beginsInOneTrip(db)) return inScopeOneTrip(db, ctx, grants, fn)
   return db.transaction().execute(async (tx) => {
     await sql`select set_config('role', 'grassroots_app', true),
                      set_config('app.user_id', ${String(ctx.actor?.userId ?? '')}, true),
@@ -78,10 +78,6 @@ export function inScope<T>(db: Db, ctx: RequestContext, fn: (tx: Tx) => Promise<
     return fn(tx)
   })
 }
-
-/** Databases whose driver takes several statements in one message (node-postgres, not PGlite). */
-const oneTripBegin = new WeakSet<Db>()
-export const beginsInOneTrip = (db: Db) => oneTripBegin.add(db)
 
 const literal = (v: string) => `'${v.replace(/'/g, "''")}'`
 

@@ -1,7 +1,7 @@
 import { maskPhone } from '../core/privacy.js'
 import { sql } from 'kysely'
 import { DateTime } from 'luxon'
-import type { GenerateStep, StepContext } from './generate.js'
+import type { GenerateStep, StepContext } from './generate-step.js'
 import type { RowValues } from './generate-sink.js'
 
 /*

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { fakePerson } from '../registry/fake.js'
 import { maskIdNumber } from '../registry/identity.js'
-import type { GenerateStep } from './generate.js'
+import type { GenerateStep } from './generate-step.js'
 
 const BATCH = 5000
 

@@ -7,7 +7,10 @@ import { asSystem } from '../core/scope.js'
 import { casesStep } from './generate-cases.js'
 import { peopleStep } from './generate-people.js'
 import type { FieldCipher } from '../core/crypto.js'
-import { insertSink, postgresSink, type RowSink } from './generate-sink.js'
+import { insertSink, postgresSink } from './generate-sink.js'
+import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
+
+export type { GenerateOptions } from './generate-step.js'
 
 /**
  * Bulk generator of realistic, deterministic data for benchmarks and load tests:
@@ -20,47 +23,6 @@ import { insertSink, postgresSink, type RowSink } from './generate-sink.js'
  * comments so far: their modules are not built yet) is reported as "not available yet", never
  * silently skipped. To add one, export a `GenerateStep` and append it to `generateSteps`.
  */
-
-export interface GenerateOptions {
-  /** Requested row counts by entity: cases, people, proposals, comments, … */
-  counts: Record<string, number>
-  seed: number
-  /** End of the generated history (exclusive); history runs back `years` from it. */
-  until: Date
-  years: number
-  /** PostgreSQL only: drop the secondary indexes of the tables a step fills and rebuild them after (large loads). */
-  rebuildIndexes?: boolean | 'auto'
-  /** Draw a progress bar on stderr (a TTY); otherwise log a line every few seconds. */
-  progress?: boolean
-  databaseUrl?: string
-  log?: (line: string) => void
-  /** The personal-data cipher: people are stored encrypted, as the API stores them. */
-  cipher?: FieldCipher
-}
-
-export interface StepContext {
-  database: Database
-  sink: RowSink
-  rng: () => number
-  opts: GenerateOptions
-  /** Report progress in units of the step's main entity. */
-  progress: (done: number) => void
-  log: (line: string) => void
-}
-
-export interface StepResult {
-  /** Rows written per table. */
-  rows: Record<string, number>
-  detail?: Record<string, unknown>
-}
-
-export interface GenerateStep {
-  /** The entity name, as in the `--<entity>` flag. */
-  entity: string
-  /** Tables the step fills (their indexes may be rebuilt around a large load). */
-  tables: string[]
-  run(ctx: StepContext, count: number): Promise<StepResult>
-}
 
 /** The registered steps, in the order they run (later steps may refer to earlier entities). */
 export const generateSteps: GenerateStep[] = [casesStep, peopleStep]
