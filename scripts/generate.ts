@@ -1,0 +1,102 @@
+// `npm run generate` regenerates every checked-in generated file: the table types from the
+// migrated database (kysely-codegen over an in-memory PGlite) and the web client's API types from
+// the OpenAPI document (openapi-typescript, in tools/codegen because it needs TypeScript 5).
+// `npm run check:generated` (`--check`) writes them to a temporary directory instead and fails
+// naming each checked-in file that differs. Both generators print deterministically (Biome leaves
+// *.generated.ts alone), so a second run changes nothing.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { generate, PostgresDialect, RawExpressionNode } from 'kysely-codegen'
+import { openDatabase } from '../src/core/db.js'
+import { migrate } from '../src/core/migrate.js'
+import { openApiDocument } from './openapi.js'
+
+const root = path.resolve(import.meta.dirname, '..')
+const TABLES = 'src/core/tables.generated.ts'
+const API = 'web/src/api/schema.generated.ts'
+
+// Column types the code relies on that the catalogue alone cannot tell: enumerations kept by check
+// constraints stay unions, JSON columns whose shape the code knows are typed so, and district_id
+// columns filled by the registry_set_district trigger may be left out of inserts.
+const district = 'Generated<number>'
+const json = (t: string) => `ColumnType<${t}, string, string>`
+const overrides: Record<string, string> = {
+  'household_member.district_id': district,
+  'person_organisation.district_id': district,
+  'person_distinct.district_id': district,
+  'registry_history.district_id': district,
+  'data_grant.district_id': district,
+  'import_job.district_id': district,
+  'registry_history.changes': json('Record<string, { from: unknown; to: unknown }>'),
+  'registry_history.snapshot': json('Record<string, unknown>'),
+  'import_job.headers': json('string[]'),
+  'import_job.mapping': `${json('Record<string, string>')} | null`,
+  'area.level': '"city" | "district" | "street" | "community" | "grid"',
+  'department.kind':
+    '"functional" | "street_office" | "community_committee" | "mediation_committee" | "enterprise" | "social_organisation"',
+  'app_user.status': 'Generated<"active" | "disabled">',
+  'calendar_day.kind': '"holiday" | "workday"',
+  'import_job.kind': '"people"',
+  'import_job.format': '"csv" | "xlsx"',
+  'import_job.status': 'Generated<"pending" | "running" | "done" | "failed">',
+}
+
+async function tables(outFile: string): Promise<void> {
+  const database = await openDatabase({})
+  try {
+    await migrate(database)
+    await generate({
+      db: database.db,
+      dialect: new PostgresDialect(),
+      outFile,
+      // Raw: the override parser needs TypeScript 5's API, which the project's TypeScript 7 lacks.
+      overrides: {
+        columns: Object.fromEntries(Object.entries(overrides).map(([c, t]) => [c, new RawExpressionNode(t)])),
+      },
+      // The type parsers in src/core/db.ts: int8 and numeric as numbers, date as 'YYYY-MM-DD'.
+      // Geometry is written and read through PostGIS functions, so it is an opaque string.
+      typeMapping: {
+        int8: 'number',
+        numeric: 'number',
+        date: 'string',
+        geometry: 'string',
+        geography: 'string',
+        bytea: 'ColumnType<Uint8Array, Buffer, Buffer>',
+        json: 'ColumnType<unknown, string, string>',
+        jsonb: 'ColumnType<unknown, string, string>',
+      },
+      // PostGIS's own catalogue tables and views.
+      excludePattern: '{spatial_ref_sys,geography_columns,geometry_columns}',
+      logger: undefined,
+    })
+  } finally {
+    await database.close()
+  }
+}
+
+async function api(outFile: string, dir: string): Promise<void> {
+  const json = path.join(dir, 'openapi.json')
+  writeFileSync(json, `${JSON.stringify(await openApiDocument(), null, 2)}\n`)
+  execFileSync(path.join(root, 'tools/codegen/node_modules/.bin/openapi-typescript'), [json, '-o', outFile], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+}
+
+const check = process.argv.includes('--check')
+const dir = mkdtempSync(path.join(tmpdir(), 'grassroots-generate-'))
+try {
+  const target = (file: string) => (check ? path.join(dir, path.basename(file)) : path.join(root, file))
+  await tables(target(TABLES))
+  await api(target(API), dir)
+  if (check) {
+    const stale = [TABLES, API].filter(
+      (file) => readFileSync(target(file), 'utf8') !== readFileSync(path.join(root, file), 'utf8'),
+    )
+    for (const file of stale) console.error(`${file} is stale: run npm run generate`)
+    if (stale.length > 0) process.exitCode = 1
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
