@@ -1,8 +1,11 @@
+import { useMutation, useQuery } from '@tanstack/react-query'
 import { Suspense, lazy, useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError, api, isAbort, onUnauthorized } from './api'
+import { api, onUnauthorized } from './api'
+import { forgetUserData, keys, queries, queryClient } from './api/queries'
 import { ErrorBanner } from './components/ErrorBanner'
 import { Header } from './components/Header'
+import { Loading } from './components/QueryStatus'
 import { LanguageSwitch } from './components/LanguageSwitch'
 import { SideNav } from './components/SideNav'
 import { applyServerDefaultLanguage } from './i18n'
@@ -20,7 +23,7 @@ import { SupervisionPage } from './pages/SupervisionPage'
 import { TasksPage } from './pages/TasksPage'
 import { TrackPage } from './pages/TrackPage'
 import { WorkbenchPage } from './pages/WorkbenchPage'
-import { href, replaceRoute, useRoute, type Route } from './router'
+import { idParam, replaceRoute, routes, useRoute, type Route } from './router'
 import type { AppConfig, User } from './types'
 
 // ECharts is large: the dashboard loads it only when opened.
@@ -29,94 +32,76 @@ const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ 
 const RegistryPage = lazy(() => import('./pages/RegistryPage').then((m) => ({ default: m.RegistryPage })))
 const CarePage = lazy(() => import('./pages/CarePage').then((m) => ({ default: m.CarePage })))
 
-type Session =
-  | { state: 'loading' }
-  | { state: 'anon'; notice?: 'sessionExpired' | 'loggedOut' }
-  | { state: 'authed'; user: User }
-  | { state: 'error'; error: unknown }
+type Notice = 'sessionExpired' | 'loggedOut'
 
 export function App() {
   const { t } = useTranslation()
   const route = useRoute()
-  const [session, setSession] = useState<Session>({ state: 'loading' })
-  const [config, setConfig] = useState<AppConfig | null>(null)
-  const [attempt, setAttempt] = useState(0)
-
+  // Who is signed in? The session cookie decides; no session (401) means "show the login page".
+  const me = useQuery(queries.me())
   // Public config: map tiles and the server's default language. Failing it is not fatal.
-  useEffect(() => {
-    const ctrl = new AbortController()
-    api
-      .config(ctrl.signal)
-      .then((c) => {
-        setConfig(c)
-        applyServerDefaultLanguage(c.defaultLanguage)
-      })
-      .catch(() => undefined)
-    return () => ctrl.abort()
-  }, [])
+  const config = useQuery(queries.config()).data ?? null
+  const [notice, setNotice] = useState<Notice | null>(null)
 
-  // Who is signed in? The session cookie decides; 401 means "show the login page".
   useEffect(() => {
-    const ctrl = new AbortController()
-    setSession({ state: 'loading' })
-    api
-      .me(ctrl.signal)
-      .then(({ user }) => setSession({ state: 'authed', user }))
-      .catch((err) => {
-        if (isAbort(err)) return
-        if (err instanceof ApiError && err.status === 401) setSession({ state: 'anon' })
-        else setSession({ state: 'error', error: err })
-      })
-    return () => ctrl.abort()
-  }, [attempt])
+    if (config) applyServerDefaultLanguage(config.defaultLanguage)
+  }, [config])
+
+  const signedOut = useCallback((why: Notice) => {
+    forgetUserData()
+    queryClient.setQueryData(keys.me, null)
+    setNotice(why)
+  }, [])
 
   // Any later 401 means the session expired or was revoked.
   useEffect(() => {
-    onUnauthorized(() => setSession({ state: 'anon', notice: 'sessionExpired' }))
+    onUnauthorized(() => signedOut('sessionExpired'))
     return () => onUnauthorized(null)
-  }, [])
+  }, [signedOut])
 
-  const logout = useCallback(async () => {
-    try {
-      await api.logout()
-    } catch {
-      // The cookie may already be gone; signing out locally is still right.
-    }
-    setSession({ state: 'anon', notice: 'loggedOut' })
-  }, [])
+  const logout = useMutation({
+    mutationFn: api.logout,
+    // The cookie may already be gone; signing out locally is still right.
+    onSettled: () => signedOut('loggedOut'),
+  })
 
-  switch (session.state) {
-    case 'loading':
-      return (
-        <div className="splash" role="status" aria-live="polite">
-          <span className="spinner" aria-hidden="true" />
-          {t('common.loading')}
-        </div>
-      )
-    case 'error':
-      return (
-        <div className="splash">
-          <ErrorBanner error={session.error} onRetry={() => setAttempt((n) => n + 1)} testId="startup-error" />
-        </div>
-      )
-    case 'anon':
-      // Reporting a problem and following it by tracking code need no account.
-      if (PUBLIC_PAGES.includes(route.page)) return <PublicShell route={route} config={config} />
-      return (
-        <LoginPage
-          notice={session.notice ? t(`login.${session.notice}`) : null}
-          onLoggedIn={(user) => setSession({ state: 'authed', user })}
-        />
-      )
-    case 'authed':
-      return <Shell user={session.user} config={config} onLogout={logout} />
+  if (me.isPending) return <Loading splash />
+  if (me.isError) {
+    return (
+      <div className="splash">
+        <ErrorBanner error={me.error} onRetry={() => void me.refetch()} testId="startup-error" />
+      </div>
+    )
   }
+  const user = me.data
+  if (user) return <Shell user={user} config={config} onLogout={() => logout.mutate()} loggingOut={logout.isPending} />
+  // Reporting a problem and following it by tracking code need no account.
+  if (PUBLIC_PAGES.includes(route.page)) return <PublicShell route={route} config={config} />
+  return (
+    <LoginPage
+      notice={notice ? t(`login.${notice}`) : null}
+      onLoggedIn={(signedIn) => {
+        forgetUserData()
+        queryClient.setQueryData(keys.me, signedIn)
+        setNotice(null)
+      }}
+    />
+  )
 }
 
-function Shell({ user, config, onLogout }: { user: User; config: AppConfig | null; onLogout: () => Promise<void> }) {
+function Shell({
+  user,
+  config,
+  onLogout,
+  loggingOut,
+}: {
+  user: User
+  config: AppConfig | null
+  onLogout: () => void
+  loggingOut: boolean
+}) {
   const route = useRoute()
   const [navOpen, setNavOpen] = useState(false)
-  const [loggingOut, setLoggingOut] = useState(false)
   // The account page is every signed-in user's own, reached from the user menu rather than the side navigation.
   const onAccount = route.page === 'account'
   const module = onAccount ? undefined : findModule(route.page, user)
@@ -134,10 +119,7 @@ function Shell({ user, config, onLogout }: { user: User; config: AppConfig | nul
         navOpen={navOpen}
         onToggleNav={() => setNavOpen((o) => !o)}
         loggingOut={loggingOut}
-        onLogout={() => {
-          setLoggingOut(true)
-          void onLogout()
-        }}
+        onLogout={onLogout}
       />
       <div className="app-body">
         <SideNav
@@ -171,24 +153,19 @@ function ModulePage({
   user: User
   config: AppConfig | null
 }) {
-  const { t } = useTranslation()
   if (!available) return <PlaceholderPage module={id} />
-  const caseId = Number(params[0])
+  const caseId = idParam(params)
   switch (id) {
     case 'areas':
       return <AreasPage routeParams={params} config={config} />
     case 'report':
       return <ReportPage user={user} config={config} />
     case 'my-cases':
-      return <MyCasesPage caseId={Number.isInteger(caseId) && caseId > 0 ? caseId : null} config={config} />
+      return <MyCasesPage caseId={caseId} config={config} />
     case 'track':
       return <TrackPage code={params[0] ?? null} />
     case 'cases':
-      return Number.isInteger(caseId) && caseId > 0 ? (
-        <CaseDetailPage key={caseId} id={caseId} config={config} />
-      ) : (
-        <WorkbenchPage />
-      )
+      return caseId ? <CaseDetailPage key={caseId} id={caseId} config={config} /> : <WorkbenchPage />
     case 'supervision':
       return <SupervisionPage />
     case 'audit':
@@ -199,26 +176,19 @@ function ModulePage({
       return <TasksPage config={config} />
     case 'registry':
       return (
-        <Suspense fallback={<Loading />}>
+        <Suspense fallback={<Loading splash />}>
           <RegistryPage params={params} user={user} />
         </Suspense>
       )
     case 'care':
       return (
-        <Suspense fallback={<Loading />}>
+        <Suspense fallback={<Loading splash />}>
           <CarePage />
         </Suspense>
       )
     case 'dashboard':
       return (
-        <Suspense
-          fallback={
-            <div className="splash" role="status">
-              <span className="spinner" aria-hidden="true" />
-              {t('common.loading')}
-            </div>
-          }
-        >
+        <Suspense fallback={<Loading splash />}>
           <DashboardPage user={user} config={config} />
         </Suspense>
       )
@@ -227,23 +197,13 @@ function ModulePage({
   }
 }
 
-function Loading() {
-  const { t } = useTranslation()
-  return (
-    <div className="splash" role="status">
-      <span className="spinner" aria-hidden="true" />
-      {t('common.loading')}
-    </div>
-  )
-}
-
 /** The frame of the pages open to everyone: brand, language and a way to sign in. */
 function PublicShell({ route, config }: { route: Route; config: AppConfig | null }) {
   const { t } = useTranslation()
   return (
     <div className="app-shell public-shell">
       <header className="app-header">
-        <a className="brand" href={href('report')} data-testid="brand">
+        <a className="brand" href={routes.report()} data-testid="brand">
           <span className="brand-mark" aria-hidden="true" />
           <span className="brand-primary">{t('app.brandPrimary')}</span>
           <span className="brand-secondary">{t('app.brandSecondary')}</span>
@@ -251,14 +211,14 @@ function PublicShell({ route, config }: { route: Route; config: AppConfig | null
         <div className="header-spacer" />
         <nav className="public-nav" aria-label={t('nav.label')}>
           <a
-            href={href('report')}
+            href={routes.report()}
             data-testid="public-nav-report"
             aria-current={route.page === 'report' ? 'page' : undefined}
           >
             {t('modules.report.name')}
           </a>
           <a
-            href={href('track')}
+            href={routes.track()}
             data-testid="public-nav-track"
             aria-current={route.page === 'track' ? 'page' : undefined}
           >
@@ -266,7 +226,7 @@ function PublicShell({ route, config }: { route: Route; config: AppConfig | null
           </a>
         </nav>
         <LanguageSwitch />
-        <a className="btn btn-small btn-on-dark" href={href('login')} data-testid="public-sign-in">
+        <a className="btn btn-small btn-on-dark" href={routes.login()} data-testid="public-sign-in">
           {t('login.submit')}
         </a>
       </header>

@@ -75,7 +75,7 @@ export const loadAllGrids = () =>
   once('grids', async (): Promise<AreaFeatureCollection> => {
     const roots = await loadAreaTree()
     const root = roots[0]
-    return root ? api.boundaries(root.id, 'grid') : { type: 'FeatureCollection', features: [] }
+    return root ? api.boundaries({ within: root.id, level: 'grid' }) : { type: 'FeatureCollection', features: [] }
   })
 export const loadDepartments = () =>
   once('departments', async (): Promise<Department[]> => {

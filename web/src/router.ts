@@ -22,6 +22,37 @@ export function navigate(...segments: (string | number)[]): void {
   window.location.hash = href(...segments)
 }
 
+/** Links to the app's pages, so no screen builds a route by hand. */
+export const routes = {
+  report: () => href('report'),
+  track: (code?: string) => (code ? href('track', code) : href('track')),
+  login: () => href('login'),
+  account: () => href('account'),
+  inbox: () => href('inbox'),
+  areas: (id?: number) => (id ? href('areas', id) : href('areas')),
+  /** The staff workbench, or one case in it. */
+  cases: () => href('cases'),
+  case: (id: number) => href('cases', id),
+  /** A resident's own reports, or one of them. */
+  myCases: () => href('my-cases'),
+  myCase: (id: number) => href('my-cases', id),
+  registry: (section?: 'people' | 'households' | 'buildings' | 'organisations' | 'places' | 'duplicates') =>
+    section ? href('registry', section) : href('registry'),
+  registryImport: () => href('registry', 'import'),
+  registryGrants: () => href('registry', 'grants'),
+  person: (id: number) => href('registry', 'people', id),
+  household: (id: number) => href('registry', 'households', id),
+  building: (id: number) => href('registry', 'buildings', id),
+}
+
+/** A route parameter that names a record: a positive whole number, else null. */
+export function idParam(params: readonly string[], index = 0): number | null {
+  const raw = params[index]
+  if (!raw || !/^\d+$/.test(raw)) return null
+  const n = Number(raw)
+  return Number.isSafeInteger(n) && n > 0 ? n : null
+}
+
 /** Like navigate, but without adding a history entry (for defaults and redirects). */
 export function replaceRoute(...segments: (string | number)[]): void {
   const url = window.location.pathname + window.location.search + href(...segments)

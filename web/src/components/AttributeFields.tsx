@@ -47,7 +47,7 @@ export function AttributeFields({
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const set = (code: string, v: string | string[]) => onChange({ ...values, [code]: v })
-  const sorted = [...defs].sort((a, b) => a.order - b.order)
+  const sorted = [...defs].sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
   if (sorted.length === 0) return null
 
   return (

@@ -15,7 +15,8 @@ export function CoveragePanel({ coverage, loading, error, areasById }: Props) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const m2 = (v: number) => t('units.m2', { value: formatNumber(v, 1, lng) })
-  const nameOf = (id: number) => {
+  const nameOf = (id: number | undefined) => {
+    if (id === undefined) return '—'
     const n = areasById.get(id)
     return n ? localName(n, lng) : `#${id}`
   }

@@ -77,8 +77,8 @@ export function AreasPage({ routeParams, config }: { routeParams: string[]; conf
     setCov(null)
     void Promise.allSettled([
       api.area(selectedId, ctrl.signal),
-      level === 'grid' ? Promise.resolve(null) : api.boundaries(selectedId, undefined, ctrl.signal),
-      wantGrids ? api.boundaries(selectedId, 'grid', ctrl.signal) : Promise.resolve(null),
+      level === 'grid' ? Promise.resolve(null) : api.boundaries({ within: selectedId }, ctrl.signal),
+      wantGrids ? api.boundaries({ within: selectedId, level: 'grid' }, ctrl.signal) : Promise.resolve(null),
     ]).then(([detail, childAreas, grids]) => {
       if (ctrl.signal.aborted) return
       const failed = [detail, childAreas, grids].find((r) => r.status === 'rejected')

@@ -223,7 +223,7 @@ function VerifyResult({ verify }: { verify: { result: AuditVerifyResult } | { er
     return (
       <p className="audit-verdict ok" role="status" data-testid="audit-verify-result">
         {r.head
-          ? t('audit.intact', { n: r.entries, seq: r.head.seq, hash: shortHash(r.head.hash) })
+          ? t('audit.intact', { n: r.entries, seq: r.head.seq, hash: shortHash(r.head.hash ?? '') })
           : t('audit.intactEmpty', { n: r.entries })}
       </p>
     )

@@ -27,7 +27,12 @@ export function CarePage() {
     setError(null)
     api
       .carePeople(
-        { tag: tag || undefined, overdueOnly: overdueOnly || undefined, page, pageSize: PAGE_SIZE },
+        {
+          tag: (tag || undefined) as (typeof CARE_TAGS)[number] | undefined,
+          overdueOnly: overdueOnly || undefined,
+          page,
+          pageSize: PAGE_SIZE,
+        },
         ctrl.signal,
       )
       .then(setData)

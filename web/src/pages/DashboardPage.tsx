@@ -43,9 +43,9 @@ function addDays(day: string, n: number): string | undefined {
 }
 
 function groupLabel(g: CaseStatsGroup, lng: string): string {
-  const zh = g.labelZh ?? g.nameZh
-  const en = g.labelEn ?? g.nameEn
-  return (lng === 'en' ? en || zh : zh || en) || g.label || String(g.key)
+  const zh = g.nameZh
+  const en = g.nameEn
+  return (lng === 'en' ? en || zh : zh || en) || g.code || String(g.key)
 }
 
 /** A definition of a rate in the language shown, whatever plain shape the server uses. */

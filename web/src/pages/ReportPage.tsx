@@ -97,7 +97,8 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
       categoryCode: category.code,
       location,
       description: description.trim(),
-      attributes: attributePayload(category.attributes, attrs),
+      // The document types attributes as an object without properties (src/cases/intake.ts): narrow later.
+      attributes: attributePayload(category.attributes, attrs) as NewCaseBody['attributes'],
       photos: photos.tokens,
     }
     if (address.trim()) body.address = address.trim()

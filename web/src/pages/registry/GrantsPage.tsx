@@ -173,7 +173,7 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
     const [y, m, d] = expires.split('-').map(Number) as [number, number, number]
     const body: NewDataGrant = {
       areaId: Number(areaId),
-      entity,
+      entity: entity as NewDataGrant['entity'],
       fields,
       purpose: purpose.trim(),
       expiresAt: new Date(y, m - 1, d, 23, 59, 59).toISOString(),

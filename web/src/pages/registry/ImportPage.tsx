@@ -5,7 +5,7 @@ import { AreaSelect } from '../../components/AreaSelect'
 import { ErrorBanner } from '../../components/ErrorBanner'
 import { errorText, formatDateTime, formatNumber } from '../../i18n'
 import { href } from '../../router'
-import type { ImportJob, Paged } from '../../types'
+import type { ImportEncoding, ImportJob, ImportMapping, Paged } from '../../types'
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 const POLL_MS = 500
@@ -91,7 +91,11 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
       onUploaded(
         await api.uploadImport(
           file,
-          { areaId: Number(areaId), fileName: file.name, ...(encoding && !isXlsx(file) ? { encoding } : {}) },
+          {
+            areaId: Number(areaId),
+            fileName: file.name,
+            ...(encoding && !isXlsx(file) ? { encoding: encoding as ImportEncoding } : {}),
+          },
           isXlsx(file) ? XLSX : 'text/csv',
         ),
       )
@@ -171,7 +175,7 @@ function MapColumns({
     setBusy(true)
     setError(null)
     try {
-      onStarted(await api.startImport(job.id, mapping))
+      onStarted(await api.startImport(job.id, mapping as ImportMapping))
     } catch (err) {
       setError(err)
       setBusy(false)
@@ -338,7 +342,7 @@ function RunProgress({
   const download = useCallback(async () => {
     setDownloadError(null)
     try {
-      await downloadFile(api.importErrorsUrl(job.id), `import-${job.id}-errors.csv`)
+      await downloadFile(api.importErrors(job.id), `import-${job.id}-errors.csv`)
     } catch (err) {
       setDownloadError(err instanceof ApiError ? err : new ApiError(0, 'NETWORK', String(err)))
     }
@@ -424,7 +428,7 @@ function RecentImports({ refreshKey }: { refreshKey: number }) {
   }, [refreshKey, attempt])
 
   const download = (j: ImportJob) => {
-    downloadFile(api.importErrorsUrl(j.id), `import-${j.id}-errors.csv`).catch(setError)
+    downloadFile(api.importErrors(j.id), `import-${j.id}-errors.csv`).catch(setError)
   }
 
   return (

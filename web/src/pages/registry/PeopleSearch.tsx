@@ -26,9 +26,9 @@ function toSearch(f: Form): PersonSearch {
   if (f.name.trim()) s.name = f.name.trim()
   if (f.idNumber.trim()) s.idNumber = f.idNumber.trim()
   if (f.phone.trim()) s.phone = f.phone.trim()
-  if (f.residenceStatus) s.residenceStatus = f.residenceStatus
+  if (f.residenceStatus) s.residenceStatus = f.residenceStatus as PersonSearch['residenceStatus']
   if (f.areaId) s.areaId = Number(f.areaId)
-  if (f.tags.length) s.tags = f.tags
+  if (f.tags.length) s.tags = f.tags as PersonSearch['tags']
   return s
 }
 

@@ -6,7 +6,7 @@ import { ErrorBanner } from '../../components/ErrorBanner'
 import { errorText, formatDateTime, localName } from '../../i18n'
 import { REGISTRY_WRITERS, hasRole } from '../../modules'
 import { href } from '../../router'
-import type { CareVisit, HistoryEntry, LifeEventBody, PersonCard, User } from '../../types'
+import type { CareVisit, HistoryEntry, LifeEventBody, PersonCard, RevealBody, User } from '../../types'
 import {
   ID_TYPES,
   LIFE_EVENTS,
@@ -220,7 +220,11 @@ function RevealPanel({
     setError(null)
     setBusy(true)
     try {
-      const out = await api.revealPerson(card.id, { fields, purpose: purpose.trim(), ...(asOf ? { asOf } : {}) })
+      const out = await api.revealPerson(card.id, {
+        fields: fields as RevealBody['fields'],
+        purpose: purpose.trim(),
+        ...(asOf ? { asOf } : {}),
+      })
       onRevealed({ ...out, purpose: purpose.trim(), asOf })
       setOpen(false)
       setPurpose('')
@@ -450,12 +454,18 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
       setError(new ApiError(0, 'VALIDATION_FAILED', '', 'reason'))
       return
     }
-    const body: LifeEventBody = { kind, on, reason: reason.trim(), version: card.version }
+    const body: LifeEventBody = {
+      kind: kind as LifeEventBody['kind'],
+      on,
+      reason: reason.trim(),
+      version: card.version,
+    }
     if ((kind === 'address_change' || kind === 'move_in') && address.trim()) body.address = address.trim()
     if (kind === 'move_in' && areaId) body.areaId = Number(areaId)
-    if (kind === 'move_in' && residenceStatus) body.residenceStatus = residenceStatus
+    if (kind === 'move_in' && residenceStatus)
+      body.residenceStatus = residenceStatus as LifeEventBody['residenceStatus']
     if (kind === 'id_correction') {
-      body.idType = idType
+      body.idType = idType as LifeEventBody['idType']
       body.idNumber = idNumber.trim()
     }
     setBusy(true)
