@@ -26,7 +26,9 @@ export function installAccess(app: FastifyInstance): void {
     const access = (route.config as { access?: Access } | undefined)?.access
     if (access === undefined) throw new Error(`${route.method} ${route.url} declares no config.access`)
   })
-  app.addHook('onRequest', async (req) => enforce(req))
+  // After validation, where the handlers' own checks used to run: a malformed request is a 400
+  // whoever sends it, as before.
+  app.addHook('preHandler', async (req) => enforce(req))
 }
 
 function enforce(req: FastifyRequest): void {
