@@ -1,4 +1,5 @@
 import { maskPhone } from '../core/privacy.js'
+import { between, pick } from '../core/random.js'
 import { sql } from 'kysely'
 import { DateTime } from 'luxon'
 import type { GenerateStep, StepContext } from './generate-step.js'
@@ -156,7 +157,8 @@ function cumulative(weights: number[]): Float64Array {
   }
   return c
 }
-function pick(c: Float64Array, r: number): number {
+/** The index a uniform `r` in [0, 1) falls on in cumulative weights `c`. */
+function weightedIndex(c: Float64Array, r: number): number {
   const x = r * c[c.length - 1]!
   let lo = 0
   let hi = c.length - 1
@@ -374,20 +376,18 @@ export const casesStep: GenerateStep = {
         leftToday--
         const day = days[Math.max(0, dayIndex - 1)]!
         const localMidnight = Math.floor((day.t + offset) / DAY) * DAY - offset
-        let t0 = localMidnight + pick(hourW, rng()) * HOUR + Math.floor(rng() * HOUR)
+        let t0 = localMidnight + weightedIndex(hourW, rng()) * HOUR + Math.floor(rng() * HOUR)
         if (t0 >= until) t0 = until - 1 - Math.floor(rng() * HOUR)
         if (t0 < start) t0 = start
 
         const id = idRows[k]!.id
-        const grid = grids[pick(gridW, rng())]!
-        const leaf = leaves[pick(catByMonth[day.month]!, rng())]!
-        const channel = CHANNELS[pick(channelW, rng())]![0]
+        const grid = grids[weightedIndex(gridW, rng())]!
+        const leaf = leaves[weightedIndex(catByMonth[day.month]!, rng())]!
+        const channel = CHANNELS[weightedIndex(channelW, rng())]![0]
         const triage = triageOf.get(grid.id) ?? null
         const verifier = verifierOf.get(grid.id) ?? null
         const gridWorker = channel === 'patrol' && verifier?.role === 'grid_worker' ? verifier : null
-        const reporterName = gridWorker
-          ? gridWorker.name
-          : SURNAMES[Math.floor(rng() * SURNAMES.length)]! + GIVEN[Math.floor(rng() * GIVEN.length)]!
+        const reporterName = gridWorker ? gridWorker.name : pick(rng, SURNAMES) + pick(rng, GIVEN)
         const phone =
           channel === 'hotline' || (channel !== 'patrol' && rng() < 0.5)
             ? `13${Math.floor(100000000 + rng() * 899999999)}`
@@ -405,8 +405,8 @@ export const casesStep: GenerateStep = {
             }
           }
         }
-        const address = `${grid.name}${1 + Math.floor(rng() * 40)}${PLACES[Math.floor(rng() * PLACES.length)]}`
-        const description = `${leaf.name}${PHRASES[Math.floor(rng() * PHRASES.length)]}`
+        const address = `${grid.name}${between(rng, 1, 40)}${pick(rng, PLACES)}`
+        const description = `${leaf.name}${pick(rng, PHRASES)}`
         const responseDue = t0 + leaf.respondHours * HOUR
 
         // The life story, as events; cut at `until`.

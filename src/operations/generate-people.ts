@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { pick } from '../core/random.js'
 import { fakePerson } from '../registry/fake.js'
 import { maskIdNumber } from '../registry/identity.js'
 import type { GenerateStep } from './generate-step.js'
@@ -55,7 +56,7 @@ export const peopleStep: GenerateStep = {
       for (let i = 0; i < BATCH && done + i < count; i++) {
         const n = offset + done + i
         const f = fakePerson(ctx.opts.seed, n)
-        const grid = grids[Math.floor(ctx.rng() * grids.length)]!
+        const grid = pick(ctx.rng, grids)
         rows.push([
           grid.id,
           Number(grid.path.split('/').filter(Boolean)[1] ?? grid.id),

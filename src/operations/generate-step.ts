@@ -1,5 +1,6 @@
 // What a generator step is and gets: its own module, so that generate.ts (which lists the steps)
 // and the steps (which implement this) do not import each other.
+import type { Random } from '../core/random.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Database } from '../core/db.js'
 import type { RowSink } from './generate-sink.js'
@@ -24,7 +25,7 @@ export interface GenerateOptions {
 export interface StepContext {
   database: Database
   sink: RowSink
-  rng: () => number
+  rng: Random
   opts: GenerateOptions
   /** Report progress in units of the step's main entity. */
   progress: (done: number) => void

@@ -6,7 +6,6 @@ import type { Database } from '../core/db.js'
 import { asSystem } from '../core/scope.js'
 import { casesStep } from './generate-cases.js'
 import { peopleStep } from './generate-people.js'
-import type { FieldCipher } from '../core/crypto.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
 
