@@ -2,7 +2,8 @@
 // migrated database (kysely-codegen over an in-memory PGlite) and the web client's API types from
 // the OpenAPI document (openapi-typescript, in tools/codegen because it needs TypeScript 5).
 // `npm run check:generated` (`--check`) writes them to a temporary directory instead and fails
-// naming each checked-in file that differs. Both generators print deterministically (Biome leaves
+// naming each checked-in file that differs. `generate` also rewrites the SQL snapshots (vitest -u on
+// test/sql-snapshots.test.ts); `npm test` fails while one is stale. Both generators print deterministically (Biome leaves
 // *.generated.ts alone), so a second run changes nothing.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -96,6 +97,9 @@ try {
     )
     for (const file of stale) console.error(`${file} is stale: run npm run generate`)
     if (stale.length > 0) process.exitCode = 1
+  } else {
+    // SQL snapshots are rewritten by their test (which, run without -u, is their check).
+    execFileSync('npx', ['vitest', 'run', '-u', 'test/sql-snapshots.test.ts'], { cwd: root, stdio: 'inherit' })
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
