@@ -2,9 +2,9 @@
 // migrated database (kysely-codegen over an in-memory PGlite) and the web client's API types from
 // the OpenAPI document (openapi-typescript, in tools/codegen because it needs TypeScript 5).
 // `npm run check:generated` (`--check`) writes them to a temporary directory instead and fails
-// naming each checked-in file that differs. `generate` also rewrites the SQL snapshots (vitest -u on
-// test/sql-snapshots.test.ts); `npm test` fails while one is stale. Both generators print deterministically (Biome leaves
-// *.generated.ts alone), so a second run changes nothing.
+// naming each checked-in file that differs. `generate` also rewrites the SQL snapshots (vitest -u
+// on test/sql-snapshots.test.ts); `npm test` fails while one is stale. Both generators print
+// deterministically (Biome leaves *.generated.ts alone), so a second run changes nothing.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
