@@ -11,6 +11,7 @@ import { checkDate, checkUscc } from './identity.js'
 import { containing } from '../core/like.js'
 import { loadPerson, personSchema, personViewColumns, presentPerson, today, type PersonView } from './people.js'
 import {
+  districtOf,
   inSubtree,
   placementAt,
   placementOf,
@@ -32,7 +33,7 @@ const missing = (what: string, field: string | null = null) => notFound('RECORD_
 
 async function placed(tx: Tx, areaId: number): Promise<Placement> {
   const path = await areaPathOf(tx, areaId)
-  return { areaId, districtId: Number(path.split('/').filter(Boolean)[1] ?? areaId), path }
+  return { areaId, districtId: districtOf(path, areaId), path }
 }
 
 // ── Buildings and dwellings ───────────────────────────────────────────────────────────────────
