@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { sql, type ColumnType, type Generated } from 'kysely'
+import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Clock } from '../core/clock.js'
 import { publishedEvents } from '../core/events.js'
@@ -29,41 +29,6 @@ import { areaPathOf } from '../jurisdiction/service.js'
 // timestamps more than a few minutes off. Delivery is at least once (a lost answer is retried),
 // so receivers deduplicate by X-Grassroots-Delivery; order is best effort (a failed delivery is
 // retried later while later steps go ahead), so they order by `eventId`/`at` in the payload.
-
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
-
-export type WebhookTable = {
-  id: Generated<number>
-  area_id: number
-  url: string
-  secret: string
-  events: ColumnType<string[], string[], string[]>
-  active: Generated<boolean>
-  created_by: number | null
-  created_at: Timestamp
-}
-
-export type WebhookDeliveryTable = {
-  id: Generated<number>
-  webhook_id: number
-  event_id: number | null
-  event_type: string
-  payload: ColumnType<unknown, string, string>
-  attempts: Generated<number>
-  next_attempt_at: Date | null
-  delivered_at: Date | null
-  last_status: number | null
-  last_error: string | null
-  created_at: Timestamp
-}
-
-// Type aliases, not interfaces: $extendTables needs an index-signature-compatible shape.
-export type WebhookTables = {
-  webhook: WebhookTable
-  webhook_delivery: WebhookDeliveryTable
-}
-
-const tables = <T extends Tx | Db>(db: T) => db.$extendTables<WebhookTables>()
 
 /**
  * Event types one may subscribe to: every event the domains publish (the steps of a case: intake,
@@ -241,7 +206,7 @@ const statusOf = (r: { delivered_at: Date | null; next_attempt_at: Date | null }
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 function selectWebhooks(tx: Tx) {
-  return tables(tx).selectFrom('webhook as w').innerJoin('area as a', 'a.id', 'w.area_id')
+  return tx.selectFrom('webhook as w').innerJoin('area as a', 'a.id', 'w.area_id')
 }
 
 async function loadWebhook(tx: Tx, id: number): Promise<WebhookView> {
@@ -271,7 +236,7 @@ export async function createWebhook(
   if (!holds(actor, ['admin'], await areaPathOf(tx, input.areaId)))
     throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
   const secret = `whsec_${randomBytes(24).toString('base64url')}`
-  const { id } = await tables(tx)
+  const { id } = await tx
     .insertInto('webhook')
     .values({
       area_id: input.areaId,
@@ -306,7 +271,7 @@ export async function updateWebhook(
   if (patch.url !== undefined) set.url = checkUrl(patch.url)
   if (patch.events !== undefined) set.events = checkEvents(patch.events)
   if (patch.active !== undefined) set.active = patch.active
-  const res = await tables(tx).updateTable('webhook').set(set).where('id', '=', id).executeTakeFirst()
+  const res = await tx.updateTable('webhook').set(set).where('id', '=', id).executeTakeFirst()
   if (Number(res.numUpdatedRows) !== 1) throw notFound('NOT_FOUND', `webhook ${id}`)
   await recordAudit(tx, ctx, {
     action: 'webhook.update',
@@ -323,7 +288,7 @@ export async function queueTestPing(tx: Tx, ctx: RequestContext, id: number, now
   requireActor(ctx)
   const w = await loadWebhook(tx, id)
   const payload = { type: TEST_EVENT, webhookId: w.id, areaCode: w.areaCode, at: now.toISOString() }
-  const row = await tables(tx)
+  const row = await tx
     .insertInto('webhook_delivery')
     .values({
       webhook_id: w.id,
@@ -389,11 +354,7 @@ function presentDelivery(r: {
 }
 
 export async function getDelivery(tx: Tx, id: number): Promise<DeliveryView> {
-  const r = await tables(tx)
-    .selectFrom('webhook_delivery')
-    .select(deliveryColumns)
-    .where('id', '=', id)
-    .executeTakeFirst()
+  const r = await tx.selectFrom('webhook_delivery').select(deliveryColumns).where('id', '=', id).executeTakeFirst()
   if (!r) throw notFound('NOT_FOUND', `delivery ${id}`)
   return presentDelivery(r)
 }
@@ -401,7 +362,7 @@ export async function getDelivery(tx: Tx, id: number): Promise<DeliveryView> {
 /** The webhook's deliveries, newest first. */
 export async function listDeliveries(tx: Tx, webhookId: number, f: DeliveryFilter): Promise<Page<DeliveryView>> {
   await loadWebhook(tx, webhookId)
-  let q = tables(tx).selectFrom('webhook_delivery').where('webhook_id', '=', webhookId)
+  let q = tx.selectFrom('webhook_delivery').where('webhook_id', '=', webhookId)
   if (f.status === 'delivered') q = q.where('delivered_at', 'is not', null)
   if (f.status === 'pending') q = q.where('delivered_at', 'is', null).where('next_attempt_at', 'is not', null)
   if (f.status === 'failed') q = q.where('delivered_at', 'is', null).where('next_attempt_at', 'is', null)
@@ -560,7 +521,7 @@ export async function deliverDueWebhooks(
   // charge, and in production the timestamps are the real sending times.
   const clockNow = () => new Date(now.getTime() + Math.round(performance.now() - started))
   const run: DeliveryRun = { attempted: 0, delivered: 0, failed: 0, gaveUp: [] }
-  const w = tables(db)
+  const w = db
   for (;;) {
     if (opts.signal?.aborted) return run
     const claimed = await claim(db, now, batch, leaseMs, opts.ids)
