@@ -18,6 +18,7 @@ import {
   ratings,
   type CaseRole,
   type CaseState,
+  type Channel,
   type Rating,
 } from './workflow.js'
 
@@ -219,7 +220,7 @@ export function presentCase(r: CaseRow, now: Date, ctx: RequestContext): CaseVie
     trackingCode: r.tracking_code,
     category: { id: r.category_id, code: r.category_code, nameZh: r.category_name_zh, nameEn: r.category_name_en },
     area: { id: r.area_id, code: r.area_code, nameZh: r.area_name_zh, nameEn: r.area_name_en },
-    channel: r.channel as (typeof channels)[number],
+    channel: r.channel as Channel,
     state: r.state as CaseState,
     version: r.version,
     location: r.lng === null || r.lat === null ? null : { lng: r.lng, lat: r.lat },
