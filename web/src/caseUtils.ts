@@ -1,17 +1,20 @@
-import { useCallback, useEffect, useState } from 'react'
 // Helpers shared by the case screens: the category tree, names, keys and cached look-ups.
-import { api, isAbort } from './api'
+import { useQuery } from '@tanstack/react-query'
+import { queries, queryClient } from './api/queries'
 import { localName } from './i18n'
-import type { AreaFeatureCollection, AreaNode, CaseDetail, Category, CategoryAttribute, Department } from './types'
+import type { AreaNode, Category, CategoryAttribute } from './types'
 
 /** Leaves of the category tree with their group, in catalogue order. */
 export function categoryLeaves(roots: Category[]): { group: Category; leaf: Category }[] {
   const out: { group: Category; leaf: Category }[] = []
   const walk = (n: Category, group: Category) => {
     if (n.isLeaf) out.push({ group, leaf: n })
-    else n.children.forEach((c) => walk(c, n))
+    else for (const c of n.children) walk(c, n)
   }
-  roots.forEach((r) => (r.isLeaf ? out.push({ group: r, leaf: r }) : r.children.forEach((c) => walk(c, r))))
+  for (const r of roots) {
+    if (r.isLeaf) out.push({ group: r, leaf: r })
+    else for (const c of r.children) walk(c, r)
+  }
   return out
 }
 
@@ -55,37 +58,8 @@ export function newIdempotencyKey(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 }
 
-// Catalogue, area tree, grid boundaries and departments change rarely: load each once per page
-// load, and forget a failed load so the next screen tries again.
-const cache = new Map<string, Promise<unknown>>()
-function once<T>(key: string, load: () => Promise<T>): Promise<T> {
-  let p = cache.get(key) as Promise<T> | undefined
-  if (!p) {
-    p = load()
-    cache.set(key, p)
-    p.catch(() => cache.delete(key))
-  }
-  return p
-}
-
-export const loadCategories = () => once('categories', () => api.categories().then((r) => r.categories))
-export const loadAreaTree = () => once('areaTree', () => api.areaTree().then((r) => r.areas))
-/** Every active grid under the first root (the city). */
-export const loadAllGrids = () =>
-  once('grids', async (): Promise<AreaFeatureCollection> => {
-    const roots = await loadAreaTree()
-    const root = roots[0]
-    return root ? api.boundaries({ within: root.id, level: 'grid' }) : { type: 'FeatureCollection', features: [] }
-  })
-export const loadDepartments = () =>
-  once('departments', async (): Promise<Department[]> => {
-    const first = await api.departments({ pageSize: 500 })
-    const all = [...first.items]
-    for (let page = 2; (page - 1) * first.pageSize < first.total && page <= 10; page++) {
-      all.push(...(await api.departments({ page, pageSize: 500 })).items)
-    }
-    return all
-  })
+/** All departments, from the query cache (for screens that need them inside an event handler). */
+export const loadDepartments = () => queryClient.fetchQuery(queries.departments())
 
 /** Ids of the grids inside `areaId` (the area itself when it is a grid). */
 export function gridIdsWithin(roots: AreaNode[], areaId: number): Set<number> {
@@ -112,20 +86,7 @@ export function geoUri(lat: number, lng: number): string {
   return `geo:${lat},${lng}?q=${lat},${lng}`
 }
 
-/** Loads one case; `reload` fetches it again, `setDetail` takes an answer the caller already has. */
+/** One case, kept in the query cache: an action's answer replaces it there (see caseChanged). */
 export function useCaseDetail(id: number) {
-  const [detail, setDetail] = useState<CaseDetail | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .caseDetail(id, ctrl.signal)
-      .then(setDetail)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [id, attempt])
-  const reload = useCallback(() => setAttempt((n) => n + 1), [])
-  return { detail, setDetail, error, setError, reload }
+  return useQuery(queries.caseDetail(id))
 }

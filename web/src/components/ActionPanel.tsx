@@ -1,9 +1,10 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError, api } from '../api'
-import { loadDepartments } from '../caseUtils'
+import { caseChanged, invalidate, keys, queries } from '../api/queries'
 import { errorText, localName } from '../i18n'
-import { RATINGS, type ActionBody, type CaseAction, type CaseDetail, type Department, type Rating } from '../types'
+import { RATINGS, type ActionBody, type CaseAction, type CaseDetail, type Rating } from '../types'
 import { PhotoUploader, type PhotoState } from './PhotoUploader'
 
 type Field = 'comment' | 'department' | 'into' | 'result' | 'rating' | 'workdays' | 'approve' | 'photos'
@@ -46,16 +47,15 @@ async function resolveCaseId(text: string): Promise<number> {
   throw new ApiError(404, 'CASE_NOT_FOUND', '', 'intoCaseId')
 }
 
-interface Props {
-  detail: CaseDetail
-  /** The case after a successful action (the server answers with the new detail). */
-  onUpdated: (c: CaseDetail, action: CaseAction) => void
-  /** Load the case again (after a conflict). */
-  onReload: () => void
-}
+/** Someone else acted first: the case is no longer where the form found it. */
+const isConflict = (err: unknown) =>
+  err instanceof ApiError && (err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_ILLEGAL_TRANSITION')
 
-/** Buttons for the actions the caller may take now, each opening the inputs it needs. */
-export function ActionPanel({ detail, onUpdated, onReload }: Props) {
+/**
+ * Buttons for the actions the caller may take now, each opening the inputs it needs. The server answers
+ * an action with the case's new detail, which replaces it in the query cache (see caseChanged).
+ */
+export function ActionPanel({ detail }: { detail: CaseDetail }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const [active, setActive] = useState<CaseAction | null>(null)
@@ -67,25 +67,54 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
   const [approve, setApprove] = useState<boolean | null>(null)
   const [rating, setRating] = useState<Rating | null>(null)
   const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false })
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
+  // A required input left empty, found before sending.
+  const [problem, setProblem] = useState<ApiError | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
-  const [departments, setDepartments] = useState<Department[] | null>(null)
   const [formKey, setFormKey] = useState(0)
 
   const spec = active ? SPECS[active] : null
-  const needsDepartments = !!spec?.fields.includes('department')
-  useEffect(() => {
-    if (!needsDepartments || departments) return
-    loadDepartments()
-      .then(setDepartments)
-      .catch((err) => setError(err))
-  }, [needsDepartments, departments])
+  const departmentsQuery = useQuery({ ...queries.departments(), enabled: !!spec?.fields.includes('department') })
+  const departments = departmentsQuery.data ?? null
 
   // A different case or a new version closes any open form.
-  useEffect(() => {
+  const version = `${detail.id}:${detail.version}`
+  const [formVersion, setFormVersion] = useState(version)
+  if (formVersion !== version) {
+    setFormVersion(version)
     setActive(null)
-  }, [detail.id, detail.version])
+  }
+
+  const send = useMutation({
+    mutationFn: async (action: CaseAction) => {
+      const body: ActionBody = { action, version: detail.version }
+      const has = (f: Field) => SPECS[action].fields.includes(f)
+      if (has('comment') && comment.trim()) body.comment = comment.trim()
+      if (has('result')) body.result = result.trim()
+      if (has('department') && departmentId) body.departmentId = Number(departmentId)
+      if (has('into')) body.intoCaseId = await resolveCaseId(into)
+      if (has('workdays')) body.workdays = Number(workdays)
+      if (has('approve') && approve !== null) body.approve = approve
+      if (has('rating') && rating) body.rating = rating
+      if (has('photos') && photos.tokens.length) body.photos = photos.tokens
+      return api.caseAction(detail.id, body)
+    },
+    onSuccess: (updated, action) => {
+      setNotice(t('actions.done', { action: t(`caseActions.${action}`) }))
+      void caseChanged(updated)
+    },
+    onError: (err) => {
+      if (!(err instanceof ApiError) || !isConflict(err)) return
+      // Someone else acted first: say so and show the case as it is now.
+      const state = typeof err.details?.state === 'string' ? t(`caseStates.${err.details.state}`) : null
+      setNotice(
+        err.code === 'CASE_VERSION_CONFLICT' ? t('actions.conflict') : t('actions.illegal', { state: state ?? '—' }),
+      )
+      setActive(null)
+      void invalidate(keys.cases)
+    },
+  })
+  const busy = send.isPending
+  const error = problem ?? departmentsQuery.error ?? (isConflict(send.error) ? null : send.error)
 
   const open = (a: CaseAction) => {
     setActive(a === active ? null : a)
@@ -96,7 +125,8 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
     setWorkdays('3')
     setApprove(null)
     setRating(null)
-    setError(null)
+    setProblem(null)
+    send.reset()
     setNotice(null)
     setFormKey((k) => k + 1)
   }
@@ -122,46 +152,17 @@ export function ActionPanel({ detail, onUpdated, onReload }: Props) {
     }
   }
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     if (!active || !spec || busy) return
     const gap = spec.required.find(missing)
     if (gap) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', `action.${gap}`))
+      setProblem(new ApiError(0, 'VALIDATION_FAILED', '', `action.${gap}`))
       return
     }
-    setBusy(true)
-    setError(null)
+    setProblem(null)
     setNotice(null)
-    try {
-      const body: ActionBody = { action: active, version: detail.version }
-      const has = (f: Field) => spec.fields.includes(f)
-      if (has('comment') && comment.trim()) body.comment = comment.trim()
-      if (has('result')) body.result = result.trim()
-      if (has('department') && departmentId) body.departmentId = Number(departmentId)
-      if (has('into')) body.intoCaseId = await resolveCaseId(into)
-      if (has('workdays')) body.workdays = Number(workdays)
-      if (has('approve') && approve !== null) body.approve = approve
-      if (has('rating') && rating) body.rating = rating
-      if (has('photos') && photos.tokens.length) body.photos = photos.tokens
-      const updated = await api.caseAction(detail.id, body)
-      setNotice(t('actions.done', { action: t(`caseActions.${active}`) }))
-      onUpdated(updated, active)
-    } catch (err) {
-      if (err instanceof ApiError && (err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_ILLEGAL_TRANSITION')) {
-        // Someone else acted first: say so and show the case as it is now.
-        const state = typeof err.details?.state === 'string' ? t(`caseStates.${err.details.state}`) : null
-        setNotice(
-          err.code === 'CASE_VERSION_CONFLICT' ? t('actions.conflict') : t('actions.illegal', { state: state ?? '—' }),
-        )
-        setActive(null)
-        onReload()
-      } else {
-        setError(err)
-      }
-    } finally {
-      setBusy(false)
-    }
+    send.mutate(active)
   }
 
   const fieldLabel = (f: string) => (f.startsWith('action.') ? t(`actions.fields.${f.slice(7)}`) : undefined)

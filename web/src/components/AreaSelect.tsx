@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
+import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
+import { queries } from '../api/queries'
 import { flattenTree } from '../areaUtils'
-import { loadAreaTree } from '../caseUtils'
 import { localName } from '../i18n'
 import type { AreaNode } from '../types'
 
@@ -29,14 +30,17 @@ export function AreaSelect({
   required?: boolean
 }) {
   const { t, i18n } = useTranslation()
-  const [areas, setAreas] = useState<AreaNode[] | null>(null)
-  useEffect(() => {
-    loadAreaTree().then(
-      (roots) =>
-        setAreas(flattenTree(roots).filter((a) => !a.retired && (DEPTH[a.level] ?? 0) <= (DEPTH[maxLevel] ?? 4))),
-      () => setAreas([]),
-    )
-  }, [maxLevel])
+  const tree = useQuery(queries.areaTree())
+  // Without the tree (it failed to load) the select still offers its empty choice.
+  const areas = useMemo(
+    () =>
+      tree.data
+        ? flattenTree(tree.data).filter((a) => !a.retired && (DEPTH[a.level] ?? 0) <= (DEPTH[maxLevel] ?? 4))
+        : tree.isError
+          ? []
+          : null,
+    [tree.data, tree.isError, maxLevel],
+  )
   return (
     <select
       id={id}

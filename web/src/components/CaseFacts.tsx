@@ -1,31 +1,27 @@
-import { useEffect, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
+import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../api'
-import { attributeLabel, attributeValueText, findCategory, loadCategories, loadDepartments } from '../caseUtils'
+import { queries } from '../api/queries'
+import { attributeLabel, attributeValueText, findCategory } from '../caseUtils'
 import { formatDateTime, localName } from '../i18n'
-import type { CaseDetail, Category, Department } from '../types'
+import type { CaseDetail } from '../types'
 import { ColourDot } from './CaseBadges'
 
 /** The facts of a case: where, when, who handles it, deadlines, and the category's attributes. */
 export function CaseFacts({ detail, compact = false }: { detail: CaseDetail; compact?: boolean }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
-  const [category, setCategory] = useState<Category | null>(null)
-  const [departments, setDepartments] = useState<Department[] | null>(null)
-
-  useEffect(() => {
-    let live = true
-    loadCategories()
-      .then((all) => live && setCategory(findCategory(all, (c) => c.code === detail.category.code) ?? null))
-      .catch(() => undefined)
-    if (!compact && detail.assistingDepartmentIds.length)
-      loadDepartments()
-        .then((d) => live && setDepartments(d))
-        .catch(() => undefined)
-    return () => {
-      live = false
-    }
-  }, [detail.category.code, detail.assistingDepartmentIds.length, compact])
+  // Both only name things better (attribute labels, assisting departments); without them codes and ids show.
+  const categories = useQuery(queries.categories()).data
+  const departments = useQuery({
+    ...queries.departments(),
+    enabled: !compact && detail.assistingDepartmentIds.length > 0,
+  }).data
+  const category = useMemo(
+    () => (categories ? findCategory(categories, (c) => c.code === detail.category.code) : undefined),
+    [categories, detail.category.code],
+  )
 
   const attrEntries = Object.entries(detail.attributes ?? {})
   const assisting = detail.assistingDepartmentIds.map((id) => {

@@ -1,11 +1,13 @@
-import { useEffect, useRef, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import L from 'leaflet'
-import { ApiError, api, isAbort } from '../api'
-import { gridIdsWithin, loadAllGrids, loadAreaTree } from '../caseUtils'
+import { ApiError } from '../api'
+import { queries } from '../api/queries'
+import { gridIdsWithin } from '../caseUtils'
 import { localName } from '../i18n'
 import { pinIcon, textNode, useLeafletMap } from '../leafletMap'
-import type { AppConfig, AreaFeatureCollection, AreaFeatureProps, LngLat, LocateResult } from '../types'
+import type { AppConfig, AreaFeatureCollection, AreaFeatureProps, LngLat } from '../types'
 
 const round = (v: number) => Math.round(v * 1e7) / 1e7
 const inRange = (lat: number, lng: number) => Math.abs(lat) <= 90 && Math.abs(lng) <= 180
@@ -18,7 +20,17 @@ interface Props {
   focusAreaIds: number[]
 }
 
-type Located = { state: 'idle' | 'loading' | 'outside' | 'error' } | { state: 'ok'; result: LocateResult }
+const NO_GRIDS: AreaFeatureCollection = { type: 'FeatureCollection', features: [] }
+
+/** The value once it has stopped changing for `ms`. */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value)
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms)
+    return () => clearTimeout(timer)
+  }, [value, ms])
+  return settled
+}
 
 /**
  * Pin a place on a map of the grids: a click sets the pin, "use my location" asks the device, and
@@ -28,11 +40,12 @@ export function LocationPicker({ value, onChange, config, focusAreaIds }: Props)
   const { t, i18n } = useTranslation()
   const ref = useRef<HTMLDivElement>(null)
   const map = useLeafletMap(ref, config)
-  const [grids, setGrids] = useState<AreaFeatureCollection | null>(null)
-  const [focus, setFocus] = useState<Set<number> | null>(null)
+  const gridsQuery = useQuery(queries.allGrids())
+  const treeQuery = useQuery(queries.areaTree())
+  // Without grids (they failed to load) the map still takes a pin.
+  const grids = gridsQuery.data ?? (gridsQuery.isError || treeQuery.isError ? NO_GRIDS : null)
   const [latText, setLatText] = useState(value ? String(value.lat) : '')
   const [lngText, setLngText] = useState(value ? String(value.lng) : '')
-  const [located, setLocated] = useState<Located>({ state: 'idle' })
   const [geoError, setGeoError] = useState<string | null>(null)
   const [locating, setLocating] = useState(false)
   const markerRef = useRef<L.Marker | null>(null)
@@ -40,22 +53,14 @@ export function LocationPicker({ value, onChange, config, focusAreaIds }: Props)
   onChangeRef.current = onChange
   const focusKey = focusAreaIds.join(',')
 
-  useEffect(() => {
-    let live = true
-    void Promise.all([loadAllGrids(), loadAreaTree()])
-      .then(([fc, tree]) => {
-        if (!live) return
-        setGrids(fc)
-        const ids = new Set<number>()
-        for (const id of focusKey ? focusKey.split(',').map(Number) : [])
-          gridIdsWithin(tree, id).forEach((g) => ids.add(g))
-        setFocus(ids)
-      })
-      .catch(() => live && setGrids({ type: 'FeatureCollection', features: [] }))
-    return () => {
-      live = false
-    }
-  }, [focusKey])
+  const tree = treeQuery.data
+  const focus = useMemo(() => {
+    if (!tree) return null
+    const ids = new Set<number>()
+    for (const id of focusKey ? focusKey.split(',').map(Number) : [])
+      for (const g of gridIdsWithin(tree, id)) ids.add(g)
+    return ids
+  }, [tree, focusKey])
 
   // Grids as a light mesh with names on hover; the user's own grids fit the first view.
   useEffect(() => {
@@ -120,37 +125,28 @@ export function LocationPicker({ value, onChange, config, focusAreaIds }: Props)
     if (!map.getBounds().contains(ll)) map.setView(ll, Math.max(map.getZoom(), 16))
   }, [map, value])
 
-  // Keep the typed text in step with pins set on the map or by the device.
-  useEffect(() => {
-    if (!value) return
-    if (Number(latText) !== value.lat) setLatText(String(value.lat))
-    if (Number(lngText) !== value.lng) setLngText(String(value.lng))
-    // Only when the value changes from outside.
-    // (Typing updates the value too, and then the numbers already agree.)
-  }, [value])
+  // Keep the typed text in step with pins set on the map or by the device. (Typing updates the value
+  // too, and then the numbers already agree.)
+  const [shownValue, setShownValue] = useState(value)
+  if (value !== shownValue) {
+    setShownValue(value)
+    if (value && Number(latText) !== value.lat) setLatText(String(value.lat))
+    if (value && Number(lngText) !== value.lng) setLngText(String(value.lng))
+  }
 
-  // Which grid is this? Answered by the server, so the resident sees where the report will go.
-  useEffect(() => {
-    if (!value) {
-      setLocated({ state: 'idle' })
-      return
-    }
-    const ctrl = new AbortController()
-    setLocated({ state: 'loading' })
-    const timer = setTimeout(() => {
-      api
-        .locate(value, ctrl.signal)
-        .then((result) => setLocated({ state: 'ok', result }))
-        .catch((err) => {
-          if (isAbort(err)) return
-          setLocated({ state: err instanceof ApiError && err.code === 'AREA_OUTSIDE_ALL_GRIDS' ? 'outside' : 'error' })
-        })
-    }, 250)
-    return () => {
-      clearTimeout(timer)
-      ctrl.abort()
-    }
-  }, [value])
+  // Which grid is this? Answered by the server once the pin rests, so the resident sees where the report will go.
+  const settled = useSettled(value, 250)
+  const locate = useQuery({ ...queries.locate(settled ?? { lng: 0, lat: 0 }), enabled: !!settled, retry: false })
+  const located = !value
+    ? ({ state: 'idle' } as const)
+    : settled !== value || locate.isFetching || locate.isPending
+      ? ({ state: 'loading' } as const)
+      : locate.isError
+        ? ({
+            state:
+              locate.error instanceof ApiError && locate.error.code === 'AREA_OUTSIDE_ALL_GRIDS' ? 'outside' : 'error',
+          } as const)
+        : ({ state: 'ok', result: locate.data } as const)
 
   const typed = (lat: string, lng: string) => {
     setLatText(lat)
@@ -162,7 +158,7 @@ export function LocationPicker({ value, onChange, config, focusAreaIds }: Props)
   }
 
   const canLocate = typeof navigator !== 'undefined' && 'geolocation' in navigator
-  const useMyLocation = () => {
+  const locateMe = () => {
     setGeoError(null)
     setLocating(true)
     navigator.geolocation.getCurrentPosition(
@@ -191,7 +187,7 @@ export function LocationPicker({ value, onChange, config, focusAreaIds }: Props)
             type="button"
             className="btn btn-small"
             data-testid="report-locate-me"
-            onClick={useMyLocation}
+            onClick={locateMe}
             disabled={locating}
           >
             {locating ? t('report.locating') : t('report.useMyLocation')}

@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query'
 import { useState, type FormEvent, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { RATINGS, type Rating } from '../types'
@@ -8,27 +9,19 @@ export function RatingForm({
   onSubmit,
   children,
 }: {
-  onSubmit: (rating: Rating, comment: string) => Promise<void>
+  onSubmit: (rating: Rating, comment: string) => Promise<unknown>
   children?: ReactNode
 }) {
   const { t } = useTranslation()
   const [rating, setRating] = useState<Rating | null>(null)
   const [comment, setComment] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
+  const send = useMutation({ mutationFn: (r: Rating) => onSubmit(r, comment.trim()) })
+  const busy = send.isPending
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     if (!rating || busy) return
-    setBusy(true)
-    setError(null)
-    try {
-      await onSubmit(rating, comment.trim())
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    send.mutate(rating)
   }
 
   return (
@@ -66,7 +59,7 @@ export function RatingForm({
           onChange={(e) => setComment(e.target.value)}
         />
       </label>
-      <ErrorBanner error={error} testId="rating-error" />
+      <ErrorBanner error={send.error} testId="rating-error" />
       <button
         type="submit"
         className="btn btn-primary btn-block"

@@ -3,10 +3,10 @@ import { ActionPanel } from '../components/ActionPanel'
 import { ColourDot, StateChip } from '../components/CaseBadges'
 import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts'
 import { CaseMap } from '../components/CaseMap'
-import { ErrorBanner } from '../components/ErrorBanner'
+import { QueryStatus } from '../components/QueryStatus'
 import { Timeline } from '../components/Timeline'
 import { localName } from '../i18n'
-import { href } from '../router'
+import { routes } from '../router'
 import { useCaseDetail } from '../caseUtils'
 import type { AppConfig } from '../types'
 
@@ -14,15 +14,15 @@ import type { AppConfig } from '../types'
 export function CaseDetailPage({ id, config }: { id: number; config: AppConfig | null }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
-  const { detail, setDetail, error, reload } = useCaseDetail(id)
+  const caseQuery = useCaseDetail(id)
+  const detail = caseQuery.data
 
   return (
     <section className="page case-detail-page" data-testid="page-case-detail">
-      <a className="back-link" href={href('cases')} data-testid="back-to-queue">
+      <a className="back-link" href={routes.cases()} data-testid="back-to-queue">
         ← {t('workbench.back')}
       </a>
-      <ErrorBanner error={error} onRetry={reload} />
-      {!detail && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={caseQuery} />
       {detail && (
         <div className="case-detail-grid">
           <div className="case-main">
@@ -46,11 +46,11 @@ export function CaseDetailPage({ id, config }: { id: number; config: AppConfig |
               <CaseResult detail={detail} />
               {detail.mergedIntoId && (
                 <p className="notice">
-                  {t('case.mergedInto')} <a href={href('cases', detail.mergedIntoId)}>#{detail.mergedIntoId}</a>
+                  {t('case.mergedInto')} <a href={routes.case(detail.mergedIntoId)}>#{detail.mergedIntoId}</a>
                 </p>
               )}
             </div>
-            <ActionPanel detail={detail} onUpdated={(c) => setDetail(c)} onReload={reload} />
+            <ActionPanel detail={detail} />
             <CaseFacts detail={detail} />
             <CasePhotos detail={detail} />
           </div>

@@ -1,21 +1,15 @@
-import { useEffect, useMemo, useState } from 'react'
+import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import type { TFunction } from 'i18next'
+import { useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError, api, isAbort } from '../api'
+import { ApiError } from '../api'
+import { queries } from '../api/queries'
 import { ChoroplethMap } from '../components/ChoroplethMap'
 import { EChart, type ChartOption } from '../components/EChart'
 import { ErrorBanner } from '../components/ErrorBanner'
-import { loadAllGrids, loadAreaTree } from '../caseUtils'
+import { Loading, QueryStatus } from '../components/QueryStatus'
 import { formatNumber, localName, ratePercent } from '../i18n'
-import {
-  AREA_LEVELS,
-  type AppConfig,
-  type AreaFeatureCollection,
-  type AreaNode,
-  type CaseStats,
-  type CaseStatsGroup,
-  type PublicMap,
-  type User,
-} from '../types'
+import { AREA_LEVELS, type AppConfig, type AreaNode, type CaseStats, type CaseStatsGroup, type User } from '../types'
 
 const RATES = ['responseRate', 'resolutionRate', 'satisfactionRate', 'onTimeClosureRate', 'reworkRate'] as const
 type RateKey = (typeof RATES)[number]
@@ -48,27 +42,77 @@ function groupLabel(g: CaseStatsGroup, lng: string): string {
   return (lng === 'en' ? en || zh : zh || en) || g.code || String(g.key)
 }
 
-/** A definition of a rate in the language shown, whatever plain shape the server uses. */
-function definitionOf(defs: unknown, key: string, lng: string): string | null {
-  if (!defs || typeof defs !== 'object') return null
-  const d = (defs as Record<string, unknown>)[key]
-  if (typeof d === 'string') return d
-  if (d && typeof d === 'object') {
-    const o = d as Record<string, unknown>
-    const pick =
-      lng === 'en'
-        ? (o.en ?? o.descriptionEn ?? o.textEn ?? o.nameEn)
-        : (o.zh ?? o['zh-CN'] ?? o.descriptionZh ?? o.textZh ?? o.nameZh)
-    if (typeof pick === 'string') return pick
+/** Statistics that are not there (yet): the server answers 404 NOT_FOUND for the route. */
+const isMissing = (err: unknown) => err instanceof ApiError && err.status === 404 && err.code === 'NOT_FOUND'
+
+const pct = (v: number | null, lng: string) => (v == null ? '—' : `${formatNumber(v, 1, lng)}%`)
+
+function gauge(k: RateKey, value: number | null, name: string, lng: string): ChartOption {
+  return {
+    series: [
+      {
+        type: 'gauge',
+        min: 0,
+        max: 100,
+        radius: '92%',
+        center: ['50%', '58%'],
+        startAngle: 200,
+        endAngle: -20,
+        progress: { show: true, width: 12, itemStyle: { color: RATE_COLOURS[k] } },
+        axisLine: { lineStyle: { width: 12, color: [[1, '#e6ebf1']] } },
+        axisTick: { show: false },
+        splitLine: { show: false },
+        axisLabel: { show: false },
+        pointer: { show: false },
+        anchor: { show: false },
+        title: { show: false },
+        detail: {
+          valueAnimation: false,
+          offsetCenter: [0, '5%'],
+          fontSize: 20,
+          fontWeight: 600,
+          color: '#1d2733',
+          formatter: () => pct(value, lng),
+        },
+        data: [{ value: value ?? 0, name }],
+      },
+    ],
   }
-  return null
 }
 
-type Load<T> =
-  | { state: 'loading' }
-  | { state: 'ok'; data: T }
-  | { state: 'missing' }
-  | { state: 'error'; error: unknown }
+function groupChart(stats: CaseStats, xLabels: string[], rotate: boolean, t: TFunction, lng: string): ChartOption {
+  return {
+    tooltip: {
+      trigger: 'axis',
+      valueFormatter: (v) => (typeof v === 'number' ? formatNumber(v, 1, lng) : String(v ?? '—')),
+    },
+    legend: { type: 'plain', top: 0, textStyle: { fontSize: 11 } },
+    grid: { left: 8, right: 8, top: 56, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: xLabels, axisLabel: { rotate: rotate ? 30 : 0, fontSize: 11, interval: 0 } },
+    yAxis: [
+      { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+      { type: 'value', minInterval: 1, splitLine: { show: false }, name: t('dashboard.cases') },
+    ],
+    series: [
+      ...(['responseRate', 'resolutionRate', 'satisfactionRate', 'onTimeClosureRate'] as const).map(
+        (k): BarOrLine => ({
+          type: 'bar',
+          name: t(`dashboard.rates.${k}`),
+          barMaxWidth: 28,
+          itemStyle: { color: RATE_COLOURS[k] },
+          data: stats.groups.map((g) => ratePercent(g[k])),
+        }),
+      ),
+      {
+        type: 'line',
+        name: t('dashboard.total'),
+        yAxisIndex: 1,
+        itemStyle: { color: '#6a4c93' },
+        data: stats.groups.map((g) => g.total),
+      },
+    ],
+  }
+}
 
 /** Areas the user may look at, from their grants down to communities, indented by depth. */
 function areaOptions(tree: AreaNode[], user: User): { node: AreaNode; depth: number }[] {
@@ -86,14 +130,13 @@ function areaOptions(tree: AreaNode[], user: User): { node: AreaNode; depth: num
     if (n.level === 'grid' || n.retired || seen.has(n.id)) return
     seen.add(n.id)
     out.push({ node: n, depth })
-    n.children.forEach((c) => walk(c, depth + 1))
+    for (const c of n.children) walk(c, depth + 1)
   }
   const grants = user.roles
-    .filter((r) => r.areaId != null)
-    .map((r) => find(tree, r.areaId!))
+    .map((r) => find(tree, r.areaId))
     .filter((n): n is AreaNode => !!n)
     .sort((a, b) => AREA_LEVELS.indexOf(a.level) - AREA_LEVELS.indexOf(b.level))
-  grants.forEach((g) => walk(g, 0))
+  for (const g of grants) walk(g, 0)
   return out
 }
 
@@ -104,156 +147,59 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
   const today = new Date()
   const [from, setFrom] = useState(() => ymd(new Date(today.getFullYear(), today.getMonth() - 11, 1)))
   const [to, setTo] = useState(() => ymd(today))
-  const [tree, setTree] = useState<AreaNode[] | null>(null)
-  const [areaId, setAreaId] = useState<number | null>(null)
-  const [byArea, setByArea] = useState<Load<CaseStats>>({ state: 'loading' })
-  const [byMonth, setByMonth] = useState<Load<CaseStats>>({ state: 'loading' })
+  const [chosenAreaId, setAreaId] = useState<number | null>(null)
   const [days, setDays] = useState(30)
-  const [grids, setGrids] = useState<AreaFeatureCollection | null>(null)
-  const [counts, setCounts] = useState<Load<PublicMap>>({ state: 'loading' })
-  const [attempt, setAttempt] = useState(0)
-
-  useEffect(() => {
-    loadAreaTree().then(setTree, () => setTree([]))
-    loadAllGrids().then(setGrids, () => setGrids({ type: 'FeatureCollection', features: [] }))
-  }, [])
+  // Without the tree or the grids (they failed to load) the page still shows what it can.
+  const treeQuery = useQuery(queries.areaTree())
+  const tree = treeQuery.data ?? (treeQuery.isError ? [] : null)
+  const gridsQuery = useQuery(queries.allGrids())
+  const grids = gridsQuery.data ?? (gridsQuery.isError ? { type: 'FeatureCollection' as const, features: [] } : null)
 
   const options = useMemo(() => (tree ? areaOptions(tree, user) : []), [tree, user])
-  useEffect(() => {
-    if (areaId == null && options[0]) setAreaId(options[0].node.id)
-  }, [options, areaId])
+  const areaId = chosenAreaId ?? options[0]?.node.id ?? null
 
-  // Both groupings in parallel; a 404 means the statistics service is not there (yet).
-  useEffect(() => {
-    if (tree == null) return
-    const ctrl = new AbortController()
-    const params = { areaId: areaId ?? undefined, from, to: addDays(to, 1) }
-    const run = (groupBy: 'area' | 'month', set: (l: Load<CaseStats>) => void) => {
-      set({ state: 'loading' })
-      api
-        .caseStats({ ...params, groupBy }, ctrl.signal)
-        .then((data) => set({ state: 'ok', data }))
-        .catch((error) => {
-          if (isAbort(error)) return
-          set(
-            error instanceof ApiError && error.status === 404 && error.code === 'NOT_FOUND'
-              ? { state: 'missing' }
-              : { state: 'error', error },
-          )
-        })
-    }
-    run('area', setByArea)
-    run('month', setByMonth)
-    return () => ctrl.abort()
-  }, [tree, areaId, from, to, attempt])
+  // Both groupings in parallel, once the areas are known.
+  const period = { areaId: areaId ?? undefined, from, to: addDays(to, 1) }
+  const statsOptions = { enabled: tree != null, placeholderData: keepPreviousData } as const
+  const byArea = useQuery({ ...queries.caseStats({ ...period, groupBy: 'area' }), ...statsOptions })
+  const byMonth = useQuery({ ...queries.caseStats({ ...period, groupBy: 'month' }), ...statsOptions })
+  const counts = useQuery({ ...queries.publicMap(days), placeholderData: keepPreviousData })
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setCounts({ state: 'loading' })
-    api
-      .publicMap(days, ctrl.signal)
-      .then((data) => setCounts({ state: 'ok', data }))
-      .catch((error) => !isAbort(error) && setCounts({ state: 'error', error }))
-    return () => ctrl.abort()
-  }, [days, attempt])
-
-  const totals = byArea.state === 'ok' ? byArea.data.totals : byMonth.state === 'ok' ? byMonth.data.totals : null
-  const definitions = byArea.state === 'ok' ? byArea.data.definitions : undefined
-  const missing = byArea.state === 'missing' && byMonth.state === 'missing'
+  const totals = byArea.data?.totals ?? byMonth.data?.totals ?? null
+  const definitions = byArea.data?.definitions
+  const missing = isMissing(byArea.error) && isMissing(byMonth.error)
   const rateName = (k: RateKey) => t(`dashboard.rates.${k}`)
-  const pct = (v: number | null) => (v == null ? '—' : `${formatNumber(v, 1, lng)}%`)
 
-  const gauge = (k: RateKey): ChartOption => {
-    const v = ratePercent(totals?.[k])
-    return {
-      series: [
-        {
-          type: 'gauge',
-          min: 0,
-          max: 100,
-          radius: '92%',
-          center: ['50%', '58%'],
-          startAngle: 200,
-          endAngle: -20,
-          progress: { show: true, width: 12, itemStyle: { color: RATE_COLOURS[k] } },
-          axisLine: { lineStyle: { width: 12, color: [[1, '#e6ebf1']] } },
-          axisTick: { show: false },
-          splitLine: { show: false },
-          axisLabel: { show: false },
-          pointer: { show: false },
-          anchor: { show: false },
-          title: { show: false },
-          detail: {
-            valueAnimation: false,
-            offsetCenter: [0, '5%'],
-            fontSize: 20,
-            fontWeight: 600,
-            color: '#1d2733',
-            formatter: () => pct(v),
-          },
-          data: [{ value: v ?? 0, name: rateName(k) }],
-        },
-      ],
-    }
-  }
-
-  const groupChart = (stats: CaseStats, xLabels: string[], rotate: boolean): ChartOption => ({
-    tooltip: {
-      trigger: 'axis',
-      valueFormatter: (v) => (typeof v === 'number' ? formatNumber(v, 1, lng) : String(v ?? '—')),
-    },
-    legend: { type: 'plain', top: 0, textStyle: { fontSize: 11 } },
-    grid: { left: 8, right: 8, top: 56, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: xLabels, axisLabel: { rotate: rotate ? 30 : 0, fontSize: 11, interval: 0 } },
-    yAxis: [
-      { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
-      { type: 'value', minInterval: 1, splitLine: { show: false }, name: t('dashboard.cases') },
-    ],
-    series: [
-      ...(['responseRate', 'resolutionRate', 'satisfactionRate', 'onTimeClosureRate'] as const).map(
-        (k): BarOrLine => ({
-          type: 'bar',
-          name: rateName(k),
-          barMaxWidth: 28,
-          itemStyle: { color: RATE_COLOURS[k] },
-          data: stats.groups.map((g) => ratePercent(g[k])),
-        }),
-      ),
-      {
-        type: 'line',
-        name: t('dashboard.total'),
-        yAxisIndex: 1,
-        itemStyle: { color: '#6a4c93' },
-        data: stats.groups.map((g) => g.total),
-      },
-    ],
-  })
-
+  const areaData = byArea.data
+  const monthData = byMonth.data
   const areaChart = useMemo(
     () =>
-      byArea.state === 'ok'
-        ? groupChart(
-            byArea.data,
-            byArea.data.groups.map((g) => groupLabel(g, lng)),
-            byArea.data.groups.length > 4,
-          )
-        : null,
-    [byArea, lng], // groupChart only reads translations, which follow lng
+      areaData &&
+      groupChart(
+        areaData,
+        areaData.groups.map((g) => groupLabel(g, lng)),
+        areaData.groups.length > 4,
+        t,
+        lng,
+      ),
+    [areaData, t, lng],
   )
   const monthChart = useMemo(
     () =>
-      byMonth.state === 'ok'
-        ? groupChart(
-            byMonth.data,
-            byMonth.data.groups.map((g) => String(g.key)),
-            false,
-          )
-        : null,
-    [byMonth, lng],
+      monthData &&
+      groupChart(
+        monthData,
+        monthData.groups.map((g) => String(g.key)),
+        false,
+        t,
+        lng,
+      ),
+    [monthData, t, lng],
   )
-  const gauges = useMemo(() => RATES.map((k) => [k, gauge(k)] as const), [totals, lng])
-
-  const statsError = byArea.state === 'error' ? byArea.error : byMonth.state === 'error' ? byMonth.error : null
+  const gauges = useMemo(
+    () => RATES.map((k) => [k, gauge(k, ratePercent(totals?.[k]), t(`dashboard.rates.${k}`), lng)] as const),
+    [totals, t, lng],
+  )
 
   return (
     <section className="page dashboard-page" data-testid="page-dashboard">
@@ -305,7 +251,7 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
         </div>
       ) : (
         <>
-          <ErrorBanner error={statsError} onRetry={() => setAttempt((n) => n + 1)} />
+          <QueryStatus query={[byArea, byMonth].filter((q) => !isMissing(q.error))} />
           {totals && (
             <>
               <div className="kpis" data-testid="dash-kpis">
@@ -344,10 +290,10 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
               <div className="gauges" data-testid="dash-gauges">
                 {gauges.map(([k, option]) => (
                   <figure key={k} className="gauge card" data-testid={`dash-gauge-${k}`}>
-                    <EChart option={option} height={130} label={`${rateName(k)} ${pct(ratePercent(totals[k]))}`} />
+                    <EChart option={option} height={130} label={`${rateName(k)} ${pct(ratePercent(totals[k]), lng)}`} />
                     <figcaption>
                       <strong>{rateName(k)}</strong>
-                      <span className="muted" title={definitionOf(definitions, k, lng) ?? undefined}>
+                      <span className="muted" title={definitions?.[k]}>
                         {t(`dashboard.rateHints.${k}`)}
                       </span>
                     </figcaption>
@@ -356,24 +302,21 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
               </div>
             </>
           )}
-          {(byArea.state === 'loading' || byMonth.state === 'loading') && (
-            <p className="muted">{t('common.loading')}</p>
-          )}
           <div className="dash-charts">
-            {areaChart && byArea.state === 'ok' && (
+            {areaChart && areaData && (
               <section className="card">
                 <h2 className="section-title">{t('dashboard.byArea')}</h2>
-                {byArea.data.groups.length ? (
+                {areaData.groups.length ? (
                   <EChart option={areaChart} height={320} testId="dash-by-area" label={t('dashboard.byArea')} />
                 ) : (
                   <p className="muted">{t('dashboard.emptyPeriod')}</p>
                 )}
               </section>
             )}
-            {monthChart && byMonth.state === 'ok' && (
+            {monthChart && monthData && (
               <section className="card">
                 <h2 className="section-title">{t('dashboard.byMonth')}</h2>
-                {byMonth.data.groups.length ? (
+                {monthData.groups.length ? (
                   <EChart option={monthChart} height={320} testId="dash-by-month" label={t('dashboard.byMonth')} />
                 ) : (
                   <p className="muted">{t('dashboard.emptyPeriod')}</p>
@@ -398,11 +341,13 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
             </select>
           </label>
         </div>
-        {counts.state === 'error' && <ErrorBanner error={counts.error} onRetry={() => setAttempt((n) => n + 1)} />}
-        {grids && counts.state === 'ok' ? (
+        {counts.isError && !counts.isFetching && (
+          <ErrorBanner error={counts.error} onRetry={() => void counts.refetch()} />
+        )}
+        {grids && counts.data ? (
           <ChoroplethMap grids={grids} counts={counts.data.grids} config={config} />
         ) : (
-          counts.state !== 'error' && <p className="muted">{t('common.loading')}</p>
+          !counts.isError && <Loading />
         )}
       </section>
     </section>

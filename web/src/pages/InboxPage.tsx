@@ -1,14 +1,16 @@
-import { useEffect, useState } from 'react'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../api'
+import { api } from '../api'
+import { invalidate, keys, queries } from '../api/queries'
 import { StateChip } from '../components/CaseBadges'
 import { ErrorBanner } from '../components/ErrorBanner'
-import { NOTIFICATIONS_CHANGED } from '../components/NotificationBell'
 import { Pager } from '../components/Pager'
+import { QueryStatus } from '../components/QueryStatus'
 import { formatDateTime } from '../i18n'
 import { hasRole } from '../modules'
-import { href } from '../router'
-import type { Notification, Paged, User } from '../types'
+import { routes } from '../router'
+import type { Notification, User } from '../types'
 
 const PAGE_SIZE = 20
 
@@ -18,41 +20,25 @@ export function InboxPage({ user }: { user: User }) {
   const lng = i18n.language
   const [unreadOnly, setUnreadOnly] = useState(false)
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<Notification> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
   const worker = hasRole(user, ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'])
+  const list = useQuery({
+    ...queries.notifications({ page, pageSize: PAGE_SIZE, unread: unreadOnly || undefined }),
+    placeholderData: keepPreviousData,
+  })
+  const data = list.data
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .notifications({ page, pageSize: PAGE_SIZE, unread: unreadOnly || undefined }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [page, unreadOnly, attempt])
-
-  const markRead = async (ids: number[]) => {
-    try {
-      await Promise.all(ids.map((id) => api.markNotificationRead(id)))
-      const now = new Date().toISOString()
-      setData((d) =>
-        d ? { ...d, items: d.items.map((n) => (ids.includes(n.id) ? { ...n, readAt: n.readAt ?? now } : n)) } : d,
-      )
-      window.dispatchEvent(new Event(NOTIFICATIONS_CHANGED))
-    } catch (err) {
-      setError(err)
-    }
-  }
+  // Read ones stay in the list (marked read) until it is loaded again; the bell recounts at once.
+  const read = useMutation({
+    mutationFn: (ids: number[]) => Promise.all(ids.map((id) => api.markNotificationRead(id))),
+    onSettled: () => invalidate(keys.notifications),
+  })
+  const markRead = (ids: number[]) => read.mutate(ids)
 
   const caseLink = (n: Notification) =>
-    n.caseId == null ? null : worker ? href('cases', n.caseId) : href('my-cases', n.caseId)
+    n.caseId == null ? null : worker ? routes.case(n.caseId) : routes.myCase(n.caseId)
   // A care visit fell overdue: the link opens the person's card.
   const personLink = (n: Notification) =>
-    n.kind === 'care_visit_overdue' && typeof n.params.personId === 'number'
-      ? href('registry', 'people', n.params.personId)
-      : null
+    n.kind === 'care_visit_overdue' && typeof n.params.personId === 'number' ? routes.person(n.params.personId) : null
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
@@ -64,7 +50,7 @@ export function InboxPage({ user }: { user: User }) {
           className="btn btn-small"
           data-testid="inbox-read-all"
           disabled={unread.length === 0}
-          onClick={() => void markRead(unread.map((n) => n.id))}
+          onClick={() => markRead(unread.map((n) => n.id))}
         >
           {t('inbox.markAllRead')}
         </button>
@@ -81,8 +67,8 @@ export function InboxPage({ user }: { user: User }) {
         />
         {t('inbox.unreadOnly')}
       </label>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <ErrorBanner error={read.error} />
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="inbox-empty">
           {t('inbox.empty')}
@@ -122,7 +108,7 @@ export function InboxPage({ user }: { user: User }) {
                     className="btn btn-small"
                     data-testid={`notification-open-${n.id}`}
                     onClick={() => {
-                      if (!n.readAt) void markRead([n.id])
+                      if (!n.readAt) markRead([n.id])
                       window.location.hash = link
                     }}
                   >
@@ -134,7 +120,7 @@ export function InboxPage({ user }: { user: User }) {
                     type="button"
                     className="btn btn-small"
                     data-testid={`notification-read-${n.id}`}
-                    onClick={() => void markRead([n.id])}
+                    onClick={() => markRead([n.id])}
                   >
                     {t('inbox.markRead')}
                   </button>

@@ -1,17 +1,19 @@
-import { useCallback, useEffect, useState } from 'react'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../api'
+import { api } from '../api'
+import { caseChanged, queries } from '../api/queries'
 import { StateChip } from '../components/CaseBadges'
 import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts'
 import { CaseMap } from '../components/CaseMap'
-import { ErrorBanner } from '../components/ErrorBanner'
 import { Pager } from '../components/Pager'
+import { QueryStatus } from '../components/QueryStatus'
 import { RatingForm } from '../components/RatingForm'
 import { Timeline } from '../components/Timeline'
 import { formatDateTime, localName } from '../i18n'
-import { href } from '../router'
+import { routes } from '../router'
 import { useCaseDetail } from '../caseUtils'
-import type { AppConfig, CaseState, CaseView, Paged } from '../types'
+import type { AppConfig, CaseState, Rating } from '../types'
 
 const FILTERS: Record<string, CaseState[] | undefined> = {
   all: undefined,
@@ -32,25 +34,17 @@ function MyCaseList() {
   const lng = i18n.language
   const [filter, setFilter] = useState<FilterKey>('all')
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<CaseView> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .cases({ mine: true, state: FILTERS[filter], page, pageSize: PAGE_SIZE, sort: 'newest' }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [filter, page, attempt])
+  const list = useQuery({
+    ...queries.cases({ mine: true, state: FILTERS[filter], page, pageSize: PAGE_SIZE, sort: 'newest' }),
+    placeholderData: keepPreviousData,
+  })
+  const data = list.data
 
   return (
     <section className="page narrow-page" data-testid="page-my-cases">
       <div className="page-head">
         <h1 className="page-title">{t('myCases.title')}</h1>
-        <a className="btn btn-primary btn-small" href={href('report')} data-testid="my-cases-report">
+        <a className="btn btn-primary btn-small" href={routes.report()} data-testid="my-cases-report">
           {t('myCases.reportNew')}
         </a>
       </div>
@@ -72,8 +66,7 @@ function MyCaseList() {
           </button>
         ))}
       </div>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="my-cases-empty">
           {t('myCases.empty')}
@@ -84,7 +77,7 @@ function MyCaseList() {
           <li key={c.id}>
             <a
               className="case-card card"
-              href={href('my-cases', c.id)}
+              href={routes.myCase(c.id)}
               data-testid="my-case"
               data-tracking-code={c.trackingCode}
             >
@@ -110,31 +103,20 @@ function MyCaseList() {
 function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
-  const { detail, setDetail, error, reload } = useCaseDetail(id)
-  const [thanks, setThanks] = useState(false)
-
-  const rate = useCallback(
-    async (rating: 'satisfied' | 'basically_satisfied' | 'unsatisfied', comment: string) => {
-      if (!detail) return
-      const updated = await api.caseAction(id, {
-        action: 'rate',
-        version: detail.version,
-        rating,
-        ...(comment ? { comment } : {}),
-      })
-      setDetail(updated)
-      setThanks(true)
-    },
-    [id, detail],
-  )
+  const caseQuery = useCaseDetail(id)
+  const detail = caseQuery.data
+  const rate = useMutation({
+    mutationFn: ({ rating, comment, version }: { rating: Rating; comment: string; version: number }) =>
+      api.caseAction(id, { action: 'rate', version, rating, ...(comment ? { comment } : {}) }),
+    onSuccess: caseChanged,
+  })
 
   return (
     <section className="page narrow-page" data-testid="page-my-case">
-      <a className="back-link" href={href('my-cases')}>
+      <a className="back-link" href={routes.myCases()}>
         ← {t('myCases.back')}
       </a>
-      <ErrorBanner error={error} onRetry={reload} />
-      {!detail && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={caseQuery} />
       {detail && (
         <>
           <div className="card case-head">
@@ -150,12 +132,16 @@ function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
             </p>
             <p className="case-desc">{detail.description}</p>
           </div>
-          {thanks && (
+          {rate.isSuccess && (
             <p className="notice" data-testid="rating-done" role="status">
               {t('rating.thanks')}
             </p>
           )}
-          {detail.allowedActions.includes('rate') && <RatingForm onSubmit={rate} />}
+          {detail.allowedActions.includes('rate') && (
+            <RatingForm
+              onSubmit={(rating, comment) => rate.mutateAsync({ rating, comment, version: detail.version })}
+            />
+          )}
           <CaseResult detail={detail} card />
           <CaseFacts detail={detail} compact />
           <CaseMap location={detail.location} gridId={detail.area.id} config={config} />

@@ -1,6 +1,8 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import { useMemo, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../api'
+import { invalidate, keys, queries } from '../api/queries'
 import {
   AttributeFields,
   attributePayload,
@@ -8,13 +10,13 @@ import {
   type AttributeValues,
 } from '../components/AttributeFields'
 import { CategoryPicker } from '../components/CategoryPicker'
-import { ErrorBanner } from '../components/ErrorBanner'
 import { LocationPicker } from '../components/LocationPicker'
 import { PhotoUploader, type PhotoState } from '../components/PhotoUploader'
-import { attributeLabel, loadCategories, newIdempotencyKey } from '../caseUtils'
+import { QueryStatus } from '../components/QueryStatus'
+import { attributeLabel, newIdempotencyKey } from '../caseUtils'
 import { errorText } from '../i18n'
 import { hasRole } from '../modules'
-import { href } from '../router'
+import { routes } from '../router'
 import type { AppConfig, Category, LngLat, NewCaseBody, NewCaseResult, User } from '../types'
 
 type Problem = 'category' | 'location' | 'description' | 'photos' | 'attributes'
@@ -27,9 +29,8 @@ type Problem = 'category' | 'location' | 'description' | 'photos' | 'attributes'
 export function ReportPage({ user, config }: { user: User | null; config: AppConfig | null }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
-  const [categories, setCategories] = useState<Category[] | null>(null)
-  const [loadError, setLoadError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
+  const categoriesQuery = useQuery(queries.categories())
+  const categories = categoriesQuery.data
   const [category, setCategory] = useState<Category | null>(null)
   const [location, setLocation] = useState<LngLat | null>(null)
   const [address, setAddress] = useState('')
@@ -41,22 +42,17 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
   // One key per filled-in form: a double click or a retry after a lost answer files one case.
   const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey)
   const [formKey, setFormKey] = useState(0)
-  const [busy, setBusy] = useState(false)
   // Problems show after the first attempt to send, and then follow the form as it is fixed.
   const [attempted, setAttempted] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-  const [result, setResult] = useState<NewCaseResult | null>(null)
-
-  useEffect(() => {
-    let live = true
-    setLoadError(null)
-    loadCategories()
-      .then((c) => live && setCategories(c))
-      .catch((err) => live && setLoadError(err))
-    return () => {
-      live = false
-    }
-  }, [attempt])
+  const send = useMutation({
+    mutationFn: (body: NewCaseBody) => api.createCase(body, idempotencyKey),
+    onSuccess: () => {
+      window.scrollTo({ top: 0 })
+      return invalidate(keys.cases, keys.notifications)
+    },
+  })
+  const busy = send.isPending
+  const result = send.data ?? null
 
   const focusAreaIds = useMemo(
     () => (user?.roles ?? []).map((r) => r.areaId).filter((x): x is number => x != null),
@@ -87,11 +83,11 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
   const problems = attempted ? found : []
   const attrProblems = attempted ? attrProblemList : []
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     if (busy || photos.uploading) return
     setAttempted(true)
-    setError(null)
+    send.reset()
     if (found.length || !category || !location) return
     const body: NewCaseBody = {
       categoryCode: category.code,
@@ -104,19 +100,11 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
     if (address.trim()) body.address = address.trim()
     if (askContact && reporterName.trim()) body.reporterName = reporterName.trim()
     if (askContact && reporterPhone.trim()) body.reporterPhone = reporterPhone.trim()
-    setBusy(true)
-    try {
-      setResult(await api.createCase(body, idempotencyKey))
-      window.scrollTo({ top: 0 })
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    send.mutate(body)
   }
 
   const reset = () => {
-    setResult(null)
+    send.reset()
     setCategory(null)
     setLocation(null)
     setAddress('')
@@ -125,7 +113,6 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
     setReporterName('')
     setReporterPhone('')
     setAttempted(false)
-    setError(null)
     setFormKey((k) => k + 1)
     setIdempotencyKey(newIdempotencyKey())
   }
@@ -148,18 +135,14 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
           {patrol ? t('report.titlePatrol') : staffCall ? t('report.titleHotline') : t('report.title')}
         </h1>
         <p className="muted">{user ? t('report.introSignedIn') : t('report.introAnon')}</p>
-        <ErrorBanner error={loadError} onRetry={() => setAttempt((n) => n + 1)} />
 
         <fieldset className={`report-step card${mark('category')}`}>
           <legend>
             <span className="step-no">1</span>
             {t('report.stepCategory')}
           </legend>
-          {categories ? (
-            <CategoryPicker categories={categories} value={category} onChange={chooseCategory} />
-          ) : (
-            !loadError && <p className="muted">{t('common.loading')}</p>
-          )}
+          <QueryStatus query={categoriesQuery} />
+          {categories && <CategoryPicker categories={categories} value={category} onChange={chooseCategory} />}
         </fieldset>
 
         <fieldset className={`report-step card${mark('location')}`}>
@@ -261,9 +244,9 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
             </span>
           </div>
         )}
-        {error ? (
+        {send.error ? (
           <div className="error-banner" role="alert" data-testid="report-error">
-            <span>{errorText(error, fieldLabel)}</span>
+            <span>{errorText(send.error, fieldLabel)}</span>
           </div>
         ) : null}
         <button
@@ -326,7 +309,7 @@ function ReportDone({ result, user, onAnother }: { result: NewCaseResult; user: 
             <ul>
               {result.possibleDuplicates.map((d) => (
                 <li key={d.id}>
-                  <a href={href('cases', d.id)}>{d.trackingCode}</a> ·{' '}
+                  <a href={routes.case(d.id)}>{d.trackingCode}</a> ·{' '}
                   {t(`caseStates.${d.state}`, { defaultValue: d.state })} · {t('report.metres', { m: d.distanceM })}
                 </li>
               ))}
@@ -334,7 +317,7 @@ function ReportDone({ result, user, onAnother }: { result: NewCaseResult; user: 
           </div>
         )}
         <div className="form-buttons">
-          <a className="btn" href={href('track', result.trackingCode)} data-testid="report-track-link">
+          <a className="btn" href={routes.track(result.trackingCode)} data-testid="report-track-link">
             {t('report.trackIt')}
           </a>
           {result.case && (
@@ -342,8 +325,8 @@ function ReportDone({ result, user, onAnother }: { result: NewCaseResult; user: 
               className="btn"
               href={
                 hasRole(user, ['admin', 'leader', 'staff', 'department_handler'])
-                  ? href('cases', result.id)
-                  : href('my-cases', result.id)
+                  ? routes.case(result.id)
+                  : routes.myCase(result.id)
               }
               data-testid="report-my-case-link"
             >

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react'
+import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../api'
-import { ErrorBanner } from '../components/ErrorBanner'
+import { queries } from '../api/queries'
 import { Pager } from '../components/Pager'
-import type { CaseView, Paged } from '../types'
+import { QueryStatus } from '../components/QueryStatus'
 import { CaseTable } from './WorkbenchPage'
 
 const PAGE_SIZE = 20
@@ -12,19 +12,8 @@ const PAGE_SIZE = 20
 export function SupervisionPage() {
   const { t } = useTranslation()
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<CaseView> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .supervision({ page, pageSize: PAGE_SIZE }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [page, attempt])
+  const list = useQuery({ ...queries.supervision({ page, pageSize: PAGE_SIZE }), placeholderData: keepPreviousData })
+  const data = list.data
 
   return (
     <section className="page workbench-page" data-testid="page-supervision">
@@ -37,8 +26,7 @@ export function SupervisionPage() {
         )}
       </div>
       <p className="muted">{t('supervision.intro')}</p>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="supervision-empty">
           {t('supervision.empty')}

@@ -1,13 +1,13 @@
+import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../api'
+import { queries } from '../api/queries'
 import { ColourDot, StateChip } from '../components/CaseBadges'
-import { ErrorBanner } from '../components/ErrorBanner'
 import { Pager } from '../components/Pager'
-import { loadCategories, loadDepartments } from '../caseUtils'
+import { QueryStatus } from '../components/QueryStatus'
 import { formatDateTime, localName } from '../i18n'
-import { href } from '../router'
-import type { CaseFilter, CaseState, CaseView, Category, Department, Paged } from '../types'
+import { routes } from '../router'
+import type { CaseFilter, CaseState, CaseView } from '../types'
 
 const QUEUES: { key: string; states?: CaseState[] }[] = [
   { key: 'submitted', states: ['submitted'] },
@@ -48,17 +48,9 @@ export function WorkbenchPage() {
   const [filters, setFilters] = useState<Filters>(stored)
   const [qText, setQText] = useState(filters.q)
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<CaseView> | null>(null)
-  const [counts, setCounts] = useState<Record<string, number>>({})
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-  const [categories, setCategories] = useState<Category[]>([])
-  const [departments, setDepartments] = useState<Department[]>([])
-
-  useEffect(() => {
-    loadCategories().then(setCategories, () => undefined)
-    loadDepartments().then(setDepartments, () => undefined)
-  }, [])
+  // The filters' choices; without them the filters offer "all" only.
+  const categories = useQuery(queries.categories()).data ?? []
+  const departments = useQuery(queries.departments()).data ?? []
 
   useEffect(() => {
     try {
@@ -90,31 +82,20 @@ export function WorkbenchPage() {
 
   const queue = QUEUES.find((q) => q.key === filters.queue) ?? QUEUES[0]!
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .cases({ ...base, state: queue.states, page, pageSize: PAGE_SIZE }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [base, queue, page, attempt])
+  const list = useQuery({
+    ...queries.cases({ ...base, state: queue.states, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  })
+  const data = list.data
 
-  // How many wait in each queue under the same filters.
-  useEffect(() => {
-    const ctrl = new AbortController()
-    void Promise.all(
-      QUEUES.map((q) =>
-        api
-          .cases({ ...base, state: q.states, pageSize: 1 }, ctrl.signal)
-          .then((r) => [q.key, r.total] as const)
-          .catch(() => [q.key, -1] as const),
-      ),
-    ).then((pairs) => {
-      if (!ctrl.signal.aborted) setCounts(Object.fromEntries(pairs.filter(([, n]) => n >= 0)))
-    })
-    return () => ctrl.abort()
-  }, [base, attempt])
+  // How many wait in each queue under the same filters; a count that fails is left out.
+  const counts = useQueries({
+    queries: QUEUES.map((q) => ({
+      ...queries.cases({ ...base, state: q.states, pageSize: 1 }),
+      placeholderData: keepPreviousData,
+      select: (r: { total: number }) => r.total,
+    })),
+  }).map((r) => r.data)
 
   const set = (patch: Partial<Filters>) => {
     setFilters((f) => ({ ...f, ...patch }))
@@ -125,12 +106,12 @@ export function WorkbenchPage() {
     <section className="page workbench-page" data-testid="page-cases">
       <div className="page-head">
         <h1 className="page-title">{t('workbench.title')}</h1>
-        <a className="btn btn-small" href={href('report')} data-testid="workbench-new">
+        <a className="btn btn-small" href={routes.report()} data-testid="workbench-new">
           {t('workbench.newReport')}
         </a>
       </div>
       <div className="queue-tabs" role="tablist" aria-label={t('workbench.queues')}>
-        {QUEUES.map((q) => (
+        {QUEUES.map((q, i) => (
           <button
             key={q.key}
             type="button"
@@ -141,9 +122,9 @@ export function WorkbenchPage() {
             onClick={() => set({ queue: q.key })}
           >
             {t(`workbench.queueNames.${q.key}`)}
-            {counts[q.key] !== undefined && (
+            {counts[i] !== undefined && (
               <span className="queue-count" data-testid={`queue-count-${q.key}`}>
-                {counts[q.key]}
+                {counts[i]}
               </span>
             )}
           </button>
@@ -209,8 +190,7 @@ export function WorkbenchPage() {
           {t('workbench.overdueOnly')}
         </label>
       </div>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="queue-empty">
           {t('workbench.empty')}
@@ -227,53 +207,56 @@ export function CaseTable({ items, showEscalation = false }: { items: CaseView[]
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   return (
-    <div className="case-table" role="table" aria-label={t('workbench.title')}>
-      <div className="case-row case-row-head" role="row">
-        <span role="columnheader" className="col-dot" aria-label={t('case.deadline')} />
-        <span role="columnheader">{t('case.trackingCode')}</span>
-        <span role="columnheader">{t('case.category')}</span>
-        <span role="columnheader">{t('case.area')}</span>
-        <span role="columnheader">{t('case.state')}</span>
-        <span role="columnheader">{t('case.due')}</span>
-        <span role="columnheader">{t('case.department')}</span>
-      </div>
+    // A list of links, one per case; the column heads show on wide screens only, so each row names its
+    // less obvious columns for screen readers itself.
+    <ul className="case-table" aria-label={t('workbench.title')}>
+      <li className="case-row case-row-head" aria-hidden="true">
+        <span className="col-dot" />
+        <span>{t('case.trackingCode')}</span>
+        <span>{t('case.category')}</span>
+        <span>{t('case.area')}</span>
+        <span>{t('case.state')}</span>
+        <span>{t('case.due')}</span>
+        <span>{t('case.department')}</span>
+      </li>
       {items.map((c) => (
-        <a
-          key={c.id}
-          className="case-row"
-          role="row"
-          href={href('cases', c.id)}
-          data-testid="case-row"
-          data-id={c.id}
-          data-tracking-code={c.trackingCode}
-        >
-          <span role="cell" className="col-dot">
-            <ColourDot colour={c.colour} />
-          </span>
-          <span role="cell" className="mono col-code">
-            {c.trackingCode}
-          </span>
-          <span role="cell" className="col-cat">
-            <strong>{localName(c.category, lng)}</strong>
-            <span className="case-row-desc muted">{c.description}</span>
-          </span>
-          <span role="cell" className="col-area">
-            {localName(c.area, lng)}
-          </span>
-          <span role="cell" className="col-state">
-            <StateChip state={c.state} />
-            {showEscalation && c.escalationLevel > 0 && (
-              <span className="badge badge-danger">{t('case.escalationLevel', { level: c.escalationLevel })}</span>
-            )}
-          </span>
-          <span role="cell" className="col-due">
-            {c.stageDueAt ? formatDateTime(c.stageDueAt, lng) : '—'}
-          </span>
-          <span role="cell" className="col-dept">
-            {(c.department && localName(c.department, lng)) || '—'}
-          </span>
-        </a>
+        <li key={c.id}>
+          <a
+            className="case-row"
+            href={routes.case(c.id)}
+            data-testid="case-row"
+            data-id={c.id}
+            data-tracking-code={c.trackingCode}
+          >
+            <span className="col-dot">
+              <ColourDot colour={c.colour} />
+            </span>
+            <span className="mono col-code">{c.trackingCode}</span>
+            <span className="col-cat">
+              <strong>{localName(c.category, lng)}</strong>
+              <span className="case-row-desc muted">{c.description}</span>
+            </span>
+            <span className="col-area">
+              <span className="visually-hidden">{t('case.area')}: </span>
+              {localName(c.area, lng)}
+            </span>
+            <span className="col-state">
+              <StateChip state={c.state} />
+              {showEscalation && c.escalationLevel > 0 && (
+                <span className="badge badge-danger">{t('case.escalationLevel', { level: c.escalationLevel })}</span>
+              )}
+            </span>
+            <span className="col-due">
+              <span className="visually-hidden">{t('case.due')}: </span>
+              {c.stageDueAt ? formatDateTime(c.stageDueAt, lng) : '—'}
+            </span>
+            <span className="col-dept">
+              <span className="visually-hidden">{t('case.department')}: </span>
+              {(c.department && localName(c.department, lng)) || '—'}
+            </span>
+          </a>
+        </li>
       ))}
-    </div>
+    </ul>
   )
 }
