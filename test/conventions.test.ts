@@ -41,6 +41,17 @@ function isOpenObject(s: Schema | undefined): boolean {
   return !s.properties || Object.keys(s.properties).length === 0
 }
 
+/** A value the schema accepts, as query text. */
+function validValue(s: Schema): string {
+  if (s.enum) return String(s.enum[0])
+  if (s.type === 'array') return validValue(s.items ?? {})
+  if (s.type === 'integer' || s.type === 'number') return String(s.minimum ?? 1)
+  if (s.type === 'boolean') return 'true'
+  if (s.format === 'date-time') return '2026-01-01T00:00:00Z'
+  if (s.pattern === '^\\d{4}-\\d{2}-\\d{2}$') return '2026-01-01'
+  return 'x'.repeat(Math.max(1, s.minLength ?? 1))
+}
+
 describe('OpenAPI document', () => {
   let p: TestPlatform
   let doc: { paths: Record<string, Record<string, Schema>> }
@@ -86,7 +97,13 @@ describe('OpenAPI document', () => {
     const open: string[] = []
     for (const { key, method, url, op } of operations()) {
       if (method !== 'get' || (Array.isArray(op.security) && op.security.length === 0)) continue
-      const res = await p.app.inject({ method: 'GET', url: url.replace(/\{[^}]+\}/g, '1') })
+      // Required query parameters get a valid value, so that validation (which runs first) passes.
+      const query = Object.fromEntries(
+        ((op.parameters ?? []) as Schema[])
+          .filter((x) => x.in === 'query' && x.required)
+          .map((x) => [x.name, validValue(x.schema)]),
+      )
+      const res = await p.app.inject({ method: 'GET', url: url.replace(/\{[^}]+\}/g, '1'), query })
       if (res.statusCode !== 401) open.push(`${key} → ${res.statusCode}`)
     }
     expect(open).toEqual([])
