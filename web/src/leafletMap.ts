@@ -1,25 +1,30 @@
 // The Leaflet basics every case map shares: created once per element, translated zoom buttons,
 // optional base tiles, and a size kept in step with the layout.
-import { useEffect, useState, type RefObject } from 'react'
+import { useEffect, useRef, useState, type RefObject } from 'react'
 import { useTranslation } from 'react-i18next'
 import L from 'leaflet'
 import type { AppConfig } from './types'
 
 export function useLeafletMap(
-  ref: RefObject<HTMLDivElement | null>,
+  ref: RefObject<HTMLElement | null>,
   config: AppConfig | null,
   options: L.MapOptions = {},
 ): L.Map | null {
-  const { t, i18n } = useTranslation()
+  // t changes with the language, so the zoom buttons are rebuilt translated.
+  const { t } = useTranslation()
   const [map, setMap] = useState<L.Map | null>(null)
+  // Options apply at creation only.
+  const optionsRef = useRef(options)
 
   useEffect(() => {
     const el = ref.current
     if (!el) return
-    const m = L.map(el, { zoomControl: false, attributionControl: true, zoomSnap: 0.25, ...options }).setView(
-      [35, 105],
-      4,
-    )
+    const m = L.map(el, {
+      zoomControl: false,
+      attributionControl: true,
+      zoomSnap: 0.25,
+      ...optionsRef.current,
+    }).setView([35, 105], 4)
     const ro = new ResizeObserver(() => m.invalidateSize())
     ro.observe(el)
     setMap(m)
@@ -28,7 +33,6 @@ export function useLeafletMap(
       m.remove()
       setMap(null)
     }
-    // Options apply at creation only.
   }, [ref])
 
   useEffect(() => {
@@ -37,7 +41,7 @@ export function useLeafletMap(
     return () => {
       zoom.remove()
     }
-  }, [map, t, i18n.language])
+  }, [map, t])
 
   useEffect(() => {
     if (!map || !config?.tileUrl) return

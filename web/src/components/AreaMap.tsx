@@ -41,7 +41,7 @@ function areaClass(level: AreaLevel, extra = ''): string {
 
 export function AreaMap({ selected, childAreas, grids, coverage, config, fitKey, onSelect }: Props) {
   const { t, i18n } = useTranslation()
-  const containerRef = useRef<HTMLDivElement>(null)
+  const containerRef = useRef<HTMLElement>(null)
   const mapRef = useRef<L.Map | null>(null)
   const areaLayerRef = useRef<L.FeatureGroup | null>(null)
   const coverageLayerRef = useRef<L.FeatureGroup | null>(null)
@@ -79,7 +79,7 @@ export function AreaMap({ selected, childAreas, grids, coverage, config, fitKey,
     return () => {
       zoom.remove()
     }
-  }, [t, i18n.language])
+  }, [t])
 
   // Optional base map, only when the server is configured with one.
   useEffect(() => {
@@ -206,21 +206,18 @@ export function AreaMap({ selected, childAreas, grids, coverage, config, fitKey,
       }).addTo(group)
     }
     const m2 = (v: number) => t('units.m2', { value: formatNumber(v, 1, i18n.language) })
-    coverage.gaps.forEach((g) =>
-      add(g.geometry, 'coverage-gap', '#d32f2f', t('coverage.gapTooltip', { area: m2(g.areaM2) })),
-    )
-    coverage.overlaps.forEach((o) =>
-      add(o.geometry, 'coverage-overlap', '#f57c00', t('coverage.overlapTooltip', { area: m2(o.areaM2) })),
-    )
-    coverage.outside.forEach((o) =>
-      add(o.geometry, 'coverage-outside', '#8e24aa', t('coverage.outsideTooltip', { area: m2(o.areaM2) })),
-    )
+    for (const g of coverage.gaps)
+      add(g.geometry, 'coverage-gap', '#d32f2f', t('coverage.gapTooltip', { area: m2(g.areaM2) }))
+    for (const o of coverage.overlaps)
+      add(o.geometry, 'coverage-overlap', '#f57c00', t('coverage.overlapTooltip', { area: m2(o.areaM2) }))
+    for (const o of coverage.outside)
+      add(o.geometry, 'coverage-outside', '#8e24aa', t('coverage.outsideTooltip', { area: m2(o.areaM2) }))
     group.bringToFront()
   }, [coverage, t, i18n.language])
 
   return (
     <div className="area-map-wrap">
-      <div ref={containerRef} className="area-map" data-testid="area-map" role="region" aria-label={t('map.label')} />
+      <section ref={containerRef} className="area-map" data-testid="area-map" aria-label={t('map.label')} />
     </div>
   )
 }

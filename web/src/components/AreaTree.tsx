@@ -49,7 +49,8 @@ export function AreaTree({ roots, selectedId, onSelect }: Props) {
       {visible.length === 0 ? (
         <p className="muted tree-empty">{filtering ? t('areas.noMatches') : t('areas.empty')}</p>
       ) : (
-        <ul role="tree" aria-label={t('areas.treeLabel')} className="tree-root">
+        // Nested lists of buttons: each toggle says whether it is expanded, the selection is aria-current.
+        <ul aria-label={t('areas.treeLabel')} className="tree-root">
           {visible.map((n) => (
             <TreeItem
               key={n.id}
@@ -102,12 +103,7 @@ function TreeItem({
   }, [selected])
 
   return (
-    <li
-      role="treeitem"
-      aria-selected={selected}
-      aria-expanded={hasChildren ? open : undefined}
-      className={node.retired ? 'retired' : undefined}
-    >
+    <li className={node.retired ? 'retired' : undefined}>
       <div
         ref={rowRef}
         className={`tree-row${selected ? ' selected' : ''}`}
@@ -118,6 +114,7 @@ function TreeItem({
             type="button"
             className={`tree-toggle${open ? ' open' : ''}`}
             onClick={() => onToggle(node.id)}
+            aria-expanded={open}
             aria-label={open ? t('areas.collapse', { name }) : t('areas.expand', { name })}
           >
             <Icon name="chevron" size={14} />
@@ -140,7 +137,7 @@ function TreeItem({
         </button>
       </div>
       {open && (
-        <ul role="group">
+        <ul>
           {node.children.map((c) => (
             <TreeItem
               key={c.id}

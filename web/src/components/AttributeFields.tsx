@@ -49,22 +49,23 @@ export function AttributeFields({
   const set = (code: string, v: string | string[]) => onChange({ ...values, [code]: v })
   const sorted = [...defs].sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
   if (sorted.length === 0) return null
+  const labelOf = (d: CategoryAttribute) => (
+    <span>
+      {attributeLabel(d, lng)}
+      {d.required ? (
+        <abbr className="required" title={t('report.required')}>
+          *
+        </abbr>
+      ) : (
+        <span className="muted optional"> {t('report.optional')}</span>
+      )}
+    </span>
+  )
 
   return (
     <div className="attribute-fields" data-testid="attribute-fields">
       {sorted.map((d) => {
-        const label = (
-          <span>
-            {attributeLabel(d, lng)}
-            {d.required ? (
-              <abbr className="required" title={t('report.required')}>
-                *
-              </abbr>
-            ) : (
-              <span className="muted optional"> {t('report.optional')}</span>
-            )}
-          </span>
-        )
+        const label = labelOf(d)
         const invalid = problems.includes(d.code)
         const v = values[d.code]
         const str = typeof v === 'string' ? v : ''

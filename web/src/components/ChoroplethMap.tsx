@@ -31,7 +31,7 @@ export function ChoroplethMap({
   config: AppConfig | null
 }) {
   const { t, i18n } = useTranslation()
-  const ref = useRef<HTMLDivElement>(null)
+  const ref = useRef<HTMLElement>(null)
   const map = useLeafletMap(ref, config)
   const byId = useMemo(() => new Map(counts.map((c) => [c.areaId, c])), [counts])
   const max = Math.max(0, ...counts.map((c) => c.total))
@@ -80,13 +80,7 @@ export function ChoroplethMap({
   let low = 1
   return (
     <div className="choropleth">
-      <div
-        ref={ref}
-        className="choropleth-map"
-        data-testid="dash-map"
-        role="region"
-        aria-label={t('dashboard.mapTitle')}
-      />
+      <section ref={ref} className="choropleth-map" data-testid="dash-map" aria-label={t('dashboard.mapTitle')} />
       <ul className="map-legend" data-testid="dash-map-legend" aria-label={t('dashboard.legend')}>
         <li>
           <span className="swatch" style={{ background: EMPTY }} /> 0

@@ -72,8 +72,8 @@ export function CoveragePanel({ coverage, loading, error, areasById }: Props) {
           </dl>
           {coverage.overlaps.length > 0 && (
             <ul className="problem-list">
-              {coverage.overlaps.map((o, i) => (
-                <li key={`o${i}`}>
+              {coverage.overlaps.map((o) => (
+                <li key={o.areaIds.join('-')}>
                   {t('coverage.overlapBetween', {
                     a: nameOf(o.areaIds[0]),
                     b: nameOf(o.areaIds[1]),
@@ -85,8 +85,8 @@ export function CoveragePanel({ coverage, loading, error, areasById }: Props) {
           )}
           {coverage.outside.length > 0 && (
             <ul className="problem-list">
-              {coverage.outside.map((o, i) => (
-                <li key={`x${i}`}>{t('coverage.outsideOf', { name: nameOf(o.areaId), area: m2(o.areaM2) })}</li>
+              {coverage.outside.map((o) => (
+                <li key={o.areaId}>{t('coverage.outsideOf', { name: nameOf(o.areaId), area: m2(o.areaM2) })}</li>
               ))}
             </ul>
           )}

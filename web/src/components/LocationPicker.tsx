@@ -38,7 +38,7 @@ function useSettled<T>(value: T, ms: number): T {
  */
 export function LocationPicker({ value, onChange, config, focusAreaIds }: Props) {
   const { t, i18n } = useTranslation()
-  const ref = useRef<HTMLDivElement>(null)
+  const ref = useRef<HTMLElement>(null)
   const map = useLeafletMap(ref, config)
   const gridsQuery = useQuery(queries.allGrids())
   const treeQuery = useQuery(queries.areaTree())
@@ -179,7 +179,7 @@ export function LocationPicker({ value, onChange, config, focusAreaIds }: Props)
   const lng = i18n.language
   return (
     <div className="location-picker">
-      <div ref={ref} className="picker-map" data-testid="report-map" role="region" aria-label={t('report.mapLabel')} />
+      <section ref={ref} className="picker-map" data-testid="report-map" aria-label={t('report.mapLabel')} />
       <p className="muted hint">{t('report.mapHint')}</p>
       <div className="picker-row">
         {canLocate && (

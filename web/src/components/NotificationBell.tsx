@@ -1,43 +1,29 @@
-import { useEffect, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
+import { useEffect } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api } from '../api'
-import { href } from '../router'
-
-/** Fired by the inbox after marking notifications read, so the bell recounts at once. */
-export const NOTIFICATIONS_CHANGED = 'grassroots:notifications'
+import { queries } from '../api/queries'
+import { routes } from '../router'
 
 const POLL_MS = 60_000
 
-/** Bell with the number of unread notifications; opens the inbox. */
+/**
+ * Bell with the number of unread notifications; opens the inbox. Counted every minute and on every
+ * navigation; whatever reads or causes notifications invalidates the count too. The bell is a hint:
+ * a failed count stays quiet.
+ */
 export function NotificationBell() {
   const { t } = useTranslation()
-  const [unread, setUnread] = useState<number | null>(null)
+  const { data: unread, refetch } = useQuery({ ...queries.unreadCount(), refetchInterval: POLL_MS })
 
   useEffect(() => {
-    let ctrl: AbortController | null = null
-    const refresh = () => {
-      ctrl?.abort()
-      ctrl = new AbortController()
-      api
-        .notifications({ unread: true, pageSize: 1 }, ctrl.signal)
-        .then((r) => setUnread(r.total))
-        .catch(() => undefined) // the bell is a hint; failures stay quiet
-    }
-    refresh()
-    const timer = setInterval(refresh, POLL_MS)
-    window.addEventListener('hashchange', refresh)
-    window.addEventListener(NOTIFICATIONS_CHANGED, refresh)
-    return () => {
-      ctrl?.abort()
-      clearInterval(timer)
-      window.removeEventListener('hashchange', refresh)
-      window.removeEventListener(NOTIFICATIONS_CHANGED, refresh)
-    }
-  }, [])
+    const recount = () => void refetch()
+    window.addEventListener('hashchange', recount)
+    return () => window.removeEventListener('hashchange', recount)
+  }, [refetch])
 
   const label = unread ? t('inbox.bellUnread', { n: unread }) : t('inbox.bell')
   return (
-    <a className="icon-btn bell" href={href('inbox')} data-testid="notification-bell" title={label} aria-label={label}>
+    <a className="icon-btn bell" href={routes.inbox()} data-testid="notification-bell" title={label} aria-label={label}>
       <svg
         className="icon"
         width={20}

@@ -50,7 +50,12 @@ export function PhotoUploader({
   }, [items])
 
   // Thumbnails are object URLs; free them with the form.
-  useEffect(() => () => urls.current.forEach((u) => URL.revokeObjectURL(u)), [])
+  useEffect(() => {
+    const created = urls.current
+    return () => {
+      for (const u of created) URL.revokeObjectURL(u)
+    }
+  }, [])
 
   const update = (key: number, patch: Partial<Item>) =>
     setItems((prev) => prev.map((i) => (i.key === key ? { ...i, ...patch } : i)))
@@ -86,7 +91,9 @@ export function PhotoUploader({
         {items.map((i) => (
           <figure key={i.key} className={`photo-thumb ${i.state}`} data-testid={`${testId}-thumb`} data-state={i.state}>
             <img src={i.url} alt={i.name} />
-            {i.state === 'uploading' && <span className="spinner photo-spinner" aria-label={t('photos.uploading')} />}
+            {i.state === 'uploading' && (
+              <span className="spinner photo-spinner" role="img" aria-label={t('photos.uploading')} />
+            )}
             {i.state === 'error' && <figcaption className="photo-error">{errorText(i.error)}</figcaption>}
             <button
               type="button"

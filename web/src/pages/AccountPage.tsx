@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError, api } from '../api'
@@ -51,30 +52,27 @@ function PasswordForm() {
   const { t } = useTranslation()
   const [current, setCurrent] = useState('')
   const [next, setNext] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [done, setDone] = useState(false)
-  const [error, setError] = useState<unknown>(null)
+  const [problem, setProblem] = useState<ApiError | null>(null)
+  const change = useMutation({
+    mutationFn: () => api.changePassword(current, next),
+    onSuccess: () => {
+      setCurrent('')
+      setNext('')
+    },
+  })
+  const busy = change.isPending
+  const done = change.isSuccess
+  const error = problem ?? change.error
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault()
     if (busy) return
     if (!current || !next) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', !current ? 'currentPassword' : 'newPassword'))
+      setProblem(new ApiError(0, 'VALIDATION_FAILED', '', !current ? 'currentPassword' : 'newPassword'))
       return
     }
-    setBusy(true)
-    setError(null)
-    setDone(false)
-    try {
-      await api.changePassword(current, next)
-      setCurrent('')
-      setNext('')
-      setDone(true)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    setProblem(null)
+    change.mutate()
   }
 
   return (
@@ -149,20 +147,12 @@ function TotpPanel() {
   const { t } = useTranslation()
   const [state, setState] = useState<TotpState>({ step: 'idle' })
   const [code, setCode] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-
-  async function run(work: () => Promise<void>) {
-    if (busy) return
-    setBusy(true)
-    setError(null)
-    try {
-      await work()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+  // Each step (set up, confirm, turn off) is one piece of work; the last one's failure shows.
+  const step = useMutation({ mutationFn: (work: () => Promise<void>) => work() })
+  const busy = step.isPending
+  const error = step.error
+  const run = (work: () => Promise<void>) => {
+    if (!busy) step.mutate(work)
   }
 
   const setup = () =>
@@ -180,7 +170,7 @@ function TotpPanel() {
 
   const confirm = (e: FormEvent) => {
     e.preventDefault()
-    void run(async () => {
+    run(async () => {
       await api.totpConfirm(code.trim())
       setCode('')
       setState({ step: 'on', notice: 'turnedOn' })
@@ -189,7 +179,7 @@ function TotpPanel() {
 
   const disable = (e: FormEvent) => {
     e.preventDefault()
-    void run(async () => {
+    run(async () => {
       try {
         await api.totpDisable(code.trim())
       } catch (err) {
@@ -215,13 +205,7 @@ function TotpPanel() {
             </p>
           )}
           <div className="form-buttons">
-            <button
-              type="button"
-              className="btn btn-primary"
-              data-testid="totp-setup"
-              disabled={busy}
-              onClick={() => void setup()}
-            >
+            <button type="button" className="btn btn-primary" data-testid="totp-setup" disabled={busy} onClick={setup}>
               {t('account.totp.setup')}
             </button>
           </div>

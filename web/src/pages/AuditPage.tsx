@@ -1,10 +1,12 @@
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../api'
-import { ErrorBanner } from '../components/ErrorBanner'
+import { api } from '../api'
+import { queries } from '../api/queries'
 import { Pager } from '../components/Pager'
+import { QueryStatus } from '../components/QueryStatus'
 import { errorText, formatDateTime } from '../i18n'
-import type { AuditEntry, AuditFilter, AuditVerifyResult, Paged } from '../types'
+import type { AuditFilter, AuditVerifyResult } from '../types'
 
 const PAGE_SIZE = 50
 /** Entity types the server writes to the trail (src/**: recordAudit). */
@@ -48,11 +50,14 @@ export function AuditPage() {
   const [filters, setFilters] = useState<Filters>(EMPTY)
   const [actionText, setActionText] = useState('')
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<AuditEntry> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-  const [verifying, setVerifying] = useState(false)
-  const [verify, setVerify] = useState<{ result: AuditVerifyResult } | { error: unknown } | null>(null)
+  // Checking the chain is a deliberate act (it links pending entries first), not a read on opening.
+  const verification = useMutation({ mutationFn: () => api.auditVerify() })
+  const verifying = verification.isPending
+  const verify = verification.isSuccess
+    ? { result: verification.data }
+    : verification.isError
+      ? { error: verification.error }
+      : null
 
   // Typing filters after a short pause, not on every key.
   useEffect(() => {
@@ -76,30 +81,18 @@ export function AuditPage() {
     return q
   }, [filters])
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .audit({ ...query, page, pageSize: PAGE_SIZE }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [query, page, attempt])
+  const list = useQuery({
+    ...queries.audit({ ...query, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  })
+  const data = list.data
 
   const set = (patch: Partial<Filters>) => {
     setFilters((f) => ({ ...f, ...patch }))
     setPage(1)
   }
 
-  const runVerify = () => {
-    setVerifying(true)
-    setVerify(null)
-    api
-      .auditVerify()
-      .then((result) => setVerify({ result }))
-      .catch((err) => setVerify({ error: err }))
-      .finally(() => setVerifying(false))
-  }
+  const runVerify = () => verification.mutate()
 
   return (
     <section className="page audit-page" data-testid="page-audit">
@@ -159,8 +152,7 @@ export function AuditPage() {
           />
         </label>
       </div>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="audit-empty">
           {t('audit.empty')}

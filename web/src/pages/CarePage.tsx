@@ -1,44 +1,32 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../api'
-import { ErrorBanner } from '../components/ErrorBanner'
+import { api } from '../api'
+import { invalidate, keys, queries } from '../api/queries'
 import { Pager } from '../components/Pager'
+import { QueryStatus } from '../components/QueryStatus'
 import { newIdempotencyKey } from '../caseUtils'
 import { errorText } from '../i18n'
-import { href } from '../router'
-import type { CarePerson, Paged } from '../types'
+import { routes } from '../router'
+import type { CarePerson } from '../types'
 import { CARE_TAGS, TagBadges, todayLocal } from './registry/common'
+
+type CareTag = (typeof CARE_TAGS)[number]
 
 const PAGE_SIZE = 30
 
 /** Special-care visits on the grid worker's phone: most urgent first, a quick visit log per person. */
 export function CarePage() {
   const { t } = useTranslation()
-  const [tag, setTag] = useState('')
+  const [tag, setTag] = useState<CareTag | ''>('')
   const [overdueOnly, setOverdueOnly] = useState(false)
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<CarePerson> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
   const [logged, setLogged] = useState<string | null>(null)
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .carePeople(
-        {
-          tag: (tag || undefined) as (typeof CARE_TAGS)[number] | undefined,
-          overdueOnly: overdueOnly || undefined,
-          page,
-          pageSize: PAGE_SIZE,
-        },
-        ctrl.signal,
-      )
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [tag, overdueOnly, page, attempt])
+  const list = useQuery({
+    ...queries.carePeople({ tag: tag || undefined, overdueOnly: overdueOnly || undefined, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  })
+  const data = list.data
 
   return (
     <section className="page narrow-page care-page" data-testid="page-care">
@@ -52,7 +40,10 @@ export function CarePage() {
           data-testid="care-tag"
           aria-label={t('care.group')}
           value={tag}
-          onChange={(e) => (setTag(e.target.value), setPage(1))}
+          onChange={(e) => {
+            setTag(CARE_TAGS.find((c) => c === e.target.value) ?? '')
+            setPage(1)
+          }}
         >
           <option value="">{t('care.allGroups')}</option>
           {CARE_TAGS.map((c) => (
@@ -66,7 +57,10 @@ export function CarePage() {
             type="checkbox"
             data-testid="care-overdue-only"
             checked={overdueOnly}
-            onChange={(e) => (setOverdueOnly(e.target.checked), setPage(1))}
+            onChange={(e) => {
+              setOverdueOnly(e.target.checked)
+              setPage(1)
+            }}
           />
           {t('care.overdueOnly')}
         </label>
@@ -76,8 +70,7 @@ export function CarePage() {
           {t('care.logged', { name: logged })}
         </p>
       )}
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="care-empty">
           {t('care.empty')}
@@ -86,13 +79,7 @@ export function CarePage() {
       <ul className="case-cards care-list">
         {data?.items.map((c) => (
           <li key={c.person.id}>
-            <CareCard
-              c={c}
-              onLogged={() => {
-                setLogged(c.person.name)
-                setAttempt((n) => n + 1)
-              }}
-            />
+            <CareCard c={c} onLogged={() => setLogged(c.person.name)} />
           </li>
         ))}
       </ul>
@@ -108,24 +95,14 @@ function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
   const [findings, setFindings] = useState('')
   const [followUp, setFollowUp] = useState('')
   const [needsFollowUp, setNeedsFollowUp] = useState(false)
+  // One key per filled-in visit: a retry after a lost answer logs one visit.
   const [key, setKey] = useState(newIdempotencyKey)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
   const [problem, setProblem] = useState(false)
   const overdue = c.overdueDays > 0
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    if (busy) return
-    if (!findings.trim()) {
-      setProblem(true)
-      return
-    }
-    setProblem(false)
-    setBusy(true)
-    setError(null)
-    try {
-      await api.logVisit(
+  const log = useMutation({
+    mutationFn: () =>
+      api.logVisit(
         {
           personId: c.person.id,
           visitedOn,
@@ -134,18 +111,29 @@ function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
           needsFollowUp,
         },
         key,
-      )
+      ),
+    onSuccess: () => {
       setOpen(false)
       setFindings('')
       setFollowUp('')
       setNeedsFollowUp(false)
       setKey(newIdempotencyKey())
       onLogged()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
+      // The care list and the person's card (visits, due date) change; overdue reminders may go.
+      return invalidate(keys.care, keys.person(c.person.id), keys.notifications)
+    },
+  })
+  const busy = log.isPending
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    if (busy) return
+    if (!findings.trim()) {
+      setProblem(true)
+      return
     }
+    setProblem(false)
+    log.mutate()
   }
 
   return (
@@ -156,7 +144,7 @@ function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
       data-overdue-days={c.overdueDays}
     >
       <div className="case-card-head">
-        <a href={href('registry', 'people', c.person.id)} data-testid="care-person-link">
+        <a href={routes.person(c.person.id)} data-testid="care-person-link">
           <strong>{c.person.name}</strong>
         </a>
         {overdue ? (
@@ -249,9 +237,9 @@ function CareCard({ c, onLogged }: { c: CarePerson; onLogged: () => void }) {
             />
             {t('care.needsFollowUp')}
           </label>
-          {error !== null && (
+          {log.error && (
             <p className="field-error" role="alert">
-              {errorText(error)}
+              {errorText(log.error)}
             </p>
           )}
           <div className="form-buttons">

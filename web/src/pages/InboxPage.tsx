@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../api'
-import { invalidate, keys, queries } from '../api/queries'
+import { invalidate, keys, queries, queryClient } from '../api/queries'
 import { StateChip } from '../components/CaseBadges'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { Pager } from '../components/Pager'
@@ -21,16 +21,21 @@ export function InboxPage({ user }: { user: User }) {
   const [unreadOnly, setUnreadOnly] = useState(false)
   const [page, setPage] = useState(1)
   const worker = hasRole(user, ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'])
-  const list = useQuery({
-    ...queries.notifications({ page, pageSize: PAGE_SIZE, unread: unreadOnly || undefined }),
-    placeholderData: keepPreviousData,
-  })
+  const listQuery = queries.notifications({ page, pageSize: PAGE_SIZE, unread: unreadOnly || undefined })
+  const list = useQuery({ ...listQuery, placeholderData: keepPreviousData })
   const data = list.data
 
-  // Read ones stay in the list (marked read) until it is loaded again; the bell recounts at once.
+  // Read ones stay in the list, marked read, until it is loaded again; the bell recounts at once.
   const read = useMutation({
     mutationFn: (ids: number[]) => Promise.all(ids.map((id) => api.markNotificationRead(id))),
-    onSettled: () => invalidate(keys.notifications),
+    onSuccess: async (_, ids) => {
+      const now = new Date().toISOString()
+      await queryClient.invalidateQueries({ queryKey: keys.notifications, refetchType: 'none' })
+      queryClient.setQueryData(listQuery.queryKey, (d) =>
+        d ? { ...d, items: d.items.map((n) => (ids.includes(n.id) ? { ...n, readAt: n.readAt ?? now } : n)) } : d,
+      )
+      await invalidate(keys.unreadCount)
+    },
   })
   const markRead = (ids: number[]) => read.mutate(ids)
 

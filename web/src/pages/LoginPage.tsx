@@ -1,9 +1,10 @@
+import { useMutation } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError, api } from '../api'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { LanguageSwitch } from '../components/LanguageSwitch'
-import { href } from '../router'
+import { routes } from '../router'
 import type { User } from '../types'
 
 export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => void; notice?: string | null }) {
@@ -13,30 +14,29 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
   // Shown once the server says this account has a second factor.
   const [needsCode, setNeedsCode] = useState(false)
   const [totpCode, setTotpCode] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
+  const [problem, setProblem] = useState<ApiError | null>(null)
+  const login = useMutation({
+    // The server sets the httpOnly session cookie; the returned token is not kept.
+    mutationFn: () => api.login(username.trim(), password, needsCode ? totpCode.trim() : undefined),
+    onSuccess: ({ user }) => {
+      setPassword('')
+      onLoggedIn(user)
+    },
+    onError: (err) => {
+      if (err instanceof ApiError && err.code === 'AUTH_TOTP_REQUIRED') setNeedsCode(true)
+    },
+  })
+  // Signed in, the page stays busy until the app shows the signed-in screens.
+  const busy = login.isPending || login.isSuccess
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault()
     if (busy) return
     // Catch the obvious locally; the server still validates everything.
     const missing = !username.trim() ? 'username' : !password ? 'password' : null
-    if (missing) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', missing))
-      return
-    }
-    setBusy(true)
-    setError(null)
-    try {
-      // The server sets the httpOnly session cookie; the returned token is not kept.
-      const { user } = await api.login(username.trim(), password, needsCode ? totpCode.trim() : undefined)
-      setPassword('')
-      onLoggedIn(user)
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'AUTH_TOTP_REQUIRED') setNeedsCode(true)
-      setError(err)
-      setBusy(false)
-    }
+    setProblem(missing ? new ApiError(0, 'VALIDATION_FAILED', '', missing) : null)
+    if (missing) login.reset()
+    else login.mutate()
   }
 
   return (
@@ -60,7 +60,7 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
               {notice}
             </p>
           )}
-          <ErrorBanner error={error} testId="login-error" />
+          <ErrorBanner error={problem ?? login.error} testId="login-error" />
           <label className="field">
             <span>{t('login.username')}</span>
             <input
@@ -72,6 +72,7 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
               required
               value={username}
               onChange={(e) => setUsername(e.target.value)}
+              // biome-ignore lint/a11y/noAutofocus: signing in is the screen's only task, so its first field takes the focus
               autoFocus
             />
           </label>
@@ -97,6 +98,7 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
                 autoComplete="one-time-code"
                 pattern="[0-9]{6}"
                 maxLength={6}
+                // biome-ignore lint/a11y/noAutofocus: the field appears because the server asked for the code, typed next
                 autoFocus
                 value={totpCode}
                 onChange={(e) => setTotpCode(e.target.value)}
@@ -110,10 +112,10 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: (user: User) => 
         <div className="login-public" data-testid="login-public">
           <p className="muted">{t('login.noAccount')}</p>
           <div className="form-buttons">
-            <a className="btn" href={href('report')} data-testid="login-report-link">
+            <a className="btn" href={routes.report()} data-testid="login-report-link">
               {t('login.reportWithout')}
             </a>
-            <a className="btn" href={href('track')} data-testid="login-track-link">
+            <a className="btn" href={routes.track()} data-testid="login-track-link">
               {t('login.track')}
             </a>
           </div>

@@ -1,38 +1,29 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError, api, isAbort } from '../api'
+import { ApiError, api } from '../api'
+import { caseChanged, invalidate, keys, queries } from '../api/queries'
 import { ColourDot } from '../components/CaseBadges'
 import { CaseMap } from '../components/CaseMap'
-import { ErrorBanner } from '../components/ErrorBanner'
 import { PhotoUploader, type PhotoState } from '../components/PhotoUploader'
+import { QueryStatus } from '../components/QueryStatus'
 import { geoUri } from '../caseUtils'
 import { errorText, formatDateTime, localName } from '../i18n'
-import { href } from '../router'
-import type { AppConfig, CaseView, Paged } from '../types'
+import { routes } from '../router'
+import type { AppConfig, CaseView } from '../types'
 
 /** Grid worker on the phone: replied cases in their grid to check on site, pass or fail. */
 export function TasksPage({ config }: { config: AppConfig | null }) {
   const { t } = useTranslation()
-  const [data, setData] = useState<Paged<CaseView> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
+  const list = useQuery(queries.cases({ state: ['replied'], sort: 'due', pageSize: 50 }))
+  const data = list.data
   const [done, setDone] = useState<{ code: string; passed: boolean } | null>(null)
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .cases({ state: ['replied'], sort: 'due', pageSize: 50 }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [attempt])
 
   return (
     <section className="page narrow-page tasks-page" data-testid="page-tasks">
       <div className="page-head">
         <h1 className="page-title">{t('tasks.title')}</h1>
-        <a className="btn btn-primary btn-small" href={href('report')} data-testid="task-patrol">
+        <a className="btn btn-primary btn-small" href={routes.report()} data-testid="task-patrol">
           {t('tasks.patrol')}
         </a>
       </div>
@@ -42,8 +33,7 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
           {done.passed ? t('tasks.passed', { code: done.code }) : t('tasks.failed', { code: done.code })}
         </p>
       )}
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="tasks-empty">
           {t('tasks.empty')}
@@ -52,15 +42,7 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
       <ul className="case-cards">
         {data?.items.map((c) => (
           <li key={c.id}>
-            <TaskCard
-              c={c}
-              config={config}
-              onDone={(passed) => {
-                setDone({ code: c.trackingCode, passed })
-                setAttempt((n) => n + 1)
-              }}
-              onStale={() => setAttempt((n) => n + 1)}
-            />
+            <TaskCard c={c} config={config} onDone={(passed) => setDone({ code: c.trackingCode, passed })} />
           </li>
         ))}
       </ul>
@@ -68,49 +50,46 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
   )
 }
 
-function TaskCard({
-  c,
-  config,
-  onDone,
-  onStale,
-}: {
-  c: CaseView
-  config: AppConfig | null
-  onDone: (passed: boolean) => void
-  onStale: () => void
-}) {
+/** One replied case: its facts and the on-site verdict. A verdict refreshes the list (see caseChanged). */
+function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null; onDone: (passed: boolean) => void }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const [showMap, setShowMap] = useState(false)
   const [mode, setMode] = useState<'pass' | 'fail' | null>(null)
   const [comment, setComment] = useState('')
   const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false })
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    if (!mode || busy) return
-    if (mode === 'fail' && !comment.trim()) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', 'comment'))
-      return
-    }
-    setBusy(true)
-    setError(null)
-    try {
-      await api.caseAction(c.id, {
-        action: mode === 'pass' ? 'verify_pass' : 'verify_fail',
+  const [problem, setProblem] = useState<ApiError | null>(null)
+  const verdict = useMutation({
+    mutationFn: (passed: boolean) =>
+      api.caseAction(c.id, {
+        action: passed ? 'verify_pass' : 'verify_fail',
         version: c.version,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
         ...(photos.tokens.length ? { photos: photos.tokens } : {}),
-      })
-      onDone(mode === 'pass')
-    } catch (err) {
+      }),
+    onSuccess: (updated, passed) => {
+      onDone(passed)
+      return caseChanged(updated)
+    },
+    onError: (err) => {
+      // Someone else acted first: the list as it is now.
       if (err instanceof ApiError && (err.code === 'CASE_VERSION_CONFLICT' || err.code === 'CASE_ILLEGAL_TRANSITION'))
-        onStale()
-      setError(err)
-      setBusy(false)
+        void invalidate(keys.cases)
+    },
+  })
+  // The card stays busy from sending until the refreshed list takes it away.
+  const busy = verdict.isPending || verdict.isSuccess
+  const error = problem ?? verdict.error
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    if (!mode || busy) return
+    if (mode === 'fail' && !comment.trim()) {
+      setProblem(new ApiError(0, 'VALIDATION_FAILED', '', 'comment'))
+      return
     }
+    setProblem(null)
+    verdict.mutate(mode === 'pass')
   }
 
   return (
@@ -165,7 +144,7 @@ function TaskCard({
             {showMap ? t('tasks.hideMap') : t('tasks.showMap')}
           </button>
         )}
-        <a className="btn btn-small" href={href('cases', c.id)} data-testid="task-open">
+        <a className="btn btn-small" href={routes.case(c.id)} data-testid="task-open">
           {t('tasks.details')}
         </a>
       </div>

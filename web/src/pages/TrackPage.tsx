@@ -1,13 +1,15 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError, api, isAbort } from '../api'
+import { ApiError, api } from '../api'
+import { invalidate, keys, queries } from '../api/queries'
 import { ColourDot, StateChip } from '../components/CaseBadges'
-import { ErrorBanner } from '../components/ErrorBanner'
+import { QueryStatus } from '../components/QueryStatus'
 import { RatingForm } from '../components/RatingForm'
 import { Timeline } from '../components/Timeline'
 import { formatDateTime, localName } from '../i18n'
-import { href, navigate } from '../router'
-import type { PublicCase, Rating } from '../types'
+import { navigate, routes } from '../router'
+import type { Rating } from '../types'
 
 const CODE = /^[0-9]{6}-[0-9A-Z]{6}$/
 
@@ -16,27 +18,21 @@ export function TrackPage({ code }: { code: string | null }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const [input, setInput] = useState(code ?? '')
-  const [data, setData] = useState<PublicCase | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
   const [token, setToken] = useState('')
-  const [thanks, setThanks] = useState(false)
+  // A code of the wrong shape cannot name a case: not found, without asking.
+  const wellFormed = !!code && CODE.test(code)
+  const tracked = useQuery({ ...queries.publicCase(code ?? ''), enabled: wellFormed })
+  const data = wellFormed ? tracked.data : undefined
+  const notFound =
+    (!!code && !wellFormed) ||
+    (tracked.error instanceof ApiError && tracked.error.status === 404 && !tracked.isFetching)
 
-  useEffect(() => {
-    setData(null)
-    setError(null)
-    if (!code) return
-    if (!CODE.test(code)) {
-      setError(new ApiError(404, 'CASE_NOT_FOUND', ''))
-      return
-    }
-    const ctrl = new AbortController()
-    api
-      .publicCase(code, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [code, attempt])
+  const rating = useMutation({
+    mutationFn: ({ code, rating, comment }: { code: string; rating: Rating; comment: string }) =>
+      api.publicRate(code, { reporterToken: token.trim(), rating, ...(comment ? { comment } : {}) }),
+    onSuccess: (_, { code }) => invalidate(keys.publicCase(code), keys.cases),
+  })
+  const thanks = rating.isSuccess
 
   const go = (e: FormEvent) => {
     e.preventDefault()
@@ -44,12 +40,10 @@ export function TrackPage({ code }: { code: string | null }) {
     if (c) navigate('track', c)
   }
 
-  const rate = async (rating: Rating, comment: string) => {
+  const rate = async (r: Rating, comment: string) => {
     if (!code) return
     if (!token.trim()) throw new ApiError(0, 'VALIDATION_FAILED', '', 'reporterToken')
-    await api.publicRate(code, { reporterToken: token.trim(), rating, ...(comment ? { comment } : {}) })
-    setThanks(true)
-    setAttempt((n) => n + 1)
+    await rating.mutateAsync({ code, rating: r, comment })
   }
 
   return (
@@ -71,14 +65,13 @@ export function TrackPage({ code }: { code: string | null }) {
           {t('track.submit')}
         </button>
       </form>
-      {error instanceof ApiError && error.status === 404 ? (
+      {notFound ? (
         <p className="error-banner" role="alert" data-testid="track-not-found">
           {t('track.notFound')}
         </p>
       ) : (
-        <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+        wellFormed && <QueryStatus query={tracked} />
       )}
-      {code && !data && !error && <p className="muted">{t('common.loading')}</p>}
       {data && (
         <>
           <div className="card case-head" data-testid="track-card">
@@ -122,7 +115,7 @@ export function TrackPage({ code }: { code: string | null }) {
             </dl>
             {data.mergedInto && (
               <p className="notice">
-                {t('track.mergedInto')} <a href={href('track', data.mergedInto)}>{data.mergedInto}</a>
+                {t('track.mergedInto')} <a href={routes.track(data.mergedInto)}>{data.mergedInto}</a>
               </p>
             )}
           </div>
