@@ -1,6 +1,6 @@
 // The pages shown in the side navigation, each for the roles that use it. Capability modules of
 // later releases render a translated "not yet available" page.
-import type { User } from './types'
+import type { Role, User } from './types'
 
 export type ModuleId =
   | 'report'
@@ -22,23 +22,36 @@ export type ModuleId =
   | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
-export const STAFF_ROLES = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator'] as const
+export const STAFF_ROLES = [
+  'admin',
+  'leader',
+  'staff',
+  'grid_worker',
+  'department_handler',
+  'mediator',
+] as const satisfies readonly Role[]
 /** Who works the case queues. */
-const CASE_WORKERS = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'] as const
+const CASE_WORKERS = [
+  'admin',
+  'leader',
+  'staff',
+  'grid_worker',
+  'department_handler',
+] as const satisfies readonly Role[]
 /** Who may read the supervision queue and the rates (GET /supervision needs one of these). */
-export const SUPERVISORS = ['admin', 'leader', 'staff'] as const
+export const SUPERVISORS = ['admin', 'leader', 'staff'] as const satisfies readonly Role[]
 /** Who reads the population registry (the server's readerRoles, src/registry/records.ts). */
-export const REGISTRY_READERS = ['admin', 'leader', 'staff', 'grid_worker'] as const
+export const REGISTRY_READERS = ['admin', 'leader', 'staff', 'grid_worker'] as const satisfies readonly Role[]
 /** Who records life events and care visits (the server's writerRoles). */
-export const REGISTRY_WRITERS = ['admin', 'staff', 'grid_worker'] as const
+export const REGISTRY_WRITERS = ['admin', 'staff', 'grid_worker'] as const satisfies readonly Role[]
 /** Who may upload imports (the server's importRoles). */
-export const IMPORTERS = ['admin', 'staff'] as const
+export const IMPORTERS = ['admin', 'staff'] as const satisfies readonly Role[]
 
 export interface ModuleInfo {
   id: ModuleId
   available: boolean
   /** Roles that see the entry; `null` for every signed-in user. */
-  roles: readonly string[] | null
+  roles: readonly Role[] | null
 }
 
 export const MODULES: readonly ModuleInfo[] = [
@@ -64,7 +77,7 @@ export const MODULES: readonly ModuleInfo[] = [
 /** Pages anyone may open without signing in. */
 export const PUBLIC_PAGES: readonly string[] = ['report', 'track']
 
-export function hasRole(user: User | null, roles: readonly string[]): boolean {
+export function hasRole(user: User | null, roles: readonly Role[]): boolean {
   return !!user && user.roles.some((r) => roles.includes(r.role))
 }
 

@@ -46,7 +46,7 @@ export function onUnauthorized(handler: (() => void) | null): void {
 }
 
 /** A query string from a flat object; arrays repeat the key, undefined/null/empty values are left out. */
-export function query(params: object): string {
+function query(params: object): string {
   const q = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null || v === '') continue
@@ -95,7 +95,7 @@ function fallbackCode(status: number): ServerErrorCode {
 }
 
 /** The error of a failed answer's body (or a fallback by status), as an ApiError. */
-export function errorOf(status: number, statusText: string, body: unknown): ApiError {
+function errorOf(status: number, statusText: string, body: unknown): ApiError {
   const e = typeof body === 'object' && body !== null && 'error' in body ? (body.error as Partial<ErrorBody>) : null
   return new ApiError(
     status,

@@ -6,7 +6,7 @@ import { call, client, uploadImport, uploadPhoto } from './client'
 import type { AreaDetail, AreaFeatureCollection, Coverage } from '../types'
 import type { ApiBody, ApiQuery } from './schema'
 
-export { ApiError, call, client, errorOf, isAbort, onUnauthorized, query, type ErrorCode } from './client'
+export { ApiError, call, client, isAbort, onUnauthorized, type ErrorCode } from './client'
 
 const BASE = '/api/v1'
 const quiet = { quietUnauthorized: true }

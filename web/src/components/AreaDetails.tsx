@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import { formatNumber, localName } from '../i18n'
-import { href } from '../router'
+import { routes } from '../router'
 import type { AreaDetail } from '../types'
 
 interface Props {
@@ -21,7 +21,7 @@ export function AreaDetails({ detail, onCheckCoverage, checking }: Props) {
         <nav className="breadcrumb" aria-label={t('areas.ancestors')}>
           {detail.ancestors.map((a) => (
             <span key={a.id}>
-              <a href={href('areas', a.id)}>{localName(a, lng)}</a>
+              <a href={routes.areas(a.id)}>{localName(a, lng)}</a>
               <span className="crumb-sep" aria-hidden="true">
                 /
               </span>

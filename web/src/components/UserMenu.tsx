@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import { localName } from '../i18n'
-import { href } from '../router'
+import { routes } from '../router'
 import type { RoleAssignment, User } from '../types'
 
 function roleText(r: RoleAssignment, t: (k: string, o?: Record<string, unknown>) => string, lng: string): string {
@@ -19,7 +19,7 @@ export function UserMenu({ user, active = false }: { user: User; active?: boolea
     <div className="user-menu" data-testid="user-menu" title={`${user.displayName} (${user.username})\n${rolesLine}`}>
       <a
         className="user-menu-link"
-        href={href('account')}
+        href={routes.account()}
         data-testid="nav-account"
         aria-label={t('account.open')}
         aria-current={active ? 'page' : undefined}

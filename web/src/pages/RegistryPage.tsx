@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import { IMPORTERS, hasRole } from '../modules'
-import { href } from '../router'
+import { idParam, routes } from '../router'
 import type { User } from '../types'
 import { BuildingPage, HouseholdPage } from './registry/PlacesDetail'
 import { DuplicatesPanel } from './registry/DuplicatesPanel'
@@ -13,16 +13,11 @@ import { PersonPage } from './registry/PersonPage'
 /** The registry's sections, each a hash route below #/registry. */
 const TABS = ['people', 'households', 'buildings', 'organisations', 'places', 'duplicates'] as const
 
-const positiveId = (s: string | undefined): number | null => {
-  const n = Number(s)
-  return Number.isInteger(n) && n > 0 ? n : null
-}
-
 /** Population registry: people, households, buildings, organisations, places; imports and grants. */
 export function RegistryPage({ params, user }: { params: string[]; user: User }) {
   const { t } = useTranslation()
   const section = params[0] ?? 'people'
-  const id = positiveId(params[1])
+  const id = idParam(params, 1)
   if (section === 'people' && id) return <PersonPage key={id} id={id} user={user} />
   if (section === 'households' && id) return <HouseholdPage key={id} id={id} />
   if (section === 'buildings' && id) return <BuildingPage key={id} id={id} />
@@ -36,7 +31,7 @@ export function RegistryPage({ params, user }: { params: string[]; user: User })
         {TABS.map((s) => (
           <a
             key={s}
-            href={href('registry', s)}
+            href={routes.registry(s)}
             className={`queue-tab${s === tab ? ' active' : ''}`}
             aria-current={s === tab ? 'page' : undefined}
             data-testid={`registry-tab-${s}`}
@@ -62,12 +57,12 @@ function RegistryHead({ user }: { user: User }) {
       <h1 className="page-title">{t('registry.title')}</h1>
       <div className="form-buttons registry-head-buttons">
         {hasRole(user, IMPORTERS) && (
-          <a className="btn btn-small" href={href('registry', 'import')} data-testid="registry-import-link">
+          <a className="btn btn-small" href={routes.registryImport()} data-testid="registry-import-link">
             {t('import.title')}
           </a>
         )}
         {hasRole(user, ['admin']) && (
-          <a className="btn btn-small" href={href('registry', 'grants')} data-testid="registry-grants-link">
+          <a className="btn btn-small" href={routes.registryGrants()} data-testid="registry-grants-link">
             {t('grants.title')}
           </a>
         )}
