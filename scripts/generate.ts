@@ -1,10 +1,11 @@
 // `npm run generate` regenerates every checked-in generated file: the table types from the
-// migrated database (kysely-codegen over an in-memory PGlite) and the web client's API types from
-// the OpenAPI document (openapi-typescript, in tools/codegen because it needs TypeScript 5).
-// `npm run check:generated` (`--check`) writes them to a temporary directory instead and fails
-// naming each checked-in file that differs. `generate` also rewrites the SQL snapshots (vitest -u
-// on test/sql-snapshots.test.ts); `npm test` fails while one is stale. Both generators print
-// deterministically (Biome leaves *.generated.ts alone), so a second run changes nothing.
+// migrated database (kysely-codegen over an in-memory PGlite), the web client's API types from the
+// OpenAPI document (openapi-typescript, in tools/codegen because it needs TypeScript 5), and the SQL
+// snapshots (test/sql-snapshots.test.ts with vitest -u; it needs no database).
+// `npm run check:generated` (`--check`) writes the types to a temporary directory instead, runs the
+// snapshot test without updating, and fails naming each checked-in file that is stale. Every
+// generator prints deterministically (Biome leaves *.generated.ts alone), so a second run changes
+// nothing.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,7 @@ import { generate, PostgresDialect, RawExpressionNode } from 'kysely-codegen'
 import { openDatabase } from '../src/core/db.js'
 import { migrate } from '../src/core/migrate.js'
 import { openApiDocument } from './openapi.js'
+import { startVitest } from 'vitest/node'
 
 const root = path.resolve(import.meta.dirname, '..')
 const TABLES = 'src/core/tables.generated.ts'
@@ -85,22 +87,41 @@ async function api(outFile: string, dir: string): Promise<void> {
   })
 }
 
+/**
+ * Runs the SQL snapshot test, updating the snapshots unless checking, and answers the snapshot
+ * files whose test failed (each test is named by its file) or, when none ran, the test file.
+ */
+async function sqlSnapshots(update: boolean): Promise<string[]> {
+  const file = 'test/sql-snapshots.test.ts'
+  // No config file: the project's global setup starts PostgreSQL, which these snapshots do not need.
+  const vitest = await startVitest('test', [file], {
+    root,
+    config: false,
+    include: [file],
+    run: true,
+    watch: false,
+    update: update ? 'all' : 'none',
+  })
+  await vitest.close()
+  const tests = vitest.state.getFiles().flatMap((f) => f.tasks)
+  if (tests.length === 0) return [file]
+  return tests.filter((t) => t.result?.state !== 'pass').map((t) => t.name.split(':')[0]!)
+}
+
 const check = process.argv.includes('--check')
 const dir = mkdtempSync(path.join(tmpdir(), 'grassroots-generate-'))
 try {
   const target = (file: string) => (check ? path.join(dir, path.basename(file)) : path.join(root, file))
   await tables(target(TABLES))
   await api(target(API), dir)
-  if (check) {
-    const stale = [TABLES, API].filter(
-      (file) => readFileSync(target(file), 'utf8') !== readFileSync(path.join(root, file), 'utf8'),
-    )
-    for (const file of stale) console.error(`${file} is stale: run npm run generate`)
-    if (stale.length > 0) process.exitCode = 1
-  } else {
-    // SQL snapshots are rewritten by their test (which, run without -u, is their check).
-    execFileSync('npx', ['vitest', 'run', '-u', 'test/sql-snapshots.test.ts'], { cwd: root, stdio: 'inherit' })
-  }
+  const stale = check
+    ? [TABLES, API].filter((file) => readFileSync(target(file), 'utf8') !== readFileSync(path.join(root, file), 'utf8'))
+    : []
+  for (const file of stale) console.error(`${file} is stale: run npm run generate`)
+  const failed = await sqlSnapshots(!check)
+  for (const file of failed)
+    console.error(check ? `${file} is stale: run npm run generate` : `${file} failed (see above)`)
+  if (stale.length + failed.length > 0) process.exitCode = 1
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
