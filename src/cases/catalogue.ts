@@ -1,7 +1,8 @@
-import { sql } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import type { JSONSchema } from 'json-schema-to-ts'
 import { AppError, notFound } from '../core/errors.js'
 import type { Db, Tx } from '../core/db.js'
+import type { DB } from '../core/schema.js'
 import type { Output } from '../core/http.js'
 import { nullable, shape } from '../core/schemas.js'
 
@@ -33,19 +34,8 @@ export type Category = {
   keywords: string[]
 }
 
-type Row = {
-  id: number
-  parent_id: number | null
-  code: string
-  name_zh: string
-  name_en: string
-  is_leaf: boolean
-  respond_hours: number | null
-  handle_workdays: number | null
-  photo_required: boolean
-  attributes: unknown
-  keywords: string[]
-}
+// The columns read, typed from the generated table.
+type Row = Pick<Selectable<DB['case_category']>, (typeof columns)[number]>
 const present = (r: Row): Category => ({
   id: r.id,
   parentId: r.parent_id,

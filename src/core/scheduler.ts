@@ -1,16 +1,10 @@
-import { sql } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import type { Db, Tx } from './db.js'
+import type { DB } from './schema.js'
 import type { Clock } from './clock.js'
 
-export interface DueTimer {
-  id: number
-  subject_type: string
-  subject_id: number
-  kind: string
-  stage: string
-  stage_seq: number
-  due_at: Date
-}
+/** A timer as the handlers see it: the generated table's columns, but whether it fired or was cancelled. */
+export type DueTimer = Omit<Selectable<DB['workflow_timer']>, 'fired_at' | 'cancelled_at'>
 
 export type TimerHandler = (tx: Tx, timer: DueTimer, now: Date) => Promise<void>
 
