@@ -9,7 +9,6 @@ import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, shape, text } from '../core/schemas.js'
 import { asSystem, holds, requireActor, type RequestContext } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
-import { withOpen311 } from './schema.js'
 
 // API keys identify Open311 client applications. Only the SHA-256 of a key is stored; the plain key
 // is returned once, by the create call. A key belongs to an area: it may file service requests
@@ -83,7 +82,7 @@ const present = (r: KeyRow): ApiKeyView => ({
 })
 
 function keyQuery(tx: Tx) {
-  return withOpen311(tx)
+  return tx
     .selectFrom('api_key as k')
     .innerJoin('area as a', 'a.id', 'k.area_id')
     .select([
@@ -126,7 +125,7 @@ export async function createApiKey(
   if (!holds(actor, ['admin'], area.path))
     throw new AppError('FORBIDDEN', 'requires the admin role on this area', 'areaId')
   const key = `gr311_${randomBytes(24).toString('base64url')}`
-  const row = await withOpen311(tx)
+  const row = await tx
     .insertInto('api_key')
     .values({
       key_hash: hashApiKey(key),
@@ -162,7 +161,7 @@ export async function revokeApiKey(
   if (!row) throw notFound('NOT_FOUND', `api key ${id}`)
   if (!holds(actor, ['admin'], row.path)) throw new AppError('FORBIDDEN', 'requires the admin role on the key’s area')
   if (!row.revoked_at) {
-    await withOpen311(tx)
+    await tx
       .updateTable('api_key')
       .set({ revoked_at: now })
       .where('id', '=', id)
@@ -195,7 +194,7 @@ export interface ApiKeyIdentity {
  */
 export async function apiKeyIdentity(db: Db, key: string, now: Date): Promise<ApiKeyIdentity | null> {
   return asSystem(db, async (tx) => {
-    const row = await withOpen311(tx)
+    const row = await tx
       .selectFrom('api_key as k')
       .innerJoin('area as a', 'a.id', 'k.area_id')
       .select([
@@ -212,7 +211,7 @@ export async function apiKeyIdentity(db: Db, key: string, now: Date): Promise<Ap
       .where('k.key_hash', '=', hashApiKey(key))
       .executeTakeFirst()
     if (!row || row.revoked_at || row.retired_at) return null
-    await withOpen311(tx).updateTable('api_key').set({ last_used_at: now }).where('id', '=', row.id).execute()
+    await tx.updateTable('api_key').set({ last_used_at: now }).where('id', '=', row.id).execute()
     return {
       id: row.id,
       name: row.name,
@@ -232,7 +231,7 @@ export async function apiKeyIdentity(db: Db, key: string, now: Date): Promise<Ap
 export async function seedOpen311Demo(tx: Tx, now = new Date()): Promise<void> {
   const city = await tx.selectFrom('area').select('id').where('code', '=', 'JZ').executeTakeFirst()
   if (!city) return
-  await withOpen311(tx)
+  await tx
     .insertInto('api_key')
     .values({
       key_hash: hashApiKey(DEMO_API_KEY),

@@ -4,7 +4,6 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { DEMO_API_KEY } from './keys.js'
-import { withOpen311 } from './schema.js'
 
 // A conformance test of GeoReport v2 (http://wiki.open311.org/GeoReport_v2) as this server
 // implements it: every method in both formats, the error list format, the default 90-day window,
@@ -394,7 +393,7 @@ describe.each(backends())('Open311 GeoReport v2 on %s', (backend) => {
       reporter_id: null,
     })
     expect(c.attributes).toEqual({ lamp_count: 3, pole_number: 'GH-0042' })
-    const extra = await withOpen311(p.database.db)
+    const extra = await p.database.db
       .selectFrom('open311_request')
       .selectAll()
       .where('case_id', '=', c.id)
@@ -883,7 +882,7 @@ describe.each(backends())('Open311 GeoReport v2 on %s', (backend) => {
     })
     expect(created.body.key).toMatch(/^gr311_[A-Za-z0-9_-]{32}$/)
     expect(created.body.key.startsWith(created.body.keyPrefix)).toBe(true)
-    const stored = await withOpen311(p.database.db)
+    const stored = await p.database.db
       .selectFrom('api_key')
       .selectAll()
       .where('id', '=', created.body.id)
@@ -927,7 +926,7 @@ describe.each(backends())('Open311 GeoReport v2 on %s', (backend) => {
     )
     expect(
       (
-        await withOpen311(p.database.db)
+        await p.database.db
           .selectFrom('api_key')
           .select('revoked_at')
           .where('id', '=', created.body.id)
@@ -965,11 +964,11 @@ describe.each(backends())('Open311 GeoReport v2 on %s', (backend) => {
     })
     expect(bKey.status).toBe(201)
     const keyRow = () =>
-      withOpen311(p.database.db).selectFrom('api_key').selectAll().where('id', '=', bKey.body.id).executeTakeFirst()
+      p.database.db.selectFrom('api_key').selectAll().where('id', '=', bKey.body.id).executeTakeFirst()
     const keyCount = async () =>
       Number(
         (
-          await withOpen311(p.database.db)
+          await p.database.db
             .selectFrom('api_key')
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow()

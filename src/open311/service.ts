@@ -12,7 +12,6 @@ import { shape } from '../core/schemas.js'
 import { inScope, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
 import type { ApiKeyIdentity } from './keys.js'
-import { withOpen311 } from './schema.js'
 
 // GeoReport v2 (http://wiki.open311.org/GeoReport_v2) on top of the case catalogue and intake:
 // a service is an active leaf category, a service request is a case, its id the tracking code.
@@ -573,7 +572,7 @@ export async function submitRequest(
         throw fail(403, `this api_key may only submit requests located in ${areaLabel(lang, key)}`)
       }
       const created = await createCase(tx, ctx, newCase, now, internal)
-      await withOpen311(tx)
+      await tx
         .insertInto('open311_request')
         .values({
           case_id: created.id,
@@ -629,7 +628,7 @@ const openNotes: Record<string, [string, string]> = {
 }
 
 function requestQuery(db: Db) {
-  return withOpen311(db)
+  return db
     .selectFrom('cases as c')
     .innerJoin('case_category as k', 'k.id', 'c.category_id')
     .innerJoin('area as a', 'a.id', 'c.area_id')

@@ -25,7 +25,7 @@ import {
   writerRoles,
   type Placement,
 } from './records.js'
-import type { PersonTable } from './schema.js'
+import type { DB } from '../core/schema.js'
 import { containing, startingWith } from '../core/like.js'
 import {
   dayOrNull,
@@ -74,7 +74,7 @@ export const personFieldClass = {
   phone: 'highly_sensitive',
 } as const
 
-export type PersonRow = Selectable<PersonTable>
+export type PersonRow = Selectable<DB['person']>
 
 /** A person as every answer shows them: the ID number and phone masked. */
 export const personSchema = shape({

@@ -1,3 +1,0 @@
-import type { DB } from '../core/schema.js'
-
-export type PersonTable = DB['person']
