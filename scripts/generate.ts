@@ -10,8 +10,9 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { sql } from 'kysely'
 import { generate, PostgresDialect, RawExpressionNode } from 'kysely-codegen'
-import { openDatabase } from '../src/core/db.js'
+import { type Db, openDatabase } from '../src/core/db.js'
 import { migrate } from '../src/core/migrate.js'
 import { openApiDocument } from './openapi.js'
 import { startVitest } from 'vitest/node'
@@ -20,9 +21,8 @@ const root = path.resolve(import.meta.dirname, '..')
 const TABLES = 'src/core/tables.generated.ts'
 const API = 'web/src/api/schema.generated.ts'
 
-// Column types the code relies on that the catalogue alone cannot tell: enumerations kept by check
-// constraints stay unions, JSON columns whose shape the code knows are typed so, and district_id
-// columns filled by the registry_set_district trigger may be left out of inserts.
+// Column types the catalogue alone cannot tell: JSON columns whose shape the code knows, and
+// district_id columns filled by the registry_set_district trigger (so inserts may leave them out).
 const district = 'Generated<number>'
 const json = (t: string) => `ColumnType<${t}, string, string>`
 const overrides: Record<string, string> = {
@@ -36,16 +36,44 @@ const overrides: Record<string, string> = {
   'registry_history.snapshot': json('Record<string, unknown>'),
   'import_job.headers': json('string[]'),
   'import_job.mapping': `${json('Record<string, string>')} | null`,
-  'area.level': '"city" | "district" | "street" | "community" | "grid"',
-  'department.kind':
-    '"functional" | "street_office" | "community_committee" | "mediation_committee" | "enterprise" | "social_organisation"',
-  'app_user.status': 'Generated<"active" | "disabled">',
-  'calendar_day.kind': '"holiday" | "workday"',
-  'import_job.kind': '"people"',
-  'import_job.format': '"csv" | "xlsx"',
-  'import_job.status': 'Generated<"pending" | "running" | "done" | "failed">',
 }
 
+// Enumerations kept by check constraints that the code reads and writes as unions; their values come
+// from the constraint (`CHECK (level IN ('city', …))`, kept as `level = ANY (ARRAY['city'::text, …])`).
+// Other checked columns stay strings until their code takes the union.
+const enumerated = [
+  'area.level',
+  'department.kind',
+  'app_user.status',
+  'calendar_day.kind',
+  'import_job.kind',
+  'import_job.format',
+  'import_job.status',
+]
+
+async function enumerations(db: Db): Promise<Record<string, string>> {
+  const { rows } = await sql<{ relation: string; name: string; def: string; has_default: boolean }>`
+    select t.relname as relation, a.attname as name, pg_get_constraintdef(c.oid) as def, a.atthasdef as has_default
+    from pg_constraint c
+    join pg_class t on t.oid = c.conrelid
+    join pg_namespace n on n.oid = t.relnamespace and n.nspname = 'public'
+    join pg_attribute a on a.attrelid = c.conrelid and c.conkey = array[a.attnum]::int2[]
+    where c.contype = 'c' and a.atttypid = 'text'::regtype
+    order by 1, 2`.execute(db)
+  const unions: Record<string, string> = {}
+  for (const r of rows) {
+    const listed = new RegExp(`^CHECK \\(+${r.name} = (ANY \\(ARRAY\\[.*\\]\\)|'[^']*'::text)\\)+$`)
+    if (!enumerated.includes(`${r.relation}.${r.name}`) || !listed.test(r.def)) continue
+    const values = [...r.def.matchAll(/'((?:[^']|'')*)'::text/g)].map((m) =>
+      JSON.stringify(m[1]!.replaceAll("''", "'")),
+    )
+    const union = values.join(' | ')
+    unions[`${r.relation}.${r.name}`] = r.has_default ? `Generated<${union}>` : union
+  }
+  const missing = enumerated.filter((c) => !(c in unions))
+  if (missing.length > 0) throw new Error(`no check constraint listing the values of ${missing.join(', ')}`)
+  return unions
+}
 async function tables(outFile: string): Promise<void> {
   const database = await openDatabase({})
   try {
@@ -56,7 +84,12 @@ async function tables(outFile: string): Promise<void> {
       outFile,
       // Raw: the override parser needs TypeScript 5's API, which the project's TypeScript 7 lacks.
       overrides: {
-        columns: Object.fromEntries(Object.entries(overrides).map(([c, t]) => [c, new RawExpressionNode(t)])),
+        columns: Object.fromEntries(
+          Object.entries({ ...(await enumerations(database.db)), ...overrides }).map(([c, t]) => [
+            c,
+            new RawExpressionNode(t),
+          ]),
+        ),
       },
       // The type parsers in src/core/db.ts: int8 and numeric as numbers, date as 'YYYY-MM-DD'.
       // Geometry is written and read through PostGIS functions, so it is an opaque string.

@@ -308,7 +308,7 @@ export interface ImportJob {
   mapping: ColumnType<Record<string, string>, string, string> | null | null;
   processed: Generated<number>;
   started_at: Timestamp | null;
-  status: Generated<"pending" | "running" | "done" | "failed">;
+  status: "pending" | "running" | "done" | "failed";
   unchanged: Generated<number>;
   updated: Generated<number>;
 }
