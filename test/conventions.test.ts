@@ -28,6 +28,31 @@ describe('source conventions', () => {
     }
     expect(found).toEqual([])
   })
+
+  it('keeps table types in the generated file (npm run generate), none written by hand', () => {
+    const found: string[] = []
+    for (const file of sources('src')) {
+      if (file.endsWith('.generated.ts')) continue
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\b(Generated|ColumnType)<|\$extendTables\b/.test(line)) found.push(`${file}:${i + 1}: ${line.trim()}`)
+        })
+    }
+    expect(found).toEqual([])
+  })
+
+  it('keeps core free of domain imports', () => {
+    const found: string[] = []
+    for (const file of sources(path.join('src', 'core'))) {
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\bfrom '\.\.\/[^']+\/[^']+'/.test(line)) found.push(`${file}:${i + 1}: ${line.trim()}`)
+        })
+    }
+    expect(found).toEqual([])
+  })
 })
 
 type Schema = Record<string, any>
