@@ -85,7 +85,8 @@ async function startServer(port: number): Promise<string> {
     NODE_ENV: 'development',
   }
   if (!env.DATABASE_URL) {
-    env.DATA_DIR = process.env.SOAK_DATA_DIR || (tempDir = mkdtempSync(path.join(os.tmpdir(), 'grassroots-soak-')))
+    tempDir = process.env.SOAK_DATA_DIR ? null : mkdtempSync(path.join(os.tmpdir(), 'grassroots-soak-'))
+    env.DATA_DIR = process.env.SOAK_DATA_DIR || tempDir!
   }
   // node itself with tsx as its loader: the pid sampled is the server's own.
   server = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
@@ -312,7 +313,10 @@ const mix: [number, () => Promise<unknown>][] = [
 const weightSum = mix.reduce((s, [w]) => s + w, 0)
 function chooseOp(): () => Promise<unknown> {
   let r = Math.random() * weightSum
-  for (const [w, op] of mix) if ((r -= w) < 0) return op
+  for (const [w, op] of mix) {
+    r -= w
+    if (r < 0) return op
+  }
   return mix[0]![1]
 }
 

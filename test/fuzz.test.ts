@@ -514,7 +514,10 @@ function pathsOf(
 ): (string | number)[][] {
   out.push(prefix)
   if (depth > 5 || v instanceof Raw) return out
-  if (Array.isArray(v)) v.slice(0, 20).forEach((x, i) => pathsOf(x, [...prefix, i], out, depth + 1))
+  if (Array.isArray(v))
+    v.slice(0, 20).forEach((x, i) => {
+      pathsOf(x, [...prefix, i], out, depth + 1)
+    })
   else if (v && typeof v === 'object')
     for (const [k, x] of Object.entries(v).slice(0, 30)) pathsOf(x, [...prefix, k], out, depth + 1)
   return out
@@ -870,7 +873,9 @@ function requestArb(op: Operation, known: Known): fc.Arbitrary<Request> {
     })
     .map(({ caller, method, path: values, query: [named, extra, raw], body, headers }) => {
       let url = op.path
-      pathParams.forEach((p, i) => (url = url.replace(`{${p.name}}`, values[i]!)))
+      pathParams.forEach((p, i) => {
+        url = url.replace(`{${p.name}}`, values[i]!)
+      })
       const pairs: string[] = []
       queryParams.forEach((p, i) => {
         for (const v of named[i] ?? []) pairs.push(`${encodeLoose(p.name)}=${encodeLoose(v)}`)
@@ -1142,7 +1147,11 @@ describe.each(backends())('fuzzing every operation on %s', (backend) => {
           const res = await send(req)
           const ms = Date.now() - t0
           slowest = Math.max(slowest, ms)
-          if (STATS) (stats[op.key] ??= {})[res.statusCode] = (stats[op.key]![res.statusCode] ?? 0) + 1
+          if (STATS) {
+            stats[op.key] ??= {}
+            const counts = stats[op.key]!
+            counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1
+          }
           const problems = problemsOf(req, res)
           if (ms > SLOW_MS) problems.push(`answered after ${ms} ms`)
           if (problems.length)
