@@ -21,6 +21,7 @@ import {
   type CaseAction,
   type CaseRole,
   type CaseState,
+  publicActions,
 } from './workflow.js'
 
 export const actionBody = body(['action'], {
@@ -54,20 +55,6 @@ const need = <T>(v: T | undefined | null, field: string, what: string): T => {
     throw new AppError('VALIDATION_FAILED', `${what} is required for this action`, field)
   return v
 }
-
-const PUBLIC_ACTIONS = new Set<string>([
-  'accept',
-  'reject',
-  'merge',
-  'dispatch',
-  'department_accept',
-  'reply',
-  'verify_pass',
-  'verify_fail',
-  'close',
-  'rate',
-  'reopen',
-])
 
 interface Effects {
   patch: Updateable<DB['cases']>
@@ -158,7 +145,7 @@ export async function performAction(
         comment: e.comment ?? null,
         photo_ids: i === 0 ? photoIds : [],
         detail: JSON.stringify(e.detail ?? {}),
-        is_public: PUBLIC_ACTIONS.has(e.action),
+        is_public: publicActions.has(e.action),
       })
       .execute()
     prev = e.to
@@ -170,11 +157,11 @@ export async function performAction(
       n.users.filter((u) => u !== ctx.actor?.userId),
       { kind: n.kind, caseId, params, at: now },
     )
-  if (c.reporter_id && PUBLIC_ACTIONS.has(input.action) && c.reporter_id !== ctx.actor?.userId) {
+  if (c.reporter_id && publicActions.has(input.action) && c.reporter_id !== ctx.actor?.userId) {
     await notify(tx, [c.reporter_id], { kind: 'case_update', caseId, params, at: now })
   }
   // Reporters without an account (hotline callers, anonymous residents) hear of it by text message.
-  if (!c.reporter_id && c.reporter_phone_enc && PUBLIC_ACTIONS.has(input.action) && input.action !== 'rate') {
+  if (!c.reporter_id && c.reporter_phone_enc && publicActions.has(input.action) && input.action !== 'rate') {
     await queueSms(tx, {
       caseId,
       to: Buffer.from(c.reporter_phone_enc),

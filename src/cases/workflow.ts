@@ -79,3 +79,18 @@ export const openStates: readonly CaseState[] = [
   'replied',
   'verified',
 ]
+
+/** Steps the reporter sees on the public tracking page (and is told of); `merged_from` is always public too. */
+export const publicActions: ReadonlySet<string> = new Set<string>([
+  'accept',
+  'reject',
+  'merge',
+  'dispatch',
+  'department_accept',
+  'reply',
+  'verify_pass',
+  'verify_fail',
+  'close',
+  'rate',
+  'reopen',
+])

@@ -2,6 +2,7 @@ import { maskPhone } from '../core/privacy.js'
 import { between, pick } from '../core/random.js'
 import { sql } from 'kysely'
 import { DateTime } from 'luxon'
+import { publicActions } from '../cases/workflow.js'
 import type { GenerateStep, StepContext } from './generate-step.js'
 import type { RowValues } from './generate-sink.js'
 
@@ -76,20 +77,8 @@ const PHRASES = [
 ]
 const PLACES = ['号楼附近', '号楼东侧', '号门口', '号路口', '号楼下', '号旁边的空地']
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
-const PUBLIC = new Set([
-  'accept',
-  'reject',
-  'merge',
-  'dispatch',
-  'department_accept',
-  'reply',
-  'verify_pass',
-  'verify_fail',
-  'close',
-  'rate',
-  'reopen',
-  'merged_from',
-])
+// The generated history marks public steps as intake and the workflow do.
+const PUBLIC = new Set([...publicActions, 'merged_from'])
 
 const CASE_COLUMNS = [
   'id',

@@ -6,7 +6,17 @@ import type { ApiBody, ApiQuery, ApiResponse } from './api/schema'
 
 type Item<T> = T extends readonly (infer I)[] ? I : never
 /** Exactly the members of a union, in a chosen order (a compile error when the server adds or drops one). */
-type Exhaustive<U, L extends readonly U[]> = [U] extends [L[number]] ? L : never
+/**
+ * `values` in a display order, checked to name every member of `U`: a server enumeration that
+ * gains a value fails to compile until the list has it. (`satisfies` cannot check this: it sees
+ * only the declared element type.)
+ */
+export const allOf =
+  <U extends string>() =>
+  <const L extends readonly U[]>(
+    values: L & ([U] extends [L[number]] ? unknown : { missing: Exclude<U, L[number]> }),
+  ) =>
+    values as L
 
 /** A page of a list: items with the page, its size and the total, as every list route answers. */
 export type Paged<T> = Omit<ApiResponse<'/api/v1/cases'>, 'items'> & { items: T[] }
@@ -26,10 +36,7 @@ export type AreaNode = Omit<TreeNode, 'children'> & { children: AreaNode[] }
 export type AreaLevel = AreaNode['level']
 
 /** The levels from the top down. */
-export const AREA_LEVELS = ['city', 'district', 'street', 'community', 'grid'] as const satisfies Exhaustive<
-  AreaLevel,
-  readonly AreaLevel[]
->
+export const AREA_LEVELS = allOf<AreaLevel>()(['city', 'district', 'street', 'community', 'grid'])
 
 /** The level directly below `level`, or null for grids. */
 export function childLevel(level: AreaLevel): AreaLevel | null {
@@ -72,10 +79,7 @@ export type CaseStatsGroup = Item<CaseStats['groups']>
 export type StatsGroupBy = NonNullable<CaseStats['groupBy']>
 
 /** The ratings in the order the forms offer them, best first. */
-export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const satisfies Exhaustive<
-  Rating,
-  readonly Rating[]
->
+export const RATINGS = allOf<Rating>()(['satisfied', 'basically_satisfied', 'unsatisfied'])
 
 type CategoryAnswer = Item<ApiResponse<'/api/v1/categories'>['categories']>
 /** A node of the category catalogue; the schema unrolls the recursion like the area tree's. */
@@ -111,5 +115,11 @@ export type DataGrant = ApiResponse<'/api/v1/data-grants/{id}/revoke', 'post'>
 export type NewDataGrant = ApiBody<'/api/v1/data-grants'>
 export type RegistryFields = ApiResponse<'/api/v1/registry/fields'>
 export type RevealBody = ApiBody<'/api/v1/people/{id}/reveal'>
+type NewPerson = ApiBody<'/api/v1/people'>
+export type CareTag = Item<NonNullable<NewPerson['tags']>>
+export type ResidenceStatus = NonNullable<NewPerson['residenceStatus']>
+export type IdType = NonNullable<NewPerson['idType']>
+export type LifeEventKind = LifeEventBody['kind']
+export type RevealableField = Item<RevealBody['fields']>
 export type ImportMapping = ApiBody<'/api/v1/imports/{id}/start'>['mapping']
 export type ImportEncoding = NonNullable<ApiQuery<'/api/v1/imports', 'post'>['encoding']>

@@ -1,7 +1,16 @@
 // Shared bits of the registry screens: the server's enumerations (src/registry) and small views.
 import { useTranslation } from 'react-i18next'
+import {
+  allOf,
+  type CareTag,
+  type IdType,
+  type LifeEventKind,
+  type ResidenceStatus,
+  type RevealableField,
+} from '../../types'
 
-export const CARE_TAGS = [
+// Display orders of the server's enumerations; each fails to compile when the server's set changes.
+export const CARE_TAGS = allOf<CareTag>()([
   'elderly_alone',
   'elderly',
   'disabled',
@@ -10,18 +19,18 @@ export const CARE_TAGS = [
   'key_care',
   'veteran',
   'pregnant',
-] as const
-export const RESIDENCE_STATUSES = ['registered', 'floating', 'abroad'] as const
-export const LIFE_EVENTS = ['move_in', 'move_out', 'address_change', 'death', 'id_correction'] as const
-export const ID_TYPES = [
+])
+export const RESIDENCE_STATUSES = allOf<ResidenceStatus>()(['registered', 'floating', 'abroad'])
+export const LIFE_EVENTS = allOf<LifeEventKind>()(['move_in', 'move_out', 'address_change', 'death', 'id_correction'])
+export const ID_TYPES = allOf<IdType>()([
   'resident_id',
   'passport',
   'hk_macao_permit',
   'taiwan_permit',
   'foreign_permanent_id',
   'other',
-] as const
-export const REVEALABLE = ['idNumber', 'phone'] as const
+])
+export const REVEALABLE = allOf<RevealableField>()(['idNumber', 'phone'])
 export const PAGE_SIZE = 20
 
 /** Today as YYYY-MM-DD in the browser's time zone (the max of date pickers). */
