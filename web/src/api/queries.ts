@@ -11,8 +11,8 @@ import type {
   Department,
   StatsGroupBy,
 } from '../types'
-import { ApiError, api } from './index'
-import type { ApiQuery } from './schema'
+import { ApiError, api, type RegistryListQuery } from './index'
+import type { ApiBody, ApiQuery } from './schema'
 
 /** How long rarely changing reference data (catalogue, area tree, departments) is taken as fresh. */
 const REFERENCE = 30 * 60_000
@@ -57,6 +57,28 @@ export const keys = {
   person: (id: number) => ['registry', 'people', id] as const,
   care: ['care'] as const,
   carePeople: (q: ApiQuery<'/api/v1/care/people'>) => ['care', 'people', q] as const,
+  // registry
+  /** Every search, card, history and visit list of people (a person's own under keys.person). */
+  people: ['registry', 'people'] as const,
+  peopleSearch: (q: ApiBody<'/api/v1/people/search'>) => ['registry', 'people', 'search', q] as const,
+  personCard: (id: number, asOf: string | null) => ['registry', 'people', id, 'card', asOf] as const,
+  personHistory: (id: number) => ['registry', 'people', id, 'history'] as const,
+  personVisits: (id: number) => ['registry', 'people', id, 'visits'] as const,
+  duplicates: (q: ApiQuery<'/api/v1/people/duplicates'>) => ['registry', 'duplicates', q] as const,
+  households: (q: RegistryListQuery) => ['registry', 'households', 'list', q] as const,
+  household: (id: number) => ['registry', 'households', 'detail', id] as const,
+  buildings: (q: RegistryListQuery) => ['registry', 'buildings', 'list', q] as const,
+  building: (id: number) => ['registry', 'buildings', 'detail', id] as const,
+  organisations: (q: RegistryListQuery) => ['registry', 'organisations', 'list', q] as const,
+  places: (q: RegistryListQuery) => ['registry', 'places', 'list', q] as const,
+  /** Every list and detail of imports. */
+  imports: ['registry', 'imports'] as const,
+  importList: (q: ApiQuery<'/api/v1/imports'>) => ['registry', 'imports', 'list', q] as const,
+  importJob: (id: number) => ['registry', 'imports', 'detail', id] as const,
+  registryFields: ['registry', 'fields'] as const,
+  /** Every list of data-sharing grants. */
+  dataGrants: ['registry', 'grants'] as const,
+  dataGrantList: (q: ApiQuery<'/api/v1/data-grants'>) => ['registry', 'grants', q] as const,
 }
 
 export const queries = {
@@ -146,6 +168,51 @@ export const queries = {
     queryOptions({ queryKey: keys.audit(filter), queryFn: ({ signal }) => api.audit(filter, signal) }),
   carePeople: (q: ApiQuery<'/api/v1/care/people'>) =>
     queryOptions({ queryKey: keys.carePeople(q), queryFn: ({ signal }) => api.carePeople(q, signal) }),
+  // registry
+  peopleSearch: (q: ApiBody<'/api/v1/people/search'>) =>
+    queryOptions({ queryKey: keys.peopleSearch(q), queryFn: ({ signal }) => api.searchPeople(q, signal) }),
+  /** A person's card, as it is or (`asOf`, YYYY-MM-DD) as it was on that day. */
+  personCard: (id: number, asOf: string | null) =>
+    queryOptions({
+      queryKey: keys.personCard(id, asOf),
+      queryFn: ({ signal }) => api.person(id, asOf ?? undefined, signal),
+    }),
+  personHistory: (id: number) =>
+    queryOptions({
+      queryKey: keys.personHistory(id),
+      queryFn: ({ signal }) => api.personHistory(id, signal).then((r) => r.items),
+    }),
+  personVisits: (id: number) =>
+    queryOptions({
+      queryKey: keys.personVisits(id),
+      queryFn: ({ signal }) => api.personVisits(id, signal).then((r) => r.items),
+    }),
+  duplicates: (q: ApiQuery<'/api/v1/people/duplicates'>) =>
+    queryOptions({ queryKey: keys.duplicates(q), queryFn: ({ signal }) => api.duplicates(q, signal) }),
+  households: (q: RegistryListQuery) =>
+    queryOptions({ queryKey: keys.households(q), queryFn: ({ signal }) => api.households(q, signal) }),
+  household: (id: number) =>
+    queryOptions({ queryKey: keys.household(id), queryFn: ({ signal }) => api.household(id, signal) }),
+  buildings: (q: RegistryListQuery) =>
+    queryOptions({ queryKey: keys.buildings(q), queryFn: ({ signal }) => api.buildings(q, signal) }),
+  building: (id: number) =>
+    queryOptions({ queryKey: keys.building(id), queryFn: ({ signal }) => api.building(id, signal) }),
+  organisations: (q: RegistryListQuery) =>
+    queryOptions({ queryKey: keys.organisations(q), queryFn: ({ signal }) => api.organisations(q, signal) }),
+  places: (q: RegistryListQuery) =>
+    queryOptions({ queryKey: keys.places(q), queryFn: ({ signal }) => api.places(q, signal) }),
+  importList: (q: ApiQuery<'/api/v1/imports'>) =>
+    queryOptions({ queryKey: keys.importList(q), queryFn: ({ signal }) => api.imports(q, signal) }),
+  importJob: (id: number) =>
+    queryOptions({ queryKey: keys.importJob(id), queryFn: ({ signal }) => api.importJob(id, signal) }),
+  registryFields: () =>
+    queryOptions({
+      queryKey: keys.registryFields,
+      queryFn: ({ signal }) => api.registryFields(signal),
+      staleTime: REFERENCE,
+    }),
+  dataGrants: (q: ApiQuery<'/api/v1/data-grants'>) =>
+    queryOptions({ queryKey: keys.dataGrantList(q), queryFn: ({ signal }) => api.dataGrants(q, signal) }),
 }
 
 /** Invalidates every query under each key (and so refetches the ones on screen). */

@@ -1,37 +1,21 @@
-import { useEffect, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../../api'
-import { ErrorBanner } from '../../components/ErrorBanner'
+import { queries } from '../../api/queries'
+import { QueryStatus } from '../../components/QueryStatus'
 import { href } from '../../router'
-import type { BuildingDetail, HouseholdDetail } from '../../types'
 import { PersonStatus, TagBadges } from './common'
-
-function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]) {
-  const [data, setData] = useState<T | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    load(ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [...deps, attempt])
-  return { data, error, retry: () => setAttempt((n) => n + 1) }
-}
 
 /** A household (户) and its members with their relation to the head, masked. */
 export function HouseholdPage({ id }: { id: number }) {
   const { t } = useTranslation()
-  const { data, error, retry } = useLoad<HouseholdDetail>((s) => api.household(id, s), [id])
+  const household = useQuery(queries.household(id))
+  const data = household.data
   return (
     <section className="page narrow-page" data-testid="page-household">
       <a className="back-link" href={href('registry', 'households')}>
         ← {t('registry.tabs.households')}
       </a>
-      <ErrorBanner error={error} onRetry={retry} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={household} />
       {data && (
         <>
           <div className="page-head">
@@ -86,14 +70,14 @@ export function HouseholdPage({ id }: { id: number }) {
 /** A building with its dwellings (unit, floor, room) and who lives in each, masked. */
 export function BuildingPage({ id }: { id: number }) {
   const { t } = useTranslation()
-  const { data, error, retry } = useLoad<BuildingDetail>((s) => api.building(id, s), [id])
+  const building = useQuery(queries.building(id))
+  const data = building.data
   return (
     <section className="page narrow-page" data-testid="page-building">
       <a className="back-link" href={href('registry', 'buildings')}>
         ← {t('registry.tabs.buildings')}
       </a>
-      <ErrorBanner error={error} onRetry={retry} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={building} />
       {data && (
         <>
           <div className="page-head">
