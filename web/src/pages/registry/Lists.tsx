@@ -1,11 +1,13 @@
+import { keepPreviousData, useQuery, type QueryKey, type UseQueryOptions } from '@tanstack/react-query'
 import { useEffect, useState, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort, type RegistryListQuery } from '../../api'
+import type { RegistryListQuery } from '../../api'
+import { queries } from '../../api/queries'
 import { AreaSelect } from '../../components/AreaSelect'
-import { ErrorBanner } from '../../components/ErrorBanner'
 import { Pager } from '../../components/Pager'
+import { QueryStatus } from '../../components/QueryStatus'
 import { href } from '../../router'
-import type { Building, Household, Organisation, Paged, Place } from '../../types'
+import type { Paged } from '../../types'
 import { PAGE_SIZE } from './common'
 
 interface Column<T> {
@@ -16,13 +18,13 @@ interface Column<T> {
 }
 
 /** A searchable, paged list of one registry entity (GET /<entity>?q=&areaId=&page=). */
-function RegistryList<T extends { id: number }>({
+function RegistryList<T extends { id: number }, K extends QueryKey>({
   entity,
-  load,
+  query,
   columns,
 }: {
   entity: string
-  load: (q: RegistryListQuery, signal: AbortSignal) => Promise<Paged<T>>
+  query: (q: RegistryListQuery) => UseQueryOptions<Paged<T>, Error, Paged<T>, K>
   columns: Column<T>[]
 }) {
   const { t } = useTranslation()
@@ -30,9 +32,6 @@ function RegistryList<T extends { id: number }>({
   const [q, setQ] = useState('')
   const [areaId, setAreaId] = useState('')
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<T> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
 
   useEffect(() => {
     const timer = setTimeout(() => {
@@ -44,14 +43,12 @@ function RegistryList<T extends { id: number }>({
     return () => clearTimeout(timer)
   }, [qText, q])
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    load({ q: q || undefined, areaId: areaId ? Number(areaId) : undefined, page, pageSize: PAGE_SIZE }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [load, q, areaId, page, attempt])
+  // The page on screen stays until the next one is there.
+  const list = useQuery({
+    ...query({ q: q || undefined, areaId: areaId ? Number(areaId) : undefined, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  })
+  const data = list.data
 
   return (
     <div className="registry-section" data-testid={`${entity}-list`}>
@@ -72,8 +69,7 @@ function RegistryList<T extends { id: number }>({
           }}
         />
       </div>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && <p className="muted empty">{t('registry.lists.empty')}</p>}
       {data && data.items.length > 0 && (
         <div className="audit-table-wrap">
@@ -111,9 +107,9 @@ const dash = (v: string | number | null | undefined) => (v === null || v === und
 export function HouseholdsList() {
   const { t } = useTranslation()
   return (
-    <RegistryList<Household>
+    <RegistryList
       entity="households"
-      load={api.households}
+      query={queries.households}
       columns={[
         {
           key: 'code',
@@ -131,9 +127,9 @@ export function HouseholdsList() {
 export function BuildingsList() {
   const { t } = useTranslation()
   return (
-    <RegistryList<Building>
+    <RegistryList
       entity="buildings"
-      load={api.buildings}
+      query={queries.buildings}
       columns={[
         {
           key: 'code',
@@ -162,9 +158,9 @@ export function BuildingsList() {
 export function OrganisationsList() {
   const { t } = useTranslation()
   return (
-    <RegistryList<Organisation>
+    <RegistryList
       entity="organisations"
-      load={api.organisations}
+      query={queries.organisations}
       columns={[
         { key: 'name', label: t('registry.organisation.name'), cell: (o) => o.name },
         {
@@ -187,9 +183,9 @@ export function OrganisationsList() {
 export function PlacesList() {
   const { t } = useTranslation()
   return (
-    <RegistryList<Place>
+    <RegistryList
       entity="places"
-      load={api.places}
+      query={queries.places}
       columns={[
         { key: 'name', label: t('registry.place.name'), cell: (p) => p.name },
         {
