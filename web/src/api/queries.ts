@@ -64,7 +64,9 @@ export const keys = {
   personCard: (id: number, asOf: string | null) => ['registry', 'people', id, 'card', asOf] as const,
   personHistory: (id: number) => ['registry', 'people', id, 'history'] as const,
   personVisits: (id: number) => ['registry', 'people', id, 'visits'] as const,
-  duplicates: (q: ApiQuery<'/api/v1/people/duplicates'>) => ['registry', 'duplicates', q] as const,
+  /** Every page of suspected duplicates. */
+  duplicates: ['registry', 'duplicates'] as const,
+  duplicateList: (q: ApiQuery<'/api/v1/people/duplicates'>) => ['registry', 'duplicates', q] as const,
   households: (q: RegistryListQuery) => ['registry', 'households', 'list', q] as const,
   household: (id: number) => ['registry', 'households', 'detail', id] as const,
   buildings: (q: RegistryListQuery) => ['registry', 'buildings', 'list', q] as const,
@@ -188,7 +190,7 @@ export const queries = {
       queryFn: ({ signal }) => api.personVisits(id, signal).then((r) => r.items),
     }),
   duplicates: (q: ApiQuery<'/api/v1/people/duplicates'>) =>
-    queryOptions({ queryKey: keys.duplicates(q), queryFn: ({ signal }) => api.duplicates(q, signal) }),
+    queryOptions({ queryKey: keys.duplicateList(q), queryFn: ({ signal }) => api.duplicates(q, signal) }),
   households: (q: RegistryListQuery) =>
     queryOptions({ queryKey: keys.households(q), queryFn: ({ signal }) => api.households(q, signal) }),
   household: (id: number) =>

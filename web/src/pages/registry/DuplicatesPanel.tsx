@@ -1,11 +1,14 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../../api'
+import { api } from '../../api'
+import { invalidate, keys, queries } from '../../api/queries'
 import { AreaSelect } from '../../components/AreaSelect'
 import { ErrorBanner } from '../../components/ErrorBanner'
 import { Pager } from '../../components/Pager'
+import { QueryStatus } from '../../components/QueryStatus'
 import { href } from '../../router'
-import type { DuplicatePair, Paged, Person } from '../../types'
+import type { DuplicatePair, Person } from '../../types'
 import { PAGE_SIZE, TagBadges } from './common'
 
 /** Suspected duplicates to review: merge one into the other with a reason, or judge them two people. */
@@ -13,25 +16,12 @@ export function DuplicatesPanel() {
   const { t } = useTranslation()
   const [areaId, setAreaId] = useState('')
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<DuplicatePair> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
   const [notice, setNotice] = useState<string | null>(null)
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .duplicates({ areaId: areaId ? Number(areaId) : undefined, page, pageSize: PAGE_SIZE }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [areaId, page, attempt])
-
-  const resolved = (text: string) => {
-    setNotice(text)
-    setAttempt((n) => n + 1)
-  }
+  const list = useQuery({
+    ...queries.duplicates({ areaId: areaId ? Number(areaId) : undefined, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  })
+  const data = list.data
 
   return (
     <div className="registry-section" data-testid="duplicates">
@@ -50,8 +40,7 @@ export function DuplicatesPanel() {
           {notice}
         </p>
       )}
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="duplicates-empty">
           {t('registry.duplicates.empty')}
@@ -60,7 +49,7 @@ export function DuplicatesPanel() {
       <ul className="registry-cards">
         {data?.items.map((pair) => (
           <li key={`${pair.a.id}-${pair.b.id}`}>
-            <PairCard pair={pair} onResolved={resolved} />
+            <PairCard pair={pair} onResolved={setNotice} />
           </li>
         ))}
       </ul>
@@ -94,39 +83,36 @@ function PairCard({ pair, onResolved }: { pair: DuplicatePair; onResolved: (noti
   // The record that stays; the other is merged into it.
   const [keep, setKeep] = useState<'a' | 'b'>('b')
   const [reason, setReason] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
   const [problem, setProblem] = useState(false)
 
-  const merge = async (e: FormEvent) => {
+  const merge = useMutation({
+    mutationFn: ({ from, into }: { from: Person; into: Person }) => api.mergePerson(from.id, into.id, reason.trim()),
+    onSuccess: (_, { from, into }) => {
+      onResolved(t('registry.duplicates.merged', { from: from.name, fromId: from.id, intoId: into.id }))
+      // The merged record's links, household places and care follow the one that stays.
+      return invalidate(keys.registry, keys.care)
+    },
+  })
+  const dismiss = useMutation({
+    mutationFn: () => api.dismissDuplicate(pair.a.id, pair.b.id),
+    onSuccess: () => {
+      onResolved(t('registry.duplicates.dismissed', { a: pair.a.id, b: pair.b.id }))
+      return invalidate(keys.duplicates)
+    },
+  })
+  // The card stays busy from sending until the refreshed list takes it away.
+  const busy = merge.isPending || merge.isSuccess || dismiss.isPending || dismiss.isSuccess
+  const error = merge.error ?? dismiss.error
+
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     if (busy) return
     if (!reason.trim()) {
       setProblem(true)
       return
     }
-    const [from, into] = keep === 'a' ? [pair.b, pair.a] : [pair.a, pair.b]
-    setBusy(true)
-    setError(null)
-    try {
-      await api.mergePerson(from.id, into.id, reason.trim())
-      onResolved(t('registry.duplicates.merged', { from: from.name, fromId: from.id, intoId: into.id }))
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
-  }
-
-  const dismiss = async () => {
-    setBusy(true)
-    setError(null)
-    try {
-      await api.dismissDuplicate(pair.a.id, pair.b.id)
-      onResolved(t('registry.duplicates.dismissed', { a: pair.a.id, b: pair.b.id }))
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+    setProblem(false)
+    merge.mutate(keep === 'a' ? { from: pair.b, into: pair.a } : { from: pair.a, into: pair.b })
   }
 
   return (
@@ -156,13 +142,13 @@ function PairCard({ pair, onResolved }: { pair: DuplicatePair; onResolved: (noti
             className="btn btn-small"
             data-testid="duplicate-dismiss"
             disabled={busy}
-            onClick={() => void dismiss()}
+            onClick={() => dismiss.mutate()}
           >
             {t('registry.duplicates.notSame')}
           </button>
         </div>
       ) : (
-        <form onSubmit={merge} className="dup-merge-form" noValidate>
+        <form onSubmit={submit} className="dup-merge-form" noValidate>
           <fieldset className="checks">
             <legend>{t('registry.duplicates.keep')}</legend>
             {(['a', 'b'] as const).map((k) => (
