@@ -5,7 +5,7 @@ import type { Input, Output } from '../core/http.js'
 import { containing } from '../core/like.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate, type Page } from '../core/paging.js'
 import type { DB } from '../core/schema.js'
-import { nullable, shape, timestamp } from '../core/schemas.js'
+import { nullable, orNull, shape, timestamp } from '../core/schemas.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { colourOf, colours, stages, type Stage } from './deadlines.js'
@@ -24,11 +24,6 @@ import {
 
 // ---------------------------------------------------------------------------------------------
 // What a case looks like to its readers (response schemas; the presenters below are typed by them)
-
-/** A closed response object that may be null as a whole. */
-const orNull = <const S extends { type: 'object' }>(
-  s: S,
-): Omit<S, 'type'> & { readonly type: readonly ['object', 'null'] } => ({ ...s, type: ['object', 'null'] })
 
 const text = { type: 'string' } as const
 const integer = { type: 'integer' } as const

@@ -36,6 +36,11 @@ export const body = <const P extends Record<string, JSONSchema>, const R extends
 export const nullable = <const T extends 'string' | 'integer' | 'number' | 'boolean'>(type: T) =>
   ({ type: [type, 'null'] }) as const
 
+/** A closed response object that may be null as a whole. */
+export const orNull = <const S extends { type: 'object' }>(
+  s: S,
+): Omit<S, 'type'> & { readonly type: readonly ['object', 'null'] } => ({ ...s, type: ['object', 'null'] })
+
 export const text = <const N extends number>(max: N) => ({ type: 'string', minLength: 1, maxLength: max }) as const
 export const id = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
 export const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const

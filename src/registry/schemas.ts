@@ -42,9 +42,7 @@ export const position = {
 export const positionOrNull = { ...position, type: ['object', 'null'] } as const
 export const strings = { type: 'array', items: { type: 'string' } } as const
 
-/** A closed object schema (from `shape`) that may also be null. */
-export const orNull = <const S extends { type: 'object' }>(schema: S) =>
-  ({ ...schema, type: ['object', 'null'] }) as Omit<S, 'type'> & { readonly type: readonly ['object', 'null'] }
+export { orNull } from '../core/schemas.js'
 
 /** A timestamp as the API writes it. */
 export const iso = (at: Date): string => at.toISOString()
