@@ -1,11 +1,12 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { hashKey, useQuery } from '@tanstack/react-query'
+import { useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../../api'
+import { queries } from '../../api/queries'
 import { AreaSelect } from '../../components/AreaSelect'
-import { ErrorBanner } from '../../components/ErrorBanner'
 import { Pager } from '../../components/Pager'
+import { QueryStatus } from '../../components/QueryStatus'
 import { href, navigate } from '../../router'
-import type { Paged, PersonListItem, PersonSearch } from '../../types'
+import type { CareTag, PersonSearch, ResidenceStatus } from '../../types'
 import { CARE_TAGS, PAGE_SIZE, PersonStatus, RESIDENCE_STATUSES, TagBadges } from './common'
 
 interface Form {
@@ -13,9 +14,9 @@ interface Form {
   name: string
   idNumber: string
   phone: string
-  residenceStatus: string
+  residenceStatus: ResidenceStatus | ''
   areaId: string
-  tags: string[]
+  tags: CareTag[]
 }
 const EMPTY: Form = { q: '', name: '', idNumber: '', phone: '', residenceStatus: '', areaId: '', tags: [] }
 const STORE = 'grassroots.registry.search'
@@ -26,9 +27,9 @@ function toSearch(f: Form): PersonSearch {
   if (f.name.trim()) s.name = f.name.trim()
   if (f.idNumber.trim()) s.idNumber = f.idNumber.trim()
   if (f.phone.trim()) s.phone = f.phone.trim()
-  if (f.residenceStatus) s.residenceStatus = f.residenceStatus as PersonSearch['residenceStatus']
+  if (f.residenceStatus) s.residenceStatus = f.residenceStatus
   if (f.areaId) s.areaId = Number(f.areaId)
-  if (f.tags.length) s.tags = f.tags as PersonSearch['tags']
+  if (f.tags.length) s.tags = f.tags
   return s
 }
 
@@ -47,21 +48,10 @@ export function PeopleSearch() {
   const [form, setForm] = useState<Form>(stored)
   const [search, setSearch] = useState<PersonSearch>(() => toSearch(stored()))
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<PersonListItem> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
   const [showMore, setShowMore] = useState(false)
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    setData(null)
-    api
-      .searchPeople({ ...search, page, pageSize: PAGE_SIZE }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [search, page, attempt])
+  const areaField = useId()
+  const results = useQuery(queries.peopleSearch({ ...search, page, pageSize: PAGE_SIZE }))
+  const data = results.data
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
@@ -70,12 +60,14 @@ export function PeopleSearch() {
     } catch {
       /* not kept */
     }
-    setSearch(toSearch(form))
+    const next = toSearch(form)
+    // Searching again for the same asks the server again.
+    if (page === 1 && hashKey([next]) === hashKey([search])) void results.refetch()
+    setSearch(next)
     setPage(1)
-    setAttempt((n) => n + 1)
   }
   const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }))
-  const toggleTag = (tag: string) =>
+  const toggleTag = (tag: CareTag) =>
     set({ tags: form.tags.includes(tag) ? form.tags.filter((x) => x !== tag) : [...form.tags, tag] })
 
   return (
@@ -120,7 +112,7 @@ export function PeopleSearch() {
             <select
               data-testid="people-residence"
               value={form.residenceStatus}
-              onChange={(e) => set({ residenceStatus: e.target.value })}
+              onChange={(e) => set({ residenceStatus: RESIDENCE_STATUSES.find((s) => s === e.target.value) ?? '' })}
             >
               <option value="">{t('registry.search.any')}</option>
               {RESIDENCE_STATUSES.map((s) => (
@@ -130,9 +122,14 @@ export function PeopleSearch() {
               ))}
             </select>
           </label>
-          <label className="inline-field">
+          <label className="inline-field" htmlFor={areaField}>
             {t('registry.person.area')}
-            <AreaSelect testId="people-area" value={form.areaId} onChange={(areaId) => set({ areaId })} />
+            <AreaSelect
+              id={areaField}
+              testId="people-area"
+              value={form.areaId}
+              onChange={(areaId) => set({ areaId })}
+            />
           </label>
         </div>
         <button
@@ -182,8 +179,7 @@ export function PeopleSearch() {
           </button>
         </div>
       </form>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={results} />
       {data && (
         <p className="muted" data-testid="people-total">
           {t('registry.search.total', { n: data.total })}
