@@ -1,48 +1,39 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
+import { useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, isAbort } from '../../api'
+import { api } from '../../api'
+import { invalidate, keys, queries } from '../../api/queries'
 import { AreaSelect } from '../../components/AreaSelect'
 import { ErrorBanner } from '../../components/ErrorBanner'
 import { Pager } from '../../components/Pager'
-import { loadDepartments } from '../../caseUtils'
+import { QueryStatus } from '../../components/QueryStatus'
 import { errorText, formatDateTime, localName } from '../../i18n'
 import { href } from '../../router'
-import type { DataGrant, Department, NewDataGrant, Paged, RegistryFields } from '../../types'
+import { allOf, type DataGrant, type NewDataGrant } from '../../types'
 import { PAGE_SIZE, todayLocal } from './common'
+
+type GrantEntity = NewDataGrant['entity']
+const GRANT_ENTITIES = allOf<GrantEntity>()(['person', 'household', 'building', 'place', 'organisation'])
 
 /** Data-sharing grants (admins): who may read which fields of which records, why, and until when. */
 export function GrantsPage() {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const [page, setPage] = useState(1)
-  const [data, setData] = useState<Paged<DataGrant> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-  const [revoking, setRevoking] = useState<number | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const list = useQuery({ ...queries.dataGrants({ page, pageSize: PAGE_SIZE }), placeholderData: keepPreviousData })
+  const data = list.data
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
-    api
-      .dataGrants({ page, pageSize: PAGE_SIZE }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [page, attempt])
-
-  const revoke = async (g: DataGrant) => {
-    if (!window.confirm(t('grants.confirmRevoke', { id: g.id, grantee: g.grantee }))) return
-    setRevoking(g.id)
-    try {
-      const updated = await api.revokeDataGrant(g.id)
-      setData((d) => (d ? { ...d, items: d.items.map((x) => (x.id === g.id ? updated : x)) } : d))
+  const revoke = useMutation({
+    mutationFn: (g: DataGrant) => api.revokeDataGrant(g.id),
+    onSuccess: (_, g) => {
       setNotice(t('grants.revoked', { id: g.id }))
-    } catch (err) {
-      setError(err)
-    } finally {
-      setRevoking(null)
-    }
+      return invalidate(keys.dataGrants)
+    },
+  })
+  const revoking = revoke.isPending ? revoke.variables.id : null
+  const askRevoke = (g: DataGrant) => {
+    if (window.confirm(t('grants.confirmRevoke', { id: g.id, grantee: g.grantee }))) revoke.mutate(g)
   }
 
   return (
@@ -59,7 +50,6 @@ export function GrantsPage() {
         onCreated={(g) => {
           setNotice(t('grants.created', { id: g.id }))
           setPage(1)
-          setAttempt((n) => n + 1)
         }}
       />
       {notice && (
@@ -67,8 +57,8 @@ export function GrantsPage() {
           {notice}
         </p>
       )}
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
-      {!data && !error && <p className="muted">{t('common.loading')}</p>}
+      <ErrorBanner error={revoke.error} />
+      <QueryStatus query={list} />
       {data && data.items.length === 0 && <p className="muted empty">{t('grants.empty')}</p>}
       {data && data.items.length > 0 && (
         <div className="audit-table-wrap">
@@ -113,7 +103,7 @@ export function GrantsPage() {
                         className="btn btn-small btn-danger"
                         data-testid="grant-revoke"
                         disabled={revoking === g.id}
-                        onClick={() => void revoke(g)}
+                        onClick={() => askRevoke(g)}
                       >
                         {t('grants.revoke')}
                       </button>
@@ -132,35 +122,38 @@ export function GrantsPage() {
 
 function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
   const { t, i18n } = useTranslation()
-  const [fieldsInfo, setFieldsInfo] = useState<RegistryFields | null>(null)
-  const [departments, setDepartments] = useState<Department[]>([])
   const [open, setOpen] = useState(false)
   const [areaId, setAreaId] = useState('')
   const [granteeKind, setGranteeKind] = useState<'department' | 'apiKey'>('department')
   const [departmentId, setDepartmentId] = useState('')
   const [apiKeyId, setApiKeyId] = useState('')
-  const [entity, setEntity] = useState('person')
+  const [entity, setEntity] = useState<GrantEntity>('person')
   const [fields, setFields] = useState<string[]>([])
   const [purpose, setPurpose] = useState('')
   const [expires, setExpires] = useState('')
   const [problem, setProblem] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
-
-  useEffect(() => {
-    if (!open) return
-    const ctrl = new AbortController()
-    api
-      .registryFields(ctrl.signal)
-      .then(setFieldsInfo)
-      .catch((err) => !isAbort(err) && setError(err))
-    loadDepartments().then(setDepartments, () => undefined)
-    return () => ctrl.abort()
-  }, [open])
+  const areaField = useId()
+  // What the form offers is read when it opens.
+  const fieldsQuery = useQuery({ ...queries.registryFields(), enabled: open })
+  const departmentsQuery = useQuery({ ...queries.departments(), enabled: open })
+  const fieldsInfo = fieldsQuery.data
+  const departments = departmentsQuery.data ?? []
 
   const shareable = fieldsInfo?.shareableFields[entity] ?? []
 
-  const submit = async (e: FormEvent) => {
+  const create = useMutation({
+    mutationFn: (body: NewDataGrant) => api.createDataGrant(body),
+    onSuccess: (g) => {
+      setFields([])
+      setPurpose('')
+      setOpen(false)
+      onCreated(g)
+      return invalidate(keys.dataGrants)
+    },
+  })
+  const busy = create.isPending
+
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     if (busy) return
     const grantee = granteeKind === 'department' ? Number(departmentId) : Number(apiKeyId)
@@ -171,28 +164,15 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(expires)) return setProblem(t('grants.needExpiry'))
     // The grant runs to the end of the chosen local day.
     const [y, m, d] = expires.split('-').map(Number) as [number, number, number]
-    const body: NewDataGrant = {
+    setProblem(null)
+    create.mutate({
       areaId: Number(areaId),
-      entity: entity as NewDataGrant['entity'],
+      entity,
       fields,
       purpose: purpose.trim(),
       expiresAt: new Date(y, m - 1, d, 23, 59, 59).toISOString(),
       ...(granteeKind === 'department' ? { departmentId: grantee } : { apiKeyId: grantee }),
-    }
-    setProblem(null)
-    setError(null)
-    setBusy(true)
-    try {
-      const g = await api.createDataGrant(body)
-      setFields([])
-      setPurpose('')
-      setOpen(false)
-      onCreated(g)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   if (!open) {
@@ -207,17 +187,24 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
   return (
     <form className="card grant-form" onSubmit={submit} noValidate data-testid="grant-form">
       <h2 className="section-title">{t('grants.new')}</h2>
+      <QueryStatus query={[fieldsQuery, departmentsQuery]} />
       <div className="registry-search-grid">
-        <label className="inline-field">
+        <label className="inline-field" htmlFor={areaField}>
           {t('grants.area')}
-          <AreaSelect testId="grant-area" value={areaId} onChange={setAreaId} emptyLabel={t('import.pickArea')} />
+          <AreaSelect
+            id={areaField}
+            testId="grant-area"
+            value={areaId}
+            onChange={setAreaId}
+            emptyLabel={t('import.pickArea')}
+          />
         </label>
         <label className="inline-field">
           {t('grants.granteeKind')}
           <select
             data-testid="grant-grantee-kind"
             value={granteeKind}
-            onChange={(e) => setGranteeKind(e.target.value as 'department' | 'apiKey')}
+            onChange={(e) => setGranteeKind(e.target.value === 'apiKey' ? 'apiKey' : 'department')}
           >
             <option value="department">{t('grants.department')}</option>
             <option value="apiKey">{t('grants.apiKey')}</option>
@@ -257,7 +244,7 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
             data-testid="grant-entity"
             value={entity}
             onChange={(e) => {
-              setEntity(e.target.value)
+              setEntity(GRANT_ENTITIES.find((en) => en === e.target.value) ?? 'person')
               setFields([])
             }}
           >
@@ -316,9 +303,9 @@ function NewGrantForm({ onCreated }: { onCreated: (g: DataGrant) => void }) {
           {problem}
         </p>
       )}
-      {error !== null && (
+      {create.error && (
         <p className="field-error" role="alert">
-          {errorText(error)}
+          {errorText(create.error)}
         </p>
       )}
       <div className="form-buttons">
