@@ -1,11 +1,14 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import { useEffect, useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError, api, downloadFile, isAbort } from '../../api'
+import { api, downloadFile } from '../../api'
+import { invalidate, keys, queries } from '../../api/queries'
 import { AreaSelect } from '../../components/AreaSelect'
 import { ErrorBanner } from '../../components/ErrorBanner'
+import { QueryStatus } from '../../components/QueryStatus'
 import { errorText, formatDateTime, formatNumber } from '../../i18n'
 import { href } from '../../router'
-import type { ImportEncoding, ImportJob, ImportMapping, Paged } from '../../types'
+import { allOf, type ImportEncoding, type ImportJob, type ImportMapping } from '../../types'
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 const POLL_MS = 500
@@ -13,13 +16,41 @@ const MAX_BYTES = 64 * 1024 * 1024
 
 const isXlsx = (f: File) => /\.xlsx$/i.test(f.name) || f.type === XLSX
 
+/** The encodings a user may name (GBK is read as its superset GB18030). */
+const ENCODINGS: readonly { value: ImportEncoding; label: string }[] = [
+  { value: 'utf-8', label: 'UTF-8' },
+  { value: 'gb18030', label: 'GBK / GB18030' },
+]
+
+type ImportField = NonNullable<ImportMapping>[string]
+const IMPORT_FIELDS = allOf<ImportField>()([
+  'name',
+  'idType',
+  'idNumber',
+  'sex',
+  'birthDate',
+  'phone',
+  'registeredPlace',
+  'residenceStatus',
+  'address',
+  'movedInOn',
+  'tags',
+  'areaCode',
+  'householdCode',
+  'relation',
+])
+/** A field the job names (its answer types them as text) as the start's mapping wants it. */
+const importField = (f: string) => IMPORT_FIELDS.find((x) => x === f)
+
+const finishedJob = (job: ImportJob) => job.status === 'done' || job.status === 'failed'
+const errorsFileName = (job: ImportJob) => `import-${job.id}-errors.csv`
+
 type Step = { kind: 'choose' } | { kind: 'map'; job: ImportJob } | { kind: 'run'; job: ImportJob }
 
 /** Import wizard: file and area → headings and column mapping → live progress → error report. */
 export function ImportPage() {
   const { t } = useTranslation()
   const [step, setStep] = useState<Step>({ kind: 'choose' })
-  const [recentKey, setRecentKey] = useState(0)
 
   return (
     <section className="page import-page" data-testid="page-import">
@@ -41,14 +72,7 @@ export function ImportPage() {
           </li>
         ))}
       </ol>
-      {step.kind === 'choose' && (
-        <ChooseFile
-          onUploaded={(job) => {
-            setStep({ kind: 'map', job })
-            setRecentKey((n) => n + 1)
-          }}
-        />
-      )}
+      {step.kind === 'choose' && <ChooseFile onUploaded={(job) => setStep({ kind: 'map', job })} />}
       {step.kind === 'map' && (
         <MapColumns
           job={step.job}
@@ -56,14 +80,8 @@ export function ImportPage() {
           onBack={() => setStep({ kind: 'choose' })}
         />
       )}
-      {step.kind === 'run' && (
-        <RunProgress
-          initial={step.job}
-          onFinished={() => setRecentKey((n) => n + 1)}
-          onAgain={() => setStep({ kind: 'choose' })}
-        />
-      )}
-      <RecentImports refreshKey={recentKey} />
+      {step.kind === 'run' && <RunProgress initial={step.job} onAgain={() => setStep({ kind: 'choose' })} />}
+      <RecentImports />
     </section>
   )
 }
@@ -73,36 +91,33 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
   const [file, setFile] = useState<File | null>(null)
   const [areaId, setAreaId] = useState('')
   // Detected by the server; named here when detection fails (a GBK file with few Chinese characters).
-  const [encoding, setEncoding] = useState('')
+  const [encoding, setEncoding] = useState<ImportEncoding | ''>('')
   const [problem, setProblem] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
+  const areaField = useId()
 
-  const submit = async (e: FormEvent) => {
+  const upload = useMutation({
+    mutationFn: (f: File) =>
+      api.uploadImport(
+        f,
+        { areaId: Number(areaId), fileName: f.name, ...(encoding && !isXlsx(f) ? { encoding } : {}) },
+        isXlsx(f) ? XLSX : 'text/csv',
+      ),
+    onSuccess: (job) => {
+      onUploaded(job)
+      // The recent imports list the pending job.
+      return invalidate(keys.imports)
+    },
+  })
+  const busy = upload.isPending
+
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     if (busy) return
     if (!file) return setProblem(t('import.chooseFile'))
     if (!areaId) return setProblem(t('import.chooseArea'))
     if (file.size > MAX_BYTES) return setProblem(t('import.tooLarge', { mb: MAX_BYTES / 1024 / 1024 }))
     setProblem(null)
-    setError(null)
-    setBusy(true)
-    try {
-      onUploaded(
-        await api.uploadImport(
-          file,
-          {
-            areaId: Number(areaId),
-            fileName: file.name,
-            ...(encoding && !isXlsx(file) ? { encoding: encoding as ImportEncoding } : {}),
-          },
-          isXlsx(file) ? XLSX : 'text/csv',
-        ),
-      )
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
+    upload.mutate(file)
   }
 
   return (
@@ -122,9 +137,10 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
           {t('import.fileInfo', { name: file.name, size: formatNumber(file.size / 1024, 1) })}
         </p>
       )}
-      <label className="field">
+      <label className="field" htmlFor={areaField}>
         <span>{t('import.area')}</span>
         <AreaSelect
+          id={areaField}
           testId="import-area"
           value={areaId}
           onChange={setAreaId}
@@ -134,10 +150,17 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
       </label>
       <label className="field">
         <span>{t('import.encodingChoice')}</span>
-        <select data-testid="import-encoding-choice" value={encoding} onChange={(e) => setEncoding(e.target.value)}>
+        <select
+          data-testid="import-encoding-choice"
+          value={encoding}
+          onChange={(e) => setEncoding(ENCODINGS.find((c) => c.value === e.target.value)?.value ?? '')}
+        >
           <option value="">{t('import.encodingAuto')}</option>
-          <option value="utf-8">UTF-8</option>
-          <option value="gb18030">GBK / GB18030</option>
+          {ENCODINGS.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
         </select>
       </label>
       {problem && (
@@ -145,7 +168,7 @@ function ChooseFile({ onUploaded }: { onUploaded: (job: ImportJob) => void }) {
           {problem}
         </p>
       )}
-      <ErrorBanner error={error} testId="import-error" />
+      <ErrorBanner error={upload.error} testId="import-error" />
       <button type="submit" className="btn btn-primary" data-testid="import-upload" disabled={busy}>
         {busy ? t('import.uploading') : t('import.upload')}
       </button>
@@ -163,24 +186,26 @@ function MapColumns({
   onBack: () => void
 }) {
   const { t } = useTranslation()
-  const [mapping, setMapping] = useState<Record<string, string>>(() => ({ ...job.suggestedMapping }))
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
-  const used = Object.values(mapping)
+  const [mapping, setMapping] = useState<Record<string, ImportField>>(() => {
+    const suggested: Record<string, ImportField> = {}
+    for (const [heading, f] of Object.entries(job.suggestedMapping)) {
+      const field = importField(f)
+      if (field) suggested[heading] = field
+    }
+    return suggested
+  })
+  const used: string[] = Object.values(mapping)
   const missing = job.requiredFields.filter((f) => !used.includes(f))
   const twice = used.filter((f, i) => used.indexOf(f) !== i)
 
-  const start = async () => {
-    if (busy || missing.length || twice.length) return
-    setBusy(true)
-    setError(null)
-    try {
-      onStarted(await api.startImport(job.id, mapping as ImportMapping))
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
-  }
+  const start = useMutation({
+    mutationFn: () => api.startImport(job.id, mapping),
+    onSuccess: (started) => {
+      onStarted(started)
+      return invalidate(keys.imports)
+    },
+  })
+  const busy = start.isPending
 
   return (
     <div className="card import-map" data-testid="import-map" data-job-id={job.id}>
@@ -218,21 +243,23 @@ function MapColumns({
           </thead>
           <tbody>
             {job.headers.map((h, i) => (
-              <tr key={`${i}-${h}`} data-testid="import-heading" data-heading={h}>
+              // biome-ignore lint/suspicious/noArrayIndexKey: headings may repeat or be blank; a column is its place
+              <tr key={i} data-testid="import-heading" data-heading={h}>
                 <td>{h || <span className="muted">{t('import.blankHeading', { n: i + 1 })}</span>}</td>
                 <td>
                   <select
                     data-testid={`import-map-${i}`}
                     aria-label={t('import.fieldFor', { heading: h })}
                     value={mapping[h] ?? ''}
-                    onChange={(e) =>
+                    onChange={(e) => {
+                      const field = importField(e.target.value)
                       setMapping((m) => {
                         const next = { ...m }
-                        if (e.target.value) next[h] = e.target.value
+                        if (field) next[h] = field
                         else delete next[h]
                         return next
                       })
-                    }
+                    }}
                   >
                     <option value="">{t('import.ignore')}</option>
                     {job.fields.map((f) => (
@@ -264,14 +291,14 @@ function MapColumns({
           })}
         </p>
       )}
-      <ErrorBanner error={error} testId="import-start-error" />
+      <ErrorBanner error={start.error} testId="import-start-error" />
       <div className="form-buttons">
         <button
           type="button"
           className="btn btn-primary"
           data-testid="import-start"
           disabled={busy || missing.length > 0 || twice.length > 0}
-          onClick={() => void start()}
+          onClick={() => start.mutate()}
         >
           {busy ? t('common.sending') : t('import.start')}
         </button>
@@ -283,53 +310,21 @@ function MapColumns({
   )
 }
 
-function RunProgress({
-  initial,
-  onFinished,
-  onAgain,
-}: {
-  initial: ImportJob
-  onFinished: () => void
-  onAgain: () => void
-}) {
+function RunProgress({ initial, onAgain }: { initial: ImportJob; onAgain: () => void }) {
   const { t } = useTranslation()
-  const [job, setJob] = useState(initial)
-  const [error, setError] = useState<unknown>(null)
-  const [downloadError, setDownloadError] = useState<unknown>(null)
-  const finished = job.status === 'done' || job.status === 'failed'
+  // Live progress: ask every half second until the job has finished (a failed ask is retried at the next).
+  const poll = useQuery({
+    ...queries.importJob(initial.id),
+    initialData: initial,
+    refetchInterval: (q) => (q.state.data && finishedJob(q.state.data) ? false : POLL_MS),
+  })
+  const job = poll.data
+  const finished = finishedJob(job)
 
-  // Live progress: ask every half second until the job has finished.
+  // The job's people are in the registry now: its lists, cards, the care list and the recent imports show them.
   useEffect(() => {
-    if (finished) return
-    const ctrl = new AbortController()
-    const timer = setTimeout(() => {
-      api
-        .importJob(job.id, ctrl.signal)
-        .then((j) => {
-          setError(null)
-          setJob(j)
-        })
-        .catch((err) => {
-          if (isAbort(err)) return
-          setError(err)
-          // A passing network error: keep polling by touching the state.
-          setJob((j) => ({ ...j }))
-        })
-    }, POLL_MS)
-    return () => {
-      clearTimeout(timer)
-      ctrl.abort()
-    }
-  }, [job, finished])
-
-  // Tell the page once, so the recent imports show the outcome.
-  const told = useRef(false)
-  useEffect(() => {
-    if (finished && !told.current) {
-      told.current = true
-      onFinished()
-    }
-  }, [finished, onFinished])
+    if (finished) void invalidate(keys.registry, keys.care)
+  }, [finished])
 
   // The share of the file read so far (CSV and XLSX alike); the bar completes only at 'done'.
   const percent =
@@ -339,14 +334,7 @@ function RunProgress({
         ? Math.min(99, Math.floor((job.bytesRead / job.byteSize) * 100))
         : null
 
-  const download = useCallback(async () => {
-    setDownloadError(null)
-    try {
-      await downloadFile(api.importErrors(job.id), `import-${job.id}-errors.csv`)
-    } catch (err) {
-      setDownloadError(err instanceof ApiError ? err : new ApiError(0, 'NETWORK', String(err)))
-    }
-  }, [job.id])
+  const download = useMutation({ mutationFn: () => downloadFile(api.importErrors(job.id), errorsFileName(job)) })
 
   return (
     <div className="card import-run" data-testid="import-run" data-status={job.status} data-job-id={job.id}>
@@ -385,7 +373,7 @@ function RunProgress({
           {t('import.jobFailed', { error: job.error })}
         </p>
       )}
-      <ErrorBanner error={error} />
+      <ErrorBanner error={poll.error} />
       {finished && (
         <div className="form-buttons">
           {job.failed > 0 && (
@@ -393,7 +381,8 @@ function RunProgress({
               type="button"
               className="btn btn-primary"
               data-testid="import-download-errors"
-              onClick={() => void download()}
+              disabled={download.isPending}
+              onClick={() => download.mutate()}
             >
               {t('import.downloadErrors', { n: job.failed })}
             </button>
@@ -404,37 +393,28 @@ function RunProgress({
         </div>
       )}
       {finished && job.failed > 0 && <p className="muted hint">{t('import.errorsHint')}</p>}
-      {downloadError !== null && (
+      {download.error && (
         <p className="field-error" role="alert">
-          {errorText(downloadError)}
+          {errorText(download.error)}
         </p>
       )}
     </div>
   )
 }
 
-function RecentImports({ refreshKey }: { refreshKey: number }) {
+function RecentImports() {
   const { t, i18n } = useTranslation()
-  const [data, setData] = useState<Paged<ImportJob> | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
-  useEffect(() => {
-    const ctrl = new AbortController()
-    api
-      .imports({ pageSize: 10 }, ctrl.signal)
-      .then(setData)
-      .catch((err) => !isAbort(err) && setError(err))
-    return () => ctrl.abort()
-  }, [refreshKey, attempt])
-
-  const download = (j: ImportJob) => {
-    downloadFile(api.importErrors(j.id), `import-${j.id}-errors.csv`).catch(setError)
-  }
+  const list = useQuery(queries.importList({ pageSize: 10 }))
+  const data = list.data
+  const download = useMutation({
+    mutationFn: (j: ImportJob) => downloadFile(api.importErrors(j.id), errorsFileName(j)),
+  })
 
   return (
     <div className="import-recent" data-testid="imports-recent">
       <h2 className="section-title">{t('import.recent')}</h2>
-      <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      <QueryStatus query={list} />
+      <ErrorBanner error={download.error} />
       {data && data.items.length === 0 && <p className="muted">{t('import.noRecent')}</p>}
       {data && data.items.length > 0 && (
         <div className="audit-table-wrap">
@@ -466,8 +446,8 @@ function RecentImports({ refreshKey }: { refreshKey: number }) {
                   <td>{j.unchanged}</td>
                   <td>{j.failed}</td>
                   <td>
-                    {j.failed > 0 && (j.status === 'done' || j.status === 'failed') ? (
-                      <button type="button" className="btn btn-small" onClick={() => download(j)}>
+                    {j.failed > 0 && finishedJob(j) ? (
+                      <button type="button" className="btn btn-small" onClick={() => download.mutate(j)}>
                         {t('import.download')}
                       </button>
                     ) : (
