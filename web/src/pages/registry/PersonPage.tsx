@@ -1,12 +1,26 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { keepPreviousData, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query'
+import { useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError, api, isAbort } from '../../api'
+import { ApiError, api } from '../../api'
+import { invalidate, keys, queries } from '../../api/queries'
 import { AreaSelect } from '../../components/AreaSelect'
 import { ErrorBanner } from '../../components/ErrorBanner'
+import { QueryStatus } from '../../components/QueryStatus'
 import { errorText, formatDateTime, localName } from '../../i18n'
 import { REGISTRY_WRITERS, hasRole } from '../../modules'
 import { href } from '../../router'
-import type { CareVisit, HistoryEntry, LifeEventBody, PersonCard, RevealBody, User } from '../../types'
+import type {
+  CareVisit,
+  HistoryEntry,
+  IdType,
+  LifeEventBody,
+  LifeEventKind,
+  PersonCard,
+  ResidenceStatus,
+  RevealBody,
+  RevealableField,
+  User,
+} from '../../types'
 import {
   ID_TYPES,
   LIFE_EVENTS,
@@ -25,43 +39,19 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const [asOf, setAsOf] = useState('')
-  const [card, setCard] = useState<PersonCard | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [attempt, setAttempt] = useState(0)
   const [revealed, setRevealed] = useState<Revealed | null>(null)
-  const [history, setHistory] = useState<HistoryEntry[] | null>(null)
-  const [visits, setVisits] = useState<CareVisit[] | null>(null)
-  const [sideError, setSideError] = useState<unknown>(null)
+  // The card on screen stays while another day's is read.
+  const cardQuery = useQuery({ ...queries.personCard(id, asOf || null), placeholderData: keepPreviousData })
+  const card = cardQuery.data
+  const history = useQuery(queries.personHistory(id))
+  const visits = useQuery(queries.personVisits(id))
   const writer = hasRole(user, REGISTRY_WRITERS)
 
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setError(null)
+  // A clear value belongs to the card it was revealed on: another day, or a change, masks it again.
+  const showDay = (day: string) => {
+    setAsOf(day)
     setRevealed(null)
-    api
-      .person(id, asOf || undefined, ctrl.signal)
-      .then(setCard)
-      .catch((err) => {
-        if (isAbort(err)) return
-        setCard(null)
-        setError(err)
-      })
-    return () => ctrl.abort()
-  }, [id, asOf, attempt])
-
-  useEffect(() => {
-    const ctrl = new AbortController()
-    setSideError(null)
-    Promise.all([api.personHistory(id, ctrl.signal), api.personVisits(id, ctrl.signal)])
-      .then(([h, v]) => {
-        setHistory(h.items)
-        setVisits(v.items)
-      })
-      .catch((err) => !isAbort(err) && setSideError(err))
-    return () => ctrl.abort()
-  }, [id, attempt])
-
-  const reload = () => setAttempt((n) => n + 1)
+  }
 
   return (
     <section className="page person-page" data-testid="page-person" data-person-id={id}>
@@ -69,10 +59,14 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
         ← {t('registry.tabs.people')}
       </a>
       <div className="page-head">
-        <h1 className="page-title" data-testid="person-name">
-          {card?.name ?? t('common.loading')}
-        </h1>
-        {card && <PersonStatus status={card.status} />}
+        {card && (
+          <>
+            <h1 className="page-title" data-testid="person-name">
+              {card.name}
+            </h1>
+            <PersonStatus status={card.status} />
+          </>
+        )}
         <label className="inline-field as-of-field">
           {t('registry.person.asOf')}
           <input
@@ -80,19 +74,19 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
             data-testid="person-as-of"
             value={asOf}
             max={todayLocal()}
-            onChange={(e) => setAsOf(e.target.value)}
+            onChange={(e) => showDay(e.target.value)}
           />
         </label>
       </div>
       {asOf && card && (
         <p className="notice" role="status" data-testid="person-as-of-note">
           {t('registry.person.asOfNote', { date: asOf })}{' '}
-          <button type="button" className="btn btn-small" onClick={() => setAsOf('')}>
+          <button type="button" className="btn btn-small" onClick={() => showDay('')}>
             {t('registry.person.asOfClear')}
           </button>
         </p>
       )}
-      <ErrorBanner error={error} onRetry={reload} testId="person-error" />
+      <QueryStatus query={cardQuery} testId="person-error" />
       {card && (
         <div className="person-grid">
           <div className="person-main">
@@ -172,12 +166,11 @@ export function PersonPage({ id, user }: { id: number; user: User }) {
               <RevealPanel card={card} asOf={asOf || null} revealed={revealed} onRevealed={setRevealed} />
             </div>
             <Links card={card} />
-            <HistoryList history={history} />
+            <HistoryList query={history} />
           </div>
           <aside className="person-side">
-            {writer && !asOf && <LifeEventForm card={card} onDone={reload} />}
-            <VisitsList visits={visits} />
-            <ErrorBanner error={sideError} onRetry={reload} />
+            {writer && !asOf && <LifeEventForm card={card} onDone={() => setRevealed(null)} />}
+            <VisitsList query={visits} />
           </aside>
         </div>
       )}
@@ -200,12 +193,19 @@ function RevealPanel({
   const { t } = useTranslation()
   const [open, setOpen] = useState(false)
   const [purpose, setPurpose] = useState('')
-  const [fields, setFields] = useState<string[]>(['idNumber'])
+  const [fields, setFields] = useState<RevealableField[]>(['idNumber'])
   const [problem, setProblem] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
+  const reveal = useMutation({
+    mutationFn: (body: RevealBody) => api.revealPerson(card.id, body),
+    onSuccess: (out, body) => {
+      onRevealed({ ...out, purpose: body.purpose, asOf: body.asOf ?? null })
+      setOpen(false)
+      setPurpose('')
+    },
+  })
+  const busy = reveal.isPending
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     if (busy) return
     if (purpose.trim().length < 4) {
@@ -217,22 +217,7 @@ function RevealPanel({
       return
     }
     setProblem(null)
-    setError(null)
-    setBusy(true)
-    try {
-      const out = await api.revealPerson(card.id, {
-        fields: fields as RevealBody['fields'],
-        purpose: purpose.trim(),
-        ...(asOf ? { asOf } : {}),
-      })
-      onRevealed({ ...out, purpose: purpose.trim(), asOf })
-      setOpen(false)
-      setPurpose('')
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    reveal.mutate({ fields, purpose: purpose.trim(), ...(asOf ? { asOf } : {}) })
   }
 
   if (revealed) {
@@ -295,7 +280,7 @@ function RevealPanel({
           {problem}
         </p>
       )}
-      <ErrorBanner error={error} testId="reveal-error" />
+      <ErrorBanner error={reveal.error} testId="reveal-error" />
       <div className="form-buttons">
         <button type="submit" className="btn btn-primary" data-testid="reveal-submit" disabled={busy}>
           {busy ? t('common.sending') : t('registry.reveal.submit')}
@@ -360,13 +345,14 @@ function Links({ card }: { card: PersonCard }) {
   )
 }
 
-function HistoryList({ history }: { history: HistoryEntry[] | null }) {
+function HistoryList({ query }: { query: UseQueryResult<HistoryEntry[]> }) {
   const { t, i18n } = useTranslation()
   const tt = (k: string, o?: Record<string, unknown>) => t(k, o ?? {}) as string
+  const history = query.data
   return (
     <div className="card" data-testid="person-history">
       <h2 className="section-title">{t('registry.history.title')}</h2>
-      {!history && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={query} />
       {history && history.length === 0 && <p className="muted">{t('registry.history.empty')}</p>}
       {history && history.length > 0 && (
         <ol className="timeline history-list">
@@ -408,12 +394,13 @@ function HistoryList({ history }: { history: HistoryEntry[] | null }) {
   )
 }
 
-function VisitsList({ visits }: { visits: CareVisit[] | null }) {
+function VisitsList({ query }: { query: UseQueryResult<CareVisit[]> }) {
   const { t } = useTranslation()
+  const visits = query.data
   return (
     <div className="card" data-testid="person-visits">
       <h2 className="section-title">{t('care.visits')}</h2>
-      {!visits && <p className="muted">{t('common.loading')}</p>}
+      <QueryStatus query={query} />
       {visits && visits.length === 0 && <p className="muted">{t('care.noVisits')}</p>}
       <ul className="visit-list">
         {visits?.map((v) => (
@@ -435,53 +422,51 @@ function VisitsList({ visits }: { visits: CareVisit[] | null }) {
 /** Move in or out, address change, death, ID correction: with the version read and a reason. */
 function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void }) {
   const { t } = useTranslation()
-  const [kind, setKind] = useState<string>('address_change')
+  const [kind, setKind] = useState<LifeEventKind>('address_change')
   const [on, setOn] = useState(todayLocal())
   const [reason, setReason] = useState('')
   const [address, setAddress] = useState('')
   const [areaId, setAreaId] = useState('')
-  const [residenceStatus, setResidenceStatus] = useState('')
-  const [idType, setIdType] = useState(card.idType)
+  const [residenceStatus, setResidenceStatus] = useState<ResidenceStatus | ''>('')
+  // The card answers the type as text; the select offers the server's types.
+  const [idType, setIdType] = useState<IdType>(() => ID_TYPES.find((k) => k === card.idType) ?? ID_TYPES[0])
   const [idNumber, setIdNumber] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
+  const [problem, setProblem] = useState<ApiError | null>(null)
   const [done, setDone] = useState<string | null>(null)
+  const areaField = useId()
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault()
-    if (busy) return
-    if (!reason.trim()) {
-      setError(new ApiError(0, 'VALIDATION_FAILED', '', 'reason'))
-      return
-    }
-    const body: LifeEventBody = {
-      kind: kind as LifeEventBody['kind'],
-      on,
-      reason: reason.trim(),
-      version: card.version,
-    }
-    if ((kind === 'address_change' || kind === 'move_in') && address.trim()) body.address = address.trim()
-    if (kind === 'move_in' && areaId) body.areaId = Number(areaId)
-    if (kind === 'move_in' && residenceStatus)
-      body.residenceStatus = residenceStatus as LifeEventBody['residenceStatus']
-    if (kind === 'id_correction') {
-      body.idType = idType as LifeEventBody['idType']
-      body.idNumber = idNumber.trim()
-    }
-    setBusy(true)
-    setError(null)
-    try {
-      await api.personEvent(card.id, body)
-      setDone(t(`registry.lifeEvents.${kind}`))
+  const record = useMutation({
+    mutationFn: (body: LifeEventBody) => api.personEvent(card.id, body),
+    onSuccess: (_, body) => {
+      setDone(t(`registry.lifeEvents.${body.kind}`))
       setReason('')
       setAddress('')
       setIdNumber('')
       onDone()
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
+      // The card, its history, household and dwelling change; a move or a death changes the care list.
+      return invalidate(keys.registry, keys.care)
+    },
+  })
+  const busy = record.isPending
+  const error = problem ?? record.error
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    if (busy) return
+    if (!reason.trim()) {
+      setProblem(new ApiError(0, 'VALIDATION_FAILED', '', 'reason'))
+      return
     }
+    setProblem(null)
+    const body: LifeEventBody = { kind, on, reason: reason.trim(), version: card.version }
+    if ((kind === 'address_change' || kind === 'move_in') && address.trim()) body.address = address.trim()
+    if (kind === 'move_in' && areaId) body.areaId = Number(areaId)
+    if (kind === 'move_in' && residenceStatus) body.residenceStatus = residenceStatus
+    if (kind === 'id_correction') {
+      body.idType = idType
+      body.idNumber = idNumber.trim()
+    }
+    record.mutate(body)
   }
 
   return (
@@ -494,7 +479,11 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
       )}
       <label className="field">
         <span>{t('registry.event.kind')}</span>
-        <select data-testid="life-event-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+        <select
+          data-testid="life-event-kind"
+          value={kind}
+          onChange={(e) => setKind(LIFE_EVENTS.find((k) => k === e.target.value) ?? kind)}
+        >
           {LIFE_EVENTS.map((k) => (
             <option key={k} value={k}>
               {t(`registry.lifeEvents.${k}`)}
@@ -515,13 +504,16 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
       </label>
       {kind === 'move_in' && (
         <>
-          <label className="field">
+          <label className="field" htmlFor={areaField}>
             <span>{t('registry.event.toArea')}</span>
-            <AreaSelect value={areaId} onChange={setAreaId} emptyLabel={t('registry.event.sameArea')} />
+            <AreaSelect id={areaField} value={areaId} onChange={setAreaId} emptyLabel={t('registry.event.sameArea')} />
           </label>
           <label className="field">
             <span>{t('registry.person.residenceStatus')}</span>
-            <select value={residenceStatus} onChange={(e) => setResidenceStatus(e.target.value)}>
+            <select
+              value={residenceStatus}
+              onChange={(e) => setResidenceStatus(RESIDENCE_STATUSES.find((r) => r === e.target.value) ?? '')}
+            >
               <option value="">{t('registry.event.unchanged')}</option>
               {RESIDENCE_STATUSES.map((s) => (
                 <option key={s} value={s}>
@@ -547,7 +539,7 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
         <>
           <label className="field">
             <span>{t('registry.person.idType')}</span>
-            <select value={idType} onChange={(e) => setIdType(e.target.value)}>
+            <select value={idType} onChange={(e) => setIdType(ID_TYPES.find((k) => k === e.target.value) ?? idType)}>
               {ID_TYPES.map((k) => (
                 <option key={k} value={k}>
                   {t(`registry.idTypes.${k}`)}
@@ -581,7 +573,7 @@ function LifeEventForm({ card, onDone }: { card: PersonCard; onDone: () => void 
           onChange={(e) => setReason(e.target.value)}
         />
       </label>
-      {error !== null && (
+      {error && (
         <p className="field-error" role="alert" data-testid="life-event-error">
           {errorText(error, (f) => (f === 'reason' ? t('registry.event.reason') : undefined))}
         </p>
