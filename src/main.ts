@@ -7,6 +7,8 @@ import { acquireLock, type DataDirLock } from './core/lock.js'
 import { migrate } from './core/migrate.js'
 import { buildServer } from './server.js'
 import { caseTimerHandler } from './cases/deadlines.js'
+import { agreementTimerHandler, disputeTimerHandler } from './disputes/actions.js'
+import { petitionTimerHandler } from './disputes/petitions.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
@@ -25,7 +27,12 @@ const CARE_CHECK_INTERVAL_MS = 3600_000
 const SHUTDOWN_GRACE_MS = 15_000
 
 /** What each kind of workflow timer does when it fires. */
-export const timerHandlers = { case: caseTimerHandler }
+export const timerHandlers = {
+  case: caseTimerHandler,
+  dispute: disputeTimerHandler,
+  agreement: agreementTimerHandler,
+  petition: petitionTimerHandler,
+}
 
 export interface RunningPlatform {
   app: FastifyInstance

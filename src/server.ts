@@ -29,6 +29,7 @@ import { OPEN311_PREFIX, open311Routes, sendOpen311Failure } from './open311/rou
 import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 import { registryRoutes } from './registry/routes.js'
+import { disputeRoutes } from './disputes/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
@@ -264,6 +265,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(webhookRoutes, platform)
   await app.register(open311Routes, platform)
   await app.register(registryRoutes, platform)
+  await app.register(disputeRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

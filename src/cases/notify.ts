@@ -11,6 +11,14 @@ export type NotificationKind =
   | 'case_update'
   | 'case_extension_requested'
   | 'case_assist'
+  | 'dispute_risk'
+  | 'dispute_assigned'
+  | 'dispute_warning'
+  | 'dispute_overdue'
+  | 'dispute_escalated'
+  | 'dispute_judicial_reminder'
+  | 'petition_warning'
+  | 'petition_overdue'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */
 export async function usersWithRoleOver(tx: Tx, roles: readonly Role[], areaPath: string): Promise<number[]> {
@@ -33,7 +41,7 @@ export async function notifyRoleOver(
   tx: Tx,
   roles: readonly Role[],
   areaPath: string,
-  n: { kind: NotificationKind; caseId: number; params: Record<string, unknown>; at: Date },
+  n: { kind: NotificationKind; caseId: number | null; params: Record<string, unknown>; at: Date },
 ): Promise<void> {
   await sql`insert into notification (user_id, case_id, kind, params, created_at)
             select distinct u, ${n.caseId}::bigint, ${n.kind}, ${JSON.stringify(n.params)}::jsonb, ${n.at}::timestamptz
@@ -44,7 +52,7 @@ export async function notifyRoleOver(
 export async function notify(
   tx: Tx,
   userIds: Iterable<number>,
-  n: { kind: NotificationKind; caseId: number; params: Record<string, unknown>; at: Date },
+  n: { kind: NotificationKind; caseId: number | null; params: Record<string, unknown>; at: Date },
 ): Promise<void> {
   const ids = [...new Set(userIds)]
   if (ids.length === 0) return

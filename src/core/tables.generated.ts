@@ -249,6 +249,102 @@ export interface Department {
   name_zh: string;
 }
 
+export interface Dispute {
+  address: string | null;
+  amount: number | null;
+  area_id: number;
+  category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+  claims: string;
+  closed_at: Timestamp | null;
+  committee_id: number | null;
+  court: string | null;
+  created_by: number | null;
+  department_id: number | null;
+  district_id: number;
+  facts: string;
+  id: Generated<number>;
+  joint_department_ids: Generated<number[]>;
+  judicial_mode: "judicial_mediation" | "litigation_guidance" | null;
+  level: "people" | "administrative" | "judicial" | null;
+  location: string | null;
+  mediator_ids: Generated<number[]>;
+  outcome: "settled" | "judicial" | "withdrawn" | "unsettled" | null;
+  people_involved: number;
+  petition_id: number | null;
+  reference: string;
+  registered_at: Timestamp;
+  reopened_from_agreement_id: number | null;
+  risk_judgement: "low" | "medium" | "high" | "urgent" | null;
+  risk_level: "low" | "medium" | "high" | "urgent";
+  risk_reason: string | null;
+  risk_rule_level: "low" | "medium" | "high" | "urgent";
+  risk_rules: Generated<string[]>;
+  settled_at: Timestamp | null;
+  settled_level: "community" | "street" | "administrative" | "judicial" | null;
+  source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+  source_case_id: number | null;
+  stage_due_at: Timestamp | null;
+  stage_seq: Generated<number>;
+  state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+  threat: Generated<boolean>;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface DisputeEvent {
+  action: string;
+  actor_id: number | null;
+  actor_name: string;
+  at: Timestamp;
+  comment: string | null;
+  detail: Generated<ColumnType<unknown, string, string>>;
+  dispute_id: number;
+  from_state: string | null;
+  id: Generated<number>;
+  to_state: string;
+}
+
+export interface DisputeFollowUp {
+  agreement_id: number;
+  created_by: number | null;
+  dispute_id: number;
+  id: Generated<number>;
+  note: string;
+  performance: "performed" | "in_progress" | "broken";
+  visited_at: Timestamp;
+}
+
+export interface DisputeParty {
+  address: string | null;
+  area_id: number;
+  dispute_id: number;
+  id: Generated<number>;
+  id_number_bidx: string | null;
+  id_number_enc: ColumnType<Uint8Array, Buffer, Buffer> | null;
+  id_number_masked: string | null;
+  kind: "person" | "organisation";
+  name: string;
+  organisation_id: number | null;
+  person_id: number | null;
+  phone_enc: ColumnType<Uint8Array, Buffer, Buffer> | null;
+  phone_masked: string | null;
+  role: "applicant" | "respondent" | "third_party";
+  sort: number;
+  vulnerable: Generated<boolean>;
+}
+
+export interface DisputeRiskRule {
+  active: Generated<boolean>;
+  code: string;
+  factor: "people_involved" | "amount" | "repeat_petitions" | "threat" | "vulnerable_party" | "broken_agreements";
+  id: Generated<number>;
+  level: "low" | "medium" | "high" | "urgent";
+  name_en: string;
+  name_zh: string;
+  threshold: number;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Dwelling {
   area_id: number;
   building_id: number;
@@ -327,6 +423,50 @@ export interface LoginAttempt {
   ip: string;
   succeeded: boolean;
   username: string;
+}
+
+export interface MediationAgreement {
+  created_at: Timestamp;
+  dispute_id: number;
+  effective_at: Timestamp | null;
+  facts: string | null;
+  form: "written" | "oral";
+  id: Generated<number>;
+  issues: string | null;
+  judicial_applied_on: string | null;
+  judicial_court: string | null;
+  judicial_deadline: Timestamp | null;
+  judicial_decided_on: string | null;
+  judicial_extension: string | null;
+  judicial_status: "applied" | "confirmed" | "refused" | null;
+  mediator_signed_at: Timestamp | null;
+  mediator_signed_by: string | null;
+  party_signatures: Generated<ColumnType<unknown, string, string>>;
+  performance_deadline: string | null;
+  performance_manner: string | null;
+  responsibilities: string | null;
+  sealed_at: Timestamp | null;
+  sealed_by: string | null;
+  status: "draft" | "effective" | "performed" | "broken";
+  terms: string | null;
+  updated_at: Timestamp;
+}
+
+export interface MediationLimit {
+  days: number;
+  level: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface MediationSession {
+  attendees: string[];
+  created_at: Timestamp;
+  created_by: number | null;
+  dispute_id: number;
+  held_at: Timestamp;
+  id: Generated<number>;
+  place: string;
+  record: string;
 }
 
 export interface MessageOutbox {
@@ -423,6 +563,57 @@ export interface PersonOrganisation {
   organisation_id: number;
   person_id: number;
   role: string;
+}
+
+export interface Petition {
+  answer: string | null;
+  answer_due_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  area_id: number;
+  case_id: number | null;
+  channel: "letter" | "visit" | "online" | "phone";
+  created_by: number | null;
+  decide_due_at: Timestamp;
+  decided_at: Timestamp | null;
+  dispute_id: number | null;
+  district_id: number;
+  extended_days: number | null;
+  extension_reason: string | null;
+  id: Generated<number>;
+  matter: string;
+  matter_key: string;
+  person_count: Generated<number>;
+  petitioner_bidx: string | null;
+  petitioner_id_enc: ColumnType<Uint8Array, Buffer, Buffer> | null;
+  petitioner_id_masked: string | null;
+  petitioner_name: string;
+  petitioner_phone_enc: ColumnType<Uint8Array, Buffer, Buffer> | null;
+  petitioner_phone_masked: string | null;
+  received_at: Timestamp;
+  redirected_to: string | null;
+  reference: string;
+  repeat_of_id: number | null;
+  review_decision: string | null;
+  review_due_at: Timestamp | null;
+  review_requested_at: Timestamp | null;
+  reviewed_at: Timestamp | null;
+  stage_seq: Generated<number>;
+  state: "received" | "accepted" | "redirected" | "answered" | "review_requested" | "reviewed" | "closed";
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface PetitionEvent {
+  action: string;
+  actor_id: number | null;
+  actor_name: string;
+  at: Timestamp;
+  comment: string | null;
+  detail: Generated<ColumnType<unknown, string, string>>;
+  from_state: string | null;
+  id: Generated<number>;
+  petition_id: number;
+  to_state: string;
 }
 
 export interface Place {
@@ -532,6 +723,11 @@ export interface DB {
   category_routing: CategoryRouting;
   data_grant: DataGrant;
   department: Department;
+  dispute: Dispute;
+  dispute_event: DisputeEvent;
+  dispute_follow_up: DisputeFollowUp;
+  dispute_party: DisputeParty;
+  dispute_risk_rule: DisputeRiskRule;
   dwelling: Dwelling;
   household: Household;
   household_member: HouseholdMember;
@@ -539,6 +735,9 @@ export interface DB {
   import_job: ImportJob;
   import_row_error: ImportRowError;
   login_attempt: LoginAttempt;
+  mediation_agreement: MediationAgreement;
+  mediation_limit: MediationLimit;
+  mediation_session: MediationSession;
   message_outbox: MessageOutbox;
   notification: Notification;
   open311_request: Open311Request;
@@ -546,6 +745,8 @@ export interface DB {
   person: Person;
   person_distinct: PersonDistinct;
   person_organisation: PersonOrganisation;
+  petition: Petition;
+  petition_event: PetitionEvent;
   place: Place;
   registry_history: RegistryHistory;
   role_grant: RoleGrant;

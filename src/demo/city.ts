@@ -235,13 +235,22 @@ export function generateDemoCity(seed = 1): DemoCity {
       },
     )
     communities[si]!.forEach((cm, ci) => {
-      departments.push({
-        code: `QH-0${n}-0${ci + 1}-JW`,
-        areaKey: cm.slug,
-        nameZh: cm.zh.endsWith('村') ? `${cm.zh}村民委员会` : `${cm.zh}居民委员会`,
-        nameEn: `${cm.en} ${cm.zh.endsWith('村') ? "Villagers'" : "Residents'"} Committee`,
-        kind: 'community_committee',
-      })
+      departments.push(
+        {
+          code: `QH-0${n}-0${ci + 1}-JW`,
+          areaKey: cm.slug,
+          nameZh: cm.zh.endsWith('村') ? `${cm.zh}村民委员会` : `${cm.zh}居民委员会`,
+          nameEn: `${cm.en} ${cm.zh.endsWith('村') ? "Villagers'" : "Residents'"} Committee`,
+          kind: 'community_committee',
+        },
+        {
+          code: `QH-0${n}-0${ci + 1}-TJ`,
+          areaKey: cm.slug,
+          nameZh: `${cm.zh}人民调解委员会`,
+          nameEn: `${cm.en} People's Mediation Committee`,
+          kind: 'mediation_committee',
+        },
+      )
     })
   })
 

@@ -10678,6 +10678,2938 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dispute register: disputes the caller may see, filtered and paged, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    state?: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                    /** @description Only disputes still being mediated */
+                    open?: boolean;
+                    riskLevel?: "low" | "medium" | "high" | "urgent";
+                    /** @description This level or higher */
+                    minRisk?: "low" | "medium" | "high" | "urgent";
+                    category?: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                    source?: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                    level?: "people" | "administrative" | "judicial";
+                    areaId?: number;
+                    overdue?: boolean;
+                    /** @description Reference, or words of the facts */
+                    q?: string;
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                reference: string;
+                                /** @enum {string} */
+                                state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                                /** @enum {string|null} */
+                                level: "people" | "administrative" | "judicial" | null;
+                                /** @enum {string} */
+                                category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                                /** @enum {string} */
+                                source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                } | null;
+                                address: string | null;
+                                amount: number | null;
+                                peopleInvolved: number;
+                                /** @enum {string} */
+                                riskLevel: "low" | "medium" | "high" | "urgent";
+                                committee: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                department: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                /** Format: date-time */
+                                stageDueAt: string | null;
+                                overdue: boolean;
+                                /** @enum {string|null} */
+                                outcome: "settled" | "judicial" | "withdrawn" | "unsettled" | null;
+                                /** @enum {string|null} */
+                                settledLevel: "community" | "street" | "administrative" | "judicial" | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                /** Format: date-time */
+                                settledAt: string | null;
+                                /** @description The first applicant and respondent, by name */
+                                title: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a dispute: parties, category, place, amount, facts, claims, source; risk assessed at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                        /** @enum {string} */
+                        source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        /** @description A grid, community or street, when the dispute has an address but no location */
+                        areaId?: number;
+                        address?: string;
+                        facts: string;
+                        claims: string;
+                        /** @description Amount in dispute, yuan */
+                        amount?: number;
+                        peopleInvolved: number;
+                        /** @description A party threatens extreme acts (self-harm, violence, gathering) */
+                        threat?: boolean;
+                        /** @description The event case referred to mediation (source event_case) */
+                        sourceCaseId?: number;
+                        /** @description The petition turned into this dispute (source petitions_office) */
+                        petitionId?: number;
+                        parties: {
+                            /** @enum {string} */
+                            role: "applicant" | "respondent" | "third_party";
+                            /** @description A person of the registry; their particulars are copied from it */
+                            personId?: number;
+                            /** @description An organisation of the registry */
+                            organisationId?: number;
+                            /** @description A party entered on the spot (with no personId/organisationId) */
+                            name?: string;
+                            /**
+                             * @default resident_id
+                             * @enum {string}
+                             */
+                            idType?: "resident_id" | "passport" | "hk_macao_permit" | "taiwan_permit" | "foreign_permanent_id" | "other";
+                            idNumber?: string;
+                            phone?: string;
+                            address?: string;
+                            /** @description A party in difficulty (elderly, disabled, low income …) */
+                            vulnerable?: boolean;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            /** @enum {string} */
+                            riskLevel: "low" | "medium" | "high" | "urgent";
+                            riskRules: string[];
+                            /** @description Whether the street’s leaders were warned (high or urgent) */
+                            warned: boolean;
+                            /** @description Indexes of parties entered on the spot whose ID number is already in the registry */
+                            registryMatches: number[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open disputes with a location, by risk level (the dispute map) */
+        get: {
+            parameters: {
+                query?: {
+                    minRisk?: "low" | "medium" | "high" | "urgent";
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            points: {
+                                id: number;
+                                reference: string;
+                                lng: number;
+                                lat: number;
+                                /** @enum {string} */
+                                riskLevel: "low" | "medium" | "high" | "urgent";
+                                /** @enum {string} */
+                                category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                                /** @enum {string} */
+                                state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dispute with its parties (masked), sessions, agreement, follow-ups, timeline and allowed actions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            /** @enum {string} */
+                            state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                            /** @enum {string|null} */
+                            level: "people" | "administrative" | "judicial" | null;
+                            /** @enum {string} */
+                            category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                            /** @enum {string} */
+                            source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            address: string | null;
+                            amount: number | null;
+                            peopleInvolved: number;
+                            /** @enum {string} */
+                            riskLevel: "low" | "medium" | "high" | "urgent";
+                            committee: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            stageDueAt: string | null;
+                            overdue: boolean;
+                            /** @enum {string|null} */
+                            outcome: "settled" | "judicial" | "withdrawn" | "unsettled" | null;
+                            /** @enum {string|null} */
+                            settledLevel: "community" | "street" | "administrative" | "judicial" | null;
+                            /** Format: date-time */
+                            registeredAt: string;
+                            /** Format: date-time */
+                            settledAt: string | null;
+                            /** @description The first applicant and respondent, by name */
+                            title: string;
+                            version: number;
+                            facts: string;
+                            claims: string;
+                            threat: boolean;
+                            sourceCase: {
+                                id: number;
+                                trackingCode: string;
+                            } | null;
+                            petitionId: number | null;
+                            jointDepartments: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            mediators: {
+                                id: number;
+                                displayName: string;
+                            }[];
+                            court: string | null;
+                            /** @enum {string|null} */
+                            judicialMode: "judicial_mediation" | "litigation_guidance" | null;
+                            risk: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "urgent";
+                                /** @enum {string} */
+                                ruleLevel: "low" | "medium" | "high" | "urgent";
+                                rules: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                                /** @enum {string|null} */
+                                judgement: "low" | "medium" | "high" | "urgent" | null;
+                                reason: string | null;
+                            };
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            reopenedFromAgreementId: number | null;
+                            parties: {
+                                id: number;
+                                /** @enum {string} */
+                                role: "applicant" | "respondent" | "third_party";
+                                /** @enum {string} */
+                                kind: "person" | "organisation";
+                                personId: number | null;
+                                organisationId: number | null;
+                                name: string;
+                                idNumberMasked: string | null;
+                                phoneMasked: string | null;
+                                address: string | null;
+                                vulnerable: boolean;
+                            }[];
+                            sessions: {
+                                id: number;
+                                /** Format: date-time */
+                                heldAt: string;
+                                place: string;
+                                attendees: string[];
+                                record: string;
+                            }[];
+                            agreement: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            } | null;
+                            /** @description Every agreement, the earliest first */
+                            agreements: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            }[];
+                            followUps: {
+                                id: number;
+                                agreementId: number;
+                                /** Format: date-time */
+                                visitedAt: string;
+                                /** @enum {string} */
+                                performance: "performed" | "in_progress" | "broken";
+                                note: string;
+                            }[];
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                action: string;
+                                fromState: string | null;
+                                toState: string;
+                                actorName: string;
+                                comment: string | null;
+                                /** @description What the step carried, by action */
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            myRoles: ("coordinator" | "mediator")[];
+                            allowedActions: ("assign" | "assess_risk" | "add_joint" | "escalate" | "refer_judicial" | "settle" | "record_court_outcome" | "record_judicial" | "follow_up" | "close" | "withdraw")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a workflow action on a dispute (409 names the state and the allowed actions) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "assign" | "assess_risk" | "add_joint" | "escalate" | "refer_judicial" | "settle" | "record_court_outcome" | "record_judicial" | "follow_up" | "close" | "withdraw";
+                        /** @description The version the caller saw; a stale one is a 409 */
+                        version?: number;
+                        /** @description The reason or note the action records */
+                        comment?: string;
+                        /** @description assign: the people’s mediation committee */
+                        committeeId?: number;
+                        /** @description assign: named mediators */
+                        mediatorIds?: number[];
+                        /** @description escalate: the competent department; add_joint: the joint body */
+                        departmentId?: number;
+                        /** @description escalate: a party refused people’s mediation */
+                        partyRefused?: boolean;
+                        /**
+                         * @description assess_risk: the mediator’s judgement
+                         * @enum {string}
+                         */
+                        riskLevel?: "low" | "medium" | "high" | "urgent";
+                        /** @description refer_judicial, record_judicial: the court */
+                        court?: string;
+                        /** @enum {string} */
+                        judicialMode?: "judicial_mediation" | "litigation_guidance";
+                        /** @enum {string} */
+                        courtOutcome?: "mediated" | "judgment" | "withdrawn";
+                        /** @enum {string} */
+                        judicialStatus?: "applied" | "confirmed" | "refused";
+                        /** @description record_judicial: the day the parties applied to the court */
+                        appliedOn?: string;
+                        /** @description record_judicial: the day the court decided */
+                        decidedOn?: string;
+                        /** @description record_judicial: the court’s leave to apply late */
+                        courtExtension?: string;
+                        /**
+                         * @description follow_up: how the agreement is performed
+                         * @enum {string}
+                         */
+                        performance?: "performed" | "in_progress" | "broken";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            /** @enum {string} */
+                            state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                            /** @enum {string|null} */
+                            level: "people" | "administrative" | "judicial" | null;
+                            /** @enum {string} */
+                            category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                            /** @enum {string} */
+                            source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            address: string | null;
+                            amount: number | null;
+                            peopleInvolved: number;
+                            /** @enum {string} */
+                            riskLevel: "low" | "medium" | "high" | "urgent";
+                            committee: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            stageDueAt: string | null;
+                            overdue: boolean;
+                            /** @enum {string|null} */
+                            outcome: "settled" | "judicial" | "withdrawn" | "unsettled" | null;
+                            /** @enum {string|null} */
+                            settledLevel: "community" | "street" | "administrative" | "judicial" | null;
+                            /** Format: date-time */
+                            registeredAt: string;
+                            /** Format: date-time */
+                            settledAt: string | null;
+                            /** @description The first applicant and respondent, by name */
+                            title: string;
+                            version: number;
+                            facts: string;
+                            claims: string;
+                            threat: boolean;
+                            sourceCase: {
+                                id: number;
+                                trackingCode: string;
+                            } | null;
+                            petitionId: number | null;
+                            jointDepartments: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            mediators: {
+                                id: number;
+                                displayName: string;
+                            }[];
+                            court: string | null;
+                            /** @enum {string|null} */
+                            judicialMode: "judicial_mediation" | "litigation_guidance" | null;
+                            risk: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "urgent";
+                                /** @enum {string} */
+                                ruleLevel: "low" | "medium" | "high" | "urgent";
+                                rules: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                                /** @enum {string|null} */
+                                judgement: "low" | "medium" | "high" | "urgent" | null;
+                                reason: string | null;
+                            };
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            reopenedFromAgreementId: number | null;
+                            parties: {
+                                id: number;
+                                /** @enum {string} */
+                                role: "applicant" | "respondent" | "third_party";
+                                /** @enum {string} */
+                                kind: "person" | "organisation";
+                                personId: number | null;
+                                organisationId: number | null;
+                                name: string;
+                                idNumberMasked: string | null;
+                                phoneMasked: string | null;
+                                address: string | null;
+                                vulnerable: boolean;
+                            }[];
+                            sessions: {
+                                id: number;
+                                /** Format: date-time */
+                                heldAt: string;
+                                place: string;
+                                attendees: string[];
+                                record: string;
+                            }[];
+                            agreement: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            } | null;
+                            /** @description Every agreement, the earliest first */
+                            agreements: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            }[];
+                            followUps: {
+                                id: number;
+                                agreementId: number;
+                                /** Format: date-time */
+                                visitedAt: string;
+                                /** @enum {string} */
+                                performance: "performed" | "in_progress" | "broken";
+                                note: string;
+                            }[];
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                action: string;
+                                fromState: string | null;
+                                toState: string;
+                                actorName: string;
+                                comment: string | null;
+                                /** @description What the step carried, by action */
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            myRoles: ("coordinator" | "mediator")[];
+                            allowedActions: ("assign" | "assess_risk" | "add_joint" | "escalate" | "refer_judicial" | "settle" | "record_court_outcome" | "record_judicial" | "follow_up" | "close" | "withdraw")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a mediation session (time, place, attendees, record); Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        heldAt: string;
+                        place: string;
+                        attendees: string[];
+                        /** @description What was said and agreed (the session record) */
+                        record: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            /** @enum {string} */
+                            state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                            /** @enum {string|null} */
+                            level: "people" | "administrative" | "judicial" | null;
+                            /** @enum {string} */
+                            category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                            /** @enum {string} */
+                            source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            address: string | null;
+                            amount: number | null;
+                            peopleInvolved: number;
+                            /** @enum {string} */
+                            riskLevel: "low" | "medium" | "high" | "urgent";
+                            committee: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            stageDueAt: string | null;
+                            overdue: boolean;
+                            /** @enum {string|null} */
+                            outcome: "settled" | "judicial" | "withdrawn" | "unsettled" | null;
+                            /** @enum {string|null} */
+                            settledLevel: "community" | "street" | "administrative" | "judicial" | null;
+                            /** Format: date-time */
+                            registeredAt: string;
+                            /** Format: date-time */
+                            settledAt: string | null;
+                            /** @description The first applicant and respondent, by name */
+                            title: string;
+                            version: number;
+                            facts: string;
+                            claims: string;
+                            threat: boolean;
+                            sourceCase: {
+                                id: number;
+                                trackingCode: string;
+                            } | null;
+                            petitionId: number | null;
+                            jointDepartments: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            mediators: {
+                                id: number;
+                                displayName: string;
+                            }[];
+                            court: string | null;
+                            /** @enum {string|null} */
+                            judicialMode: "judicial_mediation" | "litigation_guidance" | null;
+                            risk: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "urgent";
+                                /** @enum {string} */
+                                ruleLevel: "low" | "medium" | "high" | "urgent";
+                                rules: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                                /** @enum {string|null} */
+                                judgement: "low" | "medium" | "high" | "urgent" | null;
+                                reason: string | null;
+                            };
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            reopenedFromAgreementId: number | null;
+                            parties: {
+                                id: number;
+                                /** @enum {string} */
+                                role: "applicant" | "respondent" | "third_party";
+                                /** @enum {string} */
+                                kind: "person" | "organisation";
+                                personId: number | null;
+                                organisationId: number | null;
+                                name: string;
+                                idNumberMasked: string | null;
+                                phoneMasked: string | null;
+                                address: string | null;
+                                vulnerable: boolean;
+                            }[];
+                            sessions: {
+                                id: number;
+                                /** Format: date-time */
+                                heldAt: string;
+                                place: string;
+                                attendees: string[];
+                                record: string;
+                            }[];
+                            agreement: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            } | null;
+                            /** @description Every agreement, the earliest first */
+                            agreements: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            }[];
+                            followUps: {
+                                id: number;
+                                agreementId: number;
+                                /** Format: date-time */
+                                visitedAt: string;
+                                /** @enum {string} */
+                                performance: "performed" | "in_progress" | "broken";
+                                note: string;
+                            }[];
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                action: string;
+                                fromState: string | null;
+                                toState: string;
+                                actorName: string;
+                                comment: string | null;
+                                /** @description What the step carried, by action */
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            myRoles: ("coordinator" | "mediator")[];
+                            allowedActions: ("assign" | "assess_risk" | "add_joint" | "escalate" | "refer_judicial" | "settle" | "record_court_outcome" | "record_judicial" | "follow_up" | "close" | "withdraw")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/{id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Write the draft mediation agreement (a changed text voids the signatures given to the old one) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        form: "written" | "oral";
+                        /** @description The main facts of the dispute */
+                        facts?: string;
+                        /** @description The matters in dispute */
+                        issues?: string;
+                        /** @description Each party’s responsibility */
+                        responsibilities?: string;
+                        /** @description What the parties agreed */
+                        terms?: string;
+                        performanceManner?: string;
+                        performanceDeadline?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            /** @enum {string} */
+                            state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                            /** @enum {string|null} */
+                            level: "people" | "administrative" | "judicial" | null;
+                            /** @enum {string} */
+                            category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                            /** @enum {string} */
+                            source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            address: string | null;
+                            amount: number | null;
+                            peopleInvolved: number;
+                            /** @enum {string} */
+                            riskLevel: "low" | "medium" | "high" | "urgent";
+                            committee: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            stageDueAt: string | null;
+                            overdue: boolean;
+                            /** @enum {string|null} */
+                            outcome: "settled" | "judicial" | "withdrawn" | "unsettled" | null;
+                            /** @enum {string|null} */
+                            settledLevel: "community" | "street" | "administrative" | "judicial" | null;
+                            /** Format: date-time */
+                            registeredAt: string;
+                            /** Format: date-time */
+                            settledAt: string | null;
+                            /** @description The first applicant and respondent, by name */
+                            title: string;
+                            version: number;
+                            facts: string;
+                            claims: string;
+                            threat: boolean;
+                            sourceCase: {
+                                id: number;
+                                trackingCode: string;
+                            } | null;
+                            petitionId: number | null;
+                            jointDepartments: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            mediators: {
+                                id: number;
+                                displayName: string;
+                            }[];
+                            court: string | null;
+                            /** @enum {string|null} */
+                            judicialMode: "judicial_mediation" | "litigation_guidance" | null;
+                            risk: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "urgent";
+                                /** @enum {string} */
+                                ruleLevel: "low" | "medium" | "high" | "urgent";
+                                rules: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                                /** @enum {string|null} */
+                                judgement: "low" | "medium" | "high" | "urgent" | null;
+                                reason: string | null;
+                            };
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            reopenedFromAgreementId: number | null;
+                            parties: {
+                                id: number;
+                                /** @enum {string} */
+                                role: "applicant" | "respondent" | "third_party";
+                                /** @enum {string} */
+                                kind: "person" | "organisation";
+                                personId: number | null;
+                                organisationId: number | null;
+                                name: string;
+                                idNumberMasked: string | null;
+                                phoneMasked: string | null;
+                                address: string | null;
+                                vulnerable: boolean;
+                            }[];
+                            sessions: {
+                                id: number;
+                                /** Format: date-time */
+                                heldAt: string;
+                                place: string;
+                                attendees: string[];
+                                record: string;
+                            }[];
+                            agreement: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            } | null;
+                            /** @description Every agreement, the earliest first */
+                            agreements: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            }[];
+                            followUps: {
+                                id: number;
+                                agreementId: number;
+                                /** Format: date-time */
+                                visitedAt: string;
+                                /** @enum {string} */
+                                performance: "performed" | "in_progress" | "broken";
+                                note: string;
+                            }[];
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                action: string;
+                                fromState: string | null;
+                                toState: string;
+                                actorName: string;
+                                comment: string | null;
+                                /** @description What the step carried, by action */
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            myRoles: ("coordinator" | "mediator")[];
+                            allowedActions: ("assign" | "assess_risk" | "add_joint" | "escalate" | "refer_judicial" | "settle" | "record_court_outcome" | "record_judicial" | "follow_up" | "close" | "withdraw")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/{id}/agreement/signatures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a party’s or the mediator’s signature, or the committee’s seal, on the draft agreement */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        signer: "party" | "mediator" | "seal";
+                        /** @description signer party: the party who signed */
+                        partyId?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            /** @enum {string} */
+                            state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                            /** @enum {string|null} */
+                            level: "people" | "administrative" | "judicial" | null;
+                            /** @enum {string} */
+                            category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                            /** @enum {string} */
+                            source: "walk_in" | "grid_worker" | "event_case" | "police" | "court" | "petitions_office";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            address: string | null;
+                            amount: number | null;
+                            peopleInvolved: number;
+                            /** @enum {string} */
+                            riskLevel: "low" | "medium" | "high" | "urgent";
+                            committee: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            stageDueAt: string | null;
+                            overdue: boolean;
+                            /** @enum {string|null} */
+                            outcome: "settled" | "judicial" | "withdrawn" | "unsettled" | null;
+                            /** @enum {string|null} */
+                            settledLevel: "community" | "street" | "administrative" | "judicial" | null;
+                            /** Format: date-time */
+                            registeredAt: string;
+                            /** Format: date-time */
+                            settledAt: string | null;
+                            /** @description The first applicant and respondent, by name */
+                            title: string;
+                            version: number;
+                            facts: string;
+                            claims: string;
+                            threat: boolean;
+                            sourceCase: {
+                                id: number;
+                                trackingCode: string;
+                            } | null;
+                            petitionId: number | null;
+                            jointDepartments: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            mediators: {
+                                id: number;
+                                displayName: string;
+                            }[];
+                            court: string | null;
+                            /** @enum {string|null} */
+                            judicialMode: "judicial_mediation" | "litigation_guidance" | null;
+                            risk: {
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "urgent";
+                                /** @enum {string} */
+                                ruleLevel: "low" | "medium" | "high" | "urgent";
+                                rules: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                                /** @enum {string|null} */
+                                judgement: "low" | "medium" | "high" | "urgent" | null;
+                                reason: string | null;
+                            };
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            reopenedFromAgreementId: number | null;
+                            parties: {
+                                id: number;
+                                /** @enum {string} */
+                                role: "applicant" | "respondent" | "third_party";
+                                /** @enum {string} */
+                                kind: "person" | "organisation";
+                                personId: number | null;
+                                organisationId: number | null;
+                                name: string;
+                                idNumberMasked: string | null;
+                                phoneMasked: string | null;
+                                address: string | null;
+                                vulnerable: boolean;
+                            }[];
+                            sessions: {
+                                id: number;
+                                /** Format: date-time */
+                                heldAt: string;
+                                place: string;
+                                attendees: string[];
+                                record: string;
+                            }[];
+                            agreement: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            } | null;
+                            /** @description Every agreement, the earliest first */
+                            agreements: {
+                                id: number;
+                                /** @enum {string} */
+                                form: "written" | "oral";
+                                /** @enum {string} */
+                                status: "draft" | "effective" | "performed" | "broken";
+                                facts: string | null;
+                                issues: string | null;
+                                responsibilities: string | null;
+                                terms: string | null;
+                                performanceManner: string | null;
+                                /** Format: date */
+                                performanceDeadline: string | null;
+                                partySignatures: {
+                                    partyId: number;
+                                    name: string;
+                                    /** Format: date-time */
+                                    signedAt: string;
+                                    recordedBy: string;
+                                }[];
+                                mediatorSignedBy: string | null;
+                                /** Format: date-time */
+                                mediatorSignedAt: string | null;
+                                sealedBy: string | null;
+                                /** Format: date-time */
+                                sealedAt: string | null;
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                judicial: {
+                                    /** Format: date-time */
+                                    deadline: string | null;
+                                    /** @enum {string|null} */
+                                    status: "applied" | "confirmed" | "refused" | null;
+                                    court: string | null;
+                                    /** Format: date */
+                                    appliedOn: string | null;
+                                    /** Format: date */
+                                    decidedOn: string | null;
+                                    extension: string | null;
+                                };
+                                /** @description Elements still missing before the agreement can be finalised */
+                                missing: ("parties" | "facts" | "issues" | "responsibilities" | "terms" | "performanceManner" | "performanceDeadline" | "partySignatures" | "mediatorSignature" | "seal")[];
+                            }[];
+                            followUps: {
+                                id: number;
+                                agreementId: number;
+                                /** Format: date-time */
+                                visitedAt: string;
+                                /** @enum {string} */
+                                performance: "performed" | "in_progress" | "broken";
+                                note: string;
+                            }[];
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                action: string;
+                                fromState: string | null;
+                                toState: string;
+                                actorName: string;
+                                comment: string | null;
+                                /** @description What the step carried, by action */
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            myRoles: ("coordinator" | "mediator")[];
+                            allowedActions: ("assign" | "assess_risk" | "add_joint" | "escalate" | "refer_judicial" | "settle" | "record_court_outcome" | "record_judicial" | "follow_up" | "close" | "withdraw")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/{id}/agreement.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agreement as a printable PDF in Chinese (a draft is marked so); the print is audited */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The agreement */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispute-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The risk rules and the mediation limits */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                id: number;
+                                code: string;
+                                /** @enum {string} */
+                                factor: "people_involved" | "amount" | "repeat_petitions" | "threat" | "vulnerable_party" | "broken_agreements";
+                                threshold: number;
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "urgent";
+                                nameZh: string;
+                                nameEn: string;
+                                active: boolean;
+                            }[];
+                            limits: {
+                                /** @description Days of people’s mediation before escalation */
+                                people: number;
+                                /** @description Days of administrative mediation before supervisors are warned */
+                                administrative: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Change risk rules (by code; new codes are added) and mediation limits; city administrators only */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rules?: {
+                            code: string;
+                            /** @enum {string} */
+                            factor: "people_involved" | "amount" | "repeat_petitions" | "threat" | "vulnerable_party" | "broken_agreements";
+                            threshold: number;
+                            /** @enum {string} */
+                            level: "low" | "medium" | "high" | "urgent";
+                            nameZh: string;
+                            nameEn: string;
+                            active: boolean;
+                        }[];
+                        limits?: {
+                            people?: number;
+                            administrative?: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                id: number;
+                                code: string;
+                                /** @enum {string} */
+                                factor: "people_involved" | "amount" | "repeat_petitions" | "threat" | "vulnerable_party" | "broken_agreements";
+                                threshold: number;
+                                /** @enum {string} */
+                                level: "low" | "medium" | "high" | "urgent";
+                                nameZh: string;
+                                nameEn: string;
+                                active: boolean;
+                            }[];
+                            limits: {
+                                /** @description Days of people’s mediation before escalation */
+                                people: number;
+                                /** @description Days of administrative mediation before supervisors are warned */
+                                administrative: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dispute and petition statistics for a window: by category, area, level, source, outcome; rates */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    /** @description Inclusive */
+                    to: string;
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            total: number;
+                            byCategory: {
+                                key: string;
+                                count: number;
+                            }[];
+                            bySource: {
+                                key: string;
+                                count: number;
+                            }[];
+                            /** @description The mediation level a dispute is at now (or ended at); "none" before assignment */
+                            byLevel: {
+                                key: string;
+                                count: number;
+                            }[];
+                            /** @description settled, judicial, withdrawn, unsettled, or "open" */
+                            byOutcome: {
+                                key: string;
+                                count: number;
+                            }[];
+                            byRisk: {
+                                key: string;
+                                count: number;
+                            }[];
+                            byArea: {
+                                areaId: number;
+                                nameZh: string;
+                                nameEn: string;
+                                count: number;
+                                settled: number;
+                            }[];
+                            /** @description Disputes with an outcome */
+                            concluded: number;
+                            /** @description Settled by agreement at any level (judicial mediation included) */
+                            settled: number;
+                            /** @description A share between 0 and 1; null when its denominator is 0 */
+                            settlementRate: number | null;
+                            settledInCommunity: number;
+                            settledInStreet: number;
+                            /** @description 小事不出村: settled by a community committee ÷ settled */
+                            communityShare: number | null;
+                            /** @description 大事不出镇: settled by a community or street committee ÷ settled */
+                            communityOrStreetShare: number | null;
+                            averageDaysToSettle: number | null;
+                            agreements: {
+                                effective: number;
+                                performed: number;
+                                broken: number;
+                                /** @description A share between 0 and 1; null when its denominator is 0 */
+                                performanceRate: number | null;
+                            };
+                            judicial: {
+                                applied: number;
+                                confirmed: number;
+                                refused: number;
+                            };
+                            /** @description Open disputes at high or urgent risk now (any registration date) */
+                            openHighRisk: number;
+                            petitions: {
+                                received: number;
+                                decided: number;
+                                decidedOnTime: number;
+                                answered: number;
+                                answeredOnTime: number;
+                                /** @description Answered within the limit (extension included) ÷ answered */
+                                onTimeRate: number | null;
+                                extended: number;
+                                reviewRequested: number;
+                                /** @description Open petitions past their limit now */
+                                overdueOpen: number;
+                                /** @description Petitions that repeat an earlier one */
+                                repeated: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/petitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The petition desk: petitions with their limits, filtered and paged */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    state?: "received" | "accepted" | "redirected" | "answered" | "review_requested" | "reviewed" | "closed";
+                    open?: boolean;
+                    overdue?: boolean;
+                    areaId?: number;
+                    matterKey?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                reference: string;
+                                area: {
+                                    id: number;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                channel: "letter" | "visit" | "online" | "phone";
+                                petitionerName: string;
+                                petitionerIdMasked: string | null;
+                                petitionerPhoneMasked: string | null;
+                                personCount: number;
+                                matter: string;
+                                matterKey: string;
+                                /** @enum {string} */
+                                state: "received" | "accepted" | "redirected" | "answered" | "review_requested" | "reviewed" | "closed";
+                                version: number;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                /** Format: date-time */
+                                decideDueAt: string;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                redirectedTo: string | null;
+                                /** Format: date-time */
+                                answerDueAt: string | null;
+                                extendedDays: number | null;
+                                extensionReason: string | null;
+                                answer: string | null;
+                                /** Format: date-time */
+                                answeredAt: string | null;
+                                /** Format: date-time */
+                                reviewRequestedAt: string | null;
+                                /** Format: date-time */
+                                reviewDueAt: string | null;
+                                reviewDecision: string | null;
+                                /** Format: date-time */
+                                reviewedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The limit running now, if any
+                                 */
+                                dueAt: string | null;
+                                overdue: boolean;
+                                repeatOfId: number | null;
+                                /** @description Petitions of the same petitioner or matter in the area, this one included */
+                                repeats: number;
+                                disputeId: number | null;
+                                caseId: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a letter or visit; the 15-day decision limit starts; repeats are linked */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community or street the petition concerns */
+                        areaId: number;
+                        /** @enum {string} */
+                        channel: "letter" | "visit" | "online" | "phone";
+                        petitionerName: string;
+                        /**
+                         * @default resident_id
+                         * @enum {string}
+                         */
+                        idType?: "resident_id" | "passport" | "hk_macao_permit" | "taiwan_permit" | "foreign_permanent_id" | "other";
+                        idNumber?: string;
+                        phone?: string;
+                        /** @default 1 */
+                        personCount?: number;
+                        matter: string;
+                        /** @description A short label of the matter; petitions with the same label are linked */
+                        matterKey: string;
+                        /**
+                         * Format: date-time
+                         * @description When the letter or visit arrived (default now)
+                         */
+                        receivedAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            repeats: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/petitions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A petition with its limits, repeats, timeline and allowed actions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            area: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            channel: "letter" | "visit" | "online" | "phone";
+                            petitionerName: string;
+                            petitionerIdMasked: string | null;
+                            petitionerPhoneMasked: string | null;
+                            personCount: number;
+                            matter: string;
+                            matterKey: string;
+                            /** @enum {string} */
+                            state: "received" | "accepted" | "redirected" | "answered" | "review_requested" | "reviewed" | "closed";
+                            version: number;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            /** Format: date-time */
+                            decideDueAt: string;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            redirectedTo: string | null;
+                            /** Format: date-time */
+                            answerDueAt: string | null;
+                            extendedDays: number | null;
+                            extensionReason: string | null;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** Format: date-time */
+                            reviewRequestedAt: string | null;
+                            /** Format: date-time */
+                            reviewDueAt: string | null;
+                            reviewDecision: string | null;
+                            /** Format: date-time */
+                            reviewedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description The limit running now, if any
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            repeatOfId: number | null;
+                            /** @description Petitions of the same petitioner or matter in the area, this one included */
+                            repeats: number;
+                            disputeId: number | null;
+                            caseId: number | null;
+                            allowedActions: ("accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "close")[];
+                            events: {
+                                /** Format: date-time */
+                                at: string;
+                                action: string;
+                                toState: string;
+                                actorName: string;
+                                comment: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/petitions/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept, redirect, extend, answer, review, turn into a dispute or close (limits enforced) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "close";
+                        version?: number;
+                        comment?: string;
+                        /** @description redirect: the body competent for the matter */
+                        redirectedTo?: string;
+                        /** @description extend: days added */
+                        days?: number;
+                        /** @description answer: the written answer; decide_review: the review decision */
+                        answer?: string;
+                        /** @description answer, decide_review after the limit: why it is late */
+                        lateReason?: string;
+                        /**
+                         * Format: date-time
+                         * @description request_review: when the petitioner asked
+                         */
+                        requestedAt?: string;
+                        dispute?: {
+                            /** @enum {string} */
+                            category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                            respondentName: string;
+                            /** @default 2 */
+                            peopleInvolved?: number;
+                            amount?: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            area: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            channel: "letter" | "visit" | "online" | "phone";
+                            petitionerName: string;
+                            petitionerIdMasked: string | null;
+                            petitionerPhoneMasked: string | null;
+                            personCount: number;
+                            matter: string;
+                            matterKey: string;
+                            /** @enum {string} */
+                            state: "received" | "accepted" | "redirected" | "answered" | "review_requested" | "reviewed" | "closed";
+                            version: number;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            /** Format: date-time */
+                            decideDueAt: string;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            redirectedTo: string | null;
+                            /** Format: date-time */
+                            answerDueAt: string | null;
+                            extendedDays: number | null;
+                            extensionReason: string | null;
+                            answer: string | null;
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** Format: date-time */
+                            reviewRequestedAt: string | null;
+                            /** Format: date-time */
+                            reviewDueAt: string | null;
+                            reviewDecision: string | null;
+                            /** Format: date-time */
+                            reviewedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description The limit running now, if any
+                             */
+                            dueAt: string | null;
+                            overdue: boolean;
+                            repeatOfId: number | null;
+                            /** @description Petitions of the same petitioner or matter in the area, this one included */
+                            repeats: number;
+                            disputeId: number | null;
+                            caseId: number | null;
+                            allowedActions: ("accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "close")[];
+                            events: {
+                                /** Format: date-time */
+                                at: string;
+                                action: string;
+                                toState: string;
+                                actorName: string;
+                                comment: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -10685,7 +13617,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
                 message: string;
                 field: string | null;
                 details?: {
