@@ -567,6 +567,65 @@ const expected: Record<string, Row> = {
   'GET /api/v1/registry/fields': row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
   'GET /api/v1/open-data/population': row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
   'GET /api/v1/open-data/places': row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+  // Disputes: registered by the area's staff, grid workers and mediators; seen by them and by the
+  // bodies mediating (the handler's department mediates nothing here: RLS hides the dispute); the
+  // workflow and the agreement are for coordinators (admin, leader, staff) and mediators.
+  'POST /api/v1/disputes': row('unauth', 'ok', 'ok', 'ok', 'ok', 'forbidden', 'ok', 'forbidden'),
+  'GET /api/v1/disputes': row('unauth', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'forbidden'),
+  'GET /api/v1/disputes/map': row('unauth', 'ok', 'ok', 'ok', 'ok', 'forbidden', 'ok', 'forbidden'),
+  'GET /api/v1/disputes/:id': row('unauth', 'ok', 'ok', 'ok', 'ok', 'notFound', 'ok', 'forbidden'),
+  // assess_risk without its reason: 400 for whoever may take it.
+  'POST /api/v1/disputes/:id/actions': row(
+    'unauth',
+    'tried',
+    'tried',
+    'tried',
+    'forbidden',
+    'notFound',
+    'tried',
+    'forbidden',
+  ),
+  'POST /api/v1/disputes/:id/sessions': row('unauth', 'ok', 'ok', 'ok', 'forbidden', 'notFound', 'ok', 'forbidden'),
+  'PUT /api/v1/disputes/:id/agreement': row('unauth', 'ok', 'ok', 'ok', 'forbidden', 'notFound', 'ok', 'forbidden'),
+  'POST /api/v1/disputes/:id/agreement/signatures': row(
+    'unauth',
+    'ok',
+    'ok',
+    'ok',
+    'forbidden',
+    'notFound',
+    'ok',
+    'forbidden',
+  ),
+  'GET /api/v1/disputes/:id/agreement.pdf': row('unauth', 'ok', 'ok', 'ok', 'ok', 'notFound', 'ok', 'forbidden'),
+  'GET /api/v1/dispute-settings': row('unauth', 'ok', 'ok', 'ok', 'ok', 'forbidden', 'ok', 'forbidden'),
+  // City administrators only: A's admin administers a community.
+  'PUT /api/v1/dispute-settings': row(
+    'unauth',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+  ),
+  'GET /api/v1/stats/disputes': row('unauth', 'ok', 'ok', 'ok', 'ok', 'forbidden', 'ok', 'forbidden'),
+  // Petitions are the street office's desk: admins, leaders and staff.
+  'POST /api/v1/petitions': row('unauth', 'ok', 'ok', 'ok', 'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/petitions': row('unauth', 'ok', 'ok', 'ok', 'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  'GET /api/v1/petitions/:id': row('unauth', 'ok', 'ok', 'ok', 'forbidden', 'forbidden', 'forbidden', 'forbidden'),
+  // An answer without its text: 400 for whoever may answer.
+  'POST /api/v1/petitions/:id/actions': row(
+    'unauth',
+    'tried',
+    'tried',
+    'tried',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+  ),
 }
 
 /** A's own data the probes act on (built once per backend). */
@@ -612,6 +671,8 @@ interface Own {
     revokedGrantId: number
     handlerDepartmentId: number
   }
+  /** A dispute of A on grid G01, at people's mediation with a draft agreement; an accepted petition. */
+  disputes: { disputeId: number; partyId: number; petitionId: number }
 }
 
 interface Ctx {
@@ -1021,7 +1082,59 @@ const probes: Record<string, Probe> = {
   'GET /api/v1/open-data/population': (c) =>
     get(`/api/v1/open-data/population?areaId=${c.own.community}&by=age_band`)(c),
   'GET /api/v1/open-data/places': (c) => get(`/api/v1/open-data/places?areaId=${c.own.community}`)(c),
+  'POST /api/v1/disputes': ({ p, own, token }) =>
+    call(p.app, 'POST', '/api/v1/disputes', { token, body: disputeBody(own.grid) }),
+  'GET /api/v1/disputes': get('/api/v1/disputes'),
+  'GET /api/v1/disputes/map': get('/api/v1/disputes/map'),
+  'GET /api/v1/disputes/:id': (c) => get(`/api/v1/disputes/${c.own.disputes.disputeId}`)(c),
+  'POST /api/v1/disputes/:id/actions': ({ p, own, token }) =>
+    call(p.app, 'POST', `/api/v1/disputes/${own.disputes.disputeId}/actions`, {
+      token,
+      body: { action: 'assess_risk', riskLevel: 'medium' },
+    }),
+  'POST /api/v1/disputes/:id/sessions': ({ p, own, token }) =>
+    call(p.app, 'POST', `/api/v1/disputes/${own.disputes.disputeId}/sessions`, {
+      token,
+      body: { heldAt: p.clock.now().toISOString(), place: '调解室', attendees: ['甲', '乙'], record: '探针：调解记录' },
+    }),
+  // The draft as it is: its signatures stay.
+  'PUT /api/v1/disputes/:id/agreement': ({ p, own, token }) =>
+    call(p.app, 'PUT', `/api/v1/disputes/${own.disputes.disputeId}/agreement`, { token, body: agreementDraft }),
+  'POST /api/v1/disputes/:id/agreement/signatures': ({ p, own, token }) =>
+    call(p.app, 'POST', `/api/v1/disputes/${own.disputes.disputeId}/agreement/signatures`, {
+      token,
+      body: { signer: 'party', partyId: own.disputes.partyId },
+    }),
+  'GET /api/v1/disputes/:id/agreement.pdf': (c) => get(`/api/v1/disputes/${c.own.disputes.disputeId}/agreement.pdf`)(c),
+  'GET /api/v1/dispute-settings': get('/api/v1/dispute-settings'),
+  'PUT /api/v1/dispute-settings': ({ p, token }) =>
+    call(p.app, 'PUT', '/api/v1/dispute-settings', { token, body: { limits: { people: 30 } } }),
+  'GET /api/v1/stats/disputes': get('/api/v1/stats/disputes?from=2026-01-01&to=2026-12-31'),
+  'POST /api/v1/petitions': ({ p, own, token }) =>
+    call(p.app, 'POST', '/api/v1/petitions', {
+      token,
+      body: { areaId: own.community, channel: 'visit', petitionerName: '探针', matter: '探针事项', matterKey: '探针' },
+    }),
+  'GET /api/v1/petitions': get('/api/v1/petitions'),
+  'GET /api/v1/petitions/:id': (c) => get(`/api/v1/petitions/${c.own.disputes.petitionId}`)(c),
+  'POST /api/v1/petitions/:id/actions': ({ p, own, token }) =>
+    call(p.app, 'POST', `/api/v1/petitions/${own.disputes.petitionId}/actions`, { token, body: { action: 'answer' } }),
 }
+
+const disputeBody = (areaId: number) => ({
+  category: 'neighbour',
+  source: 'walk_in',
+  areaId,
+  address: '桂花社区1栋',
+  facts: '探针：邻里纠纷',
+  claims: '探针：赔偿',
+  peopleInvolved: 2,
+  parties: [
+    { role: 'applicant', name: '探针甲', address: '1栋101' },
+    { role: 'respondent', name: '探针乙', address: '1栋201' },
+  ],
+})
+const agreementDraft = { form: 'written', facts: '探针事实', terms: '探针条款' }
 
 /** The caller's number, for the unique codes and ID numbers of throwaway records. */
 const nth = (who: Caller) => callers.indexOf(who)
@@ -1363,7 +1476,50 @@ async function buildOwnData(p: TestPlatform): Promise<Own> {
     201,
   )
   must('revoke', await call(p.app, 'POST', `/api/v1/data-grants/${revoked.id}/revoke`, { token: admin }), 200)
+  const dispute = must(
+    'dispute',
+    await call(p.app, 'POST', '/api/v1/disputes', { token: staff, body: disputeBody(grid) }),
+    201,
+  )
+  const committee = await db
+    .selectFrom('department')
+    .select('id')
+    .where('code', '=', 'QH-01-01-TJ')
+    .executeTakeFirstOrThrow()
+  must(
+    'assign',
+    await call(p.app, 'POST', `/api/v1/disputes/${dispute.id}/actions`, {
+      token: staff,
+      body: { action: 'assign', committeeId: committee.id },
+    }),
+    200,
+  )
+  const drafted = must(
+    'agreement',
+    await call(p.app, 'PUT', `/api/v1/disputes/${dispute.id}/agreement`, { token: staff, body: agreementDraft }),
+    200,
+  )
+  const petition = must(
+    'petition',
+    await call(p.app, 'POST', '/api/v1/petitions', {
+      token: staff,
+      body: {
+        areaId: community,
+        channel: 'letter',
+        petitionerName: '桂花来信人',
+        matter: '探针事项',
+        matterKey: '探针',
+      },
+    }),
+    201,
+  )
+  must(
+    'accept',
+    await call(p.app, 'POST', `/api/v1/petitions/${petition.id}/actions`, { token: staff, body: { action: 'accept' } }),
+    200,
+  )
   return {
+    disputes: { disputeId: dispute.id, partyId: drafted.parties[0].id, petitionId: petition.id },
     registry: {
       personId: person.id,
       twinId: twin.id,
