@@ -52,6 +52,10 @@ interface B {
   dataGrantId: number
   /** The department of A's handler (QH-01-ZF): A's admin must not hand B's data to it. */
   departmentOfA: number
+  /** A dispute of B at people's mediation with a draft agreement, and a petition received in B. */
+  disputeId: number
+  disputePartyName: string
+  petitionId: number
 }
 
 type Probe = (p: TestPlatform, token: string | null, b: B) => Promise<void>
@@ -795,7 +799,140 @@ const matrix: Record<string, Probe> = {
       expect(body).not.toContain(b.organisationName)
     }
   },
+  // ── Disputes and petitions of B ──
+  'POST /api/v1/disputes': async (p, t, b) =>
+    unchanged(
+      () => disputeCount(p, b.grid),
+      () =>
+        call(p.app, 'POST', '/api/v1/disputes', {
+          token: t,
+          body: {
+            category: 'neighbour',
+            source: 'walk_in',
+            areaId: b.grid,
+            address: '翠竹1栋',
+            facts: '越权登记',
+            claims: '越权',
+            peopleInvolved: 2,
+            parties: [
+              { role: 'applicant', name: '甲', address: '1' },
+              { role: 'respondent', name: '乙', address: '2' },
+            ],
+          },
+        }),
+    ),
+  'GET /api/v1/disputes': async (p, t, b) => {
+    for (const url of ['/api/v1/disputes?pageSize=500', `/api/v1/disputes?areaId=${b.community}`]) {
+      const res = await call(p.app, 'GET', url, { token: t })
+      if (res.status !== 200) {
+        denied(res.status)
+        continue
+      }
+      expect(res.body.items.map((i: { id: number }) => i.id)).not.toContain(b.disputeId)
+      expect(JSON.stringify(res.body)).not.toContain(b.disputePartyName)
+    }
+  },
+  'GET /api/v1/disputes/map': async (p, t, b) => {
+    const res = await call(p.app, 'GET', `/api/v1/disputes/map?areaId=${b.community}`, { token: t })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.points).toEqual([])
+  },
+  'GET /api/v1/disputes/:id': async (p, t, b) =>
+    denied((await call(p.app, 'GET', `/api/v1/disputes/${b.disputeId}`, { token: t })).status),
+  'POST /api/v1/disputes/:id/actions': async (p, t, b) =>
+    unchanged(
+      () => disputeRow(p, b.disputeId),
+      () =>
+        call(p.app, 'POST', `/api/v1/disputes/${b.disputeId}/actions`, {
+          token: t,
+          body: { action: 'withdraw', comment: '越权撤回' },
+        }),
+    ),
+  'POST /api/v1/disputes/:id/sessions': async (p, t, b) =>
+    unchanged(
+      () => p.database.db.selectFrom('mediation_session').selectAll().where('dispute_id', '=', b.disputeId).execute(),
+      () =>
+        call(p.app, 'POST', `/api/v1/disputes/${b.disputeId}/sessions`, {
+          token: t,
+          body: { heldAt: '2026-11-23T01:00:00Z', place: '越权', attendees: ['甲'], record: '越权记录' },
+        }),
+    ),
+  'PUT /api/v1/disputes/:id/agreement': async (p, t, b) =>
+    unchanged(
+      () => agreementRows(p, b.disputeId),
+      () =>
+        call(p.app, 'PUT', `/api/v1/disputes/${b.disputeId}/agreement`, {
+          token: t,
+          body: { form: 'oral', terms: '越权条款' },
+        }),
+    ),
+  'POST /api/v1/disputes/:id/agreement/signatures': async (p, t, b) =>
+    unchanged(
+      () => agreementRows(p, b.disputeId),
+      () =>
+        call(p.app, 'POST', `/api/v1/disputes/${b.disputeId}/agreement/signatures`, {
+          token: t,
+          body: { signer: 'mediator' },
+        }),
+    ),
+  'GET /api/v1/disputes/:id/agreement.pdf': async (p, t, b) =>
+    denied((await call(p.app, 'GET', `/api/v1/disputes/${b.disputeId}/agreement.pdf`, { token: t })).status),
+  // Platform-wide rules and limits, no area data: every registrar may read them.
+  'GET /api/v1/dispute-settings': async (p, t) => {
+    const res = await call(p.app, 'GET', '/api/v1/dispute-settings', { token: t })
+    if (res.status !== 200) denied(res.status)
+  },
+  'PUT /api/v1/dispute-settings': async (p, t) =>
+    unchanged(
+      () => p.database.db.selectFrom('mediation_limit').selectAll().orderBy('level').execute(),
+      () => call(p.app, 'PUT', '/api/v1/dispute-settings', { token: t, body: { limits: { people: 5 } } }),
+    ),
+  'GET /api/v1/stats/disputes': async (p, t, b) => {
+    const res = await call(p.app, 'GET', `/api/v1/stats/disputes?from=2026-01-01&to=2026-12-31&areaId=${b.community}`, {
+      token: t,
+    })
+    if (res.status !== 200) return denied(res.status)
+    expect(res.body.total).toBe(0)
+    expect(res.body.petitions.received).toBe(0)
+  },
+  'POST /api/v1/petitions': async (p, t, b) =>
+    unchanged(
+      () => p.database.db.selectFrom('petition').select('id').where('area_id', '=', b.community).execute(),
+      () =>
+        call(p.app, 'POST', '/api/v1/petitions', {
+          token: t,
+          body: { areaId: b.community, channel: 'visit', petitionerName: '越权', matter: '越权', matterKey: '越权' },
+        }),
+    ),
+  'GET /api/v1/petitions': async (p, t, b) => {
+    for (const url of ['/api/v1/petitions?pageSize=500', `/api/v1/petitions?areaId=${b.community}`]) {
+      const res = await call(p.app, 'GET', url, { token: t })
+      if (res.status !== 200) {
+        denied(res.status)
+        continue
+      }
+      expect(res.body.items.map((i: { id: number }) => i.id)).not.toContain(b.petitionId)
+    }
+  },
+  'GET /api/v1/petitions/:id': async (p, t, b) =>
+    denied((await call(p.app, 'GET', `/api/v1/petitions/${b.petitionId}`, { token: t })).status),
+  'POST /api/v1/petitions/:id/actions': async (p, t, b) =>
+    unchanged(
+      () => p.database.db.selectFrom('petition').selectAll().where('id', '=', b.petitionId).executeTakeFirst(),
+      () =>
+        call(p.app, 'POST', `/api/v1/petitions/${b.petitionId}/actions`, {
+          token: t,
+          body: { action: 'redirect', redirectedTo: '越权', comment: '越权' },
+        }),
+    ),
 }
+
+const disputeCount = (p: TestPlatform, areaId: number) =>
+  p.database.db.selectFrom('dispute').select('id').where('area_id', '=', areaId).execute()
+const disputeRow = (p: TestPlatform, id: number) =>
+  p.database.db.selectFrom('dispute').selectAll().where('id', '=', id).executeTakeFirst()
+const agreementRows = (p: TestPlatform, disputeId: number) =>
+  p.database.db.selectFrom('mediation_agreement').selectAll().where('dispute_id', '=', disputeId).execute()
 
 const webhookCount = async (p: TestPlatform) =>
   (await sql<{ n: number }>`select count(*)::int as n from webhook`.execute(p.database.db)).rows[0]
@@ -1084,7 +1221,63 @@ describe.each(backends())('area scoping on %s', (backend) => {
       .select('id')
       .where('code', '=', 'QH-01-ZF')
       .executeTakeFirstOrThrow()
+    const staffOfB = await tokenFor(p.app, 'cuizhu.staff')
+    const dispute = must(
+      'dispute',
+      await call(p.app, 'POST', '/api/v1/disputes', {
+        token: staffOfB,
+        body: {
+          category: 'property_management',
+          source: 'walk_in',
+          location: rows[0],
+          facts: '翠竹物业纠纷',
+          claims: '退还物业费',
+          peopleInvolved: 40,
+          parties: [
+            { role: 'applicant', name: '翠竹业主代表', address: '翠竹2栋' },
+            { role: 'respondent', name: '翠竹物业公司', address: '翠竹路1号' },
+          ],
+        },
+      }),
+    )
+    const committeeOfB = await p.database.db
+      .selectFrom('department')
+      .select('id')
+      .where('code', '=', 'QH-02-01-TJ')
+      .executeTakeFirstOrThrow()
+    must(
+      'assign',
+      await call(p.app, 'POST', `/api/v1/disputes/${dispute.id}/actions`, {
+        token: staffOfB,
+        body: { action: 'assign', committeeId: committeeOfB.id },
+      }),
+      200,
+    )
+    must(
+      'agreement',
+      await call(p.app, 'PUT', `/api/v1/disputes/${dispute.id}/agreement`, {
+        token: staffOfB,
+        body: { form: 'written', terms: '翠竹条款' },
+      }),
+      200,
+    )
+    const petition = must(
+      'petition',
+      await call(p.app, 'POST', '/api/v1/petitions', {
+        token: staffOfB,
+        body: {
+          areaId: community,
+          channel: 'visit',
+          petitionerName: '翠竹来访人',
+          matter: '翠竹事项',
+          matterKey: '翠竹',
+        },
+      }),
+    )
     b = {
+      disputeId: dispute.id,
+      disputePartyName: '翠竹业主代表',
+      petitionId: petition.id,
       community,
       grid,
       gridOfA: await areaId(p, 'JZ-QH-01-01-G01'),
