@@ -11,6 +11,7 @@ import { levels } from '../jurisdiction/service.js'
 import { seedOpen311Demo } from '../open311/keys.js'
 import type { FieldCipher } from '../core/crypto.js'
 import { seedDemoRegistry } from '../registry/demo.js'
+import { seedDemoDisputes } from '../disputes/demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -121,6 +122,7 @@ export async function seedDemo(
     await seedCatalogue(tx)
     await seedOpen311Demo(tx)
     const registry = opts.cipher ? await seedDemoRegistry(tx, opts.cipher, seed, new Date()) : { people: 0 }
+    const disputes = opts.cipher ? await seedDemoDisputes(tx, opts.cipher, new Date()) : { disputes: 0, petitions: 0 }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -129,6 +131,7 @@ export async function seedDemo(
         departments: city.departments.length,
         accounts: city.accounts.length,
         people: registry.people,
+        ...disputes,
       },
     })
   })

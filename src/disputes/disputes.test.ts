@@ -113,6 +113,16 @@ describe.each(backends())('disputes and petitions on %s', (backend) => {
   })
   afterAll(() => p?.close())
 
+  it('starts the demo city with disputes and petitions waiting', async () => {
+    const mine = await call(p.app, 'GET', '/api/v1/disputes?open=true', { token: as('guihua.mediator') })
+    expect(mine.body.items.length).toBeGreaterThanOrEqual(4)
+    const states = new Set(mine.body.items.map((d: any) => d.state))
+    expect(states).toEqual(new Set(['registered', 'people_mediation', 'administrative_mediation']))
+    const desk = await call(p.app, 'GET', '/api/v1/petitions', { token: as('guihua.staff') })
+    expect(desk.body.items.map((x: any) => x.state).sort()).toEqual(['accepted', 'answered', 'received'])
+    expect(desk.body.items.find((x: any) => x.state === 'received').overdue).toBe(true)
+  })
+
   it('registers a dispute with masked parties, assesses its risk and refuses bad input naming the field', async () => {
     const r = await register('guihua.grid', { areaId: await areaId(p, 'JZ-QH-01-01-G01') })
     expect(r.status).toBe(201)
