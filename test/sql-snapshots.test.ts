@@ -1,6 +1,6 @@
 // SQL snapshots: the important queries, as PostgreSQL would receive them, checked in beside their
 // module (src/cases/queries.sql, src/analytics/stats.sql, src/registry/people.sql,
-// src/registry/opendata.sql), so that a changed query shows in review as changed SQL.
+// src/registry/opendata.sql, src/disputes/queries.sql), so that a changed query shows in review as changed SQL.
 //
 // No database: each variant runs the real use case on a Kysely whose driver compiles with
 // PostgreSQL's compiler, records every statement sent with its parameters, and answers from canned
@@ -21,6 +21,9 @@ import { expect, it } from 'vitest'
 import { caseStats, type StatsQuery } from '../src/analytics/stats.js'
 import { type CaseFilter, listCases } from '../src/cases/queries.js'
 import { cipherFor } from '../src/core/crypto.js'
+import { type DisputeFilter, listDisputes } from '../src/disputes/disputes.js'
+import { listPetitions } from '../src/disputes/petitions.js'
+import { disputeStats } from '../src/disputes/stats.js'
 import type { Db } from '../src/core/db.js'
 import type { DB } from '../src/core/schema.js'
 import { inScope, type RequestContext } from '../src/core/scope.js'
@@ -52,6 +55,12 @@ function answer(sql: string, parameters: readonly unknown[]): Row[] {
   if (/^select "id" from "(department|case_category)" where "id" = \$1/.test(sql)) return [{ id: parameters[0] }]
   if (sql.includes(' from agg')) return [{ grouped: false, total: 0, merged: 0 }]
   if (sql.includes('min(reason) as reason')) return [{ a: 101, b: 102, reason: 'same_phone', total: 1 }]
+  // Dispute and petition statistics: one row of counts each (their values do not shape the SQL).
+  if (
+    /^select count\(\*\)/.test(sql.trim()) &&
+    /from (dispute|mediation_agreement|petition|\(select "[dp]"\."id")/.test(sql)
+  )
+    return [{ n: 0, total: 0 }]
   return []
 }
 
@@ -183,4 +192,28 @@ it('src/registry/opendata.sql: open-data counts by each breakdown', async () => 
     'by care group': by('care_group'),
   })
   await expect(text).toMatchFileSnapshot('../src/registry/opendata.sql')
+})
+
+it('src/disputes/queries.sql: the dispute register with each filter, the petition desk and the statistics', async () => {
+  const page = { page: 1, pageSize: 50 }
+  const list = (f: Partial<DisputeFilter>) => (db: Db) =>
+    inScope(db, ctx, (tx) => listDisputes(tx, { ...page, ...f }, NOW))
+  const text = await record({
+    'register: no filter (newest first)': list({}),
+    'register: area subtree': list({ areaId: COMMUNITY }),
+    'register: open, high risk or more': list({ open: true, minRisk: 'high' }),
+    'register: state, category, source, level': list({
+      state: 'people_mediation',
+      category: 'neighbour',
+      source: 'walk_in',
+      level: 'people',
+    }),
+    'register: overdue': list({ overdue: true }),
+    'register: registered between, text': list({ from: '2026-11-01', to: '2026-11-23', q: '漏水' }),
+    'petition desk: open and overdue in an area': (db) =>
+      inScope(db, ctx, (tx) => listPetitions(tx, { ...page, open: true, overdue: true, areaId: COMMUNITY }, NOW)),
+    'statistics: an area, a month': (db) =>
+      inScope(db, ctx, (tx) => disputeStats(tx, { from: '2026-11-01', to: '2026-11-30', areaId: COMMUNITY }, NOW)),
+  })
+  await expect(text).toMatchFileSnapshot('../src/disputes/queries.sql')
 })

@@ -43,7 +43,8 @@ export const orNull = <const S extends { type: 'object' }>(
 
 export const text = <const N extends number>(max: N) => ({ type: 'string', minLength: 1, maxLength: max }) as const
 export const id = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
-export const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const
+/** A calendar day, YYYY-MM-DD, that exists (2027-02-30 is refused). */
+export const date = { type: 'string', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const
 /** A timestamp as the API writes it (ISO 8601, UTC). */
 export const timestamp = { type: 'string', format: 'date-time' } as const
 export const point = {

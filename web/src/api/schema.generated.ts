@@ -6279,12 +6279,14 @@ export interface paths {
                         idNumber: string;
                         /** @enum {string} */
                         sex?: "male" | "female" | "unknown";
+                        /** Format: date */
                         birthDate?: string;
                         phone?: string;
                         registeredPlace?: string;
                         /** @enum {string} */
                         residenceStatus: "registered" | "floating" | "abroad";
                         address?: string;
+                        /** Format: date */
                         movedInOn?: string;
                         tags?: ("elderly_alone" | "elderly" | "disabled" | "low_income" | "left_behind_child" | "key_care" | "veteran" | "pregnant")[];
                         reason?: string;
@@ -6957,6 +6959,7 @@ export interface paths {
                         name?: string;
                         /** @enum {string} */
                         sex?: "male" | "female" | "unknown";
+                        /** Format: date */
                         birthDate?: string;
                         phone?: string | null;
                         registeredPlace?: string | null;
@@ -7082,6 +7085,7 @@ export interface paths {
                     "application/json": {
                         /** @enum {string} */
                         kind: "move_in" | "move_out" | "address_change" | "death" | "id_correction";
+                        /** Format: date */
                         on: string;
                         reason: string;
                         version: number;
@@ -7297,6 +7301,7 @@ export interface paths {
                     "application/json": {
                         fields: ("idNumber" | "phone")[];
                         purpose: string;
+                        /** Format: date */
                         asOf?: string;
                     };
                 };
@@ -7891,6 +7896,7 @@ export interface paths {
                         personId: number;
                         /** @enum {string} */
                         relation: "head" | "spouse" | "child" | "parent" | "grandchild" | "grandparent" | "sibling" | "other";
+                        /** Format: date */
                         joinedOn?: string;
                     };
                 };
@@ -10273,6 +10279,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         personId: number;
+                        /** Format: date */
                         visitedOn: string;
                         findings: string;
                         followUp?: string;
@@ -11394,9 +11401,15 @@ export interface paths {
                         courtOutcome?: "mediated" | "judgment" | "withdrawn";
                         /** @enum {string} */
                         judicialStatus?: "applied" | "confirmed" | "refused";
-                        /** @description record_judicial: the day the parties applied to the court */
+                        /**
+                         * Format: date
+                         * @description record_judicial: the day the parties applied to the court
+                         */
                         appliedOn?: string;
-                        /** @description record_judicial: the day the court decided */
+                        /**
+                         * Format: date
+                         * @description record_judicial: the day the court decided
+                         */
                         decidedOn?: string;
                         /** @description record_judicial: the court’s leave to apply late */
                         courtExtension?: string;
@@ -12056,6 +12069,7 @@ export interface paths {
                         /** @description What the parties agreed */
                         terms?: string;
                         performanceManner?: string;
+                        /** Format: date */
                         performanceDeadline?: string;
                     };
                 };
