@@ -104,9 +104,9 @@ async function describeData(
   const categories = leaves
     .filter((l) => !l.photo_required && !(l.attributes as { required?: boolean }[]).some((a) => a.required))
     .map((l) => ({ id: l.id, code: l.code, respondHours: l.respond_hours! }))
-  const count = async (t: 'cases' | 'case_event') =>
+  const count = async (t: 'cases' | 'case_event' | 'dispute') =>
     Number((await sql<{ n: number }>`select count(*)::bigint as n from ${sql.table(t)}`.execute(db)).rows[0]!.n)
-  const counts = { cases: await count('cases'), case_event: await count('case_event') }
+  const counts = { cases: await count('cases'), case_event: await count('case_event'), dispute: await count('dispute') }
   const dept = await sql<{
     department_id: number
   }>`select department_id from cases where department_id is not null and id % 50 = 0 group by 1 order by count(*) desc limit 1`.execute(

@@ -1,5 +1,6 @@
 import type { Section } from '../lib/types.js'
 import { dashboards } from './dashboards.js'
+import { disputes } from './disputes.js'
 import { intake } from './intake.js'
 import { lists } from './lists.js'
 import { memory } from './memory.js'
@@ -13,4 +14,4 @@ import { registry } from './registry.js'
  * people import and search), write bench/sections/<name>.ts and list it here; `memory` stays last,
  * since it reports the server's RSS under the loads of the sections before it.
  */
-export const sections: Section<any>[] = [intake, open311, dashboards, lists, registry, memory]
+export const sections: Section<any>[] = [intake, open311, dashboards, lists, registry, disputes, memory]

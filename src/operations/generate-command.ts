@@ -10,6 +10,7 @@ import { cipherFor } from '../core/crypto.js'
 export interface GenerateArgs {
   cases: number
   people: number
+  disputes: number
   proposals: number
   comments: number
   seed: number
@@ -51,7 +52,13 @@ export async function runGenerate(
         await seedDemo(database.db, 1, { production: false, cipher: cipherFor(config) })
       }
       const opts: GenerateOptions = {
-        counts: { cases: args.cases, people: args.people, proposals: args.proposals, comments: args.comments },
+        counts: {
+          cases: args.cases,
+          people: args.people,
+          disputes: args.disputes,
+          proposals: args.proposals,
+          comments: args.comments,
+        },
         seed: args.seed,
         years: args.years,
         until: args.until ? new Date(args.until) : defaultUntil(),
@@ -88,6 +95,12 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
     .option(
       '--people <n>',
       'registry people (valid IDs and phones, sealed with the data key), spread over every grid',
+      count,
+      0,
+    )
+    .option(
+      '--disputes <n>',
+      'disputes with their parties, steps, agreements and timers, and one petition per ten disputes',
       count,
       0,
     )

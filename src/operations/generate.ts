@@ -6,6 +6,7 @@ import type { Database } from '../core/db.js'
 import { asSystem } from '../core/scope.js'
 import { casesStep } from './generate-cases.js'
 import { peopleStep } from './generate-people.js'
+import { disputesStep } from './generate-disputes.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
 
@@ -24,10 +25,10 @@ export type { GenerateOptions } from './generate-step.js'
  */
 
 /** The registered steps, in the order they run (later steps may refer to earlier entities). */
-export const generateSteps: GenerateStep[] = [casesStep, peopleStep]
+export const generateSteps: GenerateStep[] = [casesStep, peopleStep, disputesStep]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
-export const generateEntities = ['cases', 'people', 'proposals', 'comments'] as const
+export const generateEntities = ['cases', 'people', 'disputes', 'proposals', 'comments'] as const
 
 export interface EntityReport {
   entity: string
