@@ -31,6 +31,8 @@ const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ 
 // The registry screens are opened by fewer users: loaded on first use too.
 const RegistryPage = lazy(() => import('./pages/RegistryPage').then((m) => ({ default: m.RegistryPage })))
 const CarePage = lazy(() => import('./pages/CarePage').then((m) => ({ default: m.CarePage })))
+// So are the dispute and petition screens (mediators, the petition desk, leaders).
+const DisputesPage = lazy(() => import('./pages/disputes/DisputesPage').then((m) => ({ default: m.DisputesPage })))
 
 type Notice = 'sessionExpired' | 'loggedOut'
 
@@ -184,6 +186,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <CarePage />
+        </Suspense>
+      )
+    case 'mediation':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <DisputesPage params={params} user={user} config={config} />
         </Suspense>
       )
     case 'dashboard':

@@ -1,6 +1,6 @@
 // Helpers shared by the case screens: the category tree, names, keys and cached look-ups.
 import { useQuery } from '@tanstack/react-query'
-import { queries, queryClient } from './api/queries'
+import { queries } from './api/queries'
 import { localName } from './i18n'
 import type { AreaNode, Category, CategoryAttribute } from './types'
 
@@ -57,9 +57,6 @@ export function newIdempotencyKey(): string {
   const b = crypto.getRandomValues(new Uint8Array(16))
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 }
-
-/** All departments, from the query cache (for screens that need them inside an event handler). */
-export const loadDepartments = () => queryClient.fetchQuery(queries.departments())
 
 /** Ids of the grids inside `areaId` (the area itself when it is a grid). */
 export function gridIdsWithin(roots: AreaNode[], areaId: number): Set<number> {

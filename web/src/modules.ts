@@ -46,6 +46,25 @@ export const REGISTRY_READERS = ['admin', 'leader', 'staff', 'grid_worker'] as c
 export const REGISTRY_WRITERS = ['admin', 'staff', 'grid_worker'] as const satisfies readonly Role[]
 /** Who may upload imports (the server's importRoles). */
 export const IMPORTERS = ['admin', 'staff'] as const satisfies readonly Role[]
+/** Who works on disputes (the server's disputeWorkers, src/disputes/routes.ts). */
+export const DISPUTE_WORKERS = [
+  'admin',
+  'leader',
+  'staff',
+  'grid_worker',
+  'mediator',
+  'department_handler',
+] as const satisfies readonly Role[]
+/** Who registers disputes and reads their map, statistics and settings (the server's registrars). */
+export const DISPUTE_REGISTRARS = [
+  'admin',
+  'leader',
+  'staff',
+  'grid_worker',
+  'mediator',
+] as const satisfies readonly Role[]
+/** Who keeps the petition desk (the server's petitionDesk): the street office's staff and leaders. */
+export const PETITION_DESK = ['admin', 'leader', 'staff'] as const satisfies readonly Role[]
 
 export interface ModuleInfo {
   id: ModuleId
@@ -66,7 +85,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'areas', available: true, roles: STAFF_ROLES },
   { id: 'registry', available: true, roles: REGISTRY_READERS },
   { id: 'care', available: true, roles: REGISTRY_WRITERS },
-  { id: 'mediation', available: false, roles: STAFF_ROLES },
+  { id: 'mediation', available: true, roles: DISPUTE_WORKERS },
   { id: 'participation', available: false, roles: STAFF_ROLES },
   { id: 'services', available: false, roles: STAFF_ROLES },
   { id: 'analytics', available: false, roles: STAFF_ROLES },

@@ -43,6 +43,14 @@ export const routes = {
   person: (id: number) => href('registry', 'people', id),
   household: (id: number) => href('registry', 'households', id),
   building: (id: number) => href('registry', 'buildings', id),
+  /** The dispute register, one dispute, and the module's other sections (petitions are one of them). */
+  disputes: () => href('mediation'),
+  dispute: (id: number) => href('mediation', id),
+  newDispute: () => href('mediation', 'new'),
+  petitions: () => href('mediation', 'petitions'),
+  petition: (id: number) => href('mediation', 'petitions', id),
+  disputeStats: () => href('mediation', 'stats'),
+  disputeSettings: () => href('mediation', 'settings'),
 }
 
 /** A route parameter that names a record: a positive whole number, else null. */

@@ -81,6 +81,18 @@ export const keys = {
   /** Every list of data-sharing grants. */
   dataGrants: ['registry', 'grants'] as const,
   dataGrantList: (q: ApiQuery<'/api/v1/data-grants'>) => ['registry', 'grants', q] as const,
+  // disputes
+  /** Every list, detail, map and statistic of disputes (a dispute's detail under keys.dispute). */
+  disputes: ['disputes'] as const,
+  disputeList: (q: ApiQuery<'/api/v1/disputes'>) => ['disputes', 'list', q] as const,
+  dispute: (id: number) => ['disputes', 'detail', id] as const,
+  disputeMap: (q: ApiQuery<'/api/v1/disputes/map'>) => ['disputes', 'map', q] as const,
+  disputeStats: (q: ApiQuery<'/api/v1/stats/disputes'>) => ['disputes', 'stats', q] as const,
+  disputeSettings: ['dispute-settings'] as const,
+  /** Every list and detail of petitions. */
+  petitions: ['petitions'] as const,
+  petitionList: (q: ApiQuery<'/api/v1/petitions'>) => ['petitions', 'list', q] as const,
+  petition: (id: number) => ['petitions', 'detail', id] as const,
 }
 
 export const queries = {

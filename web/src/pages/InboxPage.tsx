@@ -44,6 +44,13 @@ export function InboxPage({ user }: { user: User }) {
   // A care visit fell overdue: the link opens the person's card.
   const personLink = (n: Notification) =>
     n.kind === 'care_visit_overdue' && typeof n.params.personId === 'number' ? routes.person(n.params.personId) : null
+  // A dispute or a petition (risk warnings, assignments, limits): the link opens it.
+  const disputeLink = (n: Notification) =>
+    typeof n.params.disputeId === 'number'
+      ? routes.dispute(n.params.disputeId)
+      : typeof n.params.petitionId === 'number'
+        ? routes.petition(n.params.petitionId)
+        : null
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
@@ -81,7 +88,7 @@ export function InboxPage({ user }: { user: User }) {
       )}
       <ul className="inbox-list">
         {data?.items.map((n) => {
-          const link = caseLink(n) ?? personLink(n)
+          const link = caseLink(n) ?? personLink(n) ?? disputeLink(n)
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
