@@ -153,7 +153,7 @@ export async function performDisputeAction(
   input: DisputeActionInput,
   now: Date,
 ): Promise<void> {
-  const d = await loadDispute(tx, disputeId)
+  const d = await loadDispute(tx, disputeId, true)
   const roles = disputeRolesOf(ctx, d)
   const from = d.state
   const to = disputeWorkflow.check(from, input.action, roles)

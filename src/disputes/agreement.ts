@@ -33,7 +33,7 @@ export const signatureBody = body(['signer'], {
 })
 
 async function editable(tx: Tx, ctx: RequestContext, disputeId: number) {
-  const d = await loadDispute(tx, disputeId)
+  const d = await loadDispute(tx, disputeId, true)
   const roles = disputeRolesOf(ctx, d)
   if (!roles.has('mediator') && !roles.has('coordinator'))
     throw new AppError('FORBIDDEN', 'agreements are written by the mediators of the dispute', null)

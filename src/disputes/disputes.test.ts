@@ -519,6 +519,23 @@ describe.each(backends())('disputes and petitions on %s', (backend) => {
     expect(dispute.body).toMatchObject({ source: 'petitions_office', petitionId: third.body.id })
     expect(dispute.body.parties[0]).toMatchObject({ name: '赵大爷', idNumberMasked: '110101********0021' })
     expect(dispute.body.risk.rules.map((x: any) => x.code)).toContain('repeat_petitions_2')
+
+    // A petition about a public facility becomes an event case, linked both ways.
+    const lamp = await file({ matter: '小区路灯坏了一个月无人修', matterKey: '路灯', idNumber: undefined })
+    const noCase = await pact(lamp.body.id, { action: 'to_case' })
+    expect(noCase.status).toBe(400)
+    expect(noCase.body.error.field).toBe('case')
+    const toCase = await pact(lamp.body.id, {
+      action: 'to_case',
+      case: { categoryCode: 'DL-03', gridId: await areaId(p, 'JZ-QH-01-01-G01'), address: '桂花苑3栋旁' },
+    })
+    expect(toCase.status).toBe(200)
+    const theCase = await call(p.app, 'GET', `/api/v1/cases/${toCase.body.caseId}`, { token: as('guihua.staff') })
+    expect(theCase.body).toMatchObject({ channel: 'hotline', description: '小区路灯坏了一个月无人修' })
+    expect(
+      (await pact(lamp.body.id, { action: 'to_case', case: { categoryCode: 'DL-03', gridId: 1, address: 'x' } }))
+        .status,
+    ).toBe(409)
   })
 
   it('counts the statistics of a hand-counted fixture', async () => {
@@ -598,7 +615,7 @@ describe.each(backends())('disputes and petitions on %s', (backend) => {
       },
     )
     expect(petitionsWindow.body.petitions).toMatchObject({
-      received: 3,
+      received: 4,
       decided: 2,
       decidedOnTime: 2,
       answered: 2,

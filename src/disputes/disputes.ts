@@ -423,13 +423,18 @@ export async function appendEvent(
 
 // ── Reading ──────────────────────────────────────────────────────────────────────────────────
 
-export async function loadDispute(tx: Tx, id: number) {
+/**
+ * A dispute with its area's path. `lock` takes the row lock an action needs: a concurrent action
+ * waits and then sees the state the first left (a 409), never a half-changed file.
+ */
+export async function loadDispute(tx: Tx, id: number, lock = false) {
   const d = await tx
     .selectFrom('dispute as d')
     .innerJoin('area as a', 'a.id', 'd.area_id')
     .selectAll('d')
     .select(['a.path as area_path', 'a.level as area_level'])
     .where('d.id', '=', id)
+    .$if(lock, (q) => q.forUpdate('d'))
     .executeTakeFirst()
   if (!d) throw notFound('DISPUTE_NOT_FOUND', `dispute ${id}`, 'id')
   return d

@@ -11,6 +11,7 @@ import { body, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { checkIdNumber, idTypes, normalisePhone } from '../registry/identity.js'
 import { sealIdNumber, sealPhone, today } from '../registry/people.js'
+import { createCase } from '../cases/intake.js'
 import { registerDispute } from './disputes.js'
 import {
   disputeCategories,
@@ -402,6 +403,12 @@ export const petitionActionBody = body(['action'], {
   answer: { ...text(8000), description: 'answer: the written answer; decide_review: the review decision' },
   lateReason: { ...text(1000), description: 'answer, decide_review after the limit: why it is late' },
   requestedAt: { type: 'string', format: 'date-time', description: 'request_review: when the petitioner asked' },
+  case: body(['categoryCode', 'gridId', 'address'], {
+    categoryCode: { type: 'string', minLength: 1, maxLength: 20, description: 'to_case: the event category' },
+    gridId: { ...id, description: 'to_case: the grid the problem is in' },
+    address: text(300),
+    attributes: { type: 'object', maxProperties: 50, description: 'to_case: the category’s extra attributes' },
+  }),
   dispute: body(['category', 'respondentName'], {
     category: { type: 'string', enum: disputeCategories },
     respondentName: text(200),
@@ -544,6 +551,30 @@ export async function performPetitionAction(
         .execute()
       patch.dispute_id = created.id
       detail.disputeId = created.id
+      to = from
+      break
+    }
+    case 'to_case': {
+      if (p.case_id !== null) throw new AppError('CONFLICT', 'this petition is already an event case', 'action')
+      const c = need(input.case, 'case', 'the case’s category, grid and address')
+      // Filed as the hotline files a call, naming the petitioner (their sealed phone stays with the petition).
+      const created = await createCase(
+        tx,
+        ctx,
+        {
+          categoryCode: c.categoryCode,
+          areaId: c.gridId,
+          address: c.address,
+          description: p.matter,
+          attributes: c.attributes,
+          reporterName: p.petitioner_name,
+        },
+        now,
+        { cipher, channel: 'hotline' },
+      )
+      patch.case_id = created.id
+      detail.caseId = created.id
+      detail.trackingCode = created.trackingCode
       to = from
       break
     }

@@ -112,6 +112,7 @@ export const petitionWorkflow = defineWorkflow({
     request_review: { from: ['answered'], to: 'review_requested', by: ['handler', 'supervisor'] },
     decide_review: { from: ['review_requested'], to: 'reviewed', by: ['supervisor'] },
     to_dispute: { from: ['received', 'accepted'], to: null, by: ['handler', 'supervisor'] },
+    to_case: { from: ['received', 'accepted'], to: null, by: ['handler', 'supervisor'] },
     close: { from: ['answered', 'reviewed', 'redirected'], to: 'closed', by: ['handler', 'supervisor'] },
   },
 })
