@@ -75,7 +75,6 @@ function DraftForm({ detail, draft }: { detail: DisputeDetail; draft: Agreement 
   const { t } = useTranslation()
   const saved = draftOf(draft, detail)
   const [values, setValues] = useState<Draft>(saved)
-  const [problem, setProblem] = useState<ApiError | null>(null)
   const [savedNotice, setSavedNotice] = useState<string | null>(null)
   const dirty = !draft || !same(values, saved)
   const save = useDisputeChange(detail, (body: AgreementBody) => disputeApi.saveAgreement(detail.id, body))
@@ -87,11 +86,16 @@ function DraftForm({ detail, draft }: { detail: DisputeDetail; draft: Agreement 
     setValues((x) => ({ ...x, [k]: v }))
     setSavedNotice(null)
   }
+  // One step at a time: a new one clears what the last one said.
+  const fresh = () => {
+    setSavedNotice(null)
+    for (const m of [save, sign, settle]) m.mutation.reset()
+  }
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
     if (save.mutation.isPending) return
-    setProblem(null)
+    fresh()
     const signed = !!draft && (draft.partySignatures.length > 0 || !!draft.mediatorSignedAt || !!draft.sealedAt)
     const body: AgreementBody = { form: values.form }
     for (const k of TEXTS) if (values[k].trim()) body[k] = values[k].trim()
@@ -111,7 +115,7 @@ function DraftForm({ detail, draft }: { detail: DisputeDetail; draft: Agreement 
   const busy = save.mutation.isPending || sign.mutation.isPending || settle.mutation.isPending
   const elementLabel = (f: string) =>
     (AGREEMENT_ELEMENTS as readonly string[]).includes(f) ? t(`disputes.agreement.elements.${f}`) : undefined
-  const error = problem ?? save.error ?? sign.error ?? settle.error
+  const error = save.error ?? sign.error ?? settle.error
   const notice = save.notice ?? sign.notice ?? settle.notice ?? savedNotice
   const incomplete =
     settle.error instanceof ApiError && settle.error.code === 'AGREEMENT_INCOMPLETE'
@@ -225,7 +229,10 @@ function DraftForm({ detail, draft }: { detail: DisputeDetail; draft: Agreement 
                       className="btn btn-small"
                       data-testid={`sign-party-${p.id}`}
                       disabled={busy || dirty}
-                      onClick={() => sign.mutation.mutate({ signer: 'party', partyId: p.id })}
+                      onClick={() => {
+                        fresh()
+                        sign.mutation.mutate({ signer: 'party', partyId: p.id })
+                      }}
                     >
                       {t('disputes.agreement.recordSignature', { name: p.name })}
                     </button>
@@ -248,7 +255,10 @@ function DraftForm({ detail, draft }: { detail: DisputeDetail; draft: Agreement 
                   className="btn btn-small"
                   data-testid="sign-mediator"
                   disabled={busy || dirty || !isMediator}
-                  onClick={() => sign.mutation.mutate({ signer: 'mediator' })}
+                  onClick={() => {
+                    fresh()
+                    sign.mutation.mutate({ signer: 'mediator' })
+                  }}
                 >
                   {t('disputes.agreement.signAsMediator')}
                 </button>
@@ -266,7 +276,10 @@ function DraftForm({ detail, draft }: { detail: DisputeDetail; draft: Agreement 
                   className="btn btn-small"
                   data-testid="sign-seal"
                   disabled={busy || dirty || !isMediator}
-                  onClick={() => sign.mutation.mutate({ signer: 'seal' })}
+                  onClick={() => {
+                    fresh()
+                    sign.mutation.mutate({ signer: 'seal' })
+                  }}
                 >
                   {t('disputes.agreement.applySeal')}
                 </button>
@@ -297,7 +310,7 @@ function DraftForm({ detail, draft }: { detail: DisputeDetail; draft: Agreement 
             data-testid="agreement-settle"
             disabled={busy || dirty}
             onClick={() => {
-              setProblem(null)
+              fresh()
               settle.mutation.mutate(undefined)
             }}
           >

@@ -314,7 +314,8 @@ function Judicial({ detail: d }: { detail: DisputeDetail }) {
 
 function FollowUps({ detail: d }: { detail: DisputeDetail }) {
   const { t, i18n } = useTranslation()
-  if (d.followUps.length === 0 && !d.agreement) return null
+  // Return visits follow an agreement in effect.
+  if (d.followUps.length === 0 && (!d.agreement || d.agreement.status === 'draft')) return null
   return (
     <section className="card" data-testid="follow-ups" aria-labelledby="follow-ups-title">
       <h2 className="section-title" id="follow-ups-title">

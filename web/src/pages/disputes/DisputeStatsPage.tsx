@@ -336,7 +336,7 @@ function DisputeMapCard({ areaId, config }: { areaId: number | undefined; config
           {t('disputes.stats.mapCount', { n: points.data.points.length })} · {t('disputes.stats.mapNote')}
         </p>
       )}
-      <DisputeMap points={points.data?.points ?? []} grids={grids} config={config} />
+      <DisputeMap points={points.data?.points ?? null} grids={grids} config={config} />
       <ul className="map-legend" aria-label={t('disputes.risk.level')}>
         {RISK_LEVELS.map((l) => (
           <li key={l}>
@@ -353,7 +353,8 @@ function DisputeMap({
   grids,
   config,
 }: {
-  points: DisputeMapPoint[]
+  /** null while loading. */
+  points: DisputeMapPoint[] | null
   grids: AreaFeatureCollection | null
   config: AppConfig | null
 }) {
@@ -377,7 +378,7 @@ function DisputeMap({
   useEffect(() => {
     if (!map) return
     const group = L.featureGroup().addTo(map)
-    for (const p of points) {
+    for (const p of points ?? []) {
       L.circleMarker([p.lat, p.lng], {
         radius: p.riskLevel === 'urgent' ? 10 : p.riskLevel === 'high' ? 8 : 6,
         color: '#ffffff',
@@ -396,11 +397,11 @@ function DisputeMap({
         })
         .addTo(group)
     }
-    // Fit once: to the disputes, else to the grids, so a later filter does not move the map.
-    if (!fitted.current) {
-      const b = points.length ? group.getBounds() : grids?.features.length ? L.geoJSON(grids).getBounds() : null
+    // Fit once both have loaded: to the disputes, else to the grids, so a later filter does not move the map.
+    if (!fitted.current && points && grids) {
+      const b = points.length ? group.getBounds() : grids.features.length ? L.geoJSON(grids).getBounds() : null
       if (b?.isValid()) {
-        map.fitBounds(b, { padding: [20, 20], maxZoom: 16, animate: false })
+        map.fitBounds(b, { padding: [40, 40], maxZoom: 15, animate: false })
         fitted.current = true
       }
     }

@@ -26,7 +26,7 @@ export function DisputesPage({ params, user, config }: { params: string[]; user:
   const registrar = hasRole(user, DISPUTE_REGISTRARS)
   const desk = hasRole(user, PETITION_DESK)
   if (disputeId) return <DisputeDetailPage key={disputeId} id={disputeId} user={user} />
-  if (section === 'new' && registrar) return <RegisterDispute />
+  if (section === 'new' && registrar) return <RegisterDispute config={config} />
   if (section === 'petitions' && desk) {
     const petitionId = idParam(params, 1)
     if (petitionId) return <PetitionDetailPage key={petitionId} id={petitionId} />

@@ -4,9 +4,11 @@ import { useTranslation } from 'react-i18next'
 import { ApiError } from '../../api'
 import { invalidate, keys, queries } from '../../api/queries'
 import { newIdempotencyKey } from '../../caseUtils'
+import { LocationPicker } from '../../components/LocationPicker'
 import { errorText, localName } from '../../i18n'
 import { DISPUTE_REGISTRARS } from '../../modules'
 import { routes } from '../../router'
+import type { AppConfig, LngLat } from '../../types'
 import { disputeApi, disputeQueries, type NewDispute, type NewDisputeResult, type PartyRole } from './api'
 import { CATEGORIES, PARTY_ROLES, Required, RiskBadge, SOURCES, placeOptions } from './common'
 
@@ -31,7 +33,7 @@ const emptyParty = (key: number, role: PartyRole): PartyRow => ({
 })
 
 /** Registering a dispute: what it is about, where, who the parties are; the risk is assessed at once. */
-export function RegisterDispute() {
+export function RegisterDispute({ config }: { config: AppConfig | null }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const formId = useId()
@@ -52,6 +54,8 @@ export function RegisterDispute() {
   const [amount, setAmount] = useState('')
   const [people, setPeople] = useState('2')
   const [threat, setThreat] = useState(false)
+  const [pinning, setPinning] = useState(false)
+  const [location, setLocation] = useState<LngLat | null>(null)
   const [parties, setParties] = useState<PartyRow[]>(() => [emptyParty(1, 'applicant'), emptyParty(2, 'respondent')])
   const [problem, setProblem] = useState<ApiError | null>(null)
   const [done, setDone] = useState<NewDisputeResult | null>(null)
@@ -78,9 +82,11 @@ export function RegisterDispute() {
       setProblem(new ApiError(0, 'VALIDATION_FAILED', '', field))
       return undefined
     }
+    // A pin places the dispute in its grid (and on the dispute map); without one, an area and an address do.
+    const pinned = pinning && location ? location : null
     if (!category) return bad('category')
-    if (!areaId) return bad('areaId')
-    if (!address.trim()) return bad('address')
+    if (!pinned && !areaId) return bad('areaId')
+    if (!pinned && !address.trim()) return bad('address')
     if (!facts.trim()) return bad('facts')
     if (!claims.trim()) return bad('claims')
     const n = Number(people)
@@ -94,8 +100,8 @@ export function RegisterDispute() {
       category: CATEGORIES.find((c) => c === category) ?? 'other',
       source,
       ...(source === 'event_case' ? { sourceCaseId: Number(sourceCaseId.trim()) } : {}),
-      areaId: Number(areaId),
-      address: address.trim(),
+      ...(pinned ? { location: pinned } : { areaId: Number(areaId) }),
+      ...(address.trim() ? { address: address.trim() } : {}),
       facts: facts.trim(),
       claims: claims.trim(),
       ...(amount ? { amount: Number(amount) } : {}),
@@ -131,7 +137,14 @@ export function RegisterDispute() {
       </a>
       <h1 className="page-title">{t('disputes.register.title')}</h1>
       <p className="muted">{t('disputes.register.intro')}</p>
-      <form className="card dispute-form" onSubmit={submit} noValidate data-testid="dispute-register-form">
+      <form
+        className="card dispute-form"
+        onSubmit={submit}
+        // An edit answers the complaint about the form; the next submit checks again.
+        onChange={() => setProblem(null)}
+        noValidate
+        data-testid="dispute-register-form"
+      >
         <div className="form-grid">
           <label className="field">
             <span>
@@ -208,7 +221,7 @@ export function RegisterDispute() {
           <label className="field">
             <span>
               {t('disputes.fields.address')}
-              <Required />
+              {pinning ? <span className="muted optional"> {t('report.optional')}</span> : <Required />}
             </span>
             <input
               data-testid="register-address"
@@ -219,6 +232,25 @@ export function RegisterDispute() {
             />
           </label>
         </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="register-pin"
+            checked={pinning}
+            onChange={(e) => setPinning(e.target.checked)}
+          />
+          {t('disputes.register.pin')}
+        </label>
+        {pinning && (
+          <div className="field register-location">
+            <LocationPicker
+              value={location}
+              onChange={setLocation}
+              config={config}
+              focusAreaIds={areaId ? [Number(areaId)] : []}
+            />
+          </div>
+        )}
         <label className="field">
           <span>
             {t('disputes.fields.facts')}

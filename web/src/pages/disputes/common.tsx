@@ -117,10 +117,11 @@ export function PetitionStateChip({ state, testId }: { state: PetitionState; tes
   )
 }
 
-/** Whole days from now to `iso` (negative once it has passed), counted the way a clock on the wall is read. */
-export function daysLeft(iso: string, now = Date.now()): number {
-  const ms = new Date(iso).getTime() - now
-  return ms >= 0 ? Math.floor(ms / DAY) : -Math.ceil(-ms / DAY)
+/** Calendar days from today to the day of `iso` in the browser's time zone (negative once that day has passed). */
+export function daysLeft(iso: string, now = new Date()): number {
+  const due = new Date(iso)
+  const day = (d: Date) => Date.UTC(d.getFullYear(), d.getMonth(), d.getDate())
+  return Math.round((day(due) - day(now)) / DAY)
 }
 
 /** A deadline as a clock: days left, due today, or days overdue (red). */
