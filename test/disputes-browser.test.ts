@@ -393,6 +393,17 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       await shoot(mediator, 'disputes-stats-en.png')
     }, 60_000)
 
+    it('a city administrator reads and saves the risk rules and limits', async () => {
+      const admin = await signIn('admin')
+      await goto(admin, '#/mediation/settings')
+      await admin.waitForSelector(`${byTestId('settings-rule')}[data-code="people_30"]`)
+      expect(await admin.inputValue(byTestId('settings-people'))).toBe('30')
+      await admin.click(byTestId('settings-save'))
+      await admin.waitForSelector(byTestId('settings-saved'))
+      await axe(admin, 'settings')
+      await shoot(admin, 'disputes-settings.png')
+    }, 60_000)
+
     it('found no serious or critical accessibility violations on the new pages', () => {
       expect(a11yProblems).toEqual([])
     })

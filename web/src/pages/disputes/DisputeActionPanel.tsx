@@ -206,7 +206,13 @@ export function DisputeActionPanel({ detail }: { detail: DisputeDetail }) {
           ))}
         </div>
       )}
-      {active === 'escalate' ? <Dialog onClose={() => setActive(null)}>{form}</Dialog> : form}
+      {active === 'escalate' ? (
+        <Dialog label={t('disputes.actionNames.escalate')} onClose={() => setActive(null)}>
+          {form}
+        </Dialog>
+      ) : (
+        form
+      )}
     </section>
   )
 }
@@ -229,7 +235,7 @@ function blank(): Record<Field, string> {
 }
 
 /** A modal dialog (the native element: focus kept inside, Escape closes it). */
-function Dialog({ children, onClose }: { children: ReactNode; onClose: () => void }) {
+function Dialog({ label, children, onClose }: { label: string; children: ReactNode; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null)
   useEffect(() => {
     const d = ref.current
@@ -237,7 +243,7 @@ function Dialog({ children, onClose }: { children: ReactNode; onClose: () => voi
     return () => d?.close()
   }, [])
   return (
-    <dialog ref={ref} className="dispute-dialog" data-testid="dispute-dialog" onClose={onClose}>
+    <dialog ref={ref} className="dispute-dialog" data-testid="dispute-dialog" aria-label={label} onClose={onClose}>
       {children}
     </dialog>
   )
