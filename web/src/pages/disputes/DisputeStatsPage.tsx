@@ -15,7 +15,7 @@ import { disputeQueries, type DisputeMapPoint, type DisputeStats, type RiskLevel
 import { RISK_LEVELS, placeOptions, todayLocal } from './common'
 
 /** The risk colours of the badges (disputes.css), for the charts and the map. */
-export const RISK_COLOURS: Record<RiskLevel, string> = {
+const RISK_COLOURS: Record<RiskLevel, string> = {
   low: '#2e7d32',
   medium: '#b26a00',
   high: '#d32f2f',

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
-import { useId, useMemo, useState, type FormEvent } from 'react'
+import { useMemo, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError } from '../../api'
 import { invalidate, keys, queries } from '../../api/queries'
@@ -36,7 +36,6 @@ const emptyParty = (key: number, role: PartyRole): PartyRow => ({
 export function RegisterDispute({ config }: { config: AppConfig | null }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
-  const formId = useId()
   const me = useQuery(queries.me()).data ?? null
   const tree = useQuery(queries.areaTree())
   const places = useMemo(
@@ -427,7 +426,7 @@ export function RegisterDispute({ config }: { config: AppConfig | null }) {
         </fieldset>
 
         {error ? (
-          <div className="error-banner" role="alert" data-testid="register-error" id={`${formId}-error`}>
+          <div className="error-banner" role="alert" data-testid="register-error">
             <span>{errorText(error, fieldLabel)}</span>
           </div>
         ) : null}
