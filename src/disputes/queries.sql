@@ -57,7 +57,9 @@ select count(*)::int as "n" from (select "p"."id" from "petition" as "p" inner j
 select "path" from "area" where "id" = $1;
 -- parameters: [6]
 
-select count(*)::int as total,
+select grouping(d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id) as dim,
+           d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id,
+           count(*)::int as total,
            count(*) filter (where d.outcome is not null)::int as concluded,
            count(*) filter (where d.settled_level is not null)::int as settled,
            count(*) filter (where d.settled_level = 'community')::int as community,
@@ -65,17 +67,8 @@ select count(*)::int as total,
            avg(extract(epoch from d.settled_at - d.registered_at) / 86400)
              filter (where d.settled_level is not null)::float8 as avg_days
     from dispute d where d.registered_at >= $1::date and d.registered_at < $2::date + 1
-    and d.area_id in (select id from area where path like $3);
--- parameters: ["2026-11-01","2026-11-30","/1/2/3/6/%"]
-
-select c.id as area_id, c.name_zh, c.name_en, count(*)::int as count,
-           count(*) filter (where d.settled_level is not null)::int as settled
-    from dispute d
-    join area a on a.id = d.area_id
-    join area c on a.path like c.path || '%' and c.level = 'community'
-    where d.registered_at >= $1::date and d.registered_at < $2::date + 1
     and d.area_id in (select id from area where path like $3)
-    group by c.id, c.name_zh, c.name_en order by count desc, c.id limit 100;
+    group by grouping sets ((d.category), (d.source), (d.level), (d.outcome), (d.risk_level), (d.area_id), ());
 -- parameters: ["2026-11-01","2026-11-30","/1/2/3/6/%"]
 
 select count(*) filter (where g.status <> 'draft')::int as effective,
@@ -109,28 +102,3 @@ select count(*)::int as received,
     where p.received_at >= $4::date and p.received_at < $5::date + 1
       and p.area_id in (select id from area where path like $6);
 -- parameters: ["2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","2026-11-01","2026-11-30","/1/2/3/6/%"]
-
-select coalesce("d"."category", $1) as key, count(*)::int as count
-      from dispute d where d.registered_at >= $2::date and d.registered_at < $3::date + 1
-    and d.area_id in (select id from area where path like $4) group by 1 order by 2 desc, 1;
--- parameters: ["none","2026-11-01","2026-11-30","/1/2/3/6/%"]
-
-select coalesce("d"."source", $1) as key, count(*)::int as count
-      from dispute d where d.registered_at >= $2::date and d.registered_at < $3::date + 1
-    and d.area_id in (select id from area where path like $4) group by 1 order by 2 desc, 1;
--- parameters: ["none","2026-11-01","2026-11-30","/1/2/3/6/%"]
-
-select coalesce("d"."level", $1) as key, count(*)::int as count
-      from dispute d where d.registered_at >= $2::date and d.registered_at < $3::date + 1
-    and d.area_id in (select id from area where path like $4) group by 1 order by 2 desc, 1;
--- parameters: ["none","2026-11-01","2026-11-30","/1/2/3/6/%"]
-
-select coalesce("d"."outcome", $1) as key, count(*)::int as count
-      from dispute d where d.registered_at >= $2::date and d.registered_at < $3::date + 1
-    and d.area_id in (select id from area where path like $4) group by 1 order by 2 desc, 1;
--- parameters: ["open","2026-11-01","2026-11-30","/1/2/3/6/%"]
-
-select coalesce("d"."risk_level", $1) as key, count(*)::int as count
-      from dispute d where d.registered_at >= $2::date and d.registered_at < $3::date + 1
-    and d.area_id in (select id from area where path like $4) group by 1 order by 2 desc, 1;
--- parameters: ["none","2026-11-01","2026-11-30","/1/2/3/6/%"]

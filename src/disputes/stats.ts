@@ -84,13 +84,15 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
   }
   const window = sql`d.registered_at >= ${q.from}::date and d.registered_at < ${q.to}::date + 1
     and d.area_id in (select id from area where path like ${`${path}%`})`
-  const grouped = async (column: string) => {
-    const { rows } = await sql<{ key: string; count: number }>`
-      select coalesce(${sql.ref(`d.${column}`)}, ${column === 'outcome' ? 'open' : 'none'}) as key, count(*)::int as count
-      from dispute d where ${window} group by 1 order by 2 desc, 1`.execute(tx)
-    return rows
-  }
-  const { rows: totals } = await sql<{
+  // One scan of the window's disputes: each breakdown is a grouping set, the totals are the empty one.
+  const { rows: sets } = await sql<{
+    dim: number
+    category: string | null
+    source: string | null
+    level: string | null
+    outcome: string | null
+    risk_level: string | null
+    area_id: number | null
     total: number
     concluded: number
     settled: number
@@ -98,29 +100,54 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
     street: number
     avg_days: number | null
   }>`
-    select count(*)::int as total,
+    select grouping(d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id) as dim,
+           d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id,
+           count(*)::int as total,
            count(*) filter (where d.outcome is not null)::int as concluded,
            count(*) filter (where d.settled_level is not null)::int as settled,
            count(*) filter (where d.settled_level = 'community')::int as community,
            count(*) filter (where d.settled_level = 'street')::int as street,
            avg(extract(epoch from d.settled_at - d.registered_at) / 86400)
              filter (where d.settled_level is not null)::float8 as avg_days
-    from dispute d where ${window}`.execute(tx)
-  const t = totals[0]!
-  const { rows: areas } = await sql<{
-    area_id: number
-    name_zh: string
-    name_en: string
-    count: number
-    settled: number
-  }>`
-    select c.id as area_id, c.name_zh, c.name_en, count(*)::int as count,
-           count(*) filter (where d.settled_level is not null)::int as settled
-    from dispute d
-    join area a on a.id = d.area_id
-    join area c on a.path like c.path || '%' and c.level = 'community'
-    where ${window}
-    group by c.id, c.name_zh, c.name_en order by count desc, c.id limit 100`.execute(tx)
+    from dispute d where ${window}
+    group by grouping sets ((d.category), (d.source), (d.level), (d.outcome), (d.risk_level), (d.area_id), ())`.execute(
+    tx,
+  )
+  // grouping() sets a bit per column left out, the first column the highest: 0b011111 is by category.
+  const all = 0b111111
+  const setOf = (bit: number) => sets.filter((r) => r.dim === (all & ~(1 << bit)))
+  const counted = (bit: number, key: 'category' | 'source' | 'level' | 'outcome' | 'risk_level', none: string) =>
+    setOf(bit)
+      .map((r) => ({ key: r[key] ?? none, count: r.total }))
+      .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  const t = sets.find((r) => r.dim === all) ?? {
+    total: 0,
+    concluded: 0,
+    settled: 0,
+    community: 0,
+    street: 0,
+    avg_days: null,
+  }
+  // Grids and communities up to their community (the level the register reports by).
+  const byGrid = setOf(0)
+  const { rows: communities } = byGrid.length
+    ? await sql<{ area_id: number; id: number; name_zh: string; name_en: string }>`
+        select a.id as area_id, c.id, c.name_zh, c.name_en from area a
+        join area c on a.path like c.path || '%' and c.level = 'community'
+        where a.id in (${sql.join(byGrid.map((r) => r.area_id!))})`.execute(tx)
+    : { rows: [] }
+  const areaTotals = new Map<
+    number,
+    { areaId: number; nameZh: string; nameEn: string; count: number; settled: number }
+  >()
+  for (const r of byGrid) {
+    const c = communities.find((x) => x.area_id === r.area_id)
+    if (!c) continue
+    const a = areaTotals.get(c.id) ?? { areaId: c.id, nameZh: c.name_zh, nameEn: c.name_en, count: 0, settled: 0 }
+    a.count += r.total
+    a.settled += r.settled
+    areaTotals.set(c.id, a)
+  }
   const { rows: agreements } = await sql<{
     effective: number
     performed: number
@@ -172,18 +199,12 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
     from: q.from,
     to: q.to,
     total: t.total,
-    byCategory: await grouped('category'),
-    bySource: await grouped('source'),
-    byLevel: await grouped('level'),
-    byOutcome: await grouped('outcome'),
-    byRisk: await grouped('risk_level'),
-    byArea: areas.map((a) => ({
-      areaId: a.area_id,
-      nameZh: a.name_zh,
-      nameEn: a.name_en,
-      count: a.count,
-      settled: a.settled,
-    })),
+    byCategory: counted(5, 'category', 'none'),
+    bySource: counted(4, 'source', 'none'),
+    byLevel: counted(3, 'level', 'none'),
+    byOutcome: counted(2, 'outcome', 'open'),
+    byRisk: counted(1, 'risk_level', 'none'),
+    byArea: [...areaTotals.values()].sort((a, b) => b.count - a.count || a.areaId - b.areaId).slice(0, 100),
     concluded: t.concluded,
     settled: t.settled,
     settlementRate: share(t.settled, t.concluded),
