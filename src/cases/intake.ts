@@ -31,7 +31,12 @@ export const newCaseBody = {
     areaId: { type: 'integer', minimum: 1, description: 'A grid, when the report has an address but no location' },
     address: text(300),
     description: text(4000),
-    attributes: { type: 'object', maxProperties: 50 },
+    attributes: {
+      type: 'object',
+      maxProperties: 50,
+      additionalProperties: true,
+      description: 'Values of the category’s extra attributes, by attribute code',
+    },
     photos: photoTokens,
     channel: { type: 'string', enum: channels },
     reporterName: text(100),

@@ -407,7 +407,12 @@ export const petitionActionBody = body(['action'], {
     categoryCode: { type: 'string', minLength: 1, maxLength: 20, description: 'to_case: the event category' },
     gridId: { ...id, description: 'to_case: the grid the problem is in' },
     address: text(300),
-    attributes: { type: 'object', maxProperties: 50, description: 'to_case: the category’s extra attributes' },
+    attributes: {
+      type: 'object',
+      maxProperties: 50,
+      additionalProperties: true,
+      description: 'to_case: the category’s extra attributes',
+    },
   }),
   dispute: body(['category', 'respondentName'], {
     category: { type: 'string', enum: disputeCategories },

@@ -189,11 +189,15 @@ export async function disputeRoutes(app: App, { database, clock, config }: Platf
     },
     handler: async (req, reply) => {
       const pdf = await inScope(db, req.ctx, (tx) => agreementPdf(tx, req.ctx, req.params.id))
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `inline; filename="agreement-${req.params.id}.pdf"`)
-        .header('cache-control', 'private, no-store')
-        .send(pdf)
+      return (
+        reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="agreement-${req.params.id}.pdf"`)
+          .header('cache-control', 'private, no-store')
+          // Our own pages may show it in a frame (the agreement editor's preview); nothing else may.
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'")
+          .send(pdf)
+      )
     },
   })
 

@@ -3184,7 +3184,10 @@ export interface paths {
                         areaId?: number;
                         address?: string;
                         description: string;
-                        attributes?: Record<string, never>;
+                        /** @description Values of the category’s extra attributes, by attribute code */
+                        attributes?: {
+                            [key: string]: unknown;
+                        };
                         photos?: string[];
                         /** @enum {string} */
                         channel?: "portal" | "patrol" | "hotline" | "open311" | "api" | "device";
@@ -13384,7 +13387,7 @@ export interface paths {
                             repeats: number;
                             disputeId: number | null;
                             caseId: number | null;
-                            allowedActions: ("accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "close")[];
+                            allowedActions: ("accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "to_case" | "close")[];
                             events: {
                                 /** Format: date-time */
                                 at: string;
@@ -13465,7 +13468,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        action: "accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "close";
+                        action: "accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "to_case" | "close";
                         version?: number;
                         comment?: string;
                         /** @description redirect: the body competent for the matter */
@@ -13481,6 +13484,17 @@ export interface paths {
                          * @description request_review: when the petitioner asked
                          */
                         requestedAt?: string;
+                        case?: {
+                            /** @description to_case: the event category */
+                            categoryCode: string;
+                            /** @description to_case: the grid the problem is in */
+                            gridId: number;
+                            address: string;
+                            /** @description to_case: the category’s extra attributes */
+                            attributes?: {
+                                [key: string]: unknown;
+                            };
+                        };
                         dispute?: {
                             /** @enum {string} */
                             category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
@@ -13550,7 +13564,7 @@ export interface paths {
                             repeats: number;
                             disputeId: number | null;
                             caseId: number | null;
-                            allowedActions: ("accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "close")[];
+                            allowedActions: ("accept" | "redirect" | "extend" | "answer" | "request_review" | "decide_review" | "to_dispute" | "to_case" | "close")[];
                             events: {
                                 /** Format: date-time */
                                 at: string;

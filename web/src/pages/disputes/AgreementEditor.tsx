@@ -390,8 +390,8 @@ export function AgreementText({ agreement: g, detail }: { agreement: Agreement; 
 }
 
 /**
- * The printable agreement. The server forbids framing its answers (frame-ancestors 'none'), so the
- * PDF opens in its own tab; the preview here shows the text it prints.
+ * The printable agreement: the PDF itself in a frame (its route lets our own pages frame it) or in
+ * its own tab, and beside it the text it prints, readable and searchable on the page.
  */
 function PdfLinks({ detail, agreement: g }: { detail: DisputeDetail; agreement: Agreement }) {
   const { t } = useTranslation()
@@ -418,7 +418,17 @@ function PdfLinks({ detail, agreement: g }: { detail: DisputeDetail; agreement: 
           {preview ? t('disputes.agreement.hidePreview') : t('disputes.agreement.preview')}
         </button>
       </div>
-      {preview && <AgreementPreview detail={detail} agreement={g} />}
+      {preview && (
+        <div className="agreement-preview-pair">
+          <iframe
+            className="agreement-pdf-frame"
+            title={t('disputes.agreement.pdf')}
+            src={disputeApi.agreementPdfUrl(detail.id)}
+            data-testid="agreement-pdf-frame"
+          />
+          <AgreementPreview detail={detail} agreement={g} />
+        </div>
+      )}
     </div>
   )
 }
