@@ -1,11 +1,21 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useMemo, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError } from '../../api'
-import { invalidate, keys } from '../../api/queries'
+import { invalidate, keys, queries } from '../../api/queries'
+import { flattenTree } from '../../areaUtils'
+import { attributeLabel } from '../../caseUtils'
+import {
+  AttributeFields,
+  attributePayload,
+  attributeProblems,
+  type AttributeValues,
+} from '../../components/AttributeFields'
+import { CategoryPicker } from '../../components/CategoryPicker'
 import { QueryStatus } from '../../components/QueryStatus'
 import { errorText, formatDateTime, localName } from '../../i18n'
 import { routes } from '../../router'
+import type { AreaNode, Category } from '../../types'
 import {
   disputeApi,
   disputeQueries,
@@ -28,6 +38,9 @@ type Field =
   | 'respondentName'
   | 'peopleInvolved'
   | 'amount'
+  | 'caseCategory'
+  | 'grid'
+  | 'address'
 // What each action needs (src/disputes/petitions.ts); a late answer or review decision also needs its reason.
 // Partial: an action the server offers that this screen does not know yet is left out, not broken.
 const SPECS: Partial<Record<PetitionAction, { fields: Field[]; required: Field[]; tone: 'primary' | 'plain' }>> = {
@@ -40,6 +53,11 @@ const SPECS: Partial<Record<PetitionAction, { fields: Field[]; required: Field[]
   to_dispute: {
     fields: ['category', 'respondentName', 'peopleInvolved', 'amount', 'comment'],
     required: ['category', 'respondentName'],
+    tone: 'plain',
+  },
+  to_case: {
+    fields: ['caseCategory', 'grid', 'address', 'comment'],
+    required: ['caseCategory', 'grid', 'address'],
     tone: 'plain',
   },
   close: { fields: ['comment'], required: [], tone: 'plain' },
@@ -56,8 +74,36 @@ const blank = (): Record<Field, string> => ({
   respondentName: '',
   peopleInvolved: '2',
   amount: '',
+  caseCategory: '',
+  grid: '',
+  address: '',
 })
 const passed = (iso: string | null) => iso !== null && new Date(iso).getTime() < Date.now()
+
+/** The leaf category of a code in the catalogue (groups and their leaves), or null. */
+function categoryOf(catalogue: Category[] | undefined, code: string): Category | null {
+  for (const g of catalogue ?? []) {
+    if (g.isLeaf && g.code === code) return g
+    const leaf = g.children.find((c) => c.isLeaf && c.code === code)
+    if (leaf) return leaf
+  }
+  return null
+}
+
+/** The grids of an area (the area itself if it is one), grouped by the area above them, as the tree orders them. */
+function gridsOf(tree: AreaNode[] | undefined, areaId: number): { parent: AreaNode; grids: AreaNode[] }[] {
+  const root = tree ? flattenTree(tree).find((n) => n.id === areaId) : undefined
+  if (!root) return []
+  if (root.level === 'grid') return [{ parent: root, grids: [root] }]
+  const out: { parent: AreaNode; grids: AreaNode[] }[] = []
+  const walk = (n: AreaNode) => {
+    const grids = n.children.filter((c) => c.level === 'grid' && !c.retired)
+    if (grids.length) out.push({ parent: n, grids })
+    for (const c of n.children) if (c.level !== 'grid' && !c.retired) walk(c)
+  }
+  walk(root)
+  return out
+}
 
 /** One petition: the matter, its limits as clocks, repeats, the actions the desk may take, and its history. */
 export function PetitionDetailPage({ id }: { id: number }) {
@@ -98,6 +144,14 @@ export function PetitionDetailPage({ id }: { id: number }) {
                   {t('disputes.petitions.fields.dispute')}:{' '}
                   <a href={routes.dispute(p.disputeId)} data-testid="petition-dispute">
                     {t('disputes.petitions.openDispute')}
+                  </a>
+                </p>
+              )}
+              {p.caseId && (
+                <p className="notice">
+                  {t('disputes.petitions.fields.case')}:{' '}
+                  <a href={routes.case(p.caseId)} data-testid="petition-case">
+                    {t('disputes.petitions.openCase')}
                   </a>
                 </p>
               )}
@@ -219,17 +273,31 @@ function PetitionFacts({ petition: p }: { petition: PetitionDetail }) {
 }
 
 function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
   const [active, setActive] = useState<PetitionAction | null>(null)
   const [values, setValues] = useState(blank)
+  const [attrs, setAttrs] = useState<AttributeValues>({})
+  // Attribute fields are marked after the first attempt to send, then follow the form as it is fixed.
+  const [attempted, setAttempted] = useState(false)
   const [problem, setProblem] = useState<ApiError | null>(null)
   const [done, setDone] = useState<string | null>(null)
+  const toCase = active === 'to_case'
+  const categoriesQuery = useQuery({ ...queries.categories(), enabled: toCase })
+  const tree = useQuery({ ...queries.areaTree(), enabled: toCase })
+  const grids = useMemo(() => gridsOf(tree.data, p.area.id), [tree.data, p.area.id])
+  const category = categoryOf(categoriesQuery.data, values.caseCategory)
+  const attrProblems = category ? attributeProblems(category.attributes, attrs) : []
   const send = useMutation({
     mutationFn: (body: PetitionActionBody) => disputeApi.petitionAct(p.id, body),
     onSuccess: (updated, body) => {
       setDone(t('disputes.petitions.actions.done', { action: t(`disputes.petitions.actionNames.${body.action}`) }))
       setActive(null)
-      return petitionChanged(updated)
+      // A new event case shows in the workbench and tells its triage staff.
+      return Promise.all([
+        petitionChanged(updated),
+        body.action === 'to_case' && invalidate(keys.cases, keys.notifications),
+      ])
     },
     onError: (err) => {
       // Someone else acted first: show the petition as it is now.
@@ -238,12 +306,17 @@ function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
     },
   })
   const spec = active ? (SPECS[active] ?? null) : null
-  const actions = p.allowedActions.filter((a) => SPECS[a])
+  // A petition is turned into one dispute and one case at most (the server answers 409 to a second).
+  const actions = p.allowedActions.filter(
+    (a) => SPECS[a] && !(a === 'to_case' && p.caseId !== null) && !(a === 'to_dispute' && p.disputeId !== null),
+  )
   const late = (active === 'answer' && passed(p.answerDueAt)) || (active === 'decide_review' && passed(p.reviewDueAt))
   const set = (f: Field, v: string) => setValues((x) => ({ ...x, [f]: v }))
   const open = (a: PetitionAction) => {
     setActive(a === active ? null : a)
     setValues(blank())
+    setAttrs({})
+    setAttempted(false)
     setProblem(null)
     setDone(null)
     send.reset()
@@ -251,11 +324,14 @@ function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    if (!active || !spec || send.isPending) return
+    if (!active || !spec || send.isPending || category?.photoRequired) return
     const v = values
     const required = late ? [...spec.required, 'lateReason' as const] : spec.required
     const gap = required.find((f) => !v[f].trim())
     if (gap) return setProblem(new ApiError(0, 'VALIDATION_FAILED', '', `action.${gap}`))
+    setAttempted(true)
+    if (toCase && attrProblems[0])
+      return setProblem(new ApiError(0, 'VALIDATION_FAILED', '', `attributes.${attrProblems[0]}`))
     setProblem(null)
     const has = (f: Field) => spec.fields.includes(f) && v[f].trim() !== ''
     const body: PetitionActionBody = { action: active, version: p.version }
@@ -273,12 +349,23 @@ function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
         peopleInvolved: Math.max(1, Number(v.peopleInvolved) || 1),
         ...(v.amount ? { amount: Number(v.amount) } : {}),
       }
+    if (toCase && category)
+      body.case = {
+        categoryCode: category.code,
+        gridId: Number(v.grid),
+        address: v.address.trim(),
+        ...(category.attributes.length ? { attributes: attributePayload(category.attributes, attrs) } : {}),
+      }
     send.mutate(body)
   }
 
   const fieldLabel = (f: string) => {
-    const k = f.startsWith('action.') ? f.slice(7) : f.replace(/^dispute\./, '')
-    return t(`disputes.petitions.actionFields.${k}`, { defaultValue: k })
+    // The case's fields as createCase names them (categoryCode, areaId, attributes.x), here or from the server.
+    const attribute = category?.attributes.find((a) => `attributes.${a.code}` === f)
+    if (attribute) return attributeLabel(attribute, lng)
+    const k = f.startsWith('action.') ? f.slice(7) : f.replace(/^(dispute|case)\./, '')
+    const named: Record<string, string> = { case: 'caseCategory', categoryCode: 'caseCategory', areaId: 'grid' }
+    return t(`disputes.petitions.actionFields.${named[k] ?? k}`, { defaultValue: k })
   }
   const error = problem ?? send.error
   const label = (f: Field) => (
@@ -294,7 +381,12 @@ function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
   const text = (f: Field) => (
     <label className="field">
       {label(f)}
-      <input data-testid={`petition-action-${f}`} value={values[f]} onChange={(e) => set(f, e.target.value)} />
+      <input
+        data-testid={`petition-action-${f}`}
+        maxLength={f === 'address' ? 300 : 200}
+        value={values[f]}
+        onChange={(e) => set(f, e.target.value)}
+      />
     </label>
   )
   const area = (f: Field, rows: number) => (
@@ -370,6 +462,58 @@ function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
               </select>
             </label>
           )}
+          {spec.fields.includes('caseCategory') && (
+            <fieldset className="field" data-testid="petition-action-caseCategory">
+              <legend>{label('caseCategory')}</legend>
+              <QueryStatus query={categoriesQuery} />
+              {categoriesQuery.data && (
+                <CategoryPicker
+                  categories={categoriesQuery.data}
+                  value={category}
+                  onChange={(c) => {
+                    set('caseCategory', c?.code ?? '')
+                    setAttrs({})
+                  }}
+                />
+              )}
+            </fieldset>
+          )}
+          {category?.photoRequired && (
+            <p className="notice warn-notice" role="status" data-testid="petition-case-photo">
+              {t('disputes.petitions.casePhoto')}
+            </p>
+          )}
+          {category && (
+            <AttributeFields
+              defs={category.attributes}
+              values={attrs}
+              onChange={setAttrs}
+              problems={attempted ? attrProblems : []}
+            />
+          )}
+          {spec.fields.includes('grid') && (
+            <label className="field">
+              {label('grid')}
+              <select
+                data-testid="petition-action-grid"
+                value={values.grid}
+                disabled={!tree.data}
+                onChange={(e) => set('grid', e.target.value)}
+              >
+                <option value="">{tree.data ? t('report.choose') : t('common.loading')}</option>
+                {grids.map(({ parent, grids: inside }) => (
+                  <optgroup key={parent.id} label={localName(parent, lng)}>
+                    {inside.map((g) => (
+                      <option key={g.id} value={g.id} data-code={g.code}>
+                        {localName(g, lng)} · {g.code}
+                      </option>
+                    ))}
+                  </optgroup>
+                ))}
+              </select>
+            </label>
+          )}
+          {spec.fields.includes('address') && text('address')}
           {spec.fields.includes('respondentName') && text('respondentName')}
           {spec.fields.includes('peopleInvolved') && (
             <label className="field">
@@ -437,7 +581,7 @@ function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
               type="submit"
               className="btn btn-primary"
               data-testid="petition-action-submit"
-              disabled={send.isPending}
+              disabled={send.isPending || !!category?.photoRequired}
             >
               {send.isPending ? t('common.sending') : t(`disputes.petitions.actionNames.${active}`)}
             </button>
