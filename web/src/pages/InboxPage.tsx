@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
+import type { TFunction } from 'i18next'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../api'
@@ -13,6 +14,61 @@ import { routes } from '../router'
 import type { Notification, User } from '../types'
 
 const PAGE_SIZE = 20
+
+/**
+ * A dispute or petition notice as a sentence (src/disputes: actions.ts, risk.ts, petitions.ts), its
+ * states, actions and levels named as the dispute screens name them; null for other kinds.
+ */
+function disputeNotice(n: Notification, t: TFunction, lng: string): string | null {
+  const p = n.params
+  const str = (k: string) => (typeof p[k] === 'string' ? p[k] : '')
+  const reference = str('reference')
+  const state = str('state')
+  const level = str('level')
+  const action = str('action')
+  const named = (prefix: string, v: string) => (v ? t(`${prefix}.${v}`, { defaultValue: v }) : '—')
+  const levelName = named('disputes.levels', level)
+  switch (n.kind) {
+    case 'dispute_risk': {
+      const rules = Array.isArray(p.rules) ? p.rules.filter((r) => typeof r === 'string') : []
+      return t(rules.length ? 'inbox.texts.dispute_riskRules' : 'inbox.texts.dispute_risk', {
+        reference,
+        level: named('disputes.risk.levels', level),
+        rules: rules.join(t('common.listSeparator')),
+      })
+    }
+    case 'dispute_assigned':
+      // Assigned to a committee, joined as a joint body, or back in mediation after a broken agreement.
+      return t(
+        `inbox.texts.dispute_assigned.${['assign', 'add_joint', 'follow_up'].includes(action) ? action : 'other'}`,
+        {
+          reference,
+          action: named('disputes.actionNames', action),
+          state: named('disputes.states', state),
+          level: t('disputes.levels.people'),
+        },
+      )
+    case 'dispute_warning':
+    case 'dispute_overdue':
+      return t(`inbox.texts.${n.kind}`, { reference, level: levelName })
+    case 'dispute_escalated':
+      // By a mediator (escalate) or by the clock when people's mediation ran out; either way to administrative.
+      return t(action ? 'inbox.texts.dispute_escalated' : 'inbox.texts.dispute_escalatedAutomatic', {
+        reference,
+        level: t('disputes.levels.administrative'),
+      })
+    case 'dispute_judicial_reminder':
+      return t('inbox.texts.dispute_judicial_reminder', {
+        reference,
+        date: formatDateTime(str('deadline') || null, lng),
+      })
+    case 'petition_warning':
+    case 'petition_overdue':
+      return t(`inbox.texts.${n.kind}`, { reference, stage: named('inbox.petitionStages', str('stage')) })
+    default:
+      return null
+  }
+}
 
 /** The caller's notifications: new dispatches, warnings, escalations, updates of their reports. */
 export function InboxPage({ user }: { user: User }) {
@@ -92,8 +148,10 @@ export function InboxPage({ user }: { user: User }) {
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
-          const action = typeof n.params.action === 'string' ? n.params.action : null
-          const state = typeof n.params.state === 'string' ? n.params.state : null
+          const sentence = disputeNotice(n, t, lng)
+          // A dispute's or petition's action and state are in its sentence; the case chips would misname them.
+          const action = !sentence && typeof n.params.action === 'string' ? n.params.action : null
+          const state = !sentence && typeof n.params.state === 'string' ? n.params.state : null
           return (
             <li
               key={n.id}
@@ -104,6 +162,11 @@ export function InboxPage({ user }: { user: User }) {
             >
               <div className="inbox-main">
                 <strong>{t(`inbox.kinds.${n.kind}`, { defaultValue: n.kind })}</strong>
+                {sentence && (
+                  <div className="inbox-text" data-testid="notification-text">
+                    {sentence}
+                  </div>
+                )}
                 <div className="inbox-meta muted">
                   {code && <span className="mono">{code}</span>}
                   {person && <span data-testid="notification-person">{person}</span>}
