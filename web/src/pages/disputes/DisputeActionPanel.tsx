@@ -1,8 +1,9 @@
-import { useMutation, useQuery } from '@tanstack/react-query'
+import { queryOptions, useMutation, useQuery } from '@tanstack/react-query'
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ApiError } from '../../api'
+import { ApiError, call, client } from '../../api'
 import { invalidate, keys, queries } from '../../api/queries'
+import type { ApiResponse } from '../../api/schema'
 import { errorText, localName } from '../../i18n'
 import type { Department } from '../../types'
 import { disputeApi, disputeChanged, type DisputeAction, type DisputeActionBody, type DisputeDetail } from './api'
@@ -81,6 +82,17 @@ const SPECS: Partial<Record<DisputeAction, Spec>> = {
   withdraw: { fields: ['comment'], required: [], tone: 'danger' },
 }
 const COMMITTEE_KINDS: readonly Department['kind'][] = ['mediation_committee', 'community_committee']
+/** The most mediators an assignment may name (src/disputes/actions.ts). */
+const MAX_MEDIATORS = 10
+
+/** The mediator accounts in an area (a grant there or below), for naming them on an assignment. */
+const mediatorsQuery = (areaId: number) =>
+  queryOptions({
+    queryKey: ['users', 'mediators', areaId] as const,
+    queryFn: ({ signal }) =>
+      call(client.GET('/api/v1/users', { params: { query: { role: 'mediator', areaId, pageSize: 100 } }, signal })),
+  })
+type Mediator = ApiResponse<'/api/v1/users'>['items'][number]
 
 /**
  * Buttons for the workflow actions the caller may take now (`allowedActions`), each opening the inputs
@@ -90,11 +102,18 @@ export function DisputeActionPanel({ detail }: { detail: DisputeDetail }) {
   const { t } = useTranslation()
   const [active, setActive] = useState<DisputeAction | null>(null)
   const [values, setValues] = useState<Record<Field, string>>(blank)
+  const [mediatorIds, setMediatorIds] = useState<number[]>([])
   const [problem, setProblem] = useState<ApiError | null>(null)
   const [done, setDone] = useState<string | null>(null)
   const spec = active ? SPECS[active] : undefined
   const needsDepartments = !!spec && (spec.fields.includes('committee') || spec.fields.includes('department'))
   const departmentsQuery = useQuery({ ...queries.departments(), enabled: needsDepartments })
+  // The mediators offered are those of the chosen committee's area.
+  const committeeArea = departmentsQuery.data?.find((d) => String(d.id) === values.committee)?.areaId ?? 0
+  const mediators = useQuery({
+    ...mediatorsQuery(committeeArea),
+    enabled: active === 'assign' && committeeArea > 0,
+  })
   const { mutation, notice, error } = useDisputeChange(detail, (body: DisputeActionBody) =>
     disputeApi.act(detail.id, body),
   )
@@ -111,11 +130,16 @@ export function DisputeActionPanel({ detail }: { detail: DisputeDetail }) {
   const open = (a: DisputeAction) => {
     setActive(a === active ? null : a)
     setValues(blank())
+    setMediatorIds([])
     setProblem(null)
     setDone(null)
     mutation.reset()
   }
-  const set = (f: Field, v: string) => setValues((x) => ({ ...x, [f]: v }))
+  const set = (f: Field, v: string) => {
+    setValues((x) => ({ ...x, [f]: v }))
+    // Another committee, other mediators.
+    if (f === 'committee') setMediatorIds([])
+  }
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
@@ -136,6 +160,7 @@ export function DisputeActionPanel({ detail }: { detail: DisputeDetail }) {
     const has = (f: Field) => spec.fields.includes(f) && v[f].trim() !== ''
     if (has('comment')) body.comment = v.comment.trim()
     if (has('committee')) body.committeeId = Number(v.committee)
+    if (has('committee') && mediatorIds.length) body.mediatorIds = mediatorIds
     if (has('department')) body.departmentId = Number(v.department)
     if (spec.fields.includes('partyRefused')) body.partyRefused = v.partyRefused === 'yes'
     if (has('court')) body.court = v.court.trim()
@@ -157,8 +182,13 @@ export function DisputeActionPanel({ detail }: { detail: DisputeDetail }) {
   const deptOptions = (departments ?? []).filter((d) =>
     active === 'assign' ? COMMITTEE_KINDS.includes(d.kind) : !bodies.has(d.id),
   )
-  const fieldLabel = (f: string) => (f.startsWith('action.') ? t(`disputes.actionFields.${f.slice(7)}`) : undefined)
-  const shown = problem ?? departmentsQuery.error ?? error
+  const fieldLabel = (f: string) =>
+    f.startsWith('action.')
+      ? t(`disputes.actionFields.${f.slice(7)}`)
+      : f === 'mediatorIds'
+        ? t('disputes.actionFields.mediators')
+        : undefined
+  const shown = problem ?? departmentsQuery.error ?? mediators.error ?? error
 
   const form = active && spec && (
     <ActionForm
@@ -168,6 +198,9 @@ export function DisputeActionPanel({ detail }: { detail: DisputeDetail }) {
       set={set}
       departments={departments}
       deptOptions={deptOptions}
+      mediators={committeeArea > 0 ? (mediators.data?.items ?? null) : undefined}
+      mediatorIds={mediatorIds}
+      setMediatorIds={setMediatorIds}
       busy={mutation.isPending}
       onSubmit={submit}
       onCancel={() => setActive(null)}
@@ -256,6 +289,9 @@ function ActionForm({
   set,
   departments,
   deptOptions,
+  mediators,
+  mediatorIds,
+  setMediatorIds,
   busy,
   onSubmit,
   onCancel,
@@ -268,6 +304,10 @@ function ActionForm({
   set: (f: Field, v: string) => void
   departments: Department[] | null
   deptOptions: Department[]
+  /** The committee's mediators; null while they load, undefined before a committee is chosen. */
+  mediators: Mediator[] | null | undefined
+  mediatorIds: number[]
+  setMediatorIds: (ids: number[]) => void
   busy: boolean
   onSubmit: (e: FormEvent) => void
   onCancel: () => void
@@ -324,6 +364,41 @@ function ActionForm({
             ))}
           </select>
         </label>
+      )}
+      {has('committee') && (
+        <fieldset className="field checks" data-testid="dispute-action-mediators">
+          <legend>
+            {t('disputes.actionFields.mediators')}
+            <span className="muted optional"> {t('disputes.actionFields.mediatorsHint', { n: MAX_MEDIATORS })}</span>
+          </legend>
+          {mediators === undefined ? (
+            <p className="muted">{t('disputes.actionFields.mediatorsFirst')}</p>
+          ) : mediators === null ? (
+            <p className="muted">{t('common.loading')}</p>
+          ) : mediators.length === 0 ? (
+            <p className="muted">{t('disputes.actionFields.mediatorsNone')}</p>
+          ) : (
+            mediators.map((m) => {
+              const chosen = mediatorIds.includes(m.id)
+              const areas = m.roles.filter((r) => r.role === 'mediator').map((r) => localName(r, lng))
+              return (
+                <label key={m.id} className="check">
+                  <input
+                    type="checkbox"
+                    data-testid={`dispute-action-mediator-${m.id}`}
+                    data-username={m.username}
+                    checked={chosen}
+                    disabled={!chosen && mediatorIds.length >= MAX_MEDIATORS}
+                    onChange={(e) =>
+                      setMediatorIds(e.target.checked ? [...mediatorIds, m.id] : mediatorIds.filter((x) => x !== m.id))
+                    }
+                  />
+                  {m.displayName} <span className="muted">{areas.join(t('common.listSeparator'))}</span>
+                </label>
+              )
+            })
+          )}
+        </fieldset>
       )}
       {has('partyRefused') && (
         <label className="check">
