@@ -473,6 +473,8 @@ function PetitionActions({ petition: p }: { petition: PetitionDetail }) {
                   onChange={(c) => {
                     set('caseCategory', c?.code ?? '')
                     setAttrs({})
+                    // A complaint about the missing category is answered by choosing one.
+                    setProblem(null)
                   }}
                 />
               )}
