@@ -4,6 +4,8 @@
 // (refused as incomplete first), records the signatures and the seal, settles, opens the PDF and records
 // a follow-up; then the statistics with the map, the petition desk with its clocks, and the detail in
 // English. axe checks every new page for serious or critical violations.
+// Also: the committee names the community's mediator, who finds the assignment as a sentence in the inbox,
+// and a demo petition at the Guihua desk is turned into an event case (category, grid, address) and linked.
 // Needs the built web app (`npm run build:web`) and a system Chromium; like test/registry-browser.test.ts.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -23,6 +25,10 @@ const COMMITTEE = 'QH-01-01-TJ'
 const FACTS = '某建筑公司拖欠四十名农民工三个月工资（浏览器测试）'
 const TERMS = '公司于十五日内一次性支付全部欠薪人民币伍拾万元整。'
 const PETITION_MATTER = '小区停车收费过高（浏览器测试）'
+// A demo petition of the Guihua desk (src/disputes/demo.ts), accepted and being answered.
+const DEMO_PETITION = '老旧小区改造'
+// Streetlights: no photo, no required attribute.
+const CASE_CATEGORY = 'DL-03'
 
 const byTestId = (id: string) => `[data-testid="${id}"]`
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
@@ -53,6 +59,7 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
     let staff: Page
     let mediator: Page
     let disputeId = 0
+    let reference = ''
 
     const watch = (pg: Page, who: string) => {
       pg.on('pageerror', (err) => pageProblems.push(`${who} pageerror: ${err.message}`))
@@ -174,6 +181,13 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
         throw new Error(`registration refused: ${await staff.textContent(byTestId('register-error'))}`)
       disputeId = Number(await staff.getAttribute(byTestId('register-done'), 'data-dispute-id'))
       expect(disputeId).toBeGreaterThan(0)
+      reference = (
+        await p.database.db
+          .selectFrom('dispute')
+          .select('reference')
+          .where('id', '=', disputeId)
+          .executeTakeFirstOrThrow()
+      ).reference
       expect(await staff.getAttribute(byTestId('register-risk'), 'data-risk')).toBe('high')
       await staff.waitForSelector(byTestId('register-warned'))
       const rules = await staff
@@ -204,13 +218,18 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       const warning = `${byTestId('notification')}[data-kind="dispute_risk"]`
       await leader.waitForSelector(warning)
       expect(await leader.textContent(warning)).toContain('高风险矛盾纠纷预警')
+      // The notice says what happened in a sentence, the level named as the screens name it.
+      const sentence = leader.locator(warning).first().locator(byTestId('notification-text'))
+      const text = await sentence.textContent()
+      expect(text).toContain(`纠纷 ${reference} 研判为高风险，触发规则：`)
+      expect(text).toContain('people_30')
       await leader.locator(warning).first().locator('button', { hasText: '查看' }).click()
       await leader.waitForSelector(`${byTestId('page-dispute-detail')}[data-dispute-id="${disputeId}"]`)
       await leader.waitForSelector(`${byTestId('risk-panel')}[data-risk="high"]`)
       expect(await leader.textContent(byTestId('risk-rules'))).toContain('people_30')
     }, 60_000)
 
-    it('staff assign it to the community’s mediation committee', async () => {
+    it('staff assign it to the community’s mediation committee, naming its mediator', async () => {
       await goto(staff, `#/mediation/${disputeId}`)
       await staff.waitForSelector(`${byTestId('dispute-state')}[data-state="registered"]`)
       // The ID number is masked as the registry masks it.
@@ -222,9 +241,23 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       const committeeId = await staff.getAttribute(option, 'value')
       expect(await staff.textContent(option)).toContain('桂花社区人民调解委员会')
       await staff.selectOption(byTestId('dispute-action-committee'), committeeId!)
+      // The mediators of the committee's area are offered once it is chosen.
+      const named = `${byTestId('dispute-action-mediators')} input[data-username="guihua.mediator"]`
+      await staff.waitForSelector(named)
+      await staff.check(named)
+      await axe(staff, 'assign form')
+      await shoot(staff, 'disputes-assign-mediators.png')
       await staff.click(byTestId('dispute-action-submit'))
       await staff.waitForSelector(`${byTestId('dispute-state')}[data-state="people_mediation"]`)
       expect(await staff.textContent(byTestId('dispute-committee'))).toContain('桂花社区人民调解委员会')
+      const mediatorName = (
+        await p.database.db
+          .selectFrom('app_user')
+          .select('display_name')
+          .where('username', '=', 'guihua.mediator')
+          .executeTakeFirstOrThrow()
+      ).display_name
+      expect(await staff.textContent(byTestId('page-dispute-detail'))).toContain(mediatorName)
       await staff.waitForSelector(byTestId('dispute-clock'))
       await axe(staff, 'dispute detail')
       await shoot(staff, 'disputes-detail.png')
@@ -237,7 +270,18 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
 
     it('the mediator records a session, writes the agreement, records signatures and the seal, and settles', async () => {
       mediator = await signIn('guihua.mediator')
-      await goto(mediator, `#/mediation/${disputeId}`)
+      // Named on the assignment, the mediator is told so in a sentence and opens the dispute from it.
+      await goto(mediator, '#/inbox')
+      const assigned = mediator
+        .locator(`${byTestId('notification')}[data-kind="dispute_assigned"]`)
+        .filter({ hasText: reference })
+      await assigned.waitFor()
+      expect(await assigned.locator(byTestId('notification-text')).textContent()).toBe(
+        `纠纷 ${reference} 已分派给您调解（人民调解中）`,
+      )
+      await axe(mediator, 'inbox')
+      await shoot(mediator, 'disputes-inbox.png')
+      await assigned.locator('button', { hasText: '查看' }).click()
       await mediator.waitForSelector(`${byTestId('dispute-state')}[data-state="people_mediation"]`)
 
       // Escalation is a dialog: a hand-over of the whole file. Opened and cancelled here.
@@ -378,6 +422,66 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       await staff.waitForSelector(`${byTestId('petition-state')}[data-state="accepted"]`)
       await axe(staff, 'petition detail')
       await shoot(staff, 'disputes-petition-detail.png')
+    }, 90_000)
+
+    it('staff turn a demo petition into an event case in a grid, linked from the petition', async () => {
+      const petition = await p.database.db
+        .selectFrom('petition')
+        .select(['id', 'matter'])
+        .where('matter_key', '=', DEMO_PETITION)
+        .where('state', '=', 'accepted')
+        .where('case_id', 'is', null)
+        .executeTakeFirstOrThrow()
+      await goto(staff, `#/mediation/petitions/${petition.id}`)
+      // The petition accepted in the last step is accepted too: wait for this one.
+      const page = `${byTestId('page-petition-detail')}[data-petition-id="${petition.id}"]`
+      await staff.waitForSelector(`${page} ${byTestId('petition-state')}[data-state="accepted"]`)
+      await staff.click(byTestId('petition-action-to_case'))
+      await staff.waitForSelector(`${byTestId('petition-action-form')}[data-action="to_case"]`)
+      // Without a category nothing is sent, and the form names the field.
+      await staff.click(byTestId('petition-action-submit'))
+      await staff.waitForSelector(byTestId('petition-action-error'))
+      expect(await staff.textContent(byTestId('petition-action-error'))).toContain('事件类别')
+
+      await staff.fill(byTestId('category-search'), CASE_CATEGORY)
+      await staff.click(byTestId(`category-${CASE_CATEGORY}`))
+      await staff.waitForSelector(`${byTestId('category-chosen')}[data-code="${CASE_CATEGORY}"]`)
+      const grid = `${byTestId('petition-action-grid')} option[data-code="${GRID}"]`
+      await staff.waitForSelector(grid, { state: 'attached' })
+      await staff.selectOption(byTestId('petition-action-grid'), (await staff.getAttribute(grid, 'value'))!)
+      await staff.fill(byTestId('petition-action-address'), '桂花社区老旧小区改造工地')
+      await axe(staff, 'petition to case form')
+      await shoot(staff, 'disputes-petition-to-case.png')
+
+      await staff.click(byTestId('petition-action-submit'))
+      await staff.waitForSelector(`${byTestId('petition-case')}, ${byTestId('petition-action-error')}`)
+      if (await staff.locator(byTestId('petition-action-error')).count())
+        throw new Error(`to_case refused: ${await staff.textContent(byTestId('petition-action-error'))}`)
+      const linked = await p.database.db
+        .selectFrom('petition as pt')
+        .innerJoin('cases as c', 'c.id', 'pt.case_id')
+        .innerJoin('case_category as k', 'k.id', 'c.category_id')
+        .innerJoin('area as a', 'a.id', 'c.area_id')
+        .select(['c.id', 'c.channel', 'c.description', 'c.reporter_name', 'k.code as category', 'a.code as grid'])
+        .where('pt.id', '=', petition.id)
+        .executeTakeFirstOrThrow()
+      expect(linked).toMatchObject({
+        channel: 'hotline',
+        category: CASE_CATEGORY,
+        grid: GRID,
+        description: petition.matter,
+        reporter_name: '高淑芬',
+      })
+      expect(await staff.getAttribute(byTestId('petition-case'), 'href')).toBe(`#/cases/${linked.id}`)
+      // Turned once: the action is no longer offered; the petition itself stays accepted.
+      expect(await staff.locator(byTestId('petition-action-to_case')).count()).toBe(0)
+      await staff.waitForSelector(`${byTestId('petition-state')}[data-state="accepted"]`)
+      await staff.waitForSelector(`${byTestId('petition-timeline')} [data-action="to_case"]`)
+      await shoot(staff, 'disputes-petition-case.png')
+
+      await staff.click(byTestId('petition-case'))
+      await staff.waitForSelector(byTestId('page-case-detail'))
+      expect(await staff.textContent(byTestId('case-description'))).toContain(petition.matter)
     }, 90_000)
 
     it('shows the dispute and the statistics in English', async () => {
