@@ -59,6 +59,8 @@ const enumerated = [
   'dispute.outcome',
   'dispute.settled_level',
   'dispute.judicial_mode',
+  'dispute.agreement_status',
+  'dispute.judicial_status',
   'dispute_party.role',
   'dispute_party.kind',
   'dispute_risk_rule.factor',

@@ -251,6 +251,7 @@ export interface Department {
 
 export interface Dispute {
   address: string | null;
+  agreement_status: "effective" | "performed" | "broken" | null;
   amount: number | null;
   area_id: number;
   category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
@@ -265,6 +266,7 @@ export interface Dispute {
   id: Generated<number>;
   joint_department_ids: Generated<number[]>;
   judicial_mode: "judicial_mediation" | "litigation_guidance" | null;
+  judicial_status: "applied" | "confirmed" | "refused" | null;
   level: "people" | "administrative" | "judicial" | null;
   location: string | null;
   mediator_ids: Generated<number[]>;

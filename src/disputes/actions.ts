@@ -343,7 +343,13 @@ async function effectsOf(
         d.level === 'administrative' ? 'administrative' : committeeLevel === 'street' ? 'street' : 'community'
       Object.assign(
         fx.patch,
-        { outcome: 'settled', settled_at: now, settled_level: settledLevel },
+        {
+          outcome: 'settled',
+          settled_at: now,
+          settled_level: settledLevel,
+          agreement_status: 'effective',
+          judicial_status: null,
+        },
         await stopClock(tx, d.id, now),
       )
       fx.detail = { agreementId: draft.id, form: draft.form, settledLevel }
@@ -403,6 +409,7 @@ async function effectsOf(
           .execute()
         await cancelTimers(tx, 'agreement', g.id, now)
       })
+      fx.patch.judicial_status = status
       fx.detail = { agreementId: g.id, judicialStatus: status, court, appliedOn, decidedOn }
       return
     }
@@ -432,6 +439,8 @@ async function effectsOf(
             .where('id', '=', g.id)
             .execute()
       })
+      if (performance !== 'in_progress')
+        fx.patch.agreement_status = performance === 'performed' ? 'performed' : 'broken'
       fx.detail = { agreementId: g.id, performance }
       if (performance === 'broken') {
         // A broken agreement reopens the dispute at people's mediation, linked to the agreement,

@@ -57,6 +57,9 @@ select count(*)::int as "n" from (select "p"."id" from "petition" as "p" inner j
 select "path" from "area" where "id" = $1;
 -- parameters: [6]
 
+select "id" from "area" where "path" like $1;
+-- parameters: ["/1/2/3/6/%"]
+
 select grouping(d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id) as dim,
            d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id,
            count(*)::int as total,
@@ -65,27 +68,22 @@ select grouping(d.category, d.source, d.level, d.outcome, d.risk_level, d.area_i
            count(*) filter (where d.settled_level = 'community')::int as community,
            count(*) filter (where d.settled_level = 'street')::int as street,
            avg(extract(epoch from d.settled_at - d.registered_at) / 86400)
-             filter (where d.settled_level is not null)::float8 as avg_days
-    from dispute d where d.registered_at >= $1::date and d.registered_at < $2::date + 1
-    and d.area_id in (select id from area where path like $3)
+             filter (where d.settled_level is not null)::float8 as avg_days,
+           count(*) filter (where d.agreement_status is not null)::int as effective,
+           count(*) filter (where d.agreement_status = 'performed')::int as performed,
+           count(*) filter (where d.agreement_status = 'broken')::int as broken,
+           count(*) filter (where d.judicial_status is not null)::int as applied,
+           count(*) filter (where d.judicial_status = 'confirmed')::int as confirmed,
+           count(*) filter (where d.judicial_status = 'refused')::int as refused
+    from dispute d where d.registered_at >= $1::date and d.registered_at < $2::date + 1 and "d"."area_id" in ()
     group by grouping sets ((d.category), (d.source), (d.level), (d.outcome), (d.risk_level), (d.area_id), ());
--- parameters: ["2026-11-01","2026-11-30","/1/2/3/6/%"]
-
-select count(*) filter (where g.status <> 'draft')::int as effective,
-           count(*) filter (where g.status = 'performed')::int as performed,
-           count(*) filter (where g.status = 'broken')::int as broken,
-           count(*) filter (where g.judicial_status is not null)::int as applied,
-           count(*) filter (where g.judicial_status = 'confirmed')::int as confirmed,
-           count(*) filter (where g.judicial_status = 'refused')::int as refused
-    from mediation_agreement g join dispute d on d.id = g.dispute_id where d.registered_at >= $1::date and d.registered_at < $2::date + 1
-    and d.area_id in (select id from area where path like $3);
--- parameters: ["2026-11-01","2026-11-30","/1/2/3/6/%"]
+-- parameters: ["2026-11-01","2026-11-30"]
 
 select count(*)::int as n from dispute d
     where d.state in ('registered', 'people_mediation', 'administrative_mediation', 'judicial_referral')
       and d.risk_level in ('high', 'urgent')
-      and d.area_id in (select id from area where path like $1);
--- parameters: ["/1/2/3/6/%"]
+      and "d"."area_id" in ();
+-- parameters: []
 
 select count(*)::int as received,
            count(*) filter (where p.decided_at is not null)::int as decided,
@@ -100,5 +98,5 @@ select count(*)::int as received,
            count(*) filter (where p.repeat_of_id is not null)::int as repeated
     from petition p
     where p.received_at >= $4::date and p.received_at < $5::date + 1
-      and p.area_id in (select id from area where path like $6);
--- parameters: ["2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","2026-11-01","2026-11-30","/1/2/3/6/%"]
+      and "p"."area_id" in ();
+-- parameters: ["2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","2026-11-01","2026-11-30"]

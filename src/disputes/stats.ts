@@ -76,14 +76,17 @@ const share = (n: number, d: number) => (d === 0 ? null : Math.round((n / d) * 1
 
 export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Promise<DisputeStats> {
   if (q.to < q.from) throw new AppError('VALIDATION_FAILED', 'to is before from', 'to')
-  let path = '/'
+  // The areas of the subtree, resolved first: a literal list the planner hashes (a sub-select on
+  // area was estimated at one row and joined in a nested loop, a scan of area per dispute).
+  let areaIds: string | null = null
   if (q.areaId !== undefined) {
     const a = await tx.selectFrom('area').select('path').where('id', '=', q.areaId).executeTakeFirst()
     if (!a) throw notFound('AREA_NOT_FOUND', `area ${q.areaId}`, 'areaId')
-    path = a.path
+    const ids = await tx.selectFrom('area').select('id').where('path', 'like', `${a.path}%`).execute()
+    areaIds = ids.map((r) => String(Math.trunc(Number(r.id)))).join(',')
   }
-  const window = sql`d.registered_at >= ${q.from}::date and d.registered_at < ${q.to}::date + 1
-    and d.area_id in (select id from area where path like ${`${path}%`})`
+  const inArea = (column: string) => (areaIds === null ? sql`true` : sql`${sql.ref(column)} in (${sql.raw(areaIds)})`)
+  const window = sql`d.registered_at >= ${q.from}::date and d.registered_at < ${q.to}::date + 1 and ${inArea('d.area_id')}`
   // One scan of the window's disputes: each breakdown is a grouping set, the totals are the empty one.
   const { rows: sets } = await sql<{
     dim: number
@@ -99,6 +102,12 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
     community: number
     street: number
     avg_days: number | null
+    effective: number
+    performed: number
+    broken: number
+    applied: number
+    confirmed: number
+    refused: number
   }>`
     select grouping(d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id) as dim,
            d.category, d.source, d.level, d.outcome, d.risk_level, d.area_id,
@@ -108,7 +117,13 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
            count(*) filter (where d.settled_level = 'community')::int as community,
            count(*) filter (where d.settled_level = 'street')::int as street,
            avg(extract(epoch from d.settled_at - d.registered_at) / 86400)
-             filter (where d.settled_level is not null)::float8 as avg_days
+             filter (where d.settled_level is not null)::float8 as avg_days,
+           count(*) filter (where d.agreement_status is not null)::int as effective,
+           count(*) filter (where d.agreement_status = 'performed')::int as performed,
+           count(*) filter (where d.agreement_status = 'broken')::int as broken,
+           count(*) filter (where d.judicial_status is not null)::int as applied,
+           count(*) filter (where d.judicial_status = 'confirmed')::int as confirmed,
+           count(*) filter (where d.judicial_status = 'refused')::int as refused
     from dispute d where ${window}
     group by grouping sets ((d.category), (d.source), (d.level), (d.outcome), (d.risk_level), (d.area_id), ())`.execute(
     tx,
@@ -127,6 +142,12 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
     community: 0,
     street: 0,
     avg_days: null,
+    effective: 0,
+    performed: 0,
+    broken: 0,
+    applied: 0,
+    confirmed: 0,
+    refused: 0,
   }
   // Grids and communities up to their community (the level the register reports by).
   const byGrid = setOf(0)
@@ -148,27 +169,12 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
     a.settled += r.settled
     areaTotals.set(c.id, a)
   }
-  const { rows: agreements } = await sql<{
-    effective: number
-    performed: number
-    broken: number
-    applied: number
-    confirmed: number
-    refused: number
-  }>`
-    select count(*) filter (where g.status <> 'draft')::int as effective,
-           count(*) filter (where g.status = 'performed')::int as performed,
-           count(*) filter (where g.status = 'broken')::int as broken,
-           count(*) filter (where g.judicial_status is not null)::int as applied,
-           count(*) filter (where g.judicial_status = 'confirmed')::int as confirmed,
-           count(*) filter (where g.judicial_status = 'refused')::int as refused
-    from mediation_agreement g join dispute d on d.id = g.dispute_id where ${window}`.execute(tx)
-  const g = agreements[0]!
+  const g = t
   const { rows: risk } = await sql<{ n: number }>`
     select count(*)::int as n from dispute d
     where d.state in ('registered', 'people_mediation', 'administrative_mediation', 'judicial_referral')
       and d.risk_level in ('high', 'urgent')
-      and d.area_id in (select id from area where path like ${`${path}%`})`.execute(tx)
+      and ${inArea('d.area_id')}`.execute(tx)
   const { rows: petitions } = await sql<{
     received: number
     decided: number
@@ -193,7 +199,7 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
            count(*) filter (where p.repeat_of_id is not null)::int as repeated
     from petition p
     where p.received_at >= ${q.from}::date and p.received_at < ${q.to}::date + 1
-      and p.area_id in (select id from area where path like ${`${path}%`})`.execute(tx)
+      and ${inArea('p.area_id')}`.execute(tx)
   const p = petitions[0]!
   return {
     from: q.from,

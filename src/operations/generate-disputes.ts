@@ -90,6 +90,8 @@ const DISPUTE_COLUMNS = [
   'settled_level',
   'stage_seq',
   'stage_due_at',
+  'agreement_status',
+  'judicial_status',
   'registered_at',
   'settled_at',
   'closed_at',
@@ -282,6 +284,10 @@ export const disputesStep: GenerateStep = {
         const open = state === 'people_mediation' || state === 'administrative_mediation'
         const due = open ? t0 + 30 * DAY * (state === 'administrative_mediation' ? 2 : 1) : null
         states[state] = (states[state] ?? 0) + 1
+        // The agreement of a settled dispute: performed once closed, now and then broken, sometimes confirmed by a court.
+        const agreementStatus =
+          outcome === 'settled' ? (state === 'closed' ? 'performed' : rng() < 0.08 ? 'broken' : 'effective') : null
+        const judicialStatus = agreementStatus !== null && rng() < 0.1 ? 'confirmed' : null
         const lng = grid.xmin + rng() * (grid.xmax - grid.xmin)
         const lat = grid.ymin + rng() * (grid.ymax - grid.ymin)
         const applicant = name()
@@ -311,6 +317,8 @@ export const disputesStep: GenerateStep = {
           settledLevel,
           open ? 1 : 0,
           due === null ? null : new Date(due),
+          agreementStatus,
+          judicialStatus,
           new Date(t0),
           settledAt === null ? null : new Date(settledAt),
           closedAt === null ? null : new Date(closedAt),
@@ -349,11 +357,10 @@ export const disputesStep: GenerateStep = {
         }
         if (outcome === 'settled') {
           const effective = new Date(settledAt!)
-          const performed = state === 'closed' ? 'performed' : rng() < 0.08 ? 'broken' : 'effective'
           agreementRows.push([
             id,
             rng() < 0.85 ? 'written' : 'oral',
-            performed,
+            agreementStatus,
             '双方因生活琐事发生纠纷。',
             '赔偿与责任的承担。',
             '双方各负其责。',
@@ -367,7 +374,7 @@ export const disputesStep: GenerateStep = {
             effective,
             effective,
             new Date(settledAt! + 30 * DAY),
-            rng() < 0.1 ? 'confirmed' : null,
+            judicialStatus,
             effective,
             effective,
           ])
