@@ -89,11 +89,7 @@ export const disputes: Section<Record<string, LatencyResult>> = {
   async baseline(ctx) {
     const out: Record<string, LatencyResult> = {}
     for (const q of queries)
-      out[q.name] = await latency(
-        () => fetch(`${ctx.url}${q.baseline(ctx.data)}`),
-        samplesOf(ctx),
-        warmupOf(ctx),
-      )
+      out[q.name] = await latency(() => fetch(`${ctx.url}${q.baseline(ctx.data)}`), samplesOf(ctx), warmupOf(ctx))
     return out
   },
   async run(ctx: ServerContext, base) {

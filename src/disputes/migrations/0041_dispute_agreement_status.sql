@@ -12,3 +12,8 @@ FROM (
   ORDER BY dispute_id, id DESC
 ) g
 WHERE g.dispute_id = d.id;
+
+-- A petition names the dispute it became (petition.dispute_id, a foreign key); the dispute's
+-- petition_id says the same from the other side, checked by the use case. Two foreign keys would
+-- form a cycle, and tables are copied in foreign-key order (grassroots migrate-to-postgres).
+ALTER TABLE dispute DROP CONSTRAINT dispute_petition_fkey;
