@@ -9,6 +9,7 @@ import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/pagin
 import { body, date, id, nullable, orNull, point, shape, text, timestamp } from '../core/schemas.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { checkIdNumber, idTypes, normalisePhone } from '../registry/identity.js'
 import { idsTaken, sealIdNumber, sealPhone, today } from '../registry/people.js'
 import { activeRules, assessRisk, warnIfHigh } from './risk.js'
@@ -914,13 +915,7 @@ export function disputeListQuery(tx: Tx, f: DisputeFilter, areaPath: string | nu
 }
 
 export async function listDisputes(tx: Tx, f: DisputeFilter, now: Date) {
-  const areaPath =
-    f.areaId === undefined
-      ? null
-      : ((await tx.selectFrom('area').select('path').where('id', '=', f.areaId).executeTakeFirst())?.path ??
-        (() => {
-          throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
-        })())
+  const areaPath = f.areaId === undefined ? null : await areaPathOf(tx, f.areaId)
   const base = disputeListQuery(tx, f, areaPath, now)
   const [rows, count] = await Promise.all([
     base
@@ -1021,11 +1016,7 @@ export async function disputeMap(tx: Tx, f: Input<typeof disputeMapQuery>): Prom
     .where('d.location', 'is not', null)
     .where('d.state', 'in', openDisputeStates)
     .where('d.risk_level', 'in', riskLevels.slice(riskLevels.indexOf(f.minRisk)))
-  if (f.areaId !== undefined) {
-    const path = (await tx.selectFrom('area').select('path').where('id', '=', f.areaId).executeTakeFirst())?.path
-    if (!path) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
-    q = q.where('a.path', 'like', `${path}%`)
-  }
+  if (f.areaId !== undefined) q = q.where('a.path', 'like', `${await areaPathOf(tx, f.areaId)}%`)
   const rows = await q.orderBy('d.id', 'desc').limit(5000).execute()
   return {
     points: rows.map((r) => ({

@@ -1,4 +1,5 @@
-import { sql } from 'kysely'
+import { type ExpressionBuilder, sql } from 'kysely'
+import type { DB } from '../core/schema.js'
 import { recordAudit } from '../audit/service.js'
 import { notify, usersWithRoleOver } from '../cases/notify.js'
 import type { FieldCipher } from '../core/crypto.js'
@@ -12,6 +13,7 @@ import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { checkIdNumber, idTypes, normalisePhone } from '../registry/identity.js'
 import { sealIdNumber, sealPhone, today } from '../registry/people.js'
 import { createCase } from '../cases/intake.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 import { registerDispute } from './disputes.js'
 import {
   disputeCategories,
@@ -121,6 +123,13 @@ async function schedule(tx: Tx, petitionId: number, stage: string, seq: number, 
   ])
 }
 
+/** Petitions that repeat one: the same petitioner (blind index of the ID number), or the same matter in the area. */
+const repeating = (bidx: string | null, areaId: number, matterKey: string) => (eb: ExpressionBuilder<DB, 'petition'>) =>
+  eb.or([
+    ...(bidx ? [eb('petitioner_bidx', '=', bidx)] : []),
+    eb.and([eb('area_id', '=', areaId), eb('matter_key', '=', matterKey)]),
+  ])
+
 export async function registerPetition(
   tx: Tx,
   ctx: RequestContext,
@@ -149,12 +158,7 @@ export async function registerPetition(
   const earlier = await tx
     .selectFrom('petition')
     .select(['id'])
-    .where((eb) =>
-      eb.or([
-        ...(identity ? [eb('petitioner_bidx', '=', identity.id_number_bidx)] : []),
-        eb.and([eb('area_id', '=', area.id), eb('matter_key', '=', matterKey)]),
-      ]),
-    )
+    .where(repeating(identity?.id_number_bidx ?? null, area.id, matterKey))
     .orderBy('id')
     .execute()
   const { rows } = await sql<{ id: number }>`select nextval('petition_id_seq')::int as id`.execute(tx)
@@ -273,12 +277,7 @@ export async function petitionDetail(
   const repeats = await tx
     .selectFrom('petition')
     .select(sql<number>`count(*)::int`.as('n'))
-    .where((eb) =>
-      eb.or([
-        ...(p.petitioner_bidx ? [eb('petitioner_bidx', '=', p.petitioner_bidx)] : []),
-        eb.and([eb('area_id', '=', p.area_id), eb('matter_key', '=', p.matter_key)]),
-      ]),
-    )
+    .where(repeating(p.petitioner_bidx, p.area_id, p.matter_key))
     .executeTakeFirstOrThrow()
   return {
     ...presentPetition(p, now),
@@ -348,11 +347,7 @@ export const petitionFilterQuery = {
 
 export async function listPetitions(tx: Tx, f: Input<typeof petitionFilterQuery>, now: Date) {
   let q = tx.selectFrom('petition as p').innerJoin('area as a', 'a.id', 'p.area_id')
-  if (f.areaId !== undefined) {
-    const path = (await tx.selectFrom('area').select('path').where('id', '=', f.areaId).executeTakeFirst())?.path
-    if (!path) throw notFound('AREA_NOT_FOUND', `area ${f.areaId}`, 'areaId')
-    q = q.where('a.path', 'like', `${path}%`)
-  }
+  if (f.areaId !== undefined) q = q.where('a.path', 'like', `${await areaPathOf(tx, f.areaId)}%`)
   if (f.state) q = q.where('p.state', '=', f.state)
   if (f.open) q = q.where('p.state', 'in', openPetitionStates)
   if (f.matterKey) q = q.where('p.matter_key', '=', f.matterKey.trim().toLowerCase())

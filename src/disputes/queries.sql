@@ -6,7 +6,7 @@ select count(*)::int as "n" from (select "d"."id" from "dispute" as "d" inner jo
 -- parameters: [10050]
 
 -- register: area subtree
-select "path" from "area" where "id" = $1;
+select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
 -- parameters: [6]
 
 select "d"."id", "d"."reference", "d"."state", "d"."level", "d"."category", "d"."source", "d"."address", "d"."amount", "d"."people_involved", "d"."risk_level", "d"."committee_id", "d"."department_id", "d"."stage_due_at", "d"."outcome", "d"."settled_level", "d"."registered_at", "d"."settled_at", "a"."id" as "area_id", "a"."code" as "area_code", "a"."name_zh" as "area_name_zh", "a"."name_en" as "area_name_en" from "dispute" as "d" inner join "area" as "a" on "a"."id" = "d"."area_id" where "a"."path" like $1 order by "d"."registered_at" desc, "d"."id" desc limit $2 offset $3;
@@ -44,7 +44,7 @@ select count(*)::int as "n" from (select "d"."id" from "dispute" as "d" inner jo
 -- parameters: ["2026-11-01","2026-11-23","漏水","%漏水%",10050]
 
 -- petition desk: open and overdue in an area
-select "path" from "area" where "id" = $1;
+select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
 -- parameters: [6]
 
 select "p".*, "a"."name_zh" as "area_name_zh", "a"."name_en" as "area_name_en", (select count(*)::int as "n" from "petition" as "r" where (("r"."petitioner_bidx" is not null and "r"."petitioner_bidx" = "p"."petitioner_bidx") or ("r"."area_id" = "p"."area_id" and "r"."matter_key" = "p"."matter_key"))) as "repeats" from "petition" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" where "a"."path" like $1 and "p"."state" in ($2, $3, $4) and (("p"."state" = $5 and "p"."decide_due_at" <= $6) or ("p"."state" = $7 and "p"."answer_due_at" <= $8) or ("p"."state" = $9 and "p"."review_due_at" <= $10)) order by "p"."received_at" desc, "p"."id" desc limit $11 offset $12;
@@ -54,7 +54,7 @@ select count(*)::int as "n" from (select "p"."id" from "petition" as "p" inner j
 -- parameters: ["/1/2/3/6/%","received","accepted","review_requested","received","2026-11-23T02:00:00.000Z","accepted","2026-11-23T02:00:00.000Z","review_requested","2026-11-23T02:00:00.000Z",10050]
 
 -- statistics: an area, a month
-select "path" from "area" where "id" = $1;
+select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
 -- parameters: [6]
 
 select "id" from "area" where "path" like $1;

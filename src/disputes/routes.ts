@@ -4,8 +4,8 @@ import { createOnce, idempotencyHeaders } from '../core/idempotency.js'
 import { pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { shape } from '../core/schemas.js'
-import type { Role } from '../core/scope.js'
-import { inScope } from '../core/scope.js'
+import type { Tx } from '../core/db.js'
+import { inScope, type RequestContext, type Role } from '../core/scope.js'
 import { disputeActionBody, performDisputeAction } from './actions.js'
 import {
   agreementBody,
@@ -53,6 +53,15 @@ const petitionDesk: Role[] = ['admin', 'leader', 'staff']
 export async function disputeRoutes(app: App, { database, clock, config }: Platform) {
   const { db } = database
   const cipher = cipherFor(config)
+  // A change to a dispute answers with the dispute as it now is, read in the same transaction.
+  type Caller = { ctx: RequestContext; params: { id: number } }
+  const changeThenDetail = async (tx: Tx, req: Caller, change: (now: Date) => Promise<void>) => {
+    const now = clock.now()
+    await change(now)
+    return disputeDetail(tx, req.ctx, req.params.id, now)
+  }
+  const changeThenShow = (req: Caller, change: (tx: Tx, now: Date) => Promise<void>) =>
+    inScope(db, req.ctx, (tx) => changeThenDetail(tx, req, (now) => change(tx, now)))
 
   app.post('/api/v1/disputes', {
     config: { access: registrars },
@@ -112,11 +121,7 @@ export async function disputeRoutes(app: App, { database, clock, config }: Platf
       response: { 200: disputeDetailSchema, ...errorResponses(401, 403, 404, 409, 422) },
     },
     handler: async (req) =>
-      inScope(db, req.ctx, async (tx) => {
-        const now = clock.now()
-        await performDisputeAction(tx, req.ctx, req.params.id, req.body, now)
-        return disputeDetail(tx, req.ctx, req.params.id, now)
-      }),
+      changeThenShow(req, (tx, now) => performDisputeAction(tx, req.ctx, req.params.id, req.body, now)),
   })
 
   app.post('/api/v1/disputes/:id/sessions', {
@@ -131,11 +136,9 @@ export async function disputeRoutes(app: App, { database, clock, config }: Platf
     },
     handler: async (req, reply) => {
       reply.code(201)
-      return createOnce(db, req, { dispute: req.params.id, ...req.body }, async (tx) => {
-        const now = clock.now()
-        await recordSession(tx, req.ctx, req.params.id, req.body, now)
-        return disputeDetail(tx, req.ctx, req.params.id, now)
-      })
+      return createOnce(db, req, { dispute: req.params.id, ...req.body }, (tx) =>
+        changeThenDetail(tx, req, (now) => recordSession(tx, req.ctx, req.params.id, req.body, now)),
+      )
     },
   })
 
@@ -148,12 +151,7 @@ export async function disputeRoutes(app: App, { database, clock, config }: Platf
       body: agreementBody,
       response: { 200: disputeDetailSchema, ...errorResponses(401, 403, 404, 409) },
     },
-    handler: async (req) =>
-      inScope(db, req.ctx, async (tx) => {
-        const now = clock.now()
-        await saveAgreement(tx, req.ctx, req.params.id, req.body, now)
-        return disputeDetail(tx, req.ctx, req.params.id, now)
-      }),
+    handler: async (req) => changeThenShow(req, (tx, now) => saveAgreement(tx, req.ctx, req.params.id, req.body, now)),
   })
 
   app.post('/api/v1/disputes/:id/agreement/signatures', {
@@ -165,12 +163,7 @@ export async function disputeRoutes(app: App, { database, clock, config }: Platf
       body: signatureBody,
       response: { 200: disputeDetailSchema, ...errorResponses(401, 403, 404, 409) },
     },
-    handler: async (req) =>
-      inScope(db, req.ctx, async (tx) => {
-        const now = clock.now()
-        await signAgreement(tx, req.ctx, req.params.id, req.body, now)
-        return disputeDetail(tx, req.ctx, req.params.id, now)
-      }),
+    handler: async (req) => changeThenShow(req, (tx, now) => signAgreement(tx, req.ctx, req.params.id, req.body, now)),
   })
 
   app.get<{ Params: { id: number }; Reply: Buffer }>('/api/v1/disputes/:id/agreement.pdf', {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Tx } from '../core/db.js'
-import { AppError, notFound } from '../core/errors.js'
+import { AppError } from '../core/errors.js'
+import { areaPathOf } from '../jurisdiction/service.js'
 import type { Input, Output } from '../core/http.js'
 import { date, id, nullable, shape } from '../core/schemas.js'
 
@@ -80,9 +81,8 @@ export async function disputeStats(tx: Tx, q: DisputeStatsQuery, now: Date): Pro
   // area was estimated at one row and joined in a nested loop, a scan of area per dispute).
   let areaIds: string | null = null
   if (q.areaId !== undefined) {
-    const a = await tx.selectFrom('area').select('path').where('id', '=', q.areaId).executeTakeFirst()
-    if (!a) throw notFound('AREA_NOT_FOUND', `area ${q.areaId}`, 'areaId')
-    const ids = await tx.selectFrom('area').select('id').where('path', 'like', `${a.path}%`).execute()
+    const path = await areaPathOf(tx, q.areaId)
+    const ids = await tx.selectFrom('area').select('id').where('path', 'like', `${path}%`).execute()
     areaIds = ids.map((r) => String(Math.trunc(Number(r.id)))).join(',')
   }
   const inArea = (column: string) => (areaIds === null ? sql`true` : sql`${sql.ref(column)} in (${sql.raw(areaIds)})`)
