@@ -30,6 +30,7 @@ import { catalogueRoutes } from './cases/catalogue-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 import { registryRoutes } from './registry/routes.js'
 import { disputeRoutes } from './disputes/routes.js'
+import { participationRoutes } from './participation/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
@@ -266,6 +267,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(open311Routes, platform)
   await app.register(registryRoutes, platform)
   await app.register(disputeRoutes, platform)
+  await app.register(participationRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -12,6 +12,8 @@ import {
   type Call,
   type TestPlatform,
 } from './support.js'
+import { ownParts } from './authz/index.js'
+import { callers, row, type Caller, type OwnBase, type Outcome, type Row } from './authz/parts.js'
 
 // What each role of community A (桂花, Guihua) — and a caller who is not signed in — may do with
 // A's OWN data, route by route. test/scoping.test.ts proves the foreign-area dimension (nobody of
@@ -32,21 +34,6 @@ import {
 //   notFound   404: row-level security hides the object from this caller
 //   { na }     not checked, with the reason (a status that depends on data, not on the rules)
 
-type Outcome = 'ok' | 'tried' | 'unauth' | 'forbidden' | 'notFound' | { na: string }
-
-const callers = [
-  'anonymous',
-  'admin',
-  'leader',
-  'staff',
-  'grid_worker',
-  'department_handler',
-  'mediator',
-  'resident',
-] as const
-type Caller = (typeof callers)[number]
-type Row = Record<Caller, Outcome>
-
 const accountOf: Record<Exclude<Caller, 'anonymous'>, string> = {
   admin: 'guihua.admin', // admin of the community 桂花 (not of the city)
   leader: 'guihua.leader',
@@ -55,20 +42,6 @@ const accountOf: Record<Exclude<Caller, 'anonymous'>, string> = {
   department_handler: 'guihua.handler', // of the street's law-enforcement team QH-01-ZF
   mediator: 'guihua.mediator', // of the street's mediation committee QH-01-TW
   resident: 'guihua.resident',
-}
-
-/** One row of the table, in the column order of `callers`. */
-function row(
-  anonymous: Outcome,
-  admin: Outcome,
-  leader: Outcome,
-  staff: Outcome,
-  grid_worker: Outcome,
-  department_handler: Outcome,
-  mediator: Outcome,
-  resident: Outcome,
-): Row {
-  return { anonymous, admin, leader, staff, grid_worker, department_handler, mediator, resident }
 }
 
 // prettier-ignore
@@ -1571,17 +1544,23 @@ async function buildOwnData(p: TestPlatform): Promise<Own> {
 describe.each(backends())('what each role may do in its own area, on %s', (backend) => {
   let p: TestPlatform
   let own: Own
+  let base: OwnBase
+  const partData: unknown[] = []
   beforeAll(async () => {
     p = await openTestPlatform(backend, undefined, { metricsToken: null })
     own = await buildOwnData(p)
+    base = { community: own.community, grid: own.grid, point: own.point, token: (u) => tokenFor(p.app, u) }
+    for (const part of ownParts) partData.push(await part.setup(p, base))
   })
   afterAll(() => p?.close())
 
   it('declares every route of the API, and no route that is gone', () => {
     const routes = routesOf(p)
-    expect(routes.filter((r) => !(r in expected))).toEqual([])
-    expect(Object.keys(expected).filter((r) => !routes.includes(r))).toEqual([])
+    const declared = { ...expected, ...Object.assign({}, ...ownParts.map((part) => part.rows)) }
+    expect(routes.filter((r) => !(r in declared))).toEqual([])
+    expect(Object.keys(declared).filter((r) => !routes.includes(r))).toEqual([])
     expect(Object.keys(probes).sort()).toEqual(Object.keys(expected).sort())
+    for (const part of ownParts) expect(Object.keys(part.probes).sort()).toEqual(Object.keys(part.rows).sort())
   })
 
   it.each(callers)('%s gets the declared answer from every route', async (who) => {
@@ -1600,6 +1579,18 @@ describe.each(backends())('what each role may do in its own area, on %s', (backe
         const code =
           typeof res.body === 'object' && res.body?.error ? ` ${res.body.error.code}: ${res.body.error.message}` : ''
         wrong.push(`${route}: declared ${outcome}, got ${res.status}${code}`)
+      }
+    }
+    for (const [i, part] of ownParts.entries()) {
+      for (const [route, rowOf] of Object.entries(part.rows)) {
+        const outcome = rowOf[who]
+        if (typeof outcome === 'object') continue
+        const res = await part.probes[route]!({ p, who, token, data: partData[i], base })
+        if (!matches(outcome, res.status)) {
+          const code =
+            typeof res.body === 'object' && res.body?.error ? ` ${res.body.error.code}: ${res.body.error.message}` : ''
+          wrong.push(`${route}: declared ${outcome}, got ${res.status}${code}`)
+        }
       }
     }
     expect(wrong).toEqual([])

@@ -5,6 +5,8 @@ import { inScope } from '../src/core/scope.js'
 import { populationBreakdowns } from '../src/registry/opendata.js'
 import { residentId } from '../src/registry/fake.js'
 import { areaId, backends, call, openTestPlatform, square, tokenFor, type TestPlatform } from './support.js'
+import { scopingParts } from './authz/index.js'
+import { denied, unchanged, type ScopingBase } from './authz/parts.js'
 
 // Staff of community A (桂花, Guihua) must neither read nor change anything of community B
 // (翠竹, Cuizhu) through any endpoint. Every route of the API has an entry below; a new route
@@ -59,15 +61,6 @@ interface B {
 }
 
 type Probe = (p: TestPlatform, token: string | null, b: B) => Promise<void>
-
-const denied = (status: number) => expect([401, 403, 404]).toContain(status)
-
-async function unchanged<T>(read: () => Promise<T>, act: () => Promise<{ status: number }>) {
-  const before = await read()
-  const res = await act()
-  denied(res.status)
-  expect(await read()).toEqual(before)
-}
 
 const userRow = (p: TestPlatform, id: number) =>
   p.database.db.selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirst()
@@ -1009,6 +1002,8 @@ async function expectNoneOfB(p: TestPlatform, t: string | null, b: B, route: str
 describe.each(backends())('area scoping on %s', (backend) => {
   let p: TestPlatform
   let b: B
+  let base: ScopingBase
+  const partData: unknown[] = []
   beforeAll(async () => {
     p = await openTestPlatform(backend)
     const community = await areaId(p, 'JZ-QH-02-01')
@@ -1307,6 +1302,8 @@ describe.each(backends())('area scoping on %s', (backend) => {
       dataGrantId: dataGrant.id,
       departmentOfA: departmentOfA.id,
     }
+    base = { community, grid, token: (u) => tokenFor(p.app, u) }
+    for (const part of scopingParts) partData.push(await part.setup(p, base))
     // Audit entries about B exist, so a leak would show.
     const admin = await tokenFor(p.app, 'admin')
     await call(p.app, 'GET', `/api/v1/users/${b.userId}`, { token: admin })
@@ -1324,7 +1321,8 @@ describe.each(backends())('area scoping on %s', (backend) => {
       for (const m of Object.keys(methods)) routes.push(`${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)
     }
     routes.push('GET /api/openapi.json')
-    const missing = routes.filter((r) => !(r in matrix) && !r.startsWith('GET /api/docs') && !r.startsWith('HEAD '))
+    const declared = { ...matrix, ...Object.assign({}, ...scopingParts.map((part) => part.probes)) }
+    const missing = routes.filter((r) => !(r in declared) && !r.startsWith('GET /api/docs') && !r.startsWith('HEAD '))
     expect(missing).toEqual([])
   })
 
@@ -1335,6 +1333,15 @@ describe.each(backends())('area scoping on %s', (backend) => {
         await probe(p, token, b)
       } catch (err) {
         throw new Error(`${who} → ${route}: ${(err as Error).message}`)
+      }
+    }
+    for (const [i, part] of scopingParts.entries()) {
+      for (const [route, probe] of Object.entries(part.probes)) {
+        try {
+          await probe(p, token, partData[i], base)
+        } catch (err) {
+          throw new Error(`${who} → ${route}: ${(err as Error).message}`)
+        }
       }
     }
   })

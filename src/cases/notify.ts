@@ -19,6 +19,11 @@ export type NotificationKind =
   | 'dispute_judicial_reminder'
   | 'petition_warning'
   | 'petition_overdue'
+  | 'proposal_threshold'
+  | 'proposal_warning'
+  | 'proposal_overdue'
+  | 'participation_update'
+  | 'participation_digest'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */
 export async function usersWithRoleOver(tx: Tx, roles: readonly Role[], areaPath: string): Promise<number[]> {

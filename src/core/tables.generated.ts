@@ -19,6 +19,31 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface AccountabilityMilestone {
+  created_at: Timestamp;
+  done_on: string | null;
+  due_on: string | null;
+  id: Generated<number>;
+  note: string | null;
+  record_id: number;
+  title: string;
+}
+
+export interface AccountabilityRecord {
+  area_id: number;
+  case_id: number | null;
+  created_at: Timestamp;
+  created_by: number;
+  description: Generated<string>;
+  id: Generated<number>;
+  progress: Generated<number>;
+  source_id: number;
+  source_kind: string;
+  status: string;
+  title: string;
+  updated_at: Timestamp;
+}
+
 export interface ApiKey {
   area_id: number;
   created_at: Timestamp;
@@ -221,6 +246,59 @@ export interface CategoryRouting {
   area_id: number;
   category_id: number;
   department_id: number;
+}
+
+export interface CommentReport {
+  comment_id: number;
+  created_at: Timestamp;
+  reason: string;
+  user_id: number;
+}
+
+export interface Consultation {
+  area_id: number;
+  closes_at: Timestamp;
+  created_at: Timestamp;
+  created_by: number;
+  final_text: string | null;
+  id: Generated<number>;
+  kind: string;
+  opens_at: Timestamp;
+  published_at: Timestamp | null;
+  response: string | null;
+  result: ColumnType<unknown, string, string> | null;
+  status: string;
+  summary: string;
+  title: string;
+  updated_at: Timestamp;
+  verified_only: Generated<boolean>;
+}
+
+export interface ConsultationSection {
+  body: string;
+  consultation_id: number;
+  heading: string;
+  id: Generated<number>;
+  position: number;
+}
+
+export interface Council {
+  area_id: number;
+  created_at: Timestamp;
+  id: Generated<number>;
+  name: string;
+  term_end: string;
+  term_start: string;
+}
+
+export interface CouncilMember {
+  council_id: number;
+  id: Generated<number>;
+  name: string;
+  role: string;
+  term_end: string;
+  term_start: string;
+  user_id: number | null;
 }
 
 export interface DataGrant {
@@ -471,6 +549,60 @@ export interface MediationSession {
   record: string;
 }
 
+export interface Meeting {
+  agenda: string;
+  area_id: number;
+  capacity: number | null;
+  council_id: number | null;
+  created_at: Timestamp;
+  created_by: number;
+  ends_at: Timestamp;
+  id: Generated<number>;
+  kind: string;
+  location: string;
+  minutes: string | null;
+  quorum: Generated<number>;
+  starts_at: Timestamp;
+  status: string;
+  title: string;
+  updated_at: Timestamp;
+}
+
+export interface MeetingDecision {
+  created_at: Timestamp;
+  id: Generated<number>;
+  majority: string;
+  meeting_id: number;
+  result: string | null;
+  text: string;
+  title: string;
+  votes_abstain: Generated<number>;
+  votes_against: Generated<number>;
+  votes_for: Generated<number>;
+  voting_closes_at: Timestamp;
+  voting_opens_at: Timestamp;
+}
+
+export interface MeetingRegistration {
+  attended: Generated<boolean>;
+  meeting_id: number;
+  registered_at: Timestamp;
+  user_id: number;
+}
+
+export interface MeetingSubject {
+  meeting_id: number;
+  subject_id: number;
+  subject_kind: string;
+}
+
+export interface MeetingVote {
+  at: Timestamp;
+  choice: string;
+  decision_id: number;
+  user_id: number;
+}
+
 export interface MessageOutbox {
   attempts: Generated<number>;
   case_id: number | null;
@@ -485,6 +617,42 @@ export interface MessageOutbox {
   recipient_enc: ColumnType<Uint8Array, Buffer, Buffer> | null;
   sent_at: Timestamp | null;
   template_key: string;
+}
+
+export interface Notice {
+  area_id: number;
+  body: string;
+  created_at: Timestamp;
+  created_by: number;
+  expires_at: Timestamp | null;
+  explainer: string | null;
+  id: Generated<number>;
+  kind: string;
+  pinned: Generated<boolean>;
+  publish_at: Timestamp;
+  status: string;
+  title: string;
+  updated_at: Timestamp;
+  withdrawn_at: Timestamp | null;
+  withdrawn_by: number | null;
+  withdrawn_reason: string | null;
+}
+
+export interface NoticeAttachment {
+  content: ColumnType<Uint8Array, Buffer, Buffer>;
+  content_type: string;
+  created_at: Timestamp;
+  file_name: string;
+  id: Generated<number>;
+  notice_id: number;
+  size: number;
+}
+
+export interface NoticeRead {
+  area_id: number | null;
+  notice_id: number;
+  read_at: Timestamp;
+  user_id: number;
 }
 
 export interface Notification {
@@ -519,6 +687,48 @@ export interface Organisation {
   name: string;
   updated_at: Timestamp;
   uscc: string | null;
+}
+
+export interface ParticipationComment {
+  area_id: number;
+  author_id: number;
+  body: string;
+  created_at: Timestamp;
+  hidden_at: Timestamp | null;
+  hidden_by: number | null;
+  hidden_reason: string | null;
+  id: Generated<number>;
+  official: Generated<boolean>;
+  parent_id: number | null;
+  reply_count: Generated<number>;
+  report_count: Generated<number>;
+  section_id: number | null;
+  subject_id: number;
+  subject_kind: string;
+}
+
+export interface ParticipationDigestItem {
+  created_at: Timestamp;
+  id: Generated<number>;
+  kind: string;
+  params: Generated<ColumnType<unknown, string, string>>;
+  sent_at: Timestamp | null;
+  subject_id: number;
+  subject_kind: string;
+  user_id: number;
+}
+
+export interface ParticipationPreference {
+  delivery: string;
+  updated_at: Timestamp;
+  user_id: number;
+}
+
+export interface ParticipationUnsubscribe {
+  created_at: Timestamp;
+  subject_id: number;
+  subject_kind: string;
+  user_id: number;
 }
 
 export interface Person {
@@ -632,6 +842,65 @@ export interface Place {
   updated_at: Timestamp;
 }
 
+export interface Proposal {
+  answer: string | null;
+  answer_due_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  answered_by: number | null;
+  area_id: number;
+  author_id: number;
+  body: string;
+  category: string;
+  comment_count: Generated<number>;
+  created_at: Timestamp;
+  district_id: number;
+  id: Generated<number>;
+  location: string | null;
+  reference: string;
+  status: string;
+  support_count: Generated<number>;
+  terms: string;
+  threshold: number;
+  threshold_reached_at: Timestamp | null;
+  title: string;
+  updated_at: Timestamp;
+}
+
+export interface ProposalEvent {
+  action: string;
+  actor_id: number | null;
+  at: Timestamp;
+  from_status: string | null;
+  id: Generated<number>;
+  note: string | null;
+  proposal_id: number;
+  to_status: string;
+}
+
+export interface ProposalPhoto {
+  content: ColumnType<Uint8Array, Buffer, Buffer>;
+  content_type: string;
+  created_at: Timestamp;
+  id: Generated<number>;
+  proposal_id: number;
+  size: number;
+}
+
+export interface ProposalSetting {
+  answer_days: number;
+  area_id: number;
+  support_threshold: number;
+  updated_at: Timestamp;
+  verified_to_propose: Generated<boolean>;
+  verified_to_support: Generated<boolean>;
+}
+
+export interface ProposalSupport {
+  created_at: Timestamp;
+  proposal_id: number;
+  user_id: number;
+}
+
 export interface RegistryHistory {
   action: string;
   actor_id: number | null;
@@ -645,6 +914,15 @@ export interface RegistryHistory {
   id: Generated<number>;
   reason: string | null;
   snapshot: ColumnType<Record<string, unknown>, string, string>;
+}
+
+export interface ResidentVerification {
+  area_id: number;
+  method: string;
+  person_id: number;
+  user_id: number;
+  verified_at: Timestamp;
+  verified_by: number | null;
 }
 
 export interface RoleGrant {
@@ -668,6 +946,68 @@ export interface Session {
   revoked_at: Timestamp | null;
   token_hash: string;
   user_agent: string | null;
+  user_id: number;
+}
+
+export interface Survey {
+  area_id: number;
+  closes_at: Timestamp | null;
+  created_at: Timestamp;
+  created_by: number;
+  description: Generated<string>;
+  id: Generated<number>;
+  opens_at: Timestamp | null;
+  response_count: Generated<number>;
+  status: string;
+  title: string;
+  updated_at: Timestamp;
+  verified_only: Generated<boolean>;
+}
+
+export interface SurveyAnswer {
+  choices: number[] | null;
+  question_id: number;
+  response_id: number;
+  scale: number | null;
+  text: string | null;
+}
+
+export interface SurveyLink {
+  created_at: Timestamp;
+  survey_id: number;
+  token_hash: string;
+  used_at: Timestamp | null;
+}
+
+export interface SurveyQuestion {
+  id: Generated<number>;
+  kind: string;
+  options: Generated<string[]>;
+  position: number;
+  prompt: string;
+  required: Generated<boolean>;
+  scale_max: number | null;
+  scale_min: number | null;
+  show_if_option: number | null;
+  show_if_position: number | null;
+  survey_id: number;
+}
+
+export interface SurveyResponse {
+  area_id: number | null;
+  created_at: Timestamp;
+  id: Generated<number>;
+  link_hash: string | null;
+  survey_id: number;
+  user_id: number | null;
+}
+
+export interface VerificationChallenge {
+  attempts: Generated<number>;
+  code_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  person_id: number;
   user_id: number;
 }
 
@@ -709,6 +1049,8 @@ export interface WorkflowTimer {
 }
 
 export interface DB {
+  accountability_milestone: AccountabilityMilestone;
+  accountability_record: AccountabilityRecord;
   api_key: ApiKey;
   app_user: AppUser;
   area: Area;
@@ -723,6 +1065,11 @@ export interface DB {
   case_photo: CasePhoto;
   cases: Cases;
   category_routing: CategoryRouting;
+  comment_report: CommentReport;
+  consultation: Consultation;
+  consultation_section: ConsultationSection;
+  council: Council;
+  council_member: CouncilMember;
   data_grant: DataGrant;
   department: Department;
   dispute: Dispute;
@@ -740,20 +1087,44 @@ export interface DB {
   mediation_agreement: MediationAgreement;
   mediation_limit: MediationLimit;
   mediation_session: MediationSession;
+  meeting: Meeting;
+  meeting_decision: MeetingDecision;
+  meeting_registration: MeetingRegistration;
+  meeting_subject: MeetingSubject;
+  meeting_vote: MeetingVote;
   message_outbox: MessageOutbox;
+  notice: Notice;
+  notice_attachment: NoticeAttachment;
+  notice_read: NoticeRead;
   notification: Notification;
   open311_request: Open311Request;
   organisation: Organisation;
+  participation_comment: ParticipationComment;
+  participation_digest_item: ParticipationDigestItem;
+  participation_preference: ParticipationPreference;
+  participation_unsubscribe: ParticipationUnsubscribe;
   person: Person;
   person_distinct: PersonDistinct;
   person_organisation: PersonOrganisation;
   petition: Petition;
   petition_event: PetitionEvent;
   place: Place;
+  proposal: Proposal;
+  proposal_event: ProposalEvent;
+  proposal_photo: ProposalPhoto;
+  proposal_setting: ProposalSetting;
+  proposal_support: ProposalSupport;
   registry_history: RegistryHistory;
+  resident_verification: ResidentVerification;
   role_grant: RoleGrant;
   schema_migration: SchemaMigration;
   session: Session;
+  survey: Survey;
+  survey_answer: SurveyAnswer;
+  survey_link: SurveyLink;
+  survey_question: SurveyQuestion;
+  survey_response: SurveyResponse;
+  verification_challenge: VerificationChallenge;
   webhook: Webhook;
   webhook_delivery: WebhookDelivery;
   workflow_timer: WorkflowTimer;

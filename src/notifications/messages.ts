@@ -12,10 +12,11 @@ import { backoffMs, MAX_ATTEMPTS } from './webhooks.js'
 const LEASE_MS = 60_000
 
 export interface QueuedMessage {
-  caseId: number
+  /** The case the message is about; null for messages of no case (a verification code). */
+  caseId: number | null
   /** The recipient's phone, sealed (src/core/crypto.ts): the outbox never holds it in clear. */
   to: Buffer
-  templateKey: 'case.received' | 'case.update'
+  templateKey: 'case.received' | 'case.update' | 'verification.code'
   params: Record<string, string>
   at: Date
 }

@@ -32,6 +32,9 @@ const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ 
 const RegistryPage = lazy(() => import('./pages/RegistryPage').then((m) => ({ default: m.RegistryPage })))
 const CarePage = lazy(() => import('./pages/CarePage').then((m) => ({ default: m.CarePage })))
 // So are the dispute and petition screens (mediators, the petition desk, leaders).
+const ParticipationPage = lazy(() =>
+  import('./pages/participation/ParticipationPage').then((m) => ({ default: m.ParticipationPage })),
+)
 const DisputesPage = lazy(() => import('./pages/disputes/DisputesPage').then((m) => ({ default: m.DisputesPage })))
 
 type Notice = 'sessionExpired' | 'loggedOut'
@@ -192,6 +195,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <DisputesPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'participation':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <ParticipationPage params={params} user={user} config={config} />
         </Suspense>
       )
     case 'dashboard':

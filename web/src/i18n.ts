@@ -23,8 +23,26 @@ function storedLanguage(): Language | null {
   }
 }
 
+// Participation keeps one pair of files per process (locales/participation/<part>.<lang>.json), merged
+// under `participation.<part>`, so the processes' screens are written and reviewed apart.
+const participationFiles = import.meta.glob<Record<string, unknown>>('./locales/participation/*.json', {
+  eager: true,
+  import: 'default',
+})
+function participationOf(lng: string): Record<string, unknown> {
+  const parts: Record<string, unknown> = {}
+  for (const [file, strings] of Object.entries(participationFiles)) {
+    const m = /\/([a-z]+)\.([a-zA-Z-]+)\.json$/.exec(file)
+    if (m && m[2] === lng) parts[m[1]!] = strings
+  }
+  return parts
+}
+
 void i18n.use(initReactI18next).init({
-  resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
+  resources: {
+    'zh-CN': { translation: { ...zhCN, participation: participationOf('zh-CN') } },
+    en: { translation: { ...en, participation: participationOf('en') } },
+  },
   lng: storedLanguage() ?? 'zh-CN',
   fallbackLng: 'zh-CN',
   supportedLngs: [...LANGUAGES],

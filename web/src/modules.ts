@@ -86,7 +86,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'registry', available: true, roles: REGISTRY_READERS },
   { id: 'care', available: true, roles: REGISTRY_WRITERS },
   { id: 'mediation', available: true, roles: DISPUTE_WORKERS },
-  { id: 'participation', available: false, roles: STAFF_ROLES },
+  { id: 'participation', available: true, roles: null },
   { id: 'services', available: false, roles: STAFF_ROLES },
   { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: false, roles: STAFF_ROLES },

@@ -51,6 +51,8 @@ export const routes = {
   petition: (id: number) => href('mediation', 'petitions', id),
   disputeStats: () => href('mediation', 'stats'),
   disputeSettings: () => href('mediation', 'settings'),
+  /** Public participation: a process's section, one record of it, or a sub-page (e.g. 'new'). */
+  participation: (part: string, ...rest: (string | number)[]) => href('participation', part, ...rest),
 }
 
 /** A route parameter that names a record: a positive whole number, else null. */

@@ -13638,6 +13638,331 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether your account is verified as a resident in the registry, how and where */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            verified: boolean;
+                            method: string | null;
+                            verifiedAt: string | null;
+                            areaId: number | null;
+                            areaNameZh: string | null;
+                            areaNameEn: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/verification/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start verifying: your name and ID number as the registry holds them; a code goes to the phone in the registry */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        idNumber: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Where the code went: the registry phone, masked */
+                            phoneMasked: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/verification/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish verifying with the six-digit code sent to your registry phone */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            verified: boolean;
+                            method: string | null;
+                            verifiedAt: string | null;
+                            areaId: number | null;
+                            areaNameZh: string | null;
+                            areaNameEn: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/verification/in-person": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a resident's account in person (staff of the person's area, after seeing the ID card) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        userId: number;
+                        personId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -13645,7 +13970,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "VERIFICATION_NO_PHONE" | "ALREADY_VERIFIED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
                 message: string;
                 field: string | null;
                 details?: {

@@ -1,0 +1,12 @@
+import * as consultations from './consultations.js'
+import * as meetings from './meetings.js'
+import * as notices from './notices.js'
+import type { OwnPart, ScopingPart } from './parts.js'
+import * as proposals from './proposals.js'
+import * as surveys from './surveys.js'
+
+// Every part of both tables; a module with a file under test/authz/ is listed here once.
+const modules = [notices, consultations, surveys, proposals, meetings]
+// Each part's fixture type is its own, hence `any` here.
+export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)
+export const scopingParts: ScopingPart<any>[] = modules.map((m) => m.scoping)

@@ -1,0 +1,5 @@
+import type { SectionProps } from '../section'
+
+export function MeetingsSection(_props: SectionProps) {
+  return null
+}
