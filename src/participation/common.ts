@@ -128,3 +128,15 @@ export async function tellParticipants(
       )
       .execute()
 }
+
+/**
+ * Display names of participants by user id. Residents cannot read other accounts (row-level
+ * security on app_user), so the names come through a definer function that returns nothing else.
+ */
+export async function displayNames(tx: Tx, ids: Iterable<number>): Promise<Map<number, string>> {
+  const list = [...new Set(ids)]
+  if (list.length === 0) return new Map()
+  const { rows } = await sql<{ id: number; display_name: string }>`
+    select id, display_name from app_display_names(${list}::integer[])`.execute(tx)
+  return new Map(rows.map((r) => [r.id, r.display_name]))
+}
