@@ -9,6 +9,8 @@ import { buildServer } from './server.js'
 import { caseTimerHandler } from './cases/deadlines.js'
 import { agreementTimerHandler, disputeTimerHandler } from './disputes/actions.js'
 import { petitionTimerHandler } from './disputes/petitions.js'
+import { sendDigests } from './participation/digest.js'
+import { proposalTimerHandler } from './participation/proposals.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
@@ -32,6 +34,7 @@ export const timerHandlers = {
   dispute: disputeTimerHandler,
   agreement: agreementTimerHandler,
   petition: petitionTimerHandler,
+  proposal: proposalTimerHandler,
 }
 
 export interface RunningPlatform {
@@ -118,6 +121,15 @@ export async function startPlatform(
             (err) => log.error({ err }, 'care-visit check failed'),
           )
         : null
+    // Participation digests go out once a day; an hourly look finds the day's cutoff passed.
+    const digests =
+      config.schedulerIntervalMs > 0
+        ? startPeriodic(
+            () => sendDigests(database.db, platform.clock.now()),
+            CARE_CHECK_INTERVAL_MS,
+            (err) => log.error({ err }, 'participation digest run failed'),
+          )
+        : null
     // Imports cut off by a stop or crash run again from the start: rows are upserted by ID number.
     for (const jobId of await interruptedImports(database.db)) {
       log.info({ jobId }, 'resuming interrupted import')
@@ -138,6 +150,7 @@ export async function startPlatform(
         await webhooks?.stop()
         await messages?.stop()
         await care?.stop()
+        await digests?.stop()
         await linker?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)

@@ -5,6 +5,15 @@ import type { Platform } from '../core/platform.js'
 import { inScope, requireActor } from '../core/scope.js'
 import { participationStaff } from './common.js'
 import {
+  preferenceBody,
+  preferenceOf,
+  preferenceSchema,
+  resubscribe,
+  savePreference,
+  unsubscribe,
+  unsubscribeBody,
+} from './digest.js'
+import {
   challengeBody,
   challengeSchema,
   completeVerification,
@@ -79,5 +88,61 @@ export async function verificationRoutes(app: App, { database, clock, config }: 
       await verifyInPerson(db, req.ctx, req.body, clock.now())
       return reply.code(204).send(null)
     },
+  })
+
+  // How a resident hears of participation: a daily digest (default) or at once, and per process off.
+  app.get('/api/v1/participation/preferences', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags,
+      summary: 'How you hear of participation: daily digest or at once, and the processes you unsubscribed from',
+      response: { 200: preferenceSchema, ...errorResponses(401) },
+    },
+    handler: async (req) => inScope(db, req.ctx, (tx) => preferenceOf(tx, req.ctx)),
+  })
+
+  app.put('/api/v1/participation/preferences', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags,
+      summary: 'Choose the daily digest or immediate notifications',
+      body: preferenceBody,
+      response: { 200: preferenceSchema, ...errorResponses(401) },
+    },
+    handler: async (req) =>
+      inScope(db, req.ctx, async (tx) => {
+        await savePreference(tx, req.ctx, req.body, clock.now())
+        return preferenceOf(tx, req.ctx)
+      }),
+  })
+
+  app.post('/api/v1/participation/unsubscriptions', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags,
+      summary: 'Stop hearing of one process (a proposal, a consultation, …)',
+      body: unsubscribeBody,
+      response: { 200: preferenceSchema, ...errorResponses(401) },
+    },
+    handler: async (req) =>
+      inScope(db, req.ctx, async (tx) => {
+        await unsubscribe(tx, req.ctx, req.body, clock.now())
+        return preferenceOf(tx, req.ctx)
+      }),
+  })
+
+  app.delete('/api/v1/participation/unsubscriptions', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags,
+      summary: 'Hear of a process again',
+      body: unsubscribeBody,
+      response: { 200: preferenceSchema, ...errorResponses(401) },
+    },
+    handler: async (req) =>
+      inScope(db, req.ctx, async (tx) => {
+        await resubscribe(tx, req.ctx, req.body)
+        return preferenceOf(tx, req.ctx)
+      }),
   })
 }
