@@ -236,12 +236,13 @@ function commentsQuery(tx: Tx, actor: Actor) {
     .select([...commentColumns, sql<boolean>`r.user_id is not null`.as('reported')])
 }
 
-/** Display names of the comments' authors (through the definer function: residents read no accounts). */
-async function authorNames(tx: Tx, ids: number[]): Promise<Map<number, string>> {
+/** Display names of the comments' authors (through the definer function of 0047: residents read no accounts). */
+async function authorNames(tx: Tx, rows: { author_id: number }[]): Promise<Map<number, string>> {
+  const ids = [...new Set(rows.map((r) => r.author_id))]
   if (ids.length === 0) return new Map()
-  const { rows } = await sql<{ comment_id: number; display_name: string }>`
-    select comment_id, display_name from app_comment_author_names(${ids}::bigint[])`.execute(tx)
-  return new Map(rows.map((r) => [Number(r.comment_id), r.display_name]))
+  const { rows: names } = await sql<{ id: number; display_name: string }>`
+    select id, display_name from app_display_names(${ids}::integer[])`.execute(tx)
+  return new Map(names.map((r) => [r.id, r.display_name]))
 }
 
 function present(r: CommentRow, names: Map<number, string>, actor: Actor, staff: boolean): CommentView {
@@ -252,7 +253,7 @@ function present(r: CommentRow, names: Map<number, string>, actor: Actor, staff:
     subjectId: r.subject_id,
     sectionId: r.section_id,
     parentId: r.parent_id,
-    author: names.get(r.id) ?? '',
+    author: names.get(r.author_id) ?? '',
     mine: r.author_id === actor.userId,
     official: r.official,
     body: hidden ? null : r.body,
@@ -271,7 +272,7 @@ export async function commentView(tx: Tx, ctx: RequestContext, commentId: number
   const row = await commentsQuery(tx, actor).select('c.area_id').where('c.id', '=', commentId).executeTakeFirst()
   if (!row) throw notFound('COMMENT_NOT_FOUND', `comment ${commentId}`, 'id')
   const staff = isParticipationStaff(actor, await areaPathOf(tx, row.area_id, null))
-  const names = await authorNames(tx, [row.id])
+  const names = await authorNames(tx, [row])
   return present(row, names, actor, staff)
 }
 
@@ -327,10 +328,7 @@ export async function listComments(
   const more = rows.length > q.pageSize
   const shown = rows.slice(0, q.pageSize)
   const staff = isParticipationStaff(actor, subject.areaPath)
-  const names = await authorNames(
-    tx,
-    shown.map((r) => r.id),
-  )
+  const names = await authorNames(tx, shown)
   return paginate(
     { page: 1, pageSize: q.pageSize },
     shown.map((r) => present(r, names, actor, staff)),
@@ -557,7 +555,7 @@ export async function moderationQueue(tx: Tx, ctx: RequestContext, q: Moderation
     .offset(offsetOf(q))
     .execute()
   const ids = rows.map((r) => r.id)
-  const names = await authorNames(tx, ids)
+  const names = await authorNames(tx, rows)
   const reasons = ids.length
     ? await tx
         .selectFrom('comment_report')
