@@ -478,6 +478,10 @@ export async function createRecord(tx: Tx, ctx: RequestContext, input: NewRecord
       {},
       { status: source.status },
     )
+  // Creates for one source wait for each other, so the second finds the first and names it (the
+  // UNIQUE constraint stays the guarantee).
+  const lockKey = `accountability:${input.sourceKind}:${input.sourceId}`
+  await sql`select pg_advisory_xact_lock(hashtext(${lockKey}))`.execute(tx)
   const existing = await tx
     .selectFrom('accountability_record')
     .select('id')
