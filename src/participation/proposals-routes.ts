@@ -168,7 +168,7 @@ export async function proposalRoutes(app: App, { database, clock }: Platform) {
       querystring: proposalSettingQuery,
       response: { 200: proposalSettingSchema, ...errorResponses(401, 403, 404) },
     },
-    handler: async (req) => inScope(db, req.ctx, (tx) => proposalSetting(tx, req.query.areaId)),
+    handler: async (req) => inScope(db, req.ctx, (tx) => proposalSetting(tx, req.ctx, req.query.areaId)),
   })
 
   app.put('/api/v1/proposal-settings', {

@@ -194,6 +194,9 @@ export async function createProposal(
   now: Date,
 ): Promise<{ id: number; reference: string }> {
   const path = await areaPathOf(tx, input.areaId, 'areaId')
+  const onBranch = await sql<{ ok: boolean }>`select ${input.areaId}::integer in (select app_branch_area_ids()) as ok`.execute(tx)
+  if (!onBranch.rows[0]?.ok)
+    throw new AppError('FORBIDDEN', 'you can propose in your own areas and the areas above them', 'areaId')
   const setting = await proposalSettingFor(tx, path)
   const actor = await requireVerified(tx, ctx, setting.verifiedToPropose)
   const district = await tx
@@ -685,8 +688,14 @@ export const proposalSettingSchema = shape({
   verifiedToSupport: { type: 'boolean' },
 })
 
-export async function proposalSetting(tx: Tx, areaId: number): Promise<Output<typeof proposalSettingSchema>> {
-  const s = await proposalSettingFor(tx, await areaPathOf(tx, areaId, 'areaId'))
+export async function proposalSetting(
+  tx: Tx,
+  ctx: RequestContext,
+  areaId: number,
+): Promise<Output<typeof proposalSettingSchema>> {
+  const path = await areaPathOf(tx, areaId, 'areaId')
+  requireParticipationStaff(ctx, path)
+  const s = await proposalSettingFor(tx, path)
   return {
     areaId,
     fromAreaId: s.areaId,
@@ -727,7 +736,7 @@ export async function saveProposalSetting(
     areaId: input.areaId,
     detail: values,
   })
-  return proposalSetting(tx, input.areaId)
+  return proposalSetting(tx, ctx, input.areaId)
 }
 
 // ---------------------------------------------------------------------------------------------

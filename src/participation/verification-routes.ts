@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import { cipherFor } from '../core/crypto.js'
 import { AppError } from '../core/errors.js'
 import { errorResponses, type App } from '../core/http.js'
@@ -43,7 +44,15 @@ export async function verificationRoutes(app: App, { database, clock, config }: 
   })
 
   app.post('/api/v1/verification/challenge', {
-    config: { access: 'signed-in', rateLimit: { max: 5, timeWindow: '10 minutes' } },
+    config: {
+      access: 'signed-in',
+      // Each code is a text message: five a quarter of an hour per account.
+      rateLimit: {
+        max: 5,
+        timeWindow: '15 minutes',
+        keyGenerator: (req: FastifyRequest) => (req.ctx?.actor ? `verify:${req.ctx.actor.userId}` : req.ip),
+      },
+    },
     schema: {
       tags,
       summary:

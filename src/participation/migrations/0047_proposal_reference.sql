@@ -8,3 +8,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT u.id, u.display_name FROM app_user u WHERE u.id = ANY (ids)
 $$;
 GRANT EXECUTE ON FUNCTION app_display_names(integer[]) TO grassroots_app;
+
+-- A resident takes their support back while the proposal is below its threshold.
+GRANT DELETE ON proposal_support TO grassroots_app;
+CREATE POLICY proposal_support_take_back ON proposal_support FOR DELETE TO grassroots_app USING (user_id = app_user_id());
