@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
+import { asSystem } from '../core/scope.js'
 import { contentDisposition, statusOf } from './notices.js'
+import { seedDemoNotices } from './notices-demo.js'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -414,5 +416,54 @@ describe.each(backends())('notices and policies on %s', (backend) => {
       (await call(p.app, 'GET', `/api/v1/notices?areaId=${cuizhu}`, { token: as('guihua.staff') })).body.items,
     ).toEqual([])
     expect((await call(p.app, 'GET', '/api/v1/notices')).status).toBe(401)
+  })
+})
+
+describe.each(backends())('the notices of the demo city on %s', (backend) => {
+  let p: TestPlatform
+  beforeAll(async () => {
+    p = await openTestPlatform(backend)
+    await asSystem(p.database.db, (tx) => seedDemoNotices(tx, p.clock.now()))
+  })
+  afterAll(() => p?.close())
+
+  it('leaves real work for the Guihua resident and staff', async () => {
+    const resident = await tokenFor(p.app, 'guihua.resident')
+    const staff = await tokenFor(p.app, 'guihua.staff')
+    const items = (await call(p.app, 'GET', '/api/v1/notices?pageSize=100', { token: resident })).body.items as any[]
+    const titles = items.map((i) => i.title)
+    expect(items[0]).toMatchObject({ title: '关于桂花苑二次供水水箱清洗停水的通知', pinned: true, read: false })
+    expect(titles).toContain('东湖街道高龄老人津贴申领政策解读')
+    expect(items.find((i) => i.title === '东湖街道高龄老人津贴申领政策解读').read).toBe(true)
+    for (const hidden of [
+      '冬季消防安全培训暨灭火器使用演练',
+      '国庆期间社区服务中心开放时间调整',
+      '2027年度居民议事会换届选举公告（草稿）',
+      '关于桂花苑临时停电的通知',
+      '翠竹社区电动自行车集中充电棚启用通知',
+    ])
+      expect(titles).not.toContain(hidden)
+    const policy = items.find((i) => i.title === '桂花社区生活垃圾分类实施细则')
+    expect(policy).toMatchObject({ kind: 'policy', hasExplainer: true, attachmentCount: 1 })
+    const detail = (await call(p.app, 'GET', `/api/v1/notices/${policy.id}`, { token: resident })).body
+    const file = await p.app.inject({
+      method: 'GET',
+      url: `/api/v1/notices/${policy.id}/attachments/${detail.attachments[0].id}`,
+      headers: { authorization: `Bearer ${resident}` },
+    })
+    expect(file.headers['content-type']).toBe('application/pdf')
+    expect(file.rawPayload.subarray(0, 5).toString()).toBe('%PDF-')
+
+    const mine = (await call(p.app, 'GET', '/api/v1/notices?pageSize=100', { token: staff })).body.items as any[]
+    const statusOfTitle = (title: string) => mine.find((i) => i.title === title)?.status
+    expect(statusOfTitle('冬季消防安全培训暨灭火器使用演练')).toBe('scheduled')
+    expect(statusOfTitle('国庆期间社区服务中心开放时间调整')).toBe('expired')
+    expect(statusOfTitle('2027年度居民议事会换届选举公告（草稿）')).toBe('draft')
+    expect(statusOfTitle('关于桂花苑临时停电的通知')).toBe('withdrawn')
+    expect(mine.find((i) => i.title === '关于桂花苑二次供水水箱清洗停水的通知').readCount).toBe(1)
+    const cuizhu = (await call(p.app, 'GET', '/api/v1/notices', { token: await tokenFor(p.app, 'cuizhu.resident') }))
+      .body.items as any[]
+    expect(cuizhu.map((i) => i.title)).toContain('翠竹社区电动自行车集中充电棚启用通知')
+    expect(cuizhu.map((i) => i.title)).not.toContain('东湖街道高龄老人津贴申领政策解读')
   })
 })
