@@ -34,14 +34,14 @@ export function ProposalDetail({ id }: { id: number }) {
         <div className="proposal-detail">
           <div className="proposal-detail-main">
             <Head detail={d} />
+            <Support detail={d} />
             <Answer detail={d} />
             <ProposalActionPanel detail={d} />
             <Comments detail={d} />
           </div>
           <div className="proposal-detail-side">
-            <Support detail={d} />
             <Follow detail={d} />
-            <section className="card" aria-labelledby="proposal-events-title">
+            <section className="card proposal-events-card" aria-labelledby="proposal-events-title">
               <h3 id="proposal-events-title">{t('participation.proposals.detail.history')}</h3>
               <Events detail={d} />
             </section>
@@ -293,7 +293,11 @@ function Follow({ detail: d }: { detail: Detail }) {
 function Comments({ detail: d }: { detail: Detail }) {
   const { t } = useTranslation()
   return (
-    <section className="card" aria-labelledby="proposal-comments-title" data-testid="proposal-comments">
+    <section
+      className="card proposal-comments"
+      aria-labelledby="proposal-comments-title"
+      data-testid="proposal-comments"
+    >
       <h3 id="proposal-comments-title">{t('participation.proposals.detail.comments', { n: d.commentCount })}</h3>
       <p className="muted proposal-comments-placeholder">{t('participation.proposals.detail.commentsSoon')}</p>
     </section>

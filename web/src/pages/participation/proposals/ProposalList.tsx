@@ -19,6 +19,7 @@ import {
   StateBadge,
   SupportProgress,
   pick,
+  supportText,
 } from './common'
 
 const STORE = 'grassroots.proposals'
@@ -224,7 +225,7 @@ function ProposalCard({ proposal: p, staff }: { proposal: ProposalView; staff: b
         </span>
         <span>{t('participation.proposals.list.comments', { n: p.commentCount })}</span>
         {p.status !== 'published' && p.status !== 'threshold_reached' && (
-          <span>{t('participation.proposals.progress.label', { n: p.supportCount, threshold: p.threshold })}</span>
+          <span>{supportText(t, p.supportCount, p.threshold)}</span>
         )}
         {staff && waiting && p.answerDueAt && (
           <span>

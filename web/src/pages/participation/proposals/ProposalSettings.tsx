@@ -24,6 +24,8 @@ export function ProposalSettings({ user }: { user: User }) {
   // The deepest area the user runs participation in, to start with.
   const start = [...staffGrants].sort((a, b) => b.areaCode.length - a.areaCode.length)[0]
   const [areaId, setAreaId] = useState(start ? String(start.areaId) : '')
+  // Kept here: a saved answer remounts the form with what the server now holds.
+  const [saved, setSaved] = useState(false)
   const admin = hasRole(user, ['admin'])
   const areaField = useId()
   const setting = useQuery({ ...proposalQueries.setting(Number(areaId)), enabled: /^\d+$/.test(areaId) })
@@ -42,7 +44,10 @@ export function ProposalSettings({ user }: { user: User }) {
           <AreaSelect
             id={areaField}
             value={areaId}
-            onChange={setAreaId}
+            onChange={(v) => {
+              setAreaId(v)
+              setSaved(false)
+            }}
             maxLevel="community"
             emptyLabel={t('participation.proposals.settings.chooseArea')}
             testId="proposal-settings-area"
@@ -50,14 +55,32 @@ export function ProposalSettings({ user }: { user: User }) {
         </label>
         <QueryStatus query={setting} />
         {setting.data && (
-          <SettingForm key={`${areaId}-${setting.dataUpdatedAt}`} setting={setting.data} editable={admin} />
+          <SettingForm
+            key={`${areaId}-${setting.dataUpdatedAt}`}
+            setting={setting.data}
+            editable={admin}
+            onSaved={setSaved}
+          />
+        )}
+        {saved && (
+          <p className="notice" role="status" data-testid="proposal-settings-saved">
+            {t('participation.proposals.settings.saved')}
+          </p>
         )}
       </div>
     </div>
   )
 }
 
-function SettingForm({ setting, editable }: { setting: ProposalSetting; editable: boolean }) {
+function SettingForm({
+  setting,
+  editable,
+  onSaved,
+}: {
+  setting: ProposalSetting
+  editable: boolean
+  onSaved: (saved: boolean) => void
+}) {
   const { t, i18n } = useTranslation()
   const fieldLabel = useFieldLabel()
   const tree = useQuery(queries.areaTree())
@@ -71,7 +94,6 @@ function SettingForm({ setting, editable }: { setting: ProposalSetting; editable
   const [toPropose, setToPropose] = useState(setting.verifiedToPropose)
   const [toSupport, setToSupport] = useState(setting.verifiedToSupport)
   const [problem, setProblem] = useState<ApiError | null>(null)
-  const [saved, setSaved] = useState(false)
   const save = useMutation({
     mutationFn: () =>
       proposalApi.saveSetting({
@@ -82,7 +104,7 @@ function SettingForm({ setting, editable }: { setting: ProposalSetting; editable
         verifiedToSupport: toSupport,
       }),
     onSuccess: (next) => {
-      setSaved(true)
+      onSaved(true)
       queryClient.setQueryData(proposalKeys.setting(next.areaId), next)
       // Settings of the areas below may follow this one.
       return queryClient.invalidateQueries({
@@ -104,7 +126,7 @@ function SettingForm({ setting, editable }: { setting: ProposalSetting; editable
     save.mutate()
   }
   const changed = () => {
-    setSaved(false)
+    onSaved(false)
     setProblem(null)
   }
   const error = problem ?? save.error
@@ -183,11 +205,6 @@ function SettingForm({ setting, editable }: { setting: ProposalSetting; editable
             {t('participation.proposals.settings.save')}
           </button>
         </div>
-      )}
-      {saved && (
-        <p className="notice" role="status" data-testid="proposal-settings-saved">
-          {t('participation.proposals.settings.saved')}
-        </p>
       )}
     </form>
   )

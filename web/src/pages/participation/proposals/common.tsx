@@ -61,6 +61,14 @@ export function StateBadge({ state, testId = 'proposal-state' }: { state: Propos
   )
 }
 
+/** "3 of 30 supporters", or "32 supporters (threshold 30)" once past it. */
+export function supportText(t: (key: string, o: Record<string, unknown>) => string, n: number, threshold: number) {
+  return t(n > threshold ? 'participation.proposals.progress.labelOver' : 'participation.proposals.progress.label', {
+    n,
+    threshold,
+  })
+}
+
 /** Supports toward the threshold: a bar with the same facts in words beside it (the bar alone says nothing to a screen reader). */
 export function SupportProgress({
   count,
@@ -74,7 +82,7 @@ export function SupportProgress({
   const { t } = useTranslation()
   const reached = count >= threshold
   const percent = threshold > 0 ? Math.min(100, Math.round((count / threshold) * 100)) : 100
-  const label = t('participation.proposals.progress.label', { n: count, threshold })
+  const label = supportText(t, count, threshold)
   return (
     <div className="proposal-progress" data-testid={testId} data-count={count} data-threshold={threshold}>
       <div
