@@ -12,6 +12,7 @@ import { seedOpen311Demo } from '../open311/keys.js'
 import type { FieldCipher } from '../core/crypto.js'
 import { seedDemoRegistry } from '../registry/demo.js'
 import { seedDemoDisputes } from '../disputes/demo.js'
+import { seedDemoProposals } from '../participation/proposals-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -123,6 +124,8 @@ export async function seedDemo(
     await seedOpen311Demo(tx)
     const registry = opts.cipher ? await seedDemoRegistry(tx, opts.cipher, seed, new Date()) : { people: 0 }
     const disputes = opts.cipher ? await seedDemoDisputes(tx, opts.cipher, new Date()) : { disputes: 0, petitions: 0 }
+    // Participation: proposals first (meetings and accountability records refer to them).
+    const participation = await seedDemoProposals(tx, new Date(), passwordHash)
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -132,6 +135,7 @@ export async function seedDemo(
         accounts: city.accounts.length,
         people: registry.people,
         ...disputes,
+        ...participation,
       },
     })
   })
