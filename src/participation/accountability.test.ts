@@ -11,7 +11,6 @@ import {
 } from '../../test/support.js'
 
 const HOUR = 3_600_000
-const DAY = 24 * HOUR
 // Streetlights: no photo, no required attribute.
 const CATEGORY = 'DL-03'
 
