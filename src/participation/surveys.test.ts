@@ -10,7 +10,9 @@ import {
   type TestPlatform,
 } from '../../test/support.js'
 import { sha256Hex } from '../core/privacy.js'
+import { asSystem } from '../core/scope.js'
 import { suppressCells } from './survey-results.js'
+import { seedDemoSurveys } from './surveys-demo.js'
 
 const DAY = 86_400_000
 
@@ -617,6 +619,30 @@ describe.each(backends())('surveys on %s', (backend) => {
         .where('entity_id', '=', String(id))
         .execute()
       expect(audit.map((a) => (a.detail as { format: string }).format).sort()).toEqual(['csv', 'xlsx'])
+    })
+  })
+  describe('the demo', () => {
+    it('leaves guihua.resident an open survey to answer and a closed one with results', async () => {
+      const seeded = await asSystem(p.database.db, (tx) => seedDemoSurveys(tx, p.clock.now()))
+      expect(seeded).toEqual({ surveys: 5, responses: 50 })
+      const list = await call(p.app, 'GET', '/api/v1/surveys?pageSize=500', { token: as('guihua.resident') })
+      const find = (title: string) => list.body.items.find((s: any) => s.title === title)
+      expect(find('老旧小区加装电梯意愿调查')).toMatchObject({ state: 'open', answered: false, responseCount: 20 })
+      expect(find('社区长者食堂满意度调查')).toMatchObject({ state: 'closed', answered: true, responseCount: 24 })
+      expect(find('街道便民服务中心周末开放意见征集')).toMatchObject({ state: 'open', verifiedOnly: true })
+      expect(find('2027年社区文化活动需求调查')).toBeUndefined()
+      expect(find('垃圾分类投放点设置调查')).toBeUndefined()
+      const results = await call(p.app, 'GET', `/api/v1/surveys/${find('社区长者食堂满意度调查').id}/results`, {
+        token: as('guihua.resident'),
+      })
+      expect(results.status).toBe(200)
+      expect(results.body.questions[1].scale.mean).toBeGreaterThan(3)
+      const staff = await call(p.app, 'GET', '/api/v1/surveys?state=draft&pageSize=500', { token: as('guihua.staff') })
+      expect(staff.body.items.map((s: any) => s.title)).toContain('2027年社区文化活动需求调查')
+      const lift = await call(p.app, 'GET', `/api/v1/surveys/${find('老旧小区加装电梯意愿调查').id}/results`, {
+        token: as('guihua.staff'),
+      })
+      expect(lift.body.questions[0].answered).toBe(20)
     })
   })
 })
