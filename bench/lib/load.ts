@@ -26,6 +26,8 @@ export async function throughput(opts: {
   seconds: number
   headers?: Record<string, string>
   body?: () => string
+  /** Per request: a path and headers of its own (e.g. another proposal, another resident's token). */
+  vary?: () => { path?: string; headers?: Record<string, string> }
 }): Promise<ThroughputResult> {
   const result = await autocannon({
     url: opts.url,
@@ -38,7 +40,19 @@ export async function throughput(opts: {
         method: opts.method,
         path: opts.path,
         headers: opts.headers ?? {},
-        ...(opts.body ? { setupRequest: (req: autocannon.Request) => ({ ...req, body: opts.body!() }) } : {}),
+        ...(opts.body || opts.vary
+          ? {
+              setupRequest: (req: autocannon.Request) => {
+                const v = opts.vary?.() ?? {}
+                return {
+                  ...req,
+                  ...(opts.body ? { body: opts.body() } : {}),
+                  ...(v.path ? { path: v.path } : {}),
+                  ...(v.headers ? { headers: { ...req.headers, ...v.headers } } : {}),
+                }
+              },
+            }
+          : {}),
       },
     ],
   })

@@ -5,6 +5,7 @@ import { intake } from './intake.js'
 import { lists } from './lists.js'
 import { memory } from './memory.js'
 import { open311 } from './open311.js'
+import { participation } from './participation.js'
 import { registry } from './registry.js'
 
 /**
@@ -14,4 +15,4 @@ import { registry } from './registry.js'
  * people import and search), write bench/sections/<name>.ts and list it here; `memory` stays last,
  * since it reports the server's RSS under the loads of the sections before it.
  */
-export const sections: Section<any>[] = [intake, open311, dashboards, lists, registry, disputes, memory]
+export const sections: Section<any>[] = [intake, open311, dashboards, lists, registry, disputes, participation, memory]

@@ -104,8 +104,8 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
       count,
       0,
     )
-    .option('--proposals <n>', 'participation proposals (not available yet)', count, 0)
-    .option('--comments <n>', 'participation comments (not available yet)', count, 0)
+    .option('--proposals <n>', 'resident proposals with their supports and histories', count, 0)
+    .option('--comments <n>', 'comments on the proposals (needs --proposals, now or earlier)', count, 0)
     .option('--seed <n>', 'random seed', count, 1)
     .option('--years <n>', 'years of history before --until', Number, 3)
     .option('--until <iso>', 'end of the history (default: the start of the current hour)')

@@ -7,6 +7,7 @@ import { asSystem } from '../core/scope.js'
 import { casesStep } from './generate-cases.js'
 import { peopleStep } from './generate-people.js'
 import { disputesStep } from './generate-disputes.js'
+import { commentsStep, proposalsStep } from './generate-participation.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
 
@@ -19,13 +20,13 @@ export type { GenerateOptions } from './generate-step.js'
  *
  * The work is a list of steps, one per entity (`generateSteps`). A step gets the row sink (COPY on
  * PostgreSQL, batched multi-row INSERTs on the embedded database), a seeded PRNG and a progress
- * reporter, and returns how many rows it wrote. An entity without a step (proposals and
- * comments so far: their modules are not built yet) is reported as "not available yet", never
- * silently skipped. To add one, export a `GenerateStep` and append it to `generateSteps`.
+ * reporter, and returns how many rows it wrote. An entity without a step is reported as "not
+ * available yet", never silently skipped. To add one, export a `GenerateStep` and append it to
+ * `generateSteps`.
  */
 
 /** The registered steps, in the order they run (later steps may refer to earlier entities). */
-export const generateSteps: GenerateStep[] = [casesStep, peopleStep, disputesStep]
+export const generateSteps: GenerateStep[] = [casesStep, peopleStep, disputesStep, proposalsStep, commentsStep]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
 export const generateEntities = ['cases', 'people', 'disputes', 'proposals', 'comments'] as const

@@ -126,17 +126,6 @@ export async function seedDemoProposals(tx: Tx, now: Date, passwordHash: string)
     .select('id')
     .where('username', '=', 'guihua.staff')
     .executeTakeFirstOrThrow()
-  await tx
-    .insertInto('proposal_setting')
-    .values({
-      area_id: guihua.id,
-      support_threshold: 20,
-      answer_days: 30,
-      verified_to_propose: true,
-      verified_to_support: true,
-      updated_at: now,
-    })
-    .execute()
   // Neighbours: resident accounts of 桂花, each verified in person as a registry person of it.
   const people = await tx
     .selectFrom('person as p')
@@ -147,6 +136,19 @@ export async function seedDemoProposals(tx: Tx, now: Date, passwordHash: string)
     .where('p.birth_date', '<', '2006-01-01')
     .orderBy('p.id')
     .limit(NEIGHBOURS)
+    .execute()
+  // Without a registry (a demo seeded without the data key) there is nobody to verify: no proposals.
+  if (people.length === 0) return { proposals: 0 }
+  await tx
+    .insertInto('proposal_setting')
+    .values({
+      area_id: guihua.id,
+      support_threshold: 20,
+      answer_days: 30,
+      verified_to_propose: true,
+      verified_to_support: true,
+      updated_at: now,
+    })
     .execute()
   const neighbours: number[] = []
   for (const [i, person] of people.entries()) {
