@@ -244,7 +244,19 @@ describe.each(backends())('notices and policies on %s', (backend) => {
     // The resident's community and the grid worker's grid both lie in Guihua.
     expect(byCode['JZ-QH-01-01']).toBe(2)
     expect(Object.values(byCode).reduce((a: number, b) => a + Number(b), 0)).toBe(2)
-    expect(reads.body.byArea.length).toBeGreaterThan(1)
+    // Every community of the street shows, read or not.
+    const communities = await p.database.db.selectFrom('area').select('code').where('parent_id', '=', donghu).execute()
+    expect(Object.keys(byCode).sort()).toEqual(communities.map((c) => c.code).sort())
+    expect(communities.length).toBeGreaterThan(1)
+    // A community's notice: its grids show only where someone read it (the grid worker's grid).
+    const own = (await publish('guihua.staff', notice(guihua, { title: '社区通知：楼道清理' }))).body.id
+    await call(p.app, 'POST', `/api/v1/notices/${own}/read`, { token: as('guihua.resident') })
+    await call(p.app, 'POST', `/api/v1/notices/${own}/read`, { token: as('guihua.grid') })
+    const local = (await call(p.app, 'GET', `/api/v1/notices/${own}/reads`, { token: as('guihua.staff') })).body
+    expect(local.byArea.map((b: any) => [b.area.code, b.count])).toEqual([
+      ['JZ-QH-01-01', 1],
+      ['JZ-QH-01-01-G01', 1],
+    ])
     const row = (await list('donghu.staff', `&q=${encodeURIComponent('冬季防火')}`)).body.items[0]
     expect(row).toMatchObject({ id, readCount: 2 })
     expect((await call(p.app, 'GET', `/api/v1/notices/${id}/reads`, { token: as('guihua.resident') })).status).toBe(403)

@@ -193,7 +193,8 @@ export const readsSchema = shape({
   byArea: {
     type: 'array',
     description:
-      'Readers by the area directly below the notice’s area that holds their home area (zero where none read it yet); ' +
+      'Readers by the area directly below the notice’s area that holds their home area (every community or street ' +
+      'below, zero where none read it yet; grids only where someone read it); ' +
       'readers whose home area is the notice’s area itself count under it, and readers from elsewhere (staff above, ' +
       'no home area) under area null',
     items: shape({ area: { ...areaRef, type: ['object', 'null'] }, count: { type: 'integer' } }),
@@ -610,7 +611,7 @@ export async function noticeReads(tx: Tx, ctx: RequestContext, noticeId: number,
   if (!staff) throw new AppError('FORBIDDEN', 'only staff of the notice’s area see who read it')
   const children = await tx
     .selectFrom('area')
-    .select(['id', 'code', 'name_zh', 'name_en', 'path'])
+    .select(['id', 'code', 'name_zh', 'name_en', 'path', 'level'])
     .where('parent_id', '=', n.area_id)
     .where('retired_at', 'is', null)
     .orderBy('code')
@@ -638,7 +639,10 @@ export async function noticeReads(tx: Tx, ctx: RequestContext, noticeId: number,
     ...(counts.has(n.area_id)
       ? [{ area: { id: n.area_id, code: n.code, nameZh: n.name_zh, nameEn: n.name_en }, count: counts.get(n.area_id)! }]
       : []),
-    ...children.map((c) => ({ area: ref(c), count: counts.get(c.id) ?? 0 })),
+    // Every community (or street) below shows, read or not; grids only where someone read it.
+    ...children
+      .filter((c) => c.level !== 'grid' || counts.has(c.id))
+      .map((c) => ({ area: ref(c), count: counts.get(c.id) ?? 0 })),
     ...(counts.has(null) ? [{ area: null, count: counts.get(null)! }] : []),
   ]
   return { noticeId, total, byArea }
