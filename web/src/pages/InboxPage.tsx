@@ -70,6 +70,41 @@ function disputeNotice(n: Notification, t: TFunction, lng: string): string | nul
   }
 }
 
+/** Where a participation notice's subject lives in the participation pages. */
+const participationParts: Record<string, string> = {
+  notice: 'notices',
+  consultation: 'consultations',
+  survey: 'surveys',
+  proposal: 'proposals',
+  meeting: 'meetings',
+  accountability: 'accountability',
+}
+
+/**
+ * A participation notice as a sentence (src/participation: proposals.ts, common.ts, digest.ts): a
+ * proposal past its threshold or late with its answer, a change to something the resident takes
+ * part in, or the day's digest; null for other kinds.
+ */
+function participationNotice(n: Notification, t: TFunction): string | null {
+  const p = n.params
+  const str = (k: string) => (typeof p[k] === 'string' ? p[k] : '')
+  switch (n.kind) {
+    case 'proposal_threshold':
+    case 'proposal_warning':
+    case 'proposal_overdue':
+      return t(`inbox.texts.${n.kind}`, { reference: str('reference'), title: str('title') })
+    case 'participation_update':
+      return t('inbox.texts.participation_update', {
+        title: str('title') || str('reference'),
+        event: t(`inbox.participationEvents.${str('event')}`, { defaultValue: str('event') }),
+      })
+    case 'participation_digest':
+      return t('inbox.texts.participation_digest', { count: typeof p.count === 'number' ? p.count : 0 })
+    default:
+      return null
+  }
+}
+
 /** The caller's notifications: new dispatches, warnings, escalations, updates of their reports. */
 export function InboxPage({ user }: { user: User }) {
   const { t, i18n } = useTranslation()
@@ -107,6 +142,12 @@ export function InboxPage({ user }: { user: User }) {
       : typeof n.params.petitionId === 'number'
         ? routes.petition(n.params.petitionId)
         : null
+  // A proposal, consultation, survey, meeting or accountability record the notice is about.
+  const participationLink = (n: Notification) => {
+    if (typeof n.params.proposalId === 'number') return routes.participation('proposals', n.params.proposalId)
+    const part = typeof n.params.subjectKind === 'string' ? participationParts[n.params.subjectKind] : undefined
+    return part && typeof n.params.subjectId === 'number' ? routes.participation(part, n.params.subjectId) : null
+  }
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
@@ -144,11 +185,11 @@ export function InboxPage({ user }: { user: User }) {
       )}
       <ul className="inbox-list">
         {data?.items.map((n) => {
-          const link = caseLink(n) ?? personLink(n) ?? disputeLink(n)
+          const link = caseLink(n) ?? personLink(n) ?? disputeLink(n) ?? participationLink(n)
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
-          const sentence = disputeNotice(n, t, lng)
+          const sentence = disputeNotice(n, t, lng) ?? participationNotice(n, t)
           // A dispute's or petition's action and state are in its sentence; the case chips would misname them.
           const action = !sentence && typeof n.params.action === 'string' ? n.params.action : null
           const state = !sentence && typeof n.params.state === 'string' ? n.params.state : null
