@@ -2,7 +2,8 @@
 // community and attach its full text as a PDF with a Chinese file name; the resident finds it first in
 // the list (pinned, marked as a policy and unread), opens it (the explainer in its own block, the PDF
 // served as application/pdf with its name) and it counts as read; the staff see the read count per
-// area, then withdraw it with a reason, and it leaves the resident's list. The staff page in English.
+// area, give it an expiry date, then withdraw it with a reason, and it leaves the resident's list. The
+// staff pages in English.
 // axe checks every notice page for serious or critical violations.
 // Needs the built web app (`npm run build:web`) and a system Chromium; like test/disputes-browser.test.ts.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -249,6 +250,26 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       expect(
         await staff.textContent(`${byTestId('notice-card')}[data-id="${noticeId}"] ${byTestId('notice-read-count')}`),
       ).toContain('1')
+    })
+
+    it('staff edit it: an expiry date', async () => {
+      await goto(staff, `#/participation/notices/${noticeId}`)
+      await staff.click(byTestId('notice-edit'))
+      await staff.waitForSelector(byTestId('notice-edit-page'))
+      await staff.waitForSelector(byTestId('notice-form'))
+      expect(await staff.inputValue(byTestId('notice-title-input'))).toBe(TITLE)
+      await axe(staff, 'edit form')
+      await staff.fill(byTestId('notice-expires-at'), '2099-06-30T18:00')
+      await staff.click(byTestId('notice-submit'))
+      await staff.waitForSelector(byTestId('notice-article'))
+      const row = await p.database.db
+        .selectFrom('notice')
+        .select(['expires_at', 'title', 'pinned'])
+        .where('id', '=', noticeId)
+        .executeTakeFirstOrThrow()
+      // The browser's time zone is Asia/Shanghai: 18:00 there is 10:00 UTC.
+      expect(row).toEqual({ expires_at: new Date('2099-06-30T10:00:00Z'), title: TITLE, pinned: true })
+      expect(await staff.textContent(byTestId('notice-article'))).toContain('2099')
     })
 
     it('staff withdraw it with a reason; it leaves the resident’s list', async () => {
