@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { segmenter, themesOf } from './consultations.js'
+import { seedConsultationsDemo } from './consultations-demo.js'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -386,5 +387,49 @@ describe.each(backends())('consultations on %s', (backend) => {
     expect(ok.status).toBe(201)
     expect(ok.body.official).toBe(false)
     expect((await detail('guihua.resident', id)).body.viewer.verified).toBe(true)
+  })
+})
+
+describe.each(backends())('the demo consultations on %s', (backend) => {
+  let p: TestPlatform
+  beforeAll(async () => {
+    p = await openTestPlatform(backend)
+    const seeded = await p.database.db.transaction().execute((tx) => seedConsultationsDemo(tx, p.clock.now()))
+    expect(seeded).toEqual({ consultations: 5, comments: 29 })
+  })
+  afterAll(() => p?.close())
+
+  it('gives the residents of 桂花 an open rule with a thread and a published one; the staff a draft and a report', async () => {
+    const resident = await tokenFor(p.app, 'guihua.resident')
+    const list = await call(p.app, 'GET', '/api/v1/consultations?pageSize=100', { token: resident })
+    const byTitle = (title: string) => list.body.items.find((c: { title: string }) => c.title === title)
+    const parking = byTitle('桂花社区停车管理公约（修订征求意见稿）')
+    expect(parking).toMatchObject({ status: 'open', acceptingComments: true, sectionCount: 4, commentCount: 15 })
+    expect(byTitle('东湖街道老旧小区加装电梯实施方案（征求意见稿）')).toMatchObject({ status: 'open' })
+    expect(byTitle('桂花社区2027年微更新计划（草稿）')).toBeUndefined()
+    expect(byTitle('翠竹社区垃圾分类积分兑换办法（征求意见稿）')).toBeUndefined()
+    const pets = await call(p.app, 'GET', `/api/v1/consultations/${byTitle('桂花社区文明养犬公约').id}`, {
+      token: resident,
+    })
+    expect(pets.body.status).toBe('published')
+    expect(pets.body.finalText).toContain('任何时段')
+    expect(pets.body.result).toMatchObject({ comments: 5, answered: 3, unanswered: 2, participants: 4 })
+    const thread = await call(
+      p.app,
+      'GET',
+      `/api/v1/comments?subjectKind=consultation&subjectId=${parking.id}&sectionId=${(await call(p.app, 'GET', `/api/v1/consultations/${parking.id}`, { token: resident })).body.sections[1].id}`,
+      { token: resident },
+    )
+    expect(thread.body.items.map((c: { body: string; replyCount: number }) => c.replyCount)).toEqual([1, 0, 0])
+
+    const staff = await tokenFor(p.app, 'guihua.staff')
+    const drafts = await call(p.app, 'GET', '/api/v1/consultations?status=draft', { token: staff })
+    expect(drafts.body.items.map((c: { title: string }) => c.title)).toContain('桂花社区2027年微更新计划（草稿）')
+    const queue = await call(p.app, 'GET', '/api/v1/moderation/comments', { token: staff })
+    expect(queue.body.items[0]).toMatchObject({
+      comment: { reportCount: 2 },
+      subject: { kind: 'consultation', title: '桂花社区停车管理公约（修订征求意见稿）' },
+      reasons: [{ reason: 'personal_data', count: 2 }],
+    })
   })
 })
