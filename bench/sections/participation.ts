@@ -7,24 +7,30 @@ import type { DataInfo, Measurement, Profile, Section, ServerContext } from '../
 // c=16 (one support per resident, a primary key decides), against hand-written SQL giving the same
 // answer without sessions, row-level security or presentation.
 
-const VOLUME: Record<Profile['name'], { proposals: number; comments: number }> = {
-  smoke: { proposals: 300, comments: 3_000 },
-  quick: { proposals: 10_000, comments: 100_000 },
-  full: { proposals: 10_000, comments: 100_000 },
+const VOLUME: Record<Profile['name'], { proposals: number; comments: number; survey_responses: number }> = {
+  smoke: { proposals: 300, comments: 3_000, survey_responses: 500 },
+  quick: { proposals: 10_000, comments: 100_000, survey_responses: 20_000 },
+  full: { proposals: 10_000, comments: 100_000, survey_responses: 20_000 },
 }
 const RESIDENTS = 16
 const PAGE_LIMIT = { postgresql: 100, pglite: 500 }
 
 /** The generated proposal with the long thread, and how many proposals there are. */
-function generated(d: DataInfo): { hot: number; proposals: number } {
+function generated(d: DataInfo): { hot: number; proposals: number; survey: number; responses: number } {
   const reports = (d.generated ?? []) as {
     entity: string
     rows: Record<string, number>
-    detail?: { hotProposalId?: number }
+    detail?: { hotProposalId?: number; surveyId?: number }
   }[]
   const comments = reports.find((r) => r.entity === 'comments')
   const proposals = reports.find((r) => r.entity === 'proposals')
-  return { hot: comments?.detail?.hotProposalId ?? 1, proposals: proposals?.rows.proposal ?? 0 }
+  const survey = reports.find((r) => r.entity === 'survey_responses')
+  return {
+    hot: comments?.detail?.hotProposalId ?? 1,
+    proposals: proposals?.rows.proposal ?? 0,
+    survey: survey?.detail?.surveyId ?? 1,
+    responses: survey?.rows.survey_response ?? 0,
+  }
 }
 
 interface Page {
@@ -52,6 +58,11 @@ const pages: Page[] = [
     name: 'proposal comment thread, first page',
     product: (d) => `/api/v1/comments?subjectKind=proposal&subjectId=${generated(d).hot}&pageSize=20`,
     baseline: (d) => `/baseline/comments?id=${generated(d).hot}`,
+  },
+  {
+    name: 'survey results (staff, exact counts)',
+    product: (d) => `/api/v1/surveys/${generated(d).survey}/results`,
+    baseline: (d) => `/baseline/survey-results?id=${generated(d).survey}`,
   },
 ]
 
@@ -101,6 +112,19 @@ export const participation: Section<Baseline> = {
         where c.subject_kind = 'proposal' and c.subject_id = ${id} and c.parent_id is null
         order by c.id limit 20`.execute(database.db)
       return rows
+    })
+    // The same figures as the results page: counts per option, the scale's distribution and mean.
+    app.get('/baseline/survey-results', async (req) => {
+      const id = Number((req.query as { id: string }).id)
+      const choices = await sql<Record<string, unknown>>`
+        select a.question_id, c.o as option, count(*)::int as n
+        from survey_answer a join survey_question q on q.id = a.question_id cross join lateral unnest(a.choices) as c(o)
+        where q.survey_id = ${id} group by 1, 2`.execute(database.db)
+      const scales = await sql<Record<string, unknown>>`
+        select a.question_id, a.scale, count(*)::int as n
+        from survey_answer a join survey_question q on q.id = a.question_id
+        where q.survey_id = ${id} and a.scale is not null group by rollup (1, 2)`.execute(database.db)
+      return { choices: choices.rows, scales: scales.rows }
     })
     app.get('/baseline/supportable', async () => {
       const { rows } = await sql<{ id: number }>`
@@ -160,8 +184,10 @@ export const participation: Section<Baseline> = {
     }
     const reader = tokens[0] ?? ctx.tokens.admin
     for (const p of pages) {
+      // Results with exact counts are the staff's view; the rest is read as a resident.
+      const token = p.name.startsWith('survey') ? ctx.tokens.admin : reader
       const r = await latency(
-        () => fetch(`${ctx.url}${p.product(ctx.data)}`, { headers: { authorization: `Bearer ${reader}` } }),
+        () => fetch(`${ctx.url}${p.product(ctx.data)}`, { headers: { authorization: `Bearer ${token}` } }),
         ctx.profile.samples,
         ctx.profile.warmup,
       )
@@ -177,7 +203,7 @@ export const participation: Section<Baseline> = {
         ratio,
         target: `≤ ${limit} ms and ≤ 2× the SQL`,
         met: r.p95 <= limit && (ratio === null || ratio <= 2 || r.p95 - (b?.p95 ?? 0) < 5),
-        note: `${ctx.data.counts.proposal ?? generated(ctx.data).proposals} proposals${r.failures ? `; ${r.failures} failed (last status ${r.lastStatus})` : ''}`,
+        note: `${p.name.startsWith('survey') ? `${generated(ctx.data).responses} responses` : `${generated(ctx.data).proposals} proposals, ${ctx.data.counts.participation_comment ?? '100,000'} comments`}${r.failures ? `; ${r.failures} failed (last status ${r.lastStatus})` : ''}`,
         detail: { product: r, baseline: b ?? null },
       })
     }

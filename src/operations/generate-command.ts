@@ -13,6 +13,7 @@ export interface GenerateArgs {
   disputes: number
   proposals: number
   comments: number
+  surveyResponses: number
   seed: number
   years: number
   until?: string
@@ -58,6 +59,7 @@ export async function runGenerate(
           disputes: args.disputes,
           proposals: args.proposals,
           comments: args.comments,
+          survey_responses: args.surveyResponses,
         },
         seed: args.seed,
         years: args.years,
@@ -106,6 +108,12 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
     )
     .option('--proposals <n>', 'resident proposals with their supports and histories', count, 0)
     .option('--comments <n>', 'comments on the proposals (needs --proposals, now or earlier)', count, 0)
+    .option(
+      '--survey-responses <n>',
+      'responses to one open survey of the district (five questions, one branching)',
+      count,
+      0,
+    )
     .option('--seed <n>', 'random seed', count, 1)
     .option('--years <n>', 'years of history before --until', Number, 3)
     .option('--until <iso>', 'end of the history (default: the start of the current hour)')

@@ -392,3 +392,131 @@ export const commentsStep: GenerateStep = {
     return { rows: { participation_comment: total }, detail: { replies, hotProposalId: hot.id, hotComments: hotShare } }
   },
 }
+
+const SURVEY_QUESTIONS = [
+  { kind: 'single', prompt: '您对小区环境卫生是否满意？', options: ['满意', '基本满意', '不满意', '说不清'] },
+  { kind: 'multiple', prompt: '您最希望改善的方面（可多选）', options: ['停车', '绿化', '安全', '养老', '文体活动'] },
+  { kind: 'scale', prompt: '您对社区工作总体打几分？', options: [] as string[] },
+  { kind: 'text', prompt: '其他意见和建议', options: [] as string[] },
+  {
+    kind: 'single',
+    prompt: '不满意的主要原因是？',
+    options: ['清扫不及时', '垃圾外溢', '异味', '其他'],
+    showIf: [1, 2],
+  },
+] as const
+
+/**
+ * Responses to one open survey of the district: `count` anonymous responses through one-time links
+ * (the link rows included), answers drawn per question, the branching question answered only when
+ * its condition holds. For the survey results benchmark.
+ */
+export const surveyResponsesStep: GenerateStep = {
+  entity: 'survey_responses',
+  tables: ['survey_response', 'survey_answer', 'survey_link'],
+  async run(ctx, total) {
+    const { rng, sink, opts } = ctx
+    const db = ctx.database.db
+    const district = await db
+      .selectFrom('area')
+      .select('id')
+      .where('level', '=', 'district')
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+    const admin = await db.selectFrom('app_user').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()
+    const at = opts.until
+    const survey = await db
+      .insertInto('survey')
+      .values({
+        area_id: district.id,
+        title: `居民满意度调查（生成数据，${total} 份）`,
+        description: '生成的问卷，用于统计结果的性能测试。',
+        status: 'open',
+        opens_at: new Date(at.getTime() - 30 * DAY),
+        closes_at: new Date(at.getTime() + 30 * DAY),
+        verified_only: false,
+        response_count: total,
+        created_by: admin.id,
+        created_at: new Date(at.getTime() - 31 * DAY),
+        updated_at: at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const questions = await db
+      .insertInto('survey_question')
+      .values(
+        SURVEY_QUESTIONS.map((q, i) => ({
+          survey_id: survey.id,
+          position: i + 1,
+          kind: q.kind,
+          prompt: q.prompt,
+          options: [...q.options],
+          required: q.kind !== 'text',
+          scale_min: q.kind === 'scale' ? 1 : null,
+          scale_max: q.kind === 'scale' ? 5 : null,
+          show_if_position: 'showIf' in q ? q.showIf[0] : null,
+          show_if_option: 'showIf' in q ? q.showIf[1] : null,
+        })),
+      )
+      .returning(['id', 'position'])
+      .execute()
+    const qid = (position: number) => questions.find((q) => q.position === position)!.id
+    let done = 0
+    let answers = 0
+    while (done < total) {
+      const n = Math.min(BATCH * 5, total - done)
+      const { rows: ids } = await sql<{ id: string }>`
+        select nextval(pg_get_serial_sequence('survey_response', 'id'))::bigint as id from generate_series(1, ${n}::int)`.execute(
+        db,
+      )
+      const links: RowValues[] = []
+      const responses: RowValues[] = []
+      const rows: RowValues[] = []
+      for (let k = 0; k < n; k++) {
+        const id = Number(ids[k]!.id)
+        const hash = `gen-${survey.id}-${done + k}`
+        const when = new Date(at.getTime() - Math.floor(rng() * 29 * DAY))
+        links.push([hash, survey.id, when, when])
+        responses.push([id, survey.id, null, hash, null, when])
+        const first = weighted(rng, [
+          [0, 45],
+          [1, 35],
+          [2, 15],
+          [3, 5],
+        ])
+        rows.push([id, qid(1), [first], null, null])
+        const picked = [0, 1, 2, 3, 4].filter(() => rng() < 0.4)
+        rows.push([id, qid(2), picked.length ? picked : [between(rng, 0, 4)], null, null])
+        rows.push([
+          id,
+          qid(3),
+          null,
+          weighted(rng, [
+            [5, 35],
+            [4, 35],
+            [3, 18],
+            [2, 8],
+            [1, 4],
+          ]),
+          null,
+        ])
+        if (rng() < 0.2) rows.push([id, qid(4), null, null, pick(rng, COMMENTS)])
+        if (first === 2) rows.push([id, qid(5), [between(rng, 0, 3)], null, null])
+      }
+      await sink.write('survey_link', ['token_hash', 'survey_id', 'created_at', 'used_at'], links)
+      await sink.write(
+        'survey_response',
+        ['id', 'survey_id', 'user_id', 'link_hash', 'area_id', 'created_at'],
+        responses,
+      )
+      await sink.write('survey_answer', ['response_id', 'question_id', 'choices', 'scale', 'text'], rows)
+      answers += rows.length
+      done += n
+      ctx.progress(done)
+    }
+    return {
+      rows: { survey_response: total, survey_answer: answers, survey_link: total },
+      detail: { surveyId: survey.id },
+    }
+  },
+}

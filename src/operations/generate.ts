@@ -7,7 +7,7 @@ import { asSystem } from '../core/scope.js'
 import { casesStep } from './generate-cases.js'
 import { peopleStep } from './generate-people.js'
 import { disputesStep } from './generate-disputes.js'
-import { commentsStep, proposalsStep } from './generate-participation.js'
+import { commentsStep, proposalsStep, surveyResponsesStep } from './generate-participation.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
 
@@ -26,10 +26,17 @@ export type { GenerateOptions } from './generate-step.js'
  */
 
 /** The registered steps, in the order they run (later steps may refer to earlier entities). */
-export const generateSteps: GenerateStep[] = [casesStep, peopleStep, disputesStep, proposalsStep, commentsStep]
+export const generateSteps: GenerateStep[] = [
+  casesStep,
+  peopleStep,
+  disputesStep,
+  proposalsStep,
+  commentsStep,
+  surveyResponsesStep,
+]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
-export const generateEntities = ['cases', 'people', 'disputes', 'proposals', 'comments'] as const
+export const generateEntities = ['cases', 'people', 'disputes', 'proposals', 'comments', 'survey_responses'] as const
 
 export interface EntityReport {
   entity: string
