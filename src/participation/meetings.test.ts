@@ -9,6 +9,8 @@ import {
   tokenFor,
   type TestPlatform,
 } from '../../test/support.js'
+import { cipherFor } from '../core/crypto.js'
+import { seedDemoMeetings } from './meetings-demo.js'
 import { ruleOf } from './meetings.js'
 
 const HOUR = 3_600_000
@@ -553,5 +555,76 @@ describe.each(backends())('councils and meetings on %s', (backend) => {
     expect((await call(p.app, 'GET', '/api/v1/councils/999999', { token: t.resident })).body.error.code).toBe(
       'COUNCIL_NOT_FOUND',
     )
+  })
+})
+
+describe.each(backends())('the demo meetings on %s', (backend) => {
+  let p: TestPlatform
+  const t: Record<string, string> = {}
+  beforeAll(async () => {
+    // At the time of day the demo city is made, so "upcoming" is upcoming.
+    p = await openTestPlatform(backend, new Date().toISOString())
+    const seeded = await p.database.db
+      .selectFrom('council')
+      .select('id')
+      .where('name', '=', '桂花社区居民议事会')
+      .executeTakeFirst()
+    // Once src/demo/seed.ts runs it, the template has it already.
+    if (!seeded)
+      await p.database.db.transaction().execute((tx) => seedDemoMeetings(tx, p.clock.now(), cipherFor(p.config)))
+    for (const u of ['guihua.resident', 'guihua.staff', 'cuizhu.resident']) t[u] = await tokenFor(p.app, u)
+  })
+  afterAll(() => p?.close())
+
+  it('gives a resident of 桂花 a council, a held meeting with an adopted decision and an upcoming one to join', async () => {
+    const who = t['guihua.resident']
+    const councils = await call(p.app, 'GET', '/api/v1/councils', { token: who })
+    const council = councils.body.items.find((c: any) => c.name === '桂花社区居民议事会')
+    expect(council).toMatchObject({ current: true, memberCount: 6 })
+    const members = (await call(p.app, 'GET', `/api/v1/councils/${council.id}`, { token: who })).body.members
+    expect(members.filter((m: any) => !m.current)).toHaveLength(1)
+    const upcoming = await call(p.app, 'GET', '/api/v1/meetings?when=upcoming', { token: who })
+    const open = upcoming.body.items.find((m: any) => m.title === '北门充电棚与三号楼无障碍坡道议事会')
+    expect(open).toMatchObject({ status: 'scheduled', registrationOpen: true, registered: false })
+    const first = await p.database.db
+      .selectFrom('proposal as x')
+      .innerJoin('area as a', 'a.id', 'x.area_id')
+      .select('x.id')
+      .where('a.code', '=', 'JZ-QH-01-01')
+      .orderBy('x.id')
+      .executeTakeFirst()
+    const detail = (await call(p.app, 'GET', `/api/v1/meetings/${open.id}`, { token: who })).body
+    if (first) expect(detail.subjects[0]).toMatchObject({ kind: 'proposal', id: first.id })
+    expect(detail.decisions[0]).toMatchObject({ majority: 'two_thirds', votingOpen: false, result: null })
+    const past = await call(p.app, 'GET', '/api/v1/meetings?when=past', { token: who })
+    const council3 = past.body.items.find((m: any) => m.title === '桂花社区居民议事会第三次会议')
+    const held = (await call(p.app, 'GET', `/api/v1/meetings/${council3.id}`, { token: who })).body
+    expect(held.status).toBe('held')
+    expect(held.minutes).toContain('充电棚')
+    expect(held.decisions.map((d: any) => [d.result, d.votesFor, d.votesAgainst, d.votesAbstain])).toEqual([
+      ['adopted', 4, 1, 0],
+      ['rejected', 1, 3, 1],
+    ])
+    expect(held.myRegistration).toMatchObject({ attended: true })
+    expect(held.decisions[0].myVote).toBe('for')
+    // The street's hearing reaches the community's residents too.
+    expect(upcoming.body.items.map((m: any) => m.kind)).toContain('hearing')
+    // 翠竹's meetings are not 桂花's business.
+    expect(upcoming.body.items.map((m: any) => m.area.code)).not.toContain('JZ-QH-02-01')
+  })
+
+  it('follows outcomes in records of different states, one of them an event case', async () => {
+    const list = await call(p.app, 'GET', '/api/v1/accountability', { token: t['guihua.resident'] })
+    const ours = list.body.items.filter((r: any) => r.area.code === 'JZ-QH-01-01')
+    expect(ours.length).toBeGreaterThanOrEqual(3)
+    expect(new Set(ours.map((r: any) => r.status))).toEqual(new Set(['planned', 'in_progress', 'done']))
+    const lights = ours.find((r: any) => r.title === '修复主干道路灯并加装庭院灯')
+    expect(lights).toMatchObject({ status: 'in_progress', progress: 40, milestoneCount: 4, milestonesDone: 2 })
+    const detail = (await call(p.app, 'GET', `/api/v1/accountability/${lights.id}`, { token: t['guihua.resident'] }))
+      .body
+    expect(detail.case).toMatchObject({ trackingCode: expect.any(String), category: { code: 'DL-03' } })
+    expect(detail.source).toMatchObject({ kind: 'meeting_decision', status: 'adopted' })
+    const theirs = await call(p.app, 'GET', '/api/v1/accountability', { token: t['cuizhu.resident'] })
+    expect(theirs.body.items.map((r: any) => r.area.code)).toEqual(['JZ-QH-02-01'])
   })
 })
