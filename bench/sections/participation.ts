@@ -184,8 +184,9 @@ export const participation: Section<Baseline> = {
     }
     const reader = tokens[0] ?? ctx.tokens.admin
     for (const p of pages) {
-      // Results with exact counts are the staff's view; the rest is read as a resident.
-      const token = p.name.startsWith('survey') ? ctx.tokens.admin : reader
+      // The index as a resident sees it (row-level security on their branch); one proposal, its
+      // thread and the survey's exact counts as the city's admin, who sees the generated ones wherever they are.
+      const token = p.name.startsWith('proposals index') ? reader : ctx.tokens.admin
       const r = await latency(
         () => fetch(`${ctx.url}${p.product(ctx.data)}`, { headers: { authorization: `Bearer ${token}` } }),
         ctx.profile.samples,
@@ -207,12 +208,17 @@ export const participation: Section<Baseline> = {
         detail: { product: r, baseline: b ?? null },
       })
     }
-    const list = (await (
-      await fetch(`${ctx.url}/api/v1/proposals?status=published&pageSize=100`, {
-        headers: { authorization: `Bearer ${reader}` },
-      })
-    ).json()) as { items: { id: number }[] }
-    const open = list.items.map((x) => x.id)
+    // Each resident supports proposals still open on their own branch of the tree.
+    const openOf: number[][] = []
+    for (const t of tokens) {
+      const list = (await (
+        await fetch(`${ctx.url}/api/v1/proposals?status=published&pageSize=100`, {
+          headers: { authorization: `Bearer ${t}` },
+        })
+      ).json()) as { items: { id: number }[] }
+      openOf.push(list.items.map((x) => x.id))
+    }
+    const open = [...new Set(openOf.flat())]
     let i = 0
     const supports = await throughput({
       url: ctx.url,
@@ -222,9 +228,11 @@ export const participation: Section<Baseline> = {
       seconds: ctx.profile.loadSeconds,
       vary: () => {
         const k = i++
+        const who = k % Math.max(1, tokens.length)
+        const mine = openOf[who] ?? []
         return {
-          path: `/api/v1/proposals/${open[k % Math.max(1, open.length)] ?? 1}/supports`,
-          headers: { authorization: `Bearer ${tokens[k % Math.max(1, tokens.length)] ?? ctx.tokens.admin}` },
+          path: `/api/v1/proposals/${mine[Math.floor(k / tokens.length) % Math.max(1, mine.length)] ?? 1}/supports`,
+          headers: { authorization: `Bearer ${tokens[who] ?? ctx.tokens.admin}` },
         }
       },
     })

@@ -12,7 +12,11 @@ import { seedOpen311Demo } from '../open311/keys.js'
 import type { FieldCipher } from '../core/crypto.js'
 import { seedDemoRegistry } from '../registry/demo.js'
 import { seedDemoDisputes } from '../disputes/demo.js'
+import { seedConsultationsDemo } from '../participation/consultations-demo.js'
+import { seedDemoMeetings } from '../participation/meetings-demo.js'
+import { seedDemoNotices } from '../participation/notices-demo.js'
 import { seedDemoProposals } from '../participation/proposals-demo.js'
+import { seedDemoSurveys } from '../participation/surveys-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -125,7 +129,14 @@ export async function seedDemo(
     const registry = opts.cipher ? await seedDemoRegistry(tx, opts.cipher, seed, new Date()) : { people: 0 }
     const disputes = opts.cipher ? await seedDemoDisputes(tx, opts.cipher, new Date()) : { disputes: 0, petitions: 0 }
     // Participation: proposals first (meetings and accountability records refer to them).
-    const participation = await seedDemoProposals(tx, new Date(), passwordHash)
+    const now = new Date()
+    const participation = {
+      ...(await seedDemoProposals(tx, now, passwordHash)),
+      ...(await seedDemoNotices(tx, now)),
+      ...(await seedConsultationsDemo(tx, now)),
+      ...(await seedDemoSurveys(tx, now)),
+      ...(await seedDemoMeetings(tx, now, opts.cipher)),
+    }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
