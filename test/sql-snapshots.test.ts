@@ -1,6 +1,6 @@
 // SQL snapshots: the important queries, as PostgreSQL would receive them, checked in beside their
 // module (src/cases/queries.sql, src/analytics/stats.sql, src/registry/people.sql,
-// src/registry/opendata.sql, src/disputes/queries.sql), so that a changed query shows in review as changed SQL.
+// src/registry/opendata.sql, src/disputes/queries.sql, src/participation/queries.sql), so that a changed query shows in review as changed SQL.
 //
 // No database: each variant runs the real use case on a Kysely whose driver compiles with
 // PostgreSQL's compiler, records every statement sent with its parameters, and answers from canned
@@ -22,6 +22,10 @@ import { caseStats, type StatsQuery } from '../src/analytics/stats.js'
 import { type CaseFilter, listCases } from '../src/cases/queries.js'
 import { cipherFor } from '../src/core/crypto.js'
 import { type DisputeFilter, listDisputes } from '../src/disputes/disputes.js'
+import { listRecords } from '../src/participation/accountability.js'
+import { listMeetings } from '../src/participation/meetings.js'
+import { listNotices } from '../src/participation/notices.js'
+import { listProposals, type ProposalFilter, similarProposals } from '../src/participation/proposals.js'
 import { listPetitions } from '../src/disputes/petitions.js'
 import { disputeStats } from '../src/disputes/stats.js'
 import type { Db } from '../src/core/db.js'
@@ -52,6 +56,8 @@ const area = (id: unknown): Row => ({
 function answer(sql: string, parameters: readonly unknown[]): Row[] {
   if (/ from "area" where "id" (=|in) /.test(sql)) return parameters.filter((p) => typeof p === 'number').map(area)
   if (sql.startsWith('select count(*) as "n"')) return [{ n: 0 }]
+  // Participation's counts (notices and the like) read one row of zeros.
+  if (/^select count\(\*\)::int as "n" from \(/.test(sql)) return [{ n: 0 }]
   if (/^select "id" from "(department|case_category)" where "id" = \$1/.test(sql)) return [{ id: parameters[0] }]
   if (sql.includes(' from agg')) return [{ grouped: false, total: 0, merged: 0 }]
   if (sql.includes('min(reason) as reason')) return [{ a: 101, b: 102, reason: 'same_phone', total: 1 }]
@@ -216,4 +222,26 @@ it('src/disputes/queries.sql: the dispute register with each filter, the petitio
       inScope(db, ctx, (tx) => disputeStats(tx, { from: '2026-11-01', to: '2026-11-30', areaId: COMMUNITY }, NOW)),
   })
   await expect(text).toMatchFileSnapshot('../src/disputes/queries.sql')
+})
+
+it('src/participation/queries.sql: proposals with each filter and sort, similar proposals, notices, meetings, accountability', async () => {
+  const page = { page: 1, pageSize: 20 }
+  const proposals = (f: Partial<ProposalFilter>) => (db: Db) =>
+    inScope(db, ctx, (tx) => listProposals(tx, ctx, { ...page, sort: 'newest', ...f }))
+  const text = await record({
+    'proposals: newest first': proposals({}),
+    'proposals: area subtree, most supported': proposals({ areaId: COMMUNITY, sort: 'most_supported' }),
+    'proposals: status and category, answer due first': proposals({
+      status: 'threshold_reached',
+      category: 'facilities',
+      sort: 'answer_due',
+    }),
+    'proposals: words (jieba) and mine': proposals({ q: '电动车充电桩', mine: true }),
+    'similar proposals while writing': (db) =>
+      inScope(db, ctx, (tx) => similarProposals(tx, { q: '小区增设电动自行车充电桩', areaId: COMMUNITY })),
+    'notices: as their staff see them': (db) => inScope(db, ctx, (tx) => listNotices(tx, ctx, { ...page }, NOW)),
+    'meetings: upcoming': (db) => inScope(db, ctx, (tx) => listMeetings(tx, ctx, { ...page }, NOW)),
+    'accountability: an area': (db) => inScope(db, ctx, (tx) => listRecords(tx, { ...page, areaId: COMMUNITY })),
+  })
+  await expect(text).toMatchFileSnapshot('../src/participation/queries.sql')
 })

@@ -1,0 +1,61 @@
+-- proposals: newest first
+select count(*) as "n" from (select 1 as "x" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" != $2 limit $3) as "t";
+-- parameters: [1,"withdrawn",10020]
+
+select "p"."id", "p"."reference", "p"."area_id", "a"."name_zh", "a"."name_en", "p"."category", "p"."title", left(p.body, 141) as "body_start", "p"."status", "p"."author_id", "p"."support_count", "p"."threshold", "p"."comment_count", "p"."answer_due_at", "p"."created_at", s.user_id is not null as "supported" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" != $2 order by "p"."id" desc limit $3 offset $4;
+-- parameters: [1,"withdrawn",20,0]
+
+-- proposals: area subtree, most supported
+select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
+-- parameters: [6]
+
+select count(*) as "n" from (select 1 as "x" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "a"."path" like $2 and "p"."status" != $3 limit $4) as "t";
+-- parameters: [1,"/1/2/3/6/%","withdrawn",10020]
+
+select "p"."id", "p"."reference", "p"."area_id", "a"."name_zh", "a"."name_en", "p"."category", "p"."title", left(p.body, 141) as "body_start", "p"."status", "p"."author_id", "p"."support_count", "p"."threshold", "p"."comment_count", "p"."answer_due_at", "p"."created_at", s.user_id is not null as "supported" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "a"."path" like $2 and "p"."status" != $3 order by "p"."support_count" desc, "p"."id" desc limit $4 offset $5;
+-- parameters: [1,"/1/2/3/6/%","withdrawn",20,0]
+
+-- proposals: status and category, answer due first
+select count(*) as "n" from (select 1 as "x" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" = $2 and "p"."category" = $3 limit $4) as "t";
+-- parameters: [1,"threshold_reached","facilities",10020]
+
+select "p"."id", "p"."reference", "p"."area_id", "a"."name_zh", "a"."name_en", "p"."category", "p"."title", left(p.body, 141) as "body_start", "p"."status", "p"."author_id", "p"."support_count", "p"."threshold", "p"."comment_count", "p"."answer_due_at", "p"."created_at", s.user_id is not null as "supported" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" = $2 and "p"."category" = $3 order by p.answer_due_at asc nulls last, "p"."id" desc limit $4 offset $5;
+-- parameters: [1,"threshold_reached","facilities",20,0]
+
+-- proposals: words (jieba) and mine
+select count(*) as "n" from (select 1 as "x" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" != $2 and "p"."author_id" = $3 and p.terms @@ to_tsquery('simple', $4) limit $5) as "t";
+-- parameters: [1,"withdrawn",1,"'电动车' | '充电' | '桩'",10020]
+
+select "p"."id", "p"."reference", "p"."area_id", "a"."name_zh", "a"."name_en", "p"."category", "p"."title", left(p.body, 141) as "body_start", "p"."status", "p"."author_id", "p"."support_count", "p"."threshold", "p"."comment_count", "p"."answer_due_at", "p"."created_at", s.user_id is not null as "supported" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" != $2 and "p"."author_id" = $3 and p.terms @@ to_tsquery('simple', $4) order by "p"."id" desc limit $5 offset $6;
+-- parameters: [1,"withdrawn",1,"'电动车' | '充电' | '桩'",20,0]
+
+-- similar proposals while writing
+select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
+-- parameters: [6]
+
+select "p"."id", "p"."reference", "p"."title", "p"."status", "p"."support_count", ts_rank(p.terms, to_tsquery('simple', $1)) as "score" from "proposal" as "p" where p.terms @@ to_tsquery('simple', $2) and "p"."status" != $3 and "p"."district_id" = $4 order by "score" desc, "p"."id" desc limit $5;
+-- parameters: ["'小区' | '增设' | '电动' | '自行车' | '充电' | '桩'","'小区' | '增设' | '电动' | '自行车' | '充电' | '桩'","withdrawn",2,5]
+
+-- notices: as their staff see them
+select "n"."id", "n"."area_id", "n"."kind", "n"."title", "n"."status", "n"."pinned", "n"."publish_at", "n"."expires_at", "n"."withdrawn_reason", "n"."updated_at", "a"."path", "a"."code", "a"."name_zh", "a"."name_en", substr(n.body, 1, 160) as "excerpt", n.explainer is not null as "has_explainer", (select count(*)::int as "c" from "notice_attachment" as "t" where "t"."notice_id" = "n"."id") as "attachment_count", (select count(*)::int as "c" from "notice_read" as "r" where "r"."notice_id" = "n"."id") as "read_count", exists (select "r"."notice_id" from "notice_read" as "r" where "r"."notice_id" = "n"."id" and "r"."user_id" = $1) as "read" from "notice" as "n" inner join "area" as "a" on "a"."id" = "n"."area_id" where (("n"."status" = $2 and "n"."publish_at" <= $3 and ("n"."expires_at" is null or "n"."expires_at" > $4)) or "a"."path" like $5) order by n.pinned and n.status = 'published' and n.publish_at <= $6 and (n.expires_at is null or n.expires_at > $7) desc, "n"."publish_at" desc, "n"."id" desc limit $8 offset $9;
+-- parameters: [1,"published","2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","/1/%","2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z",20,0]
+
+select count(*)::int as "n" from (select "n"."id" from "notice" as "n" inner join "area" as "a" on "a"."id" = "n"."area_id" where (("n"."status" = $1 and "n"."publish_at" <= $2 and ("n"."expires_at" is null or "n"."expires_at" > $3)) or "a"."path" like $4) limit $5) as "x";
+-- parameters: ["published","2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z","/1/%",10020]
+
+-- meetings: upcoming
+select "m"."id", "m"."kind", "m"."title", "m"."location", "m"."starts_at", "m"."ends_at", "m"."capacity", "m"."quorum", "m"."status", "m"."council_id", "c"."name" as "council_name", "a"."id" as "area_id", "a"."code" as "area_code", "a"."name_zh" as "area_name_zh", "a"."name_en" as "area_name_en", "a"."path" as "area_path", (select count(*)::int from meeting_registration r where r.meeting_id = m.id) as "registration_count", exists (select 1 from meeting_registration r where r.meeting_id = m.id and r.user_id = $1) as "registered" from "meeting" as "m" inner join "area" as "a" on "a"."id" = "m"."area_id" left join "council" as "c" on "c"."id" = "m"."council_id" order by m.ends_at < $2, case when m.ends_at >= $3 then m.starts_at end asc, "m"."starts_at" desc, "m"."id" desc limit $4 offset $5;
+-- parameters: [1,"2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z",20,0]
+
+select count(*)::int as "n" from (select "m"."id" from "meeting" as "m" inner join "area" as "a" on "a"."id" = "m"."area_id" left join "council" as "c" on "c"."id" = "m"."council_id" limit $1) as "x";
+-- parameters: [10020]
+
+-- accountability: an area
+select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
+-- parameters: [6]
+
+select "r"."id", "r"."source_kind", "r"."source_id", "r"."title", "r"."description", "r"."status", "r"."progress", "r"."case_id", "r"."created_at", "r"."updated_at", "a"."id" as "area_id", "a"."code" as "area_code", "a"."name_zh" as "area_name_zh", "a"."name_en" as "area_name_en", "a"."path" as "area_path", coalesce(sp.title, sc.title, sd.title) as "source_title", (select count(*)::int from accountability_milestone x where x.record_id = r.id) as "milestone_count", (select count(*)::int from accountability_milestone x where x.record_id = r.id and x.done_on is not null) as "milestones_done" from "accountability_record" as "r" inner join "area" as "a" on "a"."id" = "r"."area_id" left join "proposal" as "sp" on "sp"."id" = "r"."source_id" and "r"."source_kind" = $1 left join "consultation" as "sc" on "sc"."id" = "r"."source_id" and "r"."source_kind" = $2 left join "meeting_decision" as "sd" on "sd"."id" = "r"."source_id" and "r"."source_kind" = $3 where "a"."path" like $4 order by "r"."updated_at" desc, "r"."id" desc limit $5 offset $6;
+-- parameters: ["proposal","consultation","meeting_decision","/1/2/3/6/%",20,0]
+
+select count(*)::int as "n" from (select "r"."id" from "accountability_record" as "r" inner join "area" as "a" on "a"."id" = "r"."area_id" left join "proposal" as "sp" on "sp"."id" = "r"."source_id" and "r"."source_kind" = $1 left join "consultation" as "sc" on "sc"."id" = "r"."source_id" and "r"."source_kind" = $2 left join "meeting_decision" as "sd" on "sd"."id" = "r"."source_id" and "r"."source_kind" = $3 where "a"."path" like $4 limit $5) as "x";
+-- parameters: ["proposal","consultation","meeting_decision","/1/2/3/6/%",10020]
