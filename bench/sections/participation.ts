@@ -113,18 +113,27 @@ export const participation: Section<Baseline> = {
         order by c.id limit 20`.execute(database.db)
       return rows
     })
-    // The same figures as the results page: counts per option, the scale's distribution and mean.
+    // The same figures as the results page: answers per question, the scale's distribution, counts
+    // per option, and the newest text answers.
     app.get('/baseline/survey-results', async (req) => {
       const id = Number((req.query as { id: string }).id)
+      const counts = await sql<Record<string, unknown>>`
+        select a.question_id, a.scale, count(*)::int as n
+        from survey_answer a join survey_question q on q.id = a.question_id
+        where q.survey_id = ${id} group by grouping sets ((a.question_id), (a.question_id, a.scale))`.execute(
+        database.db,
+      )
       const choices = await sql<Record<string, unknown>>`
         select a.question_id, c.o as option, count(*)::int as n
         from survey_answer a join survey_question q on q.id = a.question_id cross join lateral unnest(a.choices) as c(o)
         where q.survey_id = ${id} group by 1, 2`.execute(database.db)
-      const scales = await sql<Record<string, unknown>>`
-        select a.question_id, a.scale, count(*)::int as n
-        from survey_answer a join survey_question q on q.id = a.question_id
-        where q.survey_id = ${id} and a.scale is not null group by rollup (1, 2)`.execute(database.db)
-      return { choices: choices.rows, scales: scales.rows }
+      const texts = await sql<Record<string, unknown>>`
+        select question_id, text from (
+          select a.question_id, a.text, row_number() over (partition by a.question_id order by a.response_id desc) as rn
+          from survey_answer a join survey_question q on q.id = a.question_id
+          where q.survey_id = ${id} and a.text is not null) x
+        where rn <= 100`.execute(database.db)
+      return { counts: counts.rows, choices: choices.rows, texts: texts.rows }
     })
     app.get('/baseline/supportable', async () => {
       const { rows } = await sql<{ id: number }>`
