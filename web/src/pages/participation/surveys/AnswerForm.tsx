@@ -136,9 +136,6 @@ export function AnswerForm({
             )}
             {q.kind === 'scale' && q.scaleMin !== null && q.scaleMax !== null && (
               <div className="surveys-scale">
-                <span className="muted small" aria-hidden="true">
-                  {q.scaleMin}
-                </span>
                 {Array.from({ length: q.scaleMax - q.scaleMin + 1 }, (_, i) => q.scaleMin! + i).map((v) => (
                   <label key={v} className={`surveys-scale-point${a?.scale === v ? ' surveys-option-chosen' : ''}`}>
                     <input
@@ -152,9 +149,6 @@ export function AnswerForm({
                     <span>{v}</span>
                   </label>
                 ))}
-                <span className="muted small" aria-hidden="true">
-                  {q.scaleMax}
-                </span>
               </div>
             )}
             {q.kind === 'text' && (

@@ -319,16 +319,24 @@ function Builder({
     const found = check({ ...v, areaId }, true)
     if (found) {
       setProblem(found)
-      const i = questionOf(found.field)
-      const target = document.getElementById(i === null ? idOf(found.field) : idOf(`q${i}`))
+      const target = document.getElementById(inputOf(found.field))
       target?.scrollIntoView?.({ block: 'center' })
-      ;(target?.querySelector<HTMLElement>('input, select, textarea') ?? target)?.focus()
+      target?.focus()
       return
     }
     if (open && v.questions.length === 0) return setProblem({ field: 'questions', key: 'noQuestions' })
     onSubmit({ ...v, areaId }, open)
   }
 
+  /** The id of the input a field of the form names (questions[2].options[1] → that option's input). */
+  const inputOf = (field: string) => {
+    const m = field.match(/^questions\[(\d+)\]\.(\w+)(?:\[(\d+)\])?/)
+    if (!m) return idOf(field)
+    const part = { prompt: 'prompt', options: `o${m[3] ?? 0}`, scaleMin: 'min', scaleMax: 'max', showIf: 'branch' }[
+      m[2]!
+    ]
+    return `${idOf(`q${m[1]}`)}-${part ?? 'kind'}`
+  }
   const serverField = serverError instanceof ApiError ? serverError.field : null
   const wrongField = problem?.field ?? serverField
   const wrongQuestion = questionOf(wrongField)

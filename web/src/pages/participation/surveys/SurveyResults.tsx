@@ -84,7 +84,7 @@ function QuestionResultCard({ q, exact }: { q: QuestionResult; exact: boolean })
     [q],
   )
   const option = useMemo<ChartOption | null>(() => {
-    if (q.kind === 'text' || rows.length === 0) return null
+    if (q.kind === 'text' || rows.every((r) => r.suppressed)) return null
     const horizontal = q.kind !== 'scale'
     const labels = rows.map((r) => r.label)
     const values = rows.map((r) => ({
