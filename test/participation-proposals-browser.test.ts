@@ -1,13 +1,14 @@
 // Resident proposals in a real browser (issue 14, the second flow): the Guihua community's threshold
 // is set to two supporters and two residents are verified in person (API, setup); then in the browser
-// resident A writes a proposal and is shown a similar one while typing, resident B supports it, A
-// supports it and the threshold is reached; a third, unverified resident is refused with a link to
-// the verification page, verifies there with the code sent to the registry phone (read from the
-// message outbox) and supports in one step; staff see it in the list with its answer clock and
-// accept it with an official answer; A reads the answer (also in English), stops and restarts its
-// notifications and chooses immediate delivery; an administrator reads the area's rules. axe checks
-// every page of the part (list, new, detail, staff panel, verify, settings) for serious or critical
-// violations. Needs the built web app (`npm run build:web`) and a system Chromium.
+// resident A writes a proposal and is shown a similar one while typing, resident B supports it (takes
+// it back and gives it again), A supports it and the threshold is reached; a third, unverified
+// resident is refused with a link to the verification page, verifies there with the code sent to the
+// registry phone (read from the message outbox) and supports in one step; staff see it in the list
+// with its answer clock, accept it with an official answer, start its "you said, we did" record and
+// mark it implemented; A reads the answer (also in English) and follows the link to the record, stops
+// and restores its notifications and chooses immediate delivery; an administrator saves the area's
+// rules. axe checks every page of the part (list, new, detail, staff panel, verify, settings) for
+// serious or critical violations. Needs the built web app (`npm run build:web`) and a system Chromium.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -142,7 +143,12 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       if (!hasChromium)
         throw new Error(`browser test needs Chromium at ${CHROMIUM} (e.g. apt-get install chromium); none found`)
       // The server's clock at the browser's time, so deadlines read the same on both sides.
-      p = await openTestPlatform('pglite', new Date().toISOString())
+      // TEST_WEB_DIR serves a build of one's own (vite build --outDir …) while others rebuild web/dist.
+      p = await openTestPlatform(
+        'pglite',
+        new Date().toISOString(),
+        process.env.TEST_WEB_DIR ? { webDir: path.resolve(process.env.TEST_WEB_DIR) } : {},
+      )
       if (!existsSync(path.join(p.config.webDir, 'index.html'))) {
         throw new Error(`web app not built (${p.config.webDir}/index.html missing): run \`npm run build:web\` first`)
       }
@@ -311,8 +317,15 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       await residentB.click(byTestId('proposal-support-button'))
       await residentB.waitForSelector(byTestId('proposal-supported'))
       expect(await progressOf(residentB)).toBe('1')
-      // Below the threshold the support can still be taken back.
+      expect((await proposalRow()).support_count).toBe(1)
+      // Below the threshold the support can still be taken back, and given again.
+      await residentB.click(byTestId('proposal-take-back'))
+      await residentB.waitForSelector(byTestId('proposal-support-button'))
+      expect(await progressOf(residentB)).toBe('0')
+      expect((await proposalRow()).support_count).toBe(0)
+      await residentB.click(byTestId('proposal-support-button'))
       await residentB.waitForSelector(byTestId('proposal-take-back'))
+      expect(await progressOf(residentB)).toBe('1')
       expect((await proposalRow()).support_count).toBe(1)
       await axe(residentB, 'proposal detail (supporter, phone)')
       await shoot(residentB, 'proposals-detail-supported-phone.png')
@@ -429,30 +442,67 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       // Accepted: next comes implementation; supports are closed.
       await staff.waitForSelector(byTestId('proposal-action-implement'))
       await staff.waitForSelector(byTestId('proposal-support-closed'))
-      const row = await proposalRow()
-      expect(row).toMatchObject({ status: 'accepted', answer: ANSWER })
+      expect(await proposalRow()).toMatchObject({ status: 'accepted', answer: ANSWER })
+
+      // The accepted proposal is followed in "you said, we did": staff start its record from here.
+      await staff.click(byTestId('proposal-follow-up'))
+      await staff.waitForSelector(byTestId('proposal-follow-up-form'))
+      expect(await staff.inputValue(byTestId('proposal-follow-up-description'))).toBe(ANSWER)
+      await staff.fill(byTestId('proposal-follow-up-title'), '3栋旁建设电动车充电棚')
+      await axe(staff, 'proposal detail (staff starting the record)')
+      await staff.click(byTestId('proposal-follow-up-submit'))
+      await staff.waitForSelector(byTestId('proposal-accountability'))
+      const record = await p.database.db
+        .selectFrom('accountability_record')
+        .select(['id', 'title', 'status'])
+        .where('source_kind', '=', 'proposal')
+        .where('source_id', '=', proposalId)
+        .executeTakeFirstOrThrow()
+      expect(record).toMatchObject({ title: '3栋旁建设电动车充电棚', status: 'planned' })
+      expect(await staff.getAttribute(byTestId('proposal-accountability'), 'href')).toBe(
+        `#/participation/accountability/${record.id}`,
+      )
+      expect(await staff.locator(byTestId('proposal-follow-up')).count()).toBe(0)
+
+      // Implemented, with a note in the history.
+      await staff.click(byTestId('proposal-action-implement'))
+      await staff.waitForSelector(`${byTestId('proposal-action-form')}[data-action="implement"]`)
+      await staff.fill(byTestId('proposal-action-text'), '充电棚已建成并投入使用。')
+      await staff.click(byTestId('proposal-action-submit'))
+      await staff.waitForSelector(`${byTestId('proposal-state')}[data-state="implemented"]`)
+      expect(await staff.textContent(`${byTestId('proposal-event')}[data-action="implement"]`)).toContain(
+        '充电棚已建成并投入使用。',
+      )
+      expect(await staff.locator(byTestId('proposal-actions')).count()).toBe(0)
+      expect((await proposalRow()).status).toBe('implemented')
+      await shoot(staff, 'proposals-staff-implemented.png')
     }, 60_000)
 
     it('the resident reads the official answer, in Chinese and in English', async () => {
       await goto(residentA, '#/participation/proposals')
-      await residentA.waitForSelector(`${byTestId('proposal-card')}[data-id="${proposalId}"][data-state="accepted"]`)
+      await residentA.waitForSelector(`${byTestId('proposal-card')}[data-id="${proposalId}"][data-state="implemented"]`)
       await residentA.click(`${byTestId('proposal-card')}[data-id="${proposalId}"] ${byTestId('proposal-link')}`)
       await residentA.waitForSelector(byTestId('proposal-answer-text'))
       expect(await residentA.textContent(byTestId('proposal-answer-text'))).toBe(ANSWER)
-      expect(await residentA.textContent(byTestId('proposal-state'))).toBe('已采纳')
+      expect(await residentA.textContent(byTestId('proposal-state'))).toBe('已落实')
       await residentA.waitForSelector(`${byTestId('proposal-event')}[data-action="accept"]`)
       await axe(residentA, 'proposal detail (answered)')
       await shoot(residentA, 'proposals-detail-answered.png')
 
       await residentA.selectOption(byTestId('lang-switch'), 'en')
       await residentA.waitForFunction(
-        (sel) => document.querySelector(sel)?.textContent === 'Accepted',
+        (sel) => document.querySelector(sel)?.textContent === 'Implemented',
         byTestId('proposal-state'),
       )
       expect(await residentA.textContent(byTestId('proposal-answer'))).toContain('Official answer')
       await axe(residentA, 'proposal detail (en)')
       await shoot(residentA, 'proposals-detail-en.png')
       await residentA.selectOption(byTestId('lang-switch'), 'zh-CN')
+      // From the answer to its "you said, we did" record.
+      await residentA.click(byTestId('proposal-accountability'))
+      await residentA.waitForSelector(`${byTestId('page-participation')}[data-section="accountability"]`)
+      await goto(residentA, `#/participation/proposals/${proposalId}`)
+      await residentA.waitForSelector(byTestId('proposal-answer-text'))
     }, 60_000)
 
     it('the resident stops this proposal’s notifications, finds it on the verify page, resubscribes and chooses immediate delivery', async () => {

@@ -1,4 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { ApiError } from '../../../api'
+import { newIdempotencyKey } from '../../../caseUtils'
 import { useTranslation } from 'react-i18next'
 import { QueryStatus } from '../../../components/QueryStatus'
 import { formatDateTime, localName } from '../../../i18n'
@@ -13,14 +16,14 @@ import {
 } from './api'
 import { queryClient } from '../../../api/queries'
 import { ProposalActionPanel } from './ProposalActionPanel'
-import { AnswerClock, Problem, SUPPORTABLE, StateBadge, SupportProgress } from './common'
+import { AnswerClock, Problem, Required, SUPPORTABLE, StateBadge, SupportProgress, useFieldLabel } from './common'
 
 /**
  * One proposal: its text, photos and place; the support button with the progress toward the area's
  * threshold; the official answer; the staff's actions and the author's withdrawal; the history;
  * the comments; and a link to its "you said, we did" record once there is one.
  */
-export function ProposalDetail({ id }: { id: number }) {
+export function ProposalDetail({ id, staff }: { id: number; staff: boolean }) {
   const { t } = useTranslation()
   const query = useQuery(proposalQueries.detail(id))
   const d = query.data
@@ -35,7 +38,7 @@ export function ProposalDetail({ id }: { id: number }) {
           <div className="proposal-detail-main">
             <Head detail={d} />
             <Support detail={d} />
-            <Answer detail={d} />
+            <Answer detail={d} staff={staff} />
             <ProposalActionPanel detail={d} />
             <Comments detail={d} />
           </div>
@@ -182,7 +185,7 @@ function Support({ detail: d }: { detail: Detail }) {
 }
 
 /** The official answer once given; before that, what the resident may expect. */
-function Answer({ detail: d }: { detail: Detail }) {
+function Answer({ detail: d, staff }: { detail: Detail; staff: boolean }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   return (
@@ -211,6 +214,9 @@ function Answer({ detail: d }: { detail: Detail }) {
               ? t('participation.proposals.detail.noAnswerYet', { n: Math.max(0, d.threshold - d.supportCount) })
               : t('participation.proposals.detail.answerPending')}
         </p>
+      )}
+      {staff && d.accountabilityId === null && (d.status === 'accepted' || d.status === 'implemented') && (
+        <FollowUp detail={d} />
       )}
       {d.accountabilityId !== null && (
         <p>
@@ -301,5 +307,89 @@ function Comments({ detail: d }: { detail: Detail }) {
       <h3 id="proposal-comments-title">{t('participation.proposals.detail.comments', { n: d.commentCount })}</h3>
       <p className="muted proposal-comments-placeholder">{t('participation.proposals.detail.commentsSoon')}</p>
     </section>
+  )
+}
+
+/**
+ * Staff start the "you said, we did" record of an accepted proposal: its title and what will be done
+ * (the answer to start with); residents then follow its milestones and progress there.
+ */
+function FollowUp({ detail: d }: { detail: Detail }) {
+  const { t } = useTranslation()
+  const fieldLabel = useFieldLabel()
+  const [open, setOpen] = useState(false)
+  const [key] = useState(newIdempotencyKey)
+  const [title, setTitle] = useState(d.title.slice(0, 200))
+  const [description, setDescription] = useState(d.answer ?? '')
+  const [problem, setProblem] = useState<ApiError | null>(null)
+  const create = useMutation({
+    mutationFn: () =>
+      proposalApi.follow(
+        {
+          sourceKind: 'proposal',
+          sourceId: d.id,
+          title: title.trim(),
+          ...(description.trim() ? { description: description.trim() } : {}),
+        },
+        key,
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: proposalKeys.detail(d.id) }),
+  })
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    if (create.isPending) return
+    if (!title.trim()) return setProblem(new ApiError(0, 'VALIDATION_FAILED', '', 'recordTitle'))
+    setProblem(null)
+    create.mutate()
+  }
+  if (!open)
+    return (
+      <p>
+        <button type="button" className="btn btn-small" onClick={() => setOpen(true)} data-testid="proposal-follow-up">
+          {t('participation.proposals.detail.followUp')}
+        </button>
+      </p>
+    )
+  return (
+    <form className="proposal-action-form" onSubmit={submit} noValidate data-testid="proposal-follow-up-form">
+      <p className="muted">{t('participation.proposals.detail.followUpIntro')}</p>
+      <label className="field">
+        <span>
+          {t('participation.proposals.fields.recordTitle')}
+          <Required />
+        </span>
+        <input
+          data-testid="proposal-follow-up-title"
+          value={title}
+          maxLength={200}
+          aria-invalid={problem?.field === 'recordTitle' || undefined}
+          onChange={(e) => setTitle(e.target.value)}
+        />
+      </label>
+      <label className="field">
+        <span>{t('participation.proposals.fields.recordDescription')}</span>
+        <textarea
+          data-testid="proposal-follow-up-description"
+          rows={4}
+          maxLength={6000}
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+        />
+      </label>
+      <Problem error={problem ?? create.error} testId="proposal-follow-up-error" fieldLabel={fieldLabel} />
+      <div className="form-buttons">
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={create.isPending}
+          data-testid="proposal-follow-up-submit"
+        >
+          {t('participation.proposals.detail.followUpSubmit')}
+        </button>
+        <button type="button" className="btn" onClick={() => setOpen(false)}>
+          {t('participation.proposals.actions.cancel')}
+        </button>
+      </div>
+    </form>
   )
 }

@@ -25,6 +25,8 @@ export type SupportResult = ApiResponse<'/api/v1/proposals/{id}/supports', 'post
 export type ProposalSetting = ApiResponse<'/api/v1/proposal-settings'>
 export type ProposalSettingBody = ApiBody<'/api/v1/proposal-settings', 'put'>
 
+export type NewRecord = ApiBody<'/api/v1/accountability'>
+
 export type Verification = ApiResponse<'/api/v1/verification'>
 export type Challenge = ApiResponse<'/api/v1/verification/challenge', 'post'>
 export type ChallengeBody = ApiBody<'/api/v1/verification/challenge'>
@@ -53,6 +55,9 @@ export const proposalApi = {
   setting: (areaId: number, signal?: AbortSignal) =>
     call(client.GET('/api/v1/proposal-settings', { params: { query: { areaId } }, signal })),
   saveSetting: (body: ProposalSettingBody) => call(client.PUT('/api/v1/proposal-settings', { body })),
+  /** A "you said, we did" record following an accepted proposal (one per proposal; staff of its area). */
+  follow: (body: NewRecord, idempotencyKey: string) =>
+    call(client.POST('/api/v1/accountability', { body, params: { header: { 'idempotency-key': idempotencyKey } } })),
 
   verification: (signal?: AbortSignal) => call(client.GET('/api/v1/verification', { signal })),
   challenge: (body: ChallengeBody) => call(client.POST('/api/v1/verification/challenge', { body })),

@@ -13,7 +13,7 @@ import { ProposalSettings } from './ProposalSettings'
  */
 export function ProposalsSection({ params, user, config }: SectionProps) {
   const proposalId = idParam(params)
-  if (proposalId) return <ProposalDetail key={proposalId} id={proposalId} />
+  if (proposalId) return <ProposalDetail key={proposalId} id={proposalId} staff={hasRole(user, PARTICIPATION_STAFF)} />
   if (params[0] === 'new') return <NewProposal user={user} config={config} />
   if (params[0] === 'settings' && hasRole(user, PARTICIPATION_STAFF)) return <ProposalSettings user={user} />
   return <ProposalList user={user} />

@@ -314,13 +314,15 @@ function PreferencesCard() {
     onSuccess: saved,
   })
   const p = prefs.data
+  // The choice shows at once; the server's answer confirms it (or the error says why not).
+  const chosen = delivery.isPending ? delivery.variables : p?.delivery
   return (
     <section className="card" aria-labelledby="preferences-title" data-testid="preferences">
       <h3 id="preferences-title">{t('participation.proposals.preferences.title')}</h3>
       <QueryStatus query={prefs} />
       {p && (
         <>
-          <fieldset className="verify-choices" disabled={delivery.isPending}>
+          <fieldset className="verify-choices">
             <legend>{t('participation.proposals.preferences.delivery')}</legend>
             {(['digest', 'immediate'] as const).map((d) => (
               <label key={d} className="check">
@@ -328,8 +330,10 @@ function PreferencesCard() {
                   type="radio"
                   name="delivery"
                   value={d}
-                  checked={p.delivery === d}
-                  onChange={() => delivery.mutate(d)}
+                  checked={chosen === d}
+                  onChange={() => {
+                    if (!delivery.isPending) delivery.mutate(d)
+                  }}
                   data-testid={`preferences-${d}`}
                 />
                 <span>
