@@ -32,6 +32,7 @@ const EARLIER = {
 }
 const TITLE = '3栋旁增设电动车充电棚（浏览器测试）'
 const BODY = '3栋旁的空地常有电动车飞线充电，存在火灾隐患。建议在空地增设电动车充电棚，安装智能充电桩，由物业统一管理。'
+const COMMENT = '支持！晚上楼道里经常有人给电动车充电，太危险了。'
 const ANSWER = '社区采纳此提议：将于下月在3栋旁空地建设电动车充电棚，安装12个智能充电桩，由物业负责日常管理。'
 
 const byTestId = (id: string) => `[data-testid="${id}"]`
@@ -327,6 +328,21 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       await residentB.waitForSelector(byTestId('proposal-take-back'))
       expect(await progressOf(residentB)).toBe('1')
       expect((await proposalRow()).support_count).toBe(1)
+      // B also comments, through the shared thread; the proposal's count follows.
+      await residentB.fill(byTestId('comment-input'), COMMENT)
+      await residentB.click(byTestId('comment-submit'))
+      await residentB.waitForSelector(`${byTestId('comment-body')}:has-text("${COMMENT}")`)
+      await residentB.waitForFunction(
+        (sel) => document.querySelector(sel)?.textContent?.includes('1') === true,
+        '#proposal-comments-title',
+      )
+      expect(
+        await p.database.db
+          .selectFrom('proposal')
+          .select('comment_count')
+          .where('id', '=', proposalId)
+          .executeTakeFirstOrThrow(),
+      ).toEqual({ comment_count: 1 })
       await axe(residentB, 'proposal detail (supporter, phone)')
       await shoot(residentB, 'proposals-detail-supported-phone.png')
 

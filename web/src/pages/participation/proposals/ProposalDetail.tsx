@@ -4,6 +4,7 @@ import { ApiError } from '../../../api'
 import { newIdempotencyKey } from '../../../caseUtils'
 import { useTranslation } from 'react-i18next'
 import { QueryStatus } from '../../../components/QueryStatus'
+import { CommentThread } from '../comments'
 import { formatDateTime, localName } from '../../../i18n'
 import { routes } from '../../../router'
 import {
@@ -293,8 +294,9 @@ function Follow({ detail: d }: { detail: Detail }) {
 }
 
 /**
- * The comment thread. TODO(comments): the reusable <CommentThread subjectKind="proposal" subjectId={id} />
- * of web/src/pages/participation/comments/ goes here once that folder exists; until then the count shows.
+ * The comments: the shared thread of web/src/pages/participation/comments (write, reply, report; staff
+ * answer officially and moderate). A withdrawn proposal takes no more comments. A new comment changes
+ * the proposal's count, so its detail and the lists refetch.
  */
 function Comments({ detail: d }: { detail: Detail }) {
   const { t } = useTranslation()
@@ -305,7 +307,14 @@ function Comments({ detail: d }: { detail: Detail }) {
       data-testid="proposal-comments"
     >
       <h3 id="proposal-comments-title">{t('participation.proposals.detail.comments', { n: d.commentCount })}</h3>
-      <p className="muted proposal-comments-placeholder">{t('participation.proposals.detail.commentsSoon')}</p>
+      <CommentThread
+        subjectKind="proposal"
+        subjectId={d.id}
+        open={d.status !== 'withdrawn'}
+        closedText={t('participation.proposals.detail.commentsClosed')}
+        label={d.title}
+        onChange={() => void supportChanged(d.id)}
+      />
     </section>
   )
 }

@@ -119,7 +119,7 @@ export function proposalChanged(detail: ProposalDetail): Promise<void> {
   ]).then(() => undefined)
 }
 
-/** A support given or taken back: the detail and the lists refetch (counts, state, the answer clock). */
+/** A support given or taken back, or a comment written: the detail and the lists refetch (counts, state, the answer clock). */
 export function supportChanged(proposalId: number): Promise<void> {
   return Promise.all([
     queryClient.invalidateQueries({ queryKey: proposalKeys.detail(proposalId) }),
