@@ -1,7 +1,7 @@
 // Resident proposals in a real browser (issue 14, the second flow): the Guihua community's threshold
 // is set to two supporters and two residents are verified in person (API, setup); then in the browser
 // resident A writes a proposal and is shown a similar one while typing, resident B supports it (takes
-// it back and gives it again), A supports it and the threshold is reached; a third, unverified
+// it back and gives it again) and comments, A supports it and the threshold is reached; a third, unverified
 // resident is refused with a link to the verification page, verifies there with the code sent to the
 // registry phone (read from the message outbox) and supports in one step; staff see it in the list
 // with its answer clock, accept it with an official answer, start its "you said, we did" record and
