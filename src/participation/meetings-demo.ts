@@ -3,7 +3,7 @@ import { actorForUser } from '../accounts/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
 import type { RequestContext } from '../core/scope.js'
-import { addMilestone, createRecord, recordToCase, updateMilestone, updateRecord } from './accountability.js'
+import { addMilestone, ensureRecord, recordToCase, updateMilestone, updateRecord } from './accountability.js'
 import { addCouncilMember, createCouncil } from './councils.js'
 import {
   addDecision,
@@ -366,7 +366,8 @@ export async function seedDemoMeetings(
   }
   async function follow(f: Follow): Promise<number> {
     const opened = dayAt(-f.openedDaysAgo, 10)
-    const id = await createRecord(tx, f.ctx, { ...f.source, title: f.title, description: f.description }, opened)
+    // A record another seeder opened already (for an accepted proposal) gets the milestones all the same.
+    const id = await ensureRecord(tx, f.ctx, { ...f.source, title: f.title, description: f.description }, opened)
     records++
     for (const m of f.milestones) await addMilestone(tx, f.ctx, id, { title: m.title, dueOn: day(m.due) }, opened)
     const ms = await tx
@@ -375,13 +376,14 @@ export async function seedDemoMeetings(
       .where('record_id', '=', id)
       .orderBy('id')
       .execute()
+    const added = ms.slice(-f.milestones.length)
     for (const [i, m] of f.milestones.entries())
       if (m.done !== undefined)
         await updateMilestone(
           tx,
           f.ctx,
           id,
-          ms[i]!.id,
+          added[i]!.id,
           { doneOn: day(m.done), ...(m.note ? { note: m.note } : {}) },
           dayAt(m.done, 17),
         )
