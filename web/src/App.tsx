@@ -35,6 +35,12 @@ const CarePage = lazy(() => import('./pages/CarePage').then((m) => ({ default: m
 const ParticipationPage = lazy(() =>
   import('./pages/participation/ParticipationPage').then((m) => ({ default: m.ParticipationPage })),
 )
+// A survey's one-time link is answered without an account, in the public frame.
+const SurveyLinkPage = lazy(() =>
+  import('./pages/participation/surveys/SurveyLinkPage').then((m) => ({ default: m.SurveyLinkPage })),
+)
+const surveyLinkToken = (r: Route) =>
+  r.page === 'participation' && r.params[0] === 'surveys' && r.params[1] === 'link' ? (r.params[2] ?? null) : null
 const DisputesPage = lazy(() => import('./pages/disputes/DisputesPage').then((m) => ({ default: m.DisputesPage })))
 
 type Notice = 'sessionExpired' | 'loggedOut'
@@ -81,7 +87,7 @@ export function App() {
   const user = me.data
   if (user) return <Shell user={user} config={config} onLogout={() => logout.mutate()} loggingOut={logout.isPending} />
   // Reporting a problem and following it by tracking code need no account.
-  if (PUBLIC_PAGES.includes(route.page)) return <PublicShell route={route} config={config} />
+  if (PUBLIC_PAGES.includes(route.page) || surveyLinkToken(route)) return <PublicShell route={route} config={config} />
   return (
     <LoginPage
       notice={notice ? t(`login.${notice}`) : null}
@@ -248,7 +254,11 @@ function PublicShell({ route, config }: { route: Route; config: AppConfig | null
         </a>
       </header>
       <main className="app-main public-main" id="main">
-        {route.page === 'track' ? (
+        {surveyLinkToken(route) ? (
+          <Suspense fallback={<Loading splash />}>
+            <SurveyLinkPage token={surveyLinkToken(route)!} />
+          </Suspense>
+        ) : route.page === 'track' ? (
           <TrackPage code={route.params[0] ?? null} />
         ) : (
           <ReportPage user={null} config={config} />
