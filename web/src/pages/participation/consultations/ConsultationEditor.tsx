@@ -47,9 +47,9 @@ function localInput(d: Date): string {
 }
 
 function emptyDraft(): Draft {
+  // Comments may start at once; staff change it for a later start.
   const start = new Date()
-  start.setMinutes(0, 0, 0)
-  start.setHours(start.getHours() + 1)
+  start.setSeconds(0, 0)
   return {
     areaId: '',
     kind: 'community_rule',
