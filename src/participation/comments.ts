@@ -115,8 +115,8 @@ export interface CommentSubject {
   title: string
   /** Why no comment may be added now, or null when one may. */
   closed: AppError | null
-  /** Whether a resident must be verified to comment. */
-  verifiedOnly: boolean
+  /** Whether a resident must be verified to comment (asked only when someone comments). */
+  verifiedOnly: () => Promise<boolean>
 }
 
 /** A consultation takes comments while open, from its opening to its closing time. */
@@ -162,7 +162,7 @@ export async function commentSubject(
       areaPath,
       title: c.title,
       closed,
-      verifiedOnly: c.verified_only,
+      verifiedOnly: async () => c.verified_only,
     }
   }
   const p = await tx
@@ -172,7 +172,6 @@ export async function commentSubject(
     .executeTakeFirst()
   if (!p) throw notFound('PROPOSAL_NOT_FOUND', `proposal ${subjectId}`, field)
   const areaPath = await areaPathOf(tx, p.area_id, null)
-  const setting = await proposalSettingFor(tx, areaPath)
   return {
     kind,
     id: p.id,
@@ -191,7 +190,7 @@ export async function commentSubject(
             },
           )
         : null,
-    verifiedOnly: setting.verifiedToSupport,
+    verifiedOnly: async () => (await proposalSettingFor(tx, areaPath)).verifiedToSupport,
   }
 }
 
@@ -392,7 +391,7 @@ export async function addComment(tx: Tx, ctx: RequestContext, input: NewComment,
   }
   if (subject.closed) throw subject.closed
   const official = isParticipationStaff(actor, subject.areaPath)
-  if (!official) await requireVerified(tx, ctx, subject.verifiedOnly)
+  if (!official) await requireVerified(tx, ctx, await subject.verifiedOnly())
   const row = await tx
     .insertInto('participation_comment')
     .values({
