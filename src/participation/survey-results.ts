@@ -19,9 +19,9 @@ import {
   surveyStates,
 } from './surveys.js'
 
-// Results and export. The figures come from two aggregate statements over survey_answer for the
-// whole survey (answered counts and scale distributions by grouping sets; option counts over the
-// unnested choices), never a statement per question. Staff of the survey's area see exact counts
+// Results and export. The figures are the running tallies that a trigger on survey_answer keeps
+// (migration 0045): one read of a few rows per question, whatever the number of responses, never an
+// aggregate over every answer through the row-level policies, nor a statement per question. Staff of the survey's area see exact counts
 // while it runs, and the text answers; everyone else sees the results once it has closed, with
 // every count below SUPPRESS_BELOW shown as null and marked suppressed (and, where the counts add
 // up to the total, the next smallest too, so a hidden count cannot be found by subtraction).
@@ -90,46 +90,46 @@ export function suppressCells(counts: number[], exact: boolean, addsUp: boolean)
   return cells
 }
 
-/** The aggregates of a survey's answers, in two statements whatever the number of questions. */
+/**
+ * The counts of a survey's answers: the running tallies the trigger on survey_answer keeps (migration
+ * 0045), one indexed read whatever the number of responses.
+ */
 async function aggregates(tx: Tx, questions: QuestionView[]) {
-  const ids = questions.map((q) => q.id)
-  const choiceIds = questions.filter((q) => q.kind === 'single' || q.kind === 'multiple').map((q) => q.id)
   const answered = new Map<number, number>()
   const scale = new Map<string, number>()
   const options = new Map<string, number>()
-  if (ids.length === 0) return { answered, scale, options }
-  const { rows } = await sql<{ question_id: number; g: number; scale: number | null; n: number }>`
-    select a.question_id, grouping(a.scale)::int as g, a.scale, count(*)::int as n
-    from survey_answer a
-    where a.question_id = any(${ids}::bigint[])
-    group by grouping sets ((a.question_id), (a.question_id, a.scale))`.execute(tx)
+  if (questions.length === 0) return { answered, scale, options }
+  const rows = await tx
+    .selectFrom('survey_tally')
+    .select(['question_id', 'kind', 'value', 'n'])
+    .where(
+      'question_id',
+      'in',
+      questions.map((q) => q.id),
+    )
+    .execute()
   for (const r of rows) {
-    if (r.g === 1) answered.set(Number(r.question_id), r.n)
-    else if (r.scale !== null) scale.set(`${r.question_id}:${r.scale}`, r.n)
-  }
-  if (choiceIds.length) {
-    const chosen = await sql<{ question_id: number; option: number; n: number }>`
-      select a.question_id, c.o as option, count(*)::int as n
-      from survey_answer a cross join lateral unnest(a.choices) as c(o)
-      where a.question_id = any(${choiceIds}::bigint[])
-      group by a.question_id, c.o`.execute(tx)
-    for (const r of chosen.rows) options.set(`${r.question_id}:${r.option}`, r.n)
+    const key = `${r.question_id}:${r.value}`
+    if (r.kind === 'answered') answered.set(Number(r.question_id), r.n)
+    else if (r.kind === 'scale') scale.set(key, r.n)
+    else options.set(key, r.n)
   }
   return { answered, scale, options }
 }
 
-/** The newest text answers of each text question (staff only). */
+/** The newest text answers of each text question (staff only), newest first, through the text index. */
 async function textsOf(tx: Tx, questions: QuestionView[]) {
   const ids = questions.filter((q) => q.kind === 'text').map((q) => q.id)
   const texts = new Map<number, string[]>()
   if (ids.length === 0) return texts
   const { rows } = await sql<{ question_id: number; text: string }>`
-    select question_id, text from (
-      select a.question_id, a.text, row_number() over (partition by a.question_id order by a.response_id desc) as rn
-      from survey_answer a
-      where a.question_id = any(${ids}::bigint[]) and a.text is not null) x
-    where rn <= ${TEXTS_SHOWN}
-    order by question_id, rn`.execute(tx)
+    select q.id as question_id, t.text
+    from unnest(${ids}::bigint[]) as q(id)
+    cross join lateral (
+      select a.text from survey_answer a
+      where a.question_id = q.id and a.text is not null
+      order by a.response_id desc
+      limit ${TEXTS_SHOWN}) t`.execute(tx)
   for (const r of rows) {
     const list = texts.get(Number(r.question_id)) ?? []
     list.push(r.text)

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   areaId,
@@ -534,6 +535,26 @@ describe.each(backends())('surveys on %s', (backend) => {
       expect(q4.texts).toHaveLength(4)
       expect(q4.texts).toContain('希望增加夜间照明')
       expect(q1.texts).toEqual([])
+    })
+
+    it('keeps its tallies equal to the answers themselves', async () => {
+      const { rows: counted } = await sql<{ question_id: number; kind: string; value: number; n: number }>`
+        select question_id, kind, value, count(*)::int as n from (
+          select a.question_id, 'answered' as kind, 0 as value from survey_answer a
+          union all select a.question_id, 'option', c from survey_answer a, unnest(a.choices) c
+          union all select a.question_id, 'scale', a.scale from survey_answer a where a.scale is not null) x
+        where question_id in (select id from survey_question where survey_id = ${id})
+        group by 1, 2, 3 order by 1, 2, 3`.execute(p.database.db)
+      const kept = await p.database.db
+        .selectFrom('survey_tally')
+        .select(['question_id', 'kind', 'value', 'n'])
+        .where('question_id', 'in', (eb) => eb.selectFrom('survey_question').select('id').where('survey_id', '=', id))
+        .orderBy('question_id')
+        .orderBy('kind')
+        .orderBy('value')
+        .execute()
+      expect(counted.length).toBeGreaterThan(10)
+      expect(kept).toEqual(counted)
     })
 
     it('shows residents nothing before closing, and suppressed counts after', async () => {
