@@ -23,6 +23,8 @@ import { type CaseFilter, listCases } from '../src/cases/queries.js'
 import { cipherFor } from '../src/core/crypto.js'
 import { type DisputeFilter, listDisputes } from '../src/disputes/disputes.js'
 import { listRecords } from '../src/participation/accountability.js'
+import { listComments, moderationQueue } from '../src/participation/comments.js'
+import { listConsultations } from '../src/participation/consultations.js'
 import { listMeetings } from '../src/participation/meetings.js'
 import { listNotices } from '../src/participation/notices.js'
 import { listProposals, type ProposalFilter, similarProposals } from '../src/participation/proposals.js'
@@ -58,6 +60,9 @@ function answer(sql: string, parameters: readonly unknown[]): Row[] {
   if (sql.startsWith('select count(*) as "n"')) return [{ n: 0 }]
   // Participation's counts (notices and the like) read one row of zeros.
   if (/^select count\(\*\)::int as "n" from \(/.test(sql)) return [{ n: 0 }]
+  // A comment thread's subject: proposal 1 of the community, published.
+  if (/^select "id", "area_id", "title", "status" from "proposal"/.test(sql))
+    return [{ id: 1, area_id: COMMUNITY, title: '', status: 'published' }]
   if (/^select "id" from "(department|case_category)" where "id" = \$1/.test(sql)) return [{ id: parameters[0] }]
   if (sql.includes(' from agg')) return [{ grouped: false, total: 0, merged: 0 }]
   if (sql.includes('min(reason) as reason')) return [{ a: 101, b: 102, reason: 'same_phone', total: 1 }]
@@ -224,7 +229,7 @@ it('src/disputes/queries.sql: the dispute register with each filter, the petitio
   await expect(text).toMatchFileSnapshot('../src/disputes/queries.sql')
 })
 
-it('src/participation/queries.sql: proposals with each filter and sort, similar proposals, notices, meetings, accountability', async () => {
+it('src/participation/queries.sql: proposals with each filter and sort, similar proposals, notices, meetings, accountability, consultations, comments', async () => {
   const page = { page: 1, pageSize: 20 }
   const proposals = (f: Partial<ProposalFilter>) => (db: Db) =>
     inScope(db, ctx, (tx) => listProposals(tx, ctx, { ...page, sort: 'newest', ...f }))
@@ -242,6 +247,13 @@ it('src/participation/queries.sql: proposals with each filter and sort, similar 
     'notices: as their staff see them': (db) => inScope(db, ctx, (tx) => listNotices(tx, ctx, { ...page }, NOW)),
     'meetings: upcoming': (db) => inScope(db, ctx, (tx) => listMeetings(tx, ctx, { ...page }, NOW)),
     'accountability: an area': (db) => inScope(db, ctx, (tx) => listRecords(tx, { ...page, areaId: COMMUNITY })),
+    'consultations: as their staff see them': (db) =>
+      inScope(db, ctx, (tx) => listConsultations(tx, ctx, { ...page }, NOW)),
+    "comments: a proposal's thread, a keyset page": (db) =>
+      inScope(db, ctx, (tx) =>
+        listComments(tx, ctx, { subjectKind: 'proposal', subjectId: 1, after: 1000, pageSize: 20 }, NOW),
+      ),
+    'comments: the moderation queue': (db) => inScope(db, ctx, (tx) => moderationQueue(tx, ctx, { ...page })),
   })
   await expect(text).toMatchFileSnapshot('../src/participation/queries.sql')
 })

@@ -59,3 +59,30 @@ select "r"."id", "r"."source_kind", "r"."source_id", "r"."title", "r"."descripti
 
 select count(*)::int as "n" from (select "r"."id" from "accountability_record" as "r" inner join "area" as "a" on "a"."id" = "r"."area_id" left join "proposal" as "sp" on "sp"."id" = "r"."source_id" and "r"."source_kind" = $1 left join "consultation" as "sc" on "sc"."id" = "r"."source_id" and "r"."source_kind" = $2 left join "meeting_decision" as "sd" on "sd"."id" = "r"."source_id" and "r"."source_kind" = $3 where "a"."path" like $4 limit $5) as "x";
 -- parameters: ["proposal","consultation","meeting_decision","/1/2/3/6/%",10020]
+
+-- consultations: as their staff see them
+select count(*) as "n" from "consultation" as "c" inner join "area" as "a" on "a"."id" = "c"."area_id" where ("c"."status" != $1 or "a"."path" like $2);
+-- parameters: ["draft","/1/%"]
+
+select "c"."id", "c"."area_id", "a"."name_zh", "a"."name_en", "c"."kind", "c"."title", "c"."summary", "c"."status", "c"."opens_at", "c"."closes_at", "c"."verified_only", "c"."published_at", (select count(*) as "n" from "consultation_section" as "s" where "s"."consultation_id" = "c"."id") as "section_count", (select count(*) as "n" from "participation_comment" as "m" where "m"."subject_kind" = $1 and "m"."subject_id" = "c"."id") as "comment_count" from "consultation" as "c" inner join "area" as "a" on "a"."id" = "c"."area_id" where ("c"."status" != $2 or "a"."path" like $3) order by case when c.status = 'open' and c.closes_at > $4 then 0 when c.status = 'draft' then 1 else 2 end, case when c.status = 'open' and c.closes_at > $5 then c.closes_at end asc, "c"."closes_at" desc, "c"."id" desc limit $6 offset $7;
+-- parameters: ["consultation","draft","/1/%","2026-11-23T02:00:00.000Z","2026-11-23T02:00:00.000Z",20,0]
+
+-- comments: a proposal's thread, a keyset page
+select "id", "area_id", "title", "status" from "proposal" where "id" = $1;
+-- parameters: [1]
+
+select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
+-- parameters: [6]
+
+select count(*) as "n" from (select 1 as "one" from "participation_comment" as "c" where "c"."subject_kind" = $1 and "c"."subject_id" = $2 and "c"."parent_id" is null limit $3) as "m";
+-- parameters: ["proposal",1,10001]
+
+select "c"."id", "c"."subject_kind", "c"."subject_id", "c"."section_id", "c"."parent_id", "c"."author_id", "c"."official", "c"."body", "c"."reply_count", "c"."report_count", "c"."hidden_at", "c"."hidden_reason", "c"."created_at", r.user_id is not null as "reported" from "participation_comment" as "c" left join "comment_report" as "r" on "r"."comment_id" = "c"."id" and "r"."user_id" = $1 where "c"."subject_kind" = $2 and "c"."subject_id" = $3 and "c"."parent_id" is null and "c"."id" > $4 order by "c"."id" asc limit $5;
+-- parameters: [1,"proposal",1,1000,21]
+
+-- comments: the moderation queue
+select count(*) as "n" from "participation_comment" as "c" where "c"."report_count" > $1 and "c"."hidden_at" is null and "c"."area_id" in (select "id" from "area" where "path" like $2);
+-- parameters: [0,"/1/%"]
+
+select "c"."id", "c"."subject_kind", "c"."subject_id", "c"."section_id", "c"."parent_id", "c"."author_id", "c"."official", "c"."body", "c"."reply_count", "c"."report_count", "c"."hidden_at", "c"."hidden_reason", "c"."created_at", r.user_id is not null as "reported" from "participation_comment" as "c" left join "comment_report" as "r" on "r"."comment_id" = "c"."id" and "r"."user_id" = $1 where "c"."report_count" > $2 and "c"."hidden_at" is null and "c"."area_id" in (select "id" from "area" where "path" like $3) order by "c"."report_count" desc, "c"."id" asc limit $4 offset $5;
+-- parameters: [1,0,"/1/%",20,0]
