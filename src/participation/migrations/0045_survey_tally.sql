@@ -40,6 +40,10 @@ $$;
 CREATE TRIGGER survey_answer_tally AFTER INSERT ON survey_answer
   REFERENCING NEW TABLE AS new_answers
   FOR EACH STATEMENT EXECUTE FUNCTION survey_tally_answers();
+-- Also under session_replication_role = replica, which the generator's COPY sink sets to skip the
+-- foreign-key checks: its answers must be counted too. (A copy between databases that copies the
+-- tallies themselves disables user triggers explicitly, as migrate-to-postgres does.)
+ALTER TABLE survey_answer ENABLE ALWAYS TRIGGER survey_answer_tally;
 
 -- Answers given before this migration.
 INSERT INTO survey_tally (question_id, kind, value, n)
