@@ -616,7 +616,7 @@ describe.each(backends())('the demo meetings on %s', (backend) => {
     expect(upcoming.body.items.map((m: any) => m.area.code)).not.toContain('JZ-QH-02-01')
   })
 
-  it('follows outcomes in records of different states, one of them an event case', async () => {
+  it('follows outcomes in records of different states, with milestones', async () => {
     const list = await call(p.app, 'GET', '/api/v1/accountability', { token: t['guihua.resident'] })
     const ours = list.body.items.filter((r: any) => r.area.code === 'JZ-QH-01-01')
     expect(ours.length).toBeGreaterThanOrEqual(3)
@@ -625,7 +625,7 @@ describe.each(backends())('the demo meetings on %s', (backend) => {
     expect(lights).toMatchObject({ status: 'in_progress', progress: 40, milestoneCount: 4, milestonesDone: 2 })
     const detail = (await call(p.app, 'GET', `/api/v1/accountability/${lights.id}`, { token: t['guihua.resident'] }))
       .body
-    expect(detail.case).toMatchObject({ trackingCode: expect.any(String), category: { code: 'DL-03' } })
+    expect(detail.milestones.filter((m: any) => m.doneOn !== null)).toHaveLength(2)
     expect(detail.source).toMatchObject({ kind: 'meeting_decision', status: 'adopted' })
     const theirs = await call(p.app, 'GET', '/api/v1/accountability', { token: t['cuizhu.resident'] })
     expect(theirs.body.items.map((r: any) => r.area.code)).toEqual(['JZ-QH-02-01'])
