@@ -1,8 +1,8 @@
 // Meetings, councils and "you said, we did" in a real browser: staff schedule a meeting on a demo
 // proposal of 桂花, a resident registers, staff mark attendance and put a decision to the vote, the
 // resident votes, the server's clock passes the window and the result shows with its rule; staff
-// follow the adopted decision in "you said, we did" with a milestone and progress to 50 %, which
-// the resident sees (also in English); staff set up a council with a member. axe checks every page
+// follow the adopted decision in "you said, we did" with a milestone, progress to 50 % and an event
+// case for the department, which the resident sees (also in English); staff set up a council with a member. axe checks every page
 // of the part (lists, forms, details, staff panels) for serious or critical violations.
 // Needs the built web app (`npm run build:web`) and a system Chromium; like test/disputes-browser.test.ts.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -58,6 +58,7 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
     let meetingId = 0
     let proposalId = 0
     let recordId = 0
+    let caseCode = ''
 
     const watch = (pg: Page, who: string) => {
       pg.on('pageerror', (err) => pageProblems.push(`${who} pageerror: ${err.message}`))
@@ -260,6 +261,18 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       await staff.click(byTestId('record-save'))
       await staff.waitForSelector(`${byTestId('record-progress')}[data-progress="50"]`)
       expect(await staff.textContent(byTestId('record-status'))).toBe('落实中')
+      // What a department must do becomes an event case, linked with its tracking code and state.
+      await staff.click(byTestId('record-case-open'))
+      await staff.waitForSelector(byTestId('record-case-form'))
+      await staff.selectOption(byTestId('record-case-category'), 'DL-03')
+      await staff.selectOption(byTestId('record-case-grid'), String(await areaId(p, 'JZ-QH-01-01-G01')))
+      await staff.fill(byTestId('record-case-address'), '桂花苑北门东侧')
+      await axe(staff, 'record case form')
+      await staff.click(byTestId('record-case-submit'))
+      await staff.waitForSelector(byTestId('record-case-code'))
+      caseCode = (await staff.textContent(byTestId('record-case-code'))) ?? ''
+      expect(caseCode).toMatch(/^\d{6}-[0-9A-Z]{6}$/)
+      expect(await staff.getAttribute(byTestId('record-case-state'), 'data-state')).toBe('submitted')
       await axe(staff, 'record detail (staff)')
       await shoot(staff, 'accountability-detail-staff.png')
       // The meeting's decision now links to its record.
@@ -279,6 +292,9 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       await resident.waitForSelector(byTestId('record-milestones'))
       expect(await resident.textContent(byTestId('record-milestones'))).toContain(MILESTONE)
       expect(await resident.$(byTestId('record-editor'))).toBeNull()
+      // The resident cannot read the case itself, yet sees its code and state.
+      expect(await resident.textContent(byTestId('record-case-code'))).toBe(caseCode)
+      expect(await resident.textContent(byTestId('record-case-state'))).toBe('待受理')
       await axe(resident, 'record detail (resident)')
       const phone = await signIn('guihua.resident', PHONE)
       await goto(phone, `#/participation/accountability/${recordId}`)
