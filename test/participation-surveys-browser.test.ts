@@ -3,7 +3,7 @@
 // text; a question moved and moved back; a question without text refused at its card) and open it;
 // two residents of 桂花 answer it on the answer sheet (the branch question appears and disappears
 // as they choose, a required question left out is named at its card); a one-time link is made and
-// answered; staff see the live results with their charts and exact counts, close the survey, and a
+// answered by a visitor without an account; staff see the live results with their charts and exact counts, close the survey, and a
 // resident reads the closed results with the small counts hidden, in Chinese and in English. axe
 // runs on the builder, the answer sheet and the results: no serious or critical violations.
 // Needs the built web app (`npm run build:web`) and a system Chromium; like test/disputes-browser.test.ts.
@@ -280,20 +280,35 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       expect(rows).toHaveLength(2)
     }, 60_000)
 
-    it('a one-time link takes one answer', async () => {
-      // The link's page (the app's public shell is the lead's; here it opens inside the hub).
-      const grid = await signIn('guihua.grid')
-      await grid.goto(linkUrl)
-      await grid.waitForSelector(byTestId('survey-link-page'))
-      await grid.waitForSelector(byTestId('survey-answer-form'))
-      await grid.click(byTestId('survey-q1-option-0'))
-      await grid.click(byTestId('survey-q2-option-0'))
-      await grid.click(byTestId('survey-q3-scale-5'))
-      await grid.click(byTestId('survey-submit'))
-      await grid.waitForSelector(byTestId('survey-thanks'))
-      await axe(grid, 'survey link page')
-      await grid.reload()
-      await grid.waitForSelector(byTestId('survey-link-invalid'))
+    it('a visitor without an account answers once through a one-time link', async () => {
+      const ctx = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+      ctx.setDefaultTimeout(30_000)
+      contexts.push(ctx)
+      const visitor = await ctx.newPage()
+      watch(visitor, 'visitor')
+      await visitor.goto(linkUrl)
+      // The public frame, not the sign-in page.
+      await visitor.waitForSelector(byTestId('survey-link-page'))
+      expect(await visitor.locator(byTestId('public-sign-in')).count()).toBe(1)
+      await visitor.waitForSelector(byTestId('survey-answer-form'))
+      expect(await shownPositions(visitor)).toEqual([1, 3, 4])
+      await visitor.click(byTestId('survey-q1-option-0'))
+      await visitor.click(byTestId('survey-q2-option-0'))
+      await visitor.click(byTestId('survey-q3-scale-5'))
+      await axe(visitor, 'survey link page')
+      await shoot(visitor, 'surveys-link-phone.png')
+      await visitor.click(byTestId('survey-submit'))
+      await visitor.waitForSelector(byTestId('survey-thanks'))
+      await visitor.reload()
+      await visitor.waitForSelector(byTestId('survey-link-invalid'))
+      await axe(visitor, 'survey link page (used)')
+      const answered = await p.database.db
+        .selectFrom('survey_response')
+        .select(['user_id', 'link_hash'])
+        .where('survey_id', '=', surveyId)
+        .where('user_id', 'is', null)
+        .execute()
+      expect(answered).toHaveLength(1)
     }, 60_000)
 
     it('staff see the live results, exact, with charts', async () => {
