@@ -379,6 +379,10 @@ describe.each(backends())('councils and meetings on %s', (backend) => {
     expect(stranger.status).toBe(400)
     expect(stranger.body.error.field).toBe('userIds[1]')
     expect((await attend(m.id, ['gh.r1'])).body.attendedCount).toBe(1)
+    // Once marked present, the registration is the record of it: it cannot be withdrawn.
+    const withdraw = await call(p.app, 'DELETE', `/api/v1/meetings/${m.id}/registrations`, { token: t['gh.r1'] })
+    expect(withdraw.status).toBe(409)
+    expect(withdraw.body.error.code).toBe('MEETING_ILLEGAL_TRANSITION')
     const byResident = await call(p.app, 'POST', `/api/v1/meetings/${m.id}/attendance`, {
       token: t['gh.r1'],
       body: { userIds: [users['gh.r1']], attended: true },

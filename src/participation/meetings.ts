@@ -835,6 +835,20 @@ export async function unregister(tx: Tx, ctx: RequestContext, meetingId: number,
       {},
       { state: m.status, allowedActions: [] },
     )
+  const mine = await tx
+    .selectFrom('meeting_registration')
+    .select('attended')
+    .where('meeting_id', '=', m.id)
+    .where('user_id', '=', actor.userId)
+    .executeTakeFirst()
+  if (mine?.attended)
+    throw new AppError(
+      'MEETING_ILLEGAL_TRANSITION',
+      'you are marked present: the registration is the record that you came',
+      null,
+      {},
+      { state: m.status, allowedActions: [] },
+    )
   await tx
     .deleteFrom('meeting_registration')
     .where('meeting_id', '=', m.id)

@@ -174,7 +174,7 @@ function Registration({ detail: d }: { detail: Detail }) {
                 {t('participation.meetings.registrations.youAttended')}
               </p>
             )}
-            {d.status === 'scheduled' && !started && (
+            {d.status === 'scheduled' && !started && !mine.attended && (
               <button
                 type="button"
                 className="btn btn-small"
