@@ -135,7 +135,7 @@ export async function seedDemo(
       ...(await seedDemoNotices(tx, now)),
       ...(await seedConsultationsDemo(tx, now)),
       ...(await seedDemoSurveys(tx, now)),
-      ...(await seedDemoMeetings(tx, now, opts.cipher)),
+      ...(await seedDemoMeetings(tx, now)),
     }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
