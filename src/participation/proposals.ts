@@ -6,7 +6,7 @@ import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { countLimitOf, offsetOf, paginate, type Page } from '../core/paging.js'
 import { cancelTimers, scheduleTimers, type TimerHandler } from '../core/scheduler.js'
-import { body, id, nullable, point, shape, text, timestamp } from '../core/schemas.js'
+import { body, id, nullable, point, shape, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
 import { defineWorkflow } from '../core/workflow.js'
 import { photoTokens } from '../cases/photos.js'
@@ -194,7 +194,9 @@ export async function createProposal(
   now: Date,
 ): Promise<{ id: number; reference: string }> {
   const path = await areaPathOf(tx, input.areaId, 'areaId')
-  const onBranch = await sql<{ ok: boolean }>`select ${input.areaId}::integer in (select app_branch_area_ids()) as ok`.execute(tx)
+  const onBranch = await sql<{
+    ok: boolean
+  }>`select ${input.areaId}::integer in (select app_branch_area_ids()) as ok`.execute(tx)
   if (!onBranch.rows[0]?.ok)
     throw new AppError('FORBIDDEN', 'you can propose in your own areas and the areas above them', 'areaId')
   const setting = await proposalSettingFor(tx, path)
