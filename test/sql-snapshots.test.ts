@@ -25,6 +25,8 @@ import { type DisputeFilter, listDisputes } from '../src/disputes/disputes.js'
 import { listRecords } from '../src/participation/accountability.js'
 import { listComments, moderationQueue } from '../src/participation/comments.js'
 import { listConsultations } from '../src/participation/consultations.js'
+import { surveyResults } from '../src/participation/survey-results.js'
+import { listSurveys } from '../src/participation/surveys.js'
 import { listMeetings } from '../src/participation/meetings.js'
 import { listNotices } from '../src/participation/notices.js'
 import { listProposals, type ProposalFilter, similarProposals } from '../src/participation/proposals.js'
@@ -60,6 +62,40 @@ function answer(sql: string, parameters: readonly unknown[]): Row[] {
   if (sql.startsWith('select count(*) as "n"')) return [{ n: 0 }]
   // Participation's counts (notices and the like) read one row of zeros.
   if (/^select count\(\*\)::int as "n" from \(/.test(sql)) return [{ n: 0 }]
+  // A survey of the community, open, for its results.
+  if (/^select "s"\."id", "s"\."area_id", "s"\."title"/.test(sql))
+    return [
+      {
+        id: 1,
+        area_id: COMMUNITY,
+        title: '',
+        description: '',
+        status: 'open',
+        opens_at: null,
+        closes_at: null,
+        verified_only: false,
+        response_count: 0,
+        created_by: 1,
+        created_at: NOW,
+        updated_at: NOW,
+        path: `/1/2/3/${COMMUNITY}/`,
+      },
+    ]
+  // Its questions: a single choice, a scale and a text.
+  if (/^select \* from "survey_question"/.test(sql))
+    return (['single', 'scale', 'text'] as const).map((kind, i) => ({
+      id: 11 + i,
+      survey_id: 1,
+      position: i + 1,
+      kind,
+      prompt: '',
+      options: kind === 'single' ? ['a', 'b'] : [],
+      required: true,
+      scale_min: kind === 'scale' ? 1 : null,
+      scale_max: kind === 'scale' ? 5 : null,
+      show_if_position: null,
+      show_if_option: null,
+    }))
   // A comment thread's subject: proposal 1 of the community, published.
   if (/^select "id", "area_id", "title", "status" from "proposal"/.test(sql))
     return [{ id: 1, area_id: COMMUNITY, title: '', status: 'published' }]
@@ -229,7 +265,7 @@ it('src/disputes/queries.sql: the dispute register with each filter, the petitio
   await expect(text).toMatchFileSnapshot('../src/disputes/queries.sql')
 })
 
-it('src/participation/queries.sql: proposals with each filter and sort, similar proposals, notices, meetings, accountability, consultations, comments', async () => {
+it('src/participation/queries.sql: proposals with each filter and sort, similar proposals, notices, meetings, accountability, consultations, comments, surveys', async () => {
   const page = { page: 1, pageSize: 20 }
   const proposals = (f: Partial<ProposalFilter>) => (db: Db) =>
     inScope(db, ctx, (tx) => listProposals(tx, ctx, { ...page, sort: 'newest', ...f }))
@@ -254,6 +290,8 @@ it('src/participation/queries.sql: proposals with each filter and sort, similar 
         listComments(tx, ctx, { subjectKind: 'proposal', subjectId: 1, after: 1000, pageSize: 20 }, NOW),
       ),
     'comments: the moderation queue': (db) => inScope(db, ctx, (tx) => moderationQueue(tx, ctx, { ...page })),
+    'surveys: as their staff see them': (db) => inScope(db, ctx, (tx) => listSurveys(tx, ctx, { ...page }, NOW)),
+    "surveys: a survey's results (staff, exact)": (db) => inScope(db, ctx, (tx) => surveyResults(tx, ctx, 1, NOW)),
   })
   await expect(text).toMatchFileSnapshot('../src/participation/queries.sql')
 })

@@ -1002,6 +1002,13 @@ export interface SurveyResponse {
   user_id: number | null;
 }
 
+export interface SurveyTally {
+  kind: string;
+  n: number;
+  question_id: number;
+  value: number;
+}
+
 export interface VerificationChallenge {
   attempts: Generated<number>;
   code_hash: string;
@@ -1124,6 +1131,7 @@ export interface DB {
   survey_link: SurveyLink;
   survey_question: SurveyQuestion;
   survey_response: SurveyResponse;
+  survey_tally: SurveyTally;
   verification_challenge: VerificationChallenge;
   webhook: Webhook;
   webhook_delivery: WebhookDelivery;

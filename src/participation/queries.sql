@@ -86,3 +86,29 @@ select count(*) as "n" from "participation_comment" as "c" where "c"."report_cou
 
 select "c"."id", "c"."subject_kind", "c"."subject_id", "c"."section_id", "c"."parent_id", "c"."author_id", "c"."official", "c"."body", "c"."reply_count", "c"."report_count", "c"."hidden_at", "c"."hidden_reason", "c"."created_at", r.user_id is not null as "reported" from "participation_comment" as "c" left join "comment_report" as "r" on "r"."comment_id" = "c"."id" and "r"."user_id" = $1 where "c"."report_count" > $2 and "c"."hidden_at" is null and "c"."area_id" in (select "id" from "area" where "path" like $3) order by "c"."report_count" desc, "c"."id" asc limit $4 offset $5;
 -- parameters: [1,0,"/1/%",20,0]
+
+-- surveys: as their staff see them
+select "s"."id" from "survey" as "s" inner join "area" as "a" on "a"."id" = "s"."area_id" where (("s"."status" <> $1 and ("s"."opens_at" is null or "s"."opens_at" <= $2)) or "a"."path" like $3) order by case when s.status = 'open' and (s.closes_at is null or s.closes_at > $4) then 0 when s.status = 'draft' then 1 else 2 end, "s"."id" desc limit $5 offset $6;
+-- parameters: ["draft","2026-11-23T02:00:00.000Z","/1/%","2026-11-23T02:00:00.000Z",20,0]
+
+select count(*) as "n" from "survey" as "s" inner join "area" as "a" on "a"."id" = "s"."area_id" where (("s"."status" <> $1 and ("s"."opens_at" is null or "s"."opens_at" <= $2)) or "a"."path" like $3);
+-- parameters: ["draft","2026-11-23T02:00:00.000Z","/1/%"]
+
+-- surveys: a survey's results (staff, exact)
+select "s"."id", "s"."area_id", "s"."title", "s"."description", "s"."status", "s"."opens_at", "s"."closes_at", "s"."verified_only", "s"."response_count", "s"."created_by", "s"."created_at", "s"."updated_at", "a"."path" from "survey" as "s" inner join "area" as "a" on "a"."id" = "s"."area_id" where "s"."id" = $1;
+-- parameters: [1]
+
+select * from "survey_question" where "survey_id" = $1 order by "position";
+-- parameters: [1]
+
+select "question_id", "kind", "value", "n" from "survey_tally" where "question_id" in ($1, $2, $3);
+-- parameters: [11,12,13]
+
+select q.id as question_id, t.text
+    from unnest($1::bigint[]) as q(id)
+    cross join lateral (
+      select a.text from survey_answer a
+      where a.question_id = q.id and a.text is not null
+      order by a.response_id desc
+      limit $2) t;
+-- parameters: [[13],100]

@@ -13963,6 +13963,8115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participation/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How you hear of participation: daily digest or at once, and the processes you unsubscribed from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            delivery: "digest" | "immediate";
+                            unsubscribed: {
+                                /** @enum {string} */
+                                subjectKind: "notice" | "consultation" | "survey" | "proposal" | "meeting" | "accountability";
+                                subjectId: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Choose the daily digest or immediate notifications */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        delivery: "digest" | "immediate";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            delivery: "digest" | "immediate";
+                            unsubscribed: {
+                                /** @enum {string} */
+                                subjectKind: "notice" | "consultation" | "survey" | "proposal" | "meeting" | "accountability";
+                                subjectId: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/participation/unsubscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop hearing of one process (a proposal, a consultation, …) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        subjectKind: "notice" | "consultation" | "survey" | "proposal" | "meeting" | "accountability";
+                        subjectId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            delivery: "digest" | "immediate";
+                            unsubscribed: {
+                                /** @enum {string} */
+                                subjectKind: "notice" | "consultation" | "survey" | "proposal" | "meeting" | "accountability";
+                                subjectId: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Hear of a process again */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        subjectKind: "notice" | "consultation" | "survey" | "proposal" | "meeting" | "accountability";
+                        subjectId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            delivery: "digest" | "immediate";
+                            unsubscribed: {
+                                /** @enum {string} */
+                                subjectKind: "notice" | "consultation" | "survey" | "proposal" | "meeting" | "accountability";
+                                subjectId: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notices and policies on the caller’s branch of the area tree, pinned first then newest: residents see live ones; staff also drafts, scheduled, expired and withdrawn ones of their areas */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Staff: one status; residents see published (live) notices only */
+                    status?: "draft" | "scheduled" | "published" | "expired" | "withdrawn";
+                    kind?: "notice" | "policy";
+                    /** @description Notices published to this area or below it */
+                    areaId?: number;
+                    /** @description Words of the title */
+                    q?: string;
+                    /** @description Only those the caller has not read */
+                    unread?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                kind: "notice" | "policy";
+                                title: string;
+                                /** @enum {string} */
+                                status: "draft" | "scheduled" | "published" | "expired" | "withdrawn";
+                                pinned: boolean;
+                                /** Format: date-time */
+                                publishAt: string;
+                                /** Format: date-time */
+                                expiresAt: string | null;
+                                hasExplainer: boolean;
+                                attachmentCount: number;
+                                /** @description Whether the caller has read it */
+                                read: boolean;
+                                /** @description Readers so far (staff of the area only, else null) */
+                                readCount: number | null;
+                                /** @description The caller is staff of the notice’s area: edit, withdraw, attach */
+                                canManage: boolean;
+                                /** @description Staff of the area only */
+                                withdrawnReason: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** @description The beginning of the text */
+                                excerpt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Publish a notice or policy to an area’s subtree (or save a draft; a future publishAt schedules it); audited; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The area whose subtree the notice is published to */
+                        areaId: number;
+                        /** @enum {string} */
+                        kind: "notice" | "policy";
+                        /** @description The headline (at most 200 characters) */
+                        title: string;
+                        /** @description The text of the notice (at most 20,000 characters) */
+                        body: string;
+                        /** @description The policy explainer (政策解读): what the policy means for residents, in plain words; empty for none */
+                        explainer?: string;
+                        /**
+                         * Format: date-time
+                         * @description When it becomes visible (default now; in the future = scheduled)
+                         */
+                        publishAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description When it leaves the residents’ lists (after publishAt)
+                         */
+                        expiresAt?: string;
+                        /** @default false */
+                        pinned?: boolean;
+                        /**
+                         * @default published
+                         * @enum {string}
+                         */
+                        status?: "draft" | "published";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "notice" | "policy";
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "scheduled" | "published" | "expired" | "withdrawn";
+                            pinned: boolean;
+                            /** Format: date-time */
+                            publishAt: string;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            hasExplainer: boolean;
+                            attachmentCount: number;
+                            /** @description Whether the caller has read it */
+                            read: boolean;
+                            /** @description Readers so far (staff of the area only, else null) */
+                            readCount: number | null;
+                            /** @description The caller is staff of the notice’s area: edit, withdraw, attach */
+                            canManage: boolean;
+                            /** @description Staff of the area only */
+                            withdrawnReason: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            body: string;
+                            explainer: string | null;
+                            /** Format: date-time */
+                            readAt: string | null;
+                            attachments: {
+                                id: number;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            /** @description Staff of the area only */
+                            withdrawnBy: string | null;
+                            /** @description Staff of the area only */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notice with its explainer and attachments (a draft, scheduled or withdrawn one: its staff only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "notice" | "policy";
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "scheduled" | "published" | "expired" | "withdrawn";
+                            pinned: boolean;
+                            /** Format: date-time */
+                            publishAt: string;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            hasExplainer: boolean;
+                            attachmentCount: number;
+                            /** @description Whether the caller has read it */
+                            read: boolean;
+                            /** @description Readers so far (staff of the area only, else null) */
+                            readCount: number | null;
+                            /** @description The caller is staff of the notice’s area: edit, withdraw, attach */
+                            canManage: boolean;
+                            /** @description Staff of the area only */
+                            withdrawnReason: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            body: string;
+                            explainer: string | null;
+                            /** Format: date-time */
+                            readAt: string | null;
+                            attachments: {
+                                id: number;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            /** @description Staff of the area only */
+                            withdrawnBy: string | null;
+                            /** @description Staff of the area only */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a notice (text, explainer, pin, kind, publication and expiry) or publish a draft; audited */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind?: "notice" | "policy";
+                        /** @description The headline (at most 200 characters) */
+                        title?: string;
+                        /** @description The text of the notice (at most 20,000 characters) */
+                        body?: string;
+                        /** @description null or empty removes it */
+                        explainer?: string | null;
+                        pinned?: boolean;
+                        /** Format: date-time */
+                        publishAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description null: never expires
+                         */
+                        expiresAt?: string | null;
+                        /**
+                         * @description Publish a draft
+                         * @enum {string}
+                         */
+                        status?: "published";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "notice" | "policy";
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "scheduled" | "published" | "expired" | "withdrawn";
+                            pinned: boolean;
+                            /** Format: date-time */
+                            publishAt: string;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            hasExplainer: boolean;
+                            attachmentCount: number;
+                            /** @description Whether the caller has read it */
+                            read: boolean;
+                            /** @description Readers so far (staff of the area only, else null) */
+                            readCount: number | null;
+                            /** @description The caller is staff of the notice’s area: edit, withdraw, attach */
+                            canManage: boolean;
+                            /** @description Staff of the area only */
+                            withdrawnReason: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            body: string;
+                            explainer: string | null;
+                            /** Format: date-time */
+                            readAt: string | null;
+                            attachments: {
+                                id: number;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            /** @description Staff of the area only */
+                            withdrawnBy: string | null;
+                            /** @description Staff of the area only */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/notices/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a notice with a reason: it leaves the residents’ lists, stays for staff and in the audit trail */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why the notice is withdrawn (kept for staff and in the audit trail) */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "notice" | "policy";
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "scheduled" | "published" | "expired" | "withdrawn";
+                            pinned: boolean;
+                            /** Format: date-time */
+                            publishAt: string;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            hasExplainer: boolean;
+                            attachmentCount: number;
+                            /** @description Whether the caller has read it */
+                            read: boolean;
+                            /** @description Readers so far (staff of the area only, else null) */
+                            readCount: number | null;
+                            /** @description The caller is staff of the notice’s area: edit, withdraw, attach */
+                            canManage: boolean;
+                            /** @description Staff of the area only */
+                            withdrawnReason: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            body: string;
+                            explainer: string | null;
+                            /** Format: date-time */
+                            readAt: string | null;
+                            attachments: {
+                                id: number;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            /** @description Staff of the area only */
+                            withdrawnBy: string | null;
+                            /** @description Staff of the area only */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a published notice read by the caller (once: reading it again changes nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            noticeId: number;
+                            /** Format: date-time */
+                            readAt: string;
+                            /** @description False when the caller had read it before (nothing changed) */
+                            first: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/{id}/reads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many have read a notice, by the areas directly below its area, and in total (its staff only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            noticeId: number;
+                            total: number;
+                            /** @description Readers by the area directly below the notice’s area that holds their home area (every community or street below, zero where none read it yet; grids only where someone read it); readers whose home area is the notice’s area itself count under it, and readers from elsewhere (staff above, no home area) under area null */
+                            byArea: {
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                count: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a PDF, PNG, JPEG or WebP file (at most 10 MB, its type checked by its bytes) sent as the raw body; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query: {
+                    /** @description The file name shown and offered for download (Chinese names are fine) */
+                    fileName: string;
+                };
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/pdf": unknown;
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/webp": unknown;
+                    "application/octet-stream": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            fileName: string;
+                            /** @enum {string} */
+                            contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                            size: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment of a notice the caller may see, with its file name (shown inline, or ?download=true) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Offer it as a download instead of showing it */
+                    download?: boolean;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                    attachmentId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file as it was uploaded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/webp": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove an attachment (not from a withdrawn notice); answers the notice */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    attachmentId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "notice" | "policy";
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "scheduled" | "published" | "expired" | "withdrawn";
+                            pinned: boolean;
+                            /** Format: date-time */
+                            publishAt: string;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            hasExplainer: boolean;
+                            attachmentCount: number;
+                            /** @description Whether the caller has read it */
+                            read: boolean;
+                            /** @description Readers so far (staff of the area only, else null) */
+                            readCount: number | null;
+                            /** @description The caller is staff of the notice’s area: edit, withdraw, attach */
+                            canManage: boolean;
+                            /** @description Staff of the area only */
+                            withdrawnReason: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            body: string;
+                            explainer: string | null;
+                            /** Format: date-time */
+                            readAt: string | null;
+                            attachments: {
+                                id: number;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** Format: date-time */
+                            withdrawnAt: string | null;
+                            /** @description Staff of the area only */
+                            withdrawnBy: string | null;
+                            /** @description Staff of the area only */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consultations on the caller’s branch, open ones first; drafts for their staff only */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    status?: "draft" | "open" | "closed" | "published";
+                    kind?: "policy" | "community_rule" | "plan";
+                    /** @description This area and the areas below it */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                kind: "policy" | "community_rule" | "plan";
+                                title: string;
+                                summary: string;
+                                /** @enum {string} */
+                                status: "draft" | "open" | "closed" | "published";
+                                /** Format: date-time */
+                                opensAt: string;
+                                /** Format: date-time */
+                                closesAt: string;
+                                /** @description Open, and now within the comment period */
+                                acceptingComments: boolean;
+                                verifiedOnly: boolean;
+                                sectionCount: number;
+                                commentCount: number;
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Draft a consultation (policy, community rule or plan) in sections, with its comment period */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The area whose residents are consulted (and those below it) */
+                        areaId: number;
+                        /** @enum {string} */
+                        kind: "policy" | "community_rule" | "plan";
+                        title: string;
+                        /** @description What the draft is about and what is asked of residents */
+                        summary: string;
+                        /**
+                         * Format: date-time
+                         * @description Comments are taken from here…
+                         */
+                        opensAt: string;
+                        /**
+                         * Format: date-time
+                         * @description …until here
+                         */
+                        closesAt: string;
+                        /**
+                         * @description Only verified residents may comment
+                         * @default true
+                         */
+                        verifiedOnly?: boolean;
+                        sections: {
+                            heading: string;
+                            body: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "policy" | "community_rule" | "plan";
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "open" | "closed" | "published";
+                            /** Format: date-time */
+                            opensAt: string;
+                            /** Format: date-time */
+                            closesAt: string;
+                            acceptingComments: boolean;
+                            verifiedOnly: boolean;
+                            sections: {
+                                id: number;
+                                position: number;
+                                heading: string;
+                                body: string;
+                                /** @description Comments and replies on the section, hidden ones included */
+                                commentCount: number;
+                            }[];
+                            commentCount: number;
+                            result: {
+                                /** Format: date-time */
+                                computedAt: string;
+                                /** @description Residents’ comments and replies, hidden ones left out */
+                                comments: number;
+                                /** @description Residents who commented */
+                                participants: number;
+                                /** @description Top-level comments with an official reply */
+                                answered: number;
+                                unanswered: number;
+                                sections: {
+                                    sectionId: number;
+                                    position: number;
+                                    heading: string;
+                                    comments: number;
+                                    topLevel: number;
+                                    answered: number;
+                                    unanswered: number;
+                                }[];
+                                /** @description The ten words residents used most (in how many comments), stop words left out */
+                                themes: {
+                                    term: string;
+                                    count: number;
+                                }[];
+                            } | null;
+                            finalText: string | null;
+                            response: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            allowedActions: ("open" | "close" | "publish")[];
+                            viewer: {
+                                /** @description The caller runs this consultation (answers officially, moderates) */
+                                staff: boolean;
+                                verified: boolean;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A consultation: its sections with comment counts, its state, the summary once closed, the final text */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "policy" | "community_rule" | "plan";
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "open" | "closed" | "published";
+                            /** Format: date-time */
+                            opensAt: string;
+                            /** Format: date-time */
+                            closesAt: string;
+                            acceptingComments: boolean;
+                            verifiedOnly: boolean;
+                            sections: {
+                                id: number;
+                                position: number;
+                                heading: string;
+                                body: string;
+                                /** @description Comments and replies on the section, hidden ones included */
+                                commentCount: number;
+                            }[];
+                            commentCount: number;
+                            result: {
+                                /** Format: date-time */
+                                computedAt: string;
+                                /** @description Residents’ comments and replies, hidden ones left out */
+                                comments: number;
+                                /** @description Residents who commented */
+                                participants: number;
+                                /** @description Top-level comments with an official reply */
+                                answered: number;
+                                unanswered: number;
+                                sections: {
+                                    sectionId: number;
+                                    position: number;
+                                    heading: string;
+                                    comments: number;
+                                    topLevel: number;
+                                    answered: number;
+                                    unanswered: number;
+                                }[];
+                                /** @description The ten words residents used most (in how many comments), stop words left out */
+                                themes: {
+                                    term: string;
+                                    count: number;
+                                }[];
+                            } | null;
+                            finalText: string | null;
+                            response: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            allowedActions: ("open" | "close" | "publish")[];
+                            viewer: {
+                                /** @description The caller runs this consultation (answers officially, moderates) */
+                                staff: boolean;
+                                verified: boolean;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Replace a draft consultation: its fields and all its sections (drafts only) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The area whose residents are consulted (and those below it) */
+                        areaId: number;
+                        /** @enum {string} */
+                        kind: "policy" | "community_rule" | "plan";
+                        title: string;
+                        /** @description What the draft is about and what is asked of residents */
+                        summary: string;
+                        /**
+                         * Format: date-time
+                         * @description Comments are taken from here…
+                         */
+                        opensAt: string;
+                        /**
+                         * Format: date-time
+                         * @description …until here
+                         */
+                        closesAt: string;
+                        /**
+                         * @description Only verified residents may comment
+                         * @default true
+                         */
+                        verifiedOnly?: boolean;
+                        sections: {
+                            heading: string;
+                            body: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "policy" | "community_rule" | "plan";
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "open" | "closed" | "published";
+                            /** Format: date-time */
+                            opensAt: string;
+                            /** Format: date-time */
+                            closesAt: string;
+                            acceptingComments: boolean;
+                            verifiedOnly: boolean;
+                            sections: {
+                                id: number;
+                                position: number;
+                                heading: string;
+                                body: string;
+                                /** @description Comments and replies on the section, hidden ones included */
+                                commentCount: number;
+                            }[];
+                            commentCount: number;
+                            result: {
+                                /** Format: date-time */
+                                computedAt: string;
+                                /** @description Residents’ comments and replies, hidden ones left out */
+                                comments: number;
+                                /** @description Residents who commented */
+                                participants: number;
+                                /** @description Top-level comments with an official reply */
+                                answered: number;
+                                unanswered: number;
+                                sections: {
+                                    sectionId: number;
+                                    position: number;
+                                    heading: string;
+                                    comments: number;
+                                    topLevel: number;
+                                    answered: number;
+                                    unanswered: number;
+                                }[];
+                                /** @description The ten words residents used most (in how many comments), stop words left out */
+                                themes: {
+                                    term: string;
+                                    count: number;
+                                }[];
+                            } | null;
+                            finalText: string | null;
+                            response: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            allowedActions: ("open" | "close" | "publish")[];
+                            viewer: {
+                                /** @description The caller runs this consultation (answers officially, moderates) */
+                                staff: boolean;
+                                verified: boolean;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/consultations/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** open, close (sums the comments up) or publish (final text and response) a consultation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "open" | "close" | "publish";
+                        /** @description publish: the adopted text */
+                        finalText?: string;
+                        /** @description publish: the answer to the main comments */
+                        response?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "policy" | "community_rule" | "plan";
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "open" | "closed" | "published";
+                            /** Format: date-time */
+                            opensAt: string;
+                            /** Format: date-time */
+                            closesAt: string;
+                            acceptingComments: boolean;
+                            verifiedOnly: boolean;
+                            sections: {
+                                id: number;
+                                position: number;
+                                heading: string;
+                                body: string;
+                                /** @description Comments and replies on the section, hidden ones included */
+                                commentCount: number;
+                            }[];
+                            commentCount: number;
+                            result: {
+                                /** Format: date-time */
+                                computedAt: string;
+                                /** @description Residents’ comments and replies, hidden ones left out */
+                                comments: number;
+                                /** @description Residents who commented */
+                                participants: number;
+                                /** @description Top-level comments with an official reply */
+                                answered: number;
+                                unanswered: number;
+                                sections: {
+                                    sectionId: number;
+                                    position: number;
+                                    heading: string;
+                                    comments: number;
+                                    topLevel: number;
+                                    answered: number;
+                                    unanswered: number;
+                                }[];
+                                /** @description The ten words residents used most (in how many comments), stop words left out */
+                                themes: {
+                                    term: string;
+                                    count: number;
+                                }[];
+                            } | null;
+                            finalText: string | null;
+                            response: string | null;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            allowedActions: ("open" | "close" | "publish")[];
+                            viewer: {
+                                /** @description The caller runs this consultation (answers officially, moderates) */
+                                staff: boolean;
+                                verified: boolean;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a thread: top-level comments of a subject (or section), or the replies of one; oldest first */
+        get: {
+            parameters: {
+                query: {
+                    subjectKind: "consultation" | "proposal";
+                    subjectId: number;
+                    /** @description A consultation’s section: only its comments */
+                    sectionId?: number;
+                    /** @description The replies of this comment; without it, the top-level comments */
+                    parentId?: number;
+                    /** @description keyset paging: the `nextAfter` of the previous page (comments come oldest first) */
+                    after?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                subjectKind: "consultation" | "proposal";
+                                subjectId: number;
+                                sectionId: number | null;
+                                parentId: number | null;
+                                /** @description The author’s display name */
+                                author: string;
+                                mine: boolean;
+                                /** @description Written by staff of the subject’s area: an official answer */
+                                official: boolean;
+                                /** @description Null when hidden by moderators */
+                                body: string | null;
+                                hidden: boolean;
+                                /** @description The moderators’ reason, when hidden */
+                                hiddenReason: string | null;
+                                replyCount: number;
+                                /** @description For staff of the subject’s area; null for others */
+                                reportCount: number | null;
+                                reportedByMe: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Comment on a consultation’s section or a proposal, or reply; staff of the area answer officially */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        subjectKind: "consultation" | "proposal";
+                        subjectId: number;
+                        /** @description Required for a consultation: the section commented on */
+                        sectionId?: number;
+                        /** @description The comment answered (a reply to a reply joins the same thread) */
+                        parentId?: number;
+                        body: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            subjectKind: "consultation" | "proposal";
+                            subjectId: number;
+                            sectionId: number | null;
+                            parentId: number | null;
+                            /** @description The author’s display name */
+                            author: string;
+                            mine: boolean;
+                            /** @description Written by staff of the subject’s area: an official answer */
+                            official: boolean;
+                            /** @description Null when hidden by moderators */
+                            body: string | null;
+                            hidden: boolean;
+                            /** @description The moderators’ reason, when hidden */
+                            hiddenReason: string | null;
+                            replyCount: number;
+                            /** @description For staff of the subject’s area; null for others */
+                            reportCount: number | null;
+                            reportedByMe: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a comment to the moderators (once per user) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        reason: "spam" | "offensive" | "personal_data" | "off_topic" | "other";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            subjectKind: "consultation" | "proposal";
+                            subjectId: number;
+                            sectionId: number | null;
+                            parentId: number | null;
+                            /** @description The author’s display name */
+                            author: string;
+                            mine: boolean;
+                            /** @description Written by staff of the subject’s area: an official answer */
+                            official: boolean;
+                            /** @description Null when hidden by moderators */
+                            body: string | null;
+                            hidden: boolean;
+                            /** @description The moderators’ reason, when hidden */
+                            hiddenReason: string | null;
+                            replyCount: number;
+                            /** @description For staff of the subject’s area; null for others */
+                            reportCount: number | null;
+                            reportedByMe: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{id}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide a comment with a reason (staff of its area; audited); it shows as hidden by moderators */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            subjectKind: "consultation" | "proposal";
+                            subjectId: number;
+                            sectionId: number | null;
+                            parentId: number | null;
+                            /** @description The author’s display name */
+                            author: string;
+                            mine: boolean;
+                            /** @description Written by staff of the subject’s area: an official answer */
+                            official: boolean;
+                            /** @description Null when hidden by moderators */
+                            body: string | null;
+                            hidden: boolean;
+                            /** @description The moderators’ reason, when hidden */
+                            hiddenReason: string | null;
+                            replyCount: number;
+                            /** @description For staff of the subject’s area; null for others */
+                            reportCount: number | null;
+                            reportedByMe: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/comments/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show a hidden comment again (staff of its area; audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            subjectKind: "consultation" | "proposal";
+                            subjectId: number;
+                            sectionId: number | null;
+                            parentId: number | null;
+                            /** @description The author’s display name */
+                            author: string;
+                            mine: boolean;
+                            /** @description Written by staff of the subject’s area: an official answer */
+                            official: boolean;
+                            /** @description Null when hidden by moderators */
+                            body: string | null;
+                            hidden: boolean;
+                            /** @description The moderators’ reason, when hidden */
+                            hiddenReason: string | null;
+                            replyCount: number;
+                            /** @description For staff of the subject’s area; null for others */
+                            reportCount: number | null;
+                            reportedByMe: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reported comments not hidden yet in the caller’s areas, the most reported first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Only this area and the areas below it */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                comment: {
+                                    id: number;
+                                    /** @enum {string} */
+                                    subjectKind: "consultation" | "proposal";
+                                    subjectId: number;
+                                    sectionId: number | null;
+                                    parentId: number | null;
+                                    /** @description The author’s display name */
+                                    author: string;
+                                    mine: boolean;
+                                    /** @description Written by staff of the subject’s area: an official answer */
+                                    official: boolean;
+                                    /** @description Null when hidden by moderators */
+                                    body: string | null;
+                                    hidden: boolean;
+                                    /** @description The moderators’ reason, when hidden */
+                                    hiddenReason: string | null;
+                                    replyCount: number;
+                                    /** @description For staff of the subject’s area; null for others */
+                                    reportCount: number | null;
+                                    reportedByMe: boolean;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                };
+                                /** @description The reported text (moderators read it whatever its state) */
+                                body: string;
+                                subject: {
+                                    /** @enum {string} */
+                                    kind: "consultation" | "proposal";
+                                    id: number;
+                                    title: string;
+                                };
+                                reasons: {
+                                    /** @enum {string} */
+                                    reason: "spam" | "offensive" | "personal_data" | "off_topic" | "other";
+                                    count: number;
+                                }[];
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Surveys on your branch of the area tree, open ones first; staff also see their drafts */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    state?: "draft" | "scheduled" | "open" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                areaId: number;
+                                areaNameZh: string;
+                                areaNameEn: string;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                state: "draft" | "scheduled" | "open" | "closed";
+                                /** Format: date-time */
+                                opensAt: string | null;
+                                /** Format: date-time */
+                                closesAt: string | null;
+                                verifiedOnly: boolean;
+                                /** @description null with responseCountSuppressed when fewer than 5 and the caller is not staff */
+                                responseCount: number | null;
+                                responseCountSuppressed: boolean;
+                                questionCount: number;
+                                /** @description Whether the caller has answered it */
+                                answered: boolean;
+                                /** @description Whether the caller runs it (staff of its area) */
+                                canManage: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Build a survey as a draft: audience area, questions (choice, scale, text), required, branching */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The audience: residents of this area and every area below it */
+                        areaId: number;
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /**
+                         * @description Only residents verified against the registry answer
+                         * @default false
+                         */
+                        verifiedOnly?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Answers are taken from then on (once opened); default at once
+                         */
+                        opensAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description Answers are refused from then on; default when closed by hand
+                         */
+                        closesAt?: string;
+                        questions: {
+                            /** @enum {string} */
+                            kind: "single" | "multiple" | "scale" | "text";
+                            prompt: string;
+                            /** @description single and multiple: 2–20 distinct options; none for scale and text */
+                            options?: string[];
+                            /** @default true */
+                            required?: boolean;
+                            /** @description scale only; default 1 */
+                            scaleMin?: number;
+                            /** @description scale only; default 5; at most 11 points */
+                            scaleMax?: number;
+                            /** @description Branching: the question is shown only when the earlier choice question at `position` was answered with option index `option` (0-based) */
+                            showIf?: {
+                                position: number;
+                                option: number;
+                            };
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "scheduled" | "open" | "closed";
+                            /** Format: date-time */
+                            opensAt: string | null;
+                            /** Format: date-time */
+                            closesAt: string | null;
+                            verifiedOnly: boolean;
+                            /** @description null with responseCountSuppressed when fewer than 5 and the caller is not staff */
+                            responseCount: number | null;
+                            responseCountSuppressed: boolean;
+                            questionCount: number;
+                            /** @description Whether the caller has answered it */
+                            answered: boolean;
+                            /** @description Whether the caller runs it (staff of its area) */
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            questions: {
+                                id: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "scale" | "text";
+                                prompt: string;
+                                options: string[];
+                                required: boolean;
+                                scaleMin: number | null;
+                                scaleMax: number | null;
+                                showIf: {
+                                    position: number;
+                                    option: number;
+                                } | null;
+                            }[];
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @enum {string|null} */
+                            answerBlock: "answered" | "not_open" | "verification" | "outside_area" | null;
+                            links: {
+                                created: number;
+                                used: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A survey with its questions, whether you answered it and what stops you answering */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "scheduled" | "open" | "closed";
+                            /** Format: date-time */
+                            opensAt: string | null;
+                            /** Format: date-time */
+                            closesAt: string | null;
+                            verifiedOnly: boolean;
+                            /** @description null with responseCountSuppressed when fewer than 5 and the caller is not staff */
+                            responseCount: number | null;
+                            responseCountSuppressed: boolean;
+                            questionCount: number;
+                            /** @description Whether the caller has answered it */
+                            answered: boolean;
+                            /** @description Whether the caller runs it (staff of its area) */
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            questions: {
+                                id: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "scale" | "text";
+                                prompt: string;
+                                options: string[];
+                                required: boolean;
+                                scaleMin: number | null;
+                                scaleMax: number | null;
+                                showIf: {
+                                    position: number;
+                                    option: number;
+                                } | null;
+                            }[];
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @enum {string|null} */
+                            answerBlock: "answered" | "not_open" | "verification" | "outside_area" | null;
+                            links: {
+                                created: number;
+                                used: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Replace a draft survey, its questions included (409 once opened) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The audience: residents of this area and every area below it */
+                        areaId: number;
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /**
+                         * @description Only residents verified against the registry answer
+                         * @default false
+                         */
+                        verifiedOnly?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Answers are taken from then on (once opened); default at once
+                         */
+                        opensAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description Answers are refused from then on; default when closed by hand
+                         */
+                        closesAt?: string;
+                        questions: {
+                            /** @enum {string} */
+                            kind: "single" | "multiple" | "scale" | "text";
+                            prompt: string;
+                            /** @description single and multiple: 2–20 distinct options; none for scale and text */
+                            options?: string[];
+                            /** @default true */
+                            required?: boolean;
+                            /** @description scale only; default 1 */
+                            scaleMin?: number;
+                            /** @description scale only; default 5; at most 11 points */
+                            scaleMax?: number;
+                            /** @description Branching: the question is shown only when the earlier choice question at `position` was answered with option index `option` (0-based) */
+                            showIf?: {
+                                position: number;
+                                option: number;
+                            };
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "scheduled" | "open" | "closed";
+                            /** Format: date-time */
+                            opensAt: string | null;
+                            /** Format: date-time */
+                            closesAt: string | null;
+                            verifiedOnly: boolean;
+                            /** @description null with responseCountSuppressed when fewer than 5 and the caller is not staff */
+                            responseCount: number | null;
+                            responseCountSuppressed: boolean;
+                            questionCount: number;
+                            /** @description Whether the caller has answered it */
+                            answered: boolean;
+                            /** @description Whether the caller runs it (staff of its area) */
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            questions: {
+                                id: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "scale" | "text";
+                                prompt: string;
+                                options: string[];
+                                required: boolean;
+                                scaleMin: number | null;
+                                scaleMax: number | null;
+                                showIf: {
+                                    position: number;
+                                    option: number;
+                                } | null;
+                            }[];
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @enum {string|null} */
+                            answerBlock: "answered" | "not_open" | "verification" | "outside_area" | null;
+                            links: {
+                                created: number;
+                                used: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a draft (it needs questions) or close an open survey (SURVEY_ILLEGAL_TRANSITION otherwise) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "open" | "close";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "scheduled" | "open" | "closed";
+                            /** Format: date-time */
+                            opensAt: string | null;
+                            /** Format: date-time */
+                            closesAt: string | null;
+                            verifiedOnly: boolean;
+                            /** @description null with responseCountSuppressed when fewer than 5 and the caller is not staff */
+                            responseCount: number | null;
+                            responseCountSuppressed: boolean;
+                            questionCount: number;
+                            /** @description Whether the caller has answered it */
+                            answered: boolean;
+                            /** @description Whether the caller runs it (staff of its area) */
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            questions: {
+                                id: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "scale" | "text";
+                                prompt: string;
+                                options: string[];
+                                required: boolean;
+                                scaleMin: number | null;
+                                scaleMax: number | null;
+                                showIf: {
+                                    position: number;
+                                    option: number;
+                                } | null;
+                            }[];
+                            /** Format: date-time */
+                            answeredAt: string | null;
+                            /** @enum {string|null} */
+                            answerBlock: "answered" | "not_open" | "verification" | "outside_area" | null;
+                            links: {
+                                created: number;
+                                used: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a survey, once per account (a second answer is SURVEY_ALREADY_ANSWERED); a problem names answers.<position> */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Answers by question position ("1", "2", …); questions left out are unanswered. A problem names answers.<position>. */
+                        answers: {
+                            [key: string]: {
+                                /** @description single: one option index (0-based); multiple: one or more */
+                                choices?: number[];
+                                /** @description scale: a point of the scale */
+                                scale?: number;
+                                /** @description text: the answer */
+                                text?: string;
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            surveyId: number;
+                            /** Format: date-time */
+                            answeredAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make one-time links for anonymous answers; the tokens are shown in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        count: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            surveyId: number;
+                            count: number;
+                            /** @description Shown once: only their hashes are kept. A retry with the same Idempotency-Key gets none. */
+                            tokens: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Results per question: option counts, scale distribution and mean, answered; staff live and exact with texts, others after closing with counts below 5 suppressed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            surveyId: number;
+                            title: string;
+                            /** @enum {string} */
+                            state: "draft" | "scheduled" | "open" | "closed";
+                            /** @description True for the survey’s staff: exact counts, live, and the text answers */
+                            exact: boolean;
+                            /** @description Counts below this are suppressed when exact is false */
+                            suppressBelow: number;
+                            responseCount: number | null;
+                            responseCountSuppressed: boolean;
+                            questions: {
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "scale" | "text";
+                                prompt: string;
+                                answered: number | null;
+                                answeredSuppressed: boolean;
+                                options: {
+                                    index: number;
+                                    label: string;
+                                    count: number | null;
+                                    suppressed: boolean;
+                                }[];
+                                scale: {
+                                    min: number;
+                                    max: number;
+                                    mean: number | null;
+                                    distribution: {
+                                        value: number;
+                                        count: number | null;
+                                        suppressed: boolean;
+                                    }[];
+                                } | null;
+                                /** @description Staff only (null otherwise): the newest 100 text answers */
+                                texts: string[] | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every response as a row, one column per question, as CSV (UTF-8 with BOM) or XLSX; audited */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "csv" | "xlsx";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The responses */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/survey-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The survey behind an unused one-time link (SURVEY_LINK_INVALID when unknown or used) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            title: string;
+                            description: string;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            state: "draft" | "scheduled" | "open" | "closed";
+                            /** Format: date-time */
+                            closesAt: string | null;
+                            /** @description Empty until the survey opens */
+                            questions: {
+                                id: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "scale" | "text";
+                                prompt: string;
+                                options: string[];
+                                required: boolean;
+                                scaleMin: number | null;
+                                scaleMax: number | null;
+                                showIf: {
+                                    position: number;
+                                    option: number;
+                                } | null;
+                            }[];
+                            responseCount: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/survey-links/{token}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer through a one-time link; the link is spent only by a response that was kept */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Answers by question position ("1", "2", …); questions left out are unanswered. A problem names answers.<position>. */
+                        answers: {
+                            [key: string]: {
+                                /** @description single: one option index (0-based); multiple: one or more */
+                                choices?: number[];
+                                /** @description scale: a point of the scale */
+                                scale?: number;
+                                /** @description text: the answer */
+                                text?: string;
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            surveyId: number;
+                            /** Format: date-time */
+                            answeredAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposals on your branch of the area tree: filtered, searched (Chinese words too), sorted and paged */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    status?: "published" | "threshold_reached" | "evaluating" | "accepted" | "rejected" | "implemented" | "withdrawn";
+                    category?: "environment" | "facilities" | "safety" | "elderly_children" | "culture" | "property" | "traffic" | "other";
+                    q?: string;
+                    sort?: "newest" | "most_supported" | "answer_due";
+                    /** @description Only the caller’s own proposals */
+                    mine?: boolean;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                reference: string;
+                                areaId: number;
+                                areaNameZh: string;
+                                areaNameEn: string;
+                                /** @enum {string} */
+                                category: "environment" | "facilities" | "safety" | "elderly_children" | "culture" | "property" | "traffic" | "other";
+                                title: string;
+                                excerpt: string;
+                                /** @enum {string} */
+                                status: "published" | "threshold_reached" | "evaluating" | "accepted" | "rejected" | "implemented" | "withdrawn";
+                                authorName: string;
+                                supportCount: number;
+                                threshold: number;
+                                commentCount: number;
+                                /** @description Whether the caller supports it */
+                                supported: boolean;
+                                answerDueAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Propose: title, text, area, category, place and photos (tokens from POST /api/v1/photos) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        areaId: number;
+                        /** @enum {string} */
+                        category: "environment" | "facilities" | "safety" | "elderly_children" | "culture" | "property" | "traffic" | "other";
+                        title: string;
+                        body: string;
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        photos?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposals like a text being written (word segmentation for Chinese), best first, at most five */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                reference: string;
+                                title: string;
+                                /** @enum {string} */
+                                status: "published" | "threshold_reached" | "evaluating" | "accepted" | "rejected" | "implemented" | "withdrawn";
+                                supportCount: number;
+                                score: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One proposal: text, supports, answer, history, the actions open to you */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            category: "environment" | "facilities" | "safety" | "elderly_children" | "culture" | "property" | "traffic" | "other";
+                            title: string;
+                            excerpt: string;
+                            /** @enum {string} */
+                            status: "published" | "threshold_reached" | "evaluating" | "accepted" | "rejected" | "implemented" | "withdrawn";
+                            authorName: string;
+                            supportCount: number;
+                            threshold: number;
+                            commentCount: number;
+                            /** @description Whether the caller supports it */
+                            supported: boolean;
+                            answerDueAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            body: string;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            mine: boolean;
+                            thresholdReachedAt: string | null;
+                            answer: string | null;
+                            answeredAt: string | null;
+                            answeredByName: string | null;
+                            photoIds: number[];
+                            allowedActions: ("withdraw" | "evaluate" | "accept" | "reject" | "implement")[];
+                            verifiedToSupport: boolean;
+                            accountabilityId: number | null;
+                            events: {
+                                action: string;
+                                fromStatus: string | null;
+                                toStatus: string;
+                                note: string | null;
+                                actorName: string | null;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}/supports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Support a proposal (once per person; supporting again changes nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            supported: boolean;
+                            supportCount: number;
+                            threshold: number;
+                            /** @enum {string} */
+                            status: "published" | "threshold_reached" | "evaluating" | "accepted" | "rejected" | "implemented" | "withdrawn";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Take your support back while the proposal is below its threshold */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            supported: boolean;
+                            supportCount: number;
+                            threshold: number;
+                            /** @enum {string} */
+                            status: "published" | "threshold_reached" | "evaluating" | "accepted" | "rejected" | "implemented" | "withdrawn";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a proposal: withdraw (its author), evaluate, accept or reject with the official answer, implement (staff of its area) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "withdraw" | "evaluate" | "accept" | "reject" | "implement";
+                        /** @description The official answer: required to accept or reject */
+                        answer?: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            category: "environment" | "facilities" | "safety" | "elderly_children" | "culture" | "property" | "traffic" | "other";
+                            title: string;
+                            excerpt: string;
+                            /** @enum {string} */
+                            status: "published" | "threshold_reached" | "evaluating" | "accepted" | "rejected" | "implemented" | "withdrawn";
+                            authorName: string;
+                            supportCount: number;
+                            threshold: number;
+                            commentCount: number;
+                            /** @description Whether the caller supports it */
+                            supported: boolean;
+                            answerDueAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            body: string;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            mine: boolean;
+                            thresholdReachedAt: string | null;
+                            answer: string | null;
+                            answeredAt: string | null;
+                            answeredByName: string | null;
+                            photoIds: number[];
+                            allowedActions: ("withdraw" | "evaluate" | "accept" | "reject" | "implement")[];
+                            verifiedToSupport: boolean;
+                            accountabilityId: number | null;
+                            events: {
+                                action: string;
+                                fromStatus: string | null;
+                                toStatus: string;
+                                note: string | null;
+                                actorName: string | null;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}/photos/{photoId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A photo of a proposal */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    photoId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The photo */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/jpeg": string;
+                        "image/png": string;
+                        "image/webp": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposal-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The proposal rules that apply in an area: support threshold, answer limit, who must be verified */
+        get: {
+            parameters: {
+                query: {
+                    areaId: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            areaId: number;
+                            fromAreaId: number | null;
+                            supportThreshold: number;
+                            answerDays: number;
+                            verifiedToPropose: boolean;
+                            verifiedToSupport: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Set an area's proposal rules (admins of the area); proposals already made keep their threshold */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        areaId: number;
+                        supportThreshold: number;
+                        answerDays: number;
+                        verifiedToPropose: boolean;
+                        verifiedToSupport: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            areaId: number;
+                            fromAreaId: number | null;
+                            supportThreshold: number;
+                            answerDays: number;
+                            verifiedToPropose: boolean;
+                            verifiedToSupport: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/councils": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resident councils on your branch of the area tree, latest term first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Councils of this area and the areas below it */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                name: string;
+                                /** Format: date */
+                                termStart: string;
+                                /** Format: date */
+                                termEnd: string;
+                                /** @description Whether today lies in the council’s term */
+                                current: boolean;
+                                /** @description Members whose term runs today */
+                                memberCount: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Set up a resident council (居民议事会) of an area with its current term; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community or street the council serves */
+                        areaId: number;
+                        name: string;
+                        /**
+                         * Format: date
+                         * @description First day of the current term
+                         */
+                        termStart: string;
+                        /**
+                         * Format: date
+                         * @description Last day of the current term (after termStart)
+                         */
+                        termEnd: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            name: string;
+                            /** Format: date */
+                            termStart: string;
+                            /** Format: date */
+                            termEnd: string;
+                            /** @description Whether today lies in the council’s term */
+                            current: boolean;
+                            /** @description Members whose term runs today */
+                            memberCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Current members first (chair, vice chairs, members), then past ones by term, latest first */
+                            members: {
+                                id: number;
+                                userId: number | null;
+                                name: string;
+                                /** @enum {string} */
+                                role: "chair" | "vice_chair" | "member";
+                                /** Format: date */
+                                termStart: string;
+                                /** Format: date */
+                                termEnd: string;
+                                /** @description Whether the member’s term runs today (they vote) */
+                                current: boolean;
+                            }[];
+                            /** @description Whether the caller keeps this council (adds and removes members) */
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/councils/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A council with its members, current and past, by term */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            name: string;
+                            /** Format: date */
+                            termStart: string;
+                            /** Format: date */
+                            termEnd: string;
+                            /** @description Whether today lies in the council’s term */
+                            current: boolean;
+                            /** @description Members whose term runs today */
+                            memberCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Current members first (chair, vice chairs, members), then past ones by term, latest first */
+                            members: {
+                                id: number;
+                                userId: number | null;
+                                name: string;
+                                /** @enum {string} */
+                                role: "chair" | "vice_chair" | "member";
+                                /** Format: date */
+                                termStart: string;
+                                /** Format: date */
+                                termEnd: string;
+                                /** @description Whether the member’s term runs today (they vote) */
+                                current: boolean;
+                            }[];
+                            /** @description Whether the caller keeps this council (adds and removes members) */
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/councils/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a member for a term (chair, vice chair or member); Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The member’s account, when they have one: members in their term vote */
+                        userId?: number;
+                        name: string;
+                        /** @enum {string} */
+                        role: "chair" | "vice_chair" | "member";
+                        /** Format: date */
+                        termStart: string;
+                        /**
+                         * Format: date
+                         * @description Last day of the member’s term (after termStart)
+                         */
+                        termEnd: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            name: string;
+                            /** Format: date */
+                            termStart: string;
+                            /** Format: date */
+                            termEnd: string;
+                            /** @description Whether today lies in the council’s term */
+                            current: boolean;
+                            /** @description Members whose term runs today */
+                            memberCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Current members first (chair, vice chairs, members), then past ones by term, latest first */
+                            members: {
+                                id: number;
+                                userId: number | null;
+                                name: string;
+                                /** @enum {string} */
+                                role: "chair" | "vice_chair" | "member";
+                                /** Format: date */
+                                termStart: string;
+                                /** Format: date */
+                                termEnd: string;
+                                /** @description Whether the member’s term runs today (they vote) */
+                                current: boolean;
+                            }[];
+                            /** @description Whether the caller keeps this council (adds and removes members) */
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/councils/{id}/members/{memberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member entered by mistake; answers the council */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    memberId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            name: string;
+                            /** Format: date */
+                            termStart: string;
+                            /** Format: date */
+                            termEnd: string;
+                            /** @description Whether today lies in the council’s term */
+                            current: boolean;
+                            /** @description Members whose term runs today */
+                            memberCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Current members first (chair, vice chairs, members), then past ones by term, latest first */
+                            members: {
+                                id: number;
+                                userId: number | null;
+                                name: string;
+                                /** @enum {string} */
+                                role: "chair" | "vice_chair" | "member";
+                                /** Format: date */
+                                termStart: string;
+                                /** Format: date */
+                                termEnd: string;
+                                /** @description Whether the member’s term runs today (they vote) */
+                                current: boolean;
+                            }[];
+                            /** @description Whether the caller keeps this council (adds and removes members) */
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Meetings on your branch of the area tree: upcoming (soonest first), then past (latest first) */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Meetings of this area and the areas below it */
+                    areaId?: number;
+                    councilId?: number;
+                    /** @description upcoming: not yet over (soonest first); past: over (latest first). Without: upcoming first, then past */
+                    when?: "upcoming" | "past";
+                    status?: "scheduled" | "held" | "cancelled";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                council: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                kind: "deliberation" | "hearing" | "council";
+                                title: string;
+                                location: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                capacity: number | null;
+                                quorum: number;
+                                /** @enum {string} */
+                                status: "scheduled" | "held" | "cancelled";
+                                registrationCount: number;
+                                /** @description Whether the caller registered */
+                                registered: boolean;
+                                /** @description Scheduled, not started, and not full */
+                                registrationOpen: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Schedule a deliberation meeting, hearing or council meeting with its agenda and the proposals or consultations it discusses; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community or street holding the meeting; its branch of the tree is invited */
+                        areaId: number;
+                        /** @description The council meeting (required for kind council); its sitting members vote */
+                        councilId?: number;
+                        /** @enum {string} */
+                        kind: "deliberation" | "hearing" | "council";
+                        title: string;
+                        agenda: string;
+                        location: string;
+                        /** Format: date-time */
+                        startsAt: string;
+                        /**
+                         * Format: date-time
+                         * @description After startsAt
+                         */
+                        endsAt: string;
+                        /** @description Most registrations accepted */
+                        capacity?: number;
+                        /** @description A decision counts only when at least this many people voted on it */
+                        quorum: number;
+                        /**
+                         * @description The proposals and consultations discussed (each must exist and be visible to you)
+                         * @default []
+                         */
+                        subjects?: {
+                            /** @enum {string} */
+                            kind: "proposal" | "consultation";
+                            id: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A meeting: agenda, subjects, registrations, minutes, decisions with their voting rule and (after the window) results */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record that the meeting was held (with its minutes, optionally) or cancel it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "hold" | "cancel";
+                        /** @description hold: the minutes, when written at once */
+                        minutes?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/minutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Write or correct the minutes of a held meeting */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        minutes: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register for the meeting before it begins (409 MEETING_FULL at capacity); registering twice is a no-op */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Withdraw your registration before the meeting begins */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark registered people as present or absent (those present vote) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        userIds: number[];
+                        attended: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put a decision to the vote: its text, the majority it needs and the voting window; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        text: string;
+                        /** @enum {string} */
+                        majority: "simple" | "two_thirds";
+                        /** Format: date-time */
+                        votingOpensAt: string;
+                        /**
+                         * Format: date-time
+                         * @description After votingOpensAt; votes are taken until then
+                         */
+                        votingClosesAt: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meetings/{id}/decisions/{decisionId}/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Vote for, against or abstain, inside the voting window (409 VOTING_CLOSED), if present or a sitting council member (403 VOTE_NOT_ALLOWED); once: a second vote is 409 CONFLICT */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    decisionId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        choice: "for" | "against" | "abstain";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            council: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @enum {string} */
+                            kind: "deliberation" | "hearing" | "council";
+                            title: string;
+                            location: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number | null;
+                            quorum: number;
+                            /** @enum {string} */
+                            status: "scheduled" | "held" | "cancelled";
+                            registrationCount: number;
+                            /** @description Whether the caller registered */
+                            registered: boolean;
+                            /** @description Scheduled, not started, and not full */
+                            registrationOpen: boolean;
+                            agenda: string;
+                            minutes: string | null;
+                            attendedCount: number;
+                            myRegistration: {
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            } | null;
+                            /** @description The caller votes on this meeting’s decisions (attended, or a sitting council member) */
+                            mayVote: boolean;
+                            subjects: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation";
+                                id: number;
+                                /** @description Null when no longer visible to the caller */
+                                title: string | null;
+                                status: string | null;
+                            }[];
+                            decisions: {
+                                id: number;
+                                title: string;
+                                text: string;
+                                /** @enum {string} */
+                                majority: "simple" | "two_thirds";
+                                /** @description How the result is counted (majority and quorum) */
+                                rule: string;
+                                /** Format: date-time */
+                                votingOpensAt: string;
+                                /** Format: date-time */
+                                votingClosesAt: string;
+                                votingOpen: boolean;
+                                /** @description How many have voted */
+                                voters: number;
+                                /** @description Shown once voting has closed */
+                                votesFor: number | null;
+                                votesAgainst: number | null;
+                                votesAbstain: number | null;
+                                /** @enum {string|null} */
+                                result: "adopted" | "rejected" | "no_quorum" | null;
+                                /** @enum {string|null} */
+                                myVote: "for" | "against" | "abstain" | null;
+                                /** @description The caller may vote now (eligible, window open, not voted yet) */
+                                mayVote: boolean;
+                                /** @description The "you said, we did" record following it */
+                                accountabilityId: number | null;
+                            }[];
+                            /** @description For the meeting’s staff (attendance); empty for everyone else */
+                            registrants: {
+                                userId: number;
+                                name: string | null;
+                                /** Format: date-time */
+                                registeredAt: string;
+                                attended: boolean;
+                            }[];
+                            canManage: boolean;
+                            allowedActions: ("hold" | "cancel")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accountability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** You said, we did: the outcomes on your branch of the area tree with their progress, latest change first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    status?: "planned" | "in_progress" | "done" | "dropped";
+                    sourceKind?: "proposal" | "consultation" | "meeting_decision";
+                    /** @description Records of this area and the areas below it */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                sourceKind: "proposal" | "consultation" | "meeting_decision";
+                                sourceId: number;
+                                /** @description Null when the source is no longer visible to the caller */
+                                sourceTitle: string | null;
+                                title: string;
+                                /** @enum {string} */
+                                status: "planned" | "in_progress" | "done" | "dropped";
+                                progress: number;
+                                milestoneCount: number;
+                                milestonesDone: number;
+                                hasCase: boolean;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Follow an outcome (accepted proposal, closed consultation, adopted meeting decision): one record per source; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        sourceKind: "proposal" | "consultation" | "meeting_decision";
+                        /** @description An accepted (or implemented) proposal, a closed (or published) consultation, or a decision a meeting adopted */
+                        sourceId: number;
+                        title: string;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "proposal" | "consultation" | "meeting_decision";
+                            sourceId: number;
+                            /** @description Null when the source is no longer visible to the caller */
+                            sourceTitle: string | null;
+                            title: string;
+                            /** @enum {string} */
+                            status: "planned" | "in_progress" | "done" | "dropped";
+                            progress: number;
+                            milestoneCount: number;
+                            milestonesDone: number;
+                            hasCase: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation" | "meeting_decision";
+                                id: number;
+                                title: string | null;
+                                /** @description The proposal’s or consultation’s state, the decision’s result */
+                                status: string | null;
+                                /** @description For a meeting decision: its meeting (the page to link) */
+                                meetingId: number | null;
+                            };
+                            milestones: {
+                                id: number;
+                                title: string;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                note: string | null;
+                                /** @description Due before today and not reached */
+                                overdue: boolean;
+                            }[];
+                            case: {
+                                id: number;
+                                /** @description Follow it on the public tracking page */
+                                trackingCode: string;
+                                state: string;
+                                category: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description People told of its progress (who took part in the source) */
+                            followerCount: number;
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accountability/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A record: its source, milestones, progress and the event case it became (tracking code and state) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "proposal" | "consultation" | "meeting_decision";
+                            sourceId: number;
+                            /** @description Null when the source is no longer visible to the caller */
+                            sourceTitle: string | null;
+                            title: string;
+                            /** @enum {string} */
+                            status: "planned" | "in_progress" | "done" | "dropped";
+                            progress: number;
+                            milestoneCount: number;
+                            milestonesDone: number;
+                            hasCase: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation" | "meeting_decision";
+                                id: number;
+                                title: string | null;
+                                /** @description The proposal’s or consultation’s state, the decision’s result */
+                                status: string | null;
+                                /** @description For a meeting decision: its meeting (the page to link) */
+                                meetingId: number | null;
+                            };
+                            milestones: {
+                                id: number;
+                                title: string;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                note: string | null;
+                                /** @description Due before today and not reached */
+                                overdue: boolean;
+                            }[];
+                            case: {
+                                id: number;
+                                /** @description Follow it on the public tracking page */
+                                trackingCode: string;
+                                state: string;
+                                category: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description People told of its progress (who took part in the source) */
+                            followerCount: number;
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change status, progress, title or description (audited; followers are told of progress) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status?: "planned" | "in_progress" | "done" | "dropped";
+                        /** @description Per cent; done without it sets 100 */
+                        progress?: number;
+                        title?: string;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "proposal" | "consultation" | "meeting_decision";
+                            sourceId: number;
+                            /** @description Null when the source is no longer visible to the caller */
+                            sourceTitle: string | null;
+                            title: string;
+                            /** @enum {string} */
+                            status: "planned" | "in_progress" | "done" | "dropped";
+                            progress: number;
+                            milestoneCount: number;
+                            milestonesDone: number;
+                            hasCase: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation" | "meeting_decision";
+                                id: number;
+                                title: string | null;
+                                /** @description The proposal’s or consultation’s state, the decision’s result */
+                                status: string | null;
+                                /** @description For a meeting decision: its meeting (the page to link) */
+                                meetingId: number | null;
+                            };
+                            milestones: {
+                                id: number;
+                                title: string;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                note: string | null;
+                                /** @description Due before today and not reached */
+                                overdue: boolean;
+                            }[];
+                            case: {
+                                id: number;
+                                /** @description Follow it on the public tracking page */
+                                trackingCode: string;
+                                state: string;
+                                category: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description People told of its progress (who took part in the source) */
+                            followerCount: number;
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/accountability/{id}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a milestone with its due day; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        /** Format: date */
+                        dueOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "proposal" | "consultation" | "meeting_decision";
+                            sourceId: number;
+                            /** @description Null when the source is no longer visible to the caller */
+                            sourceTitle: string | null;
+                            title: string;
+                            /** @enum {string} */
+                            status: "planned" | "in_progress" | "done" | "dropped";
+                            progress: number;
+                            milestoneCount: number;
+                            milestonesDone: number;
+                            hasCase: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation" | "meeting_decision";
+                                id: number;
+                                title: string | null;
+                                /** @description The proposal’s or consultation’s state, the decision’s result */
+                                status: string | null;
+                                /** @description For a meeting decision: its meeting (the page to link) */
+                                meetingId: number | null;
+                            };
+                            milestones: {
+                                id: number;
+                                title: string;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                note: string | null;
+                                /** @description Due before today and not reached */
+                                overdue: boolean;
+                            }[];
+                            case: {
+                                id: number;
+                                /** @description Follow it on the public tracking page */
+                                trackingCode: string;
+                                state: string;
+                                category: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description People told of its progress (who took part in the source) */
+                            followerCount: number;
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accountability/{id}/milestones/{milestoneId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Mark a milestone reached (doneOn), reopen it (doneOn null), or change its title, due day or note */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    milestoneId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        /** Format: date */
+                        dueOn?: string | null;
+                        /**
+                         * Format: date
+                         * @description The day it was reached; null reopens it
+                         */
+                        doneOn?: string | null;
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "proposal" | "consultation" | "meeting_decision";
+                            sourceId: number;
+                            /** @description Null when the source is no longer visible to the caller */
+                            sourceTitle: string | null;
+                            title: string;
+                            /** @enum {string} */
+                            status: "planned" | "in_progress" | "done" | "dropped";
+                            progress: number;
+                            milestoneCount: number;
+                            milestonesDone: number;
+                            hasCase: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation" | "meeting_decision";
+                                id: number;
+                                title: string | null;
+                                /** @description The proposal’s or consultation’s state, the decision’s result */
+                                status: string | null;
+                                /** @description For a meeting decision: its meeting (the page to link) */
+                                meetingId: number | null;
+                            };
+                            milestones: {
+                                id: number;
+                                title: string;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                note: string | null;
+                                /** @description Due before today and not reached */
+                                overdue: boolean;
+                            }[];
+                            case: {
+                                id: number;
+                                /** @description Follow it on the public tracking page */
+                                trackingCode: string;
+                                state: string;
+                                category: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description People told of its progress (who took part in the source) */
+                            followerCount: number;
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/accountability/{id}/case": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn the outcome into an event case for a department (category, grid, address) and link it; a second call answers the same case */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The event category (catalogue leaf) */
+                        categoryCode: string;
+                        /** @description A grid inside the record’s area, where the work is */
+                        gridId: number;
+                        address: string;
+                        /** @description Default: the record’s title and description */
+                        description?: string;
+                        /** @description The category’s extra attributes, by attribute code */
+                        attributes?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "proposal" | "consultation" | "meeting_decision";
+                            sourceId: number;
+                            /** @description Null when the source is no longer visible to the caller */
+                            sourceTitle: string | null;
+                            title: string;
+                            /** @enum {string} */
+                            status: "planned" | "in_progress" | "done" | "dropped";
+                            progress: number;
+                            milestoneCount: number;
+                            milestonesDone: number;
+                            hasCase: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "proposal" | "consultation" | "meeting_decision";
+                                id: number;
+                                title: string | null;
+                                /** @description The proposal’s or consultation’s state, the decision’s result */
+                                status: string | null;
+                                /** @description For a meeting decision: its meeting (the page to link) */
+                                meetingId: number | null;
+                            };
+                            milestones: {
+                                id: number;
+                                title: string;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                note: string | null;
+                                /** @description Due before today and not reached */
+                                overdue: boolean;
+                            }[];
+                            case: {
+                                id: number;
+                                /** @description Follow it on the public tracking page */
+                                trackingCode: string;
+                                state: string;
+                                category: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } | null;
+                            /** @description People told of its progress (who took part in the source) */
+                            followerCount: number;
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
