@@ -18,7 +18,7 @@ import {
   requireVerified,
   tellParticipants,
 } from './common.js'
-import { proposalSettingFor } from './proposal-settings.js'
+import { defaultProposalSetting, proposalSettingFor } from './proposal-settings.js'
 import { searchTerms, termsQuery } from './terms.js'
 
 // Resident proposals (居民提议): a resident proposes, others support (one each, a primary key, not a
@@ -391,39 +391,61 @@ function rolesOn(ctx: RequestContext, p: Pick<ProposalRow, 'author_id' | 'area_p
   return roles
 }
 
+/**
+ * The setting row that governs an area: the nearest area on its path with one (an SQL fragment
+ * over `a.path`, for folding the lookup into a proposal's own statement).
+ */
+const nearestSetting = (column: 'support_threshold' | 'answer_days' | 'verified_to_propose' | 'verified_to_support') =>
+  sql.raw(`(select s.${column} from proposal_setting s
+    where s.area_id = any (string_to_array(trim(both '/' from a.path), '/')::int[])
+    order by array_position(string_to_array(trim(both '/' from a.path), '/')::int[], s.area_id) desc limit 1)`)
+
+/**
+ * One proposal as its page shows it, in two statements: the proposal with everything of one row
+ * (the caller's support, photos, place, the setting that applies, its accountability record, the
+ * author's and answerer's names), then its history with the actors' names.
+ */
 export async function proposalDetail(tx: Tx, ctx: RequestContext, proposalId: number): Promise<ProposalDetail> {
   const actor = requireActor(ctx)
-  const p = await proposalRow(tx, proposalId)
-  const [supported, photos, events, setting, record, location] = await Promise.all([
-    tx
-      .selectFrom('proposal_support')
-      .select('user_id')
-      .where('proposal_id', '=', proposalId)
-      .where('user_id', '=', actor.userId)
-      .executeTakeFirst(),
-    tx.selectFrom('proposal_photo').select('id').where('proposal_id', '=', proposalId).orderBy('id').execute(),
-    tx.selectFrom('proposal_event').selectAll().where('proposal_id', '=', proposalId).orderBy('id').execute(),
-    proposalSettingFor(tx, p.area_path),
-    tx
-      .selectFrom('accountability_record')
-      .select('id')
-      .where('source_kind', '=', 'proposal')
-      .where('source_id', '=', proposalId)
-      .executeTakeFirst(),
-    p.location
-      ? sql<{
-          lng: number
-          lat: number
-        }>`select ST_X(location) as lng, ST_Y(location) as lat from proposal where id = ${proposalId}`
-          .execute(tx)
-          .then((r) => r.rows[0] ?? null)
-      : Promise.resolve(null),
-  ])
-  const names = await displayNames(tx, [
-    p.author_id,
-    ...(p.answered_by ? [p.answered_by] : []),
-    ...events.flatMap((e) => (e.actor_id ? [e.actor_id] : [])),
-  ])
+  const p = await tx
+    .selectFrom('proposal as p')
+    .innerJoin('area as a', 'a.id', 'p.area_id')
+    .selectAll('p')
+    .select([
+      'a.path as area_path',
+      'a.name_zh',
+      'a.name_en',
+      sql<number | null>`ST_X(p.location)`.as('lng'),
+      sql<number | null>`ST_Y(p.location)`.as('lat'),
+      sql<boolean>`exists (select 1 from proposal_support s where s.proposal_id = p.id and s.user_id = ${actor.userId})`.as(
+        'supported',
+      ),
+      sql<number[]>`array(select f.id from proposal_photo f where f.proposal_id = p.id order by f.id)`.as('photo_ids'),
+      sql<
+        number | null
+      >`(select r.id from accountability_record r where r.source_kind = 'proposal' and r.source_id = p.id)`.as(
+        'record_id',
+      ),
+      sql<boolean | null>`${nearestSetting('verified_to_support')}`.as('verified_to_support'),
+      sql<string | null>`(select n.display_name from app_display_names(array[p.author_id]) n)`.as('author_name'),
+      sql<string | null>`(select n.display_name from app_display_names(array[p.answered_by]) n)`.as('answerer_name'),
+    ])
+    .where('p.id', '=', proposalId)
+    .executeTakeFirst()
+  if (!p) throw notFound('PROPOSAL_NOT_FOUND', `proposal ${proposalId}`, 'id')
+  const { rows: events } = await sql<{
+    action: string
+    from_status: string | null
+    to_status: string
+    note: string | null
+    at: Date
+    actor_name: string | null
+  }>`
+    select e.action, e.from_status, e.to_status, e.note, e.at, n.display_name as actor_name
+    from proposal_event e
+    left join lateral app_display_names(array[e.actor_id]) n on true
+    where e.proposal_id = ${proposalId}
+    order by e.id`.execute(tx)
   const status = p.status as ProposalState
   return {
     id: p.id,
@@ -436,30 +458,30 @@ export async function proposalDetail(tx: Tx, ctx: RequestContext, proposalId: nu
     excerpt: excerpt(p.body),
     body: p.body,
     status,
-    authorName: names.get(p.author_id) ?? '',
+    authorName: p.author_name ?? '',
     supportCount: p.support_count,
     threshold: p.threshold,
     commentCount: p.comment_count,
-    supported: !!supported,
+    supported: p.supported,
     answerDueAt: p.answer_due_at?.toISOString() ?? null,
     createdAt: p.created_at.toISOString(),
-    location,
+    location: p.lng === null || p.lat === null ? null : { lng: Number(p.lng), lat: Number(p.lat) },
     mine: p.author_id === actor.userId,
     thresholdReachedAt: p.threshold_reached_at?.toISOString() ?? null,
     answer: p.answer,
     answeredAt: p.answered_at?.toISOString() ?? null,
-    answeredByName: p.answered_by ? (names.get(p.answered_by) ?? null) : null,
-    photoIds: photos.map((x) => x.id),
+    answeredByName: p.answerer_name,
+    photoIds: p.photo_ids.map(Number),
     allowedActions: proposalWorkflow.allowed(status, rolesOn(ctx, p)),
-    verifiedToSupport: setting.verifiedToSupport,
-    accountabilityId: record?.id ?? null,
+    verifiedToSupport: p.verified_to_support ?? defaultProposalSetting.verifiedToSupport,
+    accountabilityId: p.record_id === null ? null : Number(p.record_id),
     events: events.map((e) => ({
       action: e.action,
       fromStatus: e.from_status,
       toStatus: e.to_status,
       note: e.note,
-      actorName: e.actor_id ? (names.get(e.actor_id) ?? null) : null,
-      at: e.at.toISOString(),
+      actorName: e.actor_name,
+      at: new Date(e.at).toISOString(),
     })),
   }
 }
@@ -476,29 +498,43 @@ export async function supportProposal(
   now: Date,
 ): Promise<Output<typeof supportResultSchema>> {
   const actor = requireActor(ctx)
-  const p = await proposalRow(tx, proposalId)
+  const p = await tx
+    .selectFrom('proposal as p')
+    .innerJoin('area as a', 'a.id', 'p.area_id')
+    .select([
+      'p.id',
+      'p.reference',
+      'p.title',
+      'p.status',
+      'p.author_id',
+      'p.support_count',
+      'p.threshold',
+      'a.path as area_path',
+      sql<number | null>`${nearestSetting('answer_days')}`.as('answer_days'),
+      sql<boolean | null>`${nearestSetting('verified_to_support')}`.as('verified_to_support'),
+    ])
+    .where('p.id', '=', proposalId)
+    .executeTakeFirst()
+  if (!p) throw notFound('PROPOSAL_NOT_FOUND', `proposal ${proposalId}`, 'id')
   if (!supportable.includes(p.status as ProposalState))
     throw new AppError('PROPOSAL_NOT_SUPPORTABLE', `a ${p.status} proposal takes no more supports`, 'id')
-  const setting = await proposalSettingFor(tx, p.area_path)
-  await requireVerified(tx, ctx, setting.verifiedToSupport)
-  const added = await tx
-    .insertInto('proposal_support')
-    .values({ proposal_id: proposalId, user_id: actor.userId, created_at: now })
-    .onConflict((oc) => oc.columns(['proposal_id', 'user_id']).doNothing())
-    .returning('user_id')
-    .executeTakeFirst()
-  if (!added)
-    return { supported: true, supportCount: p.support_count, threshold: p.threshold, status: p.status as ProposalState }
-  const after = await tx
-    .updateTable('proposal')
-    .set({ support_count: sql`support_count + 1`, updated_at: now })
-    .where('id', '=', proposalId)
-    .returning(['support_count', 'status', 'threshold'])
-    .executeTakeFirstOrThrow()
+  await requireVerified(tx, ctx, p.verified_to_support ?? defaultProposalSetting.verifiedToSupport)
+  // The support and the counter in one statement; the primary key decides whether it is new.
+  const { rows } = await sql<{ added: boolean; support_count: number; status: string; threshold: number }>`
+    with added as (
+      insert into proposal_support (proposal_id, user_id, created_at) values (${proposalId}, ${actor.userId}, ${now})
+      on conflict (proposal_id, user_id) do nothing returning 1
+    )
+    update proposal set support_count = support_count + (select count(*) from added)::int,
+                        updated_at = case when exists (select 1 from added) then ${now}::timestamptz else updated_at end
+    where id = ${proposalId}
+    returning exists (select 1 from added) as added, support_count, status, threshold`.execute(tx)
+  const after = rows[0]!
   let status = after.status as ProposalState
-  if (status === 'published' && after.support_count >= after.threshold) {
+  if (after.added && status === 'published' && after.support_count >= after.threshold) {
     status = 'threshold_reached'
-    const due = new Date(now.getTime() + setting.answerDays * 86_400_000)
+    const days = p.answer_days ?? defaultProposalSetting.answerDays
+    const due = new Date(now.getTime() + days * 86_400_000)
     await tx
       .updateTable('proposal')
       .set({ status, threshold_reached_at: now, answer_due_at: due })
