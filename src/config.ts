@@ -27,6 +27,8 @@ export interface Config {
   anonymousIntakeRatePerMinute: number
   /** Open311 service requests per API key per minute. */
   apiKeyRatePerMinute: number
+  /** Verification codes (text messages to the registry phone) an account may ask for per hour. */
+  verificationCodesPerHour: number
   /** Bearer token for Prometheus scrapes of /metrics; unset: only root admins may read them. */
   metricsToken: string | null
   /** Master key for personal-data encryption, base64 (GRASSROOTS_DATA_KEY); wins over the key file. */
@@ -62,6 +64,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     loginRatePerMinute: intFromEnv('RATE_LIMIT_LOGIN_PER_MINUTE', 20),
     anonymousIntakeRatePerMinute: intFromEnv('RATE_LIMIT_ANONYMOUS_INTAKE_PER_MINUTE', 30),
     apiKeyRatePerMinute: intFromEnv('RATE_LIMIT_API_KEY_PER_MINUTE', 600),
+    verificationCodesPerHour: intFromEnv('RATE_LIMIT_VERIFICATION_CODES_PER_HOUR', 10),
     metricsToken: process.env.METRICS_TOKEN || null,
     dataKey: process.env.GRASSROOTS_DATA_KEY || null,
     dataKeyFile: path.resolve(process.env.GRASSROOTS_DATA_KEY_FILE || `${dataDir}.key`),

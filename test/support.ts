@@ -65,6 +65,7 @@ export async function openTestPlatform(
     loginRatePerMinute: 10_000,
     anonymousIntakeRatePerMinute: 10_000,
     apiKeyRatePerMinute: 10_000,
+    verificationCodesPerHour: 10_000,
     dataKey: TEST_DATA_KEY,
     ...overrides,
   })

@@ -46,10 +46,10 @@ export async function verificationRoutes(app: App, { database, clock, config }: 
   app.post('/api/v1/verification/challenge', {
     config: {
       access: 'signed-in',
-      // Each code is a text message: five a quarter of an hour per account.
+      // Each code is a text message: a few an hour per account (RATE_LIMIT_VERIFICATION_CODES_PER_HOUR).
       rateLimit: {
-        max: 5,
-        timeWindow: '15 minutes',
+        max: config.verificationCodesPerHour,
+        timeWindow: '1 hour',
         keyGenerator: (req: FastifyRequest) => (req.ctx?.actor ? `verify:${req.ctx.actor.userId}` : req.ip),
       },
     },
