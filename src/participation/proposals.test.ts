@@ -1,6 +1,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { actorForUser } from '../accounts/service.js'
 import { cipherFor } from '../core/crypto.js'
+import { inScope } from '../core/scope.js'
 import { fireDueTimers } from '../core/scheduler.js'
 import { timerHandlers } from '../main.js'
 import {
@@ -426,6 +428,65 @@ describe.each(backends())('resident proposals and verification on %s', (backend)
       .where('kind', '=', 'reject')
       .execute()
     expect(items.map((i) => i.user_id)).not.toContain(residents['gh.support'])
+  })
+
+  it("keeps answers, texts and moderation to the area's staff even for a query that forgets its check", async () => {
+    const db = p.database.db
+    const resident = { actor: await actorForUser(db, residents['gh.support']!), ip: 'test' }
+    const staff = {
+      actor: await actorForUser(
+        db,
+        (await db.selectFrom('app_user').select('id').where('username', '=', 'guihua.staff').executeTakeFirstOrThrow())
+          .id,
+      ),
+      ip: 'test',
+    }
+    const open = await db
+      .selectFrom('proposal as x')
+      .innerJoin('area as a', 'a.id', 'x.area_id')
+      .select(['x.id', 'x.answer'])
+      .where('x.status', '=', 'published')
+      .where('a.code', '=', 'JZ-QH-01-01')
+      .orderBy('x.id')
+      .executeTakeFirstOrThrow()
+    // A resident's transaction may move the counters, never the answer or the state beyond its rules.
+    await inScope(db, resident, (tx) =>
+      tx.updateTable('proposal').set({ support_count: sql`support_count` }).where('id', '=', open.id).execute(),
+    )
+    await expect(
+      inScope(db, resident, (tx) =>
+        tx.updateTable('proposal').set({ answer: '伪造的答复' }).where('id', '=', open.id).execute(),
+      ),
+    ).rejects.toThrow(/staff/)
+    await expect(
+      inScope(db, resident, (tx) =>
+        tx.updateTable('proposal').set({ status: 'accepted' }).where('id', '=', open.id).execute(),
+      ),
+    ).rejects.toThrow(/staff/)
+    expect(
+      (await db.selectFrom('proposal').select('answer').where('id', '=', open.id).executeTakeFirstOrThrow()).answer,
+    ).toBe(open.answer)
+    // Staff may; a resident cannot hide a comment.
+    await inScope(db, staff, (tx) =>
+      tx.updateTable('proposal').set({ updated_at: sql`updated_at` }).where('id', '=', open.id).execute(),
+    )
+    // A comment of 桂花 (the demo consultation's), seen by the resident: hiding it is for moderators.
+    const comment = await db
+      .selectFrom('participation_comment')
+      .select('id')
+      .where('hidden_at', 'is', null)
+      .where('area_id', '=', guihua)
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+    await expect(
+      inScope(db, resident, (tx) =>
+        tx
+          .updateTable('participation_comment')
+          .set({ hidden_at: new Date(), hidden_reason: '伪造', hidden_by: residents['gh.support']! })
+          .where('id', '=', comment.id)
+          .execute(),
+      ),
+    ).rejects.toThrow(/moderators/)
   })
 
   it('refuses bad input with the field named', async () => {
