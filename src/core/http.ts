@@ -170,11 +170,8 @@ function fromDatabase(err: PgErrorLike): AppError | null {
   const table = err.table ?? err.message.match(/relation "([a-z_]+)"/)?.[1] ?? ''
   switch (err.code) {
     case '23505':
-      return new AppError(
-        'CONFLICT',
-        `already exists${err.detail ? `: ${err.detail}` : ''}`,
-        constraintField(err.constraint, table),
-      )
+      // The field names what clashed; the database's detail (the key's values) is not for callers.
+      return new AppError('CONFLICT', 'already exists', constraintField(err.constraint, table))
     case '23503':
       return new AppError(
         'VALIDATION_FAILED',

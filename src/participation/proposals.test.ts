@@ -137,8 +137,9 @@ describe.each(backends())('resident proposals and verification on %s', (backend)
       token: other,
       body: { name: person!.name, idNumber: person!.idNumber },
     })
-    expect(again.status).toBe(409)
-    expect(again.body.error.code).toBe('ALREADY_VERIFIED')
+    // Answered like any mismatch: the endpoint does not tell that this person has an account.
+    expect(again.status).toBe(422)
+    expect(again.body.error).toMatchObject({ code: 'VERIFICATION_FAILED', field: 'idNumber' })
     // The code expires.
     const second = people[1]!
     await call(p.app, 'POST', '/api/v1/verification/challenge', {
@@ -163,6 +164,18 @@ describe.each(backends())('resident proposals and verification on %s', (backend)
       body: { userId: residents['gh.inperson'], personId: people[2]!.id },
     })
     expect(foreign.status).toBe(403)
+    // Staff of 桂花 cannot tie an account of another community to one of their people.
+    const cuizhuResident = await p.database.db
+      .selectFrom('app_user')
+      .select('id')
+      .where('username', '=', 'cuizhu.resident')
+      .executeTakeFirstOrThrow()
+    const otherAccount = await call(p.app, 'POST', '/api/v1/verification/in-person', {
+      token: t.staff,
+      body: { userId: cuizhuResident.id, personId: people[2]!.id },
+    })
+    expect(otherAccount.status).toBe(404)
+    expect(otherAccount.body.error.code).toBe('USER_NOT_FOUND')
     await verifyInPerson('gh.inperson', people[2]!.id)
     const audit = await p.database.db
       .selectFrom('audit_log')

@@ -76,7 +76,7 @@ export const newProposalBody = body(['areaId', 'category', 'title', 'body'], {
   title: { type: 'string', minLength: 4, maxLength: 150 },
   body: { type: 'string', minLength: 10, maxLength: 6000 },
   location: point,
-  photos: { ...photoTokens, maxItems: 6 },
+  photos: { ...photoTokens, maxItems: 6, uniqueItems: true },
 })
 export type NewProposal = Input<typeof newProposalBody>
 
@@ -210,7 +210,8 @@ export async function createProposal(
   if (!district) throw new AppError('VALIDATION_FAILED', 'proposals are made in a district or below it', 'areaId')
   const { rows } = await sql<{ id: string }>`select nextval(pg_get_serial_sequence('proposal', 'id')) as id`.execute(tx)
   const newId = Number(rows[0]!.id)
-  const reference = `JY-${now.getUTCFullYear()}-${String(newId).padStart(6, '0')}`
+  // The year as Beijing counts it (UTC+8): a proposal of 1 January 06:00 is of the new year.
+  const reference = `JY-${new Date(now.getTime() + 8 * 3_600_000).getUTCFullYear()}-${String(newId).padStart(6, '0')}`
   await tx
     .insertInto('proposal')
     .values({
@@ -514,6 +515,8 @@ export async function supportProposal(
       sql<boolean | null>`${nearestSetting('verified_to_support')}`.as('verified_to_support'),
     ])
     .where('p.id', '=', proposalId)
+    // Locked, so a support never lands on a proposal being answered, withdrawn or taken back from.
+    .forUpdate('p')
     .executeTakeFirst()
   if (!p) throw notFound('PROPOSAL_NOT_FOUND', `proposal ${proposalId}`, 'id')
   if (!supportable.includes(p.status as ProposalState))
@@ -578,7 +581,8 @@ export async function withdrawSupport(
   now: Date,
 ): Promise<Output<typeof supportResultSchema>> {
   const actor = requireActor(ctx)
-  const p = await proposalRow(tx, proposalId)
+  // Locked: a support crossing the threshold meanwhile makes the taking back wait, then refuses it.
+  const p = await proposalRow(tx, proposalId, true)
   if (p.status !== 'published')
     throw new AppError('PROPOSAL_NOT_SUPPORTABLE', `a ${p.status} proposal keeps its supports`, 'id')
   const removed = await sql<{ user_id: number }>`
@@ -608,7 +612,7 @@ export async function performProposalAction(
   const from = p.status as ProposalState
   const to = proposalWorkflow.check(from, input.action, rolesOn(ctx, p))
   const isAnswer = answering.includes(input.action)
-  if (isAnswer && !input.answer)
+  if (isAnswer && (input.answer?.trim().length ?? 0) < 10)
     throw new AppError('VALIDATION_FAILED', 'the official answer needs its text (at least 10 characters)', 'answer')
   await tx
     .updateTable('proposal')

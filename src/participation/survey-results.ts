@@ -169,8 +169,10 @@ export async function surveyResults(tx: Tx, ctx: RequestContext, surveyId: numbe
         const counts = values.map((v) => scale.get(`${q.id}:${v}`) ?? 0)
         const cells = suppressCells(counts, exact, true)
         const sum = values.reduce((acc, v, i) => acc + v * counts[i]!, 0)
+        // A mean beside a hidden cell would give the hidden count away: residents get none then.
+        const hidden = cells.some((c) => c.suppressed)
         const mean =
-          n > 0 && (exact || n >= SUPPRESS_BELOW)
+          n > 0 && (exact || (n >= SUPPRESS_BELOW && !hidden))
             ? Math.round((sum / n) * (exact ? 100 : 10)) / (exact ? 100 : 10)
             : null
         scaleResult = { min, max, mean, distribution: values.map((value, i) => ({ value, ...cells[i]! })) }

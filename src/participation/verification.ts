@@ -1,4 +1,5 @@
 import { randomInt, timingSafeEqual } from 'node:crypto'
+import { sql } from 'kysely'
 import type { Clock } from '../core/clock.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
@@ -20,6 +21,8 @@ import { requireParticipationStaff } from './common.js'
 
 const CODE_TTL_MS = 10 * 60_000
 const MAX_ATTEMPTS = 5
+/** Text messages to one registry phone per hour, whoever asks (a phone is not to be flooded). */
+const CODES_PER_PERSON_PER_HOUR = 3
 
 export const challengeBody = body(['name', 'idNumber'], {
   name: text(100),
@@ -83,24 +86,38 @@ export async function startVerification(
     .where('status', '=', 'active')
     .executeTakeFirst()
   const now = clock.now()
-  if (!person || person.name !== input.name.trim()) {
+  // No such resident, another name, no phone on file, already tied to an account, or codes asked
+  // for too often: one answer for all, so the endpoint tells nothing about who is registered.
+  const usable =
+    person &&
+    person.name === input.name.trim() &&
+    person.phone_enc !== null &&
+    person.phone_masked !== null &&
+    !(await db
+      .selectFrom('resident_verification')
+      .select('user_id')
+      .where('person_id', '=', person.id)
+      .executeTakeFirst()) &&
+    Number(
+      (
+        await db
+          .selectFrom('verification_challenge')
+          .select(sql<string>`count(*)`.as('n'))
+          .where('person_id', '=', person.id)
+          .where('created_at', '>', new Date(now.getTime() - 3_600_000))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ) < CODES_PER_PERSON_PER_HOUR
+  if (!usable || !person?.phone_enc || !person.phone_masked) {
     await inScope(db, ctx, (tx) =>
       recordAudit(tx, ctx, { action: 'verification.mismatch', entityType: 'user', entityId: actor.userId }),
     )
     throw new AppError(
       'VERIFICATION_FAILED',
-      'the name and ID number do not match a resident in the registry',
+      'these details cannot be verified by a code: check the name and ID number as the registry holds them, or verify in person at the community office',
       'idNumber',
     )
   }
-  if (!person.phone_enc || !person.phone_masked)
-    throw new AppError('VERIFICATION_NO_PHONE', 'the registry holds no phone for this resident', 'idNumber')
-  const taken = await db
-    .selectFrom('resident_verification')
-    .select('user_id')
-    .where('person_id', '=', person.id)
-    .executeTakeFirst()
-  if (taken) throw new AppError('ALREADY_VERIFIED', 'this resident already has a verified account', 'idNumber')
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS)
   const phone = Buffer.from(person.phone_enc)
@@ -155,7 +172,7 @@ export async function confirmVerification(
       .execute()
     return { attempt: 'wrong' }
   }
-  await tx.deleteFrom('verification_challenge').where('user_id', '=', actor.userId).execute()
+  // The code is spent with the verification it makes (completeVerification), so a failure there leaves it usable.
   return { attempt: 'ok', personId: Number(challenge.person_id) }
 }
 
@@ -185,6 +202,8 @@ export async function completeVerification(
     .executeTakeFirst()
   if (clash) throw new AppError('ALREADY_VERIFIED', 'the account or the resident is already verified', 'personId')
   await inScope(db, ctx, async (tx) => {
+    if (method === 'registry_code')
+      await tx.deleteFrom('verification_challenge').where('user_id', '=', userId).execute()
     await tx
       .insertInto('resident_verification')
       .values({
@@ -221,7 +240,10 @@ export async function verifyInPerson(
     .executeTakeFirst()
   if (!person) throw new AppError('PERSON_NOT_FOUND', 'no resident with this id', 'personId')
   requireParticipationStaff(ctx, person.path)
-  const user = await db.selectFrom('app_user').select('id').where('id', '=', input.userId).executeTakeFirst()
-  if (!user) throw new AppError('USER_NOT_FOUND', 'no account with this id', 'userId')
+  // Only an account of the staff member's own areas (row-level security on app_user decides).
+  const user = await inScope(db, ctx, (tx) =>
+    tx.selectFrom('app_user').select('id').where('id', '=', input.userId).executeTakeFirst(),
+  )
+  if (!user) throw new AppError('USER_NOT_FOUND', 'no account with this id in your areas', 'userId')
   await completeVerification(db, ctx, input.personId, 'in_person', input.userId, now)
 }

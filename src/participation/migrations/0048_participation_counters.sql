@@ -37,3 +37,10 @@ $$;
 CREATE TRIGGER survey_guard BEFORE UPDATE ON survey FOR EACH ROW EXECUTE FUNCTION participation_guard_update();
 CREATE TRIGGER participation_comment_guard BEFORE UPDATE ON participation_comment FOR EACH ROW EXECUTE FUNCTION participation_guard_update();
 CREATE TRIGGER proposal_guard BEFORE UPDATE ON proposal FOR EACH ROW EXECUTE FUNCTION participation_guard_update();
+
+-- Staff verify in person only accounts of their own areas (as app_user's own policy shows them).
+DROP POLICY resident_verification_add ON resident_verification;
+CREATE POLICY resident_verification_add ON resident_verification FOR INSERT TO grassroots_app
+  WITH CHECK ((user_id = app_user_id() AND method = 'registry_code')
+              OR (method = 'in_person' AND app_participation_staff(area_id)
+                  AND app_user_visible(user_id, ARRAY['admin', 'leader', 'staff'])));
