@@ -1,5 +1,6 @@
 import { fileTypeFromBuffer } from 'file-type'
 import { sql } from 'kysely'
+import { actorForUser } from '../accounts/service.js'
 import { notify } from '../cases/notify.js'
 import type { Tx } from '../core/db.js'
 import { AppError } from '../core/errors.js'
@@ -22,6 +23,21 @@ export function requireParticipationStaff(ctx: RequestContext, areaPath: string)
 
 export const isParticipationStaff = (actor: Actor | null, areaPath: string) =>
   holds(actor, participationStaff, areaPath)
+
+/** The area paths where the caller runs participation (their drafts and staff views live there). */
+export const staffPaths = (actor: Actor | null) =>
+  (actor?.grants ?? []).filter((g) => participationStaff.includes(g.role)).map((g) => g.path)
+
+/** A demo account as the actor of a use case (the demo seeds go through the use cases). */
+export async function demoActor(tx: Tx, username: string): Promise<RequestContext> {
+  const u = await tx.selectFrom('app_user').select('id').where('username', '=', username).executeTakeFirstOrThrow()
+  return { actor: await actorForUser(tx, u.id), ip: 'demo' }
+}
+
+/** An area's id by its code (the demo seeds name areas by code). */
+export async function areaIdByCode(tx: Tx, code: string): Promise<number> {
+  return (await tx.selectFrom('area').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id
+}
 
 /** True when the caller's account is tied to a registry person (by code or in person). */
 export async function isVerified(tx: Tx, userId: number): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { segment, stopWords } from './terms.js'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
@@ -5,17 +6,11 @@ import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate, type Page } from '../core/paging.js'
 import { body, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
-import { requireActor, type Actor, type RequestContext } from '../core/scope.js'
+import { requireActor, type RequestContext } from '../core/scope.js'
 import { defineWorkflow } from '../core/workflow.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { consultationAccepts } from './comments.js'
-import {
-  isParticipationStaff,
-  isVerified,
-  participationStaff,
-  requireParticipationStaff,
-  tellParticipants,
-} from './common.js'
+import { isParticipationStaff, isVerified, requireParticipationStaff, tellParticipants, staffPaths } from './common.js'
 
 // Consultations on drafts (征求意见): staff put a draft (a policy, a community rule, a plan) to
 // the residents of an area section by section for a comment period; residents comment on each
@@ -176,67 +171,14 @@ export type ConsultationDetail = Output<typeof consultationDetailSchema>
 /** Splits text into words. */
 export type Cut = (text: string) => string[]
 
-let loading: Promise<Cut> | null = null
-
 /**
- * The word segmenter (jieba with its dictionary), loaded once on first use. Route handlers await
- * it before their transaction, so loading never holds a database connection.
+ * The shared word segmenter (terms.ts), loaded here if it is not yet: route handlers await this
+ * before their transaction, so loading the dictionary never holds a database connection.
  */
-export function segmenter(): Promise<Cut> {
-  loading ??= (async () => {
-    const [{ Jieba }, { dict }] = await Promise.all([import('@node-rs/jieba'), import('@node-rs/jieba/dict.js')])
-    const jieba = Jieba.withDict(dict)
-    jieba.loadDict(Buffer.from(communityWords.map((w) => `${w} 20000 n`).join('\n')))
-    return (s: string) => jieba.cut(s, true)
-  })().catch((err: unknown) => {
-    loading = null
-    throw err
-  })
-  return loading
+export async function segmenter(): Promise<Cut> {
+  segment('')
+  return (s: string) => segment(s, true)
 }
-
-/** Words of community life the general dictionary splits ('充电桩' → '充电' '桩'), kept whole. */
-export const communityWords = [
-  '充电桩',
-  '电动车棚',
-  '停车费',
-  '车位费',
-  '物业费',
-  '维修基金',
-  '加装电梯',
-  '垃圾分类',
-  '宠物粪便',
-  '遛狗',
-  '牵绳',
-  '广场舞',
-  '楼道堆物',
-  '高空抛物',
-  '老旧小区',
-  '适老化',
-  '微更新',
-  '口袋公园',
-  '外来车辆',
-]
-
-/** Words that say nothing of a comment's theme (single characters are dropped anyway). */
-// biome-ignore format: a word list
-export const stopWords = new Set([
-  // Chinese function words and the phrases every comment uses.
-  '我们', '你们', '他们', '她们', '它们', '大家', '自己', '这个', '那个', '这些', '那些', '这样', '那样', '这里',
-  '那里', '什么', '怎么', '怎样', '为什么', '如何', '因为', '所以', '但是', '可是', '而且', '并且', '如果', '虽然',
-  '然后', '或者', '还是', '还有', '以及', '已经', '可以', '能够', '应该', '需要', '希望', '建议', '觉得', '认为',
-  '感觉', '比较', '非常', '特别', '一些', '一点', '一下', '一个', '一直', '其实', '现在', '时候', '问题', '情况',
-  '没有', '不是', '就是', '也是', '都是', '还是', '只是', '不要', '不能', '不会', '可能', '是否', '目前', '关于',
-  '对于', '通过', '进行', '方面', '有关', '以上', '以下', '之后', '之前', '以后', '如此', '谢谢', '支持', '同意',
-  '意见', '条款', '本条', '规定', '规约', '草案',
-  '能否', '能不能', '是不是', '有没有', '确实', '一定', '必须', '比如', '例如', '而是', '还要', '不过', '另外', '最好',
-  // English.
-  'is', 'to', 'of', 'in', 'on', 'at', 'it', 'be', 'as', 'an', 'or', 'by', 'we', 'do', 'if', 'no', 'so', 'my', 'me',
-  'he', 'us', 'am', 'too', 'the', 'and', 'for', 'are', 'but', 'not', 'you', 'all', 'any', 'can', 'had', 'her', 'was',
-  'one', 'our', 'out', 'has', 'have', 'his', 'how', 'its', 'who', 'did', 'this', 'that', 'with', 'they', 'them',
-  'there', 'their', 'what', 'when', 'which', 'will', 'would', 'should', 'could', 'about', 'from', 'into', 'than',
-  'then', 'also', 'just', 'more', 'some', 'very', 'been', 'were', 'your', 'please', 'think', 'agree', 'rule',
-])
 
 /**
  * The ten words used in most comments, with in how many comments each occurs (a word repeated in
@@ -445,8 +387,6 @@ export async function consultationDetail(
 const rolesOf = (staff: boolean): ReadonlySet<'organiser'> => new Set(staff ? (['organiser'] as const) : [])
 
 /** Paths of the areas where the caller runs participation (where they also see drafts). */
-const staffPaths = (actor: Actor) => actor.grants.filter((g) => participationStaff.includes(g.role)).map((g) => g.path)
-
 /**
  * Consultations on the caller's branch: open ones first (closing soonest), then the rest, latest
  * period first. Drafts only for their staff.

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon'
-import { actorForUser } from '../accounts/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
 import type { RequestContext } from '../core/scope.js'
+import { demoActor } from './common.js'
 import { addMilestone, ensureRecord, updateMilestone, updateRecord } from './accountability.js'
 import { addCouncilMember, createCouncil } from './councils.js'
 import {
@@ -28,11 +28,6 @@ const ZONE = 'Asia/Shanghai'
 
 type Choice = (typeof voteChoices)[number]
 
-async function ctxOf(tx: Tx, username: string): Promise<RequestContext> {
-  const u = await tx.selectFrom('app_user').select('id').where('username', '=', username).executeTakeFirstOrThrow()
-  return { actor: await actorForUser(tx, u.id), ip: 'demo' }
-}
-
 export async function seedDemoMeetings(
   tx: Tx,
   now: Date,
@@ -56,7 +51,7 @@ export async function seedDemoMeetings(
   const guihua = await area('JZ-QH-01-01')
   const cuizhu = await area('JZ-QH-02-01')
   const donghu = await area('JZ-QH-01')
-  const staff = { guihua: await ctxOf(tx, 'guihua.staff'), cuizhu: await ctxOf(tx, 'cuizhu.staff') }
+  const staff = { guihua: await demoActor(tx, 'guihua.staff'), cuizhu: await demoActor(tx, 'cuizhu.staff') }
   const proposalsOf = (areaId: number) =>
     tx.selectFrom('proposal').select(['id', 'status', 'title']).where('area_id', '=', areaId).orderBy('id').execute()
   const guihuaProposals = await proposalsOf(guihua)
@@ -156,7 +151,7 @@ export async function seedDemoMeetings(
       plus(startsAt, -7 * 24 * HOUR),
     )
     meetings++
-    const people = await Promise.all(h.attendees.map((u) => ctxOf(tx, u)))
+    const people = await Promise.all(h.attendees.map((u) => demoActor(tx, u)))
     for (const [i, c] of people.entries()) await register(tx, c, m.id, plus(startsAt, -(5 - i) * 12 * HOUR))
     await markAttendance(
       tx,
@@ -312,10 +307,10 @@ export async function seedDemoMeetings(
     dayAt(-2, 9),
   )
   for (const [i, u] of ['guihua.grid', 'guihua.leader'].entries())
-    await register(tx, await ctxOf(tx, u), upcoming.id, dayAt(-1, 10 + i))
+    await register(tx, await demoActor(tx, u), upcoming.id, dayAt(-1, 10 + i))
 
   const streetProposal = (await proposalsOf(donghu))[0]
-  const streetStaff = await ctxOf(tx, 'donghu.staff')
+  const streetStaff = await demoActor(tx, 'donghu.staff')
   const hearingAt = dayAt(12, 14)
   await createMeeting(
     tx,

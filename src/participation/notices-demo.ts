@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import PDFDocument from 'pdfkit'
-import { actorForUser } from '../accounts/service.js'
 import type { Tx } from '../core/db.js'
 import type { RequestContext } from '../core/scope.js'
+import { demoActor, areaIdByCode } from './common.js'
 import { addAttachment, createNotice, markRead, type NewNotice, withdrawNotice } from './notices.js'
 
 // Notices and policies waiting in the demo city, made through the use cases (so every row and audit
@@ -14,15 +14,6 @@ import { addAttachment, createNotice, markRead, type NewNotice, withdrawNotice }
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
-
-async function ctxOf(tx: Tx, username: string): Promise<RequestContext> {
-  const u = await tx.selectFrom('app_user').select('id').where('username', '=', username).executeTakeFirstOrThrow()
-  return { actor: await actorForUser(tx, u.id), ip: 'demo' }
-}
-
-async function areaIdOf(tx: Tx, code: string): Promise<number> {
-  return (await tx.selectFrom('area').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id
-}
 
 const requireFrom = createRequire(import.meta.url)
 
@@ -53,10 +44,10 @@ function rulesPdf(): Promise<Buffer> {
 }
 
 export async function seedDemoNotices(tx: Tx, now: Date): Promise<{ notices: number }> {
-  const guihua = await areaIdOf(tx, 'JZ-QH-01-01')
-  const cuizhu = await areaIdOf(tx, 'JZ-QH-02-01')
-  const donghu = await areaIdOf(tx, 'JZ-QH-01')
-  const staff = await ctxOf(tx, 'guihua.staff')
+  const guihua = await areaIdByCode(tx, 'JZ-QH-01-01')
+  const cuizhu = await areaIdByCode(tx, 'JZ-QH-02-01')
+  const donghu = await areaIdByCode(tx, 'JZ-QH-01')
+  const staff = await demoActor(tx, 'guihua.staff')
   const at = (ms: number) => new Date(now.getTime() + ms)
   let count = 0
   const publish = async (
@@ -155,7 +146,7 @@ export async function seedDemoNotices(tx: Tx, now: Date): Promise<{ notices: num
   await withdrawNotice(tx, staff, power.id, '供电公司调整了检修时间，另行通知', at(-3 * DAY - 6 * HOUR))
 
   const streetPolicy = await publish(
-    await ctxOf(tx, 'donghu.staff'),
+    await demoActor(tx, 'donghu.staff'),
     {
       areaId: donghu,
       kind: 'policy',
@@ -170,7 +161,7 @@ export async function seedDemoNotices(tx: Tx, now: Date): Promise<{ notices: num
     at(-8 * DAY),
   )
   await publish(
-    await ctxOf(tx, 'cuizhu.staff'),
+    await demoActor(tx, 'cuizhu.staff'),
     {
       areaId: cuizhu,
       kind: 'notice',
@@ -182,7 +173,7 @@ export async function seedDemoNotices(tx: Tx, now: Date): Promise<{ notices: num
   )
 
   // Who has read what: the resident has read the street's policy; the grid worker the water notice.
-  await markRead(tx, await ctxOf(tx, 'guihua.resident'), streetPolicy.id, at(-7 * DAY))
-  await markRead(tx, await ctxOf(tx, 'guihua.grid'), water.id, at(-2 * DAY + 3 * HOUR))
+  await markRead(tx, await demoActor(tx, 'guihua.resident'), streetPolicy.id, at(-7 * DAY))
+  await markRead(tx, await demoActor(tx, 'guihua.grid'), water.id, at(-2 * DAY + 3 * HOUR))
   return { notices: count }
 }

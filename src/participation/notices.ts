@@ -6,7 +6,7 @@ import type { Input, Output } from '../core/http.js'
 import { containing } from '../core/like.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, shape, timestamp } from '../core/schemas.js'
-import { requireActor, type Actor, type RequestContext } from '../core/scope.js'
+import { requireActor, type RequestContext } from '../core/scope.js'
 import type { DB } from '../core/tables.generated.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import {
@@ -14,9 +14,9 @@ import {
   displayNames,
   homeAreaId,
   isParticipationStaff,
-  participationStaff,
   requireParticipationStaff,
   sniffAttachment,
+  staffPaths,
 } from './common.js'
 
 // Notices and policies (通知公告、政策解读): staff of an area publish to its subtree, and everyone on
@@ -204,9 +204,6 @@ export const readsSchema = shape({
 // ── Visibility ─────────────────────────────────────────────────────────────────────────────────
 
 /** The area paths where the caller runs participation (their staff grants). */
-const staffPaths = (actor: Actor | null) =>
-  (actor?.grants ?? []).filter((g) => participationStaff.includes(g.role)).map((g) => g.path)
-
 /** What a stored notice is at `now`. */
 export function statusOf(n: { status: string; publish_at: Date; expires_at: Date | null }, now: Date): NoticeStatus {
   if (n.status === 'withdrawn') return 'withdrawn'

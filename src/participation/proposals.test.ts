@@ -15,7 +15,7 @@ import {
   type TestPlatform,
 } from '../../test/support.js'
 import { digestCutoff, sendDigests } from './digest.js'
-import { topWords, words } from './terms.js'
+import { words } from './terms.js'
 
 const DAY = 86_400_000
 
@@ -27,10 +27,6 @@ describe('words for the full-text search', () => {
     expect(w).not.toContain('的')
     expect(w).not.toContain('，')
     expect(w).not.toContain('建议')
-  })
-  it('counts themes over many texts', () => {
-    const top = topWords(['停车位太少', '停车位收费太贵', '绿化需要修剪'], 2)
-    expect(top[0]).toEqual({ word: '停车位', count: 2 })
   })
 })
 

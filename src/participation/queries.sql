@@ -24,17 +24,17 @@ select "p"."id", "p"."reference", "p"."area_id", "a"."name_zh", "a"."name_en", "
 
 -- proposals: words (jieba) and mine
 select count(*) as "n" from (select 1 as "x" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" != $2 and "p"."author_id" = $3 and p.terms @@ to_tsquery('simple', $4) limit $5) as "t";
--- parameters: [1,"withdrawn",1,"'电动车' | '充电' | '桩'",10020]
+-- parameters: [1,"withdrawn",1,"'电动车' | '充电桩'",10020]
 
 select "p"."id", "p"."reference", "p"."area_id", "a"."name_zh", "a"."name_en", "p"."category", "p"."title", left(p.body, 141) as "body_start", "p"."status", "p"."author_id", "p"."support_count", "p"."threshold", "p"."comment_count", "p"."answer_due_at", "p"."created_at", s.user_id is not null as "supported" from "proposal" as "p" inner join "area" as "a" on "a"."id" = "p"."area_id" left join "proposal_support" as "s" on "s"."proposal_id" = "p"."id" and "s"."user_id" = $1 where "p"."status" != $2 and "p"."author_id" = $3 and p.terms @@ to_tsquery('simple', $4) order by "p"."id" desc limit $5 offset $6;
--- parameters: [1,"withdrawn",1,"'电动车' | '充电' | '桩'",20,0]
+-- parameters: [1,"withdrawn",1,"'电动车' | '充电桩'",20,0]
 
 -- similar proposals while writing
 select "id", "parent_id", "level", "code", "name_zh", "name_en", "path", "retired_at", "timezone" from "area" where "id" = $1;
 -- parameters: [6]
 
 select "p"."id", "p"."reference", "p"."title", "p"."status", "p"."support_count", ts_rank(p.terms, to_tsquery('simple', $1)) as "score" from "proposal" as "p" where p.terms @@ to_tsquery('simple', $2) and "p"."status" != $3 and "p"."district_id" = $4 order by "score" desc, "p"."id" desc limit $5;
--- parameters: ["'小区' | '增设' | '电动' | '自行车' | '充电' | '桩'","'小区' | '增设' | '电动' | '自行车' | '充电' | '桩'","withdrawn",2,5]
+-- parameters: ["'小区' | '增设' | '电动' | '自行车' | '充电桩'","'小区' | '增设' | '电动' | '自行车' | '充电桩'","withdrawn",2,5]
 
 -- notices: as their staff see them
 select "n"."id", "n"."area_id", "n"."kind", "n"."title", "n"."status", "n"."pinned", "n"."publish_at", "n"."expires_at", "n"."withdrawn_reason", "n"."updated_at", "a"."path", "a"."code", "a"."name_zh", "a"."name_en", substr(n.body, 1, 160) as "excerpt", n.explainer is not null as "has_explainer", (select count(*)::int as "c" from "notice_attachment" as "t" where "t"."notice_id" = "n"."id") as "attachment_count", (select count(*)::int as "c" from "notice_read" as "r" where "r"."notice_id" = "n"."id") as "read_count", exists (select "r"."notice_id" from "notice_read" as "r" where "r"."notice_id" = "n"."id" and "r"."user_id" = $1) as "read" from "notice" as "n" inner join "area" as "a" on "a"."id" = "n"."area_id" where (("n"."status" = $2 and "n"."publish_at" <= $3 and ("n"."expires_at" is null or "n"."expires_at" > $4)) or "a"."path" like $5) order by n.pinned and n.status = 'published' and n.publish_at <= $6 and (n.expires_at is null or n.expires_at > $7) desc, "n"."publish_at" desc, "n"."id" desc limit $8 offset $9;

@@ -1,7 +1,7 @@
-import { actorForUser } from '../accounts/service.js'
 import type { Tx } from '../core/db.js'
 import { between, mulberry32, pick, type Random } from '../core/random.js'
 import type { RequestContext } from '../core/scope.js'
+import { demoActor, areaIdByCode } from './common.js'
 import { type AnswersInput, createLinks, respond, respondByLink } from './survey-answers.js'
 import { createSurvey, type SurveyInput, surveyAction } from './surveys.js'
 
@@ -14,15 +14,6 @@ import { createSurvey, type SurveyInput, surveyAction } from './surveys.js'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
-
-async function ctxOf(tx: Tx, username: string): Promise<RequestContext> {
-  const u = await tx.selectFrom('app_user').select('id').where('username', '=', username).executeTakeFirstOrThrow()
-  return { actor: await actorForUser(tx, u.id), ip: 'demo' }
-}
-
-async function areaIdOf(tx: Tx, code: string): Promise<number> {
-  return (await tx.selectFrom('area').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id
-}
 
 const lifts: Omit<SurveyInput, 'areaId'> = {
   title: '老旧小区加装电梯意愿调查',
@@ -160,10 +151,10 @@ function canteenAnswers(rng: Random): AnswersInput['answers'] {
 export async function seedDemoSurveys(tx: Tx, now: Date): Promise<{ surveys: number; responses: number }> {
   const rng = mulberry32(14)
   const at = (ms: number) => new Date(now.getTime() + ms)
-  const guihua = await areaIdOf(tx, 'JZ-QH-01-01')
-  const cuizhu = await areaIdOf(tx, 'JZ-QH-02-01')
-  const donghu = await areaIdOf(tx, 'JZ-QH-01')
-  const staff = await ctxOf(tx, 'guihua.staff')
+  const guihua = await areaIdByCode(tx, 'JZ-QH-01-01')
+  const cuizhu = await areaIdByCode(tx, 'JZ-QH-02-01')
+  const donghu = await areaIdByCode(tx, 'JZ-QH-01')
+  const staff = await demoActor(tx, 'guihua.staff')
   let responses = 0
 
   /** Answers slips through one-time links, spread from `from` on, an hour or more apart. */
@@ -194,7 +185,7 @@ export async function seedDemoSurveys(tx: Tx, now: Date): Promise<{ surveys: num
   // 桂花: the canteen survey, closed ten days ago with 24 answers, guihua.resident's among them.
   const meal = await createSurvey(tx, staff, { ...canteen, areaId: guihua }, at(-45 * DAY))
   await surveyAction(tx, staff, meal, { action: 'open' }, at(-40 * DAY))
-  await respond(tx, await ctxOf(tx, 'guihua.resident'), meal, { answers: canteenAnswers(rng) }, at(-39 * DAY))
+  await respond(tx, await demoActor(tx, 'guihua.resident'), meal, { answers: canteenAnswers(rng) }, at(-39 * DAY))
   responses++
   await slips(staff, meal, 23, -38 * DAY, () => canteenAnswers(rng))
   await surveyAction(tx, staff, meal, { action: 'close' }, at(-10 * DAY))
@@ -203,7 +194,7 @@ export async function seedDemoSurveys(tx: Tx, now: Date): Promise<{ surveys: num
   await createSurvey(tx, staff, { ...culture, areaId: guihua }, at(-1 * DAY))
 
   // 东湖 street: verified residents only, open for two weeks.
-  const city = await ctxOf(tx, 'admin')
+  const city = await demoActor(tx, 'admin')
   const hours = await createSurvey(
     tx,
     city,
@@ -213,7 +204,7 @@ export async function seedDemoSurveys(tx: Tx, now: Date): Promise<{ surveys: num
   await surveyAction(tx, city, hours, { action: 'open' }, at(-2 * DAY))
 
   // 翠竹: its own open survey with a few slips.
-  const cuizhuStaff = await ctxOf(tx, 'cuizhu.staff')
+  const cuizhuStaff = await demoActor(tx, 'cuizhu.staff')
   const bins = await createSurvey(tx, cuizhuStaff, { ...sorting, areaId: cuizhu }, at(-4 * DAY))
   await surveyAction(tx, cuizhuStaff, bins, { action: 'open' }, at(-4 * DAY))
   await slips(cuizhuStaff, bins, 6, -4 * DAY, () => ({

@@ -5,15 +5,15 @@ import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
-import { requireActor, type Actor, type RequestContext } from '../core/scope.js'
+import { requireActor, type RequestContext } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import {
   homeAreaId,
   isParticipationStaff,
   isVerified,
-  participationStaff,
   requireParticipationStaff,
   tellParticipants,
+  staffPaths,
 } from './common.js'
 
 // Surveys (问卷调查): staff build a questionnaire for an area subtree (single and multiple choice,
@@ -170,9 +170,6 @@ export function stateOf(s: Pick<SurveyRow, 'status' | 'opens_at' | 'closes_at'>,
 }
 
 /** Paths of the areas the caller runs participation in. */
-const staffPaths = (actor: Actor | null) =>
-  (actor?.grants ?? []).filter((g) => participationStaff.includes(g.role)).map((g) => g.path)
-
 /**
  * A survey the caller may see, with its area's path: row-level security confines it to the
  * caller's branch of the tree; drafts and scheduled surveys are their staff's only.
