@@ -9,20 +9,14 @@
 // and restores its notifications and chooses immediate delivery; an administrator saves the area's
 // rules. axe checks every page of the part (list, new, detail, staff panel, verify, settings) for
 // serious or critical violations. Needs the built web app (`npm run build:web`) and a system Chromium.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
-import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cipherFor } from '../src/core/crypto.js'
-import { DEMO_PASSWORD, areaId, call, openTestPlatform, tokenFor, type TestPlatform } from './support.js'
+import { DESKTOP, PHONE, browserSession, byTestId } from './browser-support.js'
+import { DEMO_PASSWORD, areaId, call, tokenFor, type TestPlatform } from './support.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const SCREENSHOTS = path.resolve('test-results')
-const DESKTOP = { width: 1366, height: 900 }
-const PHONE = { width: 390, height: 844 }
 const COMMUNITY = 'JZ-QH-01-01'
 const PASSWORD = 'a-strong-password-14'
 // An earlier proposal of the district that A's text resembles (segmented by jieba on both sides).
@@ -35,124 +29,47 @@ const BODY = '3栋旁的空地常有电动车飞线充电，存在火灾隐患�
 const COMMENT = '支持！晚上楼道里经常有人给电动车充电，太危险了。'
 const ANSWER = '社区采纳此提议：将于下月在3栋旁空地建设电动车充电棚，安装12个智能充电桩，由物业负责日常管理。'
 
-const byTestId = (id: string) => `[data-testid="${id}"]`
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+const session = browserSession({
+  what: 'the proposals browser test',
+  // TEST_WEB_DIR serves a build of one's own (vite build --outDir …) while others rebuild web/dist.
+  overrides: process.env.TEST_WEB_DIR ? { webDir: path.resolve(process.env.TEST_WEB_DIR) } : {},
+})
 
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1') {
-  console.warn(
-    `\n[grassroots tests] no Chromium at ${CHROMIUM}: the proposals browser test is skipped (apt-get install chromium)\n`,
-  )
-}
+describe.skipIf(session.skip)('resident proposal and verification screens in a browser (pglite)', () => {
+  let p: TestPlatform
+  const { shoot, goto, axe, pageProblems, a11yProblems } = session
+  let community = 0
+  let earlierId = 0
+  let proposalId = 0
+  let residentA: Page
+  let residentB: Page
+  let residentC: Page
+  // The registry person C verifies as: name and ID number as the registry holds them.
+  let personC: { id: number; name: string; idNumber: string; phoneMasked: string }
 
-interface Violation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: string[]
-}
+  /** Signs in with the password second (the new accounts have their own). */
+  const signIn = (username: string, password = DEMO_PASSWORD, viewport = DESKTOP) =>
+    session.signIn(username, viewport, password)
 
-describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
-  'resident proposal and verification screens in a browser (pglite)',
-  () => {
-    let p: TestPlatform
-    let baseUrl: string
-    let browser: Browser
-    const contexts: BrowserContext[] = []
-    const pageProblems: string[] = []
-    const a11yProblems: string[] = []
-    let community = 0
-    let earlierId = 0
-    let proposalId = 0
-    let residentA: Page
-    let residentB: Page
-    let residentC: Page
-    // The registry person C verifies as: name and ID number as the registry holds them.
-    let personC: { id: number; name: string; idNumber: string; phoneMasked: string }
+  /** The detail's support block once it shows `count` supporters. */
+  const progressOf = (page: Page) =>
+    page.getAttribute(`${byTestId('proposal-support')} ${byTestId('proposal-progress')}`, 'data-count')
 
-    const watch = (pg: Page, who: string) => {
-      pg.on('pageerror', (err) => pageProblems.push(`${who} pageerror: ${err.message}`))
-      pg.on('console', (msg) => {
-        if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
-          pageProblems.push(`${who} console: ${msg.text()}`)
-      })
-    }
+  const proposalRow = () =>
+    p.database.db
+      .selectFrom('proposal')
+      .select(['status', 'support_count', 'threshold', 'answer', 'answer_due_at', 'author_id'])
+      .where('id', '=', proposalId)
+      .executeTakeFirstOrThrow()
 
-    async function signIn(username: string, password = DEMO_PASSWORD, viewport = DESKTOP): Promise<Page> {
-      const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
-      ctx.setDefaultTimeout(30_000)
-      contexts.push(ctx)
-      const page = await ctx.newPage()
-      watch(page, username)
-      await page.goto(baseUrl)
-      await page.fill(byTestId('login-username'), username)
-      await page.fill(byTestId('login-password'), password)
-      await page.click(byTestId('login-submit'))
-      await page.waitForSelector(byTestId('user-menu'))
-      return page
-    }
+  const userIdOf = async (username: string) =>
+    (await p.database.db.selectFrom('app_user').select('id').where('username', '=', username).executeTakeFirstOrThrow())
+      .id
 
-    async function shoot(page: Page, name: string, fullPage = true) {
-      await page.evaluate(() => window.scrollTo(0, 0))
-      await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage })
-    }
-
-    const goto = (page: Page, hash: string) => page.evaluate((h) => (window.location.hash = h), hash)
-
-    /** axe over the page's main region (the new screens; the shell is not theirs). */
-    async function axe(page: Page, where: string, context = '#main') {
-      // Evaluated through the debugging protocol, so the page's CSP (no inline scripts) does not stop it.
-      if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE)
-      const violations = await page.evaluate(async (ctx) => {
-        const w = window as unknown as {
-          axe: { run: (c: string, o: object) => Promise<{ violations: any[] }> }
-        }
-        const r = await w.axe.run(ctx, { resultTypes: ['violations'] })
-        return r.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.slice(0, 3).map((n: any) => String(n.target.join(' '))),
-        }))
-      }, context)
-      for (const v of violations as Violation[])
-        if (v.impact === 'serious' || v.impact === 'critical')
-          a11yProblems.push(`${where}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.join(', ')}`)
-    }
-
-    /** The detail's support block once it shows `count` supporters. */
-    const progressOf = (page: Page) =>
-      page.getAttribute(`${byTestId('proposal-support')} ${byTestId('proposal-progress')}`, 'data-count')
-
-    const proposalRow = () =>
-      p.database.db
-        .selectFrom('proposal')
-        .select(['status', 'support_count', 'threshold', 'answer', 'answer_due_at', 'author_id'])
-        .where('id', '=', proposalId)
-        .executeTakeFirstOrThrow()
-
-    const userIdOf = async (username: string) =>
-      (
-        await p.database.db
-          .selectFrom('app_user')
-          .select('id')
-          .where('username', '=', username)
-          .executeTakeFirstOrThrow()
-      ).id
-
-    beforeAll(async () => {
-      if (!hasChromium)
-        throw new Error(`browser test needs Chromium at ${CHROMIUM} (e.g. apt-get install chromium); none found`)
-      // The server's clock at the browser's time, so deadlines read the same on both sides.
-      // TEST_WEB_DIR serves a build of one's own (vite build --outDir …) while others rebuild web/dist.
-      p = await openTestPlatform(
-        'pglite',
-        new Date().toISOString(),
-        process.env.TEST_WEB_DIR ? { webDir: path.resolve(process.env.TEST_WEB_DIR) } : {},
-      )
-      if (!existsSync(path.join(p.config.webDir, 'index.html'))) {
-        throw new Error(`web app not built (${p.config.webDir}/index.html missing): run \`npm run build:web\` first`)
-      }
+  beforeAll(async () => {
+    // The server's clock at the browser's time, so deadlines read the same on both sides.
+    p = await session.open(async (platform) => {
+      p = platform
       community = await areaId(p, COMMUNITY)
       const admin = await tokenFor(p.app, 'guihua.admin')
       const staff = await tokenFor(p.app, 'guihua.staff')
@@ -239,371 +156,359 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')(
       })
       expect(earlier.status, JSON.stringify(earlier.body)).toBe(201)
       earlierId = earlier.body.id
-
-      await p.app.listen({ port: 0, host: '127.0.0.1' })
-      baseUrl = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      })
-      mkdirSync(SCREENSHOTS, { recursive: true })
-    }, 120_000)
-
-    afterAll(async () => {
-      for (const c of contexts) await c.close().catch(() => undefined)
-      await browser?.close()
-      await p?.close()
     })
+  }, 120_000)
 
-    it('resident A proposes: the form names a missing field, suggests the similar proposal, and lands on the new one', async () => {
-      residentA = await signIn('guihua.resident')
-      await residentA.click(byTestId('nav-participation'))
-      await goto(residentA, '#/participation/proposals')
-      await residentA.waitForSelector(`${byTestId('page-participation')}[data-section="proposals"]`)
-      await residentA.waitForSelector(`${byTestId('proposal-card')}[data-id="${earlierId}"]`)
-      await axe(residentA, 'proposal list')
-      await shoot(residentA, 'proposals-list.png')
+  afterAll(() => session.close())
 
-      await residentA.click(byTestId('proposal-new'))
-      await residentA.waitForSelector(byTestId('proposal-form'))
-      // The resident's community is chosen for them.
-      await residentA.waitForSelector(`${byTestId('proposal-area')} option[value="${community}"]`, {
-        state: 'attached',
-      })
-      expect(await residentA.inputValue(byTestId('proposal-area'))).toBe(String(community))
-      // Without a category nothing is sent, and the form names the field.
-      await residentA.click(byTestId('proposal-submit'))
-      await residentA.waitForSelector(byTestId('proposal-form-error'))
-      expect(await residentA.textContent(byTestId('proposal-form-error'))).toContain('类别')
+  it('resident A proposes: the form names a missing field, suggests the similar proposal, and lands on the new one', async () => {
+    residentA = await signIn('guihua.resident')
+    await residentA.click(byTestId('nav-participation'))
+    await goto(residentA, '#/participation/proposals')
+    await residentA.waitForSelector(`${byTestId('page-participation')}[data-section="proposals"]`)
+    await residentA.waitForSelector(`${byTestId('proposal-card')}[data-id="${earlierId}"]`)
+    await axe(residentA, 'proposal list')
+    await shoot(residentA, 'proposals-list.png')
 
-      await residentA.selectOption(byTestId('proposal-category'), 'facilities')
-      await residentA.fill(byTestId('proposal-title'), TITLE)
-      await residentA.fill(byTestId('proposal-body'), BODY)
-      // While typing, the earlier proposal of the district is suggested, with a way to support it instead.
-      await residentA.waitForSelector(`${byTestId('proposal-similar-item')}[data-id="${earlierId}"]`)
-      expect(
-        await residentA.getAttribute(
-          `${byTestId('proposal-similar-item')}[data-id="${earlierId}"] ${byTestId('proposal-similar-support')}`,
-          'href',
-        ),
-      ).toBe(`#/participation/proposals/${earlierId}`)
-      await axe(residentA, 'new proposal with suggestions')
-      await shoot(residentA, 'proposals-new-similar.png')
+    await residentA.click(byTestId('proposal-new'))
+    await residentA.waitForSelector(byTestId('proposal-form'))
+    // The resident's community is chosen for them.
+    await residentA.waitForSelector(`${byTestId('proposal-area')} option[value="${community}"]`, {
+      state: 'attached',
+    })
+    expect(await residentA.inputValue(byTestId('proposal-area'))).toBe(String(community))
+    // Without a category nothing is sent, and the form names the field.
+    await residentA.click(byTestId('proposal-submit'))
+    await residentA.waitForSelector(byTestId('proposal-form-error'))
+    expect(await residentA.textContent(byTestId('proposal-form-error'))).toContain('类别')
 
-      await residentA.click(byTestId('proposal-submit'))
-      await residentA.waitForSelector(
-        `${byTestId('proposal-detail')}[data-proposal-id]:not([data-proposal-id="${earlierId}"])`,
-      )
-      await residentA.waitForSelector(byTestId('proposal-title-text'))
-      proposalId = Number(await residentA.getAttribute(byTestId('proposal-detail'), 'data-proposal-id'))
-      expect(proposalId).toBeGreaterThan(earlierId)
-      const row = await proposalRow()
-      expect(row).toMatchObject({ status: 'published', support_count: 0, threshold: 2, answer: null })
-      expect(row.author_id).toBe(await userIdOf('guihua.resident'))
-      expect(await residentA.textContent(byTestId('proposal-title-text'))).toBe(TITLE)
-      expect(await residentA.textContent(byTestId('proposal-body-text'))).toBe(BODY)
-      await residentA.waitForSelector(`${byTestId('proposal-state')}[data-state="published"]`)
-      expect(await progressOf(residentA)).toBe('0')
-      // The author may withdraw; a resident has no staff actions.
-      await residentA.waitForSelector(byTestId('proposal-action-withdraw'))
-      expect(await residentA.locator(byTestId('proposal-action-accept')).count()).toBe(0)
-      await axe(residentA, 'proposal detail (author)')
-      await shoot(residentA, 'proposals-detail-new.png')
-    }, 90_000)
+    await residentA.selectOption(byTestId('proposal-category'), 'facilities')
+    await residentA.fill(byTestId('proposal-title'), TITLE)
+    await residentA.fill(byTestId('proposal-body'), BODY)
+    // While typing, the earlier proposal of the district is suggested, with a way to support it instead.
+    await residentA.waitForSelector(`${byTestId('proposal-similar-item')}[data-id="${earlierId}"]`)
+    expect(
+      await residentA.getAttribute(
+        `${byTestId('proposal-similar-item')}[data-id="${earlierId}"] ${byTestId('proposal-similar-support')}`,
+        'href',
+      ),
+    ).toBe(`#/participation/proposals/${earlierId}`)
+    await axe(residentA, 'new proposal with suggestions')
+    await shoot(residentA, 'proposals-new-similar.png')
 
-    it('resident B supports it, then A does: the threshold is reached and the answer clock starts', async () => {
-      residentB = await signIn('guihua.resident.b', PASSWORD, PHONE)
-      await goto(residentB, `#/participation/proposals/${proposalId}`)
-      await residentB.waitForSelector(byTestId('proposal-support-button'))
-      await residentB.click(byTestId('proposal-support-button'))
-      await residentB.waitForSelector(byTestId('proposal-supported'))
-      expect(await progressOf(residentB)).toBe('1')
-      expect((await proposalRow()).support_count).toBe(1)
-      // Below the threshold the support can still be taken back, and given again.
-      await residentB.click(byTestId('proposal-take-back'))
-      await residentB.waitForSelector(byTestId('proposal-support-button'))
-      expect(await progressOf(residentB)).toBe('0')
-      expect((await proposalRow()).support_count).toBe(0)
-      await residentB.click(byTestId('proposal-support-button'))
-      await residentB.waitForSelector(byTestId('proposal-take-back'))
-      expect(await progressOf(residentB)).toBe('1')
-      expect((await proposalRow()).support_count).toBe(1)
-      // B also comments, through the shared thread; the proposal's count follows.
-      await residentB.fill(byTestId('comment-input'), COMMENT)
-      await residentB.click(byTestId('comment-submit'))
-      await residentB.waitForSelector(`${byTestId('comment-body')}:has-text("${COMMENT}")`)
-      await residentB.waitForFunction(
-        (sel) => document.querySelector(sel)?.textContent?.includes('1') === true,
-        '#proposal-comments-title',
-      )
-      expect(
-        await p.database.db
-          .selectFrom('proposal')
-          .select('comment_count')
-          .where('id', '=', proposalId)
-          .executeTakeFirstOrThrow(),
-      ).toEqual({ comment_count: 1 })
-      await axe(residentB, 'proposal detail (supporter, phone)')
-      await shoot(residentB, 'proposals-detail-supported-phone.png')
+    await residentA.click(byTestId('proposal-submit'))
+    await residentA.waitForSelector(
+      `${byTestId('proposal-detail')}[data-proposal-id]:not([data-proposal-id="${earlierId}"])`,
+    )
+    await residentA.waitForSelector(byTestId('proposal-title-text'))
+    proposalId = Number(await residentA.getAttribute(byTestId('proposal-detail'), 'data-proposal-id'))
+    expect(proposalId).toBeGreaterThan(earlierId)
+    const row = await proposalRow()
+    expect(row).toMatchObject({ status: 'published', support_count: 0, threshold: 2, answer: null })
+    expect(row.author_id).toBe(await userIdOf('guihua.resident'))
+    expect(await residentA.textContent(byTestId('proposal-title-text'))).toBe(TITLE)
+    expect(await residentA.textContent(byTestId('proposal-body-text'))).toBe(BODY)
+    await residentA.waitForSelector(`${byTestId('proposal-state')}[data-state="published"]`)
+    expect(await progressOf(residentA)).toBe('0')
+    // The author may withdraw; a resident has no staff actions.
+    await residentA.waitForSelector(byTestId('proposal-action-withdraw'))
+    expect(await residentA.locator(byTestId('proposal-action-accept')).count()).toBe(0)
+    await axe(residentA, 'proposal detail (author)')
+    await shoot(residentA, 'proposals-detail-new.png')
+  }, 90_000)
 
-      await goto(residentA, '#/participation/proposals')
-      await goto(residentA, `#/participation/proposals/${proposalId}`)
-      await residentA.waitForSelector(byTestId('proposal-support-button'))
-      await residentA.click(byTestId('proposal-support-button'))
-      await residentA.waitForSelector(`${byTestId('proposal-state')}[data-state="threshold_reached"]`)
-      expect(await progressOf(residentA)).toBe('2')
-      await residentA.waitForSelector(byTestId('proposal-answer-due'))
-      // Past the threshold the support stays.
-      expect(await residentA.locator(byTestId('proposal-take-back')).count()).toBe(0)
-      const row = await proposalRow()
-      expect(row).toMatchObject({ status: 'threshold_reached', support_count: 2 })
-      expect(row.answer_due_at).not.toBeNull()
-      await residentA.waitForSelector(`${byTestId('proposal-event')}[data-action="threshold"]`)
-    }, 60_000)
+  it('resident B supports it, then A does: the threshold is reached and the answer clock starts', async () => {
+    residentB = await signIn('guihua.resident.b', PASSWORD, PHONE)
+    await goto(residentB, `#/participation/proposals/${proposalId}`)
+    await residentB.waitForSelector(byTestId('proposal-support-button'))
+    await residentB.click(byTestId('proposal-support-button'))
+    await residentB.waitForSelector(byTestId('proposal-supported'))
+    expect(await progressOf(residentB)).toBe('1')
+    expect((await proposalRow()).support_count).toBe(1)
+    // Below the threshold the support can still be taken back, and given again.
+    await residentB.click(byTestId('proposal-take-back'))
+    await residentB.waitForSelector(byTestId('proposal-support-button'))
+    expect(await progressOf(residentB)).toBe('0')
+    expect((await proposalRow()).support_count).toBe(0)
+    await residentB.click(byTestId('proposal-support-button'))
+    await residentB.waitForSelector(byTestId('proposal-take-back'))
+    expect(await progressOf(residentB)).toBe('1')
+    expect((await proposalRow()).support_count).toBe(1)
+    // B also comments, through the shared thread; the proposal's count follows.
+    await residentB.fill(byTestId('comment-input'), COMMENT)
+    await residentB.click(byTestId('comment-submit'))
+    await residentB.waitForSelector(`${byTestId('comment-body')}:has-text("${COMMENT}")`)
+    await residentB.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent?.includes('1') === true,
+      '#proposal-comments-title',
+    )
+    expect(
+      await p.database.db
+        .selectFrom('proposal')
+        .select('comment_count')
+        .where('id', '=', proposalId)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ comment_count: 1 })
+    await axe(residentB, 'proposal detail (supporter, phone)')
+    await shoot(residentB, 'proposals-detail-supported-phone.png')
 
-    it('an unverified resident is sent to verify, verifies with the code from the registry phone, and supports in one step', async () => {
-      residentC = await signIn('guihua.resident.c', PASSWORD)
-      await goto(residentC, `#/participation/proposals/${proposalId}`)
-      await residentC.waitForSelector(byTestId('proposal-support-verify'))
-      await residentC.click(byTestId('proposal-support-button'))
-      await residentC.waitForSelector(`${byTestId('proposal-support-error')}[data-code="VERIFICATION_REQUIRED"]`)
-      expect(await residentC.textContent(byTestId('proposal-support-error'))).toContain('实名核验')
-      expect((await proposalRow()).support_count).toBe(2)
+    await goto(residentA, '#/participation/proposals')
+    await goto(residentA, `#/participation/proposals/${proposalId}`)
+    await residentA.waitForSelector(byTestId('proposal-support-button'))
+    await residentA.click(byTestId('proposal-support-button'))
+    await residentA.waitForSelector(`${byTestId('proposal-state')}[data-state="threshold_reached"]`)
+    expect(await progressOf(residentA)).toBe('2')
+    await residentA.waitForSelector(byTestId('proposal-answer-due'))
+    // Past the threshold the support stays.
+    expect(await residentA.locator(byTestId('proposal-take-back')).count()).toBe(0)
+    const row = await proposalRow()
+    expect(row).toMatchObject({ status: 'threshold_reached', support_count: 2 })
+    expect(row.answer_due_at).not.toBeNull()
+    await residentA.waitForSelector(`${byTestId('proposal-event')}[data-action="threshold"]`)
+  }, 60_000)
 
-      await residentC.click(`${byTestId('proposal-support-error')} ${byTestId('verify-link')}`)
-      await residentC.waitForSelector(`${byTestId('page-participation')}[data-section="verify"]`)
-      await residentC.waitForSelector(`${byTestId('verify-status')}[data-verified="false"]`)
-      await axe(residentC, 'verify page (unverified)')
-      await shoot(residentC, 'proposals-verify-start.png')
+  it('an unverified resident is sent to verify, verifies with the code from the registry phone, and supports in one step', async () => {
+    residentC = await signIn('guihua.resident.c', PASSWORD)
+    await goto(residentC, `#/participation/proposals/${proposalId}`)
+    await residentC.waitForSelector(byTestId('proposal-support-verify'))
+    await residentC.click(byTestId('proposal-support-button'))
+    await residentC.waitForSelector(`${byTestId('proposal-support-error')}[data-code="VERIFICATION_REQUIRED"]`)
+    expect(await residentC.textContent(byTestId('proposal-support-error'))).toContain('实名核验')
+    expect((await proposalRow()).support_count).toBe(2)
 
-      // A name that does not match the registry is refused without saying which part was wrong.
-      await residentC.fill(byTestId('verify-name'), `${personC.name}某`)
-      await residentC.fill(byTestId('verify-id-number'), personC.idNumber)
-      await residentC.click(byTestId('verify-send'))
-      await residentC.waitForSelector(`${byTestId('verify-error')}[data-code="VERIFICATION_FAILED"]`)
+    await residentC.click(`${byTestId('proposal-support-error')} ${byTestId('verify-link')}`)
+    await residentC.waitForSelector(`${byTestId('page-participation')}[data-section="verify"]`)
+    await residentC.waitForSelector(`${byTestId('verify-status')}[data-verified="false"]`)
+    await axe(residentC, 'verify page (unverified)')
+    await shoot(residentC, 'proposals-verify-start.png')
 
-      await residentC.fill(byTestId('verify-name'), personC.name)
-      await residentC.click(byTestId('verify-send'))
-      await residentC.waitForSelector(byTestId('verify-sent'))
-      expect(await residentC.textContent(byTestId('verify-sent'))).toContain(personC.phoneMasked)
-      const { rows } = await sql<{ params: unknown }>`
+    // A name that does not match the registry is refused without saying which part was wrong.
+    await residentC.fill(byTestId('verify-name'), `${personC.name}某`)
+    await residentC.fill(byTestId('verify-id-number'), personC.idNumber)
+    await residentC.click(byTestId('verify-send'))
+    await residentC.waitForSelector(`${byTestId('verify-error')}[data-code="VERIFICATION_FAILED"]`)
+
+    await residentC.fill(byTestId('verify-name'), personC.name)
+    await residentC.click(byTestId('verify-send'))
+    await residentC.waitForSelector(byTestId('verify-sent'))
+    expect(await residentC.textContent(byTestId('verify-sent'))).toContain(personC.phoneMasked)
+    const { rows } = await sql<{ params: unknown }>`
         select params from message_outbox where template_key = 'verification.code' order by id desc limit 1`.execute(
-        p.database.db,
-      )
-      const params = rows[0]!.params
-      const code = String((typeof params === 'string' ? JSON.parse(params) : (params as { code: string })).code)
-      expect(code).toMatch(/^\d{6}$/)
-      await axe(residentC, 'verify page (code sent)')
+      p.database.db,
+    )
+    const params = rows[0]!.params
+    const code = String((typeof params === 'string' ? JSON.parse(params) : (params as { code: string })).code)
+    expect(code).toMatch(/^\d{6}$/)
+    await axe(residentC, 'verify page (code sent)')
 
-      // A wrong code first: refused, and the challenge still stands.
-      await residentC.fill(byTestId('verify-code'), code === '000000' ? '111111' : '000000')
-      await residentC.click(byTestId('verify-confirm'))
-      await residentC.waitForSelector(`${byTestId('verify-error')}[data-code="VERIFICATION_FAILED"]`)
-      await residentC.fill(byTestId('verify-code'), code)
-      await residentC.click(byTestId('verify-confirm'))
-      await residentC.waitForSelector(`${byTestId('verify-status')}[data-verified="true"]`)
-      expect(await residentC.locator(byTestId('verify-code-flow')).count()).toBe(0)
-      const verified = await p.database.db
-        .selectFrom('resident_verification')
-        .select(['person_id', 'method'])
-        .where('user_id', '=', await userIdOf('guihua.resident.c'))
-        .executeTakeFirstOrThrow()
-      expect(verified).toEqual({ person_id: personC.id, method: 'registry_code' })
-      await shoot(residentC, 'proposals-verify-done.png')
+    // A wrong code first: refused, and the challenge still stands.
+    await residentC.fill(byTestId('verify-code'), code === '000000' ? '111111' : '000000')
+    await residentC.click(byTestId('verify-confirm'))
+    await residentC.waitForSelector(`${byTestId('verify-error')}[data-code="VERIFICATION_FAILED"]`)
+    await residentC.fill(byTestId('verify-code'), code)
+    await residentC.click(byTestId('verify-confirm'))
+    await residentC.waitForSelector(`${byTestId('verify-status')}[data-verified="true"]`)
+    expect(await residentC.locator(byTestId('verify-code-flow')).count()).toBe(0)
+    const verified = await p.database.db
+      .selectFrom('resident_verification')
+      .select(['person_id', 'method'])
+      .where('user_id', '=', await userIdOf('guihua.resident.c'))
+      .executeTakeFirstOrThrow()
+    expect(verified).toEqual({ person_id: personC.id, method: 'registry_code' })
+    await shoot(residentC, 'proposals-verify-done.png')
 
-      await goto(residentC, `#/participation/proposals/${proposalId}`)
-      await residentC.waitForSelector(byTestId('proposal-support-button'))
-      expect(await residentC.locator(byTestId('proposal-support-verify')).count()).toBe(0)
-      await residentC.click(byTestId('proposal-support-button'))
-      await residentC.waitForSelector(byTestId('proposal-supported'))
-      expect(await progressOf(residentC)).toBe('3')
-      expect((await proposalRow()).support_count).toBe(3)
-    }, 90_000)
+    await goto(residentC, `#/participation/proposals/${proposalId}`)
+    await residentC.waitForSelector(byTestId('proposal-support-button'))
+    expect(await residentC.locator(byTestId('proposal-support-verify')).count()).toBe(0)
+    await residentC.click(byTestId('proposal-support-button'))
+    await residentC.waitForSelector(byTestId('proposal-supported'))
+    expect(await progressOf(residentC)).toBe('3')
+    expect((await proposalRow()).support_count).toBe(3)
+  }, 90_000)
 
-    it('staff find it past its threshold with the answer clock and accept it with an official answer', async () => {
-      const staff = await signIn('guihua.staff')
-      await goto(staff, '#/participation/proposals')
-      await staff.waitForSelector(byTestId('proposal-list'))
-      await staff.selectOption(byTestId('proposal-filter-status'), 'threshold_reached')
-      const card = `${byTestId('proposal-card')}[data-id="${proposalId}"]`
-      await staff.waitForSelector(card)
-      await staff.waitForSelector(`${card} ${byTestId('proposal-clock')}`)
-      // Fifteen days to answer (fourteen if the test runs across midnight).
-      expect(['14', '15']).toContain(await staff.getAttribute(`${card} ${byTestId('proposal-clock')}`, 'data-days'))
-      // The list is filtered: the earlier proposal still collecting supports is not in it.
-      expect(await staff.locator(`${byTestId('proposal-card')}[data-id="${earlierId}"]`).count()).toBe(0)
-      await axe(staff, 'proposal list (staff, filtered)')
-      await shoot(staff, 'proposals-list-staff.png')
+  it('staff find it past its threshold with the answer clock and accept it with an official answer', async () => {
+    const staff = await signIn('guihua.staff')
+    await goto(staff, '#/participation/proposals')
+    await staff.waitForSelector(byTestId('proposal-list'))
+    await staff.selectOption(byTestId('proposal-filter-status'), 'threshold_reached')
+    const card = `${byTestId('proposal-card')}[data-id="${proposalId}"]`
+    await staff.waitForSelector(card)
+    await staff.waitForSelector(`${card} ${byTestId('proposal-clock')}`)
+    // Fifteen days to answer (fourteen if the test runs across midnight).
+    expect(['14', '15']).toContain(await staff.getAttribute(`${card} ${byTestId('proposal-clock')}`, 'data-days'))
+    // The list is filtered: the earlier proposal still collecting supports is not in it.
+    expect(await staff.locator(`${byTestId('proposal-card')}[data-id="${earlierId}"]`).count()).toBe(0)
+    await axe(staff, 'proposal list (staff, filtered)')
+    await shoot(staff, 'proposals-list-staff.png')
 
-      await staff.click(`${card} ${byTestId('proposal-link')}`)
-      await staff.waitForSelector(byTestId('proposal-actions'))
-      // Staff do not withdraw a resident's proposal.
-      expect(await staff.locator(byTestId('proposal-action-withdraw')).count()).toBe(0)
-      await staff.click(byTestId('proposal-action-accept'))
-      await staff.waitForSelector(`${byTestId('proposal-action-form')}[data-action="accept"]`)
-      // An answer too short is not sent.
-      await staff.fill(byTestId('proposal-action-text'), '同意')
-      await staff.click(byTestId('proposal-action-submit'))
-      await staff.waitForSelector(byTestId('proposal-action-error'))
-      expect(await staff.textContent(byTestId('proposal-action-error'))).toContain('正式答复')
-      expect((await proposalRow()).status).toBe('threshold_reached')
+    await staff.click(`${card} ${byTestId('proposal-link')}`)
+    await staff.waitForSelector(byTestId('proposal-actions'))
+    // Staff do not withdraw a resident's proposal.
+    expect(await staff.locator(byTestId('proposal-action-withdraw')).count()).toBe(0)
+    await staff.click(byTestId('proposal-action-accept'))
+    await staff.waitForSelector(`${byTestId('proposal-action-form')}[data-action="accept"]`)
+    // An answer too short is not sent.
+    await staff.fill(byTestId('proposal-action-text'), '同意')
+    await staff.click(byTestId('proposal-action-submit'))
+    await staff.waitForSelector(byTestId('proposal-action-error'))
+    expect(await staff.textContent(byTestId('proposal-action-error'))).toContain('正式答复')
+    expect((await proposalRow()).status).toBe('threshold_reached')
 
-      await staff.fill(byTestId('proposal-action-text'), ANSWER)
-      await axe(staff, 'proposal detail (staff answering)')
-      await shoot(staff, 'proposals-staff-answer.png')
-      await staff.click(byTestId('proposal-action-submit'))
-      await staff.waitForSelector(`${byTestId('proposal-state')}[data-state="accepted"]`)
-      await staff.waitForSelector(byTestId('proposal-answer-text'))
-      expect(await staff.textContent(byTestId('proposal-answer-text'))).toBe(ANSWER)
-      // Accepted: next comes implementation; supports are closed.
-      await staff.waitForSelector(byTestId('proposal-action-implement'))
-      await staff.waitForSelector(byTestId('proposal-support-closed'))
-      expect(await proposalRow()).toMatchObject({ status: 'accepted', answer: ANSWER })
+    await staff.fill(byTestId('proposal-action-text'), ANSWER)
+    await axe(staff, 'proposal detail (staff answering)')
+    await shoot(staff, 'proposals-staff-answer.png')
+    await staff.click(byTestId('proposal-action-submit'))
+    await staff.waitForSelector(`${byTestId('proposal-state')}[data-state="accepted"]`)
+    await staff.waitForSelector(byTestId('proposal-answer-text'))
+    expect(await staff.textContent(byTestId('proposal-answer-text'))).toBe(ANSWER)
+    // Accepted: next comes implementation; supports are closed.
+    await staff.waitForSelector(byTestId('proposal-action-implement'))
+    await staff.waitForSelector(byTestId('proposal-support-closed'))
+    expect(await proposalRow()).toMatchObject({ status: 'accepted', answer: ANSWER })
 
-      // The accepted proposal is followed in "you said, we did": staff start its record from here.
-      await staff.click(byTestId('proposal-follow-up'))
-      await staff.waitForSelector(byTestId('proposal-follow-up-form'))
-      expect(await staff.inputValue(byTestId('proposal-follow-up-description'))).toBe(ANSWER)
-      await staff.fill(byTestId('proposal-follow-up-title'), '3栋旁建设电动车充电棚')
-      await axe(staff, 'proposal detail (staff starting the record)')
-      await staff.click(byTestId('proposal-follow-up-submit'))
-      await staff.waitForSelector(byTestId('proposal-accountability'))
-      const record = await p.database.db
-        .selectFrom('accountability_record')
-        .select(['id', 'title', 'status'])
-        .where('source_kind', '=', 'proposal')
-        .where('source_id', '=', proposalId)
-        .executeTakeFirstOrThrow()
-      expect(record).toMatchObject({ title: '3栋旁建设电动车充电棚', status: 'planned' })
-      expect(await staff.getAttribute(byTestId('proposal-accountability'), 'href')).toBe(
-        `#/participation/accountability/${record.id}`,
-      )
-      expect(await staff.locator(byTestId('proposal-follow-up')).count()).toBe(0)
+    // The accepted proposal is followed in "you said, we did": staff start its record from here.
+    await staff.click(byTestId('proposal-follow-up'))
+    await staff.waitForSelector(byTestId('proposal-follow-up-form'))
+    expect(await staff.inputValue(byTestId('proposal-follow-up-description'))).toBe(ANSWER)
+    await staff.fill(byTestId('proposal-follow-up-title'), '3栋旁建设电动车充电棚')
+    await axe(staff, 'proposal detail (staff starting the record)')
+    await staff.click(byTestId('proposal-follow-up-submit'))
+    await staff.waitForSelector(byTestId('proposal-accountability'))
+    const record = await p.database.db
+      .selectFrom('accountability_record')
+      .select(['id', 'title', 'status'])
+      .where('source_kind', '=', 'proposal')
+      .where('source_id', '=', proposalId)
+      .executeTakeFirstOrThrow()
+    expect(record).toMatchObject({ title: '3栋旁建设电动车充电棚', status: 'planned' })
+    expect(await staff.getAttribute(byTestId('proposal-accountability'), 'href')).toBe(
+      `#/participation/accountability/${record.id}`,
+    )
+    expect(await staff.locator(byTestId('proposal-follow-up')).count()).toBe(0)
 
-      // Implemented, with a note in the history.
-      await staff.click(byTestId('proposal-action-implement'))
-      await staff.waitForSelector(`${byTestId('proposal-action-form')}[data-action="implement"]`)
-      await staff.fill(byTestId('proposal-action-text'), '充电棚已建成并投入使用。')
-      await staff.click(byTestId('proposal-action-submit'))
-      await staff.waitForSelector(`${byTestId('proposal-state')}[data-state="implemented"]`)
-      expect(await staff.textContent(`${byTestId('proposal-event')}[data-action="implement"]`)).toContain(
-        '充电棚已建成并投入使用。',
-      )
-      expect(await staff.locator(byTestId('proposal-actions')).count()).toBe(0)
-      expect((await proposalRow()).status).toBe('implemented')
-      await shoot(staff, 'proposals-staff-implemented.png')
-    }, 60_000)
+    // Implemented, with a note in the history.
+    await staff.click(byTestId('proposal-action-implement'))
+    await staff.waitForSelector(`${byTestId('proposal-action-form')}[data-action="implement"]`)
+    await staff.fill(byTestId('proposal-action-text'), '充电棚已建成并投入使用。')
+    await staff.click(byTestId('proposal-action-submit'))
+    await staff.waitForSelector(`${byTestId('proposal-state')}[data-state="implemented"]`)
+    expect(await staff.textContent(`${byTestId('proposal-event')}[data-action="implement"]`)).toContain(
+      '充电棚已建成并投入使用。',
+    )
+    expect(await staff.locator(byTestId('proposal-actions')).count()).toBe(0)
+    expect((await proposalRow()).status).toBe('implemented')
+    await shoot(staff, 'proposals-staff-implemented.png')
+  }, 60_000)
 
-    it('the resident reads the official answer, in Chinese and in English', async () => {
-      await goto(residentA, '#/participation/proposals')
-      await residentA.waitForSelector(`${byTestId('proposal-card')}[data-id="${proposalId}"][data-state="implemented"]`)
-      await residentA.click(`${byTestId('proposal-card')}[data-id="${proposalId}"] ${byTestId('proposal-link')}`)
-      await residentA.waitForSelector(byTestId('proposal-answer-text'))
-      expect(await residentA.textContent(byTestId('proposal-answer-text'))).toBe(ANSWER)
-      expect(await residentA.textContent(byTestId('proposal-state'))).toBe('已落实')
-      await residentA.waitForSelector(`${byTestId('proposal-event')}[data-action="accept"]`)
-      await axe(residentA, 'proposal detail (answered)')
-      await shoot(residentA, 'proposals-detail-answered.png')
+  it('the resident reads the official answer, in Chinese and in English', async () => {
+    await goto(residentA, '#/participation/proposals')
+    await residentA.waitForSelector(`${byTestId('proposal-card')}[data-id="${proposalId}"][data-state="implemented"]`)
+    await residentA.click(`${byTestId('proposal-card')}[data-id="${proposalId}"] ${byTestId('proposal-link')}`)
+    await residentA.waitForSelector(byTestId('proposal-answer-text'))
+    expect(await residentA.textContent(byTestId('proposal-answer-text'))).toBe(ANSWER)
+    expect(await residentA.textContent(byTestId('proposal-state'))).toBe('已落实')
+    await residentA.waitForSelector(`${byTestId('proposal-event')}[data-action="accept"]`)
+    await axe(residentA, 'proposal detail (answered)')
+    await shoot(residentA, 'proposals-detail-answered.png')
 
-      await residentA.selectOption(byTestId('lang-switch'), 'en')
-      await residentA.waitForFunction(
-        (sel) => document.querySelector(sel)?.textContent === 'Implemented',
-        byTestId('proposal-state'),
-      )
-      expect(await residentA.textContent(byTestId('proposal-answer'))).toContain('Official answer')
-      await axe(residentA, 'proposal detail (en)')
-      await shoot(residentA, 'proposals-detail-en.png')
-      await residentA.selectOption(byTestId('lang-switch'), 'zh-CN')
-      // From the answer to its "you said, we did" record.
-      await residentA.click(byTestId('proposal-accountability'))
-      await residentA.waitForSelector(`${byTestId('page-participation')}[data-section="accountability"]`)
-      await goto(residentA, `#/participation/proposals/${proposalId}`)
-      await residentA.waitForSelector(byTestId('proposal-answer-text'))
-    }, 60_000)
+    await residentA.selectOption(byTestId('lang-switch'), 'en')
+    await residentA.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent === 'Implemented',
+      byTestId('proposal-state'),
+    )
+    expect(await residentA.textContent(byTestId('proposal-answer'))).toContain('Official answer')
+    await axe(residentA, 'proposal detail (en)')
+    await shoot(residentA, 'proposals-detail-en.png')
+    await residentA.selectOption(byTestId('lang-switch'), 'zh-CN')
+    // From the answer to its "you said, we did" record.
+    await residentA.click(byTestId('proposal-accountability'))
+    await residentA.waitForSelector(`${byTestId('page-participation')}[data-section="accountability"]`)
+    await goto(residentA, `#/participation/proposals/${proposalId}`)
+    await residentA.waitForSelector(byTestId('proposal-answer-text'))
+  }, 60_000)
 
-    it('the resident stops this proposal’s notifications, finds it on the verify page, resubscribes and chooses immediate delivery', async () => {
-      const userA = await userIdOf('guihua.resident')
-      await residentA.waitForSelector(`${byTestId('proposal-follow-state')}[data-following="true"]`)
-      await residentA.click(byTestId('proposal-follow-toggle'))
-      await residentA.waitForSelector(`${byTestId('proposal-follow-state')}[data-following="false"]`)
-      const off = await p.database.db
+  it('the resident stops this proposal’s notifications, finds it on the verify page, resubscribes and chooses immediate delivery', async () => {
+    const userA = await userIdOf('guihua.resident')
+    await residentA.waitForSelector(`${byTestId('proposal-follow-state')}[data-following="true"]`)
+    await residentA.click(byTestId('proposal-follow-toggle'))
+    await residentA.waitForSelector(`${byTestId('proposal-follow-state')}[data-following="false"]`)
+    const off = await p.database.db
+      .selectFrom('participation_unsubscribe')
+      .select(['subject_kind', 'subject_id'])
+      .where('user_id', '=', userA)
+      .execute()
+    expect(off).toEqual([{ subject_kind: 'proposal', subject_id: proposalId }])
+
+    await goto(residentA, '#/participation/verify')
+    await residentA.waitForSelector(`${byTestId('verify-status')}[data-verified="true"]`)
+    await residentA.waitForSelector(byTestId('preferences-unsubscribed-item'))
+    expect(await residentA.getAttribute(`${byTestId('preferences-unsubscribed-item')} a`, 'href')).toBe(
+      `#/participation/proposals/${proposalId}`,
+    )
+    await axe(residentA, 'verify page (verified, preferences)')
+    await shoot(residentA, 'proposals-preferences.png')
+    await residentA.click(byTestId('preferences-resubscribe'))
+    await residentA.waitForSelector(byTestId('preferences-none'))
+    expect(
+      await p.database.db
         .selectFrom('participation_unsubscribe')
-        .select(['subject_kind', 'subject_id'])
+        .select('subject_id')
         .where('user_id', '=', userA)
-        .execute()
-      expect(off).toEqual([{ subject_kind: 'proposal', subject_id: proposalId }])
+        .execute(),
+    ).toEqual([])
 
-      await goto(residentA, '#/participation/verify')
-      await residentA.waitForSelector(`${byTestId('verify-status')}[data-verified="true"]`)
-      await residentA.waitForSelector(byTestId('preferences-unsubscribed-item'))
-      expect(await residentA.getAttribute(`${byTestId('preferences-unsubscribed-item')} a`, 'href')).toBe(
-        `#/participation/proposals/${proposalId}`,
+    expect(await residentA.isChecked(byTestId('preferences-digest'))).toBe(true)
+    await residentA.check(byTestId('preferences-immediate'))
+    await residentA.waitForFunction(
+      (sel) => (document.querySelector(sel) as HTMLInputElement | null)?.checked === true,
+      byTestId('preferences-immediate'),
+    )
+    await expect
+      .poll(
+        async () =>
+          (
+            await p.database.db
+              .selectFrom('participation_preference')
+              .select('delivery')
+              .where('user_id', '=', userA)
+              .executeTakeFirst()
+          )?.delivery,
       )
-      await axe(residentA, 'verify page (verified, preferences)')
-      await shoot(residentA, 'proposals-preferences.png')
-      await residentA.click(byTestId('preferences-resubscribe'))
-      await residentA.waitForSelector(byTestId('preferences-none'))
-      expect(
-        await p.database.db
-          .selectFrom('participation_unsubscribe')
-          .select('subject_id')
-          .where('user_id', '=', userA)
-          .execute(),
-      ).toEqual([])
+      .toBe('immediate')
+  }, 60_000)
 
-      expect(await residentA.isChecked(byTestId('preferences-digest'))).toBe(true)
-      await residentA.check(byTestId('preferences-immediate'))
-      await residentA.waitForFunction(
-        (sel) => (document.querySelector(sel) as HTMLInputElement | null)?.checked === true,
-        byTestId('preferences-immediate'),
-      )
-      await expect
-        .poll(
-          async () =>
-            (
-              await p.database.db
-                .selectFrom('participation_preference')
-                .select('delivery')
-                .where('user_id', '=', userA)
-                .executeTakeFirst()
-            )?.delivery,
-        )
-        .toBe('immediate')
-    }, 60_000)
-
-    it('an administrator reads and saves the area’s proposal rules', async () => {
-      const admin = await signIn('guihua.admin')
-      await goto(admin, '#/participation/proposals')
-      await admin.click(byTestId('proposal-settings-link'))
-      await admin.waitForSelector(byTestId('proposal-settings'))
-      await admin.waitForSelector(`${byTestId('proposal-settings-area')} option[value="${community}"]`, {
-        state: 'attached',
-      })
-      await admin.selectOption(byTestId('proposal-settings-area'), String(community))
-      await admin.waitForSelector(`${byTestId('proposal-settings-source')}[data-from="${community}"]`)
-      expect(await admin.inputValue(byTestId('proposal-settings-threshold'))).toBe('2')
-      expect(await admin.inputValue(byTestId('proposal-settings-days'))).toBe('15')
-      await admin.fill(byTestId('proposal-settings-threshold'), '3')
-      await admin.click(byTestId('proposal-settings-save'))
-      await admin.waitForSelector(byTestId('proposal-settings-saved'))
-      const saved = await p.database.db
-        .selectFrom('proposal_setting')
-        .select(['support_threshold', 'answer_days'])
-        .where('area_id', '=', community)
-        .executeTakeFirstOrThrow()
-      expect(saved).toEqual({ support_threshold: 3, answer_days: 15 })
-      // Proposals already made keep their threshold.
-      expect((await proposalRow()).threshold).toBe(2)
-      await axe(admin, 'proposal settings')
-      await shoot(admin, 'proposals-settings.png')
-    }, 60_000)
-
-    it('found no serious or critical accessibility violations on the new pages', () => {
-      expect(a11yProblems).toEqual([])
+  it('an administrator reads and saves the area’s proposal rules', async () => {
+    const admin = await signIn('guihua.admin')
+    await goto(admin, '#/participation/proposals')
+    await admin.click(byTestId('proposal-settings-link'))
+    await admin.waitForSelector(byTestId('proposal-settings'))
+    await admin.waitForSelector(`${byTestId('proposal-settings-area')} option[value="${community}"]`, {
+      state: 'attached',
     })
+    await admin.selectOption(byTestId('proposal-settings-area'), String(community))
+    await admin.waitForSelector(`${byTestId('proposal-settings-source')}[data-from="${community}"]`)
+    expect(await admin.inputValue(byTestId('proposal-settings-threshold'))).toBe('2')
+    expect(await admin.inputValue(byTestId('proposal-settings-days'))).toBe('15')
+    await admin.fill(byTestId('proposal-settings-threshold'), '3')
+    await admin.click(byTestId('proposal-settings-save'))
+    await admin.waitForSelector(byTestId('proposal-settings-saved'))
+    const saved = await p.database.db
+      .selectFrom('proposal_setting')
+      .select(['support_threshold', 'answer_days'])
+      .where('area_id', '=', community)
+      .executeTakeFirstOrThrow()
+    expect(saved).toEqual({ support_threshold: 3, answer_days: 15 })
+    // Proposals already made keep their threshold.
+    expect((await proposalRow()).threshold).toBe(2)
+    await axe(admin, 'proposal settings')
+    await shoot(admin, 'proposals-settings.png')
+  }, 60_000)
 
-    it('raised no uncaught errors in the pages', () => {
-      expect(pageProblems).toEqual([])
-    })
-  },
-)
+  it('found no serious or critical accessibility violations on the new pages', () => {
+    expect(a11yProblems).toEqual([])
+  })
+
+  it('raised no uncaught errors in the pages', () => {
+    expect(pageProblems).toEqual([])
+  })
+})
