@@ -11,6 +11,8 @@ import { agreementTimerHandler, disputeTimerHandler } from './disputes/actions.j
 import { petitionTimerHandler } from './disputes/petitions.js'
 import { sendDigests } from './participation/digest.js'
 import { proposalTimerHandler } from './participation/proposals.js'
+import { applicationTimerHandler } from './services/applications.js'
+import { milestoneTimerHandler } from './services/projects.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
@@ -35,6 +37,8 @@ export const timerHandlers = {
   agreement: agreementTimerHandler,
   petition: petitionTimerHandler,
   proposal: proposalTimerHandler,
+  service_application: applicationTimerHandler,
+  project_milestone: milestoneTimerHandler,
 }
 
 export interface RunningPlatform {

@@ -31,6 +31,7 @@ import { jurisdictionRoutes } from './jurisdiction/routes.js'
 import { registryRoutes } from './registry/routes.js'
 import { disputeRoutes } from './disputes/routes.js'
 import { participationRoutes } from './participation/routes.js'
+import { servicesRoutes } from './services/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
@@ -268,6 +269,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(registryRoutes, platform)
   await app.register(disputeRoutes, platform)
   await app.register(participationRoutes, platform)
+  await app.register(servicesRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -24,6 +24,11 @@ export type NotificationKind =
   | 'proposal_overdue'
   | 'participation_update'
   | 'participation_digest'
+  | 'service_update'
+  | 'service_warning'
+  | 'service_overdue'
+  | 'project_milestone_due'
+  | 'activity_update'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */
 export async function usersWithRoleOver(tx: Tx, roles: readonly Role[], areaPath: string): Promise<number[]> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { PGlite } from '@electric-sql/pglite'
 import { postgis } from '@electric-sql/pglite-postgis'
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
@@ -56,7 +57,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
   // Options only in the first argument: PGlite ignores the second when the first is not a string.
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
-    extensions: { postgis, pg_trgm },
+    extensions: { postgis, pg_trgm, btree_gist },
     parsers,
     ...(loadDataDir ? { loadDataDir } : {}),
   })

@@ -44,6 +44,19 @@ export interface AccountabilityRecord {
   updated_at: Timestamp;
 }
 
+export interface ActivitySignup {
+  activity_id: number;
+  area_id: number;
+  checked_in_at: Timestamp | null;
+  checked_in_by: string | null;
+  checked_out_at: Timestamp | null;
+  credited_at: Timestamp | null;
+  hours: number | null;
+  signed_up_at: Timestamp;
+  status: string;
+  volunteer_id: number;
+}
+
 export interface ApiKey {
   area_id: number;
   created_at: Timestamp;
@@ -433,6 +446,39 @@ export interface Dwelling {
   id: Generated<number>;
   room: string;
   unit: Generated<string>;
+}
+
+export interface Facility {
+  address: string;
+  area_id: number;
+  book_days_ahead: Generated<number>;
+  capacity: number;
+  created_at: Timestamp;
+  description: string | null;
+  id: Generated<number>;
+  kind: string;
+  max_slots: Generated<number>;
+  name: string;
+  opening_hours: Generated<ColumnType<unknown, string, string>>;
+  residents_may_book: Generated<boolean>;
+  slot_minutes: Generated<number>;
+  status: string;
+  updated_at: Timestamp;
+}
+
+export interface FacilityBooking {
+  area_id: number;
+  attendees: number;
+  booked_by: number;
+  cancel_reason: string | null;
+  cancelled_at: Timestamp | null;
+  cancelled_by: number | null;
+  created_at: Timestamp;
+  during: string;
+  facility_id: number;
+  id: Generated<number>;
+  purpose: string;
+  status: string;
 }
 
 export interface Household {
@@ -842,6 +888,58 @@ export interface Place {
   updated_at: Timestamp;
 }
 
+export interface ProjectAttachment {
+  content: ColumnType<Uint8Array, Buffer, Buffer>;
+  content_type: string;
+  created_at: Timestamp;
+  file_name: string;
+  id: Generated<number>;
+  report_id: number;
+  size: number;
+}
+
+export interface ProjectEvaluation {
+  conclusion: string;
+  evaluated_at: Timestamp;
+  evaluated_by: number;
+  id: Generated<number>;
+  milestone_id: number | null;
+  project_id: number;
+  scores: ColumnType<unknown, string, string>;
+  total: number;
+}
+
+export interface ProjectIndicator {
+  id: Generated<number>;
+  name: string;
+  position: number;
+  project_id: number;
+  target: string | null;
+  weight: number;
+}
+
+export interface ProjectMilestone {
+  deliverables: string;
+  due_on: string;
+  id: Generated<number>;
+  payment: Generated<number>;
+  position: number;
+  project_id: number;
+  status: string;
+  title: string;
+}
+
+export interface ProjectReport {
+  created_at: Timestamp;
+  created_by: number;
+  id: Generated<number>;
+  milestone_id: number | null;
+  project_id: number;
+  reported_on: string;
+  spent: Generated<number>;
+  summary: string;
+}
+
 export interface Proposal {
   answer: string | null;
   answer_due_at: Timestamp | null;
@@ -939,6 +1037,104 @@ export interface SchemaMigration {
   name: string;
 }
 
+export interface Service {
+  area_id: number;
+  category: string;
+  code: string;
+  created_at: Timestamp;
+  created_by: number;
+  delivery_days: number;
+  department_id: number | null;
+  description: string;
+  documents: Generated<ColumnType<unknown, string, string>>;
+  eligibility: Generated<ColumnType<unknown, string, string>>;
+  form: Generated<ColumnType<unknown, string, string>>;
+  id: Generated<number>;
+  name: string;
+  organisation_id: number | null;
+  review_days: number;
+  status: string;
+  time_bank_hours: number | null;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface ServiceApplication {
+  applicant_user_id: number | null;
+  area_id: number;
+  channel: string;
+  created_at: Timestamp;
+  decided_at: Timestamp | null;
+  decided_by: number | null;
+  decision_reason: string | null;
+  delivered_at: Timestamp | null;
+  delivery_note: string | null;
+  department_id: number | null;
+  district_id: number;
+  due_at: Timestamp;
+  eligibility: Generated<ColumnType<unknown, string, string>>;
+  form: Generated<ColumnType<unknown, string, string>>;
+  id: Generated<number>;
+  pay_with_hours: Generated<boolean>;
+  person_id: number;
+  rated_at: Timestamp | null;
+  rating: number | null;
+  rating_comment: string | null;
+  reference: string;
+  service_id: number;
+  status: string;
+  submitted_by: number;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface ServiceApplicationEvent {
+  action: string;
+  actor_id: number | null;
+  application_id: number;
+  at: Timestamp;
+  detail: Generated<ColumnType<unknown, string, string>>;
+  from_status: string | null;
+  id: Generated<number>;
+  note: string | null;
+  to_status: string | null;
+}
+
+export interface ServiceDocument {
+  application_id: number;
+  check_note: string | null;
+  checked: boolean | null;
+  checked_at: Timestamp | null;
+  checked_by: number | null;
+  content: ColumnType<Uint8Array, Buffer, Buffer>;
+  content_type: string;
+  created_at: Timestamp;
+  file_name: string;
+  id: Generated<number>;
+  key: string;
+  size: number;
+}
+
+export interface ServiceProject {
+  area_id: number;
+  budget: number;
+  created_at: Timestamp;
+  created_by: number;
+  department_id: number;
+  ends_on: string;
+  final_score: number | null;
+  id: Generated<number>;
+  organisation_id: number;
+  reference: string;
+  scope: string;
+  spent: Generated<number>;
+  starts_on: string;
+  status: string;
+  title: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
 export interface Session {
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
@@ -947,6 +1143,21 @@ export interface Session {
   token_hash: string;
   user_agent: string | null;
   user_id: number;
+}
+
+export interface SocialOrganisation {
+  area_id: number;
+  capacity: number;
+  contact_name: string;
+  contact_phone: string;
+  created_at: Timestamp;
+  description: string | null;
+  fields: string[];
+  organisation_id: number;
+  rated_projects: Generated<number>;
+  rating: number | null;
+  status: string;
+  updated_at: Timestamp;
 }
 
 export interface Survey {
@@ -1009,6 +1220,19 @@ export interface SurveyTally {
   value: number;
 }
 
+export interface TimeBankEntry {
+  activity_id: number | null;
+  application_id: number | null;
+  area_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  hours: number;
+  id: Generated<number>;
+  kind: string;
+  note: string | null;
+  volunteer_id: number;
+}
+
 export interface VerificationChallenge {
   attempts: Generated<number>;
   code_hash: string;
@@ -1016,6 +1240,54 @@ export interface VerificationChallenge {
   expires_at: Timestamp;
   person_id: number;
   user_id: number;
+}
+
+export interface Volunteer {
+  area_id: number;
+  availability: Generated<ColumnType<unknown, string, string>>;
+  balance: Generated<number>;
+  created_at: Timestamp;
+  district_id: number;
+  hours_total: Generated<number>;
+  id: Generated<number>;
+  person_id: number;
+  registered_by: number;
+  skills: Generated<string[]>;
+  status: string;
+  updated_at: Timestamp;
+  user_id: number | null;
+}
+
+export interface VolunteerActivity {
+  area_id: number;
+  capacity: number;
+  checkin_secret: ColumnType<Uint8Array, Buffer, Buffer>;
+  created_at: Timestamp;
+  created_by: number;
+  description: string;
+  ends_at: Timestamp;
+  id: Generated<number>;
+  kind: string;
+  place: string;
+  signed_up: Generated<number>;
+  skills: Generated<string[]>;
+  starts_at: Timestamp;
+  status: string;
+  title: string;
+  updated_at: Timestamp;
+}
+
+export interface VolunteerAssignment {
+  area_id: number;
+  assigned_by: number;
+  created_at: Timestamp;
+  ends_on: string | null;
+  id: Generated<number>;
+  kind: string;
+  note: string | null;
+  person_id: number | null;
+  starts_on: string;
+  volunteer_id: number;
 }
 
 export interface Webhook {
@@ -1058,6 +1330,7 @@ export interface WorkflowTimer {
 export interface DB {
   accountability_milestone: AccountabilityMilestone;
   accountability_record: AccountabilityRecord;
+  activity_signup: ActivitySignup;
   api_key: ApiKey;
   app_user: AppUser;
   area: Area;
@@ -1085,6 +1358,8 @@ export interface DB {
   dispute_party: DisputeParty;
   dispute_risk_rule: DisputeRiskRule;
   dwelling: Dwelling;
+  facility: Facility;
+  facility_booking: FacilityBooking;
   household: Household;
   household_member: HouseholdMember;
   idempotency_key: IdempotencyKey;
@@ -1116,6 +1391,11 @@ export interface DB {
   petition: Petition;
   petition_event: PetitionEvent;
   place: Place;
+  project_attachment: ProjectAttachment;
+  project_evaluation: ProjectEvaluation;
+  project_indicator: ProjectIndicator;
+  project_milestone: ProjectMilestone;
+  project_report: ProjectReport;
   proposal: Proposal;
   proposal_event: ProposalEvent;
   proposal_photo: ProposalPhoto;
@@ -1125,14 +1405,24 @@ export interface DB {
   resident_verification: ResidentVerification;
   role_grant: RoleGrant;
   schema_migration: SchemaMigration;
+  service: Service;
+  service_application: ServiceApplication;
+  service_application_event: ServiceApplicationEvent;
+  service_document: ServiceDocument;
+  service_project: ServiceProject;
   session: Session;
+  social_organisation: SocialOrganisation;
   survey: Survey;
   survey_answer: SurveyAnswer;
   survey_link: SurveyLink;
   survey_question: SurveyQuestion;
   survey_response: SurveyResponse;
   survey_tally: SurveyTally;
+  time_bank_entry: TimeBankEntry;
   verification_challenge: VerificationChallenge;
+  volunteer: Volunteer;
+  volunteer_activity: VolunteerActivity;
+  volunteer_assignment: VolunteerAssignment;
   webhook: Webhook;
   webhook_delivery: WebhookDelivery;
   workflow_timer: WorkflowTimer;

@@ -17,6 +17,11 @@ import { seedDemoMeetings } from '../participation/meetings-demo.js'
 import { seedDemoNotices } from '../participation/notices-demo.js'
 import { seedDemoProposals } from '../participation/proposals-demo.js'
 import { seedDemoSurveys } from '../participation/surveys-demo.js'
+import { seedCatalogueDemo } from '../services/catalogue-demo.js'
+import { verifyDemoResident } from '../services/demo.js'
+import { seedFacilitiesDemo } from '../services/facilities-demo.js'
+import { seedProjectsDemo } from '../services/projects-demo.js'
+import { seedVolunteersDemo } from '../services/volunteers-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -137,6 +142,17 @@ export async function seedDemo(
       ...(await seedDemoSurveys(tx, now)),
       ...(await seedDemoMeetings(tx, now)),
     }
+    // Services: guihua.resident tied to their registry record first, volunteers before the
+    // catalogue (an application is paid with time-bank hours).
+    if (opts.cipher) await verifyDemoResident(tx, now)
+    const services = opts.cipher
+      ? {
+          ...(await seedVolunteersDemo(tx, now)),
+          ...(await seedCatalogueDemo(tx, now)),
+          ...(await seedFacilitiesDemo(tx, now)),
+          ...(await seedProjectsDemo(tx, now)),
+        }
+      : {}
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -147,6 +163,7 @@ export async function seedDemo(
         people: registry.people,
         ...disputes,
         ...participation,
+        ...services,
       },
     })
   })

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { DateTime } from 'luxon'
-import PDFDocument from 'pdfkit'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
 import { AppError } from '../core/errors.js'
+import { cjkPdf, zhDate } from '../core/pdf.js'
 import type { Input } from '../core/http.js'
 import { body, date, id, text } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
@@ -171,16 +168,6 @@ export async function signAgreement(
 
 // ── The printable agreement ─────────────────────────────────────────────────────────────────
 
-const requireFrom = createRequire(import.meta.url)
-let fontBytes: Buffer | null = null
-/** Noto Sans SC (SIL OFL) from npm, so the PDF is the same on every machine, fonts installed or not. */
-function cjkFont(): Buffer {
-  fontBytes ??= readFileSync(
-    requireFrom.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf'),
-  )
-  return fontBytes
-}
-
 const categoryZh: Record<(typeof disputeCategories)[number], string> = {
   neighbour: '邻里纠纷',
   family_marriage: '婚姻家庭纠纷',
@@ -194,11 +181,6 @@ const categoryZh: Record<(typeof disputeCategories)[number], string> = {
   other: '其他纠纷',
 }
 const roleZh = { applicant: '申请人', respondent: '被申请人', third_party: '第三人' } as const
-const zhDate = (iso: string | Date | null) => {
-  if (!iso) return '    年  月  日'
-  const t = DateTime.fromJSDate(typeof iso === 'string' ? new Date(iso) : iso).setZone('Asia/Shanghai')
-  return `${t.year}年${t.month}月${t.day}日`
-}
 
 /**
  * The agreement as a printable A4 PDF in Chinese, its text as text (an embedded, subset CJK font),
@@ -220,15 +202,7 @@ export async function agreementPdf(tx: Tx, ctx: RequestContext, disputeId: numbe
     areaId: d.area_id,
   })
 
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 64,
-    info: { Title: `人民调解协议书 ${d.reference}`, Author: committee?.name_zh ?? '' },
-  })
-  doc.registerFont('cjk', cjkFont())
-  const chunks: Buffer[] = []
-  doc.on('data', (c: Buffer) => chunks.push(c))
-  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))))
+  const { doc, done } = cjkPdf({ Title: `人民调解协议书 ${d.reference}`, Author: committee?.name_zh ?? '' })
   const draft = g.status === 'draft'
   const stamp = () => {
     if (!draft) return
@@ -242,7 +216,6 @@ export async function agreementPdf(tx: Tx, ctx: RequestContext, disputeId: numbe
     doc.fillColor('black')
   }
   doc.on('pageAdded', stamp)
-  doc.font('cjk')
   stamp()
   doc.fontSize(20).text(g.form === 'oral' ? '口头调解协议记录' : '人民调解协议书', { align: 'center' })
   doc.moveDown(0.5).fontSize(10).text(`编号：${d.reference}　　纠纷类型：${categoryZh[d.category]}`, { align: 'right' })

@@ -352,7 +352,8 @@ describe.each(backends())('consultations on %s', (backend) => {
 
   it('asks verified residents only when the consultation says so', async () => {
     const { id, sections } = await opened({ verifiedOnly: true })
-    const res = await comment('guihua.resident', { subjectId: id, sectionId: sections[0], body: '我有意见' })
+    // A grid worker is on the branch but not a verified resident (the demo's resident is verified).
+    const res = await comment('guihua.grid', { subjectId: id, sectionId: sections[0], body: '我有意见' })
     expect(res.status).toBe(403)
     expect(res.body.error.code).toBe('VERIFICATION_REQUIRED')
     // Staff of the area answer without being verified residents.

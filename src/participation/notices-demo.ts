@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import PDFDocument from 'pdfkit'
 import type { Tx } from '../core/db.js'
+import { cjkPdf } from '../core/pdf.js'
 import type { RequestContext } from '../core/scope.js'
 import { demoActor, areaIdByCode } from './common.js'
 import { addAttachment, createNotice, markRead, type NewNotice, withdrawNotice } from './notices.js'
@@ -15,19 +13,10 @@ import { addAttachment, createNotice, markRead, type NewNotice, withdrawNotice }
 const DAY = 86_400_000
 const HOUR = 3_600_000
 
-const requireFrom = createRequire(import.meta.url)
-
 /** The full text of the sorting rules as a small PDF in Chinese (Noto Sans SC, as the agreements use). */
 function rulesPdf(): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 64, info: { Title: '桂花社区生活垃圾分类实施细则' } })
-  doc.registerFont(
-    'cjk',
-    readFileSync(requireFrom.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')),
-  )
-  const chunks: Buffer[] = []
-  doc.on('data', (c: Buffer) => chunks.push(c))
-  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))))
-  doc.font('cjk').fontSize(18).text('桂花社区生活垃圾分类实施细则', { align: 'center' }).moveDown()
+  const { doc, done } = cjkPdf({ Title: '桂花社区生活垃圾分类实施细则' })
+  doc.fontSize(18).text('桂花社区生活垃圾分类实施细则', { align: 'center' }).moveDown()
   doc.fontSize(11)
   for (const line of [
     '第一条　为推进生活垃圾减量化、资源化、无害化，依据《江州市生活垃圾分类管理办法》，制定本细则。',

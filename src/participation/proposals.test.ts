@@ -211,8 +211,11 @@ describe.each(backends())('resident proposals and verification on %s', (backend)
       title: '在小区增设电动自行车充电桩',
       body: '小区电动自行车越来越多，楼道里飞线充电很危险，建议在北门空地增设集中充电桩。',
     }
-    // The demo resident is not verified: told how.
-    const unverified = await call(p.app, 'POST', '/api/v1/proposals', { token: t.resident, body })
+    // A resident not yet verified is told how.
+    const unverified = await call(p.app, 'POST', '/api/v1/proposals', {
+      token: await newResident('gh.newcomer1'),
+      body,
+    })
     expect(unverified.status).toBe(403)
     expect(unverified.body.error.code).toBe('VERIFICATION_REQUIRED')
     expect(unverified.body.error.details.how).toEqual(['registry_code', 'in_person'])
@@ -270,7 +273,8 @@ describe.each(backends())('resident proposals and verification on %s', (backend)
       .executeTakeFirstOrThrow()
     expect(Number(count.n)).toBe(1)
     // An unverified resident is refused.
-    expect((await call(p.app, 'POST', `/api/v1/proposals/${id}/supports`, { token: t.resident })).body.error.code).toBe(
+    const newcomer = await newResident('gh.newcomer2')
+    expect((await call(p.app, 'POST', `/api/v1/proposals/${id}/supports`, { token: newcomer })).body.error.code).toBe(
       'VERIFICATION_REQUIRED',
     )
 

@@ -3,10 +3,24 @@ import * as meetings from './meetings.js'
 import * as notices from './notices.js'
 import type { OwnPart, ScopingPart } from './parts.js'
 import * as proposals from './proposals.js'
+import * as servicesCatalogue from './services-catalogue.js'
+import * as servicesFacilities from './services-facilities.js'
+import * as servicesProjects from './services-projects.js'
+import * as servicesVolunteers from './services-volunteers.js'
 import * as surveys from './surveys.js'
 
 // Every part of both tables; a module with a file under test/authz/ is listed here once.
-const modules = [notices, consultations, surveys, proposals, meetings]
+const modules = [
+  notices,
+  consultations,
+  surveys,
+  proposals,
+  meetings,
+  servicesCatalogue,
+  servicesFacilities,
+  servicesProjects,
+  servicesVolunteers,
+]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)
 export const scopingParts: ScopingPart<any>[] = modules.map((m) => m.scoping)

@@ -41,6 +41,7 @@ const SurveyLinkPage = lazy(() =>
 )
 const surveyLinkToken = (r: Route) =>
   r.page === 'participation' && r.params[0] === 'surveys' && r.params[1] === 'link' ? (r.params[2] ?? null) : null
+const ServicesPage = lazy(() => import('./pages/services/ServicesPage').then((m) => ({ default: m.ServicesPage })))
 const DisputesPage = lazy(() => import('./pages/disputes/DisputesPage').then((m) => ({ default: m.DisputesPage })))
 
 type Notice = 'sessionExpired' | 'loggedOut'
@@ -207,6 +208,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <ParticipationPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'services':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <ServicesPage params={params} user={user} config={config} />
         </Suspense>
       )
     case 'dashboard':

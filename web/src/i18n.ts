@@ -23,25 +23,23 @@ function storedLanguage(): Language | null {
   }
 }
 
-// Participation keeps one pair of files per process (locales/participation/<part>.<lang>.json), merged
-// under `participation.<part>`, so the processes' screens are written and reviewed apart.
-const participationFiles = import.meta.glob<Record<string, unknown>>('./locales/participation/*.json', {
-  eager: true,
-  import: 'default',
-})
-function participationOf(lng: string): Record<string, unknown> {
-  const parts: Record<string, unknown> = {}
-  for (const [file, strings] of Object.entries(participationFiles)) {
-    const m = /\/([a-z]+)\.([a-zA-Z-]+)\.json$/.exec(file)
-    if (m && m[2] === lng) parts[m[1]!] = strings
+// Modules with many parts (participation, services) keep one pair of files per part
+// (locales/<module>/<part>.<lang>.json), merged under `<module>.<part>`, so each part's screens are
+// written and reviewed apart.
+const partFiles = import.meta.glob<Record<string, unknown>>('./locales/*/*.json', { eager: true, import: 'default' })
+function partsOf(lng: string): Record<string, Record<string, unknown>> {
+  const modules: Record<string, Record<string, unknown>> = {}
+  for (const [file, strings] of Object.entries(partFiles)) {
+    const m = /\/([a-z]+)\/([a-z]+)\.([a-zA-Z-]+)\.json$/.exec(file)
+    if (m && m[3] === lng) (modules[m[1]!] ??= {})[m[2]!] = strings
   }
-  return parts
+  return modules
 }
 
 void i18n.use(initReactI18next).init({
   resources: {
-    'zh-CN': { translation: { ...zhCN, participation: participationOf('zh-CN') } },
-    en: { translation: { ...en, participation: participationOf('en') } },
+    'zh-CN': { translation: { ...zhCN, ...partsOf('zh-CN') } },
+    en: { translation: { ...en, ...partsOf('en') } },
   },
   lng: storedLanguage() ?? 'zh-CN',
   fallbackLng: 'zh-CN',

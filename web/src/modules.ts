@@ -87,7 +87,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'care', available: true, roles: REGISTRY_WRITERS },
   { id: 'mediation', available: true, roles: DISPUTE_WORKERS },
   { id: 'participation', available: true, roles: null },
-  { id: 'services', available: false, roles: STAFF_ROLES },
+  { id: 'services', available: true, roles: null },
   { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: false, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },

@@ -53,6 +53,8 @@ export const routes = {
   disputeSettings: () => href('mediation', 'settings'),
   /** Public participation: a process's section, one record of it, or a sub-page (e.g. 'new'). */
   participation: (part: string, ...rest: (string | number)[]) => href('participation', part, ...rest),
+  /** Services and social forces: a part's section, one record of it, or a sub-page. */
+  services: (part: string, ...rest: (string | number)[]) => href('services', part, ...rest),
 }
 
 /** A route parameter that names a record: a positive whole number, else null. */

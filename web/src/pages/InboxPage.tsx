@@ -105,6 +105,40 @@ function participationNotice(n: Notification, t: TFunction): string | null {
   }
 }
 
+/** A services notice as a sentence (src/services): an application's progress or deadline, a project milestone, an activity. */
+function servicesNotice(n: Notification, t: TFunction, lng: string): string | null {
+  const p = n.params
+  const str = (k: string) => (typeof p[k] === 'string' ? p[k] : '')
+  switch (n.kind) {
+    case 'service_update':
+      return t('inbox.texts.service_update', {
+        reference: str('reference'),
+        title: str('title'),
+        status: t(`inbox.serviceStatuses.${str('status')}`, { defaultValue: str('status') }),
+      })
+    case 'service_warning':
+    case 'service_overdue':
+      return t(`inbox.texts.${n.kind}`, {
+        reference: str('reference'),
+        title: str('title'),
+        stage: t(`inbox.serviceStages.${str('stage')}`, { defaultValue: str('stage') }),
+      })
+    case 'project_milestone_due':
+      return t('inbox.texts.project_milestone_due', {
+        reference: str('reference'),
+        title: str('title'),
+        date: formatDateTime(str('date') || null, lng),
+      })
+    case 'activity_update':
+      return t('inbox.texts.activity_update', {
+        title: str('title'),
+        event: t(`inbox.activityEvents.${str('event')}`, { defaultValue: str('event') }),
+      })
+    default:
+      return null
+  }
+}
+
 /** The caller's notifications: new dispatches, warnings, escalations, updates of their reports. */
 export function InboxPage({ user }: { user: User }) {
   const { t, i18n } = useTranslation()
@@ -189,7 +223,7 @@ export function InboxPage({ user }: { user: User }) {
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
-          const sentence = disputeNotice(n, t, lng) ?? participationNotice(n, t)
+          const sentence = disputeNotice(n, t, lng) ?? participationNotice(n, t) ?? servicesNotice(n, t, lng)
           // A dispute's or petition's action and state are in its sentence; the case chips would misname them.
           const action = !sentence && typeof n.params.action === 'string' ? n.params.action : null
           const state = !sentence && typeof n.params.state === 'string' ? n.params.state : null
