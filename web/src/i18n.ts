@@ -31,7 +31,9 @@ function partsOf(lng: string): Record<string, Record<string, unknown>> {
   const modules: Record<string, Record<string, unknown>> = {}
   for (const [file, strings] of Object.entries(partFiles)) {
     const m = /\/([a-z]+)\/([a-z]+)\.([a-zA-Z-]+)\.json$/.exec(file)
-    if (m && m[3] === lng) (modules[m[1]!] ??= {})[m[2]!] = strings
+    if (!m || m[3] !== lng) continue
+    modules[m[1]!] ??= {}
+    modules[m[1]!]![m[2]!] = strings
   }
   return modules
 }
