@@ -8,7 +8,7 @@ import { routes } from '../../../router'
 import type { User } from '../../../types'
 import { catalogueQueries, type ServiceFilter, type ServiceView } from './api'
 import { CatalogueNav, PAGE_SIZE, ServiceBadge } from './common'
-import { CATEGORIES } from './definitions'
+import { CATEGORIES, pick, type Category } from './definitions'
 
 /**
  * The catalogue of services residents may apply for, grouped by category: what each is, who
@@ -16,7 +16,7 @@ import { CATEGORIES } from './definitions'
  */
 export function CatalogueList({ user }: { user: User }) {
   const { t } = useTranslation()
-  const [category, setCategory] = useState('')
+  const [category, setCategory] = useState<Category | ''>('')
   const [qText, setQText] = useState('')
   const [q, setQ] = useState('')
   const [page, setPage] = useState(1)
@@ -73,7 +73,7 @@ export function CatalogueList({ user }: { user: User }) {
             data-testid="catalogue-category"
             value={category}
             onChange={(e) => {
-              setCategory(e.target.value)
+              setCategory(pick(CATEGORIES, e.target.value) ?? '')
               setPage(1)
             }}
           >

@@ -26,6 +26,8 @@ import {
   RULE_OPS,
   TAGS,
   blankRule,
+  pick,
+  type Category,
   ruleText,
   type DocumentSpec,
   type FieldType,
@@ -115,7 +117,7 @@ export function NewService({ user }: { user: User }) {
 interface Draft {
   areaId: string
   code: string
-  category: string
+  category: Category
   name: string
   description: string
   reviewDays: string
@@ -160,7 +162,7 @@ function editOf(d: Draft): ServiceEdit {
     eligibility: d.rules.map((r) => ({
       field: r.field,
       op: r.op,
-      value: r.field === 'age' || r.field === 'household_size' || r.field === 'area' ? Number(r.value) : r.value,
+      value: Array.isArray(r.value) ? r.value.map(String) : Number(r.value),
     })),
     documents: d.documents.map((x) => ({
       key: x.key.trim(),
@@ -351,7 +353,7 @@ function ServiceEditor({ service }: { service: ServiceDetail | null }) {
             id={ids.category}
             data-testid="editor-category"
             value={draft.category}
-            onChange={(e) => set({ category: e.target.value })}
+            onChange={(e) => set({ category: pick(CATEGORIES, e.target.value) ?? draft.category })}
           >
             {CATEGORIES.map((c) => (
               <option key={c} value={c}>
@@ -653,7 +655,12 @@ function RuleRow({
         <label className="inline-field" htmlFor={opId}>
           <span>{t('services.catalogue.editor.ruleOp')}</span>
         </label>
-        <select id={opId} data-testid="rule-op" value={r.op} onChange={(e) => onChange({ ...r, op: e.target.value })}>
+        <select
+          id={opId}
+          data-testid="rule-op"
+          value={r.op}
+          onChange={(e) => onChange({ ...r, op: pick(RULE_OPS[r.field], e.target.value) ?? r.op })}
+        >
           {RULE_OPS[r.field].map((op) => (
             <option key={op} value={op}>
               {t(`services.catalogue.rules.ops.${op}`)}

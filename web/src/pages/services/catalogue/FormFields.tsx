@@ -118,15 +118,21 @@ function OneField({
             </option>
           ))}
         </select>
-      ) : f.type === 'text' && (f.max ?? 200) > 200 ? (
-        <textarea {...common} rows={3} maxLength={f.max} value={text} onChange={(e) => onChange(e.target.value)} />
+      ) : f.type === 'text' && (f.max ?? 500) > 200 ? (
+        <textarea
+          {...common}
+          rows={3}
+          maxLength={f.max ?? undefined}
+          value={text}
+          onChange={(e) => onChange(e.target.value)}
+        />
       ) : (
         <input
           {...common}
           type={f.type === 'number' ? 'number' : f.type === 'date' ? 'date' : 'text'}
           inputMode={f.type === 'number' ? 'decimal' : undefined}
-          maxLength={f.type === 'text' ? (f.max ?? 200) : undefined}
-          max={f.type === 'number' ? f.max : undefined}
+          maxLength={f.type === 'text' ? (f.max ?? 500) : undefined}
+          max={f.type === 'number' ? (f.max ?? undefined) : undefined}
           value={text}
           onChange={(e) => onChange(e.target.value)}
         />

@@ -150,7 +150,13 @@ function EligibilityCheck({ service }: { service: ServiceDetail }) {
   )
 }
 
-export function EligibilityResult({ result, testId = 'eligibility-result' }: { result: Eligibility; testId?: string }) {
+export function EligibilityResult({
+  result,
+  testId = 'eligibility-result',
+}: {
+  result: Pick<Eligibility, 'eligible' | 'rules'>
+  testId?: string
+}) {
   const { t } = useTranslation()
   const areaName = useAreaName()
   return (

@@ -4,78 +4,21 @@
 import { queryOptions } from '@tanstack/react-query'
 import { call, client } from '../../../api'
 import { keys, queryClient } from '../../../api/queries'
-import type { DocumentSpec, FormField, Rule } from './definitions'
+import type { ApiBody, ApiQuery, ApiResponse } from '../../../api/schema'
 
-// ---- Until the routes are in the generated document, their shapes as the contract describes them.
-export interface ServiceView {
-  id: number
-  code: string
-  areaId: number
-  areaNameZh?: string | null
-  areaNameEn?: string | null
-  category: string
-  name: string
-  summary: string
-  reviewDays: number
-  deliveryDays: number
-  timeBankHours: number | null
-  status: 'draft' | 'active' | 'suspended'
-  ruleCount: number
-}
-export interface ServiceDetail extends ServiceView {
-  description: string
-  departmentId: number | null
-  departmentNameZh: string | null
-  departmentNameEn: string | null
-  organisationId: number | null
-  organisationName: string | null
-  version: number
-  mayEdit: boolean
-  allowedActions: ('activate' | 'suspend')[]
-  eligibility: Rule[]
-  documents: DocumentSpec[]
-  form: FormField[]
-}
-export interface ServicePage {
-  items: ServiceView[]
-  page: number
-  pageSize: number
-  total: number
-}
-export interface ServiceFilter {
-  category?: string
-  areaId?: number
-  q?: string
-  status?: string
-  page?: number
-  pageSize?: number
-}
-export interface ServiceEdit {
-  category: string
-  name: string
-  description: string
-  eligibility: Rule[]
-  documents: DocumentSpec[]
-  form: FormField[]
-  reviewDays: number
-  deliveryDays: number
-  departmentId: number | null
-  organisationId: number | null
-  timeBankHours: number | null
-}
-export type NewService = ServiceEdit & { areaId: number; code: string; status?: 'draft' | 'active' }
-export interface RuleResult {
-  index: number
-  field: string
-  op: string
-  value: unknown
-  ok: boolean
-  actual?: unknown
-}
-export interface Eligibility {
-  eligible: boolean
-  rules: RuleResult[]
-}
+type Item<T> = T extends readonly (infer I)[] ? I : never
+
+export type ServiceFilter = ApiQuery<'/api/v1/services'>
+export type ServicePage = ApiResponse<'/api/v1/services'>
+export type ServiceView = Item<ServicePage['items']>
+export type ServiceDetail = ApiResponse<'/api/v1/services/{id}'>
+export type NewService = ApiBody<'/api/v1/services'>
+export type ServiceEdit = Omit<ApiBody<'/api/v1/services/{id}', 'put'>, 'version'>
+export type ServiceAction = ApiBody<'/api/v1/services/{id}/actions'>['action']
+export type Eligibility = ApiResponse<'/api/v1/services/{id}/eligibility'>
+export type RuleResult = Item<Eligibility['rules']>
+
+// ---- Until the application routes are in the generated document, their shapes as the contract describes them.
 export type ApplicationStatus = 'submitted' | 'approved' | 'rejected' | 'delivered' | 'withdrawn'
 export interface ApplicationView {
   id: number

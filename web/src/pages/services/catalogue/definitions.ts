@@ -33,7 +33,9 @@ export const PERSON_STATUSES = ['active', 'moved_out', 'deceased', 'merged'] as 
 
 export const RULE_FIELDS = ['age', 'tags', 'residence_status', 'household_size', 'area', 'status'] as const
 export type RuleField = (typeof RULE_FIELDS)[number]
-export const RULE_OPS: Record<RuleField, readonly string[]> = {
+export const OPS = ['gte', 'lte', 'has_any', 'has_all', 'has_none', 'in', 'within'] as const
+export type RuleOp = (typeof OPS)[number]
+export const RULE_OPS: Record<RuleField, readonly RuleOp[]> = {
   age: ['gte', 'lte'],
   household_size: ['gte', 'lte'],
   tags: ['has_any', 'has_all', 'has_none'],
@@ -47,7 +49,7 @@ export const HOUSEHOLD = { min: 1, max: 30 }
 /** One rule as the editor holds it (the server's shape, value typed loosely while editing). */
 export interface Rule {
   field: RuleField
-  op: string
+  op: RuleOp
   value: number | string[] | number[] | string
 }
 
@@ -59,14 +61,15 @@ export interface FormField {
   type: FieldType
   required: boolean
   options?: string[]
-  max?: number
+  max?: number | null
 }
 export const DOCUMENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp'] as const
+export type DocumentType = (typeof DOCUMENT_TYPES)[number]
 export interface DocumentSpec {
   key: string
   label: string
   required: boolean
-  types?: string[]
+  types?: DocumentType[]
 }
 export const KEY_PATTERN = /^[a-z0-9_]{1,40}$/
 
@@ -131,3 +134,7 @@ export function actualText(t: TFunction, field: string, actual: unknown, areaNam
   if (Array.isArray(actual)) return actual.join(', ')
   return String(actual)
 }
+
+/** The value if it is one of `values`, else undefined (select boxes answer strings). */
+export const pick = <T extends string>(values: readonly T[], v: string): T | undefined =>
+  (values as readonly string[]).includes(v) ? (v as T) : undefined
