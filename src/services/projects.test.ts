@@ -97,6 +97,25 @@ describe.each(backends())('social organisations and purchase-of-service projects
   })
   afterAll(async () => p?.close())
 
+  it('has the demo’s organisations and projects waiting for guihua.staff', async () => {
+    const orgs = await call(p.app, 'GET', '/api/v1/social-organisations', { token: t.resident })
+    expect(orgs.body.total).toBe(3)
+    const projects = await call(p.app, 'GET', '/api/v1/projects', { token: t.staff })
+    expect(projects.body.items.map((x: { status: string }) => x.status).sort()).toEqual([
+      'active',
+      'completed',
+      'draft',
+    ])
+    const active = projects.body.items.find((x: { status: string }) => x.status === 'active')
+    const d = await detail(active.id)
+    expect(d.body.milestones.map((m: { status: string }) => m.status)).toEqual(['reported', 'pending', 'pending'])
+    expect(d.body.canReport).toBe(true)
+    const done = projects.body.items.find((x: { status: string }) => x.status === 'completed')
+    expect(done.finalScore).toBeGreaterThan(80)
+    const rated = orgs.body.items.find((o: { ratedProjects: number }) => o.ratedProjects === 1)
+    expect(rated.rating).toBe(done.finalScore)
+  })
+
   it('registers organisations only from the registry’s social organisations of the staff’s area', async () => {
     const created = await post('/api/v1/social-organisations', t.staff!, profile(org.a!))
     expect(created.status, JSON.stringify(created.body)).toBe(201)
@@ -193,6 +212,7 @@ describe.each(backends())('social organisations and purchase-of-service projects
     const count = await p.database.db
       .selectFrom('service_project')
       .select(sql<number>`count(*)::int`.as('n'))
+      .where('title', '=', terms().title)
       .executeTakeFirstOrThrow()
     expect(count.n).toBe(0)
   })
@@ -250,7 +270,8 @@ describe.each(backends())('social organisations and purchase-of-service projects
 
   it('shows projects to the area’s staff and the contracting department only', async () => {
     const asHandler = await call(p.app, 'GET', '/api/v1/projects', { token: t.handler })
-    expect(asHandler.body.items.map((x: { id: number }) => x.id)).toEqual([projectA])
+    expect(asHandler.body.items.map((x: { id: number }) => x.id)).toContain(projectA)
+    expect(asHandler.body.items.every((x: { department: { id: number } }) => x.department.id === zf)).toBe(true)
     expect((await detail(projectA, t.handler)).status).toBe(200)
     const other = await call(p.app, 'GET', '/api/v1/projects', { token: t.other })
     expect(other.status).toBe(200)
@@ -448,6 +469,7 @@ describe.each(backends())('social organisations and purchase-of-service projects
           .selectFrom('notification')
           .select(sql<string>`params->>'title'`.as('title'))
           .where('kind', '=', 'project_milestone_due')
+          .where(sql<boolean>`params->>'title' like '桂花社区儿童四点半课堂%'`)
           .where('user_id', '=', userId)
           .execute()
       ).map((r) => r.title)
@@ -461,6 +483,11 @@ describe.each(backends())('social organisations and purchase-of-service projects
       .selectFrom('workflow_timer')
       .select(sql<number>`count(*)::int`.as('n'))
       .where('subject_type', '=', 'project_milestone')
+      .where(
+        'subject_id',
+        'in',
+        created.body.milestones.map((m: { id: number }) => m.id),
+      )
       .where('fired_at', 'is not', null)
       .executeTakeFirstOrThrow()
     expect(fired.n).toBe(4)
