@@ -230,7 +230,10 @@ function ServiceEditor({ service }: { service: ServiceDetail | null }) {
     dept: useId(),
     hours: useId(),
   }
-  const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }))
+  const set = (patch: Partial<Draft>) => {
+    setDraft((d) => ({ ...d, ...patch }))
+    setProblem(null)
+  }
 
   const save = useMutation({
     mutationFn: (activate: boolean) =>

@@ -131,6 +131,9 @@ export function actualText(t: TFunction, field: string, actual: unknown, areaNam
   if (field === 'residence_status') return t(`services.catalogue.residence.${String(actual)}`)
   if (field === 'status') return t(`services.catalogue.personStatus.${String(actual)}`)
   if (field === 'area' && typeof actual === 'number' && areaName) return areaName(actual)
+  if (field === 'age' && typeof actual === 'number') return t('services.catalogue.rules.years', { n: actual })
+  if (field === 'household_size' && typeof actual === 'number')
+    return t('services.catalogue.rules.people', { n: actual })
   if (Array.isArray(actual)) return actual.join(', ')
   return String(actual)
 }
