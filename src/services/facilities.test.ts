@@ -98,6 +98,29 @@ describe.each(backends())('facility booking on %s', (backend) => {
     await p?.close()
   })
 
+  it('finds the demo city’s facilities and the resident’s own bookings', async () => {
+    const names = (await call(p.app, 'GET', '/api/v1/facilities?pageSize=100', { token: t.resident })).body.items.map(
+      (f: { name: string }) => f.name,
+    )
+    expect(names).toEqual(
+      expect.arrayContaining([
+        '桂花社区活动室',
+        '桂花社区议事厅',
+        '桂花书屋阅览室',
+        '桂花小区篮球场',
+        '街道文体中心多功能厅',
+      ]),
+    )
+    expect(names).not.toContain('翠竹社区活动室')
+    const mine = await call(p.app, 'GET', '/api/v1/bookings?mine=true', { token: t.resident })
+    expect(mine.body.items.map((b: { purpose: string }) => b.purpose)).toEqual(
+      expect.arrayContaining(['亲子绘本共读', '楼道邻里茶话会']),
+    )
+    const staffDay = await call(p.app, 'GET', '/api/v1/bookings?pageSize=100', { token: t.staff })
+    const cancelled = staffDay.body.items.find((b: { status: string }) => b.status === 'cancelled')
+    expect(cancelled.cancelReason).toContain('消防检查')
+  })
+
   it('is added and edited by the area’s service staff only, with checked opening hours', async () => {
     const body = {
       areaId: guihua,
