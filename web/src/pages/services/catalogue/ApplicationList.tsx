@@ -133,7 +133,7 @@ export function ApplicationList({ user, mode }: { user: User; mode: 'mine' | 'qu
                   data-testid="application-link"
                 >
                   {a.serviceName}
-                  {queue && a.personName ? ` · ${a.personName}` : ''}
+                  {queue && a.applicantName ? ` · ${a.applicantName}` : ''}
                 </a>
                 <p className="muted application-row-meta">
                   <span>

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query'
 import { useId, useRef, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError } from '../../../api'
+import { newIdempotencyKey } from '../../../caseUtils'
 import { QueryStatus } from '../../../components/QueryStatus'
 import { formatDateTime } from '../../../i18n'
 import { routes } from '../../../router'
@@ -15,9 +16,10 @@ import {
   type ApplicationAction,
   type ApplicationDetail,
   type ApplicationDocument,
+  type RequiredDocument,
 } from './api'
 import { ApplicationBadge, CatalogueNav, DueClock, Problem, isStaff } from './common'
-import type { DocumentSpec, FormField } from './definitions'
+import type { FormField } from './definitions'
 import { EligibilityResult } from './ServicePage'
 
 /**
@@ -38,12 +40,12 @@ export function ApplicationPage({ id, user }: { id: number; user: User }) {
         ← {staff ? t('services.catalogue.application.backQueue') : t('services.catalogue.application.backMine')}
       </a>
       <QueryStatus query={application} />
-      {a && <Detail a={a} staff={staff} />}
+      {a && <Detail a={a} />}
     </div>
   )
 }
 
-function Detail({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
+function Detail({ a }: { a: ApplicationDetail }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const open = a.status === 'submitted' || a.status === 'approved'
@@ -67,7 +69,7 @@ function Detail({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
             <>
               <dt>{t('services.catalogue.application.applicant')}</dt>
               <dd data-testid="application-person">
-                {a.person.name} <span className="mono muted">{a.person.idNumber}</span>
+                {a.person.name} <span className="mono muted">{a.person.idNumberMasked}</span>
               </dd>
             </>
           )}
@@ -110,11 +112,11 @@ function Detail({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
 
       <Actions a={a} />
 
-      <Documents a={a} staff={staff} />
+      <Documents a={a} />
 
       <section className="card" aria-labelledby="application-form-title">
         <h3 id="application-form-title">{t('services.catalogue.application.answers')}</h3>
-        <Answers fields={a.service?.form ?? []} answers={a.form} />
+        <Answers fields={a.formFields} answers={a.form} />
       </section>
 
       {a.eligibility.length > 0 && (
@@ -130,8 +132,9 @@ function Detail({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
       <section className="card" aria-labelledby="application-timeline-title">
         <h3 id="application-timeline-title">{t('services.catalogue.application.timeline')}</h3>
         <ol className="timeline" data-testid="application-timeline">
-          {a.events.map((e) => (
-            <li key={e.id} className="timeline-item" data-testid="application-event" data-action={e.action}>
+          {a.events.map((e, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: events only ever append; their order is their identity
+            <li key={i} className="timeline-item" data-testid="application-event" data-action={e.action}>
               <span className="timeline-dot" aria-hidden="true" />
               <div className="timeline-body">
                 <div className="timeline-head">
@@ -161,7 +164,13 @@ function Stars({ n }: { n: number }) {
   )
 }
 
-function Answers({ fields, answers }: { fields: readonly FormField[]; answers: Record<string, unknown> }) {
+function Answers({
+  fields,
+  answers,
+}: {
+  fields: readonly Pick<FormField, 'key' | 'label'>[]
+  answers: Record<string, unknown>
+}) {
   const { t } = useTranslation()
   const keys = Object.keys(answers)
   if (keys.length === 0) return <p className="muted">{t('services.catalogue.application.noAnswers')}</p>
@@ -186,12 +195,12 @@ function Answers({ fields, answers }: { fields: readonly FormField[]; answers: R
 
 // ---- Documents
 
-function Documents({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
+function Documents({ a }: { a: ApplicationDetail }) {
   const { t } = useTranslation()
-  const specs: DocumentSpec[] = a.service?.documents ?? []
+  const specs = a.requiredDocuments
   // Documents whose key the service no longer lists still show, under their own key.
   const extra = a.documents.filter((d) => !specs.some((s) => s.key === d.key))
-  const mayUpload = a.status === 'submitted'
+  const mayUpload = a.mayUpload
   if (specs.length === 0 && a.documents.length === 0) return null
   return (
     <section className="card" aria-labelledby="application-docs-title" data-testid="application-documents">
@@ -202,6 +211,11 @@ function Documents({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
           <li key={spec.key} className="doc-slot" data-testid="document-slot" data-key={spec.key}>
             <div className="doc-slot-head">
               <strong>{spec.label}</strong>{' '}
+              {spec.checked && (
+                <span className="doc-check doc-check-ok" data-testid="document-slot-ok">
+                  ✓{' '}
+                </span>
+              )}
               <span className="muted">
                 {spec.required
                   ? t('services.catalogue.service.docRequired')
@@ -211,14 +225,14 @@ function Documents({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
             {a.documents
               .filter((d) => d.key === spec.key)
               .map((d) => (
-                <DocumentRow key={d.id} a={a} doc={d} staff={staff} />
+                <DocumentRow key={d.id} a={a} doc={d} />
               ))}
             {mayUpload && <Upload applicationId={a.id} spec={spec} />}
           </li>
         ))}
         {extra.map((d) => (
           <li key={d.id} className="doc-slot" data-testid="document-slot" data-key={d.key}>
-            <DocumentRow a={a} doc={d} staff={staff} />
+            <DocumentRow a={a} doc={d} />
           </li>
         ))}
       </ul>
@@ -226,7 +240,7 @@ function Documents({ a, staff }: { a: ApplicationDetail; staff: boolean }) {
   )
 }
 
-function DocumentRow({ a, doc, staff }: { a: ApplicationDetail; doc: ApplicationDocument; staff: boolean }) {
+function DocumentRow({ a, doc }: { a: ApplicationDetail; doc: ApplicationDocument }) {
   const { t } = useTranslation()
   const [note, setNote] = useState('')
   const [asking, setAsking] = useState(false)
@@ -246,7 +260,7 @@ function DocumentRow({ a, doc, staff }: { a: ApplicationDetail; doc: Application
         {t(`services.catalogue.documents.checked.${state}`)}
       </span>
       {doc.checkNote && <span className="muted"> · {doc.checkNote}</span>}
-      {staff && a.status === 'submitted' && (
+      {a.mayCheck && (
         <div className="doc-check-buttons">
           <button
             type="button"
@@ -300,13 +314,14 @@ function DocumentRow({ a, doc, staff }: { a: ApplicationDetail; doc: Application
   )
 }
 
-function Upload({ applicationId, spec }: { applicationId: number; spec: DocumentSpec }) {
+function Upload({ applicationId, spec }: { applicationId: number; spec: RequiredDocument }) {
   const { t } = useTranslation()
   const input = useRef<HTMLInputElement>(null)
   const inputId = useId()
   const [tooBig, setTooBig] = useState(false)
   const upload = useMutation({
-    mutationFn: (file: File) => catalogueApi.upload(applicationId, spec.key, file),
+    // A new key per file chosen: a retry of the same upload is recognised, a second file is not refused.
+    mutationFn: (file: File) => catalogueApi.upload(applicationId, spec.key, file, newIdempotencyKey()),
     onSuccess: () => applicationChanged(applicationId),
     onSettled: () => {
       if (input.current) input.current.value = ''

@@ -11,8 +11,8 @@ import type { FormField } from './definitions'
 export type Answers = Record<string, string | boolean>
 
 /** The answers as the server takes them: numbers as numbers, empty optional fields left out. */
-export function formBody(fields: readonly FormField[], answers: Answers): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
+export function formBody(fields: readonly FormField[], answers: Answers): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {}
   for (const f of fields) {
     const v = answers[f.key]
     if (f.type === 'boolean') {
