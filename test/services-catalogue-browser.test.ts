@@ -3,9 +3,10 @@
 // demo resident of 桂花 (verified, a registered adult under 60) checks their eligibility, applies on a
 // phone, is told about the empty required field, and uploads the document on the new application's
 // page; a second resident, verified in person against a registry person of 60 or over, is refused
-// with the failing rule named; staff find the application in the queue, check the document, approve
-// and deliver; the resident rates it. axe checks the catalogue, the service page, the application
-// page (both sides), the queue and the editor for serious or critical violations.
+// with the failing rule named; staff find the application overdue in the queue, check the document,
+// approve and deliver; the resident rates it. axe checks the catalogue, the service page, the application
+// page (both sides), the queue and the editor for serious or critical violations; the service page
+// once more in English.
 // Needs the built web app (`npm run build:web`) and a system Chromium; like the participation ones.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -229,10 +230,14 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     expect(none).toHaveLength(1)
   }, 60_000)
 
-  it('staff check the document, approve and deliver from the queue', async () => {
+  it('staff find it overdue in the queue, check the document, approve and deliver', async () => {
+    // Four days later on the server's clock the three-day review limit has passed.
+    p.clock.advance(4 * 86_400_000)
     await goto(staff, '#/services/catalogue/queue')
     const row = `${byTestId('application-row')}[data-id="${applicationId}"]`
-    await staff.waitForSelector(row)
+    await staff.waitForSelector(`${row}[data-overdue="true"]`)
+    await staff.check(byTestId('application-filter-overdue'))
+    await staff.waitForSelector(`${row}[data-overdue="true"]`)
     await axe(staff, 'application queue')
     await shoot(staff, 'services-catalogue-queue.png')
     await staff.focus(`${row} ${byTestId('application-link')}`)
@@ -270,6 +275,16 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
       .executeTakeFirstOrThrow()
     expect(row).toEqual({ status: 'delivered', rating: 4, rating_comment: '指导很细致，谢谢社区。' })
     await shoot(resident, 'services-catalogue-rated.png')
+    // The same in English: the state, and the rule in words.
+    await resident.selectOption(byTestId('lang-switch'), 'en')
+    await resident.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent === 'Delivered',
+      byTestId('application-state'),
+    )
+    await goto(resident, `#/services/catalogue/${serviceId}`)
+    await resident.waitForSelector(byTestId('service-rule'))
+    expect(await resident.textContent(byTestId('service-rule'))).toBe('aged 59 or under')
+    await axe(resident, 'service page (English)')
   }, 60_000)
 
   it('left no page errors and no serious accessibility violations', () => {

@@ -31,6 +31,7 @@ export function ApplicationList({ user, mode }: { user: User; mode: 'mine' | 'qu
       serviceId: queue && serviceId ? Number(serviceId) : undefined,
       overdue: queue && overdue ? true : undefined,
       mine: queue ? undefined : true,
+      sort: queue ? 'due' : 'newest',
       page,
       pageSize: PAGE_SIZE,
     }),

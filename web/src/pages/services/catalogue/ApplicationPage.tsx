@@ -125,6 +125,7 @@ function Detail({ a }: { a: ApplicationDetail }) {
           <EligibilityResult
             result={{ eligible: a.eligibility.every((r) => r.ok), rules: a.eligibility }}
             testId="application-eligibility"
+            kind="snapshot"
           />
         </section>
       )}

@@ -153,9 +153,12 @@ function EligibilityCheck({ service }: { service: ServiceDetail }) {
 export function EligibilityResult({
   result,
   testId = 'eligibility-result',
+  kind = 'mine',
 }: {
   result: Pick<Eligibility, 'eligible' | 'rules'>
   testId?: string
+  /** 'snapshot': the rules as checked on submission, said of the application rather than of "you". */
+  kind?: 'mine' | 'snapshot'
 }) {
   const { t } = useTranslation()
   const areaName = useAreaName()
@@ -163,7 +166,13 @@ export function EligibilityResult({
     <div className="eligibility-result" data-testid={testId} data-eligible={result.eligible} aria-live="polite">
       <p className={result.eligible ? 'eligible-yes' : 'eligible-no'} data-testid={`${testId}-verdict`}>
         <strong>
-          {result.eligible ? t('services.catalogue.eligibility.yes') : t('services.catalogue.eligibility.no')}
+          {kind === 'snapshot'
+            ? result.eligible
+              ? t('services.catalogue.eligibility.allMet')
+              : t('services.catalogue.eligibility.someNotMet')
+            : result.eligible
+              ? t('services.catalogue.eligibility.yes')
+              : t('services.catalogue.eligibility.no')}
         </strong>
       </p>
       <ul className="rule-results">
