@@ -299,14 +299,12 @@ function SlotButton({
 }) {
   const { t } = useTranslation()
   const state = s.mine ? 'mine' : s.state === 'busy' ? 'busy' : s.bookable ? 'free' : 'past'
-  const label = `${s.start}–${s.end} ${t(`services.facilities.slot.${state}`)}`
   return (
     <button
       type="button"
       className={`facility-slot facility-slot-${state}${selected ? ' selected' : ''}`}
       aria-pressed={s.bookable ? selected : undefined}
       aria-disabled={!s.bookable}
-      aria-label={label}
       onClick={onClick}
       data-testid="facility-slot"
       data-start={s.start}
