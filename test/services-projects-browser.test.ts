@@ -71,8 +71,10 @@ describe.skipIf(session.skip)('purchase-of-service project screens in a browser 
     await shoot(staff, 'projects-list.png')
     await staff.click(byTestId('project-new'))
     await staff.waitForSelector(byTestId('project-editor'))
-    await staff.waitForSelector(`${byTestId('project-organisation')} option[value="${organisation}"]`)
-    await staff.waitForSelector(`${byTestId('project-area')} option[value="${guihua}"]`)
+    await staff.waitForSelector(`${byTestId('project-organisation')} option[value="${organisation}"]`, {
+      state: 'attached',
+    })
+    await staff.waitForSelector(`${byTestId('project-area')} option[value="${guihua}"]`, { state: 'attached' })
     await staff.selectOption(byTestId('project-area'), String(guihua))
     await staff.selectOption(byTestId('project-department'), String(department))
     await staff.selectOption(byTestId('project-organisation'), String(organisation))
