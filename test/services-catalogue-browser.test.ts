@@ -4,7 +4,7 @@
 // phone, is told about the empty required field, and uploads the document on the new application's
 // page; a second resident, verified in person against a registry person of 60 or over, is refused
 // with the failing rule named; staff find the application overdue in the queue, check the document,
-// approve and deliver; the resident rates it. axe checks the catalogue, the service page, the application
+// approve and deliver (a page left open a version behind is told so); the resident rates it. axe checks the catalogue, the service page, the application
 // page (both sides), the queue and the editor for serious or critical violations; the service page
 // once more in English.
 // Needs the built web app (`npm run build:web`) and a system Chromium; like the participation ones.
@@ -207,6 +207,9 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     await goto(resident, '#/services/catalogue/mine')
     await resident.waitForSelector(`${byTestId('application-row')}[data-id="${applicationId}"]`)
     await axe(resident, 'my applications')
+    // Left open on the application while staff work on it.
+    await resident.click(`${byTestId('application-row')}[data-id="${applicationId}"] ${byTestId('application-link')}`)
+    await resident.waitForSelector(byTestId('action-withdraw'))
   }, 90_000)
 
   it('a resident of 60 or over is refused with the failing rule named', async () => {
@@ -249,6 +252,13 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     await staff.click(byTestId('action-approve'))
     await staff.click(byTestId('action-confirm'))
     await staff.waitForSelector(`${byTestId('application-state')}[data-state="approved"]`)
+    // The resident's page is a version behind: withdrawing from it is refused and says why.
+    await resident.click(byTestId('action-withdraw'))
+    await resident.click(byTestId('action-confirm'))
+    await resident.waitForSelector(byTestId('action-conflict'))
+    await resident.click(byTestId('action-reload'))
+    await resident.waitForSelector(`${byTestId('application-state')}[data-state="approved"]`)
+    expect(await resident.$(byTestId('action-conflict'))).toBeNull()
     await staff.click(byTestId('action-deliver'))
     await staff.fill(byTestId('action-text'), '已安排就业指导员上门，推荐岗位三个。')
     await axe(staff, 'application page (staff)')

@@ -387,9 +387,10 @@ function Actions({ a }: { a: ApplicationDetail }) {
   const actions = ACTION_ORDER.filter((x) => a.allowedActions.includes(x))
   const mayRate = a.allowedActions.includes('rate')
   if (actions.length === 0 && !mayRate) return null
+  // Someone acted meanwhile: the page is stale (a version behind, or the action no longer open).
   const conflict =
     act.error instanceof ApiError &&
-    (act.error.code === 'APPLICATION_VERSION_CONFLICT' || act.error.code === 'CONFLICT')
+    (act.error.code === 'APPLICATION_VERSION_CONFLICT' || act.error.code === 'APPLICATION_ILLEGAL_TRANSITION')
   const submit = (e: FormEvent) => {
     e.preventDefault()
     if (!chosen || act.isPending) return
