@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
+import {
+  areaId,
+  backends,
+  call,
+  DEMO_PASSWORD,
+  openTestPlatform,
+  tokenFor,
+  type TestPlatform,
+} from '../../test/support.js'
 import { asSystem } from '../core/scope.js'
 import { contentDisposition, statusOf } from './notices.js'
 import { seedDemoNotices } from './notices-demo.js'
@@ -97,6 +105,18 @@ describe.each(backends())('notices and policies on %s', (backend) => {
     donghu = await areaId(p, 'JZ-QH-01')
     xiyuan = await areaId(p, 'JZ-QH-02')
     cuizhu = await areaId(p, 'JZ-QH-02-01')
+    // A second resident of 桂花, not verified, made as an administrator would.
+    const made = await call(p.app, 'POST', '/api/v1/users', {
+      token: as('guihua.admin'),
+      body: {
+        username: 'guihua.resident2',
+        displayName: '桂花居民二',
+        password: DEMO_PASSWORD,
+        grants: [{ role: 'resident', areaId: guihua }],
+      },
+    })
+    expect(made.status, JSON.stringify(made.body)).toBe(201)
+    t['guihua.resident2'] = await tokenFor(p.app, 'guihua.resident2')
   })
   afterAll(() => p?.close())
 
@@ -248,14 +268,18 @@ describe.each(backends())('notices and policies on %s', (backend) => {
     const communities = await p.database.db.selectFrom('area').select('code').where('parent_id', '=', donghu).execute()
     expect(Object.keys(byCode).sort()).toEqual(communities.map((c) => c.code).sort())
     expect(communities.length).toBeGreaterThan(1)
-    // A community's notice: its grids show only where someone read it (the grid worker's grid).
+    // A community's notice: its grids show only where someone read it. The grid worker reads for
+    // their grid, the resident for their registry record's grid (the demo verified them in G04),
+    // and a resident not verified for the community itself.
     const own = (await publish('guihua.staff', notice(guihua, { title: '社区通知：楼道清理' }))).body.id
     await call(p.app, 'POST', `/api/v1/notices/${own}/read`, { token: as('guihua.resident') })
     await call(p.app, 'POST', `/api/v1/notices/${own}/read`, { token: as('guihua.grid') })
+    await call(p.app, 'POST', `/api/v1/notices/${own}/read`, { token: as('guihua.resident2') })
     const local = (await call(p.app, 'GET', `/api/v1/notices/${own}/reads`, { token: as('guihua.staff') })).body
     expect(local.byArea.map((b: any) => [b.area.code, b.count])).toEqual([
       ['JZ-QH-01-01', 1],
       ['JZ-QH-01-01-G01', 1],
+      ['JZ-QH-01-01-G04', 1],
     ])
     const row = (await list('donghu.staff', `&q=${encodeURIComponent('冬季防火')}`)).body.items[0]
     expect(row).toMatchObject({ id, readCount: 2 })

@@ -302,13 +302,13 @@ describe.each(backends())('surveys on %s', (backend) => {
       expect(mine.body).toMatchObject({ answered: true, answerBlock: 'answered', responseCount: null })
       const staff = await call(p.app, 'GET', `/api/v1/surveys/${id}`, { token: as('guihua.staff') })
       expect(staff.body.responseCount).toBe(1)
-      // The response counts for the resident's community.
+      // The response counts for the resident's registry grid (the demo verified them in G04).
       const response = await p.database.db
         .selectFrom('survey_response')
         .select('area_id')
         .where('id', '=', rows[0]!.id)
         .executeTakeFirstOrThrow()
-      expect(response.area_id).toBe(guihua)
+      expect(response.area_id).toBe(await areaId(p, 'JZ-QH-01-01-G04'))
     })
 
     it('keeps an Idempotency-Key retry to the first answer', async () => {
@@ -599,7 +599,9 @@ describe.each(backends())('surveys on %s', (backend) => {
       expect(lines[0]).toBe(
         '答卷 Response,提交时间 Submitted,方式 Channel,区域 Area,1. 您是否使用小区的健身器材？,2. 您最常使用哪些器材？,3. 您对器材的满意度,4. 还有什么建议？',
       )
-      expect(lines[1]).toMatch(/^1,2027-04-01T02:00:00\.000Z,account,桂花社区,经常,单杠; 漫步机,4,希望增加夜间照明$/)
+      expect(lines[1]).toMatch(
+        /^1,2027-04-01T02:00:00\.000Z,account,桂花社区第04网格,经常,单杠; 漫步机,4,希望增加夜间照明$/,
+      )
       // A text that Excel would run as a formula is written as text.
       expect(lines[2]).toMatch(/,link,,经常,跑步机; 太极推手,1,'=建议0$/)
       expect(lines[8]).toMatch(/,link,,偶尔,,2,$/)

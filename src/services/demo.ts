@@ -6,7 +6,7 @@ const DAY = 86_400_000
 /**
  * Ties guihua.resident to a registry person of 桂花 (verified in person by guihua.staff), so the
  * demo's resident finds their own applications, bookings and volunteer hours. The person is a
- * registered adult under 60: eligible for the certificate of residence, not for elderly care.
+ * registered adult under 60 (of grid G04; the proposals demo took G01's adults): eligible for the certificate of residence, not for elderly care.
  */
 export async function verifyDemoResident(tx: Tx, now: Date): Promise<void> {
   const user = await tx.selectFrom('app_user').select('id').where('username', '=', 'guihua.resident').executeTakeFirst()
