@@ -1,12 +1,13 @@
 // The service catalogue and applications in a real browser: staff put a service in the catalogue
-// with the editor (a rule on age, a required document, a required form field) and activate it; the
-// demo resident of 桂花 (verified, a registered adult under 60) checks their eligibility, applies on a
-// phone, is told about the empty required field, and uploads the document on the new application's
-// page; a second resident, verified in person against a registry person of 60 or over, is refused
-// with the failing rule named; staff find the application overdue in the queue, check the document,
-// approve and deliver (a page left open a version behind is told so); the resident rates it. axe checks the catalogue, the service page, the application
-// page (both sides), the queue and the editor for serious or critical violations; the service page
-// once more in English.
+// with the editor (a rule on age, a price in hours, a required document, a required form field) and
+// activate it; the demo resident of 桂花 (verified, a registered adult under 60) checks their
+// eligibility, applies on a phone paying with time-bank hours, is told about the empty required
+// field, and uploads the document on the new application's page; a second resident, verified in
+// person against a registry person of 60 or over, is refused with the failing rule named; staff find
+// the application overdue in the queue, check the document, approve and deliver (which spends the
+// hours; a resident's page left a version behind is told so); the resident rates it. axe checks the
+// catalogue, the service page, the application page (both sides), my applications, the queue and
+// the editor for serious or critical violations; the service page once more in English.
 // Needs the built web app (`npm run build:web`) and a system Chromium; like the participation ones.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -119,6 +120,7 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     await staff.fill(byTestId('editor-description'), '为辖区劳动年龄居民提供职业规划、创业政策解读和岗位推荐。')
     await staff.fill(byTestId('editor-review-days'), '3')
     await staff.fill(byTestId('editor-delivery-days'), '7')
+    await staff.fill(byTestId('editor-hours'), '1.5')
     // The rule editor: age at most 59, in words as it is written.
     await staff.click(byTestId('rule-editor-add'))
     await staff.selectOption(`${byTestId('rule-row')} ${byTestId('rule-field')}`, 'age')
@@ -152,11 +154,12 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     await staff.waitForSelector(`${byTestId('service-state')}[data-state="active"]`)
     const saved = await p.database.db
       .selectFrom('service')
-      .select(['eligibility', 'documents', 'form', 'status', 'area_id'])
+      .select(['eligibility', 'documents', 'form', 'status', 'area_id', 'time_bank_hours'])
       .where('id', '=', serviceId)
       .executeTakeFirstOrThrow()
     expect(saved.status).toBe('active')
     expect(saved.area_id).toBe(guihua)
+    expect(Number(saved.time_bank_hours)).toBe(1.5)
     expect(saved.eligibility).toEqual([{ field: 'age', op: 'lte', value: 59 }])
     expect(saved.documents).toEqual([{ key: 'resume', label: '个人简历', required: true }])
     expect(saved.form).toEqual([{ key: 'intention', label: '求职意向', type: 'text', required: true }])
@@ -188,6 +191,8 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     await resident.click(byTestId('apply-submit'))
     await resident.waitForSelector(byTestId('form-intention-error'))
     await resident.fill(byTestId('form-intention'), '社区养老服务相关岗位')
+    // Paid with the hours the volunteers demo credited to the resident.
+    await resident.check(byTestId('apply-pay-hours'))
     await resident.click(byTestId('apply-submit'))
     await resident.waitForSelector(byTestId('application-page'))
     await resident.waitForSelector(`${byTestId('application-state')}[data-state="submitted"]`)
@@ -195,6 +200,7 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     expect(applicationId).toBeGreaterThan(0)
     expect(await resident.textContent(byTestId('application-reference'))).toMatch(/^FW-\d{4}-\d{6}$/)
     expect(await resident.textContent(byTestId('application-answer-intention'))).toBe('社区养老服务相关岗位')
+    await resident.waitForSelector(byTestId('application-pay-hours'))
     // The document on the new application's page.
     await resident.setInputFiles(byTestId('document-upload-resume'), {
       name: '个人简历.pdf',
@@ -265,6 +271,13 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     await staff.click(byTestId('action-confirm'))
     await staff.waitForSelector(`${byTestId('application-state')}[data-state="delivered"]`)
     expect(await staff.textContent(byTestId('application-delivery-note'))).toContain('推荐岗位三个')
+    // Delivery spent the service's hours from the applicant's time bank.
+    const spent = await p.database.db
+      .selectFrom('time_bank_entry')
+      .select(['kind', 'hours'])
+      .where('application_id', '=', applicationId)
+      .execute()
+    expect(spent.map((e) => [e.kind, Number(e.hours)])).toEqual([['spent', -1.5]])
     await shoot(staff, 'services-catalogue-delivered.png')
   }, 60_000)
 
