@@ -22,13 +22,13 @@ const PAGE_SIZE = 20
 type When = 'upcoming' | 'past'
 
 /** The caller's own bookings, upcoming (soonest first) or past, each cancellable before it starts. */
-export function MyBookings() {
+export function MyBookings({ staff }: { staff: boolean }) {
   const { t } = useTranslation()
   const [when, setWhen] = useState<When>('upcoming')
   const [page, setPage] = useState(1)
   return (
     <div className="facility-page" data-testid="my-bookings">
-      <FacilityNav current="mine" staff={false} />
+      <FacilityNav current="mine" staff={staff} />
       <fieldset className="queue-tabs plain-fieldset">
         <legend className="visually-hidden">{t('services.facilities.mine.when')}</legend>
         {(['upcoming', 'past'] as const).map((w) => (

@@ -106,8 +106,10 @@ function Booker({ facility: f }: { facility: Facility }) {
       setAttendees('')
       void bookingsChanged()
     },
-    onError: () => {
+    onError: (err) => {
       key.current = crypto.randomUUID()
+      // Taken meanwhile: the slots refresh and the choice is made again.
+      if ((err as { code?: string }).code === 'BOOKING_OVERLAP') setSelection(null)
       void bookingsChanged()
     },
   })

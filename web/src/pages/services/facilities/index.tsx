@@ -13,7 +13,7 @@ import './facilities.css'
  */
 export function FacilitiesSection({ params, user }: SectionProps) {
   const staff = hasRole(user, SERVICES_STAFF)
-  if (params[0] === 'mine') return <MyBookings />
+  if (params[0] === 'mine') return <MyBookings staff={staff} />
   if (params[0] === 'day' && staff) return <StaffDay />
   if (params[0] === 'new' && staff) return <FacilityEditor key="new" />
   const facilityId = idParam(params)
