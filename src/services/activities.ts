@@ -772,6 +772,13 @@ async function checkOut(
     .where('volunteer_id', '=', volunteerId)
     .executeTakeFirstOrThrow()
   const hours = givenHours ?? hoursBetween(a, s.checked_in_at ?? now, now)
+  // The sign-up first: a volunteer's own credit must match their checked-out sign-up (policy, 0054).
+  await tx
+    .updateTable('activity_signup')
+    .set({ status: 'checked_out', checked_out_at: now, hours })
+    .where('activity_id', '=', a.id)
+    .where('volunteer_id', '=', volunteerId)
+    .execute()
   const credited = await creditEarned(tx, {
     volunteerId,
     activityId: a.id,
@@ -780,12 +787,13 @@ async function checkOut(
     by,
     at: now,
   })
-  await tx
-    .updateTable('activity_signup')
-    .set({ status: 'checked_out', checked_out_at: now, hours, ...(credited ? { credited_at: now } : {}) })
-    .where('activity_id', '=', a.id)
-    .where('volunteer_id', '=', volunteerId)
-    .execute()
+  if (credited)
+    await tx
+      .updateTable('activity_signup')
+      .set({ credited_at: now })
+      .where('activity_id', '=', a.id)
+      .where('volunteer_id', '=', volunteerId)
+      .execute()
   if (credited) {
     const v = await tx.selectFrom('volunteer').select('user_id').where('id', '=', volunteerId).executeTakeFirst()
     if (v?.user_id)
