@@ -3,7 +3,8 @@
 // activate it; the demo resident of 桂花 (verified, a registered adult under 60) checks their
 // eligibility, applies on a phone paying with time-bank hours, is told about the empty required
 // field, and uploads the document on the new application's page; a second resident, verified in
-// person against a registry person of 60 or over, is refused with the failing rule named; staff find
+// person against a registry person of 60 or over, is refused with the failing rule named; staff apply
+// at the counter for an adult without an account (found by name, their eligibility checked); staff find
 // the application overdue in the queue, check the document, approve and deliver (which spends the
 // hours; a resident's page left a version behind is told so); the resident rates it. axe checks the
 // catalogue, the service page, the application page (both sides), my applications, the queue and
@@ -30,6 +31,8 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
   let applicationId = 0
   let staff: Page
   let resident: Page
+  /** An adult of 桂花 without an account, for whom staff apply at the counter. */
+  let walkIn = { id: 0, name: '' }
 
   beforeAll(async () => {
     p = await session.open(async (platform) => {
@@ -57,7 +60,7 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
           .selectFrom('person as pe')
           .innerJoin('area as a', 'a.id', 'pe.area_id')
           .leftJoin('resident_verification as v', 'v.person_id', 'pe.id')
-          .select(['pe.id', 'pe.birth_date'])
+          .select(['pe.id', 'pe.name'])
           .where('pe.status', '=', 'active')
           .where('a.path', 'like', `${path}%`)
           .where('v.user_id', 'is', null)
@@ -97,6 +100,10 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
         body: { userId: made.body.id, personId: senior.id },
       })
       expect(v.status, JSON.stringify(v.body)).toBe(204)
+
+      const adult = await free(false)
+      if (!adult) throw new Error('no second unverified adult under 60 in 桂花 in the demo registry')
+      walkIn = adult
     })
   }, 120_000)
 
@@ -237,6 +244,29 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
       .where('service_id', '=', serviceId)
       .execute()
     expect(none).toHaveLength(1)
+  }, 60_000)
+
+  it('staff apply at the counter for a resident without an account', async () => {
+    await goto(staff, `#/services/catalogue/${serviceId}`)
+    await staff.click(byTestId('counter-open'))
+    await staff.fill(byTestId('counter-q'), walkIn.name)
+    await staff.click(byTestId('counter-search'))
+    await staff.click(`${byTestId('counter-person')}[data-id="${walkIn.id}"]`)
+    await staff.click(byTestId('eligibility-check'))
+    await staff.waitForSelector(`${byTestId('eligibility-result')}[data-eligible="true"]`)
+    await staff.fill(byTestId('form-intention'), '保洁、保安岗位')
+    await axe(staff, 'service page (staff at the counter)')
+    await shoot(staff, 'services-catalogue-counter.png')
+    await staff.click(byTestId('apply-submit'))
+    await staff.waitForSelector(`${byTestId('application-page')}:not([data-application-id="${applicationId}"])`)
+    expect(await staff.textContent(byTestId('application-person'))).toContain(walkIn.name)
+    const made = await p.database.db
+      .selectFrom('service_application')
+      .select(['person_id', 'channel', 'applicant_user_id'])
+      .where('service_id', '=', serviceId)
+      .where('id', '<>', applicationId)
+      .execute()
+    expect(made).toEqual([{ person_id: walkIn.id, channel: 'counter', applicant_user_id: null }])
   }, 60_000)
 
   it('staff find it overdue in the queue, check the document, approve and deliver', async () => {

@@ -92,7 +92,7 @@ export function ServicePage({ id, user }: { id: number; user: User }) {
                 ))}
               </ul>
             )}
-            {verified && <EligibilityCheck service={s} />}
+            {verified && !isStaff(user) && <EligibilityCheck service={s} />}
           </section>
 
           <section className="card" aria-labelledby="service-docs-title">
@@ -116,8 +116,9 @@ export function ServicePage({ id, user }: { id: number; user: User }) {
             {s.documents.length > 0 && <p className="muted hint">{t('services.catalogue.service.documentsLater')}</p>}
           </section>
 
-          {verification.data && !verified && <VerifyFirst />}
-          {verified && s.status === 'active' && <ApplyForm service={s} />}
+          {isStaff(user) && s.status === 'active' && <CounterPanel service={s} />}
+          {verification.data && !verified && !isStaff(user) && <VerifyFirst />}
+          {verified && !isStaff(user) && s.status === 'active' && <ApplyForm service={s} />}
           {s.status !== 'active' && (
             <p className="notice" data-testid="service-unavailable">
               {t('services.catalogue.service.unavailable')}
@@ -130,9 +131,9 @@ export function ServicePage({ id, user }: { id: number; user: User }) {
 }
 
 /** "Check my eligibility": each rule met or not, with the fact the server found. */
-function EligibilityCheck({ service }: { service: ServiceDetail }) {
+function EligibilityCheck({ service, personId }: { service: ServiceDetail; personId?: number }) {
   const { t } = useTranslation()
-  const check = useMutation({ mutationFn: () => catalogueApi.eligibility(service.id) })
+  const check = useMutation({ mutationFn: () => catalogueApi.eligibility(service.id, personId) })
   return (
     <div className="eligibility-check">
       <button
@@ -142,10 +143,10 @@ function EligibilityCheck({ service }: { service: ServiceDetail }) {
         disabled={check.isPending}
         onClick={() => check.mutate()}
       >
-        {t('services.catalogue.eligibility.check')}
+        {personId ? t('services.catalogue.counter.check') : t('services.catalogue.eligibility.check')}
       </button>
       <Problem error={check.error} testId="eligibility-error" />
-      {check.data && <EligibilityResult result={check.data} />}
+      {check.data && <EligibilityResult result={check.data} kind={personId ? 'person' : 'mine'} />}
     </div>
   )
 }
@@ -158,7 +159,7 @@ export function EligibilityResult({
   result: Pick<Eligibility, 'eligible' | 'rules'>
   testId?: string
   /** 'snapshot': the rules as checked on submission, said of the application rather than of "you". */
-  kind?: 'mine' | 'snapshot'
+  kind?: 'mine' | 'person' | 'snapshot'
 }) {
   const { t } = useTranslation()
   const areaName = useAreaName()
@@ -170,9 +171,13 @@ export function EligibilityResult({
             ? result.eligible
               ? t('services.catalogue.eligibility.allMet')
               : t('services.catalogue.eligibility.someNotMet')
-            : result.eligible
-              ? t('services.catalogue.eligibility.yes')
-              : t('services.catalogue.eligibility.no')}
+            : kind === 'person'
+              ? result.eligible
+                ? t('services.catalogue.counter.yes')
+                : t('services.catalogue.counter.no')
+              : result.eligible
+                ? t('services.catalogue.eligibility.yes')
+                : t('services.catalogue.eligibility.no')}
         </strong>
       </p>
       <ul className="rule-results">
@@ -214,7 +219,7 @@ export function failingRules(error: unknown, service: ServiceDetail): number[] {
   return [...found].filter((i) => i < service.eligibility.length).sort((a, b) => a - b)
 }
 
-function ApplyForm({ service: s }: { service: ServiceDetail }) {
+function ApplyForm({ service: s, personId }: { service: ServiceDetail; personId?: number }) {
   const { t } = useTranslation()
   const areaName = useAreaName()
   const [key, setKey] = useState(newIdempotencyKey)
@@ -224,7 +229,12 @@ function ApplyForm({ service: s }: { service: ServiceDetail }) {
   const send = useMutation({
     mutationFn: () =>
       catalogueApi.apply(
-        { serviceId: s.id, form: formBody(s.form, answers), ...(payWithHours ? { payWithHours: true } : {}) },
+        {
+          serviceId: s.id,
+          ...(personId ? { personId } : {}),
+          form: formBody(s.form, answers),
+          ...(payWithHours ? { payWithHours: true } : {}),
+        },
         key,
       ),
     onSuccess: async (application) => {
@@ -286,5 +296,88 @@ function ApplyForm({ service: s }: { service: ServiceDetail }) {
         {send.isPending ? t('services.catalogue.apply.sending') : t('services.catalogue.apply.submit')}
       </button>
     </form>
+  )
+}
+
+/**
+ * Staff at the counter: find a person of their area by name or ID number, check the service's rules
+ * against their registry record, and apply for them (channel "counter").
+ */
+function CounterPanel({ service }: { service: ServiceDetail }) {
+  const { t } = useTranslation()
+  const [open, setOpen] = useState(false)
+  const [q, setQ] = useState('')
+  const [person, setPerson] = useState<{ id: number; name: string; idNumber: string } | null>(null)
+  const search = useMutation({ mutationFn: (text: string) => catalogueApi.people(text) })
+  if (!open)
+    return (
+      <button type="button" className="btn" data-testid="counter-open" onClick={() => setOpen(true)}>
+        {t('services.catalogue.counter.open')}
+      </button>
+    )
+  return (
+    <section className="card counter-panel" aria-labelledby="counter-title" data-testid="counter-panel">
+      <h3 id="counter-title">{t('services.catalogue.counter.title')}</h3>
+      {!person && (
+        <form
+          className="counter-search"
+          onSubmit={(e) => {
+            e.preventDefault()
+            if (q.trim().length >= 2) search.mutate(q.trim())
+          }}
+        >
+          <label className="inline-field">
+            <span>{t('services.catalogue.counter.search')}</span>
+            <input
+              type="search"
+              data-testid="counter-q"
+              maxLength={100}
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+            />
+          </label>
+          <button type="submit" className="btn btn-small" data-testid="counter-search" disabled={search.isPending}>
+            {t('services.catalogue.counter.find')}
+          </button>
+        </form>
+      )}
+      <Problem error={search.error} testId="counter-error" />
+      {!person && search.data && (
+        <ul className="counter-people" data-testid="counter-results">
+          {search.data.items.length === 0 && <li className="muted">{t('services.catalogue.counter.none')}</li>}
+          {search.data.items.map((p) => (
+            <li key={p.id}>
+              <button
+                type="button"
+                className="btn btn-small"
+                data-testid="counter-person"
+                data-id={p.id}
+                onClick={() => setPerson({ id: p.id, name: p.name, idNumber: p.idNumber })}
+              >
+                {p.name} <span className="mono">{p.idNumber}</span> · {p.areaName}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {person && (
+        <>
+          <p data-testid="counter-chosen">
+            {t('services.catalogue.counter.for')} <strong>{person.name}</strong>{' '}
+            <span className="mono muted">{person.idNumber}</span>{' '}
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid="counter-change"
+              onClick={() => setPerson(null)}
+            >
+              {t('services.catalogue.counter.change')}
+            </button>
+          </p>
+          <EligibilityCheck key={person.id} service={service} personId={person.id} />
+          <ApplyForm key={`form-${person.id}`} service={service} personId={person.id} />
+        </>
+      )}
+    </section>
   )
 }

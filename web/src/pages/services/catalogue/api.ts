@@ -49,8 +49,17 @@ export const catalogueApi = {
     call(client.PUT('/api/v1/services/{id}', { params: id(serviceId), body })),
   switch: (serviceId: number, action: ServiceAction, version: number) =>
     call(client.POST('/api/v1/services/{id}/actions', { params: id(serviceId), body: { action, version } })),
-  eligibility: (serviceId: number, signal?: AbortSignal) =>
-    call(client.GET('/api/v1/services/{id}/eligibility', { params: id(serviceId), signal })),
+  /** The caller's verified self, or (staff) a person of their area. */
+  eligibility: (serviceId: number, personId?: number, signal?: AbortSignal) =>
+    call(
+      client.GET('/api/v1/services/{id}/eligibility', {
+        params: { ...id(serviceId), query: personId ? { personId } : {} },
+        signal,
+      }),
+    ),
+  /** People of the staff member's areas by name or ID number (the query travels in the body). */
+  people: (q: string, signal?: AbortSignal) =>
+    call(client.POST('/api/v1/people/search', { body: { q, status: ['active'], pageSize: 8 }, signal })),
 
   applications: (q: ApplicationFilter, signal?: AbortSignal) =>
     call(client.GET('/api/v1/service-applications', { params: { query: q }, signal })),
@@ -88,7 +97,6 @@ export const catalogueKeys = {
   services: ['services', 'catalogue', 'services'] as const,
   list: (q: ServiceFilter) => ['services', 'catalogue', 'services', 'list', q] as const,
   detail: (serviceId: number) => ['services', 'catalogue', 'services', 'detail', serviceId] as const,
-  eligibility: (serviceId: number) => ['services', 'catalogue', 'eligibility', serviceId] as const,
   applications: ['services', 'catalogue', 'applications'] as const,
   applicationList: (q: ApplicationFilter) => ['services', 'catalogue', 'applications', 'list', q] as const,
   application: (applicationId: number) => ['services', 'catalogue', 'applications', 'detail', applicationId] as const,
@@ -102,12 +110,6 @@ export const catalogueQueries = {
     queryOptions({
       queryKey: catalogueKeys.detail(serviceId),
       queryFn: ({ signal }) => catalogueApi.detail(serviceId, signal),
-    }),
-  eligibility: (serviceId: number) =>
-    queryOptions({
-      queryKey: catalogueKeys.eligibility(serviceId),
-      queryFn: ({ signal }) => catalogueApi.eligibility(serviceId, signal),
-      retry: false,
     }),
   applications: (q: ApplicationFilter) =>
     queryOptions({
