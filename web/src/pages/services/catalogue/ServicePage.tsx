@@ -275,7 +275,9 @@ function ApplyForm({ service: s, personId }: { service: ServiceDetail; personId?
             checked={payWithHours}
             onChange={(e) => setPay(e.target.checked)}
           />
-          {t('services.catalogue.apply.payWithHours', { n: s.timeBankHours })}
+          {t(personId ? 'services.catalogue.counter.payWithHours' : 'services.catalogue.apply.payWithHours', {
+            n: s.timeBankHours,
+          })}
         </label>
       )}
       {failing.length > 0 ? (
