@@ -44,6 +44,41 @@ describe.each(backends())('the service catalogue on %s', (backend) => {
   })
   afterAll(async () => p?.close())
 
+  it('the demo: a catalogue, guihua.staff’s queue with an overdue one, guihua.resident’s own', async () => {
+    // The demo was seeded at the wall clock's time (the template's), not the test's.
+    const before = p.clock.now()
+    p.clock.set(new Date())
+    const list = await call(p.app, 'GET', '/api/v1/services?pageSize=100', { token: t['guihua.resident'] })
+    const codes = list.body.items.map((s: { code: string }) => s.code)
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'GH-ELDERLY-MEALS',
+        'GH-HOME-CARE',
+        'QH01-DISABILITY-AIDS',
+        'QH01-DIBAO',
+        'GH-RESIDENCE-CERT',
+      ]),
+    )
+    expect(codes).not.toContain('GH-AFTER-SCHOOL')
+    expect(codes).not.toContain('CZ-ELDERLY-MEALS')
+    const queue = await call(p.app, 'GET', '/api/v1/service-applications?status=submitted&sort=due&pageSize=100', {
+      token: t['guihua.staff'],
+    })
+    expect(queue.body.items.length).toBeGreaterThanOrEqual(4)
+    expect(queue.body.items.some((i: { overdue: boolean }) => i.overdue)).toBe(true)
+    const mine = await call(p.app, 'GET', '/api/v1/service-applications?mine=true', { token: t['guihua.resident'] })
+    const states = mine.body.items.map((i: { status: string }) => i.status)
+    expect(states).toEqual(expect.arrayContaining(['submitted', 'delivered']))
+    const delivered = mine.body.items.find((i: { status: string }) => i.status === 'delivered')
+    const d = await call(p.app, 'GET', `/api/v1/service-applications/${delivered.id}`, { token: t['guihua.resident'] })
+    expect(d.body.allowedActions).toEqual(['rate'])
+    const all = await call(p.app, 'GET', '/api/v1/service-applications?pageSize=100', { token: t['guihua.staff'] })
+    expect(new Set(all.body.items.map((i: { status: string }) => i.status))).toEqual(
+      new Set(['submitted', 'approved', 'rejected', 'delivered', 'withdrawn']),
+    )
+    p.clock.set(before)
+  })
+
   it('staff add a service; bad rules, documents and forms are refused naming the entry', async () => {
     const ok = await call(p.app, 'POST', '/api/v1/services', {
       token: t['guihua.staff'],
@@ -141,7 +176,8 @@ describe.each(backends())('the service catalogue on %s', (backend) => {
     expect(await codes('cuizhu.resident')).not.toContain('T-MEALS-1')
     expect(await codes('cuizhu.staff')).not.toContain('T-DRAFT-1')
     expect(await codes('guihua.resident', `&q=${encodeURIComponent('助餐测试')}`)).toEqual(['T-MEALS-1'])
-    expect(await codes('guihua.staff', '&status=draft')).toEqual(['T-DRAFT-1'])
+    expect(await codes('guihua.staff', '&status=draft')).toContain('T-DRAFT-1')
+    expect(await codes('guihua.resident', '&status=draft')).toEqual([])
     expect(await codes('guihua.staff', `&areaId=${cuizhu}`)).not.toContain('T-MEALS-1')
     const hidden = await call(p.app, 'GET', `/api/v1/services/${draft.body.id}`, { token: t['guihua.resident'] })
     expect(hidden.status).toBe(404)
