@@ -14,6 +14,8 @@ export interface GenerateArgs {
   proposals: number
   comments: number
   surveyResponses: number
+  serviceApplications: number
+  volunteerHours: number
   seed: number
   years: number
   until?: string
@@ -60,6 +62,8 @@ export async function runGenerate(
           proposals: args.proposals,
           comments: args.comments,
           survey_responses: args.surveyResponses,
+          service_applications: args.serviceApplications,
+          volunteer_hours: args.volunteerHours,
         },
         seed: args.seed,
         years: args.years,
@@ -111,6 +115,18 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
     .option(
       '--survey-responses <n>',
       'responses to one open survey of the district (five questions, one branching)',
+      count,
+      0,
+    )
+    .option(
+      '--service-applications <n>',
+      'service applications by registry people in every state, over a generated catalogue (needs --people)',
+      count,
+      0,
+    )
+    .option(
+      '--volunteer-hours <n>',
+      'credited volunteer sign-ups: volunteers among the registry people, past activities, the time bank (needs --people)',
       count,
       0,
     )

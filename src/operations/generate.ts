@@ -8,6 +8,7 @@ import { casesStep } from './generate-cases.js'
 import { peopleStep } from './generate-people.js'
 import { disputesStep } from './generate-disputes.js'
 import { commentsStep, proposalsStep, surveyResponsesStep } from './generate-participation.js'
+import { serviceApplicationsStep, volunteerHoursStep } from './generate-services.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
 
@@ -33,10 +34,21 @@ export const generateSteps: GenerateStep[] = [
   proposalsStep,
   commentsStep,
   surveyResponsesStep,
+  serviceApplicationsStep,
+  volunteerHoursStep,
 ]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
-export const generateEntities = ['cases', 'people', 'disputes', 'proposals', 'comments', 'survey_responses'] as const
+export const generateEntities = [
+  'cases',
+  'people',
+  'disputes',
+  'proposals',
+  'comments',
+  'survey_responses',
+  'service_applications',
+  'volunteer_hours',
+] as const
 
 export interface EntityReport {
   entity: string
