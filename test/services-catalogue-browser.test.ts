@@ -171,6 +171,17 @@ describe.skipIf(session.skip)('service catalogue and application screens in a br
     expect(saved.documents).toEqual([{ key: 'resume', label: '个人简历', required: true }])
     expect(saved.form).toEqual([{ key: 'intention', label: '求职意向', type: 'text', required: true }])
     await axe(staff, 'catalogue editor (saved)')
+    // Suspended and activated again from the editor, each a new version.
+    await staff.click(byTestId('editor-suspend'))
+    await staff.waitForSelector(`${byTestId('service-state')}[data-state="suspended"]`)
+    await staff.click(byTestId('editor-activate'))
+    await staff.waitForSelector(`${byTestId('service-state')}[data-state="active"]`)
+    const audited = await p.database.db
+      .selectFrom('service')
+      .select(['status', 'version'])
+      .where('id', '=', serviceId)
+      .executeTakeFirstOrThrow()
+    expect(audited).toEqual({ status: 'active', version: 3 })
   }, 90_000)
 
   it('the resident finds it, checks their eligibility and applies on a phone', async () => {
