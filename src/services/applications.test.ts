@@ -64,7 +64,8 @@ describe.each(backends())('service applications on %s', (backend) => {
     const { rows } = await sql<{ id: string }>`
       select pe.id from person pe join area a on a.id = pe.area_id join area c on c.id = ${guihua}
       where a.path like c.path || '%' and pe.status = 'active' and ${sql.raw(where)}
-        and not exists (select 1 from service_application x where x.person_id = pe.id)
+        and not exists (select 1 from service_application x join service s on s.id = x.service_id
+                        where x.person_id = pe.id and s.code like 'T-%')
       order by pe.id limit 1`.execute(p.database.db)
     return Number(rows[0]!.id)
   }
@@ -465,6 +466,16 @@ describe.each(backends())('service applications on %s', (backend) => {
       .executeTakeFirstOrThrow()
     expect(entry).toMatchObject({ kind: 'spent' })
     expect(Number(entry.hours)).toBe(-2)
+    // The delivering department's handlers list its applications; the resident lists their own.
+    const handlerList = await call(p.app, 'GET', '/api/v1/service-applications?pageSize=100', {
+      token: t['guihua.handler'],
+    })
+    const ids = handlerList.body.items.map((i: { id: number }) => i.id)
+    expect(ids).toContain(first.body.id)
+    expect(ids).not.toContain(appId)
+    const own = await call(p.app, 'GET', '/api/v1/service-applications?pageSize=100', { token: t['guihua.resident'] })
+    expect(own.body.items.map((i: { id: number }) => i.id)).toEqual(expect.arrayContaining([first.body.id, appId]))
+    expect(own.body.items.every((i: { applicantName: string | null }) => i.applicantName === null)).toBe(true)
     const second = await deliverOnce()
     expect(second.status).toBe(422)
     expect(second.body.error.code).toBe('TIME_BANK_INSUFFICIENT')

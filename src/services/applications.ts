@@ -12,7 +12,7 @@ import { defineWorkflow } from '../core/workflow.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { attachmentTypes, displayNames, sniffAttachment, type AttachmentType } from '../participation/common.js'
 import { type DocumentSpec, type FormField, loadService, serviceCategories, subjectPerson } from './catalogue.js'
-import { isServicesStaff } from './common.js'
+import { isServicesStaff, pathsWith, servicesStaff } from './common.js'
 import { evaluateRules, type Rule, type RuleResult, ruleResultSchema } from './eligibility.js'
 
 // Applications for services (服务申请): a resident applies in their own verified name (or staff at
@@ -78,7 +78,11 @@ export const applicationFilterQuery = {
     serviceId: id,
     areaId: id,
     overdue: { type: 'boolean', description: 'Open applications past their deadline' },
-    mine: { type: 'boolean', description: 'Only the caller’s own applications' },
+    mine: {
+      type: 'boolean',
+      description:
+        'The caller’s own applications (the default for residents; service staff get their areas’ queue and handlers their department’s deliveries otherwise)',
+    },
     sort: {
       type: 'string',
       enum: ['newest', 'due'],
@@ -478,7 +482,18 @@ export async function listApplications(
   }
   if (f.status) q = q.where('x.status', '=', f.status)
   if (f.serviceId !== undefined) q = q.where('x.service_id', '=', f.serviceId)
-  if (f.mine) q = q.where('x.applicant_user_id', '=', actor.userId)
+  // Each caller's list by its own index: service staff their areas' queue (area_id, status,
+  // due_at), a department's handlers its deliveries, everyone else (and ?mine=true) their own.
+  const queuePaths = pathsWith(actor, servicesStaff)
+  if (f.mine || (queuePaths.length === 0 && !actor.departmentId)) q = q.where('x.applicant_user_id', '=', actor.userId)
+  else if (queuePaths.length)
+    q = q.where('x.area_id', 'in', (eb) =>
+      eb
+        .selectFrom('area')
+        .select('id')
+        .where((w) => w.or(queuePaths.map((path) => w('path', 'like', `${path}%`)))),
+    )
+  else q = q.where('x.department_id', '=', actor.departmentId!)
   if (f.overdue !== undefined)
     q = f.overdue
       ? q.where('x.status', 'in', openStates).where('x.due_at', '<', now)
