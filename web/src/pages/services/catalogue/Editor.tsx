@@ -123,6 +123,8 @@ interface Draft {
   reviewDays: string
   deliveryDays: string
   departmentId: string
+  /** Kept as it is: the editor has no organisation picker yet. */
+  organisationId: number | null
   hours: string
   rules: Rule[]
   documents: DocumentSpec[]
@@ -139,6 +141,7 @@ function draftOf(s: ServiceDetail | null): Draft {
     reviewDays: String(s?.reviewDays ?? 5),
     deliveryDays: String(s?.deliveryDays ?? 10),
     departmentId: s?.departmentId ? String(s.departmentId) : '',
+    organisationId: s?.organisationId ?? null,
     hours: s?.timeBankHours != null ? String(s.timeBankHours) : '',
     rules: (s?.eligibility ?? []).map((r) => ({ ...r })),
     documents: (s?.documents ?? []).map((d) => ({ ...d })),
@@ -181,7 +184,7 @@ function editOf(d: Draft): ServiceEdit {
     reviewDays: Number(d.reviewDays),
     deliveryDays: Number(d.deliveryDays),
     departmentId: d.departmentId ? Number(d.departmentId) : null,
-    organisationId: null,
+    organisationId: d.organisationId,
     timeBankHours: d.hours.trim() ? Number(d.hours) : null,
   }
 }
