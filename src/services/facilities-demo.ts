@@ -89,7 +89,7 @@ const facilities: DemoFacility[] = [
     area: 'JZ-QH-01',
     kind: 'activity_room',
     name: '街道文体中心多功能厅',
-    address: '清河街道文体中心一楼',
+    address: '街道文体中心一楼（街道办事处东侧）',
     description: '可容纳 120 人，有舞台和灯光，适合文艺汇演、讲座和大型居民活动。',
     capacity: 120,
     hours: [...week(ALL, '09:00', '12:00'), ...week(ALL, '13:30', '21:30')],
@@ -231,7 +231,7 @@ const bookings: DemoBooking[] = [
     day: 4,
     from: '19:30',
     to: '21:30',
-    purpose: '清河街道邻里节文艺汇演彩排',
+    purpose: '街道邻里节文艺汇演彩排',
     attendees: 80,
   },
   {
