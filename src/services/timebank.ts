@@ -23,6 +23,7 @@ export const entrySchema = shape({
   activityId: nullable('integer'),
   activityTitle: nullable('string'),
   applicationId: nullable('integer'),
+  serviceName: { ...nullable('string'), description: 'The service paid for, when the caller may read its application' },
   note: nullable('string'),
   createdAt: timestamp,
 })
@@ -83,7 +84,20 @@ export async function volunteerHours(
   const rows = await tx
     .selectFrom('time_bank_entry as e')
     .leftJoin('volunteer_activity as a', 'a.id', 'e.activity_id')
-    .select(['e.id', 'e.kind', 'e.hours', 'e.activity_id', 'a.title', 'e.application_id', 'e.note', 'e.created_at'])
+    // The service paid for; row-level security leaves it null when the caller may not read the application.
+    .leftJoin('service_application as sa', 'sa.id', 'e.application_id')
+    .leftJoin('service as s', 's.id', 'sa.service_id')
+    .select([
+      'e.id',
+      'e.kind',
+      'e.hours',
+      'e.activity_id',
+      'a.title',
+      'e.application_id',
+      's.name as service_name',
+      'e.note',
+      'e.created_at',
+    ])
     .where('e.volunteer_id', '=', v.id)
     .orderBy('e.id', 'desc')
     .limit(page.pageSize)
@@ -103,6 +117,7 @@ export async function volunteerHours(
       activityId: r.activity_id,
       activityTitle: r.title,
       applicationId: r.application_id,
+      serviceName: r.service_name,
       note: r.note,
       createdAt: r.created_at.toISOString(),
     })),
@@ -175,6 +190,7 @@ export async function adjustHours(
     activityId: null,
     activityTitle: null,
     applicationId: null,
+    serviceName: null,
     note: input.note,
     createdAt: e.created_at.toISOString(),
   }

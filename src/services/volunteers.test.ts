@@ -436,6 +436,52 @@ describe.each(backends())('volunteers, activities and the time bank on %s', (bac
     ).rejects.toThrow()
   })
 
+  it('names the service hours were spent on to whoever may read the application, and keeps the note of a payment out', async () => {
+    const v = vol['gh.v4']!
+    const app = await p.database.db
+      .selectFrom('service_application as a')
+      .innerJoin('service as s', 's.id', 'a.service_id')
+      .select(['a.id', 's.name'])
+      .where('a.area_id', 'in', (eb) =>
+        eb
+          .selectFrom('area as g')
+          .innerJoin('area as c', (j) => j.on(sql<boolean>`g.path like c.path || '%'`))
+          .select('g.id')
+          .where('c.code', '=', 'JZ-QH-01-01'),
+      )
+      .orderBy('a.id')
+      .executeTakeFirst()
+    if (!app) throw new Error('the demo city has no service application in 桂花 (src/services/catalogue-demo.ts)')
+    const add = await call(p.app, 'POST', `/api/v1/volunteers/${v}/adjustments`, {
+      token: t.staff,
+      body: { hours: 2, note: '补记' },
+    })
+    expect(add.status, JSON.stringify(add.body)).toBe(201)
+    await p.database.db
+      .insertInto('time_bank_entry')
+      .values({
+        volunteer_id: v,
+        area_id: guihua,
+        kind: 'spent',
+        hours: -1.5,
+        application_id: app.id,
+        note: 'service delivered',
+        created_at: now,
+      })
+      .execute()
+    const entry = async (who: string) => {
+      const r = await call(p.app, 'GET', `/api/v1/volunteers/${v}/hours`, { token: t[who] })
+      expect(r.status, JSON.stringify(r.body)).toBe(200)
+      expect(r.body.balance).toBe(0.5)
+      return (r.body.items as { kind: string; serviceName: string | null; applicationId: number | null }[]).find(
+        (e) => e.kind === 'spent',
+      )
+    }
+    expect(await entry('staff')).toMatchObject({ applicationId: app.id, serviceName: app.name })
+    // The volunteer did not apply for it: row-level security hides the application, and so its service.
+    expect(await entry('gh.v4')).toMatchObject({ applicationId: app.id, serviceName: null })
+  })
+
   it('issues a certificate PDF with the name, hours and activities', async () => {
     const res = await p.app.inject({
       method: 'GET',
