@@ -35,6 +35,9 @@ export function ActivityPage({ activityId }: { activityId: number }) {
     mutationFn: (action: ActivityAction) => activityApi.act(activityId, action),
     onSuccess: invalidateVolunteers,
   })
+  // Only a volunteer signs up: others are pointed to the registration first.
+  const me = useQuery(volunteerQueries.me())
+  const volunteer = !!me.data?.volunteer
   const mine = a?.mySignup
   const before = a ? new Date(a.startsAt).getTime() > Date.now() : false
   return (
@@ -75,7 +78,13 @@ export function ActivityPage({ activityId }: { activityId: number }) {
                 : t('services.volunteers.activity.notSignedUp')}
               {mine?.hours != null ? ` · ${t('services.volunteers.hoursN', { n: mine.hours })}` : ''}
             </p>
-            {a.status === 'published' && before && (!mine || mine.status === 'cancelled') && (
+            {me.data && !volunteer && a.status === 'published' && before && (
+              <p className="muted" data-testid="activity-register-first">
+                {t('services.volunteers.activity.registerFirst')}{' '}
+                <a href={routes.services('volunteers')}>{t('services.volunteers.register.title')}</a>
+              </p>
+            )}
+            {volunteer && a.status === 'published' && before && (!mine || mine.status === 'cancelled') && (
               <button
                 type="button"
                 className="btn btn-primary"

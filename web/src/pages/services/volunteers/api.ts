@@ -118,6 +118,16 @@ export const activityApi = {
     ),
 }
 
+export type PersonSearch = ApiBody<'/api/v1/people/search'>
+export type CareTag = Item<NonNullable<PersonSearch['tags']>>
+/** The registry's care tags: a care visit is for a person with one of them. */
+export const CARE_TAGS: CareTag[] = ['elderly_alone', 'elderly', 'disabled', 'key_care', 'left_behind_child']
+
+/** The registry's search (volunteer staff are its readers): people to visit, by care tag and name. */
+export const peopleApi = {
+  search: (body: PersonSearch) => call(client.POST('/api/v1/people/search', { body })),
+}
+
 export const keys = {
   all: ['services', 'volunteers'] as const,
   me: ['services', 'volunteers', 'me'] as const,

@@ -28,7 +28,15 @@ export const newKey = () => crypto.randomUUID()
  * check-in page the QR code opens) and the staff screens (activity editor, QR display, sign-up
  * list, volunteers and their hours and care visits).
  */
-export function VolunteersSection({ params, user }: SectionProps) {
+export function VolunteersSection(props: SectionProps) {
+  return (
+    <div className="vol-root">
+      <Page {...props} />
+    </div>
+  )
+}
+
+function Page({ params, user }: SectionProps) {
   const services = hasRole(user, [...SERVICES_STAFF])
   const keeper = hasRole(user, [...VOLUNTEER_STAFF])
   const [a, b, c] = params
@@ -318,7 +326,9 @@ export function HoursTable({
                 <td>
                   {t(`services.volunteers.entryKinds.${e.kind}`)}
                   {e.activityTitle ? ` · ${e.activityTitle}` : ''}
-                  {e.note ? ` · ${e.note}` : ''}
+                  {e.serviceName ? ` · ${e.serviceName}` : ''}
+                  {/* Staff write the note of an adjustment; a payment's note is the server's own. */}
+                  {e.kind === 'adjusted' && e.note ? ` · ${e.note}` : ''}
                 </td>
                 <td className={e.hours < 0 ? 'vol-minus' : 'vol-plus'}>{e.hours > 0 ? `+${e.hours}` : e.hours}</td>
               </tr>

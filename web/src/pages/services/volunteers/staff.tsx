@@ -5,7 +5,16 @@ import { ErrorBanner } from '../../../components/ErrorBanner'
 import { Pager } from '../../../components/Pager'
 import { QueryStatus } from '../../../components/QueryStatus'
 import { routes } from '../../../router'
-import { invalidateVolunteers, type Skill, SKILLS, volunteerApi, volunteerQueries } from './api'
+import {
+  CARE_TAGS,
+  type CareTag,
+  invalidateVolunteers,
+  peopleApi,
+  type Skill,
+  SKILLS,
+  volunteerApi,
+  volunteerQueries,
+} from './api'
 import { Assignments, HoursTable, newKey } from './index'
 
 /** Volunteers of the caller's areas, by skill and name (volunteer staff). */
@@ -157,23 +166,108 @@ function Adjust({ volunteerId }: { volunteerId: number }) {
           value={hours}
           onChange={(e) => setHours(e.target.value)}
           required
+          data-testid="vol-adjust-hours"
         />
       </label>
       <label>
         {t('services.volunteers.adjust.note')}
-        <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} required />
+        <input
+          value={note}
+          maxLength={500}
+          onChange={(e) => setNote(e.target.value)}
+          required
+          data-testid="vol-adjust-note"
+        />
       </label>
       <ErrorBanner error={save.error} />
-      <button type="submit" className="btn" disabled={save.isPending}>
+      <button type="submit" className="btn" disabled={save.isPending} data-testid="vol-adjust-submit">
         {t('services.volunteers.adjust.submit')}
       </button>
     </form>
   )
 }
 
+/** Finds a person of the caller's areas with a care tag (the registry's search) and picks one. */
+function PersonPicker({ value, onChange }: { value: string; onChange: (id: string) => void }) {
+  const { t } = useTranslation()
+  const [tag, setTag] = useState<CareTag>('elderly_alone')
+  const [name, setName] = useState('')
+  const search = useMutation({
+    mutationFn: () => peopleApi.search({ tags: [tag], ...(name.trim() ? { name: name.trim() } : {}), pageSize: 10 }),
+  })
+  const find = () => {
+    onChange('')
+    search.mutate()
+  }
+  return (
+    <fieldset className="plain-fieldset vol-picker" data-testid="vol-person-picker">
+      <legend>{t('services.volunteers.assign.person')}</legend>
+      <div className="vol-filters">
+        <label>
+          {t('services.volunteers.assign.careTag')}
+          <select value={tag} onChange={(e) => setTag(e.target.value as CareTag)} data-testid="vol-person-tag">
+            {CARE_TAGS.map((c) => (
+              <option key={c} value={c}>
+                {t(`services.volunteers.careTags.${c}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('services.volunteers.assign.name')}
+          <input
+            value={name}
+            maxLength={100}
+            onChange={(e) => setName(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault()
+                find()
+              }
+            }}
+            data-testid="vol-person-name"
+          />
+        </label>
+        <button type="button" className="btn" onClick={find} disabled={search.isPending} data-testid="vol-person-find">
+          {t('services.volunteers.assign.find')}
+        </button>
+      </div>
+      <ErrorBanner error={search.error} />
+      {search.data && search.data.items.length === 0 && (
+        <p className="muted">{t('services.volunteers.assign.nobody')}</p>
+      )}
+      {search.data && search.data.items.length > 0 && (
+        <ul className="vol-people">
+          {search.data.items.map((p) => (
+            <li key={p.id}>
+              <label>
+                <input
+                  type="radio"
+                  name="vol-person"
+                  value={p.id}
+                  checked={value === String(p.id)}
+                  onChange={() => onChange(String(p.id))}
+                  required
+                  data-testid="vol-person-option"
+                />
+                <span>
+                  {p.name}
+                  {p.birthDate ? ` · ${p.birthDate.slice(0, 4)}` : ''} · {p.areaName}
+                  {p.address ? ` · ${p.address}` : ''}
+                </span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
+  )
+}
+
 function Assign({ volunteerId }: { volunteerId: number }) {
   const { t } = useTranslation()
   const [personId, setPersonId] = useState('')
+  const [missing, setMissing] = useState(false)
   const [startsOn, setStartsOn] = useState(new Date().toISOString().slice(0, 10))
   const [endsOn, setEndsOn] = useState('')
   const [note, setNote] = useState('')
@@ -200,16 +294,25 @@ function Assign({ volunteerId }: { volunteerId: number }) {
   })
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    save.mutate()
+    setMissing(!personId)
+    if (personId) save.mutate()
   }
   return (
     <form className="card vol-assign" onSubmit={submit} data-testid="vol-assign">
       <h3>{t('services.volunteers.assign.new')}</h3>
       <p className="muted">{t('services.volunteers.assign.intro')}</p>
-      <label>
-        {t('services.volunteers.assign.personId')}
-        <input type="number" min={1} value={personId} onChange={(e) => setPersonId(e.target.value)} required />
-      </label>
+      <PersonPicker
+        value={personId}
+        onChange={(id) => {
+          setPersonId(id)
+          if (id) setMissing(false)
+        }}
+      />
+      {missing && (
+        <p className="field-error" role="alert" data-testid="vol-person-missing">
+          {t('services.volunteers.assign.chooseFirst')}
+        </p>
+      )}
       <label>
         {t('services.volunteers.assign.startsOn')}
         <input type="date" value={startsOn} onChange={(e) => setStartsOn(e.target.value)} required />
@@ -220,10 +323,10 @@ function Assign({ volunteerId }: { volunteerId: number }) {
       </label>
       <label>
         {t('services.volunteers.assign.note')}
-        <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+        <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} data-testid="vol-assign-note" />
       </label>
       <ErrorBanner error={save.error} />
-      <button type="submit" className="btn" disabled={save.isPending}>
+      <button type="submit" className="btn" disabled={save.isPending} data-testid="vol-assign-submit">
         {t('services.volunteers.assign.submit')}
       </button>
     </form>
