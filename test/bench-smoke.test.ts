@@ -29,6 +29,8 @@ describe('bench smoke (embedded)', () => {
       'grid heat map',
       'case list',
       'case detail',
+      'application queue, district',
+      'eligibility check of one person',
       'server RSS',
     ]) {
       expect(

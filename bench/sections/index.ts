@@ -7,6 +7,7 @@ import { memory } from './memory.js'
 import { open311 } from './open311.js'
 import { participation } from './participation.js'
 import { registry } from './registry.js'
+import { services } from './services.js'
 
 /**
  * The bench sections, in the order they run on each backend. A section is a module exporting a
@@ -15,4 +16,14 @@ import { registry } from './registry.js'
  * people import and search), write bench/sections/<name>.ts and list it here; `memory` stays last,
  * since it reports the server's RSS under the loads of the sections before it.
  */
-export const sections: Section<any>[] = [intake, open311, dashboards, lists, registry, disputes, participation, memory]
+export const sections: Section<any>[] = [
+  intake,
+  open311,
+  dashboards,
+  lists,
+  registry,
+  disputes,
+  participation,
+  services,
+  memory,
+]
