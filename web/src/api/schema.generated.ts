@@ -22072,6 +22072,6961 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Services on your branch of the area tree (active ones; staff also drafts and suspended ones of their areas), by category and name, filtered and paged */
+        get: {
+            parameters: {
+                query?: {
+                    category?: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                    areaId?: number;
+                    /** @description Staff only: draft and suspended ones of their areas */
+                    status?: "draft" | "active" | "suspended";
+                    /** @description Words of the name */
+                    q?: string;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                code: string;
+                                areaId: number;
+                                areaNameZh: string;
+                                areaNameEn: string;
+                                /** @enum {string} */
+                                category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                                name: string;
+                                /** @description The description’s beginning */
+                                summary: string;
+                                /** @enum {string} */
+                                status: "draft" | "active" | "suspended";
+                                reviewDays: number;
+                                deliveryDays: number;
+                                timeBankHours: number | null;
+                                ruleCount: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a service to an area’s catalogue: eligibility rules, required documents and form as data, time limits, deliverer, price in hours; audited; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        areaId: number;
+                        /** @description A unique code, e.g. GH-ELDERLY-MEALS */
+                        code: string;
+                        /** @enum {string} */
+                        category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                        name: string;
+                        description: string;
+                        eligibility: {
+                            /** @enum {string} */
+                            field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                            /** @enum {string} */
+                            op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                            /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                            value: number | string[];
+                        }[];
+                        documents: {
+                            key: string;
+                            label: string;
+                            required: boolean;
+                            /** @description The file types accepted (all attachment types when left out) */
+                            types?: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                        }[];
+                        form: {
+                            key: string;
+                            label: string;
+                            /** @enum {string} */
+                            type: "text" | "number" | "date" | "choice" | "boolean";
+                            required: boolean;
+                            /** @description The choices of a choice field */
+                            options?: string[];
+                            /** @description text: the longest answer in characters (default 500); number: the largest value */
+                            max?: number;
+                        }[];
+                        reviewDays: number;
+                        deliveryDays: number;
+                        /** @description The department that delivers it (its handlers see the applications) */
+                        departmentId?: number | null;
+                        /** @description The registry organisation that delivers it */
+                        organisationId?: number | null;
+                        /** @description Hours of the applicant’s time bank it may be paid with (null: not payable in hours) */
+                        timeBankHours?: number | null;
+                        /**
+                         * @default draft
+                         * @enum {string}
+                         */
+                        status?: "draft" | "active";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                            name: string;
+                            /** @description The description’s beginning */
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "suspended";
+                            reviewDays: number;
+                            deliveryDays: number;
+                            timeBankHours: number | null;
+                            ruleCount: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            eligibility: {
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                            }[];
+                            documents: {
+                                key: string;
+                                label: string;
+                                required: boolean;
+                                types: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                            }[];
+                            form: {
+                                key: string;
+                                label: string;
+                                /** @enum {string} */
+                                type: "text" | "number" | "date" | "choice" | "boolean";
+                                required: boolean;
+                                options: string[];
+                                max: number | null;
+                            }[];
+                            departmentId: number | null;
+                            departmentNameZh: string | null;
+                            departmentNameEn: string | null;
+                            organisationId: number | null;
+                            organisationName: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Whether the caller is service staff of its area */
+                            mayEdit: boolean;
+                            allowedActions: ("activate" | "suspend")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One service: rules, documents, form, deliverer, time limits, price in hours, the actions open to you */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                            name: string;
+                            /** @description The description’s beginning */
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "suspended";
+                            reviewDays: number;
+                            deliveryDays: number;
+                            timeBankHours: number | null;
+                            ruleCount: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            eligibility: {
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                            }[];
+                            documents: {
+                                key: string;
+                                label: string;
+                                required: boolean;
+                                types: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                            }[];
+                            form: {
+                                key: string;
+                                label: string;
+                                /** @enum {string} */
+                                type: "text" | "number" | "date" | "choice" | "boolean";
+                                required: boolean;
+                                options: string[];
+                                max: number | null;
+                            }[];
+                            departmentId: number | null;
+                            departmentNameZh: string | null;
+                            departmentNameEn: string | null;
+                            organisationId: number | null;
+                            organisationName: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Whether the caller is service staff of its area */
+                            mayEdit: boolean;
+                            allowedActions: ("activate" | "suspend")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Replace a service’s editable fields (not its code or area) given the version read; a stale version is refused; audited */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @enum {string} */
+                        category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                        name: string;
+                        description: string;
+                        eligibility: {
+                            /** @enum {string} */
+                            field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                            /** @enum {string} */
+                            op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                            /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                            value: number | string[];
+                        }[];
+                        documents: {
+                            key: string;
+                            label: string;
+                            required: boolean;
+                            /** @description The file types accepted (all attachment types when left out) */
+                            types?: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                        }[];
+                        form: {
+                            key: string;
+                            label: string;
+                            /** @enum {string} */
+                            type: "text" | "number" | "date" | "choice" | "boolean";
+                            required: boolean;
+                            /** @description The choices of a choice field */
+                            options?: string[];
+                            /** @description text: the longest answer in characters (default 500); number: the largest value */
+                            max?: number;
+                        }[];
+                        reviewDays: number;
+                        deliveryDays: number;
+                        /** @description The department that delivers it (its handlers see the applications) */
+                        departmentId?: number | null;
+                        /** @description The registry organisation that delivers it */
+                        organisationId?: number | null;
+                        /** @description Hours of the applicant’s time bank it may be paid with (null: not payable in hours) */
+                        timeBankHours?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                            name: string;
+                            /** @description The description’s beginning */
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "suspended";
+                            reviewDays: number;
+                            deliveryDays: number;
+                            timeBankHours: number | null;
+                            ruleCount: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            eligibility: {
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                            }[];
+                            documents: {
+                                key: string;
+                                label: string;
+                                required: boolean;
+                                types: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                            }[];
+                            form: {
+                                key: string;
+                                label: string;
+                                /** @enum {string} */
+                                type: "text" | "number" | "date" | "choice" | "boolean";
+                                required: boolean;
+                                options: string[];
+                                max: number | null;
+                            }[];
+                            departmentId: number | null;
+                            departmentNameZh: string | null;
+                            departmentNameEn: string | null;
+                            organisationId: number | null;
+                            organisationName: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Whether the caller is service staff of its area */
+                            mayEdit: boolean;
+                            allowedActions: ("activate" | "suspend")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a draft or suspended service, or suspend an active one (no new applications); audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "activate" | "suspend";
+                        version?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                            name: string;
+                            /** @description The description’s beginning */
+                            summary: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "suspended";
+                            reviewDays: number;
+                            deliveryDays: number;
+                            timeBankHours: number | null;
+                            ruleCount: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            description: string;
+                            eligibility: {
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                            }[];
+                            documents: {
+                                key: string;
+                                label: string;
+                                required: boolean;
+                                types: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                            }[];
+                            form: {
+                                key: string;
+                                label: string;
+                                /** @enum {string} */
+                                type: "text" | "number" | "date" | "choice" | "boolean";
+                                required: boolean;
+                                options: string[];
+                                max: number | null;
+                            }[];
+                            departmentId: number | null;
+                            departmentNameZh: string | null;
+                            departmentNameEn: string | null;
+                            organisationId: number | null;
+                            organisationName: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Whether the caller is service staff of its area */
+                            mayEdit: boolean;
+                            allowedActions: ("activate" | "suspend")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether you (your verified registry record) or, for staff, ?personId= of their area meets the service’s rules, rule by rule with the facts read */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Staff: a person of their area (default: the caller’s verified self) */
+                    personId?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            serviceId: number;
+                            personId: number;
+                            eligible: boolean;
+                            rules: {
+                                index: number;
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                                ok: boolean;
+                                /** @description What the registry holds for the person (null when unknown, e.g. no birth date) */
+                                actual: number | string | string[] | (never | null);
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Applications you may see: your own, your areas’ queue (service staff), your department’s deliveries (handlers); filtered (status, service, area, overdue) and paged */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "submitted" | "approved" | "rejected" | "delivered" | "withdrawn";
+                    serviceId?: number;
+                    areaId?: number;
+                    /** @description Open applications past their deadline */
+                    overdue?: boolean;
+                    /** @description The caller’s own applications (the default for residents; service staff get their areas’ queue and handlers their department’s deliveries otherwise) */
+                    mine?: boolean;
+                    /** @description due: the nearest deadline first */
+                    sort?: "newest" | "due";
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                reference: string;
+                                serviceId: number;
+                                serviceName: string;
+                                /** @enum {string} */
+                                category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                                areaId: number;
+                                areaNameZh: string;
+                                areaNameEn: string;
+                                /** @description The registry name: for the area’s staff only */
+                                applicantName: string | null;
+                                /** @enum {string} */
+                                status: "submitted" | "approved" | "rejected" | "delivered" | "withdrawn";
+                                /** @enum {string} */
+                                channel: "portal" | "counter";
+                                payWithHours: boolean;
+                                /** Format: date-time */
+                                dueAt: string;
+                                overdue: boolean;
+                                rating: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Apply for a service in your verified name (staff at the counter: for a person of their area): eligibility checked against the registry at once, the form checked, one open application per person and service; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        serviceId: number;
+                        /** @description Staff at the counter: the registry person applying (default: your verified self) */
+                        personId?: number;
+                        /** @description The answers to the service’s form, by field key */
+                        form: {
+                            [key: string]: string | number | boolean;
+                        };
+                        /**
+                         * @description Pay with hours of the applicant’s time bank (services priced in hours only)
+                         * @default false
+                         */
+                        payWithHours?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            serviceId: number;
+                            serviceName: string;
+                            /** @enum {string} */
+                            category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @description The registry name: for the area’s staff only */
+                            applicantName: string | null;
+                            /** @enum {string} */
+                            status: "submitted" | "approved" | "rejected" | "delivered" | "withdrawn";
+                            /** @enum {string} */
+                            channel: "portal" | "counter";
+                            payWithHours: boolean;
+                            /** Format: date-time */
+                            dueAt: string;
+                            overdue: boolean;
+                            rating: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            personId: number;
+                            /** @description As the registry shows it (ID number masked): the area’s staff only */
+                            person: {
+                                name: string;
+                                idNumberMasked: string;
+                            } | null;
+                            form: {
+                                [key: string]: string | number | boolean;
+                            };
+                            formFields: {
+                                key: string;
+                                label: string;
+                                type: string;
+                                required: boolean;
+                            }[];
+                            /** @description The rules as checked at submission (facts read: for the applicant and the area’s staff) */
+                            eligibility: {
+                                index: number;
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                                ok: boolean;
+                                /** @description What the registry holds for the person (null when unknown, e.g. no birth date) */
+                                actual: number | string | string[] | (never | null);
+                            }[];
+                            documents: {
+                                id: number;
+                                key: string;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                checked: boolean | null;
+                                checkNote: string | null;
+                                checkedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            requiredDocuments: {
+                                key: string;
+                                label: string;
+                                required: boolean;
+                                types: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                                uploaded: boolean;
+                                /** @description A file of this key was checked and found fine */
+                                checked: boolean;
+                            }[];
+                            timeBankHours: number | null;
+                            decisionReason: string | null;
+                            deliveredAt: string | null;
+                            deliveryNote: string | null;
+                            ratingComment: string | null;
+                            ratedAt: string | null;
+                            version: number;
+                            mine: boolean;
+                            allowedActions: ("approve" | "reject" | "deliver" | "withdraw" | "rate")[];
+                            mayUpload: boolean;
+                            mayCheck: boolean;
+                            events: {
+                                action: string;
+                                fromStatus: string | null;
+                                toStatus: string | null;
+                                note: string | null;
+                                actorName: string | null;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One application: service, person (staff), form, eligibility as checked, documents, history, deadline, the actions open to you */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            serviceId: number;
+                            serviceName: string;
+                            /** @enum {string} */
+                            category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @description The registry name: for the area’s staff only */
+                            applicantName: string | null;
+                            /** @enum {string} */
+                            status: "submitted" | "approved" | "rejected" | "delivered" | "withdrawn";
+                            /** @enum {string} */
+                            channel: "portal" | "counter";
+                            payWithHours: boolean;
+                            /** Format: date-time */
+                            dueAt: string;
+                            overdue: boolean;
+                            rating: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            personId: number;
+                            /** @description As the registry shows it (ID number masked): the area’s staff only */
+                            person: {
+                                name: string;
+                                idNumberMasked: string;
+                            } | null;
+                            form: {
+                                [key: string]: string | number | boolean;
+                            };
+                            formFields: {
+                                key: string;
+                                label: string;
+                                type: string;
+                                required: boolean;
+                            }[];
+                            /** @description The rules as checked at submission (facts read: for the applicant and the area’s staff) */
+                            eligibility: {
+                                index: number;
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                                ok: boolean;
+                                /** @description What the registry holds for the person (null when unknown, e.g. no birth date) */
+                                actual: number | string | string[] | (never | null);
+                            }[];
+                            documents: {
+                                id: number;
+                                key: string;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                checked: boolean | null;
+                                checkNote: string | null;
+                                checkedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            requiredDocuments: {
+                                key: string;
+                                label: string;
+                                required: boolean;
+                                types: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                                uploaded: boolean;
+                                /** @description A file of this key was checked and found fine */
+                                checked: boolean;
+                            }[];
+                            timeBankHours: number | null;
+                            decisionReason: string | null;
+                            deliveredAt: string | null;
+                            deliveryNote: string | null;
+                            ratingComment: string | null;
+                            ratedAt: string | null;
+                            version: number;
+                            mine: boolean;
+                            allowedActions: ("approve" | "reject" | "deliver" | "withdraw" | "rate")[];
+                            mayUpload: boolean;
+                            mayCheck: boolean;
+                            events: {
+                                action: string;
+                                fromStatus: string | null;
+                                toStatus: string | null;
+                                note: string | null;
+                                actorName: string | null;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-applications/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an application given the version read: approve (required documents checked) or reject with a reason (service staff of its area), deliver (they or the delivering department; paid in hours if chosen), withdraw while open or rate once delivered (the applicant) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "approve" | "reject" | "deliver" | "withdraw" | "rate";
+                        version: number;
+                        /** @description Why: required to reject */
+                        reason?: string;
+                        note?: string;
+                        /** @description rate: 1 to 5 */
+                        rating?: number;
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            serviceId: number;
+                            serviceName: string;
+                            /** @enum {string} */
+                            category: "elderly_care" | "disability" | "social_assistance" | "certificate" | "facility" | "employment" | "health" | "family" | "other";
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @description The registry name: for the area’s staff only */
+                            applicantName: string | null;
+                            /** @enum {string} */
+                            status: "submitted" | "approved" | "rejected" | "delivered" | "withdrawn";
+                            /** @enum {string} */
+                            channel: "portal" | "counter";
+                            payWithHours: boolean;
+                            /** Format: date-time */
+                            dueAt: string;
+                            overdue: boolean;
+                            rating: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            personId: number;
+                            /** @description As the registry shows it (ID number masked): the area’s staff only */
+                            person: {
+                                name: string;
+                                idNumberMasked: string;
+                            } | null;
+                            form: {
+                                [key: string]: string | number | boolean;
+                            };
+                            formFields: {
+                                key: string;
+                                label: string;
+                                type: string;
+                                required: boolean;
+                            }[];
+                            /** @description The rules as checked at submission (facts read: for the applicant and the area’s staff) */
+                            eligibility: {
+                                index: number;
+                                /** @enum {string} */
+                                field: "age" | "tags" | "residence_status" | "household_size" | "area" | "status";
+                                /** @enum {string} */
+                                op: "gte" | "lte" | "has_any" | "has_all" | "has_none" | "in" | "within";
+                                /** @description age: 0..130; household_size: 1..30; area: an area id; tags: person tags; residence_status and status: their values */
+                                value: number | string[];
+                                ok: boolean;
+                                /** @description What the registry holds for the person (null when unknown, e.g. no birth date) */
+                                actual: number | string | string[] | (never | null);
+                            }[];
+                            documents: {
+                                id: number;
+                                key: string;
+                                fileName: string;
+                                /** @enum {string} */
+                                contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                size: number;
+                                checked: boolean | null;
+                                checkNote: string | null;
+                                checkedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            requiredDocuments: {
+                                key: string;
+                                label: string;
+                                required: boolean;
+                                types: ("application/pdf" | "image/png" | "image/jpeg" | "image/webp")[];
+                                uploaded: boolean;
+                                /** @description A file of this key was checked and found fine */
+                                checked: boolean;
+                            }[];
+                            timeBankHours: number | null;
+                            decisionReason: string | null;
+                            deliveredAt: string | null;
+                            deliveryNote: string | null;
+                            ratingComment: string | null;
+                            ratedAt: string | null;
+                            version: number;
+                            mine: boolean;
+                            allowedActions: ("approve" | "reject" | "deliver" | "withdraw" | "rate")[];
+                            mayUpload: boolean;
+                            mayCheck: boolean;
+                            events: {
+                                action: string;
+                                fromStatus: string | null;
+                                toStatus: string | null;
+                                note: string | null;
+                                actorName: string | null;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-applications/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload one of the documents the service asks for (?key=) as the raw body: PDF, PNG, JPEG or WebP, at most 10 MB, its type checked by its bytes; while submitted, by the applicant or the area’s staff; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query: {
+                    /** @description Which of the service’s documents it is */
+                    key: string;
+                    fileName: string;
+                };
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/pdf": unknown;
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/webp": unknown;
+                    "application/octet-stream": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            key: string;
+                            fileName: string;
+                            /** @enum {string} */
+                            contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                            size: number;
+                            checked: boolean | null;
+                            checkNote: string | null;
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-applications/{id}/documents/{docId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A document of an application you may read, as uploaded */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    docId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file as it was uploaded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/webp": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-applications/{id}/documents/{docId}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a document (the area’s service staff, while submitted): fine or not, with a note; approval needs each required document checked fine */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    docId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Whether the file is what was asked for */
+                        ok: boolean;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            key: string;
+                            fileName: string;
+                            /** @enum {string} */
+                            contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                            size: number;
+                            checked: boolean | null;
+                            checkNote: string | null;
+                            checkedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/facilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Facilities on your branch of the area tree (community rooms, meeting halls, courts…) */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    kind?: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                    /** @description Facilities of this area and the areas below it */
+                    areaId?: number;
+                    status?: "open" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                                name: string;
+                                address: string;
+                                description: string | null;
+                                capacity: number;
+                                openingHours: {
+                                    weekday: number;
+                                    opens: string;
+                                    closes: string;
+                                }[];
+                                slotMinutes: number;
+                                maxSlots: number;
+                                bookDaysAhead: number;
+                                residentsMayBook: boolean;
+                                /** @enum {string} */
+                                status: "open" | "closed";
+                                /** @description The caller may book it now (open, and residents may book or staff) */
+                                mayBook: boolean;
+                                /** @description The caller is service staff of its area */
+                                canManage: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a facility of an area with its weekly opening hours and slot rules; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community or street the facility belongs to */
+                        areaId: number;
+                        /** @enum {string} */
+                        kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                        name: string;
+                        address: string;
+                        /** @description What the place offers, rules of use */
+                        description?: string;
+                        capacity: number;
+                        /** @description Weekly opening intervals; per weekday they must not overlap */
+                        openingHours: {
+                            /** @description Monday = 1 … Sunday = 7 */
+                            weekday: number;
+                            /** @description HH:MM, Beijing time */
+                            opens: string;
+                            /** @description HH:MM after opens (24:00 = midnight) */
+                            closes: string;
+                        }[];
+                        /** @enum {integer} */
+                        slotMinutes?: 15 | 30 | 60 | 120;
+                        /** @description Most consecutive slots one booking takes */
+                        maxSlots?: number;
+                        /** @description How many days ahead bookings open */
+                        bookDaysAhead?: number;
+                        /** @description Residents book themselves; when false, only staff book (for residents) */
+                        residentsMayBook?: boolean;
+                        /** @enum {string} */
+                        status?: "open" | "closed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                            name: string;
+                            address: string;
+                            description: string | null;
+                            capacity: number;
+                            openingHours: {
+                                weekday: number;
+                                opens: string;
+                                closes: string;
+                            }[];
+                            slotMinutes: number;
+                            maxSlots: number;
+                            bookDaysAhead: number;
+                            residentsMayBook: boolean;
+                            /** @enum {string} */
+                            status: "open" | "closed";
+                            /** @description The caller may book it now (open, and residents may book or staff) */
+                            mayBook: boolean;
+                            /** @description The caller is service staff of its area */
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/facilities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A facility with its opening hours and booking rules */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                            name: string;
+                            address: string;
+                            description: string | null;
+                            capacity: number;
+                            openingHours: {
+                                weekday: number;
+                                opens: string;
+                                closes: string;
+                            }[];
+                            slotMinutes: number;
+                            maxSlots: number;
+                            bookDaysAhead: number;
+                            residentsMayBook: boolean;
+                            /** @enum {string} */
+                            status: "open" | "closed";
+                            /** @description The caller may book it now (open, and residents may book or staff) */
+                            mayBook: boolean;
+                            /** @description The caller is service staff of its area */
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Edit a facility: opening hours, slot size, capacity, who may book, open or closed */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                        name: string;
+                        address: string;
+                        /** @description What the place offers, rules of use */
+                        description?: string;
+                        capacity: number;
+                        /** @description Weekly opening intervals; per weekday they must not overlap */
+                        openingHours: {
+                            /** @description Monday = 1 … Sunday = 7 */
+                            weekday: number;
+                            /** @description HH:MM, Beijing time */
+                            opens: string;
+                            /** @description HH:MM after opens (24:00 = midnight) */
+                            closes: string;
+                        }[];
+                        /** @enum {integer} */
+                        slotMinutes: 15 | 30 | 60 | 120;
+                        /** @description Most consecutive slots one booking takes */
+                        maxSlots: number;
+                        /** @description How many days ahead bookings open */
+                        bookDaysAhead: number;
+                        /** @description Residents book themselves; when false, only staff book (for residents) */
+                        residentsMayBook: boolean;
+                        /** @enum {string} */
+                        status: "open" | "closed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                            name: string;
+                            address: string;
+                            description: string | null;
+                            capacity: number;
+                            openingHours: {
+                                weekday: number;
+                                opens: string;
+                                closes: string;
+                            }[];
+                            slotMinutes: number;
+                            maxSlots: number;
+                            bookDaysAhead: number;
+                            residentsMayBook: boolean;
+                            /** @enum {string} */
+                            status: "open" | "closed";
+                            /** @description The caller may book it now (open, and residents may book or staff) */
+                            mayBook: boolean;
+                            /** @description The caller is service staff of its area */
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/facilities/{id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Slots of each day (Beijing time) from a day for 1–14 days, each free or busy; staff see who booked, everyone sees their own */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The first day (Beijing calendar), within a year of today */
+                    from: string;
+                    days?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            facilityId: number;
+                            slotMinutes: number;
+                            maxSlots: number;
+                            /** @enum {string} */
+                            status: "open" | "closed";
+                            days: {
+                                date: string;
+                                weekday: number;
+                                slots: {
+                                    /** Format: date-time */
+                                    startsAt: string;
+                                    /** Format: date-time */
+                                    endsAt: string;
+                                    /** @description HH:MM Beijing time */
+                                    start: string;
+                                    end: string;
+                                    /** @enum {string} */
+                                    state: "free" | "busy";
+                                    /** @description Free, not begun, and within the booking window */
+                                    bookable: boolean;
+                                    /** @description Busy with a booking of the caller */
+                                    mine: boolean;
+                                    /** @description Who booked and why: for the area’s staff, and for the caller’s own bookings */
+                                    booking: {
+                                        id: number;
+                                        bookedBy: string | null;
+                                        purpose: string;
+                                        attendees: number;
+                                    } | null;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/facilities/{id}/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Book consecutive slots (409 BOOKING_OVERLAP when taken, 422 BOOKING_OUTSIDE_HOURS / BOOKING_INVALID_SLOT / BOOKING_OVER_CAPACITY, 409 FACILITY_CLOSED); residents hold at most 3 upcoming bookings; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description On a slot boundary inside an opening interval
+                         */
+                        startsAt: string;
+                        /**
+                         * Format: date-time
+                         * @description On a slot boundary of the same interval; at most maxSlots slots
+                         */
+                        endsAt: string;
+                        purpose: string;
+                        /** @description At most the facility’s capacity */
+                        attendees: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            facility: {
+                                id: number;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                                address: string;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            purpose: string;
+                            attendees: number;
+                            /** @enum {string} */
+                            status: "booked" | "cancelled";
+                            bookedBy: {
+                                id: number;
+                                name: string | null;
+                            };
+                            mine: boolean;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            mayCancel: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your facility bookings; for service staff also their areas’ (filter by facility and day) */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    facilityId?: number;
+                    /** @description Bookings starting on this day (Beijing calendar), earliest first */
+                    date?: string;
+                    /** @description Only the bookings you made (staff see their areas’ otherwise) */
+                    mine?: boolean;
+                    /** @description upcoming: not yet ended (soonest first); past: ended (latest first) */
+                    when?: "upcoming" | "past";
+                    status?: "booked" | "cancelled";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                facility: {
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                                    address: string;
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                purpose: string;
+                                attendees: number;
+                                /** @enum {string} */
+                                status: "booked" | "cancelled";
+                                bookedBy: {
+                                    id: number;
+                                    name: string | null;
+                                };
+                                mine: boolean;
+                                /** Format: date-time */
+                                cancelledAt: string | null;
+                                cancelledBy: string | null;
+                                cancelReason: string | null;
+                                mayCancel: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A booking (its booker and the area’s service staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            facility: {
+                                id: number;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                                address: string;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            purpose: string;
+                            attendees: number;
+                            /** @enum {string} */
+                            status: "booked" | "cancelled";
+                            bookedBy: {
+                                id: number;
+                                name: string | null;
+                            };
+                            mine: boolean;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            mayCancel: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a booking: the booker before it starts, or the area’s service staff (with a reason) until it ends; the slots are free again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Required when staff cancel someone else’s booking; told to the booker */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            facility: {
+                                id: number;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "meeting_room" | "activity_room" | "sports" | "library" | "kitchen" | "clinic_room" | "other";
+                                address: string;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            purpose: string;
+                            attendees: number;
+                            /** @enum {string} */
+                            status: "booked" | "cancelled";
+                            bookedBy: {
+                                id: number;
+                                name: string | null;
+                            };
+                            mine: boolean;
+                            /** Format: date-time */
+                            cancelledAt: string | null;
+                            cancelledBy: string | null;
+                            cancelReason: string | null;
+                            mayCancel: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/social-organisations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Social organisations on your branch of the area tree (active first, best rated first); contacts for service staff only */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    field?: "elderly" | "children" | "disability" | "social_work" | "mediation" | "culture" | "environment" | "health" | "employment" | "volunteering" | "other";
+                    status?: "active" | "suspended";
+                    /** @description Part of the name */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The registry organisation’s id */
+                                id: number;
+                                name: string;
+                                /** @description Unified social credit code */
+                                uscc: string | null;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                fields: ("elderly" | "children" | "disability" | "social_work" | "mediation" | "culture" | "environment" | "health" | "employment" | "volunteering" | "other")[];
+                                capacity: number;
+                                /** @enum {string} */
+                                status: "active" | "suspended";
+                                /** @description Mean final score of its evaluated projects (0–100) */
+                                rating: number | null;
+                                ratedProjects: number;
+                                /** @description For service staff of the area only */
+                                contact: {
+                                    name: string;
+                                    phone: string;
+                                } | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a social organisation of the registry (kind social_organisation, in your area) with its fields, capacity and contact; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The registry organisation (kind social_organisation) in an area where you run services */
+                        organisationId: number;
+                        /** @description Fields of work (1 to 8) */
+                        fields: ("elderly" | "children" | "disability" | "social_work" | "mediation" | "culture" | "environment" | "health" | "employment" | "volunteering" | "other")[];
+                        /** @description How many people the organisation serves at once */
+                        capacity: number;
+                        contactName: string;
+                        contactPhone: string;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The registry organisation’s id */
+                            id: number;
+                            name: string;
+                            /** @description Unified social credit code */
+                            uscc: string | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            fields: ("elderly" | "children" | "disability" | "social_work" | "mediation" | "culture" | "environment" | "health" | "employment" | "volunteering" | "other")[];
+                            capacity: number;
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description Mean final score of its evaluated projects (0–100) */
+                            rating: number | null;
+                            ratedProjects: number;
+                            /** @description For service staff of the area only */
+                            contact: {
+                                name: string;
+                                phone: string;
+                            } | null;
+                            legalRepresentative: string | null;
+                            address: string | null;
+                            description: string | null;
+                            /** @description Its projects that you may see, latest first, with their final scores */
+                            projects: {
+                                id: number;
+                                reference: string;
+                                title: string;
+                                status: string;
+                                /** Format: date */
+                                startsOn: string;
+                                /** Format: date */
+                                endsOn: string;
+                                budget: number;
+                                finalScore: number | null;
+                            }[];
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/social-organisations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A social organisation: its profile, registry name, credit code and legal representative, rating and the projects you may see */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The registry organisation’s id */
+                            id: number;
+                            name: string;
+                            /** @description Unified social credit code */
+                            uscc: string | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            fields: ("elderly" | "children" | "disability" | "social_work" | "mediation" | "culture" | "environment" | "health" | "employment" | "volunteering" | "other")[];
+                            capacity: number;
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description Mean final score of its evaluated projects (0–100) */
+                            rating: number | null;
+                            ratedProjects: number;
+                            /** @description For service staff of the area only */
+                            contact: {
+                                name: string;
+                                phone: string;
+                            } | null;
+                            legalRepresentative: string | null;
+                            address: string | null;
+                            description: string | null;
+                            /** @description Its projects that you may see, latest first, with their final scores */
+                            projects: {
+                                id: number;
+                                reference: string;
+                                title: string;
+                                status: string;
+                                /** Format: date */
+                                startsOn: string;
+                                /** Format: date */
+                                endsOn: string;
+                                budget: number;
+                                finalScore: number | null;
+                            }[];
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Change a social organisation’s profile, or suspend it (no new projects) and make it active again */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Fields of work (1 to 8) */
+                        fields: ("elderly" | "children" | "disability" | "social_work" | "mediation" | "culture" | "environment" | "health" | "employment" | "volunteering" | "other")[];
+                        /** @description How many people the organisation serves at once */
+                        capacity: number;
+                        contactName: string;
+                        contactPhone: string;
+                        description?: string;
+                        /**
+                         * @description suspended: no new projects
+                         * @enum {string}
+                         */
+                        status: "active" | "suspended";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The registry organisation’s id */
+                            id: number;
+                            name: string;
+                            /** @description Unified social credit code */
+                            uscc: string | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            fields: ("elderly" | "children" | "disability" | "social_work" | "mediation" | "culture" | "environment" | "health" | "employment" | "volunteering" | "other")[];
+                            capacity: number;
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            /** @description Mean final score of its evaluated projects (0–100) */
+                            rating: number | null;
+                            ratedProjects: number;
+                            /** @description For service staff of the area only */
+                            contact: {
+                                name: string;
+                                phone: string;
+                            } | null;
+                            legalRepresentative: string | null;
+                            address: string | null;
+                            description: string | null;
+                            /** @description Its projects that you may see, latest first, with their final scores */
+                            projects: {
+                                id: number;
+                                reference: string;
+                                title: string;
+                                status: string;
+                                /** Format: date */
+                                startsOn: string;
+                                /** Format: date */
+                                endsOn: string;
+                                budget: number;
+                                finalScore: number | null;
+                            }[];
+                            canManage: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Purchase-of-service projects you may see (service staff of the area, the contracting department): active first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    status?: "draft" | "active" | "completed" | "terminated";
+                    organisationId?: number;
+                    departmentId?: number;
+                    /** @description Projects of this area and the areas below it */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                reference: string;
+                                title: string;
+                                /** @enum {string} */
+                                status: "draft" | "active" | "completed" | "terminated";
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                department: {
+                                    id: number;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                organisation: {
+                                    id: number;
+                                    name: string | null;
+                                };
+                                budget: number;
+                                spent: number;
+                                /** Format: date */
+                                startsOn: string;
+                                /** Format: date */
+                                endsOn: string;
+                                finalScore: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Draft a project: indicators with weights summing to 100, milestones within the term with payments within the budget; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community or street the service is bought for */
+                        areaId: number;
+                        /** @description The contracting department */
+                        departmentId: number;
+                        /** @description An active social organisation */
+                        organisationId: number;
+                        title: string;
+                        scope: string;
+                        /** @description Yuan, at most two decimals */
+                        budget: number;
+                        /** Format: date */
+                        startsOn: string;
+                        /**
+                         * Format: date
+                         * @description On or after startsOn
+                         */
+                        endsOn: string;
+                        indicators: {
+                            name: string;
+                            target?: string;
+                            /** @description Weights of all indicators sum to 100 */
+                            weight: number;
+                        }[];
+                        milestones: {
+                            title: string;
+                            deliverables: string;
+                            /**
+                             * Format: date
+                             * @description Within the term
+                             */
+                            dueOn: string;
+                            /**
+                             * @description Paid at this milestone; all payments together ≤ budget
+                             * @default 0
+                             */
+                            payment?: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "completed" | "terminated";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            organisation: {
+                                id: number;
+                                name: string | null;
+                            };
+                            budget: number;
+                            spent: number;
+                            /** Format: date */
+                            startsOn: string;
+                            /** Format: date */
+                            endsOn: string;
+                            finalScore: number | null;
+                            scope: string;
+                            remaining: number;
+                            /** @description Percent of the term elapsed today (0–100) */
+                            termElapsed: number;
+                            version: number;
+                            indicators: {
+                                id: number;
+                                position: number;
+                                name: string;
+                                target: string | null;
+                                weight: number;
+                            }[];
+                            milestones: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                deliverables: string;
+                                /** Format: date */
+                                dueOn: string;
+                                payment: number;
+                                /** @enum {string} */
+                                status: "pending" | "reported" | "evaluated";
+                                /** @description Pending and past its due day */
+                                overdue: boolean;
+                            }[];
+                            reports: {
+                                id: number;
+                                milestoneId: number | null;
+                                /** Format: date */
+                                reportedOn: string;
+                                summary: string;
+                                spent: number;
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                attachments: {
+                                    id: number;
+                                    fileName: string;
+                                    /** @enum {string} */
+                                    contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                    size: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                            evaluations: {
+                                id: number;
+                                milestoneId: number | null;
+                                scores: {
+                                    indicatorId: number;
+                                    score: number;
+                                    reason: string;
+                                }[];
+                                total: number;
+                                conclusion: string;
+                                evaluatedBy: string | null;
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            }[];
+                            /** @description Service staff of the area: edit drafts, take actions */
+                            canManage: boolean;
+                            /** @description May record reports and evaluations now */
+                            canReport: boolean;
+                            allowedActions: ("activate" | "complete" | "terminate")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project: indicators, milestones with their state, reports with their attachments, evaluations, budget, spending and the share of the term elapsed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "completed" | "terminated";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            organisation: {
+                                id: number;
+                                name: string | null;
+                            };
+                            budget: number;
+                            spent: number;
+                            /** Format: date */
+                            startsOn: string;
+                            /** Format: date */
+                            endsOn: string;
+                            finalScore: number | null;
+                            scope: string;
+                            remaining: number;
+                            /** @description Percent of the term elapsed today (0–100) */
+                            termElapsed: number;
+                            version: number;
+                            indicators: {
+                                id: number;
+                                position: number;
+                                name: string;
+                                target: string | null;
+                                weight: number;
+                            }[];
+                            milestones: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                deliverables: string;
+                                /** Format: date */
+                                dueOn: string;
+                                payment: number;
+                                /** @enum {string} */
+                                status: "pending" | "reported" | "evaluated";
+                                /** @description Pending and past its due day */
+                                overdue: boolean;
+                            }[];
+                            reports: {
+                                id: number;
+                                milestoneId: number | null;
+                                /** Format: date */
+                                reportedOn: string;
+                                summary: string;
+                                spent: number;
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                attachments: {
+                                    id: number;
+                                    fileName: string;
+                                    /** @enum {string} */
+                                    contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                    size: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                            evaluations: {
+                                id: number;
+                                milestoneId: number | null;
+                                scores: {
+                                    indicatorId: number;
+                                    score: number;
+                                    reason: string;
+                                }[];
+                                total: number;
+                                conclusion: string;
+                                evaluatedBy: string | null;
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            }[];
+                            /** @description Service staff of the area: edit drafts, take actions */
+                            canManage: boolean;
+                            /** @description May record reports and evaluations now */
+                            canReport: boolean;
+                            allowedActions: ("activate" | "complete" | "terminate")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Rewrite a draft project’s terms, indicators and milestones */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The contracting department */
+                        departmentId: number;
+                        /** @description An active social organisation */
+                        organisationId: number;
+                        title: string;
+                        scope: string;
+                        /** @description Yuan, at most two decimals */
+                        budget: number;
+                        /** Format: date */
+                        startsOn: string;
+                        /**
+                         * Format: date
+                         * @description On or after startsOn
+                         */
+                        endsOn: string;
+                        indicators: {
+                            name: string;
+                            target?: string;
+                            /** @description Weights of all indicators sum to 100 */
+                            weight: number;
+                        }[];
+                        milestones: {
+                            title: string;
+                            deliverables: string;
+                            /**
+                             * Format: date
+                             * @description Within the term
+                             */
+                            dueOn: string;
+                            /**
+                             * @description Paid at this milestone; all payments together ≤ budget
+                             * @default 0
+                             */
+                            payment?: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "completed" | "terminated";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            organisation: {
+                                id: number;
+                                name: string | null;
+                            };
+                            budget: number;
+                            spent: number;
+                            /** Format: date */
+                            startsOn: string;
+                            /** Format: date */
+                            endsOn: string;
+                            finalScore: number | null;
+                            scope: string;
+                            remaining: number;
+                            /** @description Percent of the term elapsed today (0–100) */
+                            termElapsed: number;
+                            version: number;
+                            indicators: {
+                                id: number;
+                                position: number;
+                                name: string;
+                                target: string | null;
+                                weight: number;
+                            }[];
+                            milestones: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                deliverables: string;
+                                /** Format: date */
+                                dueOn: string;
+                                payment: number;
+                                /** @enum {string} */
+                                status: "pending" | "reported" | "evaluated";
+                                /** @description Pending and past its due day */
+                                overdue: boolean;
+                            }[];
+                            reports: {
+                                id: number;
+                                milestoneId: number | null;
+                                /** Format: date */
+                                reportedOn: string;
+                                summary: string;
+                                spent: number;
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                attachments: {
+                                    id: number;
+                                    fileName: string;
+                                    /** @enum {string} */
+                                    contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                    size: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                            evaluations: {
+                                id: number;
+                                milestoneId: number | null;
+                                scores: {
+                                    indicatorId: number;
+                                    score: number;
+                                    reason: string;
+                                }[];
+                                total: number;
+                                conclusion: string;
+                                evaluatedBy: string | null;
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            }[];
+                            /** @description Service staff of the area: edit drafts, take actions */
+                            canManage: boolean;
+                            /** @description May record reports and evaluations now */
+                            canReport: boolean;
+                            allowedActions: ("activate" | "complete" | "terminate")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a draft (schedules the milestone reminders), complete an active project, or terminate one (with a reason) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "activate" | "complete" | "terminate";
+                        /** @description Required to terminate */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "completed" | "terminated";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            organisation: {
+                                id: number;
+                                name: string | null;
+                            };
+                            budget: number;
+                            spent: number;
+                            /** Format: date */
+                            startsOn: string;
+                            /** Format: date */
+                            endsOn: string;
+                            finalScore: number | null;
+                            scope: string;
+                            remaining: number;
+                            /** @description Percent of the term elapsed today (0–100) */
+                            termElapsed: number;
+                            version: number;
+                            indicators: {
+                                id: number;
+                                position: number;
+                                name: string;
+                                target: string | null;
+                                weight: number;
+                            }[];
+                            milestones: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                deliverables: string;
+                                /** Format: date */
+                                dueOn: string;
+                                payment: number;
+                                /** @enum {string} */
+                                status: "pending" | "reported" | "evaluated";
+                                /** @description Pending and past its due day */
+                                overdue: boolean;
+                            }[];
+                            reports: {
+                                id: number;
+                                milestoneId: number | null;
+                                /** Format: date */
+                                reportedOn: string;
+                                summary: string;
+                                spent: number;
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                attachments: {
+                                    id: number;
+                                    fileName: string;
+                                    /** @enum {string} */
+                                    contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                    size: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                            evaluations: {
+                                id: number;
+                                milestoneId: number | null;
+                                scores: {
+                                    indicatorId: number;
+                                    score: number;
+                                    reason: string;
+                                }[];
+                                total: number;
+                                conclusion: string;
+                                evaluatedBy: string | null;
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            }[];
+                            /** @description Service staff of the area: edit drafts, take actions */
+                            canManage: boolean;
+                            /** @description May record reports and evaluations now */
+                            canReport: boolean;
+                            allowedActions: ("activate" | "complete" | "terminate")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a progress report on the organisation’s behalf (while active, within the term); its spending may not pass the budget; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The milestone this report delivers (marks it reported) */
+                        milestoneId?: number;
+                        /** Format: date */
+                        reportedOn: string;
+                        summary: string;
+                        /** @description Money spent in this period; the total may not pass the budget */
+                        spent: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "completed" | "terminated";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            organisation: {
+                                id: number;
+                                name: string | null;
+                            };
+                            budget: number;
+                            spent: number;
+                            /** Format: date */
+                            startsOn: string;
+                            /** Format: date */
+                            endsOn: string;
+                            finalScore: number | null;
+                            scope: string;
+                            remaining: number;
+                            /** @description Percent of the term elapsed today (0–100) */
+                            termElapsed: number;
+                            version: number;
+                            indicators: {
+                                id: number;
+                                position: number;
+                                name: string;
+                                target: string | null;
+                                weight: number;
+                            }[];
+                            milestones: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                deliverables: string;
+                                /** Format: date */
+                                dueOn: string;
+                                payment: number;
+                                /** @enum {string} */
+                                status: "pending" | "reported" | "evaluated";
+                                /** @description Pending and past its due day */
+                                overdue: boolean;
+                            }[];
+                            reports: {
+                                id: number;
+                                milestoneId: number | null;
+                                /** Format: date */
+                                reportedOn: string;
+                                summary: string;
+                                spent: number;
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                attachments: {
+                                    id: number;
+                                    fileName: string;
+                                    /** @enum {string} */
+                                    contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                    size: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                            evaluations: {
+                                id: number;
+                                milestoneId: number | null;
+                                scores: {
+                                    indicatorId: number;
+                                    score: number;
+                                    reason: string;
+                                }[];
+                                total: number;
+                                conclusion: string;
+                                evaluatedBy: string | null;
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            }[];
+                            /** @description Service staff of the area: edit drafts, take actions */
+                            canManage: boolean;
+                            /** @description May record reports and evaluations now */
+                            canReport: boolean;
+                            allowedActions: ("activate" | "complete" | "terminate")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/reports/{reportId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a PDF, PNG, JPEG or WebP file (at most 10 MB, its type checked by its bytes) to a report, sent as the raw body; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query: {
+                    /** @description The file’s name as shown */
+                    fileName: string;
+                };
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                    reportId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/pdf": unknown;
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/webp": unknown;
+                    "application/octet-stream": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            fileName: string;
+                            /** @enum {string} */
+                            contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                            size: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/reports/{reportId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A report’s attachment, as uploaded */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    reportId: number;
+                    attachmentId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file as it was uploaded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/webp": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate a reported milestone or (milestoneId null) the completed project: every indicator scored once with a reason; the final score moves the organisation’s rating */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description null: the final one */
+                        milestoneId: number | null;
+                        /** @description Every indicator exactly once, each with a reason */
+                        scores: {
+                            indicatorId: number;
+                            score: number;
+                            /** @description Why this score (required) */
+                            reason?: string;
+                        }[];
+                        conclusion: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            title: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "completed" | "terminated";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            organisation: {
+                                id: number;
+                                name: string | null;
+                            };
+                            budget: number;
+                            spent: number;
+                            /** Format: date */
+                            startsOn: string;
+                            /** Format: date */
+                            endsOn: string;
+                            finalScore: number | null;
+                            scope: string;
+                            remaining: number;
+                            /** @description Percent of the term elapsed today (0–100) */
+                            termElapsed: number;
+                            version: number;
+                            indicators: {
+                                id: number;
+                                position: number;
+                                name: string;
+                                target: string | null;
+                                weight: number;
+                            }[];
+                            milestones: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                deliverables: string;
+                                /** Format: date */
+                                dueOn: string;
+                                payment: number;
+                                /** @enum {string} */
+                                status: "pending" | "reported" | "evaluated";
+                                /** @description Pending and past its due day */
+                                overdue: boolean;
+                            }[];
+                            reports: {
+                                id: number;
+                                milestoneId: number | null;
+                                /** Format: date */
+                                reportedOn: string;
+                                summary: string;
+                                spent: number;
+                                createdBy: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                attachments: {
+                                    id: number;
+                                    fileName: string;
+                                    /** @enum {string} */
+                                    contentType: "application/pdf" | "image/png" | "image/jpeg" | "image/webp";
+                                    size: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                            evaluations: {
+                                id: number;
+                                milestoneId: number | null;
+                                scores: {
+                                    indicatorId: number;
+                                    score: number;
+                                    reason: string;
+                                }[];
+                                total: number;
+                                conclusion: string;
+                                evaluatedBy: string | null;
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            }[];
+                            /** @description Service staff of the area: edit drafts, take actions */
+                            canManage: boolean;
+                            /** @description May record reports and evaluations now */
+                            canReport: boolean;
+                            allowedActions: ("activate" | "complete" | "terminate")[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/volunteers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Volunteers of your areas (volunteer staff): by skill, area and name, most hours first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    skill?: "elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other";
+                    areaId?: number;
+                    /** @description Part of the name */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                personId: number;
+                                name: string;
+                                idMasked: string;
+                                hasAccount: boolean;
+                                areaId: number;
+                                areaName: string;
+                                skills: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                                availability: {
+                                    weekday: number;
+                                    from: string;
+                                    to: string;
+                                }[];
+                                /** @enum {string} */
+                                status: "active" | "suspended";
+                                hoursTotal: number;
+                                balance: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                canManage: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register as a volunteer (a verified resident, themself) or register a person of your area (volunteer staff, personId); one record per person (409 VOLUNTEER_ALREADY_REGISTERED) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Staff only: the registry person to register; left out, you register yourself */
+                        personId?: number;
+                        skills?: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                        /** @description Weekly times you can help (from before to) */
+                        availability?: {
+                            weekday: number;
+                            from: string;
+                            to: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            personId: number;
+                            name: string;
+                            idMasked: string;
+                            hasAccount: boolean;
+                            areaId: number;
+                            areaName: string;
+                            skills: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                            availability: {
+                                weekday: number;
+                                from: string;
+                                to: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            hoursTotal: number;
+                            balance: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/volunteers/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own volunteer record (null when you have not registered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            volunteer: {
+                                id: number;
+                                personId: number;
+                                name: string;
+                                idMasked: string;
+                                hasAccount: boolean;
+                                areaId: number;
+                                areaName: string;
+                                skills: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                                availability: {
+                                    weekday: number;
+                                    from: string;
+                                    to: string;
+                                }[];
+                                /** @enum {string} */
+                                status: "active" | "suspended";
+                                hoursTotal: number;
+                                balance: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                canManage: boolean;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/volunteers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A volunteer (themself, or volunteer staff of their area) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            personId: number;
+                            name: string;
+                            idMasked: string;
+                            hasAccount: boolean;
+                            areaId: number;
+                            areaName: string;
+                            skills: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                            availability: {
+                                weekday: number;
+                                from: string;
+                                to: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            hoursTotal: number;
+                            balance: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Change skills and availability (the volunteer or staff); suspend or reactivate (staff) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        skills?: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                        availability?: {
+                            weekday: number;
+                            from: string;
+                            to: string;
+                        }[];
+                        /**
+                         * @description Staff only
+                         * @enum {string}
+                         */
+                        status?: "active" | "suspended";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            personId: number;
+                            name: string;
+                            idMasked: string;
+                            hasAccount: boolean;
+                            areaId: number;
+                            areaName: string;
+                            skills: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                            availability: {
+                                weekday: number;
+                                from: string;
+                                to: string;
+                            }[];
+                            /** @enum {string} */
+                            status: "active" | "suspended";
+                            hoursTotal: number;
+                            balance: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/volunteers/{id}/hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The time bank of a volunteer: balance, hours in all and every entry (earned, spent, adjusted), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            volunteerId: number;
+                            balance: number;
+                            hoursTotal: number;
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "earned" | "spent" | "adjusted";
+                                hours: number;
+                                activityId: number | null;
+                                activityTitle: string | null;
+                                applicationId: number | null;
+                                /** @description The service paid for, when the caller may read its application */
+                                serviceName: string | null;
+                                note: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/volunteers/{id}/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add or take hours with a note (service staff of the volunteer’s area; audited); never below zero (422 TIME_BANK_INSUFFICIENT) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Hours added (positive) or taken (negative), in quarter hours; not zero */
+                        hours: number;
+                        /** @description Why (kept with the entry and in the audit trail) */
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            kind: "earned" | "spent" | "adjusted";
+                            hours: number;
+                            activityId: number | null;
+                            activityTitle: string | null;
+                            applicationId: number | null;
+                            /** @description The service paid for, when the caller may read its application */
+                            serviceName: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/volunteers/{id}/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A certificate of volunteer hours (PDF, in Chinese) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The certificate */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/volunteers/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The volunteer’s care-visit assignments (the volunteer, volunteer staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                volunteerId: number;
+                                /** @enum {string} */
+                                kind: "care_visit" | "emergency";
+                                personId: number | null;
+                                personName: string | null;
+                                address: string | null;
+                                startsOn: string;
+                                endsOn: string | null;
+                                note: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Assign the volunteer to visit a person of the area with a care tag (volunteer staff) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "care_visit";
+                        /** @description A person of the area with a care tag (elderly, living alone, disabled, …) */
+                        personId: number;
+                        /** Format: date */
+                        startsOn: string;
+                        /**
+                         * Format: date
+                         * @description Not before startsOn; left out: open-ended
+                         */
+                        endsOn?: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            volunteerId: number;
+                            /** @enum {string} */
+                            kind: "care_visit" | "emergency";
+                            personId: number | null;
+                            personName: string | null;
+                            address: string | null;
+                            startsOn: string;
+                            endsOn: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Volunteer activities on your branch of the area tree (drafts and cancelled ones for their staff) */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    kind?: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                    status?: "draft" | "published" | "finished" | "cancelled";
+                    /** @description Starting at or after; given, the list runs soonest first */
+                    from?: string;
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                areaId: number;
+                                areaName: string;
+                                /** @enum {string} */
+                                kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                                title: string;
+                                description: string;
+                                place: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                capacity: number;
+                                signedUp: number;
+                                skills: string[];
+                                /** @enum {string} */
+                                status: "draft" | "published" | "finished" | "cancelled";
+                                canManage: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a volunteer activity as a draft (service staff of the area) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community or street holding it; its branch of the tree sees it */
+                        areaId: number;
+                        /** @enum {string} */
+                        kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                        title: string;
+                        description: string;
+                        place: string;
+                        /** Format: date-time */
+                        startsAt: string;
+                        /**
+                         * Format: date-time
+                         * @description After startsAt, at most 24 hours later
+                         */
+                        endsAt: string;
+                        capacity: number;
+                        skills?: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                            title: string;
+                            description: string;
+                            place: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number;
+                            signedUp: number;
+                            skills: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "finished" | "cancelled";
+                            canManage: boolean;
+                            mySignup: {
+                                /** @enum {string} */
+                                status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                                checkedInAt: string | null;
+                                checkedOutAt: string | null;
+                                hours: number | null;
+                            } | null;
+                            counts: {
+                                signedUp: number;
+                                checkedIn: number;
+                                checkedOut: number;
+                                absent: number;
+                                cancelled: number;
+                            } | null;
+                            allowedActions: ("publish" | "cancel" | "finish")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An activity with your sign-up; for its staff the counts and the actions open */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                            title: string;
+                            description: string;
+                            place: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number;
+                            signedUp: number;
+                            skills: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "finished" | "cancelled";
+                            canManage: boolean;
+                            mySignup: {
+                                /** @enum {string} */
+                                status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                                checkedInAt: string | null;
+                                checkedOutAt: string | null;
+                                hours: number | null;
+                            } | null;
+                            counts: {
+                                signedUp: number;
+                                checkedIn: number;
+                                checkedOut: number;
+                                absent: number;
+                                cancelled: number;
+                            } | null;
+                            allowedActions: ("publish" | "cancel" | "finish")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Change a draft or published activity; a new time or place is told to the volunteers signed up */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind?: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                        title?: string;
+                        description?: string;
+                        place?: string;
+                        /** Format: date-time */
+                        startsAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description After startsAt, at most 24 hours later
+                         */
+                        endsAt?: string;
+                        capacity?: number;
+                        skills?: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                            title: string;
+                            description: string;
+                            place: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number;
+                            signedUp: number;
+                            skills: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "finished" | "cancelled";
+                            canManage: boolean;
+                            mySignup: {
+                                /** @enum {string} */
+                                status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                                checkedInAt: string | null;
+                                checkedOutAt: string | null;
+                                hours: number | null;
+                            } | null;
+                            counts: {
+                                signedUp: number;
+                                checkedIn: number;
+                                checkedOut: number;
+                                absent: number;
+                                cancelled: number;
+                            } | null;
+                            allowedActions: ("publish" | "cancel" | "finish")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** publish, cancel (tells the volunteers) or finish (after the start: no-shows are absent, those still in are checked out and credited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "publish" | "cancel" | "finish";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                            title: string;
+                            description: string;
+                            place: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number;
+                            signedUp: number;
+                            skills: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "finished" | "cancelled";
+                            canManage: boolean;
+                            mySignup: {
+                                /** @enum {string} */
+                                status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                                checkedInAt: string | null;
+                                checkedOutAt: string | null;
+                                hours: number | null;
+                            } | null;
+                            counts: {
+                                signedUp: number;
+                                checkedIn: number;
+                                checkedOut: number;
+                                absent: number;
+                                cancelled: number;
+                            } | null;
+                            allowedActions: ("publish" | "cancel" | "finish")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/signups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sign-ups of an activity with check-in, check-out and hours (its staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                volunteerId: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                                /** Format: date-time */
+                                signedUpAt: string;
+                                checkedInAt: string | null;
+                                checkedInBy: string | null;
+                                checkedOutAt: string | null;
+                                hours: number | null;
+                                credited: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Sign up (your volunteer record) for a published activity before it starts (409 ACTIVITY_FULL) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                            title: string;
+                            description: string;
+                            place: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number;
+                            signedUp: number;
+                            skills: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "finished" | "cancelled";
+                            canManage: boolean;
+                            mySignup: {
+                                /** @enum {string} */
+                                status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                                checkedInAt: string | null;
+                                checkedOutAt: string | null;
+                                hours: number | null;
+                            } | null;
+                            counts: {
+                                signedUp: number;
+                                checkedIn: number;
+                                checkedOut: number;
+                                absent: number;
+                                cancelled: number;
+                            } | null;
+                            allowedActions: ("publish" | "cancel" | "finish")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/signups/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel your sign-up before the activity starts (the place is freed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "elderly_care" | "environment" | "education" | "culture" | "safety_patrol" | "health" | "care_visit" | "emergency" | "other";
+                            title: string;
+                            description: string;
+                            place: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            capacity: number;
+                            signedUp: number;
+                            skills: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "finished" | "cancelled";
+                            canManage: boolean;
+                            mySignup: {
+                                /** @enum {string} */
+                                status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                                checkedInAt: string | null;
+                                checkedOutAt: string | null;
+                                hours: number | null;
+                            } | null;
+                            counts: {
+                                signedUp: number;
+                                checkedIn: number;
+                                checkedOut: number;
+                                absent: number;
+                                cancelled: number;
+                            } | null;
+                            allowedActions: ("publish" | "cancel" | "finish")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/checkin-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A signed check-in token for the QR code shown at the activity, valid three minutes (its staff); with the counts checked in and out */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description The web address the QR code encodes */
+                            url: string;
+                            checkedIn: number;
+                            checkedOut: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/checkin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Scan the activity’s QR code: the first scan checks in, a later one checks out and credits the hours (422 CHECKIN_TOKEN_INVALID, CHECKIN_WINDOW_CLOSED; 409 ACTIVITY_NOT_SIGNED_UP) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            result: "checked_in" | "checked_out" | "already_checked_out";
+                            activityId: number;
+                            title: string;
+                            /** Format: date-time */
+                            at: string;
+                            hours: number | null;
+                            credited: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/signups/{volunteerId}/checkin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a signed-up volunteer in (the activity’s staff; inside the check-in window) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    volunteerId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            volunteerId: number;
+                            name: string;
+                            /** @enum {string} */
+                            status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                            /** Format: date-time */
+                            signedUpAt: string;
+                            checkedInAt: string | null;
+                            checkedInBy: string | null;
+                            checkedOutAt: string | null;
+                            hours: number | null;
+                            credited: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{id}/signups/{volunteerId}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a volunteer out and credit the hours: those given (at most the activity’s length, 422 HOURS_EXCEED_ACTIVITY) or the time present */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    volunteerId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Hours to credit instead of the time between check-in and check-out; at most the activity’s length */
+                        hours?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            volunteerId: number;
+                            name: string;
+                            /** @enum {string} */
+                            status: "signed_up" | "cancelled" | "checked_in" | "checked_out" | "absent";
+                            /** Format: date-time */
+                            signedUpAt: string;
+                            checkedInAt: string | null;
+                            checkedInBy: string | null;
+                            checkedOutAt: string | null;
+                            hours: number | null;
+                            credited: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
