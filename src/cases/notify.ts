@@ -29,6 +29,7 @@ export type NotificationKind =
   | 'service_overdue'
   | 'project_milestone_due'
   | 'activity_update'
+  | 'booking_cancelled'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */
 export async function usersWithRoleOver(tx: Tx, roles: readonly Role[], areaPath: string): Promise<number[]> {

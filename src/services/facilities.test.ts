@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
+import { areaId, backends, type Call, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { checkOpeningHours, RESIDENT_UPCOMING_LIMIT } from './facilities.js'
 
 // Monday 2027-03-01, 10:00 in Beijing.
@@ -373,6 +373,12 @@ describe.each(backends())('facility booking on %s', (backend) => {
     const seen = await call(p.app, 'GET', `/api/v1/bookings/${retaken.body.id}`, { token: t.resident })
     expect(seen.body).toMatchObject({ status: 'cancelled', cancelReason: '活动室临时检修' })
     expect(seen.body.cancelledBy).toBeTruthy()
+    // …and is told in their inbox.
+    const told = await call(p.app, 'GET', '/api/v1/notifications?pageSize=5', { token: t.resident })
+    expect(told.body.items[0]).toMatchObject({
+      kind: 'booking_cancelled',
+      params: { bookingId: retaken.body.id, reason: '活动室临时检修' },
+    })
     const audit = await p.database.db
       .selectFrom('audit_log')
       .select('action')
@@ -436,10 +442,11 @@ describe.each(backends())('facility booking on %s', (backend) => {
     const held = (
       await call(p.app, 'GET', '/api/v1/bookings?when=upcoming&status=booked&mine=true', { token: t.neighbour2 })
     ).body.total as number
-    const results: number[] = []
+    const results: Call[] = []
     for (let i = 0; i < RESIDENT_UPCOMING_LIMIT - held + 1; i++)
-      results.push((await book(t.neighbour2, court, booking('2027-03-08', `${14 + i}:00`, `${15 + i}:00`))).status)
-    expect(results.at(-1)).toBe(409)
-    expect(results.slice(0, -1).every((s) => s === 201)).toBe(true)
+      results.push(await book(t.neighbour2, court, booking('2027-03-08', `${14 + i}:00`, `${15 + i}:00`)))
+    expect(results.at(-1)!.status).toBe(409)
+    expect(results.at(-1)!.body.error.code).toBe('BOOKING_LIMIT_REACHED')
+    expect(results.slice(0, -1).every((r) => r.status === 201)).toBe(true)
   })
 })

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { DateTime } from 'luxon'
 import { recordAudit } from '../audit/service.js'
+import { notify } from '../cases/notify.js'
 import type { Tx } from '../core/db.js'
 import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
@@ -657,7 +658,7 @@ export async function createBooking(
       .executeTakeFirstOrThrow()
     if (upcoming.n >= RESIDENT_UPCOMING_LIMIT)
       throw new AppError(
-        'CONFLICT',
+        'BOOKING_LIMIT_REACHED',
         `at most ${RESIDENT_UPCOMING_LIMIT} upcoming bookings at once: cancel one or wait until one has passed`,
         'startsAt',
       )
@@ -865,7 +866,7 @@ export async function cancelBooking(
     .returning('id')
     .executeTakeFirst()
   if (!done) throw new AppError('CONFLICT', 'the booking is already cancelled')
-  if (staff && !mine)
+  if (staff && !mine) {
     await recordAudit(tx, ctx, {
       action: 'facility_booking.cancel',
       entityType: 'facility_booking',
@@ -873,5 +874,17 @@ export async function cancelBooking(
       areaId: b.area_id,
       detail: { reason: input.reason ?? null, bookedBy: b.booked_by },
     })
+    await notify(tx, [b.booked_by], {
+      kind: 'booking_cancelled',
+      caseId: null,
+      params: {
+        bookingId,
+        facility: b.facility_name,
+        startsAt: new Date(b.starts_at).toISOString(),
+        reason: input.reason ?? '',
+      },
+      at: now,
+    })
+  }
   return bookingDetail(tx, ctx, bookingId, now)
 }

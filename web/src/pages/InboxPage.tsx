@@ -134,6 +134,12 @@ function servicesNotice(n: Notification, t: TFunction, lng: string): string | nu
         title: str('title'),
         event: t(`inbox.activityEvents.${str('event')}`, { defaultValue: str('event') }),
       })
+    case 'booking_cancelled':
+      return t('inbox.texts.booking_cancelled', {
+        facility: str('facility'),
+        when: formatDateTime(str('startsAt') || null, lng),
+        reason: str('reason'),
+      })
     default:
       return null
   }
