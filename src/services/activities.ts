@@ -153,7 +153,11 @@ export const checkinBody = body(['token'], {
   token: { type: 'string', minLength: 10, maxLength: 200, pattern: '^[0-9]+\\.[A-Za-z0-9_-]+$' },
 })
 export const checkinResultSchema = shape({
-  result: { type: 'string', enum: ['checked_in', 'checked_out', 'already_checked_out'] },
+  result: {
+    type: 'string',
+    enum: ['checked_in', 'already_checked_in', 'checked_out', 'already_checked_out'],
+    description: 'already_checked_in: the code scanned was shown before the check-in (the same page opened again)',
+  },
   activityId: { type: 'integer' },
   title: { type: 'string' },
   at: timestamp,
@@ -664,6 +668,9 @@ export function issueToken(secret: Uint8Array, activityId: number, now: Date) {
   return { token: `${expires}.${sign(secret, activityId, expires)}`, expiresAt: new Date(expires * 1000) }
 }
 
+/** When a valid token was issued (its expiry less the time to live). */
+export const tokenIssuedAt = (token: string) => new Date(Number(token.split('.')[0]) * 1000 - TOKEN_TTL_MS)
+
 /** True when `token` was issued for this activity by its secret and has not expired (constant-time compare). */
 export function tokenValid(secret: Uint8Array, activityId: number, token: string, now: Date): boolean {
   const m = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token)
@@ -808,8 +815,8 @@ async function checkOut(
 }
 
 /**
- * The volunteer scans the activity's QR code: the first scan checks in, a later one checks out and
- * credits the hours. A forged, foreign or expired token is CHECKIN_TOKEN_INVALID; outside
+ * The volunteer scans the activity's QR code: the first scan checks in, a later one (of a code
+ * shown after the check-in) checks out and credits the hours. A forged, foreign or expired token is CHECKIN_TOKEN_INVALID; outside
  * [start − 30 min, end + 60 min] CHECKIN_WINDOW_CLOSED; without a sign-up ACTIVITY_NOT_SIGNED_UP.
  */
 export async function scanCheckin(
@@ -833,7 +840,7 @@ export async function scanCheckin(
   const s = me
     ? await tx
         .selectFrom('activity_signup')
-        .select(['status', 'hours', 'credited_at'])
+        .select(['status', 'hours', 'credited_at', 'checked_in_at'])
         .where('activity_id', '=', a.id)
         .where('volunteer_id', '=', me.id)
         .forUpdate()
@@ -846,6 +853,10 @@ export async function scanCheckin(
     await checkIn(tx, a, me.id, 'qr', now)
     return { ...base, result: 'checked_in', hours: null, credited: false }
   }
+  // Checking out takes a code shown after the check-in: the check-in page opened again (a reload, a
+  // second tap, a restored tab) with the same code does not check the volunteer out minutes later.
+  if (s.status === 'checked_in' && s.checked_in_at && tokenIssuedAt(input.token) <= s.checked_in_at)
+    return { ...base, at: s.checked_in_at.toISOString(), result: 'already_checked_in', hours: null, credited: false }
   if (s.status === 'checked_in') {
     const r = await checkOut(tx, a, me.id, now, actor.userId, undefined)
     return { ...base, result: 'checked_out', hours: r.hours, credited: r.credited }

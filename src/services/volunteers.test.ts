@@ -303,9 +303,22 @@ describe.each(backends())('volunteers, activities and the time bank on %s', (bac
     expect(expired.status).toBe(422)
     expect(expired.body.error.code).toBe('CHECKIN_TOKEN_INVALID')
 
-    const first = await scan('gh.v5', activity, await token(activity))
+    const shown = await token(activity)
+    const first = await scan('gh.v5', activity, shown)
     expect(first.status, JSON.stringify(first.body)).toBe(200)
     expect(first.body.result).toBe('checked_in')
+    // The same code again a minute later (the check-in page reloaded) does not check out.
+    setClock(new Date(now.getTime() + MINUTE))
+    const again = await scan('gh.v5', activity, shown)
+    expect(again.body).toMatchObject({ result: 'already_checked_in', hours: null, credited: false })
+    expect(
+      await p.database.db
+        .selectFrom('activity_signup')
+        .select('status')
+        .where('activity_id', '=', activity)
+        .where('volunteer_id', '=', vol['gh.v5']!)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ status: 'checked_in' })
     // Out at 1h50m past the start: 110 minutes from the start → 1.75 hours.
     setClock(new Date(start.getTime() + 110 * MINUTE))
     const out = await scan('gh.v5', activity, await token(activity))

@@ -469,6 +469,9 @@ export function CheckinPage({ activityId, token }: { activityId: number; token: 
           <p className="vol-checkin-big">{t(`services.volunteers.checkin.${result.result}`)}</p>
           <p>{result.title}</p>
           {result.hours != null && <p>{t('services.volunteers.hoursN', { n: result.hours })}</p>}
+          {(result.result === 'checked_in' || result.result === 'already_checked_in') && (
+            <p className="muted">{t('services.volunteers.checkin.outHint')}</p>
+          )}
         </div>
       )}
       <p>
