@@ -1,6 +1,7 @@
 // SQL snapshots: the important queries, as PostgreSQL would receive them, checked in beside their
 // module (src/cases/queries.sql, src/analytics/stats.sql, src/registry/people.sql,
-// src/registry/opendata.sql, src/disputes/queries.sql, src/participation/queries.sql), so that a changed query shows in review as changed SQL.
+// src/registry/opendata.sql, src/disputes/queries.sql, src/participation/queries.sql,
+// src/services/queries.sql), so that a changed query shows in review as changed SQL.
 //
 // No database: each variant runs the real use case on a Kysely whose driver compiles with
 // PostgreSQL's compiler, records every statement sent with its parameters, and answers from canned
@@ -37,6 +38,13 @@ import type { DB } from '../src/core/schema.js'
 import { inScope, type RequestContext } from '../src/core/scope.js'
 import { type PopulationBreakdown, populationStats } from '../src/registry/opendata.js'
 import { type PersonSearch, searchPeople, suspectedDuplicates } from '../src/registry/people.js'
+import { listActivities } from '../src/services/activities.js'
+import { listApplications } from '../src/services/applications.js'
+import { listServices } from '../src/services/catalogue.js'
+import { listBookings, listFacilities } from '../src/services/facilities.js'
+import { listOrganisations } from '../src/services/organisations.js'
+import { listProjects } from '../src/services/projects.js'
+import { listVolunteers } from '../src/services/volunteers.js'
 import { TEST_DATA_KEY } from './keys.js'
 
 type Row = Record<string, unknown>
@@ -61,7 +69,7 @@ function answer(sql: string, parameters: readonly unknown[]): Row[] {
   if (/ from "area" where "id" (=|in) /.test(sql)) return parameters.filter((p) => typeof p === 'number').map(area)
   if (sql.startsWith('select count(*) as "n"')) return [{ n: 0 }]
   // Participation's counts (notices and the like) read one row of zeros.
-  if (/^select count\(\*\)::int as "n" from \(/.test(sql)) return [{ n: 0 }]
+  if (/^select count\(\*\)::int as "n" from /.test(sql)) return [{ n: 0 }]
   // A survey of the community, open, for its results.
   if (/^select "s"\."id", "s"\."area_id", "s"\."title"/.test(sql))
     return [
@@ -294,4 +302,29 @@ it('src/participation/queries.sql: proposals with each filter and sort, similar 
     "surveys: a survey's results (staff, exact)": (db) => inScope(db, ctx, (tx) => surveyResults(tx, ctx, 1, NOW)),
   })
   await expect(text).toMatchFileSnapshot('../src/participation/queries.sql')
+})
+
+it('src/services/queries.sql: the catalogue, the application queue with its filters, facilities and bookings, organisations, projects, activities and volunteers', async () => {
+  const page = { page: 1, pageSize: 20 }
+  const run =
+    <T>(f: (tx: Parameters<Parameters<typeof inScope>[2]>[0]) => Promise<T>) =>
+    (db: Db) =>
+      inScope(db, ctx, f)
+  const text = await record({
+    'services: the catalogue as its staff see it': run((tx) => listServices(tx, ctx, { ...page })),
+    'applications: newest first': run((tx) => listApplications(tx, ctx, { ...page, sort: 'newest' }, NOW)),
+    'applications: an area subtree, open by deadline': run((tx) =>
+      listApplications(tx, ctx, { ...page, areaId: COMMUNITY, status: 'submitted', sort: 'due' }, NOW),
+    ),
+    'applications: overdue, one service': run((tx) =>
+      listApplications(tx, ctx, { ...page, overdue: true, serviceId: 1, sort: 'due' }, NOW),
+    ),
+    'facilities: an area': run((tx) => listFacilities(tx, ctx, { ...page, areaId: COMMUNITY })),
+    'bookings: upcoming': run((tx) => listBookings(tx, ctx, { ...page, when: 'upcoming' }, NOW)),
+    'organisations: by field': run((tx) => listOrganisations(tx, ctx, { ...page, field: 'elderly' })),
+    'projects: active': run((tx) => listProjects(tx, ctx, { ...page, status: 'active' })),
+    'activities: upcoming of an area': run((tx) => listActivities(tx, ctx, { ...page, areaId: COMMUNITY })),
+    'volunteers: by skill': run((tx) => listVolunteers(tx, ctx, { ...page, skill: 'elderly_care' })),
+  })
+  await expect(text).toMatchFileSnapshot('../src/services/queries.sql')
 })
