@@ -365,6 +365,40 @@ describe.each(backends())('service applications on %s', (backend) => {
     expect(again.body.error.code).toBe('APPLICATION_ILLEGAL_TRANSITION')
   })
 
+  it('at the counter for a verified resident: they follow it; a rejection with its reason stops the clock', async () => {
+    const a = await apply(t['guihua.staff'], {
+      serviceId: svc.cert,
+      personId: residentPerson,
+      form: { purpose: '柜台代办' },
+    })
+    expect(a.status, JSON.stringify(a.body)).toBe(201)
+    expect(a.body).toMatchObject({ channel: 'counter', mine: false })
+    const seen = await detail(t['guihua.resident'], a.body.id)
+    expect(seen).toMatchObject({ id: a.body.id, mine: true, person: null, allowedActions: ['withdraw'] })
+    expect(await notices('guihua.resident', 'service_update', a.body.reference)).toBe(1)
+    const r = await act(t['guihua.staff'], a.body.id, {
+      action: 'reject',
+      version: a.body.version,
+      reason: '用途不属于居住证明的开具范围',
+    })
+    expect(r.status).toBe(200)
+    expect(r.body).toMatchObject({
+      status: 'rejected',
+      decisionReason: '用途不属于居住证明的开具范围',
+      allowedActions: [],
+    })
+    expect(await notices('guihua.resident', 'service_update', a.body.reference)).toBe(2)
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from workflow_timer where subject_type = 'service_application' and subject_id = ${a.body.id}
+        and fired_at is null and cancelled_at is null`.execute(p.database.db)
+    expect(Number(rows[0]!.n)).toBe(0)
+    // Rejected is closed: the person may apply again.
+    const again = await apply(t['guihua.resident'], { serviceId: svc.cert, form: { purpose: '重新申请' } })
+    expect(again.status).toBe(201)
+    const w = await act(t['guihua.resident'], again.body.id, { action: 'withdraw', version: again.body.version })
+    expect(w.status).toBe(200)
+  })
+
   it('a suspended service takes no applications', async () => {
     const s = await call(p.app, 'GET', `/api/v1/services/${svc.elderly}`, { token: t['guihua.staff'] })
     await call(p.app, 'POST', `/api/v1/services/${svc.elderly}/actions`, {

@@ -150,6 +150,23 @@ describe.each(backends())('the service catalogue on %s', (backend) => {
     expect(dup.status).toBe(409)
   })
 
+  it('a create retried with its Idempotency-Key makes one service', async () => {
+    const body = serviceBody(guihua, 'T-IDEM-1', { name: '幂等测试服务' })
+    const headers = { 'idempotency-key': 'svc-idem-1' }
+    const a = await call(p.app, 'POST', '/api/v1/services', { token: t['guihua.staff'], body, headers })
+    const b = await call(p.app, 'POST', '/api/v1/services', { token: t['guihua.staff'], body, headers })
+    expect(a.status).toBe(201)
+    expect(b.status).toBe(201)
+    expect(b.body.id).toBe(a.body.id)
+    const other = await call(p.app, 'POST', '/api/v1/services', {
+      token: t['guihua.staff'],
+      body: { ...body, name: '另一个请求' },
+      headers,
+    })
+    expect(other.status).toBe(422)
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED')
+  })
+
   it('residents and grid workers cannot add; staff of another community cannot add here', async () => {
     for (const u of ['guihua.resident', 'guihua.grid', 'cuizhu.staff']) {
       const res = await call(p.app, 'POST', '/api/v1/services', {
