@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type'
 import { sql } from 'kysely'
 import { actorForUser } from '../accounts/service.js'
 import { notify } from '../cases/notify.js'
@@ -79,27 +78,6 @@ export async function homeAreaId(tx: Tx, actor: Actor): Promise<number | null> {
   if (verified) return verified.area_id
   const deepest = [...actor.grants].sort((a, b) => b.path.length - a.path.length)[0]
   return deepest?.areaId ?? null
-}
-
-/** Uploads accepted as attachments, by their bytes. */
-export const attachmentTypes = ['application/pdf', 'image/png', 'image/jpeg', 'image/webp'] as const
-export type AttachmentType = (typeof attachmentTypes)[number]
-
-/** The real type of an upload (never what the client claims), or ATTACHMENT_INVALID naming `field`. */
-export async function sniffAttachment(
-  data: Buffer,
-  allowed: readonly AttachmentType[],
-  maxBytes: number,
-  field = 'body',
-): Promise<AttachmentType> {
-  if (data.length === 0) throw new AppError('ATTACHMENT_INVALID', 'the file is empty', field)
-  if (data.length > maxBytes)
-    throw new AppError('PAYLOAD_TOO_LARGE', `a file may have at most ${maxBytes} bytes`, field)
-  const type = await fileTypeFromBuffer(data)
-  const mime = type?.mime as AttachmentType | undefined
-  if (!mime || !allowed.includes(mime))
-    throw new AppError('ATTACHMENT_INVALID', `only ${allowed.join(', ')} files are accepted`, field)
-  return mime
 }
 
 export const subjectKinds = ['notice', 'consultation', 'survey', 'proposal', 'meeting', 'accountability'] as const

@@ -1,18 +1,23 @@
-import { AppError } from '../core/errors.js'
 import { errorResponses, idParams, type App, type Input } from '../core/http.js'
 import { createOnce, idempotencyHeaders } from '../core/idempotency.js'
 import { pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { sha256Hex } from '../core/privacy.js'
 import { inScope } from '../core/scope.js'
-import { attachmentTypes, participationStaff } from './common.js'
+import {
+  acceptRawUploads,
+  attachmentResponse,
+  contentDisposition,
+  rawUploadBody,
+  uploadedFile,
+} from '../core/uploads.js'
+import { participationStaff } from './common.js'
 import {
   addAttachment,
   attachmentFile,
   attachmentParams,
   attachmentQuery,
   attachmentSchema,
-  contentDisposition,
   createNotice,
   fileQuery,
   listNotices,
@@ -35,9 +40,6 @@ import {
 
 const tags = ['participation']
 
-/** Uploads travel as the raw body; their type is decided by their bytes, never by this header. */
-const uploadTypes = [...attachmentTypes, 'application/octet-stream'] as const
-
 // Notices and policies (通知公告、政策解读). The routes live in a plugin of their own, so the raw-body
 // parser of the attachment upload applies to them only.
 export async function noticeRoutes(app: App, platform: Platform) {
@@ -47,11 +49,7 @@ export async function noticeRoutes(app: App, platform: Platform) {
 async function routes(app: App, { database, clock }: Platform) {
   const { db } = database
 
-  for (const type of uploadTypes)
-    if (!app.hasContentTypeParser(type))
-      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: MAX_ATTACHMENT_BYTES }, (_req, payload, done) =>
-        done(null, payload),
-      )
+  acceptRawUploads(app, MAX_ATTACHMENT_BYTES)
 
   app.post('/api/v1/notices', {
     config: { access: participationStaff },
@@ -150,21 +148,11 @@ async function routes(app: App, { database, clock }: Platform) {
       params: idParams,
       querystring: attachmentQuery,
       headers: idempotencyHeaders,
-      body: {
-        content: Object.fromEntries(
-          uploadTypes.map((type) => [type, { schema: { description: 'the file, as raw bytes' } }]),
-        ),
-      },
+      body: rawUploadBody,
       response: { 201: attachmentSchema, ...errorResponses(401, 403, 404, 409, 413, 415, 422) },
     },
     handler: async (req, reply) => {
-      const file = req.body
-      if (!Buffer.isBuffer(file))
-        throw new AppError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `send the file as the request body with one of the content types ${uploadTypes.join(', ')}`,
-          'body',
-        )
+      const file = uploadedFile(req.body)
       const { id } = req.params
       const { fileName } = req.query
       reply.code(201)
@@ -175,7 +163,6 @@ async function routes(app: App, { database, clock }: Platform) {
     },
   })
 
-  const binary = { schema: { type: 'string', format: 'binary' } } as const
   // The answer is the file's bytes, not JSON.
   app.get<{ Params: Input<typeof attachmentParams>; Querystring: Input<typeof fileQuery>; Reply: Buffer }>(
     '/api/v1/notices/:id/attachments/:attachmentId',
@@ -187,10 +174,7 @@ async function routes(app: App, { database, clock }: Platform) {
         params: attachmentParams,
         querystring: fileQuery,
         response: {
-          200: {
-            description: 'The file as it was uploaded',
-            content: Object.fromEntries(attachmentTypes.map((type) => [type, binary])),
-          },
+          200: attachmentResponse,
           ...errorResponses(401, 404),
         },
       },

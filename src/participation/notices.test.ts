@@ -9,7 +9,8 @@ import {
   type TestPlatform,
 } from '../../test/support.js'
 import { asSystem } from '../core/scope.js'
-import { contentDisposition, statusOf } from './notices.js'
+import { contentDisposition } from '../core/uploads.js'
+import { statusOf } from './notices.js'
 import { seedDemoNotices } from './notices-demo.js'
 
 const HOUR = 3_600_000

@@ -7,17 +7,10 @@ import { containing } from '../core/like.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, shape, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
+import { attachmentTypes, sniffAttachment } from '../core/uploads.js'
 import type { DB } from '../core/tables.generated.js'
 import { areaPathOf } from '../jurisdiction/service.js'
-import {
-  attachmentTypes,
-  displayNames,
-  homeAreaId,
-  isParticipationStaff,
-  requireParticipationStaff,
-  sniffAttachment,
-  staffPaths,
-} from './common.js'
+import { displayNames, homeAreaId, isParticipationStaff, requireParticipationStaff, staffPaths } from './common.js'
 
 // Notices and policies (通知公告、政策解读): staff of an area publish to its subtree, and everyone on
 // that branch of the area tree sees them once published (a street's notice reaches the residents of
@@ -727,17 +720,4 @@ export async function attachmentFile(tx: Tx, ctx: RequestContext, noticeId: numb
     .executeTakeFirst()
   if (!file) throw notFound('NOT_FOUND', `attachment ${attachmentId} of notice ${noticeId}`, 'attachmentId')
   return { fileName: file.file_name, contentType: file.content_type, data: Buffer.from(file.content) }
-}
-
-/**
- * A Content-Disposition header naming the file: an ASCII fallback for old clients and the real
- * (e.g. Chinese) name in RFC 5987 form.
- */
-export function contentDisposition(kind: 'inline' | 'attachment', fileName: string): string {
-  const fallback = fileName.replace(/[^\x20-\x7e]|["\\%;]/g, '_')
-  const encoded = encodeURIComponent(fileName).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  )
-  return `${kind}; filename="${fallback}"; filename*=UTF-8''${encoded}`
 }

@@ -1,12 +1,16 @@
-import { AppError } from '../core/errors.js'
 import { errorResponses, idParams, type App, type Input } from '../core/http.js'
 import { createOnce, idempotencyHeaders } from '../core/idempotency.js'
 import { pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { sha256Hex } from '../core/privacy.js'
 import { inScope } from '../core/scope.js'
-import { attachmentTypes } from '../participation/common.js'
-import { contentDisposition } from '../participation/notices.js'
+import {
+  acceptRawUploads,
+  attachmentResponse,
+  contentDisposition,
+  rawUploadBody,
+  uploadedFile,
+} from '../core/uploads.js'
 import {
   addDocument,
   applicationActionBody,
@@ -29,9 +33,6 @@ import {
 
 const tags = ['services']
 
-/** Uploads travel as the raw body; their type is decided by their bytes, never by this header. */
-const uploadTypes = [...attachmentTypes, 'application/octet-stream'] as const
-
 // Applications for services (服务申请). The routes live in a plugin of their own, so the raw-body
 // parser of the document upload applies to them only.
 export async function applicationRoutes(app: App, platform: Platform) {
@@ -41,11 +42,7 @@ export async function applicationRoutes(app: App, platform: Platform) {
 async function routes(app: App, { database, clock }: Platform) {
   const { db } = database
 
-  for (const type of uploadTypes)
-    if (!app.hasContentTypeParser(type))
-      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: MAX_DOCUMENT_BYTES }, (_req, payload, done) =>
-        done(null, payload),
-      )
+  acceptRawUploads(app, MAX_DOCUMENT_BYTES)
 
   app.post('/api/v1/service-applications', {
     config: { access: 'signed-in' },
@@ -114,21 +111,11 @@ async function routes(app: App, { database, clock }: Platform) {
       params: idParams,
       querystring: documentQuery,
       headers: idempotencyHeaders,
-      body: {
-        content: Object.fromEntries(
-          uploadTypes.map((type) => [type, { schema: { description: 'the file, as raw bytes' } }]),
-        ),
-      },
+      body: rawUploadBody,
       response: { 201: documentSchema, ...errorResponses(401, 403, 404, 409, 413, 415, 422) },
     },
     handler: async (req, reply) => {
-      const file = req.body
-      if (!Buffer.isBuffer(file))
-        throw new AppError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `send the file as the request body with one of the content types ${uploadTypes.join(', ')}`,
-          'body',
-        )
+      const file = uploadedFile(req.body)
       const { id } = req.params
       const { key, fileName } = req.query
       reply.code(201)
@@ -139,7 +126,6 @@ async function routes(app: App, { database, clock }: Platform) {
     },
   })
 
-  const binary = { schema: { type: 'string', format: 'binary' } } as const
   // The answer is the file's bytes, not JSON.
   app.get<{ Params: Input<typeof documentParams>; Reply: Buffer }>(
     '/api/v1/service-applications/:id/documents/:docId',
@@ -150,10 +136,7 @@ async function routes(app: App, { database, clock }: Platform) {
         summary: 'A document of an application you may read, as uploaded',
         params: documentParams,
         response: {
-          200: {
-            description: 'The file as it was uploaded',
-            content: Object.fromEntries(attachmentTypes.map((type) => [type, binary])),
-          },
+          200: attachmentResponse,
           ...errorResponses(401, 404),
         },
       },

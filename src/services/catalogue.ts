@@ -7,7 +7,7 @@ import { countLimitOf, offsetOf, paginate, type Page } from '../core/paging.js'
 import { body, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
-import { attachmentTypes } from '../participation/common.js'
+import { attachmentTypes } from '../core/uploads.js'
 import { isServicesStaff, pathsWith, requireServicesRole, requireVerifiedPerson, servicesStaff } from './common.js'
 import {
   evaluateRules,

@@ -1,4 +1,3 @@
-import { AppError } from '../core/errors.js'
 import { errorResponses, idParams, type App, type Input } from '../core/http.js'
 import { createOnce, idempotencyHeaders } from '../core/idempotency.js'
 import { pageSchema } from '../core/paging.js'
@@ -6,8 +5,13 @@ import type { Platform } from '../core/platform.js'
 import { sha256Hex } from '../core/privacy.js'
 import type { Role } from '../core/scope.js'
 import { inScope } from '../core/scope.js'
-import { attachmentTypes } from '../participation/common.js'
-import { contentDisposition } from '../participation/notices.js'
+import {
+  acceptRawUploads,
+  attachmentResponse,
+  contentDisposition,
+  rawUploadBody,
+  uploadedFile,
+} from '../core/uploads.js'
 import { servicesStaff } from './common.js'
 import {
   createOrganisation,
@@ -50,9 +54,6 @@ const tags = ['services']
 /** Who works on projects: service staff of the area and the contracting department's handlers. */
 const projectReaders: Role[] = [...servicesStaff, 'department_handler']
 
-/** Uploads travel as the raw body; their type is decided by their bytes, never by this header. */
-const uploadTypes = [...attachmentTypes, 'application/octet-stream'] as const
-
 // Social organisations and purchase-of-service projects (issue 15, items 4 and 5). A plugin of its
 // own, so the raw-body parser of the report attachments applies to these routes only.
 export async function projectRoutes(app: App, platform: Platform) {
@@ -62,11 +63,7 @@ export async function projectRoutes(app: App, platform: Platform) {
 async function routes(app: App, { database, clock }: Platform) {
   const { db } = database
 
-  for (const type of uploadTypes)
-    if (!app.hasContentTypeParser(type))
-      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: MAX_ATTACHMENT_BYTES }, (_req, payload, done) =>
-        done(null, payload),
-      )
+  acceptRawUploads(app, MAX_ATTACHMENT_BYTES)
 
   // ── Social organisations ─────────────────────────────────────────────────────────────────────
 
@@ -220,21 +217,11 @@ async function routes(app: App, { database, clock }: Platform) {
       params: reportParams,
       querystring: attachmentQuery,
       headers: idempotencyHeaders,
-      body: {
-        content: Object.fromEntries(
-          uploadTypes.map((type) => [type, { schema: { description: 'the file, as raw bytes' } }]),
-        ),
-      },
+      body: rawUploadBody,
       response: { 201: attachmentSchema, ...errorResponses(401, 403, 404, 413, 415, 422) },
     },
     handler: async (req, reply) => {
-      const file = req.body
-      if (!Buffer.isBuffer(file))
-        throw new AppError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `send the file as the request body with one of the content types ${uploadTypes.join(', ')}`,
-          'body',
-        )
+      const file = uploadedFile(req.body)
       const { id, reportId } = req.params
       const { fileName } = req.query
       reply.code(201)
@@ -244,7 +231,6 @@ async function routes(app: App, { database, clock }: Platform) {
     },
   })
 
-  const binary = { schema: { type: 'string', format: 'binary' } } as const
   app.get<{ Params: Input<typeof attachmentParams>; Reply: Buffer }>(
     '/api/v1/projects/:id/reports/:reportId/attachments/:attachmentId',
     {
@@ -254,10 +240,7 @@ async function routes(app: App, { database, clock }: Platform) {
         summary: 'A report’s attachment, as uploaded',
         params: attachmentParams,
         response: {
-          200: {
-            description: 'The file as it was uploaded',
-            content: Object.fromEntries(attachmentTypes.map((type) => [type, binary])),
-          },
+          200: attachmentResponse,
           ...errorResponses(401, 403, 404),
         },
       },

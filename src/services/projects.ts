@@ -12,7 +12,8 @@ import { requireActor, type Actor, type RequestContext } from '../core/scope.js'
 import { defineWorkflow } from '../core/workflow.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { areaRef, areaRefSchema } from '../participation/councils.js'
-import { attachmentTypes, displayNames, sniffAttachment } from '../participation/common.js'
+import { attachmentTypes, sniffAttachment } from '../core/uploads.js'
+import { displayNames } from '../participation/common.js'
 import { isServicesStaff, requireServicesRole, servicesStaff } from './common.js'
 
 // Purchase of services (政府购买服务): a department buys a service from a social organisation for a

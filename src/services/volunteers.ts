@@ -179,7 +179,7 @@ export async function registerVolunteer(
       .select(['id', 'area_id', 'status'])
       .where('id', '=', input.personId)
       .executeTakeFirst()
-    if (!person || person.status !== 'active') throw notFound('PERSON_NOT_FOUND', 'no such person', 'personId')
+    if (person?.status !== 'active') throw notFound('PERSON_NOT_FOUND', 'no such person', 'personId')
     requireServicesRole(ctx, await areaPathOf(tx, person.area_id, 'personId'), volunteerStaff)
     personId = person.id
     areaId = person.area_id
@@ -304,7 +304,7 @@ export async function assignVolunteer(
     .select(['id', 'area_id', 'tags', 'status'])
     .where('id', '=', input.personId)
     .executeTakeFirst()
-  if (!person || person.status !== 'active') throw notFound('PERSON_NOT_FOUND', 'no such person', 'personId')
+  if (person?.status !== 'active') throw notFound('PERSON_NOT_FOUND', 'no such person', 'personId')
   requireServicesRole(ctx, await areaPathOf(tx, person.area_id, 'personId'), volunteerStaff)
   if (!person.tags.some((t) => (careTags as readonly string[]).includes(t)))
     throw new AppError(
