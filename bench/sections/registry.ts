@@ -8,7 +8,7 @@ import type { DataInfo, Measurement, Profile, Section } from '../lib/types.js'
 export const BENCH_DATA_KEY = Buffer.alloc(32, 42).toString('base64')
 const cipher = fieldCipher(Buffer.from(BENCH_DATA_KEY, 'base64'))
 
-const PEOPLE: Record<Profile['name'], { pglite: number; postgresql: number }> = {
+export const PEOPLE: Record<Profile['name'], { pglite: number; postgresql: number }> = {
   smoke: { pglite: 1_000, postgresql: 1_000 },
   quick: { pglite: 20_000, postgresql: 100_000 },
   full: { pglite: 1_000_000, postgresql: 20_000_000 },
