@@ -22,12 +22,14 @@ describe.each(backends())('HTTP conventions on %s', (backend) => {
       for (const [method, op] of Object.entries(methods)) {
         if (!op.responses || !Object.keys(op.responses).some((s) => s.startsWith('2')))
           problems.push(`${method} ${path}: no success response schema`)
-        // Routes whose body is empty (logout, retire, mark read, support, register, restore) or a raw
-        // image (photos) have no JSON schema.
+        // Routes whose body is empty (logout, retire, mark read, support, register, restore, an
+        // activity's sign-up and its cancelling, a staff check-in) or a raw image (photos) have no JSON schema.
         if (
           ['post', 'patch', 'put'].includes(method) &&
           !op.requestBody &&
-          !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$|\/supports$|\/registrations$|\/restore$/.test(path)
+          !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$|\/supports$|\/registrations$|\/restore$|\/signups(\/cancel|\/\{volunteerId\}\/checkin)?$/.test(
+            path,
+          )
         )
           problems.push(`${method} ${path}: no request body schema`)
         if (!op.summary) problems.push(`${method} ${path}: no summary`)

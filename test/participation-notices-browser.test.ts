@@ -152,8 +152,9 @@ describe.skipIf(session.skip)('notice screens in a browser (pglite)', () => {
     await staff.reload()
     await staff.waitForSelector(byTestId('notice-reads-total'))
     expect(await staff.textContent(byTestId('notice-reads-total'))).toContain('1')
-    const guihua = staff.locator(`${byTestId('notice-reads-row')}[data-code="JZ-QH-01-01"]`)
-    expect(await guihua.locator('td').textContent()).toBe('1')
+    // The demo resident reads for their registry grid (verified in G04).
+    const grid = staff.locator(`${byTestId('notice-reads-row')}[data-code="JZ-QH-01-01-G04"]`)
+    expect(await grid.locator('td').textContent()).toBe('1')
     await goto(staff, '#/participation/notices')
     await staff.waitForSelector(`${byTestId('notice-card')}[data-id="${noticeId}"]`)
     expect(
