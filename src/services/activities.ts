@@ -24,6 +24,8 @@ const HOUR = 60 * MINUTE
 export const TOKEN_TTL_MS = 3 * MINUTE
 /** Check-in opens this long before the start and closes this long after the end. */
 const OPENS_BEFORE = 30 * MINUTE
+/** A scan this soon after checking in does not check out (a second tap, a refreshed code). */
+const MIN_STAY_MS = 10 * MINUTE
 const CLOSES_AFTER = 60 * MINUTE
 
 export const activityKinds = [
@@ -559,13 +561,20 @@ export async function signUp(tx: Tx, ctx: RequestContext, activityId: number, no
       {},
       { state: a.status, allowedActions: [] },
     )
-  const existing = await tx
-    .selectFrom('activity_signup')
-    .select('status')
-    .where('activity_id', '=', a.id)
-    .where('volunteer_id', '=', me.id)
+  // The sign-up row first: of two taps at once, or a tap after cancelling, exactly one takes (or
+  // retakes) it and moves the counter; the other finds it taken and changes nothing.
+  const mine = await tx
+    .insertInto('activity_signup')
+    .values({ activity_id: a.id, volunteer_id: me.id, area_id: a.area_id, status: 'signed_up', signed_up_at: now })
+    .onConflict((oc) =>
+      oc
+        .columns(['activity_id', 'volunteer_id'])
+        .doUpdateSet({ status: 'signed_up', signed_up_at: now })
+        .where('activity_signup.status', '=', 'cancelled'),
+    )
+    .returning('status')
     .executeTakeFirst()
-  if (existing && existing.status !== 'cancelled') return activityDetail(tx, ctx, a.id)
+  if (!mine) return activityDetail(tx, ctx, a.id)
   const taken = await tx
     .updateTable('volunteer_activity')
     .set({ signed_up: sql`signed_up + 1` })
@@ -574,20 +583,9 @@ export async function signUp(tx: Tx, ctx: RequestContext, activityId: number, no
     .where(sql<boolean>`signed_up < capacity`)
     .returning('signed_up')
     .executeTakeFirst()
+  // Full: the error rolls the sign-up row back with the transaction.
   if (!taken)
     throw new AppError('ACTIVITY_FULL', `all ${a.capacity} places are taken`, null, {}, { capacity: a.capacity })
-  if (existing)
-    await tx
-      .updateTable('activity_signup')
-      .set({ status: 'signed_up', signed_up_at: now })
-      .where('activity_id', '=', a.id)
-      .where('volunteer_id', '=', me.id)
-      .execute()
-  else
-    await tx
-      .insertInto('activity_signup')
-      .values({ activity_id: a.id, volunteer_id: me.id, area_id: a.area_id, status: 'signed_up', signed_up_at: now })
-      .execute()
   return activityDetail(tx, ctx, a.id)
 }
 
@@ -780,12 +778,16 @@ async function checkOut(
     .executeTakeFirstOrThrow()
   const hours = givenHours ?? hoursBetween(a, s.checked_in_at ?? now, now)
   // The sign-up first: a volunteer's own credit must match their checked-out sign-up (policy, 0054).
-  await tx
+  // Only a sign-up still checked in: of a scan and the activity's finishing at once, one checks out.
+  const out = await tx
     .updateTable('activity_signup')
     .set({ status: 'checked_out', checked_out_at: now, hours })
     .where('activity_id', '=', a.id)
     .where('volunteer_id', '=', volunteerId)
-    .execute()
+    .where('status', 'in', ['checked_in', 'signed_up', 'absent'])
+    .returning('volunteer_id')
+    .executeTakeFirst()
+  if (!out) return { hours: 0, credited: false }
   const credited = await creditEarned(tx, {
     volunteerId,
     activityId: a.id,
@@ -855,7 +857,15 @@ export async function scanCheckin(
   }
   // Checking out takes a code shown after the check-in: the check-in page opened again (a reload, a
   // second tap, a restored tab) with the same code does not check the volunteer out minutes later.
-  if (s.status === 'checked_in' && s.checked_in_at && tokenIssuedAt(input.token) <= s.checked_in_at)
+  // Nor does a second scan right after arriving, or before the start: a check-out then would
+  // credit nothing and leave no way back.
+  if (
+    s.status === 'checked_in' &&
+    s.checked_in_at &&
+    (tokenIssuedAt(input.token) <= s.checked_in_at ||
+      now < a.starts_at ||
+      now.getTime() - s.checked_in_at.getTime() < MIN_STAY_MS)
+  )
     return { ...base, at: s.checked_in_at.toISOString(), result: 'already_checked_in', hours: null, credited: false }
   if (s.status === 'checked_in') {
     const r = await checkOut(tx, a, me.id, now, actor.userId, undefined)
@@ -874,12 +884,16 @@ async function staffSignup(tx: Tx, ctx: RequestContext, activityId: number, volu
   visible(a, ctx.actor)
   const actor = requireServicesRole(ctx, a.area_path)
   const s = await tx
-    .selectFrom('activity_signup')
-    .select(['status'])
-    .where('activity_id', '=', a.id)
-    .where('volunteer_id', '=', volunteerId)
-    .forUpdate()
+    .selectFrom('activity_signup as s')
+    .innerJoin('volunteer as v', 'v.id', 's.volunteer_id')
+    .select(['s.status', 'v.user_id'])
+    .where('s.activity_id', '=', a.id)
+    .where('s.volunteer_id', '=', volunteerId)
+    .forUpdate('s')
     .executeTakeFirst()
+  // Staff who volunteer check in and out by the code like everyone else, never credit themselves.
+  if (s && s.user_id === actor.userId)
+    throw new AppError('FORBIDDEN', 'staff do not check themselves in or out: scan the code', 'volunteerId')
   if (!s || s.status === 'cancelled')
     throw new AppError('ACTIVITY_NOT_SIGNED_UP', 'this volunteer is not signed up for the activity', 'volunteerId')
   return { a, actor, status: s.status as SignupState }

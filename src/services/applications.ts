@@ -450,7 +450,11 @@ type ApplicationRow = Awaited<ReturnType<typeof applicationRow>>
 
 function rolesOn(actor: Actor, x: Pick<ApplicationRow, 'applicant_user_id' | 'area_path' | 'department_id'>) {
   const roles = new Set<ApplicationRole>()
-  if (x.applicant_user_id === actor.userId) roles.add('applicant')
+  // Nobody decides or delivers their own application (回避): staff who apply are only its applicant.
+  if (x.applicant_user_id === actor.userId) {
+    roles.add('applicant')
+    return roles
+  }
   if (isServicesStaff(actor, x.area_path)) {
     roles.add('reviewer')
     roles.add('deliverer')

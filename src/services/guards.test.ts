@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { backends, openTestPlatform, type TestPlatform } from '../../test/support.js'
+import { backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { actorForUser } from '../accounts/service.js'
 import type { Db } from '../core/db.js'
 import { inScope, type RequestContext } from '../core/scope.js'
@@ -158,5 +158,105 @@ describe.each(backends())('services guards on %s', (backend) => {
       (await db.selectFrom('service_application').select('status').where('id', '=', own.id).executeTakeFirstOrThrow())
         .status,
     ).toBe('withdrawn')
+  })
+})
+
+describe.each(backends())('nobody decides their own case on %s', (backend) => {
+  let p: TestPlatform
+  let db: Db
+  const tokens: Record<string, string> = {}
+
+  beforeAll(async () => {
+    p = await openTestPlatform(backend)
+    db = p.database.db
+    for (const u of ['guihua.staff', 'guihua.admin']) tokens[u] = await tokenFor(p.app, u)
+  })
+  afterAll(() => p?.close())
+
+  it('refuses staff deciding their own application or crediting their own hours; a colleague may', async () => {
+    const staff = await db
+      .selectFrom('app_user')
+      .select('id')
+      .where('username', '=', 'guihua.staff')
+      .executeTakeFirstOrThrow()
+    const admin = await db
+      .selectFrom('app_user')
+      .select('id')
+      .where('username', '=', 'guihua.admin')
+      .executeTakeFirstOrThrow()
+    // guihua.staff lives in 桂花 too: a registered adult of the registry, tied to their account.
+    const { rows } = await sql<{ id: number; area_id: number }>`
+      select p.id, p.area_id from person p join area a on a.id = p.area_id
+      where a.code like 'JZ-QH-01-01-%' and p.status = 'active' and p.residence_status = 'registered'
+        and p.birth_date < '2000-01-01' and not exists (select 1 from resident_verification v where v.person_id = p.id)
+      order by p.id limit 1`.execute(db)
+    const person = rows[0]!
+    await db
+      .insertInto('resident_verification')
+      .values({
+        user_id: staff.id,
+        person_id: person.id,
+        area_id: person.area_id,
+        method: 'in_person',
+        verified_by: admin.id,
+        verified_at: p.clock.now(),
+      })
+      .execute()
+    const service = await db.selectFrom('service').select('id').where('name', '=', '居住证明').executeTakeFirstOrThrow()
+    const applied = await call(p.app, 'POST', '/api/v1/service-applications', {
+      token: tokens['guihua.staff'],
+      body: { serviceId: service.id, form: { purpose: '社保', copies: 1 } },
+    })
+    expect(applied.status, JSON.stringify(applied.body)).toBe(201)
+    expect(applied.body.allowedActions).toEqual(['withdraw'])
+    const self = await call(p.app, 'POST', `/api/v1/service-applications/${applied.body.id}/actions`, {
+      token: tokens['guihua.staff'],
+      body: { action: 'reject', reason: '自己审核自己', version: applied.body.version },
+    })
+    expect(self.status).toBe(403)
+    const colleague = await call(p.app, 'POST', `/api/v1/service-applications/${applied.body.id}/actions`, {
+      token: tokens['guihua.admin'],
+      body: { action: 'reject', reason: '材料不全，请补充', version: applied.body.version },
+    })
+    expect(colleague.status, JSON.stringify(colleague.body)).toBe(200)
+
+    // As a volunteer, their hours are adjusted by a colleague only.
+    const volunteer = await db
+      .insertInto('volunteer')
+      .values({
+        person_id: person.id,
+        user_id: staff.id,
+        area_id: person.area_id,
+        district_id: sql<number>`null`,
+        status: 'active',
+        registered_by: admin.id,
+        created_at: p.clock.now(),
+        updated_at: p.clock.now(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const adjust = (who: string) =>
+      call(p.app, 'POST', `/api/v1/volunteers/${volunteer.id}/adjustments`, {
+        token: tokens[who],
+        body: { hours: 5, note: '补录线下服务时长' },
+      })
+    expect((await adjust('guihua.staff')).status).toBe(403)
+    expect((await adjust('guihua.admin')).status).toBe(201)
+  })
+
+  it('adds no evidence to the reports of a project that has ended', async () => {
+    const report = await db
+      .selectFrom('project_report as r')
+      .innerJoin('service_project as x', 'x.id', 'r.project_id')
+      .select(['r.id', 'r.project_id'])
+      .where('x.status', '=', 'completed')
+      .executeTakeFirstOrThrow()
+    const res = await p.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${report.project_id}/reports/${report.id}/attachments?fileName=late.pdf`,
+      headers: { authorization: `Bearer ${tokens['guihua.staff']}`, 'content-type': 'application/pdf' },
+      payload: Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+    })
+    expect([res.statusCode, res.json().error.code]).toEqual([409, 'PROJECT_ENDED'])
   })
 })

@@ -7,7 +7,7 @@ import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { cancelTimers, scheduleTimers, type TimerHandler } from '../core/scheduler.js'
-import { body, date, id, nullable, orNull, shape, timestamp } from '../core/schemas.js'
+import { body, date, id, nullable, shape, timestamp } from '../core/schemas.js'
 import { requireActor, type Actor, type RequestContext } from '../core/scope.js'
 import { defineWorkflow } from '../core/workflow.js'
 import { areaPathOf } from '../jurisdiction/service.js'
@@ -248,7 +248,6 @@ export const projectDetailSchema = shape({
   updatedAt: timestamp,
 })
 export type ProjectDetail = Output<typeof projectDetailSchema>
-export const projectDetailOrNull = orNull(projectDetailSchema)
 
 // ── Reading ────────────────────────────────────────────────────────────────────────────────────
 
@@ -810,13 +809,21 @@ export async function addReport(
 
 async function reportOf(tx: Tx, ctx: RequestContext, projectId: number, reportId: number) {
   const p = await reportableProject(tx, ctx, projectId)
+  // The project locked, so two uploads at once count each other's files (reports are insert-only).
+  await tx.selectFrom('service_project').select('id').where('id', '=', p.id).forUpdate().execute()
   const r = await tx
-    .selectFrom('project_report')
-    .select('id')
-    .where('id', '=', reportId)
-    .where('project_id', '=', p.id)
+    .selectFrom('project_report as r')
+    .leftJoin('project_milestone as m', 'm.id', 'r.milestone_id')
+    .select(['r.id', 'm.status as milestone_status'])
+    .where('r.id', '=', reportId)
+    .where('r.project_id', '=', p.id)
     .executeTakeFirst()
   if (!r) throw notFound('NOT_FOUND', `report ${reportId} of project ${projectId}`, 'reportId')
+  // Evidence is added while the work runs: not to an ended project nor to an evaluated milestone.
+  if (p.status !== 'active')
+    throw new AppError('PROJECT_ENDED', `the project is ${p.status}: its reports are closed`, 'reportId')
+  if (r.milestone_status === 'evaluated')
+    throw new AppError('PROJECT_ALREADY_EVALUATED', 'the milestone of this report has been evaluated', 'reportId')
   return p
 }
 

@@ -149,6 +149,7 @@ export async function adjustHours(
   const v = await loadVolunteer(tx, volunteerId)
   const path = await areaPathOf(tx, v.area_id, null)
   const actor = requireServicesRole(ctx, path)
+  if (v.user_id === actor.userId) throw new AppError('FORBIDDEN', 'staff do not adjust their own hours', 'id')
   const locked = await tx
     .selectFrom('volunteer')
     .select('balance')

@@ -319,6 +319,10 @@ describe.each(backends())('volunteers, activities and the time bank on %s', (bac
         .where('volunteer_id', '=', vol['gh.v5']!)
         .executeTakeFirstOrThrow(),
     ).toEqual({ status: 'checked_in' })
+    // A fresh code, but before the start (arrived early, scanned twice): still checked in.
+    setClock(new Date(now.getTime() + 2 * MINUTE))
+    const early2 = await scan('gh.v5', activity, await token(activity))
+    expect(early2.body).toMatchObject({ result: 'already_checked_in', credited: false })
     // Out at 1h50m past the start: 110 minutes from the start → 1.75 hours.
     setClock(new Date(start.getTime() + 110 * MINUTE))
     const out = await scan('gh.v5', activity, await token(activity))

@@ -209,6 +209,23 @@ export async function registerVolunteer(
     .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst()
+  if (!made && input.personId === undefined) {
+    // Registered by staff before the resident verified: the resident takes the record over.
+    const { rows } = await sql<{ id: number | null }>`select app_claim_volunteer() as id`.execute(tx)
+    const claimed = rows[0]?.id
+    if (claimed) return volunteerView(tx, ctx, await loadVolunteer(tx, Number(claimed)))
+  }
+  if (!made && input.personId !== undefined && userId !== null) {
+    // Staff registering a person whose record lacks the account since verified: linked now.
+    const linked = await tx
+      .updateTable('volunteer')
+      .set({ user_id: userId, updated_at: now })
+      .where('person_id', '=', personId)
+      .where('user_id', 'is', null)
+      .returning('id')
+      .executeTakeFirst()
+    if (linked) return volunteerView(tx, ctx, await loadVolunteer(tx, linked.id))
+  }
   if (!made)
     throw new AppError(
       'VOLUNTEER_ALREADY_REGISTERED',
