@@ -523,3 +523,20 @@ export async function importJurisdiction(tx: Tx, features: JurisdictionFeature[]
   }
   return { created, updated }
 }
+
+/** An area as records name it to the screens (a notice's, a meeting's, a facility's area). */
+export const areaRefSchema = shape({
+  id: { type: 'integer' },
+  code: { type: 'string' },
+  nameZh: { type: 'string' },
+  nameEn: { type: 'string' },
+})
+export type AreaRef = Output<typeof areaRefSchema>
+
+/** The area of a row that selected it as area_id, area_code, area_name_zh and area_name_en. */
+export const areaRef = (r: { area_id: number; area_code: string; area_name_zh: string; area_name_en: string }) => ({
+  id: r.area_id,
+  code: r.area_code,
+  nameZh: r.area_name_zh,
+  nameEn: r.area_name_en,
+})

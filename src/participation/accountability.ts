@@ -8,9 +8,9 @@ import type { Input, Output } from '../core/http.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, date, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
-import { areaPathOf } from '../jurisdiction/service.js'
+import { areaPathOf, areaRef, areaRefSchema } from '../jurisdiction/service.js'
 import { isParticipationStaff, requireParticipationStaff, tellParticipants } from './common.js'
-import { areaRef, areaRefSchema, dayOf } from './councils.js'
+import { dayOf } from './councils.js'
 import { settleResults } from './meetings.js'
 
 // You said, we did (有事好商量、件件有回音): every outcome — an accepted proposal, a consultation's

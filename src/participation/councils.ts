@@ -6,7 +6,7 @@ import type { Input, Output } from '../core/http.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, date, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
-import { areaPathOf } from '../jurisdiction/service.js'
+import { areaPathOf, areaRef, areaRefSchema } from '../jurisdiction/service.js'
 import { today } from '../registry/people.js'
 import { isParticipationStaff, requireParticipationStaff } from './common.js'
 
@@ -14,23 +14,6 @@ import { isParticipationStaff, requireParticipationStaff } from './common.js'
 // area (admins, leaders, staff) keep them; everyone on the area's branch of the tree reads them
 // (row-level security: council_read). A member named with a user account votes on the decisions
 // of the council's meetings while their term runs (meetings.ts).
-
-// ── Shared by the meetings part: an area as the screens name it ────────────────────────────────
-
-export const areaRefSchema = shape({
-  id: { type: 'integer' },
-  code: { type: 'string' },
-  nameZh: { type: 'string' },
-  nameEn: { type: 'string' },
-})
-export type AreaRef = Output<typeof areaRefSchema>
-
-export const areaRef = (r: { area_id: number; area_code: string; area_name_zh: string; area_name_en: string }) => ({
-  id: r.area_id,
-  code: r.area_code,
-  nameZh: r.area_name_zh,
-  nameEn: r.area_name_en,
-})
 
 /** The calendar day of `now` in the platform's zone (Asia/Shanghai), as terms are written. */
 export const dayOf = (now: Date): string => today(now)

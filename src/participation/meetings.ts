@@ -7,9 +7,9 @@ import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/pagin
 import { body, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
 import { defineWorkflow } from '../core/workflow.js'
-import { areaPathOf } from '../jurisdiction/service.js'
+import { areaPathOf, areaRef, areaRefSchema } from '../jurisdiction/service.js'
 import { isParticipationStaff, requireParticipationStaff, tellParticipants } from './common.js'
-import { areaRef, areaRefSchema, dayOf, isSittingMember, staffArea } from './councils.js'
+import { dayOf, isSittingMember, staffArea } from './councils.js'
 
 // Deliberation meetings (议事会), hearings (听证会) and council sessions: an agenda, the proposals
 // or consultations discussed, registration (with a capacity), attendance, minutes, and decisions

@@ -1,3 +1,4 @@
+import { beijingYear } from '../core/clock.js'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { notify, notifyRoleOver } from '../cases/notify.js'
@@ -13,7 +14,7 @@ import { areaPathOf } from '../jurisdiction/service.js'
 import { attachmentTypes, sniffAttachment, type AttachmentType } from '../core/uploads.js'
 import { displayNames } from '../participation/common.js'
 import { type DocumentSpec, type FormField, loadService, serviceCategories, subjectPerson } from './catalogue.js'
-import { isServicesStaff, pathsWith, servicesStaff } from './common.js'
+import { accountOfPerson, isServicesStaff, pathsWith, servicesStaff } from './common.js'
 import { evaluateRules, type Rule, type RuleResult, ruleResultSchema } from './eligibility.js'
 
 // Applications for services (服务申请): a resident applies in their own verified name (or staff at
@@ -227,9 +228,6 @@ export const documentCheckBody = body(['ok'], {
 
 // ---------------------------------------------------------------------------------------------
 
-/** The year as Beijing counts it (UTC+8). */
-const beijingYear = (now: Date) => new Date(now.getTime() + 8 * 3_600_000).getUTCFullYear()
-
 /** The answers checked against the service's form: APPLICATION_FORM_INVALID naming `form.<key>`. */
 function checkForm(fields: readonly FormField[], answers: Record<string, unknown>): Record<string, unknown> {
   const known = new Map(fields.map((f) => [f.key, f]))
@@ -352,15 +350,7 @@ export async function createApplication(
       { failed: failing.map((r) => ({ index: r.index, field: r.field, op: r.op, value: r.value })) },
     )
   // The applicant's account: the caller, or at the counter the account verified as that person.
-  let applicantUserId: number | null = self ? actor.userId : null
-  if (!self) {
-    const v = await tx
-      .selectFrom('resident_verification')
-      .select('user_id')
-      .where('person_id', '=', facts.personId)
-      .executeTakeFirst()
-    applicantUserId = v?.user_id ?? null
-  }
+  const applicantUserId = self ? actor.userId : await accountOfPerson(tx, facts.personId)
   const { rows } = await sql<{ seq: string }>`select nextval('service_application_seq') as seq`.execute(tx)
   const reference = `FW-${beijingYear(now)}-${String(rows[0]!.seq).padStart(6, '0')}`
   const due = new Date(now.getTime() + s.review_days * DAY)

@@ -1,3 +1,4 @@
+import { beijingYear } from '../core/clock.js'
 import { sql } from 'kysely'
 import type { Tx } from '../core/db.js'
 import { cjkPdf, zhDate } from '../core/pdf.js'
@@ -476,7 +477,7 @@ export async function seedCatalogueDemo(tx: Tx, now: Date): Promise<Record<strin
         ? new Date(decided.getTime() + svc.spec.deliveryDays * DAY)
         : new Date(created.getTime() + svc.spec.reviewDays * DAY)
     const { rows: seq } = await sql<{ n: string }>`select nextval('service_application_seq') as n`.execute(tx)
-    const reference = `FW-${new Date(created.getTime() + 8 * 3_600_000).getUTCFullYear()}-${String(seq[0]!.n).padStart(6, '0')}`
+    const reference = `FW-${beijingYear(created)}-${String(seq[0]!.n).padStart(6, '0')}`
     const counter = applicantUserId === null
     const payWithHours = !!a.payWithHours && (await balanceOf(tx, personId)) >= (svc.spec.timeBankHours ?? 0)
     const last = a.state === 'delivered' ? delivered : a.state === 'submitted' ? created : decided

@@ -8,7 +8,14 @@ import { body, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { attachmentTypes } from '../core/uploads.js'
-import { isServicesStaff, pathsWith, requireServicesRole, requireVerifiedPerson, servicesStaff } from './common.js'
+import {
+  isServicesStaff,
+  pathsWith,
+  requireServicesRole,
+  requireVerifiedPerson,
+  servicesStaff,
+  verifiedPerson,
+} from './common.js'
 import {
   evaluateRules,
   personFacts,
@@ -545,12 +552,8 @@ export async function subjectPerson(tx: Tx, ctx: RequestContext, personId: numbe
     if (!facts) throw notFound('NOT_FOUND', `person ${me.personId}`, 'personId')
     return { facts, self: true, actor }
   }
-  const own = await tx
-    .selectFrom('resident_verification')
-    .select('person_id')
-    .where('user_id', '=', actor.userId)
-    .executeTakeFirst()
-  if (own && Number(own.person_id) === personId) {
+  const own = await verifiedPerson(tx, actor.userId)
+  if (own?.personId === personId) {
     const facts = await personFacts(tx, personId, now)
     if (facts) return { facts, self: true, actor }
   }

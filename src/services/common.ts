@@ -36,6 +36,19 @@ export async function verifiedPerson(tx: Tx, userId: number): Promise<{ personId
   return v ? { personId: v.person_id, areaId: v.area_id } : null
 }
 
+/**
+ * The account verified as a registry person, or null (none, or not readable by the caller: the
+ * area's service staff read verifications, grid workers do not).
+ */
+export async function accountOfPerson(tx: Tx, personId: number): Promise<number | null> {
+  const v = await tx
+    .selectFrom('resident_verification')
+    .select('user_id')
+    .where('person_id', '=', personId)
+    .executeTakeFirst()
+  return v?.user_id ?? null
+}
+
 /** The verified registry person of the caller, or VERIFICATION_REQUIRED telling them how to verify. */
 export async function requireVerifiedPerson(
   tx: Tx,

@@ -1,3 +1,4 @@
+import { beijingDay } from '../core/clock.js'
 import { Ajv } from 'ajv'
 import { sql } from 'kysely'
 import type { Tx } from '../core/db.js'
@@ -149,9 +150,6 @@ export interface PersonFacts {
   status: string
   householdSize: number
 }
-
-/** The day in Beijing (ages turn over at Beijing's midnight). */
-export const beijingDay = (now: Date) => new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10)
 
 /**
  * The facts the rules read of one person, in one statement; null when the person does not exist

@@ -1,8 +1,9 @@
+import { ZONE } from '../core/clock.js'
 import { sql } from 'kysely'
 import { DateTime } from 'luxon'
 import type { Tx } from '../core/db.js'
 import { areaIdByCode } from '../participation/common.js'
-import { checkOpeningHours, type Interval, ZONE } from './facilities.js'
+import { checkOpeningHours, type Interval } from './facilities.js'
 
 // The demo city's facilities (场地预约): 桂花 has its activity room, the deliberation hall, a
 // reading room (booked by the office for residents) and a basketball court; the street QH-01 has

@@ -1,3 +1,4 @@
+import { ZONE } from '../core/clock.js'
 import { sql } from 'kysely'
 import { DateTime } from 'luxon'
 import { recordAudit } from '../audit/service.js'
@@ -8,7 +9,7 @@ import type { Input, Output } from '../core/http.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, date, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
-import { areaPathOf } from '../jurisdiction/service.js'
+import { areaPathOf, areaRef, areaRefSchema } from '../jurisdiction/service.js'
 import { displayNames } from '../participation/common.js'
 import { isServicesStaff, pathsWith, requireServicesRole } from './common.js'
 
@@ -20,7 +21,6 @@ import { isServicesStaff, pathsWith, requireServicesRole } from './common.js'
 // insert, so two requests racing for one slot get one booking and one refusal. Times of day are
 // Beijing wall time (Asia/Shanghai); the API answers instants in ISO 8601 UTC.
 
-export const ZONE = 'Asia/Shanghai'
 /** Upcoming bookings a resident may hold at once (staff booking for others are not limited). */
 export const RESIDENT_UPCOMING_LIMIT = 3
 
@@ -149,13 +149,6 @@ export const cancelBody = body([], {
   reason: { ...text(500), description: 'Required when staff cancel someone else’s booking; told to the booker' },
 })
 export type CancelInput = Input<typeof cancelBody>
-
-const areaRefSchema = shape({
-  id: { type: 'integer' },
-  code: { type: 'string' },
-  nameZh: { type: 'string' },
-  nameEn: { type: 'string' },
-})
 
 export const facilitySchema = shape({
   id: { type: 'integer' },
@@ -320,13 +313,6 @@ async function loadFacility(tx: Tx, facilityId: number) {
   return { ...f, hours: f.opening_hours as unknown as Interval[] }
 }
 type FacilityRow = Awaited<ReturnType<typeof loadFacility>>
-
-const areaRef = (r: { area_id: number; area_code: string; area_name_zh: string; area_name_en: string }) => ({
-  id: r.area_id,
-  code: r.area_code,
-  nameZh: r.area_name_zh,
-  nameEn: r.area_name_en,
-})
 
 function presentFacility(f: FacilityRow, ctx: RequestContext): FacilityView {
   const staff = isServicesStaff(ctx.actor, f.area_path)

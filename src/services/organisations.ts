@@ -1,3 +1,4 @@
+import { areaRef, areaRefSchema } from '../jurisdiction/service.js'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
@@ -7,7 +8,6 @@ import { containing } from '../core/like.js'
 import { countLimitOf, offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, orNull, shape, text } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
-import { areaRef, areaRefSchema } from '../participation/councils.js'
 import { isServicesStaff, requireServicesRole } from './common.js'
 
 // Social organisations taking part in services (社会组织): a profile (fields of work, capacity,

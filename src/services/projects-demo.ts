@@ -1,6 +1,7 @@
+import { beijingDay } from '../core/clock.js'
 import type { Tx } from '../core/db.js'
 import { areaIdByCode, demoActor } from '../participation/common.js'
-import { addEvaluation, addReport, createProject, dayOf, performProjectAction } from './projects.js'
+import { addEvaluation, addReport, createProject, performProjectAction } from './projects.js'
 
 const DAY = 86_400_000
 
@@ -23,7 +24,7 @@ export async function seedProjectsDemo(tx: Tx, now: Date): Promise<Record<string
   const streetOffice = await dept('QH-01-BSC')
   const enforcement = await dept('QH-01-ZF')
   const ago = (days: number) => new Date(now.getTime() - days * DAY)
-  const day = (days: number) => dayOf(new Date(now.getTime() + days * DAY))
+  const day = (days: number) => beijingDay(new Date(now.getTime() + days * DAY))
 
   // The registry's organisations of kind social_organisation (the demo registry has none).
   const registry = async (area: number, name: string, uscc: string, legal: string, address: string) =>

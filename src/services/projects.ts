@@ -1,3 +1,4 @@
+import { beijingDay, beijingYear, ZONE } from '../core/clock.js'
 import { DateTime } from 'luxon'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
@@ -10,8 +11,7 @@ import { cancelTimers, scheduleTimers, type TimerHandler } from '../core/schedul
 import { body, date, id, nullable, shape, timestamp } from '../core/schemas.js'
 import { requireActor, type Actor, type RequestContext } from '../core/scope.js'
 import { defineWorkflow } from '../core/workflow.js'
-import { areaPathOf } from '../jurisdiction/service.js'
-import { areaRef, areaRefSchema } from '../participation/councils.js'
+import { areaPathOf, areaRef, areaRefSchema } from '../jurisdiction/service.js'
 import { attachmentTypes, sniffAttachment } from '../core/uploads.js'
 import { displayNames } from '../participation/common.js'
 import { isServicesStaff, requireServicesRole, servicesStaff } from './common.js'
@@ -23,7 +23,6 @@ import { isServicesStaff, requireServicesRole, servicesStaff } from './common.js
 // behalf: organisations have no accounts) and evaluate each reported milestone and, once
 // completed, the whole project. The final score moves the organisation's rating.
 
-export const ZONE = 'Asia/Shanghai'
 /** Days before a milestone's due day that the first reminder goes out. */
 export const MILESTONE_WARNING_DAYS = 3
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -44,9 +43,6 @@ export const projectWorkflow = defineWorkflow({
     terminate: { from: ['draft', 'active'], to: 'terminated', by: ['staff'] },
   },
 })
-
-/** The calendar day of `now` in the platform's zone. */
-export const dayOf = (now: Date): string => DateTime.fromJSDate(now, { zone: ZONE }).toISODate() ?? ''
 
 // ── Schemas ────────────────────────────────────────────────────────────────────────────────────
 
@@ -388,7 +384,7 @@ export async function projectDetail(tx: Tx, ctx: RequestContext, projectId: numb
     tx.selectFrom('project_evaluation').selectAll().where('project_id', '=', p.id).orderBy('id').execute(),
   ])
   const names = await displayNames(tx, [...reports.map((r) => r.created_by), ...evaluations.map((e) => e.evaluated_by)])
-  const today = dayOf(now)
+  const today = beijingDay(now)
   const staff = isServicesStaff(actor, p.area_path)
   const budget = num(p.budget)
   const spent = num(p.spent)
@@ -541,7 +537,7 @@ export async function createProject(tx: Tx, ctx: RequestContext, input: NewProje
   const { n } = await sql<{ n: number }>`select nextval('service_project_seq')::int as n`
     .execute(tx)
     .then((r) => r.rows[0]!)
-  const reference = `GM-${DateTime.fromJSDate(now, { zone: ZONE }).year}-${String(n).padStart(5, '0')}`
+  const reference = `GM-${beijingYear(now)}-${String(n).padStart(5, '0')}`
   const created = await tx
     .insertInto('service_project')
     .values({
@@ -714,7 +710,7 @@ export async function addReport(
 ): Promise<ProjectDetail> {
   const actor = requireActor(ctx)
   const p = await reportableProject(tx, ctx, projectId)
-  const today = dayOf(now)
+  const today = beijingDay(now)
   if (p.status === 'draft')
     throw new AppError(
       'PROJECT_ILLEGAL_TRANSITION',

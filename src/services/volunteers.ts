@@ -7,7 +7,14 @@ import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, date, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
-import { isServicesStaff, pathsWith, requireServicesRole, requireVerifiedPerson, volunteerStaff } from './common.js'
+import {
+  accountOfPerson,
+  isServicesStaff,
+  pathsWith,
+  requireServicesRole,
+  requireVerifiedPerson,
+  volunteerStaff,
+} from './common.js'
 import { loadVolunteer, requireSelfOrStaff } from './timebank.js'
 
 // Volunteers (志愿者): one record per registry person, made by the verified resident themself or
@@ -185,12 +192,7 @@ export async function registerVolunteer(
     areaId = person.area_id
     // The person's verified account (readable by the area's service staff; grid workers register
     // the person without it, and the account is linked when service staff register them).
-    const verified = await tx
-      .selectFrom('resident_verification')
-      .select('user_id')
-      .where('person_id', '=', personId)
-      .executeTakeFirst()
-    userId = verified?.user_id ?? null
+    userId = await accountOfPerson(tx, personId)
   }
   const made = await tx
     .insertInto('volunteer')
