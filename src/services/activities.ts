@@ -886,7 +886,7 @@ async function staffSignup(tx: Tx, ctx: RequestContext, activityId: number, volu
   const s = await tx
     .selectFrom('activity_signup as s')
     .innerJoin('volunteer as v', 'v.id', 's.volunteer_id')
-    .select(['s.status', 'v.user_id'])
+    .select(['s.status', 's.credited_at', 'v.user_id'])
     .where('s.activity_id', '=', a.id)
     .where('s.volunteer_id', '=', volunteerId)
     .forUpdate('s')
@@ -896,14 +896,22 @@ async function staffSignup(tx: Tx, ctx: RequestContext, activityId: number, volu
     throw new AppError('FORBIDDEN', 'staff do not check themselves in or out: scan the code', 'volunteerId')
   if (!s || s.status === 'cancelled')
     throw new AppError('ACTIVITY_NOT_SIGNED_UP', 'this volunteer is not signed up for the activity', 'volunteerId')
-  return { a, actor, status: s.status as SignupState }
+  return { a, actor, status: s.status as SignupState, credited: s.credited_at !== null }
 }
 
 /** Staff check a signed-up volunteer in (no token; the window applies). */
 export async function staffCheckIn(tx: Tx, ctx: RequestContext, activityId: number, volunteerId: number, now: Date) {
-  const { a, status } = await staffSignup(tx, ctx, activityId, volunteerId)
+  const { a, status, credited } = await staffSignup(tx, ctx, activityId, volunteerId)
   requireWindow(a, now)
   if (status === 'signed_up' || status === 'absent') await checkIn(tx, a, volunteerId, 'staff', now)
+  else if (status === 'checked_out' && !credited)
+    // A check-out that credited nothing (too early, or no hours given) is undone: in again.
+    await tx
+      .updateTable('activity_signup')
+      .set({ status: 'checked_in', checked_out_at: null, hours: null })
+      .where('activity_id', '=', a.id)
+      .where('volunteer_id', '=', volunteerId)
+      .execute()
   else if (status === 'checked_out')
     throw new AppError('ACTIVITY_ILLEGAL_TRANSITION', 'this volunteer has checked out already', 'volunteerId')
   return (await listSignups(tx, ctx, a.id)).find((r) => r.volunteerId === volunteerId)!

@@ -364,6 +364,14 @@ describe.each(backends())('volunteers, activities and the time bank on %s', (bac
     expect(
       (await call(p.app, 'POST', `/api/v1/activities/${activity}/signups/${v1}/checkin`, { token: t['gh.v2'] })).status,
     ).toBe(403)
+    // A check-out that credited nothing (no hours given) is undone by checking in again.
+    const none = await call(p.app, 'POST', `/api/v1/activities/${activity}/signups/${v1}/checkout`, {
+      token: t.staff,
+      body: { hours: 0 },
+    })
+    expect(none.body).toMatchObject({ status: 'checked_out', credited: false })
+    const back = await call(p.app, 'POST', `/api/v1/activities/${activity}/signups/${v1}/checkin`, { token: t.staff })
+    expect(back.body).toMatchObject({ status: 'checked_in' })
     const over = await call(p.app, 'POST', `/api/v1/activities/${activity}/signups/${v1}/checkout`, {
       token: t.staff,
       body: { hours: 3.25 },
