@@ -244,17 +244,37 @@ function checkSpecs(documents: readonly DocumentSpec[], form: readonly FormField
   })
 }
 
-async function checkDeliverer(tx: Tx, departmentId: number | null | undefined) {
-  if (departmentId == null) return
-  const d = await tx.selectFrom('department').select('id').where('id', '=', departmentId).executeTakeFirst()
-  if (!d) throw new AppError('VALIDATION_FAILED', `department ${departmentId} does not exist`, 'departmentId')
+async function checkDeliverer(
+  tx: Tx,
+  departmentId: number | null | undefined,
+  organisationId: number | null | undefined,
+) {
+  if (departmentId != null) {
+    const d = await tx.selectFrom('department').select('id').where('id', '=', departmentId).executeTakeFirst()
+    if (!d) throw new AppError('VALIDATION_FAILED', `department ${departmentId} does not exist`, 'departmentId')
+  }
+  // A delivering organisation takes part as a social organisation on the caller's branch (row-level
+  // security on social_organisation decides), so no registry organisation elsewhere is named.
+  if (organisationId != null) {
+    const o = await tx
+      .selectFrom('social_organisation')
+      .select('status')
+      .where('organisation_id', '=', organisationId)
+      .executeTakeFirst()
+    if (o?.status !== 'active')
+      throw new AppError(
+        'SOCIAL_ORGANISATION_NOT_FOUND',
+        `organisation ${organisationId} is no active social organisation of your areas`,
+        'organisationId',
+      )
+  }
 }
 
 type Editable = Omit<Input<typeof updateServiceBody>, 'version'>
 async function editableValues(tx: Tx, input: Editable) {
   const eligibility = await validateRules(tx, input.eligibility as Rule[])
   checkSpecs(input.documents, input.form)
-  await checkDeliverer(tx, input.departmentId)
+  await checkDeliverer(tx, input.departmentId, input.organisationId)
   return {
     category: input.category,
     name: input.name.trim(),

@@ -259,4 +259,55 @@ describe.each(backends())('nobody decides their own case on %s', (backend) => {
     })
     expect([res.statusCode, res.json().error.code]).toEqual([409, 'PROJECT_ENDED'])
   })
+
+  it("names as a deliverer only an active social organisation of the caller's branch", async () => {
+    const guihua = await db.selectFrom('area').select('id').where('code', '=', 'JZ-QH-01-01').executeTakeFirstOrThrow()
+    const own = await db
+      .selectFrom('social_organisation')
+      .select('organisation_id')
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow()
+    const plain = await db
+      .selectFrom('organisation as o')
+      .select('o.id')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('social_organisation as so')
+              .select('so.organisation_id')
+              .whereRef('so.organisation_id', '=', 'o.id'),
+          ),
+        ),
+      )
+      .executeTakeFirstOrThrow()
+    const service = (code: string, organisationId: number) => ({
+      areaId: guihua.id,
+      code,
+      category: 'elderly_care',
+      name: '上门助浴',
+      description: '为失能老人提供上门助浴服务。',
+      eligibility: [],
+      documents: [],
+      form: [],
+      reviewDays: 5,
+      deliveryDays: 10,
+      status: 'draft',
+      organisationId,
+    })
+    const refused = await call(p.app, 'POST', '/api/v1/services', {
+      token: tokens['guihua.staff'],
+      body: service('GEN-BATH-1', plain.id),
+    })
+    expect([refused.status, refused.body.error.code, refused.body.error.field]).toEqual([
+      404,
+      'SOCIAL_ORGANISATION_NOT_FOUND',
+      'organisationId',
+    ])
+    const made = await call(p.app, 'POST', '/api/v1/services', {
+      token: tokens['guihua.staff'],
+      body: service('GEN-BATH-2', own.organisation_id),
+    })
+    expect(made.status, JSON.stringify(made.body)).toBe(201)
+    expect(made.body.organisationName).toBeTruthy()
+  })
 })
