@@ -1178,8 +1178,14 @@ describe.each(backends())('fuzzing every operation on %s', (backend) => {
 
   it('answers the requests that once made it fail in the error shape (regressions)', async () => {
     const deep = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`
+    // A point inside a grid as the grids stand now: the hostile run before may have moved or
+    // retired the one the fuzzing started from.
+    const { rows } = await sql<{ lng: number; lat: number }>`
+      select ST_X(ST_PointOnSurface(boundary)) as lng, ST_Y(ST_PointOnSurface(boundary)) as lat
+      from area where level = 'grid' and retired_at is null order by id limit 1`.execute(p.database.db)
+    const inside = { lng: Number(rows[0]!.lng), lat: Number(rows[0]!.lat) }
     const intake = (extra: string) =>
-      `{"categoryCode":"DL-03","location":${JSON.stringify(known.point)},"description":"x"${extra}}`
+      `{"categoryCode":"DL-03","location":${JSON.stringify(inside)},"description":"x"${extra}}`
     const cases: [Request, number, string | null][] = [
       // Fastify's own answers for a path that is not UTF-8 or too long, bypassing the error handler.
       [{ caller: 'staff', method: 'GET', url: '/api/v1/areas/%E0%A4%A', headers: {} }, 400, 'VALIDATION_FAILED'],
