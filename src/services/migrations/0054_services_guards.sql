@@ -13,7 +13,8 @@ BEGIN
   END IF;
   IF TG_TABLE_NAME = 'volunteer_activity' THEN
     IF NOT app_services_staff(OLD.area_id)
-       AND (to_jsonb(NEW) - 'signed_up') IS DISTINCT FROM (to_jsonb(OLD) - 'signed_up') THEN
+       AND ((to_jsonb(NEW) - 'signed_up') IS DISTINCT FROM (to_jsonb(OLD) - 'signed_up')
+            OR abs(NEW.signed_up - OLD.signed_up) > 1) THEN
       RAISE EXCEPTION 'only the activity''s staff change it' USING ERRCODE = 'insufficient_privilege';
     END IF;
   ELSIF TG_TABLE_NAME = 'volunteer' THEN
@@ -39,8 +40,8 @@ BEGIN
         (OLD.applicant_user_id = app_user_id()
          AND ((NEW.status = 'withdrawn' AND OLD.status IN ('submitted', 'approved'))
               OR (NEW.status = OLD.status AND OLD.status = 'delivered' AND OLD.rating IS NULL))
-         AND (to_jsonb(NEW) - 'status' - 'rating' - 'rating_comment' - 'rated_at' - 'version' - 'updated_at' - 'due_at')
-             IS NOT DISTINCT FROM (to_jsonb(OLD) - 'status' - 'rating' - 'rating_comment' - 'rated_at' - 'version' - 'updated_at' - 'due_at'))
+         AND (to_jsonb(NEW) - 'status' - 'rating' - 'rating_comment' - 'rated_at' - 'version' - 'updated_at')
+             IS NOT DISTINCT FROM (to_jsonb(OLD) - 'status' - 'rating' - 'rating_comment' - 'rated_at' - 'version' - 'updated_at'))
         OR (OLD.department_id = app_user_department() AND OLD.status = 'approved' AND NEW.status = 'delivered'
          AND (to_jsonb(NEW) - 'status' - 'delivered_at' - 'delivery_note' - 'version' - 'updated_at' - 'due_at')
              IS NOT DISTINCT FROM (to_jsonb(OLD) - 'status' - 'delivered_at' - 'delivery_note' - 'version' - 'updated_at' - 'due_at'))
