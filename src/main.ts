@@ -13,6 +13,8 @@ import { sendDigests } from './participation/digest.js'
 import { proposalTimerHandler } from './participation/proposals.js'
 import { applicationTimerHandler } from './services/applications.js'
 import { milestoneTimerHandler } from './services/projects.js'
+import { startAlertWorker } from './emergency/alerts.js'
+import { checkTimerHandler } from './emergency/checks.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
@@ -39,6 +41,7 @@ export const timerHandlers = {
   proposal: proposalTimerHandler,
   service_application: applicationTimerHandler,
   project_milestone: milestoneTimerHandler,
+  incident_check: checkTimerHandler,
 }
 
 export interface RunningPlatform {
@@ -116,6 +119,18 @@ export async function startPlatform(
             (err) => log.error({ err }, 'message delivery run failed'),
           )
         : null
+    // Emergency alerts to every resident of the affected grids: expanded and sent paced.
+    const alerts =
+      config.schedulerIntervalMs > 0
+        ? startAlertWorker(
+            database.db,
+            platform.clock,
+            transport,
+            cipherFor(config),
+            config.schedulerIntervalMs,
+            (err) => log.error({ err }, 'alert delivery run failed'),
+          )
+        : null
     // Care visits fall due by the day: checking hourly is soon enough and costs one query.
     const care =
       config.schedulerIntervalMs > 0
@@ -153,6 +168,7 @@ export async function startPlatform(
         await scheduler?.stop()
         await webhooks?.stop()
         await messages?.stop()
+        await alerts?.stop()
         await care?.stop()
         await digests?.stop()
         await linker?.stop()

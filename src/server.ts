@@ -32,6 +32,7 @@ import { registryRoutes } from './registry/routes.js'
 import { disputeRoutes } from './disputes/routes.js'
 import { participationRoutes } from './participation/routes.js'
 import { servicesRoutes } from './services/routes.js'
+import { emergencyRoutes } from './emergency/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
@@ -270,6 +271,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(disputeRoutes, platform)
   await app.register(participationRoutes, platform)
   await app.register(servicesRoutes, platform)
+  await app.register(emergencyRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -30,6 +30,8 @@ export type NotificationKind =
   | 'project_milestone_due'
   | 'activity_update'
   | 'booking_cancelled'
+  | 'incident_alert'
+  | 'incident_update'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */
 export async function usersWithRoleOver(tx: Tx, roles: readonly Role[], areaPath: string): Promise<number[]> {

@@ -448,6 +448,38 @@ export interface Dwelling {
   unit: Generated<string>;
 }
 
+export interface EmergencyResource {
+  area_id: number;
+  available: number;
+  created_at: Timestamp;
+  district_id: number;
+  id: Generated<number>;
+  kind: string;
+  location: string | null;
+  name: string;
+  place: string | null;
+  quantity: number;
+  unit: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface EmergencyShelter {
+  address: string;
+  area_id: number;
+  capacity: number;
+  created_at: Timestamp;
+  district_id: number;
+  facilities: Generated<string[]>;
+  id: Generated<number>;
+  location: string;
+  name: string;
+  occupancy: Generated<number>;
+  status: Generated<string>;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
 export interface Facility {
   address: string;
   area_id: number;
@@ -541,6 +573,143 @@ export interface ImportRowError {
   message: string;
   row_enc: ColumnType<Uint8Array, Buffer, Buffer>;
   row_number: number;
+}
+
+export interface Incident {
+  affected: string | null;
+  area_id: number;
+  check_tags: string[];
+  closed_at: Timestamp | null;
+  closed_by: number | null;
+  commander_id: number;
+  declared_at: Timestamp;
+  declared_by: number;
+  description: string;
+  district_id: number;
+  drill: Generated<boolean>;
+  escalate_after_minutes: Generated<number>;
+  id: Generated<number>;
+  kind: string;
+  level: number;
+  reference: string;
+  source_kind: Generated<string>;
+  source_ref: string | null;
+  status: string;
+  summary: string | null;
+  title: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface IncidentAlert {
+  created_at: Timestamp;
+  created_by: number;
+  drill: boolean;
+  expanded_at: Timestamp | null;
+  expanded_through: Generated<number>;
+  grid_ids: number[];
+  id: Generated<number>;
+  incident_id: number;
+  note_en: string | null;
+  note_zh: string | null;
+  recipients: Generated<number>;
+  resend_of: number | null;
+  status: string;
+  template: string;
+}
+
+export interface IncidentAlertRecipient {
+  acknowledged_at: Timestamp | null;
+  alert_id: number;
+  area_id: number;
+  attempts: Generated<number>;
+  district_id: number;
+  id: Generated<number>;
+  incident_id: number;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+  person_id: number;
+  sent_at: Timestamp | null;
+  sms: boolean;
+  status: Generated<string>;
+  user_id: number | null;
+}
+
+export interface IncidentCheck {
+  area_id: number;
+  checked_by: number | null;
+  created_at: Timestamp;
+  district_id: number;
+  escalated_at: Timestamp | null;
+  id: Generated<number>;
+  incident_id: number;
+  note: string | null;
+  observed_at: Timestamp | null;
+  person_id: number;
+  reached_at: Timestamp | null;
+  status: Generated<string>;
+  tags: string[];
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface IncidentCheckUpdate {
+  area_id: number;
+  by_user: number;
+  check_id: number;
+  id: Generated<number>;
+  incident_id: number;
+  note: string | null;
+  observed_at: Timestamp;
+  op_id: string;
+  received_at: Timestamp;
+  status: string;
+}
+
+export interface IncidentGrid {
+  area_id: number;
+  incident_id: number;
+}
+
+export interface IncidentLog {
+  actor_id: number | null;
+  actor_name: string | null;
+  at: Timestamp;
+  data: Generated<ColumnType<unknown, string, string>>;
+  id: Generated<number>;
+  incident_id: number;
+  kind: string;
+  message: string;
+}
+
+export interface IncidentResponder {
+  added_at: Timestamp;
+  added_by: number;
+  grid_ids: Generated<number[]>;
+  incident_id: number;
+  user_id: number;
+  volunteer_id: number | null;
+}
+
+export interface IncidentTask {
+  area_id: number | null;
+  assignee_id: number | null;
+  building_id: number | null;
+  created_at: Timestamp;
+  created_by: number;
+  description: string | null;
+  done_at: Timestamp | null;
+  due_at: Timestamp | null;
+  id: Generated<number>;
+  incident_id: number;
+  location: string | null;
+  priority: Generated<string>;
+  result: string | null;
+  status: string;
+  team: string | null;
+  title: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
 }
 
 export interface LoginAttempt {
@@ -1023,6 +1192,18 @@ export interface ResidentVerification {
   verified_by: number | null;
 }
 
+export interface ResourceAllocation {
+  allocated_at: Timestamp;
+  allocated_by: number;
+  id: Generated<number>;
+  incident_id: number;
+  quantity: number;
+  resource_id: number;
+  returned: Generated<number>;
+  returned_at: Timestamp | null;
+  task_id: number | null;
+}
+
 export interface RoleGrant {
   area_id: number;
   granted_at: Generated<Timestamp>;
@@ -1143,6 +1324,19 @@ export interface Session {
   token_hash: string;
   user_agent: string | null;
   user_id: number;
+}
+
+export interface ShelterCheckin {
+  checked_in_at: Timestamp;
+  checked_in_by: number;
+  checked_out_at: Timestamp | null;
+  id: Generated<number>;
+  incident_id: number;
+  name: string | null;
+  note: string | null;
+  people: Generated<number>;
+  person_id: number | null;
+  shelter_id: number;
 }
 
 export interface SocialOrganisation {
@@ -1358,6 +1552,8 @@ export interface DB {
   dispute_party: DisputeParty;
   dispute_risk_rule: DisputeRiskRule;
   dwelling: Dwelling;
+  emergency_resource: EmergencyResource;
+  emergency_shelter: EmergencyShelter;
   facility: Facility;
   facility_booking: FacilityBooking;
   household: Household;
@@ -1365,6 +1561,15 @@ export interface DB {
   idempotency_key: IdempotencyKey;
   import_job: ImportJob;
   import_row_error: ImportRowError;
+  incident: Incident;
+  incident_alert: IncidentAlert;
+  incident_alert_recipient: IncidentAlertRecipient;
+  incident_check: IncidentCheck;
+  incident_check_update: IncidentCheckUpdate;
+  incident_grid: IncidentGrid;
+  incident_log: IncidentLog;
+  incident_responder: IncidentResponder;
+  incident_task: IncidentTask;
   login_attempt: LoginAttempt;
   mediation_agreement: MediationAgreement;
   mediation_limit: MediationLimit;
@@ -1403,6 +1608,7 @@ export interface DB {
   proposal_support: ProposalSupport;
   registry_history: RegistryHistory;
   resident_verification: ResidentVerification;
+  resource_allocation: ResourceAllocation;
   role_grant: RoleGrant;
   schema_migration: SchemaMigration;
   service: Service;
@@ -1411,6 +1617,7 @@ export interface DB {
   service_document: ServiceDocument;
   service_project: ServiceProject;
   session: Session;
+  shelter_checkin: ShelterCheckin;
   social_organisation: SocialOrganisation;
   survey: Survey;
   survey_answer: SurveyAnswer;

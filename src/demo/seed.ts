@@ -22,6 +22,10 @@ import { verifyDemoResident } from '../services/demo.js'
 import { seedFacilitiesDemo } from '../services/facilities-demo.js'
 import { seedProjectsDemo } from '../services/projects-demo.js'
 import { seedVolunteersDemo } from '../services/volunteers-demo.js'
+import { seedAlertsDemo } from '../emergency/alerts-demo.js'
+import { seedChecksDemo } from '../emergency/checks-demo.js'
+import { seedIncidentsDemo } from '../emergency/incidents-demo.js'
+import { seedResponseDemo, seedTasksDemo } from '../emergency/response-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -153,6 +157,17 @@ export async function seedDemo(
           ...(await seedProjectsDemo(tx, now)),
         }
       : {}
+    // Emergency: the inventory (resources, shelters) first, then incidents (each makes its check
+    // list), their alerts, the checks done so far and the tasks.
+    const emergency = opts.cipher
+      ? {
+          ...(await seedResponseDemo(tx, now)),
+          ...(await seedIncidentsDemo(tx, now)),
+          ...(await seedAlertsDemo(tx, now)),
+          ...(await seedChecksDemo(tx, now)),
+          ...(await seedTasksDemo(tx, now)),
+        }
+      : {}
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -164,6 +179,7 @@ export async function seedDemo(
         ...disputes,
         ...participation,
         ...services,
+        ...emergency,
       },
     })
   })

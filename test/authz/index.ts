@@ -1,4 +1,8 @@
 import * as consultations from './consultations.js'
+import * as emergencyAlerts from './emergency-alerts.js'
+import * as emergencyChecks from './emergency-checks.js'
+import * as emergencyIncidents from './emergency-incidents.js'
+import * as emergencyResponse from './emergency-response.js'
 import * as meetings from './meetings.js'
 import * as notices from './notices.js'
 import type { OwnPart, ScopingPart } from './parts.js'
@@ -20,6 +24,10 @@ const modules = [
   servicesFacilities,
   servicesProjects,
   servicesVolunteers,
+  emergencyIncidents,
+  emergencyAlerts,
+  emergencyChecks,
+  emergencyResponse,
 ]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)

@@ -41,6 +41,11 @@ const SurveyLinkPage = lazy(() =>
 )
 const surveyLinkToken = (r: Route) =>
   r.page === 'participation' && r.params[0] === 'surveys' && r.params[1] === 'link' ? (r.params[2] ?? null) : null
+const EmergencyPage = lazy(() => import('./pages/emergency/EmergencyPage').then((m) => ({ default: m.EmergencyPage })))
+const AlertLinkPage = lazy(() => import('./pages/emergency/alerts').then((m) => ({ default: m.AlertLinkPage })))
+// The alert page a text message links to opens without an account.
+const alertLinkToken = (r: Route) =>
+  r.page === 'emergency' && r.params[0] === 'alerts' && r.params[1] === 'link' ? (r.params[2] ?? null) : null
 const ServicesPage = lazy(() => import('./pages/services/ServicesPage').then((m) => ({ default: m.ServicesPage })))
 const DisputesPage = lazy(() => import('./pages/disputes/DisputesPage').then((m) => ({ default: m.DisputesPage })))
 
@@ -88,7 +93,8 @@ export function App() {
   const user = me.data
   if (user) return <Shell user={user} config={config} onLogout={() => logout.mutate()} loggingOut={logout.isPending} />
   // Reporting a problem and following it by tracking code need no account.
-  if (PUBLIC_PAGES.includes(route.page) || surveyLinkToken(route)) return <PublicShell route={route} config={config} />
+  if (PUBLIC_PAGES.includes(route.page) || surveyLinkToken(route) || alertLinkToken(route))
+    return <PublicShell route={route} config={config} />
   return (
     <LoginPage
       notice={notice ? t(`login.${notice}`) : null}
@@ -216,6 +222,12 @@ function ModulePage({
           <ServicesPage params={params} user={user} config={config} />
         </Suspense>
       )
+    case 'emergency':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <EmergencyPage params={params} user={user} config={config} />
+        </Suspense>
+      )
     case 'dashboard':
       return (
         <Suspense fallback={<Loading splash />}>
@@ -261,7 +273,11 @@ function PublicShell({ route, config }: { route: Route; config: AppConfig | null
         </a>
       </header>
       <main className="app-main public-main" id="main">
-        {surveyLinkToken(route) ? (
+        {alertLinkToken(route) ? (
+          <Suspense fallback={<Loading splash />}>
+            <AlertLinkPage token={alertLinkToken(route)!} />
+          </Suspense>
+        ) : surveyLinkToken(route) ? (
           <Suspense fallback={<Loading splash />}>
             <SurveyLinkPage token={surveyLinkToken(route)!} />
           </Suspense>

@@ -89,7 +89,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'participation', available: true, roles: null },
   { id: 'services', available: true, roles: null },
   { id: 'analytics', available: false, roles: STAFF_ROLES },
-  { id: 'emergency', available: false, roles: STAFF_ROLES },
+  { id: 'emergency', available: true, roles: null },
   { id: 'audit', available: true, roles: ['admin'] },
 ]
 

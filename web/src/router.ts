@@ -55,6 +55,8 @@ export const routes = {
   participation: (part: string, ...rest: (string | number)[]) => href('participation', part, ...rest),
   /** Services and social forces: a part's section, one record of it, or a sub-page. */
   services: (part: string, ...rest: (string | number)[]) => href('services', part, ...rest),
+  /** Emergency response: a part's section (incidents, checks, alerts, response), one record of it, or a sub-page. */
+  emergency: (part: string, ...rest: (string | number)[]) => href('emergency', part, ...rest),
 }
 
 /** A route parameter that names a record: a positive whole number, else null. */

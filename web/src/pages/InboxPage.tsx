@@ -145,6 +145,36 @@ function servicesNotice(n: Notification, t: TFunction, lng: string): string | nu
   }
 }
 
+/**
+ * An emergency notice (src/emergency): an alert to a resident of an affected grid, or news of an
+ * incident for those who run or respond to it (declared, level changed, a task, an escalation, closed).
+ */
+function emergencyNotice(n: Notification, t: TFunction): string | null {
+  const p = n.params
+  const str = (k: string) => (typeof p[k] === 'string' ? p[k] : '')
+  const level =
+    typeof p.level === 'number' ? t(`inbox.incidentLevels.${p.level}`, { defaultValue: String(p.level) }) : ''
+  const drill = p.drill === true ? t('inbox.drillPrefix') : ''
+  switch (n.kind) {
+    case 'incident_alert':
+      return t('inbox.texts.incident_alert', {
+        drill,
+        level,
+        kind: t(`inbox.incidentKinds.${str('kind')}`, { defaultValue: str('kind') }),
+        title: str('title'),
+      })
+    case 'incident_update':
+      return t('inbox.texts.incident_update', {
+        drill,
+        reference: str('reference'),
+        title: str('title'),
+        event: t(`inbox.incidentEvents.${str('event')}`, { defaultValue: str('event'), level }),
+      })
+    default:
+      return null
+  }
+}
+
 /** The caller's notifications: new dispatches, warnings, escalations, updates of their reports. */
 export function InboxPage({ user }: { user: User }) {
   const { t, i18n } = useTranslation()
@@ -188,6 +218,13 @@ export function InboxPage({ user }: { user: User }) {
     const part = typeof n.params.subjectKind === 'string' ? participationParts[n.params.subjectKind] : undefined
     return part && typeof n.params.subjectId === 'number' ? routes.participation(part, n.params.subjectId) : null
   }
+  // An alert opens the resident's alert page; news of an incident opens its command view.
+  const emergencyLink = (n: Notification) =>
+    n.kind === 'incident_alert' && typeof n.params.recipientId === 'number'
+      ? routes.emergency('alerts', n.params.recipientId)
+      : n.kind === 'incident_update' && typeof n.params.incidentId === 'number'
+        ? routes.emergency('incidents', n.params.incidentId)
+        : null
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
@@ -225,11 +262,12 @@ export function InboxPage({ user }: { user: User }) {
       )}
       <ul className="inbox-list">
         {data?.items.map((n) => {
-          const link = caseLink(n) ?? personLink(n) ?? disputeLink(n) ?? participationLink(n)
+          const link = caseLink(n) ?? personLink(n) ?? disputeLink(n) ?? participationLink(n) ?? emergencyLink(n)
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
-          const sentence = disputeNotice(n, t, lng) ?? participationNotice(n, t) ?? servicesNotice(n, t, lng)
+          const sentence =
+            disputeNotice(n, t, lng) ?? participationNotice(n, t) ?? servicesNotice(n, t, lng) ?? emergencyNotice(n, t)
           // A dispute's or petition's action and state are in its sentence; the case chips would misname them.
           const action = !sentence && typeof n.params.action === 'string' ? n.params.action : null
           const state = !sentence && typeof n.params.state === 'string' ? n.params.state : null

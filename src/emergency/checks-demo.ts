@@ -1,0 +1,5 @@
+import type { Tx } from '../core/db.js'
+
+export async function seedChecksDemo(_tx: Tx, _now: Date): Promise<Record<string, number>> {
+  return {}
+}

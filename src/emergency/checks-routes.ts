@@ -1,0 +1,4 @@
+import type { App } from '../core/http.js'
+import type { Platform } from '../core/platform.js'
+
+export async function checkRoutes(_app: App, _platform: Platform) {}
