@@ -78,8 +78,10 @@ export async function seedDemoRegistry(
           const size = between(r, 1, 4)
           for (let m = 0; m < size; m++) {
             const f = fakePerson(seed, n++)
-            const tags =
-              size === 1 && m === 0 && r() < 0.5 ? ['elderly_alone'] : f.tags.filter((t) => t !== 'elderly_alone')
+            // Half of those living alone are tagged as elderly living alone, but only when they are
+            // 60 or older: a care tag that contradicts the age would put a child on an elderly list.
+            const alone = size === 1 && m === 0 && r() < 0.5 && yearsOld(f.birthDate, now) >= 60
+            const tags = alone ? ['elderly_alone'] : f.tags.filter((t) => t !== 'elderly_alone')
             const p = await tx
               .insertInto('person')
               .values({
@@ -163,4 +165,11 @@ export async function seedDemoRegistry(
     }
   }
   return { people }
+}
+
+/** Whole years from `birthDate` (YYYY-MM-DD) to `now`. */
+function yearsOld(birthDate: string, now: Date): number {
+  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number]
+  const md = (now.getUTCMonth() + 1) * 100 + now.getUTCDate()
+  return now.getUTCFullYear() - y - (md < m * 100 + d ? 1 : 0)
 }
