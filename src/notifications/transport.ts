@@ -30,6 +30,16 @@ export interface OutgoingMessage {
   templateKey: string
   params: Record<string, string>
   locale: MessageLocale
+  /**
+   * The sender's own reference for this message, stable across retries (e.g. 'alert-12-3456' for
+   * an emergency alert to one resident). A worker that crashes after handing a message to the
+   * transport but before marking it sent hands it over again after its lease, with the SAME id:
+   * a provider transport must pass it as the provider's client reference (Aliyun SendSms `OutId`,
+   * Tencent Cloud SMS `SessionContext`, or the provider's idempotency key) so the provider drops
+   * the duplicate. That window — between send() returning and the mark committing — is the only
+   * place a message can be handed over twice; with this id the resident still gets it once.
+   */
+  messageId?: string
 }
 
 export interface MessageTransport {
@@ -84,6 +94,7 @@ export class LogTransport implements MessageTransport {
         templateKey: msg.templateKey,
         locale: msg.locale,
         params: msg.params,
+        ...(msg.messageId ? { messageId: msg.messageId } : {}),
       },
       `message not sent (MESSAGE_TRANSPORT=log): ${msg.channel} ${msg.templateKey}`,
     )
