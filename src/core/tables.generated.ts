@@ -614,6 +614,7 @@ export interface IncidentAlert {
   note_zh: string | null;
   recipients: Generated<number>;
   resend_of: number | null;
+  resend_to: string | null;
   status: string;
   template: string;
 }

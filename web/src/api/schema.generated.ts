@@ -29030,6 +29030,4913 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Incidents you may see (your branch of the area tree, or those you respond to): active first, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "active" | "closed";
+                    kind?: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                    drill?: boolean;
+                    areaId?: number;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                reference: string;
+                                areaId: number;
+                                areaNameZh: string;
+                                areaNameEn: string;
+                                /** @enum {string} */
+                                kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                                level: number;
+                                title: string;
+                                /** @enum {string} */
+                                status: "active" | "closed";
+                                drill: boolean;
+                                commanderId: number;
+                                commanderName: string;
+                                gridCount: number;
+                                /** Format: date-time */
+                                declaredAt: string;
+                                closedAt: string | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Declare an incident over grids (chosen, or drawn as a polygon) of a community or street: the check list is made at once, responders are told */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        areaId: number;
+                        /** @enum {string} */
+                        kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                        /** @description 1 = level Ⅰ (most severe, red) … 4 = level Ⅳ (blue) */
+                        level: number;
+                        title: string;
+                        description: string;
+                        /** @description The affected grids (below areaId); or draw `affected` */
+                        gridIds?: number[];
+                        /** @description The affected area drawn on the map: the grids it intersects */
+                        affected?: {
+                            /** @enum {string} */
+                            type: "Polygon" | "MultiPolygon";
+                            coordinates: unknown[];
+                        };
+                        /** @description Default: the caller; must be admin, leader or staff over the area */
+                        commanderId?: number;
+                        /** @default false */
+                        drill?: boolean;
+                        checkTags?: ("elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran")[];
+                        /** @default 60 */
+                        escalateAfterMinutes?: number;
+                        source?: {
+                            /** @enum {string} */
+                            kind: "manual" | "early_warning" | "device_alarm" | "case";
+                            ref?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            /** @enum {string} */
+                            status: "active" | "closed";
+                            drill: boolean;
+                            commanderId: number;
+                            commanderName: string;
+                            gridCount: number;
+                            /** Format: date-time */
+                            declaredAt: string;
+                            closedAt: string | null;
+                            description: string;
+                            version: number;
+                            areaLevel: string;
+                            checkTags: ("elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran")[];
+                            escalateAfterMinutes: number;
+                            /** @enum {string} */
+                            sourceKind: "manual" | "early_warning" | "device_alarm" | "case";
+                            sourceRef: string | null;
+                            summary: string | null;
+                            declaredByName: string;
+                            closedByName: string | null;
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            /** @description The affected area was drawn on the map (see /map) */
+                            drawn: boolean;
+                            /** @description Whether the caller runs the incident */
+                            commands: boolean;
+                            allowedActions: ("edit" | "add_grids" | "change_level" | "close")[];
+                            counts: {
+                                checksTotal: number;
+                                checksPending: number;
+                                checksSafe: number;
+                                checksNeedsHelp: number;
+                                checksUnreachable: number;
+                                checksEscalated: number;
+                                alerts: number;
+                                alertRecipients: number;
+                                alertsSent: number;
+                                alertsAcknowledged: number;
+                                tasksOpen: number;
+                                tasksDone: number;
+                                /** @description People checked in to shelters and not yet out */
+                                sheltered: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Incidents by kind and level, time to reach vulnerable people, alerts sent: real incidents and drills apart */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string | null;
+                            to: string | null;
+                            real: {
+                                incidents: number;
+                                active: number;
+                                byKind: {
+                                    kind: string;
+                                    count: number;
+                                }[];
+                                byLevel: {
+                                    level: number;
+                                    count: number;
+                                }[];
+                                /** @description People on check lists reached (safe or needs help) */
+                                reached: number;
+                                avgMinutesToReach: number | null;
+                                alertsSent: number;
+                            };
+                            drills: {
+                                incidents: number;
+                                active: number;
+                                byKind: {
+                                    kind: string;
+                                    count: number;
+                                }[];
+                                byLevel: {
+                                    level: number;
+                                    count: number;
+                                }[];
+                                /** @description People on check lists reached (safe or needs help) */
+                                reached: number;
+                                avgMinutesToReach: number | null;
+                                alertsSent: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One incident: the command view’s header (grids, commander, counts of checks, alerts, tasks, shelters) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            /** @enum {string} */
+                            status: "active" | "closed";
+                            drill: boolean;
+                            commanderId: number;
+                            commanderName: string;
+                            gridCount: number;
+                            /** Format: date-time */
+                            declaredAt: string;
+                            closedAt: string | null;
+                            description: string;
+                            version: number;
+                            areaLevel: string;
+                            checkTags: ("elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran")[];
+                            escalateAfterMinutes: number;
+                            /** @enum {string} */
+                            sourceKind: "manual" | "early_warning" | "device_alarm" | "case";
+                            sourceRef: string | null;
+                            summary: string | null;
+                            declaredByName: string;
+                            closedByName: string | null;
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            /** @description The affected area was drawn on the map (see /map) */
+                            drawn: boolean;
+                            /** @description Whether the caller runs the incident */
+                            commands: boolean;
+                            allowedActions: ("edit" | "add_grids" | "change_level" | "close")[];
+                            counts: {
+                                checksTotal: number;
+                                checksPending: number;
+                                checksSafe: number;
+                                checksNeedsHelp: number;
+                                checksUnreachable: number;
+                                checksEscalated: number;
+                                alerts: number;
+                                alertRecipients: number;
+                                alertsSent: number;
+                                alertsAcknowledged: number;
+                                tasksOpen: number;
+                                tasksDone: number;
+                                /** @description People checked in to shelters and not yet out */
+                                sheltered: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Change title, description, commander or escalation time (the command; the version you read) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        title?: string;
+                        description?: string;
+                        commanderId?: number;
+                        escalateAfterMinutes?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            /** @enum {string} */
+                            status: "active" | "closed";
+                            drill: boolean;
+                            commanderId: number;
+                            commanderName: string;
+                            gridCount: number;
+                            /** Format: date-time */
+                            declaredAt: string;
+                            closedAt: string | null;
+                            description: string;
+                            version: number;
+                            areaLevel: string;
+                            checkTags: ("elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran")[];
+                            escalateAfterMinutes: number;
+                            /** @enum {string} */
+                            sourceKind: "manual" | "early_warning" | "device_alarm" | "case";
+                            sourceRef: string | null;
+                            summary: string | null;
+                            declaredByName: string;
+                            closedByName: string | null;
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            /** @description The affected area was drawn on the map (see /map) */
+                            drawn: boolean;
+                            /** @description Whether the caller runs the incident */
+                            commands: boolean;
+                            allowedActions: ("edit" | "add_grids" | "change_level" | "close")[];
+                            counts: {
+                                checksTotal: number;
+                                checksPending: number;
+                                checksSafe: number;
+                                checksNeedsHelp: number;
+                                checksUnreachable: number;
+                                checksEscalated: number;
+                                alerts: number;
+                                alertRecipients: number;
+                                alertsSent: number;
+                                alertsAcknowledged: number;
+                                tasksOpen: number;
+                                tasksDone: number;
+                                /** @description People checked in to shelters and not yet out */
+                                sheltered: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The affected grids as GeoJSON with the check list’s progress per grid, and the drawn area if any */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            type: "FeatureCollection";
+                            features: {
+                                /** @enum {string} */
+                                type: "Feature";
+                                geometry: {
+                                    /** @enum {string} */
+                                    type: "Polygon" | "MultiPolygon";
+                                    /** @description GeoJSON positions [longitude, latitude], nested by polygon and ring */
+                                    coordinates: unknown[];
+                                };
+                                properties: {
+                                    /** @enum {string} */
+                                    kind: "grid" | "affected";
+                                    gridId: number | null;
+                                    code: string | null;
+                                    nameZh: string | null;
+                                    nameEn: string | null;
+                                    total: number;
+                                    pending: number;
+                                    safe: number;
+                                    needsHelp: number;
+                                    unreachable: number;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/grids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add grids of the incident’s area: their vulnerable people join the check list */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        gridIds: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            /** @enum {string} */
+                            status: "active" | "closed";
+                            drill: boolean;
+                            commanderId: number;
+                            commanderName: string;
+                            gridCount: number;
+                            /** Format: date-time */
+                            declaredAt: string;
+                            closedAt: string | null;
+                            description: string;
+                            version: number;
+                            areaLevel: string;
+                            checkTags: ("elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran")[];
+                            escalateAfterMinutes: number;
+                            /** @enum {string} */
+                            sourceKind: "manual" | "early_warning" | "device_alarm" | "case";
+                            sourceRef: string | null;
+                            summary: string | null;
+                            declaredByName: string;
+                            closedByName: string | null;
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            /** @description The affected area was drawn on the map (see /map) */
+                            drawn: boolean;
+                            /** @description Whether the caller runs the incident */
+                            commands: boolean;
+                            allowedActions: ("edit" | "add_grids" | "change_level" | "close")[];
+                            counts: {
+                                checksTotal: number;
+                                checksPending: number;
+                                checksSafe: number;
+                                checksNeedsHelp: number;
+                                checksUnreachable: number;
+                                checksEscalated: number;
+                                alerts: number;
+                                alertRecipients: number;
+                                alertsSent: number;
+                                alertsAcknowledged: number;
+                                tasksOpen: number;
+                                tasksDone: number;
+                                /** @description People checked in to shelters and not yet out */
+                                sheltered: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Raise or lower the level (1 = Ⅰ, most severe) with a reason: audited, logged, responders told */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        level: number;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            /** @enum {string} */
+                            status: "active" | "closed";
+                            drill: boolean;
+                            commanderId: number;
+                            commanderName: string;
+                            gridCount: number;
+                            /** Format: date-time */
+                            declaredAt: string;
+                            closedAt: string | null;
+                            description: string;
+                            version: number;
+                            areaLevel: string;
+                            checkTags: ("elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran")[];
+                            escalateAfterMinutes: number;
+                            /** @enum {string} */
+                            sourceKind: "manual" | "early_warning" | "device_alarm" | "case";
+                            sourceRef: string | null;
+                            summary: string | null;
+                            declaredByName: string;
+                            closedByName: string | null;
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            /** @description The affected area was drawn on the map (see /map) */
+                            drawn: boolean;
+                            /** @description Whether the caller runs the incident */
+                            commands: boolean;
+                            allowedActions: ("edit" | "add_grids" | "change_level" | "close")[];
+                            counts: {
+                                checksTotal: number;
+                                checksPending: number;
+                                checksSafe: number;
+                                checksNeedsHelp: number;
+                                checksUnreachable: number;
+                                checksEscalated: number;
+                                alerts: number;
+                                alertRecipients: number;
+                                alertsSent: number;
+                                alertsAcknowledged: number;
+                                tasksOpen: number;
+                                tasksDone: number;
+                                /** @description People checked in to shelters and not yet out */
+                                sheltered: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the incident with its summary: escalations stop, logged, audited, responders told */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        summary: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            reference: string;
+                            areaId: number;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            /** @enum {string} */
+                            status: "active" | "closed";
+                            drill: boolean;
+                            commanderId: number;
+                            commanderName: string;
+                            gridCount: number;
+                            /** Format: date-time */
+                            declaredAt: string;
+                            closedAt: string | null;
+                            description: string;
+                            version: number;
+                            areaLevel: string;
+                            checkTags: ("elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran")[];
+                            escalateAfterMinutes: number;
+                            /** @enum {string} */
+                            sourceKind: "manual" | "early_warning" | "device_alarm" | "case";
+                            sourceRef: string | null;
+                            summary: string | null;
+                            declaredByName: string;
+                            closedByName: string | null;
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            /** @description The affected area was drawn on the map (see /map) */
+                            drawn: boolean;
+                            /** @description Whether the caller runs the incident */
+                            commands: boolean;
+                            allowedActions: ("edit" | "add_grids" | "change_level" | "close")[];
+                            counts: {
+                                checksTotal: number;
+                                checksPending: number;
+                                checksSafe: number;
+                                checksNeedsHelp: number;
+                                checksUnreachable: number;
+                                checksEscalated: number;
+                                alerts: number;
+                                alertRecipients: number;
+                                alertsSent: number;
+                                alertsAcknowledged: number;
+                                tasksOpen: number;
+                                tasksDone: number;
+                                /** @description People checked in to shelters and not yet out */
+                                sheltered: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident log (the timeline), oldest first, 50 entries after `after` */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The last id of the page before */
+                    after?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                actorName: string | null;
+                                kind: string;
+                                message: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            nextAfter: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** A note in the log by anyone working the incident */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** Format: date-time */
+                            at: string;
+                            actorName: string | null;
+                            kind: string;
+                            message: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The after-action report (PDF, in Chinese): timeline, reach of alerts, check coverage, time to reach, resources */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident's alerts, newest first, with delivery and acknowledgement totals over the grids you work */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                incidentId: number;
+                                /** @enum {string} */
+                                template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                                noteZh: string | null;
+                                noteEn: string | null;
+                                gridIds: number[];
+                                resendOf: number | null;
+                                /** @enum {string|null} */
+                                resendTo: "unreached" | "unacknowledged" | null;
+                                drill: boolean;
+                                /** @enum {string} */
+                                status: "queued" | "sending" | "done" | "cancelled";
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                expandedAt: string | null;
+                                totals: {
+                                    recipients: number;
+                                    queued: number;
+                                    sent: number;
+                                    failed: number;
+                                    unreachable: number;
+                                    acknowledged: number;
+                                };
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Queue an alert to every resident of the incident's grids (or some of them, each a grid you hold): text message per registry phone, inbox for account holders; sent by the worker, paced; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                        /** @description Added to the template text (Chinese) */
+                        noteZh?: string;
+                        /** @description Added to the template text (English) */
+                        noteEn?: string;
+                        /** @description Grids to alert; default: all the incident's grids. Each must be a grid of the incident you hold. */
+                        gridIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            /** @enum {string} */
+                            template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                            noteZh: string | null;
+                            noteEn: string | null;
+                            gridIds: number[];
+                            resendOf: number | null;
+                            /** @enum {string|null} */
+                            resendTo: "unreached" | "unacknowledged" | null;
+                            drill: boolean;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "done" | "cancelled";
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            expandedAt: string | null;
+                            totals: {
+                                recipients: number;
+                                queued: number;
+                                sent: number;
+                                failed: number;
+                                unreachable: number;
+                                acknowledged: number;
+                            };
+                            grids: {
+                                gridId: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                recipients: number;
+                                queued: number;
+                                sent: number;
+                                failed: number;
+                                unreachable: number;
+                                acknowledged: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/alerts/{alertId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert: recipients, queued, sent, failed, unreachable and acknowledged per grid (the grids you work) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    alertId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            /** @enum {string} */
+                            template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                            noteZh: string | null;
+                            noteEn: string | null;
+                            gridIds: number[];
+                            resendOf: number | null;
+                            /** @enum {string|null} */
+                            resendTo: "unreached" | "unacknowledged" | null;
+                            drill: boolean;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "done" | "cancelled";
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            expandedAt: string | null;
+                            totals: {
+                                recipients: number;
+                                queued: number;
+                                sent: number;
+                                failed: number;
+                                unreachable: number;
+                                acknowledged: number;
+                            };
+                            grids: {
+                                gridId: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                recipients: number;
+                                queued: number;
+                                sent: number;
+                                failed: number;
+                                unreachable: number;
+                                acknowledged: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/alerts/{alertId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-send an alert that is done to its recipients not reached (SMS failed, or no phone nor account then) or not acknowledged: a new alert; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                    alertId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        to: "unreached" | "unacknowledged";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            /** @enum {string} */
+                            template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                            noteZh: string | null;
+                            noteEn: string | null;
+                            gridIds: number[];
+                            resendOf: number | null;
+                            /** @enum {string|null} */
+                            resendTo: "unreached" | "unacknowledged" | null;
+                            drill: boolean;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "done" | "cancelled";
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            expandedAt: string | null;
+                            totals: {
+                                recipients: number;
+                                queued: number;
+                                sent: number;
+                                failed: number;
+                                unreachable: number;
+                                acknowledged: number;
+                            };
+                            grids: {
+                                gridId: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                recipients: number;
+                                queued: number;
+                                sent: number;
+                                failed: number;
+                                unreachable: number;
+                                acknowledged: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts sent to you (to your verified account), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                recipientId: number;
+                                incidentId: number;
+                                reference: string;
+                                /** @enum {string} */
+                                kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                                level: number;
+                                title: string;
+                                drill: boolean;
+                                /** @enum {string} */
+                                incidentStatus: "active" | "closed";
+                                /** @enum {string} */
+                                template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                                textZh: string;
+                                textEn: string;
+                                adviceZh: string;
+                                adviceEn: string;
+                                noteZh: string | null;
+                                noteEn: string | null;
+                                /** Format: date-time */
+                                sentAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                acknowledgedAt: string | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/mine/{recipientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert sent to you: what happened, what to do, whether you acknowledged it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    recipientId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recipientId: number;
+                            incidentId: number;
+                            reference: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            drill: boolean;
+                            /** @enum {string} */
+                            incidentStatus: "active" | "closed";
+                            /** @enum {string} */
+                            template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                            textZh: string;
+                            textEn: string;
+                            adviceZh: string;
+                            adviceEn: string;
+                            noteZh: string | null;
+                            noteEn: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/mine/{recipientId}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an alert sent to you ("I received it / I am safe"); a repeat changes nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    recipientId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recipientId: number;
+                            incidentId: number;
+                            reference: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            drill: boolean;
+                            /** @enum {string} */
+                            incidentStatus: "active" | "closed";
+                            /** @enum {string} */
+                            template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                            textZh: string;
+                            textEn: string;
+                            adviceZh: string;
+                            adviceEn: string;
+                            noteZh: string | null;
+                            noteEn: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/link/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alert a text message's link opens, without an account: the incident's kind, level and title, the text and what to do; nothing personal */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recipientId: number;
+                            incidentId: number;
+                            reference: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            drill: boolean;
+                            /** @enum {string} */
+                            incidentStatus: "active" | "closed";
+                            /** @enum {string} */
+                            template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                            textZh: string;
+                            textEn: string;
+                            adviceZh: string;
+                            adviceEn: string;
+                            noteZh: string | null;
+                            noteEn: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/link/{token}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge the alert a text message's link opens; a repeat changes nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recipientId: number;
+                            incidentId: number;
+                            reference: string;
+                            /** @enum {string} */
+                            kind: "flood" | "typhoon" | "rainstorm" | "fire" | "epidemic" | "heatwave" | "cold_wave" | "gas_leak" | "building_hazard" | "large_gathering" | "earthquake" | "power_outage" | "other";
+                            level: number;
+                            title: string;
+                            drill: boolean;
+                            /** @enum {string} */
+                            incidentStatus: "active" | "closed";
+                            /** @enum {string} */
+                            template: "warning" | "evacuate" | "shelter_in_place" | "check_in" | "all_clear";
+                            textZh: string;
+                            textEn: string;
+                            adviceZh: string;
+                            adviceEn: string;
+                            noteZh: string | null;
+                            noteEn: string | null;
+                            /** Format: date-time */
+                            sentAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident's check list of vulnerable residents that you work (your grids; an enrolled volunteer's grids), by grid then id, keyset-paged by `after`; each page read is audited */
+        get: {
+            parameters: {
+                query?: {
+                    gridId?: number;
+                    status?: "pending" | "safe" | "needs_help" | "unreachable";
+                    tag?: "elderly_alone" | "elderly" | "disabled" | "left_behind_child" | "key_care" | "pregnant" | "low_income" | "veteran";
+                    q?: string;
+                    after?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                personId: number;
+                                name: string;
+                                sex: string | null;
+                                age: number | null;
+                                tags: string[];
+                                address: string | null;
+                                phoneMasked: string | null;
+                                gridId: number;
+                                gridCode: string;
+                                gridNameZh: string;
+                                gridNameEn: string;
+                                /** @enum {string} */
+                                status: "pending" | "safe" | "needs_help" | "unreachable";
+                                note: string | null;
+                                /** Format: date-time */
+                                observedAt: string | null;
+                                checkedBy: string | null;
+                                /** Format: date-time */
+                                reachedAt: string | null;
+                                /** Format: date-time */
+                                escalatedAt: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/checks/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check progress per grid you work (pending, safe, needs help, unreachable, escalated) and totals */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            incidentId: number;
+                            grids: {
+                                gridId: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                total: number;
+                                pending: number;
+                                safe: number;
+                                needsHelp: number;
+                                unreachable: number;
+                                escalated: number;
+                            }[];
+                            totals: {
+                                total: number;
+                                pending: number;
+                                safe: number;
+                                needsHelp: number;
+                                unreachable: number;
+                                escalated: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/checks/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks from a phone (its offline queue, 1–200): each counted once per opId, applied in the order observed; needs help tells the commander, unreachable escalates after the incident's limit */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        updates: {
+                            checkId: number;
+                            /** Format: uuid */
+                            opId: string;
+                            /** @enum {string} */
+                            status: "safe" | "needs_help" | "unreachable";
+                            note?: string;
+                            /** Format: date-time */
+                            observedAt: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                checkId: number;
+                                opId: string;
+                                /** @enum {string} */
+                                outcome: "applied" | "duplicate" | "superseded";
+                                check: {
+                                    id: number;
+                                    personId: number;
+                                    name: string;
+                                    sex: string | null;
+                                    age: number | null;
+                                    tags: string[];
+                                    address: string | null;
+                                    phoneMasked: string | null;
+                                    gridId: number;
+                                    gridCode: string;
+                                    gridNameZh: string;
+                                    gridNameEn: string;
+                                    /** @enum {string} */
+                                    status: "pending" | "safe" | "needs_help" | "unreachable";
+                                    note: string | null;
+                                    /** Format: date-time */
+                                    observedAt: string | null;
+                                    checkedBy: string | null;
+                                    /** Format: date-time */
+                                    reachedAt: string | null;
+                                    /** Format: date-time */
+                                    escalatedAt: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    version: number;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/checks/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live check progress as server-sent events (Accept: text/event-stream): a `summary` at once, then every ~2 s while something changed a `summary` and the `changes` (rows you work, by updated time), a heartbeat comment every 15 s; `since` resumes. Without that Accept, one JSON snapshot */
+        get: {
+            parameters: {
+                query?: {
+                    since?: string;
+                    maxSeconds?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event stream, or one snapshot as JSON */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                        "application/json": {
+                            summary: {
+                                incidentId: number;
+                                grids: {
+                                    gridId: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    total: number;
+                                    pending: number;
+                                    safe: number;
+                                    needsHelp: number;
+                                    unreachable: number;
+                                    escalated: number;
+                                }[];
+                                totals: {
+                                    total: number;
+                                    pending: number;
+                                    safe: number;
+                                    needsHelp: number;
+                                    unreachable: number;
+                                    escalated: number;
+                                };
+                            };
+                            changes: {
+                                id: number;
+                                personId: number;
+                                name: string;
+                                sex: string | null;
+                                age: number | null;
+                                tags: string[];
+                                address: string | null;
+                                phoneMasked: string | null;
+                                gridId: number;
+                                gridCode: string;
+                                gridNameZh: string;
+                                gridNameEn: string;
+                                /** @enum {string} */
+                                status: "pending" | "safe" | "needs_help" | "unreachable";
+                                note: string | null;
+                                /** Format: date-time */
+                                observedAt: string | null;
+                                checkedBy: string | null;
+                                /** Format: date-time */
+                                reachedAt: string | null;
+                                /** Format: date-time */
+                                escalatedAt: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            /** Format: date-time */
+                            cursor: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/responders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The responders of an incident: names, grids, volunteer skills, open tasks (anyone who reads it) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                userId: number;
+                                name: string;
+                                volunteerId: number | null;
+                                skills: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                                gridIds: number[];
+                                gridNames: string[];
+                                openTasks: number;
+                                /** Format: date-time */
+                                addedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Enrol a volunteer (volunteerId: a services volunteer of the branch with an account) or a staff user (userId) for some grids or all (the command); again changes the grids */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A services volunteer of the incident’s branch with an account */
+                        volunteerId?: number;
+                        /** @description A staff user (admin, leader, staff or grid worker somewhere) */
+                        userId?: number;
+                        /** @description Some of the incident’s grids; left out or empty: every grid */
+                        gridIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            userId: number;
+                            name: string;
+                            volunteerId: number | null;
+                            skills: ("elderly_care" | "tutoring" | "medical" | "legal" | "repair" | "driving" | "cooking" | "language" | "it" | "culture" | "environment" | "psychology" | "first_aid" | "other")[];
+                            gridIds: number[];
+                            gridNames: string[];
+                            openTasks: number;
+                            /** Format: date-time */
+                            addedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/responders/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a responder (the command); their tasks stay to be reassigned */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    userId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emergency/tasks/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tasks across active incidents, in progress and open first (the phone list) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                incidentId: number;
+                                incidentReference: string;
+                                incidentTitle: string;
+                                drill: boolean;
+                                title: string;
+                                description: string | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                } | null;
+                                buildingId: number | null;
+                                buildingName: string | null;
+                                gridId: number | null;
+                                gridName: string | null;
+                                team: string | null;
+                                assigneeId: number | null;
+                                assigneeName: string | null;
+                                /** @enum {string} */
+                                status: "open" | "in_progress" | "done" | "cancelled";
+                                /** @enum {string} */
+                                priority: "urgent" | "normal";
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                result: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** Format: date-time */
+                                doneAt: string | null;
+                                version: number;
+                                allowedActions: ("start" | "complete" | "cancel" | "reopen")[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tasks of an incident (anyone who reads it): by status, or only yours */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    status?: "open" | "in_progress" | "done" | "cancelled";
+                    /** @description Only the tasks assigned to you */
+                    mine?: boolean;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                incidentId: number;
+                                incidentReference: string;
+                                incidentTitle: string;
+                                drill: boolean;
+                                title: string;
+                                description: string | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                } | null;
+                                buildingId: number | null;
+                                buildingName: string | null;
+                                gridId: number | null;
+                                gridName: string | null;
+                                team: string | null;
+                                assigneeId: number | null;
+                                assigneeName: string | null;
+                                /** @enum {string} */
+                                status: "open" | "in_progress" | "done" | "cancelled";
+                                /** @enum {string} */
+                                priority: "urgent" | "normal";
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                result: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** Format: date-time */
+                                doneAt: string | null;
+                                version: number;
+                                allowedActions: ("start" | "complete" | "cancel" | "reopen")[];
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Give a task to a team or a person (a responder, or staff or a grid worker of the area) (the command); the person is told */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        description?: string;
+                        /** @description Where: a point on the map (a building’s point when left out) */
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        /** @description A registry building */
+                        buildingId?: number;
+                        /** @description One of the incident’s grids */
+                        gridId?: number;
+                        /** @description A named team; or assigneeId */
+                        team?: string;
+                        /** @description A responder of the incident, or a staff member or grid worker of its area */
+                        assigneeId?: number;
+                        /** @enum {string} */
+                        priority: "urgent" | "normal";
+                        /** Format: date-time */
+                        dueAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            incidentReference: string;
+                            incidentTitle: string;
+                            drill: boolean;
+                            title: string;
+                            description: string | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            buildingId: number | null;
+                            buildingName: string | null;
+                            gridId: number | null;
+                            gridName: string | null;
+                            team: string | null;
+                            assigneeId: number | null;
+                            assigneeName: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "done" | "cancelled";
+                            /** @enum {string} */
+                            priority: "urgent" | "normal";
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            result: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            doneAt: string | null;
+                            version: number;
+                            allowedActions: ("start" | "complete" | "cancel" | "reopen")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/tasks/{taskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Edit a task (the command; the version read, else 409 CONFLICT) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    taskId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        title: string;
+                        description?: string;
+                        /** @description Where: a point on the map (a building’s point when left out) */
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        /** @description A registry building */
+                        buildingId?: number;
+                        /** @description One of the incident’s grids */
+                        gridId?: number;
+                        /** @description A named team; or assigneeId */
+                        team?: string;
+                        /** @description A responder of the incident, or a staff member or grid worker of its area */
+                        assigneeId?: number;
+                        /** @enum {string} */
+                        priority: "urgent" | "normal";
+                        /** Format: date-time */
+                        dueAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            incidentReference: string;
+                            incidentTitle: string;
+                            drill: boolean;
+                            title: string;
+                            description: string | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            buildingId: number | null;
+                            buildingName: string | null;
+                            gridId: number | null;
+                            gridName: string | null;
+                            team: string | null;
+                            assigneeId: number | null;
+                            assigneeName: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "done" | "cancelled";
+                            /** @enum {string} */
+                            priority: "urgent" | "normal";
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            result: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            doneAt: string | null;
+                            version: number;
+                            allowedActions: ("start" | "complete" | "cancel" | "reopen")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/tasks/{taskId}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** start, complete (with a result) — the assignee or the command; cancel, reopen — the command (409 TASK_ILLEGAL_TRANSITION) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    taskId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "start" | "complete" | "cancel" | "reopen";
+                        /** @description What was done (required to complete) */
+                        result?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            incidentReference: string;
+                            incidentTitle: string;
+                            drill: boolean;
+                            title: string;
+                            description: string | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            buildingId: number | null;
+                            buildingName: string | null;
+                            gridId: number | null;
+                            gridName: string | null;
+                            team: string | null;
+                            assigneeId: number | null;
+                            assigneeName: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "done" | "cancelled";
+                            /** @enum {string} */
+                            priority: "urgent" | "normal";
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            result: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            doneAt: string | null;
+                            version: number;
+                            allowedActions: ("start" | "complete" | "cancel" | "reopen")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emergency/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The emergency inventory you read (staff and grid workers of the branch): by area and kind */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description This area and below */
+                    areaId?: number;
+                    kind?: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                areaId: number;
+                                areaName: string;
+                                /** @enum {string} */
+                                kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other";
+                                name: string;
+                                unit: string;
+                                quantity: number;
+                                available: number;
+                                place: string | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                } | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                                canManage: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a resource to an area’s inventory (its admins, leaders and staff) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The area (community or street) that keeps it */
+                        areaId: number;
+                        /** @enum {string} */
+                        kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other";
+                        name: string;
+                        unit: string;
+                        quantity: number;
+                        /** @description Where it is kept */
+                        place?: string;
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other";
+                            name: string;
+                            unit: string;
+                            quantity: number;
+                            available: number;
+                            place: string | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emergency/resources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Edit a resource (its area’s staff; the version read); the quantity may not drop below what is out (409 RESOURCE_INSUFFICIENT) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @enum {string} */
+                        kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other";
+                        name: string;
+                        unit: string;
+                        quantity: number;
+                        /** @description Where it is kept */
+                        place?: string;
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            /** @enum {string} */
+                            kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other";
+                            name: string;
+                            unit: string;
+                            quantity: number;
+                            available: number;
+                            place: string | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            } | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the incident holds of the inventory, newest first (anyone who reads it) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                incidentId: number;
+                                resourceId: number;
+                                resourceName: string | null;
+                                /** @enum {string|null} */
+                                kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other" | null;
+                                unit: string | null;
+                                taskId: number | null;
+                                taskTitle: string | null;
+                                quantity: number;
+                                returned: number;
+                                out: number;
+                                allocatedBy: string;
+                                /** Format: date-time */
+                                allocatedAt: string;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Allocate a resource of the incident’s branch to it (and a task) (the command); beyond stock: 409 RESOURCE_INSUFFICIENT */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        resourceId: number;
+                        quantity: number;
+                        /** @description A task of the incident the resource goes to */
+                        taskId?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            resourceId: number;
+                            resourceName: string | null;
+                            /** @enum {string|null} */
+                            kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other" | null;
+                            unit: string | null;
+                            taskId: number | null;
+                            taskTitle: string | null;
+                            quantity: number;
+                            returned: number;
+                            out: number;
+                            allocatedBy: string;
+                            /** Format: date-time */
+                            allocatedAt: string;
+                            /** Format: date-time */
+                            returnedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/allocations/{allocationId}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give back some or all of an allocation (the command; at most what is out), also after closing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    allocationId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description At most what is still out */
+                        quantity: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            incidentId: number;
+                            resourceId: number;
+                            resourceName: string | null;
+                            /** @enum {string|null} */
+                            kind: "sandbags" | "pump" | "generator" | "boat" | "vehicle" | "tent" | "water" | "food" | "medical_kit" | "fire_extinguisher" | "lighting" | "other" | null;
+                            unit: string | null;
+                            taskId: number | null;
+                            taskTitle: string | null;
+                            quantity: number;
+                            returned: number;
+                            out: number;
+                            allocatedBy: string;
+                            /** Format: date-time */
+                            allocatedAt: string;
+                            /** Format: date-time */
+                            returnedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emergency/shelters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shelters you read (staff and grid workers of the branch): by area and status */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description This area and below */
+                    areaId?: number;
+                    status?: "standby" | "open" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                areaId: number;
+                                areaName: string;
+                                name: string;
+                                address: string;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                };
+                                capacity: number;
+                                occupancy: number;
+                                /** @enum {string} */
+                                status: "standby" | "open" | "closed";
+                                facilities: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                                canManage: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a shelter to an area (its admins, leaders and staff); it starts on standby */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The area (community or street) that keeps it */
+                        areaId: number;
+                        name: string;
+                        address: string;
+                        location: {
+                            lng: number;
+                            lat: number;
+                        };
+                        capacity: number;
+                        facilities?: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            name: string;
+                            address: string;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            capacity: number;
+                            occupancy: number;
+                            /** @enum {string} */
+                            status: "standby" | "open" | "closed";
+                            facilities: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emergency/shelters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Edit a shelter (its area’s staff; the version read); the capacity may not drop below who is in */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        name: string;
+                        address: string;
+                        location: {
+                            lng: number;
+                            lat: number;
+                        };
+                        capacity: number;
+                        facilities?: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            name: string;
+                            address: string;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            capacity: number;
+                            occupancy: number;
+                            /** @enum {string} */
+                            status: "standby" | "open" | "closed";
+                            facilities: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emergency/shelters/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open, stand by or close a shelter (its area’s staff); only an empty shelter leaves open */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "standby" | "open" | "closed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            name: string;
+                            address: string;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            capacity: number;
+                            occupancy: number;
+                            /** @enum {string} */
+                            status: "standby" | "open" | "closed";
+                            facilities: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/shelters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shelters of the incident’s branch with occupancy and who checked in for it (names masked to volunteers) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                areaId: number;
+                                areaName: string;
+                                name: string;
+                                address: string;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                };
+                                capacity: number;
+                                occupancy: number;
+                                /** @enum {string} */
+                                status: "standby" | "open" | "closed";
+                                facilities: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                                canManage: boolean;
+                                occupants: {
+                                    id: number;
+                                    personId: number | null;
+                                    name: string;
+                                    people: number;
+                                    note: string | null;
+                                    /** Format: date-time */
+                                    checkedInAt: string;
+                                    checkedInBy: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/shelters/{shelterId}/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a registry person or a named person in (anyone working the incident): 409 SHELTER_NOT_OPEN, SHELTER_FULL, CONFLICT (in already) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    shelterId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A registry person (of the check list, or of your registry); or name */
+                        personId?: number;
+                        /** @description Someone not found in the registry */
+                        name?: string;
+                        /** @description How many (a family counts together) */
+                        people: number;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            name: string;
+                            address: string;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            capacity: number;
+                            occupancy: number;
+                            /** @enum {string} */
+                            status: "standby" | "open" | "closed";
+                            facilities: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            canManage: boolean;
+                            occupants: {
+                                id: number;
+                                personId: number | null;
+                                name: string;
+                                people: number;
+                                note: string | null;
+                                /** Format: date-time */
+                                checkedInAt: string;
+                                checkedInBy: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/shelters/{shelterId}/checkins/{checkinId}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check someone out of the shelter (anyone working the incident) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    shelterId: number;
+                    checkinId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaName: string;
+                            name: string;
+                            address: string;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            capacity: number;
+                            occupancy: number;
+                            /** @enum {string} */
+                            status: "standby" | "open" | "closed";
+                            facilities: ("water" | "food" | "beds" | "medical" | "power" | "toilets" | "accessible" | "cooling" | "heating")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            canManage: boolean;
+                            occupants: {
+                                id: number;
+                                personId: number | null;
+                                name: string;
+                                people: number;
+                                note: string | null;
+                                /** Format: date-time */
+                                checkedInAt: string;
+                                checkedInBy: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -29037,7 +33944,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "INCIDENT_NOT_FOUND" | "INCIDENT_CLOSED" | "INCIDENT_ILLEGAL_TRANSITION" | "INCIDENT_GRIDS_INVALID" | "ALERT_NOT_FOUND" | "ALERT_LINK_INVALID" | "CHECK_NOT_FOUND" | "TASK_NOT_FOUND" | "TASK_ILLEGAL_TRANSITION" | "RESOURCE_NOT_FOUND" | "RESOURCE_INSUFFICIENT" | "ALLOCATION_NOT_FOUND" | "SHELTER_NOT_FOUND" | "SHELTER_FULL" | "SHELTER_NOT_OPEN" | "RESPONDER_NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
                 message: string;
                 field: string | null;
                 details?: {
