@@ -62,6 +62,38 @@ describe.each(backends())('incidents on %s', (backend) => {
     await p?.close()
   })
 
+  it('the demo city has the heatwave, the closed flood drill and the rainstorm', async () => {
+    const demo = await p.database.db
+      .selectFrom('incident as i')
+      .innerJoin('area as a', 'a.id', 'i.area_id')
+      .select(['i.id', 'a.code', 'i.kind', 'i.status', 'i.drill', 'i.level', 'i.title', 'i.summary', 'i.commander_id'])
+      .where('i.declared_by', 'in', [users['guihua.leader']!, users['cuizhu.staff']!])
+      .orderBy('i.id')
+      .execute()
+    const heatDemo = demo.find((i) => i.kind === 'heatwave' && i.code === 'JZ-QH-01-01' && i.status === 'active')
+    expect(heatDemo).toMatchObject({ level: 3, drill: false, title: '高温橙色预警：桂花社区高温应急响应' })
+    expect(heatDemo!.commander_id).toBe(users['guihua.leader'])
+    const d = (await call(p.app, 'GET', `/api/v1/incidents/${heatDemo!.id}`, { token: t['guihua.grid'] })).body
+    expect(d.grids.map((g: { code: string }) => g.code)).toEqual([
+      'JZ-QH-01-01-G01',
+      'JZ-QH-01-01-G02',
+      'JZ-QH-01-01-G03',
+    ])
+    const drillDemo = demo.find((i) => i.kind === 'flood' && i.drill && i.status === 'closed')
+    expect(drillDemo?.summary).toContain('演练按预案完成')
+    expect(demo.some((i) => i.kind === 'rainstorm' && i.code === 'JZ-QH-02-01' && i.status === 'active')).toBe(true)
+    const pdf = await p.app.inject({
+      method: 'GET',
+      url: `/api/v1/incidents/${drillDemo!.id}/report`,
+      headers: { authorization: `Bearer ${t['guihua.leader']}` },
+    })
+    const { text } = await extractText(new Uint8Array(pdf.rawPayload), { mergePages: true })
+    const flat = text.replace(/\s+/g, '')
+    expect(flat).toContain('【演练DRILL】')
+    expect(flat).toContain('Ⅳ级→Ⅲ级')
+    expect(flat).toContain('重点人员无法联系，已升级至指挥长')
+  })
+
   it('declares by grids: check list built at once (a direct count), logged, audited, responders told', async () => {
     const res = await declare(t['guihua.staff']!, heatwave({ gridIds: grids, checkTags: tags }))
     expect(res.status, JSON.stringify(res.body)).toBe(201)

@@ -78,6 +78,9 @@ export const newIncidentBody = body(['areaId', 'kind', 'level', 'title', 'descri
   },
 })
 export type NewIncident = Input<typeof newIncidentBody>
+/** What a declaration takes from any caller (route, early warning, device alarm): the defaults may be left out. */
+export type DeclareIncident = Omit<NewIncident, 'drill' | 'escalateAfterMinutes'> &
+  Partial<Pick<NewIncident, 'drill' | 'escalateAfterMinutes'>>
 
 export const incidentFilterQuery = {
   type: 'object',
@@ -325,7 +328,7 @@ async function tellResponders(
 export async function declareIncident(
   tx: Tx,
   ctx: RequestContext,
-  input: NewIncident,
+  input: DeclareIncident,
   now: Date,
 ): Promise<{ id: number; reference: string }> {
   const actor = requireActor(ctx)
