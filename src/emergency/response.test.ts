@@ -5,11 +5,20 @@ import { actorForUser } from '../accounts/service.js'
 import { inScope } from '../core/scope.js'
 import { buildCheckList } from './checks.js'
 import { defaultCheckTags } from './common.js'
+import { seedTasksDemo } from './response-demo.js'
 
 /** An active incident over some grids, inserted with owner rights (the declare use case is the incidents part's). */
 async function insertIncident(
   p: TestPlatform,
-  o: { community: string; grids: string[]; commander: string; status?: 'active' | 'closed'; title?: string },
+  o: {
+    community: string
+    grids: string[]
+    commander: string
+    status?: 'active' | 'closed'
+    title?: string
+    kind?: 'flood' | 'heatwave'
+    drill?: boolean
+  },
 ): Promise<number> {
   const db = p.database.db
   const now = p.clock.now()
@@ -30,7 +39,8 @@ async function insertIncident(
       reference: `T-${Math.random().toString(36).slice(2, 10)}`,
       area_id: area.id,
       district_id: Number(area.path.split('/').filter(Boolean)[1] ?? area.id),
-      kind: 'flood',
+      kind: o.kind ?? 'flood',
+      drill: o.drill ?? false,
       level: 4,
       title: o.title ?? '测试：暴雨内涝应急响应',
       description: '测试用的应急事件',
@@ -640,6 +650,75 @@ describe.each(backends())('responders, tasks, resources and shelters on %s', (ba
       expect(twice.status).toBe(404)
       expect(twice.body.error.code).toBe('RESPONDER_NOT_FOUND')
       expect(await logCount(incident, 'responder_removed')).toBe(1)
+    })
+  })
+  describe('demo', () => {
+    it('has the inventory of 桂花, its street and 翠竹, with the cooling centre open', async () => {
+      const stock = await p.database.db
+        .selectFrom('emergency_resource')
+        .select(['name', 'quantity'])
+        .where('area_id', '=', guihua)
+        .execute()
+      expect(stock).toEqual(expect.arrayContaining([{ name: '防汛沙袋', quantity: 500 }]))
+      const shelters = await call(p.app, 'GET', `/api/v1/emergency/shelters?areaId=${guihua}`, {
+        token: t['guihua.staff'],
+      })
+      expect(shelters.body.items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: '桂花社区党群服务中心避暑点', status: 'open', capacity: 80 }),
+          expect.objectContaining({ name: '桂花小学体育馆', status: 'standby', capacity: 300 }),
+        ]),
+      )
+      const theirs = await call(p.app, 'GET', '/api/v1/emergency/resources', { token: t['cuizhu.staff'] })
+      expect(theirs.body.items.length).toBeGreaterThan(0)
+    })
+
+    it('seeds the work of a heatwave and a closed drill through the use cases', async () => {
+      // Only the demo's incidents of these kinds: remove none; the newest is picked.
+      p.clock.advance(60_000)
+      const heat = await insertIncident(p, {
+        community: 'JZ-QH-01-01',
+        grids: ['JZ-QH-01-01-G01', 'JZ-QH-01-01-G02', 'JZ-QH-01-01-G03'],
+        commander: 'guihua.leader',
+        kind: 'heatwave',
+      })
+      const drill = await insertIncident(p, {
+        community: 'JZ-QH-01-01',
+        grids: ['JZ-QH-01-01-G01'],
+        commander: 'guihua.leader',
+        kind: 'flood',
+        drill: true,
+        status: 'closed',
+      })
+      p.clock.advance(3 * 3_600_000)
+      const counts = await p.database.db.transaction().execute((tx) => seedTasksDemo(tx, p.clock.now()))
+      expect(counts).toMatchObject({
+        incidentResponders: 1,
+        emergencyTasks: 6,
+        emergencyAllocations: 3,
+        shelterCheckins: 6,
+      })
+      const tasks = await call(p.app, 'GET', `/api/v1/incidents/${heat}/tasks`, { token: t['guihua.leader'] })
+      const byTitle = Object.fromEntries(
+        tasks.body.items.map((x: { title: string; status: string }) => [x.title, x.status]),
+      )
+      expect(byTitle).toMatchObject({
+        逐户探访独居老人: 'in_progress',
+        检查3号楼水泵: 'open',
+        开放党群服务中心避暑点: 'done',
+      })
+      const mine = await call(p.app, 'GET', '/api/v1/emergency/tasks/mine', { token: t['guihua.resident'] })
+      expect(mine.body.items.some((x: { incidentId: number; status: string }) => x.incidentId === heat)).toBe(true)
+      const shelters = await call(p.app, 'GET', `/api/v1/incidents/${heat}/shelters`, { token: t['guihua.staff'] })
+      const centre = shelters.body.items.find((s: { name: string }) => s.name === '桂花社区党群服务中心避暑点')
+      expect(centre.occupants).toHaveLength(6)
+      expect(await logCount(drill)).toBe(6)
+      const drillOut = await p.database.db
+        .selectFrom('resource_allocation')
+        .select(sql<number>`sum(quantity - returned)::int`.as('n'))
+        .where('incident_id', '=', drill)
+        .executeTakeFirstOrThrow()
+      expect(drillOut.n).toBe(0)
     })
   })
 })
