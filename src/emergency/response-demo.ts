@@ -265,8 +265,8 @@ export async function seedTasksDemo(tx: Tx, now: Date): Promise<Record<string, n
       const { rows: elders } = await sql<{ id: number }>`
         select p.id from person p join area a on a.id = p.area_id join area c on c.id = ${guihua}
           and a.path like c.path || '%'
-        where p.status = 'active' and p.tags && array['elderly_alone', 'elderly']::text[]
-        order by p.id limit 6`.execute(tx)
+        where p.status = 'active'
+        order by p.tags && array['elderly_alone', 'elderly']::text[] desc, p.birth_date nulls last, p.id limit 6`.execute(tx)
       const staff = await demoActor(tx, 'guihua.staff')
       for (const [i, e] of elders.entries()) {
         await checkIn(
