@@ -109,6 +109,41 @@ describe.each(backends())('the check list on %s', (backend) => {
   })
   afterAll(async () => p?.close())
 
+  it('seeds the demo heatwave with work done and work waiting for guihua.grid', async () => {
+    const guihua = await areaId(p, 'JZ-QH-01-01')
+    const heat = await p.database.db
+      .selectFrom('incident')
+      .select(['id', 'commander_id'])
+      .where('area_id', '=', guihua)
+      .where('kind', '=', 'heatwave')
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow()
+    const summary = await call(p.app, 'GET', `/api/v1/incidents/${heat.id}/checks/summary`, {
+      token: t['guihua.leader'],
+    })
+    expect(summary.status).toBe(200)
+    expect(summary.body.grids.length).toBe(3)
+    expect(summary.body.totals.safe).toBeGreaterThanOrEqual(3)
+    expect(summary.body.totals.needsHelp).toBe(1)
+    expect(summary.body.totals.escalated).toBe(1)
+    const mine = await call(p.app, 'GET', `/api/v1/incidents/${heat.id}/checks`, { token: t['guihua.grid'] })
+    expect(mine.body.items.every((r: { gridId: number }) => r.gridId === grids[0])).toBe(true)
+    expect(mine.body.items.filter((r: { status: string }) => r.status === 'pending').length).toBeGreaterThanOrEqual(2)
+    expect(
+      mine.body.items.some((r: { status: string; checkedBy: string }) => r.status === 'needs_help' && r.checkedBy),
+    ).toBe(true)
+    const log = await sql<{ kind: string; message: string }>`
+      select kind, message from incident_log where incident_id = ${heat.id} and kind like 'check%' order by at`.execute(
+      p.database.db,
+    )
+    expect(log.rows.map((r) => r.kind)).toContain('check_escalated')
+    expect(log.rows.find((r) => r.kind === 'check_needs_help')?.message).toMatch(/^核查：\S+ 需要帮助/)
+    const told = await sql<{ n: number }>`
+      select count(*)::int as n from notification where user_id = ${heat.commander_id} and kind = 'incident_update'
+      and params->>'event' = 'escalated' and (params->>'incidentId')::bigint = ${heat.id}`.execute(p.database.db)
+    expect(told.rows[0]!.n).toBeGreaterThanOrEqual(2)
+  })
+
   it('lists the people of the grids the caller works, with their details, and audits the read', async () => {
     const res = await call(p.app, 'GET', `/api/v1/incidents/${incident}/checks`, { token: t['guihua.staff'] })
     expect(res.status, JSON.stringify(res.body)).toBe(200)

@@ -449,8 +449,9 @@ export async function applyCheckUpdates(
     await logIncident(tx, actor, incidentId, {
       kind: u.status === 'needs_help' ? 'check_needs_help' : 'check',
       message: `核查：${name} ${statusZh[u.status]}${note ? `（${note}）` : ''}`,
-      data: { checkId: check.id, status: u.status, observedAt: observedAt.toISOString(), opId: u.opId },
-      at: now,
+      data: { checkId: check.id, status: u.status, receivedAt: now.toISOString(), opId: u.opId },
+      // The timeline keeps when it happened on the ground (a mark sent later from offline too).
+      at: observedAt,
     })
     if (reached) await cancelTimers(tx, 'incident_check', check.id, now)
     if (u.status === 'needs_help')
