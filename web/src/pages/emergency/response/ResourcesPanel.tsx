@@ -152,7 +152,6 @@ function AllocateForm({ incidentId }: { incidentId: number }) {
         <input
           type="number"
           min={1}
-          max={chosen?.available}
           value={quantity}
           onChange={(e) => setQuantity(e.target.value)}
           data-testid="allocate-quantity"
