@@ -67,8 +67,8 @@ export function CommandView({ id, user, config }: { id: number; user: User; conf
 
 function Panel({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
   return (
+    // The panels carry their own headings; the section is named for landmarks.
     <section className="card incident-panel" data-testid={testId} aria-label={title}>
-      <h3>{title}</h3>
       {children}
     </section>
   )
@@ -325,7 +325,7 @@ function Counts({ detail: d }: { detail: IncidentDetail }) {
   return (
     <section className="card incident-counts" aria-labelledby="incident-counts-title" data-testid="incident-counts">
       <h3 id="incident-counts-title">{t('emergency.incidents.counts.title')}</h3>
-      <dl className="facts">
+      <dl className="incident-count-list">
         {rows.map(([k, v]) => (
           <div key={k} className="incident-count">
             <dt>{k}</dt>

@@ -99,6 +99,7 @@ export function DeclareForm({ user, config }: { user: User; config: AppConfig | 
         required
         testId="incident-area"
         onChange={(v) => {
+          setProblem(null)
           setAreaId(v)
           setGridIds([])
           setPoints([])
