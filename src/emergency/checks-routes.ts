@@ -111,7 +111,7 @@ export async function checkRoutes(app: App, { database, clock }: Platform) {
 
   // Streams open now, ended when the server closes.
   const open = new Set<AbortController>()
-  app.addHook('onClose', async () => {
+  app.addHook('preClose', async () => {
     for (const c of open) c.abort()
   })
 
