@@ -19,6 +19,8 @@
 //      transaction blocks everything), e.g. from a worker that drains an outbox table the way
 //      webhooks.ts does.
 
+import { openSync, writeSync } from 'node:fs'
+
 export type MessageChannel = 'sms' | 'email'
 export type MessageLocale = 'zh-CN' | 'en'
 
@@ -103,7 +105,19 @@ export class LogTransport implements MessageTransport {
 
 export const messageTransports = ['log'] as const
 
-/** The transport named by MESSAGE_TRANSPORT (default `log`). */
+/**
+ * Appends one JSON line per message to a file, written synchronously: a line is on disk (in the
+ * page cache, which a killed process does not lose) before send() returns. For tests and
+ * benchmarks that count what a process handed to the transport (MESSAGE_LOG_FILE).
+ */
+export function fileLog(file: string): LogFn {
+  const fd = openSync(file, 'a')
+  return (obj, msg) => {
+    writeSync(fd, `${JSON.stringify({ time: Date.now(), pid: process.pid, ...obj, msg })}\n`)
+  }
+}
+
+/** The transport named by MESSAGE_TRANSPORT (default `log`; to MESSAGE_LOG_FILE when set). */
 export function transportFromEnv(
   env: Record<string, string | undefined> = process.env,
   log: LogFn = stdoutLog,
@@ -111,7 +125,7 @@ export function transportFromEnv(
   const name = (env.MESSAGE_TRANSPORT ?? '').trim() || 'log'
   switch (name) {
     case 'log':
-      return new LogTransport(log)
+      return new LogTransport(env.MESSAGE_LOG_FILE ? fileLog(env.MESSAGE_LOG_FILE) : log)
     default:
       throw new Error(`MESSAGE_TRANSPORT=${name} is not supported; use one of: ${messageTransports.join(', ')}`)
   }
