@@ -108,6 +108,44 @@ describe.each(backends())('emergency alerts on %s', (backend) => {
     await p?.close()
   })
 
+  it('the demo: the heatwave warning delivered and partly acknowledged; the resident has it unacknowledged', async () => {
+    const { rows } = await sql<{ id: number; incident_id: number }>`
+      select a.id, a.incident_id from incident_alert a join incident i on i.id = a.incident_id
+      where i.title = '高温橙色预警：桂花社区高温应急响应' and a.template = 'warning'`.execute(db)
+    expect(rows).toHaveLength(1)
+    const detail = await call(p.app, 'GET', `/api/v1/incidents/${rows[0]!.incident_id}/alerts/${rows[0]!.id}`, {
+      token: t['guihua.leader'],
+    })
+    expect(detail.status).toBe(200)
+    const { totals } = detail.body
+    expect(totals.recipients).toBeGreaterThan(20)
+    expect(totals.unreachable).toBeGreaterThan(0)
+    expect(totals.acknowledged / totals.sent).toBeGreaterThan(0.45)
+    expect(totals.acknowledged / totals.sent).toBeLessThan(0.75)
+    expect(detail.body.grids).toHaveLength(3)
+    // guihua.resident has the alerts of the incidents over their grid (G04: the drill's; the
+    // heatwave's when it covers G04), unacknowledged; the verified neighbours of G01–G03 the heatwave's.
+    const mine = await call(p.app, 'GET', '/api/v1/alerts/mine', { token: t['guihua.resident'] })
+    const covers = await sql<{
+      title: string
+    }>`select i.title from incident i join incident_grid g on g.incident_id = i.id
+      where g.area_id = ${residentGrid} and exists (select 1 from incident_alert a where a.incident_id = i.id)`.execute(
+      db,
+    )
+    expect(mine.body.items.map((a: { title: string }) => a.title).sort()).toEqual(
+      covers.rows.map((r) => r.title).sort(),
+    )
+    expect(mine.body.items.length).toBeGreaterThan(0)
+    for (const a of mine.body.items) expect(a.acknowledgedAt).toBeNull()
+    expect(mine.body.items.find((a: { drill: boolean }) => a.drill)?.noteZh).toMatch(/^演练/)
+    const { rows: neighbour } = await sql<{ username: string }>`select u.username from incident_alert_recipient r
+      join app_user u on u.id = r.user_id where r.alert_id = ${rows[0]!.id} order by u.username limit 1`.execute(db)
+    const theirs = await call(p.app, 'GET', '/api/v1/alerts/mine', {
+      token: await tokenFor(p.app, neighbour[0]!.username),
+    })
+    expect(theirs.body.items.map((a: { title: string }) => a.title)).toContain('高温橙色预警：桂花社区高温应急响应')
+  })
+
   it('queues in the request, expands and sends in the worker, exactly once per resident', async () => {
     const res = await call(p.app, 'POST', `/api/v1/incidents/${heat}/alerts`, {
       token: t['guihua.staff'],
