@@ -185,7 +185,7 @@ async function present(tx: Tx, incidentId: number, rows: CheckDbRow[], now: Date
  * it is a read of personal data: one audit entry per page.
  */
 export async function listChecks(tx: Tx, ctx: RequestContext, incidentId: number, q: CheckListQuery, now: Date) {
-  const actor = requireActor(ctx)
+  requireActor(ctx)
   const incident = await loadIncident(tx, incidentId)
   const filters = [sql`c.incident_id = ${incidentId}`]
   if (q.gridId !== undefined) filters.push(sql`c.area_id = ${q.gridId}`)
@@ -212,7 +212,11 @@ export async function listChecks(tx: Tx, ctx: RequestContext, incidentId: number
     entityType: 'incident',
     entityId: incident.id,
     areaId: incident.area_id,
-    detail: { count: page.length, by: actor.userId },
+    detail: {
+      count: page.length,
+      ...(q.gridId ? { gridId: q.gridId } : {}),
+      ...(q.status ? { status: q.status } : {}),
+    },
   })
   return paginate({ page: 1, pageSize: q.pageSize }, await present(tx, incidentId, page, now), counted[0]?.n ?? 0, {
     nextAfter: more ? Number(page[page.length - 1]!.id) : null,
