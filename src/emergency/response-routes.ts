@@ -343,11 +343,19 @@ export async function responseRoutes(app: App, { database, clock }: Platform) {
       summary:
         'Check a registry person or a named person in (anyone working the incident): 409 SHELTER_NOT_OPEN, SHELTER_FULL, CONFLICT (in already)',
       params: shelterParams,
+      headers: idempotencyHeaders,
       body: checkinBody,
       response: { 200: incidentShelterSchema, ...errorResponses(401, 403, 404, 409) },
     },
+    // A phone that retries a lost answer with the same Idempotency-Key checks the family in once.
     handler: async (req) =>
-      inScope(db, req.ctx, (tx) => checkIn(tx, req.ctx, req.params.id, req.params.shelterId, req.body, clock.now())),
+      createOnce(
+        db,
+        req,
+        { ...req.params, ...req.body },
+        (tx) => checkIn(tx, req.ctx, req.params.id, req.params.shelterId, req.body, clock.now()),
+        { status: 200 },
+      ),
   })
 
   app.post('/api/v1/incidents/:id/shelters/:shelterId/checkins/:checkinId/checkout', {

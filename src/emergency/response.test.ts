@@ -335,10 +335,19 @@ describe.each(backends())('responders, tasks, resources and shelters on %s', (ba
       personId = person.id
       const family = await call(p.app, 'POST', `/api/v1/incidents/${incident}/shelters/${shelter}/checkins`, {
         token: t['guihua.grid'],
+        headers: { 'idempotency-key': 'family-1' },
         body: { name: '王某一家', people: 2, note: '带一只猫' },
       })
       expect(family.status, JSON.stringify(family.body)).toBe(200)
       expect(family.body.occupancy).toBe(2)
+      // A phone retrying the lost answer checks the family in once.
+      const retry = await call(p.app, 'POST', `/api/v1/incidents/${incident}/shelters/${shelter}/checkins`, {
+        token: t['guihua.grid'],
+        headers: { 'idempotency-key': 'family-1' },
+        body: { name: '王某一家', people: 2, note: '带一只猫' },
+      })
+      expect(retry.status).toBe(200)
+      expect(await occupancy(shelter)).toBe(2)
       const one = await call(p.app, 'POST', `/api/v1/incidents/${incident}/shelters/${shelter}/checkins`, {
         token: t['guihua.staff'],
         body: { personId, people: 1 },

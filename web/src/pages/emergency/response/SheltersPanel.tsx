@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { newIdempotencyKey } from '../../../caseUtils'
 import { QueryStatus } from '../../../components/QueryStatus'
 import { hasRole } from '../../../modules'
 import { RESPONDER_ROLES, type PanelProps } from '../section'
@@ -162,15 +163,22 @@ function CheckinForm({
   const [name, setName] = useState('')
   const [people, setPeople] = useState('1')
   const [note, setNote] = useState('')
+  const [key, setKey] = useState(newIdempotencyKey)
   const found = useMutation({ mutationFn: () => responseApi.searchPeople(search.trim()) })
   const checkin = useMutation({
     mutationFn: () =>
-      responseApi.checkIn(incidentId, Number(shelter), {
-        people: Number(people),
-        ...(person ? { personId: person.id } : { name: name.trim() }),
-        ...(note.trim() ? { note: note.trim() } : {}),
-      }),
+      responseApi.checkIn(
+        incidentId,
+        Number(shelter),
+        {
+          people: Number(people),
+          ...(person ? { personId: person.id } : { name: name.trim() }),
+          ...(note.trim() ? { note: note.trim() } : {}),
+        },
+        key,
+      ),
     onSuccess: () => {
+      setKey(newIdempotencyKey())
       setPerson(null)
       setName('')
       setSearch('')

@@ -131,10 +131,11 @@ export const responseApi = {
     call(client.POST('/api/v1/emergency/shelters/{id}/status', { params: id(shelterId), body: { status } })),
   incidentShelters: (incidentId: number, signal?: AbortSignal) =>
     call(client.GET('/api/v1/incidents/{id}/shelters', { params: id(incidentId), signal })),
-  checkIn: (incidentId: number, shelterId: number, body: NewCheckin) =>
+  /** One Idempotency-Key per filled-in form: a retry after a lost answer checks in once. */
+  checkIn: (incidentId: number, shelterId: number, body: NewCheckin, key: string) =>
     call(
       client.POST('/api/v1/incidents/{id}/shelters/{shelterId}/checkins', {
-        params: { path: { id: incidentId, shelterId } },
+        params: { path: { id: incidentId, shelterId }, ...once(key) },
         body,
       }),
     ),
