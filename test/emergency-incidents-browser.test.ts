@@ -117,6 +117,12 @@ describe.skipIf(session.skip)('incident screens in a browser (pglite)', () => {
     await grid.waitForSelector(`${byTestId('incident-log-entry')}[data-kind="note"]`)
     await axe(grid, 'command view (grid worker, phone)')
     await shoot(grid, 'emergency-incidents-command-phone.png')
+    // In English too.
+    await grid.selectOption(byTestId('lang-switch'), 'en')
+    await grid.waitForFunction(() => document.querySelector('#incident-log-title')?.textContent === 'Incident log')
+    expect(await grid.textContent(byTestId('incident-counts'))).toContain('Vulnerable people reached')
+    await axe(grid, 'command view (grid worker, phone, English)')
+    await shoot(grid, 'emergency-incidents-command-phone-en.png')
   }, 60_000)
 
   it('closes with a summary and downloads the report', async () => {

@@ -320,6 +320,36 @@ describe.each(backends())('incidents on %s', (backend) => {
       body: { message: '不该写进去' },
     })
     expect(note.status).toBe(404)
+    // Enrolled as a responder (the response part's enrolment, written directly), the resident sees it.
+    await p.database.db
+      .insertInto('incident_responder')
+      .values({
+        incident_id: heat,
+        user_id: users['guihua.resident']!,
+        added_by: users['guihua.staff']!,
+        added_at: p.clock.now(),
+      })
+      .execute()
+    const mine = await call(p.app, 'GET', '/api/v1/incidents', { token: t['guihua.resident'] })
+    // Theirs only: the incidents they are enrolled in (the demo may enrol them in its heatwave too).
+    const enrolled = await p.database.db
+      .selectFrom('incident_responder')
+      .select('incident_id')
+      .where('user_id', '=', users['guihua.resident']!)
+      .execute()
+    expect(mine.body.items.map((i: { id: number }) => i.id).sort()).toEqual(
+      enrolled.map((e) => Number(e.incident_id)).sort(),
+    )
+    expect(mine.body.items.map((i: { id: number }) => i.id)).toContain(heat)
+    const seen = await call(p.app, 'GET', `/api/v1/incidents/${heat}`, { token: t['guihua.resident'] })
+    expect(seen.status).toBe(200)
+    expect(seen.body.commands).toBe(false)
+    expect(seen.body.allowedActions).toEqual([])
+    const level = await call(p.app, 'POST', `/api/v1/incidents/${heat}/level`, {
+      token: t['guihua.resident'],
+      body: { level: 1, reason: '居民无权调整' },
+    })
+    expect(level.status).toBe(403)
   })
 
   it('the report carries the real figures; close needs a summary, then refuses every change', async () => {
