@@ -201,6 +201,9 @@ describe.each(backends())('incidents on %s', (backend) => {
     expect(far.body.error).toMatchObject({ code: 'INCIDENT_GRIDS_INVALID', field: 'affected' })
     const neither = await declare(t['guihua.staff']!, heatwave())
     expect(neither.status).toBe(400)
+    const blank = await declare(t['guihua.staff']!, heatwave({ gridIds: grids, title: '  x ' }))
+    expect(blank.status).toBe(400)
+    expect(blank.body.error.field).toBe('title')
   })
 
   it('refuses grids outside the area, a commander without rights, and callers without rights', async () => {

@@ -293,6 +293,12 @@ async function gridsUnder(tx: Tx, areaPath: string, affected: AreaGeometry): Pro
   return rows.map((r) => r.id)
 }
 
+/** Text that is more than blanks: at least `min` characters once trimmed, else 400 naming the field. */
+function requireText(value: string, min: number, field: string) {
+  if (value.trim().length < min)
+    throw new AppError('VALIDATION_FAILED', `${field} needs at least ${min} characters besides blanks`, field)
+}
+
 const levelName = (level: number) => ['Ⅰ', 'Ⅱ', 'Ⅲ', 'Ⅳ'][level - 1] ?? String(level)
 
 /**
@@ -342,6 +348,8 @@ export async function declareIncident(
     throw new AppError('VALIDATION_FAILED', 'an incident is declared for a community or a street', 'areaId')
   if (!holds(actor, emergencyStaff, area.path))
     throw new AppError('FORBIDDEN', 'admins, leaders and staff of the area declare its incidents', 'areaId')
+  requireText(input.title, 2, 'title')
+  requireText(input.description, 1, 'description')
   const commanderId = input.commanderId ?? actor.userId
   await requireCommander(tx, commanderId, area.path)
   if (!input.gridIds && !input.affected)
@@ -634,6 +642,8 @@ export async function updateIncident(
       {},
       { version: current.version },
     )
+  if (input.title !== undefined) requireText(input.title, 2, 'title')
+  if (input.description !== undefined) requireText(input.description, 1, 'description')
   if (input.commanderId !== undefined && input.commanderId !== current.commander_id)
     await requireCommander(tx, input.commanderId, incident.area_path)
   const changes: Record<string, unknown> = {}
