@@ -173,6 +173,39 @@ describe.skipIf(session.skip)('the phone check list in a browser (pglite)', () =
     await leader.selectOption(byTestId('lang-switch'), 'zh-CN')
   })
 
+  it('an enrolled volunteer sees the people of their grid only, without the full-number button', async () => {
+    const volunteer = await signIn('guihua.resident', PHONE)
+    await goto(volunteer, '#/emergency/checks')
+    await volunteer.waitForSelector(`${byTestId('check-incident')}[data-id="${incident}"]`)
+    await volunteer.click(`${byTestId('check-incident')}[data-id="${incident}"] a`)
+    await volunteer.waitForSelector(byTestId('check-card'))
+    const enrolled = await p.database.db
+      .selectFrom('incident_responder')
+      .innerJoin('app_user', 'app_user.id', 'incident_responder.user_id')
+      .select('incident_responder.grid_ids')
+      .where('incident_responder.incident_id', '=', incident)
+      .where('app_user.username', '=', 'guihua.resident')
+      .executeTakeFirstOrThrow()
+    const rows = await p.database.db
+      .selectFrom('incident_check')
+      .select(['id', 'area_id'])
+      .where('incident_id', '=', incident)
+      .execute()
+    const ids = await volunteer.$$eval(byTestId('check-card'), (els) =>
+      els.map((e) => Number(e.getAttribute('data-id'))),
+    )
+    const grids = enrolled.grid_ids.length ? enrolled.grid_ids : [...new Set(rows.map((r) => r.area_id))]
+    expect(ids.sort()).toEqual(
+      rows
+        .filter((r) => grids.includes(r.area_id))
+        .map((r) => Number(r.id))
+        .sort(),
+    )
+    expect(await volunteer.$(`${byTestId('check-card')} .check-phone button`)).toBeNull()
+    await axe(volunteer, 'check list (volunteer, phone)')
+    await shoot(volunteer, 'checks-volunteer-phone.png')
+  })
+
   it('left no page errors and no serious accessibility violations', () => {
     expect(pageProblems).toEqual([])
     expect(a11yProblems).toEqual([])
