@@ -1,6 +1,7 @@
 import type { Section } from '../lib/types.js'
 import { dashboards } from './dashboards.js'
 import { disputes } from './disputes.js'
+import { emergency } from './emergency.js'
 import { intake } from './intake.js'
 import { lists } from './lists.js'
 import { memory } from './memory.js'
@@ -25,5 +26,6 @@ export const sections: Section<any>[] = [
   disputes,
   participation,
   services,
+  emergency,
   memory,
 ]
