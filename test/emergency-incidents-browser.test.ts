@@ -83,6 +83,8 @@ describe.skipIf(session.skip)('incident screens in a browser (pglite)', () => {
       .where('incident_id', '=', incidentId)
       .executeTakeFirstOrThrow()
     expect(await staff.textContent(byTestId('incident-counts'))).toContain(`0 / ${Number(listed.n)}`)
+    // The shelters of 桂花 (the response part's demo) as markers on the map.
+    await staff.waitForSelector('[data-testid="incident-map"] .incident-marker-shelter')
     for (const panel of ['checks', 'alerts', 'tasks', 'resources', 'shelters'])
       await staff.waitForSelector(byTestId(`panel-${panel}`))
     await staff.waitForSelector(`${byTestId('incident-log-entry')}[data-kind="declared"]`)

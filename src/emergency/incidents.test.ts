@@ -79,6 +79,19 @@ describe.each(backends())('incidents on %s', (backend) => {
       'JZ-QH-01-01-G02',
       'JZ-QH-01-01-G03',
     ])
+    // The map: the three grids, and the shelters of 桂花 and the heatwave's placed tasks as markers.
+    const map = await call(p.app, 'GET', `/api/v1/incidents/${heatDemo!.id}/map`, { token: t['guihua.staff'] })
+    expect(map.body.features).toHaveLength(3)
+    const { rows: shelters } = await sql<{ id: number }>`
+      select s.id from emergency_shelter s join area a on a.id = s.area_id
+      where a.path like (select path from area where code = 'JZ-QH-01-01') || '%' order by s.id`.execute(p.database.db)
+    const { rows: placed } = await sql<{ id: number }>`
+      select id from incident_task where incident_id = ${heatDemo!.id} and location is not null and status <> 'cancelled'
+      order by id`.execute(p.database.db)
+    expect(shelters.length).toBeGreaterThan(0)
+    const markers = map.body.markers as { kind: string; id: number }[]
+    expect(markers.filter((m) => m.kind === 'shelter').map((m) => m.id)).toEqual(shelters.map((r) => Number(r.id)))
+    expect(markers.filter((m) => m.kind === 'task').map((m) => m.id)).toEqual(placed.map((r) => Number(r.id)))
     const drillDemo = demo.find((i) => i.kind === 'flood' && i.drill && i.status === 'closed')
     expect(drillDemo?.summary).toContain('演练按预案完成')
     expect(demo.some((i) => i.kind === 'rainstorm' && i.code === 'JZ-QH-02-01' && i.status === 'active')).toBe(true)

@@ -217,6 +217,21 @@ export const mapSchema = shape({
       }),
     }),
   },
+  markers: {
+    type: 'array',
+    description:
+      'Tasks with a place and the shelters of the incident’s area, as points (a foreign member of the collection)',
+    items: shape({
+      kind: { type: 'string', enum: ['task', 'shelter'] },
+      id: { type: 'integer' },
+      title: { type: 'string' },
+      status: { type: 'string' },
+      lng: { type: 'number' },
+      lat: { type: 'number' },
+      capacity: nullable('integer'),
+      occupancy: nullable('integer'),
+    }),
+  },
 })
 type IncidentMap = Output<typeof mapSchema>
 
@@ -864,6 +879,24 @@ export async function incidentMap(tx: Tx, incidentId: number): Promise<IncidentM
     select ST_AsGeoJSON(affected, 7)::json as geometry from incident where id = ${incidentId} and affected is not null`.execute(
     tx,
   )
+  const { rows: markers } = await sql<{
+    kind: 'task' | 'shelter'
+    id: number
+    title: string
+    status: string
+    lng: number
+    lat: number
+    capacity: number | null
+    occupancy: number | null
+  }>`
+    select 'task' as kind, t.id, t.title, t.status, ST_X(t.location) as lng, ST_Y(t.location) as lat,
+      null::int as capacity, null::int as occupancy
+    from incident_task t where t.incident_id = ${incidentId} and t.location is not null and t.status <> 'cancelled'
+    union all
+    select 'shelter', s.id, s.name, s.status, ST_X(s.location), ST_Y(s.location), s.capacity, s.occupancy
+    from emergency_shelter s join area sa on sa.id = s.area_id
+    where sa.path like (select a.path from incident i join area a on a.id = i.area_id where i.id = ${incidentId}) || '%'
+    order by 1, 2`.execute(tx)
   const parse = (g: AreaGeometry | string) => (typeof g === 'string' ? (JSON.parse(g) as AreaGeometry) : g)
   return {
     type: 'FeatureCollection',
@@ -901,6 +934,16 @@ export async function incidentMap(tx: Tx, incidentId: number): Promise<IncidentM
         },
       })),
     ],
+    markers: markers.map((m) => ({
+      kind: m.kind,
+      id: Number(m.id),
+      title: m.title,
+      status: m.status,
+      lng: Number(m.lng),
+      lat: Number(m.lat),
+      capacity: m.capacity === null ? null : Number(m.capacity),
+      occupancy: m.occupancy === null ? null : Number(m.occupancy),
+    })),
   }
 }
 

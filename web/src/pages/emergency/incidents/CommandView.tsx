@@ -356,18 +356,33 @@ function IncidentMapPanel({ id, config }: { id: number; config: AppConfig | null
       }),
     }))
   const drawn = features.find((f) => f.properties.kind === 'affected')?.geometry as Geometry | undefined
+  const markers = (map.data?.markers ?? []).map((m) => ({
+    key: `${m.kind}:${m.id}`,
+    kind: m.kind,
+    lng: m.lng,
+    lat: m.lat,
+    label:
+      m.kind === 'shelter'
+        ? t('emergency.incidents.map.shelter', {
+            name: m.title,
+            occupancy: m.occupancy ?? 0,
+            capacity: m.capacity ?? 0,
+          })
+        : t('emergency.incidents.map.task', { title: m.title }),
+  }))
   return (
     <>
       <QueryStatus query={map} />
       <GridMap
         grids={grids}
+        markers={markers}
         drawn={drawn ?? null}
         config={config}
         testId="incident-map"
         label={t('emergency.incidents.map.title')}
       />
       <ul className="incident-map-legend" aria-label={t('emergency.incidents.map.legend')}>
-        {(['done', 'pending', 'attention', 'none'] as const).map((k) => (
+        {(['done', 'pending', 'attention', 'none', 'shelters', 'tasks'] as const).map((k) => (
           <li key={k}>
             <span className={`incident-swatch incident-swatch-${k}`} aria-hidden="true" />
             {t(`emergency.incidents.map.${k}`)}

@@ -4,6 +4,14 @@ import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { AppConfig } from '../../../types'
 
+export interface MapMarker {
+  key: string
+  kind: 'task' | 'shelter'
+  lng: number
+  lat: number
+  label: string
+}
+
 export interface MapGrid {
   id: number
   label: string
@@ -20,6 +28,7 @@ export interface MapGrid {
  */
 export function GridMap({
   grids,
+  markers,
   drawn,
   points,
   onMapClick,
@@ -29,6 +38,8 @@ export function GridMap({
   label,
 }: {
   grids: MapGrid[]
+  /** Tasks with a place and shelters, as points. */
+  markers?: MapMarker[]
   drawn?: Geometry | null
   points?: [number, number][]
   onMapClick?: (lng: number, lat: number) => void
@@ -109,6 +120,29 @@ export function GridMap({
       map.fitBounds(layer.getBounds(), { padding: [12, 12] })
     }
   }, [grids])
+
+  const markerLayer = useRef<L.FeatureGroup | null>(null)
+  useEffect(() => {
+    const map = mapRef.current
+    if (!map) return
+    markerLayer.current ??= L.featureGroup().addTo(map)
+    const layer = markerLayer.current
+    layer.clearLayers()
+    for (const m of markers ?? []) {
+      const dot = L.circleMarker(L.latLng(m.lat, m.lng), {
+        radius: m.kind === 'shelter' ? 8 : 6,
+        color: m.kind === 'shelter' ? '#1d4ed8' : '#c2410c',
+        weight: 2,
+        fillColor: '#fff',
+        fillOpacity: 0.9,
+        className: `incident-marker incident-marker-${m.kind}`,
+      })
+      const tip = document.createElement('span')
+      tip.textContent = m.label
+      dot.bindTooltip(tip)
+      dot.addTo(layer)
+    }
+  }, [markers])
 
   useEffect(() => {
     const layer = drawLayer.current
