@@ -49,6 +49,9 @@ const snapshotSchema = shape({
   cursor: timestamp,
 })
 
+/** Streams being served now, in this process (the tests see a stream end when its client goes). */
+export const openCheckStreams = { count: 0 }
+
 type Snapshot = { summary: CheckSummary; changes: CheckRow[]; cursor: string }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -168,6 +171,7 @@ export async function checkRoutes(app: App, { database, clock }: Platform) {
       })
       const stop = new AbortController()
       open.add(stop)
+      openCheckStreams.count++
       const end = () => stop.abort()
       req.raw.on('close', end)
       res.on('close', end)
@@ -214,6 +218,7 @@ export async function checkRoutes(app: App, { database, clock }: Platform) {
         req.log.warn({ err }, 'check stream stopped')
       } finally {
         open.delete(stop)
+        openCheckStreams.count--
         req.raw.off('close', end)
         res.end()
       }

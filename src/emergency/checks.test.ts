@@ -6,6 +6,7 @@ import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform }
 import { fireDueTimers } from '../core/scheduler.js'
 import { timerHandlers } from '../main.js'
 import { ageOn, buildCheckList } from './checks.js'
+import { openCheckStreams } from './checks-routes.js'
 import { checkTags } from './common.js'
 
 const MIN = 60_000
@@ -454,8 +455,13 @@ describe.each(backends())('the check list on %s', (backend) => {
       .split('\n')
       .find((l) => l.startsWith('data: '))!
     expect(JSON.parse(changes.slice(6)).map((r: { id: number }) => r.id)).toContain(check.id)
+    expect(openCheckStreams.count).toBe(1)
     abort.abort()
     await reader.cancel().catch(() => {})
+    // The server's loop ends when the client goes (before the next poll).
+    const started = Date.now()
+    while (openCheckStreams.count > 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 50))
+    expect(openCheckStreams.count).toBe(0)
 
     // Without Accept: text/event-stream, one JSON snapshot (and since= gives what changed).
     const since = new Date(p.clock.now().getTime() - MIN).toISOString()
