@@ -302,9 +302,8 @@ describe.each(backends())('the check list on %s', (backend) => {
       { checkId: check.id, opId: randomUUID(), status: 'safe', observedAt: at(-MIN) },
       { checkId: check.id, opId: randomUUID(), status: 'safe', observedAt: at(10 * MIN) },
     ])
-    // 400 VALIDATION_FAILED until the catalogue has a 422 code for it (asked of the lead: CHECK_OBSERVED_IN_FUTURE).
-    expect(res.status).toBe(400)
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'updates[1].observedAt' })
+    expect(res.status).toBe(422)
+    expect(res.body.error).toMatchObject({ code: 'CHECK_OBSERVED_IN_FUTURE', field: 'updates[1].observedAt' })
     expect((await checksOf(grids[0]!))[2]!.status).toBe('pending')
     // Bad shapes are 400s naming the field.
     const bad = await mark(t['guihua.grid']!, [

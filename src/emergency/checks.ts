@@ -383,7 +383,7 @@ export async function applyCheckUpdates(
   input.updates.forEach((u, i) => {
     const at = new Date(u.observedAt)
     if (at.getTime() > now.getTime() + FUTURE_SLACK_MS)
-      throw new AppError('VALIDATION_FAILED', 'observedAt is in the future', `updates[${i}].observedAt`)
+      throw new AppError('CHECK_OBSERVED_IN_FUTURE', 'observedAt is in the future', `updates[${i}].observedAt`)
   })
   if (incident.status !== 'active')
     throw new AppError('INCIDENT_CLOSED', `incident ${incident.reference} is closed`, 'id')
