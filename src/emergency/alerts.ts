@@ -84,8 +84,8 @@ const templateTexts: Record<AlertTemplate, { zh: string; en: string }> = {
     en: 'Stay indoors, close doors and windows, go out only if you must, and wait for further notice.',
   },
   check_in: {
-    zh: '请打开链接确认您是否平安；需要帮助请在页面上告诉我们或拨打社区电话。',
-    en: 'Open the link to tell us you are safe; if you need help, say so there or call your community office.',
+    zh: '请告诉我们您是否平安：打开链接，点“我已收到，我平安”；需要帮助请拨打社区电话。',
+    en: 'Tell us you are safe: open the link and tap "I received it, I am safe"; if you need help, call your community office.',
   },
   all_clear: {
     zh: '{kind}险情已解除，可恢复正常生活。感谢您的配合。',
