@@ -266,7 +266,9 @@ export async function seedTasksDemo(tx: Tx, now: Date): Promise<Record<string, n
         select p.id from person p join area a on a.id = p.area_id join area c on c.id = ${guihua}
           and a.path like c.path || '%'
         where p.status = 'active'
-        order by p.tags && array['elderly_alone', 'elderly']::text[] desc, p.birth_date nulls last, p.id limit 6`.execute(tx)
+        order by p.tags && array['elderly_alone', 'elderly']::text[] desc, p.birth_date nulls last, p.id limit 6`.execute(
+        tx,
+      )
       const staff = await demoActor(tx, 'guihua.staff')
       for (const [i, e] of elders.entries()) {
         await checkIn(
