@@ -14,7 +14,7 @@ import { generateResidents } from '../src/emergency/alerts-demo.js'
 import { TEST_DATA_KEY } from './keys.js'
 
 // An alert to more than 2,000 residents, its server process killed with SIGKILL while sending
-// (some messages handed to the logging transport, not all), then started again on the same data:
+// (some messages handed to the logging transport, not all) three times, started again on the same data:
 // when the alert is done, every resident with a phone got exactly one distinct messageId in the
 // transport's log (a message handed over twice — only possible between the send and its mark —
 // carries the same id, which the provider drops), every resident has exactly one recipient row,
@@ -137,7 +137,7 @@ async function prepare(database: Database) {
 }
 
 /** The alert sent through a kill -9 in the middle; returns what the log holds and the alert id. */
-async function sendThroughAKill(env: Record<string, string>, incident: number, logFile: string) {
+async function sendThroughAKill(env: Record<string, string>, incident: number, logFile: string, phones: number) {
   const port = await freePort()
   let server = await startServer({ ...env, MESSAGE_LOG_FILE: logFile }, port)
   const staff = await signIn(server.url, 'guihua.staff')
@@ -147,14 +147,22 @@ async function sendThroughAKill(env: Record<string, string>, incident: number, l
   })
   expect(queued.status, JSON.stringify(queued.body)).toBe(202)
   const alertId = queued.body.id as number
-  // Kill once a few hundred are out, well before all are.
-  const until = Date.now() + 60_000
-  while (loggedIds(logFile).length < 400 && Date.now() < until) await sleep(50)
-  const before = loggedIds(logFile).length
-  process.kill(-server.child.pid!, 'SIGKILL')
-  await server.exited
-  expect(before).toBeGreaterThanOrEqual(400)
-  server = await startServer({ ...env, MESSAGE_LOG_FILE: logFile }, port)
+  // Killed three times while sending, each time once a few hundred more are out, at a random
+  // moment after that (sometimes between a batch's sends and its mark), well before all are.
+  let before = 0
+  for (const threshold of [400, 800, 1100]) {
+    const until = Date.now() + 60_000
+    while (loggedIds(logFile).length < threshold && Date.now() < until) await sleep(20)
+    await sleep(Math.random() * 150)
+    const n = loggedIds(logFile).length
+    expect(n).toBeGreaterThanOrEqual(threshold)
+    // Mid-send: not everyone has been handed over yet.
+    expect(new Set(loggedIds(logFile)).size).toBeLessThan(phones)
+    before ||= n
+    process.kill(-server.child.pid!, 'SIGKILL')
+    await server.exited
+    server = await startServer({ ...env, MESSAGE_LOG_FILE: logFile }, port)
+  }
   const token = await signIn(server.url, 'guihua.staff')
   let detail: { status: number; body: any } = { status: 0, body: null }
   const deadline = Date.now() + 90_000
@@ -200,7 +208,7 @@ async function expectExactlyOnce(
   expect(inbox.filter((r) => Number(r.n) !== 1)).toEqual([])
   expect(inbox).toHaveLength(recipients.filter((r) => r.user_id !== null).length)
   console.log(
-    `[alert crash ${backend}] ${people.n} residents, ${people.phones} phones; ${before} logged before the kill, ${ids.length} lines in all, ${ids.length - distinct.size} handed over twice with the same messageId`,
+    `[alert crash ${backend}] ${people.n} residents, ${people.phones} phones; ${before} logged before the first of three kills, ${ids.length} lines in all, ${ids.length - distinct.size} handed over twice with the same messageId`,
   )
 }
 
@@ -217,7 +225,7 @@ describe('SIGKILL while sending an alert, on the embedded database', () => {
     const { incident, people } = await prepare(database)
     await database.close()
     const logFile = path.join(dir, 'messages.log')
-    const { alertId, before } = await sendThroughAKill({ DATA_DIR: dataDir }, incident, logFile)
+    const { alertId, before } = await sendThroughAKill({ DATA_DIR: dataDir }, incident, logFile, people.phones)
     const after = await openDatabase({ dataDir })
     try {
       await expectExactlyOnce(
@@ -262,7 +270,12 @@ describe.skipIf(!inject('pgAdminUrl'))('SIGKILL while sending an alert, on Postg
     try {
       const { incident, people } = await prepare(database)
       const logFile = path.join(dir, 'messages.log')
-      const { alertId, before } = await sendThroughAKill({ DATABASE_URL: url.toString() }, incident, logFile)
+      const { alertId, before } = await sendThroughAKill(
+        { DATABASE_URL: url.toString() },
+        incident,
+        logFile,
+        people.phones,
+      )
       await expectExactlyOnce(
         async (text) => (await sql.raw<any>(text).execute(database.db)).rows,
         alertId,
