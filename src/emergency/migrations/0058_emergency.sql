@@ -302,11 +302,13 @@ CREATE TRIGGER shelter_checkin_occupancy AFTER INSERT OR UPDATE OF checked_out_a
 -- Row-level security. The sets below are evaluated once per statement (uncorrelated subqueries).
 
 -- Incidents the caller may read: on the branch of a staff grant (admin, leader, staff, grid
--- worker above or below the incident's area), or enrolled as a responder.
+-- worker above or below the incident's area), its commander (who may be appointed from another
+-- area), or enrolled as a responder.
 CREATE FUNCTION app_incident_ids() RETURNS SETOF bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT i.id FROM incident i JOIN area a ON a.id = i.area_id
-  WHERE EXISTS (SELECT 1 FROM app_grants() g
+  WHERE i.commander_id = app_user_id()
+     OR EXISTS (SELECT 1 FROM app_grants() g
                 WHERE g.role IN ('admin', 'leader', 'staff', 'grid_worker')
                   AND (a.path LIKE g.path || '%' OR g.path LIKE a.path || '%'))
   UNION
