@@ -1,7 +1,8 @@
 // SQL snapshots: the important queries, as PostgreSQL would receive them, checked in beside their
 // module (src/cases/queries.sql, src/analytics/stats.sql, src/registry/people.sql,
 // src/registry/opendata.sql, src/disputes/queries.sql, src/participation/queries.sql,
-// src/services/queries.sql), so that a changed query shows in review as changed SQL.
+// src/services/queries.sql, src/emergency/queries.sql), so that a changed query shows in review as
+// changed SQL.
 //
 // No database: each variant runs the real use case on a Kysely whose driver compiles with
 // PostgreSQL's compiler, records every statement sent with its parameters, and answers from canned
@@ -45,6 +46,11 @@ import { listBookings, listFacilities } from '../src/services/facilities.js'
 import { listOrganisations } from '../src/services/organisations.js'
 import { listProjects } from '../src/services/projects.js'
 import { listVolunteers } from '../src/services/volunteers.js'
+import { alertDetail, listAlerts } from '../src/emergency/alerts.js'
+import { checkSummary, listChecks } from '../src/emergency/checks.js'
+import { incidentStats, listIncidents } from '../src/emergency/incidents.js'
+import { listResources } from '../src/emergency/resources.js'
+import { listTasks } from '../src/emergency/tasks.js'
 import { TEST_DATA_KEY } from './keys.js'
 
 type Row = Record<string, unknown>
@@ -108,6 +114,23 @@ function answer(sql: string, parameters: readonly unknown[]): Row[] {
   if (/^select "id", "area_id", "title", "status" from "proposal"/.test(sql))
     return [{ id: 1, area_id: COMMUNITY, title: '', status: 'published' }]
   if (/^select "id" from "(department|case_category)" where "id" = \$1/.test(sql)) return [{ id: parameters[0] }]
+  // An incident of the community, active (what the emergency lists load first).
+  if (/^select i\.id, i\.reference, i\.area_id, a\.path as area_path/.test(sql.trim()))
+    return [
+      {
+        id: 1,
+        reference: 'YJ-2026-000001',
+        area_id: COMMUNITY,
+        area_path: `/1/2/3/${COMMUNITY}/`,
+        status: 'active',
+        drill: false,
+        commander_id: 1,
+        level: 3,
+        kind: 'heatwave',
+        title: '',
+        version: 1,
+      },
+    ]
   if (sql.includes(' from agg')) return [{ grouped: false, total: 0, merged: 0 }]
   if (sql.includes('min(reason) as reason')) return [{ a: 101, b: 102, reason: 'same_phone', total: 1 }]
   // Dispute and petition statistics: one row of counts each (their values do not shape the SQL).
@@ -327,4 +350,30 @@ it('src/services/queries.sql: the catalogue, the application queue with its filt
     'volunteers: by skill': run((tx) => listVolunteers(tx, ctx, { ...page, skill: 'elderly_care' })),
   })
   await expect(text).toMatchFileSnapshot('../src/services/queries.sql')
+})
+
+it('src/emergency/queries.sql: incidents, the check list and its summary, alerts per grid, tasks, resources and statistics', async () => {
+  const run =
+    <T>(f: (tx: Parameters<Parameters<typeof inScope>[2]>[0]) => Promise<T>) =>
+    (db: Db) =>
+      inScope(db, ctx, f)
+  const text = await record({
+    'incidents: active first': run((tx) => listIncidents(tx, ctx, { page: 1, pageSize: 20 })),
+    'incidents: real heatwaves of an area': run((tx) =>
+      listIncidents(tx, ctx, { page: 1, pageSize: 20, kind: 'heatwave', drill: false, areaId: COMMUNITY }),
+    ),
+    'check list: first page': run((tx) => listChecks(tx, ctx, 1, { pageSize: 200 }, NOW)),
+    'check list: a grid, unreachable, after a cursor': run((tx) =>
+      listChecks(tx, ctx, 1, { pageSize: 200, gridId: 7, status: 'unreachable', after: 100 }, NOW),
+    ),
+    'check list: per grid': run((tx) => checkSummary(tx, 1)),
+    'alerts: of an incident': run((tx) => listAlerts(tx, 1, { page: 1, pageSize: 20 })),
+    'alerts: one alert per grid': run((tx) => alertDetail(tx, 1, 1).catch(() => null)),
+    'tasks: open ones': run((tx) => listTasks(tx, ctx, 1, { status: 'open' })),
+    'resources: an area': run((tx) => listResources(tx, ctx, { areaId: COMMUNITY })),
+    'incidents: statistics, real and drills apart': run((tx) =>
+      incidentStats(tx, ctx, { from: '2026-11-01', to: '2026-11-30' }),
+    ),
+  })
+  await expect(text).toMatchFileSnapshot('../src/emergency/queries.sql')
 })
