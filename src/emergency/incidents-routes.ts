@@ -111,7 +111,7 @@ export async function incidentRoutes(app: App, { database, clock }: Platform) {
       summary: 'Change title, description, commander or escalation time (the command; the version you read)',
       params: idParams,
       body: updateIncidentBody,
-      response: { 200: incidentDetailSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      response: { 200: incidentDetailSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
     },
     handler: async (req) =>
       inScope(db, req.ctx, async (tx) => {
@@ -143,7 +143,7 @@ export async function incidentRoutes(app: App, { database, clock }: Platform) {
       summary: 'Raise or lower the level (1 = Ⅰ, most severe) with a reason: audited, logged, responders told',
       params: idParams,
       body: levelBody,
-      response: { 200: incidentDetailSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      response: { 200: incidentDetailSchema, ...errorResponses(400, 401, 403, 404, 409, 422) },
     },
     handler: async (req) =>
       inScope(db, req.ctx, async (tx) => {

@@ -225,8 +225,8 @@ describe.each(backends())('incidents on %s', (backend) => {
     expect(outside.body.error).toMatchObject({ code: 'INCIDENT_GRIDS_INVALID', field: 'gridIds' })
     for (const who of ['guihua.grid', 'cuizhu.staff']) {
       const res = await declare(t['guihua.staff']!, heatwave({ gridIds: grids, commanderId: users[who] }))
-      expect(res.status, who).toBe(400)
-      expect(res.body.error.field).toBe('commanderId')
+      expect(res.status, who).toBe(422)
+      expect(res.body.error).toMatchObject({ code: 'INCIDENT_COMMANDER_INVALID', field: 'commanderId' })
     }
     const leader = await declare(
       t['guihua.staff']!,
@@ -257,8 +257,8 @@ describe.each(backends())('incidents on %s', (backend) => {
       token: t['guihua.staff'],
       body: { level: 3, reason: '没有变化' },
     })
-    expect(same.status).toBe(400)
-    expect(same.body.error.field).toBe('level')
+    expect(same.status).toBe(422)
+    expect(same.body.error).toMatchObject({ code: 'INCIDENT_LEVEL_UNCHANGED', field: 'level' })
     const byGrid = await call(p.app, 'POST', `/api/v1/incidents/${heat}/level`, {
       token: t['guihua.grid'],
       body: { level: 2, reason: '气温再升' },

@@ -271,7 +271,7 @@ async function mayCommand(tx: Tx, userId: number, path: string): Promise<boolean
 async function requireCommander(tx: Tx, userId: number, path: string): Promise<void> {
   if (!(await mayCommand(tx, userId, path)))
     throw new AppError(
-      'VALIDATION_FAILED',
+      'INCIDENT_COMMANDER_INVALID',
       'the commander must be an admin, leader or staff member over the incident’s area',
       'commanderId',
     )
@@ -734,7 +734,11 @@ export async function changeLevel(
 ) {
   const { actor, incident } = await commandFor(tx, ctx, incidentId, 'change_level')
   if (input.level === incident.level)
-    throw new AppError('VALIDATION_FAILED', `the incident is already at level ${levelName(input.level)}`, 'level')
+    throw new AppError(
+      'INCIDENT_LEVEL_UNCHANGED',
+      `the incident is already at level ${levelName(input.level)}`,
+      'level',
+    )
   const reason = input.reason.trim()
   if (reason.length < 2) throw new AppError('VALIDATION_FAILED', 'give the reason for the change', 'reason')
   await tx
