@@ -199,6 +199,9 @@ async function expectExactlyOnce(
   const expected = new Set(recipients.filter((r) => r.sms).map((r) => `alert-${alertId}-${r.person_id}`))
   expect(distinct.size).toBe(expected.size)
   for (const id of distinct) expect(expected.has(id), id).toBe(true)
+  // Handed over again only in a kill's window between sends and their mark: at most one claimed
+  // batch (200) per kill, never the whole alert twice.
+  expect(ids.length - distinct.size).toBeLessThanOrEqual(3 * 200)
   // Inbox: one notification per account holder.
   const inbox = await query<{ recipient: string; n: number }>(
     `select params->>'recipientId' as recipient, count(*)::int as n from notification

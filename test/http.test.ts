@@ -23,11 +23,12 @@ describe.each(backends())('HTTP conventions on %s', (backend) => {
         if (!op.responses || !Object.keys(op.responses).some((s) => s.startsWith('2')))
           problems.push(`${method} ${path}: no success response schema`)
         // Routes whose body is empty (logout, retire, mark read, support, register, restore, an
-        // activity's sign-up and its cancelling, a staff check-in) or a raw image (photos) have no JSON schema.
+        // activity's sign-up and its cancelling, a staff check-in, acknowledging an alert, a shelter's
+        // check-out) or a raw image (photos) have no JSON schema.
         if (
           ['post', 'patch', 'put'].includes(method) &&
           !op.requestBody &&
-          !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$|\/supports$|\/registrations$|\/restore$|\/signups(\/cancel|\/\{volunteerId\}\/checkin)?$/.test(
+          !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$|\/supports$|\/registrations$|\/restore$|\/ack$|\/checkout$|\/signups(\/cancel|\/\{volunteerId\}\/checkin)?$/.test(
             path,
           )
         )

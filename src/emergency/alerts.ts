@@ -816,10 +816,14 @@ export async function deliverDueAlerts(
       continue
     }
     allowed = Math.min(allowed, batch)
-    // Claim: push the rows' next attempt out by a lease, in one short statement.
+    // Claim: push the rows' next attempt out by a lease, in one short statement. The lease runs
+    // from the claim (the run's clock moved on by the time spent since it started), and sending
+    // stops half-way through it: a row still claimed waits for its lease, never goes twice.
+    const claimedAt = performance.now()
+    const at = new Date(now.getTime() + (claimedAt - started))
     const { rows } = await sql<Claimed>`
       with claimed as (
-        update incident_alert_recipient set next_attempt_at = ${new Date(now.getTime() + leaseMs)}
+        update incident_alert_recipient set next_attempt_at = ${new Date(at.getTime() + leaseMs)}
         where id in (
           select id from incident_alert_recipient
           where status = 'queued' and next_attempt_at <= ${now}
@@ -835,9 +839,12 @@ export async function deliverDueAlerts(
     bucket.tokens -= rows.length
     const ok: number[] = []
     const bad: { id: number; attempts: number; error: string; userId: number | null }[] = []
+    const none: number[] = []
     for (const r of rows) {
+      if (performance.now() - claimedAt > leaseMs / 2) break
       if (!r.sms || !r.phone_enc) {
-        ok.push(Number(r.id))
+        // The inbox alone (the phone was removed since), or nothing at all: not delivered.
+        ;(r.user_id === null ? none : ok).push(Number(r.id))
         continue
       }
       try {
@@ -870,6 +877,9 @@ export async function deliverDueAlerts(
     }
     for (let i = 0; i < ok.length; i += MARK_CHUNK) await markSent(db, ok.slice(i, i + MARK_CHUNK), now)
     for (const b of bad) await markFailed(db, b, now)
+    if (none.length)
+      await sql`update incident_alert_recipient set status = 'unreachable', attempts = attempts + 1
+                where id = any(${none}::bigint[]) and status = 'queued'`.execute(db)
     sent += ok.length
     failed += bad.length
   }

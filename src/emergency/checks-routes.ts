@@ -53,6 +53,8 @@ const snapshotSchema = shape({
 export const openCheckStreams = { count: 0 }
 
 type Snapshot = { summary: CheckSummary; changes: CheckRow[]; cursor: string }
+/** Where a full batch of changes stopped: the next poll continues strictly after this row. */
+type Keyset = { at: Date; id: number }
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -118,15 +120,22 @@ export async function checkRoutes(app: App, { database, clock }: Platform) {
     for (const c of open) c.abort()
   })
 
-  async function snapshot(ctx: RequestContext, id: number, since: Date | null): Promise<Snapshot> {
+  async function snapshot(
+    ctx: RequestContext,
+    id: number,
+    since: Date | null,
+    after: Keyset | null = null,
+  ): Promise<Snapshot & { next: Keyset | null }> {
     const now = clock.now()
     return inScope(db, ctx, async (tx) => {
       const summary = await checkSummary(tx, id)
-      const changes = since ? await checksChangedSince(tx, id, since, now, CHANGES_PER_EVENT) : []
-      const last = changes.at(-1)?.updatedAt
-      // A full batch: continue from its last row next time; otherwise from now.
-      const cursor = last && (changes.length >= CHANGES_PER_EVENT || new Date(last) > now) ? last : now.toISOString()
-      return { summary, changes, cursor }
+      const from = after?.at ?? since
+      const changes = from ? await checksChangedSince(tx, ctx, id, from, now, CHANGES_PER_EVENT, after?.id ?? null) : []
+      const last = changes.at(-1)
+      // A full batch: continue strictly after its last row next time; otherwise from now.
+      const full = !!last && changes.length >= CHANGES_PER_EVENT
+      const cursor = last && (full || new Date(last.updatedAt) > now) ? last.updatedAt : now.toISOString()
+      return { summary, changes, cursor, next: full && last ? { at: new Date(last.updatedAt), id: last.id } : null }
     })
   }
 
@@ -159,7 +168,8 @@ export async function checkRoutes(app: App, { database, clock }: Platform) {
       const first = await snapshot(req.ctx, id, since)
       if (!(req.headers.accept ?? '').includes('text/event-stream')) {
         reply.header('cache-control', 'no-store').type('application/json')
-        return reply.send(first)
+        const { next: _next, ...answer } = first
+        return reply.send(answer)
       }
       reply.hijack()
       const res: ServerResponse = reply.raw
@@ -190,6 +200,7 @@ export async function checkRoutes(app: App, { database, clock }: Platform) {
         send('changes', first.changes, first.cursor)
       }
       let cursor = new Date(first.cursor)
+      let keyset = first.next
       let lastSummary = JSON.stringify(first.summary)
       let lastBeat = Date.now()
       try {
@@ -197,7 +208,8 @@ export async function checkRoutes(app: App, { database, clock }: Platform) {
           await sleep(STREAM_POLL_MS, stop.signal)
           if (stop.signal.aborted) break
           // One short transaction per poll, nothing held open while waiting.
-          const next = await snapshot(req.ctx, id, new Date(cursor.getTime() - STREAM_OVERLAP_MS))
+          const next = await snapshot(req.ctx, id, new Date(cursor.getTime() - STREAM_OVERLAP_MS), keyset)
+          keyset = next.next
           const changes = fresh(next.changes)
           const summary = JSON.stringify(next.summary)
           if (changes.length || summary !== lastSummary) {

@@ -10,7 +10,7 @@ import { id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
 import { recordAudit } from '../audit/service.js'
 import { displayNames } from '../participation/common.js'
-import { checkTags, loadIncident, logIncident, type IncidentRow } from './common.js'
+import { checkTags, loadIncident, logIncident, maskName, type IncidentRow } from './common.js'
 
 // The check list of vulnerable residents: every active registry person of the affected grids
 // who carries one of the incident's care tags, made at once when the incident is declared (and
@@ -452,7 +452,9 @@ export async function applyCheckUpdates(
     const name = nameOf.get(check.id) ?? `#${check.id}`
     await logIncident(tx, actor, incidentId, {
       kind: u.status === 'needs_help' ? 'check_needs_help' : 'check',
-      message: `核查：${name} ${statusZh[u.status]}${note ? `（${note}）` : ''}`,
+      // The log is read by everyone on the incident, the check list only per grid: the timeline
+      // names the person masked and leaves the note on the check.
+      message: `核查：${maskName(name)} ${statusZh[u.status]}`,
       data: { checkId: check.id, status: u.status, receivedAt: now.toISOString(), opId: u.opId },
       // The timeline keeps when it happened on the ground (a mark sent later from offline too).
       at: observedAt,
@@ -487,17 +489,35 @@ export async function applyCheckUpdates(
 // ---------------------------------------------------------------------------------------------
 // Changes since a time (the live stream and its snapshot)
 
-/** The checks the caller works that changed at or after `since` (oldest first, at most `limit`). */
+/**
+ * The checks the caller works that changed at or after `since` (oldest first, at most `limit`),
+ * or strictly after the row (`since`, `afterId`) when continuing a full batch: many rows share one
+ * time (a check list made or grown at once), so a time alone would answer the same batch forever.
+ * The people's fields leave with the rows, so a read that returns any is audited like a page.
+ */
 export async function checksChangedSince(
   tx: Tx,
+  ctx: RequestContext,
   incidentId: number,
   since: Date,
   now: Date,
   limit = 500,
+  afterId: number | null = null,
 ): Promise<CheckRow[]> {
+  const after = afterId === null ? sql`c.updated_at >= ${since}` : sql`(c.updated_at, c.id) > (${since}, ${afterId})`
   const { rows } = await sql<CheckDbRow>`
-    ${selectChecks} where c.incident_id = ${incidentId} and c.updated_at >= ${since}
+    ${selectChecks} where c.incident_id = ${incidentId} and ${after}
     order by c.updated_at, c.id limit ${limit}`.execute(tx)
+  if (rows.length) {
+    const incident = await loadIncident(tx, incidentId)
+    await recordAudit(tx, ctx, {
+      action: 'emergency.checks.read',
+      entityType: 'incident',
+      entityId: incident.id,
+      areaId: incident.area_id,
+      detail: { count: rows.length, changedSince: since.toISOString() },
+    })
+  }
   return present(tx, incidentId, rows, now)
 }
 
@@ -534,7 +554,7 @@ export const checkTimerHandler: TimerHandler = async (tx, timer, now) => {
       actor_id: null,
       actor_name: null,
       kind: 'check_escalated',
-      message: `升级：${named[0]?.name ?? `#${check.id}`} 联系不上已超过 ${incident.escalate_after_minutes} 分钟`,
+      message: `升级：${named[0] ? maskName(named[0].name) : `#${check.id}`} 联系不上已超过 ${incident.escalate_after_minutes} 分钟`,
       data: JSON.stringify({ checkId: check.id, timerId: timer.id }),
     })
     .execute()

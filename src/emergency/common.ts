@@ -86,6 +86,15 @@ export async function requireCommand(
   return { actor, incident }
 }
 
+/**
+ * A name as those who do not work the person's grid see it: the family name and a mark per other
+ * character (张三 → 张*, 欧阳娜娜 → 欧***).
+ */
+export const maskName = (name: string) => {
+  const chars = [...name.trim()]
+  return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(chars.length - 1)}`
+}
+
 /** Adds an entry to the incident log (the report's timeline), as the caller. */
 export async function logIncident(
   tx: Tx,

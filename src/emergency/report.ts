@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import type { Tx } from '../core/db.js'
 import { cjkPdf, zhDate } from '../core/pdf.js'
 import { requireActor, type RequestContext } from '../core/scope.js'
-import { loadIncident } from './common.js'
+import { loadIncident, maskName } from './common.js'
 
 // The after-action report (总结评估报告): what happened, in order, and how well the response
 // reached people — alerts per alert, the check list per grid, the time to reach each vulnerable
@@ -32,10 +32,7 @@ const zhTime = (d: Date | null) => {
   return `${zhDate(d)} ${t.toFormat('HH:mm')}`
 }
 /** 张三 → 张*, 欧阳娜娜 → 欧***: the family name and a star per other character. */
-export const maskName = (name: string) => {
-  const chars = [...name.trim()]
-  return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(chars.length - 1)}`
-}
+export { maskName }
 
 /** The q-quantile (nearest rank) of sorted numbers. */
 const quantile = (sorted: number[], q: number) =>

@@ -9,7 +9,7 @@ import { areaPathOf } from '../jurisdiction/service.js'
 import { districtOf } from '../registry/records.js'
 import { displayNames } from '../participation/common.js'
 import { requireServicesRole } from '../services/common.js'
-import { commands, emergencyStaff, type IncidentRow, loadIncident, logIncident } from './common.js'
+import { commands, emergencyStaff, type IncidentRow, loadIncident, logIncident, maskName } from './common.js'
 
 // Shelters (避难场所): places per area with a capacity, on standby until their staff open them.
 // Anyone working an incident checks people in (a registry person, or a name) and out; occupancy
@@ -152,8 +152,11 @@ function presentShelter(ctx: RequestContext, s: ShelterRow): ShelterView {
   }
 }
 
-async function loadShelter(tx: Tx, shelterId: number, field = 'id'): Promise<ShelterRow> {
-  const { rows } = await sql<ShelterRow>`${shelterSelect} where s.id = ${shelterId}`.execute(tx)
+async function loadShelter(tx: Tx, shelterId: number, field = 'id', lock = false): Promise<ShelterRow> {
+  // Locked (by its staff) where closing must not cross a check-in; a check-in's trigger takes the
+  // same row lock and re-reads the status, so one waits for the other.
+  const { rows } =
+    await sql<ShelterRow>`${shelterSelect} where s.id = ${shelterId} ${lock ? sql`for update of s` : sql``}`.execute(tx)
   if (!rows[0]) throw notFound('SHELTER_NOT_FOUND', `shelter ${shelterId}`, field)
   return rows[0]
 }
@@ -261,7 +264,7 @@ export async function setShelterStatus(
   input: Input<typeof shelterStatusBody>,
   now: Date,
 ): Promise<ShelterView> {
-  const s = await loadShelter(tx, shelterId)
+  const s = await loadShelter(tx, shelterId, 'id', true)
   const actor = requireServicesRole(ctx, s.area_path, emergencyStaff)
   if (input.status !== 'open' && s.occupancy > 0)
     throw new AppError('CONFLICT', `${s.occupancy} people are still checked in; check them out first`, 'status')
@@ -289,12 +292,6 @@ export async function setShelterStatus(
 }
 
 // ── Check-ins ─────────────────────────────────────────────────────────────────────────────────
-
-/** A name as non-staff see it: the family name and a mark per other character (张*华 → 张**). */
-export const maskName = (name: string) => {
-  const chars = [...name]
-  return chars.length <= 1 ? name : chars[0] + '*'.repeat(Math.min(chars.length - 1, 3))
-}
 
 /** Whether the caller sees the full names of those checked in: the command, staff and grid workers of the area. */
 const seesNames = (actor: Actor | null, incident: IncidentRow) =>
@@ -342,9 +339,9 @@ async function occupants(tx: Tx, actor: Actor | null, incident: IncidentRow, she
     list.push({
       id: Number(r.id),
       personId: r.person_id === null ? null : Number(r.person_id),
-      name: full || r.person_id === null ? name : maskName(name),
+      name: full ? name : maskName(name),
       people: r.people,
-      note: r.note,
+      note: full ? r.note : null,
       checkedInAt: new Date(r.checked_in_at).toISOString(),
       checkedInBy: by.get(r.checked_in_by) ?? '',
     })
@@ -438,6 +435,7 @@ export async function checkIn(
     const code = (err as { code?: string }).code
     if (code === '23505') throw new AppError('CONFLICT', 'this person is checked in already', 'personId')
     if (code === '23514') throw new AppError('SHELTER_FULL', `${s.name} is full`, 'people')
+    if (code === '55000') throw new AppError('SHELTER_NOT_OPEN', `${s.name} is no longer open`, 'shelterId')
     throw err
   }
   await logIncident(tx, actor, incident.id, {

@@ -289,9 +289,15 @@ CREATE FUNCTION shelter_checkin_occupancy() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    UPDATE emergency_shelter SET occupancy = occupancy + NEW.people WHERE id = NEW.shelter_id;
+    -- Only into an open shelter: the row lock orders this against closing it.
+    UPDATE emergency_shelter SET occupancy = occupancy + NEW.people WHERE id = NEW.shelter_id AND status = 'open';
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'shelter % is not open', NEW.shelter_id USING ERRCODE = '55000';
+    END IF;
   ELSIF OLD.checked_out_at IS NULL AND NEW.checked_out_at IS NOT NULL THEN
     UPDATE emergency_shelter SET occupancy = occupancy - OLD.people WHERE id = OLD.shelter_id;
+  ELSIF OLD.checked_out_at IS NOT NULL AND NEW.checked_out_at IS DISTINCT FROM OLD.checked_out_at THEN
+    RAISE EXCEPTION 'a check-out is final: check the person in again' USING ERRCODE = '23514';
   END IF;
   RETURN NEW;
 END $$;
@@ -425,7 +431,10 @@ CREATE POLICY incident_check_update_add ON incident_check_update FOR INSERT TO g
 
 -- Tasks are read by everyone on the incident; run by its command; updated by their assignee.
 ALTER TABLE incident_task ENABLE ROW LEVEL SECURITY;
-GRANT SELECT, INSERT, UPDATE ON incident_task TO grassroots_app;
+GRANT SELECT, INSERT ON incident_task TO grassroots_app;
+-- Never moved to another incident, nor its author rewritten.
+GRANT UPDATE (title, description, location, building_id, area_id, team, assignee_id, status, priority, due_at,
+  result, updated_at, done_at, version) ON incident_task TO grassroots_app;
 CREATE POLICY incident_task_read ON incident_task FOR SELECT TO grassroots_app
   USING (incident_id IN (SELECT app_incident_ids()));
 CREATE POLICY incident_task_add ON incident_task FOR INSERT TO grassroots_app
@@ -443,12 +452,15 @@ CREATE POLICY emergency_resource_change ON emergency_resource FOR UPDATE TO gras
   USING (area_id IN (SELECT app_emergency_area_ids(true)));
 
 ALTER TABLE resource_allocation ENABLE ROW LEVEL SECURITY;
-GRANT SELECT, INSERT, UPDATE ON resource_allocation TO grassroots_app;
+GRANT SELECT, INSERT ON resource_allocation TO grassroots_app;
+-- An allocation changes only by what comes back (the trigger gives it back to stock).
+GRANT UPDATE (returned, returned_at) ON resource_allocation TO grassroots_app;
 CREATE POLICY resource_allocation_read ON resource_allocation FOR SELECT TO grassroots_app
   USING (incident_id IN (SELECT app_incident_ids()));
+-- The resource must be one the caller reads (its policy: on their branch).
 CREATE POLICY resource_allocation_write ON resource_allocation FOR ALL TO grassroots_app
   USING (incident_id IN (SELECT app_incident_command_ids()))
-  WITH CHECK (incident_id IN (SELECT app_incident_command_ids()));
+  WITH CHECK (incident_id IN (SELECT app_incident_command_ids()) AND resource_id IN (SELECT id FROM emergency_resource));
 
 ALTER TABLE emergency_shelter ENABLE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT, UPDATE ON emergency_shelter TO grassroots_app;
@@ -461,10 +473,13 @@ CREATE POLICY emergency_shelter_change ON emergency_shelter FOR UPDATE TO grassr
 
 -- Who checked in where is personal: read and written by those working the incident.
 ALTER TABLE shelter_checkin ENABLE ROW LEVEL SECURITY;
-GRANT SELECT, INSERT, UPDATE ON shelter_checkin TO grassroots_app;
+GRANT SELECT, INSERT ON shelter_checkin TO grassroots_app;
+-- A check-in changes only by checking out (the trigger frees the places).
+GRANT UPDATE (checked_out_at) ON shelter_checkin TO grassroots_app;
 CREATE POLICY shelter_checkin_read ON shelter_checkin FOR SELECT TO grassroots_app
   USING (incident_id IN (SELECT app_incident_ids()));
 CREATE POLICY shelter_checkin_add ON shelter_checkin FOR INSERT TO grassroots_app
-  WITH CHECK (incident_id IN (SELECT app_incident_ids()) AND checked_in_by = app_user_id());
+  WITH CHECK (incident_id IN (SELECT app_incident_ids()) AND checked_in_by = app_user_id()
+              AND shelter_id IN (SELECT id FROM emergency_shelter));
 CREATE POLICY shelter_checkin_change ON shelter_checkin FOR UPDATE TO grassroots_app
   USING (incident_id IN (SELECT app_incident_ids()));
