@@ -74,13 +74,14 @@ export const incidentQueries = {
     queryOptions({
       queryKey: incidentKeys.detail(incidentId),
       queryFn: ({ signal }) => incidentApi.detail(incidentId, signal),
-      refetchInterval: 30_000,
+      // The header's counts follow the checks and alerts while the incident runs.
+      refetchInterval: (query) => (query.state.data?.status === 'closed' ? false : 10_000),
     }),
   map: (incidentId: number) =>
     queryOptions({
       queryKey: incidentKeys.map(incidentId),
       queryFn: ({ signal }) => incidentApi.map(incidentId, signal),
-      refetchInterval: 30_000,
+      refetchInterval: 10_000,
     }),
   log: (incidentId: number) =>
     queryOptions({
