@@ -61,22 +61,16 @@ export function ResourcesPage({ staff }: { staff: boolean }) {
       <h2>{t('emergency.response.resources.inventory')}</h2>
       {editing && <ResourceForm resource={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       <div className="response-filters">
-        <div className="field">
-          <label htmlFor="inv-area-1">
-            <span>{t('emergency.response.area')}</span>
-          </label>
-          <AreaSelect
-            id="inv-area-1"
-            value={areaId}
-            onChange={(v) => {
-              setAreaId(v)
-              setPage(1)
-            }}
-            emptyLabel={t('emergency.response.allAreas')}
-            maxLevel="community"
-            testId="resource-filter-area"
-          />
-        </div>
+        <AreaField
+          id="inv-area-1"
+          value={areaId}
+          onChange={(v) => {
+            setAreaId(v)
+            setPage(1)
+          }}
+          emptyLabel={t('emergency.response.allAreas')}
+          testId="resource-filter-area"
+        />
         <label className="field">
           <span>{t('emergency.response.resources.kind')}</span>
           <select
@@ -195,24 +189,7 @@ function ResourceForm({ resource, onDone }: { resource: Resource | null; onDone:
       <h3 id="resource-form-title">
         {resource ? t('emergency.response.editWhat', { name: resource.name }) : t('emergency.response.resources.new')}
       </h3>
-      {!resource && (
-        <div className="field">
-          <label htmlFor="inv-area-2">
-            <span>
-              {t('emergency.response.area')}
-              <Required />
-            </span>
-          </label>
-          <AreaSelect
-            id="inv-area-2"
-            value={areaId}
-            onChange={setAreaId}
-            maxLevel="community"
-            testId="resource-area"
-            required
-          />
-        </div>
-      )}
+      {!resource && <AreaField id="inv-area-2" value={areaId} onChange={setAreaId} testId="resource-area" required />}
       <label className="field">
         <span>{t('emergency.response.resources.kind')}</span>
         <select value={kind} onChange={(e) => setKind(e.target.value as ResourceKind)} data-testid="resource-kind">
@@ -297,22 +274,16 @@ export function SheltersPage({ staff }: { staff: boolean }) {
       <h2>{t('emergency.response.shelters.inventory')}</h2>
       {editing && <ShelterForm shelter={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       <div className="response-filters">
-        <div className="field">
-          <label htmlFor="inv-area-3">
-            <span>{t('emergency.response.area')}</span>
-          </label>
-          <AreaSelect
-            id="inv-area-3"
-            value={areaId}
-            onChange={(v) => {
-              setAreaId(v)
-              setPage(1)
-            }}
-            emptyLabel={t('emergency.response.allAreas')}
-            maxLevel="community"
-            testId="shelter-filter-area"
-          />
-        </div>
+        <AreaField
+          id="inv-area-3"
+          value={areaId}
+          onChange={(v) => {
+            setAreaId(v)
+            setPage(1)
+          }}
+          emptyLabel={t('emergency.response.allAreas')}
+          testId="shelter-filter-area"
+        />
       </div>
       <QueryStatus query={list} />
       <Problem error={status.error} />
@@ -417,24 +388,7 @@ function ShelterForm({ shelter, onDone }: { shelter: Shelter | null; onDone: () 
       <h3 id="shelter-form-title">
         {shelter ? t('emergency.response.editWhat', { name: shelter.name }) : t('emergency.response.shelters.new')}
       </h3>
-      {!shelter && (
-        <div className="field">
-          <label htmlFor="inv-area-4">
-            <span>
-              {t('emergency.response.area')}
-              <Required />
-            </span>
-          </label>
-          <AreaSelect
-            id="inv-area-4"
-            value={areaId}
-            onChange={setAreaId}
-            maxLevel="community"
-            testId="shelter-area"
-            required
-          />
-        </div>
-      )}
+      {!shelter && <AreaField id="inv-area-4" value={areaId} onChange={setAreaId} testId="shelter-area" required />}
       <label className="field">
         <span>
           {t('emergency.response.shelters.name')}
@@ -503,5 +457,36 @@ function ShelterForm({ shelter, onDone }: { shelter: Shelter | null; onDone: () 
         </button>
       </div>
     </form>
+  )
+}
+
+/** The area of the inventory: a filter (with "all areas") or a form's required field. */
+function AreaField(props: {
+  id: string
+  value: string
+  onChange: (v: string) => void
+  testId: string
+  emptyLabel?: string
+  required?: boolean
+}) {
+  const { t } = useTranslation()
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>
+        <span>
+          {t('emergency.response.area')}
+          {props.required && <Required />}
+        </span>
+      </label>
+      <AreaSelect
+        id={props.id}
+        value={props.value}
+        onChange={props.onChange}
+        emptyLabel={props.emptyLabel}
+        maxLevel="community"
+        testId={props.testId}
+        required={props.required}
+      />
+    </div>
   )
 }
