@@ -11,5 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default'],
+    // Servers started by tests (and the processes they spawn) run their embedded MQTT broker on
+    // free ports, so files running side by side never fight over 1883.
+    env: { MQTT_PORT: '0', MQTT_WS_PORT: '0' },
   },
 })

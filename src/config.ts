@@ -35,6 +35,16 @@ export interface Config {
   dataKey: string | null
   /** File holding the master key (GRASSROOTS_DATA_KEY_FILE); default: <DATA_DIR>.key beside the data directory. */
   dataKeyFile: string
+  /** Port of the embedded MQTT broker (MQTT_PORT, default 1883; 0 picks a free one). Unused when mqttUrl is set. */
+  mqttPort: number
+  /** Port of the embedded broker's MQTT over WebSocket (MQTT_WS_PORT, default 8083; 0 picks a free one). */
+  mqttWsPort: number
+  /** An external broker to subscribe to instead of the embedded one (MQTT_URL, e.g. mqtt://user:pass@host:1883). */
+  mqttUrl: string | null
+  /** Whether devices are served at all (MQTT_ENABLED=0 turns the broker and the subscriber off). */
+  mqttEnabled: boolean
+  /** Messages one device may send per minute before the rest are dropped (DEVICE_RATE_PER_MINUTE). */
+  deviceRatePerMinute: number
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -68,6 +78,11 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     metricsToken: process.env.METRICS_TOKEN || null,
     dataKey: process.env.GRASSROOTS_DATA_KEY || null,
     dataKeyFile: path.resolve(process.env.GRASSROOTS_DATA_KEY_FILE || `${dataDir}.key`),
+    mqttPort: intFromEnv('MQTT_PORT', 1883),
+    mqttWsPort: intFromEnv('MQTT_WS_PORT', 8083),
+    mqttUrl: process.env.MQTT_URL || null,
+    mqttEnabled: process.env.MQTT_ENABLED !== '0',
+    deviceRatePerMinute: intFromEnv('DEVICE_RATE_PER_MINUTE', 600),
     ...overrides,
   }
 }

@@ -15,6 +15,8 @@ import { applicationTimerHandler } from './services/applications.js'
 import { milestoneTimerHandler } from './services/projects.js'
 import { startAlertWorker } from './emergency/alerts.js'
 import { checkTimerHandler } from './emergency/checks.js'
+import { sweepDevices } from './devices/heartbeats.js'
+import { startDevices } from './devices/runtime.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
@@ -29,6 +31,8 @@ import { warnOverdueVisits } from './registry/care.js'
 import { executeImportJob, interruptedImports } from './registry/import.js'
 
 const CARE_CHECK_INTERVAL_MS = 3600_000
+/** Devices are swept for missed heartbeats this often (the shortest heartbeat is 5 minutes). */
+const DEVICE_SWEEP_INTERVAL_MS = 30_000
 
 const SHUTDOWN_GRACE_MS = 15_000
 
@@ -149,6 +153,20 @@ export async function startPlatform(
             (err) => log.error({ err }, 'participation digest run failed'),
           )
         : null
+    // Devices: the MQTT broker (embedded, or MQTT_URL) feeding the one ingest path, and the sweep
+    // that turns silent devices offline and raises maintenance cases.
+    const devices = config.mqttEnabled
+      ? await startDevices(database.db, config, platform.clock, cipherFor(config), log)
+      : null
+    if (devices) log.info(devices.describe())
+    const deviceSweep =
+      config.schedulerIntervalMs > 0
+        ? startPeriodic(
+            () => sweepDevices(database.db, platform.clock.now(), cipherFor(config)),
+            DEVICE_SWEEP_INTERVAL_MS,
+            (err) => log.error({ err }, 'device heartbeat sweep failed'),
+          )
+        : null
     // Imports cut off by a stop or crash run again from the start: rows are upserted by ID number.
     for (const jobId of await interruptedImports(database.db)) {
       log.info({ jobId }, 'resuming interrupted import')
@@ -165,6 +183,8 @@ export async function startPlatform(
         const sweep = setInterval(() => app.server.closeIdleConnections(), 100)
         const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS)
         await app.close()
+        await devices?.stop()
+        await deviceSweep?.stop()
         await scheduler?.stop()
         await webhooks?.stop()
         await messages?.stop()

@@ -32,6 +32,7 @@ export type NotificationKind =
   | 'booking_cancelled'
   | 'incident_alert'
   | 'incident_update'
+  | 'device_alarm'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */
 export async function usersWithRoleOver(tx: Tx, roles: readonly Role[], areaPath: string): Promise<number[]> {

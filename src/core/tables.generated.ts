@@ -340,6 +340,122 @@ export interface Department {
   name_zh: string;
 }
 
+export interface Device {
+  area_id: number;
+  battery: number | null;
+  building_id: number | null;
+  code: string;
+  created_at: Timestamp;
+  created_by: number | null;
+  district_id: number;
+  fault_reason: string | null;
+  id: Generated<number>;
+  last_heartbeat_at: Timestamp | null;
+  last_reading_at: Timestamp | null;
+  last_seen_at: Timestamp | null;
+  last_values: ColumnType<unknown, string, string> | null;
+  location: string;
+  maintenance_case_id: number | null;
+  name: string;
+  offline_since: Timestamp | null;
+  owner_department_id: number | null;
+  owner_organisation_id: number | null;
+  place: string | null;
+  rule_state: Generated<ColumnType<unknown, string, string>>;
+  secret_hash: string;
+  secret_rotated_at: Timestamp;
+  state: Generated<string>;
+  type: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface DeviceAlarm {
+  ack_note: string | null;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: number | null;
+  action: string;
+  area_id: number;
+  building_id: number | null;
+  case_id: number | null;
+  cleared_at: Timestamp | null;
+  device_id: number;
+  district_id: number;
+  id: Generated<number>;
+  incident_id: number | null;
+  kind: string;
+  last_at: Timestamp;
+  message_id: string;
+  occurrences: Generated<number>;
+  owner_department_id: number | null;
+  raised_at: Timestamp;
+  reviewed_at: Timestamp | null;
+  reviewed_by: number | null;
+  rule_id: number | null;
+  severity: string;
+  status: string;
+  value: number | null;
+  version: Generated<number>;
+}
+
+export interface DeviceAlarmEvent {
+  actor_id: number | null;
+  alarm_id: number;
+  at: Timestamp;
+  id: Generated<number>;
+  kind: string;
+  message_id: string | null;
+  note: string | null;
+  value: number | null;
+}
+
+export interface DeviceAlarmRule {
+  action: string;
+  alarm_kind: string | null;
+  area_id: number | null;
+  category_id: number | null;
+  clear_threshold: number | null;
+  comparison: string | null;
+  consecutive: Generated<number>;
+  created_at: Timestamp;
+  created_by: number | null;
+  dedupe_minutes: Generated<number>;
+  device_type: string;
+  enabled: Generated<boolean>;
+  id: Generated<number>;
+  incident_kind: string | null;
+  metric: string | null;
+  name: string;
+  severity: string;
+  threshold: number | null;
+  trigger: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface DeviceMessage {
+  at: Timestamp;
+  device_id: number;
+  kind: string;
+  message_id: string;
+  payload: ColumnType<unknown, string, string>;
+  received_at: Timestamp;
+  via: string;
+}
+
+export interface DeviceType {
+  code: string;
+  flap_alarms: number;
+  flap_window_seconds: number;
+  heartbeat_seconds: number;
+  maintenance_after_seconds: number;
+  maintenance_category_id: number | null;
+  name_en: string;
+  name_zh: string;
+  updated_at: Generated<Timestamp>;
+  version: Generated<number>;
+}
+
 export interface Dispute {
   address: string | null;
   agreement_status: "effective" | "performed" | "broken" | null;
@@ -558,7 +674,7 @@ export interface ImportJob {
   headers: ColumnType<string[], string, string>;
   id: Generated<number>;
   inserted: Generated<number>;
-  kind: "people";
+  kind: "people" | "devices";
   mapping: ColumnType<Record<string, string>, string, string> | null | null;
   processed: Generated<number>;
   started_at: Timestamp | null;
@@ -1547,6 +1663,12 @@ export interface DB {
   council_member: CouncilMember;
   data_grant: DataGrant;
   department: Department;
+  device: Device;
+  device_alarm: DeviceAlarm;
+  device_alarm_event: DeviceAlarmEvent;
+  device_alarm_rule: DeviceAlarmRule;
+  device_message: DeviceMessage;
+  device_type: DeviceType;
   dispute: Dispute;
   dispute_event: DisputeEvent;
   dispute_follow_up: DisputeFollowUp;

@@ -26,6 +26,8 @@ import { seedAlertsDemo } from '../emergency/alerts-demo.js'
 import { seedChecksDemo } from '../emergency/checks-demo.js'
 import { seedIncidentsDemo } from '../emergency/incidents-demo.js'
 import { seedResponseDemo, seedTasksDemo } from '../emergency/response-demo.js'
+import { seedAlarmsDemo } from '../devices/alarms-demo.js'
+import { seedDevicesDemo } from '../devices/registry-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -168,6 +170,8 @@ export async function seedDemo(
           ...(await seedTasksDemo(tx, now)),
         }
       : {}
+    // Devices: the registry with its reading history, then the rules and the alarms they raised.
+    const devices = opts.cipher ? { ...(await seedDevicesDemo(tx, now)), ...(await seedAlarmsDemo(tx, now)) } : {}
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -180,6 +184,7 @@ export async function seedDemo(
         ...participation,
         ...services,
         ...emergency,
+        ...devices,
       },
     })
   })

@@ -1,4 +1,7 @@
 import * as consultations from './consultations.js'
+import * as devicesAlarms from './devices-alarms.js'
+import * as devicesIngest from './devices-ingest.js'
+import * as devicesRegistry from './devices-registry.js'
 import * as emergencyAlerts from './emergency-alerts.js'
 import * as emergencyChecks from './emergency-checks.js'
 import * as emergencyIncidents from './emergency-incidents.js'
@@ -28,6 +31,9 @@ const modules = [
   emergencyAlerts,
   emergencyChecks,
   emergencyResponse,
+  devicesRegistry,
+  devicesIngest,
+  devicesAlarms,
 ]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)

@@ -19,6 +19,7 @@ export type ModuleId =
   | 'services'
   | 'analytics'
   | 'emergency'
+  | 'devices'
   | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
@@ -90,6 +91,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'services', available: true, roles: null },
   { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: true, roles: null },
+  { id: 'devices', available: true, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },
 ]
 
