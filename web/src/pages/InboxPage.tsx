@@ -170,6 +170,13 @@ function emergencyNotice(n: Notification, t: TFunction): string | null {
         title: str('title'),
         event: t(`inbox.incidentEvents.${str('event')}`, { defaultValue: str('event'), level }),
       })
+    case 'device_alarm':
+      return t('inbox.texts.device_alarm', {
+        severity: t(`inbox.alarmSeverities.${str('severity')}`, { defaultValue: str('severity') }),
+        device: `${str('deviceName')} (${str('deviceCode')})`,
+        kind: t(`inbox.alarmKinds.${str('kind')}`, { defaultValue: str('kind') }),
+        building: str('buildingName'),
+      })
     default:
       return null
   }
@@ -218,13 +225,16 @@ export function InboxPage({ user }: { user: User }) {
     const part = typeof n.params.subjectKind === 'string' ? participationParts[n.params.subjectKind] : undefined
     return part && typeof n.params.subjectId === 'number' ? routes.participation(part, n.params.subjectId) : null
   }
-  // An alert opens the resident's alert page; news of an incident opens its command view.
+  // An alert opens the resident's alert page; news of an incident opens its command view; a device
+  // alarm opens the alarm.
   const emergencyLink = (n: Notification) =>
     n.kind === 'incident_alert' && typeof n.params.recipientId === 'number'
       ? routes.emergency('alerts', n.params.recipientId)
       : n.kind === 'incident_update' && typeof n.params.incidentId === 'number'
         ? routes.emergency('incidents', n.params.incidentId)
-        : null
+        : n.kind === 'device_alarm' && typeof n.params.alarmId === 'number'
+          ? routes.devices('alarms', n.params.alarmId)
+          : null
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
