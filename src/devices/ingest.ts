@@ -1,0 +1,573 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { Ajv, type ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { sql } from 'kysely'
+import { Counter, Registry } from 'prom-client'
+import type { Clock } from '../core/clock.js'
+import type { FieldCipher } from '../core/crypto.js'
+import type { Db, Tx } from '../core/db.js'
+import { onAlarmMessage, onReadings } from './alarms.js'
+import { type DeviceRow, type ReadingMessage, verifyDeviceSecret } from './common.js'
+import { type DeviceType, MAX_PAYLOAD_BYTES, type MessageKind, messageKinds, messageSchema } from './types.js'
+
+// The one way in for device messages, whether they came over MQTT (runtime.ts: the embedded
+// broker, or an external one) or over HTTP (ingest-routes.ts):
+//
+//   authenticate (code + secret, cached) → size → rate limit → JSON → schema of the type and kind
+//   → heartbeat: batched update of the device (last seen, battery, offline → active)
+//   → reading:   batched insert … on conflict (device_id, message_id) do nothing, the device's last
+//                values, and the rows actually inserted handed to the threshold rules, all in the
+//                batch's transaction
+//   → alarm:     its own transaction: insert once; only a first delivery goes to the alarm rules
+//
+// A caller's promise settles after the transaction holding its message committed, so an MQTT
+// PUBACK or an HTTP 202 is only ever sent for stored data. Every refusal is counted by reason.
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+
+export type IngestVia = 'mqtt' | 'http'
+
+export const refusalReasons = [
+  'unknown_device',
+  'bad_secret',
+  'retired',
+  'too_large',
+  'bad_json',
+  'invalid',
+  'rate_limited',
+  'wrong_topic',
+] as const
+export type RefusalReason = (typeof refusalReasons)[number]
+
+/** A message refused for a reason of the device's making (not stored, counted, never retried by us). */
+export class IngestRefusal extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics: the module's own registry (merged into /metrics by core/metrics.ts).
+
+export const deviceMetrics = new Registry()
+export const acceptedMessages = new Counter({
+  name: 'grassroots_device_messages_total',
+  help: 'Device messages accepted (stored, or acknowledged as a redelivery), by kind and way in',
+  labelNames: ['kind', 'via'] as const,
+  registers: [deviceMetrics],
+})
+export const refusedMessages = new Counter({
+  name: 'grassroots_device_messages_refused_total',
+  help: 'Device messages and connections refused, by reason',
+  labelNames: ['reason', 'via'] as const,
+  registers: [deviceMetrics],
+})
+export const failedMessages = new Counter({
+  name: 'grassroots_device_messages_failed_total',
+  help: 'Device messages not stored because of an internal error (not acknowledged: the device sends again)',
+  registers: [deviceMetrics],
+})
+
+/** Refusals counted so far for a reason (both ways in), for tests and the bench. */
+export async function refusedCount(reason: RefusalReason): Promise<number> {
+  const m = await refusedMessages.get()
+  return m.values.filter((v) => v.labels.reason === reason).reduce((s, v) => s + v.value, 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A device that authenticated (or that an external broker vouched for). */
+export interface DeviceAuth {
+  id: number
+  code: string
+  type: DeviceType
+  /** The secret hash it authenticated against (a rotation changes it). */
+  hash: string
+}
+
+export interface IngestOptions {
+  clock: Clock
+  cipher: FieldCipher
+  /** Messages one device may send per minute (a token bucket of this size, refilled evenly). */
+  ratePerMinute: number
+  log?: { debug(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }
+  /** How long a batch waits for company before it is written (ms). */
+  flushMs?: number
+  /** The most messages written in one batch. */
+  maxBatch?: number
+}
+
+export interface IngestInput {
+  code: string
+  kind: MessageKind
+  payload: Buffer | string
+  via: IngestVia
+  /** The device's secret (HTTP); or `device`, already authenticated (MQTT). */
+  secret?: string
+  device?: DeviceAuth
+}
+
+interface Payload {
+  id: string
+  ts?: string
+  battery?: number
+  values?: Record<string, number>
+  alarm?: string
+  state?: 'raised' | 'cleared'
+  value?: number
+  note?: string
+}
+
+interface Pending {
+  kind: 'reading' | 'heartbeat'
+  device: DeviceAuth
+  payload: Payload
+  at: Date
+  via: IngestVia
+  resolve(r: { stored: boolean }): void
+  reject(e: unknown): void
+}
+
+const KNOWN_TTL_MS = 10_000
+const TRANSIENT = new Set(['40001', '40P01'])
+
+const digest = (secret: string) => createHash('sha256').update(secret).digest()
+
+function fieldOf(e: { instancePath: string; keyword: string; params: Record<string, unknown> }): string {
+  const parts = e.instancePath.split('/').filter(Boolean)
+  if (e.keyword === 'required') parts.push(String(e.params.missingProperty))
+  if (e.keyword === 'additionalProperties') parts.push(String(e.params.additionalProperty))
+  return ['payload', ...parts].join('.')
+}
+
+export class Ingestor {
+  private readonly ajv = addFormats(new Ajv({ allErrors: false, strict: false, coerceTypes: false }))
+  private readonly validators = new Map<string, ValidateFunction>()
+  /** code → the hash it was verified against and a digest of the secret that matched. */
+  private readonly verified = new Map<string, { hash: string; digest: Buffer }>()
+  /** code → the device (or null: unknown/retired) as last read, for brokers that authenticate themselves. */
+  private readonly known = new Map<string, { device: DeviceAuth | null; retired: boolean; at: number }>()
+  private readonly buckets = new Map<number, { tokens: number; at: number }>()
+  private pending: Pending[] = []
+  private timer: NodeJS.Timeout | null = null
+  private flushing: Promise<void> | null = null
+  private readonly alarmsInFlight = new Set<Promise<unknown>>()
+  private closed = false
+  /** Batch transactions committed so far. */
+  batches = 0
+  private readonly flushMs: number
+  private readonly maxBatch: number
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: IngestOptions,
+  ) {
+    this.flushMs = opts.flushMs ?? 20
+    this.maxBatch = opts.maxBatch ?? 500
+  }
+
+  private refuse(reason: RefusalReason, via: IngestVia, message: string, field: string | null = null): never {
+    refusedMessages.inc({ reason, via })
+    this.opts.log?.debug({ reason, via, field }, `device message refused: ${message}`)
+    throw new IngestRefusal(reason, message, field)
+  }
+
+  /**
+   * A device by code and secret: PBKDF2 is paid once per (hash, secret) — the verified pair is
+   * kept in memory, and a rotation (a new secret_hash) misses the cache. Unknown codes and wrong
+   * secrets are refused alike to the caller (counted apart); a retired device is refused after
+   * its secret checked out.
+   */
+  async authenticate(code: string, secret: string, via: IngestVia): Promise<DeviceAuth> {
+    const row =
+      typeof code === 'string' && code.length <= 64
+        ? await this.db
+            .selectFrom('device')
+            .select(['id', 'code', 'type', 'state', 'secret_hash'])
+            .where('code', '=', code)
+            .executeTakeFirst()
+        : undefined
+    if (!row) this.refuse('unknown_device', via, 'unknown device or wrong secret')
+    const d = digest(secret)
+    const hit = this.verified.get(code)
+    const ok =
+      (hit && hit.hash === row.secret_hash && timingSafeEqual(hit.digest, d)) ||
+      verifyDeviceSecret(secret, row.secret_hash)
+    if (!ok) this.refuse('bad_secret', via, 'unknown device or wrong secret')
+    this.verified.set(code, { hash: row.secret_hash, digest: d })
+    if (row.state === 'retired') this.refuse('retired', via, 'the device is retired')
+    return { id: Number(row.id), code: row.code, type: row.type as DeviceType, hash: row.secret_hash }
+  }
+
+  /** A device named in a topic an external broker (which authenticated it) delivered. */
+  async knownDevice(code: string, via: IngestVia): Promise<DeviceAuth> {
+    const now = Date.now()
+    let entry = this.known.get(code)
+    if (!entry || now - entry.at > KNOWN_TTL_MS) {
+      const row =
+        code.length <= 64
+          ? await this.db
+              .selectFrom('device')
+              .select(['id', 'code', 'type', 'state', 'secret_hash'])
+              .where('code', '=', code)
+              .executeTakeFirst()
+          : undefined
+      entry = {
+        device: row
+          ? { id: Number(row.id), code: row.code, type: row.type as DeviceType, hash: row.secret_hash }
+          : null,
+        retired: row?.state === 'retired',
+        at: now,
+      }
+      if (this.known.size > 200_000) this.known.clear()
+      this.known.set(code, entry)
+    }
+    if (!entry.device) this.refuse('unknown_device', via, `unknown device ${code}`)
+    if (entry.retired) this.refuse('retired', via, `device ${code} is retired`)
+    return entry.device
+  }
+
+  /** Whether the device may send one more message now (a token bucket per device). */
+  private take(deviceId: number): boolean {
+    const rate = this.opts.ratePerMinute
+    if (rate <= 0) return true
+    const now = Date.now()
+    const b = this.buckets.get(deviceId) ?? { tokens: rate, at: now }
+    b.tokens = Math.min(rate, b.tokens + ((now - b.at) * rate) / 60_000)
+    b.at = now
+    this.buckets.set(deviceId, b)
+    if (b.tokens < 1) return false
+    b.tokens -= 1
+    return true
+  }
+
+  private validator(type: DeviceType, kind: MessageKind): ValidateFunction {
+    const key = `${type}/${kind}`
+    let v = this.validators.get(key)
+    if (!v) {
+      v = this.ajv.compile(messageSchema(type, kind))
+      this.validators.set(key, v)
+    }
+    return v
+  }
+
+  /**
+   * The one ingest function. Resolves `{stored}` once the message is committed (stored: false
+   * for a redelivery of a message already stored); rejects with IngestRefusal for the device's
+   * faults, with anything else for ours (then nothing is acknowledged and the device retries).
+   */
+  async ingest(input: IngestInput): Promise<{ stored: boolean }> {
+    const { via } = input
+    if (this.closed) throw new Error('ingest is shutting down')
+    if (!messageKinds.includes(input.kind)) this.refuse('wrong_topic', via, `unknown message kind ${input.kind}`)
+    const device = input.device ?? (await this.authenticate(input.code, input.secret ?? '', via))
+    const bytes = typeof input.payload === 'string' ? Buffer.byteLength(input.payload) : input.payload.length
+    if (bytes > MAX_PAYLOAD_BYTES)
+      this.refuse('too_large', via, `payload of ${bytes} bytes (at most ${MAX_PAYLOAD_BYTES})`, 'payload')
+    if (!this.take(device.id)) this.refuse('rate_limited', via, `device ${device.code} sends too fast`)
+    let payload: Payload
+    try {
+      payload = JSON.parse(typeof input.payload === 'string' ? input.payload : input.payload.toString('utf8'))
+    } catch {
+      this.refuse('bad_json', via, 'the payload is not JSON', 'payload')
+    }
+    const validate = this.validator(device.type, input.kind)
+    if (!validate(payload)) {
+      const e = validate.errors![0]!
+      this.refuse('invalid', via, `${fieldOf(e)} ${e.message ?? 'is invalid'}`, fieldOf(e))
+    }
+    const now = this.opts.clock.now()
+    let at = now
+    if (payload.ts) {
+      const t = new Date(payload.ts)
+      if (Number.isNaN(t.getTime())) this.refuse('invalid', via, 'payload.ts is not a time', 'payload.ts')
+      if (t < now) at = t
+    }
+    let result: { stored: boolean }
+    if (input.kind === 'alarm') {
+      const p = this.storeAlarm(device, payload, at, via)
+      this.alarmsInFlight.add(p)
+      try {
+        result = await p
+      } finally {
+        this.alarmsInFlight.delete(p)
+      }
+    } else {
+      const kind = input.kind
+      result = await new Promise<{ stored: boolean }>((resolve, reject) => {
+        this.pending.push({ kind, device, payload, at, via, resolve, reject })
+        this.schedule()
+      })
+    }
+    acceptedMessages.inc({ kind: input.kind, via })
+    return result
+  }
+
+  // ── Alarms: one transaction each ─────────────────────────────────────────────────────────────
+  private async storeAlarm(device: DeviceAuth, payload: Payload, at: Date, via: IngestVia) {
+    return this.retrying(() =>
+      this.db.transaction().execute(async (tx) => {
+        const now = this.opts.clock.now()
+        const { rows: inserted } = await sql<{ device_id: number }>`
+          insert into device_message (device_id, message_id, kind, at, received_at, payload, via)
+          select d.id, ${payload.id}, 'alarm', ${at}, ${now}, ${JSON.stringify(payload)}::jsonb, ${via}
+          from device d where d.id = ${device.id} and d.state <> 'retired'
+          on conflict (device_id, message_id) do nothing
+          returning device_id`.execute(tx)
+        const rows = await this.touchDevices(tx, now, [
+          { id: device.id, heartbeat: false, battery: null, reading: null },
+        ])
+        const row = rows.get(device.id)
+        if (!row) this.refuse('retired', via, `device ${device.code} is retired`)
+        if (!inserted.length) return { stored: false }
+        await onAlarmMessage(
+          tx,
+          {
+            device: row,
+            messageId: payload.id,
+            at,
+            alarm: payload.alarm!,
+            state: payload.state!,
+            value: payload.value ?? null,
+            note: payload.note ?? null,
+          },
+          now,
+          { cipher: this.opts.cipher },
+        )
+        return { stored: true }
+      }),
+    )
+  }
+
+  /** Runs a transaction again (up to 3 times) when PostgreSQL chose it as a deadlock or serialization victim. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn()
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        if (attempt >= 3 || !code || !TRANSIENT.has(code)) throw err
+      }
+    }
+  }
+
+  /**
+   * Moves last_seen_at (and the heartbeat, battery, last reading) of many devices in one
+   * statement; an offline device becomes active again. Retired devices are left alone and
+   * missing from the result.
+   */
+  private async touchDevices(
+    tx: Tx,
+    now: Date,
+    devices: {
+      id: number
+      heartbeat: boolean
+      battery: number | null
+      reading: { at: Date; values: Record<string, number> } | null
+    }[],
+  ): Promise<Map<number, DeviceRow>> {
+    const rows = devices.map((d) => ({
+      id: d.id,
+      heartbeat_at: d.heartbeat ? now.toISOString() : null,
+      battery: d.battery,
+      vals: d.reading?.values ?? null,
+      reading_at: d.reading?.at.toISOString() ?? null,
+    }))
+    const { rows: updated } = await sql<DeviceRow>`
+      update device d set
+        last_seen_at = ${now},
+        last_heartbeat_at = coalesce(v.heartbeat_at, d.last_heartbeat_at),
+        battery = coalesce(v.battery, d.battery),
+        last_values = case when v.reading_at is not null and (d.last_reading_at is null or v.reading_at >= d.last_reading_at)
+                           then v.vals else d.last_values end,
+        last_reading_at = case when v.reading_at is not null and (d.last_reading_at is null or v.reading_at >= d.last_reading_at)
+                               then v.reading_at else d.last_reading_at end,
+        state = case when d.state = 'offline' then 'active' else d.state end,
+        offline_since = case when d.state = 'offline' then null else d.offline_since end
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+             as v(id bigint, heartbeat_at timestamptz, battery smallint, vals jsonb, reading_at timestamptz),
+           area a
+      where d.id = v.id and a.id = d.area_id and d.state <> 'retired'
+      returning d.id, d.code, d.type, d.name, d.state, d.area_id, a.path as area_path, d.district_id, d.building_id,
+                d.owner_department_id, d.owner_organisation_id, d.version`.execute(tx)
+    return new Map(updated.map((r) => [Number(r.id), { ...r, id: Number(r.id) }]))
+  }
+
+  // ── Readings and heartbeats: batched ─────────────────────────────────────────────────────────
+  private schedule() {
+    if (this.flushing) return
+    if (this.pending.length >= this.maxBatch) {
+      if (this.timer) clearTimeout(this.timer)
+      this.timer = null
+      this.startFlush()
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null
+        this.startFlush()
+      }, this.flushMs)
+    }
+  }
+
+  private startFlush() {
+    if (this.flushing || !this.pending.length) return
+    const batch = this.pending.splice(0, this.maxBatch)
+    this.flushing = this.writeBatch(batch).finally(() => {
+      this.flushing = null
+      if (this.pending.length) this.schedule()
+    })
+  }
+
+  /** Writes a batch; a batch that fails for another reason than a deadlock is split in halves, so one bad message fails alone. */
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    let results: Map<Pending, { stored: boolean } | IngestRefusal>
+    try {
+      results = await this.retrying(() => this.db.transaction().execute((tx) => this.writeInTx(tx, batch)))
+      this.batches++
+    } catch (err) {
+      if (batch.length > 1) {
+        const half = Math.ceil(batch.length / 2)
+        await this.writeBatch(batch.slice(0, half))
+        await this.writeBatch(batch.slice(half))
+        return
+      }
+      failedMessages.inc()
+      this.opts.log?.error({ err, device: batch[0]!.device.code }, 'storing a device message failed')
+      batch[0]!.reject(err)
+      return
+    }
+    for (const [item, r] of results) {
+      if (r instanceof IngestRefusal) {
+        refusedMessages.inc({ reason: r.reason, via: item.via })
+        item.reject(r)
+      } else item.resolve(r)
+    }
+  }
+
+  private async writeInTx(tx: Tx, batch: Pending[]): Promise<Map<Pending, { stored: boolean } | IngestRefusal>> {
+    const now = this.opts.clock.now()
+    // The first of several deliveries of one message in a batch decides; the others are duplicates.
+    const readings = new Map<string, Pending>()
+    for (const p of batch)
+      if (p.kind === 'reading') {
+        const key = `${p.device.id}\u0000${p.payload.id}`
+        if (!readings.has(key)) readings.set(key, p)
+      }
+    const inserted = new Set<string>()
+    if (readings.size) {
+      const rows = [...readings.values()].map((p) => ({
+        device_id: p.device.id,
+        message_id: p.payload.id,
+        at: p.at.toISOString(),
+        payload: p.payload,
+        via: p.via,
+      }))
+      const { rows: ins } = await sql<{ device_id: number; message_id: string }>`
+        insert into device_message (device_id, message_id, kind, at, received_at, payload, via)
+        select v.device_id, v.message_id, 'reading', v.at, ${now}, v.payload, v.via
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+               as v(device_id bigint, message_id text, at timestamptz, payload jsonb, via text)
+        where exists (select 1 from device d where d.id = v.device_id and d.state <> 'retired')
+        on conflict (device_id, message_id) do nothing
+        returning device_id, message_id`.execute(tx)
+      for (const r of ins) inserted.add(`${Number(r.device_id)}\u0000${r.message_id}`)
+    }
+    // One row per device: heard now; the heartbeat; the latest battery; its newest stored reading.
+    const perDevice = new Map<
+      number,
+      {
+        id: number
+        heartbeat: boolean
+        battery: number | null
+        reading: { at: Date; values: Record<string, number> } | null
+      }
+    >()
+    for (const p of batch) {
+      const d = perDevice.get(p.device.id) ?? { id: p.device.id, heartbeat: false, battery: null, reading: null }
+      if (p.kind === 'heartbeat') d.heartbeat = true
+      if (p.payload.battery !== undefined) d.battery = p.payload.battery
+      if (
+        p.kind === 'reading' &&
+        readings.get(`${p.device.id}\u0000${p.payload.id}`) === p &&
+        inserted.has(`${p.device.id}\u0000${p.payload.id}`) &&
+        (!d.reading || p.at >= d.reading.at)
+      )
+        d.reading = { at: p.at, values: p.payload.values! }
+      perDevice.set(p.device.id, d)
+    }
+    const devices = await this.touchDevices(
+      tx,
+      now,
+      [...perDevice.values()].sort((a, b) => a.id - b.id),
+    )
+    const handed: ReadingMessage[] = []
+    const results = new Map<Pending, { stored: boolean } | IngestRefusal>()
+    for (const p of batch) {
+      const row = devices.get(p.device.id)
+      if (!row) {
+        results.set(p, new IngestRefusal('retired', `device ${p.device.code} is retired`))
+        continue
+      }
+      if (p.kind === 'heartbeat') {
+        results.set(p, { stored: true })
+        continue
+      }
+      const key = `${p.device.id}\u0000${p.payload.id}`
+      const first = readings.get(key) === p && inserted.has(key)
+      if (first) handed.push({ device: row, messageId: p.payload.id, at: p.at, values: p.payload.values! })
+      results.set(p, { stored: first })
+    }
+    if (handed.length) await onReadings(tx, handed, now, { cipher: this.opts.cipher })
+    return results
+  }
+
+  /** Writes what is waiting now (tests, shutdown). */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.timer) {
+        clearTimeout(this.timer)
+        this.timer = null
+      }
+      if (this.flushing) await this.flushing
+      else if (this.pending.length) this.startFlush()
+      else if (this.alarmsInFlight.size) await Promise.allSettled([...this.alarmsInFlight])
+      else return
+    }
+  }
+
+  /** Stops taking messages and writes what is waiting. */
+  async close(): Promise<void> {
+    await this.flush()
+    this.closed = true
+  }
+
+  /** Forgets cached verifications and device look-ups (tests). */
+  forget(): void {
+    this.verified.clear()
+    this.known.clear()
+    this.buckets.clear()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One ingestor per database, shared by the HTTP route and the MQTT runtime, so the cache, the
+// rate limits and the batches are the same whichever way a message comes in.
+
+const ingestors = new WeakMap<Db, Ingestor>()
+
+export function ingestorFor(db: Db, opts: IngestOptions): Ingestor {
+  let i = ingestors.get(db)
+  if (!i) {
+    i = new Ingestor(db, opts)
+    ingestors.set(db, i)
+  }
+  return i
+}
+
+/** Drops the shared ingestor of a database (after closing it), so a later start makes a new one. */
+export function dropIngestor(db: Db, i: Ingestor): void {
+  if (ingestors.get(db) === i) ingestors.delete(db)
+}
