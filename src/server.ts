@@ -37,6 +37,9 @@ import { devicesRoutes } from './devices/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
+/** The route devices post messages to with their own secret as the bearer token. */
+const DEVICE_MESSAGES_ROUTE = '/api/v1/devices/:code/messages'
+
 export interface ServerOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
   /** Extra routes mounted by the caller (the CLI control channel). */
@@ -198,6 +201,12 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       throw new AppError('SERVICE_UNAVAILABLE', 'the server is shutting down; retry shortly', null, {
         'retry-after': '5',
       })
+    }
+    // Devices present their own secret as the bearer token; the route checks it, no session is looked up.
+    if (req.routeOptions.url === DEVICE_MESSAGES_ROUTE) {
+      req.sessionToken = null
+      req.ctx = { actor: null, ip: req.ip, purpose: null }
+      return
     }
     const token = bearerToken(req.headers.authorization) ?? req.cookies[SESSION_COOKIE] ?? null
     const actor = token ? await actorForToken(platform.database.db, token) : null

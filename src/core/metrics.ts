@@ -8,6 +8,12 @@ import { requireRootAdmin, type RequestContext } from './scope.js'
 // Prometheus metrics at /metrics: process and event-loop figures plus request counts and
 // latencies by route (the route pattern, never the URL, so ids do not explode the label space).
 
+/**
+ * Counters of the domain modules (device messages and refusals, …): a module registers its
+ * metrics here (`registers: [moduleMetrics]`), so core imports no domain and /metrics serves all.
+ */
+export const moduleMetrics = new Registry()
+
 export function metricsRegistry() {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'grassroots_' })
@@ -56,7 +62,8 @@ export async function metricsRoutes(app: App, platform: Platform) {
     handler: async (req, reply) => {
       // A token-carrying scraper is not a signed-in user: the token is checked here, not as a session.
       authorise(req.ctx, req.headers.authorization, platform.config.metricsToken)
-      return reply.type(registry.contentType).send(await registry.metrics())
+      const all = Registry.merge([registry, moduleMetrics])
+      return reply.type(all.contentType).send(await all.metrics())
     },
   })
 }
