@@ -68,6 +68,48 @@ describe.each(backends())('device registry on %s', (backend) => {
     await p?.close()
   })
 
+  it('the demo city has devices in both communities, readings for the charts and work for each role', async () => {
+    const demo = await p.database.db
+      .selectFrom('device')
+      .select(['code', 'state', 'building_id', 'owner_department_id', 'offline_since', 'fault_reason', 'secret_hash'])
+      .where((eb) => eb.or([eb('code', 'like', 'GH-%'), eb('code', 'like', 'CZ-%')]))
+      .orderBy('code')
+      .execute()
+    const gh = demo.filter((d) => d.code.startsWith('GH-'))
+    expect(gh).toHaveLength(40)
+    expect(demo.filter((d) => d.code.startsWith('CZ-'))).toHaveLength(10)
+    const states = (s: string) => gh.filter((d) => d.state === s).map((d) => d.code)
+    expect(states('offline').sort()).toEqual(['GH-ACC-0004', 'GH-MH-0005'])
+    expect(states('faulty')).toEqual(['GH-SMK-0012'])
+    expect(states('retired')).toEqual(['GH-HYD-0004'])
+    expect(gh.filter((d) => d.state === 'offline').every((d) => d.offline_since !== null)).toBe(true)
+    expect(gh.find((d) => d.code === 'GH-SMK-0012')!.fault_reason).toBe('flapping: 9 alarms in an hour')
+    expect(gh.filter((d) => d.code.startsWith('GH-SMK')).every((d) => d.building_id !== null)).toBe(true)
+    const smk1 = await sql<{ code: string }>`select b.code from device d join building b on b.id = d.building_id
+      where d.code = 'GH-SMK-0001'`.execute(p.database.db)
+    expect(smk1.rows[0]!.code).toBe('JZ-QH-01-01-G01-B1')
+    expect(verifyDeviceSecret('grassroots-demo-GH-WL-0001', gh.find((d) => d.code === 'GH-WL-0001')!.secret_hash)).toBe(
+      true,
+    )
+    // Three days of readings, the water rising at GH-WL-0001.
+    const wl = await sql<{ n: number; first: number; last: number }>`
+      select count(*)::int as n,
+        (array_agg((m.payload -> 'values' ->> 'level_cm')::float8 order by m.at))[1] as first,
+        (array_agg((m.payload -> 'values' ->> 'level_cm')::float8 order by m.at desc))[1] as last
+      from device_message m join device d on d.id = m.device_id
+      where d.code = 'GH-WL-0001' and m.message_id like 'demo-GH-%'`.execute(p.database.db)
+    expect(wl.rows[0]!.n).toBeGreaterThanOrEqual(60)
+    expect(wl.rows[0]!.last - wl.rows[0]!.first).toBeGreaterThan(20)
+    // guihua.handler (the street's law-enforcement team) reads its manhole covers and hydrants.
+    const handler = await call(p.app, 'GET', '/api/v1/devices?q=GH-&pageSize=200', { token: t['guihua.handler'] })
+    expect(handler.body.items.length).toBe(10)
+    expect(handler.body.items.every((d: { code: string }) => /^GH-(MH|HYD)-/.test(d.code))).toBe(true)
+    // guihua.grid reads the devices of G01.
+    const gw = await call(p.app, 'GET', '/api/v1/devices?q=GH-&pageSize=200', { token: t['guihua.grid'] })
+    expect(gw.body.items.length).toBeGreaterThan(3)
+    expect(gw.body.items.every((d: { area: { code: string } }) => d.area.code === 'JZ-QH-01-01-G01')).toBe(true)
+  })
+
   it('registers a device located into its grid and answers its secret once', async () => {
     const c = code('SMK')
     const res = await register(t['guihua.staff']!, {
