@@ -1,8 +1,14 @@
-import { useTranslation } from 'react-i18next'
+import { idParam } from '../../../router'
 import type { SectionProps } from '../section'
+import { AlarmDetailPage } from './AlarmDetail'
+import { AlarmInbox } from './Inbox'
+import './alarms.css'
 
-/** Stub: the alarms part fills this in. */
-export function AlarmsSection(_props: SectionProps) {
-  const { t } = useTranslation()
-  return <p className="muted">{t('devices.alarms.title')}</p>
+export { AlarmsForCase } from './AlarmsForCase'
+
+/** The alarms below #/devices/alarms: the inbox, or one alarm (#/devices/alarms/<id>). */
+export function AlarmsSection({ params }: SectionProps) {
+  const id = idParam(params)
+  if (id !== null) return <AlarmDetailPage id={id} />
+  return <AlarmInbox />
 }
