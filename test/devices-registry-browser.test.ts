@@ -1,0 +1,189 @@
+// The device registry in a real browser: guihua.staff finds the demo devices on the map and in
+// the list, filters to the water-level sensors, opens the one whose water is rising and reads its
+// chart over two periods; registers a smoke detector in a building and sees its secret once (the
+// stored hash verifies it); imports two devices from a CSV with one bad row and takes the
+// generated secrets once; the grid worker reads G01's devices on a phone. axe on every page.
+// Needs the built web app (`npm run build:web`) and a system Chromium.
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyDeviceSecret } from '../src/devices/common.js'
+import { PHONE, browserSession, byTestId } from './browser-support.js'
+import type { TestPlatform } from './support.js'
+
+const session = browserSession({ what: 'the device registry browser test' })
+const CODE = `BR-SMK-${Date.now().toString(36).toUpperCase()}`
+
+describe.skipIf(session.skip)('device registry screens in a browser (pglite)', () => {
+  let p: TestPlatform
+  const { signIn, shoot, goto, axe, pageProblems, a11yProblems } = session
+  let staff: Page
+  let wl1 = 0
+
+  beforeAll(async () => {
+    p = await session.open(async (platform) => {
+      p = platform
+      wl1 = (
+        await p.database.db.selectFrom('device').select('id').where('code', '=', 'GH-WL-0001').executeTakeFirstOrThrow()
+      ).id
+    })
+  })
+
+  afterAll(() => session.close())
+
+  it('shows the devices on the map and in the list, and filters them', async () => {
+    staff = await signIn('guihua.staff')
+    await goto(staff, '#/devices/registry')
+    await staff.waitForSelector(byTestId('device-row'))
+    await staff.waitForSelector(byTestId('device-pin'))
+    const pins = await staff.$$(byTestId('device-pin'))
+    expect(pins.length).toBeGreaterThanOrEqual(40)
+    // The states show as badges; the demo has offline, faulty and retired devices in 桂花.
+    const states = await staff.$$eval(`${byTestId('device-row')} ${byTestId('device-state')}`, (els) =>
+      els.map((e) => e.getAttribute('data-state')),
+    )
+    expect(new Set(states)).toEqual(new Set(['active', 'offline', 'faulty', 'retired']))
+    await axe(staff, 'device map and list')
+    await shoot(staff, 'devices-registry-list.png')
+    await staff.selectOption(byTestId('device-filter-type'), 'water_level')
+    await staff.waitForFunction((sel) => {
+      const rows = [...document.querySelectorAll(sel)]
+      return rows.length > 0 && rows.every((r) => (r.getAttribute('data-code') ?? '').includes('-WL-'))
+    }, byTestId('device-row'))
+    const codes = await staff.$$eval(byTestId('device-row'), (els) => els.map((e) => e.getAttribute('data-code')))
+    expect(codes).toContain('GH-WL-0001')
+  })
+
+  it('opens a device with its readings chart and switches the period', async () => {
+    await staff.click(`${byTestId('device-row')}[data-code="GH-WL-0001"] ${byTestId('device-link')}`)
+    await staff.waitForSelector(byTestId('device-detail'))
+    expect(await staff.textContent(byTestId('device-code'))).toBe('GH-WL-0001')
+    // The chart draws lines (SVG paths) once the readings arrive.
+    await staff.waitForSelector(`${byTestId('device-chart-canvas')} svg path`, { state: 'attached' })
+    await staff.waitForFunction(
+      (sel) => Number(document.querySelector(sel)?.getAttribute('aria-label')?.match(/\d+/g)?.at(-1) ?? 0) > 0,
+      byTestId('device-chart-canvas'),
+    )
+    const label24 = await staff.getAttribute(byTestId('device-chart-canvas'), 'aria-label')
+    await staff.click(byTestId('device-period-72'))
+    await staff.waitForFunction(([sel, before]) => document.querySelector(sel)?.getAttribute('aria-label') !== before, [
+      byTestId('device-chart-canvas'),
+      label24,
+    ] as const)
+    const label72 = await staff.getAttribute(byTestId('device-chart-canvas'), 'aria-label')
+    const n = (s: string | null) => Number(s?.match(/\d+/g)?.at(-1) ?? 0)
+    expect(n(label24)).toBeGreaterThan(10)
+    expect(n(label72)).toBeGreaterThan(n(label24))
+    expect(await staff.$(byTestId('device-actions'))).not.toBeNull()
+    await axe(staff, 'device detail with chart')
+    await shoot(staff, 'devices-registry-detail.png')
+    expect(wl1).toBeGreaterThan(0)
+  })
+
+  it('registers a device in a building and shows its secret once', async () => {
+    await goto(staff, '#/devices/registry/new')
+    await staff.waitForSelector(byTestId('device-register-form'))
+    await staff.waitForSelector(`${byTestId('device-form-building')} option:nth-child(2)`, { state: 'attached' })
+    await staff.waitForSelector(`${byTestId('device-form-owner')} option:nth-child(2)`, { state: 'attached' })
+    await axe(staff, 'register form')
+    await staff.fill(byTestId('device-form-code'), CODE)
+    await staff.selectOption(byTestId('device-form-type'), 'smoke_detector')
+    await staff.fill(byTestId('device-form-name'), '浏览器测试烟感')
+    const building = await staff.$eval(
+      `${byTestId('device-form-building')} option:nth-child(2)`,
+      (o) => (o as HTMLOptionElement).value,
+    )
+    await staff.selectOption(byTestId('device-form-building'), building)
+    await staff.fill(byTestId('device-form-place'), '1单元 2层 楼道')
+    const owner = await staff.$eval(
+      `${byTestId('device-form-owner')} option:nth-child(2)`,
+      (o) => (o as HTMLOptionElement).value,
+    )
+    await staff.selectOption(byTestId('device-form-owner'), owner)
+    await staff.click(byTestId('device-form-submit'))
+    await staff.waitForSelector(byTestId('device-secret-dialog'))
+    const secret = (await staff.textContent(byTestId('device-secret')))?.trim() ?? ''
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    await axe(staff, 'one-time secret dialog', 'body')
+    await shoot(staff, 'devices-registry-secret.png', false)
+    const row = await p.database.db
+      .selectFrom('device')
+      .select(['id', 'secret_hash', 'building_id'])
+      .where('code', '=', CODE)
+      .executeTakeFirstOrThrow()
+    expect(row.building_id).toBe(Number(building))
+    expect(verifyDeviceSecret(secret, row.secret_hash)).toBe(true)
+    await staff.click(byTestId('device-secret-close'))
+    await staff.waitForSelector(byTestId('device-detail'))
+    expect(await staff.textContent(byTestId('device-code'))).toBe(CODE)
+    // Never shown again.
+    expect(await staff.content()).not.toContain(secret)
+  })
+
+  it('imports devices from a CSV with its rejected row and the secrets once', async () => {
+    const b = await p.database.db
+      .selectFrom('building')
+      .select('code')
+      .where('code', '=', 'JZ-QH-01-01-G02-B1')
+      .executeTakeFirstOrThrow()
+    const px = `BR-IMP-${Date.now().toString(36).toUpperCase()}`
+    const csv = [
+      'code,type,name,building_code,place,owner_department_code',
+      `${px}-1,gas_detector,导入燃气1,${b.code},1单元101厨房,QH-ZJ`,
+      `${px}-2,elevator_monitor,导入电梯2,${b.code},1号梯,QH-ZJ`,
+      `${px}-3,toaster,坏类型,${b.code},,QH-ZJ`,
+    ].join('\n')
+    await goto(staff, '#/devices/registry/import')
+    await staff.waitForSelector(byTestId('device-import-form'))
+    await staff.waitForSelector(`${byTestId('device-import-area')} option:nth-child(2)`, { state: 'attached' })
+    await axe(staff, 'import form')
+    await staff.setInputFiles(byTestId('device-import-file'), {
+      name: 'devices.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    })
+    const guihua = await p.database.db
+      .selectFrom('area')
+      .select('id')
+      .where('code', '=', 'JZ-QH-01-01')
+      .executeTakeFirstOrThrow()
+    await staff.selectOption(byTestId('device-import-area'), String(guihua.id))
+    await staff.click(byTestId('device-import-upload'))
+    await staff.waitForSelector(`${byTestId('device-import-progress')}[data-status="done"]`)
+    await staff.waitForSelector(byTestId('device-import-error-row'))
+    expect(await staff.textContent(byTestId('device-import-counts'))).toContain('2')
+    expect(await staff.$$eval(byTestId('device-import-error-row'), (r) => r.map((x) => x.textContent))).toEqual([
+      expect.stringContaining(`${px}-3`),
+    ])
+    await axe(staff, 'import progress and errors')
+    await shoot(staff, 'devices-registry-import.png')
+    const [download] = await Promise.all([
+      staff.waitForEvent('download'),
+      staff.click(byTestId('device-import-credentials-download')),
+    ])
+    const file = await download.path()
+    const text = file ? (await import('node:fs')).readFileSync(file, 'utf8') : ''
+    expect(text.split('\n')[0]).toBe('code,secret')
+    expect(text).toContain(`${px}-1,`)
+    await staff.waitForSelector(byTestId('device-import-credentials-taken'))
+    const made = await p.database.db.selectFrom('device').select('code').where('code', 'like', `${px}-%`).execute()
+    expect(made.map((d) => d.code).sort()).toEqual([`${px}-1`, `${px}-2`])
+  })
+
+  it('the grid worker reads the devices of G01 on a phone', async () => {
+    const grid = await signIn('guihua.grid', PHONE)
+    await goto(grid, '#/devices/registry')
+    await grid.waitForSelector(byTestId('device-row'))
+    expect(await grid.$(byTestId('device-new'))).toBeNull()
+    await axe(grid, 'device list (phone)')
+    await shoot(grid, 'devices-registry-phone.png')
+    await grid.click(`${byTestId('device-row')} ${byTestId('device-link')}`)
+    await grid.waitForSelector(byTestId('device-detail'))
+    expect(await grid.$(byTestId('device-actions'))).toBeNull()
+    await axe(grid, 'device detail (phone)')
+  })
+
+  it('met no accessibility or page problems', () => {
+    expect(a11yProblems).toEqual([])
+    expect(pageProblems).toEqual([])
+  })
+})
