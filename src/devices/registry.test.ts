@@ -460,6 +460,14 @@ describe.each(backends())('device registry on %s', (backend) => {
     const hash = await hashOf(made.body.id)
     expect(verifyDeviceSecret(old, hash)).toBe(false)
     expect(verifyDeviceSecret(res.body.secret, hash)).toBe(true)
+    // The way in agrees: the old secret is refused at once, the new one taken.
+    const send = (secret: string, id: string) =>
+      call(p.app, 'POST', `/api/v1/devices/${made.body.code}/messages`, {
+        headers: { authorization: `Bearer ${secret}` },
+        body: { kind: 'heartbeat', payload: { id } },
+      })
+    expect((await send(old, 'hb-old')).status).toBe(401)
+    expect((await send(res.body.secret, 'hb-new')).status).toBe(202)
     expect(
       (await call(p.app, 'POST', `/api/v1/devices/${made.body.id}/secret`, { token: t['guihua.grid'] })).status,
     ).toBe(403)
