@@ -2,10 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { sql } from 'kysely'
-import { Counter, Registry } from 'prom-client'
+import { Counter } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
+import { moduleMetrics } from '../core/metrics.js'
 import { onAlarmMessage, onReadings } from './alarms.js'
 import { type DeviceRow, type ReadingMessage, verifyDeviceSecret } from './common.js'
 import { type DeviceType, MAX_PAYLOAD_BYTES, type MessageKind, messageKinds, messageSchema } from './types.js'
@@ -51,25 +52,23 @@ export class IngestRefusal extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Metrics: the module's own registry (merged into /metrics by core/metrics.ts).
-
-export const deviceMetrics = new Registry()
+// Metrics, served at /metrics with the other modules'.
 export const acceptedMessages = new Counter({
   name: 'grassroots_device_messages_total',
   help: 'Device messages accepted (stored, or acknowledged as a redelivery), by kind and way in',
   labelNames: ['kind', 'via'] as const,
-  registers: [deviceMetrics],
+  registers: [moduleMetrics],
 })
 export const refusedMessages = new Counter({
   name: 'grassroots_device_messages_refused_total',
   help: 'Device messages and connections refused, by reason',
   labelNames: ['reason', 'via'] as const,
-  registers: [deviceMetrics],
+  registers: [moduleMetrics],
 })
 export const failedMessages = new Counter({
   name: 'grassroots_device_messages_failed_total',
   help: 'Device messages not stored because of an internal error (not acknowledged: the device sends again)',
-  registers: [deviceMetrics],
+  registers: [moduleMetrics],
 })
 
 /** Refusals counted so far for a reason (both ways in), for tests and the bench. */
@@ -156,6 +155,7 @@ export class Ingestor {
   private timer: NodeJS.Timeout | null = null
   private flushing: Promise<void> | null = null
   private readonly alarmsInFlight = new Set<Promise<unknown>>()
+  private readonly alarmChains = new Map<number, Promise<unknown>>()
   private closed = false
   /** Batch transactions committed so far. */
   batches = 0
@@ -289,7 +289,22 @@ export class Ingestor {
     }
     let result: { stored: boolean }
     if (input.kind === 'alarm') {
-      const p = this.storeAlarm(device, payload, at, via)
+      // One device's alarms are stored one after the other, in the order they came (a raise
+      // before its clear); different devices' alarms run side by side.
+      const before = this.alarmChains.get(device.id)
+      const run = (before ?? Promise.resolve()).then(() => this.storeAlarm(device, payload, at, via))
+      const tail = run.catch(() => {})
+      this.alarmChains.set(device.id, tail)
+      void tail.then(() => {
+        if (this.alarmChains.get(device.id) === tail) this.alarmChains.delete(device.id)
+      })
+      const p = run.catch((err) => {
+        if (!(err instanceof IngestRefusal)) {
+          failedMessages.inc()
+          this.opts.log?.error({ err, device: device.code }, 'storing a device alarm failed')
+        }
+        throw err
+      })
       this.alarmsInFlight.add(p)
       try {
         result = await p

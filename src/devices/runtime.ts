@@ -13,6 +13,10 @@ export interface DeviceRuntime {
   describe(): string
   /** The embedded broker's actual ports (0 in the configuration picks free ones); null with MQTT_URL. */
   ports: { mqtt: number; ws: number } | null
+  /** Resolves once devices can be heard (the external broker: subscribed). */
+  ready: Promise<void>
+  /** Disconnects devices retired or rotated since they connected (embedded broker); how many. */
+  revalidate(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -38,6 +42,8 @@ export async function startDevices(
     setBrokerInfo(db, { mode: 'external', mqttPort: null, wsPort: null, url })
     return {
       ports: null,
+      ready: sub.ready,
+      revalidate: async () => 0,
       describe: () => `devices: subscribed to ${redact(url)} (grassroots/devices/+/+, QoS 1, persistent session)`,
       async stop() {
         await sub.close()
@@ -60,6 +66,8 @@ export async function startDevices(
   revalidate.unref()
   return {
     ports: broker.ports,
+    ready: Promise.resolve(),
+    revalidate: () => broker.revalidate(db),
     describe: () =>
       `devices: embedded MQTT broker on ${config.host}:${broker.ports.mqtt} (WebSocket ${broker.ports.ws}), topics grassroots/devices/{code}/{alarm|reading|heartbeat}`,
     async stop() {
