@@ -4,7 +4,7 @@ import type { AlarmStatus, Resident, Severity } from './api'
 /** The alarm's severity as a coloured badge (critical red, major amber). */
 export function SeverityBadge({ severity }: { severity: Severity }) {
   const { t } = useTranslation()
-  const tone = severity === 'critical' ? 'badge-danger' : severity === 'major' ? 'badge-warn' : 'badge-muted'
+  const tone = severity === 'critical' ? 'badge-danger' : severity === 'major' ? 'alarm-badge-major' : 'badge-muted'
   return (
     <span className={`badge ${tone} alarm-severity alarm-severity-${severity}`} data-testid="alarm-severity">
       {t(`devices.alarms.severity.${severity}`)}

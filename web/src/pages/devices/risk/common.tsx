@@ -3,7 +3,7 @@ import type { RiskLevel } from './api'
 
 export function RiskBadge({ level }: { level: RiskLevel }) {
   const { t } = useTranslation()
-  const tone = level === 'high' ? 'badge-danger' : level === 'medium' ? 'badge-warn' : 'badge-muted'
+  const tone = level === 'high' ? 'badge-danger' : level === 'medium' ? 'risk-badge-medium' : 'badge-muted'
   return (
     <span className={`badge ${tone}`} data-testid="risk-level" data-level={level}>
       {t(`devices.risk.levels.${level}`)}

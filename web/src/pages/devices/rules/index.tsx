@@ -88,7 +88,7 @@ function RuleList({ user }: { user: User }) {
                     <strong>{r.name}</strong>
                     <span className="badge badge-muted">{t(`devices.rules.severity.${r.severity}`)}</span>
                     <span className="badge badge-muted">{t(`devices.rules.actions.${r.action}`)}</span>
-                    {!r.enabled && <span className="badge badge-warn">{t('devices.rules.disabled')}</span>}
+                    {!r.enabled && <span className="badge badge-muted">{t('devices.rules.disabled')}</span>}
                   </div>
                   <div className="muted">
                     {describe(r, t)} · {r.area ? localName(r.area, i18n.language) : t('devices.rules.cityWide')}
