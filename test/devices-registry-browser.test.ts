@@ -180,6 +180,16 @@ describe.skipIf(session.skip)('device registry screens in a browser (pglite)', (
     await grid.waitForSelector(byTestId('device-detail'))
     expect(await grid.$(byTestId('device-actions'))).toBeNull()
     await axe(grid, 'device detail (phone)')
+    // In English: the facts and the chart's controls follow the language.
+    await grid.selectOption(byTestId('lang-switch'), 'en')
+    await grid.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent?.includes('Readings'),
+      byTestId('device-chart'),
+    )
+    expect(await grid.textContent(byTestId('device-facts'))).toContain('Last heard from')
+    await axe(grid, 'device detail in English (phone)')
+    await shoot(grid, 'devices-registry-detail-en-phone.png')
+    await grid.selectOption(byTestId('lang-switch'), 'zh-CN')
   })
 
   it('met no accessibility or page problems', () => {

@@ -139,11 +139,14 @@ function ReadingsChart({ device }: { device: Detail }) {
       })
     const x = pts.map((p) => fmt(p.at))
     return {
+      // No drawing animation: the figures are there at once (and in screenshots).
+      animation: false,
       tooltip: { trigger: 'axis' },
       legend: {
+        top: 0,
         data: [t('devices.registry.chart.max'), t('devices.registry.chart.avg'), t('devices.registry.chart.min')],
       },
-      grid: { left: 48, right: 16, top: 36, bottom: 32 },
+      grid: { left: 48, right: 16, top: 48, bottom: 32 },
       xAxis: { type: 'category', data: x },
       yAxis: { type: 'value', name: unit, scale: true },
       series: [
