@@ -16,6 +16,7 @@ import { describeCheck } from './operations/catalog.js'
 import { migrateToPostgres } from './operations/migrate-to-postgres.js'
 import { restore } from './operations/restore.js'
 import { registerGenerateCommand } from './operations/generate-command.js'
+import { registerDevicesCommand } from './devices/simulate-command.js'
 
 /**
  * Runs a database command: against PostgreSQL directly; against an embedded database either
@@ -395,6 +396,7 @@ program
   })
 
 registerGenerateCommand(program, exitNow)
+registerDevicesCommand(program, exitNow)
 
 program.parseAsync().catch((err: Error & { field?: string | null }) => {
   console.error(`grassroots: ${err.message}${err.field ? ` (${err.field})` : ''}`)

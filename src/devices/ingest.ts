@@ -296,7 +296,11 @@ export class Ingestor {
       const tail = run.catch(() => {})
       this.alarmChains.set(device.id, tail)
       void tail.then(() => {
-        if (this.alarmChains.get(device.id) === tail) this.alarmChains.delete(device.id)
+        if (this.alarmChains.get(device.id) === tail) {
+          this.alarmChains.delete(device.id)
+          // Its readings and heartbeats held back may go now.
+          if (this.pending.length) this.schedule()
+        }
       })
       const p = run.catch((err) => {
         if (!(err instanceof IngestRefusal)) {
@@ -429,7 +433,16 @@ export class Ingestor {
 
   private startFlush() {
     if (this.flushing || !this.pending.length) return
-    const batch = this.pending.splice(0, this.maxBatch)
+    // A device whose alarm is being stored (its row locked while the rules open a case or an
+    // incident) waits for the next batch, so the batch of every other device does not wait for it.
+    const batch: Pending[] = []
+    const held: Pending[] = []
+    for (const p of this.pending) {
+      if (batch.length < this.maxBatch && !this.alarmChains.has(p.device.id)) batch.push(p)
+      else held.push(p)
+    }
+    this.pending = held
+    if (!batch.length) return
     this.flushing = this.writeBatch(batch).finally(() => {
       this.flushing = null
       if (this.pending.length) this.schedule()
@@ -547,10 +560,18 @@ export class Ingestor {
         this.timer = null
       }
       if (this.flushing) await this.flushing
-      else if (this.pending.length) this.startFlush()
-      else if (this.alarmsInFlight.size) await Promise.allSettled([...this.alarmsInFlight])
+      else if (this.pending.length) {
+        this.startFlush()
+        // Everything waiting belongs to devices whose alarm is being stored: wait for those.
+        if (!this.flushing) await this.settleAlarms()
+      } else if (this.alarmsInFlight.size || this.alarmChains.size) await this.settleAlarms()
       else return
     }
+  }
+
+  private async settleAlarms() {
+    await Promise.allSettled([...this.alarmsInFlight, ...this.alarmChains.values()])
+    await new Promise((r) => setImmediate(r))
   }
 
   /** Stops taking messages and writes what is waiting. */

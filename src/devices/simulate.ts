@@ -59,6 +59,14 @@ export interface SimDevice {
   secret: string
 }
 
+/** The simulated devices SIM-000001…SIM-<count> with their types and derived secrets. */
+export function simulatedDevices(count: number, key = DEFAULT_SIM_KEY): SimDevice[] {
+  return Array.from({ length: count }, (_, k) => {
+    const code = simCode(k + 1)
+    return { code, type: typeMix[k % typeMix.length]!, secret: simSecret(code, key) }
+  })
+}
+
 /**
  * Registers (or reuses) `count` simulated devices SIM-000001… spread over the demo city's grids,
  * as the owner. A device whose stored hash no longer matches its derived secret gets it back; a
@@ -71,10 +79,7 @@ export async function registerSimulatedDevices(
   key = DEFAULT_SIM_KEY,
 ): Promise<{ devices: SimDevice[]; created: number; reset: number }> {
   if (!Number.isInteger(count) || count < 1 || count > 999_999) throw new Error('--devices must be 1…999999')
-  const devices: SimDevice[] = Array.from({ length: count }, (_, k) => {
-    const code = simCode(k + 1)
-    return { code, type: typeMix[k % typeMix.length]!, secret: simSecret(code, key) }
-  })
+  const devices = simulatedDevices(count, key)
   const existing = new Map<string, string>()
   for (let i = 0; i < devices.length; i += 5000) {
     const rows = await db
