@@ -17,6 +17,7 @@ import { startAlertWorker } from './emergency/alerts.js'
 import { checkTimerHandler } from './emergency/checks.js'
 import { sweepDevices } from './devices/heartbeats.js'
 import { startDevices } from './devices/runtime.js'
+import { failInterruptedDeviceImports } from './devices/registry-import.js'
 import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
@@ -167,6 +168,9 @@ export async function startPlatform(
             (err) => log.error({ err }, 'device heartbeat sweep failed'),
           )
         : null
+    // Device imports keep no file to resume from: one cut off by a stop is marked failed (importing
+    // the file again is safe, known codes are updated).
+    await failInterruptedDeviceImports(database.db, platform.clock.now())
     // Imports cut off by a stop or crash run again from the start: rows are upserted by ID number.
     for (const jobId of await interruptedImports(database.db)) {
       log.info({ jobId }, 'resuming interrupted import')

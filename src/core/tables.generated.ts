@@ -663,6 +663,9 @@ export interface ImportJob {
   bytes_read: Generated<number>;
   created_at: Timestamp;
   created_by: number | null;
+  credentials_count: Generated<number>;
+  credentials_enc: ColumnType<Uint8Array, Buffer, Buffer> | null;
+  credentials_taken_at: Timestamp | null;
   district_id: Generated<number>;
   encoding: string;
   error: string | null;

@@ -962,7 +962,8 @@ export async function startImport(
 }
 
 export async function listImports(tx: Tx, f: PageRequest & { areaId?: number }): Promise<Page<ImportJobView>> {
-  let q = tx.selectFrom('import_job')
+  // Device registrations share the jobs table; they are listed by the devices module.
+  let q = tx.selectFrom('import_job').where('kind', '=', 'people')
   if (f.areaId !== undefined)
     q = q.where(sql<boolean>`area_id in (select id from area where path like ${`${await areaPathOf(tx, f.areaId)}%`})`)
   const rows = await q

@@ -33969,6 +33969,3300 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices the caller reads (the grid’s staff, the owning department’s handlers), by id; filters by area subtree, type, state, building, code or name prefix */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Devices in this area’s subtree */
+                    areaId?: number;
+                    type?: string;
+                    state?: "active" | "offline" | "faulty" | "retired";
+                    buildingId?: number;
+                    /** @description The start of the code or of the name */
+                    q?: string;
+                    /** @description The last id of the page before */
+                    after?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                code: string;
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                name: string;
+                                /** @enum {string} */
+                                state: "active" | "offline" | "faulty" | "retired";
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                building: {
+                                    id: number;
+                                    name: string | null;
+                                } | null;
+                                place: string | null;
+                                owner: {
+                                    /** @enum {string} */
+                                    kind: "department" | "organisation";
+                                    id: number;
+                                    /** @description The department’s Chinese name, or the property company’s name */
+                                    name: string;
+                                    nameEn: string | null;
+                                };
+                                /** Format: date-time */
+                                lastSeenAt: string | null;
+                                /** @description The last reading’s values (metric → number) */
+                                lastValues: {
+                                    [key: string]: number;
+                                } | null;
+                                battery: number | null;
+                                /** @description Live alarms (open, acknowledged or held) */
+                                openAlarms: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a device: located into its grid (and building), owned by a department or a property company; its secret is answered once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                        type: string;
+                        name: string;
+                        /** @description Where it is; located into its grid. Default: the building’s location */
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        /** @description A building in the device’s grid */
+                        buildingId?: number;
+                        /** @description Where in or on the building, e.g. 3单元 12层 走廊 */
+                        place?: string;
+                        /** @description The department that maintains it (or ownerOrganisationId) */
+                        ownerDepartmentId?: number;
+                        /** @description The property company (a registry organisation) that maintains it */
+                        ownerOrganisationId?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            /** @enum {string} */
+                            type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                            name: string;
+                            /** @enum {string} */
+                            state: "active" | "offline" | "faulty" | "retired";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            building: {
+                                id: number;
+                                name: string | null;
+                            } | null;
+                            place: string | null;
+                            owner: {
+                                /** @enum {string} */
+                                kind: "department" | "organisation";
+                                id: number;
+                                /** @description The department’s Chinese name, or the property company’s name */
+                                name: string;
+                                nameEn: string | null;
+                            };
+                            /** Format: date-time */
+                            lastSeenAt: string | null;
+                            /** @description The last reading’s values (metric → number) */
+                            lastValues: {
+                                [key: string]: number;
+                            } | null;
+                            battery: number | null;
+                            /** @description Live alarms (open, acknowledged or held) */
+                            openAlarms: number;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            secretRotatedAt: string;
+                            /** Format: date-time */
+                            lastHeartbeatAt: string | null;
+                            /** Format: date-time */
+                            lastReadingAt: string | null;
+                            /** Format: date-time */
+                            offlineSince: string | null;
+                            faultReason: string | null;
+                            maintenanceCase: {
+                                id: number;
+                                trackingCode: string | null;
+                                state: string | null;
+                            } | null;
+                            /** @description What the type measures (for the chart) */
+                            metrics: {
+                                metric: string;
+                                unit: string;
+                                min: number;
+                                max: number;
+                            }[];
+                            /** @description The device’s last 20 alarms, newest first */
+                            recentAlarms: {
+                                id: number;
+                                kind: string;
+                                /** @enum {string} */
+                                severity: "critical" | "major" | "minor" | "warning";
+                                /** @enum {string} */
+                                status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                                /** Format: date-time */
+                                raisedAt: string;
+                                /** Format: date-time */
+                                clearedAt: string | null;
+                                caseId: number | null;
+                                caseTrackingCode: string | null;
+                            }[];
+                            /** @description Whether the caller keeps devices in its grid */
+                            canEdit: boolean;
+                            /** @description The device’s secret, answered once (a retry with the same Idempotency-Key answers null: rotate it if lost) */
+                            secret: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Device points for a map, by area or bounding box (at most 5,000; `truncated` when more matched) */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    west?: number;
+                    south?: number;
+                    east?: number;
+                    north?: number;
+                    state?: "active" | "offline" | "faulty" | "retired";
+                    type?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            points: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                /** @enum {string} */
+                                state: "active" | "offline" | "faulty" | "retired";
+                                lng: number;
+                                lat: number;
+                                openAlarms: number;
+                            }[];
+                            /** @description More than 5000 devices matched: narrow the area */
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One device: location, state, last seen, owner, building, maintenance case and its last 20 alarms */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            /** @enum {string} */
+                            type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                            name: string;
+                            /** @enum {string} */
+                            state: "active" | "offline" | "faulty" | "retired";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            building: {
+                                id: number;
+                                name: string | null;
+                            } | null;
+                            place: string | null;
+                            owner: {
+                                /** @enum {string} */
+                                kind: "department" | "organisation";
+                                id: number;
+                                /** @description The department’s Chinese name, or the property company’s name */
+                                name: string;
+                                nameEn: string | null;
+                            };
+                            /** Format: date-time */
+                            lastSeenAt: string | null;
+                            /** @description The last reading’s values (metric → number) */
+                            lastValues: {
+                                [key: string]: number;
+                            } | null;
+                            battery: number | null;
+                            /** @description Live alarms (open, acknowledged or held) */
+                            openAlarms: number;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            secretRotatedAt: string;
+                            /** Format: date-time */
+                            lastHeartbeatAt: string | null;
+                            /** Format: date-time */
+                            lastReadingAt: string | null;
+                            /** Format: date-time */
+                            offlineSince: string | null;
+                            faultReason: string | null;
+                            maintenanceCase: {
+                                id: number;
+                                trackingCode: string | null;
+                                state: string | null;
+                            } | null;
+                            /** @description What the type measures (for the chart) */
+                            metrics: {
+                                metric: string;
+                                unit: string;
+                                min: number;
+                                max: number;
+                            }[];
+                            /** @description The device’s last 20 alarms, newest first */
+                            recentAlarms: {
+                                id: number;
+                                kind: string;
+                                /** @enum {string} */
+                                severity: "critical" | "major" | "minor" | "warning";
+                                /** @enum {string} */
+                                status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                                /** Format: date-time */
+                                raisedAt: string;
+                                /** Format: date-time */
+                                clearedAt: string | null;
+                                caseId: number | null;
+                                caseTrackingCode: string | null;
+                            }[];
+                            /** @description Whether the caller keeps devices in its grid */
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a device (the version read): name, place, location, building, owner; retire, reactivate, or reset a faulty device */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        name?: string;
+                        place?: string | null;
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        buildingId?: number | null;
+                        ownerDepartmentId?: number;
+                        ownerOrganisationId?: number;
+                        /**
+                         * @description retired: retire (its messages are refused); active: reactivate a retired device or reset a faulty one
+                         * @enum {string}
+                         */
+                        state?: "active" | "retired";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            /** @enum {string} */
+                            type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                            name: string;
+                            /** @enum {string} */
+                            state: "active" | "offline" | "faulty" | "retired";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            building: {
+                                id: number;
+                                name: string | null;
+                            } | null;
+                            place: string | null;
+                            owner: {
+                                /** @enum {string} */
+                                kind: "department" | "organisation";
+                                id: number;
+                                /** @description The department’s Chinese name, or the property company’s name */
+                                name: string;
+                                nameEn: string | null;
+                            };
+                            /** Format: date-time */
+                            lastSeenAt: string | null;
+                            /** @description The last reading’s values (metric → number) */
+                            lastValues: {
+                                [key: string]: number;
+                            } | null;
+                            battery: number | null;
+                            /** @description Live alarms (open, acknowledged or held) */
+                            openAlarms: number;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            secretRotatedAt: string;
+                            /** Format: date-time */
+                            lastHeartbeatAt: string | null;
+                            /** Format: date-time */
+                            lastReadingAt: string | null;
+                            /** Format: date-time */
+                            offlineSince: string | null;
+                            faultReason: string | null;
+                            maintenanceCase: {
+                                id: number;
+                                trackingCode: string | null;
+                                state: string | null;
+                            } | null;
+                            /** @description What the type measures (for the chart) */
+                            metrics: {
+                                metric: string;
+                                unit: string;
+                                min: number;
+                                max: number;
+                            }[];
+                            /** @description The device’s last 20 alarms, newest first */
+                            recentAlarms: {
+                                id: number;
+                                kind: string;
+                                /** @enum {string} */
+                                severity: "critical" | "major" | "minor" | "warning";
+                                /** @enum {string} */
+                                status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                                /** Format: date-time */
+                                raisedAt: string;
+                                /** Format: date-time */
+                                clearedAt: string | null;
+                                caseId: number | null;
+                                caseTrackingCode: string | null;
+                            }[];
+                            /** @description Whether the caller keeps devices in its grid */
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the device’s secret: the new one is answered once and the old one stops working at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            /** @description The new secret, answered once; the old one stops working at once */
+                            secret: string;
+                            /** Format: date-time */
+                            secretRotatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/readings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One metric of the device’s readings, bucketed (min, avg, max per bucket; at most 300 buckets); default the last 24 h */
+        get: {
+            parameters: {
+                query: {
+                    metric: string;
+                    /** @description Default: 24 hours before `to` */
+                    from?: string;
+                    /** @description Default: now */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            metric: string;
+                            unit: string;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            bucketSeconds: number;
+                            points: {
+                                /**
+                                 * Format: date-time
+                                 * @description The start of the bucket
+                                 */
+                                at: string;
+                                min: number;
+                                avg: number;
+                                max: number;
+                                count: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register devices in bulk from a CSV (UTF-8 or GBK) or XLSX file sent as the raw body; the import starts at once and runs in the background */
+        post: {
+            parameters: {
+                query: {
+                    /** @description Every row must lie in this area (a community or a grid, usually) */
+                    areaId: number;
+                    fileName: string;
+                    encoding?: "utf-8" | "gb18030" | "gbk";
+                };
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "text/csv": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/octet-stream": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            fileName: string;
+                            /** @enum {string} */
+                            format: "csv" | "xlsx";
+                            encoding: string;
+                            headers: string[];
+                            /** @enum {string} */
+                            status: "pending" | "running" | "done" | "failed";
+                            byteSize: number;
+                            /** @description Rows read so far */
+                            processed: number;
+                            inserted: number;
+                            updated: number;
+                            unchanged: number;
+                            failed: number;
+                            error: string | null;
+                            /** @description Secrets generated for rows without one */
+                            credentials: number;
+                            /** @description Generated secrets wait to be downloaded (once) */
+                            credentialsAvailable: boolean;
+                            /** Format: date-time */
+                            credentialsTakenAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A device import and its progress */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            fileName: string;
+                            /** @enum {string} */
+                            format: "csv" | "xlsx";
+                            encoding: string;
+                            headers: string[];
+                            /** @enum {string} */
+                            status: "pending" | "running" | "done" | "failed";
+                            byteSize: number;
+                            /** @description Rows read so far */
+                            processed: number;
+                            inserted: number;
+                            updated: number;
+                            unchanged: number;
+                            failed: number;
+                            error: string | null;
+                            /** @description Secrets generated for rows without one */
+                            credentials: number;
+                            /** @description Generated secrets wait to be downloaded (once) */
+                            credentialsAvailable: boolean;
+                            /** Format: date-time */
+                            credentialsTakenAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-imports/{id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rejected rows of a device import: row number, field, reason and the row’s device code */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The last row number of the page before */
+                    after?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The row of the file (the heading is row 1) */
+                                row: number;
+                                field: string | null;
+                                message: string;
+                                code: string | null;
+                            }[];
+                            nextAfter: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-imports/{id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The secrets the import generated (CSV code,secret), downloadable ONCE: they are erased as they are answered (409 after); audited */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{code}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A device's message over HTTP (kind alarm, reading or heartbeat; payload as over MQTT), with `Authorization: Bearer <device secret>` (or X-Device-Secret). 202 once stored; stored false for a message id already stored */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-device-secret"?: string;
+                };
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "alarm" | "reading" | "heartbeat";
+                        payload: Record<string, never>;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            stored: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/broker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where devices connect: the embedded broker (MQTT and MQTT-over-WebSocket ports) or the external broker (its URL, no credentials), and the topic form */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            mode: "embedded" | "external" | "off";
+                            mqttPort: number | null;
+                            wsPort: number | null;
+                            url: string | null;
+                            topic: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-alarms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alarm inbox: alarms of devices over your area or owned by your department, newest first (live by default), keyset paged */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description live = open, acknowledged or held */
+                    status?: "live" | "open" | "acknowledged" | "cleared" | "held" | "dismissed" | "all";
+                    severity?: "critical" | "major" | "minor" | "warning";
+                    areaId?: number;
+                    deviceId?: number;
+                    caseId?: number;
+                    /** @description the nextAfter of the previous page */
+                    after?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                kind: string;
+                                /** @enum {string} */
+                                severity: "critical" | "major" | "minor" | "warning";
+                                /** @enum {string} */
+                                status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                                /** @enum {string} */
+                                action: "case" | "warning" | "incident" | "none";
+                                value: number | null;
+                                occurrences: number;
+                                /** Format: date-time */
+                                raisedAt: string;
+                                /** Format: date-time */
+                                lastAt: string;
+                                /** Format: date-time */
+                                clearedAt: string | null;
+                                device: {
+                                    id: number;
+                                    code: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                    /** @enum {string} */
+                                    state: "active" | "offline" | "faulty" | "retired";
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                building: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                case: {
+                                    id: number;
+                                    /** @description Null when the case is not yours to read */
+                                    trackingCode: string | null;
+                                    state: string | null;
+                                } | null;
+                                incidentId: number | null;
+                            }[];
+                            nextAfter: number | null;
+                            /** @description Counted up to 10,000 */
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-alarms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alarm: the device, its building and the vulnerable residents there (masked), the timeline, the case and incident it opened */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            kind: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor" | "warning";
+                            /** @enum {string} */
+                            status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                            /** @enum {string} */
+                            action: "case" | "warning" | "incident" | "none";
+                            value: number | null;
+                            occurrences: number;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            lastAt: string;
+                            /** Format: date-time */
+                            clearedAt: string | null;
+                            device: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                /** @enum {string} */
+                                state: "active" | "offline" | "faulty" | "retired";
+                                place: string | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                };
+                                faultReason: string | null;
+                                owner: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            building: {
+                                id: number;
+                                name: string;
+                                address: string;
+                                floors: number | null;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string | null;
+                                state: string | null;
+                                department: {
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                            } | null;
+                            incidentId: number | null;
+                            version: number;
+                            rule: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @description Vulnerable residents of the building, masked */
+                            residents: {
+                                /** @description Masked: the family name only */
+                                name: string;
+                                age: number | null;
+                                sex: string;
+                                tags: string[];
+                                unit: string;
+                                floor: number | null;
+                                room: string;
+                            }[];
+                            residentsByTag: {
+                                elderly_alone: number;
+                                disabled: number;
+                                elderly: number;
+                                left_behind_child: number;
+                                key_care: number;
+                            };
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            ackNote: string | null;
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                kind: string;
+                                note: string | null;
+                                value: number | null;
+                                actorName: string | null;
+                            }[];
+                            incident: {
+                                id: number;
+                                reference: string | null;
+                                status: string | null;
+                            } | null;
+                            can: {
+                                acknowledge: boolean;
+                                clear: boolean;
+                                review: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-alarms/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open alarm (anyone who reads it), with an optional note */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            kind: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor" | "warning";
+                            /** @enum {string} */
+                            status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                            /** @enum {string} */
+                            action: "case" | "warning" | "incident" | "none";
+                            value: number | null;
+                            occurrences: number;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            lastAt: string;
+                            /** Format: date-time */
+                            clearedAt: string | null;
+                            device: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                /** @enum {string} */
+                                state: "active" | "offline" | "faulty" | "retired";
+                                place: string | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                };
+                                faultReason: string | null;
+                                owner: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            building: {
+                                id: number;
+                                name: string;
+                                address: string;
+                                floors: number | null;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string | null;
+                                state: string | null;
+                                department: {
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                            } | null;
+                            incidentId: number | null;
+                            version: number;
+                            rule: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @description Vulnerable residents of the building, masked */
+                            residents: {
+                                /** @description Masked: the family name only */
+                                name: string;
+                                age: number | null;
+                                sex: string;
+                                tags: string[];
+                                unit: string;
+                                floor: number | null;
+                                room: string;
+                            }[];
+                            residentsByTag: {
+                                elderly_alone: number;
+                                disabled: number;
+                                elderly: number;
+                                left_behind_child: number;
+                                key_care: number;
+                            };
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            ackNote: string | null;
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                kind: string;
+                                note: string | null;
+                                value: number | null;
+                                actorName: string | null;
+                            }[];
+                            incident: {
+                                id: number;
+                                reference: string | null;
+                                status: string | null;
+                            } | null;
+                            can: {
+                                acknowledge: boolean;
+                                clear: boolean;
+                                review: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-alarms/{id}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clear a live alarm by hand when the device cannot (admins, leaders, staff of the area; the owning department), with the reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            kind: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor" | "warning";
+                            /** @enum {string} */
+                            status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                            /** @enum {string} */
+                            action: "case" | "warning" | "incident" | "none";
+                            value: number | null;
+                            occurrences: number;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            lastAt: string;
+                            /** Format: date-time */
+                            clearedAt: string | null;
+                            device: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                /** @enum {string} */
+                                state: "active" | "offline" | "faulty" | "retired";
+                                place: string | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                };
+                                faultReason: string | null;
+                                owner: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            building: {
+                                id: number;
+                                name: string;
+                                address: string;
+                                floors: number | null;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string | null;
+                                state: string | null;
+                                department: {
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                            } | null;
+                            incidentId: number | null;
+                            version: number;
+                            rule: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @description Vulnerable residents of the building, masked */
+                            residents: {
+                                /** @description Masked: the family name only */
+                                name: string;
+                                age: number | null;
+                                sex: string;
+                                tags: string[];
+                                unit: string;
+                                floor: number | null;
+                                room: string;
+                            }[];
+                            residentsByTag: {
+                                elderly_alone: number;
+                                disabled: number;
+                                elderly: number;
+                                left_behind_child: number;
+                                key_care: number;
+                            };
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            ackNote: string | null;
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                kind: string;
+                                note: string | null;
+                                value: number | null;
+                                actorName: string | null;
+                            }[];
+                            incident: {
+                                id: number;
+                                reference: string | null;
+                                status: string | null;
+                            } | null;
+                            can: {
+                                acknowledge: boolean;
+                                clear: boolean;
+                                review: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-alarms/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Review an alarm held from a faulty (flapping) device: release (the rule’s case, warning or incident happens now) or dismiss */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        decision: "release" | "dismiss";
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            kind: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor" | "warning";
+                            /** @enum {string} */
+                            status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                            /** @enum {string} */
+                            action: "case" | "warning" | "incident" | "none";
+                            value: number | null;
+                            occurrences: number;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            lastAt: string;
+                            /** Format: date-time */
+                            clearedAt: string | null;
+                            device: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                /** @enum {string} */
+                                state: "active" | "offline" | "faulty" | "retired";
+                                place: string | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                };
+                                faultReason: string | null;
+                                owner: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            building: {
+                                id: number;
+                                name: string;
+                                address: string;
+                                floors: number | null;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string | null;
+                                state: string | null;
+                                department: {
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                            } | null;
+                            incidentId: number | null;
+                            version: number;
+                            rule: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            /** @description Vulnerable residents of the building, masked */
+                            residents: {
+                                /** @description Masked: the family name only */
+                                name: string;
+                                age: number | null;
+                                sex: string;
+                                tags: string[];
+                                unit: string;
+                                floor: number | null;
+                                room: string;
+                            }[];
+                            residentsByTag: {
+                                elderly_alone: number;
+                                disabled: number;
+                                elderly: number;
+                                left_behind_child: number;
+                                key_care: number;
+                            };
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            ackNote: string | null;
+                            events: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                kind: string;
+                                note: string | null;
+                                value: number | null;
+                                actorName: string | null;
+                            }[];
+                            incident: {
+                                id: number;
+                                reference: string | null;
+                                status: string | null;
+                            } | null;
+                            can: {
+                                acknowledge: boolean;
+                                clear: boolean;
+                                review: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alarm rules by device type (city-wide first); with areaId, those that apply there */
+        get: {
+            parameters: {
+                query?: {
+                    deviceType?: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                    /** @description Rules that apply in this area: city-wide ones, its ancestors’ and its own */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                deviceType: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                name: string;
+                                /** @enum {string} */
+                                trigger: "flag" | "threshold";
+                                alarmKind: string | null;
+                                metric: string | null;
+                                /** @enum {string|null} */
+                                comparison: "gt" | "lt" | null;
+                                threshold: number | null;
+                                clearThreshold: number | null;
+                                consecutive: number;
+                                /** @enum {string} */
+                                severity: "critical" | "major" | "minor" | "warning";
+                                /** @enum {string} */
+                                action: "case" | "warning" | "incident";
+                                category: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                /** @enum {string|null} */
+                                incidentKind: "fire" | "gas_leak" | "flood" | "rainstorm" | "building_hazard" | "power_outage" | "other" | null;
+                                dedupeMinutes: number;
+                                enabled: boolean;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                                /** @description Whether the caller may change this rule */
+                                writable: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** A new alarm rule: a flag or N readings over a threshold → severity and action (case, warning, incident); admins of the area, city-wide by a root admin */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        deviceType: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                        /** @description The area whose devices it covers; omit for a city-wide rule (root admins) */
+                        areaId?: number;
+                        /** @enum {string} */
+                        trigger: "flag" | "threshold";
+                        name: string;
+                        /** @description flag rules: the alarm kind (one of the type’s alarms); omit for any */
+                        alarmKind?: string;
+                        /** @description threshold rules: one of the type’s metrics */
+                        metric?: string;
+                        /** @enum {string} */
+                        comparison?: "gt" | "lt";
+                        threshold?: number;
+                        /** @description Back on the right side of this clears the alarm (default: threshold) */
+                        clearThreshold?: number;
+                        /** @description Readings in a row over the threshold */
+                        consecutive?: number;
+                        /** @enum {string} */
+                        severity: "critical" | "major" | "minor" | "warning";
+                        /** @enum {string} */
+                        action: "case" | "warning" | "incident";
+                        /** @description The case category (case, and incident in an unoccupied building) */
+                        categoryId?: number;
+                        /** @enum {string} */
+                        incidentKind?: "fire" | "gas_leak" | "flood" | "rainstorm" | "building_hazard" | "power_outage" | "other";
+                        dedupeMinutes?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            deviceType: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            name: string;
+                            /** @enum {string} */
+                            trigger: "flag" | "threshold";
+                            alarmKind: string | null;
+                            metric: string | null;
+                            /** @enum {string|null} */
+                            comparison: "gt" | "lt" | null;
+                            threshold: number | null;
+                            clearThreshold: number | null;
+                            consecutive: number;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor" | "warning";
+                            /** @enum {string} */
+                            action: "case" | "warning" | "incident";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            incidentKind: "fire" | "gas_leak" | "flood" | "rainstorm" | "building_hazard" | "power_outage" | "other" | null;
+                            dedupeMinutes: number;
+                            enabled: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            /** @description Whether the caller may change this rule */
+                            writable: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an alarm rule (the version you read): its levels, severity, action, category, window, on/off */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        name?: string;
+                        alarmKind?: string | null;
+                        metric?: string;
+                        /** @enum {string} */
+                        comparison?: "gt" | "lt";
+                        threshold?: number;
+                        clearThreshold?: number | null;
+                        /** @description Readings in a row over the threshold */
+                        consecutive?: number;
+                        /** @enum {string} */
+                        severity?: "critical" | "major" | "minor" | "warning";
+                        /** @enum {string} */
+                        action?: "case" | "warning" | "incident";
+                        categoryId?: number | null;
+                        /** @enum {string|null} */
+                        incidentKind?: "fire" | "gas_leak" | "flood" | "rainstorm" | "building_hazard" | "power_outage" | "other" | null;
+                        dedupeMinutes?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            deviceType: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            name: string;
+                            /** @enum {string} */
+                            trigger: "flag" | "threshold";
+                            alarmKind: string | null;
+                            metric: string | null;
+                            /** @enum {string|null} */
+                            comparison: "gt" | "lt" | null;
+                            threshold: number | null;
+                            clearThreshold: number | null;
+                            consecutive: number;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor" | "warning";
+                            /** @enum {string} */
+                            action: "case" | "warning" | "incident";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** @enum {string|null} */
+                            incidentKind: "fire" | "gas_leak" | "flood" | "rainstorm" | "building_hazard" | "power_outage" | "other" | null;
+                            dedupeMinutes: number;
+                            enabled: boolean;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            /** @description Whether the caller may change this rule */
+                            writable: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/device-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Device types: heartbeat, maintenance limit and category, flapping settings, metrics and alarm kinds */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @enum {string} */
+                                code: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                nameZh: string;
+                                nameEn: string;
+                                heartbeatSeconds: number;
+                                maintenanceAfterSeconds: number;
+                                flapAlarms: number;
+                                flapWindowSeconds: number;
+                                maintenanceCategory: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                metrics: {
+                                    code: string;
+                                    unit: string;
+                                    min: number;
+                                    max: number;
+                                }[];
+                                alarms: string[];
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-types/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a device type’s settings (root admins; the version you read) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        heartbeatSeconds?: number;
+                        maintenanceAfterSeconds?: number;
+                        flapAlarms?: number;
+                        flapWindowSeconds?: number;
+                        maintenanceCategoryId?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            code: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                            nameZh: string;
+                            nameEn: string;
+                            heartbeatSeconds: number;
+                            maintenanceAfterSeconds: number;
+                            flapAlarms: number;
+                            flapWindowSeconds: number;
+                            maintenanceCategory: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            metrics: {
+                                code: string;
+                                unit: string;
+                                min: number;
+                                max: number;
+                            }[];
+                            alarms: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/device-risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Community risk per grid under the area: live alarms, alarms in 30 days by type, offline devices, people who need a knock on the door */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: the widest area you read */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            totals: {
+                                /** @description Live alarms: open, acknowledged or held */
+                                openAlarms: number;
+                                criticalAlarms: number;
+                                alarms30d: number;
+                                alarms30dByType: {
+                                    /** @enum {string} */
+                                    type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                    count: number;
+                                }[];
+                                /** @description Devices not retired */
+                                deviceCount: number;
+                                offlineDevices: number;
+                                faultyDevices: number;
+                                knock: {
+                                    elderly_alone: number;
+                                    disabled: number;
+                                    elderly: number;
+                                    left_behind_child: number;
+                                    key_care: number;
+                                };
+                                /** @description People with at least one of the tags */
+                                knockTotal: number;
+                                /** @enum {string} */
+                                level: "high" | "medium" | "low";
+                            };
+                            grids: {
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @description Live alarms: open, acknowledged or held */
+                                openAlarms: number;
+                                criticalAlarms: number;
+                                alarms30d: number;
+                                alarms30dByType: {
+                                    /** @enum {string} */
+                                    type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                    count: number;
+                                }[];
+                                /** @description Devices not retired */
+                                deviceCount: number;
+                                offlineDevices: number;
+                                faultyDevices: number;
+                                knock: {
+                                    elderly_alone: number;
+                                    disabled: number;
+                                    elderly: number;
+                                    left_behind_child: number;
+                                    key_care: number;
+                                };
+                                /** @description People with at least one of the tags */
+                                knockTotal: number;
+                                /** @enum {string} */
+                                level: "high" | "medium" | "low";
+                            }[];
+                            /** @description Buildings with live alarms, the most critical first (at most 20) */
+                            buildings: {
+                                id: number;
+                                name: string;
+                                gridId: number;
+                                openAlarms: number;
+                                criticalAlarms: number;
+                                knockTotal: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device-risk/buildings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Community risk of one building: its devices, live alarms, and the people to knock on (masked) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            building: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                address: string;
+                                floors: number | null;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                            };
+                            /** @description Live alarms: open, acknowledged or held */
+                            openAlarms: number;
+                            criticalAlarms: number;
+                            alarms30d: number;
+                            alarms30dByType: {
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                count: number;
+                            }[];
+                            /** @description Devices not retired */
+                            deviceCount: number;
+                            offlineDevices: number;
+                            faultyDevices: number;
+                            knock: {
+                                elderly_alone: number;
+                                disabled: number;
+                                elderly: number;
+                                left_behind_child: number;
+                                key_care: number;
+                            };
+                            /** @description People with at least one of the tags */
+                            knockTotal: number;
+                            /** @enum {string} */
+                            level: "high" | "medium" | "low";
+                            occupants: number;
+                            devices: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "smoke_detector" | "gas_detector" | "water_level" | "manhole_tilt" | "elevator_monitor" | "access_control" | "hydrant_pressure";
+                                /** @enum {string} */
+                                state: "active" | "offline" | "faulty" | "retired";
+                                place: string | null;
+                                openAlarms: number;
+                            }[];
+                            alarms: {
+                                id: number;
+                                kind: string;
+                                /** @enum {string} */
+                                severity: "critical" | "major" | "minor" | "warning";
+                                /** @enum {string} */
+                                status: "open" | "acknowledged" | "cleared" | "held" | "dismissed";
+                                /** Format: date-time */
+                                raisedAt: string;
+                                deviceCode: string;
+                            }[];
+                            /** @description The people to knock on, masked: family name, age, tags, dwelling (at most 500) */
+                            people: {
+                                name: string;
+                                age: number | null;
+                                sex: string;
+                                tags: string[];
+                                unit: string;
+                                floor: number | null;
+                                room: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -33976,7 +37270,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "INCIDENT_NOT_FOUND" | "INCIDENT_CLOSED" | "INCIDENT_ILLEGAL_TRANSITION" | "INCIDENT_GRIDS_INVALID" | "INCIDENT_COMMANDER_INVALID" | "INCIDENT_LEVEL_UNCHANGED" | "ALERT_NOT_FOUND" | "ALERT_LINK_INVALID" | "CHECK_NOT_FOUND" | "CHECK_OBSERVED_IN_FUTURE" | "TASK_NOT_FOUND" | "TASK_ILLEGAL_TRANSITION" | "RESOURCE_NOT_FOUND" | "RESOURCE_INSUFFICIENT" | "ALLOCATION_NOT_FOUND" | "SHELTER_NOT_FOUND" | "SHELTER_FULL" | "SHELTER_NOT_OPEN" | "RESPONDER_NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "INCIDENT_NOT_FOUND" | "INCIDENT_CLOSED" | "INCIDENT_ILLEGAL_TRANSITION" | "INCIDENT_GRIDS_INVALID" | "INCIDENT_COMMANDER_INVALID" | "INCIDENT_LEVEL_UNCHANGED" | "ALERT_NOT_FOUND" | "ALERT_LINK_INVALID" | "CHECK_NOT_FOUND" | "CHECK_OBSERVED_IN_FUTURE" | "TASK_NOT_FOUND" | "TASK_ILLEGAL_TRANSITION" | "RESOURCE_NOT_FOUND" | "RESOURCE_INSUFFICIENT" | "ALLOCATION_NOT_FOUND" | "SHELTER_NOT_FOUND" | "SHELTER_FULL" | "SHELTER_NOT_OPEN" | "RESPONDER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_CODE_TAKEN" | "DEVICE_RETIRED" | "DEVICE_VERSION_CONFLICT" | "DEVICE_TYPE_NOT_FOUND" | "DEVICE_OWNER_INVALID" | "DEVICE_BUILDING_INVALID" | "DEVICE_AUTH_FAILED" | "DEVICE_MESSAGE_INVALID" | "DEVICE_RATE_LIMITED" | "ALARM_NOT_FOUND" | "ALARM_ILLEGAL_TRANSITION" | "ALARM_RULE_NOT_FOUND" | "ALARM_RULE_INVALID" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
                 message: string;
                 field: string | null;
                 details?: {

@@ -11,6 +11,7 @@ import { ErrorBanner } from '../components/ErrorBanner'
 import { QueryStatus } from '../components/QueryStatus'
 import { idParam, navigate, replaceRoute } from '../router'
 import { childLevel, type AppConfig } from '../types'
+import { DevicePanel } from './devices/registry/DevicePanel'
 
 /** Jurisdiction and grids: area tree, boundary map, details and coverage check. */
 export function AreasPage({ routeParams, config }: { routeParams: string[]; config: AppConfig | null }) {
@@ -109,6 +110,7 @@ export function AreasPage({ routeParams, config }: { routeParams: string[]; conf
           />
         )}
         {detail && !coverage && detail.level !== 'grid' && <p className="muted hint">{t('coverage.hint')}</p>}
+        {detail && detail.level === 'grid' && <DevicePanel areaId={detail.id} />}
       </div>
     </section>
   )

@@ -4,6 +4,7 @@ import { queries } from '../../api/queries'
 import { QueryStatus } from '../../components/QueryStatus'
 import { href } from '../../router'
 import { PersonStatus, TagBadges } from './common'
+import { DevicePanel } from '../devices/registry/DevicePanel'
 
 /** A household (户) and its members with their relation to the head, masked. */
 export function HouseholdPage({ id }: { id: number }) {
@@ -129,6 +130,7 @@ export function BuildingPage({ id }: { id: number }) {
               </li>
             ))}
           </ul>
+          <DevicePanel buildingId={id} />
         </>
       )}
     </section>
