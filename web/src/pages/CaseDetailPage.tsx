@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import { ActionPanel } from '../components/ActionPanel'
+import { AlarmsForCase } from './devices/alarms/AlarmsForCase'
 import { ColourDot, StateChip } from '../components/CaseBadges'
 import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts'
 import { CaseMap } from '../components/CaseMap'
@@ -51,6 +52,7 @@ export function CaseDetailPage({ id, config }: { id: number; config: AppConfig |
               )}
             </div>
             <ActionPanel detail={detail} />
+            {detail.channel === 'device' && <AlarmsForCase caseId={detail.id} />}
             <CaseFacts detail={detail} />
             <CasePhotos detail={detail} />
           </div>

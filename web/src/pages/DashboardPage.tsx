@@ -10,6 +10,7 @@ import { ErrorBanner } from '../components/ErrorBanner'
 import { Loading, QueryStatus } from '../components/QueryStatus'
 import { formatNumber, localName, ratePercent } from '../i18n'
 import { AREA_LEVELS, type AppConfig, type AreaNode, type CaseStats, type CaseStatsGroup, type User } from '../types'
+import { DeviceRiskCard } from './devices/risk/DeviceRiskCard'
 
 const RATES = ['responseRate', 'resolutionRate', 'satisfactionRate', 'onTimeClosureRate', 'reworkRate'] as const
 type RateKey = (typeof RATES)[number]
@@ -350,6 +351,7 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
           !counts.isError && <Loading />
         )}
       </section>
+      <DeviceRiskCard areaId={areaId ?? undefined} />
     </section>
   )
 }
