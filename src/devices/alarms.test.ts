@@ -163,6 +163,41 @@ describe.each(backends())('device alarms on %s', (backend) => {
     await p?.close()
   })
 
+  it('the demo city has its alarms, raised by the demo rules through the same code', async () => {
+    const { rows } = await sql<{
+      code: string
+      kind: string
+      status: string
+      action: string
+      case_state: string | null
+      incident_id: number | null
+      grid: string
+    }>`select d.code, al.kind, al.status, al.action, c.state as case_state, al.incident_id, a.code as grid
+       from device_alarm al join device d on d.id = al.device_id join area a on a.id = al.area_id
+       left join cases c on c.id = al.case_id
+       where d.code like 'GH-%' order by al.id`.execute(p.database.db)
+    const find = (kind: string, status: string) => rows.find((r) => r.kind === kind && r.status === status)
+    expect(find('smoke', 'open')).toMatchObject({
+      action: 'incident',
+      case_state: 'submitted',
+      grid: 'JZ-QH-01-01-G01',
+    })
+    expect(find('smoke', 'open')!.incident_id).not.toBeNull()
+    expect(find('level_cm', 'acknowledged')).toMatchObject({ action: 'case', case_state: 'submitted' })
+    expect(find('tilt', 'cleared')).toMatchObject({ action: 'case' })
+    expect(rows.find((r) => r.status === 'held')).toMatchObject({
+      code: 'GH-SMK-0012',
+      action: 'none',
+      case_state: null,
+    })
+    expect(find('held_open', 'open')).toMatchObject({ action: 'warning', case_state: null })
+    // The staff's inbox has them; guihua.staff triages the smoke alarm's case.
+    const inbox = await call(p.app, 'GET', '/api/v1/device-alarms', { token: t['guihua.staff'] })
+    expect(inbox.body.items.map((i: { kind: string }) => i.kind)).toEqual(
+      expect.arrayContaining(['smoke', 'level_cm', 'held_open']),
+    )
+  })
+
   describe('flag rules', () => {
     let smoke: number
     let emptySmoke: number
