@@ -403,3 +403,75 @@ async function currentSeq(tx: Tx, caseId: number): Promise<number> {
   const r = await tx.selectFrom('cases').select('stage_seq').where('id', '=', caseId).executeTakeFirstOrThrow()
   return r.stage_seq
 }
+
+/**
+ * A case from a trusted reporter (a device's alarm or maintenance case: 自动立案) accepted by the
+ * system at once, as triage's `accept` would: dispatched by the category's routing for the case's
+ * area, else to `fallbackDepartmentId` (the device's owner), with 'accept' and 'dispatch' events by
+ * 'system' and the department's users told. Without any department the case stays accepted for
+ * triage to dispatch by hand. Runs in the caller's transaction (as the owner); answers the
+ * department it went to, or null. A case no longer submitted is left alone.
+ */
+export async function acceptAsSystem(
+  tx: Tx,
+  caseId: number,
+  now: Date,
+  fallbackDepartmentId: number | null,
+): Promise<number | null> {
+  const c = await loadCaseRow(tx, caseId)
+  if (c.state !== 'submitted') return c.department_id
+  const dept = (await routeDepartment(tx, c.category_id, c.area_path)) ?? fallbackDepartmentId
+  const updated = await tx
+    .updateTable('cases')
+    .set({
+      state: dept ? 'dispatched' : 'accepted',
+      department_id: dept,
+      version: c.version + 1,
+      updated_at: now,
+    })
+    .where('id', '=', caseId)
+    .where('version', '=', c.version)
+    .executeTakeFirst()
+  if (Number(updated.numUpdatedRows) !== 1)
+    throw new AppError('CASE_VERSION_CONFLICT', 'the case changed while it was being accepted', 'version')
+  const event = (action: string, from: CaseState, to: CaseState, departmentId: number | null, detail: object) => ({
+    case_id: caseId,
+    at: now,
+    action,
+    from_state: from,
+    to_state: to,
+    actor_id: null,
+    actor_name: 'system',
+    actor_role: 'system',
+    department_id: departmentId,
+    comment: null,
+    detail: JSON.stringify(detail),
+    is_public: publicActions.has(action),
+  })
+  await tx
+    .insertInto('case_event')
+    .values([
+      event('accept', 'submitted', 'accepted', null, { automatic: true }),
+      ...(dept ? [event('dispatch', 'accepted', 'dispatched', dept, { automatic: true })] : []),
+    ])
+    .execute()
+  if (dept)
+    await notify(tx, await usersOfDepartment(tx, dept), {
+      kind: 'case_dispatched',
+      caseId,
+      params: { trackingCode: c.tracking_code, action: 'dispatch', state: 'dispatched' },
+      at: now,
+    })
+  await recordAudit(
+    tx,
+    { actor: null, ip: 'system' },
+    {
+      action: 'case.accept',
+      entityType: 'case',
+      entityId: caseId,
+      areaId: c.area_id,
+      detail: { from: 'submitted', to: dept ? 'dispatched' : 'accepted', automatic: true },
+    },
+  )
+  return dept
+}

@@ -8,7 +8,8 @@ import { acknowledgeAlarm, deviceRowOf, onAlarmMessage, onReadings } from './ala
 // The demo city's alarm rules and the alarms they raised, made through the same code as live
 // messages (a device_message row, then onAlarmMessage / onReadings), after the registry's demo
 // devices (codes GH-… in 桂花). A newcomer finds: an open smoke alarm in an occupied building of
-// 桂花 G01 with its emergency incident and its case waiting for guihua.staff's triage; a water-level
+// 桂花 G01 with its emergency incident and its case, accepted by the system and dispatched to the
+// street's law-enforcement team (guihua.handler's) by the category's routing; a water-level
 // alarm (three readings over 50 cm in a row) acknowledged by guihua.staff with its case; a
 // manhole-cover alarm raised and cleared; an alarm held from the faulty (flapping) device; a
 // warning from an access-control door left open.
@@ -413,7 +414,7 @@ export async function seedAlarmsDemo(tx: Tx, now: Date): Promise<Record<string, 
   const g01 = await areaIdByCode(tx, 'JZ-QH-01-01-G01')
   const active = sql`d.state = 'active'`
 
-  // (a) Smoke in an occupied building of G01: the incident, and the case for staff to triage.
+  // (a) Smoke in an occupied building of G01: the incident, and the case dispatched by routing.
   const smoke =
     (await pick(
       tx,

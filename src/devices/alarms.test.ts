@@ -179,11 +179,11 @@ describe.each(backends())('device alarms on %s', (backend) => {
     const find = (kind: string, status: string) => rows.find((r) => r.kind === kind && r.status === status)
     expect(find('smoke', 'open')).toMatchObject({
       action: 'incident',
-      case_state: 'submitted',
+      case_state: 'dispatched',
       grid: 'JZ-QH-01-01-G01',
     })
     expect(find('smoke', 'open')!.incident_id).not.toBeNull()
-    expect(find('level_cm', 'acknowledged')).toMatchObject({ action: 'case', case_state: 'submitted' })
+    expect(find('level_cm', 'acknowledged')).toMatchObject({ action: 'case', case_state: 'dispatched' })
     expect(find('tilt', 'cleared')).toMatchObject({ action: 'case' })
     expect(rows.find((r) => r.status === 'held')).toMatchObject({
       code: 'GH-SMK-0012',
@@ -191,7 +191,7 @@ describe.each(backends())('device alarms on %s', (backend) => {
       case_state: null,
     })
     expect(find('held_open', 'open')).toMatchObject({ action: 'warning', case_state: null })
-    // The staff's inbox has them; guihua.staff triages the smoke alarm's case.
+    // The staff's inbox has them.
     const inbox = await call(p.app, 'GET', '/api/v1/device-alarms', { token: t['guihua.staff'] })
     expect(inbox.body.items.map((i: { kind: string }) => i.kind)).toEqual(
       expect.arrayContaining(['smoke', 'level_cm', 'held_open']),
@@ -237,7 +237,8 @@ describe.each(backends())('device alarms on %s', (backend) => {
         .select(['c.channel', 'c.state', 'c.description', 'c.area_id', 'k.code', 'c.reporter_name'])
         .where('c.id', '=', caseId)
         .executeTakeFirstOrThrow()
-      expect(c).toMatchObject({ channel: 'device', state: 'submitted', code: 'SB-01', area_id: f.g01 })
+      // A device is a trusted reporter: accepted by the system and dispatched by the category's routing at once.
+      expect(c).toMatchObject({ channel: 'device', state: 'dispatched', code: 'SB-01', area_id: f.g01 })
       expect(c.description).toContain('测试桂花苑1栋')
       expect(c.description).toContain('重点人员3人')
       expect(c.description).toContain('独居老人2人')
@@ -259,19 +260,31 @@ describe.each(backends())('device alarms on %s', (backend) => {
         area_id: f.guihua,
       })
       expect(incident.commander_id).toBe(leader.id)
-      // Triage accepts it: the category's routing for the street dispatches it to the law-enforcement team.
-      const detail = await call(p.app, 'GET', `/api/v1/cases/${caseId}`, { token: t['guihua.staff'] })
-      const accepted = await call(p.app, 'POST', `/api/v1/cases/${caseId}/actions`, {
-        token: t['guihua.staff'],
-        body: { action: 'accept', version: detail.body.version },
-      })
-      expect(accepted.status).toBe(200)
       const routed = await p.database.db
         .selectFrom('cases')
         .select(['state', 'department_id'])
         .where('id', '=', caseId)
         .executeTakeFirstOrThrow()
       expect(routed).toEqual({ state: 'dispatched', department_id: f.dept })
+      const events = await p.database.db
+        .selectFrom('case_event')
+        .select(['action', 'actor_role', 'department_id'])
+        .where('case_id', '=', caseId)
+        .orderBy('id')
+        .execute()
+      expect(events.map((e) => [e.action, e.actor_role])).toEqual([
+        ['submit', 'reporter'],
+        ['accept', 'system'],
+        ['dispatch', 'system'],
+      ])
+      const told = await p.database.db
+        .selectFrom('notification as n')
+        .innerJoin('app_user as u', 'u.id', 'n.user_id')
+        .select('u.username')
+        .where('n.case_id', '=', caseId)
+        .where('n.kind', '=', 'case_dispatched')
+        .execute()
+      expect(told.map((x) => x.username)).toContain('guihua.handler')
     })
 
     it('a repeat adds to the live alarm and notes its case: never a second case', async () => {
@@ -792,10 +805,10 @@ describe.each(backends())('device alarms on %s', (backend) => {
       const c = await p.database.db
         .selectFrom('cases as c')
         .innerJoin('case_category as k', 'k.id', 'c.category_id')
-        .select(['k.code', 'c.channel', 'c.description'])
+        .select(['k.code', 'c.channel', 'c.description', 'c.state', 'c.department_id'])
         .where('c.id', '=', s.maintenance_case_id!)
         .executeTakeFirstOrThrow()
-      expect(c).toMatchObject({ code: 'SB-08', channel: 'device' })
+      expect(c).toMatchObject({ code: 'SB-08', channel: 'device', state: 'dispatched', department_id: f.dept })
       expect(c.description).toContain('桂花社区第01网格')
       expect(c.description).toContain('综合行政执法队')
       p.clock.advance(HOUR)

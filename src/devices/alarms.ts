@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { actorForUser } from '../accounts/service.js'
 import { recordAudit } from '../audit/service.js'
+import { acceptAsSystem } from '../cases/actions.js'
 import { createCase, type NewCase } from '../cases/intake.js'
 import { notifyRoleOver, usersWithRoleOver } from '../cases/notify.js'
 import type { FieldCipher } from '../core/crypto.js'
@@ -316,6 +317,8 @@ async function fileCase(
     cipher: deps.cipher,
     channel: 'device',
   })
+  // A device is a trusted reporter: accepted at once, dispatched by routing, else to its owner.
+  await acceptAsSystem(tx, filed.id, now, d.owner_department_id)
   return filed.id
 }
 

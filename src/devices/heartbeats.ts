@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { acceptAsSystem } from '../cases/actions.js'
 import { createCase, type NewCase } from '../cases/intake.js'
 import { openStates } from '../cases/workflow.js'
 import type { FieldCipher } from '../core/crypto.js'
@@ -32,6 +33,7 @@ interface Due {
   building_name: string | null
   building_address: string | null
   owner_name: string | null
+  owner_department_id: number | null
   last_seen_at: Date | null
   offline_since: Date
   category_id: number | null
@@ -76,7 +78,7 @@ export async function sweepDevices(
   const { rows: due } = await sql<Due>`
     select d.id, d.code, d.name, t.name_zh as type_name, d.place, ST_X(d.location) as lng, ST_Y(d.location) as lat,
            d.area_id, a.name_zh as area_name, b.name as building_name, b.address as building_address,
-           coalesce(dep.name_zh, o.name) as owner_name, d.last_seen_at, d.offline_since,
+           coalesce(dep.name_zh, o.name) as owner_name, d.owner_department_id, d.last_seen_at, d.offline_since,
            coalesce(t.maintenance_category_id, ${fallback?.id ?? null}::integer) as category_id
     from device d
     join device_type t on t.code = d.type
@@ -122,6 +124,8 @@ export async function sweepDevices(
               }
             : { categoryId: d.category_id!, areaId: d.area_id, address, description, reporterName: `设备 ${d.code}` }
         const made = await createCase(tx, { actor: null, ip: 'device' }, input, now, { cipher, channel: 'device' })
+        // Accepted at once and dispatched by routing, else to the device's owner (the natural handler).
+        await acceptAsSystem(tx, made.id, now, d.owner_department_id)
         await tx
           .updateTable('device')
           .set({ maintenance_case_id: made.id, updated_at: now })
