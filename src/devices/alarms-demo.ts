@@ -60,7 +60,7 @@ const categories: {
     street: null,
   },
   { code: 'SB-07', zh: '门禁异常', en: 'Access control fault', respond: 24, handle: 3, district: null, street: 'BSC' },
-  // No routing: triage dispatches the repair to the device's owner, named in the case.
+  // No routing: the repair goes to the device's owner (acceptAsSystem's fallback).
   {
     code: 'SB-08',
     zh: '感知设备故障维护',
