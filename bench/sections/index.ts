@@ -1,5 +1,6 @@
 import type { Section } from '../lib/types.js'
 import { dashboards } from './dashboards.js'
+import { devices } from './devices.js'
 import { disputes } from './disputes.js'
 import { emergency } from './emergency.js'
 import { intake } from './intake.js'
@@ -27,5 +28,6 @@ export const sections: Section<any>[] = [
   participation,
   services,
   emergency,
+  devices,
   memory,
 ]

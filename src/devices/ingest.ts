@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { Counter } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import type { FieldCipher } from '../core/crypto.js'
-import type { Db, Tx } from '../core/db.js'
+import { beginsInOneTrip, type Db, type Tx } from '../core/db.js'
 import { moduleMetrics } from '../core/metrics.js'
 import { onAlarmMessage, onReadings } from './alarms.js'
 import { type DeviceRow, type ReadingMessage, verifyDeviceSecret } from './common.js'
@@ -98,6 +98,8 @@ export interface IngestOptions {
   flushMs?: number
   /** The most messages written in one batch. */
   maxBatch?: number
+  /** Batches written at once (default: 1 on the embedded database, 2 on PostgreSQL). */
+  lanes?: number
 }
 
 export interface IngestInput {
@@ -119,6 +121,12 @@ interface Payload {
   state?: 'raised' | 'cleared'
   value?: number
   note?: string
+}
+
+interface Lane {
+  pending: Pending[]
+  timer: NodeJS.Timeout | null
+  flushing: Promise<void> | null
 }
 
 interface Pending {
@@ -151,9 +159,12 @@ export class Ingestor {
   /** code → the device (or null: unknown/retired) as last read, for brokers that authenticate themselves. */
   private readonly known = new Map<string, { device: DeviceAuth | null; retired: boolean; at: number }>()
   private readonly buckets = new Map<number, { tokens: number; at: number }>()
-  private pending: Pending[] = []
-  private timer: NodeJS.Timeout | null = null
-  private flushing: Promise<void> | null = null
+  /**
+   * Batches are written by lanes, a device always in the same one (its id modulo the lanes), so
+   * two batches written at once never touch the same device. One lane on the embedded database
+   * (one connection), two on PostgreSQL.
+   */
+  private readonly lanes: Lane[]
   private readonly alarmsInFlight = new Set<Promise<unknown>>()
   private readonly alarmChains = new Map<number, Promise<unknown>>()
   private closed = false
@@ -168,6 +179,16 @@ export class Ingestor {
   ) {
     this.flushMs = opts.flushMs ?? 20
     this.maxBatch = opts.maxBatch ?? 500
+    const n = opts.lanes ?? (beginsInOneTrip(db) ? 2 : 1)
+    this.lanes = Array.from({ length: n }, () => ({ pending: [], timer: null, flushing: null }))
+  }
+
+  private laneOf(deviceId: number): Lane {
+    return this.lanes[deviceId % this.lanes.length]!
+  }
+
+  private get waiting(): number {
+    return this.lanes.reduce((n, l) => n + l.pending.length, 0)
   }
 
   private refuse(reason: RefusalReason, via: IngestVia, message: string, field: string | null = null): never {
@@ -299,7 +320,8 @@ export class Ingestor {
         if (this.alarmChains.get(device.id) === tail) {
           this.alarmChains.delete(device.id)
           // Its readings and heartbeats held back may go now.
-          if (this.pending.length) this.schedule()
+          const lane = this.laneOf(device.id)
+          if (lane.pending.length) this.schedule(lane)
         }
       })
       const p = run.catch((err) => {
@@ -318,8 +340,9 @@ export class Ingestor {
     } else {
       const kind = input.kind
       result = await new Promise<{ stored: boolean }>((resolve, reject) => {
-        this.pending.push({ kind, device, payload, at, via, resolve, reject })
-        this.schedule()
+        const lane = this.laneOf(device.id)
+        lane.pending.push({ kind, device, payload, at, via, resolve, reject })
+        this.schedule(lane)
       })
     }
     acceptedMessages.inc({ kind: input.kind, via })
@@ -417,35 +440,35 @@ export class Ingestor {
   }
 
   // ── Readings and heartbeats: batched ─────────────────────────────────────────────────────────
-  private schedule() {
-    if (this.flushing) return
-    if (this.pending.length >= this.maxBatch) {
-      if (this.timer) clearTimeout(this.timer)
-      this.timer = null
-      this.startFlush()
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null
-        this.startFlush()
+  private schedule(lane: Lane) {
+    if (lane.flushing) return
+    if (lane.pending.length >= this.maxBatch) {
+      if (lane.timer) clearTimeout(lane.timer)
+      lane.timer = null
+      this.startFlush(lane)
+    } else if (!lane.timer) {
+      lane.timer = setTimeout(() => {
+        lane.timer = null
+        this.startFlush(lane)
       }, this.flushMs)
     }
   }
 
-  private startFlush() {
-    if (this.flushing || !this.pending.length) return
+  private startFlush(lane: Lane) {
+    if (lane.flushing || !lane.pending.length) return
     // A device whose alarm is being stored (its row locked while the rules open a case or an
     // incident) waits for the next batch, so the batch of every other device does not wait for it.
     const batch: Pending[] = []
     const held: Pending[] = []
-    for (const p of this.pending) {
+    for (const p of lane.pending) {
       if (batch.length < this.maxBatch && !this.alarmChains.has(p.device.id)) batch.push(p)
       else held.push(p)
     }
-    this.pending = held
+    lane.pending = held
     if (!batch.length) return
-    this.flushing = this.writeBatch(batch).finally(() => {
-      this.flushing = null
-      if (this.pending.length) this.schedule()
+    lane.flushing = this.writeBatch(batch).finally(() => {
+      lane.flushing = null
+      if (lane.pending.length) this.schedule(lane)
     })
   }
 
@@ -555,16 +578,15 @@ export class Ingestor {
   /** Writes what is waiting now (tests, shutdown). */
   async flush(): Promise<void> {
     for (;;) {
-      if (this.timer) {
-        clearTimeout(this.timer)
-        this.timer = null
+      for (const lane of this.lanes) {
+        if (lane.timer) clearTimeout(lane.timer)
+        lane.timer = null
+        this.startFlush(lane)
       }
-      if (this.flushing) await this.flushing
-      else if (this.pending.length) {
-        this.startFlush()
-        // Everything waiting belongs to devices whose alarm is being stored: wait for those.
-        if (!this.flushing) await this.settleAlarms()
-      } else if (this.alarmsInFlight.size || this.alarmChains.size) await this.settleAlarms()
+      const flushing = this.lanes.flatMap((l) => (l.flushing ? [l.flushing] : []))
+      if (flushing.length) await Promise.all(flushing)
+      // Whatever still waits belongs to devices whose alarm is being stored: wait for those.
+      else if (this.waiting || this.alarmsInFlight.size || this.alarmChains.size) await this.settleAlarms()
       else return
     }
   }
