@@ -14,6 +14,7 @@ import { fieldCipher } from '../core/crypto.js'
 import { hashDeviceSecret } from './common.js'
 import { failedMessages, refusedCount } from './ingest.js'
 import { type DeviceRuntime, startDevices } from './runtime.js'
+import { registerSimulatedDevices, runSimulator, simSecret } from './simulate.js'
 
 const cipher = fieldCipher(Buffer.from(TEST_DATA_KEY, 'base64'))
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
@@ -206,6 +207,56 @@ describe.each(backends())('embedded MQTT broker (%s)', (backend) => {
     await publish(c, `grassroots/devices/${a.code}/reading`, { id: 'ws-1', values: { smoke_obscuration: 0.2 } })
     expect((await rows(a.id)).map((r) => r.message_id)).toContain('ws-1')
     await end(c)
+  })
+
+  it('the simulator: registers SIM devices once (reused, secrets restored), publishes over kept and rotating connections, every acknowledged message stored', async () => {
+    const db = p.database.db
+    const first = await registerSimulatedDevices(db, 20, p.clock.now())
+    expect(first.created).toBe(20)
+    await db
+      .updateTable('device')
+      .set({ secret_hash: hashDeviceSecret('x') })
+      .where('code', '=', 'SIM-000003')
+      .execute()
+    const again = await registerSimulatedDevices(db, 20, p.clock.now())
+    expect([again.created, again.reset]).toEqual([0, 1])
+    expect(again.devices[2]!.secret).toBe(simSecret('SIM-000003'))
+    const sims = await sql<{ n: number; grids: number }>`
+      select count(*)::int as n, count(distinct area_id)::int as grids from device where code like 'SIM-%'`.execute(db)
+    expect(sims.rows[0]!.n).toBe(20)
+    expect(sims.rows[0]!.grids).toBeGreaterThan(10)
+    const stored = async () =>
+      (
+        await sql<{ kind: string; n: number }>`
+          select m.kind, count(*)::int as n from device_message m join device d on d.id = m.device_id
+          where d.code like 'SIM-%' group by 1 order by 1`.execute(db)
+      ).rows
+    // Kept connections (5 devices, 5 connections), then rotating ones (20 devices over 4).
+    const kept = await runSimulator({
+      url,
+      devices: again.devices.slice(0, 5),
+      rate: 0,
+      messages: 200,
+      alarms: 10,
+      connections: 5,
+    })
+    expect(kept).toMatchObject({ sent: 200, acked: 200, failed: 0, alarmsRaised: 10, alarmsCleared: 10 })
+    const rotating = await runSimulator({
+      url,
+      devices: again.devices,
+      rate: 400,
+      messages: 200,
+      connections: 4,
+      burst: 5,
+    })
+    expect(rotating).toMatchObject({ sent: 200, acked: 200, failed: 0 })
+    const rows = await stored()
+    const alarms = rows.find((r) => r.kind === 'alarm')?.n ?? 0
+    const readings = rows.find((r) => r.kind === 'reading')?.n ?? 0
+    expect(alarms).toBe(20)
+    // Heartbeats (about a quarter) are not kept; everything else is.
+    expect(readings).toBeGreaterThan(250)
+    expect(readings).toBeLessThan(380)
   })
 
   it('a device whose secret is rotated while connected is disconnected at the next check', async () => {
