@@ -100,6 +100,18 @@ describe.each(backends())('embedded MQTT broker (%s)', (backend) => {
     expect(r.body).toMatchObject({ mode: 'embedded', mqttPort: runtime.ports!.mqtt, wsPort: runtime.ports!.ws })
   })
 
+  it('a port in use is a clear error naming the settings', async () => {
+    await expect(
+      startDevices(
+        p.database.db,
+        { ...p.config, host: '127.0.0.1', mqttPort: runtime.ports!.mqtt, mqttWsPort: 0, mqttUrl: null },
+        p.clock,
+        cipher,
+        log,
+      ),
+    ).rejects.toThrow(/EADDRINUSE.*MQTT_PORT/)
+  })
+
   it('refuses CONNECT with a wrong secret or an unknown device: CONNACK not authorised, counted', async () => {
     const bad = await refusedCount('bad_secret')
     const unknown = await refusedCount('unknown_device')

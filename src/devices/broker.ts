@@ -93,8 +93,6 @@ const listen = (server: NetServer | HttpServer, port: number, host: string) =>
     })
   })
 
-const closeServer = (server: NetServer | HttpServer) => new Promise<void>((resolve) => server.close(() => resolve()))
-
 export async function startEmbeddedBroker(ingestor: Ingestor, opts: BrokerOptions): Promise<EmbeddedBroker> {
   const devices = new Map<Client, DeviceAuth>()
   const connectionRefused = (reason: 'unknown_device' | 'bad_secret' | 'retired' | 'too_large') =>
@@ -198,8 +196,13 @@ export async function startEmbeddedBroker(ingestor: Ingestor, opts: BrokerOption
     mqttPort = await listen(tcp, opts.mqttPort, opts.host)
     wsPort = await listen(http, opts.wsPort, opts.host)
   } catch (err) {
-    await closeServer(tcp).catch(() => {})
+    tcp.close()
     await new Promise<void>((r) => broker.close(() => r()))
+    const code = (err as { code?: string }).code
+    if (code === 'EADDRINUSE' || code === 'EACCES')
+      throw new Error(
+        `the embedded MQTT broker cannot listen on ${opts.host}:${opts.mqttPort}/${opts.wsPort} (${code}): set MQTT_PORT and MQTT_WS_PORT (0: a free port), MQTT_URL for an external broker, or MQTT_ENABLED=0`,
+      )
     throw err
   }
 
