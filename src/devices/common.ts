@@ -1,4 +1,5 @@
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { sql } from 'kysely'
 import type { Tx } from '../core/db.js'
 import { AppError } from '../core/errors.js'
@@ -48,6 +49,14 @@ export function verifyDeviceSecret(secret: string, stored: string): boolean {
   const actual = pbkdf2Sync(secret, Buffer.from(salt, 'base64'), Number(iterations), expected.length, 'sha512')
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }
+
+/**
+ * Tells the running ingest (this process) that a device's credential or state changed — a new
+ * secret, retirement — so a connection made with the old one is closed and cached checks are
+ * dropped at once. Call it after the transaction that made the change has committed.
+ */
+export const deviceEvents = new EventEmitter<{ credentialsChanged: [code: string] }>()
+export const credentialsChanged = (code: string) => void deviceEvents.emit('credentialsChanged', code)
 
 // ---------------------------------------------------------------------------------------------
 
