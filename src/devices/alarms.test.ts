@@ -89,8 +89,15 @@ describe.each(backends())('device alarms on %s', (backend) => {
   const deps = () => ({ cipher: cipherFor(p.config) })
 
   /** An alarm message as ingest hands it over: stored, then processed in the same transaction. */
-  async function send(deviceId: number, alarm: string, state: 'raised' | 'cleared', value: number | null = null) {
+  async function send(
+    deviceId: number,
+    alarm: string,
+    state: 'raised' | 'cleared',
+    value: number | null = null,
+    deviceAt?: Date,
+  ) {
     const now = p.clock.now()
+    const at = deviceAt ?? now
     const messageId = `m-${tag()}`
     await p.database.db.transaction().execute(async (tx) => {
       await tx
@@ -99,14 +106,14 @@ describe.each(backends())('device alarms on %s', (backend) => {
           device_id: deviceId,
           message_id: messageId,
           kind: 'alarm',
-          at: now,
+          at,
           received_at: now,
           payload: '{}',
           via: 'http',
         })
         .execute()
       const device = await deviceRowOf(tx, deviceId)
-      await onAlarmMessage(tx, { device, messageId, at: now, alarm, state, value, note: null }, now, deps())
+      await onAlarmMessage(tx, { device, messageId, at, alarm, state, value, note: null }, now, deps())
     })
   }
   async function read(deviceId: number, values: Record<string, number>) {
@@ -822,6 +829,71 @@ describe.each(backends())('device alarms on %s', (backend) => {
         .execute()
       await sweepDevices(p.database.db, p.clock.now(), cipher)
       expect((await state()).maintenance_case_id).not.toBe(s.maintenance_case_id)
+    })
+  })
+
+  describe('the device clock', () => {
+    let door: number
+    beforeAll(async () => {
+      await rule({
+        deviceType: 'elevator_monitor',
+        name: '电梯门故障',
+        trigger: 'flag',
+        alarmKind: 'door_fault',
+        severity: 'major',
+        action: 'case',
+        categoryId: await categoryId('SB-05'),
+        dedupeMinutes: 30,
+      })
+      await p.database.db
+        .updateTable('device_type')
+        .set({ flap_alarms: 3, flap_window_seconds: 3600 })
+        .where('code', '=', 'elevator_monitor')
+        .execute()
+      door = await addDevice(p.database.db, f, 'elevator_monitor', null, p.clock.now())
+    })
+
+    it('windows count by the receiving time: a clock reset to 2000 neither reopens old alarms nor marks the device faulty', async () => {
+      const y2k = new Date('2000-01-01T00:00:00Z')
+      // Four raise/clear pairs two hours apart by the platform's clock, all stamped 2000 by the device.
+      for (let i = 0; i < 4; i++) {
+        p.clock.advance(2 * HOUR)
+        await send(door, 'door_fault', 'raised', null, y2k)
+        p.clock.advance(MIN)
+        await send(door, 'door_fault', 'cleared', null, y2k)
+      }
+      const list = await alarmsOf(door)
+      // Each raise came long after the last clear was received: four alarms, none reopened.
+      expect(list.map((a) => [a.status, a.occurrences])).toEqual([
+        ['cleared', 1],
+        ['cleared', 1],
+        ['cleared', 1],
+        ['cleared', 1],
+      ])
+      const d = await p.database.db
+        .selectFrom('device')
+        .select(['state', 'fault_reason'])
+        .where('id', '=', door)
+        .executeTakeFirstOrThrow()
+      expect(d).toEqual({ state: 'active', fault_reason: null })
+      // The recorded times are the device's only within a week of now.
+      const last = list.at(-1)!
+      const weekAgo = p.clock.now().getTime() - 7 * 24 * HOUR
+      expect(new Date(last.raised_at).getTime()).toBeGreaterThanOrEqual(weekAgo - 2 * MIN)
+      expect(new Date(last.cleared_at!).getTime()).toBe(weekAgo)
+    })
+
+    it('a device clock running late still reopens within the window counted from receipt', async () => {
+      p.clock.advance(2 * HOUR)
+      const late = () => new Date(p.clock.now().getTime() - 3 * HOUR)
+      await send(door, 'door_fault', 'raised', null, late())
+      p.clock.advance(MIN)
+      await send(door, 'door_fault', 'cleared', null, late())
+      p.clock.advance(5 * MIN)
+      await send(door, 'door_fault', 'raised', null, late())
+      const last = (await alarmsOf(door)).at(-1)!
+      expect(last).toMatchObject({ status: 'open', occurrences: 2 })
+      await send(door, 'door_fault', 'cleared')
     })
   })
 

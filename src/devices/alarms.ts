@@ -441,16 +441,38 @@ interface Trigger {
   quietRepeat: boolean
 }
 
+/** How far back a device's own time is believed (ingest clamps to the same): a week. */
+const DEVICE_TIME_SKEW_MS = 7 * 86_400_000
+/**
+ * The time an alarm records (raised_at, cleared_at, the timeline): the device's, when it lies
+ * within [now − 7 days, now], else the nearest end. The windows (dedupe, flapping) never use it:
+ * they count by `now`, the receiving time, so a device whose clock reset cannot reopen an old
+ * alarm or mark itself faulty.
+ */
+export function deviceTime(at: Date, now: Date): Date {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime()) || at > now) return now
+  const earliest = now.getTime() - DEVICE_TIME_SKEW_MS
+  return at.getTime() < earliest ? new Date(earliest) : at
+}
+
+/**
+ * When an alarm event reached the platform: the received time of the message behind it (an event
+ * a person wrote has none and its `at` is the moment they acted).
+ */
+const receivedAt = sql`coalesce(m.received_at, e.at)`
+const eventMessage = sql`left join device_message m on m.device_id = a.device_id and m.message_id = e.message_id`
+
 /**
  * Whether the device is (now) faulty: it was, or this raise makes more than its type's
- * flap_alarms raises (new or reopened alarms) within flap_window_seconds — then it is marked so.
+ * flap_alarms raises (new or reopened alarms) received within flap_window_seconds before `now`
+ * — then it is marked so.
  */
-async function flapping(tx: Tx, d: DeviceFacts, at: Date, now: Date): Promise<'no' | 'was' | 'now'> {
+async function flapping(tx: Tx, d: DeviceFacts, now: Date): Promise<'no' | 'was' | 'now'> {
   if (d.state === 'faulty') return 'was'
-  const since = new Date(at.getTime() - d.flap_window_seconds * 1000)
+  const since = new Date(now.getTime() - d.flap_window_seconds * 1000)
   const { rows } = await sql<{ n: string }>`
-    select count(*) as n from device_alarm_event e join device_alarm a on a.id = e.alarm_id
-    where a.device_id = ${d.id} and e.kind in ('raised', 'reopened') and e.at > ${since}`.execute(tx)
+    select count(*) as n from device_alarm a join device_alarm_event e on e.alarm_id = a.id ${eventMessage}
+    where a.device_id = ${d.id} and e.kind in ('raised', 'reopened') and ${receivedAt} > ${since}`.execute(tx)
   const n = Number(rows[0]!.n) + 1
   if (n <= d.flap_alarms) return 'no'
   const minutes = Math.round(d.flap_window_seconds / 60)
@@ -492,20 +514,19 @@ async function raise(tx: Tx, t: Trigger, now: Date, deps: AlarmDeps): Promise<vo
     .forUpdate()
     .executeTakeFirst()
   if (live) return repeat(tx, live as LiveAlarm, t)
-  const since = new Date(t.at.getTime() - t.rule.dedupe_minutes * 60_000)
-  const recent = await tx
-    .selectFrom('device_alarm')
-    .select(['id', 'kind', 'severity', 'status', 'value', 'case_id', 'occurrences'])
-    .where('device_id', '=', d.id)
-    .where('rule_id', '=', t.rule.id)
-    .where('status', '=', 'cleared')
-    .where('cleared_at', '>=', since)
-    .orderBy('cleared_at', 'desc')
-    .limit(1)
-    .forUpdate()
-    .executeTakeFirst()
+  // The dedupe window: a clear received within dedupe_minutes before now (not the device's clock).
+  const since = new Date(now.getTime() - t.rule.dedupe_minutes * 60_000)
+  const { rows: recents } = await sql<LiveAlarm & { incident_id: number | null }>`
+    select al.id, al.kind, al.severity, al.status, al.value, al.case_id, al.incident_id, al.occurrences
+    from device_alarm al
+    where al.device_id = ${d.id} and al.rule_id = ${t.rule.id} and al.status = 'cleared'
+      and exists (select 1 from device_alarm a join device_alarm_event e on e.alarm_id = a.id ${eventMessage}
+                  where a.id = al.id and e.kind = 'cleared' and ${receivedAt} >= ${since})
+    order by al.id desc limit 1
+    for update of al`.execute(tx)
+  const recent = recents[0]
   if (recent) {
-    const flap = await flapping(tx, d, t.at, now)
+    const flap = await flapping(tx, d, now)
     const held = flap !== 'no'
     if (flap === 'now') await tellFaulty(tx, d, Number(recent.id), now)
     await tx
@@ -533,7 +554,7 @@ async function raise(tx: Tx, t: Trigger, now: Date, deps: AlarmDeps): Promise<vo
     )
     return
   }
-  const flap = await flapping(tx, d, t.at, now)
+  const flap = await flapping(tx, d, now)
   const held = flap !== 'no'
   const { rows } = await sql<{ id: number }>`
     insert into device_alarm (device_id, rule_id, area_id, district_id, owner_department_id, building_id, kind, severity,
@@ -656,7 +677,7 @@ async function clearLive(
  * rule is kept as a message and raises nothing.
  */
 export async function onAlarmMessage(tx: Tx, msg: AlarmMessage, now: Date, deps: AlarmDeps): Promise<void> {
-  const info = { messageId: msg.messageId, at: msg.at, value: msg.value, note: msg.note }
+  const info = { messageId: msg.messageId, at: deviceTime(msg.at, now), value: msg.value, note: msg.note }
   if (msg.state === 'cleared') {
     await clearLive(tx, msg.device.id, { kind: msg.alarm }, info)
     return
@@ -695,6 +716,7 @@ export async function onReadings(tx: Tx, readings: ReadingMessage[], now: Date, 
   for (const { r, rules } of work) {
     const state = states.get(r.device.id)
     if (!state) continue
+    const at = deviceTime(r.at, now)
     for (const rule of rules) {
       const v = r.values[rule.metric!]!
       const key = String(rule.id)
@@ -717,7 +739,7 @@ export async function onReadings(tx: Tx, readings: ReadingMessage[], now: Date, 
               kind: rule.metric!,
               value: v,
               messageId: r.messageId,
-              at: r.at,
+              at,
               note: null,
               quietRepeat: count >= rule.consecutive,
             },
@@ -728,12 +750,7 @@ export async function onReadings(tx: Tx, readings: ReadingMessage[], now: Date, 
         if (count > 0) {
           delete state[key]
           changed.add(r.device.id)
-          await clearLive(
-            tx,
-            r.device.id,
-            { ruleId: rule.id },
-            { messageId: r.messageId, at: r.at, value: v, note: null },
-          )
+          await clearLive(tx, r.device.id, { ruleId: rule.id }, { messageId: r.messageId, at, value: v, note: null })
         }
       } else if (count > 0 && count < rule.consecutive) {
         // Between the clearing level and the threshold: no longer in a row, but a live alarm stays.
