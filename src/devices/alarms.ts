@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/service.js'
 import { acceptAsSystem } from '../cases/actions.js'
 import { createCase, type NewCase } from '../cases/intake.js'
 import { notifyRoleOver, usersWithRoleOver } from '../cases/notify.js'
+import { openStates } from '../cases/workflow.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
 import { AppError, notFound } from '../core/errors.js'
@@ -388,6 +389,7 @@ async function act(
   rule: ActiveRule,
   now: Date,
   deps: AlarmDeps,
+  only: { incident: boolean; case: boolean } = { incident: true, case: true },
 ): Promise<ActResult> {
   const params = noticeParams(alarm.id, d, alarm.kind, alarm.severity)
   const warn = () =>
@@ -404,7 +406,7 @@ async function act(
   const notes: string[] = []
   const people = await buildingPeople(tx, d.building_id)
   let incidentId: number | null = null
-  if (rule.action === 'incident') {
+  if (rule.action === 'incident' && only.incident) {
     if (people.occupants > 0) {
       const declared = await attempt(tx, () => declareFor(tx, alarm, d, rule, people, now))
       if (declared.ok) incidentId = declared.value
@@ -412,8 +414,14 @@ async function act(
     } else notes.push(d.building_id === null ? 'no building: a case only' : 'nobody lives in the building: a case only')
   }
   let caseId: number | null = null
-  const unusable = rule.category_id === null ? 'the rule has no category' : await categoryUnusable(tx, rule.category_id)
-  if (unusable) notes.push(`case not filed: ${unusable}`)
+  const unusable = !only.case
+    ? null
+    : rule.category_id === null
+      ? 'the rule has no category'
+      : await categoryUnusable(tx, rule.category_id)
+  if (!only.case) {
+    // The alarm keeps the case it has.
+  } else if (unusable) notes.push(`case not filed: ${unusable}`)
   else {
     const filed = await attempt(tx, () => fileCase(tx, rule.category_id!, alarm, d, people, rule.name, now, deps))
     if (filed.ok) caseId = filed.value
@@ -545,11 +553,14 @@ async function raise(tx: Tx, t: Trigger, now: Date, deps: AlarmDeps): Promise<vo
       { alarm_id: recent.id, at: t.at, kind: 'reopened', message_id: t.messageId, value: t.value, note: t.note },
       ...(held ? [{ alarm_id: recent.id, at: t.at, kind: 'held' as const, note: 'device is faulty (flapping)' }] : []),
     ])
+    const renewed = held ? null : await renew(tx, recent, d, t.rule, now, deps)
     await noteOnCase(
       tx,
       recent.case_id,
-      `设备 ${d.code} 在告警解除后${t.rule.dedupe_minutes}分钟内再次报告${alarmKindText(t.kind)}，告警已重新打开（第${recent.occurrences + 1}次）。`,
-      { alarmId: Number(recent.id), event: 'reopened' },
+      `设备 ${d.code} 在告警解除后${t.rule.dedupe_minutes}分钟内再次报告${alarmKindText(t.kind)}，告警已重新打开（第${recent.occurrences + 1}次）。${
+        renewed?.trackingCode ? `本案件已不在办理中，已另立新案件 ${renewed.trackingCode}。` : ''
+      }`,
+      { alarmId: Number(recent.id), event: 'reopened', ...(renewed?.caseId ? { newCaseId: renewed.caseId } : {}) },
       now,
     )
     return
@@ -608,9 +619,62 @@ async function perform(tx: Tx, alarm: LiveAlarm, d: DeviceFacts, rule: ActiveRul
   // The notes (why a step did not happen) go on the raise event, which is the alarm's first line.
   if (done.notes.length)
     await sql`update device_alarm_event set note = left(coalesce(note || ' — ', '') || ${done.notes.join('; ')}, 500)
-              where id = (select max(id) from device_alarm_event where alarm_id = ${alarm.id} and kind in ('raised', 'released'))`.execute(
+              where id = (select max(id) from device_alarm_event where alarm_id = ${alarm.id} and kind in ('raised', 'released', 'reopened'))`.execute(
       tx,
     )
+}
+
+/**
+ * A reopened alarm whose case is no longer being handled (closed, rated, rejected, merged…) or
+ * whose incident is closed: the rule's action happens again — a new case (and, for an incident
+ * rule, a new incident when the old one is closed), linked on the alarm. Answers the new case.
+ */
+async function renew(
+  tx: Tx,
+  alarm: LiveAlarm & { incident_id: number | null },
+  d: DeviceFacts,
+  rule: ActiveRule,
+  now: Date,
+  deps: AlarmDeps,
+): Promise<{ caseId: number | null; trackingCode: string | null } | null> {
+  const c =
+    alarm.case_id === null
+      ? undefined
+      : await tx.selectFrom('cases').select('state').where('id', '=', alarm.case_id).executeTakeFirst()
+  const caseGone = !!c && !(openStates as readonly string[]).includes(c.state)
+  const i =
+    alarm.incident_id === null
+      ? undefined
+      : await tx.selectFrom('incident').select('status').where('id', '=', alarm.incident_id).executeTakeFirst()
+  const incidentGone = rule.action === 'incident' && i?.status === 'closed'
+  if (!caseGone && !incidentGone) return null
+  const done = await act(tx, { ...alarm, status: 'open' }, d, rule, now, deps, {
+    incident: incidentGone,
+    case: caseGone || alarm.case_id === null,
+  })
+  const caseId = done.caseId ?? (caseGone ? null : alarm.case_id)
+  const incidentId = done.incidentId ?? (incidentGone ? null : alarm.incident_id)
+  await tx
+    .updateTable('device_alarm')
+    .set({
+      action: incidentId !== null ? 'incident' : caseId !== null ? 'case' : 'warning',
+      case_id: caseId,
+      incident_id: incidentId,
+    })
+    .where('id', '=', alarm.id)
+    .execute()
+  if (done.notes.length)
+    await sql`update device_alarm_event set note = left(coalesce(note || ' — ', '') || ${done.notes.join('; ')}, 500)
+              where id = (select max(id) from device_alarm_event where alarm_id = ${alarm.id} and kind = 'reopened')`.execute(
+      tx,
+    )
+  if (done.caseId === null) return { caseId: null, trackingCode: null }
+  const filed = await tx
+    .selectFrom('cases')
+    .select('tracking_code')
+    .where('id', '=', done.caseId)
+    .executeTakeFirstOrThrow()
+  return { caseId: done.caseId, trackingCode: filed.tracking_code }
 }
 
 async function repeat(tx: Tx, live: LiveAlarm, t: Trigger) {
