@@ -358,10 +358,29 @@ function parseRow(cells: string[], cols: Partial<Record<Column, number>>, types:
       'owner_department_code',
     )
   const secret = get('secret')
-  if (secret !== null && !/^[\x21-\x7e]{12,128}$/.test(secret))
-    throw rowError('secret', 'has 12–128 printable ASCII characters without spaces')
+  if (secret !== null) checkInstallerSecret(secret)
   return { code, type, name, location, buildingCode, place, departmentCode, organisation, secret }
 }
+
+/**
+ * An installer's own secret must be as strong as a generated one: the stored hash uses few
+ * PBKDF2 iterations (mosquitto's default), which is safe only for random secrets. So 32–128
+ * characters of the base64/base64url alphabet (A–Z a–z 0–9 - _ + / and trailing '=' padding), e.g.
+ * `openssl rand -base64 32`, with at least 10 different characters (no 'aaaa…' nor a short word repeated).
+ */
+export function checkInstallerSecret(secret: string): void {
+  if (!/^[A-Za-z0-9_+/-]{32,128}={0,2}$/.test(secret) || secret.length > 128)
+    throw rowError(
+      'secret',
+      'needs 32–128 random characters of A–Z, a–z, 0–9, “-”, “_”, “+”, “/” (e.g. openssl rand -base64 32); leave it empty to have one generated',
+    )
+  if (new Set(secret).size < 10)
+    throw rowError(
+      'secret',
+      'is not random enough (fewer than 10 different characters); leave it empty to have one generated',
+    )
+}
+
 
 interface Delta {
   processed: number

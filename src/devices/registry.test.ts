@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import ExcelJS from 'exceljs'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
+import { cipherFor } from '../core/crypto.js'
 import { verifyDeviceSecret } from './common.js'
 
 const HOUR = 3_600_000
@@ -554,6 +556,8 @@ describe.each(backends())('device registry on %s', (backend) => {
     it('imports a CSV: good rows in, a bad row reported with its field, credentials once, a re-import updates', async () => {
       const px = `T-IMP-${Date.now().toString(36)}`
       const g1 = centre['JZ-QH-01-01-G01']!
+      // What `openssl rand -base64 32` gives an installer.
+      const strong = randomBytes(32).toString('base64')
       const rows = [
         [
           '设备编码',
@@ -569,18 +573,7 @@ describe.each(backends())('device registry on %s', (backend) => {
         ],
         [`${px}-1`, 'smoke_detector', '烟感1', '', '', buildingCode, '1单元1层', 'QH-01-ZF', '', ''],
         [`${px}-2`, '燃气探测器', '燃气2', String(g1.lng), String(g1.lat), '', '', '', '桂花便民超市有限公司', ''],
-        [
-          `${px}-3`,
-          'water_level',
-          '水位3',
-          String(g1.lng),
-          String(g1.lat),
-          '',
-          '',
-          'QH-SW',
-          '',
-          'installer-secret-0003',
-        ],
+        [`${px}-3`, 'water_level', '水位3', String(g1.lng), String(g1.lat), '', '', 'QH-SW', '', strong],
         [
           `${px}-4`,
           'toaster',
@@ -606,6 +599,43 @@ describe.each(backends())('device registry on %s', (backend) => {
           '',
         ],
         [`${px}-6`, 'water_level', '无主', String(g1.lng), String(g1.lat), '', '', '', '', ''],
+        // Installers' secrets weaker than a generated one: too short, outside the alphabet, not random.
+        [
+          `${px}-7`,
+          'water_level',
+          '弱密钥1',
+          String(g1.lng),
+          String(g1.lat),
+          '',
+          '',
+          'QH-SW',
+          '',
+          'installer-secret-0003',
+        ],
+        [
+          `${px}-8`,
+          'water_level',
+          '弱密钥2',
+          String(g1.lng),
+          String(g1.lat),
+          '',
+          '',
+          'QH-SW',
+          '',
+          `${strong.slice(0, 40)}!`,
+        ],
+        [
+          `${px}-9`,
+          'water_level',
+          '弱密钥3',
+          String(g1.lng),
+          String(g1.lat),
+          '',
+          '',
+          'QH-SW',
+          '',
+          'password'.repeat(5),
+        ],
       ]
       const up = await upload(csv(rows), 'devices.csv')
       expect(up.status, JSON.stringify(up.body)).toBe(201)
@@ -614,10 +644,10 @@ describe.each(backends())('device registry on %s', (backend) => {
       expect(job).toMatchObject({
         status: 'done',
         error: null,
-        processed: 6,
+        processed: 9,
         inserted: 3,
         updated: 0,
-        failed: 3,
+        failed: 6,
         credentials: 2,
         credentialsAvailable: true,
       })
@@ -626,6 +656,9 @@ describe.each(backends())('device registry on %s', (backend) => {
         { row: 5, field: 'type', message: expect.any(String), code: `${px}-4` },
         { row: 6, field: 'lng', message: expect.stringContaining('outside'), code: `${px}-5` },
         { row: 7, field: 'owner_department_code', message: expect.any(String), code: `${px}-6` },
+        { row: 8, field: 'secret', message: expect.stringContaining('32–128'), code: `${px}-7` },
+        { row: 9, field: 'secret', message: expect.stringContaining('32–128'), code: `${px}-8` },
+        { row: 10, field: 'secret', message: expect.stringContaining('random'), code: `${px}-9` },
       ])
       // The installer's secret of the bad row is not kept for the report.
       const stored = await p.database.db
@@ -633,7 +666,9 @@ describe.each(backends())('device registry on %s', (backend) => {
         .select('row_enc')
         .where('job_id', '=', job.id)
         .execute()
-      expect(stored.map((s) => Buffer.from(s.row_enc).toString('latin1')).join('')).not.toContain('do-not-leak')
+      const reported = stored.map((s) => cipherFor(p.config).decrypt(s.row_enc)).join('')
+      expect(reported).toContain(`${px}-7`)
+      for (const leak of ['do-not-leak', 'installer-secret', 'passwordpassword']) expect(reported).not.toContain(leak)
       const devices = await p.database.db
         .selectFrom('device')
         .select(['id', 'code', 'area_id', 'building_id', 'owner_department_id', 'owner_organisation_id', 'secret_hash'])
@@ -643,7 +678,7 @@ describe.each(backends())('device registry on %s', (backend) => {
       expect(devices.map((d) => d.code)).toEqual([`${px}-1`, `${px}-2`, `${px}-3`])
       expect(devices[0]).toMatchObject({ building_id: building.id, owner_department_id: zf })
       expect(devices[1]).toMatchObject({ owner_organisation_id: org, area_id: grid['JZ-QH-01-01-G01'] })
-      expect(verifyDeviceSecret('installer-secret-0003', devices[2]!.secret_hash)).toBe(true)
+      expect(verifyDeviceSecret(strong, devices[2]!.secret_hash)).toBe(true)
       // The generated secrets, once.
       const creds = await call(p.app, 'GET', `/api/v1/device-imports/${job.id}/credentials`, {
         token: t['guihua.staff'],
@@ -669,7 +704,7 @@ describe.each(backends())('device registry on %s', (backend) => {
       // The same file again: known codes updated or unchanged, never duplicated; no new secrets.
       rows[2]![2] = '燃气2（改名）'
       const re = await finished((await upload(csv(rows), 'devices-again.csv')).body.id)
-      expect(re).toMatchObject({ status: 'done', inserted: 0, updated: 2, unchanged: 1, failed: 3, credentials: 0 })
+      expect(re).toMatchObject({ status: 'done', inserted: 0, updated: 2, unchanged: 1, failed: 6, credentials: 0 })
       const after = await p.database.db
         .selectFrom('device')
         .select(['code', 'name'])
