@@ -9,7 +9,7 @@ import { isDatabaseUnavailable, type Input, type Output } from '../core/http.js'
 import { id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { asSystem, holds, inScope, type RequestContext, type Role } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
-import { detectEncoding, encodings, formatOf, readRows, type FileFormat } from '../registry/import.js'
+import { encodings, inspectFile, readRows, type FileHead } from '../registry/import.js'
 import { deviceKeepers, hashDeviceSecret, newDeviceSecret } from './common.js'
 import { buildingFor, checkOwner, codesTaken, deviceCode, placeDevice } from './registry.js'
 import { deviceTypes, type DeviceType } from './types.js'
@@ -214,35 +214,30 @@ export async function loadDeviceImport(tx: Tx, jobId: number): Promise<DeviceImp
   return present(await jobRow(tx, jobId))
 }
 
-async function headersOf(data: Buffer, format: FileFormat, encoding: (typeof encodings)[number]): Promise<string[]> {
-  try {
-    const rows = readRows(Readable.from([data]), format, encoding)
-    const first = await rows.next()
-    await rows.return(undefined)
-    if (first.done || first.value.every((c) => c === ''))
-      throw new AppError('IMPORT_FILE_UNREADABLE', 'the file has no heading row', 'file')
-    return first.value
-  } catch (err) {
-    if (err instanceof AppError) throw err
-    throw new AppError(
-      'IMPORT_FILE_UNREADABLE',
-      `the file cannot be read as ${format.toUpperCase()}: ${(err as Error).message}`,
-      'file',
-    )
-  }
+/**
+ * An upload's format, encoding and headings, with the columns the rows need (else
+ * IMPORT_FILE_UNREADABLE naming `file`). Reads the file without the database: the route calls it
+ * before opening the request's transaction (a 16 MiB XLSX must not hold PGlite's one connection).
+ */
+export async function inspectDeviceFile(
+  data: Buffer,
+  encoding: NewDeviceImport['encoding'],
+): Promise<FileHead & { mapping: Partial<Record<Column, number>> }> {
+  const head = await inspectFile(data, encoding)
+  return { ...head, mapping: columnsOf(head.headers) }
 }
 
 /**
- * Takes an uploaded file: its format, encoding and headings (the columns must be there), and a
- * job that is running from now on (the route starts the run after the commit). The file itself is
- * not stored: a run cut short by a restart is marked failed and the file imported again (a code
- * already registered is updated, so nothing doubles).
+ * Takes an inspected upload (inspectDeviceFile) and opens a job that is running from now on (the
+ * route starts the run after the commit). The file itself is not stored: a run cut short by a
+ * restart is marked failed and the file imported again (a code already registered is updated, so
+ * nothing doubles).
  */
 export async function createDeviceImport(
   tx: Tx,
   ctx: RequestContext,
   input: NewDeviceImport,
-  data: Buffer,
+  file: Awaited<ReturnType<typeof inspectDeviceFile>> & { byteSize: number },
   now: Date,
 ): Promise<DeviceImportJob> {
   const path = await areaPathOf(tx, input.areaId)
@@ -251,18 +246,7 @@ export async function createDeviceImport(
       'FORBIDDEN',
       `importing devices requires one of the roles ${deviceImporters.join(', ')} over the area`,
     )
-  if (data.length === 0) throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is empty', 'file')
-  const format = formatOf(data)
-  const encoding =
-    format === 'xlsx'
-      ? 'utf-8'
-      : input.encoding
-        ? input.encoding === 'gbk'
-          ? 'gb18030'
-          : input.encoding
-        : detectEncoding(data.subarray(0, 65536))
-  const headers = await headersOf(data, format, encoding)
-  const mapping = columnsOf(headers)
+  const { format, encoding, headers, mapping } = file
   const job = await tx
     .insertInto('import_job')
     .values({
@@ -275,7 +259,7 @@ export async function createDeviceImport(
       mapping: JSON.stringify(Object.fromEntries(Object.entries(mapping).map(([c, i]) => [headers[i]!, c]))),
       status: 'running',
       file_enc: null,
-      byte_size: data.length,
+      byte_size: file.byteSize,
       error: null,
       created_by: ctx.actor?.userId ?? null,
       created_at: now,
@@ -289,7 +273,7 @@ export async function createDeviceImport(
     entityType: 'import_job',
     entityId: job.id,
     areaId: input.areaId,
-    detail: { fileName: input.fileName, format, encoding, bytes: data.length },
+    detail: { fileName: input.fileName, format, encoding, bytes: file.byteSize },
   })
   return loadDeviceImport(tx, job.id)
 }
@@ -380,7 +364,6 @@ export function checkInstallerSecret(secret: string): void {
       'is not random enough (fewer than 10 different characters); leave it empty to have one generated',
     )
 }
-
 
 interface Delta {
   processed: number

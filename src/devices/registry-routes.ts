@@ -16,6 +16,7 @@ import {
   deviceImportQuery,
   deviceImporters,
   errorsQuery,
+  inspectDeviceFile,
   loadDeviceImport,
   runDeviceImport,
 } from './registry-import.js'
@@ -175,12 +176,15 @@ export async function registryRoutes(app: App, { database, clock, config }: Plat
             'send the file as the request body (text/csv or the XLSX type)',
             'body',
           )
+        // Format, encoding and headings are read before the transaction: parsing a large XLSX
+        // must not hold the database (PGlite has one connection).
+        const head = await inspectDeviceFile(file, req.query.encoding)
         reply.code(201)
         let fresh = false
         // A retry is recognised by the file's hash, not by its bytes.
         const job = await createOnce(db, req, { ...req.query, file: sha256Hex(file) }, async (tx) => {
           fresh = true
-          return createDeviceImport(tx, req.ctx, req.query, file, clock.now())
+          return createDeviceImport(tx, req.ctx, req.query, { ...head, byteSize: file.length }, clock.now())
         })
         // Outside the request's transaction: the run commits batch by batch.
         if (fresh)

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import ExcelJS from 'exceljs'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { cipherFor } from '../core/crypto.js'
 import { verifyDeviceSecret } from './common.js'
@@ -717,6 +717,69 @@ describe.each(backends())('device registry on %s', (backend) => {
         404,
       )
       expect((await upload(csv(rows), 'x.csv', 'text/csv', t['guihua.grid'])).status).toBe(403)
+    })
+
+    it('reads the file’s format, encoding and headings before opening a transaction', async () => {
+      // Transactions (PGlite) and connections (PostgreSQL) begun while a request runs.
+      const db = p.database.db
+      const transaction = vi.spyOn(db, 'transaction')
+      const connection = vi.spyOn(db, 'connection')
+      const begun = async (send: () => Promise<{ status: number; body: { error?: { code: string } } }>) => {
+        transaction.mockClear()
+        connection.mockClear()
+        const res = await send()
+        return { res, n: transaction.mock.calls.length + connection.mock.calls.length }
+      }
+      try {
+        // The handler is not reached (bad query): what signing in alone begins.
+        const before = await begun(() =>
+          p.app
+            .inject({
+              method: 'POST',
+              url: `/api/v1/device-imports?areaId=${guihua}`,
+              headers: { authorization: `Bearer ${t['guihua.staff']}`, 'content-type': 'text/csv' },
+              payload: Buffer.from('code\n'),
+            })
+            .then((r) => ({ status: r.statusCode, body: r.json() })),
+        )
+        expect(before.res.status).toBe(400)
+        // A broken XLSX and a CSV without the needed columns are refused without a transaction.
+        const zip = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(2048, 7)])
+        const broken = await begun(() =>
+          upload(zip, 'broken.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+        )
+        expect(broken.res.status).toBe(422)
+        expect(broken.res.body.error).toMatchObject({ code: 'IMPORT_FILE_UNREADABLE', field: 'file' })
+        expect(broken.n).toBe(before.n)
+        const columnless = await begun(() =>
+          upload(
+            csv([
+              ['code', 'name'],
+              ['A-1', 'x'],
+            ]),
+            'bad.csv',
+          ),
+        )
+        expect(columnless.res.status).toBe(422)
+        expect(columnless.n).toBe(before.n)
+        // A good file opens one (the job), then the run's own.
+        const g1 = centre['JZ-QH-01-01-G01']!
+        const good = await begun(() =>
+          upload(
+            csv([
+              ['code', 'type', 'name', 'lng', 'lat', 'owner_department_code'],
+              [`T-TX-${Date.now().toString(36)}`, 'water_level', '水位', String(g1.lng), String(g1.lat), 'QH-SW'],
+            ]),
+            'good.csv',
+          ),
+        )
+        expect(good.res.status).toBe(201)
+        expect(good.n).toBeGreaterThan(before.n)
+        await finished((good.res.body as { id: number }).id)
+      } finally {
+        transaction.mockRestore()
+        connection.mockRestore()
+      }
     })
 
     it('imports an XLSX file and refuses a file without the needed columns', async () => {

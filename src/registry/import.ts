@@ -827,7 +827,11 @@ function presentJob(j: JobRow): ImportJobView {
 }
 
 /** The first row of the file, read without keeping the rest. */
-async function headersOf(data: Buffer, format: FileFormat, encoding: (typeof encodings)[number]): Promise<string[]> {
+export async function headersOf(
+  data: Buffer,
+  format: FileFormat,
+  encoding: (typeof encodings)[number],
+): Promise<string[]> {
   try {
     const rows = readRows(Readable.from([data]), format, encoding)
     const first = await rows.next()
@@ -843,6 +847,31 @@ async function headersOf(data: Buffer, format: FileFormat, encoding: (typeof enc
       'file',
     )
   }
+}
+
+export interface FileHead {
+  format: FileFormat
+  encoding: (typeof encodings)[number]
+  headers: string[]
+}
+
+/**
+ * An uploaded file's format (by its first bytes), text encoding (the one asked for, 'gbk' read as
+ * GB18030, else detected; XLSX is always UTF-8) and heading row; IMPORT_FILE_UNREADABLE naming
+ * `file` when empty or unreadable. No database: callers run it before opening a transaction.
+ */
+export async function inspectFile(data: Buffer, requested?: (typeof encodings)[number] | 'gbk'): Promise<FileHead> {
+  if (data.length === 0) throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is empty', 'file')
+  const format = formatOf(data)
+  const encoding =
+    format === 'xlsx'
+      ? 'utf-8'
+      : requested
+        ? requested === 'gbk'
+          ? 'gb18030'
+          : requested
+        : detectEncoding(data.subarray(0, 65536))
+  return { format, encoding, headers: await headersOf(data, format, encoding) }
 }
 
 /** An upload's query: the file itself is the request body. */
@@ -873,17 +902,7 @@ export async function createImport(
   const path = await areaPathOf(tx, input.areaId)
   if (ctx.actor && !holds(ctx.actor, importRoles, path))
     throw new AppError('FORBIDDEN', `importing requires one of the roles ${importRoles.join(', ')} over the area`)
-  if (data.length === 0) throw new AppError('IMPORT_FILE_UNREADABLE', 'the file is empty', 'file')
-  const format = formatOf(data)
-  const encoding =
-    format === 'xlsx'
-      ? 'utf-8'
-      : input.encoding
-        ? input.encoding === 'gbk'
-          ? 'gb18030'
-          : input.encoding
-        : detectEncoding(data.subarray(0, 65536))
-  const headers = await headersOf(data, format, encoding)
+  const { format, encoding, headers } = await inspectFile(data, input.encoding)
   const job = await tx
     .insertInto('import_job')
     .values({
