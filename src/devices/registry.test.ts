@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import ExcelJS from 'exceljs'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -110,6 +111,73 @@ describe.each(backends())('device registry on %s', (backend) => {
     const gw = await call(p.app, 'GET', '/api/v1/devices?q=GH-&pageSize=200', { token: t['guihua.grid'] })
     expect(gw.body.items.length).toBeGreaterThan(3)
     expect(gw.body.items.every((d: { area: { code: string } }) => d.area.code === 'JZ-QH-01-01-G01')).toBe(true)
+  })
+
+  it('names the buildings and property companies of a page with one call of app_device_labels', async () => {
+    const db = p.database.db
+    const original = await readFile(new URL('./migrations/0064_device_registry.sql', import.meta.url), 'utf8')
+    const definition = original.slice(
+      original.indexOf('CREATE FUNCTION app_device_labels'),
+      original.indexOf('GRANT EXECUTE ON FUNCTION app_device_labels'),
+    )
+    expect(definition).toContain('$$;')
+    // The same function, counting its calls.
+    await sql`create sequence test_label_calls`.execute(db)
+    await sql
+      .raw(`create or replace function app_device_labels(ids bigint[])
+        returns table (device_id bigint, building_name text, organisation_name text)
+        language plpgsql volatile security definer set search_path = public as $fn$
+        begin
+          perform nextval('test_label_calls');
+          return query select d.id, b.name, o.name from device d
+            left join building b on b.id = d.building_id
+            left join organisation o on o.id = d.owner_organisation_id
+            where d.id = any (ids) and d.id in (select app_device_ids());
+        end $fn$`)
+      .execute(db)
+    const calls = async () =>
+      (
+        await sql<{ n: string | number }>`select case when is_called then last_value else 0 end as n
+        from test_label_calls`.execute(db)
+      ).rows[0]!.n
+    try {
+      const page = await call(p.app, 'GET', `/api/v1/devices?areaId=${guihua}&pageSize=50`, {
+        token: t['guihua.staff'],
+      })
+      expect(page.status).toBe(200)
+      expect(page.body.items.length).toBeGreaterThan(30)
+      expect(Number(await calls())).toBe(1)
+      // The names are there all the same.
+      const names = await sql<{ id: number; building: string | null; organisation: string | null }>`
+        select d.id, b.name as building, o.name as organisation from device d
+        left join building b on b.id = d.building_id left join organisation o on o.id = d.owner_organisation_id
+        where d.area_id in (select id from area where path like (select path from area where id = ${guihua}) || '%')`.execute(
+        db,
+      )
+      const want = new Map(names.rows.map((r) => [Number(r.id), r]))
+      let withBuilding = 0
+      for (const d of page.body.items as {
+        id: number
+        building: { name: string | null } | null
+        owner: { kind: string; name: string }
+      }[]) {
+        const w = want.get(d.id)!
+        if (d.building) {
+          withBuilding++
+          expect(d.building.name).toBe(w.building)
+        }
+        if (d.owner.kind === 'organisation') expect(d.owner.name).toBe(w.organisation)
+      }
+      expect(withBuilding).toBeGreaterThan(10)
+      // The detail: one more call.
+      const one = page.body.items.find((d: { building: unknown }) => d.building)
+      const detail = await call(p.app, 'GET', `/api/v1/devices/${one.id}`, { token: t['guihua.staff'] })
+      expect(detail.body.building.name).toBe(want.get(one.id)!.building)
+      expect(Number(await calls())).toBe(2)
+    } finally {
+      await sql.raw(definition.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')).execute(db)
+      await sql`drop sequence test_label_calls`.execute(db)
+    }
   })
 
   it('registers a device located into its grid and answers its secret once', async () => {

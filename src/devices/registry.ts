@@ -269,19 +269,44 @@ type Row = {
   open_alarms: number
 }
 
+type BaseRow = Omit<Row, 'building_name' | 'organisation_name'>
+
 /** The select of a device with its area, building, owner and count of live alarms (as the caller). */
 const itemSelect = sql`
   d.id, d.code, d.type, d.name, d.state, d.area_id, a.code as area_code, a.name_zh as area_name_zh,
-  a.name_en as area_name_en, d.building_id, l.building_name, d.place, d.owner_department_id,
+  a.name_en as area_name_en, d.building_id, d.place, d.owner_department_id,
   d.owner_organisation_id, dep.name_zh as department_name_zh, dep.name_en as department_name_en,
-  l.organisation_name, d.last_seen_at, d.last_values, d.battery,
+  d.last_seen_at, d.last_values, d.battery,
   (select count(*) from device_alarm al where al.device_id = d.id
      and al.status in ('open', 'acknowledged', 'held'))::int as open_alarms`
 
 const itemJoins = sql`
   join area a on a.id = d.area_id
-  left join department dep on dep.id = d.owner_department_id
-  left join lateral (select building_name, organisation_name from app_device_labels(array[d.id])) l on true`
+  left join department dep on dep.id = d.owner_department_id`
+
+/**
+ * The building's and the property company's names, which the caller may not read in the registry
+ * (app_device_labels answers them for devices the caller reads). One call for the whole page: each
+ * call works out the caller's devices (app_device_ids()) again.
+ */
+async function withLabels<R extends { id: number }>(
+  tx: Tx,
+  rows: R[],
+): Promise<(R & { building_name: string | null; organisation_name: string | null })[]> {
+  if (rows.length === 0) return []
+  const { rows: labels } = await sql<{
+    device_id: number | string
+    building_name: string | null
+    organisation_name: string | null
+  }>`select device_id, building_name, organisation_name
+     from app_device_labels(${rows.map((r) => r.id)}::bigint[])`.execute(tx)
+  const byId = new Map(labels.map((l) => [Number(l.device_id), l]))
+  return rows.map((r) => ({
+    ...r,
+    building_name: byId.get(r.id)?.building_name ?? null,
+    organisation_name: byId.get(r.id)?.organisation_name ?? null,
+  }))
+}
 
 function presentItem(r: Row): DeviceItem {
   return {
@@ -332,11 +357,11 @@ export async function listDevices(tx: Tx, f: DeviceFilter): Promise<Page<DeviceI
   }
   const filter = sql.join(where, sql` and `)
   const after = f.after ?? 0
-  const { rows } = await sql<Row>`
+  const { rows } = await sql<BaseRow>`
     select ${itemSelect} from device d ${itemJoins}
     where ${filter} and d.id > ${after} order by d.id limit ${f.pageSize + 1}`.execute(tx)
   const more = rows.length > f.pageSize
-  const items = rows.slice(0, f.pageSize).map(presentItem)
+  const items = (await withLabels(tx, rows.slice(0, f.pageSize))).map(presentItem)
   const cap = 10_000
   const { rows: counted } = await sql<{ n: number }>`
     select count(*)::int as n from (select 1 from device d where ${filter} limit ${cap + 1}) c`.execute(tx)
@@ -400,7 +425,7 @@ const metricsOf = (type: DeviceType) =>
 /** One device with its location, times, maintenance case and recent alarms (404 unless the caller reads it). */
 export async function deviceDetail(tx: Tx, ctx: RequestContext, deviceId: number): Promise<DeviceDetail> {
   const { rows } = await sql<
-    Row & {
+    BaseRow & {
       lng: number
       lat: number
       version: number
@@ -422,7 +447,7 @@ export async function deviceDetail(tx: Tx, ctx: RequestContext, deviceId: number
     from device d ${itemJoins}
     left join cases c on c.id = d.maintenance_case_id
     where d.id = ${deviceId}`.execute(tx)
-  const r = rows[0]
+  const r = (await withLabels(tx, rows))[0]
   if (!r) throw new AppError('DEVICE_NOT_FOUND', `no device ${deviceId}`, 'id')
   const alarms = await sql<{
     id: number
