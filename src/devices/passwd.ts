@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { chownSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Db } from '../core/db.js'
 import { hashDeviceSecret } from './common.js'
@@ -28,10 +28,29 @@ export interface PasswdResult {
   files: { passwd: string; acl: string; conf: string }
 }
 
-/** Writes a file whole or not at all (mosquitto may reread it at any moment). */
-function writeAtomically(file: string, text: string) {
-  writeFileSync(`${file}.tmp`, text, { mode: 0o600 })
+/** Writes a file whole or not at all (mosquitto may reread it at any moment); owner and group read it. */
+function writeAtomically(file: string, text: string, owner: { uid: number; gid: number } | null) {
+  writeFileSync(`${file}.tmp`, text, { mode: 0o640 })
+  if (owner) chownSync(`${file}.tmp`, 0, owner.gid)
   renameSync(`${file}.tmp`, file)
+}
+
+/**
+ * The broker's system user (Debian's mosquitto, started as root, switches to `mosquitto`): when we
+ * run as root and it exists, the files are given its group and the persistence directory to it.
+ */
+function brokerUser(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('mosquitto:'))
+    if (!line) return null
+    const [, , uid, gid] = line.split(':')
+    return { uid: Number(uid), gid: Number(gid) }
+  } catch {
+    return null
+  }
 }
 
 export function aclText(): string {
@@ -69,7 +88,14 @@ export function mosquittoConf(dir: string, port: number, persistenceDir: string)
 
 export async function writeBrokerFiles(
   db: Db,
-  opts: { out: string; platformPassword?: string; port?: number; host?: string },
+  opts: {
+    out: string
+    platformPassword?: string
+    port?: number
+    host?: string
+    /** Whose group reads the files (default: the mosquitto user when run as root; null: leave them ours). */
+    owner?: { uid: number; gid: number } | null
+  },
 ): Promise<PasswdResult> {
   const dir = path.resolve(opts.out)
   mkdirSync(dir, { recursive: true })
@@ -88,10 +114,12 @@ export async function writeBrokerFiles(
     conf: path.join(dir, 'mosquitto.conf'),
   }
   const port = opts.port ?? 1883
-  writeAtomically(files.passwd, `${lines.join('\n')}\n`)
-  writeAtomically(files.acl, aclText())
-  writeAtomically(files.conf, mosquittoConf(dir, port, path.join(dir, 'data')))
+  const owner = opts.owner === undefined ? brokerUser() : opts.owner
+  writeAtomically(files.passwd, `${lines.join('\n')}\n`, owner)
+  writeAtomically(files.acl, aclText(), owner)
+  writeAtomically(files.conf, mosquittoConf(dir, port, path.join(dir, 'data')), owner)
   mkdirSync(path.join(dir, 'data'), { recursive: true })
+  if (owner) chownSync(path.join(dir, 'data'), owner.uid, owner.gid)
   return {
     dir,
     devices: rows.length,
