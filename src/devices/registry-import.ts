@@ -10,7 +10,7 @@ import { id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { asSystem, holds, inScope, type RequestContext, type Role } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { encodings, inspectFile, readRows, type FileHead } from '../registry/import.js'
-import { deviceKeepers, hashDeviceSecret, newDeviceSecret } from './common.js'
+import { credentialsChanged, deviceKeepers, hashDeviceSecret, newDeviceSecret } from './common.js'
 import { buildingFor, checkOwner, codesTaken, deviceCode, placeDevice } from './registry.js'
 import { deviceTypes, type DeviceType } from './types.js'
 
@@ -371,6 +371,8 @@ interface Delta {
   updated: number
   unchanged: number
   failed: number
+  /** Known devices given the row's secret: told to the ingest once the batch has committed. */
+  rekeyed: string[]
 }
 
 interface Run {
@@ -385,7 +387,7 @@ interface Run {
 /** Writes one batch as the uploader; answers what it did (applied to the progress after commit). */
 async function writeBatch(tx: Tx, run: Run, batch: Item[]): Promise<Delta> {
   const now = run.now()
-  const delta: Delta = { processed: batch.length, inserted: 0, updated: 0, unchanged: 0, failed: 0 }
+  const delta: Delta = { processed: batch.length, inserted: 0, updated: 0, unchanged: 0, failed: 0, rekeyed: [] }
   const errors: { item: Item; field: string | null; message: string }[] = batch
     .filter((b) => b.error)
     .map((b) => ({ item: b, ...b.error! }))
@@ -525,6 +527,7 @@ async function writeBatch(tx: Tx, run: Run, batch: Item[]): Promise<Delta> {
         .where('id', '=', before.id)
         .execute()
       delta.updated++
+      if (r.row.secret) delta.rekeyed.push(r.row.code)
       continue
     }
     if (taken.has(r.row.code)) {
@@ -649,19 +652,23 @@ export async function runDeviceImport(
     const run: Run = { jobId, areaPath: job.path, ctx, cipher, cols: columnsOf(first.value), now }
     let rowNumber = 1
     let batch: Item[] = []
+    // A device whose secret the file replaced drops its connections and cached checks now.
+    const committed = (delta: Delta) => {
+      for (const code of delta.rekeyed) credentialsChanged(code)
+    }
     const flush = async () => {
       if (batch.length === 0) return
       const current = batch
       batch = []
       try {
-        await inScope(db, ctx, (tx) => writeBatch(tx, run, current))
+        committed(await inScope(db, ctx, (tx) => writeBatch(tx, run, current)))
       } catch (err) {
         if (current.length === 1 || isDatabaseUnavailable(err)) throw err
         // One row the checks could not foresee must not sink its batch: one by one, and the rows
         // that still fail are reported.
         for (const item of current) {
           try {
-            await inScope(db, ctx, (tx) => writeBatch(tx, run, [item]))
+            committed(await inScope(db, ctx, (tx) => writeBatch(tx, run, [item])))
           } catch (rowErr) {
             if (isDatabaseUnavailable(rowErr)) throw rowErr
             const failed: Item = {

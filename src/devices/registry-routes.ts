@@ -6,7 +6,7 @@ import { pageSchema } from '../core/paging.js'
 import type { Platform } from '../core/platform.js'
 import { sha256Hex } from '../core/privacy.js'
 import { inScope } from '../core/scope.js'
-import { deviceKeepers, deviceReaders } from './common.js'
+import { credentialsChanged, deviceKeepers, deviceReaders } from './common.js'
 import {
   createDeviceImport,
   credentialsCsv,
@@ -111,11 +111,15 @@ export async function registryRoutes(app: App, { database, clock, config }: Plat
       body: updateDeviceBody,
       response: { 200: deviceDetailSchema, ...errorResponses(401, 403, 404, 409, 422) },
     },
-    handler: async (req) =>
-      inScope(db, req.ctx, async (tx) => {
-        await updateDevice(tx, req.ctx, req.params.id, req.body, clock.now())
-        return deviceDetail(tx, req.ctx, req.params.id)
-      }),
+    handler: async (req) => {
+      const { detail, stateChanged } = await inScope(db, req.ctx, async (tx) => {
+        const changed = await updateDevice(tx, req.ctx, req.params.id, req.body, clock.now())
+        return { detail: await deviceDetail(tx, req.ctx, req.params.id), stateChanged: changed.state }
+      })
+      // Committed: a retired device's connection is closed and cached checks dropped at once.
+      if (stateChanged) credentialsChanged(detail.code)
+      return detail
+    },
   })
 
   app.post('/api/v1/devices/:id/secret', {
@@ -126,7 +130,12 @@ export async function registryRoutes(app: App, { database, clock, config }: Plat
       params: idParams,
       response: { 200: rotatedSchema, ...errorResponses(401, 403, 404, 409) },
     },
-    handler: async (req) => inScope(db, req.ctx, (tx) => rotateSecret(tx, req.ctx, req.params.id, clock.now())),
+    handler: async (req) => {
+      const rotated = await inScope(db, req.ctx, (tx) => rotateSecret(tx, req.ctx, req.params.id, clock.now()))
+      // Committed: a connection made with the old secret is closed at once.
+      credentialsChanged(rotated.code)
+      return rotated
+    },
   })
 
   app.get('/api/v1/devices/:id/readings', {

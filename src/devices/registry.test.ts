@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { cipherFor } from '../core/crypto.js'
-import { verifyDeviceSecret } from './common.js'
+import { deviceEvents, verifyDeviceSecret } from './common.js'
 
 const HOUR = 3_600_000
 let serial = 0
@@ -546,6 +546,58 @@ describe.each(backends())('device registry on %s', (backend) => {
     ).toBe(404)
   })
 
+  it('tells the running ingest, after the commit, when a secret changes or a device is retired', async () => {
+    const made = await register(t['guihua.staff']!, {
+      code: code('EVT'),
+      type: 'gas_detector',
+      name: '厨房燃气',
+      location: centre['JZ-QH-01-01-G01'],
+      ownerDepartmentId: sw,
+    })
+    const { id, code: deviceCode } = made.body
+    // What the ingest would find on reading the device the moment it is told (another connection
+    // on PostgreSQL: only what has been committed).
+    const heard: Promise<{ code: string; state: string; secret_hash: string }>[] = []
+    const listener = (c: string) =>
+      heard.push(
+        p.database.db
+          .selectFrom('device')
+          .select(['code', 'state', 'secret_hash'])
+          .where('code', '=', c)
+          .executeTakeFirstOrThrow(),
+      )
+    deviceEvents.on('credentialsChanged', listener)
+    try {
+      const patch = (body: Record<string, unknown>, token = t['guihua.staff']) =>
+        call(p.app, 'PATCH', `/api/v1/devices/${id}`, { token, body })
+      const rotate = (token = t['guihua.staff']) => call(p.app, 'POST', `/api/v1/devices/${id}/secret`, { token })
+      // A rename or a refused change says nothing.
+      expect((await patch({ version: 1, name: '厨房燃气探测' })).status).toBe(200)
+      expect((await patch({ version: 1, name: 'x' })).status).toBe(409)
+      expect((await rotate(t['cuizhu.staff'])).status).toBe(404)
+      expect(heard).toHaveLength(0)
+      // A new secret: told once, and the stored hash is already the new one's.
+      const rotated = await rotate()
+      expect(rotated.status).toBe(200)
+      expect(heard).toHaveLength(1)
+      const afterRotate = await heard[0]!
+      expect(afterRotate.code).toBe(deviceCode)
+      expect(verifyDeviceSecret(rotated.body.secret, afterRotate.secret_hash)).toBe(true)
+      // Retired: told, already retired; a refused rotation of the retired device says nothing.
+      expect((await patch({ version: 3, state: 'retired' })).status).toBe(200)
+      expect(heard).toHaveLength(2)
+      expect(await heard[1]!).toMatchObject({ code: deviceCode, state: 'retired' })
+      expect((await rotate()).status).toBe(409)
+      expect(heard).toHaveLength(2)
+      // Reactivated: told too (a cached refusal is dropped).
+      expect((await patch({ version: 4, state: 'active' })).status).toBe(200)
+      expect(heard).toHaveLength(3)
+      expect(await heard[2]!).toMatchObject({ code: deviceCode, state: 'active' })
+    } finally {
+      deviceEvents.off('credentialsChanged', listener)
+    }
+  })
+
   it('answers the readings in buckets (min, avg, max) for the type’s metrics only', async () => {
     const made = await register(t['guihua.staff']!, {
       code: code('WL'),
@@ -770,8 +822,15 @@ describe.each(backends())('device registry on %s', (backend) => {
       expect(erased.credentials_enc).toBeNull()
       expect(erased.credentials_taken_at).not.toBeNull()
       // The same file again: known codes updated or unchanged, never duplicated; no new secrets.
+      // The row that brings a secret re-keys its device: the ingest is told after the batch commits.
       rows[2]![2] = '燃气2（改名）'
-      const re = await finished((await upload(csv(rows), 'devices-again.csv')).body.id)
+      const rekeyed: string[] = []
+      const listener = (c: string) => rekeyed.push(c)
+      deviceEvents.on('credentialsChanged', listener)
+      const re = await finished((await upload(csv(rows), 'devices-again.csv')).body.id).finally(() =>
+        deviceEvents.off('credentialsChanged', listener),
+      )
+      expect(rekeyed.filter((c) => c.startsWith(px))).toEqual([`${px}-3`])
       expect(re).toMatchObject({ status: 'done', inserted: 0, updated: 2, unchanged: 1, failed: 6, credentials: 0 })
       const after = await p.database.db
         .selectFrom('device')

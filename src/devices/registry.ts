@@ -652,7 +652,8 @@ export async function registerDevice(tx: Tx, ctx: RequestContext, input: NewDevi
 /**
  * Changes a device (the version read): name, place, location (re-located into its grid),
  * building, owner; and by keepers retire (any → retired), reactivate (retired → active), reset
- * (faulty → active). A retired device is otherwise frozen.
+ * (faulty → active). A retired device is otherwise frozen. Answers whether the state changed (the
+ * route then tells the ingest, after the commit).
  */
 export async function updateDevice(
   tx: Tx,
@@ -660,7 +661,7 @@ export async function updateDevice(
   deviceId: number,
   input: UpdateDevice,
   now: Date,
-): Promise<void> {
+): Promise<{ state: boolean }> {
   const device = await loadDevice(tx, deviceId)
   requireKeeper(ctx, device.area_path)
   if (input.version !== device.version)
@@ -729,7 +730,7 @@ export async function updateDevice(
       )
     changes.state = { from: device.state, to: input.state }
   }
-  if (Object.keys(set).length === 0) return
+  if (Object.keys(set).length === 0) return { state: false }
   const done = await tx
     .updateTable('device')
     .set({ ...set, updated_at: now, version: device.version + 1 })
@@ -752,6 +753,7 @@ export async function updateDevice(
     areaId: device.area_id,
     detail: { code: device.code, changes },
   })
+  return { state: changes.state !== undefined }
 }
 
 /** A new secret for the device: answered once; the old one stops working at once. */
