@@ -4,6 +4,7 @@
 // stored hash verifies it); imports two devices from a CSV with one bad row and takes the
 // generated secrets once; the grid worker reads G01's devices on a phone. axe on every page.
 // Needs the built web app (`npm run build:web`) and a system Chromium.
+import { readFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyDeviceSecret } from '../src/devices/common.js'
@@ -77,6 +78,44 @@ describe.skipIf(session.skip)('device registry screens in a browser (pglite)', (
     await axe(staff, 'device detail with chart')
     await shoot(staff, 'devices-registry-detail.png')
     expect(wl1).toBeGreaterThan(0)
+  })
+
+  it('lists a device’s alarms with the alarm screens’ kind, severity and status', async () => {
+    // The demo device with the most alarms, and its last 20 as the detail shows them.
+    const busiest = await p.database.db
+      .selectFrom('device_alarm')
+      .select(['device_id', p.database.db.fn.countAll<number>().as('n')])
+      .groupBy('device_id')
+      .orderBy('n', 'desc')
+      .orderBy('device_id')
+      .executeTakeFirstOrThrow()
+    const alarms = await p.database.db
+      .selectFrom('device_alarm')
+      .select(['id', 'kind', 'severity', 'status'])
+      .where('device_id', '=', busiest.device_id)
+      .orderBy('id', 'desc')
+      .limit(20)
+      .execute()
+    const zh = JSON.parse(readFileSync('web/src/locales/devices/alarms.zh-CN.json', 'utf8'))
+    await goto(staff, `#/devices/registry/${busiest.device_id}`)
+    await staff.waitForSelector(byTestId('device-alarm-row'))
+    const rows = await staff.$$eval(byTestId('device-alarm-row'), (trs) =>
+      trs.map((tr) => ({
+        kind: tr.querySelector('td a')?.textContent?.trim(),
+        severity: tr.querySelector('[data-testid="alarm-severity"]')?.textContent?.trim(),
+        status: tr.querySelector('[data-testid="alarm-status"]')?.getAttribute('data-status'),
+        statusText: tr.querySelector('[data-testid="alarm-status"]')?.textContent?.trim(),
+      })),
+    )
+    expect(rows).toEqual(
+      alarms.map((a) => ({
+        kind: zh.kinds[a.kind] ?? a.kind,
+        severity: zh.severity[a.severity],
+        status: a.status,
+        statusText: zh.status[a.status],
+      })),
+    )
+    await axe(staff, 'device detail with alarms')
   })
 
   it('registers a device in a building and shows its secret once', async () => {

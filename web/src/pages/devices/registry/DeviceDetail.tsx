@@ -6,6 +6,8 @@ import { QueryStatus } from '../../../components/QueryStatus'
 import { formatNumber } from '../../../i18n'
 import { routes } from '../../../router'
 import type { AppConfig } from '../../../types'
+import '../alarms/alarms.css'
+import { AlarmStatusBadge, SeverityBadge, useKindText } from '../alarms/common'
 import { registryApi, registryChanged, registryQueries, type DeviceDetail as Detail } from './api'
 import { AlarmCount, ownerName, Problem, SecretDialog, StateBadge, when } from './common'
 import { DeviceMap } from './DeviceMap'
@@ -228,6 +230,7 @@ function ReadingsChart({ device }: { device: Detail }) {
 
 function Alarms({ device }: { device: Detail }) {
   const { t } = useTranslation()
+  const kindText = useKindText()
   return (
     <section className="card" aria-labelledby="device-alarms-title" data-testid="device-alarms">
       <h3 id="device-alarms-title">{t('devices.registry.alarms.title')}</h3>
@@ -250,12 +253,14 @@ function Alarms({ device }: { device: Detail }) {
               {device.recentAlarms.map((a) => (
                 <tr key={a.id} data-testid="device-alarm-row">
                   <td>
-                    <a href={routes.devices('alarms', a.id)}>
-                      {t(`devices.registry.alarmKinds.${a.kind}`, { defaultValue: a.kind })}
-                    </a>
+                    <a href={routes.devices('alarms', a.id)}>{kindText(a.kind)}</a>
                   </td>
-                  <td>{t(`devices.registry.severities.${a.severity}`)}</td>
-                  <td>{t(`devices.registry.alarmStatuses.${a.status}`)}</td>
+                  <td>
+                    <SeverityBadge severity={a.severity} />
+                  </td>
+                  <td>
+                    <AlarmStatusBadge status={a.status} />
+                  </td>
                   <td>{when(a.raisedAt)}</td>
                   <td>{a.caseId ? <a href={routes.case(a.caseId)}>{a.caseTrackingCode ?? `#${a.caseId}`}</a> : '—'}</td>
                 </tr>
