@@ -5,6 +5,7 @@
 // generated secrets once; the grid worker reads G01's devices on a phone. axe on every page.
 // Needs the built web app (`npm run build:web`) and a system Chromium.
 import { readFileSync } from 'node:fs'
+import { sql } from 'kysely'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyDeviceSecret } from '../src/devices/common.js'
@@ -156,6 +157,77 @@ describe.skipIf(session.skip)('device registry screens in a browser (pglite)', (
     expect(await staff.textContent(byTestId('device-code'))).toBe(CODE)
     // Never shown again.
     expect(await staff.content()).not.toContain(secret)
+  })
+
+  it('edits the device: moved on the map out of its building, another owner, then into a building', async () => {
+    const db = p.database.db
+    const g02 = await sql<{ id: number; lng: number; lat: number }>`
+      select id, ST_X(ST_PointOnSurface(boundary)) as lng, ST_Y(ST_PointOnSurface(boundary)) as lat
+      from area where code = 'JZ-QH-01-01-G02'`.execute(db)
+    const to = g02.rows[0]!
+    const lat = Math.round(to.lat * 1e6) / 1e6
+    const lng = Math.round(to.lng * 1e6) / 1e6
+    // On the new device's page (after its secret): edit.
+    expect(await staff.textContent(byTestId('device-code'))).toBe(CODE)
+    await staff.click(byTestId('device-edit'))
+    await staff.waitForSelector(byTestId('device-edit-form'))
+    await staff.waitForSelector(`${byTestId('device-edit-building')} option:nth-child(2)`, { state: 'attached' })
+    await staff.selectOption(byTestId('device-edit-building'), '')
+    await staff.click(byTestId('device-edit-move'))
+    await staff.waitForSelector(byTestId('report-map'))
+    await staff.fill(byTestId('report-lat'), String(lat))
+    await staff.fill(byTestId('report-lng'), String(lng))
+    await staff.waitForSelector(`${byTestId('report-grid')}[data-state="ok"]`)
+    await staff.click(byTestId('device-edit-owner-kind-organisation'))
+    await staff.waitForSelector(`${byTestId('device-edit-owner')} option:nth-child(2)`, { state: 'attached' })
+    const org = await staff.$eval(
+      `${byTestId('device-edit-owner')} option:nth-child(2)`,
+      (o) => (o as HTMLOptionElement).value,
+    )
+    await staff.selectOption(byTestId('device-edit-owner'), org)
+    await axe(staff, 'device edit form')
+    await shoot(staff, 'devices-registry-edit.png')
+    await staff.click(byTestId('device-edit-save'))
+    await staff.waitForSelector(byTestId('device-edit-form'), { state: 'detached' })
+    const moved = await sql<{
+      area: string
+      building_id: number | null
+      owner_department_id: number | null
+      owner_organisation_id: number | null
+      lng: number
+      lat: number
+      version: number
+    }>`select a.code as area, d.building_id, d.owner_department_id, d.owner_organisation_id,
+         ST_X(d.location) as lng, ST_Y(d.location) as lat, d.version
+       from device d join area a on a.id = d.area_id where d.code = ${CODE}`.execute(db)
+    expect(moved.rows[0]).toMatchObject({
+      area: 'JZ-QH-01-01-G02',
+      building_id: null,
+      owner_department_id: null,
+      owner_organisation_id: Number(org),
+      version: 2,
+    })
+    expect(moved.rows[0]!.lng).toBeCloseTo(lng, 6)
+    expect(moved.rows[0]!.lat).toBeCloseTo(lat, 6)
+    // Into a G02 building without moving the pin: the device takes the building's location.
+    const b = await sql<{ id: number; lng: number; lat: number }>`
+      select id, ST_X(location) as lng, ST_Y(location) as lat from building where code = 'JZ-QH-01-01-G02-B1'`.execute(
+      db,
+    )
+    await staff.click(byTestId('device-edit'))
+    await staff.waitForSelector(`${byTestId('device-edit-building')} option[value="${b.rows[0]!.id}"]`, {
+      state: 'attached',
+    })
+    await staff.selectOption(byTestId('device-edit-building'), String(b.rows[0]!.id))
+    await staff.click(byTestId('device-edit-save'))
+    await staff.waitForSelector(byTestId('device-edit-form'), { state: 'detached' })
+    const housed = await db
+      .selectFrom('device')
+      .select(['building_id', 'owner_organisation_id', sql<number>`ST_X(location)`.as('lng'), 'version'])
+      .where('code', '=', CODE)
+      .executeTakeFirstOrThrow()
+    expect(housed).toMatchObject({ building_id: b.rows[0]!.id, owner_organisation_id: Number(org), version: 3 })
+    expect(housed.lng).toBeCloseTo(b.rows[0]!.lng, 9)
   })
 
   it('imports devices from a CSV with its rejected row and the secrets once', async () => {

@@ -1,16 +1,18 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
-import { useMemo, useState, type FormEvent } from 'react'
+import { useId, useMemo, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { EChart, type ChartOption } from '../../../components/EChart'
+import { LocationPicker } from '../../../components/LocationPicker'
 import { QueryStatus } from '../../../components/QueryStatus'
 import { formatNumber } from '../../../i18n'
 import { routes } from '../../../router'
-import type { AppConfig } from '../../../types'
+import type { AppConfig, LngLat } from '../../../types'
 import '../alarms/alarms.css'
 import { AlarmStatusBadge, SeverityBadge, useKindText } from '../alarms/common'
-import { registryApi, registryChanged, registryQueries, type DeviceDetail as Detail } from './api'
+import { registryApi, registryChanged, registryQueries, type DeviceDetail as Detail, type DevicePatch } from './api'
 import { AlarmCount, ownerName, Problem, SecretDialog, StateBadge, when } from './common'
 import { DeviceMap } from './DeviceMap'
+import { OwnerPicker, type OwnerKind } from './OwnerPicker'
 
 const PERIODS = [24, 72, 168, 720] as const
 
@@ -112,7 +114,7 @@ export function DeviceDetail({ id, config }: { id: number; config: AppConfig | n
             label={t('devices.registry.whereLabel')}
             testId="device-detail-map"
           />
-          {d.canEdit && <Actions device={d} />}
+          {d.canEdit && <Actions device={d} config={config} />}
         </>
       )}
     </div>
@@ -273,7 +275,7 @@ function Alarms({ device }: { device: Detail }) {
   )
 }
 
-function Actions({ device }: { device: Detail }) {
+function Actions({ device, config }: { device: Detail; config: AppConfig | null }) {
   const { t } = useTranslation()
   const [editing, setEditing] = useState(false)
   const [secret, setSecret] = useState<string | null>(null)
@@ -353,23 +355,56 @@ function Actions({ device }: { device: Detail }) {
         )}
       </div>
       <Problem error={change.error ?? rotate.error} testId="device-action-error" />
-      {editing && <EditForm device={device} onDone={() => setEditing(false)} />}
+      {editing && <EditForm device={device} config={config} onDone={() => setEditing(false)} />}
       {secret && <SecretDialog code={device.code} secret={secret} onClose={() => setSecret(null)} />}
     </section>
   )
 }
 
-function EditForm({ device, onDone }: { device: Detail; onDone: () => void }) {
+/**
+ * What a keeper may change: name, place, building (none clears it), the point on the map and the
+ * owner. Only what changed is sent; a new building without a moved pin puts the device at the
+ * building (the server re-locates it into its grid either way).
+ */
+function EditForm({ device, config, onDone }: { device: Detail; config: AppConfig | null; onDone: () => void }) {
   const { t } = useTranslation()
+  const ids = { name: useId(), place: useId(), building: useId() }
   const [name, setName] = useState(device.name)
   const [place, setPlace] = useState(device.place ?? '')
+  const [buildingId, setBuildingId] = useState(device.building ? String(device.building.id) : '')
+  const [moving, setMoving] = useState(false)
+  const [location, setLocation] = useState<LngLat>(device.location)
+  const [ownerKind, setOwnerKind] = useState<OwnerKind>(device.owner.kind)
+  const [ownerId, setOwnerId] = useState(String(device.owner.id))
+  const [problem, setProblem] = useState<string | null>(null)
+  const buildings = useQuery(registryQueries.buildings(undefined))
+  const buildingOptions = useMemo(() => {
+    const list = (buildings.data?.items ?? []).map((b) => ({ id: b.id, label: `${b.name} (${b.code})` }))
+    // The device's own building even when it is not among the first page the caller reads.
+    const own = device.building
+    if (own && !list.some((b) => b.id === own.id)) list.unshift({ id: own.id, label: own.name ?? `#${own.id}` })
+    return list
+  }, [buildings.data, device.building])
+
+  const changes = (): DevicePatch => {
+    const building = buildingId ? Number(buildingId) : null
+    const moved = moving && (location.lng !== device.location.lng || location.lat !== device.location.lat)
+    const ownerChanged = ownerKind !== device.owner.kind || Number(ownerId) !== device.owner.id
+    return {
+      version: device.version,
+      ...(name.trim() !== device.name ? { name: name.trim() } : {}),
+      ...(place.trim() !== (device.place ?? '') ? { place: place.trim() || null } : {}),
+      ...(building !== (device.building?.id ?? null) ? { buildingId: building } : {}),
+      ...(moved ? { location } : {}),
+      ...(ownerChanged
+        ? ownerKind === 'department'
+          ? { ownerDepartmentId: Number(ownerId) }
+          : { ownerOrganisationId: Number(ownerId) }
+        : {}),
+    }
+  }
   const save = useMutation({
-    mutationFn: () =>
-      registryApi.update(device.id, {
-        version: device.version,
-        ...(name.trim() !== device.name ? { name: name.trim() } : {}),
-        ...(place.trim() !== (device.place ?? '') ? { place: place.trim() || null } : {}),
-      }),
+    mutationFn: (body: DevicePatch) => registryApi.update(device.id, body),
     onSuccess: async () => {
       await registryChanged()
       onDone()
@@ -377,14 +412,20 @@ function EditForm({ device, onDone }: { device: Detail; onDone: () => void }) {
   })
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    if (!name.trim()) return
-    save.mutate()
+    if (save.isPending) return
+    if (!name.trim()) return setProblem(t('devices.registry.form.needName'))
+    if (!ownerId) return setProblem(t('devices.registry.form.needOwner'))
+    setProblem(null)
+    const body = changes()
+    if (Object.keys(body).length === 1) return onDone()
+    save.mutate(body)
   }
   return (
-    <form className="device-form" onSubmit={submit} data-testid="device-edit-form">
-      <label className="field">
+    <form className="device-form" onSubmit={submit} noValidate data-testid="device-edit-form">
+      <label className="field" htmlFor={ids.name}>
         <span>{t('devices.registry.name')}</span>
         <input
+          id={ids.name}
           value={name}
           maxLength={100}
           required
@@ -392,15 +433,72 @@ function EditForm({ device, onDone }: { device: Detail; onDone: () => void }) {
           data-testid="device-edit-name"
         />
       </label>
-      <label className="field">
+      <label className="field" htmlFor={ids.place}>
         <span>{t('devices.registry.place')}</span>
         <input
+          id={ids.place}
           value={place}
           maxLength={200}
+          placeholder={t('devices.registry.form.placeHint')}
           onChange={(e) => setPlace(e.target.value)}
           data-testid="device-edit-place"
         />
       </label>
+      <label className="field" htmlFor={ids.building}>
+        <span>{t('devices.registry.building')}</span>
+        <select
+          id={ids.building}
+          value={buildingId}
+          onChange={(e) => setBuildingId(e.target.value)}
+          aria-describedby={`${ids.building}-hint`}
+          data-testid="device-edit-building"
+        >
+          <option value="">{t('devices.registry.form.noBuilding')}</option>
+          {buildingOptions.map((b) => (
+            <option key={b.id} value={b.id}>
+              {b.label}
+            </option>
+          ))}
+        </select>
+        <small id={`${ids.building}-hint`} className="muted">
+          {t('devices.registry.edit.buildingHint')}
+        </small>
+      </label>
+      <fieldset className="device-where">
+        <legend>{t('devices.registry.form.where')}</legend>
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={moving}
+          onClick={() => {
+            if (moving) setLocation(device.location)
+            setMoving(!moving)
+          }}
+          data-testid="device-edit-move"
+        >
+          {moving ? t('devices.registry.edit.keepPlace') : t('devices.registry.edit.move')}
+        </button>
+        {moving && (
+          <>
+            <p className="muted">{t('devices.registry.edit.moveHint')}</p>
+            <LocationPicker value={location} onChange={setLocation} config={config} focusAreaIds={[device.area.id]} />
+          </>
+        )}
+      </fieldset>
+      <OwnerPicker
+        kind={ownerKind}
+        ownerId={ownerId}
+        onChange={(kind, id) => {
+          setOwnerKind(kind)
+          setOwnerId(id)
+        }}
+        testId="device-edit-owner"
+      />
+      {problem && (
+        <p className="field-error" role="alert" data-testid="device-edit-problem">
+          {problem}
+        </p>
+      )}
       <Problem error={save.error} testId="device-edit-error" />
       <div className="device-actions">
         <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="device-edit-save">

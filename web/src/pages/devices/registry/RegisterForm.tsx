@@ -3,30 +3,28 @@ import { useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { newIdempotencyKey } from '../../../caseUtils'
 import { LocationPicker } from '../../../components/LocationPicker'
-import { QueryStatus } from '../../../components/QueryStatus'
-import { localName } from '../../../i18n'
 import { navigate, routes } from '../../../router'
 import type { AppConfig, LngLat, User } from '../../../types'
 import { deviceTypes, registryApi, registryChanged, registryQueries, type DeviceType, type Registered } from './api'
 import { Problem, SecretDialog } from './common'
+import { OwnerPicker, type OwnerKind } from './OwnerPicker'
 
 /** Register a device: code, type, name, the point on the map or a building, the owner; the secret is shown once. */
 export function RegisterForm({ user, config }: { user: User; config: AppConfig | null }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const [code, setCode] = useState('')
   const [type, setType] = useState<DeviceType>('smoke_detector')
   const [name, setName] = useState('')
   const [location, setLocation] = useState<LngLat | null>(null)
   const [buildingId, setBuildingId] = useState('')
   const [place, setPlace] = useState('')
-  const [ownerKind, setOwnerKind] = useState<'department' | 'organisation'>('department')
+  const [ownerKind, setOwnerKind] = useState<OwnerKind>('department')
   const [ownerId, setOwnerId] = useState('')
   const [problem, setProblem] = useState<string | null>(null)
   const [done, setDone] = useState<Registered | null>(null)
   // One key per filled-in form: a retry after a lost answer registers once.
   const [key] = useState(newIdempotencyKey)
-  const ids = { code: useId(), type: useId(), name: useId(), building: useId(), place: useId(), owner: useId() }
-  const owners = useQuery(registryQueries.owners())
+  const ids = { code: useId(), type: useId(), name: useId(), building: useId(), place: useId() }
   const buildings = useQuery(registryQueries.buildings(undefined))
   const focus = user.roles.map((r) => r.areaId)
 
@@ -63,7 +61,6 @@ export function RegisterForm({ user, config }: { user: User; config: AppConfig |
     register.mutate()
   }
 
-  const lng = i18n.language
   return (
     <form className="card device-form" onSubmit={submit} noValidate data-testid="device-register-form">
       <a className="back-link" href={routes.devices('registry')}>
@@ -144,56 +141,15 @@ export function RegisterForm({ user, config }: { user: User; config: AppConfig |
           data-testid="device-form-place"
         />
       </label>
-      <fieldset className="device-owner">
-        <legend>{t('devices.registry.owner')}</legend>
-        <label>
-          <input
-            type="radio"
-            name="owner-kind"
-            checked={ownerKind === 'department'}
-            onChange={() => {
-              setOwnerKind('department')
-              setOwnerId('')
-            }}
-          />{' '}
-          {t('devices.registry.form.department')}
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="owner-kind"
-            checked={ownerKind === 'organisation'}
-            onChange={() => {
-              setOwnerKind('organisation')
-              setOwnerId('')
-            }}
-          />{' '}
-          {t('devices.registry.form.organisation')}
-        </label>
-        <QueryStatus query={owners} />
-        <label className="field" htmlFor={ids.owner}>
-          <span>{t(`devices.registry.form.${ownerKind}`)}</span>
-          <select
-            id={ids.owner}
-            value={ownerId}
-            onChange={(e) => setOwnerId(e.target.value)}
-            data-testid="device-form-owner"
-          >
-            <option value="">{t('devices.registry.form.pickOwner')}</option>
-            {ownerKind === 'department'
-              ? (owners.data?.departments ?? []).map((d) => (
-                  <option key={d.id} value={d.id}>
-                    {localName(d, lng)}
-                  </option>
-                ))
-              : (owners.data?.organisations ?? []).map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.name}
-                  </option>
-                ))}
-          </select>
-        </label>
-      </fieldset>
+      <OwnerPicker
+        kind={ownerKind}
+        ownerId={ownerId}
+        onChange={(kind, id) => {
+          setOwnerKind(kind)
+          setOwnerId(id)
+        }}
+        testId="device-form-owner"
+      />
       {problem && (
         <p className="field-error" role="alert" data-testid="device-form-problem">
           {problem}
