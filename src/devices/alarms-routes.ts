@@ -53,7 +53,7 @@ export async function alarmRoutes(app: App, { database, clock, config }: Platfor
       querystring: alarmListQuery,
       response: { 200: alarmPageSchema, ...errorResponses(401, 403, 404) },
     },
-    handler: async (req) => inScope(db, req.ctx, (tx) => listAlarms(tx, req.ctx, req.query)),
+    handler: async (req) => inScope(db, req.ctx, (tx) => listAlarms(tx, req.ctx, req.query, clock.now())),
   })
 
   app.get('/api/v1/device-alarms/:id', {

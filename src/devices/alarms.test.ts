@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
+import { actorForUser } from '../accounts/service.js'
 import { cipherFor } from '../core/crypto.js'
 import type { Db } from '../core/db.js'
+import { inScope } from '../core/scope.js'
 import { invalidateRules } from './alarm-rules.js'
 import { deviceRowOf, onAlarmMessage, onReadings } from './alarms.js'
 import { hashDeviceSecret } from './common.js'
@@ -976,6 +978,84 @@ describe.each(backends())('device alarms on %s', (backend) => {
         .executeTakeFirstOrThrow()
       expect(i).toEqual({ status: 'active', source_ref: String(a!.id) })
       await send(gas, 'gas_leak', 'cleared')
+    })
+  })
+
+  describe('what a department learns of the building', () => {
+    it('its handlers see the residents only for live alarms or those cleared within 7 days, and only while it owns the device', async () => {
+      const door = await addDevice(p.database.db, f, 'access_control', f.occupied, p.clock.now())
+      const get = async (user: string, id: number) => {
+        const res = await call(p.app, 'GET', `/api/v1/device-alarms/${id}`, { token: t[user] })
+        expect(res.status).toBe(200)
+        return {
+          building: res.body.building?.name ?? null,
+          residents: res.body.residents.length,
+          knock: res.body.residentsByTag.elderly_alone,
+        }
+      }
+      const inbox = async (user: string, id: number) => {
+        const res = await call(p.app, 'GET', `/api/v1/device-alarms?status=all&deviceId=${door}`, { token: t[user] })
+        return res.body.items.find((i: { id: number }) => i.id === id)?.building?.name ?? null
+      }
+      const seen = { building: '测试桂花苑1栋', residents: 3, knock: 2 }
+      const hidden = { building: null, residents: 0, knock: 0 }
+      await send(door, 'held_open', 'raised')
+      const [a] = await alarmsOf(door)
+      expect(await get('guihua.handler', Number(a!.id))).toEqual(seen)
+      p.clock.advance(MIN)
+      await send(door, 'held_open', 'cleared')
+      expect(await get('guihua.handler', Number(a!.id))).toEqual(seen)
+      // Cleared eight days ago: the department no longer learns who lives there; the grid's staff do.
+      await p.database.db
+        .updateTable('device_alarm')
+        .set({ cleared_at: new Date(p.clock.now().getTime() - 8 * 24 * HOUR) })
+        .where('id', '=', a!.id)
+        .execute()
+      expect(await get('guihua.handler', Number(a!.id))).toEqual(hidden)
+      expect(await inbox('guihua.handler', Number(a!.id))).toBeNull()
+      expect(await get('guihua.staff', Number(a!.id))).toEqual(seen)
+      expect(await get('guihua.grid', Number(a!.id))).toEqual(seen)
+      // A live alarm, but the device has since been handed to another department.
+      p.clock.advance(HOUR)
+      await send(door, 'held_open', 'raised')
+      const live = (await alarmsOf(door)).at(-1)!
+      expect(live.status).toBe('open')
+      expect(await get('guihua.handler', Number(live.id))).toEqual(seen)
+      expect(await inbox('guihua.handler', Number(live.id))).toBe('测试桂花苑1栋')
+      const other = await p.database.db
+        .selectFrom('department')
+        .select('id')
+        .where('id', '<>', f.dept)
+        .orderBy('id')
+        .executeTakeFirstOrThrow()
+      await p.database.db.updateTable('device').set({ owner_department_id: other.id }).where('id', '=', door).execute()
+      // The alarm itself goes with the device (404 now); the functions, callable by the handler with any
+      // alarm id, answer nothing either.
+      expect(
+        (await call(p.app, 'GET', `/api/v1/device-alarms/${live.id}`, { token: t['guihua.handler'] })).status,
+      ).toBe(404)
+      const handler = await p.database.db
+        .selectFrom('app_user')
+        .select('id')
+        .where('username', '=', 'guihua.handler')
+        .executeTakeFirstOrThrow()
+      const actor = (await actorForUser(p.database.db, handler.id))!
+      const direct = await inScope(p.database.db, { actor, ip: 'test' }, async (tx) => ({
+        residents: (
+          await sql<{
+            n: number
+          }>`select count(*)::int as n from app_alarm_residents(${live.id}, ${p.clock.now()}, 200)`.execute(tx)
+        ).rows[0]!.n,
+        buildings: (
+          await sql<{
+            n: number
+          }>`select count(*)::int as n from app_alarm_buildings(${[live.id]}::bigint[], ${p.clock.now()})`.execute(tx)
+        ).rows[0]!.n,
+      }))
+      expect(direct).toEqual({ residents: 0, buildings: 0 })
+      expect(await get('guihua.staff', Number(live.id))).toEqual(seen)
+      await p.database.db.updateTable('device').set({ owner_department_id: f.dept }).where('id', '=', door).execute()
+      await send(door, 'held_open', 'cleared')
     })
   })
 

@@ -1037,7 +1037,7 @@ function presentItem(r: AlarmRow, buildings: Map<number, { id: number; name: str
   }
 }
 
-async function alarmBuildings(tx: Tx, ids: number[]) {
+async function alarmBuildings(tx: Tx, ids: number[], now: Date) {
   const out = new Map<number, { id: number; name: string; address: string; floors: number | null }>()
   if (!ids.length) return out
   const { rows } = await sql<{
@@ -1047,7 +1047,7 @@ async function alarmBuildings(tx: Tx, ids: number[]) {
     address: string
     floors: number | null
   }>`
-    select * from app_alarm_buildings(${ids}::bigint[])`.execute(tx)
+    select * from app_alarm_buildings(${ids}::bigint[], ${now})`.execute(tx)
   for (const r of rows)
     out.set(Number(r.alarm_id), { id: Number(r.building_id), name: r.name, address: r.address, floors: r.floors })
   return out
@@ -1056,7 +1056,12 @@ async function alarmBuildings(tx: Tx, ids: number[]) {
 const COUNT_CAP = 10_000
 
 /** The alarm inbox: alarms the caller reads (row-level security), newest first, keyset paged. */
-export async function listAlarms(tx: Tx, ctx: RequestContext, f: AlarmFilter): Promise<Output<typeof alarmPageSchema>> {
+export async function listAlarms(
+  tx: Tx,
+  ctx: RequestContext,
+  f: AlarmFilter,
+  now: Date,
+): Promise<Output<typeof alarmPageSchema>> {
   requireActor(ctx)
   let areaPath: string | null = null
   if (f.areaId !== undefined) {
@@ -1081,6 +1086,7 @@ export async function listAlarms(tx: Tx, ctx: RequestContext, f: AlarmFilter): P
   const buildings = await alarmBuildings(
     tx,
     rows.map((r) => Number(r.id)),
+    now,
   )
   return {
     items: rows.map((r) => presentItem(r, buildings)),
@@ -1138,7 +1144,7 @@ export async function alarmDetail(tx: Tx, ctx: RequestContext, alarmId: number, 
       left join incident i on i.id = al.incident_id
       where al.id = ${alarmId}`.execute(tx)
   ).rows[0]!
-  const buildings = await alarmBuildings(tx, [Number(r.id)])
+  const buildings = await alarmBuildings(tx, [Number(r.id)], now)
   const building = buildings.get(Number(r.id)) ?? null
   const residents = building
     ? (
@@ -1151,7 +1157,7 @@ export async function alarmDetail(tx: Tx, ctx: RequestContext, alarmId: number, 
           floor: number | null
           room: string
         }>`select name, age, sex, tags, unit, floor, room
-           from app_alarm_residents(${alarmId}, ${now.toISOString().slice(0, 10)}::date, 200)`.execute(tx)
+           from app_alarm_residents(${alarmId}, ${now}, 200)`.execute(tx)
       ).rows
     : []
   const byTag = Object.fromEntries(knockTags.map((t) => [t, 0])) as Record<KnockTag, number>
