@@ -823,14 +823,105 @@ describe.each(backends())('device alarms on %s', (backend) => {
       p.clock.advance(HOUR)
       await sweepDevices(p.database.db, p.clock.now(), cipher)
       expect((await state()).maintenance_case_id).toBe(s.maintenance_case_id)
-      // Closed: the next sweep files a new one.
+      // Closed while the device is still offline: no second case for the same offline period.
       await p.database.db
         .updateTable('cases')
         .set({ state: 'closed' })
         .where('id', '=', s.maintenance_case_id!)
         .execute()
+      p.clock.advance(HOUR)
+      expect((await sweepDevices(p.database.db, p.clock.now(), cipher)).failed).toEqual([])
+      expect((await state()).maintenance_case_id).toBe(s.maintenance_case_id)
+      // Back online, then silent again: a new offline period, past the limit a new case.
+      await p.database.db
+        .updateTable('device')
+        .set({ state: 'active', offline_since: null, last_seen_at: p.clock.now() })
+        .where('id', '=', gas)
+        .execute()
+      p.clock.advance(2 * HOUR)
       await sweepDevices(p.database.db, p.clock.now(), cipher)
-      expect((await state()).maintenance_case_id).not.toBe(s.maintenance_case_id)
+      expect((await state()).state).toBe('offline')
+      expect((await state()).maintenance_case_id).toBe(s.maintenance_case_id)
+      p.clock.advance(86_400_000 + MIN)
+      await sweepDevices(p.database.db, p.clock.now(), cipher)
+      const renewed = (await state()).maintenance_case_id
+      expect(renewed).not.toBeNull()
+      expect(renewed).not.toBe(s.maintenance_case_id)
+    })
+
+    it('devices whose maintenance category cannot be used never starve the batch; a failure is logged, the rest filed', async () => {
+      const cipher = cipherFor(p.config)
+      const unusable = await categoryId('SR-01')
+      const old = new Date(p.clock.now().getTime() - 30 * 86_400_000)
+      await p.database.db
+        .updateTable('device_type')
+        .set({ maintenance_category_id: unusable })
+        .where('code', '=', 'hydrant_pressure')
+        .execute()
+      // 101 hydrant sensors offline for a month, longer than anyone: the batch is 100.
+      await sql`
+        insert into device (code, type, name, area_id, district_id, location, state, offline_since, owner_department_id,
+                            secret_hash, secret_rotated_at, created_at, updated_at)
+        select 'T-HYD-' || ${tag()} || '-' || g, 'hydrant_pressure', '测试消防栓' || g, ${f.g01}, b.district_id, b.location,
+               'offline', ${old}, ${f.dept}, ${hashDeviceSecret('x')}, ${old}, ${old}, ${old}
+        from building b, generate_series(1, 101) g where b.id = ${f.occupied}`.execute(p.database.db)
+      const later = new Date(old.getTime() + 86_400_000)
+      const addOffline = async (name: string) => {
+        const id = await addDevice(p.database.db, f, 'water_level', null, later)
+        await p.database.db
+          .updateTable('device')
+          .set({ state: 'offline', offline_since: later, name })
+          .where('id', '=', id)
+          .execute()
+        return id
+      }
+      const good = await addOffline('测试水位计')
+      const broken = await addOffline('测试水位计故障注入')
+      // A filing that fails (here a trigger refuses the case) is logged and does not hold up the others.
+      await sql
+        .raw(`create function test_refuse_case() returns trigger language plpgsql as $$
+              begin
+                if new.description like '%故障注入%' then raise exception 'refused by the test'; end if;
+                return new;
+              end $$`)
+        .execute(p.database.db)
+      await sql
+        .raw('create trigger test_refuse_case before insert on cases for each row execute function test_refuse_case()')
+        .execute(p.database.db)
+      const warned: Record<string, unknown>[] = []
+      try {
+        const out = await sweepDevices(p.database.db, p.clock.now(), cipher, {
+          warn: (obj) => void warned.push(obj),
+        })
+        expect(out.failed).toEqual([
+          expect.objectContaining({ deviceId: broken, reason: expect.stringContaining('refused') }),
+        ])
+      } finally {
+        await sql.raw('drop trigger test_refuse_case on cases').execute(p.database.db)
+        await sql.raw('drop function test_refuse_case()').execute(p.database.db)
+      }
+      expect(warned).toEqual([expect.objectContaining({ deviceId: broken })])
+      const cases = await p.database.db
+        .selectFrom('device')
+        .select(['id', 'maintenance_case_id'])
+        .where('id', 'in', [good, broken])
+        .orderBy('id')
+        .execute()
+      expect(cases[0]!.maintenance_case_id).not.toBeNull()
+      expect(cases[1]!.maintenance_case_id).toBeNull()
+      const hydrants = await p.database.db
+        .selectFrom('device')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('name', 'like', '测试消防栓%')
+        .where('maintenance_case_id', 'is not', null)
+        .executeTakeFirstOrThrow()
+      expect(Number(hydrants.n)).toBe(0)
+      // Tidy: the fixture's hydrants leave the risk figures of G01 alone.
+      await p.database.db
+        .updateTable('device')
+        .set({ state: 'retired', offline_since: null })
+        .where('name', 'like', '测试消防栓%')
+        .execute()
     })
   })
 

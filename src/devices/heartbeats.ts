@@ -11,8 +11,9 @@ import { categoryUnusable } from './alarm-rules.js'
 // message (and brings an offline device back to active); this sweep, run every 30 s by main.ts,
 // turns the devices that missed their type's heartbeat (+10 % grace) offline, and files one
 // maintenance case for each device offline longer than its type's maintenance_after_seconds.
-// Idempotent: a device already offline is not touched again, a device with an open maintenance
-// case gets no second one. Cheap when nothing is due: one UPDATE (on the partial index of devices
+// Idempotent: a device already offline is not touched again, and a device gets at most one
+// maintenance case per offline period (none while one filed since it went offline exists, even
+// closed; none while an older one is still open). Cheap when nothing is due: one UPDATE (on the partial index of devices
 // that may go offline) and one SELECT.
 
 /** The category of a maintenance case when the type names none: the demo catalogue's device repair. */
@@ -51,6 +52,21 @@ function describe(d: Due, now: Date): string {
   ].join('\n')
 }
 
+/** Where the sweep reports a maintenance case it could not file (main.ts may pass its logger). */
+export interface SweepLog {
+  warn(obj: Record<string, unknown>, msg: string): void
+}
+const consoleLog: SweepLog = {
+  warn: (obj, msg) => console.warn(JSON.stringify({ level: 'warn', msg, ...obj, err: String(obj.err) })),
+}
+
+export interface SweepResult {
+  offline: number
+  maintenance: number
+  /** Devices whose maintenance case could not be filed (each also logged); tried again next sweep. */
+  failed: { deviceId: number; code: string; reason: string }[]
+}
+
 /**
  * Turns devices that missed their heartbeat offline and raises maintenance cases for those offline
  * past their type's limit. Run periodically (main.ts, every 30 s); returns what it did.
@@ -59,7 +75,8 @@ export async function sweepDevices(
   db: Db,
   now: Date,
   cipher: FieldCipher,
-): Promise<{ offline: number; maintenance: number }> {
+  log: SweepLog = consoleLog,
+): Promise<SweepResult> {
   // Offline: silent longer than the heartbeat interval and a tenth (never heard from: since registration).
   const { rows: gone } = await sql<{ id: number }>`
     update device d set state = 'offline', offline_since = ${now}, updated_at = ${now}
@@ -86,27 +103,36 @@ export async function sweepDevices(
     left join building b on b.id = d.building_id
     left join department dep on dep.id = d.owner_department_id
     left join organisation o on o.id = d.owner_organisation_id
+    join case_category k on k.id = coalesce(t.maintenance_category_id, ${fallback?.id ?? null}::integer)
     left join cases c on c.id = d.maintenance_case_id
     where d.state = 'offline'
       and d.offline_since < ${now}::timestamptz - make_interval(secs => t.maintenance_after_seconds)
-      and (d.maintenance_case_id is null or c.state <> all(${[...openStates]}::text[]))
-      and coalesce(t.maintenance_category_id, ${fallback?.id ?? null}::integer) is not null
+      -- One maintenance case per offline period: none filed since it began (even if closed since),
+      -- and no earlier one still open.
+      and (d.maintenance_case_id is null
+           or (c.submitted_at < d.offline_since and c.state <> all(${[...openStates]}::text[])))
+      -- A category a device can file in (categoryUnusable, in SQL): a device whose category is not
+      -- is skipped here, so it never takes a place in the batch (the limit below).
+      and k.active and k.is_leaf and not k.photo_required
+      and not exists (select 1 from jsonb_array_elements(k.attributes) x where x->>'required' = 'true')
     order by d.offline_since, d.id
     limit ${MAINTENANCE_BATCH}`.execute(db)
 
   let maintenance = 0
+  const failed: SweepResult['failed'] = []
   for (const d of due) {
     // One transaction per device: a device whose case cannot be filed does not hold up the others.
     const filed = await db
       .transaction()
       .execute(async (tx) => {
         // Checked again under the row's lock: another sweep (another process) may have filed it.
-        const still = await sql<{ maintenance_case_id: number | null; state: string; open: boolean }>`
-          select d.maintenance_case_id, d.state,
-                 exists (select 1 from cases c where c.id = d.maintenance_case_id and c.state = any(${[...openStates]}::text[])) as open
+        const still = await sql<{ state: string; filed: boolean }>`
+          select d.state,
+                 exists (select 1 from cases c where c.id = d.maintenance_case_id
+                         and (c.state = any(${[...openStates]}::text[]) or c.submitted_at >= d.offline_since)) as filed
           from device d where d.id = ${d.id} for update of d`.execute(tx)
         const s = still.rows[0]
-        if (s?.state !== 'offline' || s.open) return false
+        if (s?.state !== 'offline' || s.filed) return false
         if (await categoryUnusable(tx, d.category_id!)) return false
         const located = await gridAt(tx, d.lng, d.lat)
         const address = (
@@ -133,8 +159,13 @@ export async function sweepDevices(
           .execute()
         return true
       })
-      .catch(() => false)
+      .catch((err: unknown) => {
+        const reason = (err instanceof Error ? err.message : String(err)).slice(0, 300)
+        failed.push({ deviceId: Number(d.id), code: d.code, reason })
+        log.warn({ deviceId: Number(d.id), code: d.code, err }, 'device maintenance case not filed')
+        return false
+      })
     if (filed) maintenance++
   }
-  return { offline: gone.length, maintenance }
+  return { offline: gone.length, maintenance, failed }
 }
