@@ -29,6 +29,7 @@ import {
   checkReview,
   clearAlarmByHand,
   clearBody,
+  clearRuleAlarms,
   listAlarms,
   reviewBody,
   reviewHeldAlarm,
@@ -153,12 +154,19 @@ export async function alarmRoutes(app: App, { database, clock, config }: Platfor
     config: { access: ['admin'] },
     schema: {
       tags,
-      summary: 'Change an alarm rule (the version you read): its levels, severity, action, category, window, on/off',
+      summary:
+        'Change an alarm rule (the version you read): its levels, severity, action, category, window, on/off; switching it off clears its live alarms',
       params: idParams,
       body: rulePatchBody,
       response: { 200: ruleSchema, ...errorResponses(401, 403, 404, 409, 422) },
     },
-    handler: async (req) => inScope(db, req.ctx, (tx) => updateRule(tx, req.ctx, req.params.id, req.body, clock.now())),
+    handler: async (req) =>
+      inScope(db, req.ctx, async (tx) => {
+        const rule = await updateRule(tx, req.ctx, req.params.id, req.body, clock.now())
+        // Switched off: its live alarms are cleared with it (a rule that no longer applies cannot clear them).
+        if (!rule.enabled) await clearRuleAlarms(tx, req.ctx, rule.id, clock.now())
+        return rule
+      }),
   })
 
   app.get('/api/v1/device-types', {

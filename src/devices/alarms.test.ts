@@ -512,6 +512,83 @@ describe.each(backends())('device alarms on %s', (backend) => {
     })
   })
 
+  describe('threshold rules edited', () => {
+    let ruleId: number
+    let version: number
+    const patch = async (body: Record<string, unknown>) => {
+      const res = await call(p.app, 'PATCH', `/api/v1/device-rules/${ruleId}`, {
+        token: t['guihua.admin'],
+        body: { version, ...body },
+      })
+      expect(res.status).toBe(200)
+      version = res.body.version
+      return res.body
+    }
+    beforeAll(async () => {
+      const list = await call(p.app, 'GET', '/api/v1/device-rules?deviceType=water_level', { token: t['guihua.admin'] })
+      const r = list.body.items.find((x: { name: string }) => x.name === '水位3次超50')
+      ruleId = r.id
+      version = r.version
+    })
+
+    it('a reading on the clearing side clears a live alarm whatever the count (after an edit of consecutive)', async () => {
+      const w = await addDevice(p.database.db, f, 'water_level', null, p.clock.now())
+      for (const v of [60, 61, 62]) {
+        p.clock.advance(MIN)
+        await read(w, { level_cm: v })
+      }
+      expect((await alarmsOf(w)).map((a) => a.status)).toEqual(['open'])
+      await patch({ consecutive: 4 })
+      p.clock.advance(MIN)
+      await read(w, { level_cm: 45 }) // between the levels: stays live
+      expect((await alarmsOf(w)).map((a) => a.status)).toEqual(['open'])
+      p.clock.advance(MIN)
+      await read(w, { level_cm: 30 })
+      expect((await alarmsOf(w)).map((a) => a.status)).toEqual(['cleared'])
+    })
+
+    it('an edit of the threshold restarts the count; switching the rule off clears its live alarms', async () => {
+      const w = await addDevice(p.database.db, f, 'water_level', null, p.clock.now())
+      for (const v of [60, 61]) {
+        p.clock.advance(MIN)
+        await read(w, { level_cm: v })
+      }
+      await patch({ threshold: 55 })
+      for (const v of [70, 71]) {
+        p.clock.advance(MIN)
+        await read(w, { level_cm: v })
+      }
+      // Two in a row under the new levels (not four): nothing yet.
+      expect(await alarmsOf(w)).toHaveLength(0)
+      for (const v of [72, 73]) {
+        p.clock.advance(MIN)
+        await read(w, { level_cm: v })
+      }
+      const [a] = await alarmsOf(w)
+      expect(a).toMatchObject({ status: 'open', value: 73 })
+      p.clock.advance(MIN)
+      const off = await patch({ enabled: false })
+      expect(off.enabled).toBe(false)
+      const [b] = await alarmsOf(w)
+      expect(b).toMatchObject({ status: 'cleared' })
+      const events = await p.database.db
+        .selectFrom('device_alarm_event')
+        .select(['kind', 'note', 'actor_id'])
+        .where('alarm_id', '=', a!.id)
+        .orderBy('id')
+        .execute()
+      expect(events.at(-1)).toMatchObject({ kind: 'cleared', note: 'rule disabled' })
+      expect(events.at(-1)!.actor_id).not.toBeNull()
+      const notes = await p.database.db
+        .selectFrom('case_event')
+        .select('comment')
+        .where('case_id', '=', Number(a!.case_id))
+        .where('action', '=', 'device_alarm')
+        .execute()
+      expect(notes.at(-1)!.comment).toContain('停用')
+    })
+  })
+
   describe('flapping and review', () => {
     let mh: number
     beforeAll(async () => {

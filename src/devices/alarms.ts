@@ -736,6 +736,43 @@ async function clearLive(
 }
 
 /**
+ * A rule switched off: its live alarms are cleared (event 'cleared' with the note "rule disabled",
+ * a note on their cases), by the admin who switched it off, in their transaction (as the caller:
+ * the rule's area covers its alarms' areas, so they read and may change every one of them).
+ */
+export async function clearRuleAlarms(tx: Tx, ctx: RequestContext, ruleId: number, now: Date): Promise<number> {
+  const actor = requireActor(ctx)
+  const lives = await tx
+    .selectFrom('device_alarm')
+    .select(['id', 'case_id', 'kind'])
+    .where('rule_id', '=', ruleId)
+    .where('status', 'in', LIVE)
+    .orderBy('id')
+    .forUpdate()
+    .execute()
+  let cleared = 0
+  for (const a of lives) {
+    const done = await tx
+      .updateTable('device_alarm')
+      .set((eb) => ({ status: 'cleared', cleared_at: now, version: eb('version', '+', 1) }))
+      .where('id', '=', a.id)
+      .where('status', 'in', LIVE)
+      .executeTakeFirst()
+    if (Number(done.numUpdatedRows) !== 1) continue
+    cleared++
+    await addEvents(tx, [{ alarm_id: a.id, at: now, kind: 'cleared', actor_id: actor.userId, note: 'rule disabled' }])
+    await noteOnCase(
+      tx,
+      a.case_id,
+      `告警规则已停用（${actor.displayName}），设备告警${alarmKindText(a.kind)}随之解除。事件仍由承办部门按流程核查办结。`,
+      { alarmId: Number(a.id), event: 'cleared', ruleDisabled: true },
+      now,
+    )
+  }
+  return cleared
+}
+
+/**
  * An alarm message the ingest path has just stored (never a redelivery), in its transaction, as
  * the owner: raise, repeat, reopen or clear by the device's flag rule. An alarm kind without a
  * rule is kept as a message and raises nothing.
@@ -751,6 +788,29 @@ export async function onAlarmMessage(tx: Tx, msg: AlarmMessage, now: Date, deps:
   if (!rule) return
   await raise(tx, { deviceId: msg.device.id, rule, kind: msg.alarm, ...info, quietRepeat: false }, now, deps)
 }
+
+/**
+ * A threshold rule's count on a device (device.rule_state[rule id]): readings over the threshold
+ * in a row, whether the rule has a live alarm on the device (so a reading back on the right side
+ * clears it whatever the count), and the levels the count was made under (an edit of the rule's
+ * comparison, threshold or readings in a row starts the count again). A bare number is the
+ * count as it was kept before.
+ */
+interface RuleCount {
+  n: number
+  live?: boolean
+  sig?: string
+}
+const levelsOf = (r: ActiveRule) => `${r.comparison}:${r.threshold}:${r.consecutive}`
+function countOf(v: unknown): RuleCount {
+  if (typeof v === 'number') return { n: v }
+  if (v && typeof v === 'object') {
+    const o = v as RuleCount
+    return { n: Number(o.n) || 0, live: o.live === true, ...(typeof o.sig === 'string' ? { sig: o.sig } : {}) }
+  }
+  return { n: 0 }
+}
+const compact = (c: RuleCount) => ({ n: c.n, ...(c.live ? { live: true } : {}), ...(c.sig ? { sig: c.sig } : {}) })
 
 /**
  * Readings just stored (a batch), in the batch's transaction: each threshold rule of the device's
@@ -770,10 +830,10 @@ export async function onReadings(tx: Tx, readings: ReadingMessage[], now: Date, 
   const ids = [...new Set(work.map((w) => w.r.device.id))].sort((a, b) => a - b)
   const { rows } = await sql<{ id: number; rule_state: unknown }>`
     select id, rule_state from device where id = any(${ids}::bigint[]) order by id`.execute(tx)
-  const states = new Map<number, Record<string, number>>()
+  const states = new Map<number, Record<string, unknown>>()
   for (const row of rows) {
     const s = typeof row.rule_state === 'string' ? JSON.parse(row.rule_state) : row.rule_state
-    states.set(Number(row.id), { ...(s as Record<string, number>) })
+    states.set(Number(row.id), { ...(s as Record<string, unknown>) })
   }
   const changed = new Set<number>()
   work.sort((a, b) => a.r.device.id - b.r.device.id || a.r.at.getTime() - b.r.at.getTime())
@@ -784,17 +844,17 @@ export async function onReadings(tx: Tx, readings: ReadingMessage[], now: Date, 
     for (const rule of rules) {
       const v = r.values[rule.metric!]!
       const key = String(rule.id)
-      const count = state[key] ?? 0
+      const sig = levelsOf(rule)
+      const held = countOf(state[key])
+      // Counted under other levels (the rule was edited since): the run starts again; a live alarm stays live.
+      const c: RuleCount = held.sig !== undefined && held.sig !== sig ? { n: 0, live: held.live } : held
       const hit = rule.comparison === 'gt' ? v > rule.threshold! : v < rule.threshold!
       const clearAt = rule.clear_threshold ?? rule.threshold!
       const back = rule.comparison === 'gt' ? v <= clearAt : v >= clearAt
+      let next: RuleCount | null
       if (hit) {
-        const n = Math.min(count + 1, rule.consecutive)
-        if (n !== count) {
-          state[key] = n
-          changed.add(r.device.id)
-        }
-        if (n >= rule.consecutive)
+        next = { n: Math.min(c.n + 1, rule.consecutive), live: c.live, sig }
+        if (next.n >= rule.consecutive) {
           await raise(
             tx,
             {
@@ -805,20 +865,27 @@ export async function onReadings(tx: Tx, readings: ReadingMessage[], now: Date, 
               messageId: r.messageId,
               at,
               note: null,
-              quietRepeat: count >= rule.consecutive,
+              quietRepeat: c.n >= rule.consecutive,
             },
             now,
             deps,
           )
-      } else if (back) {
-        if (count > 0) {
-          delete state[key]
-          changed.add(r.device.id)
-          await clearLive(tx, r.device.id, { ruleId: rule.id }, { messageId: r.messageId, at, value: v, note: null })
+          next.live = true
         }
-      } else if (count > 0 && count < rule.consecutive) {
-        // Between the clearing level and the threshold: no longer in a row, but a live alarm stays.
-        delete state[key]
+      } else if (back) {
+        // Back on the right side: whatever the count, a live alarm of the rule is cleared.
+        if (c.n > 0 || c.live)
+          await clearLive(tx, r.device.id, { ruleId: rule.id }, { messageId: r.messageId, at, value: v, note: null })
+        next = null
+      } else {
+        // Between the clearing level and the threshold: no longer in a row (unless the alarm's run
+        // is complete: the next hit is a repeat), but a live alarm stays, and stays marked.
+        next = c.n >= rule.consecutive ? { ...c, sig } : c.live ? { n: 0, live: true, sig } : null
+      }
+      const stored = next === null ? undefined : compact(next)
+      if (JSON.stringify(stored) !== JSON.stringify(state[key])) {
+        if (stored === undefined) delete state[key]
+        else state[key] = stored
         changed.add(r.device.id)
       }
     }
