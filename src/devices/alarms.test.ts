@@ -711,6 +711,60 @@ describe.each(backends())('device alarms on %s', (backend) => {
     })
   })
 
+  describe('clearing by hand, twice at once', () => {
+    it('two clears racing on one alarm: one succeeds, the other is 409; one event, one note', async () => {
+      const mh2 = await addDevice(p.database.db, f, 'manhole_tilt', null, p.clock.now())
+      p.clock.advance(MIN)
+      await send(mh2, 'tilt', 'raised')
+      const [a] = await alarmsOf(mh2)
+      expect(a!.status).toBe('open')
+      const clear = (user: string) =>
+        call(p.app, 'POST', `/api/v1/device-alarms/${a!.id}/clear`, { token: t[user], body: { note: '已复位' } })
+      let statuses: number[]
+      if (backend === 'postgresql') {
+        // Hold the alarm's row so that both requests read it live and then wait on it together.
+        let both: Promise<{ status: number }[]> | null = null
+        await p.database.db.transaction().execute(async (hold) => {
+          await sql`select id from device_alarm where id = ${a!.id} for update`.execute(hold)
+          both = Promise.all([clear('guihua.staff'), clear('guihua.handler')])
+          for (let i = 0; i < 200; i++) {
+            const { rows } = await sql<{ n: number }>`
+              select count(*)::int as n from pg_stat_activity
+              where wait_event_type = 'Lock' and query like '%update "device_alarm"%'`.execute(p.database.db)
+            if (rows[0]!.n >= 2) break
+            await new Promise((r) => setTimeout(r, 25))
+          }
+        })
+        statuses = (await both!).map((r) => r.status)
+      } else statuses = (await Promise.all([clear('guihua.staff'), clear('guihua.handler')])).map((r) => r.status)
+      expect(statuses.sort()).toEqual([200, 409])
+      const events = await p.database.db
+        .selectFrom('device_alarm_event')
+        .select('kind')
+        .where('alarm_id', '=', a!.id)
+        .where('kind', '=', 'cleared')
+        .execute()
+      expect(events).toHaveLength(1)
+      const notes = await p.database.db
+        .selectFrom('case_event')
+        .select('comment')
+        .where('case_id', '=', Number(a!.case_id))
+        .where('comment', 'like', '%手动解除%')
+        .execute()
+      expect(notes).toHaveLength(1)
+      // The device's own clear afterwards finds nothing live: nothing more is written.
+      await send(mh2, 'tilt', 'cleared')
+      expect(
+        await p.database.db
+          .selectFrom('device_alarm_event')
+          .select('id')
+          .where('alarm_id', '=', a!.id)
+          .where('kind', '=', 'cleared')
+          .execute(),
+      ).toHaveLength(1)
+    })
+  })
+
   describe('the inbox', () => {
     it('lists live alarms newest first with filters and keyset pages', async () => {
       const all = await call(p.app, 'GET', `/api/v1/device-alarms?status=all&areaId=${f.g01}&pageSize=2`, {

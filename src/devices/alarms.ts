@@ -716,11 +716,14 @@ async function clearLive(
   q = 'ruleId' in match ? q.where('rule_id', '=', match.ruleId) : q.where('kind', '=', match.kind)
   const lives = await q.forUpdate().execute()
   for (const a of lives) {
-    await tx
+    const done = await tx
       .updateTable('device_alarm')
       .set((eb) => ({ status: 'cleared', cleared_at: info.at, version: eb('version', '+', 1) }))
       .where('id', '=', a.id)
-      .execute()
+      .where('status', 'in', LIVE)
+      .executeTakeFirst()
+    // Cleared by hand meanwhile (that transaction committed first): nothing more to write.
+    if (Number(done.numUpdatedRows) !== 1) continue
     await addEvents(tx, [
       { alarm_id: a.id, at: info.at, kind: 'cleared', message_id: info.messageId, value: info.value, note: info.note },
     ])
@@ -1351,7 +1354,7 @@ export async function clearAlarmByHand(tx: Tx, ctx: RequestContext, alarmId: num
   const r = await loadAlarm(tx, alarmId)
   const owner = await tx
     .selectFrom('device_alarm')
-    .select('owner_department_id')
+    .select(['owner_department_id', 'version'])
     .where('id', '=', alarmId)
     .executeTakeFirstOrThrow()
   if (!mayClear(ctx, r.area_path, owner.owner_department_id))
@@ -1360,11 +1363,16 @@ export async function clearAlarmByHand(tx: Tx, ctx: RequestContext, alarmId: num
       'alarms are cleared by hand by the area’s admins, leaders and staff or the owning department',
     )
   if (!(liveStatuses as readonly string[]).includes(r.status)) throw illegal(r.status, 'cleared')
-  await tx
+  // Only the version read and only while live: a double click, or the device's own clear racing
+  // this one, writes one event and one note; the other gets 409.
+  const done = await tx
     .updateTable('device_alarm')
     .set((eb) => ({ status: 'cleared', cleared_at: now, version: eb('version', '+', 1) }))
     .where('id', '=', alarmId)
-    .execute()
+    .where('status', 'in', LIVE)
+    .where('version', '=', owner.version)
+    .executeTakeFirst()
+  if (Number(done.numUpdatedRows) !== 1) throw illegal('no longer live', 'cleared')
   await addEvents(tx, [{ alarm_id: alarmId, at: now, kind: 'cleared', actor_id: actor.userId, note }])
   await noteOnCase(
     tx,
