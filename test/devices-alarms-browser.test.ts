@@ -10,8 +10,8 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cipherFor } from '../src/core/crypto.js'
 import { invalidateRules } from '../src/devices/alarm-rules.js'
-import { deviceRowOf, onAlarmMessage } from '../src/devices/alarms.js'
-import { hashDeviceSecret } from '../src/devices/common.js'
+import { onAlarmMessage } from '../src/devices/alarms.js'
+import { hashDeviceSecret, loadDevice } from '../src/devices/common.js'
 import { PHONE, browserSession, byTestId } from './browser-support.js'
 import type { TestPlatform } from './support.js'
 
@@ -97,7 +97,7 @@ describe.skipIf(session.skip)('device alarm screens in a browser (pglite)', () =
           await onAlarmMessage(
             tx,
             {
-              device: await deviceRowOf(tx, deviceId),
+              device: await loadDevice(tx, deviceId),
               messageId,
               at: now,
               alarm,

@@ -153,25 +153,35 @@ export function invalidateRules(): void {
   ruleCache.clear()
 }
 
+/** A rule as the alarm processing reads it: one select for the cached per-type list and a single rule. */
+const activeRuleSelect = sql`
+  select r.id, r.name, r.area_id, coalesce(a.path, '') as area_path, r.trigger, r.alarm_kind, r.metric, r.comparison,
+         r.threshold, r.clear_threshold, r.consecutive, r.severity, r.action, r.category_id, r.incident_kind,
+         r.dedupe_minutes
+  from device_alarm_rule r left join area a on a.id = r.area_id`
+const activeRule = (r: ActiveRule): ActiveRule => ({
+  ...r,
+  id: Number(r.id),
+  threshold: r.threshold === null ? null : Number(r.threshold),
+  clear_threshold: r.clear_threshold === null ? null : Number(r.clear_threshold),
+})
+
 /** The enabled rules of a device type (cached per type for a few seconds). */
 export async function rulesOfType(tx: Tx | Db, type: string): Promise<ActiveRule[]> {
   const hit = ruleCache.get(type)
   if (hit && hit.until > Date.now()) return hit.rules
-  const { rows } = await sql<ActiveRule>`
-    select r.id, r.name, r.area_id, coalesce(a.path, '') as area_path, r.trigger, r.alarm_kind, r.metric, r.comparison,
-           r.threshold, r.clear_threshold, r.consecutive, r.severity, r.action, r.category_id, r.incident_kind,
-           r.dedupe_minutes
-    from device_alarm_rule r left join area a on a.id = r.area_id
+  const { rows } = await sql<ActiveRule>`${activeRuleSelect}
     where r.device_type = ${type} and r.enabled
     order by r.id`.execute(tx)
-  const rules = rows.map((r) => ({
-    ...r,
-    id: Number(r.id),
-    threshold: r.threshold === null ? null : Number(r.threshold),
-    clear_threshold: r.clear_threshold === null ? null : Number(r.clear_threshold),
-  }))
+  const rules = rows.map(activeRule)
   ruleCache.set(type, { until: Date.now() + RULE_TTL_MS, rules })
   return rules
+}
+
+/** A rule, enabled or not, as the alarm processing reads it (a held alarm's review), uncached. */
+export async function ruleById(tx: Tx | Db, ruleId: number): Promise<ActiveRule | null> {
+  const { rows } = await sql<ActiveRule>`${activeRuleSelect} where r.id = ${ruleId}`.execute(tx)
+  return rows[0] ? activeRule(rows[0]) : null
 }
 
 const covers = (rule: ActiveRule, devicePath: string) => devicePath.startsWith(rule.area_path)

@@ -3,7 +3,8 @@ import type { FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
 import { areaIdByCode, demoActor } from '../participation/common.js'
 import { invalidateRules } from './alarm-rules.js'
-import { acknowledgeAlarm, deviceRowOf, onAlarmMessage, onReadings } from './alarms.js'
+import { acknowledgeAlarm, onAlarmMessage, onReadings } from './alarms.js'
+import { loadDevice } from './common.js'
 
 // The demo city's alarm rules and the alarms they raised, made through the same code as live
 // messages (a device_message row, then onAlarmMessage / onReadings), after the registry's demo
@@ -363,7 +364,7 @@ async function pick(tx: Tx, type: string, extra = sql`true`): Promise<number | n
 
 let seq = 0
 async function alarm(tx: Tx, deviceId: number, kind: string, state: 'raised' | 'cleared', at: Date, value?: number) {
-  const device = await deviceRowOf(tx, deviceId)
+  const device = await loadDevice(tx, deviceId)
   const messageId = `demo-${state}-${kind}-${at.getTime()}-${++seq}`
   const payload = { id: messageId, ts: at.toISOString(), alarm: kind, state, ...(value === undefined ? {} : { value }) }
   await tx
@@ -387,7 +388,7 @@ async function alarm(tx: Tx, deviceId: number, kind: string, state: 'raised' | '
 }
 
 async function reading(tx: Tx, deviceId: number, values: Record<string, number>, at: Date) {
-  const device = await deviceRowOf(tx, deviceId)
+  const device = await loadDevice(tx, deviceId)
   const messageId = `demo-reading-${at.getTime()}-${++seq}`
   await tx
     .insertInto('device_message')

@@ -7,8 +7,8 @@ import { cipherFor } from '../core/crypto.js'
 import type { Db } from '../core/db.js'
 import { inScope } from '../core/scope.js'
 import { invalidateRules } from './alarm-rules.js'
-import { deviceRowOf, onAlarmMessage, onReadings } from './alarms.js'
-import { hashDeviceSecret } from './common.js'
+import { onAlarmMessage, onReadings } from './alarms.js'
+import { hashDeviceSecret, loadDevice } from './common.js'
 import { sweepDevices } from './heartbeats.js'
 
 const MIN = 60_000
@@ -114,7 +114,7 @@ describe.each(backends())('device alarms on %s', (backend) => {
           via: 'http',
         })
         .execute()
-      const device = await deviceRowOf(tx, deviceId)
+      const device = await loadDevice(tx, deviceId)
       await onAlarmMessage(tx, { device, messageId, at, alarm, state, value, note: null }, now, deps())
     })
   }
@@ -134,7 +134,7 @@ describe.each(backends())('device alarms on %s', (backend) => {
           via: 'mqtt',
         })
         .execute()
-      await onReadings(tx, [{ device: await deviceRowOf(tx, deviceId), messageId, at: now, values }], now, deps())
+      await onReadings(tx, [{ device: await loadDevice(tx, deviceId), messageId, at: now, values }], now, deps())
     })
   }
   const alarmsOf = (deviceId: number) =>

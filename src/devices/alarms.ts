@@ -14,7 +14,14 @@ import { holds, holdsAnywhere, requireActor, type RequestContext } from '../core
 import { declareIncident } from '../emergency/incidents.js'
 import { gridAt } from '../jurisdiction/geometry.js'
 import { displayNames } from '../participation/common.js'
-import { categoryUnusable, flagRuleFor, rulesOfType, thresholdRulesFor, type ActiveRule } from './alarm-rules.js'
+import {
+  categoryUnusable,
+  flagRuleFor,
+  ruleById,
+  rulesOfType,
+  thresholdRulesFor,
+  type ActiveRule,
+} from './alarm-rules.js'
 import {
   alarmActions,
   alarmSeverities,
@@ -23,7 +30,6 @@ import {
   deviceStates,
   type AlarmMessage,
   type AlarmSeverity,
-  type DeviceRow,
   type ReadingMessage,
 } from './common.js'
 import { deviceTypes, type DeviceType } from './types.js'
@@ -293,8 +299,50 @@ function caseDescription(alarm: LiveAlarm, d: DeviceFacts, people: BuildingPeopl
   return lines.join('\n')
 }
 
-/** Files the alarm's case through intake (channel 'device'), at the device's point (else its grid). */
-async function fileCase(
+/** Where a device is, as its cases name it: the building (address) and place, else its grid. */
+export interface DevicePlace {
+  code: string
+  lng: number
+  lat: number
+  area_id: number
+  area_name: string
+  place: string | null
+  building_name: string | null
+  building_address: string | null
+  owner_department_id: number | null
+}
+
+/**
+ * Files a case for a device (an alarm's or a maintenance case) through intake, channel 'device',
+ * at the device's point (else its grid), and accepts it as the system at once: a device is a
+ * trusted reporter, so the case is dispatched by the category's routing, else to the device's
+ * owner department (acceptAsSystem). Answers the case id. Used by the alarms and the heartbeat sweep.
+ */
+export async function fileDeviceCase(
+  tx: Tx,
+  d: DevicePlace,
+  categoryId: number,
+  description: string,
+  now: Date,
+  cipher: FieldCipher,
+): Promise<number> {
+  const address = ([d.building_address ?? d.building_name, d.place].filter(Boolean).join(' ') || d.area_name).slice(
+    0,
+    300,
+  )
+  const reporterName = `设备 ${d.code}`
+  const located = await gridAt(tx, d.lng, d.lat)
+  const input: NewCase =
+    located !== null
+      ? { categoryId, location: { lng: d.lng, lat: d.lat }, address, description, reporterName }
+      : { categoryId, areaId: d.area_id, address, description, reporterName }
+  const filed = await createCase(tx, { actor: null, ip: 'device' }, input, now, { cipher, channel: 'device' })
+  await acceptAsSystem(tx, filed.id, now, d.owner_department_id)
+  return filed.id
+}
+
+/** Files the alarm's case (fileDeviceCase), described with the building's people. */
+const fileCase = (
   tx: Tx,
   categoryId: number,
   alarm: LiveAlarm,
@@ -303,25 +351,7 @@ async function fileCase(
   ruleName: string,
   now: Date,
   deps: AlarmDeps,
-): Promise<number> {
-  const description = caseDescription(alarm, d, people, ruleName)
-  const address = ([d.building_address ?? d.building_name, d.place].filter(Boolean).join(' ') || d.area_name).slice(
-    0,
-    300,
-  )
-  const located = await gridAt(tx, d.lng, d.lat)
-  const input: NewCase =
-    located !== null
-      ? { categoryId, location: { lng: d.lng, lat: d.lat }, address, description, reporterName: `设备 ${d.code}` }
-      : { categoryId, areaId: d.area_id, address, description, reporterName: `设备 ${d.code}` }
-  const filed = await createCase(tx, { actor: null, ip: 'device' }, input, now, {
-    cipher: deps.cipher,
-    channel: 'device',
-  })
-  // A device is a trusted reporter: accepted at once, dispatched by routing, else to its owner.
-  await acceptAsSystem(tx, filed.id, now, d.owner_department_id)
-  return filed.id
-}
+) => fileDeviceCase(tx, d, categoryId, caseDescription(alarm, d, people, ruleName), now, deps.cipher)
 
 /** The commander of a device's incident: a leader of its community (first by id), else one over it. */
 async function communityLeader(tx: Tx, communityId: number, communityPath: string): Promise<number | null> {
@@ -1470,24 +1500,4 @@ export async function reviewHeldAlarm(
     areaId: a.area_id,
     detail: { note },
   })
-}
-
-/** A rule (enabled or not) as the alarm processing reads it. */
-async function ruleById(tx: Tx, ruleId: number): Promise<ActiveRule | null> {
-  const { rows } = await sql<ActiveRule>`
-    select r.id, r.name, r.area_id, coalesce(a.path, '') as area_path, r.trigger, r.alarm_kind, r.metric, r.comparison,
-           r.threshold, r.clear_threshold, r.consecutive, r.severity, r.action, r.category_id, r.incident_kind,
-           r.dedupe_minutes
-    from device_alarm_rule r left join area a on a.id = r.area_id where r.id = ${ruleId}`.execute(tx)
-  return rows[0] ? { ...rows[0], id: Number(rows[0].id) } : null
-}
-
-/** The helper the ingest tests and the demo use: a DeviceRow for a device id (owner rights). */
-export async function deviceRowOf(tx: Tx | Db, deviceId: number): Promise<DeviceRow> {
-  const { rows } = await sql<DeviceRow>`
-    select d.id, d.code, d.type, d.name, d.state, d.area_id, a.path as area_path, d.district_id, d.building_id,
-           d.owner_department_id, d.owner_organisation_id, d.version
-    from device d join area a on a.id = d.area_id where d.id = ${deviceId}`.execute(tx)
-  if (!rows[0]) throw notFound('DEVICE_NOT_FOUND', `device ${deviceId}`, 'id')
-  return { ...rows[0], id: Number(rows[0].id) }
 }

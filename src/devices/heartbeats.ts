@@ -1,11 +1,9 @@
 import { sql } from 'kysely'
-import { acceptAsSystem } from '../cases/actions.js'
-import { createCase, type NewCase } from '../cases/intake.js'
 import { openStates } from '../cases/workflow.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db } from '../core/db.js'
-import { gridAt } from '../jurisdiction/geometry.js'
 import { categoryUnusable } from './alarm-rules.js'
+import { fileDeviceCase } from './alarms.js'
 
 // Heartbeats and faults (issue 18, item 5). Ingest moves device.last_seen_at on every accepted
 // message (and brings an offline device back to active); this sweep, run every 30 s by main.ts,
@@ -134,24 +132,7 @@ export async function sweepDevices(
         const s = still.rows[0]
         if (s?.state !== 'offline' || s.filed) return false
         if (await categoryUnusable(tx, d.category_id!)) return false
-        const located = await gridAt(tx, d.lng, d.lat)
-        const address = (
-          [d.building_address ?? d.building_name, d.place].filter(Boolean).join(' ') || d.area_name
-        ).slice(0, 300)
-        const description = describe(d, now)
-        const input: NewCase =
-          located !== null
-            ? {
-                categoryId: d.category_id!,
-                location: { lng: d.lng, lat: d.lat },
-                address,
-                description,
-                reporterName: `设备 ${d.code}`,
-              }
-            : { categoryId: d.category_id!, areaId: d.area_id, address, description, reporterName: `设备 ${d.code}` }
-        const made = await createCase(tx, { actor: null, ip: 'device' }, input, now, { cipher, channel: 'device' })
-        // Accepted at once and dispatched by routing, else to the device's owner (the natural handler).
-        await acceptAsSystem(tx, made.id, now, d.owner_department_id)
+        const made = { id: await fileDeviceCase(tx, d, d.category_id!, describe(d, now), now, cipher) }
         await tx
           .updateTable('device')
           .set({ maintenance_case_id: made.id, updated_at: now })

@@ -3,8 +3,8 @@ import { sql } from 'kysely'
 import { expect } from 'vitest'
 import { cipherFor } from '../../src/core/crypto.js'
 import { invalidateRules } from '../../src/devices/alarm-rules.js'
-import { deviceRowOf, onAlarmMessage } from '../../src/devices/alarms.js'
-import { hashDeviceSecret } from '../../src/devices/common.js'
+import { onAlarmMessage } from '../../src/devices/alarms.js'
+import { hashDeviceSecret, loadDevice } from '../../src/devices/common.js'
 import { call, type TestPlatform } from '../support.js'
 import { denied, must, row, unchanged, type OwnPart, type ScopingPart } from './parts.js'
 
@@ -92,7 +92,7 @@ async function openAlarm(p: TestPlatform, f: { building: number; dept: number; g
     await onAlarmMessage(
       tx,
       {
-        device: await deviceRowOf(tx, deviceId),
+        device: await loadDevice(tx, deviceId),
         messageId,
         at: now,
         alarm: 'tilt',
