@@ -1319,6 +1319,41 @@ describe.each(backends())('device alarms on %s', (backend) => {
       ).toBe(403)
     })
 
+    it('a building with more live alarms than the list shows counts them all', async () => {
+      const now = p.clock.now()
+      const { rows } = await sql<{ id: number }>`
+        insert into building (area_id, district_id, code, name, kind, address, floors, location, created_at, updated_at)
+        select b.area_id, b.district_id, ${`T-BIG-${tag()}`}, '测试大楼', 'residential', '桂花路大楼', 30, b.location, ${now}, ${now}
+        from building b where b.id = ${f.occupied} returning id`.execute(p.database.db)
+      const big = Number(rows[0]!.id)
+      const prefix = `T-BIG-${tag()}`
+      await sql`
+        insert into device (code, type, name, area_id, district_id, location, building_id, state, owner_department_id,
+                            secret_hash, secret_rotated_at, last_seen_at, created_at, updated_at)
+        select ${prefix} || '-' || g, 'smoke_detector', '测试烟感' || g, b.area_id, b.district_id, b.location, b.id, 'active',
+               ${f.dept}, ${hashDeviceSecret('x')}, ${now}, ${now}, ${now}, ${now}
+        from building b, generate_series(1, 120) g where b.id = ${big}`.execute(p.database.db)
+      await sql`
+        insert into device_alarm (device_id, area_id, district_id, owner_department_id, building_id, kind, severity, status,
+                                  action, message_id, raised_at, last_at)
+        select d.id, d.area_id, d.district_id, d.owner_department_id, d.building_id, 'smoke',
+               case when right(d.code, 1) = '0' then 'critical' else 'minor' end, 'open', 'warning', 'm-big', ${now}, ${now}
+        from device d where d.building_id = ${big}`.execute(p.database.db)
+      const res = await call(p.app, 'GET', `/api/v1/device-risk/buildings/${big}`, { token: t['guihua.staff'] })
+      expect(res.status).toBe(200)
+      expect(res.body.openAlarms).toBe(120)
+      expect(res.body.criticalAlarms).toBe(12)
+      expect(res.body.alarms).toHaveLength(100)
+      expect(res.body.deviceCount).toBe(120)
+      expect([res.body.occupants, res.body.knockTotal, res.body.people]).toEqual([0, 0, []])
+      await p.database.db
+        .updateTable('device_alarm')
+        .set({ status: 'dismissed' })
+        .where('building_id', '=', big)
+        .execute()
+      await p.database.db.updateTable('device').set({ state: 'retired' }).where('building_id', '=', big).execute()
+    })
+
     it('per grid: the fixture adds exactly what it holds to G01', async () => {
       const before = await call(p.app, 'GET', `/api/v1/device-risk?areaId=${f.guihua}`, { token: t['guihua.staff'] })
       expect(before.status).toBe(200)

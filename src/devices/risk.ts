@@ -323,7 +323,7 @@ export async function buildingRisk(tx: Tx, ctx: RequestContext, buildingId: numb
   if (!building || !holds(actor, riskReaders, building.path))
     throw notFound('RECORD_NOT_FOUND', `building ${buildingId}`, 'id')
   const since = new Date(now.getTime() - 30 * DAY)
-  const [devices, alarms, recent, people] = await Promise.all([
+  const [devices, alarms, live, recent, counts, people] = await Promise.all([
     sql<{
       id: number
       code: string
@@ -336,6 +336,7 @@ export async function buildingRisk(tx: Tx, ctx: RequestContext, buildingId: numb
       select d.id, d.code, d.name, d.type, d.state, d.place,
              (select count(*) from device_alarm al where al.device_id = d.id and al.status = any(${LIVE}::text[])) as open
       from device d where d.building_id = ${buildingId} order by d.code limit 500`.execute(tx),
+    // The newest live alarms to list (at most 100); the counts come from the next query, uncapped.
     sql<{
       id: number
       kind: string
@@ -348,11 +349,20 @@ export async function buildingRisk(tx: Tx, ctx: RequestContext, buildingId: numb
       from device_alarm al join device d on d.id = al.device_id
       where al.building_id = ${buildingId} and al.status = any(${LIVE}::text[])
       order by al.id desc limit 100`.execute(tx),
+    sql<{ open: string; critical: string }>`
+      select count(*) as open, count(*) filter (where severity = 'critical') as critical
+      from device_alarm where building_id = ${buildingId} and status = any(${LIVE}::text[])`.execute(tx),
     sql<{ type: DeviceType; n: string }>`
       select d.type, count(*) as n from device_alarm al join device d on d.id = al.device_id
       where al.building_id = ${buildingId} and al.raised_at >= ${since} group by d.type order by count(*) desc`.execute(
       tx,
     ),
+    // Who lives there, counted in SQL: everyone, those to knock on, and per tag.
+    sql<Record<string, string | number>>`
+      select count(*) as occupants, count(*) filter (where p.tags && ${[...knockTags]}::text[]) as total, ${tagCounts}
+      from person p join dwelling dw on dw.id = p.dwelling_id
+      where dw.building_id = ${buildingId} and p.status = 'active'`.execute(tx),
+    // Only the people to knock on are loaded (at most 500), the most vulnerable first.
     sql<{
       name: string
       birth_date: Date | null
@@ -364,24 +374,22 @@ export async function buildingRisk(tx: Tx, ctx: RequestContext, buildingId: numb
     }>`
       select p.name, p.birth_date, p.sex, p.tags, dw.unit, dw.floor, dw.room
       from person p join dwelling dw on dw.id = p.dwelling_id
-      where dw.building_id = ${buildingId} and p.status = 'active'
-      order by ('elderly_alone' = any (p.tags)) desc, ('disabled' = any (p.tags)) desc, dw.unit, dw.floor nulls last, dw.room, p.id`.execute(
-      tx,
-    ),
+      where dw.building_id = ${buildingId} and p.status = 'active' and p.tags && ${[...knockTags]}::text[]
+      order by ('elderly_alone' = any (p.tags)) desc, ('disabled' = any (p.tags)) desc, dw.unit, dw.floor nulls last, dw.room, p.id
+      limit 500`.execute(tx),
   ])
-  const knock = emptyKnock()
-  const needy = people.rows.filter((p) => p.tags.some((t) => (knockTags as readonly string[]).includes(t)))
-  for (const p of needy) for (const t of p.tags) if (t in knock) knock[t as Tag]++
+  const c = counts.rows[0]!
+  const knock = Object.fromEntries(knockTags.map((t) => [t, Number(c[t] ?? 0)])) as Record<Tag, number>
   const f: Figures = {
-    openAlarms: alarms.rows.length,
-    criticalAlarms: alarms.rows.filter((a) => a.severity === 'critical').length,
+    openAlarms: Number(live.rows[0]!.open),
+    criticalAlarms: Number(live.rows[0]!.critical),
     alarms30d: recent.rows.reduce((s, r) => s + Number(r.n), 0),
     alarms30dByType: recent.rows.map((r) => ({ type: r.type, count: Number(r.n) })),
     deviceCount: devices.rows.filter((d) => d.state !== 'retired').length,
     offlineDevices: devices.rows.filter((d) => d.state === 'offline').length,
     faultyDevices: devices.rows.filter((d) => d.state === 'faulty').length,
     knock,
-    knockTotal: needy.length,
+    knockTotal: Number(c.total),
     level: 'low',
   }
   f.level = levelOf(f)
@@ -395,7 +403,7 @@ export async function buildingRisk(tx: Tx, ctx: RequestContext, buildingId: numb
       area: { id: building.area_id, code: building.area_code, nameZh: building.name_zh, nameEn: building.name_en },
     },
     ...f,
-    occupants: people.rows.length,
+    occupants: Number(c.occupants),
     devices: devices.rows.map((d) => ({
       id: Number(d.id),
       code: d.code,
@@ -413,7 +421,7 @@ export async function buildingRisk(tx: Tx, ctx: RequestContext, buildingId: numb
       raisedAt: new Date(a.raised_at).toISOString(),
       deviceCode: a.code,
     })),
-    people: needy.slice(0, 500).map((p) => ({
+    people: people.rows.map((p) => ({
       name: maskName(p.name),
       age: ageOn(p.birth_date, now),
       sex: p.sex,
