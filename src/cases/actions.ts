@@ -127,36 +127,8 @@ export async function performAction(
     )
   }
   const photoIds = await attachPhotos(tx, caseId, input.photos ?? [], 'photos')
-  let prev = from
-  for (const [i, e] of fx.events.entries()) {
-    await tx
-      .insertInto('case_event')
-      .values({
-        case_id: caseId,
-        at: now,
-        action: e.action,
-        from_state: prev,
-        to_state: e.to,
-        actor_id: e.system ? null : (ctx.actor?.userId ?? null),
-        actor_name: e.system ? 'system' : (ctx.actor?.displayName ?? 'reporter'),
-        actor_role: e.system ? 'system' : (e.actorRole ?? actorRole),
-        department_id:
-          e.departmentId ?? (ctx.actor?.departmentId && actorRole === 'handler' ? ctx.actor.departmentId : null),
-        comment: e.comment ?? null,
-        photo_ids: i === 0 ? photoIds : [],
-        detail: JSON.stringify(e.detail ?? {}),
-        is_public: publicActions.has(e.action),
-      })
-      .execute()
-    prev = e.to
-  }
+  const prev = await writeSteps(tx, ctx, c, from, input.action, fx, now, actorRole, photoIds)
   const params = { trackingCode: c.tracking_code, action: input.action, state: prev }
-  for (const n of fx.notices)
-    await notify(
-      tx,
-      n.users.filter((u) => u !== ctx.actor?.userId),
-      { kind: n.kind, caseId, params, at: now },
-    )
   if (c.reporter_id && publicActions.has(input.action) && c.reporter_id !== ctx.actor?.userId) {
     await notify(tx, [c.reporter_id], { kind: 'case_update', caseId, params, at: now })
   }
@@ -180,6 +152,55 @@ export async function performAction(
   return { trackingCode: c.tracking_code, state: prev }
 }
 
+/**
+ * Writes the steps of an action (its case_event rows, from `from` on) and tells those the effects
+ * name (never the actor); answers the state the case ends in. Shared by performAction and
+ * acceptAsSystem.
+ */
+async function writeSteps(
+  tx: Tx,
+  ctx: RequestContext,
+  c: CaseRow,
+  from: CaseState,
+  action: string,
+  fx: Effects,
+  now: Date,
+  actorRole: string,
+  photoIds: number[],
+): Promise<CaseState> {
+  let prev = from
+  for (const [i, e] of fx.events.entries()) {
+    await tx
+      .insertInto('case_event')
+      .values({
+        case_id: c.id,
+        at: now,
+        action: e.action,
+        from_state: prev,
+        to_state: e.to,
+        actor_id: e.system ? null : (ctx.actor?.userId ?? null),
+        actor_name: e.system ? 'system' : (ctx.actor?.displayName ?? 'reporter'),
+        actor_role: e.system ? 'system' : (e.actorRole ?? actorRole),
+        department_id:
+          e.departmentId ?? (ctx.actor?.departmentId && actorRole === 'handler' ? ctx.actor.departmentId : null),
+        comment: e.comment ?? null,
+        photo_ids: i === 0 ? photoIds : [],
+        detail: JSON.stringify(e.detail ?? {}),
+        is_public: publicActions.has(e.action),
+      })
+      .execute()
+    prev = e.to
+  }
+  const params = { trackingCode: c.tracking_code, action, state: prev }
+  for (const n of fx.notices)
+    await notify(
+      tx,
+      n.users.filter((u) => u !== ctx.actor?.userId),
+      { kind: n.kind, caseId: c.id, params, at: now },
+    )
+  return prev
+}
+
 /** Whether `token` is the one handed to the anonymous reporter of a case (kept only as a hash). */
 export const reporterTokenFits = (storedHash: string | null, token: string) =>
   !!storedHash && storedHash === sha256Hex(token)
@@ -192,6 +213,33 @@ async function reporterTokenMatches(tx: Tx, caseId: number, token: string): Prom
 function pickRole(roles: Set<CaseRole>, action: CaseAction): string {
   const by = caseWorkflow.actions[action].by
   return by.find((r) => roles.has(r)) ?? 'unknown'
+}
+
+/**
+ * What accepting a case sets going: the category's routing for the case's area — else
+ * `fallbackDepartmentId` — dispatches it at once (state 'dispatched', the department, a 'dispatch'
+ * step by the system, the department's users told); with no department it waits, accepted, for
+ * triage to dispatch by hand. The one place triage's `accept` and `acceptAsSystem` decide it.
+ */
+async function dispatchOnAccept(
+  tx: Tx,
+  c: CaseRow,
+  fx: Effects,
+  fallbackDepartmentId: number | null,
+): Promise<number | null> {
+  const dept = (await routeDepartment(tx, c.category_id, c.area_path)) ?? fallbackDepartmentId
+  if (!dept) return null
+  fx.patch.state = 'dispatched'
+  fx.patch.department_id = dept
+  fx.events.push({
+    action: 'dispatch',
+    to: 'dispatched',
+    departmentId: dept,
+    detail: { automatic: true },
+    system: true,
+  })
+  fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_dispatched' })
+  return dept
 }
 
 async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone: string, fx: Effects) {
@@ -216,23 +264,9 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
       ),
     )
   switch (input.action) {
-    case 'accept': {
-      const dept = await routeDepartment(tx, c.category_id, path)
-      if (dept) {
-        // Routing by category × area dispatches at once; triage dispatches by hand otherwise.
-        fx.patch.state = 'dispatched'
-        fx.patch.department_id = dept
-        fx.events.push({
-          action: 'dispatch',
-          to: 'dispatched',
-          departmentId: dept,
-          detail: { automatic: true },
-          system: true,
-        })
-        fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_dispatched' })
-      }
+    case 'accept':
+      await dispatchOnAccept(tx, c, fx, null)
       return
-    }
     case 'reject':
       need(input.comment, 'comment', 'a reason')
       Object.assign(fx.patch, await stopClock(tx, c.id, now))
@@ -420,48 +454,21 @@ export async function acceptAsSystem(
 ): Promise<number | null> {
   const c = await loadCaseRow(tx, caseId)
   if (c.state !== 'submitted') return c.department_id
-  const dept = (await routeDepartment(tx, c.category_id, c.area_path)) ?? fallbackDepartmentId
+  const fx: Effects = {
+    patch: { state: 'accepted' },
+    events: [{ action: 'accept', to: 'accepted', detail: { automatic: true }, system: true }],
+    notices: [],
+  }
+  const dept = await dispatchOnAccept(tx, c, fx, fallbackDepartmentId)
   const updated = await tx
     .updateTable('cases')
-    .set({
-      state: dept ? 'dispatched' : 'accepted',
-      department_id: dept,
-      version: c.version + 1,
-      updated_at: now,
-    })
+    .set({ ...fx.patch, version: c.version + 1, updated_at: now })
     .where('id', '=', caseId)
     .where('version', '=', c.version)
     .executeTakeFirst()
   if (Number(updated.numUpdatedRows) !== 1)
     throw new AppError('CASE_VERSION_CONFLICT', 'the case changed while it was being accepted', 'version')
-  const event = (action: string, from: CaseState, to: CaseState, departmentId: number | null, detail: object) => ({
-    case_id: caseId,
-    at: now,
-    action,
-    from_state: from,
-    to_state: to,
-    actor_id: null,
-    actor_name: 'system',
-    actor_role: 'system',
-    department_id: departmentId,
-    comment: null,
-    detail: JSON.stringify(detail),
-    is_public: publicActions.has(action),
-  })
-  await tx
-    .insertInto('case_event')
-    .values([
-      event('accept', 'submitted', 'accepted', null, { automatic: true }),
-      ...(dept ? [event('dispatch', 'accepted', 'dispatched', dept, { automatic: true })] : []),
-    ])
-    .execute()
-  if (dept)
-    await notify(tx, await usersOfDepartment(tx, dept), {
-      kind: 'case_dispatched',
-      caseId,
-      params: { trackingCode: c.tracking_code, action: 'dispatch', state: 'dispatched' },
-      at: now,
-    })
+  await writeSteps(tx, { actor: null, ip: 'system' }, c, 'submitted', 'accept', fx, now, 'system', [])
   await recordAudit(
     tx,
     { actor: null, ip: 'system' },
