@@ -53,9 +53,13 @@ export const alarmQueries = {
     queryOptions({ queryKey: alarmKeys.detail(id), queryFn: ({ signal }) => alarmApi.detail(id, signal) }),
 }
 
-/** After acknowledging, clearing or reviewing: the inbox, the detail and the risk figures change. */
+/**
+ * After acknowledging, clearing or reviewing: the inbox, the detail, the risk figures and the
+ * registry's device list, map and detail (their open alarm counts and the device's state) change.
+ */
 export const alarmsChanged = () =>
   Promise.all([
     queryClient.invalidateQueries({ queryKey: alarmKeys.all }),
     queryClient.invalidateQueries({ queryKey: ['devices', 'risk'] }),
+    queryClient.invalidateQueries({ queryKey: ['devices', 'registry'] }),
   ]).then(() => undefined)

@@ -31,4 +31,16 @@ export const rulesQueries = {
     queryOptions({ queryKey: ['devices', 'rules', 'types'], queryFn: ({ signal }) => rulesApi.types(signal) }),
 }
 
-export const rulesChanged = () => queryClient.invalidateQueries({ queryKey: ['devices', 'rules'] })
+/**
+ * After a rule or type is saved: the rules, and — since switching a rule off clears its live
+ * alarms — the alarm inbox, the risk figures and the registry's open alarm counts.
+ */
+export const rulesChanged = () =>
+  Promise.all(
+    [
+      ['devices', 'rules'],
+      ['devices', 'alarms'],
+      ['devices', 'risk'],
+      ['devices', 'registry'],
+    ].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+  ).then(() => undefined)
