@@ -36609,7 +36609,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an alarm rule (the version you read): its levels, severity, action, category, window, on/off */
+        /** Change an alarm rule (the version you read): its levels, severity, action, category, window, on/off; switching it off clears its live alarms */
         patch: {
             parameters: {
                 query?: never;
