@@ -25,7 +25,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 300)
 function connect(url: string, d: { code: string; secret: string }) {
   return new Promise<MqttClient>((resolve, reject) => {
     const c = mqtt.connect(url, {
-      clientId: `${d.code}-${randomBytes(3).toString('hex')}`,
+      clientId: `${d.code}:${randomBytes(3).toString('hex')}`,
       username: d.code,
       password: d.secret,
       reconnectPeriod: 0,

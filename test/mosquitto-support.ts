@@ -52,6 +52,8 @@ export interface Mosquitto {
   dir: string
   /** The platform's MQTT_URL (its user and password). */
   platformUrl: string
+  /** The broker's process id (SIGHUP rereads its files). */
+  pid: number
   /** Device URL (credentials go in the connect options). */
   url: string
   output(): string
@@ -79,6 +81,7 @@ export async function startMosquitto(db: Db): Promise<Mosquitto> {
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous false',
+      'use_username_as_clientid true',
       `password_file ${files.files.passwd}`,
       `acl_file ${files.files.acl}`,
       'persistence true',
@@ -114,6 +117,7 @@ export async function startMosquitto(db: Db): Promise<Mosquitto> {
     port,
     dir,
     platformUrl: `mqtt://_grassroots:${platformPassword}@127.0.0.1:${port}`,
+    pid: child.pid!,
     url: `mqtt://127.0.0.1:${port}`,
     output: () => out,
     async reload(db2) {

@@ -11,8 +11,8 @@ import {
 } from '../../test/mosquitto-support.js'
 import { backends, call, openTestPlatform, TEST_DATA_KEY, tokenFor, type TestPlatform } from '../../test/support.js'
 import { fieldCipher } from '../core/crypto.js'
-import { hashDeviceSecret } from './common.js'
-import { failedMessages, refusedCount } from './ingest.js'
+import { credentialsChanged, hashDeviceSecret } from './common.js'
+import { refusedCount } from './ingest.js'
 import { type DeviceRuntime, startDevices } from './runtime.js'
 import { registerSimulatedDevices, runSimulator, simSecret } from './simulate.js'
 
@@ -24,7 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 function connect(url: string, d: { code: string; secret: string }, extra: IClientOptions = {}) {
   return new Promise<MqttClient>((resolve, reject) => {
     const c = mqtt.connect(url, {
-      clientId: `${d.code}-${Math.random().toString(36).slice(2, 8)}`,
+      clientId: `${d.code}:${Math.random().toString(36).slice(2, 8)}`,
       username: d.code,
       password: d.secret,
       reconnectPeriod: 0,
@@ -177,41 +177,72 @@ describe.each(backends())('embedded MQTT broker (%s)', (backend) => {
     expect(await refusedCount('too_large')).toBe(before + 1)
   })
 
-  it('a message not stored gets no PUBACK: the device sends it again until it is stored, once', async () => {
-    // The database refuses the message while the flag row exists (as if the server died before storing).
+  it('while the database is away a message waits without a PUBACK, and is stored once when it is back', async () => {
+    // The database answers "cannot connect now" (57P03) while the flag row exists.
     const db = p.database.db
-    await sql`create table t_refuse (x int)`.execute(db)
-    await sql`insert into t_refuse values (1)`.execute(db)
-    await sql`create function t_refuse_fn() returns trigger language plpgsql as $$
-      begin if exists (select 1 from t_refuse) then raise exception 'simulated failure before storing'; end if; return new; end $$`.execute(
+    await sql`create table t_away (x int)`.execute(db)
+    await sql`insert into t_away values (1)`.execute(db)
+    await sql`create function t_away_fn() returns trigger language plpgsql as $$
+      begin if exists (select 1 from t_away) then raise exception 'simulated: database away' using errcode = '57P03'; end if; return new; end $$`.execute(
       db,
     )
-    await sql`create trigger t_refuse_trg before insert on device_message for each row execute function t_refuse_fn()`.execute(
+    await sql`create trigger t_away_trg before insert on device_message for each row execute function t_away_fn()`.execute(
       db,
     )
-    const failed = (await failedMessages.get()).values[0]?.value ?? 0
-    const c = await connect(url, b, { reconnectPeriod: 100 })
-    let acked = false
-    const done = publish(c, `grassroots/devices/${b.code}/alarm`, {
-      id: 'retry-1',
-      alarm: 'heat',
-      state: 'raised',
-    }).then(() => {
-      acked = true
-    })
-    await until(
-      'failed attempts',
-      async () => (await failedMessages.get()).values[0]?.value ?? 0,
-      (n) => n >= failed + 2,
+    try {
+      const c = await connect(url, b, { reconnectPeriod: 100 })
+      let acked = false
+      const done = publish(c, `grassroots/devices/${b.code}/alarm`, {
+        id: 'retry-1',
+        alarm: 'heat',
+        state: 'raised',
+      }).then(() => {
+        acked = true
+      })
+      await sleep(1500)
+      expect(acked).toBe(false)
+      expect(await rows(b.id)).toEqual([])
+      await sql`delete from t_away`.execute(db)
+      await done
+      expect(acked).toBe(true)
+      expect(await rows(b.id)).toEqual([{ message_id: 'retry-1', kind: 'alarm', via: 'mqtt' }])
+      await end(c)
+    } finally {
+      await sql`drop trigger t_away_trg on device_message`.execute(db)
+    }
+  })
+
+  it('a poison message is tried again, then acknowledged and dropped (counted as failed); the device goes on', async () => {
+    const db = p.database.db
+    await sql`create function t_poison_fn() returns trigger language plpgsql as $$
+      begin if new.message_id like 'poison%' then raise exception 'simulated: poison'; end if; return new; end $$`.execute(
+      db,
     )
-    expect(acked).toBe(false)
-    expect(await rows(b.id)).toEqual([])
-    await sql`delete from t_refuse`.execute(db)
-    await done
-    expect(acked).toBe(true)
-    expect(await rows(b.id)).toEqual([{ message_id: 'retry-1', kind: 'alarm', via: 'mqtt' }])
-    await end(c)
-    await sql`drop trigger t_refuse_trg on device_message`.execute(db)
+    await sql`create trigger t_poison_trg before insert on device_message for each row execute function t_poison_fn()`.execute(
+      db,
+    )
+    try {
+      const failed = await refusedCount('failed')
+      const c = await connect(url, b)
+      await publish(c, `grassroots/devices/${b.code}/alarm`, { id: 'poison-1', alarm: 'heat', state: 'cleared' })
+      await publish(c, `grassroots/devices/${b.code}/reading`, { id: 'poison-2', values: { temperature_c: 20 } })
+      await publish(c, `grassroots/devices/${b.code}/reading`, { id: 'after-poison', values: { temperature_c: 21 } })
+      expect(await refusedCount('failed')).toBe(failed + 2)
+      const ids = (await rows(b.id)).map((r) => r.message_id)
+      expect(ids).toContain('after-poison')
+      expect(ids.filter((i) => i.startsWith('poison'))).toEqual([])
+      await end(c)
+    } finally {
+      await sql`drop trigger t_poison_trg on device_message`.execute(db)
+    }
+  })
+
+  it("a client id that is not the device's code (or <code>:…) is refused: CONNACK identifier rejected, counted", async () => {
+    const before = await refusedCount('bad_client_id')
+    await expect(connect(url, a, { clientId: b.code })).rejects.toMatchObject({ code: 2 })
+    await expect(connect(url, a, { clientId: `${a.code}-x` })).rejects.toMatchObject({ code: 2 })
+    expect(await refusedCount('bad_client_id')).toBe(before + 2)
+    await end(await connect(url, a, { clientId: a.code }))
   })
 
   it('MQTT over WebSocket works', async () => {
@@ -285,6 +316,24 @@ describe.each(backends())('embedded MQTT broker (%s)', (backend) => {
     await closed
     c.end(true)
     await expect(connect(url, d)).rejects.toMatchObject({ code: 5 })
+  })
+
+  it('a device rotated or retired through the registry is disconnected at once (credentialsChanged)', async () => {
+    const d = await addTestDevice(p.database.db, 'T-MQTT-NOW', 'gas_detector')
+    const other = await addTestDevice(p.database.db, 'T-MQTT-STAY', 'gas_detector')
+    const c = await connect(url, d)
+    const stays = await connect(url, other)
+    const closed = new Promise<void>((r) => c.once('close', () => r()))
+    await p.database.db.updateTable('device').set({ state: 'retired' }).where('id', '=', d.id).execute()
+    // What the registry routes call once their transaction has committed.
+    credentialsChanged(d.code)
+    credentialsChanged(other.code)
+    await closed
+    c.end(true)
+    await expect(connect(url, d)).rejects.toMatchObject({ code: 5 })
+    expect(stays.connected).toBe(true)
+    await publish(stays, `grassroots/devices/${other.code}/heartbeat`, { id: 'still-here' })
+    await end(stays)
   })
 })
 
@@ -388,5 +437,46 @@ describe.runIf(mosquittoTests)('external broker: mosquitto', () => {
     await broker.reload(p.database.db)
     const c = await connect(broker.url, late)
     await end(c)
+  })
+
+  it('with MOSQUITTO_DIR and MOSQUITTO_RELOAD the platform rewrites the files after a credential change and reloads mosquitto', async () => {
+    const rotated = await addTestDevice(p.database.db, 'T-MOSQ-ROT', 'water_level')
+    await broker.reload(p.database.db)
+    await end(await connect(broker.url, rotated))
+    process.env.MOSQUITTO_DIR = broker.dir
+    process.env.MOSQUITTO_RELOAD = `kill -HUP ${broker.pid}`
+    const runtime = await startDevices(p.database.db, config(), p.clock, cipher, log)
+    try {
+      await runtime.ready
+      const fresh = await addTestDevice(p.database.db, 'T-MOSQ-NEW', 'water_level')
+      await p.database.db
+        .updateTable('device')
+        .set({ secret_hash: hashDeviceSecret('rotated-secret-for-mosquitto') })
+        .where('id', '=', rotated.id)
+        .execute()
+      credentialsChanged(fresh.code)
+      credentialsChanged(rotated.code)
+      await until(
+        'the new device let in',
+        () => connect(broker.url, fresh).then(end, () => false),
+        (ok) => ok !== false,
+        5_000,
+      )
+      await expect(connect(broker.url, rotated)).rejects.toMatchObject({ code: 5 })
+      await end(await connect(broker.url, { code: rotated.code, secret: 'rotated-secret-for-mosquitto' }))
+      // The platform still reads: its own line is in the rewritten file.
+      const c = await connect(broker.url, fresh)
+      await publish(c, `grassroots/devices/${fresh.code}/reading`, { id: 'after-rewrite', values: { level_cm: 12 } })
+      await until(
+        'stored',
+        () => rows(fresh.id),
+        (r) => r.length === 1,
+      )
+      await end(c)
+    } finally {
+      delete process.env.MOSQUITTO_DIR
+      delete process.env.MOSQUITTO_RELOAD
+      await runtime.stop()
+    }
   })
 })

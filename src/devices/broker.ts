@@ -7,8 +7,10 @@ import type { Db } from '../core/db.js'
 import { type DeviceAuth, IngestRefusal, type Ingestor, refusedMessages } from './ingest.js'
 import { MAX_PAYLOAD_BYTES, type MessageKind } from './types.js'
 
-// The embedded MQTT broker (aedes): devices connect with username = device code and password =
-// secret (CONNACK 5 "not authorised" otherwise), publish QoS 1 to
+// The embedded MQTT broker (aedes): devices connect with username = device code, password =
+// secret (CONNACK 5 "not authorised" otherwise) and a client id that is the code or starts with
+// `<code>:` (CONNACK 2 "identifier rejected" otherwise, so no device can take over another's
+// session), publish QoS 1 to
 // grassroots/devices/{their own code}/{alarm|reading|heartbeat}, and subscribe to nothing.
 //
 // Messages are taken in-process in `authorizePublish`: for QoS 1 aedes sends the PUBACK only
@@ -70,8 +72,11 @@ export function guardFrames(stream: Duplex, max: number, tooLarge: () => void): 
 
 export interface EmbeddedBroker {
   ports: { mqtt: number; ws: number }
-  /** Disconnects clients whose device was retired or its secret rotated since they connected. */
-  revalidate(db: Db): Promise<number>
+  /**
+   * Disconnects clients whose device was retired or its secret rotated since they connected
+   * (only those of `codes` when given); how many.
+   */
+  revalidate(db: Db, codes?: string[]): Promise<number>
   /** Stops accepting connections (devices keep their unacknowledged messages and send them again later). */
   stopListening(): Promise<void>
   close(): Promise<void>
@@ -95,7 +100,7 @@ const listen = (server: NetServer | HttpServer, port: number, host: string) =>
 
 export async function startEmbeddedBroker(ingestor: Ingestor, opts: BrokerOptions): Promise<EmbeddedBroker> {
   const devices = new Map<Client, DeviceAuth>()
-  const connectionRefused = (reason: 'unknown_device' | 'bad_secret' | 'retired' | 'too_large') =>
+  const connectionRefused = (reason: 'bad_secret' | 'too_large' | 'bad_client_id') =>
     refusedMessages.inc({ reason, via: 'mqtt' })
 
   const broker = await Aedes.createBroker({
@@ -118,7 +123,14 @@ export async function startEmbeddedBroker(ingestor: Ingestor, opts: BrokerOption
       connectionRefused('bad_secret')
       return refuse()
     }
-    ingestor.authenticate(username, password.toString('utf8'), 'mqtt').then(
+    if (client.id !== username && !client.id.startsWith(`${username}:`)) {
+      connectionRefused('bad_client_id')
+      const err = new Error('identifier rejected') as AuthenticateError
+      Object.assign(err, { returnCode: 2 })
+      return done(err, false)
+    }
+    const source = client.req?.socket.remoteAddress ?? (client.conn as { remoteAddress?: string }).remoteAddress
+    ingestor.authenticate(username, password.toString('utf8'), 'mqtt', source).then(
       (device) => {
         devices.set(client, device)
         done(null, true)
@@ -148,8 +160,11 @@ export async function startEmbeddedBroker(ingestor: Ingestor, opts: BrokerOption
         (err) => {
           if (err instanceof IngestRefusal) {
             if (err.reason === 'retired') return done(new Error('device retired'))
-            // Bad JSON, schema, size, rate: sending it again would not help. Acknowledged and dropped
-            // (counted and logged by the ingest path).
+            // An alarm over its allowance: not acknowledged (the connection closes and the device
+            // sends it again later; its allowance refills meanwhile).
+            if (err.reason === 'rate_limited' && m[2] === 'alarm') return done(new Error('alarms too fast'))
+            // Bad JSON, schema, size, readings too fast, a poison message: sending it again would
+            // not help. Acknowledged and dropped (counted and logged by the ingest path).
             return done(null)
           }
           // Not stored: no PUBACK; the connection is closed and the device sends it again.
@@ -222,8 +237,9 @@ export async function startEmbeddedBroker(ingestor: Ingestor, opts: BrokerOption
 
   return {
     ports: { mqtt: mqttPort, ws: wsPort },
-    async revalidate(db) {
-      const connected = [...devices.entries()]
+    async revalidate(db, codes) {
+      const only = codes ? new Set(codes) : null
+      const connected = [...devices.entries()].filter(([, d]) => !only || only.has(d.code))
       if (!connected.length) return 0
       const rows = await db
         .selectFrom('device')

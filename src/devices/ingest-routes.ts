@@ -67,6 +67,10 @@ const statusOf = {
   invalid: 'DEVICE_MESSAGE_INVALID',
   rate_limited: 'DEVICE_RATE_LIMITED',
   wrong_topic: 'DEVICE_MESSAGE_INVALID',
+  login_limited: 'DEVICE_RATE_LIMITED',
+  bad_client_id: 'DEVICE_AUTH_FAILED',
+  // Storing it kept failing (not the database being away): a 500, the gateway may send it again.
+  failed: 'INTERNAL',
 } as const
 
 // The HTTP way in for gateways that cannot speak MQTT: the same ingest function as the brokers.
@@ -86,7 +90,7 @@ export async function ingestRoutes(app: App, { database, config, clock }: Platfo
       params: codeParams,
       headers: messageHeaders,
       body: messageBody,
-      response: { 202: storedSchema, ...errorResponses(401, 409, 413, 429) },
+      response: { 202: storedSchema, ...errorResponses(401, 409, 413, 429, 500) },
     },
     handler: async (req, reply) => {
       const bearer = req.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
@@ -98,11 +102,13 @@ export async function ingestRoutes(app: App, { database, config, clock }: Platfo
           payload: JSON.stringify(req.body.payload),
           secret,
           via: 'http',
+          source: req.ip,
         })
         return reply.code(202).send(result)
       } catch (err) {
         if (!(err instanceof IngestRefusal)) throw err
-        const headers: Record<string, string> = err.reason === 'rate_limited' ? { 'retry-after': '1' } : {}
+        const headers: Record<string, string> =
+          err.retryAfterS !== null ? { 'retry-after': String(Math.max(1, err.retryAfterS)) } : {}
         throw new AppError(statusOf[err.reason], err.message, err.field, headers)
       }
     },

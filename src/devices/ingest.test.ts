@@ -4,7 +4,7 @@ import { backends, call, openTestPlatform, TEST_DATA_KEY, tokenFor, type TestPla
 import { addTestDevice, type TestDevice } from '../../test/mosquitto-support.js'
 import { fieldCipher } from '../core/crypto.js'
 import { hashDeviceSecret } from './common.js'
-import { Ingestor, IngestRefusal, refusedCount, type RefusalReason } from './ingest.js'
+import { Ingestor, IngestRefusal, ingestorFor, LOGIN_FAILURES, refusedCount, type RefusalReason } from './ingest.js'
 
 const cipher = fieldCipher(Buffer.from(TEST_DATA_KEY, 'base64'))
 
@@ -278,6 +278,99 @@ describe.each(backends())('device ingest (%s)', (backend) => {
     expect((await messages(calm.id)).length).toBe(20)
     expect((await messages(flood.id)).length).toBe(60)
     await ingestor.close()
+  })
+
+  it('alarms have their own allowance: a reading flood leaves it whole; over it an alarm is refused to be sent again (never acknowledged), or waited for', async () => {
+    const ingestor = new Ingestor(p.database.db, { clock: p.clock, cipher, ratePerMinute: 120, burst: 2 })
+    const d = await addTestDevice(p.database.db, 'T-ALARM-RATE', 'water_level')
+    const device = { id: d.id, code: d.code, type: d.type, hash: '' }
+    const send = (kind: 'reading' | 'alarm', id: string, waitForRate = false) =>
+      ingestor.ingest({
+        code: d.code,
+        kind,
+        payload: JSON.stringify(
+          kind === 'reading'
+            ? { id, values: { level_cm: 10 } }
+            : { id, alarm: 'high_water', state: id.endsWith('c') ? 'cleared' : 'raised' },
+        ),
+        via: 'mqtt',
+        device,
+        waitForRate,
+      })
+    await send('reading', 'r-1')
+    await send('reading', 'r-2')
+    await expect(send('reading', 'r-3')).rejects.toMatchObject({ reason: 'rate_limited' })
+    // The readings' allowance is spent; the alarms' is not.
+    await expect(send('alarm', 'a-1')).resolves.toEqual({ stored: true })
+    await expect(send('alarm', 'a-2c')).resolves.toEqual({ stored: true })
+    const refused = await send('alarm', 'a-3').catch((e: IngestRefusal) => e)
+    expect(refused).toBeInstanceOf(IngestRefusal)
+    expect(refused).toMatchObject({ reason: 'rate_limited', retryAfterS: 1 })
+    // The subscriber's way: the alarm waits for its token (half a second at 120 a minute) and is stored.
+    const t0 = Date.now()
+    await expect(send('alarm', 'a-3', true)).resolves.toEqual({ stored: true })
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300)
+    expect((await messages(d.id)).map((m) => m.message_id)).toEqual(['a-1', 'a-2c', 'a-3', 'r-1', 'r-2'])
+    await ingestor.close()
+  })
+
+  it('a device clock gone back is believed only as far as a week ago (the raw ts kept in the payload)', async () => {
+    const body = {
+      kind: 'reading',
+      payload: { id: 'old-1', ts: '2000-01-01T00:00:00Z', values: { temperature_c: 19 } },
+    }
+    expect((await post(smoke.code, smoke.secret, body)).status).toBe(202)
+    const row = (await messages(smoke.id)).find((m) => m.message_id === 'old-1')!
+    expect(row.at).toEqual(new Date(p.clock.now().getTime() - 7 * 24 * 3600_000))
+    expect(row.payload).toMatchObject({ ts: '2000-01-01T00:00:00Z' })
+  })
+
+  it('failed logins: after ten for a code, or a hundred from one address, tries are refused unchecked (counted), but a secret already verified still works', async () => {
+    const ingestor = new Ingestor(p.database.db, { clock: p.clock, cipher, ratePerMinute: 600 })
+    const known = await addTestDevice(p.database.db, 'T-LOGIN-KNOWN')
+    const fresh = await addTestDevice(p.database.db, 'T-LOGIN-FRESH')
+    const third = await addTestDevice(p.database.db, 'T-LOGIN-THIRD')
+    await ingestor.authenticate(known.code, known.secret, 'mqtt', '10.0.0.1')
+    for (const d of [known, fresh])
+      for (let i = 0; i < LOGIN_FAILURES.code; i++)
+        await expect(ingestor.authenticate(d.code, `guess-${i}`, 'mqtt', '10.0.0.2')).rejects.toMatchObject({
+          reason: 'bad_secret',
+        })
+    const limited = await refusedCount('login_limited')
+    await expect(ingestor.authenticate(fresh.code, fresh.secret, 'mqtt', '10.0.0.3')).rejects.toMatchObject({
+      reason: 'login_limited',
+      retryAfterS: expect.any(Number),
+    })
+    expect(await refusedCount('login_limited')).toBe(limited + 1)
+    // Guessing at its code does not lock out the device that already proved its secret.
+    await expect(ingestor.authenticate(known.code, known.secret, 'mqtt', '10.0.0.3')).resolves.toMatchObject({
+      id: known.id,
+    })
+    // Per address: 20 failures from 10.0.0.2 so far; 80 more on codes nobody has.
+    for (let i = 0; i < LOGIN_FAILURES.address - 2 * LOGIN_FAILURES.code; i++)
+      await expect(ingestor.authenticate(`T-NOBODY-${i}`, 'x', 'mqtt', '10.0.0.2')).rejects.toMatchObject({
+        reason: 'unknown_device',
+      })
+    await expect(ingestor.authenticate(third.code, third.secret, 'mqtt', '10.0.0.2')).rejects.toMatchObject({
+      reason: 'login_limited',
+    })
+    await expect(ingestor.authenticate(third.code, third.secret, 'mqtt', '10.0.0.4')).resolves.toMatchObject({
+      id: third.id,
+    })
+    await ingestor.close()
+  })
+
+  it('over HTTP a code locked by failed logins answers 429 DEVICE_RATE_LIMITED with Retry-After', async () => {
+    const d = await addTestDevice(p.database.db, 'T-LOGIN-HTTP')
+    const body = { kind: 'heartbeat', payload: { id: 'h' } }
+    for (let i = 0; i < LOGIN_FAILURES.code; i++) expect((await post(d.code, `guess-${i}`, body)).status).toBe(401)
+    const r = await post(d.code, d.secret, body)
+    expect(r.status).toBe(429)
+    expect(r.body.error).toMatchObject({ code: 'DEVICE_RATE_LIMITED' })
+    expect(Number(r.headers['retry-after'])).toBeGreaterThan(0)
+    // The route's shared ingestor forgets, for the tests after this one.
+    ingestorFor(p.database.db, { clock: p.clock, cipher, ratePerMinute: 600 }).forget()
+    expect((await post(d.code, d.secret, body)).status).toBe(202)
   })
 
   it('the broker route tells readers where devices connect (and nobody else)', async () => {

@@ -6,6 +6,7 @@ import { Counter } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import type { FieldCipher } from '../core/crypto.js'
 import { beginsInOneTrip, type Db, type Tx } from '../core/db.js'
+import { isDatabaseUnavailable } from '../core/http.js'
 import { moduleMetrics } from '../core/metrics.js'
 import { onAlarmMessage, onReadings } from './alarms.js'
 import { type DeviceRow, type ReadingMessage, verifyDeviceSecret } from './common.js'
@@ -14,7 +15,9 @@ import { type DeviceType, MAX_PAYLOAD_BYTES, type MessageKind, messageKinds, mes
 // The one way in for device messages, whether they came over MQTT (runtime.ts: the embedded
 // broker, or an external one) or over HTTP (ingest-routes.ts):
 //
-//   authenticate (code + secret, cached) → size → rate limit → JSON → schema of the type and kind
+//   authenticate (code + secret, cached; failed logins limited per code and per address)
+//   → size → rate limit (alarms have their own allowance and are never dropped for it)
+//   → JSON → schema of the type and kind
 //   → heartbeat: batched update of the device (last seen, battery, offline → active)
 //   → reading:   batched insert … on conflict (device_id, message_id) do nothing, the device's last
 //                values, and the rows actually inserted handed to the threshold rules, all in the
@@ -23,6 +26,11 @@ import { type DeviceType, MAX_PAYLOAD_BYTES, type MessageKind, messageKinds, mes
 //
 // A caller's promise settles after the transaction holding its message committed, so an MQTT
 // PUBACK or an HTTP 202 is only ever sent for stored data. Every refusal is counted by reason.
+// While the database is away a message waits (up to UNAVAILABLE_WAIT_MS) and is then left
+// unacknowledged for the device to send again; a message that fails for any other reason is
+// retried in place a few times and then dropped as 'failed' (logged, counted, acknowledged), so
+// one poison message cannot stall a device or, through an external broker's ordered
+// acknowledgements, every device.
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
@@ -37,6 +45,12 @@ export const refusalReasons = [
   'invalid',
   'rate_limited',
   'wrong_topic',
+  /** Too many failed logins for the code or from the address: refused without checking the secret. */
+  'login_limited',
+  /** The client id is not the device's code (or `<code>:<suffix>`). */
+  'bad_client_id',
+  /** Storing it failed again and again for a reason not of the database being away (a poison message). */
+  'failed',
 ] as const
 export type RefusalReason = (typeof refusalReasons)[number]
 
@@ -46,6 +60,8 @@ export class IngestRefusal extends Error {
     readonly reason: RefusalReason,
     message: string,
     readonly field: string | null = null,
+    /** When sending again may help (seconds), for `rate_limited` and `login_limited`. */
+    readonly retryAfterS: number | null = null,
   ) {
     super(message)
   }
@@ -67,7 +83,7 @@ export const refusedMessages = new Counter({
 })
 export const failedMessages = new Counter({
   name: 'grassroots_device_messages_failed_total',
-  help: 'Device messages not stored because of an internal error (not acknowledged: the device sends again)',
+  help: 'Device messages not stored because of an internal error: the database away (not acknowledged, the device sends again) or a poison message (acknowledged after retries, also refused as failed)',
   registers: [moduleMetrics],
 })
 
@@ -91,8 +107,10 @@ export interface DeviceAuth {
 export interface IngestOptions {
   clock: Clock
   cipher: FieldCipher
-  /** Messages one device may send per minute (a token bucket of this size, refilled evenly). */
+  /** Messages one device may send per minute (a token bucket, refilled evenly); alarms have as many again. */
   ratePerMinute: number
+  /** How many a device may send at once after a quiet spell (the bucket's size; default ratePerMinute). */
+  burst?: number
   log?: { debug(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }
   /** How long a batch waits for company before it is written (ms). */
   flushMs?: number
@@ -110,6 +128,14 @@ export interface IngestInput {
   /** The device's secret (HTTP); or `device`, already authenticated (MQTT). */
   secret?: string
   device?: DeviceAuth
+  /** The caller's address, for the failed-login limit (HTTP). */
+  source?: string
+  /**
+   * An alarm over its allowance waits for it instead of being refused (the external broker's
+   * subscriber, which must not drop an alarm and cannot leave it unacknowledged without stalling
+   * the messages behind it).
+   */
+  waitForRate?: boolean
 }
 
 interface Payload {
@@ -141,6 +167,20 @@ interface Pending {
 
 const KNOWN_TTL_MS = 10_000
 const TRANSIENT = new Set(['40001', '40P01'])
+/**
+ * Failed logins in LOGIN_WINDOW_MS before further tries are refused unchecked: per code, and per
+ * address (higher: many devices may share a gateway's or a NAT's address).
+ */
+export const LOGIN_FAILURES = { code: 10, address: 100 }
+const LOGIN_WINDOW_MS = 60_000
+/** How long a message waits for a database that is away before it is left unacknowledged. */
+const UNAVAILABLE_WAIT_MS = 30_000
+/** Tries of a message that fails for another reason (then dropped as a poison message). */
+const POISON_TRIES = 4
+/** The earliest time a message may claim: a device clock gone back to 2000 is not believed. */
+const OLDEST_TS_MS = 7 * 24 * 3600_000
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const digest = (secret: string) => createHash('sha256').update(secret).digest()
 
@@ -159,6 +199,10 @@ export class Ingestor {
   /** code → the device (or null: unknown/retired) as last read, for brokers that authenticate themselves. */
   private readonly known = new Map<string, { device: DeviceAuth | null; retired: boolean; at: number }>()
   private readonly buckets = new Map<number, { tokens: number; at: number }>()
+  /** Alarms have their own allowance: a chatty sensor's readings never crowd out its alarm. */
+  private readonly alarmBuckets = new Map<number, { tokens: number; at: number }>()
+  /** `code:<code>` and `ip:<address>` → failed logins in the current window. */
+  private readonly failures = new Map<string, { n: number; since: number }>()
   /**
    * Batches are written by lanes, a device always in the same one (its id modulo the lanes), so
    * two batches written at once never touch the same device. One lane on the embedded database
@@ -191,19 +235,36 @@ export class Ingestor {
     return this.lanes.reduce((n, l) => n + l.pending.length, 0)
   }
 
-  private refuse(reason: RefusalReason, via: IngestVia, message: string, field: string | null = null): never {
+  private refuse(
+    reason: RefusalReason,
+    via: IngestVia,
+    message: string,
+    field: string | null = null,
+    retryAfterS: number | null = null,
+  ): never {
     refusedMessages.inc({ reason, via })
     this.opts.log?.debug({ reason, via, field }, `device message refused: ${message}`)
-    throw new IngestRefusal(reason, message, field)
+    throw new IngestRefusal(reason, message, field, retryAfterS)
   }
 
   /**
    * A device by code and secret: PBKDF2 is paid once per (hash, secret) — the verified pair is
    * kept in memory, and a rotation (a new secret_hash) misses the cache. Unknown codes and wrong
    * secrets are refused alike to the caller (counted apart); a retired device is refused after
-   * its secret checked out.
+   * its secret checked out. After LOGIN_FAILURES failures in a minute for a code or from an
+   * address, further tries are refused without looking (no PBKDF2) until the minute has passed,
+   * except the secret this process already verified for the code: guessing at a device's code
+   * cannot lock the device itself out.
    */
-  async authenticate(code: string, secret: string, via: IngestVia): Promise<DeviceAuth> {
+  async authenticate(code: string, secret: string, via: IngestVia, source?: string): Promise<DeviceAuth> {
+    const d = digest(secret)
+    const hit = this.verified.get(code)
+    const seen = !!hit && timingSafeEqual(hit.digest, d)
+    if (!seen) {
+      const wait = Math.max(this.lockedFor(`code:${code}`), source ? this.lockedFor(`ip:${source}`) : 0)
+      if (wait > 0)
+        this.refuse('login_limited', via, 'too many failed logins: try again later', null, Math.ceil(wait / 1000))
+    }
     const row =
       typeof code === 'string' && code.length <= 64
         ? await this.db
@@ -212,16 +273,41 @@ export class Ingestor {
             .where('code', '=', code)
             .executeTakeFirst()
         : undefined
-    if (!row) this.refuse('unknown_device', via, 'unknown device or wrong secret')
-    const d = digest(secret)
-    const hit = this.verified.get(code)
-    const ok =
-      (hit && hit.hash === row.secret_hash && timingSafeEqual(hit.digest, d)) ||
-      verifyDeviceSecret(secret, row.secret_hash)
-    if (!ok) this.refuse('bad_secret', via, 'unknown device or wrong secret')
+    if (!row) {
+      this.loginFailed(code, source)
+      this.refuse('unknown_device', via, 'unknown device or wrong secret')
+    }
+    const ok = (seen && hit.hash === row.secret_hash) || verifyDeviceSecret(secret, row.secret_hash)
+    if (!ok) {
+      if (seen) this.verified.delete(code)
+      this.loginFailed(code, source)
+      this.refuse('bad_secret', via, 'unknown device or wrong secret')
+    }
     this.verified.set(code, { hash: row.secret_hash, digest: d })
     if (row.state === 'retired') this.refuse('retired', via, 'the device is retired')
     return { id: Number(row.id), code: row.code, type: row.type as DeviceType, hash: row.secret_hash }
+  }
+
+  /** Milliseconds until `key` may try again (0: it may now). */
+  private lockedFor(key: string): number {
+    const f = this.failures.get(key)
+    if (!f) return 0
+    const left = f.since + LOGIN_WINDOW_MS - Date.now()
+    if (left <= 0) {
+      this.failures.delete(key)
+      return 0
+    }
+    return f.n >= (key.startsWith('ip:') ? LOGIN_FAILURES.address : LOGIN_FAILURES.code) ? left : 0
+  }
+
+  private loginFailed(code: string, source: string | undefined) {
+    const now = Date.now()
+    if (this.failures.size > 100_000) this.failures.clear()
+    for (const key of source ? [`code:${code}`, `ip:${source}`] : [`code:${code}`]) {
+      const f = this.failures.get(key)
+      if (!f || now - f.since >= LOGIN_WINDOW_MS) this.failures.set(key, { n: 1, since: now })
+      else f.n++
+    }
   }
 
   /** A device named in a topic an external broker (which authenticated it) delivered. */
@@ -252,18 +338,22 @@ export class Ingestor {
     return entry.device
   }
 
-  /** Whether the device may send one more message now (a token bucket per device). */
-  private take(deviceId: number): boolean {
+  /**
+   * Takes a token from the device's bucket (`ratePerMinute` tokens, refilled evenly): 0 when one
+   * was taken, else the milliseconds until one will be there.
+   */
+  private take(buckets: Map<number, { tokens: number; at: number }>, deviceId: number): number {
     const rate = this.opts.ratePerMinute
-    if (rate <= 0) return true
+    if (rate <= 0) return 0
     const now = Date.now()
-    const b = this.buckets.get(deviceId) ?? { tokens: rate, at: now }
-    b.tokens = Math.min(rate, b.tokens + ((now - b.at) * rate) / 60_000)
+    const size = this.opts.burst ?? rate
+    const b = buckets.get(deviceId) ?? { tokens: size, at: now }
+    b.tokens = Math.min(size, b.tokens + ((now - b.at) * rate) / 60_000)
     b.at = now
-    this.buckets.set(deviceId, b)
-    if (b.tokens < 1) return false
+    buckets.set(deviceId, b)
+    if (b.tokens < 1) return Math.ceil(((1 - b.tokens) * 60_000) / rate)
     b.tokens -= 1
-    return true
+    return 0
   }
 
   private validator(type: DeviceType, kind: MessageKind): ValidateFunction {
@@ -289,7 +379,23 @@ export class Ingestor {
     const bytes = typeof input.payload === 'string' ? Buffer.byteLength(input.payload) : input.payload.length
     if (bytes > MAX_PAYLOAD_BYTES)
       this.refuse('too_large', via, `payload of ${bytes} bytes (at most ${MAX_PAYLOAD_BYTES})`, 'payload')
-    if (!this.take(device.id)) this.refuse('rate_limited', via, `device ${device.code} sends too fast`)
+    if (input.kind === 'alarm') {
+      // An alarm over its own allowance is never acknowledged and dropped: refused unacknowledged
+      // (the device sends it again later), or waited for.
+      for (
+        let wait = this.take(this.alarmBuckets, device.id);
+        wait > 0;
+        wait = this.take(this.alarmBuckets, device.id)
+      ) {
+        if (!input.waitForRate || this.closed)
+          this.refuse('rate_limited', via, `device ${device.code} sends alarms too fast`, null, Math.ceil(wait / 1000))
+        await sleep(wait)
+      }
+    } else {
+      const wait = this.take(this.buckets, device.id)
+      if (wait > 0)
+        this.refuse('rate_limited', via, `device ${device.code} sends too fast`, null, Math.ceil(wait / 1000))
+    }
     let payload: Payload
     try {
       payload = JSON.parse(typeof input.payload === 'string' ? input.payload : input.payload.toString('utf8'))
@@ -306,7 +412,9 @@ export class Ingestor {
     if (payload.ts) {
       const t = new Date(payload.ts)
       if (Number.isNaN(t.getTime())) this.refuse('invalid', via, 'payload.ts is not a time', 'payload.ts')
-      if (t < now) at = t
+      // Within [now − 7 days, now]: a clock ahead is now, one gone back is a week ago (the raw ts
+      // stays in the stored payload).
+      at = new Date(Math.min(now.getTime(), Math.max(t.getTime(), now.getTime() - OLDEST_TS_MS)))
     }
     let result: { stored: boolean }
     if (input.kind === 'alarm') {
@@ -325,11 +433,17 @@ export class Ingestor {
         }
       })
       const p = run.catch((err) => {
-        if (!(err instanceof IngestRefusal)) {
-          failedMessages.inc()
-          this.opts.log?.error({ err, device: device.code }, 'storing a device alarm failed')
+        if (err instanceof IngestRefusal) throw err
+        failedMessages.inc()
+        if (isDatabaseUnavailable(err)) {
+          this.opts.log?.warn({ err, device: device.code }, 'device alarm not stored: the database is away')
+          throw err
         }
-        throw err
+        this.opts.log?.error(
+          { err, device: device.code, message: payload.id },
+          'device alarm dropped: storing it kept failing',
+        )
+        this.refuse('failed', via, `storing alarm ${payload.id} failed ${POISON_TRIES} times`)
       })
       this.alarmsInFlight.add(p)
       try {
@@ -351,7 +465,7 @@ export class Ingestor {
 
   // ── Alarms: one transaction each ─────────────────────────────────────────────────────────────
   private async storeAlarm(device: DeviceAuth, payload: Payload, at: Date, via: IngestVia) {
-    return this.retrying(() =>
+    return this.persisting(true, () =>
       this.db.transaction().execute(async (tx) => {
         const now = this.opts.clock.now()
         const { rows: inserted } = await sql<{ device_id: number }>`
@@ -385,14 +499,30 @@ export class Ingestor {
     )
   }
 
-  /** Runs a transaction again (up to 3 times) when PostgreSQL chose it as a deadlock or serialization victim. */
-  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a transaction until it commits: again at once when PostgreSQL chose it as a deadlock or
+   * serialization victim (3 tries), after a growing pause while the database is away (for up to
+   * UNAVAILABLE_WAIT_MS, then the error is thrown: not acknowledged), and — when `poison` — after
+   * a pause for any other error, POISON_TRIES in all. A refusal is thrown at once.
+   */
+  private async persisting<T>(poison: boolean, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now()
+    let failures = 0
+    let transient = 0
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn()
       } catch (err) {
+        if (err instanceof IngestRefusal) throw err
         const code = (err as { code?: string }).code
-        if (attempt >= 3 || !code || !TRANSIENT.has(code)) throw err
+        if (code && TRANSIENT.has(code) && ++transient < 3) continue
+        if (isDatabaseUnavailable(err)) {
+          if (this.closed || Date.now() - started >= UNAVAILABLE_WAIT_MS) throw err
+          await sleep(Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)))
+          continue
+        }
+        if (!poison || ++failures >= POISON_TRIES) throw err
+        await sleep(25 * 4 ** failures)
       }
     }
   }
@@ -472,22 +602,40 @@ export class Ingestor {
     })
   }
 
-  /** Writes a batch; a batch that fails for another reason than a deadlock is split in halves, so one bad message fails alone. */
+  /**
+   * Writes a batch. While the database is away the whole batch waits (persisting); a batch that
+   * fails for another reason is split in halves, so one bad message fails alone, and that one is
+   * tried a few times more and then dropped as 'failed' (acknowledged: it must not hold up the
+   * device, nor the ordered acknowledgements of an external broker).
+   */
   private async writeBatch(batch: Pending[]): Promise<void> {
     let results: Map<Pending, { stored: boolean } | IngestRefusal>
     try {
-      results = await this.retrying(() => this.db.transaction().execute((tx) => this.writeInTx(tx, batch)))
+      results = await this.persisting(batch.length === 1, () =>
+        this.db.transaction().execute((tx) => this.writeInTx(tx, batch)),
+      )
       this.batches++
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        failedMessages.inc(batch.length)
+        this.opts.log?.warn({ err, messages: batch.length }, 'device messages not stored: the database is away')
+        for (const p of batch) p.reject(err)
+        return
+      }
       if (batch.length > 1) {
         const half = Math.ceil(batch.length / 2)
         await this.writeBatch(batch.slice(0, half))
         await this.writeBatch(batch.slice(half))
         return
       }
+      const p = batch[0]!
       failedMessages.inc()
-      this.opts.log?.error({ err, device: batch[0]!.device.code }, 'storing a device message failed')
-      batch[0]!.reject(err)
+      refusedMessages.inc({ reason: 'failed', via: p.via })
+      this.opts.log?.error(
+        { err, device: p.device.code, message: p.payload.id },
+        'device message dropped: storing it kept failing',
+      )
+      p.reject(new IngestRefusal('failed', `storing message ${p.payload.id} failed ${POISON_TRIES} times`))
       return
     }
     for (const [item, r] of results) {
@@ -607,6 +755,14 @@ export class Ingestor {
     this.verified.clear()
     this.known.clear()
     this.buckets.clear()
+    this.alarmBuckets.clear()
+    this.failures.clear()
+  }
+
+  /** Forgets what is cached about one device (its secret or state changed: credentialsChanged). */
+  forgetDevice(code: string): void {
+    this.verified.delete(code)
+    this.known.delete(code)
   }
 }
 

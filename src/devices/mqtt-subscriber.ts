@@ -103,7 +103,16 @@ export function startExternalSubscriber(
         return
       }
       const device = await ingestor.knownDevice(m[1]!, 'mqtt')
-      await ingestor.ingest({ code: device.code, kind: m[2] as MessageKind, payload, via: 'mqtt', device })
+      // An alarm over its allowance waits for it: dropping it would lose it, and leaving it
+      // unacknowledged would hold up the acknowledgements of every message behind it.
+      await ingestor.ingest({
+        code: device.code,
+        kind: m[2] as MessageKind,
+        payload,
+        via: 'mqtt',
+        device,
+        waitForRate: true,
+      })
     } catch (err) {
       // The device's fault: counted and logged by the ingest path; acknowledged and dropped.
       if (err instanceof IngestRefusal) return

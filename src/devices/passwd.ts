@@ -72,6 +72,8 @@ export function mosquittoConf(dir: string, port: number, persistenceDir: string)
     '# Written by `grassroots devices passwd`. Reload with SIGHUP after writing the files again.',
     `listener ${port}`,
     'allow_anonymous false',
+    // A client's id is its username: no device can take over another's session by its id.
+    'use_username_as_clientid true',
     `password_file ${path.join(dir, 'passwd')}`,
     `acl_file ${path.join(dir, 'acl')}`,
     // The platform's session (and the alarms waiting in it) survives a broker restart.

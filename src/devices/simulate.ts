@@ -273,7 +273,7 @@ export async function runSimulator(opts: SimOptions): Promise<SimResult> {
   const connect = (d: SimDevice, persistent: boolean) =>
     new Promise<MqttClient>((resolve, reject) => {
       const client = mqtt.connect(opts.url, {
-        clientId: `${d.code}-${run}`,
+        clientId: `${d.code}:${run}`,
         username: d.code,
         password: d.secret,
         clean: true,
