@@ -464,6 +464,17 @@ describe.runIf(mosquittoTests)('external broker: mosquitto', () => {
       )
       await expect(connect(broker.url, rotated)).rejects.toMatchObject({ code: 5 })
       await end(await connect(broker.url, { code: rotated.code, secret: 'rotated-secret-for-mosquitto' }))
+      // A device registered by another process (no notice here) is found by the periodic check.
+      const elsewhere = await addTestDevice(p.database.db, 'T-MOSQ-ELSEWHERE', 'water_level')
+      await expect(connect(broker.url, elsewhere)).rejects.toMatchObject({ code: 5 })
+      expect(await runtime.revalidate()).toBe(1)
+      await until(
+        "the other process's device let in",
+        () => connect(broker.url, elsewhere).then(end, () => false),
+        (ok) => ok !== false,
+        5_000,
+      )
+      expect(await runtime.revalidate()).toBe(0)
       // The platform still reads: its own line is in the rewritten file.
       const c = await connect(broker.url, fresh)
       await publish(c, `grassroots/devices/${fresh.code}/reading`, { id: 'after-rewrite', values: { level_cm: 12 } })

@@ -371,7 +371,7 @@ interface Delta {
   updated: number
   unchanged: number
   failed: number
-  /** Known devices given the row's secret: told to the ingest once the batch has committed. */
+  /** Devices registered, or known ones given the row's secret: told to the ingest once the batch has committed. */
   rekeyed: string[]
 }
 
@@ -560,6 +560,7 @@ async function writeBatch(tx: Tx, run: Run, batch: Item[]): Promise<Delta> {
       })
       .execute()
     if (!r.row.secret) credentials.push([r.row.code, secret])
+    delta.rekeyed.push(r.row.code)
     delta.inserted++
   }
   if (errors.length) {
@@ -652,7 +653,8 @@ export async function runDeviceImport(
     const run: Run = { jobId, areaPath: job.path, ctx, cipher, cols: columnsOf(first.value), now }
     let rowNumber = 1
     let batch: Item[] = []
-    // A device whose secret the file replaced drops its connections and cached checks now.
+    // A device whose secret the file replaced drops its connections and cached checks now; an
+    // external broker's password file gets the new and the re-keyed devices.
     const committed = (delta: Delta) => {
       for (const code of delta.rekeyed) credentialsChanged(code)
     }

@@ -83,10 +83,13 @@ export async function registryRoutes(app: App, { database, clock, config }: Plat
     },
     handler: async (req, reply) => {
       reply.code(201)
-      return createOnce(db, req, req.body, (tx) => registerDevice(tx, req.ctx, req.body, clock.now()), {
+      const made = await createOnce(db, req, req.body, (tx) => registerDevice(tx, req.ctx, req.body, clock.now()), {
         // A replay never shows the secret again.
         remember: (b) => ({ ...b, secret: null }),
       })
+      // A new credential (not a replay): an external broker's password file gets it.
+      if (made.secret) credentialsChanged(made.code)
+      return made
     },
   })
 

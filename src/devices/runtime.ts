@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db } from '../core/db.js'
 import { execFile } from 'node:child_process'
+import { sql } from 'kysely'
 import { startEmbeddedBroker } from './broker.js'
 import { deviceEvents } from './common.js'
 import { dropIngestor, ingestorFor } from './ingest.js'
@@ -18,7 +19,10 @@ export interface DeviceRuntime {
   ports: { mqtt: number; ws: number } | null
   /** Resolves once devices can be heard (the external broker: subscribed). */
   ready: Promise<void>
-  /** Disconnects devices retired or rotated since they connected (embedded broker); how many. */
+  /**
+   * Embedded broker: disconnects devices retired or rotated since they connected; how many.
+   * External broker with MOSQUITTO_DIR: writes its files again if the registry changed since (1, else 0).
+   */
   revalidate(): Promise<number>
   stop(): Promise<void>
 }
@@ -27,12 +31,15 @@ export interface DeviceRuntime {
 const REVALIDATE_MS = 30_000
 /** Credential changes within this long are written to the external broker's files together. */
 const BROKER_FILES_DEBOUNCE_MS = 1_000
+/** The registry is compared with the broker's files this often (changes made by other processes). */
+const BROKER_FILES_CHECK_MS = 30_000
 
 /**
  * With an external broker, the broker decides who connects. When MOSQUITTO_DIR names the
  * directory `grassroots devices passwd --out` wrote, the platform writes its password and ACL
- * files again at start and after every change of a secret or a device's state (debounced), then
- * runs MOSQUITTO_RELOAD (a shell command, e.g. `kill -HUP $(cat /run/mosquitto/mosquitto.pid)`)
+ * files again at start, after every registration or change of a secret or a device's state in
+ * this process (debounced), and whenever the registry no longer matches what it wrote last
+ * (checked every 30 s: changes made by another process), then runs MOSQUITTO_RELOAD (a shell command, e.g. `kill -HUP $(cat /run/mosquitto/mosquitto.pid)`)
  * so mosquitto rereads them. Without them, the files are as current as the last `devices passwd`
  * run: a rotated or retired device is refused by the platform (knownDevice, within 10 s), but the
  * broker still lets it connect with the old secret until the files are written again.
@@ -46,10 +53,20 @@ function brokerFilesWriter(db: Db, url: string, log: Logger) {
   const port = u.port ? Number(u.port) : 1883
   let timer: NodeJS.Timeout | null = null
   let running: Promise<void> = Promise.resolve()
+  /** What the files hold: a digest of every device that may connect, with its secret hash. */
+  let written: string | null = null
+  const fingerprint = async () => {
+    const { rows } = await sql<{ h: string }>`
+      select coalesce(md5(string_agg(code || ':' || secret_hash, ',' order by code)), '') as h
+      from device where state <> 'retired'`.execute(db)
+    return rows[0]!.h
+  }
   const write = () => {
     running = running.then(async () => {
       try {
+        const h = await fingerprint()
         const r = await writeBrokerFiles(db, { out: dir, platformPassword, port, host: u.hostname })
+        written = h
         log.info({ dir, devices: r.devices }, 'wrote the MQTT broker password and ACL files')
         if (reload)
           await new Promise<void>((resolve) =>
@@ -64,8 +81,20 @@ function brokerFilesWriter(db: Db, url: string, log: Logger) {
     })
     return running
   }
+  /** Writes the files again when the registry no longer matches them; whether it did. */
+  const sync = async () => {
+    await running
+    if ((await fingerprint()) === written) return false
+    await write()
+    return true
+  }
+  const check = setInterval(() => {
+    sync().catch((err) => log.warn({ err }, 'comparing the registry with the MQTT broker files failed'))
+  }, BROKER_FILES_CHECK_MS)
+  check.unref()
   return {
     now: write,
+    sync,
     soon() {
       if (timer) return
       timer = setTimeout(() => {
@@ -75,6 +104,7 @@ function brokerFilesWriter(db: Db, url: string, log: Logger) {
       timer.unref()
     },
     async stop() {
+      clearInterval(check)
       if (timer) {
         clearTimeout(timer)
         timer = null
@@ -113,7 +143,7 @@ export async function startDevices(
     return {
       ports: null,
       ready: sub.ready,
-      revalidate: async () => 0,
+      revalidate: async () => ((await files?.sync()) ? 1 : 0),
       describe: () => `devices: subscribed to ${redact(url)} (grassroots/devices/+/+, QoS 1, persistent session)`,
       async stop() {
         deviceEvents.off('credentialsChanged', changed)
