@@ -34,6 +34,7 @@ import { participationRoutes } from './participation/routes.js'
 import { servicesRoutes } from './services/routes.js'
 import { emergencyRoutes } from './emergency/routes.js'
 import { devicesRoutes } from './devices/routes.js'
+import { partyRoutes } from './party/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
@@ -283,6 +284,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(servicesRoutes, platform)
   await app.register(emergencyRoutes, platform)
   await app.register(devicesRoutes, platform)
+  await app.register(partyRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -261,6 +261,47 @@ export interface CategoryRouting {
   department_id: number;
 }
 
+export interface CobuildAgreement {
+  area_id: number;
+  contact_name: string | null;
+  created_at: Timestamp;
+  created_by: number | null;
+  district_id: number;
+  ends_on: string | null;
+  id: Generated<number>;
+  signed_on: string;
+  status: Generated<string>;
+  unit_department_id: number | null;
+  unit_kind: string;
+  unit_name: string;
+  unit_organisation_id: number | null;
+  unit_party_organisation_id: number | null;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface CobuildItem {
+  agreement_id: number | null;
+  area_id: number;
+  beneficiaries: number | null;
+  created_at: Timestamp;
+  created_by: number | null;
+  description: string;
+  district_id: number;
+  done_on: string | null;
+  due_on: string | null;
+  id: Generated<number>;
+  list: string;
+  need_id: number | null;
+  outcome: string | null;
+  resource_id: number | null;
+  status: string;
+  title: string;
+  topic: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
 export interface CommentReport {
   comment_id: number;
   created_at: Timestamp;
@@ -1066,6 +1107,83 @@ export interface ParticipationUnsubscribe {
   user_id: number;
 }
 
+export interface PartyAssignment {
+  area_id: number;
+  assigned_at: Timestamp;
+  assigned_by: number | null;
+  case_id: number | null;
+  district_id: number;
+  ended_at: Timestamp | null;
+  grid_id: number | null;
+  id: Generated<number>;
+  member_id: number;
+  note: string | null;
+}
+
+export interface PartyMember {
+  area_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  district_id: number;
+  id: Generated<number>;
+  joined_on: string;
+  left_on: string | null;
+  organisation_id: number;
+  person_id: number;
+  role: string;
+  standing: string;
+  status: Generated<string>;
+  updated_at: Timestamp;
+  user_id: number | null;
+  version: Generated<number>;
+  workplace_department_id: number | null;
+  workplace_kind: string;
+  workplace_organisation_id: number | null;
+}
+
+export interface PartyMemberReport {
+  area_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  district_id: number;
+  id: Generated<number>;
+  member_id: number;
+  note: string | null;
+  reported_on: string;
+  service_post: string;
+  status: Generated<string>;
+  updated_at: Timestamp;
+  version: Generated<number>;
+  volunteer_id: number | null;
+  withdrawn_on: string | null;
+}
+
+export interface PartyOrganisation {
+  area_id: number;
+  code: string;
+  created_at: Timestamp;
+  created_by: number | null;
+  department_id: number | null;
+  dissolved_on: string | null;
+  district_id: number;
+  founded_on: string | null;
+  id: Generated<number>;
+  kind: string;
+  name: string;
+  parent_id: number | null;
+  registry_organisation_id: number | null;
+  sector: string;
+  status: Generated<string>;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface PartyOrganisationBuilding {
+  area_id: number;
+  building_id: number;
+  organisation_id: number;
+}
+
 export interface Person {
   address: string | null;
   area_id: number;
@@ -1659,6 +1777,8 @@ export interface DB {
   case_photo: CasePhoto;
   cases: Cases;
   category_routing: CategoryRouting;
+  cobuild_agreement: CobuildAgreement;
+  cobuild_item: CobuildItem;
   comment_report: CommentReport;
   consultation: Consultation;
   consultation_section: ConsultationSection;
@@ -1716,6 +1836,11 @@ export interface DB {
   participation_digest_item: ParticipationDigestItem;
   participation_preference: ParticipationPreference;
   participation_unsubscribe: ParticipationUnsubscribe;
+  party_assignment: PartyAssignment;
+  party_member: PartyMember;
+  party_member_report: PartyMemberReport;
+  party_organisation: PartyOrganisation;
+  party_organisation_building: PartyOrganisationBuilding;
   person: Person;
   person_distinct: PersonDistinct;
   person_organisation: PersonOrganisation;

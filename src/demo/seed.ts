@@ -28,6 +28,9 @@ import { seedIncidentsDemo } from '../emergency/incidents-demo.js'
 import { seedResponseDemo, seedTasksDemo } from '../emergency/response-demo.js'
 import { seedAlarmsDemo } from '../devices/alarms-demo.js'
 import { seedDevicesDemo } from '../devices/registry-demo.js'
+import { seedCobuildDemo } from '../party/cobuild-demo.js'
+import { seedMembersDemo } from '../party/members-demo.js'
+import { seedOrganisationsDemo } from '../party/organisations-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -172,6 +175,15 @@ export async function seedDemo(
       : {}
     // Devices: the registry with its reading history, then the rules and the alarms they raised.
     const devices = opts.cipher ? { ...(await seedDevicesDemo(tx, now)), ...(await seedAlarmsDemo(tx, now)) } : {}
+    // Party-building: the organisation network, then its members (registry people; some reporting
+    // to their community as volunteers, some on grids and cases), then co-building.
+    const party = opts.cipher
+      ? {
+          ...(await seedOrganisationsDemo(tx, now)),
+          ...(await seedMembersDemo(tx, now)),
+          ...(await seedCobuildDemo(tx, now)),
+        }
+      : {}
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -185,6 +197,7 @@ export async function seedDemo(
         ...services,
         ...emergency,
         ...devices,
+        ...party,
       },
     })
   })

@@ -9,6 +9,9 @@ import * as emergencyResponse from './emergency-response.js'
 import * as meetings from './meetings.js'
 import * as notices from './notices.js'
 import type { OwnPart, ScopingPart } from './parts.js'
+import * as partyCobuild from './party-cobuild.js'
+import * as partyMembers from './party-members.js'
+import * as partyOrganisations from './party-organisations.js'
 import * as proposals from './proposals.js'
 import * as servicesCatalogue from './services-catalogue.js'
 import * as servicesFacilities from './services-facilities.js'
@@ -34,6 +37,9 @@ const modules = [
   devicesRegistry,
   devicesIngest,
   devicesAlarms,
+  partyOrganisations,
+  partyMembers,
+  partyCobuild,
 ]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)

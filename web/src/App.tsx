@@ -43,6 +43,7 @@ const surveyLinkToken = (r: Route) =>
   r.page === 'participation' && r.params[0] === 'surveys' && r.params[1] === 'link' ? (r.params[2] ?? null) : null
 const EmergencyPage = lazy(() => import('./pages/emergency/EmergencyPage').then((m) => ({ default: m.EmergencyPage })))
 const DevicesPage = lazy(() => import('./pages/devices/DevicesPage').then((m) => ({ default: m.DevicesPage })))
+const PartyPage = lazy(() => import('./pages/party/PartyPage').then((m) => ({ default: m.PartyPage })))
 const AlertLinkPage = lazy(() => import('./pages/emergency/alerts').then((m) => ({ default: m.AlertLinkPage })))
 // The alert page a text message links to opens without an account.
 const alertLinkToken = (r: Route) =>
@@ -233,6 +234,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <DevicesPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'party':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <PartyPage params={params} user={user} config={config} />
         </Suspense>
       )
     case 'dashboard':

@@ -20,6 +20,7 @@ export type ModuleId =
   | 'analytics'
   | 'emergency'
   | 'devices'
+  | 'party'
   | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
@@ -92,6 +93,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: true, roles: null },
   { id: 'devices', available: true, roles: STAFF_ROLES },
+  { id: 'party', available: true, roles: ['admin', 'leader', 'staff', 'grid_worker'] },
   { id: 'audit', available: true, roles: ['admin'] },
 ]
 

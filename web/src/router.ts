@@ -58,6 +58,7 @@ export const routes = {
   /** Emergency response: a part's section (incidents, checks, alerts, response), one record of it, or a sub-page. */
   emergency: (part: string, ...rest: (string | number)[]) => href('emergency', part, ...rest),
   devices: (part: string, ...rest: (string | number)[]) => href('devices', part, ...rest),
+  party: (part: string, ...rest: (string | number)[]) => href('party', part, ...rest),
 }
 
 /** A route parameter that names a record: a positive whole number, else null. */

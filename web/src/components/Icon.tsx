@@ -11,6 +11,7 @@ const PATHS = {
   analytics: 'M3 20h18 M6 20v-8 M11 20V5 M16 20v-5 M21 20V9',
   emergency: 'M12 3l10 18H2z M12 10v5 M12 18v.01',
   devices: 'M5 9a10 10 0 0 1 14 0 M8 12.5a5.5 5.5 0 0 1 8 0 M12 16.5v.01 M2 5.5a15 15 0 0 1 20 0',
+  party: 'M4 21V4 M4 4h12l-2 4 2 4H4 M8 21h8',
   audit: 'M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M9 12l2 2 4-4',
   report: 'M12 21s-7-6.2-7-11.5A7 7 0 0 1 19 9.5C19 14.8 12 21 12 21z M12 6.5v5 M9.5 9h5',
   'my-cases': 'M6 3h9l4 4v14H6z M14 3v5h5 M9 13h7 M9 17h5',
