@@ -6,11 +6,13 @@ import { CobuildSection } from './cobuild'
 import { MembersSection } from './members'
 import { OrganisationsSection } from './organisations'
 import { partyParts, type PartyPart, type SectionProps } from './section'
+import { StatsSection } from './stats'
 
 const sections: Record<PartyPart, (props: SectionProps) => ReactNode> = {
   organisations: OrganisationsSection,
   members: MembersSection,
   cobuild: CobuildSection,
+  stats: StatsSection,
 }
 
 const isPart = (s: string | undefined): s is PartyPart => !!s && (partyParts as readonly string[]).includes(s)
@@ -18,7 +20,8 @@ const isPart = (s: string | undefined): s is PartyPart => !!s && (partyParts as 
 /**
  * Party-building below #/party/<part>: the organisation tree, map, coverage and statistics
  * (organisations), members with their reporting to communities and assignments (members), and
- * joint co-building with its lists (cobuild). Everyone lands on the network.
+ * joint co-building with its lists (cobuild), and the statistics (stats). Everyone lands on the
+ * network.
  */
 export function PartyPage({ params, user, config }: { params: string[]; user: User; config: AppConfig | null }) {
   const { t } = useTranslation()

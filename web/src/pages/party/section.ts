@@ -8,7 +8,7 @@ export interface SectionProps {
   config: AppConfig | null
 }
 
-export const partyParts = ['organisations', 'members', 'cobuild'] as const
+export const partyParts = ['organisations', 'members', 'cobuild', 'stats'] as const
 export type PartyPart = (typeof partyParts)[number]
 
 /** Who builds the network and records members and co-building (the server's partyKeepers, src/party/common.ts). */
