@@ -1,8 +1,10 @@
-import { useTranslation } from 'react-i18next'
 import type { SectionProps } from '../section'
+import { AgreementPage } from './AgreementPage'
+import { Board } from './Board'
 
-/** Party (cobuild). Stub: the cobuild part fills it in. */
-export function CobuildSection(_props: SectionProps) {
-  const { t } = useTranslation()
-  return <p className="muted">{t('party.hub.tabs.cobuild')}</p>
+/** Co-building: the board at #/party/cobuild, an agreement at #/party/cobuild/agreements/:id. */
+export function CobuildSection({ params, user }: SectionProps) {
+  const agreementId = params[0] === 'agreements' ? Number(params[1]) : Number.NaN
+  if (Number.isInteger(agreementId) && agreementId > 0) return <AgreementPage agreementId={agreementId} />
+  return <Board user={user} />
 }
