@@ -312,7 +312,7 @@ export function CreateForm({ user, areaId: preset }: { user: User; areaId: numbe
       )}
       {create.error && <ErrorBanner error={create.error} />}
       <div className="po-actions">
-        <button type="submit" className="primary" disabled={create.isPending} data-testid="po-form-submit">
+        <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="po-form-submit">
           {t('party.organisations.form.create')}
         </button>
       </div>

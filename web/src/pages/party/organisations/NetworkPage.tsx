@@ -40,7 +40,7 @@ export function NetworkPage({ user, config }: { user: User; config: AppConfig | 
           </label>
         )}
         {keeper && (
-          <a className="button primary" href={routes.party('organisations', 'new')} data-testid="po-new">
+          <a className="btn btn-primary" href={routes.party('organisations', 'new')} data-testid="po-new">
             {t('party.organisations.new')}
           </a>
         )}
@@ -175,7 +175,7 @@ function CoveragePanel({ areaId, keeper }: { areaId: number; keeper: boolean }) 
                   <span>{localName(g, i18n.language)}</span>
                   {keeper && (
                     <a
-                      className="button small"
+                      className="btn btn-small"
                       href={routes.party('organisations', 'new', g.id)}
                       data-testid="po-gap-create"
                       aria-label={t('party.organisations.createFor', { name: localName(g, i18n.language) })}

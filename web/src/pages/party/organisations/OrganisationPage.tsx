@@ -118,7 +118,7 @@ export function OrganisationPage({ id }: { id: number; user: User }) {
               <EditForm o={o} onDone={() => setEditing(false)} />
             ) : (
               <div className="po-actions">
-                <button type="button" onClick={() => setEditing(true)} data-testid="po-edit">
+                <button type="button" className="btn" onClick={() => setEditing(true)} data-testid="po-edit">
                   {t('party.organisations.edit')}
                 </button>
                 <DissolveButton o={o} />
@@ -172,13 +172,13 @@ function EditForm({ o, onDone }: { o: Organisation; onDone: () => void }) {
       <div className="po-actions">
         <button
           type="submit"
-          className="primary"
+          className="btn btn-primary"
           disabled={save.isPending || name.trim().length < 2}
           data-testid="po-edit-save"
         >
           {t('party.organisations.save')}
         </button>
-        <button type="button" onClick={onDone}>
+        <button type="button" className="btn" onClick={onDone}>
           {t('party.organisations.cancel')}
         </button>
       </div>
@@ -196,7 +196,7 @@ function DissolveButton({ o }: { o: Organisation }) {
     <>
       <button
         type="button"
-        className="danger"
+        className="btn btn-danger"
         disabled={dissolve.isPending}
         onClick={() => {
           if (window.confirm(t('party.organisations.dissolveConfirm', { name: o.name }))) dissolve.mutate()
