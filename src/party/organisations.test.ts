@@ -370,6 +370,42 @@ describe.each(backends())('party organisations on %s', (backend) => {
     expect(grid.status).toBe(403)
   })
 
+  it('moves an organisation within its parent’s branch, its members with it', async () => {
+    const made = await create(t['guihua.staff'], {
+      code: code('mv'),
+      name: '待迁移党小组',
+      kind: 'group',
+      sector: 'area',
+      parentId: committee,
+      areaId: area['JZ-QH-01-01-G04'],
+    })
+    expect(made.status).toBe(201)
+    const { rows: people } = await sql<{ id: number }>`
+      select pe.id from person pe join area a on a.id = pe.area_id
+      where a.code like 'JZ-QH-01-01%' and not exists (
+        select 1 from party_member m where m.person_id = pe.id and m.status = 'active')
+      order by pe.id desc limit 1`.execute(p.database.db)
+    await sql`
+      insert into party_member (person_id, organisation_id, area_id, role, standing, joined_on, workplace_kind,
+        created_at, updated_at)
+      values (${people[0]!.id}, ${made.body.id}, ${area['JZ-QH-01-01-G04']}, 'member', 'probationary', '2025-07-01',
+        'other', now(), now())`.execute(p.database.db)
+    const g05 = await areaId(p, 'JZ-QH-01-01-G05')
+    const moved = await call(p.app, 'PATCH', `/api/v1/party/organisations/${made.body.id}`, {
+      token: t['guihua.staff'],
+      body: { version: 1, areaId: g05 },
+    })
+    expect(moved.status).toBe(200)
+    expect(moved.body).toMatchObject({ area: { id: g05 }, version: 2, members: 1 })
+    expect(moved.body.membersByStanding).toEqual({ full: 0, probationary: 1 })
+    const member = await p.database.db
+      .selectFrom('party_member')
+      .select('area_id')
+      .where('organisation_id', '=', made.body.id)
+      .executeTakeFirstOrThrow()
+    expect(member.area_id).toBe(g05)
+  })
+
   it('confines reads to the branch: 翠竹’s staff neither read nor change 桂花’s organisations', async () => {
     const detail = await call(p.app, 'GET', `/api/v1/party/organisations/${committee}`, { token: t['cuizhu.staff'] })
     expect(detail.status).toBe(404)

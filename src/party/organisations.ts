@@ -888,7 +888,8 @@ export async function updateOrganisation(
         { members: c.members, children: c.children },
       )
     set.status = 'dissolved'
-    set.dissolved_on = now.toISOString().slice(0, 10)
+    // The day in the area's own time zone.
+    set.dissolved_on = sql`(${now}::timestamptz at time zone (select timezone from area where id = ${org.area_id}))::date`
     changes.status = 'dissolved'
   }
   const buildingsChanged = input.buildingIds !== undefined
