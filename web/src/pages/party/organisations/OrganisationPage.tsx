@@ -81,7 +81,7 @@ export function OrganisationPage({ id }: { id: number; user: User }) {
                 {t('party.organisations.standings.probationary')}: {o.membersByStanding.probationary}
               </li>
             </ul>
-            <a href={`${routes.party('members')}?organisationId=${o.id}`} data-testid="po-members-link">
+            <a href={routes.party('members', 'organisation', o.id)} data-testid="po-members-link">
               {t('party.organisations.seeMembers')}
             </a>
           </section>
