@@ -41,6 +41,30 @@ describe.each(backends())('co-building on %s', (backend) => {
   }, 180_000)
   afterAll(async () => p?.close())
 
+  it('the demo leaves guihua.staff needs to match and projects to close', async () => {
+    const list = (q: string) =>
+      call(p.app, 'GET', `/api/v1/party/cobuild/items?areaId=${guihua}&${q}`, { token: t['guihua.staff'] })
+    expect((await list('list=need&status=open')).body.total).toBeGreaterThanOrEqual(2)
+    expect((await list('list=resource&status=open')).body.total).toBeGreaterThanOrEqual(2)
+    expect((await list('list=project&status=in_progress')).body.total).toBeGreaterThanOrEqual(2)
+    const done = (await list('list=project&status=done')).body
+    expect(done.total).toBeGreaterThanOrEqual(1)
+    expect(done.items[0]).toMatchObject({ canEdit: true, need: { title: expect.any(String) } })
+    const agreements = await call(p.app, 'GET', `/api/v1/party/cobuild/agreements?areaId=${guihua}`, {
+      token: t['guihua.staff'],
+    })
+    expect(agreements.body.items.map((a: { unitKind: string }) => a.unitKind).sort()).toEqual([
+      'enterprise',
+      'hospital',
+      'school',
+    ])
+    const firm = agreements.body.items.find((a: { unitKind: string }) => a.unitKind === 'enterprise')
+    expect(firm.unitOrganisation).not.toBeNull()
+    const stats = await call(p.app, 'GET', '/api/v1/party/stats?from=2020-01-01', { token: t['guihua.staff'] })
+    expect(stats.body.figures.agreementsActive).toBe(3)
+    expect(stats.body.figures.projectsDone).toBeGreaterThanOrEqual(1)
+  })
+
   it('creates and edits an agreement with a community; other areas and levels are refused', async () => {
     const before = await audits('cobuild.agreement.create')
     const school = await p.database.db
