@@ -187,7 +187,7 @@ function Column({ title, items, testId }: { title: string; items: CobuildItem[] 
 const statusBadge: Record<ItemStatus, string> = {
   open: 'badge',
   matched: 'badge badge-muted',
-  in_progress: 'badge badge-warn',
+  in_progress: 'badge cobuild-badge-progress',
   done: 'badge badge-muted',
   cancelled: 'badge badge-muted',
 }
