@@ -75,6 +75,32 @@ describe.each(backends())('party members on %s', (backend) => {
     await p?.close()
   })
 
+  it('the demo has members in 桂花 and 翠竹: secretaries, probationers, reports with hours, work on grids and cases', async () => {
+    const { rows } = await sql<{ code: string; n: number; secretaries: number; probationary: number }>`
+      select c.code, count(*)::int as n,
+             count(*) filter (where m.role = 'secretary' and o.code = 'PO-' || c.code)::int as secretaries,
+             count(*) filter (where m.standing = 'probationary')::int as probationary
+      from party_member m join party_organisation o on o.id = m.organisation_id
+      join area c on c.level = 'community' and (select path from area where id = m.area_id) like c.path || '%'
+      where m.status = 'active' and c.code in ('JZ-QH-01-01', 'JZ-QH-02-01')
+      group by c.code order by c.code`.execute(db())
+    expect(rows.map((r) => r.code)).toEqual(['JZ-QH-01-01', 'JZ-QH-02-01'])
+    for (const r of rows) {
+      expect(r.n).toBeGreaterThanOrEqual(15)
+      expect(r.secretaries).toBe(1)
+      expect(r.probationary).toBeGreaterThanOrEqual(1)
+    }
+    const board = await call(p.app, 'GET', `/api/v1/party/reports?areaId=${guihua}`, { token: t['guihua.staff'] })
+    expect(board.body.total).toBeGreaterThanOrEqual(5)
+    expect(board.body.items.filter((r: { hoursSince: number }) => r.hoursSince > 0).length).toBeGreaterThanOrEqual(3)
+    const { rows: work } = await sql<{ grids: number; cases: number }>`
+      select count(grid_id)::int as grids, count(case_id)::int as cases from party_assignment x
+      join area a on a.id = x.area_id
+      where x.ended_at is null and a.path like (select path from area where id = ${guihua}) || '%'`.execute(db())
+    expect(work[0]!.grids).toBeGreaterThanOrEqual(2)
+    expect(work[0]!.cases).toBeGreaterThanOrEqual(1)
+  })
+
   it('registers a registry person as a member: masked to those outside the registry, never an ID number', async () => {
     // Someone who lives outside G01, guihua.grid's grid.
     const person = await freshPerson(guihua, [], g01)
