@@ -102,6 +102,32 @@ describe.skipIf(session.skip)('party organisation screens in a browser (pglite)'
     await axe(staff, 'party committee page')
   })
 
+  it('dissolves the new group (no members, nothing below) and the gap is back', async () => {
+    const id = (
+      await p.database.db
+        .selectFrom('party_organisation')
+        .select('id')
+        .where('code', '=', 'PO-JZ-QH-01-01-G17')
+        .executeTakeFirstOrThrow()
+    ).id
+    await goto(staff, `#/party/organisations/${id}`)
+    await staff.waitForSelector(byTestId('po-dissolve'))
+    staff.once('dialog', (d) => void d.accept())
+    await staff.click(byTestId('po-dissolve'))
+    await staff.waitForSelector('.po-dissolved')
+    expect(await staff.$(byTestId('po-dissolve'))).toBeNull()
+    const row = await p.database.db
+      .selectFrom('party_organisation')
+      .select(['status', 'dissolved_on'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
+    expect(row.status).toBe('dissolved')
+    expect(row.dissolved_on).not.toBeNull()
+    await axe(staff, 'dissolved organisation page')
+    await goto(staff, '#/party/organisations')
+    await staff.waitForSelector(`${byTestId('po-grid-gaps')} li[data-code="JZ-QH-01-01-G17"]`)
+  })
+
   it('the grid worker reads the network on a phone, in English too', async () => {
     const grid = await signIn('guihua.grid', PHONE)
     await goto(grid, '#/party/organisations')
