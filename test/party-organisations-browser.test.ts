@@ -111,6 +111,17 @@ describe.skipIf(session.skip)('party organisation screens in a browser (pglite)'
         .executeTakeFirstOrThrow()
     ).id
     await goto(staff, `#/party/organisations/${id}`)
+    // Renamed first: the edit form offers the name, founding day, area and the organisation above.
+    await staff.click(byTestId('po-edit'))
+    await staff.waitForSelector(byTestId('po-edit-form'))
+    expect(await staff.inputValue(byTestId('po-edit-parent'))).toBe(String(committee))
+    await axe(staff, 'party organisation edit form')
+    await staff.fill(byTestId('po-edit-name'), '桂花社区第十七网格党小组')
+    await staff.click(byTestId('po-edit-save'))
+    await staff.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent === '桂花社区第十七网格党小组',
+      byTestId('po-detail-name'),
+    )
     await staff.waitForSelector(byTestId('po-dissolve'))
     staff.once('dialog', (d) => void d.accept())
     await staff.click(byTestId('po-dissolve'))

@@ -1,16 +1,17 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
 import { useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
+import { AreaSelect } from '../../../components/AreaSelect'
 import { ErrorBanner } from '../../../components/ErrorBanner'
 import { QueryStatus } from '../../../components/QueryStatus'
 import { localName } from '../../../i18n'
 import { routes } from '../../../router'
 import type { User } from '../../../types'
 import { memberRolesOf, organisationQueries, organisationsApi, organisationsChanged, type Organisation } from './api'
-import { KindBadge } from './common'
+import { KindBadge, readerAreas } from './common'
 
 /** One organisation: details, the organisation above and those below, buildings, members, edit and dissolve. */
-export function OrganisationPage({ id }: { id: number; user: User }) {
+export function OrganisationPage({ id, user }: { id: number; user: User }) {
   const { t, i18n } = useTranslation()
   const detail = useQuery(organisationQueries.detail(id))
   const o = detail.data
@@ -115,7 +116,7 @@ export function OrganisationPage({ id }: { id: number; user: User }) {
           )}
           {o.canEdit &&
             (editing ? (
-              <EditForm o={o} onDone={() => setEditing(false)} />
+              <EditForm o={o} user={user} onDone={() => setEditing(false)} />
             ) : (
               <div className="po-actions">
                 <button type="button" className="btn" onClick={() => setEditing(true)} data-testid="po-edit">
@@ -130,17 +131,24 @@ export function OrganisationPage({ id }: { id: number; user: User }) {
   )
 }
 
-function EditForm({ o, onDone }: { o: Organisation; onDone: () => void }) {
+function EditForm({ o, user, onDone }: { o: Organisation; user: User; onDone: () => void }) {
   const { t } = useTranslation()
   const [name, setName] = useState(o.name)
   const [foundedOn, setFoundedOn] = useState(o.foundedOn ?? '')
-  const ids = { name: useId(), founded: useId() }
+  const [areaId, setAreaId] = useState(String(o.area.id))
+  const [parentId, setParentId] = useState(o.parent ? String(o.parent.id) : '')
+  const ids = { name: useId(), founded: useId(), area: useId(), parent: useId() }
+  // The organisations it may move under: active, not a group, not itself (the server refuses cycles).
+  const tree = useQuery(organisationQueries.tree(readerAreas(user)[0]?.areaId ?? o.area.id))
+  const parents = (tree.data?.nodes ?? []).filter((n) => n.status === 'active' && n.kind !== 'group' && n.id !== o.id)
   const save = useMutation({
     mutationFn: () =>
       organisationsApi.update(o.id, {
         version: o.version,
         ...(name.trim() !== o.name ? { name: name.trim() } : {}),
         ...(foundedOn !== (o.foundedOn ?? '') ? { foundedOn: foundedOn || null } : {}),
+        ...(areaId && Number(areaId) !== o.area.id ? { areaId: Number(areaId) } : {}),
+        ...(parentId && Number(parentId) !== o.parent?.id ? { parentId: Number(parentId) } : {}),
       }),
     onSuccess: async () => {
       await organisationsChanged()
@@ -168,6 +176,28 @@ function EditForm({ o, onDone }: { o: Organisation; onDone: () => void }) {
         <span>{t('party.organisations.foundedOn')}</span>
         <input id={ids.founded} type="date" value={foundedOn} onChange={(e) => setFoundedOn(e.target.value)} />
       </label>
+      <label className="field" htmlFor={ids.area}>
+        <span>{t('party.organisations.area')}</span>
+        <AreaSelect id={ids.area} value={areaId} onChange={setAreaId} testId="po-edit-area" />
+      </label>
+      {o.parent && (
+        <label className="field" htmlFor={ids.parent}>
+          <span>{t('party.organisations.parent')}</span>
+          <select
+            id={ids.parent}
+            value={parentId}
+            onChange={(e) => setParentId(e.target.value)}
+            data-testid="po-edit-parent"
+          >
+            {parents.map((n) => (
+              <option key={n.id} value={n.id}>
+                {'\u00a0'.repeat(n.depth * 2)}
+                {n.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {save.error && <ErrorBanner error={save.error} />}
       <div className="po-actions">
         <button
