@@ -126,6 +126,14 @@ describe.each(backends())('co-building on %s', (backend) => {
       signedOn: '2027-01-05',
     })
     expect(badOrg.body.error).toMatchObject({ code: 'COBUILD_INVALID', field: 'unitOrganisationId' })
+    const yearZero = await post('guihua.staff', '/api/v1/party/cobuild/agreements', {
+      areaId: guihua,
+      unitKind: 'school',
+      unitName: '零年学校',
+      signedOn: '0000-01-01',
+    })
+    expect(yearZero.status).toBe(400)
+    expect(yearZero.body.error).toMatchObject({ code: 'VALIDATION_FAILED' })
     const grid = await post('guihua.grid', '/api/v1/party/cobuild/agreements', {
       areaId: guihua,
       unitKind: 'school',

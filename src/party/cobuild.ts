@@ -4,7 +4,7 @@ import type { Tx } from '../core/db.js'
 import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
-import { body, date, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
+import { body, date as anyDate, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { areaRefSchema } from '../jurisdiction/service.js'
 import { districtOf } from '../registry/records.js'
@@ -16,9 +16,11 @@ import { cobuildLists, cobuildStatuses, cobuildTopics, cobuildUnitKinds, partyKe
 // with a resource and are followed to completion. Read by the party readers on the community's
 // branch (row-level security), kept by its admins, leaders and staff.
 
+/** A calendar day of 1900–2099 (the database refuses the year 0, and nothing here is older or later). */
+const date = { ...anyDate, pattern: '^(19|20)\\d{2}-\\d{2}-\\d{2}$' } as const
 const version = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
 const nullableId = { type: ['integer', 'null'], minimum: 1, maximum: 2147483647 } as const
-const nullableDate = { type: ['string', 'null'], format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const
+const nullableDate = { type: ['string', 'null'], format: 'date', pattern: '^(19|20)\\d{2}-\\d{2}-\\d{2}$' } as const
 export const agreementStatuses = ['active', 'ended'] as const
 
 // ── Schemas ───────────────────────────────────────────────────────────────────────────────────

@@ -258,9 +258,17 @@ describe.each(backends())('party statistics on %s', (backend) => {
       await item('project', doneOn ? 'done' : 'in_progress', doneOn, { need, resource })
     }
 
-    const cases = await sql<{ id: number }>`select id from cases
-      where id not in (select case_id from party_assignment where case_id is not null) order by id limit 3`.execute(db)
-    const [k1, k2, k3] = cases.rows.map((r) => r.id)
+    // Three cases of our own: copies of a demo case (the demo's cases may have members on them).
+    const { rows: cols } = await sql<{ name: string }>`select column_name as name from information_schema.columns
+      where table_name = 'cases' and table_schema = current_schema() and column_name not in ('id', 'tracking_code')
+        and is_generated = 'NEVER' order by ordinal_position`.execute(db)
+    const list = sql.raw(cols.map((c) => `"${c.name}"`).join(', '))
+    const copyCase = async (n: number) =>
+      (
+        await sql<{ id: number }>`insert into cases (tracking_code, ${list})
+          select ${`${tag}-K${n}`}, ${list} from cases order by id limit 1 returning id`.execute(db)
+      ).rows[0]!.id
+    const [k1, k2, k3] = [await copyCase(1), await copyCase(2), await copyCase(3)]
     const moveCase = (k: number, grid: number, state: string) =>
       sql`update cases set area_id = ${grid}, state = ${state} where id = ${k}`.execute(db)
     await moveCase(k1!, ids.C1G1!, 'closed')
@@ -382,6 +390,8 @@ describe.each(backends())('party statistics on %s', (backend) => {
     const grid = await call(p.app, 'GET', '/api/v1/party/stats', { token: await tokenFor(p.app, 'guihua.grid') })
     expect(grid.status).toBe(200)
     expect(grid.body.area.code).toBe('JZ-QH-01-01-G01')
+    const yearZero = await call(p.app, 'GET', '/api/v1/party/stats?from=0000-01-01', { token: staff })
+    expect(yearZero.status).toBe(400)
     const backwards = await call(p.app, 'GET', '/api/v1/party/stats?from=2027-03-01&to=2027-02-01', { token: staff })
     expect(backwards.status).toBe(400)
     expect(backwards.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'to' })

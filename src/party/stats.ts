@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Tx } from '../core/db.js'
 import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
-import { date, id, shape } from '../core/schemas.js'
+import { date as anyDate, id, shape } from '../core/schemas.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { areaRefSchema } from '../jurisdiction/service.js'
 import { todayOf } from './cobuild.js'
@@ -15,6 +15,8 @@ import { organisationKinds, partyReaders } from './common.js'
 // rights once the caller is authorised, so that everyone who reads an area sees the same figures
 // (a grid worker does not read the time bank, nor every case of the area, row by row).
 
+/** A calendar day of 1900–2099 (the database refuses the year 0, and nothing here is older or later). */
+const date = { ...anyDate, pattern: '^(19|20)\\d{2}-\\d{2}-\\d{2}$' } as const
 export const statsQuery = {
   type: 'object',
   additionalProperties: false,
