@@ -251,7 +251,10 @@ describe.concurrent('backup, restore and migrate-to-postgres on the embedded dat
     if (scratch.length) await dropDatabases(scratch)
   })
 
-  it.sequential('backs up through the running server, which refuses restore and migration meanwhile', async () => {
+  // A server start, a backup through it and two refused commands: a minute or two on a loaded machine.
+  it.sequential('backs up through the running server, which refuses restore and migration meanwhile', {
+    timeout: 180_000,
+  }, async () => {
     let output = ''
     // Node itself, not the tsx wrapper: under load the wrapper turns SIGTERM into SIGKILL after 30 ms.
     server = spawn(process.execPath, ['--import', 'tsx', cliPath, 'serve'], {

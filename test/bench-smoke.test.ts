@@ -44,7 +44,7 @@ describe('bench smoke (embedded)', () => {
       expect(m.baseline, m.name).not.toBeNull()
     expect(table).toContain('| backend')
     expect(doc.machine.cores).toBeGreaterThan(0)
-  }, 180_000)
+  }, 360_000)
 
   it('the generator has a step per built entity and names the others', () => {
     expect(generateSteps.map((s) => s.entity)).toContain('cases')
