@@ -37272,6 +37272,3459 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/party/organisations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Party organisations the caller reads (on their branch of the area tree), by code; filters by area subtree, kind, sector, status, parent, code or name */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Organisations in this area’s subtree */
+                    areaId?: number;
+                    kind?: "committee" | "general_branch" | "branch" | "group";
+                    sector?: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                    status?: "active" | "dissolved";
+                    parentId?: number;
+                    /** @description Part of the code or of the name */
+                    q?: string;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "committee" | "general_branch" | "branch" | "group";
+                                /** @enum {string} */
+                                sector: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                                parent: {
+                                    id: number;
+                                    code: string;
+                                    name: string;
+                                } | null;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    level: string;
+                                };
+                                /** @description Active members */
+                                members: number;
+                                /** @enum {string} */
+                                status: "active" | "dissolved";
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a party organisation: on its parent’s branch of the area tree; enterprise and social-organisation branches name their registry organisation, institutions a department, compounds their buildings; audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Unique code, e.g. PO-JZ-QH-01-01-G03 */
+                        code: string;
+                        name: string;
+                        /** @enum {string} */
+                        kind: "committee" | "general_branch" | "branch" | "group";
+                        /** @enum {string} */
+                        sector: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                        /** @description The organisation above (active; the new one’s area on its branch) */
+                        parentId?: number;
+                        /** @description The area it is attached to (a grid’s group to the grid) */
+                        areaId: number;
+                        /** @description The enterprise or social organisation (registry) it is of */
+                        registryOrganisationId?: number;
+                        /** @description An institution’s department */
+                        departmentId?: number;
+                        /** @description A compound branch’s residential buildings (in the area’s subtree) */
+                        buildingIds?: number[];
+                        /** Format: date */
+                        foundedOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "committee" | "general_branch" | "branch" | "group";
+                            /** @enum {string} */
+                            sector: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                            parent: {
+                                id: number;
+                                code: string;
+                                name: string;
+                            } | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                            };
+                            /** @description Active members */
+                            members: number;
+                            /** @enum {string} */
+                            status: "active" | "dissolved";
+                            registryOrganisation: {
+                                id: number;
+                                name: string | null;
+                            } | null;
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            buildings: {
+                                id: number;
+                                code: string | null;
+                                name: string | null;
+                            }[];
+                            children: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "committee" | "general_branch" | "branch" | "group";
+                                /** @enum {string} */
+                                status: "active" | "dissolved";
+                                members: number;
+                            }[];
+                            secretary: {
+                                memberId: number;
+                                name: string | null;
+                            } | null;
+                            membersByRole: {
+                                secretary: number;
+                                deputy_secretary: number;
+                                committee_member: number;
+                                member: number;
+                            };
+                            membersByStanding: {
+                                full: number;
+                                probationary: number;
+                            };
+                            /** @description Co-building agreements where it is the unit’s organisation */
+                            cobuildAgreements: number;
+                            foundedOn: string | null;
+                            dissolvedOn: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/organisations/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisations on an area’s branch (above it and below) as a depth-first tree with parentId, depth and member counts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The area whose branch is shown (above it and below); default all the caller reads */
+                    areaId?: number;
+                    includeDissolved?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Depth-first, ordered for display: each node after its parent */
+                            nodes: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "committee" | "general_branch" | "branch" | "group";
+                                /** @enum {string} */
+                                sector: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                                /** @enum {string} */
+                                status: "active" | "dissolved";
+                                parentId: number | null;
+                                depth: number;
+                                children: number;
+                                members: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    level: string;
+                                };
+                            }[];
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/organisations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One party organisation: parent, children, registry organisation, department, buildings, secretary (masked), member counts by role and standing, co-building agreements */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "committee" | "general_branch" | "branch" | "group";
+                            /** @enum {string} */
+                            sector: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                            parent: {
+                                id: number;
+                                code: string;
+                                name: string;
+                            } | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                            };
+                            /** @description Active members */
+                            members: number;
+                            /** @enum {string} */
+                            status: "active" | "dissolved";
+                            registryOrganisation: {
+                                id: number;
+                                name: string | null;
+                            } | null;
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            buildings: {
+                                id: number;
+                                code: string | null;
+                                name: string | null;
+                            }[];
+                            children: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "committee" | "general_branch" | "branch" | "group";
+                                /** @enum {string} */
+                                status: "active" | "dissolved";
+                                members: number;
+                            }[];
+                            secretary: {
+                                memberId: number;
+                                name: string | null;
+                            } | null;
+                            membersByRole: {
+                                secretary: number;
+                                deputy_secretary: number;
+                                committee_member: number;
+                                member: number;
+                            };
+                            membersByStanding: {
+                                full: number;
+                                probationary: number;
+                            };
+                            /** @description Co-building agreements where it is the unit’s organisation */
+                            cobuildAgreements: number;
+                            foundedOn: string | null;
+                            dissolvedOn: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a party organisation (the version read): name, parent, area, founding day, buildings; or dissolve it (no active members or organisations below); audited */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        name?: string;
+                        /** @description A new organisation above */
+                        parentId?: number;
+                        areaId?: number;
+                        /** Format: date */
+                        foundedOn?: string | null;
+                        /** @description A compound branch’s residential buildings (in the area’s subtree) */
+                        buildingIds?: number[];
+                        /**
+                         * @description dissolved: needs no active members or children
+                         * @enum {string}
+                         */
+                        status?: "dissolved";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "committee" | "general_branch" | "branch" | "group";
+                            /** @enum {string} */
+                            sector: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                            parent: {
+                                id: number;
+                                code: string;
+                                name: string;
+                            } | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                            };
+                            /** @description Active members */
+                            members: number;
+                            /** @enum {string} */
+                            status: "active" | "dissolved";
+                            registryOrganisation: {
+                                id: number;
+                                name: string | null;
+                            } | null;
+                            department: {
+                                id: number;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            buildings: {
+                                id: number;
+                                code: string | null;
+                                name: string | null;
+                            }[];
+                            children: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "committee" | "general_branch" | "branch" | "group";
+                                /** @enum {string} */
+                                status: "active" | "dissolved";
+                                members: number;
+                            }[];
+                            secretary: {
+                                memberId: number;
+                                name: string | null;
+                            } | null;
+                            membersByRole: {
+                                secretary: number;
+                                deputy_secretary: number;
+                                committee_member: number;
+                                member: number;
+                            };
+                            membersByStanding: {
+                                full: number;
+                                probationary: number;
+                            };
+                            /** @description Co-building agreements where it is the unit’s organisation */
+                            cobuildAgreements: number;
+                            foundedOn: string | null;
+                            dissolvedOn: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/party/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coverage under an area: communities and grids with no active organisation attached, residential buildings outside every compound branch (counts, lists of at most 200) */
+        get: {
+            parameters: {
+                query: {
+                    areaId: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                            };
+                            communities: {
+                                total: number;
+                                uncovered: number;
+                                /** @description At most 200 */
+                                items: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                            };
+                            grids: {
+                                total: number;
+                                uncovered: number;
+                                /** @description At most 200 */
+                                items: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                            };
+                            buildings: {
+                                /** @description Residential and mixed buildings the caller reads */
+                                total: number;
+                                /** @description Not covered by an active compound branch */
+                                uncovered: number;
+                                /** @description At most 200 */
+                                items: {
+                                    id: number;
+                                    code: string;
+                                    name: string;
+                                    area: {
+                                        id: number;
+                                        code: string;
+                                        nameZh: string;
+                                        nameEn: string;
+                                    };
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active organisations under an area with a point (the registry organisation’s, the compound’s buildings’ centre, else the area’s), and the uncovered grids’ outlines */
+        get: {
+            parameters: {
+                query: {
+                    areaId: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organisations: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "committee" | "general_branch" | "branch" | "group";
+                                /** @enum {string} */
+                                sector: "area" | "enterprise" | "social_organisation" | "institution" | "compound";
+                                members: number;
+                                lng: number;
+                                lat: number;
+                                /** @enum {string} */
+                                placedBy: "organisation" | "buildings" | "area";
+                            }[];
+                            uncoveredGrids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                geometry: {
+                                    /** @enum {string} */
+                                    type: "Polygon" | "MultiPolygon";
+                                    /** @description GeoJSON positions [longitude, latitude], nested by polygon and ring */
+                                    coordinates: unknown[];
+                                };
+                            }[];
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Party members you read (on the branch of their organisation or reporting to your communities), names masked as the registry would show them to you */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    organisationId?: number;
+                    /** @description Members of organisations in this area or below */
+                    areaId?: number;
+                    role?: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                    standing?: "full" | "probationary";
+                    /** @description Left out: active */
+                    status?: "active" | "transferred" | "left";
+                    /** @description With (true) or without (false) an active report to a community */
+                    reported?: boolean;
+                    /** @description The name starts with (people you read) */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                personId: number;
+                                /** @description Masked (张*) unless the caller reads the person in the registry */
+                                name: string;
+                                /** @enum {string} */
+                                sex: "male" | "female" | "unknown";
+                                /** @description Only for callers who read the person in the registry */
+                                age: number | null;
+                                organisation: {
+                                    id: number;
+                                    name: string;
+                                };
+                                areaId: number;
+                                /** @enum {string} */
+                                role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                                /** @enum {string} */
+                                standing: "full" | "probationary";
+                                joinedOn: string;
+                                /** @enum {string} */
+                                workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                                workplaceName: string | null;
+                                reportedTo: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                liveAssignments: number;
+                                hasAccount: boolean;
+                                /** @enum {string} */
+                                status: "active" | "transferred" | "left";
+                                leftOn: string | null;
+                                version: number;
+                                canManage: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Record a registry person as a member of an organisation you keep (422 PARTY_MEMBER_PERSON_INVALID: nobody you read, deceased, moved out or merged; 409 PARTY_MEMBER_ALREADY) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A living registry person of the caller’s areas */
+                        personId: number;
+                        /** @description An active party organisation the caller keeps */
+                        organisationId: number;
+                        /** @enum {string} */
+                        role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                        /** @enum {string} */
+                        standing: "full" | "probationary";
+                        /**
+                         * Format: date
+                         * @description Joined the party (not in the future)
+                         */
+                        joinedOn: string;
+                        /** @enum {string} */
+                        workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                        /** @description With workplaceKind department */
+                        workplaceDepartmentId?: number;
+                        /** @description A registry organisation (enterprise, institution, social organisation) */
+                        workplaceOrganisationId?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            personId: number;
+                            /** @description Masked (张*) unless the caller reads the person in the registry */
+                            name: string;
+                            /** @enum {string} */
+                            sex: "male" | "female" | "unknown";
+                            /** @description Only for callers who read the person in the registry */
+                            age: number | null;
+                            organisation: {
+                                id: number;
+                                name: string;
+                            };
+                            areaId: number;
+                            /** @enum {string} */
+                            role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                            /** @enum {string} */
+                            standing: "full" | "probationary";
+                            joinedOn: string;
+                            /** @enum {string} */
+                            workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                            workplaceName: string | null;
+                            reportedTo: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            liveAssignments: number;
+                            hasAccount: boolean;
+                            /** @enum {string} */
+                            status: "active" | "transferred" | "left";
+                            leftOn: string | null;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member with their reports, assignments and service (volunteer hours and activities attended) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            personId: number;
+                            /** @description Masked (张*) unless the caller reads the person in the registry */
+                            name: string;
+                            /** @enum {string} */
+                            sex: "male" | "female" | "unknown";
+                            /** @description Only for callers who read the person in the registry */
+                            age: number | null;
+                            organisation: {
+                                id: number;
+                                name: string;
+                            };
+                            areaId: number;
+                            /** @enum {string} */
+                            role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                            /** @enum {string} */
+                            standing: "full" | "probationary";
+                            joinedOn: string;
+                            /** @enum {string} */
+                            workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                            workplaceName: string | null;
+                            reportedTo: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            liveAssignments: number;
+                            hasAccount: boolean;
+                            /** @enum {string} */
+                            status: "active" | "transferred" | "left";
+                            leftOn: string | null;
+                            version: number;
+                            canManage: boolean;
+                            reports: {
+                                id: number;
+                                community: {
+                                    id: number;
+                                    name: string;
+                                };
+                                /** @enum {string} */
+                                servicePost: "policy_outreach" | "elderly_care" | "environment" | "safety_patrol" | "dispute_mediation" | "volunteer_service" | "culture" | "youth" | "other";
+                                reportedOn: string;
+                                note: string | null;
+                                volunteerId: number | null;
+                                hoursSince: number;
+                                /** @enum {string} */
+                                status: "active" | "withdrawn";
+                                withdrawnOn: string | null;
+                                version: number;
+                            }[];
+                            assignments: {
+                                id: number;
+                                grid: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                case: {
+                                    id: number;
+                                    trackingCode: string;
+                                    state: string;
+                                } | null;
+                                note: string | null;
+                                /** Format: date-time */
+                                assignedAt: string;
+                                /** Format: date-time */
+                                endedAt: string | null;
+                            }[];
+                            service: {
+                                volunteerId: number;
+                                hoursTotal: number;
+                                activities: {
+                                    id: number;
+                                    title: string;
+                                    /** Format: date-time */
+                                    startsAt: string;
+                                    hours: number | null;
+                                }[];
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a member (the version read, else 409 PARTY_VERSION_CONFLICT): role, standing, a transfer to another organisation you keep, or transferred out / left on a day (ends their report and assignments) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @enum {string} */
+                        role?: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                        /** @enum {string} */
+                        standing?: "full" | "probationary";
+                        /** @description Transfer to another organisation the caller keeps */
+                        organisationId?: number;
+                        /**
+                         * @description Transferred out of the network, or left
+                         * @enum {string}
+                         */
+                        status?: "transferred" | "left";
+                        /**
+                         * Format: date
+                         * @description With status: the day (not in the future)
+                         */
+                        leftOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            personId: number;
+                            /** @description Masked (张*) unless the caller reads the person in the registry */
+                            name: string;
+                            /** @enum {string} */
+                            sex: "male" | "female" | "unknown";
+                            /** @description Only for callers who read the person in the registry */
+                            age: number | null;
+                            organisation: {
+                                id: number;
+                                name: string;
+                            };
+                            areaId: number;
+                            /** @enum {string} */
+                            role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                            /** @enum {string} */
+                            standing: "full" | "probationary";
+                            joinedOn: string;
+                            /** @enum {string} */
+                            workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                            workplaceName: string | null;
+                            reportedTo: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            liveAssignments: number;
+                            hasAccount: boolean;
+                            /** @enum {string} */
+                            status: "active" | "transferred" | "left";
+                            leftOn: string | null;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/party/members/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 在职党员到社区报到: the member reports to the community where they live with a service post; their volunteer record is linked (registered if none); one active report (409 PARTY_MEMBER_ALREADY) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community (area level community) where the member lives; left out: the person’s own */
+                        communityId?: number;
+                        /** @enum {string} */
+                        servicePost: "policy_outreach" | "elderly_care" | "environment" | "safety_patrol" | "dispute_mediation" | "volunteer_service" | "culture" | "youth" | "other";
+                        /**
+                         * Format: date
+                         * @description Left out: today; not in the future
+                         */
+                        reportedOn?: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            memberId: number;
+                            /** @description Masked (张*) unless the caller reads the person in the registry */
+                            name: string;
+                            /** @enum {string} */
+                            workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                            workplaceName: string | null;
+                            community: {
+                                id: number;
+                                name: string;
+                            };
+                            /** @enum {string} */
+                            servicePost: "policy_outreach" | "elderly_care" | "environment" | "safety_patrol" | "dispute_mediation" | "volunteer_service" | "culture" | "youth" | "other";
+                            reportedOn: string;
+                            note: string | null;
+                            volunteerId: number | null;
+                            /** @description Hours earned in the time bank since reporting */
+                            hoursSince: number;
+                            /** @enum {string} */
+                            status: "active" | "withdrawn";
+                            withdrawnOn: string | null;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members reported to the communities of an area: service post, reported on, hours earned since */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Reports to the communities in this area or below */
+                    areaId?: number;
+                    /** @description Left out: active */
+                    status?: "active" | "withdrawn";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                memberId: number;
+                                /** @description Masked (张*) unless the caller reads the person in the registry */
+                                name: string;
+                                /** @enum {string} */
+                                workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                                workplaceName: string | null;
+                                community: {
+                                    id: number;
+                                    name: string;
+                                };
+                                /** @enum {string} */
+                                servicePost: "policy_outreach" | "elderly_care" | "environment" | "safety_patrol" | "dispute_mediation" | "volunteer_service" | "culture" | "youth" | "other";
+                                reportedOn: string;
+                                note: string | null;
+                                volunteerId: number | null;
+                                /** @description Hours earned in the time bank since reporting */
+                                hoursSince: number;
+                                /** @enum {string} */
+                                status: "active" | "withdrawn";
+                                withdrawnOn: string | null;
+                                version: number;
+                                canManage: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Withdraw a report (the community’s keepers; the version read, else 409 PARTY_VERSION_CONFLICT) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        /**
+                         * Format: date
+                         * @description Withdraw the report on this day (left out: today)
+                         */
+                        withdrawnOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            memberId: number;
+                            /** @description Masked (张*) unless the caller reads the person in the registry */
+                            name: string;
+                            /** @enum {string} */
+                            workplaceKind: "department" | "enterprise" | "institution" | "social_organisation" | "community" | "retired" | "other";
+                            workplaceName: string | null;
+                            community: {
+                                id: number;
+                                name: string;
+                            };
+                            /** @enum {string} */
+                            servicePost: "policy_outreach" | "elderly_care" | "environment" | "safety_patrol" | "dispute_mediation" | "volunteer_service" | "culture" | "youth" | "other";
+                            reportedOn: string;
+                            note: string | null;
+                            volunteerId: number | null;
+                            /** @description Hours earned in the time bank since reporting */
+                            hoursSince: number;
+                            /** @enum {string} */
+                            status: "active" | "withdrawn";
+                            withdrawnOn: string | null;
+                            version: number;
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/party/members/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign a member to a grid or to a case (by id or tracking code; not finished) — 422 PARTY_ASSIGNMENT_INVALID naming the field; a live duplicate 409 CONFLICT */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A grid (area level grid); or caseId, or caseCode */
+                        gridId?: number;
+                        /** @description A case the caller sees, not closed */
+                        caseId?: number;
+                        /** @description The case by its tracking code */
+                        caseCode?: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            grid: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                            } | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            assignedAt: string;
+                            /** Format: date-time */
+                            endedAt: string | null;
+                            member: {
+                                id: number;
+                                name: string;
+                                /** @enum {string} */
+                                role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                                organisation: string;
+                            };
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/assignments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** End a live assignment (the keepers of its area; 409 CONFLICT when ended already) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description End the assignment
+                         * @enum {boolean}
+                         */
+                        ended: true;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            grid: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                            } | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            assignedAt: string;
+                            /** Format: date-time */
+                            endedAt: string | null;
+                            member: {
+                                id: number;
+                                name: string;
+                                /** @enum {string} */
+                                role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                                organisation: string;
+                            };
+                            canManage: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/party/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The party members on a case or a grid, or a member’s assignments (live ones unless live=false) */
+        get: {
+            parameters: {
+                query?: {
+                    caseId?: number;
+                    gridId?: number;
+                    memberId?: number;
+                    /** @description Only live assignments (the default) */
+                    live?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                grid: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                case: {
+                                    id: number;
+                                    trackingCode: string;
+                                    state: string;
+                                } | null;
+                                note: string | null;
+                                /** Format: date-time */
+                                assignedAt: string;
+                                /** Format: date-time */
+                                endedAt: string | null;
+                                member: {
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    role: "secretary" | "deputy_secretary" | "committee_member" | "member";
+                                    organisation: string;
+                                };
+                                canManage: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/cobuild/agreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Co-building agreements (共驻共建) of the communities you read: by area subtree and status */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Agreements of communities in this area’s subtree */
+                    areaId?: number;
+                    status?: "active" | "ended";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                unitKind: "department" | "enterprise" | "school" | "hospital" | "institution" | "social_organisation" | "other";
+                                unitName: string;
+                                unitDepartment: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                unitOrganisation: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                unitPartyOrganisation: {
+                                    id: number;
+                                    name: string;
+                                } | null;
+                                contactName: string | null;
+                                /** Format: date */
+                                signedOn: string;
+                                /** Format: date */
+                                endsOn: string | null;
+                                /** @enum {string} */
+                                status: "active" | "ended";
+                                /** @description Needs matched under it (open ones belong to the community) */
+                                needs: number;
+                                /** @description Its resources (not cancelled) */
+                                resources: number;
+                                /** @description Its projects (in progress or done) */
+                                projects: number;
+                                projectsDone: number;
+                                version: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                canEdit: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Sign an agreement between a community and a unit (the community’s admins, leaders and staff) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The community (an area of level community) */
+                        areaId: number;
+                        /** @enum {string} */
+                        unitKind: "department" | "enterprise" | "school" | "hospital" | "institution" | "social_organisation" | "other";
+                        unitName: string;
+                        /** @description The unit when it is one of our departments */
+                        unitDepartmentId?: number;
+                        /** @description The unit when it is an organisation of the registry */
+                        unitOrganisationId?: number;
+                        /** @description The unit’s own party organisation in the network */
+                        unitPartyOrganisationId?: number;
+                        contactName?: string;
+                        /** Format: date */
+                        signedOn: string;
+                        /** Format: date */
+                        endsOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitKind: "department" | "enterprise" | "school" | "hospital" | "institution" | "social_organisation" | "other";
+                            unitName: string;
+                            unitDepartment: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            unitOrganisation: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            unitPartyOrganisation: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            contactName: string | null;
+                            /** Format: date */
+                            signedOn: string;
+                            /** Format: date */
+                            endsOn: string | null;
+                            /** @enum {string} */
+                            status: "active" | "ended";
+                            /** @description Needs matched under it (open ones belong to the community) */
+                            needs: number;
+                            /** @description Its resources (not cancelled) */
+                            resources: number;
+                            /** @description Its projects (in progress or done) */
+                            projects: number;
+                            projectsDone: number;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/cobuild/agreements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agreement with its resources, projects (progress) and the needs matched under it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitKind: "department" | "enterprise" | "school" | "hospital" | "institution" | "social_organisation" | "other";
+                            unitName: string;
+                            unitDepartment: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            unitOrganisation: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            unitPartyOrganisation: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            contactName: string | null;
+                            /** Format: date */
+                            signedOn: string;
+                            /** Format: date */
+                            endsOn: string | null;
+                            /** @enum {string} */
+                            status: "active" | "ended";
+                            /** @description Needs matched under it (open ones belong to the community) */
+                            needs: number;
+                            /** @description Its resources (not cancelled) */
+                            resources: number;
+                            /** @description Its projects (in progress or done) */
+                            projects: number;
+                            projectsDone: number;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                            /** @description Its resources, projects (with their progress) and the needs they meet; at most 500 */
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                list: "need" | "resource" | "project";
+                                agreementId: number | null;
+                                /** @description The agreement’s unit */
+                                unitName: string | null;
+                                /** @enum {string} */
+                                topic: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                status: "open" | "matched" | "in_progress" | "done" | "cancelled";
+                                need: {
+                                    id: number;
+                                    title: string;
+                                } | null;
+                                resource: {
+                                    id: number;
+                                    title: string;
+                                } | null;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                outcome: string | null;
+                                beneficiaries: number | null;
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                canEdit: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit or end an agreement (its keepers; the version read, else 409 PARTY_VERSION_CONFLICT) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @enum {string} */
+                        unitKind?: "department" | "enterprise" | "school" | "hospital" | "institution" | "social_organisation" | "other";
+                        unitName?: string;
+                        unitDepartmentId?: number | null;
+                        unitOrganisationId?: number | null;
+                        unitPartyOrganisationId?: number | null;
+                        contactName?: string | null;
+                        /** Format: date */
+                        signedOn?: string;
+                        /** Format: date */
+                        endsOn?: string | null;
+                        /**
+                         * @description ended: the agreement is over (endsOn defaults to today)
+                         * @enum {string}
+                         */
+                        status?: "active" | "ended";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitKind: "department" | "enterprise" | "school" | "hospital" | "institution" | "social_organisation" | "other";
+                            unitName: string;
+                            unitDepartment: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            unitOrganisation: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            unitPartyOrganisation: {
+                                id: number;
+                                name: string;
+                            } | null;
+                            contactName: string | null;
+                            /** Format: date */
+                            signedOn: string;
+                            /** Format: date */
+                            endsOn: string | null;
+                            /** @enum {string} */
+                            status: "active" | "ended";
+                            /** @description Needs matched under it (open ones belong to the community) */
+                            needs: number;
+                            /** @description Its resources (not cancelled) */
+                            resources: number;
+                            /** @description Its projects (in progress or done) */
+                            projects: number;
+                            projectsDone: number;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/party/cobuild/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The needs, resources and projects you read: by area subtree, list, status, topic and agreement */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Items of communities in this area’s subtree */
+                    areaId?: number;
+                    list?: "need" | "resource" | "project";
+                    status?: "open" | "matched" | "in_progress" | "done" | "cancelled";
+                    topic?: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                    agreementId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                list: "need" | "resource" | "project";
+                                agreementId: number | null;
+                                /** @description The agreement’s unit */
+                                unitName: string | null;
+                                /** @enum {string} */
+                                topic: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                status: "open" | "matched" | "in_progress" | "done" | "cancelled";
+                                need: {
+                                    id: number;
+                                    title: string;
+                                } | null;
+                                resource: {
+                                    id: number;
+                                    title: string;
+                                } | null;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                doneOn: string | null;
+                                outcome: string | null;
+                                beneficiaries: number | null;
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                canEdit: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a need (the community’s; an agreement optional) or a resource (of an active agreement); a project: 422 COBUILD_INVALID */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description need or resource; a project is made by matching (POST /api/v1/party/cobuild/projects)
+                         * @enum {string}
+                         */
+                        list: "need" | "resource" | "project";
+                        /** @description A need’s community (else the agreement’s) */
+                        areaId?: number;
+                        /** @description A resource’s agreement (required); optional for a need */
+                        agreementId?: number;
+                        /** @enum {string} */
+                        topic: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                        title: string;
+                        description: string;
+                        /** Format: date */
+                        dueOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            list: "need" | "resource" | "project";
+                            agreementId: number | null;
+                            /** @description The agreement’s unit */
+                            unitName: string | null;
+                            /** @enum {string} */
+                            topic: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            status: "open" | "matched" | "in_progress" | "done" | "cancelled";
+                            need: {
+                                id: number;
+                                title: string;
+                            } | null;
+                            resource: {
+                                id: number;
+                                title: string;
+                            } | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            doneOn: string | null;
+                            outcome: string | null;
+                            beneficiaries: number | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/cobuild/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit an item (the version read); cancel an open need or resource; mark a project done (doneOn, outcome) — its need is done too (409 COBUILD_ILLEGAL_TRANSITION) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @enum {string} */
+                        topic?: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                        title?: string;
+                        description?: string;
+                        /** Format: date */
+                        dueOn?: string | null;
+                        /**
+                         * @description cancelled: an open need or resource; done: a project in progress (doneOn and outcome required)
+                         * @enum {string}
+                         */
+                        status?: "cancelled" | "done";
+                        /** Format: date */
+                        doneOn?: string;
+                        outcome?: string;
+                        beneficiaries?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            list: "need" | "resource" | "project";
+                            agreementId: number | null;
+                            /** @description The agreement’s unit */
+                            unitName: string | null;
+                            /** @enum {string} */
+                            topic: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            status: "open" | "matched" | "in_progress" | "done" | "cancelled";
+                            need: {
+                                id: number;
+                                title: string;
+                            } | null;
+                            resource: {
+                                id: number;
+                                title: string;
+                            } | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            doneOn: string | null;
+                            outcome: string | null;
+                            beneficiaries: number | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/party/cobuild/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Match an open need with an open resource of the same community into a project in progress (422 COBUILD_INVALID naming the field) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An open need */
+                        needId: number;
+                        /** @description An open resource of the same community; its agreement becomes the project’s */
+                        resourceId: number;
+                        /** @description Default: the need’s title */
+                        title?: string;
+                        /** @description Default: the need’s description */
+                        description?: string;
+                        /** Format: date */
+                        dueOn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            list: "need" | "resource" | "project";
+                            agreementId: number | null;
+                            /** @description The agreement’s unit */
+                            unitName: string | null;
+                            /** @enum {string} */
+                            topic: "elderly_care" | "children" | "education" | "health" | "environment" | "culture" | "employment" | "safety" | "facilities" | "other";
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            status: "open" | "matched" | "in_progress" | "done" | "cancelled";
+                            need: {
+                                id: number;
+                                title: string;
+                            } | null;
+                            resource: {
+                                id: number;
+                                title: string;
+                            } | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            doneOn: string | null;
+                            outcome: string | null;
+                            beneficiaries: number | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/party/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Party-building statistics of an area and each child area: network, coverage gaps, reporting members and their hours, co-building, cases with a member (the party readers over the area) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: the area of the caller’s widest party reader grant */
+                    areaId?: number;
+                    /** @description First day of the period (default: 1 January of this year) */
+                    from?: string;
+                    /** @description Last day of the period (default: today) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                            };
+                            figures: {
+                                organisations: number;
+                                committees: number;
+                                generalBranches: number;
+                                branches: number;
+                                groups: number;
+                                /** @description Active members */
+                                members: number;
+                                /** @description Active probationary members (预备党员) */
+                                probationary: number;
+                                /** @description Communities without an active organisation of their own */
+                                communitiesWithout: number;
+                                /** @description Grids without an active organisation of their own */
+                                gridsWithout: number;
+                                /** @description Residential buildings no active compound branch covers */
+                                buildingsUncovered: number;
+                                /** @description Active reports to communities (在职党员到社区报到) */
+                                membersReported: number;
+                                /** @description Hours earned in the period by the volunteer records linked to reports live in it */
+                                serviceHours: number;
+                                agreementsActive: number;
+                                /** @description Co-building projects done in the period */
+                                projectsDone: number;
+                                /** @description Cases a member was assigned to during the period */
+                                casesWithMember: number;
+                                /** @description Of those, the closed (or rated) ones */
+                                casesClosed: number;
+                            };
+                            children: {
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    level: string;
+                                };
+                                figures: {
+                                    organisations: number;
+                                    committees: number;
+                                    generalBranches: number;
+                                    branches: number;
+                                    groups: number;
+                                    /** @description Active members */
+                                    members: number;
+                                    /** @description Active probationary members (预备党员) */
+                                    probationary: number;
+                                    /** @description Communities without an active organisation of their own */
+                                    communitiesWithout: number;
+                                    /** @description Grids without an active organisation of their own */
+                                    gridsWithout: number;
+                                    /** @description Residential buildings no active compound branch covers */
+                                    buildingsUncovered: number;
+                                    /** @description Active reports to communities (在职党员到社区报到) */
+                                    membersReported: number;
+                                    /** @description Hours earned in the period by the volunteer records linked to reports live in it */
+                                    serviceHours: number;
+                                    agreementsActive: number;
+                                    /** @description Co-building projects done in the period */
+                                    projectsDone: number;
+                                    /** @description Cases a member was assigned to during the period */
+                                    casesWithMember: number;
+                                    /** @description Of those, the closed (or rated) ones */
+                                    casesClosed: number;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

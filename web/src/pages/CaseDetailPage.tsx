@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next'
 import { ActionPanel } from '../components/ActionPanel'
 import { AlarmsForCase } from './devices/alarms/AlarmsForCase'
+import { PartyMembersOnCase } from './party/members/PartyMembersOnCase'
 import { ColourDot, StateChip } from '../components/CaseBadges'
 import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts'
 import { CaseMap } from '../components/CaseMap'
@@ -53,6 +54,7 @@ export function CaseDetailPage({ id, config }: { id: number; config: AppConfig |
             </div>
             <ActionPanel detail={detail} />
             {detail.channel === 'device' && <AlarmsForCase caseId={detail.id} />}
+            <PartyMembersOnCase caseId={detail.id} />
             <CaseFacts detail={detail} />
             <CasePhotos detail={detail} />
           </div>

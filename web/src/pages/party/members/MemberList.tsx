@@ -11,9 +11,9 @@ import { memberQueries, roles, type MemberFilter, type Role } from './api'
 import { RegisterForm } from './RegisterForm'
 
 /** The members the caller reads: filters (organisation, reported, role, name), the list, the register form. */
-export function MemberList({ user }: { user: User }) {
+export function MemberList({ user, organisationId: initial }: { user: User; organisationId?: number }) {
   const { t } = useTranslation()
-  const [organisationId, setOrganisationId] = useState('')
+  const [organisationId, setOrganisationId] = useState(initial ? String(initial) : '')
   const [reported, setReported] = useState('')
   const [role, setRole] = useState('')
   const [q, setQ] = useState('')
