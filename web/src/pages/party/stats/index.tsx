@@ -64,8 +64,8 @@ export function StatsSection({ user }: SectionProps) {
     if (!s || s.children.length === 0) return null
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: charted.map((k) => t(`party.stats.figures.${k}`)) },
-      grid: { left: 40, right: 16, bottom: 60, top: 40 },
+      legend: { top: 0, data: charted.map((k) => t(`party.stats.figures.${k}`)) },
+      grid: { left: 40, right: 16, bottom: 90, top: 48 },
       xAxis: {
         type: 'category',
         data: s.children.map((c) => localName(c.area, i18n.language)),
