@@ -73,6 +73,17 @@ describe.each(backends())('party organisations on %s', (backend) => {
     expect(cov.buildings.items.some((b: { code: string }) => b.code.startsWith('JZ-QH-01-01-G01'))).toBe(false)
   })
 
+  it("coverage above the caller's community counts the neighbours' organisations it cannot read", async () => {
+    // guihua.staff reads neither 桂花's neighbour communities' organisations nor their grids'
+    // groups, yet the street's communities and grids are covered as the city admin sees them.
+    const street = area['JZ-QH-01']!
+    const theirs = await coverage(t['guihua.staff'], street)
+    const admins = await coverage(t.admin!, street)
+    expect(theirs.communities).toEqual(admins.communities)
+    expect(theirs.grids).toEqual(admins.grids)
+    expect(theirs.communities.uncovered).toBe(0)
+  })
+
   it('creates a grid group under the community’s committee: the gap closes, the tree and detail show it', async () => {
     const c = code('g17')
     const res = await create(t['guihua.staff'], {

@@ -496,7 +496,11 @@ const lineOf = (r: { id: number; code: string; name_zh: string; name_en: string 
   nameEn: r.name_en,
 })
 
-/** Communities, grids and residential buildings under an area without an organisation. */
+/**
+ * Communities, grids and residential buildings under an area without an organisation. Whether an
+ * area or building is covered is asked of every active organisation (migration 0071's definer
+ * functions), not only those the caller reads, so nobody sees a neighbour's community as a gap.
+ */
 export async function partyCoverage(tx: Tx, ctx: RequestContext, q: AreaQuery): Promise<Coverage> {
   const area = await loadReadableArea(tx, ctx, q.areaId)
   const below = `${escapeLike(area.path)}%`
@@ -504,19 +508,18 @@ export async function partyCoverage(tx: Tx, ctx: RequestContext, q: AreaQuery): 
     const { rows } = await sql<{ id: number; code: string; name_zh: string; name_en: string }>`
       select x.id, x.code, x.name_zh, x.name_en from area x
       where x.level = ${level} and x.retired_at is null and x.path like ${below}
-        and not exists (select 1 from party_organisation o where o.area_id = x.id and o.status = 'active')
+        and x.id not in (select app_party_covered_areas())
       order by x.code limit ${COVERAGE_CAP}`.execute(tx)
     const { rows: totals } = await sql<{ total: number; uncovered: number }>`
-      select count(*)::int as total, count(*) filter (where not exists (
-          select 1 from party_organisation o where o.area_id = x.id and o.status = 'active'))::int as uncovered
+      select count(*)::int as total,
+        count(*) filter (where x.id not in (select app_party_covered_areas()))::int as uncovered
       from area x where x.level = ${level} and x.retired_at is null and x.path like ${below}`.execute(tx)
     return { total: totals[0]?.total ?? 0, uncovered: totals[0]?.uncovered ?? 0, items: rows.map(lineOf) }
   }
   const communities = await levelGap('community')
   const grids = await levelGap('grid')
-  const uncoveredBuilding = sql`not exists (
-    select 1 from party_organisation_building ob join party_organisation o on o.id = ob.organisation_id
-    where ob.building_id = b.id and o.status = 'active' and o.sector = 'compound')`
+  // Covered by any active compound branch, readable by the caller or not (migration 0071).
+  const uncoveredBuilding = sql`b.id not in (select app_party_covered_buildings())`
   const residential = sql`b.kind in ('residential', 'mixed') and b.area_id in ${subtreeOf(area.path)}`
   const { rows: bTotals } = await sql<{ total: number; uncovered: number }>`
     select count(*)::int as total, count(*) filter (where ${uncoveredBuilding})::int as uncovered
@@ -584,7 +587,7 @@ export async function partyMap(tx: Tx, ctx: RequestContext, q: AreaQuery): Promi
     select x.id, x.code, x.name_zh, x.name_en, ST_AsGeoJSON(x.boundary, 7)::json as geometry
     from area x
     where x.level = 'grid' and x.retired_at is null and x.path like ${`${escapeLike(area.path)}%`}
-      and not exists (select 1 from party_organisation o where o.area_id = x.id and o.status = 'active')
+      and x.id not in (select app_party_covered_areas())
     order by x.code limit ${COVERAGE_CAP}`.execute(tx)
   const parse = (g: AreaGeometry | string) => (typeof g === 'string' ? (JSON.parse(g) as AreaGeometry) : g)
   return {
