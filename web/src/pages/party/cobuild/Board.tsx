@@ -306,15 +306,13 @@ function DoneForm({ item, onDone }: { item: CobuildItem; onDone: () => void }) {
           data-testid="cobuild-beneficiaries"
         />
       </Field>
-      <ErrorBanner error={save.error} />
-      <div className="cobuild-form-actions">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="cobuild-done-save">
-          {t('party.cobuild.saveDone')}
-        </button>
-        <button type="button" className="btn" onClick={onDone}>
-          {t('party.cobuild.close')}
-        </button>
-      </div>
+      <FormActions
+        error={save.error}
+        disabled={save.isPending}
+        label={t('party.cobuild.saveDone')}
+        testId="cobuild-done-save"
+        onClose={onDone}
+      />
     </form>
   )
 }
@@ -421,15 +419,13 @@ function ItemForm({
       <Field id={ids.due} label={t('party.cobuild.due')}>
         <input id={ids.due} type="date" value={dueOn} onChange={(e) => setDueOn(e.target.value)} />
       </Field>
-      <ErrorBanner error={save.error} />
-      <div className="cobuild-form-actions">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="cobuild-form-save">
-          {t('party.cobuild.save')}
-        </button>
-        <button type="button" className="btn" onClick={onDone}>
-          {t('party.cobuild.close')}
-        </button>
-      </div>
+      <FormActions
+        error={save.error}
+        disabled={save.isPending}
+        label={t('party.cobuild.save')}
+        testId="cobuild-form-save"
+        onClose={onDone}
+      />
     </form>
   )
 }
@@ -496,15 +492,12 @@ function AgreementForm({ areaId, onDone }: { areaId: string; onDone: () => void 
       <Field id={ids.signed} label={t('party.cobuild.signedOn')}>
         <input id={ids.signed} type="date" value={signedOn} required onChange={(e) => setSignedOn(e.target.value)} />
       </Field>
-      <ErrorBanner error={save.error} />
-      <div className="cobuild-form-actions">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending || !areaId}>
-          {t('party.cobuild.save')}
-        </button>
-        <button type="button" className="btn" onClick={onDone}>
-          {t('party.cobuild.close')}
-        </button>
-      </div>
+      <FormActions
+        error={save.error}
+        disabled={save.isPending || !areaId}
+        label={t('party.cobuild.save')}
+        onClose={onDone}
+      />
     </form>
   )
 }
@@ -596,20 +589,37 @@ function MatchForm({
       <Field id={ids.due} label={t('party.cobuild.due')}>
         <input id={ids.due} type="date" value={dueOn} onChange={(e) => setDueOn(e.target.value)} />
       </Field>
-      <ErrorBanner error={save.error} />
+      <FormActions
+        error={save.error}
+        disabled={save.isPending || !needId || !resourceId}
+        label={t('party.cobuild.matchSave')}
+        testId="cobuild-match-save"
+        onClose={onDone}
+      />
+    </form>
+  )
+}
+
+/** A form's error and its two buttons: save (submit) and close. */
+function FormActions(props: {
+  error: unknown
+  disabled: boolean
+  label: string
+  testId?: string
+  onClose: () => void
+}) {
+  const { t } = useTranslation()
+  return (
+    <>
+      <ErrorBanner error={props.error} />
       <div className="cobuild-form-actions">
-        <button
-          type="submit"
-          className="btn btn-primary"
-          disabled={save.isPending || !needId || !resourceId}
-          data-testid="cobuild-match-save"
-        >
-          {t('party.cobuild.matchSave')}
+        <button type="submit" className="btn btn-primary" disabled={props.disabled} data-testid={props.testId}>
+          {props.label}
         </button>
-        <button type="button" className="btn" onClick={onDone}>
+        <button type="button" className="btn" onClick={props.onClose}>
           {t('party.cobuild.close')}
         </button>
       </div>
-    </form>
+    </>
   )
 }
