@@ -35,6 +35,7 @@ import { servicesRoutes } from './services/routes.js'
 import { emergencyRoutes } from './emergency/routes.js'
 import { devicesRoutes } from './devices/routes.js'
 import { partyRoutes } from './party/routes.js'
+import { trainingRoutes } from './training/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
@@ -285,6 +286,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(emergencyRoutes, platform)
   await app.register(devicesRoutes, platform)
   await app.register(partyRoutes, platform)
+  await app.register(trainingRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -995,6 +995,30 @@ export interface MessageOutbox {
   template_key: string;
 }
 
+export interface ModelCase {
+  area_id: number;
+  category_id: number | null;
+  check_findings: ColumnType<unknown, string, string> | null;
+  checked_at: Timestamp | null;
+  created_at: Timestamp;
+  created_by: number | null;
+  id: Generated<number>;
+  lessons: Generated<string>;
+  method: string;
+  problem: string;
+  published_at: Timestamp | null;
+  published_by: number | null;
+  result: string;
+  source_id: number;
+  source_kind: string;
+  status: Generated<string>;
+  tags: Generated<string[]>;
+  terms: Generated<string>;
+  title: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
 export interface Notice {
   area_id: number;
   body: string;
@@ -1665,6 +1689,146 @@ export interface TimeBankEntry {
   volunteer_id: number;
 }
 
+export interface TrainingAttempt {
+  answers: ColumnType<unknown, string, string>;
+  area_id: number;
+  enrolment_id: number;
+  id: Generated<number>;
+  late: boolean;
+  passed: boolean;
+  score: number;
+  submitted_at: Timestamp;
+}
+
+export interface TrainingCourse {
+  area_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  id: Generated<number>;
+  minutes: number | null;
+  pass_mark: Generated<number>;
+  published_at: Timestamp | null;
+  status: Generated<string>;
+  summary: Generated<string>;
+  title: string;
+  topic: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface TrainingEnrolment {
+  area_id: number;
+  assigned_at: Timestamp;
+  assigned_by: number | null;
+  best_score: number | null;
+  certificate_no: string | null;
+  completed_at: Timestamp | null;
+  course_id: number;
+  district_id: number;
+  due_at: Timestamp | null;
+  id: Generated<number>;
+  late: Generated<boolean>;
+  overdue_notified_at: Timestamp | null;
+  reminded_at: Timestamp | null;
+  role: string;
+  rule_id: number | null;
+  started_at: Timestamp | null;
+  status: Generated<string>;
+  user_id: number;
+  version: Generated<number>;
+}
+
+export interface TrainingLesson {
+  area_id: number;
+  body: Generated<string>;
+  course_id: number;
+  created_at: Timestamp;
+  id: Generated<number>;
+  kind: string;
+  media_id: number | null;
+  minutes: number | null;
+  position: number;
+  title: string;
+  updated_at: Timestamp;
+}
+
+export interface TrainingLessonDone {
+  area_id: number;
+  done_at: Timestamp;
+  enrolment_id: number;
+  lesson_id: number;
+}
+
+export interface TrainingMedia {
+  area_id: number;
+  content: ColumnType<Uint8Array, Buffer, Buffer>;
+  content_type: string;
+  created_at: Timestamp;
+  created_by: number | null;
+  file_name: string;
+  id: Generated<number>;
+  sha256: string;
+  size: number;
+}
+
+export interface TrainingPolicy {
+  area_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  document_no: string | null;
+  effective_on: string | null;
+  explainer: Generated<string>;
+  id: Generated<number>;
+  issued_by: string | null;
+  issued_on: string | null;
+  published_at: Timestamp | null;
+  qa: Generated<ColumnType<unknown, string, string>>;
+  status: Generated<string>;
+  terms: Generated<string>;
+  text: string;
+  title: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface TrainingPolicyCategory {
+  area_id: number;
+  category_id: number;
+  policy_id: number;
+}
+
+export interface TrainingPolicyNotice {
+  area_id: number;
+  notice_id: number;
+  policy_id: number;
+}
+
+export interface TrainingQuestion {
+  answer: number[];
+  area_id: number;
+  course_id: number;
+  created_at: Timestamp;
+  explanation: Generated<string>;
+  id: Generated<number>;
+  kind: string;
+  options: ColumnType<unknown, string, string>;
+  points: Generated<number>;
+  position: number;
+  prompt: string;
+  updated_at: Timestamp;
+}
+
+export interface TrainingRule {
+  active: Generated<boolean>;
+  area_id: number;
+  course_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  due_days: number;
+  id: Generated<number>;
+  role: string;
+}
+
 export interface VerificationChallenge {
   attempts: Generated<number>;
   code_hash: string;
@@ -1826,6 +1990,7 @@ export interface DB {
   meeting_subject: MeetingSubject;
   meeting_vote: MeetingVote;
   message_outbox: MessageOutbox;
+  model_case: ModelCase;
   notice: Notice;
   notice_attachment: NoticeAttachment;
   notice_read: NoticeRead;
@@ -1877,6 +2042,17 @@ export interface DB {
   survey_response: SurveyResponse;
   survey_tally: SurveyTally;
   time_bank_entry: TimeBankEntry;
+  training_attempt: TrainingAttempt;
+  training_course: TrainingCourse;
+  training_enrolment: TrainingEnrolment;
+  training_lesson: TrainingLesson;
+  training_lesson_done: TrainingLessonDone;
+  training_media: TrainingMedia;
+  training_policy: TrainingPolicy;
+  training_policy_category: TrainingPolicyCategory;
+  training_policy_notice: TrainingPolicyNotice;
+  training_question: TrainingQuestion;
+  training_rule: TrainingRule;
   verification_challenge: VerificationChallenge;
   volunteer: Volunteer;
   volunteer_activity: VolunteerActivity;

@@ -31,6 +31,9 @@ import { seedDevicesDemo } from '../devices/registry-demo.js'
 import { seedCobuildDemo } from '../party/cobuild-demo.js'
 import { seedMembersDemo } from '../party/members-demo.js'
 import { seedOrganisationsDemo } from '../party/organisations-demo.js'
+import { seedCoursesDemo } from '../training/courses-demo.js'
+import { seedKnowledgeDemo } from '../training/knowledge-demo.js'
+import { seedLearningDemo } from '../training/learning-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -184,6 +187,14 @@ export async function seedDemo(
           ...(await seedCobuildDemo(tx, now)),
         }
       : {}
+    // Training: the courses, then who must take them (the induction rule, enrolments with
+    // progress and attempts), then the policy explainers and the model-case library.
+    const courses = await seedCoursesDemo(tx, now)
+    const training = {
+      ...courses.stats,
+      ...(await seedLearningDemo(tx, now, courses.courses)),
+      ...(await seedKnowledgeDemo(tx, now)),
+    }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -198,6 +209,7 @@ export async function seedDemo(
         ...emergency,
         ...devices,
         ...party,
+        ...training,
       },
     })
   })

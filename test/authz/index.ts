@@ -17,6 +17,9 @@ import * as servicesCatalogue from './services-catalogue.js'
 import * as servicesFacilities from './services-facilities.js'
 import * as servicesProjects from './services-projects.js'
 import * as servicesVolunteers from './services-volunteers.js'
+import * as trainingCourses from './training-courses.js'
+import * as trainingKnowledge from './training-knowledge.js'
+import * as trainingLearning from './training-learning.js'
 import * as surveys from './surveys.js'
 
 // Every part of both tables; a module with a file under test/authz/ is listed here once.
@@ -40,6 +43,9 @@ const modules = [
   partyOrganisations,
   partyMembers,
   partyCobuild,
+  trainingCourses,
+  trainingLearning,
+  trainingKnowledge,
 ]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)

@@ -44,6 +44,7 @@ const surveyLinkToken = (r: Route) =>
 const EmergencyPage = lazy(() => import('./pages/emergency/EmergencyPage').then((m) => ({ default: m.EmergencyPage })))
 const DevicesPage = lazy(() => import('./pages/devices/DevicesPage').then((m) => ({ default: m.DevicesPage })))
 const PartyPage = lazy(() => import('./pages/party/PartyPage').then((m) => ({ default: m.PartyPage })))
+const TrainingPage = lazy(() => import('./pages/training/TrainingPage').then((m) => ({ default: m.TrainingPage })))
 const AlertLinkPage = lazy(() => import('./pages/emergency/alerts').then((m) => ({ default: m.AlertLinkPage })))
 // The alert page a text message links to opens without an account.
 const alertLinkToken = (r: Route) =>
@@ -240,6 +241,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <PartyPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'training':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <TrainingPage params={params} user={user} config={config} />
         </Suspense>
       )
     case 'dashboard':

@@ -21,6 +21,7 @@ export type ModuleId =
   | 'emergency'
   | 'devices'
   | 'party'
+  | 'training'
   | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
@@ -94,6 +95,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'emergency', available: true, roles: null },
   { id: 'devices', available: true, roles: STAFF_ROLES },
   { id: 'party', available: true, roles: ['admin', 'leader', 'staff', 'grid_worker'] },
+  { id: 'training', available: true, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },
 ]
 

@@ -59,6 +59,7 @@ export const routes = {
   emergency: (part: string, ...rest: (string | number)[]) => href('emergency', part, ...rest),
   devices: (part: string, ...rest: (string | number)[]) => href('devices', part, ...rest),
   party: (part: string, ...rest: (string | number)[]) => href('party', part, ...rest),
+  training: (part: string, ...rest: (string | number)[]) => href('training', part, ...rest),
 }
 
 /** A route parameter that names a record: a positive whole number, else null. */
