@@ -32,8 +32,9 @@ import { seedCobuildDemo } from '../party/cobuild-demo.js'
 import { seedMembersDemo } from '../party/members-demo.js'
 import { seedOrganisationsDemo } from '../party/organisations-demo.js'
 import { seedCoursesDemo } from '../training/courses-demo.js'
-import { seedKnowledgeDemo } from '../training/knowledge-demo.js'
 import { seedLearningDemo } from '../training/learning-demo.js'
+import { seedModelsDemo } from '../training/models-demo.js'
+import { seedPoliciesDemo } from '../training/policies-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -193,7 +194,8 @@ export async function seedDemo(
     const training = {
       ...courses.stats,
       ...(await seedLearningDemo(tx, now, courses.courses)),
-      ...(await seedKnowledgeDemo(tx, now)),
+      ...(await seedPoliciesDemo(tx, now)),
+      ...(await seedModelsDemo(tx, now)),
     }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',

@@ -18,8 +18,9 @@ import * as servicesFacilities from './services-facilities.js'
 import * as servicesProjects from './services-projects.js'
 import * as servicesVolunteers from './services-volunteers.js'
 import * as trainingCourses from './training-courses.js'
-import * as trainingKnowledge from './training-knowledge.js'
 import * as trainingLearning from './training-learning.js'
+import * as trainingModels from './training-models.js'
+import * as trainingPolicies from './training-policies.js'
 import * as surveys from './surveys.js'
 
 // Every part of both tables; a module with a file under test/authz/ is listed here once.
@@ -45,7 +46,8 @@ const modules = [
   partyCobuild,
   trainingCourses,
   trainingLearning,
-  trainingKnowledge,
+  trainingPolicies,
+  trainingModels,
 ]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)

@@ -2,6 +2,8 @@ import { useTranslation } from 'react-i18next'
 import { ActionPanel } from '../components/ActionPanel'
 import { AlarmsForCase } from './devices/alarms/AlarmsForCase'
 import { PartyMembersOnCase } from './party/members/PartyMembersOnCase'
+import { ModelCasesOnCase } from './training/models/ModelCasesOnCase'
+import { PoliciesOnCase } from './training/policies/PoliciesOnCase'
 import { ColourDot, StateChip } from '../components/CaseBadges'
 import { CaseFacts, CasePhotos, CaseResult } from '../components/CaseFacts'
 import { CaseMap } from '../components/CaseMap'
@@ -55,6 +57,8 @@ export function CaseDetailPage({ id, config }: { id: number; config: AppConfig |
             <ActionPanel detail={detail} />
             {detail.channel === 'device' && <AlarmsForCase caseId={detail.id} />}
             <PartyMembersOnCase caseId={detail.id} />
+            <PoliciesOnCase caseId={detail.id} categoryId={detail.category.id} />
+            <ModelCasesOnCase caseId={detail.id} categoryId={detail.category.id} state={detail.state} />
             <CaseFacts detail={detail} />
             <CasePhotos detail={detail} />
           </div>
