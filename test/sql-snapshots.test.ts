@@ -1,7 +1,7 @@
 // SQL snapshots: the important queries, as PostgreSQL would receive them, checked in beside their
 // module (src/cases/queries.sql, src/analytics/stats.sql, src/registry/people.sql,
 // src/registry/opendata.sql, src/disputes/queries.sql, src/participation/queries.sql,
-// src/services/queries.sql, src/emergency/queries.sql), so that a changed query shows in review as
+// src/services/queries.sql, src/emergency/queries.sql, src/party/queries.sql, src/devices/queries.sql), so that a changed query shows in review as
 // changed SQL.
 //
 // No database: each variant runs the real use case on a Kysely whose driver compiles with
@@ -51,6 +51,19 @@ import { checkSummary, listChecks } from '../src/emergency/checks.js'
 import { incidentStats, listIncidents } from '../src/emergency/incidents.js'
 import { listResources } from '../src/emergency/resources.js'
 import { listTasks } from '../src/emergency/tasks.js'
+import { listAssignments } from '../src/party/assignments.js'
+import { listAgreements, listItems } from '../src/party/cobuild.js'
+import { listMembers } from '../src/party/members.js'
+import {
+  listOrganisations as listPartyOrganisations,
+  organisationTree,
+  partyCoverage,
+} from '../src/party/organisations.js'
+import { listReports } from '../src/party/reports.js'
+import { partyStats } from '../src/party/stats.js'
+import { listRules } from '../src/devices/alarm-rules.js'
+import { listAlarms } from '../src/devices/alarms.js'
+import { listDevices } from '../src/devices/registry.js'
 import { TEST_DATA_KEY } from './keys.js'
 
 type Row = Record<string, unknown>
@@ -73,7 +86,10 @@ const area = (id: unknown): Row => ({
 /** Canned answers: what the use cases need to go on; anything else finds no rows. */
 function answer(sql: string, parameters: readonly unknown[]): Row[] {
   if (/ from "area" where "id" (=|in) /.test(sql)) return parameters.filter((p) => typeof p === 'number').map(area)
-  if (sql.startsWith('select count(*) as "n"')) return [{ n: 0 }]
+  if (sql.startsWith('select count(*) as "n"') || sql.trim().startsWith('select count(*) as n ')) return [{ n: 0 }]
+  // Party statistics: the area itself with every figure zero.
+  if (sql.trim().startsWith('with scope as (') && sql.includes('party_organisation'))
+    return [{ ...area(parameters[0]), ord: 0 }]
   // Participation's counts (notices and the like) read one row of zeros.
   if (/^select count\(\*\)::int as "n" from /.test(sql)) return [{ n: 0 }]
   // A survey of the community, open, for its results.
@@ -376,4 +392,59 @@ it('src/emergency/queries.sql: incidents, the check list and its summary, alerts
     ),
   })
   await expect(text).toMatchFileSnapshot('../src/emergency/queries.sql')
+})
+
+it('src/party/queries.sql: the organisation list, tree and coverage, members, reports, assignments, co-building lists and the statistics', async () => {
+  const run =
+    <T>(f: (tx: Parameters<Parameters<typeof inScope>[2]>[0]) => Promise<T>) =>
+    (db: Db) =>
+      inScope(db, ctx, f)
+  const page = { page: 1, pageSize: 50 }
+  const text = await record({
+    'organisations: an area subtree, branches': run((tx) =>
+      listPartyOrganisations(tx, { ...page, areaId: COMMUNITY, kind: 'branch', status: 'active' }),
+    ),
+    'organisations: by code or name': run((tx) => listPartyOrganisations(tx, { ...page, q: '桂花' })),
+    "organisations: the tree of an area's branch": run((tx) =>
+      organisationTree(tx, { areaId: COMMUNITY, includeDissolved: false }),
+    ),
+    'coverage: communities, grids and compounds without an organisation': run((tx) =>
+      partyCoverage(tx, ctx, { areaId: COMMUNITY }).catch(() => null),
+    ),
+    'members: an area, reporting, by name': run((tx) =>
+      listMembers(tx, ctx, { ...page, areaId: COMMUNITY, reported: true, q: '王' }, NOW),
+    ),
+    'members: an organisation': run((tx) => listMembers(tx, ctx, { ...page, organisationId: 1 }, NOW)),
+    'reports to communities: an area': run((tx) => listReports(tx, ctx, { ...page, areaId: COMMUNITY })),
+    'assignments: on a case': run((tx) => listAssignments(tx, ctx, { caseId: 1, live: true })),
+    'co-building agreements: an area': run((tx) => listAgreements(tx, ctx, { ...page, areaId: COMMUNITY })),
+    'co-building: open needs of an area': run((tx) =>
+      listItems(tx, ctx, { ...page, areaId: COMMUNITY, list: 'need', status: 'open' }),
+    ),
+    'statistics: an area and its children, a year': run((tx) =>
+      partyStats(tx, { areaId: COMMUNITY, from: '2026-01-01', to: '2026-11-23' }),
+    ),
+  })
+  await expect(text).toMatchFileSnapshot('../src/party/queries.sql')
+})
+
+it('src/devices/queries.sql: the device list, the alarm inbox and the alarm rules', async () => {
+  const run =
+    <T>(f: (tx: Parameters<Parameters<typeof inScope>[2]>[0]) => Promise<T>) =>
+    (db: Db) =>
+      inScope(db, ctx, f)
+  const text = await record({
+    'devices: an area subtree, one type and state': run((tx) =>
+      listDevices(tx, { areaId: COMMUNITY, type: 'smoke', state: 'active', pageSize: 50 }),
+    ),
+    'devices: by code or name, a keyset page': run((tx) => listDevices(tx, { q: 'GH', after: 1000, pageSize: 50 })),
+    'alarms: live ones of an area': run((tx) =>
+      listAlarms(tx, ctx, { status: 'live', areaId: COMMUNITY, pageSize: 20 }, NOW),
+    ),
+    'alarms: critical of a device, a keyset page': run((tx) =>
+      listAlarms(tx, ctx, { status: 'live', severity: 'critical', deviceId: 1, after: 100, pageSize: 20 }, NOW),
+    ),
+    'alarm rules: that apply in an area': run((tx) => listRules(tx, ctx, { areaId: COMMUNITY })),
+  })
+  await expect(text).toMatchFileSnapshot('../src/devices/queries.sql')
 })
