@@ -16,6 +16,7 @@ export interface GenerateArgs {
   surveyResponses: number
   serviceApplications: number
   volunteerHours: number
+  partyMembers?: number
   seed: number
   years: number
   until?: string
@@ -64,6 +65,7 @@ export async function runGenerate(
           survey_responses: args.surveyResponses,
           service_applications: args.serviceApplications,
           volunteer_hours: args.volunteerHours,
+          party_members: args.partyMembers ?? 0,
         },
         seed: args.seed,
         years: args.years,
@@ -127,6 +129,12 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
     .option(
       '--volunteer-hours <n>',
       'credited volunteer sign-ups: volunteers among the registry people, past activities, the time bank (needs --people)',
+      count,
+      0,
+    )
+    .option(
+      '--party-members <n>',
+      'party members among the registry people, on a party network completed over the area tree, some reporting to their community (needs --people)',
       count,
       0,
     )

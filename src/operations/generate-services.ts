@@ -106,7 +106,7 @@ function weighted<T>(rng: Random, table: [T, number][]): T {
  * Registry people in id order, every `step`-th one, a batch at a time (keyset on the primary key),
  * so that a large registry is read once and no person is taken twice in a pass.
  */
-async function* peopleEvery(ctx: StepContext, step: number) {
+export async function* peopleEvery(ctx: StepContext, step: number) {
   let after = 0
   for (;;) {
     const { rows } = await sql<{ id: number; area_id: number; district_id: number }>`
@@ -119,7 +119,7 @@ async function* peopleEvery(ctx: StepContext, step: number) {
   }
 }
 
-async function peopleCount(ctx: StepContext): Promise<number> {
+export async function peopleCount(ctx: StepContext): Promise<number> {
   const { rows } = await sql<{ n: string }>`select count(*) as n from person where status = 'active'`.execute(
     ctx.database.db,
   )
@@ -128,7 +128,7 @@ async function peopleCount(ctx: StepContext): Promise<number> {
   return n
 }
 
-async function ownerIds(ctx: StepContext) {
+export async function ownerIds(ctx: StepContext) {
   const db = ctx.database.db
   const admin = await db.selectFrom('app_user').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()
   const district = await db

@@ -8,6 +8,7 @@ import { casesStep } from './generate-cases.js'
 import { peopleStep } from './generate-people.js'
 import { disputesStep } from './generate-disputes.js'
 import { commentsStep, proposalsStep, surveyResponsesStep } from './generate-participation.js'
+import { partyMembersStep } from './generate-party.js'
 import { serviceApplicationsStep, volunteerHoursStep } from './generate-services.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
@@ -17,7 +18,7 @@ export type { GenerateOptions } from './generate-step.js'
 /**
  * Bulk generator of realistic, deterministic data for benchmarks and load tests:
  *
- *   grassroots generate --cases N [--people M --proposals P --comments C] [--seed S]
+ *   grassroots generate --cases N [--people M --proposals P --comments C --party-members K] [--seed S]
  *
  * The work is a list of steps, one per entity (`generateSteps`). A step gets the row sink (COPY on
  * PostgreSQL, batched multi-row INSERTs on the embedded database), a seeded PRNG and a progress
@@ -36,6 +37,7 @@ export const generateSteps: GenerateStep[] = [
   surveyResponsesStep,
   serviceApplicationsStep,
   volunteerHoursStep,
+  partyMembersStep,
 ]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
@@ -48,6 +50,7 @@ export const generateEntities = [
   'survey_responses',
   'service_applications',
   'volunteer_hours',
+  'party_members',
 ] as const
 
 export interface EntityReport {
