@@ -17,6 +17,7 @@ export interface GenerateArgs {
   serviceApplications: number
   volunteerHours: number
   partyMembers?: number
+  trainingRecords?: number
   seed: number
   years: number
   until?: string
@@ -66,6 +67,7 @@ export async function runGenerate(
           service_applications: args.serviceApplications,
           volunteer_hours: args.volunteerHours,
           party_members: args.partyMembers ?? 0,
+          training_records: args.trainingRecords ?? 0,
         },
         seed: args.seed,
         years: args.years,
@@ -135,6 +137,12 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
     .option(
       '--party-members <n>',
       'party members among the registry people, on a party network completed over the area tree, some reporting to their community (needs --people)',
+      count,
+      0,
+    )
+    .option(
+      '--training-records <n>',
+      'course enrolments of generated grid workers over the grids, with lessons done, quiz attempts and certificates (needs published courses: the demo city has them)',
       count,
       0,
     )

@@ -10,6 +10,7 @@ import { disputesStep } from './generate-disputes.js'
 import { commentsStep, proposalsStep, surveyResponsesStep } from './generate-participation.js'
 import { partyMembersStep } from './generate-party.js'
 import { serviceApplicationsStep, volunteerHoursStep } from './generate-services.js'
+import { trainingRecordsStep } from './generate-training.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
 
@@ -18,7 +19,7 @@ export type { GenerateOptions } from './generate-step.js'
 /**
  * Bulk generator of realistic, deterministic data for benchmarks and load tests:
  *
- *   grassroots generate --cases N [--people M --proposals P --comments C --party-members K] [--seed S]
+ *   grassroots generate --cases N [--people M --proposals P --comments C --party-members K --training-records T] [--seed S]
  *
  * The work is a list of steps, one per entity (`generateSteps`). A step gets the row sink (COPY on
  * PostgreSQL, batched multi-row INSERTs on the embedded database), a seeded PRNG and a progress
@@ -38,6 +39,7 @@ export const generateSteps: GenerateStep[] = [
   serviceApplicationsStep,
   volunteerHoursStep,
   partyMembersStep,
+  trainingRecordsStep,
 ]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
@@ -51,6 +53,7 @@ export const generateEntities = [
   'service_applications',
   'volunteer_hours',
   'party_members',
+  'training_records',
 ] as const
 
 export interface EntityReport {
