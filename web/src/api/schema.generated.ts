@@ -40725,6 +40725,4679 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/training/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The course catalogue on the caller’s branch: published courses; the keepers also their areas’ drafts and archived ones. Filters: area (its branch), topic, status, title contains */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Courses on this area’s branch: the area, the areas above it and below it */
+                    areaId?: number;
+                    topic?: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                    /** @description Drafts and archived courses: the keepers’ only */
+                    status?: "draft" | "published" | "archived";
+                    /** @description Title contains */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                title: string;
+                                summary: string;
+                                /** @enum {string} */
+                                topic: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                                /** @enum {string} */
+                                status: "draft" | "published" | "archived";
+                                passMark: number;
+                                minutes: number | null;
+                                lessonCount: number;
+                                questionCount: number;
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                version: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** @description The caller keeps the course’s area */
+                                canEdit: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a course (a draft) for an area the caller keeps; audited; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The area whose staff (and below) the course is for */
+                        areaId: number;
+                        title: string;
+                        summary?: string;
+                        /** @enum {string} */
+                        topic: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                        /**
+                         * @description The share of the quiz points (percent) that passes; 0: the lessons alone complete the course
+                         * @default 60
+                         */
+                        passMark?: number;
+                        minutes?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            topic: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                            /** @enum {string} */
+                            status: "draft" | "published" | "archived";
+                            passMark: number;
+                            minutes: number | null;
+                            lessonCount: number;
+                            questionCount: number;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The caller keeps the course’s area */
+                            canEdit: boolean;
+                            lessons: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "pdf" | "video";
+                                body: string;
+                                media: {
+                                    id: number;
+                                    contentType: string;
+                                    size: number;
+                                    fileName: string;
+                                } | null;
+                                minutes: number | null;
+                            }[];
+                            /** @description The quiz with its answers: for the keepers over the course’s area only (others: empty, see questionCount) */
+                            questions: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "true_false";
+                                prompt: string;
+                                options: string[];
+                                answer: number[];
+                                explanation: string;
+                                points: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/courses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A course with its lessons (and their files) and, for its keepers, its quiz with the answers; others get the question count. Drafts: keepers only */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            topic: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                            /** @enum {string} */
+                            status: "draft" | "published" | "archived";
+                            passMark: number;
+                            minutes: number | null;
+                            lessonCount: number;
+                            questionCount: number;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The caller keeps the course’s area */
+                            canEdit: boolean;
+                            lessons: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "pdf" | "video";
+                                body: string;
+                                media: {
+                                    id: number;
+                                    contentType: string;
+                                    size: number;
+                                    fileName: string;
+                                } | null;
+                                minutes: number | null;
+                            }[];
+                            /** @description The quiz with its answers: for the keepers over the course’s area only (others: empty, see questionCount) */
+                            questions: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "true_false";
+                                prompt: string;
+                                options: string[];
+                                answer: number[];
+                                explanation: string;
+                                points: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a course (the version read): fields, or publish (needs a lesson, and a question when the pass mark is above 0), archive, republish; audited */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        title?: string;
+                        summary?: string;
+                        /** @enum {string} */
+                        topic?: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                        /** @description The share of the quiz points (percent) that passes; 0: the lessons alone complete the course */
+                        passMark?: number;
+                        minutes?: number | null;
+                        /**
+                         * @description draft→published (at least one lesson; a pass mark above 0 needs a question), published→archived, archived→published
+                         * @enum {string}
+                         */
+                        status?: "draft" | "published" | "archived";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            topic: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                            /** @enum {string} */
+                            status: "draft" | "published" | "archived";
+                            passMark: number;
+                            minutes: number | null;
+                            lessonCount: number;
+                            questionCount: number;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The caller keeps the course’s area */
+                            canEdit: boolean;
+                            lessons: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "pdf" | "video";
+                                body: string;
+                                media: {
+                                    id: number;
+                                    contentType: string;
+                                    size: number;
+                                    fileName: string;
+                                } | null;
+                                minutes: number | null;
+                            }[];
+                            /** @description The quiz with its answers: for the keepers over the course’s area only (others: empty, see questionCount) */
+                            questions: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "true_false";
+                                prompt: string;
+                                options: string[];
+                                answer: number[];
+                                explanation: string;
+                                points: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/training/courses/{id}/lessons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a lesson: text, or a file of its kind from the course’s area; at a position (the others move down) or last; Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        /** @enum {string} */
+                        kind: "text" | "image" | "pdf" | "video";
+                        /** @description The text of a text lesson; a caption or note for a file */
+                        body?: string;
+                        /** @description The file (POST /api/v1/training/media) of an image, pdf or video lesson */
+                        mediaId?: number;
+                        minutes?: number;
+                        /** @description Where to insert it (1 = first); default: after the last */
+                        position?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            courseId: number;
+                            position: number;
+                            title: string;
+                            /** @enum {string} */
+                            kind: "text" | "image" | "pdf" | "video";
+                            body: string;
+                            media: {
+                                id: number;
+                                contentType: string;
+                                size: number;
+                                fileName: string;
+                            } | null;
+                            minutes: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/lessons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a lesson nobody has done yet (409 otherwise: archive the course instead); answers the course */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            topic: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                            /** @enum {string} */
+                            status: "draft" | "published" | "archived";
+                            passMark: number;
+                            minutes: number | null;
+                            lessonCount: number;
+                            questionCount: number;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The caller keeps the course’s area */
+                            canEdit: boolean;
+                            lessons: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "pdf" | "video";
+                                body: string;
+                                media: {
+                                    id: number;
+                                    contentType: string;
+                                    size: number;
+                                    fileName: string;
+                                } | null;
+                                minutes: number | null;
+                            }[];
+                            /** @description The quiz with its answers: for the keepers over the course’s area only (others: empty, see questionCount) */
+                            questions: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "true_false";
+                                prompt: string;
+                                options: string[];
+                                answer: number[];
+                                explanation: string;
+                                points: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a lesson: title, text, file, minutes, or move it (the others are renumbered) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        /** @enum {string} */
+                        kind?: "text" | "image" | "pdf" | "video";
+                        body?: string;
+                        mediaId?: number | null;
+                        minutes?: number | null;
+                        /** @description Move it there; the others between are renumbered */
+                        position?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            courseId: number;
+                            position: number;
+                            title: string;
+                            /** @enum {string} */
+                            kind: "text" | "image" | "pdf" | "video";
+                            body: string;
+                            media: {
+                                id: number;
+                                contentType: string;
+                                size: number;
+                                fileName: string;
+                            } | null;
+                            minutes: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/training/courses/{id}/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a quiz question (single, multiple or true/false, 2–8 options, the right ones by index, points, explanation); Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "single" | "multiple" | "true_false";
+                        prompt: string;
+                        /** @description The choices (2–8; true_false exactly 2) */
+                        options: string[];
+                        /** @description The indexes (from 0) of the right options: one for single and true_false, one or more for multiple */
+                        answer: number[];
+                        /** @default 1 */
+                        points?: number;
+                        explanation?: string;
+                        position?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            courseId: number;
+                            position: number;
+                            /** @enum {string} */
+                            kind: "single" | "multiple" | "true_false";
+                            prompt: string;
+                            options: string[];
+                            answer: number[];
+                            explanation: string;
+                            points: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/questions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a quiz question; answers the course */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            summary: string;
+                            /** @enum {string} */
+                            topic: "induction" | "grid_work" | "case_handling" | "mediation" | "policy" | "party" | "safety" | "digital" | "service" | "other";
+                            /** @enum {string} */
+                            status: "draft" | "published" | "archived";
+                            passMark: number;
+                            minutes: number | null;
+                            lessonCount: number;
+                            questionCount: number;
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The caller keeps the course’s area */
+                            canEdit: boolean;
+                            lessons: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "pdf" | "video";
+                                body: string;
+                                media: {
+                                    id: number;
+                                    contentType: string;
+                                    size: number;
+                                    fileName: string;
+                                } | null;
+                                minutes: number | null;
+                            }[];
+                            /** @description The quiz with its answers: for the keepers over the course’s area only (others: empty, see questionCount) */
+                            questions: {
+                                id: number;
+                                courseId: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "true_false";
+                                prompt: string;
+                                options: string[];
+                                answer: number[];
+                                explanation: string;
+                                points: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a quiz question or move it */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind?: "single" | "multiple" | "true_false";
+                        prompt?: string;
+                        /** @description The choices (2–8; true_false exactly 2) */
+                        options?: string[];
+                        /** @description The indexes (from 0) of the right options: one for single and true_false, one or more for multiple */
+                        answer?: number[];
+                        points?: number;
+                        explanation?: string;
+                        position?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            courseId: number;
+                            position: number;
+                            /** @enum {string} */
+                            kind: "single" | "multiple" | "true_false";
+                            prompt: string;
+                            options: string[];
+                            answer: number[];
+                            explanation: string;
+                            points: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/training/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Store a lesson’s file sent as the raw body: its bytes must be of the kind (image: PNG, JPEG, WebP ≤ 10 MiB; pdf ≤ 20 MiB; video: MP4, WebM ≤ 200 MiB); Idempotency-Key honoured */
+        post: {
+            parameters: {
+                query: {
+                    /** @description The area of the course the file is for (a lesson takes files of its course’s area) */
+                    areaId: number;
+                    kind: "image" | "pdf" | "video";
+                    fileName: string;
+                };
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/webp": unknown;
+                    "application/pdf": unknown;
+                    "video/mp4": unknown;
+                    "video/webm": unknown;
+                    "application/octet-stream": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            /** @enum {string} */
+                            kind: "image" | "pdf" | "video";
+                            contentType: string;
+                            fileName: string;
+                            size: number;
+                            sha256: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A lesson’s file, shown inline, by range (Range: bytes=a-b, a-, -n → 206; several ranges → the whole file; past the end → 416); ETag is its SHA-256 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The whole file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/webp": string;
+                        "application/pdf": string;
+                        "video/mp4": string;
+                        "video/webm": string;
+                    };
+                };
+                /** @description The range asked for */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/webp": string;
+                        "application/pdf": string;
+                        "video/mp4": string;
+                        "video/webm": string;
+                    };
+                };
+                /** @description Not modified (If-None-Match) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Assignment rules (a course for a role on an area and below) you read: by course and area subtree */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    courseId?: number;
+                    /** @description Rules on this area or below it */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                course: {
+                                    id: number;
+                                    title: string;
+                                    topic: string;
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                                dueDays: number;
+                                active: boolean;
+                                /** @description Enrolments made by the rule */
+                                enrolled: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Assign a published course to a role on an area (keepers over it): enrols every holder now; later grants are enrolled on grant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A published course the caller reads, of the area or above it */
+                        courseId: number;
+                        /** @description Everyone holding the role here or below is enrolled */
+                        areaId: number;
+                        /** @enum {string} */
+                        role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                        /** @description Days to finish from enrolment */
+                        dueDays: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rule: {
+                                id: number;
+                                course: {
+                                    id: number;
+                                    title: string;
+                                    topic: string;
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                                dueDays: number;
+                                active: boolean;
+                                /** @description Enrolments made by the rule */
+                                enrolled: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description Holders of the role enrolled now (those already on the course are kept) */
+                            enrolled: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Deactivate (or reactivate) a rule: later grants are no longer enrolled; enrolments made stay */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description false: no later grant is enrolled (enrolments made stay) */
+                        active: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            course: {
+                                id: number;
+                                title: string;
+                                topic: string;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                            dueDays: number;
+                            active: boolean;
+                            /** @description Enrolments made by the rule */
+                            enrolled: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/training/enrolments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enrolments: mine=true for your own; keepers filter by area subtree, course, role, status and overdue */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Only the caller’s own enrolments */
+                    mine?: boolean;
+                    /** @description Learners enrolled in this area’s subtree (keepers over it) */
+                    areaId?: number;
+                    courseId?: number;
+                    role?: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                    status?: "assigned" | "in_progress" | "completed" | "withdrawn";
+                    /** @description true: open past the deadline; false: not */
+                    overdue?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                course: {
+                                    id: number;
+                                    title: string;
+                                    topic: string;
+                                    passMark: number;
+                                    minutes: number | null;
+                                };
+                                learner: {
+                                    id: number;
+                                    name: string | null;
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                                ruleId: number | null;
+                                /** @enum {string} */
+                                status: "assigned" | "in_progress" | "completed" | "withdrawn";
+                                /** Format: date-time */
+                                assignedAt: string;
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                /** Format: date-time */
+                                startedAt: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** @description Open past the deadline */
+                                overdue: boolean;
+                                /** @description Completed after the deadline */
+                                late: boolean;
+                                bestScore: number | null;
+                                lessons: number;
+                                lessonsDone: number;
+                                questions: number;
+                                certificateNo: string | null;
+                                /** @description The caller is the learner */
+                                mine: boolean;
+                                version: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Enrol users by hand (staff of areas you keep, else 422 TRAINING_ENROLMENT_INVALID naming userIds); those already enrolled are kept */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        courseId: number;
+                        /** @description Users holding a staff role in an area the caller keeps */
+                        userIds: number[];
+                        /**
+                         * Format: date-time
+                         * @description The deadline (in the future)
+                         */
+                        dueAt: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Ids of the enrolments made */
+                            enrolled: number[];
+                            /** @description Users already on the course: their enrolment is kept as it is */
+                            alreadyEnrolled: number[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/enrolments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An enrolment (the learner or a keeper over its area): lessons with done flags, the quiz without answers, attempts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            course: {
+                                id: number;
+                                title: string;
+                                topic: string;
+                                passMark: number;
+                                minutes: number | null;
+                            };
+                            learner: {
+                                id: number;
+                                name: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                            ruleId: number | null;
+                            /** @enum {string} */
+                            status: "assigned" | "in_progress" | "completed" | "withdrawn";
+                            /** Format: date-time */
+                            assignedAt: string;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** @description Open past the deadline */
+                            overdue: boolean;
+                            /** @description Completed after the deadline */
+                            late: boolean;
+                            bestScore: number | null;
+                            lessons: number;
+                            lessonsDone: number;
+                            questions: number;
+                            certificateNo: string | null;
+                            /** @description The caller is the learner */
+                            mine: boolean;
+                            version: number;
+                            summary: string;
+                            /** @description The lessons in order, with done flags */
+                            lessonList: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "pdf" | "video";
+                                body: string;
+                                mediaId: number | null;
+                                minutes: number | null;
+                                done: boolean;
+                                /** Format: date-time */
+                                doneAt: string | null;
+                            }[];
+                            /** @description The quiz without its answers (they come back with an attempt’s result) */
+                            questionList: {
+                                id: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "true_false";
+                                prompt: string;
+                                options: string[];
+                                points: number;
+                            }[];
+                            /** @description Newest first */
+                            attempts: {
+                                id: number;
+                                score: number;
+                                passed: boolean;
+                                late: boolean;
+                                /** Format: date-time */
+                                submittedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/enrolments/{id}/lessons/{lessonId}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a lesson done (the learner; idempotent): starts the course; the last lesson of a course without a quiz completes it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    lessonId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            course: {
+                                id: number;
+                                title: string;
+                                topic: string;
+                                passMark: number;
+                                minutes: number | null;
+                            };
+                            learner: {
+                                id: number;
+                                name: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                            ruleId: number | null;
+                            /** @enum {string} */
+                            status: "assigned" | "in_progress" | "completed" | "withdrawn";
+                            /** Format: date-time */
+                            assignedAt: string;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** @description Open past the deadline */
+                            overdue: boolean;
+                            /** @description Completed after the deadline */
+                            late: boolean;
+                            bestScore: number | null;
+                            lessons: number;
+                            lessonsDone: number;
+                            questions: number;
+                            certificateNo: string | null;
+                            /** @description The caller is the learner */
+                            mine: boolean;
+                            version: number;
+                            summary: string;
+                            /** @description The lessons in order, with done flags */
+                            lessonList: {
+                                id: number;
+                                position: number;
+                                title: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "pdf" | "video";
+                                body: string;
+                                mediaId: number | null;
+                                minutes: number | null;
+                                done: boolean;
+                                /** Format: date-time */
+                                doneAt: string | null;
+                            }[];
+                            /** @description The quiz without its answers (they come back with an attempt’s result) */
+                            questionList: {
+                                id: number;
+                                position: number;
+                                /** @enum {string} */
+                                kind: "single" | "multiple" | "true_false";
+                                prompt: string;
+                                options: string[];
+                                points: number;
+                            }[];
+                            /** @description Newest first */
+                            attempts: {
+                                id: number;
+                                score: number;
+                                passed: boolean;
+                                late: boolean;
+                                /** Format: date-time */
+                                submittedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/enrolments/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer the quiz (the learner, every lesson done else 409 TRAINING_NOT_COMPLETED): score, pass, late after the deadline; the answers and explanations per question */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        answers: {
+                            questionId: number;
+                            /** @description Indexes of the chosen options */
+                            choices: number[];
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempt: {
+                                id: number;
+                                score: number;
+                                passed: boolean;
+                                late: boolean;
+                                /** Format: date-time */
+                                submittedAt: string;
+                            };
+                            results: {
+                                questionId: number;
+                                correct: boolean;
+                                choices: number[];
+                                answer: number[];
+                                explanation: string;
+                                points: number;
+                            }[];
+                            enrolment: {
+                                id: number;
+                                course: {
+                                    id: number;
+                                    title: string;
+                                    topic: string;
+                                    passMark: number;
+                                    minutes: number | null;
+                                };
+                                learner: {
+                                    id: number;
+                                    name: string | null;
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                                ruleId: number | null;
+                                /** @enum {string} */
+                                status: "assigned" | "in_progress" | "completed" | "withdrawn";
+                                /** Format: date-time */
+                                assignedAt: string;
+                                /** Format: date-time */
+                                dueAt: string | null;
+                                /** Format: date-time */
+                                startedAt: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** @description Open past the deadline */
+                                overdue: boolean;
+                                /** @description Completed after the deadline */
+                                late: boolean;
+                                bestScore: number | null;
+                                lessons: number;
+                                lessonsDone: number;
+                                questions: number;
+                                certificateNo: string | null;
+                                /** @description The caller is the learner */
+                                mine: boolean;
+                                version: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/enrolments/{id}/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The certificate of a completed course (PDF, in Chinese with English lines); else 409 TRAINING_NOT_COMPLETED */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The certificate */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Completion of an area and each child area, overall and per role: enrolled, completed, on time, late, overdue, rates, average best score (keepers over the area) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: the area of the caller’s widest keeper grant */
+                    areaId?: number;
+                    /** @description Enrolments assigned on or after this day (Beijing time); default: all */
+                    from?: string;
+                    /** @description Enrolments assigned on or before this day; default: all */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date */
+                            from: string | null;
+                            /** Format: date */
+                            to: string | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                            };
+                            figures: {
+                                /** @description Enrolments (withdrawn ones not counted) */
+                                enrolled: number;
+                                completed: number;
+                                /** @description Completed by the deadline (or without one) */
+                                completedOnTime: number;
+                                /** @description Completed after the deadline */
+                                late: number;
+                                /** @description Open past the deadline now */
+                                overdue: number;
+                                /** @description Assigned or in progress */
+                                open: number;
+                                /** @description completed / enrolled, percent with one decimal */
+                                completionRate: number | null;
+                                /** @description completedOnTime / enrolled, percent with one decimal */
+                                onTimeRate: number | null;
+                                /** @description Mean best quiz score of those with one */
+                                averageBestScore: number | null;
+                            };
+                            roles: {
+                                /** @enum {string} */
+                                role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                                figures: {
+                                    /** @description Enrolments (withdrawn ones not counted) */
+                                    enrolled: number;
+                                    completed: number;
+                                    /** @description Completed by the deadline (or without one) */
+                                    completedOnTime: number;
+                                    /** @description Completed after the deadline */
+                                    late: number;
+                                    /** @description Open past the deadline now */
+                                    overdue: number;
+                                    /** @description Assigned or in progress */
+                                    open: number;
+                                    /** @description completed / enrolled, percent with one decimal */
+                                    completionRate: number | null;
+                                    /** @description completedOnTime / enrolled, percent with one decimal */
+                                    onTimeRate: number | null;
+                                    /** @description Mean best quiz score of those with one */
+                                    averageBestScore: number | null;
+                                };
+                            }[];
+                            children: {
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    level: string;
+                                };
+                                figures: {
+                                    /** @description Enrolments (withdrawn ones not counted) */
+                                    enrolled: number;
+                                    completed: number;
+                                    /** @description Completed by the deadline (or without one) */
+                                    completedOnTime: number;
+                                    /** @description Completed after the deadline */
+                                    late: number;
+                                    /** @description Open past the deadline now */
+                                    overdue: number;
+                                    /** @description Assigned or in progress */
+                                    open: number;
+                                    /** @description completed / enrolled, percent with one decimal */
+                                    completionRate: number | null;
+                                    /** @description completedOnTime / enrolled, percent with one decimal */
+                                    onTimeRate: number | null;
+                                    /** @description Mean best quiz score of those with one */
+                                    averageBestScore: number | null;
+                                };
+                                roles: {
+                                    /** @enum {string} */
+                                    role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator";
+                                    figures: {
+                                        /** @description Enrolments (withdrawn ones not counted) */
+                                        enrolled: number;
+                                        completed: number;
+                                        /** @description Completed by the deadline (or without one) */
+                                        completedOnTime: number;
+                                        /** @description Completed after the deadline */
+                                        late: number;
+                                        /** @description Open past the deadline now */
+                                        overdue: number;
+                                        /** @description Assigned or in progress */
+                                        open: number;
+                                        /** @description completed / enrolled, percent with one decimal */
+                                        completionRate: number | null;
+                                        /** @description completedOnTime / enrolled, percent with one decimal */
+                                        onTimeRate: number | null;
+                                        /** @description Mean best quiz score of those with one */
+                                        averageBestScore: number | null;
+                                    };
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/records/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every enrolment of the area’s subtree as CSV (UTF-8 with BOM) or XLSX (keepers over the area; audited) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Default: the area of the caller’s widest keeper grant */
+                    areaId?: number;
+                    format?: "csv" | "xlsx";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The records */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Policy explainers you read: words (Chinese segmented, ranked), case category (and its parent), notice, status (other than published: keepers), area subtree */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Words (Chinese segmented), ranked */
+                    q?: string;
+                    /** @description Policies on this case category or its parent */
+                    categoryId?: number;
+                    /** @description Policies a notice publishes */
+                    noticeId?: number;
+                    /** @description Others than published: the keepers only */
+                    status?: "draft" | "published" | "retired";
+                    /** @description Policies of this area and the areas below it */
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                title: string;
+                                documentNo: string | null;
+                                issuedBy: string | null;
+                                /** Format: date */
+                                issuedOn: string | null;
+                                /** Format: date */
+                                effectiveOn: string | null;
+                                /** @description The first lines of the explainer (else of the text) */
+                                excerpt: string;
+                                /** @enum {string} */
+                                status: "draft" | "published" | "retired";
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                categories: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                                version: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                canEdit: boolean;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Write a policy explainer as a draft (keepers over the area): text, explainer, Q&A, notices and case categories — 422 TRAINING_POLICY_INVALID naming the field */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The area whose policy it is (its keepers write it; its branch reads it) */
+                        areaId: number;
+                        title: string;
+                        /** @description 文号, e.g. 江政办发〔2027〕3号 */
+                        documentNo?: string;
+                        issuedBy?: string;
+                        /** Format: date */
+                        issuedOn?: string;
+                        /** Format: date */
+                        effectiveOn?: string;
+                        /** @description The full text as issued */
+                        text: string;
+                        /** @description The plain-language explainer, shown first */
+                        explainer?: string;
+                        qa?: {
+                            question: string;
+                            answer: string;
+                        }[];
+                        /** @description Notices that publish it (notices the caller can see) */
+                        noticeIds?: number[];
+                        /** @description Case categories it bears on */
+                        categoryIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            documentNo: string | null;
+                            issuedBy: string | null;
+                            /** Format: date */
+                            issuedOn: string | null;
+                            /** Format: date */
+                            effectiveOn: string | null;
+                            /** @description The first lines of the explainer (else of the text) */
+                            excerpt: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "retired";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            categories: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                            text: string;
+                            explainer: string;
+                            qa: {
+                                question: string;
+                                answer: string;
+                            }[];
+                            /** @description The linked notices the caller can see */
+                            notices: {
+                                id: number;
+                                title: string;
+                                kind: string;
+                                /** Format: date-time */
+                                publishAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/policies/for-case/{caseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published policies on a case’s category or its parent that you read, newest first, at most 5 (404 when you cannot see the case) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    caseId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                title: string;
+                                documentNo: string | null;
+                                issuedBy: string | null;
+                                /** Format: date */
+                                issuedOn: string | null;
+                                /** Format: date */
+                                effectiveOn: string | null;
+                                /** @description The first lines of the explainer (else of the text) */
+                                excerpt: string;
+                                /** @enum {string} */
+                                status: "draft" | "published" | "retired";
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                categories: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                }[];
+                                version: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                canEdit: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A policy with its explainer, Q&A, full text, linked notices and categories (drafts: keepers only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            documentNo: string | null;
+                            issuedBy: string | null;
+                            /** Format: date */
+                            issuedOn: string | null;
+                            /** Format: date */
+                            effectiveOn: string | null;
+                            /** @description The first lines of the explainer (else of the text) */
+                            excerpt: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "retired";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            categories: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                            text: string;
+                            explainer: string;
+                            qa: {
+                                question: string;
+                                answer: string;
+                            }[];
+                            /** @description The linked notices the caller can see */
+                            notices: {
+                                id: number;
+                                title: string;
+                                kind: string;
+                                /** Format: date-time */
+                                publishAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit, relink (a list replaces the set), publish, retire or republish a policy (the version read, else 409 TRAINING_VERSION_CONFLICT) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        title?: string;
+                        documentNo?: string | null;
+                        issuedBy?: string | null;
+                        /** Format: date */
+                        issuedOn?: string | null;
+                        /** Format: date */
+                        effectiveOn?: string | null;
+                        text?: string;
+                        explainer?: string;
+                        qa?: {
+                            question: string;
+                            answer: string;
+                        }[];
+                        /** @description Replaces the linked notices */
+                        noticeIds?: number[];
+                        /** @description Replaces the linked case categories */
+                        categoryIds?: number[];
+                        /**
+                         * @description draft → published → retired; a retired policy may be published again
+                         * @enum {string}
+                         */
+                        status?: "draft" | "published" | "retired";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            title: string;
+                            documentNo: string | null;
+                            issuedBy: string | null;
+                            /** Format: date */
+                            issuedOn: string | null;
+                            /** Format: date */
+                            effectiveOn: string | null;
+                            /** @description The first lines of the explainer (else of the text) */
+                            excerpt: string;
+                            /** @enum {string} */
+                            status: "draft" | "published" | "retired";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            categories: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            canEdit: boolean;
+                            text: string;
+                            explainer: string;
+                            qa: {
+                                question: string;
+                                answer: string;
+                            }[];
+                            /** @description The linked notices the caller can see */
+                            notices: {
+                                id: number;
+                                title: string;
+                                kind: string;
+                                /** Format: date-time */
+                                publishAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/training/model-cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The model-case library: published model cases on your branch (keepers also their drafts), searched by words (jieba) and filtered */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Words (Chinese is segmented with jieba) */
+                    q?: string;
+                    categoryId?: number;
+                    sourceKind?: "case" | "dispute" | "proposal";
+                    /** @description Drafts and withdrawn ones: their keepers only */
+                    status?: "draft" | "published" | "withdrawn";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                sourceKind: "case" | "dispute" | "proposal";
+                                category: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                title: string;
+                                /** @description The beginning of the problem */
+                                excerpt: string;
+                                tags: string[];
+                                /** @enum {string} */
+                                status: "draft" | "published" | "withdrawn";
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Write up a closed case, concluded dispute or implemented proposal you see as a draft, prefilled from it and checked (422 MODEL_CASE_SOURCE_INVALID, 409 MODEL_CASE_ALREADY) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        sourceKind: "case" | "dispute" | "proposal";
+                        /** @description A closed case, a settled or closed dispute, an implemented proposal */
+                        sourceId: number;
+                        /** @description Where the model case is kept and read: the source’s community (default) or an area above it that you keep, to share it with that whole branch */
+                        areaId?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "case" | "dispute" | "proposal";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            title: string;
+                            /** @description The beginning of the problem */
+                            excerpt: string;
+                            tags: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "case" | "dispute" | "proposal";
+                                id: number;
+                                /** @description Tracking code or reference, when you may see the source (else null: no link) */
+                                reference: string | null;
+                            };
+                            problem: string;
+                            method: string;
+                            result: string;
+                            lessons: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** @description Of the last check (null: never checked) */
+                            findings: {
+                                /** @description title, problem, method, result, lessons or tags.<n> */
+                                field: string;
+                                /** @enum {string} */
+                                kind: "id_number" | "phone" | "landline" | "email" | "name";
+                                /** @description What was found, masked */
+                                excerpt: string;
+                                /** @description UTF-16 offset in the field’s text */
+                                start: number;
+                                end: number;
+                            }[] | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/model-cases/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Up to five published model cases for a case you see: the same category first, then by the words shared with its description */
+        get: {
+            parameters: {
+                query: {
+                    caseId: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                sourceKind: "case" | "dispute" | "proposal";
+                                category: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                title: string;
+                                /** @description The beginning of the problem */
+                                excerpt: string;
+                                tags: string[];
+                                /** @enum {string} */
+                                status: "draft" | "published" | "withdrawn";
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/model-cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model case: problem, method, result, lessons, the last check’s findings and the source when you see it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "case" | "dispute" | "proposal";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            title: string;
+                            /** @description The beginning of the problem */
+                            excerpt: string;
+                            tags: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "case" | "dispute" | "proposal";
+                                id: number;
+                                /** @description Tracking code or reference, when you may see the source (else null: no link) */
+                                reference: string | null;
+                            };
+                            problem: string;
+                            method: string;
+                            result: string;
+                            lessons: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** @description Of the last check (null: never checked) */
+                            findings: {
+                                /** @description title, problem, method, result, lessons or tags.<n> */
+                                field: string;
+                                /** @enum {string} */
+                                kind: "id_number" | "phone" | "landline" | "email" | "name";
+                                /** @description What was found, masked */
+                                excerpt: string;
+                                /** @description UTF-16 offset in the field’s text */
+                                start: number;
+                                end: number;
+                            }[] | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a model case (the version read; 409 TRAINING_VERSION_CONFLICT); checked again, findings and words stored; a published one refuses personal data */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        title?: string;
+                        problem?: string;
+                        method?: string;
+                        result?: string;
+                        lessons?: string;
+                        tags?: string[];
+                        categoryId?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "case" | "dispute" | "proposal";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            title: string;
+                            /** @description The beginning of the problem */
+                            excerpt: string;
+                            tags: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "case" | "dispute" | "proposal";
+                                id: number;
+                                /** @description Tracking code or reference, when you may see the source (else null: no link) */
+                                reference: string | null;
+                            };
+                            problem: string;
+                            method: string;
+                            result: string;
+                            lessons: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** @description Of the last check (null: never checked) */
+                            findings: {
+                                /** @description title, problem, method, result, lessons or tags.<n> */
+                                field: string;
+                                /** @enum {string} */
+                                kind: "id_number" | "phone" | "landline" | "email" | "name";
+                                /** @description What was found, masked */
+                                excerpt: string;
+                                /** @description UTF-16 offset in the field’s text */
+                                start: number;
+                                end: number;
+                            }[] | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/training/model-cases/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the anonymisation check: ID numbers, phones, e-mail addresses and the source’s people’s names */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            findings: {
+                                /** @description title, problem, method, result, lessons or tags.<n> */
+                                field: string;
+                                /** @enum {string} */
+                                kind: "id_number" | "phone" | "landline" | "email" | "name";
+                                /** @description What was found, masked */
+                                excerpt: string;
+                                /** @description UTF-16 offset in the field’s text */
+                                start: number;
+                                end: number;
+                            }[];
+                            /** Format: date-time */
+                            checkedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/model-cases/{id}/anonymise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace every finding in the texts by a mask (names 某某, numbers in stars) and check again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "case" | "dispute" | "proposal";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            title: string;
+                            /** @description The beginning of the problem */
+                            excerpt: string;
+                            tags: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "case" | "dispute" | "proposal";
+                                id: number;
+                                /** @description Tracking code or reference, when you may see the source (else null: no link) */
+                                reference: string | null;
+                            };
+                            problem: string;
+                            method: string;
+                            result: string;
+                            lessons: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** @description Of the last check (null: never checked) */
+                            findings: {
+                                /** @description title, problem, method, result, lessons or tags.<n> */
+                                field: string;
+                                /** @enum {string} */
+                                kind: "id_number" | "phone" | "landline" | "email" | "name";
+                                /** @description What was found, masked */
+                                excerpt: string;
+                                /** @description UTF-16 offset in the field’s text */
+                                start: number;
+                                end: number;
+                            }[] | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/model-cases/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish (the version read) after the check: any finding is a 422 MODEL_CASE_PERSONAL_DATA with the findings in details, and nothing changes */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "case" | "dispute" | "proposal";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            title: string;
+                            /** @description The beginning of the problem */
+                            excerpt: string;
+                            tags: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "case" | "dispute" | "proposal";
+                                id: number;
+                                /** @description Tracking code or reference, when you may see the source (else null: no link) */
+                                reference: string | null;
+                            };
+                            problem: string;
+                            method: string;
+                            result: string;
+                            lessons: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** @description Of the last check (null: never checked) */
+                            findings: {
+                                /** @description title, problem, method, result, lessons or tags.<n> */
+                                field: string;
+                                /** @enum {string} */
+                                kind: "id_number" | "phone" | "landline" | "email" | "name";
+                                /** @description What was found, masked */
+                                excerpt: string;
+                                /** @description UTF-16 offset in the field’s text */
+                                start: number;
+                                end: number;
+                            }[] | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/model-cases/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a published model case out of the library, with the reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            sourceKind: "case" | "dispute" | "proposal";
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            title: string;
+                            /** @description The beginning of the problem */
+                            excerpt: string;
+                            tags: string[];
+                            /** @enum {string} */
+                            status: "draft" | "published" | "withdrawn";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            source: {
+                                /** @enum {string} */
+                                kind: "case" | "dispute" | "proposal";
+                                id: number;
+                                /** @description Tracking code or reference, when you may see the source (else null: no link) */
+                                reference: string | null;
+                            };
+                            problem: string;
+                            method: string;
+                            result: string;
+                            lessons: string;
+                            /** Format: date-time */
+                            checkedAt: string | null;
+                            /** @description Of the last check (null: never checked) */
+                            findings: {
+                                /** @description title, problem, method, result, lessons or tags.<n> */
+                                field: string;
+                                /** @enum {string} */
+                                kind: "id_number" | "phone" | "landline" | "email" | "name";
+                                /** @description What was found, masked */
+                                excerpt: string;
+                                /** @description UTF-16 offset in the field’s text */
+                                start: number;
+                                end: number;
+                            }[] | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            canEdit: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
