@@ -119,7 +119,13 @@ export const partyMembersStep: GenerateStep = {
         Number(m.person_id),
       ),
     )
-    const officers = new Map<number, number>()
+    // Officers are a branch's first members, counting those it has already.
+    const officers = new Map(
+      (
+        await sql<{ organisation_id: string; n: number }>`
+          select organisation_id, count(*)::int as n from party_member where status = 'active' group by 1`.execute(db)
+      ).rows.map((r) => [Number(r.organisation_id), r.n]),
+    )
     const span = 45 * 365 * DAY
     for await (const batch of peopleEvery(ctx, step)) {
       const take = batch
