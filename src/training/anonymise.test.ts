@@ -7,7 +7,8 @@ const first17 = '11010119900307123'
 const validId = first17 + residentIdCheckDigit(first17)
 const wrongId = first17 + (residentIdCheckDigit(first17) === '0' ? '1' : '0')
 
-const kinds = (text: string, names: string[] = []) => findPersonalData(text, names).map((f) => f.kind)
+const kinds = (text: string, names: string[] = [], numbers: string[] = []) =>
+  findPersonalData(text, names, numbers).map((f) => f.kind)
 
 describe('the anonymisation check', () => {
   it('finds an 18-digit ID number only with the right GB 11643 check digit', () => {
@@ -84,5 +85,13 @@ describe('the anonymisation check', () => {
     expect(out).toBe(`某某（身份证${'*'.repeat(18)}，电话1**********，座机0***-********，邮箱***@***）反映楼道堆物。`)
     expect(findPersonalData(out, ['王建国'])).toEqual([])
     expect(anonymise('没有个人信息的文字')).toBe('没有个人信息的文字')
+  })
+})
+
+describe('the source’s own numbers', () => {
+  it('finds a landline given without its area code by its digits', () => {
+    expect(kinds('值班电话87654321', [], ['87654321'])).toEqual(['landline'])
+    expect(kinds('值班电话87654321')).toEqual([])
+    expect(anonymise('值班电话87654321', [], ['8765-4321'])).toBe('值班电话********')
   })
 })

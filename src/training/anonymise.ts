@@ -114,12 +114,41 @@ function names(text: string, people: readonly string[]): Span[] {
 }
 
 /**
- * The personal data in `text`: ID numbers, mobiles, landlines, e-mail addresses and the given
- * names, in order of position. Where two overlap (a mobile's digits inside an ID number, a name
- * inside an e-mail address) the earlier and longer one is kept.
+ * The source's people's own numbers (decrypted from the registry), wherever they stand alone:
+ * a landline written without its area code is not caught by its shape, only by its digits.
  */
-export function findPersonalData(text: string, people: readonly string[] = []): Span[] {
-  const all = [...idNumbers(text), ...emails(text), ...mobiles(text), ...landlines(text), ...names(text, people)]
+function knownNumbers(text: string, numbers: readonly string[]): Span[] {
+  const out: Span[] = []
+  for (const n of new Set(numbers.map((x) => x.replace(/[\s()-]/g, '').toUpperCase()))) {
+    if (n.length < 7) continue
+    const kind: FindingKind = n.length >= 15 ? 'id_number' : /^1[3-9]\d{9}$/.test(n) ? 'phone' : 'landline'
+    const upper = text.toUpperCase()
+    for (let at = upper.indexOf(n); at >= 0; at = upper.indexOf(n, at + n.length)) {
+      if (isDigit(text[at - 1]) || isDigit(text[at + n.length])) continue
+      out.push({ kind, start: at, end: at + n.length, excerpt: `${n.slice(0, 3)}****${n.slice(-2)}` })
+    }
+  }
+  return out
+}
+
+/**
+ * The personal data in `text`: ID numbers, mobiles, landlines, e-mail addresses, the given
+ * names and known numbers, in order of position. Where two overlap (a mobile's digits inside an
+ * ID number, a name inside an e-mail address) the earlier and longer one is kept.
+ */
+export function findPersonalData(
+  text: string,
+  people: readonly string[] = [],
+  numbers: readonly string[] = [],
+): Span[] {
+  const all = [
+    ...idNumbers(text),
+    ...emails(text),
+    ...mobiles(text),
+    ...landlines(text),
+    ...names(text, people),
+    ...knownNumbers(text, numbers),
+  ]
   all.sort((a, b) => a.start - b.start || b.end - a.end)
   const kept: Span[] = []
   for (const s of all) {
@@ -131,8 +160,14 @@ export function findPersonalData(text: string, people: readonly string[] = []): 
 }
 
 /** The findings of several texts (a model case's fields), each named by its field. */
-export function checkTexts(fields: Record<string, string>, people: readonly string[] = []): Finding[] {
-  return Object.entries(fields).flatMap(([field, text]) => findPersonalData(text, people).map((s) => ({ field, ...s })))
+export function checkTexts(
+  fields: Record<string, string>,
+  people: readonly string[] = [],
+  numbers: readonly string[] = [],
+): Finding[] {
+  return Object.entries(fields).flatMap(([field, text]) =>
+    findPersonalData(text, people, numbers).map((s) => ({ field, ...s })),
+  )
 }
 
 /** What stands in for a finding when it is removed: 某某 for a name, the number's shape in stars. */
@@ -145,7 +180,7 @@ export function maskFor(kind: FindingKind, found: string): string {
     case 'phone':
       return `1${'*'.repeat(10)}`
     case 'landline':
-      return found.replace(/\d/g, (d, i: number) => (i === 0 ? d : '*'))
+      return found.replace(/\d/g, (d, i: number) => (i === 0 && d === '0' ? d : '*'))
     case 'id_number':
       return '*'.repeat(found.length)
   }
@@ -155,10 +190,10 @@ export function maskFor(kind: FindingKind, found: string): string {
  * `text` with its personal data replaced by masks ("anonymise for me"): the same findings as
  * findPersonalData, so that the check passes on the result.
  */
-export function anonymise(text: string, people: readonly string[] = []): string {
+export function anonymise(text: string, people: readonly string[] = [], numbers: readonly string[] = []): string {
   let out = ''
   let at = 0
-  for (const s of findPersonalData(text, people)) {
+  for (const s of findPersonalData(text, people, numbers)) {
     out += text.slice(at, s.start) + maskFor(s.kind, text.slice(s.start, s.end))
     at = s.end
   }
