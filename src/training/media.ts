@@ -153,8 +153,8 @@ export function byteRange(header: string | undefined, size: number): { start: nu
     return { start: Math.max(0, size - n), end: size - 1 }
   }
   const start = Number(m[1])
-  const end = m[2] === '' ? size - 1 : Number(m[2])
-  if (end < start) return null
+  const last = m[2] === '' ? null : Number(m[2])
+  if (last !== null && last < start) return null
   if (start >= size) throw unsatisfiable()
-  return { start, end: Math.min(end, size - 1) }
+  return { start, end: Math.min(last ?? size - 1, size - 1) }
 }
