@@ -8,6 +8,7 @@ import { ErrorBanner } from '../../../components/ErrorBanner'
 import { QueryStatus } from '../../../components/QueryStatus'
 import { errorText, formatDateTime, localName } from '../../../i18n'
 import { routes } from '../../../router'
+import { PoliciesForNotice } from '../../training/policies/PoliciesForNotice'
 import {
   ATTACHMENT_ACCEPT,
   MAX_ATTACHMENT_BYTES,
@@ -54,6 +55,7 @@ export function NoticeDetailPage({ id }: { id: number }) {
       </a>
       <QueryStatus query={detail} />
       {n && <NoticeArticle notice={n} />}
+      {n && <PoliciesForNotice noticeId={n.id} />}
       {n?.canManage && <StaffPanel notice={n} />}
     </div>
   )
