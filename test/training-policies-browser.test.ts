@@ -2,7 +2,7 @@
 // category of an open case in 桂花 and publishes it; the street's handler (guihua.handler) opens
 // that case and finds it under "相关政策" on the case page, follows the link and reads the policy
 // (explainer first, a Q&A answer opened) in zh-CN and in English; the grid worker searches the
-// list on a phone. Screenshots; axe on the list, the editor and the policy page. Needs
+// list on a phone and finds the explainer linked from a notice (a resident does not). Screenshots; axe on the list, the editor and the policy page. Needs
 // `npm run build:web` and Chromium.
 import { sql } from 'kysely'
 import type { Page } from 'playwright-core'
@@ -21,6 +21,7 @@ describe.skipIf(session.skip)('policy explainer screens in a browser (pglite)', 
   let handler: Page
   let openCase = { id: 0, category_id: 0, name_zh: '' }
   let policyId = 0
+  let notice = 0
 
   beforeAll(async () => {
     p = await session.open(async (platform) => {
@@ -29,8 +30,17 @@ describe.skipIf(session.skip)('policy explainer screens in a browser (pglite)', 
           join case_category cc on cc.id = c.category_id
         where a.path like (select path || '%' from area where code = 'JZ-QH-01-01')
           and c.state in ('submitted', 'accepted', 'dispatched', 'in_progress')
-        order by c.id desc limit 1`.execute(platform.database.db)
+        order by (cc.code like 'DL-%') desc, c.id desc limit 1`.execute(platform.database.db)
       openCase = rows[0]!
+      notice = Number(
+        (
+          await platform.database.db
+            .selectFrom('notice')
+            .select('id')
+            .where('title', '=', '桂花社区生活垃圾分类实施细则')
+            .executeTakeFirstOrThrow()
+        ).id,
+      )
     })
   })
 
@@ -147,6 +157,27 @@ describe.skipIf(session.skip)('policy explainer screens in a browser (pglite)', 
     expect(await grid.textContent(byTestId('tp-rows'))).toContain(TITLE)
     await axe(grid, 'policy list (phone)')
     await shoot(grid, 'training-policies-phone.png')
+
+    // The sorting rules' notice links the city's regulation it implements (the demo's link).
+    await goto(grid, `#/participation/notices/${notice}`)
+    await grid.waitForSelector(byTestId('tp-on-notice'))
+    expect(await grid.textContent(byTestId('tp-on-notice'))).toContain('江州市生活垃圾分类管理条例')
+    await shoot(grid, 'training-policies-on-notice-phone.png')
+  })
+
+  it('a resident reads the notice without the staff’s explainer links', async () => {
+    const resident = await signIn('guihua.resident', PHONE)
+    const asked: string[] = []
+    resident.on('request', (r) => {
+      if (r.url().includes('/api/v1/training/')) asked.push(r.url())
+    })
+    await goto(resident, `#/participation/notices/${notice}`)
+    await resident.waitForSelector(byTestId('notice-article'))
+    // The explainer links would come with the page's other queries; give them time to (not) appear.
+    await resident.waitForTimeout(1500)
+    expect(await resident.$(byTestId('tp-on-notice'))).toBeNull()
+    // Residents do not even ask: the route is for staff.
+    expect(asked).toEqual([])
   })
 
   it('met no accessibility or page problems', () => {
