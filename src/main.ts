@@ -29,6 +29,7 @@ import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
 import { cipherFor } from './core/crypto.js'
 import { sealPlaintextPhones } from './operations/seal.js'
 import { warnOverdueVisits } from './registry/care.js'
+import { sweepTrainingReminders } from './training/reminders.js'
 import { executeImportJob, interruptedImports } from './registry/import.js'
 
 const CARE_CHECK_INTERVAL_MS = 3600_000
@@ -145,6 +146,15 @@ export async function startPlatform(
             (err) => log.error({ err }, 'care-visit check failed'),
           )
         : null
+    // Training deadlines are days long: an hourly sweep reminds, tells of overdue and of new enrolments.
+    const trainingReminders =
+      config.schedulerIntervalMs > 0
+        ? startPeriodic(
+            () => sweepTrainingReminders(database.db, platform.clock.now()),
+            CARE_CHECK_INTERVAL_MS,
+            (err) => log.error({ err }, 'training reminder sweep failed'),
+          )
+        : null
     // Participation digests go out once a day; an hourly look finds the day's cutoff passed.
     const digests =
       config.schedulerIntervalMs > 0
@@ -194,6 +204,7 @@ export async function startPlatform(
         await messages?.stop()
         await alerts?.stop()
         await care?.stop()
+        await trainingReminders?.stop()
         await digests?.stop()
         await linker?.stop()
         clearInterval(sweep)

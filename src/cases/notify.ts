@@ -33,6 +33,9 @@ export type NotificationKind =
   | 'incident_alert'
   | 'incident_update'
   | 'device_alarm'
+  | 'training_assigned'
+  | 'training_due'
+  | 'training_overdue'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */
 export async function usersWithRoleOver(tx: Tx, roles: readonly Role[], areaPath: string): Promise<number[]> {
