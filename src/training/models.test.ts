@@ -271,7 +271,7 @@ describe.each(backends())('model cases on %s', (backend) => {
   })
 
   it('suggests the write-up on a new case of the same category, never on its own case', async () => {
-    const grid = await areaId(p, 'JZ-QH-01-01-G03')
+    const grid = await areaId(p, 'JZ-QH-01-01-G01')
     // WY-04 needs a photo: a 1×1 PNG.
     const photo = await p.app.inject({
       method: 'POST',
@@ -294,9 +294,11 @@ describe.each(backends())('model cases on %s', (backend) => {
     })
     expect(filed.status, JSON.stringify(filed.body)).toBe(201)
     const res = await get('guihua.grid', `${base}/suggestions?caseId=${filed.body.id}`)
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body.items.map((i: { id: number }) => i.id)).toContain(modelCase)
     expect(res.body.items[0].category.code).toBe('WY-04')
     const own = await get('guihua.staff', `${base}/suggestions?caseId=${closedCase}`)
+    expect(own.status, JSON.stringify(own.body)).toBe(200)
     expect(own.body.items.map((i: { id: number }) => i.id)).not.toContain(modelCase)
     const none = await get('guihua.staff', `${base}/suggestions?caseId=2147483000`)
     expect(none.status).toBe(404)
