@@ -98,7 +98,7 @@ export function Catalogue({ keeper }: { keeper: boolean }) {
             <p className="course-tags">
               <span className="badge">{t(`training.courses.topics.${c.topic}`)}</span>{' '}
               {c.status !== 'published' && (
-                <span className={`badge ${c.status === 'draft' ? 'badge-warn' : 'badge-muted'}`}>
+                <span className={`badge ${c.status === 'draft' ? 'course-badge-draft' : 'badge-muted'}`}>
                   {t(`training.courses.statuses.${c.status}`)}
                 </span>
               )}
