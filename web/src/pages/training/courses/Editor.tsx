@@ -213,8 +213,7 @@ function Lessons({ course: c }: { course: CourseDetail }) {
               <>
                 <div className="editor-item-head">
                   <span className="editor-item-title">
-                    {l.position}. {l.title}{' '}
-                    <span className="badge badge-muted">{t(`training.courses.kinds.${l.kind}`)}</span>
+                    {l.title} <span className="badge badge-muted">{t(`training.courses.kinds.${l.kind}`)}</span>
                   </span>
                   <span className="editor-item-actions">
                     <button
