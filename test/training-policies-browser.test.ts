@@ -108,6 +108,27 @@ describe.skipIf(session.skip)('policy explainer screens in a browser (pglite)', 
       .where('training_policy.id', '=', policyId)
       .execute()
     expect(published).toEqual([{ status: 'published', category_id: openCase.category_id }])
+
+    // An edit of the Q&A alone leaves the links as they were.
+    await staff.click(byTestId('tp-edit'))
+    await staff.waitForSelector(byTestId('tp-qa-question-0'))
+    await staff.click(byTestId('tp-qa-add'))
+    await staff.fill(byTestId('tp-qa-question-1'), '路灯白天亮着算故障吗？')
+    await staff.fill(byTestId('tp-qa-answer-1'), '算，白天长明浪费电，也请上报。')
+    await staff.click(byTestId('tp-save'))
+    await staff.waitForFunction((sel) => document.querySelectorAll(`${sel} details`).length === 2, byTestId('tp-qa'))
+    const edited = await p.database.db
+      .selectFrom('training_policy')
+      .select(['version', 'status'])
+      .where('id', '=', policyId)
+      .executeTakeFirstOrThrow()
+    expect(edited).toEqual({ version: 3, status: 'published' })
+    const links = await p.database.db
+      .selectFrom('training_policy_category')
+      .select('category_id')
+      .where('policy_id', '=', policyId)
+      .execute()
+    expect(links).toEqual([{ category_id: openCase.category_id }])
   })
 
   it('the handler sees the policy on the case page and reads it in zh-CN and English', async () => {

@@ -49,6 +49,7 @@ function EditorForm({ user, policy }: { user: User; policy?: PolicyDetail }) {
   const [categories, setCategories] = useState<CategoryRef[]>(policy?.categories ?? [])
   const [noticeQuery, setNoticeQuery] = useState('')
   const [pickCategory, setPickCategory] = useState('')
+  const [relinked, setRelinked] = useState({ notices: false, categories: false })
   const [problem, setProblem] = useState<string | null>(null)
   const [key] = useState(newIdempotencyKey)
   const groups = useCategoryGroups()
@@ -75,13 +76,16 @@ function EditorForm({ user, policy }: { user: User; policy?: PolicyDetail }) {
         text,
         explainer,
         qa: qa.map((x) => ({ question: x.question.trim(), answer: x.answer.trim() })),
-        noticeIds: notices.map((n) => n.id),
-        categoryIds: categories.map((c) => c.id),
       }
+      const links = { noticeIds: notices.map((n) => n.id), categoryIds: categories.map((c) => c.id) }
       if (policy)
         return policiesApi.update(policy.id, {
           version: policy.version,
           ...fields,
+          // A list sent replaces the links: send only what was changed here, so a link to a notice
+          // this keeper does not see (and so was not shown) is not dropped by an unrelated edit.
+          ...(relinked.notices ? { noticeIds: links.noticeIds } : {}),
+          ...(relinked.categories ? { categoryIds: links.categoryIds } : {}),
           documentNo: documentNo.trim() || null,
           issuedBy: issuedBy.trim() || null,
           issuedOn: issuedOn || null,
@@ -91,6 +95,7 @@ function EditorForm({ user, policy }: { user: User; policy?: PolicyDetail }) {
         {
           areaId: Number(areaId),
           ...fields,
+          ...links,
           ...(documentNo.trim() ? { documentNo: documentNo.trim() } : {}),
           ...(issuedBy.trim() ? { issuedBy: issuedBy.trim() } : {}),
           ...(issuedOn ? { issuedOn } : {}),
@@ -257,7 +262,10 @@ function EditorForm({ user, policy }: { user: User; policy?: PolicyDetail }) {
               <button
                 type="button"
                 className="btn btn-small"
-                onClick={() => setCategories((cs) => cs.filter((x) => x.id !== c.id))}
+                onClick={() => {
+                  setRelinked((r) => ({ ...r, categories: true }))
+                  setCategories((cs) => cs.filter((x) => x.id !== c.id))
+                }}
               >
                 {t('training.policies.form.remove', { name: localName(c, lng) })}
               </button>
@@ -290,8 +298,10 @@ function EditorForm({ user, policy }: { user: User; policy?: PolicyDetail }) {
             disabled={!pickCategory || categories.length >= 20}
             onClick={() => {
               const c = category(Number(pickCategory))
-              if (c && !categories.some((x) => x.id === c.id))
+              if (c && !categories.some((x) => x.id === c.id)) {
+                setRelinked((r) => ({ ...r, categories: true }))
                 setCategories((cs) => [...cs, { id: c.id, nameZh: c.nameZh, nameEn: c.nameEn }])
+              }
               setPickCategory('')
             }}
             data-testid="tp-form-category-add"
@@ -309,7 +319,10 @@ function EditorForm({ user, policy }: { user: User; policy?: PolicyDetail }) {
               <button
                 type="button"
                 className="btn btn-small"
-                onClick={() => setNotices((ns) => ns.filter((x) => x.id !== n.id))}
+                onClick={() => {
+                  setRelinked((r) => ({ ...r, notices: true }))
+                  setNotices((ns) => ns.filter((x) => x.id !== n.id))
+                }}
               >
                 {t('training.policies.form.remove', { name: n.title })}
               </button>
@@ -335,7 +348,10 @@ function EditorForm({ user, policy }: { user: User; policy?: PolicyDetail }) {
                   type="button"
                   className="btn btn-small"
                   disabled={notices.length >= 20}
-                  onClick={() => setNotices((ns) => [...ns, { id: n.id, title: n.title }])}
+                  onClick={() => {
+                    setRelinked((r) => ({ ...r, notices: true }))
+                    setNotices((ns) => [...ns, { id: n.id, title: n.title }])
+                  }}
                   data-testid={`tp-notice-add-${n.id}`}
                 >
                   {t('training.policies.form.link')}
