@@ -105,7 +105,7 @@ export function Catalogue({ keeper }: { keeper: boolean }) {
             </p>
             <p className="muted small">
               {t('training.courses.cardFacts', {
-                lessons: c.lessonCount,
+                count: c.lessonCount,
                 minutes: c.minutes ?? '—',
                 area: localName(c.area),
               })}
