@@ -11,6 +11,7 @@ import { DeadlineClock, DisputeStateChip, RiskBadge, formatYuan } from './common
 import { DisputeActionPanel } from './DisputeActionPanel'
 import { RiskPanel } from './RiskPanel'
 import { SessionsPanel } from './SessionsPanel'
+import { WriteUpLink } from '../training/models/WriteUpLink'
 
 /**
  * One dispute: facts, parties (masked as the registry masks them), risk, the actions the caller may take,
@@ -64,6 +65,7 @@ function Head({ detail: d }: { detail: DisputeDetail }) {
         </h1>
         <DisputeStateChip state={d.state} testId="dispute-state" />
         <RiskBadge level={d.riskLevel} testId="dispute-risk" />
+        {(d.state === 'settled' || d.state === 'closed') && <WriteUpLink kind="dispute" id={d.id} />}
       </div>
       <p className="muted">
         <span className="mono" data-testid="dispute-reference">

@@ -18,6 +18,7 @@ import {
 import { queryClient } from '../../../api/queries'
 import { ProposalActionPanel } from './ProposalActionPanel'
 import { AnswerClock, Problem, Required, SUPPORTABLE, StateBadge, SupportProgress, useFieldLabel } from './common'
+import { WriteUpLink } from '../../training/models/WriteUpLink'
 
 /**
  * One proposal: its text, photos and place; the support button with the progress toward the area's
@@ -67,6 +68,7 @@ function Head({ detail: d }: { detail: Detail }) {
           {d.reference}
         </span>
         <span className="muted">{t(`participation.proposals.categories.${d.category}`)}</span>
+        {d.status === 'implemented' && <WriteUpLink kind="proposal" id={d.id} />}
       </div>
       <h2 id="proposal-title" data-testid="proposal-title-text">
         {d.title}
