@@ -1,9 +1,10 @@
 // Policy explainers in a real browser: guihua.staff writes a policy with Q&A linked to the case
-// category of an open case in 桂花 and publishes it; the street's handler (guihua.handler) opens
-// that case and finds it under "相关政策" on the case page, follows the link and reads the policy
-// (explainer first, a Q&A answer opened) in zh-CN and in English; the grid worker searches the
-// list on a phone and finds the explainer linked from a notice (a resident does not). Screenshots; axe on the list, the editor and the policy page. Needs
-// `npm run build:web` and Chromium.
+// category of an open case in 桂花 and publishes it, then edits its Q&A; the handler of the street's
+// law-enforcement team (guihua.handler) opens that case and finds it under "相关政策" on the case
+// page, follows the link and reads the policy (explainer first, a Q&A answer opened) in zh-CN and in
+// English; the grid worker searches the list on a phone and finds the explainer linked from a
+// notice (a resident neither sees nor asks for it). Screenshots; axe on the list, the editor and the
+// policy page. Needs `npm run build:web` and Chromium.
 import { sql } from 'kysely'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
