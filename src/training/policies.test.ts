@@ -238,7 +238,7 @@ describe.each(backends())('policy explainers on %s', (backend) => {
       const made = await write('guihua.staff', { title: `噪声政策${i}`, categoryIds: [category['ZS-02']] })
       await patch('guihua.staff', made.body.id, { version: 1, status: 'published' })
     }
-    await write('guihua.staff', { title: '噪声政策草稿', categoryIds: [category['ZS']] })
+    await write('guihua.staff', { title: '噪声政策草稿', categoryIds: [category.ZS] })
     expect(titles(await get('guihua.grid', `/api/v1/training/policies/for-case/${noise}`))).toEqual([
       '噪声政策6',
       '噪声政策5',
@@ -251,6 +251,26 @@ describe.each(backends())('policy explainers on %s', (backend) => {
     expect((await get('guihua.grid', `/api/v1/training/policies/for-case/${road}`)).body.items).toEqual([])
     expect((await get('cuizhu.staff', `/api/v1/training/policies/for-case/${sorting}`)).status).toBe(404)
     expect((await get('guihua.resident', `/api/v1/training/policies/for-case/${sorting}`)).status).toBe(403)
+  })
+
+  it('a policy above the caller’s area is read, not kept; a create is made once per key', async () => {
+    const city = (await get('guihua.staff', `/api/v1/training/policies?q=${encodeURIComponent('居住证')}`)).body
+      .items[0]
+    expect(city).toMatchObject({ title: '江州市居住证申领办法', canEdit: false })
+    const refused = await patch('guihua.staff', city.id, { version: city.version, title: '社区改市里的条例' })
+    expect(refused.status).toBe(403)
+    const before = await policies()
+    const once = () =>
+      call(p.app, 'POST', '/api/v1/training/policies', {
+        token: t['guihua.staff'],
+        headers: { 'idempotency-key': 'policy-once-1' },
+        body: { areaId: guihua, title: '一次性政策', text: '只写一次。' },
+      })
+    const first = await once()
+    const again = await once()
+    expect(first.status).toBe(201)
+    expect(again.body.id).toBe(first.body.id)
+    expect(await policies()).toBe(before + 1)
   })
 
   it('row-level security keeps one community’s policies from another', async () => {
