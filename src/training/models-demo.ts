@@ -13,6 +13,8 @@ import type { ModelCaseSource } from './common.js'
 // (加装电梯议事协商) with a phone number left in, for the check to catch.
 
 const DAY = 86_400_000
+/** How far before the seed the demo's closed cases lie (their timelines count back from there). */
+const CLOSED_CASES_BACK_DAYS = 400
 const ago = (now: Date, days: number, hour = 2) => new Date(now.getTime() - days * DAY + hour * 3_600_000)
 
 interface ClosedCase {
@@ -358,7 +360,8 @@ export async function seedModelsDemo(tx: Tx, now: Date): Promise<Record<string, 
       sourceId = await demoSource(tx, plan.source as 'dispute' | 'proposal')
     } else {
       kind = 'case'
-      sourceId = await insertClosedCase(tx, now, plan.source)
+      // Dated more than a year back: the demo's case statistics and queues stay what they were.
+      sourceId = await insertClosedCase(tx, new Date(now.getTime() - CLOSED_CASES_BACK_DAYS * DAY), plan.source)
     }
     if (sourceId === null) continue
     const people = typeof plan.source === 'string' ? await peopleInTx(tx, kind, sourceId) : noPeople
