@@ -3,9 +3,8 @@ import { useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError } from '../../../api/client'
 import { queries } from '../../../api/queries'
-import { ErrorBanner } from '../../../components/ErrorBanner'
 import { QueryStatus } from '../../../components/QueryStatus'
-import { localName } from '../../../i18n'
+import { errorText, localName } from '../../../i18n'
 import { navigate, routes } from '../../../router'
 import type { Category } from '../../../types'
 import {
@@ -221,7 +220,11 @@ function EditorForm({ initial }: { initial: ModelCase }) {
           <input id={ids.tags} value={fields.tags} maxLength={230} onChange={set('tags')} data-testid="tm-form-tags" />
         </span>
       </div>
-      <ErrorBanner error={act.error} testId="tm-error" />
+      {act.error && (
+        <div className="error-banner" role="alert" data-testid="tm-error">
+          {errorText(act.error, (f) => t(`training.models.fields.${f.split('.')[0]}`, { defaultValue: f }))}
+        </div>
+      )}
       <div className="tm-actions">
         <button type="submit" className="btn" disabled={act.isPending} data-testid="tm-save">
           {t('training.models.save')}
