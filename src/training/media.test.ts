@@ -114,14 +114,14 @@ describe.each(backends())('training media on %s', (backend) => {
   })
 
   it('serves the whole file with its type, name, hash and ranges', async () => {
-    const res = await fetchMedia('guihua.grid', png)
+    const res = await fetchMedia('guihua.staff', png)
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('image/png')
     expect(res.headers['accept-ranges']).toBe('bytes')
     expect(res.headers.etag).toMatch(/^"[0-9a-f]{64}"$/)
     expect(res.headers['content-disposition']).toContain("filename*=UTF-8''%E7%BD%91%E6%A0%BC%E5%9B%BE.png")
     expect(Buffer.compare(res.rawPayload, gridMapPng())).toBe(0)
-    const again = await fetchMedia('guihua.grid', png, { 'if-none-match': String(res.headers.etag) })
+    const again = await fetchMedia('guihua.staff', png, { 'if-none-match': String(res.headers.etag) })
     expect(again.statusCode).toBe(304)
   })
 
@@ -136,29 +136,54 @@ describe.each(backends())('training media on %s', (backend) => {
       [`bytes=${MEDIA_CHUNK_BYTES - 5}-${2 * MEDIA_CHUNK_BYTES + 7}`, MEDIA_CHUNK_BYTES - 5, 2 * MEDIA_CHUNK_BYTES + 7],
     ]
     for (const [range, start, end] of cases) {
-      const res = await fetchMedia('guihua.grid', video, { range })
+      const res = await fetchMedia('guihua.staff', video, { range })
       expect(res.statusCode, range).toBe(206)
       expect(res.headers['content-range']).toBe(`bytes ${start}-${end}/${size}`)
       expect(Number(res.headers['content-length'])).toBe(end - start + 1)
       expect(Buffer.compare(res.rawPayload, videoBytes.subarray(start, end + 1)), range).toBe(0)
     }
-    const whole = await fetchMedia('guihua.grid', video)
+    const whole = await fetchMedia('guihua.staff', video)
     expect(whole.statusCode).toBe(200)
     expect(Buffer.compare(whole.rawPayload, videoBytes)).toBe(0)
-    const several = await fetchMedia('guihua.grid', video, { range: 'bytes=0-1,5-9' })
+    const several = await fetchMedia('guihua.staff', video, { range: 'bytes=0-1,5-9' })
     expect(several.statusCode).toBe(200)
     expect(several.rawPayload.length).toBe(size)
     for (const range of [`bytes=${size}-`, `bytes=${size + 10}-${size + 20}`, 'bytes=-0']) {
-      const res = await fetchMedia('guihua.grid', video, { range })
+      const res = await fetchMedia('guihua.staff', video, { range })
       expect(res.statusCode, range).toBe(416)
       expect(res.headers['content-range']).toBe(`bytes */${size}`)
       expect(res.json().error.code).toBe('RANGE_NOT_SATISFIABLE')
     }
   })
 
-  it('shows a file to the staff on its branch only', async () => {
+  it('shows a file to the staff on its branch only, and to the learners once a published course uses it', async () => {
     expect((await fetchMedia('cuizhu.grid', png)).statusCode).toBe(404)
+    // In no lesson yet: the keepers' (the street's staff keep the community) only.
     expect((await fetchMedia('donghu.staff', png)).statusCode).toBe(200)
+    expect((await fetchMedia('guihua.grid', png)).statusCode).toBe(404)
+    const post = (url: string, body: unknown) =>
+      p.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${t['guihua.staff']}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      })
+    const course = (
+      await post('/api/v1/training/courses', { areaId: guihua, title: '图片课程', topic: 'other', passMark: 0 })
+    ).json()
+    expect(
+      (await post(`/api/v1/training/courses/${course.id}/lessons`, { title: '图', kind: 'image', mediaId: png }))
+        .statusCode,
+    ).toBe(201)
+    expect((await fetchMedia('guihua.grid', png)).statusCode, 'a draft’s file').toBe(404)
+    const published = await p.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/training/courses/${course.id}`,
+      headers: { authorization: `Bearer ${t['guihua.staff']}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ version: course.version + 1, status: 'published' }),
+    })
+    expect(published.statusCode, published.body).toBe(200)
+    expect((await fetchMedia('guihua.grid', png)).statusCode).toBe(200)
     expect((await fetchMedia('guihua.resident', png)).statusCode).toBe(403)
     expect((await fetchMedia(null, png)).statusCode).toBe(401)
     // The district's induction files reach every community's staff.

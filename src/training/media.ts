@@ -117,6 +117,15 @@ export async function mediaHead(tx: Tx, ctx: RequestContext, mediaId: number): P
     .where('id', '=', mediaId)
     .executeTakeFirst()
   if (!m) throw notFound('TRAINING_MEDIA_NOT_FOUND', `file ${mediaId}`, 'id')
+  // A file is the learners' once a published (or archived) course uses it; until then — a draft's
+  // picture, an upload not yet in a lesson — it is its keepers' only, like the draft itself.
+  const { rows } = await sql<{ path: string; shown: boolean }>`select a.path,
+      exists (select 1 from training_lesson l join training_course c on c.id = l.course_id
+              where l.media_id = ${mediaId} and c.status <> 'draft') as shown
+    from training_media m join area a on a.id = m.area_id where m.id = ${mediaId}`.execute(tx)
+  const place = rows[0]
+  if (!place || (!place.shown && !holds(ctx.actor, trainingKeepers, place.path)))
+    throw notFound('TRAINING_MEDIA_NOT_FOUND', `file ${mediaId}`, 'id')
   return {
     id: Number(m.id),
     contentType: m.content_type as MediaType,

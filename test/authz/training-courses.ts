@@ -7,7 +7,7 @@ import { denied, must, row, unchanged, type OwnPart, type ScopingPart } from './
 // read by every staff role on the course's branch of the area tree (the grid worker below the
 // community, the street's handler and mediator above it) and written by the admins, leaders and
 // staff over its area. The fixture is a published course of the community with a lesson, a
-// question and a picture, made by its staff (and a draft beside it in B).
+// question and a picture lesson, made by its staff, and a draft beside it.
 
 const learners = row('unauth', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'forbidden')
 const keepers = row('unauth', 'ok', 'ok', 'ok', 'forbidden', 'forbidden', 'forbidden', 'forbidden')
@@ -36,11 +36,13 @@ async function fixture(p: TestPlatform, areaId: number, staff: string) {
     }),
     201,
   )
+  // The picture is the learners' once the published course uses it.
+  const media = must('upload', await upload(p, staff, areaId), 201)
   const lesson = must(
     'add lesson',
     await call(p.app, 'POST', `/api/v1/training/courses/${course.id}/lessons`, {
       token: staff,
-      body: { title: '第一课', kind: 'text', body: '正文' },
+      body: { title: '第一课', kind: 'image', body: '看图', mediaId: media.id },
     }),
     201,
   )
@@ -52,7 +54,6 @@ async function fixture(p: TestPlatform, areaId: number, staff: string) {
     }),
     201,
   )
-  const media = must('upload', await upload(p, staff, areaId), 201)
   const published = must(
     'publish',
     await call(p.app, 'PATCH', `/api/v1/training/courses/${course.id}`, {
