@@ -102,6 +102,15 @@ describe.each(backends())('training assignment and learning on %s', (backend) =>
     expect(listed.status).toBe(200)
     const viaCommunity = await get('guihua.staff', `/api/v1/training/rules?courseId=${course.id}`)
     expect(viaCommunity.body.items.map((r: { id: number }) => r.id)).toContain(rule)
+    // The community's keepers see the district's rule that reaches them.
+    const reaching = await get('guihua.staff', `/api/v1/training/rules?areaId=${guihua}`)
+    expect(reaching.body.items.map((r: { id: number }) => r.id)).toContain(rule)
+    const cuizhuRules = await get('cuizhu.staff', `/api/v1/training/rules?areaId=${guihua}`)
+    expect(
+      cuizhuRules.status === 200
+        ? cuizhuRules.body.items.filter((r: { area: { id: number } }) => r.area.id === guihua)
+        : [],
+    ).toEqual([])
 
     // A new grid worker through the accounts API is enrolled by the rule.
     const newcomer = await post('admin', '/api/v1/users', {

@@ -26,7 +26,7 @@ export const ruleQuery = {
   properties: {
     ...pageQuerySchema,
     courseId: id,
-    areaId: { ...id, description: 'Rules on this area or below it' },
+    areaId: { ...id, description: 'Rules reaching this area (on it or above) and rules of the areas below it' },
   },
 } as const
 export type RuleQuery = Input<typeof ruleQuery>
@@ -237,8 +237,11 @@ export async function listRules(tx: Tx, ctx: RequestContext, q: RuleQuery) {
   let query = rulesQuery(tx)
   if (q.courseId !== undefined) query = query.where('r.course_id', '=', q.courseId)
   if (q.areaId !== undefined) {
+    // The rules that reach the area (on it or above) and those of the areas below it.
     const a = await loadArea(tx, q.areaId)
-    query = query.where('a.path', 'like', `${a.path}%`)
+    query = query.where((e) =>
+      e.or([e('a.path', 'like', `${a.path}%`), e(sql.val(a.path), 'like', sql<string>`a.path || '%'`)]),
+    )
   }
   const rows = (await query
     .orderBy('r.id', 'desc')
