@@ -1,7 +1,7 @@
 // SQL snapshots: the important queries, as PostgreSQL would receive them, checked in beside their
 // module (src/cases/queries.sql, src/analytics/stats.sql, src/registry/people.sql,
 // src/registry/opendata.sql, src/disputes/queries.sql, src/participation/queries.sql,
-// src/services/queries.sql, src/emergency/queries.sql, src/party/queries.sql, src/devices/queries.sql), so that a changed query shows in review as
+// src/services/queries.sql, src/emergency/queries.sql, src/party/queries.sql, src/devices/queries.sql, src/training/queries.sql), so that a changed query shows in review as
 // changed SQL.
 //
 // No database: each variant runs the real use case on a Kysely whose driver compiles with
@@ -62,6 +62,11 @@ import {
 import { listReports } from '../src/party/reports.js'
 import { partyStats } from '../src/party/stats.js'
 import { listRules } from '../src/devices/alarm-rules.js'
+import { listCourses } from '../src/training/courses.js'
+import { listEnrolments, listRules as listTrainingRules } from '../src/training/learning.js'
+import { listModelCases, suggestModelCases } from '../src/training/models.js'
+import { listPolicies } from '../src/training/policies.js'
+import { trainingStats } from '../src/training/records.js'
 import { listAlarms } from '../src/devices/alarms.js'
 import { listDevices } from '../src/devices/registry.js'
 import { TEST_DATA_KEY } from './keys.js'
@@ -147,6 +152,9 @@ function answer(sql: string, parameters: readonly unknown[]): Row[] {
         version: 1,
       },
     ]
+  // The case a model case is suggested for: a category with a parent, a description to segment.
+  if (/^select "c"\."id", "c"\."category_id", "cc"\."parent_id", "c"\."description" from "cases"/.test(sql))
+    return [{ id: 1, category_id: 2, parent_id: 1, description: '楼道里堆满杂物，堵住了消防通道' }]
   if (sql.includes(' from agg')) return [{ grouped: false, total: 0, merged: 0 }]
   if (sql.includes('min(reason) as reason')) return [{ a: 101, b: 102, reason: 'same_phone', total: 1 }]
   // Dispute and petition statistics: one row of counts each (their values do not shape the SQL).
@@ -447,4 +455,36 @@ it('src/devices/queries.sql: the device list, the alarm inbox and the alarm rule
     'alarm rules: that apply in an area': run((tx) => listRules(tx, ctx, { areaId: COMMUNITY })),
   })
   await expect(text).toMatchFileSnapshot('../src/devices/queries.sql')
+})
+
+it('src/training/queries.sql: the course catalogue, enrolments and rules, completion by area and role, policies and model cases with their word search, suggestions for a case', async () => {
+  const run =
+    <T>(f: (tx: Parameters<Parameters<typeof inScope>[2]>[0]) => Promise<T>) =>
+    (db: Db) =>
+      inScope(db, ctx, f)
+  const page = { page: 1, pageSize: 20 }
+  const text = await record({
+    'courses: the catalogue of an area, one topic, by title': run((tx) =>
+      listCourses(tx, ctx, { ...page, areaId: COMMUNITY, topic: 'induction', q: '入职' }),
+    ),
+    'courses: drafts (keepers)': run((tx) => listCourses(tx, ctx, { ...page, status: 'draft' })),
+    'enrolments: my own': run((tx) => listEnrolments(tx, ctx, { ...page, mine: true }, NOW)),
+    'enrolments: overdue grid workers of an area, one course': run((tx) =>
+      listEnrolments(tx, ctx, { ...page, areaId: COMMUNITY, role: 'grid_worker', courseId: 1, overdue: true }, NOW),
+    ),
+    'assignment rules: an area': run((tx) => listTrainingRules(tx, ctx, { areaId: COMMUNITY })),
+    'completion: an area and its children by role, a year': run((tx) =>
+      trainingStats(tx, { areaId: COMMUNITY, path: `/1/2/3/${COMMUNITY}/`, from: '2026-01-01', to: '2026-11-23' }, NOW),
+    ),
+    'policies: words (jieba), ranked': run((tx) => listPolicies(tx, ctx, { ...page, q: '垃圾分类投放' })),
+    'policies: a category (and its parent), a notice': run((tx) =>
+      listPolicies(tx, ctx, { ...page, categoryId: 1, noticeId: 1 }),
+    ),
+    'model cases: words (jieba), ranked': run((tx) => listModelCases(tx, ctx, { ...page, q: '楼道堆物清理' })),
+    'model cases: a category and source kind': run((tx) =>
+      listModelCases(tx, ctx, { ...page, categoryId: 1, sourceKind: 'dispute', status: 'published' }),
+    ),
+    'model cases: suggestions for a case': run((tx) => suggestModelCases(tx, ctx, 1).catch(() => null)),
+  })
+  await expect(text).toMatchFileSnapshot('../src/training/queries.sql')
 })
