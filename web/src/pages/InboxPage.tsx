@@ -235,6 +235,14 @@ export function InboxPage({ user }: { user: User }) {
         : n.kind === 'device_alarm' && typeof n.params.alarmId === 'number'
           ? routes.devices('alarms', n.params.alarmId)
           : null
+  // A course assigned, due or overdue opens the learner's course; the keepers' count of overdue
+  // learners opens the records.
+  const trainingLink = (n: Notification) =>
+    n.kind.startsWith('training_')
+      ? typeof n.params.enrolmentId === 'number'
+        ? routes.training('learn', n.params.enrolmentId)
+        : routes.training('records')
+      : null
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
@@ -272,7 +280,13 @@ export function InboxPage({ user }: { user: User }) {
       )}
       <ul className="inbox-list">
         {data?.items.map((n) => {
-          const link = caseLink(n) ?? personLink(n) ?? disputeLink(n) ?? participationLink(n) ?? emergencyLink(n)
+          const link =
+            caseLink(n) ??
+            personLink(n) ??
+            disputeLink(n) ??
+            participationLink(n) ??
+            emergencyLink(n) ??
+            trainingLink(n)
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
