@@ -42239,7 +42239,7 @@ export interface paths {
                     page?: number;
                     pageSize?: number;
                     courseId?: number;
-                    /** @description Rules on this area or below it */
+                    /** @description Rules reaching this area (on it or above) and rules of the areas below it */
                     areaId?: number;
                 };
                 header?: never;
