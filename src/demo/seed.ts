@@ -189,13 +189,14 @@ export async function seedDemo(
         }
       : {}
     // Training: the courses, then who must take them (the induction rule, enrolments with
-    // progress and attempts), then the policy explainers and the model-case library.
+    // progress and attempts), then the policy explainers and the model-case library (written up
+    // from the registry's disputes and the devices' categories, so only with the full demo).
     const courses = await seedCoursesDemo(tx, now)
     const training = {
       ...courses.stats,
       ...(await seedLearningDemo(tx, now, courses.courses)),
       ...(await seedPoliciesDemo(tx, now)),
-      ...(await seedModelsDemo(tx, now)),
+      ...(opts.cipher ? await seedModelsDemo(tx, now) : {}),
     }
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
