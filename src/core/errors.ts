@@ -209,3 +209,15 @@ export const notFound = (code: ErrorCode, what: string, field: string | null = n
   new AppError(code, `${what} not found`, field)
 
 export const invalid = (field: string, message: string) => new AppError('VALIDATION_FAILED', message, field)
+
+/** A stale `version`: 409 naming the field, with the current version for the client to reload. */
+export const versionConflict = (code: ErrorCode, what: string, current: number) =>
+  new AppError(
+    code,
+    `the ${what} changed meanwhile (version ${current}); reload and retry`,
+    'version',
+    {},
+    {
+      version: current,
+    },
+  )

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
-import { AppError, notFound } from '../core/errors.js'
+import { AppError, notFound, versionConflict } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, date as anyDate, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
@@ -318,14 +318,7 @@ function requireKeeper(ctx: RequestContext, path: string) {
   return actor
 }
 
-const conflict = (current: number) =>
-  new AppError(
-    'PARTY_VERSION_CONFLICT',
-    `the record changed meanwhile (version ${current}); reload and retry`,
-    'version',
-    {},
-    { version: current },
-  )
+const conflict = (current: number) => versionConflict('PARTY_VERSION_CONFLICT', 'record', current)
 
 /** Today as a calendar day in the platform's zone (China Standard Time). */
 export const todayOf = (now: Date) => new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10)

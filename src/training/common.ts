@@ -1,4 +1,5 @@
-import type { Role } from '../core/scope.js'
+import { AppError } from '../core/errors.js'
+import { holds, type RequestContext, type Role, requireActor } from '../core/scope.js'
 
 // What the parts of the training module share: who writes the material, who learns, and the
 // words of the domain (the check constraints of migration 0072 list the same values).
@@ -7,6 +8,16 @@ import type { Role } from '../core/scope.js'
 export const trainingKeepers: Role[] = ['admin', 'leader', 'staff']
 /** Who reads the material on their branch and learns: every staff role. */
 export const trainingLearners: Role[] = ['admin', 'leader', 'staff', 'grid_worker', 'department_handler', 'mediator']
+
+/** Whether the caller keeps training (material, assignment, records) over the area at `path`. */
+export const keepsTraining = (ctx: RequestContext, path: string) => holds(ctx.actor, trainingKeepers, path)
+
+/** The caller, when they keep training over the area at `path`; else 403 saying what is refused. */
+export function requireTrainingKeeper(ctx: RequestContext, path: string, refusal: string) {
+  const actor = requireActor(ctx)
+  if (!holds(actor, trainingKeepers, path)) throw new AppError('FORBIDDEN', refusal)
+  return actor
+}
 
 export const courseTopics = [
   'induction',

@@ -1,11 +1,11 @@
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
-import { AppError, notFound } from '../core/errors.js'
+import { AppError, notFound, versionConflict } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, orNull, shape, timestamp } from '../core/schemas.js'
-import { holds, requireActor, type RequestContext } from '../core/scope.js'
+import { requireActor, type RequestContext } from '../core/scope.js'
 import { areaRefSchema } from '../jurisdiction/service.js'
 import {
   courseStatuses,
@@ -14,7 +14,8 @@ import {
   lessonKinds,
   mediaTypes,
   questionKinds,
-  trainingKeepers,
+  keepsTraining,
+  requireTrainingKeeper,
 } from './common.js'
 
 // Courses (课程): the catalogue, a course's lessons (text, or a file of the media store) and its
@@ -231,7 +232,7 @@ const courseSelect = sql`select c.id, c.area_id, a.code as area_code, a.name_zh 
   from training_course c join area a on a.id = c.area_id`
 
 const iso = (d: Date | string) => new Date(d).toISOString()
-const keeps = (ctx: RequestContext, path: string) => holds(ctx.actor, trainingKeepers, path)
+const keeps = keepsTraining
 
 function presentCourse(ctx: RequestContext, r: CourseRow): CourseItem {
   return {
@@ -313,21 +314,10 @@ const presentQuestion = (r: QuestionRow): QuestionView => ({
 const invalid = (field: string, message: string) => new AppError('TRAINING_COURSE_INVALID', message, field)
 const mediaInvalid = (message: string) => new AppError('TRAINING_MEDIA_INVALID', message, 'mediaId')
 
-function requireKeeper(ctx: RequestContext, path: string) {
-  const actor = requireActor(ctx)
-  if (!holds(actor, trainingKeepers, path))
-    throw new AppError('FORBIDDEN', 'only the admins, leaders and staff over the course’s area write it')
-  return actor
-}
+const requireKeeper = (ctx: RequestContext, path: string) =>
+  requireTrainingKeeper(ctx, path, 'only the admins, leaders and staff over the course’s area write it')
 
-const conflict = (current: number) =>
-  new AppError(
-    'TRAINING_VERSION_CONFLICT',
-    `the course changed meanwhile (version ${current}); reload and retry`,
-    'version',
-    {},
-    { version: current },
-  )
+const conflict = (current: number) => versionConflict('TRAINING_VERSION_CONFLICT', 'course', current)
 
 /** A course the caller reads; drafts only to its keepers (to others it does not exist). */
 async function loadCourse(tx: Tx, ctx: RequestContext, courseId: number, field = 'id'): Promise<CourseRow> {

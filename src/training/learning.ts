@@ -6,9 +6,9 @@ import { AppError, notFound } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, shape, timestamp } from '../core/schemas.js'
-import { holds, type RequestContext, requireActor, type Role } from '../core/scope.js'
+import { type RequestContext, requireActor, type Role } from '../core/scope.js'
 import { areaRef, areaRefSchema } from '../jurisdiction/service.js'
-import { type courseTopics, enrolmentStatuses, learnerRoles, trainingKeepers } from './common.js'
+import { type courseTopics, enrolmentStatuses, learnerRoles, trainingKeepers, requireTrainingKeeper } from './common.js'
 
 // Who must learn what: assignment rules (a course for a role on an area and below, with days to
 // finish — every holder now and every later grant is enrolled, the latter by the trigger of
@@ -132,12 +132,8 @@ async function loadArea(tx: Tx, areaId: number, field = 'areaId') {
   return a
 }
 
-export function requireKeeper(ctx: RequestContext, path: string) {
-  const actor = requireActor(ctx)
-  if (!holds(actor, trainingKeepers, path))
-    throw new AppError('FORBIDDEN', 'assigning and following training is for the keepers over the area')
-  return actor
-}
+export const requireKeeper = (ctx: RequestContext, path: string) =>
+  requireTrainingKeeper(ctx, path, 'assigning and following training is for the keepers over the area')
 
 /** A published course the caller reads, whose area is at or above `path` (so its learners read it too). */
 async function assignableCourse(tx: Tx, courseId: number, path: string) {

@@ -2,15 +2,22 @@ import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
-import { AppError, notFound } from '../core/errors.js'
+import { AppError, notFound, versionConflict } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, orNull, shape, text, timestamp } from '../core/schemas.js'
-import { asSystem, holds, requireActor, type RequestContext } from '../core/scope.js'
+import { asSystem, requireActor, type RequestContext } from '../core/scope.js'
 import { areaRefSchema } from '../jurisdiction/service.js'
 import { searchTerms, termsQuery } from '../participation/terms.js'
 import { anonymise, checkTexts, type Finding, findingKinds } from './anonymise.js'
-import { type ModelCaseSource, modelCaseSources, modelCaseStatuses, trainingKeepers } from './common.js'
+import {
+  type ModelCaseSource,
+  modelCaseSources,
+  modelCaseStatuses,
+  trainingKeepers,
+  keepsTraining,
+  requireTrainingKeeper,
+} from './common.js'
 
 // The library of model cases (典型案例): a closed case, a concluded dispute or a completed
 // proposal written up — problem, method, result, lessons — prefilled from its source, checked for
@@ -162,7 +169,7 @@ const select = sql`select m.id, m.area_id, a.code as area_code, a.name_zh as are
   from model_case m join area a on a.id = m.area_id left join case_category cc on cc.id = m.category_id`
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString())
-const keeps = (ctx: RequestContext, path: string) => holds(ctx.actor, trainingKeepers, path)
+const keeps = keepsTraining
 
 function excerptOf(problem: string) {
   const flat = problem.replace(/\s+/g, ' ').trim()
@@ -231,21 +238,10 @@ async function present(tx: Tx, ctx: RequestContext, r: Row): Promise<ModelCaseVi
 
 const sourceInvalid = (message: string, field = 'sourceId') => new AppError('MODEL_CASE_SOURCE_INVALID', message, field)
 
-function requireKeeper(ctx: RequestContext, path: string) {
-  const actor = requireActor(ctx)
-  if (!keeps(ctx, path))
-    throw new AppError('FORBIDDEN', 'only the admins, leaders and staff over the area keep its model cases')
-  return actor
-}
+const requireKeeper = (ctx: RequestContext, path: string) =>
+  requireTrainingKeeper(ctx, path, 'only the admins, leaders and staff over the area keep its model cases')
 
-const conflict = (current: number) =>
-  new AppError(
-    'TRAINING_VERSION_CONFLICT',
-    `the model case changed meanwhile (version ${current}); reload and retry`,
-    'version',
-    {},
-    { version: current },
-  )
+const conflict = (current: number) => versionConflict('TRAINING_VERSION_CONFLICT', 'model case', current)
 
 /** A model case the caller reads: published, or any of the areas they keep (else 404). */
 async function loadRow(tx: Tx, ctx: RequestContext, modelCaseId: number): Promise<Row> {

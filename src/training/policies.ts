@@ -1,14 +1,14 @@
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import type { Tx } from '../core/db.js'
-import { AppError, notFound } from '../core/errors.js'
+import { AppError, notFound, versionConflict } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, nullable, shape, timestamp } from '../core/schemas.js'
 import { holds, requireActor, type RequestContext } from '../core/scope.js'
 import { areaRefSchema } from '../jurisdiction/service.js'
 import { searchTerms, termsQuery } from '../participation/terms.js'
-import { policyStatuses, trainingKeepers } from './common.js'
+import { policyStatuses, keepsTraining } from './common.js'
 
 // Policy explainers (政策解读): a policy's text as issued, its plain-language explainer and Q&A,
 // linked to the notices that publish it and the case categories it bears on, so a handler sees
@@ -170,7 +170,7 @@ const policySelect = sql`select p.id, p.area_id, a.code as area_code, a.name_zh 
    where pc.policy_id = p.id) as categories
   from training_policy p join area a on a.id = p.area_id`
 
-const keeps = (ctx: RequestContext, path: string) => holds(ctx.actor, trainingKeepers, path)
+const keeps = keepsTraining
 
 /** The first lines of the explainer (the text when there is none), about 120 characters. */
 function excerptOf(explainerText: string, text: string) {
@@ -201,14 +201,7 @@ function present(ctx: RequestContext, r: PolicyRow): PolicyView {
 
 const invalid = (field: string, message: string) => new AppError('TRAINING_POLICY_INVALID', message, field)
 
-const conflict = (current: number) =>
-  new AppError(
-    'TRAINING_VERSION_CONFLICT',
-    `the policy changed meanwhile (version ${current}); reload and retry`,
-    'version',
-    {},
-    { version: current },
-  )
+const conflict = (current: number) => versionConflict('TRAINING_VERSION_CONFLICT', 'policy', current)
 
 /** What a search matches: the content words of everything a reader might look for. */
 const termsOf = (p: { title: string; explainer: string; text: string; qa: { question: string; answer: string }[] }) =>

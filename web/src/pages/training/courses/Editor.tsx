@@ -18,10 +18,8 @@ import {
   type Question,
   type QuestionKind,
   questionKinds,
-  type Topic,
-  topics,
 } from './api'
-import { CourseError, Field, formatSize } from './common'
+import { CourseError, type CourseDraft, CourseInputs, courseBody, Field, formatSize } from './common'
 import { LessonContent, QuestionView } from './CoursePage'
 
 /** The course editor (#/training/courses/<id>/edit): fields, lessons, quiz, publish and archive. */
@@ -94,22 +92,15 @@ function StatusActions({ course: c }: { course: CourseDetail }) {
 
 function CourseFields({ course: c }: { course: CourseDetail }) {
   const { t } = useTranslation()
-  const ids = { title: useId(), topic: useId(), summary: useId(), mark: useId(), minutes: useId() }
-  const [title, setTitle] = useState(c.title)
-  const [topic, setTopic] = useState<Topic>(c.topic)
-  const [summary, setSummary] = useState(c.summary)
-  const [passMark, setPassMark] = useState(String(c.passMark))
-  const [minutes, setMinutes] = useState(c.minutes ? String(c.minutes) : '')
+  const [draft, setDraft] = useState<CourseDraft>({
+    title: c.title,
+    topic: c.topic,
+    summary: c.summary,
+    passMark: String(c.passMark),
+    minutes: c.minutes ? String(c.minutes) : '',
+  })
   const save = useMutation({
-    mutationFn: () =>
-      coursesApi.update(c.id, {
-        version: c.version,
-        title: title.trim(),
-        topic,
-        summary: summary.trim(),
-        passMark: Number(passMark),
-        minutes: minutes ? Number(minutes) : null,
-      }),
+    mutationFn: () => coursesApi.update(c.id, { version: c.version, ...courseBody(draft) }),
     onSuccess: coursesChanged,
   })
   const submit = (e: FormEvent) => {
@@ -120,57 +111,7 @@ function CourseFields({ course: c }: { course: CourseDetail }) {
     <form className="card courses-form" onSubmit={submit} data-testid="course-fields">
       <h3>{t('training.courses.details')}</h3>
       <p className="muted small">{localName(c.area)}</p>
-      <Field id={ids.title} label={t('training.courses.title')}>
-        <input
-          id={ids.title}
-          value={title}
-          required
-          minLength={2}
-          maxLength={200}
-          onChange={(e) => setTitle(e.target.value)}
-        />
-      </Field>
-      <Field id={ids.topic} label={t('training.courses.topic')}>
-        <select id={ids.topic} value={topic} onChange={(e) => setTopic(e.target.value as Topic)}>
-          {topics.map((x) => (
-            <option key={x} value={x}>
-              {t(`training.courses.topics.${x}`)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id={ids.summary} label={t('training.courses.summary')}>
-        <textarea
-          id={ids.summary}
-          rows={3}
-          maxLength={2000}
-          value={summary}
-          onChange={(e) => setSummary(e.target.value)}
-        />
-      </Field>
-      <div className="courses-row">
-        <Field id={ids.mark} label={t('training.courses.passMark')}>
-          <input
-            id={ids.mark}
-            type="number"
-            min={0}
-            max={100}
-            required
-            value={passMark}
-            onChange={(e) => setPassMark(e.target.value)}
-          />
-        </Field>
-        <Field id={ids.minutes} label={t('training.courses.minutes')}>
-          <input
-            id={ids.minutes}
-            type="number"
-            min={1}
-            max={6000}
-            value={minutes}
-            onChange={(e) => setMinutes(e.target.value)}
-          />
-        </Field>
-      </div>
+      <CourseInputs draft={draft} onChange={setDraft} />
       <CourseError error={save.error} />
       {save.isSuccess && !save.isPending && (
         <p className="muted small" role="status">
