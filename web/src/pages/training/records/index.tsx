@@ -68,6 +68,9 @@ function FigureCells({ f, onPick }: { f: Figures; onPick: (extra: EnrolmentFilte
   )
 }
 
+/** The completion table's figure columns, in order. */
+const figureColumns = ['enrolled', 'completed', 'onTime', 'late', 'overdue', 'rate', 'average'] as const
+
 function CompletionTable({ areaId, onPick }: { areaId?: number; onPick: (f: EnrolmentFilter) => void }) {
   const { t } = useTranslation()
   const q = useQuery({ ...learningQueries.stats(areaId ? { areaId } : {}), placeholderData: keepPreviousData })
@@ -79,27 +82,11 @@ function CompletionTable({ areaId, onPick }: { areaId?: number; onPick: (f: Enro
   const head = (
     <tr>
       <th scope="col">{t('training.records.area')}</th>
-      <th scope="col" className="num">
-        {t('training.records.enrolled')}
-      </th>
-      <th scope="col" className="num">
-        {t('training.records.completed')}
-      </th>
-      <th scope="col" className="num">
-        {t('training.records.onTime')}
-      </th>
-      <th scope="col" className="num">
-        {t('training.records.late')}
-      </th>
-      <th scope="col" className="num">
-        {t('training.records.overdue')}
-      </th>
-      <th scope="col" className="num">
-        {t('training.records.rate')}
-      </th>
-      <th scope="col" className="num">
-        {t('training.records.average')}
-      </th>
+      {figureColumns.map((c) => (
+        <th key={c} scope="col" className="num">
+          {t(`training.records.${c}`)}
+        </th>
+      ))}
     </tr>
   )
   return (
