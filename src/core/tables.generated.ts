@@ -168,17 +168,21 @@ export interface CareVisit {
 export interface CaseCategory {
   active: Generated<boolean>;
   attributes: Generated<ColumnType<unknown, string, string>>;
+  class_code: string | null;
   code: string;
+  default_urgency: Generated<string>;
   handle_workdays: number | null;
   id: Generated<number>;
   is_leaf: boolean;
   keywords: Generated<string[]>;
+  kind: Generated<string>;
   name_en: string;
   name_zh: string;
   parent_id: number | null;
   photo_required: Generated<boolean>;
   respond_hours: number | null;
   sort: Generated<number>;
+  verify_before_filing: Generated<boolean>;
 }
 
 export interface CaseEvent {
@@ -210,26 +214,42 @@ export interface CasePhoto {
   uploader_id: number | null;
 }
 
+export interface CaseRules {
+  area_id: number;
+  rules: Generated<ColumnType<unknown, string, string>>;
+  updated_at: Timestamp;
+  updated_by: number | null;
+}
+
 export interface Cases {
   address: string | null;
   area_id: number;
   assisting_department_ids: Generated<number[]>;
   attributes: Generated<ColumnType<unknown, string, string>>;
+  callback_attempts: Generated<number>;
   category_id: number;
   channel: string;
   closed_at: Timestamp | null;
+  contact_due_at: Timestamp | null;
+  contact_required: Generated<boolean>;
+  contacted_at: Timestamp | null;
   department_id: number | null;
   description: string;
+  direct_answer: Generated<boolean>;
+  dispatched_at: Timestamp | null;
   district_id: number;
   escalation_level: Generated<number>;
+  extension_count: Generated<number>;
   extension_request: ColumnType<unknown, string, string> | null;
   handle_due_at: Timestamp | null;
   id: Generated<number>;
   location: string | null;
   merged_into_id: number | null;
+  rateable: Generated<boolean>;
   rated_at: Timestamp | null;
   rating: string | null;
   rating_comment: string | null;
+  rating_status: string | null;
   reopen_count: Generated<number>;
   replied_at: Timestamp | null;
   reporter_id: number | null;
@@ -241,7 +261,16 @@ export interface Cases {
   responded_at: Timestamp | null;
   response_due_at: Timestamp;
   result: string | null;
+  return_count: Generated<number>;
+  return_denied_count: Generated<number>;
+  return_request: ColumnType<unknown, string, string> | null;
   rework_count: Generated<number>;
+  shelve_review_at: Timestamp | null;
+  shelved_at: Timestamp | null;
+  shelved_by: number | null;
+  shelved_count: Generated<number>;
+  shelving_request: ColumnType<unknown, string, string> | null;
+  solved: boolean | null;
   stage: string | null;
   stage_due_at: Timestamp | null;
   stage_seq: Generated<number>;
@@ -251,6 +280,7 @@ export interface Cases {
   submitted_at: Timestamp;
   tracking_code: string;
   updated_at: Timestamp;
+  urgency: Generated<string>;
   verified_at: Timestamp | null;
   version: Generated<number>;
 }
@@ -1939,6 +1969,7 @@ export interface DB {
   case_category: CaseCategory;
   case_event: CaseEvent;
   case_photo: CasePhoto;
+  case_rules: CaseRules;
   cases: Cases;
   category_routing: CategoryRouting;
   cobuild_agreement: CobuildAgreement;
