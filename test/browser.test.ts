@@ -74,7 +74,8 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     })
-    context = await browser.newContext({ viewport: DESKTOP })
+    // A Chinese browser: the first visit follows the browser's language (web/src/i18n.ts).
+    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' })
     // First loads can take seconds on a busy 2-core machine.
     context.setDefaultTimeout(30_000)
     page = await context.newPage()
@@ -90,7 +91,7 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
   it('shows the login page and signs in as admin through the form', async () => {
     await page.goto(baseUrl)
     await page.waitForSelector(byTestId('login-username'))
-    // The server's default language is Chinese.
+    // A Chinese browser sees Chinese.
     expect(await page.textContent(byTestId('login-submit'))).toBe('登录')
     await page.fill(byTestId('login-username'), 'admin')
     await page.fill(byTestId('login-password'), DEMO_PASSWORD)
@@ -177,7 +178,7 @@ describe.skipIf(!hasChromium && process.env.TEST_REQUIRE_BROWSER !== '1')('web a
 
   it('shows the translated error for a wrong password and does not sign in', async () => {
     // A fresh context: no cookie or language left over from the admin session.
-    const ctx = await browser.newContext({ viewport: DESKTOP })
+    const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' })
     ctx.setDefaultTimeout(30_000)
     try {
       const pg = await ctx.newPage()

@@ -1,4 +1,5 @@
-// i18next setup: zh-CN is the default; the user's choice is remembered in localStorage.
+// i18next setup: the first visit follows the browser's language (zh-CN for any zh*, else en); the
+// user's choice is remembered in localStorage and wins from then on.
 import i18n from 'i18next'
 import { initReactI18next } from 'react-i18next'
 import zhCN from './locales/zh-CN.json'
@@ -23,6 +24,18 @@ function storedLanguage(): Language | null {
   }
 }
 
+/** The browser's preferred language as one of ours: any Chinese → zh-CN, anything else → en. */
+export function browserLanguage(preferred: readonly string[] | undefined): Language {
+  const first = preferred?.find((l) => typeof l === 'string' && l.trim() !== '')
+  if (!first) return 'zh-CN' // no preference known: the product's home language
+  return /^zh\b/i.test(first) ? 'zh-CN' : 'en'
+}
+
+function navigatorLanguages(): readonly string[] | undefined {
+  if (typeof navigator === 'undefined') return undefined
+  return navigator.languages?.length ? navigator.languages : navigator.language ? [navigator.language] : undefined
+}
+
 // Modules with many parts (participation, services) keep one pair of files per part
 // (locales/<module>/<part>.<lang>.json), merged under `<module>.<part>`, so each part's screens are
 // written and reviewed apart.
@@ -43,7 +56,7 @@ void i18n.use(initReactI18next).init({
     'zh-CN': { translation: { ...zhCN, ...partsOf('zh-CN') } },
     en: { translation: { ...en, ...partsOf('en') } },
   },
-  lng: storedLanguage() ?? 'zh-CN',
+  lng: storedLanguage() ?? browserLanguage(navigatorLanguages()),
   fallbackLng: 'zh-CN',
   supportedLngs: [...LANGUAGES],
   interpolation: { escapeValue: false }, // React already escapes
@@ -67,9 +80,13 @@ export function setLanguage(lng: Language): void {
   void i18n.changeLanguage(lng)
 }
 
-/** The server's default applies only until the user has picked a language. */
+/**
+ * The server's default applies only when neither the user nor the browser says anything: a stored
+ * choice wins, then the browser's languages, then the server's setting.
+ */
 export function applyServerDefaultLanguage(lng: unknown): void {
-  if (!storedLanguage() && isLanguage(lng) && lng !== i18n.language) void i18n.changeLanguage(lng)
+  if (storedLanguage() || navigatorLanguages()?.length) return
+  if (isLanguage(lng) && lng !== i18n.language) void i18n.changeLanguage(lng)
 }
 
 export function currentLanguage(): Language {
