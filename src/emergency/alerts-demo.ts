@@ -1,7 +1,9 @@
 import { sql } from 'kysely'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Db, Tx } from '../core/db.js'
+import { fittingTags } from '../registry/care-tags.js'
 import { fakePerson } from '../registry/fake.js'
+import { today } from '../registry/people.js'
 import { maskIdNumber } from '../registry/identity.js'
 
 const MIN = 60_000
@@ -177,7 +179,7 @@ export async function generateResidents(
         residence_status: f.residenceStatus,
         address: f.address,
         status: 'active',
-        tags: sql<string[]>`${`{${f.tags.join(',')}}`}::text[]`,
+        tags: sql<string[]>`${`{${fittingTags(f.tags, f.birthDate, f.sex, today(now)).join(',')}}`}::text[]`,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
       })

@@ -1,7 +1,9 @@
 import { sql } from 'kysely'
 import { pick } from '../core/random.js'
 import { fakePerson } from '../registry/fake.js'
+import { fittingTags } from '../registry/care-tags.js'
 import { maskIdNumber } from '../registry/identity.js'
+import { today } from '../registry/people.js'
 import type { GenerateStep } from './generate-step.js'
 
 const BATCH = 5000
@@ -29,6 +31,8 @@ export const peopleStep: GenerateStep = {
     // Offset the generator's sequence past people already there (the demo's), so IDs never collide.
     const offset = 1_000_000 + start
     const now = ctx.opts.until
+    // Tags drawn for an age reckoned from a fixed year: only those that fit the person on `until`.
+    const day = today(now)
     const columns = [
       'area_id',
       'district_id',
@@ -73,7 +77,7 @@ export const peopleStep: GenerateStep = {
           f.residenceStatus,
           f.address,
           'active',
-          `{${f.tags.join(',')}}`,
+          `{${fittingTags(f.tags, f.birthDate, f.sex, day).join(',')}}`,
           now,
           now,
         ])

@@ -3,7 +3,8 @@ import type { FieldCipher } from '../core/crypto.js'
 import type { Tx } from '../core/db.js'
 import { between, mulberry32 } from '../core/random.js'
 import { fakePerson } from './fake.js'
-import { sealIdNumber, sealPhone } from './people.js'
+import { ageOn, fittingTags } from './care-tags.js'
+import { sealIdNumber, sealPhone, today } from './people.js'
 import { districtOf } from './records.js'
 
 // The demo city's registry: for the two demo communities (桂花, 翠竹) two residential buildings per
@@ -80,8 +81,17 @@ export async function seedDemoRegistry(
             const f = fakePerson(seed, n++)
             // Half of those living alone are tagged as elderly living alone, but only when they are
             // 60 or older: a care tag that contradicts the age would put a child on an elderly list.
-            const alone = size === 1 && m === 0 && r() < 0.5 && yearsOld(f.birthDate, now) >= 60
-            const tags = alone ? ['elderly_alone'] : f.tags.filter((t) => t !== 'elderly_alone')
+            const alone = size === 1 && m === 0 && r() < 0.5 && ageOn(f.birthDate, today(now)) >= 60
+            // The other tags were drawn for an age reckoned from a fixed year: only those that fit the
+            // person today are kept (a left-behind child who has turned 16 is not one any more).
+            const tags = alone
+              ? ['elderly_alone']
+              : fittingTags(
+                  f.tags.filter((t) => t !== 'elderly_alone'),
+                  f.birthDate,
+                  f.sex,
+                  today(now),
+                )
             const p = await tx
               .insertInto('person')
               .values({
@@ -165,11 +175,4 @@ export async function seedDemoRegistry(
     }
   }
   return { people }
-}
-
-/** Whole years from `birthDate` (YYYY-MM-DD) to `now`. */
-function yearsOld(birthDate: string, now: Date): number {
-  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number]
-  const md = (now.getUTCMonth() + 1) * 100 + now.getUTCDate()
-  return now.getUTCFullYear() - y - (md < m * 100 + d ? 1 : 0)
 }

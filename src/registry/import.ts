@@ -16,6 +16,7 @@ import { offsetOf, paginate, type Page, type PageRequest } from '../core/paging.
 import { body, id, nullable, shape, text, timestamp } from '../core/schemas.js'
 import { asSystem, holds, inScope, type RequestContext } from '../core/scope.js'
 import { checkDate, normalisePhone, type IdType, idTypes } from './identity.js'
+import { requireTagsFit } from './care-tags.js'
 import { careTags, checkIdentity, idsTaken, residenceStatuses, sealIdNumber, sealPhone, today } from './people.js'
 import { districtOf, importRoles } from './records.js'
 import { relations } from './places.js'
@@ -294,6 +295,7 @@ function parseRow(cells: string[], columns: Map<ImportField, number>, rowNumber:
         ),
       ].sort()
     : []
+  requireTagsFit(tags, identity.birthDate, identity.sex, day)
   const householdCode = get('householdCode')
   if (householdCode && !/^[A-Za-z0-9-]{1,40}$/.test(householdCode))
     throw invalid('householdCode', 'has 1–40 letters, digits or hyphens')

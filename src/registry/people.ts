@@ -1,4 +1,5 @@
 import { stringify as stringifyCsv } from 'csv-stringify/sync'
+import { requireTagsFit } from './care-tags.js'
 import { sql, type Selectable } from 'kysely'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { DateTime } from 'luxon'
@@ -254,6 +255,12 @@ async function personPlacement(
   return placementOf(tx, input.areaId)
 }
 
+/** `tags` when each fits the person's age and sex on the registry's today (422 PERSON_TAG_MISMATCH otherwise). */
+function fitTags(tags: string[], birthDate: string | null, sex: string | null, now: Date): string[] {
+  requireTagsFit(tags, birthDate, sex, today(now))
+  return tags
+}
+
 function checkTags(tags: string[] | undefined): string[] {
   const list = [...new Set(tags ?? [])]
   const unknown = list.find((t) => !(careTags as readonly string[]).includes(t))
@@ -303,7 +310,7 @@ export async function createPerson(
       moved_in_on: movedInOn,
       moved_out_on: null,
       died_on: null,
-      tags: checkTags(input.tags),
+      tags: fitTags(checkTags(input.tags), identity.birthDate, identity.sex, now),
       merged_into_id: null,
       created_at: now,
       updated_at: now,
@@ -544,6 +551,14 @@ async function writePerson(
       'version',
       {},
       { version: before.version },
+    )
+  // New tags, or a new birth date or sex under the old tags: the tags must still fit the person.
+  if (changes.tags !== undefined || changes.birth_date !== undefined || changes.sex !== undefined)
+    fitTags(
+      (changes.tags as string[] | undefined) ?? before.tags,
+      (changes.birth_date as string | null | undefined) ?? before.birth_date,
+      (changes.sex as string | undefined) ?? before.sex,
+      now,
     )
   const updated = await tx
     .updateTable('person')
