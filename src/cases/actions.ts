@@ -1,4 +1,4 @@
-import type { Updateable } from 'kysely'
+import { sql, type Updateable } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
 import type { Input } from '../core/http.js'
@@ -8,16 +8,29 @@ import type { DB } from '../core/schema.js'
 import { body, text } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
 import { routeDepartment } from './catalogue.js'
-import { startStage, stopClock, VERIFY_WORKDAYS, workdaysFrom } from './deadlines.js'
+import {
+  contactDue,
+  replyDue,
+  shelvingReviewTimer,
+  startStage,
+  stopClock,
+  VERIFY_WORKDAYS,
+  workdaysFrom,
+} from './deadlines.js'
+import { scheduleTimers } from '../core/scheduler.js'
 import { notify, usersOfDepartment, usersWithRoleOver, type NotificationKind } from './notify.js'
 import { queueSms } from '../notifications/messages.js'
 import { attachPhotos, photoTokens } from './photos.js'
 import { caseRolesOf, loadCaseRow, type CaseRow } from './queries.js'
+import { caseRulesFor, type CaseRules, type Urgency, urgencies } from './rules.js'
 import {
   caseActions,
   caseWorkflow,
+  contactMethods,
   openStates,
   ratings,
+  returnReasons,
+  type Rating,
   type CaseAction,
   type CaseRole,
   type CaseState,
@@ -39,12 +52,19 @@ export const actionBody = body(['action'], {
   workdays: { type: 'integer', minimum: 1, maximum: 60 },
   approve: { type: 'boolean' },
   photos: photoTokens,
+  urgency: { type: 'string', enum: urgencies, description: 'change_urgency: the new tier' },
+  contactMethod: { type: 'string', enum: contactMethods, description: 'contact_requester: how' },
+  reached: { type: 'boolean', description: 'contact_requester, callback: whether the requester was reached' },
+  declined: { type: 'boolean', description: 'callback: the requester was reached but declined to answer (不参评)' },
+  solved: { type: 'boolean', description: 'rate, callback: the requester’s answer to “was it solved?”' },
+  returnReason: { type: 'string', enum: returnReasons, description: 'return: why it is not this department’s' },
 })
 
 /** An anonymous reporter rates the result with the token returned when the case was filed. */
 export const ratingBody = body(['reporterToken', 'rating'], {
   reporterToken: text(100),
   rating: { type: 'string', enum: ratings },
+  solved: { type: 'boolean', description: 'Was the problem solved? Without it: solved unless unsatisfied' },
   comment: text(2000),
 })
 
@@ -112,6 +132,8 @@ export async function performAction(
   }
   // Working days are counted in the time zone of the case's area.
   await effectsOf(tx, c, input, now, c.area_timezone, fx)
+  // The leader who approved a shelving is reminded of its reviews.
+  if (input.action === 'shelve') fx.patch.shelved_by = ctx.actor?.userId ?? null
 
   const updated = await tx
     .updateTable('cases')
@@ -226,11 +248,12 @@ async function dispatchOnAccept(
   c: CaseRow,
   fx: Effects,
   fallbackDepartmentId: number | null,
+  now: Date,
 ): Promise<number | null> {
   const dept = (await routeDepartment(tx, c.category_id, c.area_path)) ?? fallbackDepartmentId
   if (!dept) return null
   fx.patch.state = 'dispatched'
-  fx.patch.department_id = dept
+  await dispatchTo(tx, c, fx, dept, now)
   fx.events.push({
     action: 'dispatch',
     to: 'dispatched',
@@ -242,30 +265,68 @@ async function dispatchOnAccept(
   return dept
 }
 
+/**
+ * A dispatch to `dept`: the department, the dispatch time (the return window and the contact clock
+ * count from it) and, while the requester waits for a first contact, when it is due.
+ */
+async function dispatchTo(tx: Tx, c: CaseRow, fx: Effects, dept: number, now: Date) {
+  fx.patch.department_id = dept
+  fx.patch.dispatched_at = now
+  if (c.contact_required && !c.contacted_at)
+    fx.patch.contact_due_at = contactDue(await caseRulesFor(tx, c.area_path), c.urgency as Urgency, now)
+}
+
+/** The working days of every approved extension of a case (they move its reply deadline). */
+async function extendedWorkdays(tx: Tx, caseId: number): Promise<number> {
+  const r = await tx
+    .selectFrom('case_event')
+    .select(sql<number>`coalesce(sum((detail->>'workdays')::int), 0)::int`.as('days'))
+    .where('case_id', '=', caseId)
+    .where('action', '=', 'decide_extension')
+    .where(sql<boolean>`(detail->>'approve')::boolean`)
+    .executeTakeFirstOrThrow()
+  return r.days
+}
+
 async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone: string, fx: Effects) {
   const path = c.area_path
   const category = await tx
     .selectFrom('case_category')
-    .select(['handle_workdays'])
+    .select(['handle_workdays', 'respond_hours'])
     .where('id', '=', c.category_id)
     .executeTakeFirstOrThrow()
+  let loaded: CaseRules | null = null
+  const rules = async () => (loaded ??= await caseRulesFor(tx, path))
   const triage = () => usersWithRoleOver(tx, ['staff'], path)
-  const handleStage = async () =>
-    Object.assign(
-      fx.patch,
-      await startStage(
-        tx,
-        c.id,
-        await currentSeq(tx, c.id),
-        'handle',
-        now,
-        await workdaysFrom(tx, now, category.handle_workdays!, zone),
-        now,
-      ),
-    )
+  const leaders = () => usersWithRoleOver(tx, ['leader'], path)
+  const department = async () => (c.department_id ? await usersOfDepartment(tx, c.department_id) : [])
+  /** The handling clock, from `start`, as long as the case's tier allows (plus `extraWorkdays`). */
+  const handleStage = async (start = now, urgency = c.urgency as Urgency, extraWorkdays = 0) => {
+    let due = await replyDue(tx, await rules(), urgency, category.handle_workdays, start, zone)
+    if (extraWorkdays > 0) due = await workdaysFrom(tx, due, extraWorkdays, zone)
+    Object.assign(fx.patch, await startStage(tx, c.id, c.stage_seq, 'handle', start, due, now))
+    fx.patch.handle_due_at = due
+  }
+  const respondStage = async () => {
+    const due = new Date(now.getTime() + category.respond_hours! * 3600_000)
+    Object.assign(fx.patch, await startStage(tx, c.id, c.stage_seq, 'respond', now, due, now))
+    fx.patch.response_due_at = due
+  }
+  const first = fx.events[0]!
   switch (input.action) {
+    case 'confirm':
+      // The grid worker's photo is the evidence that the problem is there.
+      if (!input.photos?.length)
+        throw new AppError('CASE_PHOTO_REQUIRED', 'confirming a report on site needs a photo of it', 'photos')
+      await respondStage()
+      fx.notices.push({ users: await triage(), kind: 'case_new' })
+      return
+    case 'invalidate':
+      need(input.comment, 'comment', 'a reason the reporter will read')
+      Object.assign(fx.patch, await stopClock(tx, c.id, now))
+      return
     case 'accept':
-      await dispatchOnAccept(tx, c, fx, null)
+      await dispatchOnAccept(tx, c, fx, null, now)
       return
     case 'reject':
       need(input.comment, 'comment', 'a reason')
@@ -280,11 +341,11 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
         .where('id', '=', into)
         .executeTakeFirst()
       if (!target) throw notFound('CASE_NOT_FOUND', `case ${into}`, 'intoCaseId')
-      if (!openStates.includes(target.state as CaseState) || target.state === 'submitted') {
+      if (!openStates.includes(target.state as CaseState) || ['submitted', 'verifying'].includes(target.state)) {
         throw new AppError('VALIDATION_FAILED', 'merge into a case that is accepted and still open', 'intoCaseId')
       }
       fx.patch.merged_into_id = into
-      fx.events[0]!.detail = { intoCaseId: into, intoTrackingCode: target.tracking_code }
+      first.detail = { intoCaseId: into, intoTrackingCode: target.tracking_code }
       Object.assign(fx.patch, await stopClock(tx, c.id, now))
       await tx
         .insertInto('case_event')
@@ -307,6 +368,28 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
       if (target.reporter_id) fx.notices.push({ users: [target.reporter_id], kind: 'case_update' })
       return
     }
+    case 'answer_directly':
+      // An enquiry the operator can answer at once (直接答复): closed without dispatch, still rated.
+      fx.patch.result = need(input.result, 'result', 'the answer')
+      fx.patch.direct_answer = true
+      fx.patch.replied_at = now
+      fx.patch.closed_at = now
+      first.comment = input.result ?? null
+      Object.assign(fx.patch, await stopClock(tx, c.id, now))
+      return
+    case 'change_urgency': {
+      const urgency = need(input.urgency, 'urgency', 'the new urgency') as Urgency
+      need(input.comment, 'comment', 'a reason')
+      if (urgency === c.urgency) throw new AppError('VALIDATION_FAILED', `the case is already ${urgency}`, 'urgency')
+      fx.patch.urgency = urgency
+      first.detail = { from: c.urgency, to: urgency }
+      // The deadlines still running move with the tier: the first contact and the reply.
+      if (c.dispatched_at && c.contact_required && !c.contacted_at)
+        fx.patch.contact_due_at = contactDue(await rules(), urgency, c.dispatched_at)
+      if (c.stage === 'handle' && c.stage_started_at)
+        await handleStage(c.stage_started_at, urgency, await extendedWorkdays(tx, c.id))
+      return
+    }
     case 'dispatch': {
       const dept =
         input.departmentId !== undefined
@@ -318,20 +401,85 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
           'no department is responsible for this category here; choose one',
           'departmentId',
         )
-      fx.patch.department_id = dept
-      fx.events[0]!.departmentId = dept
+      await dispatchTo(tx, c, fx, dept, now)
+      first.departmentId = dept
       fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_dispatched' })
       return
     }
     case 'department_accept':
       if (!c.responded_at) fx.patch.responded_at = now
       await handleStage()
-      fx.patch.handle_due_at = fx.patch.stage_due_at
       return
-    case 'return':
-      need(input.comment, 'comment', 'why it is the wrong department')
+    case 'contact_requester': {
+      const method = need(input.contactMethod, 'contactMethod', 'how the requester was contacted')
+      const reached = need(input.reached, 'reached', 'whether the requester was reached')
+      // The response clock stops at the first contact that reaches the requester.
+      const firstContact = reached && !c.contacted_at
+      if (firstContact) fx.patch.contacted_at = now
+      first.detail = {
+        method,
+        reached,
+        first: firstContact,
+        onTime: firstContact && c.contact_due_at ? now <= c.contact_due_at : null,
+      }
+      return
+    }
+    case 'return': {
+      const reason = need(input.returnReason, 'returnReason', 'the reason for the return')
+      need(input.comment, 'comment', 'why it is not this department’s case')
+      const window = (await rules()).returnWindowHours
+      const since = c.dispatched_at ?? c.updated_at
+      if (now.getTime() - since.getTime() > window * 3600_000)
+        throw new AppError(
+          'CASE_RETURN_WINDOW_CLOSED',
+          `a case can be returned within ${window} hours of its dispatch (dispatched ${since.toISOString()})`,
+          'action',
+          {},
+          { dispatchedAt: since.toISOString(), windowHours: window },
+        )
+      // The department's clock keeps running until triage decides.
+      fx.patch.return_request = JSON.stringify({
+        reason,
+        comment: input.comment,
+        at: now.toISOString(),
+        departmentId: c.department_id,
+      })
+      fx.patch.return_count = c.return_count + 1
+      first.detail = { reason }
+      fx.notices.push({ users: await triage(), kind: 'case_return_requested' })
+      return
+    }
+    case 'approve_return': {
+      const req = c.return_request as { departmentId: number | null } | null
+      fx.patch.return_request = null
       fx.patch.department_id = null
-      fx.notices.push({ users: await triage(), kind: 'case_update' })
+      fx.patch.dispatched_at = null
+      fx.patch.contact_due_at = null
+      first.detail = { returnedBy: req?.departmentId ?? null }
+      const notices = await department()
+      // The clock restarts for the next department.
+      await respondStage()
+      if (input.departmentId !== undefined) {
+        const dept = await departmentOrFail(tx, input.departmentId, 'departmentId')
+        if (dept === req?.departmentId)
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'choose a department other than the one that returned it',
+            'departmentId',
+          )
+        fx.patch.state = 'dispatched'
+        await dispatchTo(tx, c, fx, dept, now)
+        fx.events.push({ action: 'dispatch', to: 'dispatched', departmentId: dept, detail: { afterReturn: true } })
+        fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_dispatched' })
+      }
+      fx.notices.push({ users: notices, kind: 'case_update' })
+      return
+    }
+    case 'deny_return':
+      need(input.comment, 'comment', 'why the department must handle it')
+      fx.patch.return_request = null
+      fx.patch.return_denied_count = c.return_denied_count + 1
+      fx.notices.push({ users: await department(), kind: 'case_update' })
       return
     case 'request_extension': {
       const days = need(input.workdays, 'workdays', 'the number of extra working days')
@@ -339,8 +487,8 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
       if (c.extension_request)
         throw new AppError('CONFLICT', 'an extension request is already waiting for a decision', 'workdays')
       fx.patch.extension_request = JSON.stringify({ workdays: days, comment: input.comment, at: now.toISOString() })
-      fx.events[0]!.detail = { workdays: days }
-      fx.notices.push({ users: await usersWithRoleOver(tx, ['leader'], path), kind: 'case_extension_requested' })
+      first.detail = { workdays: days }
+      fx.notices.push({ users: await leaders(), kind: 'case_extension_requested' })
       return
     }
     case 'decide_extension': {
@@ -348,21 +496,14 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
       const req = c.extension_request as { workdays: number } | null
       if (!req) throw new AppError('CONFLICT', 'no extension request is waiting', 'approve')
       fx.patch.extension_request = null
-      fx.events[0]!.detail = { approve, workdays: req.workdays }
+      first.detail = { approve, workdays: req.workdays }
       if (approve && c.stage_due_at) {
         const due = await workdaysFrom(tx, c.stage_due_at, req.workdays, zone)
-        const started = await tx
-          .selectFrom('cases')
-          .select('stage_started_at')
-          .where('id', '=', c.id)
-          .executeTakeFirstOrThrow()
-        Object.assign(
-          fx.patch,
-          await startStage(tx, c.id, await currentSeq(tx, c.id), 'handle', started.stage_started_at ?? now, due, now),
-        )
+        Object.assign(fx.patch, await startStage(tx, c.id, c.stage_seq, 'handle', c.stage_started_at ?? now, due, now))
         fx.patch.handle_due_at = due
+        fx.patch.extension_count = c.extension_count + 1
       }
-      if (c.department_id) fx.notices.push({ users: await usersOfDepartment(tx, c.department_id), kind: 'case_update' })
+      fx.notices.push({ users: await department(), kind: 'case_update' })
       return
     }
     case 'add_assist': {
@@ -374,25 +515,53 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
       if (dept === c.department_id || c.assisting_department_ids.includes(dept))
         throw new AppError('CONFLICT', 'that department already works on this case', 'departmentId')
       fx.patch.assisting_department_ids = [...c.assisting_department_ids, dept]
-      fx.events[0]!.detail = { departmentId: dept }
+      first.detail = { departmentId: dept }
       fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_assist' })
       return
     }
+    case 'request_shelving':
+      need(input.comment, 'comment', 'why it cannot be solved now')
+      if (c.shelving_request)
+        throw new AppError('CONFLICT', 'a shelving request is already waiting for a decision', 'comment')
+      fx.patch.shelving_request = JSON.stringify({ comment: input.comment, at: now.toISOString() })
+      fx.notices.push({ users: await leaders(), kind: 'case_shelving_requested' })
+      return
+    case 'shelve': {
+      // A leader's decision is the approval (挂账 needs one): the case leaves the deadlines and the
+      // overdue lists, and comes back for review on a schedule.
+      need(input.comment, 'comment', 'why the case is shelved and what it waits for')
+      const days = (await rules()).shelvingReviewDays
+      const review = new Date(now.getTime() + days * 86_400_000)
+      const seq = c.stage_seq + 1
+      Object.assign(fx.patch, await stopClock(tx, c.id, now))
+      fx.patch.stage_seq = seq
+      fx.patch.shelving_request = null
+      fx.patch.shelved_at = now
+      fx.patch.shelve_review_at = review
+      fx.patch.shelved_count = c.shelved_count + 1
+      first.detail = { requested: !!c.shelving_request, reviewAt: review.toISOString() }
+      await scheduleTimers(tx, [shelvingReviewTimer(c.id, seq, review)])
+      fx.notices.push({ users: await department(), kind: 'case_update' })
+      return
+    }
+    case 'decline_shelving':
+      need(input.comment, 'comment', 'why the case must go on')
+      if (!c.shelving_request) throw new AppError('CONFLICT', 'no shelving request is waiting', 'action')
+      fx.patch.shelving_request = null
+      fx.notices.push({ users: await department(), kind: 'case_update' })
+      return
+    case 'revive':
+      fx.patch.shelve_review_at = null
+      await handleStage()
+      fx.notices.push({ users: await department(), kind: 'case_update' })
+      return
     case 'reply':
       fx.patch.result = need(input.result, 'result', 'the result')
       fx.patch.replied_at = now
-      fx.events[0]!.comment = input.result ?? null
+      first.comment = input.result ?? null
       Object.assign(
         fx.patch,
-        await startStage(
-          tx,
-          c.id,
-          await currentSeq(tx, c.id),
-          'verify',
-          now,
-          await workdaysFrom(tx, now, VERIFY_WORKDAYS, zone),
-          now,
-        ),
+        await startStage(tx, c.id, c.stage_seq, 'verify', now, await workdaysFrom(tx, now, VERIFY_WORKDAYS, zone), now),
       )
       fx.notices.push({ users: await usersWithRoleOver(tx, ['grid_worker'], path), kind: 'case_update' })
       return
@@ -405,37 +574,84 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
       need(input.comment, 'comment', 'what is still wrong')
       fx.patch.rework_count = c.rework_count + 1
       await handleStage()
-      if (c.department_id) fx.notices.push({ users: await usersOfDepartment(tx, c.department_id), kind: 'case_update' })
+      fx.notices.push({ users: await department(), kind: 'case_update' })
       return
     case 'close':
       fx.patch.closed_at = now
       return
-    case 'rate':
-      if (c.rating) throw new AppError('CASE_ALREADY_RATED', 'this result has already been rated', 'rating')
-      fx.patch.rating = need(input.rating, 'rating', 'a rating')
-      fx.patch.rating_comment = input.comment ?? null
-      fx.patch.rated_at = now
-      fx.events[0]!.detail = { rating: input.rating }
-      if (input.rating === 'unsatisfied') fx.notices.push({ users: await triage(), kind: 'case_update' })
+    case 'rate': {
+      rateable(c, 'rating')
+      if (c.rating_status === 'rated')
+        throw new AppError('CASE_ALREADY_RATED', 'this result has already been rated', 'rating')
+      const rating = need(input.rating, 'rating', 'a rating')
+      answer(fx, rating, input.solved ?? rating !== 'unsatisfied', input.comment ?? null, now)
+      first.detail = { rating, solved: fx.patch.solved }
+      if (!fx.patch.solved || rating === 'unsatisfied') fx.notices.push({ users: await triage(), kind: 'case_update' })
       return
+    }
+    case 'callback': {
+      // A hotline operator calls the requester back (回访) and records the answer, or the attempt.
+      rateable(c, 'reached')
+      if (c.rating_status)
+        throw new AppError(
+          'CASE_ALREADY_RATED',
+          `the requester's answer is recorded already (${c.rating_status})`,
+          'reached',
+        )
+      const reached = need(input.reached, 'reached', 'whether the requester was reached')
+      const attempt = c.callback_attempts + 1
+      fx.patch.callback_attempts = attempt
+      if (reached && !input.declined) {
+        const rating = need(input.rating, 'rating', 'the requester’s rating')
+        const solved = need(input.solved, 'solved', 'whether the requester says it was solved')
+        answer(fx, rating, solved, input.comment ?? null, now)
+        first.to = 'rated'
+        first.detail = { attempt, reached, rating, solved }
+        if (!solved || rating === 'unsatisfied') fx.notices.push({ users: await triage(), kind: 'case_update' })
+        return
+      }
+      // Declined, or unreachable after the area's number of attempts: not rated (不参评).
+      const limit = (await rules()).callbackAttempts
+      const notRated = !!(reached && input.declined) || attempt >= limit
+      if (notRated) fx.patch.rating_status = 'not_rated'
+      first.detail = { attempt, reached, declined: !!input.declined, notRated, attemptsAllowed: limit }
+      return
+    }
     case 'reopen':
-      if (c.rating !== 'unsatisfied')
-        throw new AppError('CONFLICT', 'only a result rated unsatisfied can be reopened', 'action')
+      if (c.rating !== 'unsatisfied' && c.solved !== false)
+        throw new AppError('CONFLICT', 'only a result rated unsatisfied or not solved can be reopened', 'action')
       fx.patch.reopen_count = c.reopen_count + 1
       fx.patch.rating = null
       fx.patch.rating_comment = null
       fx.patch.rated_at = null
       fx.patch.closed_at = null
-      fx.events[0]!.detail = { previousRating: c.rating }
+      fx.patch.solved = null
+      fx.patch.rating_status = null
+      first.detail = { previousRating: c.rating, previousSolved: c.solved }
       await handleStage()
-      if (c.department_id) fx.notices.push({ users: await usersOfDepartment(tx, c.department_id), kind: 'case_update' })
+      fx.notices.push({ users: await department(), kind: 'case_update' })
       return
   }
 }
 
-async function currentSeq(tx: Tx, caseId: number): Promise<number> {
-  const r = await tx.selectFrom('cases').select('stage_seq').where('id', '=', caseId).executeTakeFirstOrThrow()
-  return r.stage_seq
+/** Staff never rate their own reports, so patrol, proactive and device cases take no answer. */
+function rateable(c: CaseRow, field: string) {
+  if (!c.rateable)
+    throw new AppError(
+      'CASE_NOT_RATEABLE',
+      `the requester's answer is not asked for a ${c.channel} case: staff do not rate their own reports`,
+      field,
+    )
+}
+
+/** The requester's answer, from the portal or a call-back: rated, solved or not, and how satisfied. */
+function answer(fx: Effects, rating: Rating, solved: boolean, comment: string | null, now: Date) {
+  fx.patch.state = 'rated'
+  fx.patch.rating = rating
+  fx.patch.rating_comment = comment
+  fx.patch.rated_at = now
+  fx.patch.solved = solved
+  fx.patch.rating_status = 'rated'
 }
 
 /**
@@ -459,7 +675,7 @@ export async function acceptAsSystem(
     events: [{ action: 'accept', to: 'accepted', detail: { automatic: true }, system: true }],
     notices: [],
   }
-  const dept = await dispatchOnAccept(tx, c, fx, fallbackDepartmentId)
+  const dept = await dispatchOnAccept(tx, c, fx, fallbackDepartmentId, now)
   const updated = await tx
     .updateTable('cases')
     .set({ ...fx.patch, version: c.version + 1, updated_at: now })

@@ -177,7 +177,10 @@ describe.each(backends())('event closed loop on %s', (backend) => {
     const res = await act('guihua.staff', filed.body.id, { action: 'close' })
     expect(res.status).toBe(409)
     expect(res.body.error.code).toBe('CASE_ILLEGAL_TRANSITION')
-    expect(res.body.error.details).toEqual({ state: 'submitted', allowedActions: ['accept', 'reject', 'merge'] })
+    expect(res.body.error.details).toEqual({
+      state: 'submitted',
+      allowedActions: ['accept', 'reject', 'merge', 'answer_directly', 'change_urgency'],
+    })
     expect(res.body.error.message).toContain('submitted')
     const noReason = await act('guihua.staff', filed.body.id, { action: 'reject' })
     expect(noReason.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'comment' })

@@ -1,12 +1,13 @@
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { AppError, notFound } from '../core/errors.js'
-import { errorResponses, type App, type Output } from '../core/http.js'
+import { errorResponses, idParams, type App, type Output } from '../core/http.js'
 import type { Platform } from '../core/platform.js'
 import { body, shape } from '../core/schemas.js'
 import { holds, inScope, requireRootAdmin, staffRoles } from '../core/scope.js'
 import type { Tx } from '../core/db.js'
 import { areaPathOf } from '../jurisdiction/service.js'
+import { caseRulesBody, caseRulesSchema, readCaseRules, writeCaseRules } from './rules.js'
 
 // Administration of what drives the loop: the working-day calendar (one for the platform, kept
 // by admins of a root area) and which department answers for a category in an area.
@@ -47,7 +48,7 @@ async function leafByCode(tx: Tx, code: string) {
   return c
 }
 
-export async function catalogueRoutes(app: App, { database }: Platform) {
+export async function catalogueRoutes(app: App, { database, clock }: Platform) {
   const { db } = database
 
   app.get('/api/v1/calendar', {
@@ -220,5 +221,30 @@ export async function catalogueRoutes(app: App, { database }: Platform) {
         return { categoryCode: c.code, areaId, departmentId }
       })
     },
+  })
+
+  app.get('/api/v1/areas/:id/case-rules', {
+    config: { access: staffRoles },
+    schema: {
+      tags: ['cases'],
+      summary: 'The rules of the loop in an area: what it sets itself, and what is in force there',
+      params: idParams,
+      response: { 200: caseRulesSchema, ...errorResponses(401, 403, 404) },
+    },
+    handler: async (req) => inScope(db, req.ctx, (tx) => readCaseRules(tx, req.params.id)),
+  })
+
+  app.put('/api/v1/areas/:id/case-rules', {
+    config: { access: ['admin'] },
+    schema: {
+      tags: ['cases'],
+      summary: 'Set what an area decides itself (limits per urgency, return window, call-backs, shelving review)',
+      description: 'Replaces the area’s own settings; unset keys come from the areas above, else the defaults.',
+      params: idParams,
+      body: caseRulesBody,
+      response: { 200: caseRulesSchema, ...errorResponses(400, 401, 403, 404) },
+    },
+    handler: async (req) =>
+      inScope(db, req.ctx, (tx) => writeCaseRules(tx, req.ctx, req.params.id, req.body, clock.now())),
   })
 }

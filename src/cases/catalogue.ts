@@ -5,6 +5,7 @@ import type { Db, Tx } from '../core/db.js'
 import type { DB } from '../core/schema.js'
 import type { Output } from '../core/http.js'
 import { nullable, shape } from '../core/schemas.js'
+import { urgencies, type Urgency } from './rules.js'
 
 export const attributeDatatypes = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'] as const
 export type AttributeDatatype = (typeof attributeDatatypes)[number]
@@ -30,9 +31,17 @@ export type Category = {
   respondHours: number | null
   handleWorkdays: number | null
   photoRequired: boolean
+  defaultUrgency: Urgency
+  verifyBeforeFiling: boolean
   attributes: CategoryAttribute[]
   keywords: string[]
+  /** Component (部件), event (事件) or enquiry (咨询); the standard class, GB/T 30428.2 (components.md). */
+  kind: CategoryKind
+  classCode: string | null
 }
+
+export const categoryKinds = ['event', 'component', 'enquiry'] as const
+export type CategoryKind = (typeof categoryKinds)[number]
 
 // The columns read, typed from the generated table.
 type Row = Pick<Selectable<DB['case_category']>, (typeof columns)[number]>
@@ -46,8 +55,12 @@ const present = (r: Row): Category => ({
   respondHours: r.respond_hours,
   handleWorkdays: r.handle_workdays,
   photoRequired: r.photo_required,
+  defaultUrgency: r.default_urgency as Urgency,
+  verifyBeforeFiling: r.verify_before_filing,
   attributes: r.attributes as CategoryAttribute[],
   keywords: r.keywords,
+  kind: r.kind as CategoryKind,
+  classCode: r.class_code,
 })
 const columns = [
   'id',
@@ -59,8 +72,12 @@ const columns = [
   'respond_hours',
   'handle_workdays',
   'photo_required',
+  'default_urgency',
+  'verify_before_filing',
   'attributes',
   'keywords',
+  'kind',
+  'class_code',
 ] as const
 
 export async function listCategories(db: Db | Tx): Promise<Category[]> {
@@ -87,6 +104,11 @@ const categoryFields = {
   respondHours: { type: ['integer', 'null'], description: 'Hours until a department must accept (leaves)' },
   handleWorkdays: { type: ['integer', 'null'], description: 'Working days to handle it once accepted (leaves)' },
   photoRequired: { type: 'boolean' },
+  defaultUrgency: { type: 'string', enum: urgencies, description: 'The urgency a new case of it starts with' },
+  verifyBeforeFiling: {
+    type: 'boolean',
+    description: 'Reports from the public are verified on site by a grid worker before they are filed (核实)',
+  },
   attributes: {
     type: 'array',
     items: {
@@ -114,6 +136,16 @@ const categoryFields = {
     },
   },
   keywords: { type: 'array', items: text },
+  kind: {
+    type: 'string',
+    enum: categoryKinds,
+    description: 'component: a problem with a physical asset (部件); event: anything else (事件); enquiry: a question',
+  },
+  classCode: {
+    type: ['string', 'null'],
+    description:
+      'The standard class (GB/T 30428.2) of its kind: a main class (01) or subclass (0101); see /component-classes',
+  },
 } as const
 
 /** A category with `children` described by `child`. */

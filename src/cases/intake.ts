@@ -8,14 +8,15 @@ import { holds, type RequestContext } from '../core/scope.js'
 import { gridAt } from '../jurisdiction/geometry.js'
 import { sealPhone, type FieldCipher } from '../core/crypto.js'
 import { checkAttributes, leafCategory } from './catalogue.js'
-import { scheduleStageTimers, stageClock, stageTimers } from './deadlines.js'
+import { scheduleStageTimers, stageClock, stageTimers, workdaysFrom } from './deadlines.js'
 import { notifyRoleOver } from './notify.js'
 import { queueSms } from '../notifications/messages.js'
 import type { Input, Output } from '../core/http.js'
 import { nullable, point, shape, text } from '../core/schemas.js'
 import { attachPhotos, photoTokens } from './photos.js'
 import { caseDetail, caseDetailSchema, duplicateSchema, possibleDuplicates } from './queries.js'
-import { channels, type Channel } from './workflow.js'
+import { channels, publicChannels, staffChannels, type Channel } from './workflow.js'
+import { caseRulesFor, urgencies } from './rules.js'
 
 // Open311 files cases through createCase with its own channel.
 export type { Channel }
@@ -39,6 +40,11 @@ export const newCaseBody = {
     },
     photos: photoTokens,
     channel: { type: 'string', enum: channels },
+    urgency: {
+      type: 'string',
+      enum: urgencies,
+      description: 'Staff set it at intake; otherwise the category’s default (triage may change it later)',
+    },
     reporterName: text(100),
     reporterPhone: { type: 'string', pattern: '^\\+?[0-9 -]{5,20}$' },
   },
@@ -88,10 +94,21 @@ function channelFor(ctx: RequestContext, requested: Channel | undefined, areaPat
     api: staff,
     open311: false,
     device: false,
+    proactive: staff || gridWorker,
   }
   if (!allowed[channel])
     throw new AppError('FORBIDDEN', `you cannot report through the ${channel} channel here`, 'channel')
   return channel
+}
+
+/** When the grid worker must have verified a report on site: working days in the grid's time zone. */
+async function checkDue(tx: Tx, grid: { id: number; path: string }, now: Date): Promise<Date> {
+  const { timezone } = await tx
+    .selectFrom('area')
+    .select('timezone')
+    .where('id', '=', grid.id)
+    .executeTakeFirstOrThrow()
+  return workdaysFrom(tx, now, (await caseRulesFor(tx, grid.path)).checkWorkdays, timezone)
 }
 
 /**
@@ -141,9 +158,18 @@ export async function createCase(
   const code = trackingCode(now)
   const reporterToken = ctx.actor ? null : randomBytes(18).toString('base64url')
   const reporterIsCaller = ctx.actor !== null && channel !== 'hotline'
+  const staffOwn = staffChannels.has(channel)
+  if (input.urgency !== undefined && !holds(ctx.actor, ['staff', 'admin', 'leader'], grid.path))
+    throw new AppError('FORBIDDEN', 'the urgency is set by staff at intake or by triage', 'urgency')
+  const urgency = input.urgency ?? category.defaultUrgency
+  // Reports from the public in some categories are checked on site before they are filed (核实).
+  const verifying = category.verifyBeforeFiling && publicChannels.has(channel)
   const responseDue = new Date(now.getTime() + category.respondHours! * 3600_000)
   // A new case has no timers to cancel: its clock is computed here and its timers follow the row.
-  const clock = stageClock(0, 'respond', now, responseDue)
+  const clock = verifying
+    ? stageClock(0, 'check', now, await checkDue(tx, grid, now))
+    : stageClock(0, 'respond', now, responseDue)
+  const state = verifying ? 'verifying' : 'submitted'
   const actorName = ctx.actor?.displayName ?? input.reporterName ?? null
   const actorRole = channel === 'patrol' ? 'grid_worker' : channel === 'hotline' ? 'hotline' : 'reporter'
   const row = (caseId: Expression<number> | number) => ({
@@ -153,7 +179,11 @@ export async function createCase(
     area_id: grid.id,
     district_id: districtId,
     channel,
-    state: 'submitted',
+    state,
+    urgency,
+    // Someone to call back: a signed-in resident, or a phone left with the report; never staff's own report.
+    contact_required: !staffOwn && (reporterIsCaller || !!phone.enc),
+    rateable: !staffOwn,
     location: input.location
       ? sql<string>`ST_SetSRID(ST_MakePoint(${input.location.lng}, ${input.location.lat}), 4326)`
       : null,
@@ -175,7 +205,7 @@ export async function createCase(
     at: now,
     action: 'submit',
     from_state: null,
-    to_state: 'submitted',
+    to_state: state,
     actor_id: ctx.actor?.userId ?? null,
     actor_name: actorName,
     actor_role: actorRole,
@@ -184,11 +214,13 @@ export async function createCase(
     photo_ids: photoIds,
     detail: JSON.stringify({ channel }),
   })
+  // A report to verify goes to the grid's workers first; triage hears of it once it is confirmed.
   const staffNotice = {
-    kind: 'case_new' as const,
+    kind: verifying ? ('case_verification' as const) : ('case_new' as const),
     params: { trackingCode: code, categoryCode: category.code },
     at: now,
   }
+  const noticeRole = verifying ? 'grid_worker' : 'staff'
   let id: number
   let photoIds: number[] = []
   let eventId: number | null = null
@@ -220,7 +252,7 @@ export async function createCase(
           .insertInto('notification')
           .columns(['user_id', 'case_id', 'kind', 'params', 'created_at'])
           .expression(
-            sql`select distinct u, (select id from i), ${staffNotice.kind}, ${JSON.stringify(staffNotice.params)}::jsonb, ${now}::timestamptz from app_users_with_role_over(${['staff']}::text[], ${grid.path}) as u`,
+            sql`select distinct u, (select id from i), ${staffNotice.kind}, ${JSON.stringify(staffNotice.params)}::jsonb, ${now}::timestamptz from app_users_with_role_over(${[noticeRole]}::text[], ${grid.path}) as u`,
           ),
       )
       .selectFrom('i')
@@ -238,7 +270,7 @@ export async function createCase(
     // An anonymous reporter may not read the event back (row-level security), so it is not returned.
     if (ctx.actor) eventId = (await insert.returning('id').executeTakeFirstOrThrow()).id
     else await insert.execute()
-    await notifyRoleOver(tx, ['staff'], grid.path, { ...staffNotice, caseId: id })
+    await notifyRoleOver(tx, [noticeRole], grid.path, { ...staffNotice, caseId: id })
   }
   if (input.reporterPhone && !reporterIsCaller) {
     await queueSms(tx, {
@@ -265,7 +297,7 @@ export async function createCase(
     at: now.toISOString(),
     action: 'submit',
     fromState: null,
-    toState: 'submitted',
+    toState: state,
     actorName,
     actorRole,
     department: null,

@@ -9,6 +9,7 @@ import { nullable, orNull, shape, timestamp } from '../core/schemas.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
 import { areaPathOf } from '../jurisdiction/service.js'
 import { colourOf, colours, stages, type Stage } from './deadlines.js'
+import { urgencies, type Urgency } from './rules.js'
 import {
   caseActions,
   caseStates,
@@ -16,6 +17,7 @@ import {
   channels,
   openStates,
   ratings,
+  returnReasons,
   type CaseRole,
   type CaseState,
   type Channel,
@@ -64,6 +66,30 @@ export const caseViewSchema = shape({
   verifiedAt: nullableTimestamp,
   closedAt: nullableTimestamp,
   ratedAt: nullableTimestamp,
+  urgency: { type: 'string', enum: urgencies },
+  dispatchedAt: nullableTimestamp,
+  contactRequired: {
+    type: 'boolean',
+    description: 'Whether the department must contact the requester (false: staff’s own report, or nobody to reach)',
+  },
+  contactDueAt: nullableTimestamp,
+  contactedAt: { ...nullableTimestamp, description: 'The first contact that reached the requester' },
+  rateable: {
+    type: 'boolean',
+    description: 'Whether the requester’s answer is asked for (never for staff’s own reports)',
+  },
+  solved: { type: ['boolean', 'null'], description: 'The requester’s answer: was the problem solved?' },
+  ratingStatus: { type: ['string', 'null'], enum: ['rated', 'not_rated', null] },
+  callbackAttempts: integer,
+  returnCount: integer,
+  returnRequest: orNull(
+    shape({ reason: { type: 'string', enum: returnReasons }, comment: text, at: timestamp, departmentId: integer }),
+  ),
+  extensionCount: integer,
+  directAnswer: { type: 'boolean' },
+  shelvingRequest: orNull(shape({ comment: text, at: timestamp })),
+  shelvedAt: nullableTimestamp,
+  shelveReviewAt: nullableTimestamp,
   reporter: {
     ...orNull(shape({ id: nullable('integer'), name: nullable('string'), phone: nullable('string') })),
     description: 'Shown to staff of the area and to the reporter; the phone is masked',
@@ -183,6 +209,26 @@ function withCaseColumns(q: CasesFrom) {
       'c.verified_at',
       'c.closed_at',
       'c.rated_at',
+      'c.urgency',
+      'c.dispatched_at',
+      'c.contact_required',
+      'c.contact_due_at',
+      'c.contacted_at',
+      'c.rateable',
+      'c.solved',
+      'c.rating_status',
+      'c.callback_attempts',
+      'c.return_count',
+      'c.return_denied_count',
+      'c.return_request',
+      'c.extension_count',
+      'c.direct_answer',
+      'c.shelving_request',
+      'c.shelved_at',
+      'c.shelve_review_at',
+      'c.shelved_count',
+      'c.stage_started_at',
+      'c.stage_seq',
       'c.updated_at',
       'k.code as category_code',
       'k.name_zh as category_name_zh',
@@ -245,6 +291,22 @@ export function presentCase(r: CaseRow, now: Date, ctx: RequestContext): CaseVie
     verifiedAt: iso(r.verified_at),
     closedAt: iso(r.closed_at),
     ratedAt: iso(r.rated_at),
+    urgency: r.urgency as Urgency,
+    dispatchedAt: iso(r.dispatched_at),
+    contactRequired: r.contact_required,
+    contactDueAt: iso(r.contact_due_at),
+    contactedAt: iso(r.contacted_at),
+    rateable: r.rateable,
+    solved: r.solved,
+    ratingStatus: r.rating_status as 'rated' | 'not_rated' | null,
+    callbackAttempts: r.callback_attempts,
+    returnCount: r.return_count,
+    returnRequest: r.return_request as CaseView['returnRequest'],
+    extensionCount: r.extension_count,
+    directAnswer: r.direct_answer,
+    shelvingRequest: r.shelving_request as CaseView['shelvingRequest'],
+    shelvedAt: iso(r.shelved_at),
+    shelveReviewAt: iso(r.shelve_review_at),
     reporter: seesReporter ? { id: r.reporter_id, name: r.reporter_name, phone: r.reporter_phone_masked } : null,
   }
 }
@@ -373,6 +435,14 @@ export const caseFilterQuery = {
     to: { type: 'string', format: 'date-time' },
     q: { type: 'string', maxLength: 100 },
     mine: { type: 'boolean' },
+    urgency: { type: 'string', enum: urgencies },
+    channel: { type: 'string', enum: channels },
+    awaitingCallback: {
+      type: 'boolean',
+      description: 'Closed cases whose requester has not answered yet (the call-back console’s queue)',
+    },
+    shelvingRequested: { type: 'boolean', description: 'Cases whose department asks to shelve them' },
+    contactOverdue: { type: 'boolean', description: 'Dispatched cases whose requester was not contacted in time' },
     sort: { type: 'string', enum: ['newest', 'oldest', 'due'], default: 'newest' },
     after: {
       type: 'integer',
@@ -404,6 +474,18 @@ function applyFilter(q: CasesFrom, f: CaseFilter, now: Date, areaPath: string | 
         .where((e) => e.or([e('id', '=', f.categoryId!), e('parent_id', '=', f.categoryId!)])),
     )
   if (f.departmentId !== undefined) w = w.where('c.department_id', '=', f.departmentId)
+  if (f.urgency) w = w.where('c.urgency', '=', f.urgency)
+  if (f.channel) w = w.where('c.channel', '=', f.channel)
+  if (f.awaitingCallback === true)
+    w = w.where('c.state', '=', 'closed').where('c.rateable', '=', true).where('c.rating_status', 'is', null)
+  if (f.shelvingRequested === true)
+    w = w.where('c.state', '=', 'in_progress').where('c.shelving_request', 'is not', null)
+  if (f.contactOverdue === true)
+    w = w
+      .where('c.contact_required', '=', true)
+      .where('c.contacted_at', 'is', null)
+      .where('c.contact_due_at', '<', now)
+      .where('c.state', 'in', openStates as CaseState[])
   if (f.overdue === true) w = w.where('c.stage_due_at', '<', now)
   if (f.overdue === false)
     w = w.where((eb) => eb.or([eb('c.stage_due_at', 'is', null), eb('c.stage_due_at', '>=', now)]))
