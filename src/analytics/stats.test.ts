@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 
 // A hand-counted fixture inserted straight into `cases` as the owner (no workflow, explicit
-// timestamps). The clock stands at 2026-11-23T02:00Z. Times are UTC; Shanghai is UTC+8.
+// timestamps). It tests the grouping, windows and scoping with the figures that were the only ones
+// before issue 12 (acceptance, closure, on-time closure, rework, satisfaction), now under their
+// honest names; none of its cases requires contact, is proactive, shelved, returned or answered
+// directly, so those figures are zero here (noContact = total) and the three 12345 rates have their
+// own hand-counted fixture in evaluation.test.ts. Rated cases answered "solved": G1 and C1 only
+// (G2 basically satisfied but not solved; G3 and C6 unsatisfied, not solved). The clock stands at 2026-11-23T02:00Z. Times are UTC; Shanghai is UTC+8.
 // The main window is from=2026-10-01 to=2026-12-01 (Shanghai dates) = [2026-09-30T16:00Z, 2026-11-30T16:00Z).
 //
 // case area          cat    dept      state        resp  on-time  closed  closed on time    rating  rework  hours  open overdue  worker (latest accept/reply)
@@ -26,13 +31,13 @@ import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform }
 // C6   翠竹 G01       HW-01  QH-02-ZF  rated        yes   yes      yes     LATE              unsat   rw 2    144    -    -        cuizhu.handler
 //
 // District (leader), main window: 15 cases (G1-G5, G7, G8, G10, L1, C1-C6).
-//   responded 11 (all but G5 G8 G10 C3), on time 9 (not G2 C4) → 11/15 = 0.7333, 9/11 = 0.8182
-//   rejected 2 (G5 C3); closed 8 (G1-G4 L1 C1 C2 C6) → resolution 8/13 = 0.6154
+//   department-accepted 11 (all but G5 G8 G10 C3), on time 9 (not G2 C4) → 11/15 = 0.7333, 9/11 = 0.8182
+//   rejected 2 (G5 C3); closed 8 (G1-G4 L1 C1 C2 C6) → closure 8/13 = 0.6154
 //   rated 5: satisfied 2 (G1 C1), basically 1 (G2), unsatisfied 2 (G3 C6) → 3/5 = 0.6
 //   closed on time 6 (not G2 C6) → 6/8 = 0.75; reworked 3 (G2 G4 C6) → 3/8 = 0.375
 //   hours (96+120+72+108+72+54+144+144)/8 = 810/8 = 101.25; open 5 (G7 G8 G10 C4 C5), overdue 2 (G7 G10); merged 1 (G6)
 // 桂花 (guihua.staff): G1-G5 G7 G8 G10 = 8 (C2, which guihua.staff reported, does not count)
-//   responded 5, on time 4 → 0.625, 0.8; rejected 1; closed 4 → 4/7 = 0.5714; rated 3 (1/1/1) → 0.6667
+//   department-accepted 5, on time 4 → 0.625, 0.8; rejected 1; closed 4 → 4/7 = 0.5714; rated 3 (1/1/1) → 0.6667
 //   closed on time 3 (G1 G3 G4) → 0.75; reworked 2 (G2 G4) → 0.5; hours (96+120+72+108)/4 = 99; open 3, overdue 2
 // by street: 东湖 = 桂花 + L1 = 9; 西园 = C1-C6 = 6 (figures in the test below)
 
@@ -52,6 +57,7 @@ interface Spec {
   replied?: string
   closed?: string
   rating?: 'satisfied' | 'basically_satisfied' | 'unsatisfied'
+  solved?: boolean
   rework?: number
   reopen?: number
   stageDue?: string | null
@@ -77,6 +83,7 @@ const fixture: Spec[] = [
     replied: D('10-07', '02'),
     closed: D('10-09'),
     rating: 'satisfied',
+    solved: true,
     events: [
       ['submit', 'guihua.staff', D('10-05')],
       ['department_accept', 'qh.handler', D('10-05', '02')],
@@ -245,6 +252,7 @@ const fixture: Spec[] = [
     replied: D('10-08', '03'),
     closed: D('10-08', '07'),
     rating: 'satisfied',
+    solved: true,
     events: [
       ['department_accept', 'qh.handler', D('10-06', '03')],
       ['reply', 'qh.handler', D('10-08', '03')],
@@ -336,13 +344,13 @@ const fixture: Spec[] = [
 // The figures of one row, in the order of the comment table: written out by hand.
 type Fig = [
   total: number,
-  responded: number,
-  respondedOnTime: number,
-  responseRate: number | null,
-  onTimeResponseRate: number | null,
+  departmentAccepted: number,
+  departmentAcceptedOnTime: number,
+  acceptanceRate: number | null,
+  onTimeAcceptanceRate: number | null,
   rejected: number,
   closed: number,
-  resolutionRate: number | null,
+  closureRate: number | null,
   rated: number,
   satisfied: number,
   basicallySatisfied: number,
@@ -355,16 +363,18 @@ type Fig = [
   averageHandlingHours: number | null,
   open: number,
   overdue: number,
+  solved: number,
+  resolutionRate: number | null,
 ]
 const fig = (f: Fig) => ({
   total: f[0],
-  responded: f[1],
-  respondedOnTime: f[2],
-  responseRate: f[3],
-  onTimeResponseRate: f[4],
+  departmentAccepted: f[1],
+  departmentAcceptedOnTime: f[2],
+  acceptanceRate: f[3],
+  onTimeAcceptanceRate: f[4],
   rejected: f[5],
   closed: f[6],
-  resolutionRate: f[7],
+  closureRate: f[7],
   rated: f[8],
   satisfied: f[9],
   basicallySatisfied: f[10],
@@ -377,21 +387,40 @@ const fig = (f: Fig) => ({
   averageHandlingHours: f[17],
   open: f[18],
   overdue: f[19],
+  solved: f[20],
+  resolutionRate: f[21],
+  // None of this fixture's cases requires contact, is proactive, shelved, returned, answered
+  // directly or not rated (see the header).
+  contactRequired: 0,
+  noContact: f[0],
+  contactDue: 0,
+  contacted: 0,
+  contactedOnTime: 0,
+  responseRate: null,
+  notRated: 0,
+  directAnswers: 0,
+  proactive: 0,
+  proactiveShare: f[0] > 0 ? 0 : null,
+  shelved: 0,
+  returns: 0,
+  returnDenied: 0,
 })
 
-//                         tot resp ontime  respRate onTimeR  rej clo resol   rated sat bas uns satisf  cOnT onTimeC rw  rwRate hours  open overdue
-const DISTRICT = fig([15, 11, 9, 0.7333, 0.8182, 2, 8, 0.6154, 5, 2, 1, 2, 0.6, 6, 0.75, 3, 0.375, 101.25, 5, 2])
-const GUIHUA = fig([8, 5, 4, 0.625, 0.8, 1, 4, 0.5714, 3, 1, 1, 1, 0.6667, 3, 0.75, 2, 0.5, 99, 3, 2])
-const DONGHU = fig([9, 6, 5, 0.6667, 0.8333, 1, 5, 0.625, 3, 1, 1, 1, 0.6667, 4, 0.8, 2, 0.4, 93.6, 3, 2])
-const XIYUAN = fig([6, 5, 4, 0.8333, 0.8, 1, 3, 0.6, 2, 1, 0, 1, 0.5, 2, 0.6667, 1, 0.3333, 114, 2, 0])
+//                         tot acc ontime  accRate onTimeA  rej clo closure rated sat bas uns satisf  cOnT onTimeC rw  rwRate hours  open overdue solved resolution
+const DISTRICT = fig([
+  15, 11, 9, 0.7333, 0.8182, 2, 8, 0.6154, 5, 2, 1, 2, 0.6, 6, 0.75, 3, 0.375, 101.25, 5, 2, 2, 0.4,
+])
+const GUIHUA = fig([8, 5, 4, 0.625, 0.8, 1, 4, 0.5714, 3, 1, 1, 1, 0.6667, 3, 0.75, 2, 0.5, 99, 3, 2, 1, 0.3333])
+const DONGHU = fig([9, 6, 5, 0.6667, 0.8333, 1, 5, 0.625, 3, 1, 1, 1, 0.6667, 4, 0.8, 2, 0.4, 93.6, 3, 2, 1, 0.3333])
+const XIYUAN = fig([6, 5, 4, 0.8333, 0.8, 1, 3, 0.6, 2, 1, 0, 1, 0.5, 2, 0.6667, 1, 0.3333, 114, 2, 0, 1, 0.5])
 // QH-CG: G1 G2 G7 L1 C1 C5; QH-01-ZF: G3 G4 G8; QH-02-ZF: C2 C4 C6; none: G5 G10 C3
-const QH_CG = fig([6, 6, 5, 1, 0.8333, 0, 4, 0.6667, 3, 2, 1, 0, 1, 3, 0.75, 1, 0.25, 85.5, 2, 1])
-const QH_01_ZF = fig([3, 2, 2, 0.6667, 1, 0, 2, 0.6667, 1, 0, 0, 1, 0, 2, 1, 1, 0.5, 90, 1, 0])
-const QH_02_ZF = fig([3, 3, 2, 1, 0.6667, 0, 2, 0.6667, 1, 0, 0, 1, 0, 1, 0.5, 1, 0.5, 144, 1, 0])
-const NO_DEPT = fig([3, 0, 0, 0, null, 2, 0, 0, 0, 0, 0, 0, null, 0, null, 0, null, null, 1, 1])
+const QH_CG = fig([6, 6, 5, 1, 0.8333, 0, 4, 0.6667, 3, 2, 1, 0, 1, 3, 0.75, 1, 0.25, 85.5, 2, 1, 2, 0.6667])
+const QH_01_ZF = fig([3, 2, 2, 0.6667, 1, 0, 2, 0.6667, 1, 0, 0, 1, 0, 2, 1, 1, 0.5, 90, 1, 0, 0, 0])
+const QH_02_ZF = fig([3, 3, 2, 1, 0.6667, 0, 2, 0.6667, 1, 0, 0, 1, 0, 1, 0.5, 1, 0.5, 144, 1, 0, 0, 0])
+const NO_DEPT = fig([3, 0, 0, 0, null, 2, 0, 0, 0, 0, 0, 0, null, 0, null, 0, null, null, 1, 1, 0, null])
 // October (Shanghai): G1 G2 G3 G5 G10 L1 C1 C2 C6; November: G4 G7 G8 C3 C4 C5
-const OCTOBER = fig([9, 7, 6, 0.7778, 0.8571, 1, 7, 0.875, 5, 2, 1, 2, 0.6, 5, 0.7143, 2, 0.2857, 100.29, 1, 1])
-const NOVEMBER = fig([6, 4, 3, 0.6667, 0.75, 1, 1, 0.2, 0, 0, 0, 0, null, 1, 1, 1, 1, 108, 4, 1])
+const OCTOBER = fig([9, 7, 6, 0.7778, 0.8571, 1, 7, 0.875, 5, 2, 1, 2, 0.6, 5, 0.7143, 2, 0.2857, 100.29, 1, 1, 2, 0.4])
+const NOVEMBER = fig([6, 4, 3, 0.6667, 0.75, 1, 1, 0.2, 0, 0, 0, 0, null, 1, 1, 1, 1, 108, 4, 1, 0, null])
 
 describe.each(backends())('case statistics on %s', (backend) => {
   let p: TestPlatform
@@ -428,6 +457,8 @@ describe.each(backends())('case statistics on %s', (backend) => {
           department_id: s.dept ? await dept(s.dept) : null,
           merged_into_id: s.mergedInto ? ids[s.mergedInto]! : null,
           rating: s.rating ?? null,
+          rating_status: s.rating ? 'rated' : null,
+          solved: s.rating ? (s.solved ?? false) : null,
           rework_count: s.rework ?? 0,
           reopen_count: s.reopen ?? 0,
           submitted_at: at(s.sub),
@@ -483,7 +514,9 @@ describe.each(backends())('case statistics on %s', (backend) => {
     expect(res.body.areas.map((a: any) => a.code)).toEqual(['JZ-QH'])
     for (const k of [
       'responseRate',
-      'onTimeResponseRate',
+      'acceptanceRate',
+      'onTimeAcceptanceRate',
+      'closureRate',
       'resolutionRate',
       'satisfactionRate',
       'onTimeClosureRate',
@@ -593,10 +626,10 @@ describe.each(backends())('case statistics on %s', (backend) => {
     )
     expect(got).toEqual({ 'qh.handler': 6, 'guihua.handler': 1, 'guihua.mediator': 1, 'cuizhu.handler': 3, none: 4 })
     const qh = res.body.groups.find((g: any) => names[g.nameZh] === 'qh.handler')
-    // G1 G2 G7 L1 C1 C5: closed G1 G2 L1 C1, on time G1 L1 C1; responded on time all but G2.
+    // G1 G2 G7 L1 C1 C5: closed G1 G2 L1 C1, on time G1 L1 C1; accepted on time all but G2.
     expect(qh).toMatchObject({
-      responded: 6,
-      respondedOnTime: 5,
+      departmentAccepted: 6,
+      departmentAcceptedOnTime: 5,
       closed: 4,
       closedOnTime: 3,
       onTimeClosureRate: 0.75,
@@ -628,6 +661,8 @@ describe.each(backends())('case statistics on %s', (backend) => {
     expect(empty.body.totals).toMatchObject({
       total: 0,
       responseRate: null,
+      acceptanceRate: null,
+      closureRate: null,
       resolutionRate: null,
       satisfactionRate: null,
       averageHandlingHours: null,

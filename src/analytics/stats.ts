@@ -5,13 +5,14 @@ import type { Tx } from '../core/db.js'
 import type { Input, Output } from '../core/http.js'
 import { id, shape, timestamp } from '../core/schemas.js'
 import { holds, staffRoles, type RequestContext } from '../core/scope.js'
+import { caseRulesFor } from '../cases/rules.js'
 import { openStates, type CaseState } from '../cases/workflow.js'
 
 /*
- * Case statistics: "the three rates" (响应率 response, 办结率 resolution, 满意率 satisfaction) and
- * the figures around them. Everything is counted by one SQL statement (FILTER clauses, GROUPING
- * SETS for the totals row and the groups together) inside the caller's transaction, so row-level
- * security applies on top of the explicit area filter.
+ * Case statistics: "the three rates" as 12345 (接诉即办) counts them — response (响应率), resolution
+ * (解决率), satisfaction (满意率) — and the figures around them. Everything is counted by one SQL
+ * statement (FILTER clauses, GROUPING SETS for the totals row and the groups together) inside the
+ * caller's transaction, so row-level security applies on top of the explicit area filter.
  *
  * Population. Cases whose submitted_at lies in [from, to) (from inclusive, to exclusive), located
  * in the area subtrees being reported on, and not in state 'merged': a merged case is a duplicate
@@ -23,15 +24,46 @@ import { openStates, type CaseState } from '../cases/workflow.js'
  * (cases.department_id) is that one; categoryId keeps that category and its direct children.
  *
  * "Closed" means state 'closed' or 'rated' (closed_at is set exactly then; a reopened case is open
- * again and its closed_at cleared). "Open" means a state of the workflow's openStates: submitted,
- * accepted, dispatched, in_progress, replied, verified.
+ * again and its closed_at cleared). "Open" means a state of the workflow's openStates.
  *
- * Counts:
- *   total                cases in the population
- *   responded            responded_at is not null (a department accepted the case)
- *   respondedOnTime      responded_at <= response_due_at
+ * The three rates (12345):
+ *   contactRequired      contact_required: someone reachable asked (not anonymous without any
+ *                        contact detail, not staff reporting their own finding)
+ *   noContact            not contact_required; outside the response rate, counted here
+ *   contactDue           contact_required cases whose first-contact limit has been reached or that
+ *                        were contacted: contact_due_at is set and (contacted_at is set or
+ *                        contact_due_at < now). A case whose limit is still running is not yet a
+ *                        failure, and a case never dispatched (rejected, answered directly, still
+ *                        in triage) has no contact clock; both stay out of the denominator.
+ *   contacted            contactDue cases with contacted_at set (the first contact that reached the requester)
+ *   contactedOnTime      contacted_at <= contact_due_at
+ *   responseRate         contactedOnTime / contactDue
+ *   rated                rating_status 'rated' (the requester answered, in the portal or at a call-back)
+ *   solved               rated and solved = true (the requester's "was it solved?")
+ *   resolutionRate       solved / rated
+ *   satisfied, basicallySatisfied, unsatisfied   rated cases with that rating
+ *   satisfactionRate     (w_s·satisfied + w_b·basicallySatisfied + w_u·unsatisfied) / rated, with
+ *                        the weights of case_rules.satisfactionWeights in force for the reported
+ *                        area (nearest ancestor wins; default 1, 1, 0, i.e. (satisfied +
+ *                        basicallySatisfied) / rated). The evaluating area's weights apply to every
+ *                        case below it, so a street cannot raise its own score by its own rules.
+ *   notRated             rating_status 'not_rated' (不参评: not reached after the call-back attempts, or declined)
+ * Around them:
+ *   directAnswers        direct_answer (answered by the hotline or triage and closed without dispatch)
+ *   proactive            channel 'proactive' (未诉先办); proactiveShare = proactive / total
+ *   shelved              state 'shelved' (挂账, approved)
+ *   returns              'return' events (退单) of the population's cases; returnDenied: 'deny_return'
+ *                        events. Grouped by department, a return counts for the department that
+ *                        made it (the event's department) and a denial for the department whose
+ *                        return was denied (that of the latest return before it); other groupings
+ *                        count them with their case.
+ * The old figures, under honest names:
+ *   departmentAccepted   responded_at is not null (a department accepted the case)
+ *   departmentAcceptedOnTime   responded_at <= response_due_at
+ *   acceptanceRate       departmentAccepted / total;  onTimeAcceptanceRate: departmentAcceptedOnTime / departmentAccepted
  *   rejected             state 'rejected'
  *   closed               state 'closed' or 'rated'
+ *   closureRate          closed / (total - rejected)
  *   closedOnTime         closed, and the final reply came by the handling deadline:
  *                        replied_at <= handle_due_at. replied_at is the time of the last reply
  *                        (each reply overwrites it); handle_due_at is the deadline set when the
@@ -39,25 +71,17 @@ import { openStates, type CaseState } from '../cases/workflow.js'
  *                        the department, so the time taken afterwards by verification and closure
  *                        does not count against it; rework (verify_fail) and reopening do not move
  *                        the deadline, so a final reply after it is late. A closed case without a
- *                        handling deadline (impossible through the workflow) is not on time.
- *   reworked             closed, and rework_count > 0 or reopen_count > 0
- *   rated                rating is not null (a reopened case loses its rating)
- *   satisfied, basicallySatisfied, unsatisfied   rating equal to that value
- *   open                 state in openStates
- *   overdue              open, and stage_due_at < now (the current stage's deadline has passed)
- * Rates (rounded to 4 decimals; null when the denominator is 0):
- *   responseRate         responded / total
- *   onTimeResponseRate   respondedOnTime / responded
- *   resolutionRate       closed / (total - rejected)
- *   satisfactionRate     (satisfied + basicallySatisfied) / rated
+ *                        handling deadline (a direct answer) is not on time.
  *   onTimeClosureRate    closedOnTime / closed
- *   reworkRate           reworked / closed
+ *   reworked             closed, and rework_count > 0 or reopen_count > 0;  reworkRate: reworked / closed
+ *   open                 state in openStates;  overdue: open, and stage_due_at < now
+ * Rates are rounded to 4 decimals; null when the denominator is 0.
  * averageHandlingHours   mean of (closed_at - submitted_at) in hours over closed cases, rounded to
  *                        2 decimals; null without closed cases.
  * merged (totals only)   cases in the window and areas in state 'merged', outside the population.
  *
  * Groups (groupBy). Every case of the population falls in exactly one group, so the groups add up
- * to the totals; only groups with at least one case are listed.
+ * to the totals; only groups with at least one case (or, by department, one return) are listed.
  *   area        the direct children of each reported area (areaId, or the caller's granted
  *               areas); each child's whole subtree counts for it (area.path prefix). A case located
  *               in the reported area itself, not below a child, forms a group keyed by that area.
@@ -77,7 +101,7 @@ import { openStates, type CaseState } from '../cases/workflow.js'
 export const groupings = ['area', 'department', 'category', 'worker', 'day', 'month'] as const
 export type Grouping = (typeof groupings)[number]
 
-const when = {
+export const when = {
   type: 'string',
   maxLength: 40,
   description:
@@ -104,19 +128,38 @@ export const definitions = {
   population:
     "cases with submitted_at in [from, to), located in the reported areas' subtrees (areaId, else every area the caller holds a staff role on), optionally of departmentId (current department) and categoryId (or its direct children); cases in state 'merged' are excluded, they count through the case they were merged into",
   closed: "state 'closed' or 'rated'",
-  open: 'state submitted, accepted, dispatched, in_progress, replied or verified',
+  open: 'state submitted, verifying, accepted, dispatched, return_requested, in_progress, replied or verified (the open states of the workflow)',
   total: 'cases in the population',
-  responded: 'responded_at is not null (a department accepted the case)',
-  respondedOnTime: 'responded_at <= response_due_at',
-  responseRate: 'responded / total',
-  onTimeResponseRate: 'respondedOnTime / responded',
+  contactRequired:
+    'contact_required: a requester who can be reached (not anonymous without contact details, not staff reporting their own finding)',
+  noContact: 'not contact_required: outside the response rate, counted here',
+  contactDue:
+    'contact_required cases whose first-contact limit has passed or that were contacted (contact_due_at set, and contacted_at set or contact_due_at < now); a limit still running, or a case never dispatched, stays out',
+  contacted: 'contactDue cases whose requester was reached (contacted_at set)',
+  contactedOnTime: 'contacted_at <= contact_due_at',
+  responseRate: '响应率 (12345): contactedOnTime / contactDue',
+  rated: "rating_status 'rated': the requester answered (portal rating or call-back)",
+  solved: 'rated cases the requester called solved (solved = true)',
+  resolutionRate: '解决率 (12345): solved / rated',
+  satisfied: "rated, rating 'satisfied'",
+  basicallySatisfied: "rated, rating 'basically_satisfied'",
+  unsatisfied: "rated, rating 'unsatisfied'",
+  satisfactionRate:
+    '满意率 (12345): (w_s·satisfied + w_b·basicallySatisfied + w_u·unsatisfied) / rated, weights from case_rules.satisfactionWeights of the reported area (default 1, 1, 0: (satisfied + basicallySatisfied) / rated); see areas[].satisfactionWeights',
+  notRated: "rating_status 'not_rated' (不参评: not reached after the call-back attempts, or declined)",
+  directAnswers: 'direct_answer: answered by the hotline or triage and closed without dispatch',
+  proactive: "channel 'proactive' (未诉先办)",
+  proactiveShare: 'proactive / total',
+  shelved: "state 'shelved' (挂账, approved by a leader)",
+  returns:
+    "'return' events (退单) of the population's cases; grouped by department, counted for the department that returned",
+  returnDenied: "'deny_return' events; grouped by department, counted for the department whose return was denied",
+  departmentAccepted: 'responded_at is not null (a department accepted the case)',
+  departmentAcceptedOnTime: 'responded_at <= response_due_at',
+  acceptanceRate: 'departmentAccepted / total (the former responseRate)',
+  onTimeAcceptanceRate: 'departmentAcceptedOnTime / departmentAccepted',
   rejected: "state 'rejected'",
-  resolutionRate: 'closed / (total - rejected)',
-  rated: 'rating is not null',
-  satisfied: "rating 'satisfied'",
-  basicallySatisfied: "rating 'basically_satisfied'",
-  unsatisfied: "rating 'unsatisfied'",
-  satisfactionRate: '(satisfied + basicallySatisfied) / rated',
+  closureRate: 'closed / (total - rejected) (the former resolutionRate)',
   closedOnTime:
     'closed cases whose final reply came by the handling deadline: replied_at <= handle_due_at (the deadline set when the department accepted, moved only by approved extensions; rework and reopening do not move it)',
   onTimeClosureRate: 'closedOnTime / closed',
@@ -136,24 +179,39 @@ export const definitions = {
   groupDayMonth: 'local date or month of submitted_at in the time zone',
 } as const
 
-const count = { type: 'integer' } as const
-const rate = { type: ['number', 'null'] } as const
-const nullableText = { type: ['string', 'null'] } as const
+export const count = { type: 'integer' } as const
+export const rate = { type: ['number', 'null'] } as const
+export const nullableText = { type: ['string', 'null'] } as const
 
 const figureSchemas = {
   total: count,
-  responded: count,
-  respondedOnTime: count,
+  contactRequired: count,
+  noContact: count,
+  contactDue: count,
+  contacted: count,
+  contactedOnTime: count,
   responseRate: rate,
-  onTimeResponseRate: rate,
-  rejected: count,
-  closed: count,
-  resolutionRate: rate,
   rated: count,
+  solved: count,
+  resolutionRate: rate,
   satisfied: count,
   basicallySatisfied: count,
   unsatisfied: count,
   satisfactionRate: rate,
+  notRated: count,
+  directAnswers: count,
+  proactive: count,
+  proactiveShare: rate,
+  shelved: count,
+  returns: count,
+  returnDenied: count,
+  departmentAccepted: count,
+  departmentAcceptedOnTime: count,
+  acceptanceRate: rate,
+  onTimeAcceptanceRate: rate,
+  rejected: count,
+  closed: count,
+  closureRate: rate,
   closedOnTime: count,
   onTimeClosureRate: rate,
   reworked: count,
@@ -163,15 +221,26 @@ const figureSchemas = {
   overdue: count,
 } as const
 
+export const weightsSchema = shape({
+  satisfied: { type: 'number' },
+  basicallySatisfied: { type: 'number' },
+  unsatisfied: { type: 'number' },
+})
+
+export const reportedAreaSchema = shape({
+  id: count,
+  code: { type: 'string' },
+  nameZh: { type: 'string' },
+  nameEn: { type: 'string' },
+  satisfactionWeights: weightsSchema,
+})
+
 export const statsSchema = shape({
   from: timestamp,
   to: timestamp,
   timezone: { type: 'string' },
   now: timestamp,
-  areas: {
-    type: 'array',
-    items: shape({ id: count, code: { type: 'string' }, nameZh: { type: 'string' }, nameEn: { type: 'string' } }),
-  },
+  areas: { type: 'array', items: reportedAreaSchema },
   filters: shape({ departmentId: { type: ['integer', 'null'] }, categoryId: { type: ['integer', 'null'] } }),
   groupBy: { type: ['string', 'null'], enum: [...groupings, null] },
   totals: shape({ ...figureSchemas, merged: count }),
@@ -199,7 +268,15 @@ function instant(value: string, field: string, zone: string): Date {
   return dt.toJSDate()
 }
 
-interface AreaRef {
+/** [from, to) of a statistics request: plain dates in the zone, default the 30 days up to now. */
+export function period(q: { from?: string; to?: string }, zone: string, now: Date): { from: Date; to: Date } {
+  const to = q.to !== undefined ? instant(q.to, 'to', zone) : now
+  const from = q.from !== undefined ? instant(q.from, 'from', zone) : new Date(to.getTime() - 30 * 86400_000)
+  if (from.getTime() >= to.getTime()) throw invalid('from', 'from must be before to')
+  return { from, to }
+}
+
+export interface AreaRef {
   id: number
   path: string
   code: string
@@ -211,7 +288,7 @@ interface AreaRef {
 const areaColumns = ['id', 'path', 'code', 'name_zh', 'name_en', 'timezone'] as const
 
 /** The areas reported on: areaId (which must lie in the caller's staff scope), else the caller's granted areas. */
-async function reportedAreas(tx: Tx, ctx: RequestContext, areaId: number | undefined): Promise<AreaRef[]> {
+export async function reportedAreas(tx: Tx, ctx: RequestContext, areaId: number | undefined): Promise<AreaRef[]> {
   if (areaId !== undefined) {
     const a = await tx.selectFrom('area').select(areaColumns).where('id', '=', areaId).executeTakeFirst()
     if (!a) throw notFound('AREA_NOT_FOUND', `area ${areaId}`, 'areaId')
@@ -226,6 +303,46 @@ async function reportedAreas(tx: Tx, ctx: RequestContext, areaId: number | undef
   return tx.selectFrom('area').select(areaColumns).where('id', 'in', ids).orderBy('path').execute()
 }
 
+export interface SatisfactionWeights {
+  satisfied: number
+  basicallySatisfied: number
+  unsatisfied: number
+}
+
+/** The satisfaction weights in force for an area: its rules' or the nearest ancestor's, else the default. */
+export async function satisfactionWeights(tx: Tx, path: string): Promise<SatisfactionWeights> {
+  return (await caseRulesFor(tx, path)).satisfactionWeights
+}
+
+/** The reported areas with their weights, as the answer lists them. */
+export async function weighedAreas(tx: Tx, roots: AreaRef[]) {
+  return Promise.all(
+    roots.map(async (a) => ({
+      id: a.id,
+      code: a.code,
+      nameZh: a.name_zh,
+      nameEn: a.name_en,
+      satisfactionWeights: await satisfactionWeights(tx, a.path),
+    })),
+  )
+}
+
+/**
+ * Joins each case to the reported area it lies below (r) and that area's satisfaction weights (w),
+ * given the cases' own area as `a`.
+ */
+export function rootsJoin(areas: { id: number; satisfactionWeights: SatisfactionWeights }[]): RawBuilder<unknown> {
+  const ids = areas.map((x) => x.id)
+  const ws = areas.map((x) => x.satisfactionWeights.satisfied)
+  const wb = areas.map((x) => x.satisfactionWeights.basicallySatisfied)
+  const wu = areas.map((x) => x.satisfactionWeights.unsatisfied)
+  return sql`join unnest(${ids}::integer[], ${ws}::numeric[], ${wb}::numeric[], ${wu}::numeric[]) as w(root_id, ws, wb, wu) on true
+      join area r on r.id = w.root_id and a.path like r.path || '%'`
+}
+
+/** The weight of a rated case's rating (null for a case not rated). */
+export const ratingWeight = sql`case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end`
+
 const numericGroupings: ReadonlySet<Grouping> = new Set(['area', 'department', 'category', 'worker'])
 
 interface Row {
@@ -235,52 +352,139 @@ interface Row {
   g_name_zh: string | null
   g_name_en: string | null
   total: number
+  contact_required: number
+  no_contact: number
+  contact_due: number
+  contacted: number
+  contacted_on_time: number
+  rated: number
+  solved: number
+  satisfied: number
+  basically_satisfied: number
+  unsatisfied: number
+  not_rated: number
+  direct_answers: number
+  proactive: number
+  shelved: number
+  returns: number
+  return_denied: number
   responded: number
   responded_on_time: number
   rejected: number
   closed: number
   closed_on_time: number
   reworked: number
-  rated: number
-  satisfied: number
-  basically_satisfied: number
-  unsatisfied: number
   open: number
   overdue: number
-  average_handling_hours: number | null
-  response_rate: number | null
-  on_time_response_rate: number | null
-  resolution_rate: number | null
-  satisfaction_rate: number | null
-  on_time_closure_rate: number | null
-  rework_rate: number | null
+  average_handling_hours: number | string | null
+  response_rate: number | string | null
+  resolution_rate: number | string | null
+  satisfaction_rate: number | string | null
+  proactive_share: number | string | null
+  acceptance_rate: number | string | null
+  on_time_acceptance_rate: number | string | null
+  closure_rate: number | string | null
+  on_time_closure_rate: number | string | null
+  rework_rate: number | string | null
   merged: number
 }
 
+/** numeric columns arrive as strings from some drivers. */
+export const num = (v: number | string | null | undefined): number | null =>
+  v === null || v === undefined ? null : Number(v)
+
 const figures = (r: Row) => ({
   total: r.total,
-  responded: r.responded,
-  respondedOnTime: r.responded_on_time,
-  responseRate: r.response_rate,
-  onTimeResponseRate: r.on_time_response_rate,
-  rejected: r.rejected,
-  closed: r.closed,
-  resolutionRate: r.resolution_rate,
+  contactRequired: r.contact_required,
+  noContact: r.no_contact,
+  contactDue: r.contact_due,
+  contacted: r.contacted,
+  contactedOnTime: r.contacted_on_time,
+  responseRate: num(r.response_rate),
   rated: r.rated,
+  solved: r.solved,
+  resolutionRate: num(r.resolution_rate),
   satisfied: r.satisfied,
   basicallySatisfied: r.basically_satisfied,
   unsatisfied: r.unsatisfied,
-  satisfactionRate: r.satisfaction_rate,
+  satisfactionRate: num(r.satisfaction_rate),
+  notRated: r.not_rated,
+  directAnswers: r.direct_answers,
+  proactive: r.proactive,
+  proactiveShare: num(r.proactive_share),
+  shelved: r.shelved,
+  returns: r.returns,
+  returnDenied: r.return_denied,
+  departmentAccepted: r.responded,
+  departmentAcceptedOnTime: r.responded_on_time,
+  acceptanceRate: num(r.acceptance_rate),
+  onTimeAcceptanceRate: num(r.on_time_acceptance_rate),
+  rejected: r.rejected,
+  closed: r.closed,
+  closureRate: num(r.closure_rate),
   closedOnTime: r.closed_on_time,
-  onTimeClosureRate: r.on_time_closure_rate,
+  onTimeClosureRate: num(r.on_time_closure_rate),
   reworked: r.reworked,
-  reworkRate: r.rework_rate,
-  averageHandlingHours: r.average_handling_hours,
+  reworkRate: num(r.rework_rate),
+  averageHandlingHours: num(r.average_handling_hours),
   open: r.open,
   overdue: r.overdue,
 })
 
 export type CaseFigures = ReturnType<typeof figures>
+
+/** A department with returns but no case of its own in the population: every other figure 0. */
+const returnsOnly = (gkey: string, returns: number, denied: number): Row => ({
+  ...(Object.fromEntries(
+    [
+      'total',
+      'contact_required',
+      'no_contact',
+      'contact_due',
+      'contacted',
+      'contacted_on_time',
+      'rated',
+      'solved',
+      'satisfied',
+      'basically_satisfied',
+      'unsatisfied',
+      'not_rated',
+      'direct_answers',
+      'proactive',
+      'shelved',
+      'responded',
+      'responded_on_time',
+      'rejected',
+      'closed',
+      'closed_on_time',
+      'reworked',
+      'open',
+      'overdue',
+      'merged',
+    ].map((k) => [k, 0]),
+  ) as unknown as Row),
+  grouped: true,
+  gkey,
+  g_code: null,
+  g_name_zh: null,
+  g_name_en: null,
+  returns,
+  return_denied: denied,
+  average_handling_hours: null,
+  response_rate: null,
+  resolution_rate: null,
+  satisfaction_rate: null,
+  proactive_share: null,
+  acceptance_rate: null,
+  on_time_acceptance_rate: null,
+  closure_rate: null,
+  on_time_closure_rate: null,
+  rework_rate: null,
+})
+
+/** The round-to-4 ratio the statistics use, null on a zero denominator. */
+export const ratio = (num: RawBuilder<unknown>, den: RawBuilder<unknown>) =>
+  sql`round((${num})::numeric / nullif(${den}, 0), 4)`
 
 export async function caseStats(
   tx: Tx,
@@ -290,9 +494,7 @@ export async function caseStats(
 ): Promise<Output<typeof statsSchema>> {
   const roots = await reportedAreas(tx, ctx, q.areaId)
   const zone = roots[0]?.timezone ?? 'Asia/Shanghai'
-  const to = q.to !== undefined ? instant(q.to, 'to', zone) : now
-  const from = q.from !== undefined ? instant(q.from, 'from', zone) : new Date(to.getTime() - 30 * 86400_000)
-  if (from.getTime() >= to.getTime()) throw invalid('from', 'from must be before to')
+  const { from, to } = period(q, zone, now)
   if (q.departmentId !== undefined) {
     const d = await tx.selectFrom('department').select('id').where('id', '=', q.departmentId).executeTakeFirst()
     if (!d) throw notFound('DEPARTMENT_NOT_FOUND', `department ${q.departmentId}`, 'departmentId')
@@ -301,6 +503,7 @@ export async function caseStats(
     const k = await tx.selectFrom('case_category').select('id').where('id', '=', q.categoryId).executeTakeFirst()
     if (!k) throw notFound('CASE_CATEGORY_NOT_FOUND', `category ${q.categoryId}`, 'categoryId')
   }
+  const areas = await weighedAreas(tx, roots)
 
   const g = q.groupBy
   const keyExpr: Record<Grouping, RawBuilder<unknown>> = {
@@ -308,7 +511,7 @@ export async function caseStats(
     area: sql`coalesce(nullif(split_part(substr(a.path, length(r.path) + 1), '/', 1), '')::integer, r.id)::text`,
     department: sql`c.department_id::text`,
     category: sql`c.category_id::text`,
-    worker: sql`w.actor_id::text`,
+    worker: sql`wk.actor_id::text`,
     day: sql`to_char(c.submitted_at at time zone ${zone}, 'YYYY-MM-DD')`,
     month: sql`to_char(c.submitted_at at time zone ${zone}, 'YYYY-MM')`,
   }
@@ -317,12 +520,10 @@ export async function caseStats(
       ? sql`left join lateral (
           select e.actor_id, e.actor_name, e.at from case_event e
           where e.case_id = c.id and e.action in ('department_accept', 'reply') and e.actor_id is not null
-          order by e.at desc, e.id desc limit 1) w on true`
+          order by e.at desc, e.id desc limit 1) wk on true`
       : sql``
   const closed = sql`state in ('closed', 'rated')`
   const open = sql`state = any(${openStates as CaseState[]}::text[])`
-  const rate = (num: RawBuilder<unknown>, den: RawBuilder<unknown>) =>
-    sql`round((${num})::numeric / nullif(${den}, 0), 4)`
   const label = (table: 'area' | 'department' | 'case_category', col: 'code' | 'name_zh' | 'name_en') =>
     sql.raw(`(select l.${col} from ${table} l where l.id = agg.gkey::integer)`)
   const labels =
@@ -332,17 +533,26 @@ export async function caseStats(
           return sql`${label(t, 'code')} as g_code, ${label(t, 'name_zh')} as g_name_zh, ${label(t, 'name_en')} as g_name_en`
         })()
       : sql`null::text as g_code, agg.gname as g_name_zh, agg.gname as g_name_en`
+  // Returns and their denials from the case's events; by department they are counted apart below.
+  const returnCounts =
+    g === 'department'
+      ? sql`0 as returns, 0 as return_denied`
+      : sql`(select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
+             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied`
 
   const { rows } = await sql<Row>`
     with scoped as (
-      select c.state, c.submitted_at, c.responded_at, c.response_due_at, c.replied_at, c.handle_due_at, c.closed_at,
-             c.rating, c.rework_count, c.reopen_count, c.stage_due_at,
+      select c.id, c.state, c.channel, c.submitted_at, c.responded_at, c.response_due_at, c.replied_at, c.handle_due_at,
+             c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
+             c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
+             ${ratingWeight} as weight,
+             ${returnCounts},
              ${g ? keyExpr[g] : sql`null::text`} as gkey,
-             ${g === 'worker' ? sql`w.actor_name` : sql`null::text`} as gname,
-             ${g === 'worker' ? sql`w.at` : sql`null::timestamptz`} as gat
+             ${g === 'worker' ? sql`wk.actor_name` : sql`null::text`} as gname,
+             ${g === 'worker' ? sql`wk.at` : sql`null::timestamptz`} as gat
       from cases c
       join area a on a.id = c.area_id
-      join area r on r.id = any(${roots.map((x) => x.id)}::integer[]) and a.path like r.path || '%'
+      ${rootsJoin(areas)}
       ${worker}
       where c.submitted_at >= ${from} and c.submitted_at < ${to}
         ${q.departmentId !== undefined ? sql`and c.department_id = ${q.departmentId}` : sql``}
@@ -352,16 +562,30 @@ export async function caseStats(
       select ${g ? sql`grouping(gkey) = 0 as grouped, gkey` : sql`false as grouped, null::text as gkey`},
              (array_agg(gname order by gat desc nulls last))[1] as gname,
              count(*)::int as total,
+             count(*) filter (where contact_required)::int as contact_required,
+             count(*) filter (where not contact_required)::int as no_contact,
+             count(*) filter (where contact_required and contact_due_at is not null
+                              and (contacted_at is not null or contact_due_at < ${now}))::int as contact_due,
+             count(*) filter (where contact_required and contact_due_at is not null and contacted_at is not null)::int as contacted,
+             count(*) filter (where contact_required and contacted_at <= contact_due_at)::int as contacted_on_time,
+             count(*) filter (where rating_status = 'rated')::int as rated,
+             count(*) filter (where rating_status = 'rated' and solved)::int as solved,
+             count(*) filter (where rating_status = 'rated' and rating = 'satisfied')::int as satisfied,
+             count(*) filter (where rating_status = 'rated' and rating = 'basically_satisfied')::int as basically_satisfied,
+             count(*) filter (where rating_status = 'rated' and rating = 'unsatisfied')::int as unsatisfied,
+             coalesce(sum(weight), 0) as weighted,
+             count(*) filter (where rating_status = 'not_rated')::int as not_rated,
+             count(*) filter (where direct_answer)::int as direct_answers,
+             count(*) filter (where channel = 'proactive')::int as proactive,
+             count(*) filter (where state = 'shelved')::int as shelved,
+             coalesce(sum(returns), 0)::int as returns,
+             coalesce(sum(return_denied), 0)::int as return_denied,
              count(*) filter (where responded_at is not null)::int as responded,
              count(*) filter (where responded_at <= response_due_at)::int as responded_on_time,
              count(*) filter (where state = 'rejected')::int as rejected,
              count(*) filter (where ${closed})::int as closed,
              count(*) filter (where ${closed} and replied_at <= handle_due_at)::int as closed_on_time,
              count(*) filter (where ${closed} and (rework_count > 0 or reopen_count > 0))::int as reworked,
-             count(*) filter (where rating is not null)::int as rated,
-             count(*) filter (where rating = 'satisfied')::int as satisfied,
-             count(*) filter (where rating = 'basically_satisfied')::int as basically_satisfied,
-             count(*) filter (where rating = 'unsatisfied')::int as unsatisfied,
              count(*) filter (where ${open})::int as open,
              count(*) filter (where ${open} and stage_due_at < ${now})::int as overdue,
              round(avg(extract(epoch from closed_at - submitted_at)) filter (where ${closed}) / 3600, 2) as average_handling_hours
@@ -369,29 +593,39 @@ export async function caseStats(
       where state <> 'merged'
       group by ${g ? sql`grouping sets ((), (gkey))` : sql`()`}
     )
-    select agg.*, ${labels},
-           ${rate(sql`responded`, sql`total`)} as response_rate,
-           ${rate(sql`responded_on_time`, sql`responded`)} as on_time_response_rate,
-           ${rate(sql`closed`, sql`total - rejected`)} as resolution_rate,
-           ${rate(sql`satisfied + basically_satisfied`, sql`rated`)} as satisfaction_rate,
-           ${rate(sql`closed_on_time`, sql`closed`)} as on_time_closure_rate,
-           ${rate(sql`reworked`, sql`closed`)} as rework_rate,
+    select agg.grouped, agg.gkey, agg.total, agg.contact_required, agg.no_contact, agg.contact_due, agg.contacted,
+           agg.contacted_on_time, agg.rated, agg.solved, agg.satisfied, agg.basically_satisfied, agg.unsatisfied,
+           agg.not_rated, agg.direct_answers, agg.proactive, agg.shelved, agg.returns, agg.return_denied,
+           agg.responded, agg.responded_on_time, agg.rejected, agg.closed, agg.closed_on_time, agg.reworked,
+           agg.open, agg.overdue, agg.average_handling_hours, ${labels},
+           ${ratio(sql`contacted_on_time`, sql`contact_due`)} as response_rate,
+           ${ratio(sql`solved`, sql`rated`)} as resolution_rate,
+           ${ratio(sql`weighted`, sql`rated`)} as satisfaction_rate,
+           ${ratio(sql`proactive`, sql`total`)} as proactive_share,
+           ${ratio(sql`responded`, sql`total`)} as acceptance_rate,
+           ${ratio(sql`responded_on_time`, sql`responded`)} as on_time_acceptance_rate,
+           ${ratio(sql`closed`, sql`total - rejected`)} as closure_rate,
+           ${ratio(sql`closed_on_time`, sql`closed`)} as on_time_closure_rate,
+           ${ratio(sql`reworked`, sql`closed`)} as rework_rate,
            case when agg.grouped then 0 else (select count(*)::int from scoped where state = 'merged') end as merged
     from agg
     order by grouped, g_code nulls last, g_name_zh nulls last, gkey nulls last`.execute(tx)
 
-  const totalsRow = rows.find((r) => !r.grouped)!
+  let out = rows
+  if (g === 'department') out = await returnsByDepartment(tx, rows, areas, from, to, q)
+
+  const totalsRow = out.find((r) => !r.grouped)!
   return {
     from: from.toISOString(),
     to: to.toISOString(),
     timezone: zone,
     now: now.toISOString(),
-    areas: roots.map((a) => ({ id: a.id, code: a.code, nameZh: a.name_zh, nameEn: a.name_en })),
+    areas,
     filters: { departmentId: q.departmentId ?? null, categoryId: q.categoryId ?? null },
     groupBy: g ?? null,
     totals: { ...figures(totalsRow), merged: totalsRow.merged },
     groups: g
-      ? rows
+      ? out
           .filter((r) => r.grouped)
           .map((r) => ({
             key: r.gkey === null ? null : numericGroupings.has(g) ? Number(r.gkey) : r.gkey,
@@ -403,4 +637,71 @@ export async function caseStats(
       : [],
     definitions,
   }
+}
+
+/**
+ * Returns and denials per department: a return counts for the department that made it (the
+ * event's department), a denial for the department of the latest return before it. The cases are
+ * the population's; a department with returns but no case in the population gets a group of its own.
+ */
+async function returnsByDepartment(
+  tx: Tx,
+  rows: Row[],
+  areas: { id: number; satisfactionWeights: SatisfactionWeights }[],
+  from: Date,
+  to: Date,
+  q: StatsQuery,
+): Promise<Row[]> {
+  const { rows: counted } = await sql<{ dept: number | null; returns: number; denied: number }>`
+    select d.dept, count(*) filter (where d.action = 'return')::int as returns,
+           count(*) filter (where d.action = 'deny_return')::int as denied
+    from (
+      select e.action,
+             case when e.action = 'return' then e.department_id
+                  else (select p.department_id from case_event p
+                        where p.case_id = e.case_id and p.action = 'return' and (p.at, p.id) < (e.at, e.id)
+                        order by p.at desc, p.id desc limit 1) end as dept
+      from cases c
+      join area a on a.id = c.area_id
+      ${rootsJoin(areas)}
+      join case_event e on e.case_id = c.id and e.action in ('return', 'deny_return')
+      where c.submitted_at >= ${from} and c.submitted_at < ${to} and c.state <> 'merged'
+        ${q.departmentId !== undefined ? sql`and c.department_id = ${q.departmentId}` : sql``}
+        ${q.categoryId !== undefined ? sql`and c.category_id in (select id from case_category where id = ${q.categoryId} or parent_id = ${q.categoryId})` : sql``}
+    ) d
+    group by d.dept
+    order by d.dept nulls last`.execute(tx)
+  const out = rows.map((r) => ({ ...r, returns: 0, return_denied: 0 }))
+  const missing: Row[] = []
+  for (const c of counted) {
+    const key = c.dept === null ? null : String(c.dept)
+    const totals = out.find((r) => !r.grouped)!
+    totals.returns += c.returns
+    totals.return_denied += c.denied
+    const group = out.find((r) => r.grouped && r.gkey === key)
+    if (group) {
+      group.returns = c.returns
+      group.return_denied = c.denied
+    } else missing.push(returnsOnly(key as string, c.returns, c.denied))
+  }
+  if (missing.length) {
+    const ids = missing.map((m) => Number(m.gkey)).filter((n) => Number.isFinite(n) && n > 0)
+    const names = ids.length
+      ? await tx.selectFrom('department').select(['id', 'code', 'name_zh', 'name_en']).where('id', 'in', ids).execute()
+      : []
+    for (const m of missing) {
+      const d = names.find((n) => String(n.id) === m.gkey)
+      m.g_code = d?.code ?? null
+      m.g_name_zh = d?.name_zh ?? null
+      m.g_name_en = d?.name_en ?? null
+    }
+    // In the same order as the query's: by code, the null group last.
+    out.push(...missing)
+    out.sort((x, y) =>
+      x.grouped !== y.grouped
+        ? Number(x.grouped) - Number(y.grouped)
+        : (x.g_code === null ? 1 : 0) - (y.g_code === null ? 1 : 0) || (x.g_code ?? '').localeCompare(y.g_code ?? ''),
+    )
+  }
+  return out
 }
