@@ -27,6 +27,7 @@ import { caseRoutes } from './cases/routes.js'
 import { webhookRoutes } from './notifications/routes.js'
 import { OPEN311_PREFIX, open311Routes, sendOpen311Failure } from './open311/routes.js'
 import { catalogueRoutes } from './cases/catalogue-routes.js'
+import { componentRoutes } from './cases/components-routes.js'
 import { jurisdictionRoutes } from './jurisdiction/routes.js'
 import { registryRoutes } from './registry/routes.js'
 import { disputeRoutes } from './disputes/routes.js'
@@ -277,6 +278,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(caseRoutes, platform)
   await app.register(catalogueRoutes, platform)
   await app.register(statsRoutes, platform)
+  await app.register(componentRoutes, platform)
   await app.register(webhookRoutes, platform)
   await app.register(open311Routes, platform)
   await app.register(registryRoutes, platform)

@@ -1,6 +1,7 @@
 import { AppError, notFound } from '../core/errors.js'
 import type { Tx } from '../core/db.js'
-import type { CategoryAttribute } from './catalogue.js'
+import type { CategoryAttribute, CategoryKind } from './catalogue.js'
+import { standardClass } from './component-classes.js'
 
 /** One entry of a catalogue file: a group (names only) or a leaf (with time limits). */
 export interface CatalogueEntry {
@@ -13,6 +14,10 @@ export interface CatalogueEntry {
   photoRequired?: boolean
   attributes?: CategoryAttribute[]
   keywords?: string[]
+  /** component (部件), event (事件, the default) or enquiry (咨询). */
+  kind?: CategoryKind
+  /** The standard class of its kind (GB/T 30428.2): a main class ('01') or a subclass ('0101'). */
+  classCode?: string | null
   /** Area code → code of the department responsible there (and below, unless overridden). */
   routing?: Record<string, string>
 }
@@ -39,6 +44,17 @@ function check(e: CatalogueEntry, i: number): void {
       'a leaf needs positive integer respondHours and handleWorkdays',
       `${f}.respondHours`,
     )
+  }
+  if (e.kind !== undefined && !['event', 'component', 'enquiry'].includes(e.kind))
+    throw new AppError('VALIDATION_FAILED', 'kind must be event, component or enquiry', `${f}.kind`)
+  if (e.classCode !== undefined && e.classCode !== null) {
+    const kind = e.kind ?? 'event'
+    if (kind === 'enquiry' || typeof e.classCode !== 'string' || !standardClass(kind, e.classCode))
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `classCode ${String(e.classCode)} is not a ${kind} class of GB/T 30428.2`,
+        `${f}.classCode`,
+      )
   }
   for (const [j, a] of (e.attributes ?? []).entries()) {
     if (!a || typeof a.code !== 'string' || !DATATYPES.has(a.datatype))
@@ -80,6 +96,8 @@ export async function importCatalogue(
       photo_required: e.photoRequired ?? false,
       attributes: JSON.stringify(e.attributes ?? []),
       keywords: e.keywords ?? [],
+      kind: e.kind ?? 'event',
+      class_code: e.classCode ?? null,
       sort: i,
     }
     const existing = ids.get(e.code)

@@ -230,6 +230,7 @@ export interface Cases {
   category_id: number;
   channel: string;
   closed_at: Timestamp | null;
+  component_id: number | null;
   contact_due_at: Timestamp | null;
   contact_required: Generated<boolean>;
   contacted_at: Timestamp | null;
@@ -337,6 +338,27 @@ export interface CommentReport {
   created_at: Timestamp;
   reason: string;
   user_id: number;
+}
+
+export interface Component {
+  address: string | null;
+  area_id: number;
+  attributes: Generated<ColumnType<unknown, string, string>>;
+  category_id: number;
+  class_code: string;
+  code: string;
+  created_at: Timestamp;
+  created_by: number | null;
+  district_id: number;
+  id: Generated<number>;
+  location: string;
+  name: string;
+  owner_department_id: number | null;
+  state: Generated<string>;
+  state_changed_at: Timestamp | null;
+  state_note: string | null;
+  updated_at: Timestamp;
+  version: Generated<number>;
 }
 
 export interface Consultation {
@@ -2009,6 +2031,7 @@ export interface DB {
   incident_check_update: IncidentCheckUpdate;
   incident_grid: IncidentGrid;
   incident_log: IncidentLog;
+  component: Component;
   incident_responder: IncidentResponder;
   incident_task: IncidentTask;
   login_attempt: LoginAttempt;

@@ -35,6 +35,7 @@ import { seedCoursesDemo } from '../training/courses-demo.js'
 import { seedLearningDemo } from '../training/learning-demo.js'
 import { seedModelsDemo } from '../training/models-demo.js'
 import { seedPoliciesDemo } from '../training/policies-demo.js'
+import { seedComponentsDemo } from './components.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -198,6 +199,8 @@ export async function seedDemo(
       ...(await seedPoliciesDemo(tx, now)),
       ...(opts.cipher ? await seedModelsDemo(tx, now) : {}),
     }
+    // Components (部件): the inventory of the district's grids, classed after GB/T 30428.2.
+    const components = await seedComponentsDemo(tx, now)
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -213,6 +216,7 @@ export async function seedDemo(
         ...devices,
         ...party,
         ...training,
+        ...components,
       },
     })
   })
