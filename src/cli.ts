@@ -86,10 +86,11 @@ program
 program
   .command('serve')
   .description(
-    'serve the API and the web app (migrates, and seeds the demo city into an empty database outside production)',
+    'serve the API and the web app (migrates, and seeds the demo city with a year of case history into an empty database outside production)',
   )
-  .action(async () => {
-    const running = await startPlatform()
+  .option('--empty', 'seed the demo city without its year of case history and waiting work (as DEMO_HISTORY=0)')
+  .action(async (opts: { empty?: boolean }) => {
+    const running = await startPlatform(opts.empty ? { demoHistory: false } : {})
     console.log(`\nGrassroots is serving at ${running.url}  (API docs: ${running.url}/api/docs)`)
     const shutdown = (signal: string) => {
       running.app.log.info({ signal }, 'shutting down')

@@ -45,6 +45,8 @@ export interface Config {
   mqttEnabled: boolean
   /** Messages one device may send per minute before the rest are dropped (DEVICE_RATE_PER_MINUTE). */
   deviceRatePerMinute: number
+  /** Whether the first start of a fresh demo city adds a year of case history (DEMO_HISTORY=0 or `serve --empty`: no). */
+  demoHistory: boolean
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -83,6 +85,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     mqttUrl: process.env.MQTT_URL || null,
     mqttEnabled: process.env.MQTT_ENABLED !== '0',
     deviceRatePerMinute: intFromEnv('DEVICE_RATE_PER_MINUTE', 600),
+    demoHistory: process.env.DEMO_HISTORY !== '0',
     ...overrides,
   }
 }

@@ -26,6 +26,7 @@ import { startWebhookWorker } from './notifications/webhooks.js'
 import { startMessageWorker } from './notifications/messages.js'
 import { transportFromEnv } from './notifications/transport.js'
 import { demoAccounts, isSeeded, seedDemo } from './demo/seed.js'
+import { seedDemoHistory } from './demo/history.js'
 import { cipherFor } from './core/crypto.js'
 import { sealPlaintextPhones } from './operations/seal.js'
 import { warnOverdueVisits } from './registry/care.js'
@@ -84,6 +85,16 @@ export async function startPlatform(
       } else {
         log.info('empty database: seeding the demo city')
         await seedDemo(database.db, 1, { production: false, cipher: cipherFor(config) })
+        // A year of cases and work waiting in every queue, so the demo shows the loop turning.
+        if (config.demoHistory) {
+          log.info('filling the demo city with a year of case history (DEMO_HISTORY=0 or `serve --empty` skips it)')
+          const history = await seedDemoHistory(database, { cipher: cipherFor(config), now: platform.clock.now() })
+          if (history)
+            log.info(
+              { cases: history.generated.find((r) => r.entity === 'cases')?.rows.cases, waiting: history.waiting },
+              `demo history written in ${history.seconds.toFixed(1)} s`,
+            )
+        }
         if (!opts.quiet) printAccounts(await demoAccounts(database.db))
       }
     }
