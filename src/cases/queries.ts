@@ -442,6 +442,11 @@ export const caseFilterQuery = {
       description: 'Closed cases whose requester has not answered yet (the call-back console’s queue)',
     },
     shelvingRequested: { type: 'boolean', description: 'Cases whose department asks to shelve them' },
+    ratingStatus: {
+      type: 'string',
+      enum: ['rated', 'not_rated'],
+      description: 'The requester’s answer: rated, or not rated (不参评: not reached after the last call-back, or declined)',
+    },
     contactOverdue: { type: 'boolean', description: 'Dispatched cases whose requester was not contacted in time' },
     sort: { type: 'string', enum: ['newest', 'oldest', 'due'], default: 'newest' },
     after: {
@@ -480,6 +485,7 @@ function applyFilter(q: CasesFrom, f: CaseFilter, now: Date, areaPath: string | 
     w = w.where('c.state', '=', 'closed').where('c.rateable', '=', true).where('c.rating_status', 'is', null)
   if (f.shelvingRequested === true)
     w = w.where('c.state', '=', 'in_progress').where('c.shelving_request', 'is not', null)
+  if (f.ratingStatus) w = w.where('c.rating_status', '=', f.ratingStatus)
   if (f.contactOverdue === true)
     w = w
       .where('c.contact_required', '=', true)
