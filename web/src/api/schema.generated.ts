@@ -2752,6 +2752,13 @@ export interface paths {
                                 /** @description Working days to handle it once accepted (leaves) */
                                 handleWorkdays: number | null;
                                 photoRequired: boolean;
+                                /**
+                                 * @description The urgency a new case of it starts with
+                                 * @enum {string}
+                                 */
+                                defaultUrgency: "urgent" | "general" | "complex";
+                                /** @description Reports from the public are verified on site by a grid worker before they are filed (核实) */
+                                verifyBeforeFiling: boolean;
                                 attributes: ({
                                     code: string;
                                     /** @enum {string} */
@@ -2771,6 +2778,13 @@ export interface paths {
                                     [key: string]: unknown;
                                 })[];
                                 keywords: string[];
+                                /**
+                                 * @description component: a problem with a physical asset (部件); event: anything else (事件); enquiry: a question
+                                 * @enum {string}
+                                 */
+                                kind: "event" | "component" | "enquiry";
+                                /** @description The standard class (GB/T 30428.2) of its kind: a main class (01) or subclass (0101); see /component-classes */
+                                classCode: string | null;
                                 children: {
                                     id: number;
                                     parentId: number | null;
@@ -2784,6 +2798,13 @@ export interface paths {
                                     /** @description Working days to handle it once accepted (leaves) */
                                     handleWorkdays: number | null;
                                     photoRequired: boolean;
+                                    /**
+                                     * @description The urgency a new case of it starts with
+                                     * @enum {string}
+                                     */
+                                    defaultUrgency: "urgent" | "general" | "complex";
+                                    /** @description Reports from the public are verified on site by a grid worker before they are filed (核实) */
+                                    verifyBeforeFiling: boolean;
                                     attributes: ({
                                         code: string;
                                         /** @enum {string} */
@@ -2803,6 +2824,13 @@ export interface paths {
                                         [key: string]: unknown;
                                     })[];
                                     keywords: string[];
+                                    /**
+                                     * @description component: a problem with a physical asset (部件); event: anything else (事件); enquiry: a question
+                                     * @enum {string}
+                                     */
+                                    kind: "event" | "component" | "enquiry";
+                                    /** @description The standard class (GB/T 30428.2) of its kind: a main class (01) or subclass (0101); see /component-classes */
+                                    classCode: string | null;
                                     children: {
                                         id: number;
                                         parentId: number | null;
@@ -2816,6 +2844,13 @@ export interface paths {
                                         /** @description Working days to handle it once accepted (leaves) */
                                         handleWorkdays: number | null;
                                         photoRequired: boolean;
+                                        /**
+                                         * @description The urgency a new case of it starts with
+                                         * @enum {string}
+                                         */
+                                        defaultUrgency: "urgent" | "general" | "complex";
+                                        /** @description Reports from the public are verified on site by a grid worker before they are filed (核实) */
+                                        verifyBeforeFiling: boolean;
                                         attributes: ({
                                             code: string;
                                             /** @enum {string} */
@@ -2835,6 +2870,13 @@ export interface paths {
                                             [key: string]: unknown;
                                         })[];
                                         keywords: string[];
+                                        /**
+                                         * @description component: a problem with a physical asset (部件); event: anything else (事件); enquiry: a question
+                                         * @enum {string}
+                                         */
+                                        kind: "event" | "component" | "enquiry";
+                                        /** @description The standard class (GB/T 30428.2) of its kind: a main class (01) or subclass (0101); see /component-classes */
+                                        classCode: string | null;
                                         children: {
                                             [key: string]: unknown;
                                         }[];
@@ -3015,7 +3057,7 @@ export interface paths {
                     page?: number;
                     pageSize?: number;
                     areaId?: number;
-                    state?: ("submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged")[];
+                    state?: ("verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged")[];
                     categoryId?: number;
                     departmentId?: number;
                     overdue?: boolean;
@@ -3025,6 +3067,16 @@ export interface paths {
                     to?: string;
                     q?: string;
                     mine?: boolean;
+                    urgency?: "urgent" | "general" | "complex";
+                    channel?: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
+                    /** @description Closed cases whose requester has not answered yet (the call-back console’s queue) */
+                    awaitingCallback?: boolean;
+                    /** @description Cases whose department asks to shelve them */
+                    shelvingRequested?: boolean;
+                    /** @description The requester’s answer: rated, or not rated (不参评: not reached after the last call-back, or declined) */
+                    ratingStatus?: "rated" | "not_rated";
+                    /** @description Dispatched cases whose requester was not contacted in time */
+                    contactOverdue?: boolean;
                     sort?: "newest" | "oldest" | "due";
                     /** @description keyset paging (sort newest or oldest): the `nextAfter` of the previous page, instead of `page` */
                     after?: number;
@@ -3058,9 +3110,9 @@ export interface paths {
                                     nameEn: string;
                                 };
                                 /** @enum {string} */
-                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device";
+                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
                                 /** @enum {string} */
-                                state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                                state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                                 /** @description Send it back with an action: a stale version is a 409 */
                                 version: number;
                                 location: {
@@ -3081,7 +3133,7 @@ export interface paths {
                                 } | null;
                                 assistingDepartmentIds: number[];
                                 /** @enum {string|null} */
-                                stage: "respond" | "handle" | "verify" | null;
+                                stage: "check" | "respond" | "handle" | "verify" | null;
                                 /** Format: date-time */
                                 stageDueAt: string | null;
                                 /** @enum {string|null} */
@@ -3116,6 +3168,46 @@ export interface paths {
                                 closedAt: string | null;
                                 /** Format: date-time */
                                 ratedAt: string | null;
+                                /** @enum {string} */
+                                urgency: "urgent" | "general" | "complex";
+                                /** Format: date-time */
+                                dispatchedAt: string | null;
+                                /** @description Whether the department must contact the requester (false: staff’s own report, or nobody to reach) */
+                                contactRequired: boolean;
+                                /** Format: date-time */
+                                contactDueAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The first contact that reached the requester
+                                 */
+                                contactedAt: string | null;
+                                /** @description Whether the requester’s answer is asked for (never for staff’s own reports) */
+                                rateable: boolean;
+                                /** @description The requester’s answer: was the problem solved? */
+                                solved: boolean | null;
+                                /** @enum {string|null} */
+                                ratingStatus: "rated" | "not_rated" | null;
+                                callbackAttempts: number;
+                                returnCount: number;
+                                returnRequest: {
+                                    /** @enum {string} */
+                                    reason: "not_our_duty" | "wrong_area" | "duplicate" | "insufficient_information" | "beyond_capacity" | "other";
+                                    comment: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    departmentId: number;
+                                } | null;
+                                extensionCount: number;
+                                directAnswer: boolean;
+                                shelvingRequest: {
+                                    comment: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                                /** Format: date-time */
+                                shelvedAt: string | null;
+                                /** Format: date-time */
+                                shelveReviewAt: string | null;
                                 /** @description Shown to staff of the area and to the reporter; the phone is masked */
                                 reporter: {
                                     id: number | null;
@@ -3190,7 +3282,12 @@ export interface paths {
                         };
                         photos?: string[];
                         /** @enum {string} */
-                        channel?: "portal" | "patrol" | "hotline" | "open311" | "api" | "device";
+                        channel?: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
+                        /**
+                         * @description Staff set it at intake; otherwise the category’s default (triage may change it later)
+                         * @enum {string}
+                         */
+                        urgency?: "urgent" | "general" | "complex";
                         reporterName?: string;
                         reporterPhone?: string;
                     } & (unknown | unknown);
@@ -3221,9 +3318,9 @@ export interface paths {
                                     nameEn: string;
                                 };
                                 /** @enum {string} */
-                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device";
+                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
                                 /** @enum {string} */
-                                state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                                state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                                 /** @description Send it back with an action: a stale version is a 409 */
                                 version: number;
                                 location: {
@@ -3244,7 +3341,7 @@ export interface paths {
                                 } | null;
                                 assistingDepartmentIds: number[];
                                 /** @enum {string|null} */
-                                stage: "respond" | "handle" | "verify" | null;
+                                stage: "check" | "respond" | "handle" | "verify" | null;
                                 /** Format: date-time */
                                 stageDueAt: string | null;
                                 /** @enum {string|null} */
@@ -3279,6 +3376,46 @@ export interface paths {
                                 closedAt: string | null;
                                 /** Format: date-time */
                                 ratedAt: string | null;
+                                /** @enum {string} */
+                                urgency: "urgent" | "general" | "complex";
+                                /** Format: date-time */
+                                dispatchedAt: string | null;
+                                /** @description Whether the department must contact the requester (false: staff’s own report, or nobody to reach) */
+                                contactRequired: boolean;
+                                /** Format: date-time */
+                                contactDueAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The first contact that reached the requester
+                                 */
+                                contactedAt: string | null;
+                                /** @description Whether the requester’s answer is asked for (never for staff’s own reports) */
+                                rateable: boolean;
+                                /** @description The requester’s answer: was the problem solved? */
+                                solved: boolean | null;
+                                /** @enum {string|null} */
+                                ratingStatus: "rated" | "not_rated" | null;
+                                callbackAttempts: number;
+                                returnCount: number;
+                                returnRequest: {
+                                    /** @enum {string} */
+                                    reason: "not_our_duty" | "wrong_area" | "duplicate" | "insufficient_information" | "beyond_capacity" | "other";
+                                    comment: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    departmentId: number;
+                                } | null;
+                                extensionCount: number;
+                                directAnswer: boolean;
+                                shelvingRequest: {
+                                    comment: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                                /** Format: date-time */
+                                shelvedAt: string | null;
+                                /** Format: date-time */
+                                shelveReviewAt: string | null;
                                 /** @description Shown to staff of the area and to the reporter; the phone is masked */
                                 reporter: {
                                     id: number | null;
@@ -3313,7 +3450,7 @@ export interface paths {
                                     };
                                     isPublic: boolean;
                                 }[];
-                                allowedActions: ("accept" | "reject" | "merge" | "dispatch" | "department_accept" | "return" | "request_extension" | "decide_extension" | "add_assist" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "reopen")[];
+                                allowedActions: ("confirm" | "invalidate" | "accept" | "reject" | "merge" | "answer_directly" | "change_urgency" | "dispatch" | "department_accept" | "contact_requester" | "return" | "approve_return" | "deny_return" | "request_extension" | "decide_extension" | "add_assist" | "request_shelving" | "shelve" | "decline_shelving" | "revive" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "callback" | "reopen")[];
                             } | null;
                             id: number;
                             trackingCode: string;
@@ -3324,7 +3461,7 @@ export interface paths {
                                 id: number;
                                 trackingCode: string;
                                 /** @enum {string} */
-                                state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                                state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                                 distanceM: number;
                                 /** Format: date-time */
                                 submittedAt: string;
@@ -3438,9 +3575,9 @@ export interface paths {
                                     nameEn: string;
                                 };
                                 /** @enum {string} */
-                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device";
+                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
                                 /** @enum {string} */
-                                state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                                state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                                 /** @description Send it back with an action: a stale version is a 409 */
                                 version: number;
                                 location: {
@@ -3461,7 +3598,7 @@ export interface paths {
                                 } | null;
                                 assistingDepartmentIds: number[];
                                 /** @enum {string|null} */
-                                stage: "respond" | "handle" | "verify" | null;
+                                stage: "check" | "respond" | "handle" | "verify" | null;
                                 /** Format: date-time */
                                 stageDueAt: string | null;
                                 /** @enum {string|null} */
@@ -3496,6 +3633,46 @@ export interface paths {
                                 closedAt: string | null;
                                 /** Format: date-time */
                                 ratedAt: string | null;
+                                /** @enum {string} */
+                                urgency: "urgent" | "general" | "complex";
+                                /** Format: date-time */
+                                dispatchedAt: string | null;
+                                /** @description Whether the department must contact the requester (false: staff’s own report, or nobody to reach) */
+                                contactRequired: boolean;
+                                /** Format: date-time */
+                                contactDueAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The first contact that reached the requester
+                                 */
+                                contactedAt: string | null;
+                                /** @description Whether the requester’s answer is asked for (never for staff’s own reports) */
+                                rateable: boolean;
+                                /** @description The requester’s answer: was the problem solved? */
+                                solved: boolean | null;
+                                /** @enum {string|null} */
+                                ratingStatus: "rated" | "not_rated" | null;
+                                callbackAttempts: number;
+                                returnCount: number;
+                                returnRequest: {
+                                    /** @enum {string} */
+                                    reason: "not_our_duty" | "wrong_area" | "duplicate" | "insufficient_information" | "beyond_capacity" | "other";
+                                    comment: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    departmentId: number;
+                                } | null;
+                                extensionCount: number;
+                                directAnswer: boolean;
+                                shelvingRequest: {
+                                    comment: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                } | null;
+                                /** Format: date-time */
+                                shelvedAt: string | null;
+                                /** Format: date-time */
+                                shelveReviewAt: string | null;
                                 /** @description Shown to staff of the area and to the reporter; the phone is masked */
                                 reporter: {
                                     id: number | null;
@@ -3598,9 +3775,9 @@ export interface paths {
                                 nameEn: string;
                             };
                             /** @enum {string} */
-                            channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device";
+                            channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
                             /** @enum {string} */
-                            state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                            state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                             /** @description Send it back with an action: a stale version is a 409 */
                             version: number;
                             location: {
@@ -3621,7 +3798,7 @@ export interface paths {
                             } | null;
                             assistingDepartmentIds: number[];
                             /** @enum {string|null} */
-                            stage: "respond" | "handle" | "verify" | null;
+                            stage: "check" | "respond" | "handle" | "verify" | null;
                             /** Format: date-time */
                             stageDueAt: string | null;
                             /** @enum {string|null} */
@@ -3656,6 +3833,46 @@ export interface paths {
                             closedAt: string | null;
                             /** Format: date-time */
                             ratedAt: string | null;
+                            /** @enum {string} */
+                            urgency: "urgent" | "general" | "complex";
+                            /** Format: date-time */
+                            dispatchedAt: string | null;
+                            /** @description Whether the department must contact the requester (false: staff’s own report, or nobody to reach) */
+                            contactRequired: boolean;
+                            /** Format: date-time */
+                            contactDueAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description The first contact that reached the requester
+                             */
+                            contactedAt: string | null;
+                            /** @description Whether the requester’s answer is asked for (never for staff’s own reports) */
+                            rateable: boolean;
+                            /** @description The requester’s answer: was the problem solved? */
+                            solved: boolean | null;
+                            /** @enum {string|null} */
+                            ratingStatus: "rated" | "not_rated" | null;
+                            callbackAttempts: number;
+                            returnCount: number;
+                            returnRequest: {
+                                /** @enum {string} */
+                                reason: "not_our_duty" | "wrong_area" | "duplicate" | "insufficient_information" | "beyond_capacity" | "other";
+                                comment: string;
+                                /** Format: date-time */
+                                at: string;
+                                departmentId: number;
+                            } | null;
+                            extensionCount: number;
+                            directAnswer: boolean;
+                            shelvingRequest: {
+                                comment: string;
+                                /** Format: date-time */
+                                at: string;
+                            } | null;
+                            /** Format: date-time */
+                            shelvedAt: string | null;
+                            /** Format: date-time */
+                            shelveReviewAt: string | null;
                             /** @description Shown to staff of the area and to the reporter; the phone is masked */
                             reporter: {
                                 id: number | null;
@@ -3690,7 +3907,7 @@ export interface paths {
                                 };
                                 isPublic: boolean;
                             }[];
-                            allowedActions: ("accept" | "reject" | "merge" | "dispatch" | "department_accept" | "return" | "request_extension" | "decide_extension" | "add_assist" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "reopen")[];
+                            allowedActions: ("confirm" | "invalidate" | "accept" | "reject" | "merge" | "answer_directly" | "change_urgency" | "dispatch" | "department_accept" | "contact_requester" | "return" | "approve_return" | "deny_return" | "request_extension" | "decide_extension" | "add_assist" | "request_shelving" | "shelve" | "decline_shelving" | "revive" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "callback" | "reopen")[];
                         };
                     };
                 };
@@ -3754,7 +3971,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        action: "accept" | "reject" | "merge" | "dispatch" | "department_accept" | "return" | "request_extension" | "decide_extension" | "add_assist" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "reopen";
+                        action: "confirm" | "invalidate" | "accept" | "reject" | "merge" | "answer_directly" | "change_urgency" | "dispatch" | "department_accept" | "contact_requester" | "return" | "approve_return" | "deny_return" | "request_extension" | "decide_extension" | "add_assist" | "request_shelving" | "shelve" | "decline_shelving" | "revive" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "callback" | "reopen";
                         /** @description The version the caller saw; a stale one is a 409 (optimistic locking) */
                         version?: number;
                         comment?: string;
@@ -3766,6 +3983,27 @@ export interface paths {
                         workdays?: number;
                         approve?: boolean;
                         photos?: string[];
+                        /**
+                         * @description change_urgency: the new tier
+                         * @enum {string}
+                         */
+                        urgency?: "urgent" | "general" | "complex";
+                        /**
+                         * @description contact_requester: how
+                         * @enum {string}
+                         */
+                        contactMethod?: "phone" | "visit" | "message";
+                        /** @description contact_requester, callback: whether the requester was reached */
+                        reached?: boolean;
+                        /** @description callback: the requester was reached but declined to answer (不参评) */
+                        declined?: boolean;
+                        /** @description rate, callback: the requester’s answer to “was it solved?” */
+                        solved?: boolean;
+                        /**
+                         * @description return: why it is not this department’s
+                         * @enum {string}
+                         */
+                        returnReason?: "not_our_duty" | "wrong_area" | "duplicate" | "insufficient_information" | "beyond_capacity" | "other";
                     };
                 };
             };
@@ -3792,9 +4030,9 @@ export interface paths {
                                 nameEn: string;
                             };
                             /** @enum {string} */
-                            channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device";
+                            channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
                             /** @enum {string} */
-                            state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                            state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                             /** @description Send it back with an action: a stale version is a 409 */
                             version: number;
                             location: {
@@ -3815,7 +4053,7 @@ export interface paths {
                             } | null;
                             assistingDepartmentIds: number[];
                             /** @enum {string|null} */
-                            stage: "respond" | "handle" | "verify" | null;
+                            stage: "check" | "respond" | "handle" | "verify" | null;
                             /** Format: date-time */
                             stageDueAt: string | null;
                             /** @enum {string|null} */
@@ -3850,6 +4088,46 @@ export interface paths {
                             closedAt: string | null;
                             /** Format: date-time */
                             ratedAt: string | null;
+                            /** @enum {string} */
+                            urgency: "urgent" | "general" | "complex";
+                            /** Format: date-time */
+                            dispatchedAt: string | null;
+                            /** @description Whether the department must contact the requester (false: staff’s own report, or nobody to reach) */
+                            contactRequired: boolean;
+                            /** Format: date-time */
+                            contactDueAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description The first contact that reached the requester
+                             */
+                            contactedAt: string | null;
+                            /** @description Whether the requester’s answer is asked for (never for staff’s own reports) */
+                            rateable: boolean;
+                            /** @description The requester’s answer: was the problem solved? */
+                            solved: boolean | null;
+                            /** @enum {string|null} */
+                            ratingStatus: "rated" | "not_rated" | null;
+                            callbackAttempts: number;
+                            returnCount: number;
+                            returnRequest: {
+                                /** @enum {string} */
+                                reason: "not_our_duty" | "wrong_area" | "duplicate" | "insufficient_information" | "beyond_capacity" | "other";
+                                comment: string;
+                                /** Format: date-time */
+                                at: string;
+                                departmentId: number;
+                            } | null;
+                            extensionCount: number;
+                            directAnswer: boolean;
+                            shelvingRequest: {
+                                comment: string;
+                                /** Format: date-time */
+                                at: string;
+                            } | null;
+                            /** Format: date-time */
+                            shelvedAt: string | null;
+                            /** Format: date-time */
+                            shelveReviewAt: string | null;
                             /** @description Shown to staff of the area and to the reporter; the phone is masked */
                             reporter: {
                                 id: number | null;
@@ -3884,7 +4162,7 @@ export interface paths {
                                 };
                                 isPublic: boolean;
                             }[];
-                            allowedActions: ("accept" | "reject" | "merge" | "dispatch" | "department_accept" | "return" | "request_extension" | "decide_extension" | "add_assist" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "reopen")[];
+                            allowedActions: ("confirm" | "invalidate" | "accept" | "reject" | "merge" | "answer_directly" | "change_urgency" | "dispatch" | "department_accept" | "contact_requester" | "return" | "approve_return" | "deny_return" | "request_extension" | "decide_extension" | "add_assist" | "request_shelving" | "shelve" | "decline_shelving" | "revive" | "reply" | "verify_pass" | "verify_fail" | "close" | "rate" | "callback" | "reopen")[];
                         };
                     };
                 };
@@ -3988,7 +4266,7 @@ export interface paths {
                                 nameEn: string;
                             };
                             /** @enum {string} */
-                            state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                            state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                             /** @enum {string|null} */
                             colour: "green" | "yellow" | "red" | null;
                             department: {
@@ -4083,6 +4361,8 @@ export interface paths {
                         reporterToken: string;
                         /** @enum {string} */
                         rating: "satisfied" | "basically_satisfied" | "unsatisfied";
+                        /** @description Was the problem solved? Without it: solved unless unsatisfied */
+                        solved?: boolean;
                         comment?: string;
                     };
                 };
@@ -4097,7 +4377,7 @@ export interface paths {
                         "application/json": {
                             trackingCode: string;
                             /** @enum {string} */
-                            state: "submitted" | "accepted" | "dispatched" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "rejected" | "merged";
+                            state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
                         };
                     };
                 };
@@ -4684,6 +4964,303 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/areas/{id}/case-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rules of the loop in an area: what it sets itself, and what is in force there */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            areaId: number;
+                            /** @description What this area sets itself */
+                            own: {
+                                limits?: {
+                                    urgent?: {
+                                        contactHours?: number;
+                                        replyHours?: number;
+                                        replyWorkdays?: number;
+                                    };
+                                    general?: {
+                                        contactHours?: number;
+                                        replyHours?: number;
+                                        replyWorkdays?: number;
+                                    };
+                                    complex?: {
+                                        contactHours?: number;
+                                        replyHours?: number;
+                                        replyWorkdays?: number;
+                                    };
+                                };
+                                returnWindowHours?: number;
+                                callbackAttempts?: number;
+                                shelvingReviewDays?: number;
+                                checkWorkdays?: number;
+                                satisfactionWeights?: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                                householdBand?: number[];
+                            };
+                            /** @description The rules in force here: own settings over those of the areas above, over the defaults */
+                            effective: {
+                                limits: {
+                                    urgent: {
+                                        contactHours: number;
+                                        replyHours?: number;
+                                        /** @description Absent on the general tier when no area sets it: the category’s handleWorkdays apply */
+                                        replyWorkdays?: number;
+                                    };
+                                    general: {
+                                        contactHours: number;
+                                        replyHours?: number;
+                                        /** @description Absent on the general tier when no area sets it: the category’s handleWorkdays apply */
+                                        replyWorkdays?: number;
+                                    };
+                                    complex: {
+                                        contactHours: number;
+                                        replyHours?: number;
+                                        /** @description Absent on the general tier when no area sets it: the category’s handleWorkdays apply */
+                                        replyWorkdays?: number;
+                                    };
+                                };
+                                returnWindowHours: number;
+                                callbackAttempts: number;
+                                shelvingReviewDays: number;
+                                checkWorkdays: number;
+                                satisfactionWeights: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                                householdBand: number[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set what an area decides itself (limits per urgency, return window, call-backs, shelving review)
+         * @description Replaces the area’s own settings; unset keys come from the areas above, else the defaults.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        limits?: {
+                            urgent?: {
+                                contactHours?: number;
+                                replyHours?: number;
+                                replyWorkdays?: number;
+                            };
+                            general?: {
+                                contactHours?: number;
+                                replyHours?: number;
+                                replyWorkdays?: number;
+                            };
+                            complex?: {
+                                contactHours?: number;
+                                replyHours?: number;
+                                replyWorkdays?: number;
+                            };
+                        };
+                        returnWindowHours?: number;
+                        callbackAttempts?: number;
+                        shelvingReviewDays?: number;
+                        checkWorkdays?: number;
+                        satisfactionWeights?: {
+                            satisfied: number;
+                            basicallySatisfied: number;
+                            unsatisfied: number;
+                        };
+                        householdBand?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            areaId: number;
+                            /** @description What this area sets itself */
+                            own: {
+                                limits?: {
+                                    urgent?: {
+                                        contactHours?: number;
+                                        replyHours?: number;
+                                        replyWorkdays?: number;
+                                    };
+                                    general?: {
+                                        contactHours?: number;
+                                        replyHours?: number;
+                                        replyWorkdays?: number;
+                                    };
+                                    complex?: {
+                                        contactHours?: number;
+                                        replyHours?: number;
+                                        replyWorkdays?: number;
+                                    };
+                                };
+                                returnWindowHours?: number;
+                                callbackAttempts?: number;
+                                shelvingReviewDays?: number;
+                                checkWorkdays?: number;
+                                satisfactionWeights?: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                                householdBand?: number[];
+                            };
+                            /** @description The rules in force here: own settings over those of the areas above, over the defaults */
+                            effective: {
+                                limits: {
+                                    urgent: {
+                                        contactHours: number;
+                                        replyHours?: number;
+                                        /** @description Absent on the general tier when no area sets it: the category’s handleWorkdays apply */
+                                        replyWorkdays?: number;
+                                    };
+                                    general: {
+                                        contactHours: number;
+                                        replyHours?: number;
+                                        /** @description Absent on the general tier when no area sets it: the category’s handleWorkdays apply */
+                                        replyWorkdays?: number;
+                                    };
+                                    complex: {
+                                        contactHours: number;
+                                        replyHours?: number;
+                                        /** @description Absent on the general tier when no area sets it: the category’s handleWorkdays apply */
+                                        replyWorkdays?: number;
+                                    };
+                                };
+                                returnWindowHours: number;
+                                callbackAttempts: number;
+                                shelvingReviewDays: number;
+                                checkWorkdays: number;
+                                satisfactionWeights: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                                householdBand: number[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/cases": {
         parameters: {
             query?: never;
@@ -4692,7 +5269,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Case statistics (response, resolution and satisfaction rates, on-time rates, rework, handling time) for an area and period, optionally grouped
+         * Case statistics (the three rates as 12345 counts them: response, resolution, satisfaction; acceptance, closure, on-time, rework, returns, direct answers, proactive and shelved cases) for an area and period, optionally grouped
          * @description The population is the cases submitted in [from, to) in the area subtree, without merged cases; every figure is defined in the `definitions` of the answer.
          */
         get: {
@@ -4732,6 +5309,11 @@ export interface paths {
                                 code: string;
                                 nameZh: string;
                                 nameEn: string;
+                                satisfactionWeights: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
                             }[];
                             filters: {
                                 departmentId: number | null;
@@ -4741,18 +5323,33 @@ export interface paths {
                             groupBy: "area" | "department" | "category" | "worker" | "day" | "month" | null;
                             totals: {
                                 total: number;
-                                responded: number;
-                                respondedOnTime: number;
+                                contactRequired: number;
+                                noContact: number;
+                                contactDue: number;
+                                contacted: number;
+                                contactedOnTime: number;
                                 responseRate: number | null;
-                                onTimeResponseRate: number | null;
-                                rejected: number;
-                                closed: number;
-                                resolutionRate: number | null;
                                 rated: number;
+                                solved: number;
+                                resolutionRate: number | null;
                                 satisfied: number;
                                 basicallySatisfied: number;
                                 unsatisfied: number;
                                 satisfactionRate: number | null;
+                                notRated: number;
+                                directAnswers: number;
+                                proactive: number;
+                                proactiveShare: number | null;
+                                shelved: number;
+                                returns: number;
+                                returnDenied: number;
+                                departmentAccepted: number;
+                                departmentAcceptedOnTime: number;
+                                acceptanceRate: number | null;
+                                onTimeAcceptanceRate: number | null;
+                                rejected: number;
+                                closed: number;
+                                closureRate: number | null;
                                 closedOnTime: number;
                                 onTimeClosureRate: number | null;
                                 reworked: number;
@@ -4769,18 +5366,33 @@ export interface paths {
                                 nameZh: string | null;
                                 nameEn: string | null;
                                 total: number;
-                                responded: number;
-                                respondedOnTime: number;
+                                contactRequired: number;
+                                noContact: number;
+                                contactDue: number;
+                                contacted: number;
+                                contactedOnTime: number;
                                 responseRate: number | null;
-                                onTimeResponseRate: number | null;
-                                rejected: number;
-                                closed: number;
-                                resolutionRate: number | null;
                                 rated: number;
+                                solved: number;
+                                resolutionRate: number | null;
                                 satisfied: number;
                                 basicallySatisfied: number;
                                 unsatisfied: number;
                                 satisfactionRate: number | null;
+                                notRated: number;
+                                directAnswers: number;
+                                proactive: number;
+                                proactiveShare: number | null;
+                                shelved: number;
+                                returns: number;
+                                returnDenied: number;
+                                departmentAccepted: number;
+                                departmentAcceptedOnTime: number;
+                                acceptanceRate: number | null;
+                                onTimeAcceptanceRate: number | null;
+                                rejected: number;
+                                closed: number;
+                                closureRate: number | null;
                                 closedOnTime: number;
                                 onTimeClosureRate: number | null;
                                 reworked: number;
@@ -4794,17 +5406,32 @@ export interface paths {
                                 closed: string;
                                 open: string;
                                 total: string;
-                                responded: string;
-                                respondedOnTime: string;
+                                contactRequired: string;
+                                noContact: string;
+                                contactDue: string;
+                                contacted: string;
+                                contactedOnTime: string;
                                 responseRate: string;
-                                onTimeResponseRate: string;
-                                rejected: string;
-                                resolutionRate: string;
                                 rated: string;
+                                solved: string;
+                                resolutionRate: string;
                                 satisfied: string;
                                 basicallySatisfied: string;
                                 unsatisfied: string;
                                 satisfactionRate: string;
+                                notRated: string;
+                                directAnswers: string;
+                                proactive: string;
+                                proactiveShare: string;
+                                shelved: string;
+                                returns: string;
+                                returnDenied: string;
+                                departmentAccepted: string;
+                                departmentAcceptedOnTime: string;
+                                acceptanceRate: string;
+                                onTimeAcceptanceRate: string;
+                                rejected: string;
+                                closureRate: string;
                                 closedOnTime: string;
                                 onTimeClosureRate: string;
                                 reworked: string;
@@ -4862,6 +5489,1038 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GB/T 30428 evaluation over the cases due in a period (closure, on-time closure, rework, extension and return rates, satisfaction, a composite score), ranked per department, street, community or worker
+         * @description The population is the cases of the area subtree whose handling deadline lies in [from, to) or that were closed in it, without merged cases and direct answers; every figure and the score are defined in the `definitions` of the answer.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    from?: string;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    to?: string;
+                    groupBy?: "department" | "street" | "community" | "worker";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            now: string;
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                satisfactionWeights: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                            }[];
+                            /** @enum {string|null} */
+                            groupBy: "department" | "street" | "community" | "worker" | null;
+                            scoreWeights: {
+                                onTimeClosureRate: number;
+                                closureRate: number;
+                                rework: number;
+                                return: number;
+                                satisfactionRate: number;
+                            };
+                            totals: {
+                                dueCases: number;
+                                shelved: number;
+                                closed: number;
+                                closedOnTime: number;
+                                closureRate: number | null;
+                                onTimeClosureRate: number | null;
+                                reworked: number;
+                                reworkRate: number | null;
+                                extended: number;
+                                extensionRate: number | null;
+                                returned: number;
+                                returnRate: number | null;
+                                rated: number;
+                                satisfactionRate: number | null;
+                                score: number | null;
+                            };
+                            groups: {
+                                rank: number | null;
+                                /** @description The id of the department, street, community or worker */
+                                key: number | null;
+                                code: string | null;
+                                nameZh: string | null;
+                                nameEn: string | null;
+                                dueCases: number;
+                                shelved: number;
+                                closed: number;
+                                closedOnTime: number;
+                                closureRate: number | null;
+                                onTimeClosureRate: number | null;
+                                reworked: number;
+                                reworkRate: number | null;
+                                extended: number;
+                                extensionRate: number | null;
+                                returned: number;
+                                returnRate: number | null;
+                                rated: number;
+                                satisfactionRate: number | null;
+                                score: number | null;
+                            }[];
+                            definitions: {
+                                population: string;
+                                dueCases: string;
+                                shelved: string;
+                                closed: string;
+                                closedOnTime: string;
+                                closureRate: string;
+                                onTimeClosureRate: string;
+                                reworked: string;
+                                reworkRate: string;
+                                extended: string;
+                                extensionRate: string;
+                                returned: string;
+                                returnRate: string;
+                                rated: string;
+                                satisfactionRate: string;
+                                score: string;
+                                rank: string;
+                                rates: string;
+                                groupDepartment: string;
+                                groupStreetCommunity: string;
+                                groupWorker: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/component-classes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The standard classes of components and events (GB/T 30428.2): main classes and subclasses */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Where the classes come from */
+                            standard: string;
+                            classes: {
+                                /** @enum {string} */
+                                kind: "component" | "event";
+                                /** @description Two digits for a main class, four for a subclass */
+                                code: string;
+                                mainCode: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Components the caller reads (staff over the grid, the owning department), by id; filters by class, state, area subtree, owner, bounding box, code or name, open cases, the case about it */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A main class (01) or a subclass (0103) */
+                    classCode?: string;
+                    state?: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                    /** @description Components in this area’s subtree */
+                    areaId?: number;
+                    ownerDepartmentId?: number;
+                    west?: number;
+                    south?: number;
+                    east?: number;
+                    north?: number;
+                    /** @description The start of the code, or part of the name */
+                    q?: string;
+                    /** @description Only components with (true) or without (false) open cases */
+                    withOpenCases?: boolean;
+                    /** @description The component a case is about */
+                    caseId?: number;
+                    /** @description The last id of the page before */
+                    after?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                code: string;
+                                classCode: string;
+                                classNameZh: string;
+                                classNameEn: string;
+                                mainClassCode: string;
+                                category: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                name: string;
+                                address: string | null;
+                                /** @enum {string} */
+                                state: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                owner: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                location: {
+                                    lng: number;
+                                    lat: number;
+                                };
+                                /** @description Cases about it still being worked on (that the caller reads) */
+                                openCases: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a component: classed, located into its grid, with an owning department */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                        /** @description A component subclass, e.g. 0103 */
+                        classCode: string;
+                        /** @description Default: the component category of the class (or its main class) */
+                        categoryCode?: string;
+                        name: string;
+                        address?: string;
+                        location: {
+                            lng: number;
+                            lat: number;
+                        };
+                        /** @description The department that maintains it; leave out when unknown */
+                        ownerDepartmentId?: number;
+                        /**
+                         * @default normal
+                         * @enum {string}
+                         */
+                        state?: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                        stateNote?: string;
+                        /** @description Facts of the survey (material, size, installed …): text up to 200 characters, numbers, yes/no */
+                        attributes?: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            classCode: string;
+                            classNameZh: string;
+                            classNameEn: string;
+                            mainClassCode: string;
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            name: string;
+                            address: string | null;
+                            /** @enum {string} */
+                            state: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            owner: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            /** @description Cases about it still being worked on (that the caller reads) */
+                            openCases: number;
+                            stateNote: string | null;
+                            /** Format: date-time */
+                            stateChangedAt: string | null;
+                            attributes: {
+                                [key: string]: string | number | boolean;
+                            };
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description Whether the caller keeps components in its grid */
+                            canEdit: boolean;
+                            /** @description Cases about it that the caller reads, newest first (at most 100) */
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                categoryCode: string;
+                                categoryNameZh: string;
+                                categoryNameEn: string;
+                                /** @description The first 200 characters */
+                                description: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                            }[];
+                            caseCount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/geojson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Components in a bounding box as a GeoJSON FeatureCollection for the map; past `limit`, thinned to one marker per cell */
+        get: {
+            parameters: {
+                query: {
+                    west: number;
+                    south: number;
+                    east: number;
+                    north: number;
+                    /** @description A main class (01) or a subclass (0103) */
+                    classCode?: string;
+                    state?: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                    withOpenCases?: boolean;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            type: "FeatureCollection";
+                            features: {
+                                /** @enum {string} */
+                                type: "Feature";
+                                id: number;
+                                geometry: {
+                                    /** @enum {string} */
+                                    type: "Point";
+                                    coordinates: number[];
+                                };
+                                properties: {
+                                    code: string;
+                                    name: string;
+                                    classCode: string;
+                                    /** @enum {string} */
+                                    state: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                                    openCases: number;
+                                    /** @description How many components this marker stands for (more than 1 only when thinned) */
+                                    count: number;
+                                };
+                            }[];
+                            /** @description Components in the box that match */
+                            total: number;
+                            /** @description More matched than `limit`: one marker per cell of a grid over the box, those with open cases first */
+                            thinned: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/components/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One component: its facts and the cases about it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            classCode: string;
+                            classNameZh: string;
+                            classNameEn: string;
+                            mainClassCode: string;
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            name: string;
+                            address: string | null;
+                            /** @enum {string} */
+                            state: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            owner: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            /** @description Cases about it still being worked on (that the caller reads) */
+                            openCases: number;
+                            stateNote: string | null;
+                            /** Format: date-time */
+                            stateChangedAt: string | null;
+                            attributes: {
+                                [key: string]: string | number | boolean;
+                            };
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description Whether the caller keeps components in its grid */
+                            canEdit: boolean;
+                            /** @description Cases about it that the caller reads, newest first (at most 100) */
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                categoryCode: string;
+                                categoryNameZh: string;
+                                categoryNameEn: string;
+                                /** @description The first 200 characters */
+                                description: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                            }[];
+                            caseCount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a component (the version read): class, category, name, place, owner, attributes, state */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @description A component subclass, e.g. 0103 */
+                        classCode?: string;
+                        categoryCode?: string;
+                        name?: string;
+                        address?: string | null;
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        ownerDepartmentId?: number | null;
+                        /** @enum {string} */
+                        state?: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                        stateNote?: string | null;
+                        /** @description Facts of the survey (material, size, installed …): text up to 200 characters, numbers, yes/no */
+                        attributes?: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            classCode: string;
+                            classNameZh: string;
+                            classNameEn: string;
+                            mainClassCode: string;
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            name: string;
+                            address: string | null;
+                            /** @enum {string} */
+                            state: "normal" | "damaged" | "lost" | "occupied" | "removed";
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            owner: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            location: {
+                                lng: number;
+                                lat: number;
+                            };
+                            /** @description Cases about it still being worked on (that the caller reads) */
+                            openCases: number;
+                            stateNote: string | null;
+                            /** Format: date-time */
+                            stateChangedAt: string | null;
+                            attributes: {
+                                [key: string]: string | number | boolean;
+                            };
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description Whether the caller keeps components in its grid */
+                            canEdit: boolean;
+                            /** @description Cases about it that the caller reads, newest first (at most 100) */
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                categoryCode: string;
+                                categoryNameZh: string;
+                                categoryNameEn: string;
+                                /** @description The first 200 characters */
+                                description: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                            }[];
+                            caseCount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/components/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import components from CSV or GeoJSON, by code (new codes created, known ones updated, so a second import changes nothing); bad rows reported with row and field */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description CSV text with a header: code, classCode, name, lng, lat, and optionally categoryCode, ownerDepartment (a department code), state, address; other columns become attributes */
+                        csv?: string;
+                        /** @description A FeatureCollection of Points whose properties carry code, classCode, name and optionally categoryCode, ownerDepartment, state, address, attributes */
+                        geojson?: {
+                            /** @enum {string} */
+                            type: "FeatureCollection";
+                            features: ({
+                                /** @enum {string} */
+                                type: "Feature";
+                                geometry: Record<string, never> | null;
+                                properties: Record<string, never> | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Check every row and report, write nothing
+                         * @default false
+                         */
+                        dryRun?: boolean;
+                    } & (unknown | unknown);
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Records in the file */
+                            rows: number;
+                            created: number;
+                            updated: number;
+                            unchanged: number;
+                            dryRun: boolean;
+                            /** @description Rows not imported, each with what is wrong (the other rows are imported) */
+                            errors: {
+                                /** @description The record’s number in the file, from 1 (a CSV’s first line after the header is 1) */
+                                row: number;
+                                code: string | null;
+                                /** @description The column (CSV) or property (GeoJSON) at fault */
+                                field: string;
+                                /** @description An error code, as in the API’s errors */
+                                error: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4969,7 +6628,7 @@ export interface paths {
                     "application/json": {
                         areaId: number;
                         url: string;
-                        events: ("*" | "case.submit" | "case.accept" | "case.reject" | "case.merge" | "case.dispatch" | "case.department_accept" | "case.return" | "case.request_extension" | "case.decide_extension" | "case.add_assist" | "case.reply" | "case.verify_pass" | "case.verify_fail" | "case.close" | "case.rate" | "case.reopen" | "case.merged_from" | "case.warning" | "case.escalated")[];
+                        events: ("*" | "case.submit" | "case.confirm" | "case.invalidate" | "case.accept" | "case.reject" | "case.merge" | "case.answer_directly" | "case.change_urgency" | "case.dispatch" | "case.department_accept" | "case.contact_requester" | "case.return" | "case.approve_return" | "case.deny_return" | "case.request_extension" | "case.decide_extension" | "case.add_assist" | "case.request_shelving" | "case.shelve" | "case.decline_shelving" | "case.revive" | "case.reply" | "case.verify_pass" | "case.verify_fail" | "case.close" | "case.rate" | "case.callback" | "case.reopen" | "case.merged_from" | "case.warning" | "case.escalated" | "case.shelving_review")[];
                         active?: boolean;
                     };
                 };
@@ -5067,7 +6726,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         url?: string;
-                        events?: ("*" | "case.submit" | "case.accept" | "case.reject" | "case.merge" | "case.dispatch" | "case.department_accept" | "case.return" | "case.request_extension" | "case.decide_extension" | "case.add_assist" | "case.reply" | "case.verify_pass" | "case.verify_fail" | "case.close" | "case.rate" | "case.reopen" | "case.merged_from" | "case.warning" | "case.escalated")[];
+                        events?: ("*" | "case.submit" | "case.confirm" | "case.invalidate" | "case.accept" | "case.reject" | "case.merge" | "case.answer_directly" | "case.change_urgency" | "case.dispatch" | "case.department_accept" | "case.contact_requester" | "case.return" | "case.approve_return" | "case.deny_return" | "case.request_extension" | "case.decide_extension" | "case.add_assist" | "case.request_shelving" | "case.shelve" | "case.decline_shelving" | "case.revive" | "case.reply" | "case.verify_pass" | "case.verify_fail" | "case.close" | "case.rate" | "case.callback" | "case.reopen" | "case.merged_from" | "case.warning" | "case.escalated" | "case.shelving_review")[];
                         active?: boolean;
                     };
                 };
@@ -45405,7 +47064,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "PERSON_NOT_FOUND" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "INCIDENT_NOT_FOUND" | "INCIDENT_CLOSED" | "INCIDENT_ILLEGAL_TRANSITION" | "INCIDENT_GRIDS_INVALID" | "INCIDENT_COMMANDER_INVALID" | "INCIDENT_LEVEL_UNCHANGED" | "ALERT_NOT_FOUND" | "ALERT_LINK_INVALID" | "CHECK_NOT_FOUND" | "CHECK_OBSERVED_IN_FUTURE" | "TASK_NOT_FOUND" | "TASK_ILLEGAL_TRANSITION" | "RESOURCE_NOT_FOUND" | "RESOURCE_INSUFFICIENT" | "ALLOCATION_NOT_FOUND" | "SHELTER_NOT_FOUND" | "SHELTER_FULL" | "SHELTER_NOT_OPEN" | "RESPONDER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_CODE_TAKEN" | "DEVICE_RETIRED" | "DEVICE_VERSION_CONFLICT" | "DEVICE_TYPE_NOT_FOUND" | "DEVICE_OWNER_INVALID" | "DEVICE_BUILDING_INVALID" | "DEVICE_AUTH_FAILED" | "DEVICE_MESSAGE_INVALID" | "DEVICE_RATE_LIMITED" | "ALARM_NOT_FOUND" | "ALARM_ILLEGAL_TRANSITION" | "ALARM_RULE_NOT_FOUND" | "ALARM_RULE_INVALID" | "PARTY_ORGANISATION_NOT_FOUND" | "PARTY_ORGANISATION_CODE_TAKEN" | "PARTY_ORGANISATION_OUTSIDE_PARENT" | "PARTY_ORGANISATION_INVALID" | "PARTY_MEMBER_NOT_FOUND" | "PARTY_MEMBER_PERSON_INVALID" | "PARTY_MEMBER_ALREADY" | "PARTY_REPORT_NOT_FOUND" | "PARTY_ASSIGNMENT_INVALID" | "COBUILD_NOT_FOUND" | "COBUILD_INVALID" | "COBUILD_ILLEGAL_TRANSITION" | "PARTY_VERSION_CONFLICT" | "TRAINING_COURSE_NOT_FOUND" | "TRAINING_COURSE_INVALID" | "TRAINING_COURSE_ILLEGAL_TRANSITION" | "TRAINING_LESSON_NOT_FOUND" | "TRAINING_QUESTION_NOT_FOUND" | "TRAINING_MEDIA_NOT_FOUND" | "TRAINING_MEDIA_INVALID" | "TRAINING_RULE_NOT_FOUND" | "TRAINING_ENROLMENT_NOT_FOUND" | "TRAINING_ENROLMENT_INVALID" | "TRAINING_ANSWERS_INVALID" | "TRAINING_NOT_COMPLETED" | "TRAINING_POLICY_NOT_FOUND" | "TRAINING_POLICY_INVALID" | "MODEL_CASE_NOT_FOUND" | "MODEL_CASE_SOURCE_INVALID" | "MODEL_CASE_ALREADY" | "MODEL_CASE_PERSONAL_DATA" | "MODEL_CASE_ILLEGAL_TRANSITION" | "TRAINING_VERSION_CONFLICT" | "RANGE_NOT_SATISFIABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "CASE_NOT_RATEABLE" | "CASE_RETURN_WINDOW_CLOSED" | "PERSON_NOT_FOUND" | "PERSON_TAG_MISMATCH" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "INCIDENT_NOT_FOUND" | "INCIDENT_CLOSED" | "INCIDENT_ILLEGAL_TRANSITION" | "INCIDENT_GRIDS_INVALID" | "INCIDENT_COMMANDER_INVALID" | "INCIDENT_LEVEL_UNCHANGED" | "ALERT_NOT_FOUND" | "ALERT_LINK_INVALID" | "CHECK_NOT_FOUND" | "CHECK_OBSERVED_IN_FUTURE" | "TASK_NOT_FOUND" | "TASK_ILLEGAL_TRANSITION" | "RESOURCE_NOT_FOUND" | "RESOURCE_INSUFFICIENT" | "ALLOCATION_NOT_FOUND" | "SHELTER_NOT_FOUND" | "SHELTER_FULL" | "SHELTER_NOT_OPEN" | "RESPONDER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_CODE_TAKEN" | "DEVICE_RETIRED" | "DEVICE_VERSION_CONFLICT" | "DEVICE_TYPE_NOT_FOUND" | "DEVICE_OWNER_INVALID" | "DEVICE_BUILDING_INVALID" | "COMPONENT_NOT_FOUND" | "COMPONENT_CODE_TAKEN" | "COMPONENT_VERSION_CONFLICT" | "COMPONENT_CLASS_INVALID" | "COMPONENT_CATEGORY_INVALID" | "DEVICE_AUTH_FAILED" | "DEVICE_MESSAGE_INVALID" | "DEVICE_RATE_LIMITED" | "ALARM_NOT_FOUND" | "ALARM_ILLEGAL_TRANSITION" | "ALARM_RULE_NOT_FOUND" | "ALARM_RULE_INVALID" | "PARTY_ORGANISATION_NOT_FOUND" | "PARTY_ORGANISATION_CODE_TAKEN" | "PARTY_ORGANISATION_OUTSIDE_PARENT" | "PARTY_ORGANISATION_INVALID" | "PARTY_MEMBER_NOT_FOUND" | "PARTY_MEMBER_PERSON_INVALID" | "PARTY_MEMBER_ALREADY" | "PARTY_REPORT_NOT_FOUND" | "PARTY_ASSIGNMENT_INVALID" | "COBUILD_NOT_FOUND" | "COBUILD_INVALID" | "COBUILD_ILLEGAL_TRANSITION" | "PARTY_VERSION_CONFLICT" | "TRAINING_COURSE_NOT_FOUND" | "TRAINING_COURSE_INVALID" | "TRAINING_COURSE_ILLEGAL_TRANSITION" | "TRAINING_LESSON_NOT_FOUND" | "TRAINING_QUESTION_NOT_FOUND" | "TRAINING_MEDIA_NOT_FOUND" | "TRAINING_MEDIA_INVALID" | "TRAINING_RULE_NOT_FOUND" | "TRAINING_ENROLMENT_NOT_FOUND" | "TRAINING_ENROLMENT_INVALID" | "TRAINING_ANSWERS_INVALID" | "TRAINING_NOT_COMPLETED" | "TRAINING_POLICY_NOT_FOUND" | "TRAINING_POLICY_INVALID" | "MODEL_CASE_NOT_FOUND" | "MODEL_CASE_SOURCE_INVALID" | "MODEL_CASE_ALREADY" | "MODEL_CASE_PERSONAL_DATA" | "MODEL_CASE_ILLEGAL_TRANSITION" | "TRAINING_VERSION_CONFLICT" | "PATROL_NOT_FOUND" | "PATROL_NOT_YOURS" | "PATROL_ENDED" | "PATROL_ALREADY_ACTIVE" | "PATROL_POINT_INVALID" | "AREA_NOT_A_GRID" | "RANGE_NOT_SATISFIABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
                 message: string;
                 field: string | null;
                 details?: {
