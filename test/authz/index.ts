@@ -1,3 +1,4 @@
+import * as components from './components.js'
 import * as consultations from './consultations.js'
 import * as devicesAlarms from './devices-alarms.js'
 import * as devicesIngest from './devices-ingest.js'
@@ -48,6 +49,7 @@ const modules = [
   trainingLearning,
   trainingPolicies,
   trainingModels,
+  components,
 ]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)
