@@ -1,5 +1,5 @@
 // SQL snapshots: the important queries, as PostgreSQL would receive them, checked in beside their
-// module (src/cases/queries.sql, src/analytics/stats.sql, src/registry/people.sql,
+// module (src/cases/queries.sql, src/analytics/stats.sql, src/analytics/evaluation.sql, src/registry/people.sql,
 // src/registry/opendata.sql, src/disputes/queries.sql, src/participation/queries.sql,
 // src/services/queries.sql, src/emergency/queries.sql, src/party/queries.sql, src/devices/queries.sql, src/training/queries.sql), so that a changed query shows in review as
 // changed SQL.
@@ -20,6 +20,7 @@ import {
   type QueryResult,
 } from 'kysely'
 import { expect, it } from 'vitest'
+import { caseEvaluation, type EvaluationQuery } from '../src/analytics/evaluation.js'
 import { caseStats, type StatsQuery } from '../src/analytics/stats.js'
 import { type CaseFilter, listCases } from '../src/cases/queries.js'
 import { cipherFor } from '../src/core/crypto.js'
@@ -261,6 +262,18 @@ it('src/analytics/stats.sql: statistics by each grouping and filter', async () =
     'one department and category': stats({ departmentId: 1, categoryId: 1 }),
   })
   await expect(text).toMatchFileSnapshot('../src/analytics/stats.sql')
+})
+
+it('src/analytics/evaluation.sql: GB/T 30428 evaluation over due cases by each grouping', async () => {
+  const evaluate = (q: EvaluationQuery) => (db: Db) => inScope(db, ctx, (tx) => caseEvaluation(tx, ctx, q, NOW))
+  const text = await record({
+    'whole caller scope, last 30 days': evaluate({}),
+    'by department': evaluate({ groupBy: 'department', from: '2026-10-01', to: '2026-11-01' }),
+    'by street': evaluate({ groupBy: 'street' }),
+    'by community, one area': evaluate({ areaId: COMMUNITY, groupBy: 'community' }),
+    'by worker': evaluate({ groupBy: 'worker' }),
+  })
+  await expect(text).toMatchFileSnapshot('../src/analytics/evaluation.sql')
 })
 
 it('src/registry/people.sql: people search variants and duplicate suggestions', async () => {

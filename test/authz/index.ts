@@ -18,6 +18,7 @@ import * as servicesCatalogue from './services-catalogue.js'
 import * as servicesFacilities from './services-facilities.js'
 import * as servicesProjects from './services-projects.js'
 import * as servicesVolunteers from './services-volunteers.js'
+import * as statsEvaluation from './stats-evaluation.js'
 import * as trainingCourses from './training-courses.js'
 import * as trainingLearning from './training-learning.js'
 import * as trainingModels from './training-models.js'
@@ -49,6 +50,7 @@ const modules = [
   trainingLearning,
   trainingPolicies,
   trainingModels,
+  statsEvaluation,
   components,
 ]
 // Each part's fixture type is its own, hence `any` here.
