@@ -36,6 +36,8 @@ export const routes = {
   /** A resident's own reports, or one of them. */
   myCases: () => href('my-cases'),
   myCase: (id: number) => href('my-cases', id),
+  /** The supervision queue, or one of its sections (returns, shelving, callbacks, rules). */
+  supervision: (section?: string) => (section ? href('supervision', section) : href('supervision')),
   registry: (section?: 'people' | 'households' | 'buildings' | 'organisations' | 'places' | 'duplicates') =>
     section ? href('registry', section) : href('registry'),
   registryImport: () => href('registry', 'import'),
@@ -60,6 +62,8 @@ export const routes = {
   devices: (part: string, ...rest: (string | number)[]) => href('devices', part, ...rest),
   party: (part: string, ...rest: (string | number)[]) => href('party', part, ...rest),
   training: (part: string, ...rest: (string | number)[]) => href('training', part, ...rest),
+  /** The component map and list, one component, or the import ('import'). */
+  components: (part?: number | 'import') => (part === undefined ? href('components') : href('components', part)),
 }
 
 /** A route parameter that names a record: a positive whole number, else null. */

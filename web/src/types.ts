@@ -81,6 +81,39 @@ export type StatsGroupBy = NonNullable<CaseStats['groupBy']>
 /** The ratings in the order the forms offer them, best first. */
 export const RATINGS = allOf<Rating>()(['satisfied', 'basically_satisfied', 'unsatisfied'])
 
+// The loop by the book (issue 12): urgency tiers, returns with a reason, first contact, case rules.
+export type Urgency = CaseView['urgency']
+export type Channel = CaseView['channel']
+export type ReturnReason = NonNullable<ActionBody['returnReason']>
+export type ContactMethod = NonNullable<ActionBody['contactMethod']>
+/** The tiers from the most pressing down. */
+export const URGENCIES = allOf<Urgency>()(['urgent', 'general', 'complex'])
+/** Return reasons in the order the return form offers them (src/cases/workflow.ts). */
+export const RETURN_REASONS = allOf<ReturnReason>()([
+  'not_our_duty',
+  'wrong_area',
+  'duplicate',
+  'insufficient_information',
+  'beyond_capacity',
+  'other',
+])
+export const CONTACT_METHODS = allOf<ContactMethod>()(['phone', 'visit', 'message'])
+export type CaseRulesAnswer = ApiResponse<'/api/v1/areas/{id}/case-rules'>
+export type CaseRulesBody = ApiBody<'/api/v1/areas/{id}/case-rules', 'put'>
+/**
+ * The rules in force in an area (`effective` of the answer), which the document types as an open
+ * object: the server's CaseRules (src/cases/rules.ts), every key filled.
+ */
+export interface EffectiveCaseRules {
+  limits: Record<Urgency, { contactHours: number; replyHours?: number; replyWorkdays?: number }>
+  returnWindowHours: number
+  callbackAttempts: number
+  shelvingReviewDays: number
+  checkWorkdays: number
+  satisfactionWeights: { satisfied: number; basicallySatisfied: number; unsatisfied: number }
+  householdBand: [number, number]
+}
+
 type CategoryAnswer = Item<ApiResponse<'/api/v1/categories'>['categories']>
 /** A node of the category catalogue; the schema unrolls the recursion like the area tree's. */
 export type Category = Omit<CategoryAnswer, 'children'> & { children: Category[] }

@@ -3,11 +3,38 @@ import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError, api } from '../api'
 import { caseChanged, invalidate, keys, queries } from '../api/queries'
-import { errorText, localName } from '../i18n'
-import { RATINGS, type ActionBody, type CaseAction, type CaseDetail, type Rating } from '../types'
+import { errorText, formatDateTime, localName } from '../i18n'
+import { CallbackForm } from '../pages/loop/CallbackForm'
+import { loopQueries } from '../pages/loop/api'
+import {
+  CONTACT_METHODS,
+  RATINGS,
+  RETURN_REASONS,
+  URGENCIES,
+  type ActionBody,
+  type CaseAction,
+  type CaseDetail,
+  type ContactMethod,
+  type Rating,
+  type ReturnReason,
+  type Urgency,
+} from '../types'
 import { PhotoUploader, type PhotoState } from './PhotoUploader'
 
-type Field = 'comment' | 'department' | 'into' | 'result' | 'rating' | 'workdays' | 'approve' | 'photos'
+type Field =
+  | 'comment'
+  | 'department'
+  | 'into'
+  | 'result'
+  | 'rating'
+  | 'workdays'
+  | 'approve'
+  | 'photos'
+  | 'urgency'
+  | 'contactMethod'
+  | 'reached'
+  | 'returnReason'
+  | 'solved'
 interface Spec {
   fields: Field[]
   /** Fields the server insists on. */
@@ -22,7 +49,7 @@ const SPECS: Record<CaseAction, Spec> = {
   merge: { fields: ['into', 'comment'], required: ['into'], tone: 'plain' },
   dispatch: { fields: ['department', 'comment'], required: [], tone: 'primary' },
   department_accept: { fields: ['comment'], required: [], tone: 'primary' },
-  return: { fields: ['comment'], required: ['comment'], tone: 'danger' },
+  return: { fields: ['returnReason', 'comment'], required: ['returnReason', 'comment'], tone: 'danger' },
   request_extension: { fields: ['workdays', 'comment'], required: ['workdays', 'comment'], tone: 'plain' },
   decide_extension: { fields: ['approve', 'comment'], required: ['approve'], tone: 'plain' },
   add_assist: { fields: ['department', 'comment'], required: ['department'], tone: 'plain' },
@@ -30,8 +57,33 @@ const SPECS: Record<CaseAction, Spec> = {
   verify_pass: { fields: ['comment', 'photos'], required: [], tone: 'primary' },
   verify_fail: { fields: ['comment', 'photos'], required: ['comment'], tone: 'danger' },
   close: { fields: ['comment'], required: [], tone: 'primary' },
-  rate: { fields: ['rating', 'comment'], required: ['rating'], tone: 'primary' },
+  rate: { fields: ['rating', 'solved', 'comment'], required: ['rating'], tone: 'primary' },
   reopen: { fields: ['comment'], required: [], tone: 'plain' },
+  // The loop by the book (issue 12).
+  confirm: { fields: ['comment', 'photos'], required: ['photos'], tone: 'primary' },
+  invalidate: { fields: ['comment'], required: ['comment'], tone: 'danger' },
+  change_urgency: { fields: ['urgency', 'comment'], required: ['urgency', 'comment'], tone: 'plain' },
+  contact_requester: {
+    fields: ['contactMethod', 'reached', 'comment'],
+    required: ['contactMethod', 'reached'],
+    tone: 'primary',
+  },
+  approve_return: { fields: ['department', 'comment'], required: [], tone: 'primary' },
+  deny_return: { fields: ['comment'], required: ['comment'], tone: 'danger' },
+  answer_directly: { fields: ['result'], required: ['result'], tone: 'primary' },
+  request_shelving: { fields: ['comment'], required: ['comment'], tone: 'plain' },
+  shelve: { fields: ['comment'], required: ['comment'], tone: 'primary' },
+  decline_shelving: { fields: ['comment'], required: ['comment'], tone: 'danger' },
+  revive: { fields: ['comment'], required: [], tone: 'primary' },
+  // Its own form (CallbackForm): reached, declined, solved, rating, comment depend on each other.
+  callback: { fields: [], required: [], tone: 'primary' },
+}
+
+/** Labels that differ from the field's usual one for a particular action. */
+const LABELS: Partial<Record<CaseAction, Partial<Record<Field, string>>>> = {
+  invalidate: { comment: 'loop.panel.fields.publicReason' },
+  answer_directly: { result: 'loop.panel.fields.answer' },
+  confirm: { photos: 'loop.panel.fields.photosRequired' },
 }
 
 const TRACKING = /^[0-9]{6}-[0-9A-Z]{6}$/
@@ -66,6 +118,11 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
   const [workdays, setWorkdays] = useState('3')
   const [approve, setApprove] = useState<boolean | null>(null)
   const [rating, setRating] = useState<Rating | null>(null)
+  const [urgency, setUrgency] = useState<Urgency | ''>('')
+  const [contactMethod, setContactMethod] = useState<ContactMethod | ''>('')
+  const [reached, setReached] = useState<boolean | null>(null)
+  const [returnReason, setReturnReason] = useState<ReturnReason | ''>('')
+  const [solved, setSolved] = useState<boolean | null>(null)
   const [photos, setPhotos] = useState<PhotoState>({ tokens: [], uploading: false })
   // A required input left empty, found before sending.
   const [problem, setProblem] = useState<ApiError | null>(null)
@@ -75,6 +132,8 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
   const spec = active ? SPECS[active] : null
   const departmentsQuery = useQuery({ ...queries.departments(), enabled: !!spec?.fields.includes('department') })
   const departments = departmentsQuery.data ?? null
+  // The return window, shown on the return form (the server applies it).
+  const rules = useQuery({ ...loopQueries.caseRules(detail.area.id), enabled: active === 'return' }).data
 
   // A different case or a new version closes any open form.
   const version = `${detail.id}:${detail.version}`
@@ -96,6 +155,11 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
       if (has('approve') && approve !== null) body.approve = approve
       if (has('rating') && rating) body.rating = rating
       if (has('photos') && photos.tokens.length) body.photos = photos.tokens
+      if (has('urgency') && urgency) body.urgency = urgency
+      if (has('contactMethod') && contactMethod) body.contactMethod = contactMethod
+      if (has('reached') && reached !== null) body.reached = reached
+      if (has('returnReason') && returnReason) body.returnReason = returnReason
+      if (has('solved') && solved !== null) body.solved = solved
       return api.caseAction(detail.id, body)
     },
     onSuccess: (updated, action) => {
@@ -125,6 +189,11 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
     setWorkdays('3')
     setApprove(null)
     setRating(null)
+    setUrgency('')
+    setContactMethod('')
+    setReached(null)
+    setReturnReason('')
+    setSolved(null)
     setProblem(null)
     send.reset()
     setNotice(null)
@@ -147,6 +216,18 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
         return approve === null
       case 'rating':
         return rating === null
+      case 'photos':
+        return photos.tokens.length === 0
+      case 'urgency':
+        return !urgency
+      case 'contactMethod':
+        return !contactMethod
+      case 'reached':
+        return reached === null
+      case 'returnReason':
+        return !returnReason
+      case 'solved':
+        return solved === null
       default:
         return false
     }
@@ -165,9 +246,56 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
     send.mutate(active)
   }
 
-  const fieldLabel = (f: string) => (f.startsWith('action.') ? t(`actions.fields.${f.slice(7)}`) : undefined)
+  // The workflow offers a call-back and a rating on every closed case; the server refuses them once the
+  // requester's answer is recorded (or never asked for), so they are not offered then.
+  const answered = detail.ratingStatus !== null || !detail.rateable
+  const offered = detail.allowedActions.filter((a) => !(answered && (a === 'callback' || a === 'rate')))
+  /** A field's label on the open form: the action's own wording, the loop's new fields, or the usual one. */
+  const labelOf = (f: Field): string => {
+    const own = active ? LABELS[active]?.[f] : undefined
+    if (own) return t(own)
+    if (f === 'department' && active === 'approve_return') return t('loop.panel.approveDepartment')
+    if (['urgency', 'contactMethod', 'reached', 'returnReason', 'solved'].includes(f))
+      return t(`loop.panel.fields.${f}`)
+    return t(`actions.fields.${f}`)
+  }
+  const fieldLabel = (f: string) => (f.startsWith('action.') ? labelOf(f.slice(7) as Field) : undefined)
+  const yesNo = (
+    name: string,
+    value: boolean | null,
+    set: (v: boolean) => void,
+    yes: string,
+    no: string,
+    testId: string,
+  ) => (
+    <>
+      <label className="check">
+        <input
+          type="radio"
+          name={name}
+          data-testid={`${testId}-yes`}
+          checked={value === true}
+          onChange={() => set(true)}
+        />
+        {yes}
+      </label>
+      <label className="check">
+        <input
+          type="radio"
+          name={name}
+          data-testid={`${testId}-no`}
+          checked={value === false}
+          onChange={() => set(false)}
+        />
+        {no}
+      </label>
+    </>
+  )
   const excluded = new Set([detail.department?.id, ...detail.assistingDepartmentIds])
-  const deptOptions = (departments ?? []).filter((d) => active !== 'add_assist' || !excluded.has(d.id))
+  // An assisting department is not the handling one twice; a return is re-dispatched elsewhere.
+  const deptOptions = (departments ?? []).filter((d) =>
+    active === 'add_assist' ? !excluded.has(d.id) : active === 'approve_return' ? d.id !== detail.department?.id : true,
+  )
 
   return (
     <section className="action-panel card" data-testid="action-panel">
@@ -177,13 +305,13 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
           {notice}
         </p>
       )}
-      {detail.allowedActions.length === 0 ? (
+      {offered.length === 0 ? (
         <p className="muted" data-testid="no-actions">
           {t('actions.none')}
         </p>
       ) : (
         <div className="action-buttons">
-          {detail.allowedActions.map((a) => (
+          {offered.map((a) => (
             <button
               key={a}
               type="button"
@@ -197,7 +325,20 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
           ))}
         </div>
       )}
-      {active && spec && (
+      {active === 'callback' && (
+        <div className="action-form" data-testid="action-form" data-action="callback">
+          <h3>{t('actionVerbs.callback')}</h3>
+          <CallbackForm
+            c={detail}
+            onDone={(message) => {
+              setNotice(message)
+              setActive(null)
+            }}
+            onCancel={() => setActive(null)}
+          />
+        </div>
+      )}
+      {active && active !== 'callback' && spec && (
         <form className="action-form" data-testid="action-form" data-action={active} onSubmit={submit} noValidate>
           <h3>{t(`actionVerbs.${active}`)}</h3>
           {active === 'decide_extension' && detail.extensionRequest && (
@@ -211,8 +352,8 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
           {spec.fields.includes('department') && (
             <label className="field">
               <span>
-                {t('actions.fields.department')}
-                {!spec.required.includes('department') && (
+                {labelOf('department')}
+                {!spec.required.includes('department') && active !== 'approve_return' && (
                   <span className="muted optional"> {t('actions.autoRoute')}</span>
                 )}
               </span>
@@ -229,6 +370,88 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
                 ))}
               </select>
             </label>
+          )}
+          {active === 'return' && rules && detail.dispatchedAt && (
+            <p className="muted hint" data-testid="action-return-window">
+              {t('loop.panel.returnWindowHint', {
+                hours: rules.effective.returnWindowHours,
+                at: formatDateTime(detail.dispatchedAt, lng),
+              })}
+            </p>
+          )}
+          {spec.fields.includes('urgency') && (
+            <label className="field">
+              <span>
+                {labelOf('urgency')}
+                <abbr className="required" title={t('report.required')}>
+                  *
+                </abbr>
+              </span>
+              <select
+                data-testid="action-urgency"
+                value={urgency}
+                onChange={(e) => setUrgency(e.target.value as Urgency | '')}
+              >
+                <option value="">{t('report.choose')}</option>
+                {URGENCIES.filter((u) => u !== detail.urgency).map((u) => (
+                  <option key={u} value={u}>
+                    {t(`loop.panel.urgencies.${u}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {spec.fields.includes('returnReason') && (
+            <label className="field">
+              <span>
+                {labelOf('returnReason')}
+                <abbr className="required" title={t('report.required')}>
+                  *
+                </abbr>
+              </span>
+              <select
+                data-testid="action-return-reason"
+                value={returnReason}
+                onChange={(e) => setReturnReason(e.target.value as ReturnReason | '')}
+              >
+                <option value="">{t('report.choose')}</option>
+                {RETURN_REASONS.map((r) => (
+                  <option key={r} value={r}>
+                    {t(`loop.panel.returnReasons.${r}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {spec.fields.includes('contactMethod') && (
+            <fieldset className="field checks">
+              <legend>{labelOf('contactMethod')}</legend>
+              {CONTACT_METHODS.map((m) => (
+                <label key={m} className="check">
+                  <input
+                    type="radio"
+                    name="contactMethod"
+                    data-testid={`action-contact-${m}`}
+                    checked={contactMethod === m}
+                    onChange={() => setContactMethod(m)}
+                  />
+                  {t(`loop.panel.contactMethods.${m}`)}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          {spec.fields.includes('reached') && (
+            <fieldset className="field checks">
+              <legend>{labelOf('reached')}</legend>
+              {yesNo(
+                'reached',
+                reached,
+                setReached,
+                t('loop.panel.reachedYes'),
+                t('loop.panel.reachedNo'),
+                'action-reached',
+              )}
+            </fieldset>
           )}
           {spec.fields.includes('into') && (
             <label className="field">
@@ -296,10 +519,19 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
               ))}
             </fieldset>
           )}
+          {spec.fields.includes('solved') && (
+            <fieldset className="field checks">
+              <legend>
+                {labelOf('solved')}
+                <span className="muted optional"> {t('report.optional')}</span>
+              </legend>
+              {yesNo('solved', solved, setSolved, t('loop.panel.solvedYes'), t('loop.panel.solvedNo'), 'action-solved')}
+            </fieldset>
+          )}
           {spec.fields.includes('result') && (
             <label className="field">
               <span>
-                {t('actions.fields.result')}
+                {labelOf('result')}
                 <abbr className="required" title={t('report.required')}>
                   *
                 </abbr>
@@ -316,7 +548,7 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
           {spec.fields.includes('comment') && (
             <label className="field">
               <span>
-                {t('actions.fields.comment')}
+                {labelOf('comment')}
                 {spec.required.includes('comment') ? (
                   <abbr className="required" title={t('report.required')}>
                     *
@@ -336,7 +568,7 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
           )}
           {spec.fields.includes('photos') && (
             <div className="field">
-              <span className="field-label">{t('actions.fields.photos')}</span>
+              <span className="field-label">{labelOf('photos')}</span>
               <PhotoUploader key={formKey} testId="action-photo" onChange={setPhotos} />
             </div>
           )}

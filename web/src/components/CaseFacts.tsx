@@ -6,6 +6,7 @@ import { queries } from '../api/queries'
 import { attributeLabel, attributeValueText, findCategory } from '../caseUtils'
 import { formatDateTime, localName } from '../i18n'
 import type { CaseDetail } from '../types'
+import { UrgencyBadge } from '../pages/loop/common'
 import { ColourDot } from './CaseBadges'
 
 /** The facts of a case: where, when, who handles it, deadlines, and the category's attributes. */
@@ -64,6 +65,13 @@ export function CaseFacts({ detail, compact = false }: { detail: CaseDetail; com
             </dd>
           </div>
         )}
+        <div>
+          <dt>{t('loop.panel.facts.urgency')}</dt>
+          <dd>
+            <UrgencyBadge urgency={detail.urgency} />
+          </dd>
+        </div>
+        {!compact && <LoopFacts detail={detail} />}
         {!compact && (
           <>
             <div>
@@ -124,6 +132,107 @@ export function CaseFacts({ detail, compact = false }: { detail: CaseDetail; com
         })}
       </dl>
     </section>
+  )
+}
+
+/**
+ * The loop's facts (issue 12): first contact with the requester, a pending return or shelving
+ * request, the shelving and its review, the requester's answer (or why none is asked), a direct answer.
+ */
+function LoopFacts({ detail }: { detail: CaseDetail }) {
+  const { t, i18n } = useTranslation()
+  const lng = i18n.language
+  const closedish = detail.state === 'closed' || detail.state === 'rated'
+  const answer = !detail.rateable
+    ? t('loop.panel.facts.notRateable')
+    : detail.ratingStatus === 'rated'
+      ? t('loop.panel.facts.rated')
+      : detail.ratingStatus === 'not_rated'
+        ? t('loop.panel.facts.notRated')
+        : closedish
+          ? t('loop.panel.facts.awaitingAnswer')
+          : null
+  return (
+    <>
+      {detail.contactRequired ? (
+        <div>
+          <dt>{t('loop.panel.facts.contacted')}</dt>
+          <dd data-testid="case-contact" data-contacted={detail.contactedAt ? 'yes' : 'no'}>
+            {detail.contactedAt
+              ? formatDateTime(detail.contactedAt, lng)
+              : `${t('loop.panel.facts.notContacted')} · ${t('loop.panel.facts.contactDue')} ${formatDateTime(detail.contactDueAt, lng)}`}
+          </dd>
+        </div>
+      ) : (
+        <div>
+          <dt>{t('loop.panel.facts.contacted')}</dt>
+          <dd data-testid="case-contact" data-contacted="not-required">
+            {t('loop.panel.facts.contactNotRequired')}
+          </dd>
+        </div>
+      )}
+      {detail.returnRequest && (
+        <div>
+          <dt>{t('loop.panel.facts.returnRequest')}</dt>
+          <dd data-testid="case-return-request">
+            {t('loop.panel.facts.returnRequestText', {
+              reason: t(`loop.panel.returnReasons.${detail.returnRequest.reason}`),
+              comment: detail.returnRequest.comment,
+            })}
+          </dd>
+        </div>
+      )}
+      {detail.returnCount > 0 && (
+        <div>
+          <dt>{t('loop.panel.facts.returns')}</dt>
+          <dd data-testid="case-returns">{t('loop.panel.facts.returnCounts', { n: detail.returnCount })}</dd>
+        </div>
+      )}
+      {detail.extensionCount > 0 && (
+        <div>
+          <dt>{t('case.extensionRequest')}</dt>
+          <dd>{t('loop.panel.facts.extensions', { n: detail.extensionCount })}</dd>
+        </div>
+      )}
+      {detail.shelvingRequest && (
+        <div>
+          <dt>{t('loop.panel.facts.shelvingRequest')}</dt>
+          <dd data-testid="case-shelving-request">{detail.shelvingRequest.comment}</dd>
+        </div>
+      )}
+      {detail.shelvedAt && detail.state === 'shelved' && (
+        <div>
+          <dt>{t('loop.panel.facts.shelved')}</dt>
+          <dd data-testid="case-shelved">
+            {t('loop.panel.facts.shelvedText', {
+              at: formatDateTime(detail.shelvedAt, lng),
+              review: formatDateTime(detail.shelveReviewAt, lng),
+            })}
+          </dd>
+        </div>
+      )}
+      {detail.directAnswer && (
+        <div>
+          <dt>{t('case.result')}</dt>
+          <dd data-testid="case-direct-answer">{t('loop.panel.facts.directAnswer')}</dd>
+        </div>
+      )}
+      {answer && (
+        <div>
+          <dt>{t('loop.panel.facts.ratingStatus')}</dt>
+          <dd
+            data-testid="case-rating-status"
+            data-status={detail.ratingStatus ?? (detail.rateable ? 'awaiting' : 'unrateable')}
+          >
+            {answer}
+            {detail.solved !== null &&
+              ` · ${detail.solved ? t('loop.panel.facts.solved') : t('loop.panel.facts.notSolved')}`}
+            {detail.callbackAttempts > 0 &&
+              ` · ${t('loop.panel.facts.callbackAttempts', { n: detail.callbackAttempts })}`}
+          </dd>
+        </div>
+      )}
+    </>
   )
 }
 

@@ -4,18 +4,23 @@ import { useTranslation } from 'react-i18next'
 import { RATINGS, type Rating } from '../types'
 import { ErrorBanner } from './ErrorBanner'
 
-/** Satisfied / basically satisfied / unsatisfied, with an optional comment. */
+/**
+ * Was it solved (the requester's own answer, which the resolution rate counts; optional: without it
+ * the server takes "solved unless unsatisfied"), then satisfied / basically satisfied / unsatisfied,
+ * with an optional comment.
+ */
 export function RatingForm({
   onSubmit,
   children,
 }: {
-  onSubmit: (rating: Rating, comment: string) => Promise<unknown>
+  onSubmit: (rating: Rating, comment: string, solved: boolean | null) => Promise<unknown>
   children?: ReactNode
 }) {
   const { t } = useTranslation()
   const [rating, setRating] = useState<Rating | null>(null)
+  const [solved, setSolved] = useState<boolean | null>(null)
   const [comment, setComment] = useState('')
-  const send = useMutation({ mutationFn: (r: Rating) => onSubmit(r, comment.trim()) })
+  const send = useMutation({ mutationFn: (r: Rating) => onSubmit(r, comment.trim(), solved) })
   const busy = send.isPending
 
   const submit = (e: FormEvent) => {
@@ -29,6 +34,21 @@ export function RatingForm({
       <h3>{t('rating.title')}</h3>
       <p className="muted hint">{t('rating.hint')}</p>
       {children}
+      <fieldset className="field checks" data-testid="rating-solved">
+        <legend>{t('loop.panel.residentSolved')}</legend>
+        {([true, false] as const).map((v) => (
+          <label key={String(v)} className="check">
+            <input
+              type="radio"
+              name="solved"
+              data-testid={`rating-solved-${v ? 'yes' : 'no'}`}
+              checked={solved === v}
+              onChange={() => setSolved(v)}
+            />
+            {v ? t('loop.panel.solvedYes') : t('loop.panel.solvedNo')}
+          </label>
+        ))}
+      </fieldset>
       <div className="rating-options" role="radiogroup" aria-label={t('rating.title')}>
         {RATINGS.map((r) => (
           <label

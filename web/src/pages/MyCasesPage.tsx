@@ -106,8 +106,24 @@ function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
   const caseQuery = useCaseDetail(id)
   const detail = caseQuery.data
   const rate = useMutation({
-    mutationFn: ({ rating, comment, version }: { rating: Rating; comment: string; version: number }) =>
-      api.caseAction(id, { action: 'rate', version, rating, ...(comment ? { comment } : {}) }),
+    mutationFn: ({
+      rating,
+      comment,
+      solved,
+      version,
+    }: {
+      rating: Rating
+      comment: string
+      solved: boolean | null
+      version: number
+    }) =>
+      api.caseAction(id, {
+        action: 'rate',
+        version,
+        rating,
+        ...(comment ? { comment } : {}),
+        ...(solved !== null ? { solved } : {}),
+      }),
     onSuccess: caseChanged,
   })
 
@@ -139,7 +155,9 @@ function MyCase({ id, config }: { id: number; config: AppConfig | null }) {
           )}
           {detail.allowedActions.includes('rate') && (
             <RatingForm
-              onSubmit={(rating, comment) => rate.mutateAsync({ rating, comment, version: detail.version })}
+              onSubmit={(rating, comment, solved) =>
+                rate.mutateAsync({ rating, comment, solved, version: detail.version })
+              }
             />
           )}
           <CaseResult detail={detail} card />

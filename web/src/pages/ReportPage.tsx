@@ -17,7 +17,16 @@ import { attributeLabel, newIdempotencyKey } from '../caseUtils'
 import { errorText } from '../i18n'
 import { hasRole } from '../modules'
 import { routes } from '../router'
-import type { AppConfig, Category, LngLat, NewCaseBody, NewCaseResult, User } from '../types'
+import {
+  URGENCIES,
+  type AppConfig,
+  type Category,
+  type LngLat,
+  type NewCaseBody,
+  type NewCaseResult,
+  type Urgency,
+  type User,
+} from '../types'
 
 type Problem = 'category' | 'location' | 'description' | 'photos' | 'attributes'
 
@@ -60,7 +69,12 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
   )
   const staffCall = hasRole(user, ['staff', 'admin', 'leader'])
   const patrol = !staffCall && hasRole(user, ['grid_worker'])
-  const askContact = !user || staffCall
+  // Staff and grid workers may file a problem they foresaw before anyone complained (未诉先办).
+  const [proactive, setProactive] = useState(false)
+  // Staff set the urgency at intake; empty leaves the category's default.
+  const [urgency, setUrgency] = useState<Urgency | ''>('')
+  // A proactive case has no requester to ask for.
+  const askContact = !user || (staffCall && !proactive)
 
   const chooseCategory = (c: Category | null) => {
     setCategory(c)
@@ -100,6 +114,8 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
     if (address.trim()) body.address = address.trim()
     if (askContact && reporterName.trim()) body.reporterName = reporterName.trim()
     if (askContact && reporterPhone.trim()) body.reporterPhone = reporterPhone.trim()
+    if ((staffCall || patrol) && proactive) body.channel = 'proactive'
+    if (staffCall && urgency) body.urgency = urgency
     send.mutate(body)
   }
 
@@ -112,6 +128,8 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
     setAttrs({})
     setReporterName('')
     setReporterPhone('')
+    setProactive(false)
+    setUrgency('')
     setAttempted(false)
     setFormKey((k) => k + 1)
     setIdempotencyKey(newIdempotencyKey())
@@ -232,6 +250,53 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
                 onChange={(e) => setReporterPhone(e.target.value)}
               />
             </label>
+          </fieldset>
+        )}
+
+        {(staffCall || patrol) && (
+          <fieldset className="report-step card" data-testid="report-handling">
+            <legend>{t('loop.report.handling')}</legend>
+            <fieldset className="field checks">
+              <legend>{t('loop.report.channel')}</legend>
+              <label className="check">
+                <input
+                  type="radio"
+                  name="report-channel"
+                  data-testid="report-channel-default"
+                  checked={!proactive}
+                  onChange={() => setProactive(false)}
+                />
+                {t(`channels.${staffCall ? 'hotline' : 'patrol'}`)}
+              </label>
+              <label className="check">
+                <input
+                  type="radio"
+                  name="report-channel"
+                  data-testid="report-channel-proactive"
+                  checked={proactive}
+                  onChange={() => setProactive(true)}
+                />
+                {t('loop.report.proactive')}
+              </label>
+            </fieldset>
+            {proactive && <p className="muted hint">{t('loop.report.proactiveHint')}</p>}
+            {staffCall && (
+              <label className="field">
+                <span>{t('loop.report.urgency')}</span>
+                <select
+                  data-testid="report-urgency"
+                  value={urgency}
+                  onChange={(e) => setUrgency(e.target.value as Urgency | '')}
+                >
+                  <option value="">{t('loop.report.urgencyDefault')}</option>
+                  {URGENCIES.map((u) => (
+                    <option key={u} value={u}>
+                      {t(`loop.panel.urgencies.${u}`)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
           </fieldset>
         )}
 

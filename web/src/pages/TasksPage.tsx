@@ -12,12 +12,27 @@ import { errorText, formatDateTime, localName } from '../i18n'
 import { routes } from '../router'
 import type { AppConfig, CaseView } from '../types'
 
-/** Grid worker on the phone: replied cases in their grid to check on site, pass or fail. */
+/**
+ * What a task is: `filing` checks a public report on site before it is filed (核实: confirm with a
+ * photo, or invalidate with a reason the requester sees); `check` checks a department's result
+ * (核查: pass or fail).
+ */
+type TaskKind = 'filing' | 'check'
+const VERBS: Record<TaskKind, { pass: 'confirm' | 'verify_pass'; fail: 'invalidate' | 'verify_fail' }> = {
+  filing: { pass: 'confirm', fail: 'invalidate' },
+  check: { pass: 'verify_pass', fail: 'verify_fail' },
+}
+
+/**
+ * Grid worker on the phone: public reports in their grids to verify before filing, and replied cases
+ * to check on site.
+ */
 export function TasksPage({ config }: { config: AppConfig | null }) {
   const { t } = useTranslation()
+  const filing = useQuery(queries.cases({ state: ['verifying'], sort: 'due', pageSize: 50 }))
   const list = useQuery(queries.cases({ state: ['replied'], sort: 'due', pageSize: 50 }))
   const data = list.data
-  const [done, setDone] = useState<{ code: string; passed: boolean } | null>(null)
+  const [done, setDone] = useState<string | null>(null)
 
   return (
     <section className="page narrow-page tasks-page" data-testid="page-tasks">
@@ -27,12 +42,39 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
           {t('tasks.patrol')}
         </a>
       </div>
-      <p className="muted">{t('tasks.intro')}</p>
       {done && (
         <p className="notice" role="status" data-testid="task-done">
-          {done.passed ? t('tasks.passed', { code: done.code }) : t('tasks.failed', { code: done.code })}
+          {done}
         </p>
       )}
+      <h2 className="section-title">{t('loop.tasks.filingTitle')}</h2>
+      <p className="muted">{t('loop.tasks.filingIntro')}</p>
+      <QueryStatus query={filing} />
+      {filing.data && filing.data.items.length === 0 && (
+        <p className="muted empty" data-testid="tasks-filing-empty">
+          {t('loop.tasks.filingEmpty')}
+        </p>
+      )}
+      <ul className="case-cards">
+        {filing.data?.items.map((c) => (
+          <li key={c.id}>
+            <TaskCard
+              c={c}
+              kind="filing"
+              config={config}
+              onDone={(passed) =>
+                setDone(
+                  passed
+                    ? t('loop.tasks.confirmed', { code: c.trackingCode })
+                    : t('loop.tasks.invalidated', { code: c.trackingCode }),
+                )
+              }
+            />
+          </li>
+        ))}
+      </ul>
+      <h2 className="section-title">{t('loop.tasks.checkTitle')}</h2>
+      <p className="muted">{t('tasks.intro')}</p>
       <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="tasks-empty">
@@ -42,7 +84,16 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
       <ul className="case-cards">
         {data?.items.map((c) => (
           <li key={c.id}>
-            <TaskCard c={c} config={config} onDone={(passed) => setDone({ code: c.trackingCode, passed })} />
+            <TaskCard
+              c={c}
+              kind="check"
+              config={config}
+              onDone={(passed) =>
+                setDone(
+                  passed ? t('tasks.passed', { code: c.trackingCode }) : t('tasks.failed', { code: c.trackingCode }),
+                )
+              }
+            />
           </li>
         ))}
       </ul>
@@ -50,8 +101,18 @@ export function TasksPage({ config }: { config: AppConfig | null }) {
   )
 }
 
-/** One replied case: its facts and the on-site verdict. A verdict refreshes the list (see caseChanged). */
-function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null; onDone: (passed: boolean) => void }) {
+/** One case to see on site: its facts and the verdict. A verdict refreshes the lists (see caseChanged). */
+function TaskCard({
+  c,
+  kind,
+  config,
+  onDone,
+}: {
+  c: CaseView
+  kind: TaskKind
+  config: AppConfig | null
+  onDone: (passed: boolean) => void
+}) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const [showMap, setShowMap] = useState(false)
@@ -62,7 +123,7 @@ function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null
   const verdict = useMutation({
     mutationFn: (passed: boolean) =>
       api.caseAction(c.id, {
-        action: passed ? 'verify_pass' : 'verify_fail',
+        action: passed ? VERBS[kind].pass : VERBS[kind].fail,
         version: c.version,
         ...(comment.trim() ? { comment: comment.trim() } : {}),
         ...(photos.tokens.length ? { photos: photos.tokens } : {}),
@@ -88,12 +149,17 @@ function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null
       setProblem(new ApiError(0, 'VALIDATION_FAILED', '', 'comment'))
       return
     }
+    // Filing a report needs a photo from the site (the server insists too).
+    if (kind === 'filing' && mode === 'pass' && photos.tokens.length === 0) {
+      setProblem(new ApiError(0, 'VALIDATION_FAILED', t('loop.tasks.photoNeeded'), 'photos'))
+      return
+    }
     setProblem(null)
     verdict.mutate(mode === 'pass')
   }
 
   return (
-    <article className="task-card card" data-testid="task-card" data-tracking-code={c.trackingCode}>
+    <article className="task-card card" data-testid="task-card" data-kind={kind} data-tracking-code={c.trackingCode}>
       <div className="case-card-head">
         <strong>
           <ColourDot colour={c.colour} /> {localName(c.category, lng)}
@@ -112,12 +178,14 @@ function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null
             <dd>{c.address}</dd>
           </div>
         )}
+        {kind === 'check' && (
+          <div>
+            <dt>{t('case.department')}</dt>
+            <dd>{(c.department && localName(c.department, lng)) || '—'}</dd>
+          </div>
+        )}
         <div>
-          <dt>{t('case.department')}</dt>
-          <dd>{(c.department && localName(c.department, lng)) || '—'}</dd>
-        </div>
-        <div>
-          <dt>{t('tasks.verifyBy')}</dt>
+          <dt>{kind === 'filing' ? t('loop.tasks.verifyWithin') : t('tasks.verifyBy')}</dt>
           <dd>{formatDateTime(c.stageDueAt, lng)}</dd>
         </div>
       </dl>
@@ -153,25 +221,29 @@ function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null
         <button
           type="button"
           className={`btn btn-primary${mode === 'pass' ? ' active' : ''}`}
-          data-testid="task-pass"
+          data-testid={kind === 'filing' ? 'task-confirm' : 'task-pass'}
           onClick={() => setMode(mode === 'pass' ? null : 'pass')}
         >
-          {t('actionVerbs.verify_pass')}
+          {kind === 'filing' ? t('loop.tasks.confirm') : t('actionVerbs.verify_pass')}
         </button>
         <button
           type="button"
           className={`btn btn-danger${mode === 'fail' ? ' active' : ''}`}
-          data-testid="task-fail"
+          data-testid={kind === 'filing' ? 'task-invalidate' : 'task-fail'}
           onClick={() => setMode(mode === 'fail' ? null : 'fail')}
         >
-          {t('actionVerbs.verify_fail')}
+          {kind === 'filing' ? t('loop.tasks.invalidate') : t('actionVerbs.verify_fail')}
         </button>
       </div>
       {mode && (
         <form className="action-form" data-testid="task-form" onSubmit={submit} noValidate>
           <label className="field">
             <span>
-              {mode === 'fail' ? t('tasks.failComment') : t('tasks.passComment')}
+              {mode === 'fail'
+                ? kind === 'filing'
+                  ? t('loop.panel.fields.publicReason')
+                  : t('tasks.failComment')
+                : t('tasks.passComment')}
               {mode === 'fail' ? (
                 <abbr className="required" title={t('report.required')}>
                   *
@@ -189,12 +261,22 @@ function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null
             />
           </label>
           <div className="field">
-            <span className="field-label">{t('tasks.sitePhotos')}</span>
+            <span className="field-label">
+              {kind === 'filing' && mode === 'pass' ? t('loop.panel.fields.photosRequired') : t('tasks.sitePhotos')}
+            </span>
             <PhotoUploader testId="task-photo" onChange={setPhotos} />
           </div>
           {error ? (
             <div className="error-banner" role="alert" data-testid="task-error">
-              <span>{errorText(error, (f) => (f === 'comment' ? t('actions.fields.comment') : undefined))}</span>
+              <span>
+                {errorText(error, (f) =>
+                  f === 'comment'
+                    ? t('actions.fields.comment')
+                    : f.startsWith('photos')
+                      ? t('tasks.sitePhotos')
+                      : undefined,
+                )}
+              </span>
             </div>
           ) : null}
           <button
@@ -203,7 +285,15 @@ function TaskCard({ c, config, onDone }: { c: CaseView; config: AppConfig | null
             data-testid="task-submit"
             disabled={busy || photos.uploading}
           >
-            {busy ? t('common.sending') : mode === 'pass' ? t('tasks.confirmPass') : t('tasks.confirmFail')}
+            {busy
+              ? t('common.sending')
+              : kind === 'filing'
+                ? mode === 'pass'
+                  ? t('loop.tasks.confirmSubmit')
+                  : t('loop.tasks.invalidateSubmit')
+                : mode === 'pass'
+                  ? t('tasks.confirmPass')
+                  : t('tasks.confirmFail')}
           </button>
         </form>
       )}

@@ -28,8 +28,23 @@ export function TrackPage({ code }: { code: string | null }) {
     (tracked.error instanceof ApiError && tracked.error.status === 404 && !tracked.isFetching)
 
   const rating = useMutation({
-    mutationFn: ({ code, rating, comment }: { code: string; rating: Rating; comment: string }) =>
-      api.publicRate(code, { reporterToken: token.trim(), rating, ...(comment ? { comment } : {}) }),
+    mutationFn: ({
+      code,
+      rating,
+      comment,
+      solved,
+    }: {
+      code: string
+      rating: Rating
+      comment: string
+      solved: boolean | null
+    }) =>
+      api.publicRate(code, {
+        reporterToken: token.trim(),
+        rating,
+        ...(comment ? { comment } : {}),
+        ...(solved !== null ? { solved } : {}),
+      }),
     onSuccess: (_, { code }) => invalidate(keys.publicCase(code), keys.cases),
   })
   const thanks = rating.isSuccess
@@ -40,10 +55,10 @@ export function TrackPage({ code }: { code: string | null }) {
     if (c) navigate('track', c)
   }
 
-  const rate = async (r: Rating, comment: string) => {
+  const rate = async (r: Rating, comment: string, solved: boolean | null) => {
     if (!code) return
     if (!token.trim()) throw new ApiError(0, 'VALIDATION_FAILED', '', 'reporterToken')
-    await rating.mutateAsync({ code, rating: r, comment })
+    await rating.mutateAsync({ code, rating: r, comment, solved })
   }
 
   return (

@@ -1,0 +1,28 @@
+// The loop's own calls beside the shared case client (web/src/api): an area's case rules.
+import { queryOptions } from '@tanstack/react-query'
+import { call, client } from '../../api'
+import type { CaseRulesBody } from '../../types'
+
+const path = (areaId: number) => ({ params: { path: { id: areaId } } })
+
+export const loopApi = {
+  caseRules: (areaId: number, signal?: AbortSignal) =>
+    call(client.GET('/api/v1/areas/{id}/case-rules', { ...path(areaId), signal })),
+  /** Replaces what the area sets itself; `{}` clears it (everything then comes from above). */
+  saveCaseRules: (areaId: number, body: CaseRulesBody) =>
+    call(client.PUT('/api/v1/areas/{id}/case-rules', { ...path(areaId), body })),
+}
+
+export const loopKeys = {
+  /** Under ['cases']: a change of rules moves deadlines, so it refreshes the case screens too. */
+  caseRules: (areaId: number) => ['cases', 'rules', areaId] as const,
+}
+
+export const loopQueries = {
+  caseRules: (areaId: number) =>
+    queryOptions({
+      queryKey: loopKeys.caseRules(areaId),
+      queryFn: ({ signal }) => loopApi.caseRules(areaId, signal),
+      staleTime: 5 * 60_000,
+    }),
+}
