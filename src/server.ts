@@ -37,6 +37,7 @@ import { emergencyRoutes } from './emergency/routes.js'
 import { devicesRoutes } from './devices/routes.js'
 import { partyRoutes } from './party/routes.js'
 import { trainingRoutes } from './training/routes.js'
+import { gridRoutes } from './grid/routes.js'
 import { metricsRoutes } from './core/metrics.js'
 import { nullable, shape } from './core/schemas.js'
 
@@ -289,6 +290,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(devicesRoutes, platform)
   await app.register(partyRoutes, platform)
   await app.register(trainingRoutes, platform)
+  await app.register(gridRoutes, platform)
   if (opts.extra) await opts.extra(app)
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -25,6 +25,10 @@ import { checkSecondFactor, hasSecondFactor } from './totp.js'
 
 // ── Schemas ───────────────────────────────────────────────────────────────────────────────────
 
+/** A grid worker's duty (migration 0075): 网格长, 专职网格员, 兼职网格员, 下沉干部. */
+export const dutyTypes = ['grid_leader', 'full_time', 'part_time', 'assigned_cadre'] as const
+export type DutyType = (typeof dutyTypes)[number]
+
 const name = text(100)
 const phone = { type: ['string', 'null'], pattern: '^\\+?[0-9 -]{5,20}$' } as const
 const userStatus = { type: 'string', enum: ['active', 'disabled'] } as const
@@ -36,6 +40,11 @@ export const grantSchema = shape({
   areaCode: { type: 'string' },
   areaNameZh: { type: 'string' },
   areaNameEn: { type: 'string' },
+  dutyType: {
+    type: ['string', 'null'],
+    enum: [...dutyTypes, null],
+    description: 'A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部',
+  },
 })
 const userProperties = {
   id: { type: 'integer' },
@@ -70,7 +79,11 @@ export const userQuery = {
 } as const
 export type UserFilter = Input<typeof userQuery>
 
-export const roleGrantBody = body(['role', 'areaId'], { role: { type: 'string', enum: roles }, areaId: id })
+export const roleGrantBody = body(['role', 'areaId'], {
+  role: { type: 'string', enum: roles },
+  areaId: id,
+  dutyType: { type: 'string', enum: dutyTypes, description: 'Grid workers only (default full_time)' },
+})
 export type RoleGrantInput = Input<typeof roleGrantBody>
 
 export const newUserBody = body(['username', 'displayName', 'password', 'grants'], {
@@ -133,7 +146,7 @@ async function grantsOf(db: Db | Tx, userIds: number[]) {
   const rows = await db
     .selectFrom('role_grant as g')
     .innerJoin('area as a', 'a.id', 'g.area_id')
-    .select(['g.id', 'g.user_id', 'g.role', 'g.area_id', 'a.code', 'a.name_zh', 'a.name_en', 'a.path'])
+    .select(['g.id', 'g.user_id', 'g.role', 'g.area_id', 'g.duty_type', 'a.code', 'a.name_zh', 'a.name_en', 'a.path'])
     .where('g.user_id', 'in', userIds)
     .orderBy('g.id')
     .execute()
@@ -147,6 +160,7 @@ async function grantsOf(db: Db | Tx, userIds: number[]) {
       areaCode: r.code,
       areaNameZh: r.name_zh,
       areaNameEn: r.name_en,
+      dutyType: r.duty_type as DutyType | null,
       path: r.path,
     })
     byUser.set(r.user_id, list)
@@ -161,6 +175,7 @@ const presentGrant = (g: GrantRow): Output<typeof grantSchema> => ({
   areaCode: g.areaCode,
   areaNameZh: g.areaNameZh,
   areaNameEn: g.areaNameEn,
+  dutyType: g.dutyType,
 })
 
 /**
@@ -356,6 +371,7 @@ export async function logout(db: Db, ctx: RequestContext, token: string): Promis
 export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
   requireActor(ctx)
   for (const [i, g] of input.grants.entries()) {
+    checkDutyType(g, `grants[${i}].dutyType`)
     if (!holds(ctx.actor, ['admin'], await areaPathOf(tx, g.areaId, `grants[${i}].areaId`))) {
       throw new AppError('FORBIDDEN', 'you can grant roles only inside the areas you administer', `grants[${i}].areaId`)
     }
@@ -380,7 +396,13 @@ export async function createUser(tx: Tx, ctx: RequestContext, input: NewUser) {
   for (const g of input.grants) {
     await tx
       .insertInto('role_grant')
-      .values({ user_id: created.id, role: g.role, area_id: g.areaId, granted_by: ctx.actor!.userId })
+      .values({
+        user_id: created.id,
+        role: g.role,
+        area_id: g.areaId,
+        duty_type: dutyOf(g),
+        granted_by: ctx.actor!.userId,
+      })
       .execute()
   }
   await recordAudit(tx, ctx, {
@@ -513,9 +535,20 @@ export async function updateUser(tx: Tx, ctx: RequestContext, id: number, patch:
   return userDetail(tx, ctx, id, false)
 }
 
-export async function grantRole(tx: Tx, ctx: RequestContext, userId: number, { role, areaId }: RoleGrantInput) {
+/** A duty type belongs to a grid worker's grant only (migration 0075 checks it again). */
+function checkDutyType(g: RoleGrantInput, field: string): void {
+  if (g.dutyType !== undefined && g.role !== 'grid_worker')
+    throw new AppError('VALIDATION_FAILED', 'only a grid worker’s grant has a duty type', field)
+}
+
+/** A grid worker's duty, full-time unless named; none for any other role. */
+const dutyOf = (g: RoleGrantInput): DutyType | null => (g.role === 'grid_worker' ? (g.dutyType ?? 'full_time') : null)
+
+export async function grantRole(tx: Tx, ctx: RequestContext, userId: number, grant: RoleGrantInput) {
+  const { role, areaId } = grant
   const actor = requireActor(ctx)
   if (!roles.includes(role)) throw new AppError('VALIDATION_FAILED', 'unknown role', 'role')
+  checkDutyType(grant, 'dutyType')
   if (!holds(actor, ['admin'], await areaPathOf(tx, areaId, 'areaId'))) {
     throw new AppError('FORBIDDEN', 'you can grant roles only inside the areas you administer', 'areaId')
   }
@@ -523,9 +556,15 @@ export async function grantRole(tx: Tx, ctx: RequestContext, userId: number, { r
   if (!user) throw notFound('USER_NOT_FOUND', `user ${userId}`)
   await tx
     .insertInto('role_grant')
-    .values({ user_id: userId, role, area_id: areaId, granted_by: actor.userId })
+    .values({ user_id: userId, role, area_id: areaId, duty_type: dutyOf(grant), granted_by: actor.userId })
     .execute()
-  await recordAudit(tx, ctx, { action: 'user.grant', entityType: 'user', entityId: userId, areaId, detail: { role } })
+  await recordAudit(tx, ctx, {
+    action: 'user.grant',
+    entityType: 'user',
+    entityId: userId,
+    areaId,
+    detail: { role, ...(role === 'grid_worker' ? { dutyType: dutyOf(grant) } : {}) },
+  })
   return userDetail(tx, ctx, userId, false)
 }
 

@@ -1260,6 +1260,40 @@ export interface PartyOrganisationBuilding {
   organisation_id: number;
 }
 
+export interface Patrol {
+  area_id: number;
+  distance_m: Generated<number>;
+  district_id: number;
+  ended_at: Timestamp | null;
+  first_point_at: Timestamp | null;
+  id: Generated<number>;
+  last_point_at: Timestamp | null;
+  note: string | null;
+  point_count: Generated<number>;
+  started_at: Timestamp;
+  track: string | null;
+  worker_id: number;
+}
+
+export interface PatrolGrid {
+  distance_m: Generated<number>;
+  district_id: number;
+  grid_id: number;
+  patrol_id: number;
+  seconds: Generated<number>;
+  share: number;
+  started_at: Timestamp;
+  worker_id: number;
+}
+
+export interface PatrolPoint {
+  accuracy_m: number | null;
+  location: string;
+  patrol_id: number;
+  received_at: Timestamp;
+  recorded_at: Timestamp;
+}
+
 export interface Person {
   address: string | null;
   area_id: number;
@@ -1520,6 +1554,7 @@ export interface ResourceAllocation {
 
 export interface RoleGrant {
   area_id: number;
+  duty_type: string | null;
   granted_at: Generated<Timestamp>;
   granted_by: number | null;
   id: Generated<number>;
@@ -2060,6 +2095,9 @@ export interface DB {
   party_member_report: PartyMemberReport;
   party_organisation: PartyOrganisation;
   party_organisation_building: PartyOrganisationBuilding;
+  patrol: Patrol;
+  patrol_grid: PatrolGrid;
+  patrol_point: PatrolPoint;
   person: Person;
   person_distinct: PersonDistinct;
   person_organisation: PersonOrganisation;

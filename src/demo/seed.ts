@@ -36,6 +36,7 @@ import { seedLearningDemo } from '../training/learning-demo.js'
 import { seedModelsDemo } from '../training/models-demo.js'
 import { seedPoliciesDemo } from '../training/policies-demo.js'
 import { seedComponentsDemo } from './components.js'
+import { seedGridDemo } from '../grid/demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -201,6 +202,8 @@ export async function seedDemo(
     }
     // Components (部件): the inventory of the district's grids, classed after GB/T 30428.2.
     const components = await seedComponentsDemo(tx, now)
+    // Grid work: the demo grid workers' duty types.
+    const grid = await seedGridDemo(tx)
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -217,6 +220,7 @@ export async function seedDemo(
         ...party,
         ...training,
         ...components,
+        ...grid,
       },
     })
   })

@@ -7,6 +7,7 @@ import * as emergencyAlerts from './emergency-alerts.js'
 import * as emergencyChecks from './emergency-checks.js'
 import * as emergencyIncidents from './emergency-incidents.js'
 import * as emergencyResponse from './emergency-response.js'
+import * as grid from './grid.js'
 import * as meetings from './meetings.js'
 import * as notices from './notices.js'
 import type { OwnPart, ScopingPart } from './parts.js'
@@ -52,6 +53,7 @@ const modules = [
   trainingModels,
   statsEvaluation,
   components,
+  grid,
 ]
 // Each part's fixture type is its own, hence `any` here.
 export const ownParts: OwnPart<any>[] = modules.map((m) => m.own)
