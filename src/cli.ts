@@ -183,7 +183,7 @@ program
   .description('manage the event category catalogue')
   .command('import <file>')
   .description(
-    'import categories from a JSON array ({code, parentCode, nameZh, nameEn, respondHours?, handleWorkdays?, photoRequired?, attributes?, keywords?, routing?: {areaCode: departmentCode}}); upsert by code',
+    'import categories from a JSON array ({code, parentCode, nameZh, nameEn, respondHours?, handleWorkdays?, photoRequired?, kind?, classCode?, defaultUrgency?, verifyBeforeFiling?, attributes?, keywords?, routing?: {areaCode: departmentCode}}); upsert by code',
   )
   .action(async (file: string) => {
     const categories = JSON.parse(readFileSync(file, 'utf8')) as unknown

@@ -18,6 +18,10 @@ export interface CatalogueEntry {
   kind?: CategoryKind
   /** The standard class of its kind (GB/T 30428.2): a main class ('01') or a subclass ('0101'). */
   classCode?: string | null
+  /** The tier a case is filed in unless staff choose another (default general). */
+  defaultUrgency?: 'urgent' | 'general' | 'complex'
+  /** Reports from the public are verified on site by a grid worker before filing (核实). */
+  verifyBeforeFiling?: boolean
   /** Area code → code of the department responsible there (and below, unless overridden). */
   routing?: Record<string, string>
 }
@@ -45,6 +49,10 @@ function check(e: CatalogueEntry, i: number): void {
       `${f}.respondHours`,
     )
   }
+  if (e.defaultUrgency !== undefined && !['urgent', 'general', 'complex'].includes(e.defaultUrgency))
+    throw new AppError('VALIDATION_FAILED', 'defaultUrgency must be urgent, general or complex', `${f}.defaultUrgency`)
+  if (e.verifyBeforeFiling !== undefined && typeof e.verifyBeforeFiling !== 'boolean')
+    throw new AppError('VALIDATION_FAILED', 'verifyBeforeFiling must be true or false', `${f}.verifyBeforeFiling`)
   if (e.kind !== undefined && !['event', 'component', 'enquiry'].includes(e.kind))
     throw new AppError('VALIDATION_FAILED', 'kind must be event, component or enquiry', `${f}.kind`)
   if (e.classCode !== undefined && e.classCode !== null) {
@@ -98,6 +106,8 @@ export async function importCatalogue(
       keywords: e.keywords ?? [],
       kind: e.kind ?? 'event',
       class_code: e.classCode ?? null,
+      default_urgency: e.defaultUrgency ?? 'general',
+      verify_before_filing: e.verifyBeforeFiling ?? false,
       sort: i,
     }
     const existing = ids.get(e.code)
