@@ -73,6 +73,8 @@ export const api = {
     call(client.GET('/api/v1/departments', { params: { query: params }, signal })),
   caseStats: (params: ApiQuery<'/api/v1/stats/cases'>, signal?: AbortSignal) =>
     call(client.GET('/api/v1/stats/cases', { params: { query: params }, signal })),
+  caseEvaluation: (params: ApiQuery<'/api/v1/stats/evaluation'>, signal?: AbortSignal) =>
+    call(client.GET('/api/v1/stats/evaluation', { params: { query: params }, signal })),
 
   // ---- Registry ----
   /** The query travels in the body so ID numbers and phones never appear in URLs. */

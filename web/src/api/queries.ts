@@ -46,6 +46,7 @@ export const keys = {
   caseDetail: (id: number) => ['cases', 'detail', id] as const,
   supervision: (q: ApiQuery<'/api/v1/supervision'>) => ['cases', 'supervision', q] as const,
   caseStats: (q: ApiQuery<'/api/v1/stats/cases'>) => ['cases', 'stats', q] as const,
+  caseEvaluation: (q: ApiQuery<'/api/v1/stats/evaluation'>) => ['cases', 'evaluation', q] as const,
   publicMap: (days: number) => ['cases', 'public-map', days] as const,
   publicCase: (code: string) => ['public-case', code] as const,
   notifications: ['notifications'] as const,
@@ -167,6 +168,8 @@ export const queries = {
     queryOptions({ queryKey: keys.supervision(q), queryFn: ({ signal }) => api.supervision(q, signal) }),
   caseStats: (q: ApiQuery<'/api/v1/stats/cases'> & { groupBy: StatsGroupBy }) =>
     queryOptions({ queryKey: keys.caseStats(q), queryFn: ({ signal }) => api.caseStats(q, signal) }),
+  caseEvaluation: (q: ApiQuery<'/api/v1/stats/evaluation'>) =>
+    queryOptions({ queryKey: keys.caseEvaluation(q), queryFn: ({ signal }) => api.caseEvaluation(q, signal) }),
   publicMap: (days: number) =>
     queryOptions({ queryKey: keys.publicMap(days), queryFn: ({ signal }) => api.publicMap(days, signal) }),
   publicCase: (code: string) =>

@@ -1234,6 +1234,11 @@ export interface paths {
                                     areaCode: string;
                                     areaNameZh: string;
                                     areaNameEn: string;
+                                    /**
+                                     * @description A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部
+                                     * @enum {string|null}
+                                     */
+                                    dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
                                 }[];
                                 /** @enum {string} */
                                 status?: "active" | "disabled";
@@ -1365,6 +1370,11 @@ export interface paths {
                                     areaCode: string;
                                     areaNameZh: string;
                                     areaNameEn: string;
+                                    /**
+                                     * @description A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部
+                                     * @enum {string|null}
+                                     */
+                                    dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
                                 }[];
                                 /** @enum {string} */
                                 status?: "active" | "disabled";
@@ -1693,6 +1703,11 @@ export interface paths {
                                     areaCode: string;
                                     areaNameZh: string;
                                     areaNameEn: string;
+                                    /**
+                                     * @description A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部
+                                     * @enum {string|null}
+                                     */
+                                    dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
                                 }[];
                                 /** @enum {string} */
                                 status?: "active" | "disabled";
@@ -1757,6 +1772,11 @@ export interface paths {
                             /** @enum {string} */
                             role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator" | "resident";
                             areaId: number;
+                            /**
+                             * @description Grid workers only (default full_time)
+                             * @enum {string}
+                             */
+                            dutyType?: "grid_leader" | "full_time" | "part_time" | "assigned_cadre";
                         }[];
                     };
                 };
@@ -1783,6 +1803,11 @@ export interface paths {
                                 areaCode: string;
                                 areaNameZh: string;
                                 areaNameEn: string;
+                                /**
+                                 * @description A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部
+                                 * @enum {string|null}
+                                 */
+                                dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
                             }[];
                             /** @description Masked */
                             phone: string | null;
@@ -1892,6 +1917,11 @@ export interface paths {
                                 areaCode: string;
                                 areaNameZh: string;
                                 areaNameEn: string;
+                                /**
+                                 * @description A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部
+                                 * @enum {string|null}
+                                 */
+                                dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
                             }[];
                             /** @description Masked */
                             phone: string | null;
@@ -1975,6 +2005,11 @@ export interface paths {
                                 areaCode: string;
                                 areaNameZh: string;
                                 areaNameEn: string;
+                                /**
+                                 * @description A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部
+                                 * @enum {string|null}
+                                 */
+                                dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
                             }[];
                             /** @description Masked */
                             phone: string | null;
@@ -2049,6 +2084,11 @@ export interface paths {
                         /** @enum {string} */
                         role: "admin" | "leader" | "staff" | "grid_worker" | "department_handler" | "mediator" | "resident";
                         areaId: number;
+                        /**
+                         * @description Grid workers only (default full_time)
+                         * @enum {string}
+                         */
+                        dutyType?: "grid_leader" | "full_time" | "part_time" | "assigned_cadre";
                     };
                 };
             };
@@ -2074,6 +2114,11 @@ export interface paths {
                                 areaCode: string;
                                 areaNameZh: string;
                                 areaNameEn: string;
+                                /**
+                                 * @description A grid worker’s duty: grid_leader 网格长, full_time 专职, part_time 兼职, assigned_cadre 下沉干部
+                                 * @enum {string|null}
+                                 */
+                                dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
                             }[];
                             /** @description Masked */
                             phone: string | null;
@@ -5261,413 +5306,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/stats/cases": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Case statistics (the three rates as 12345 counts them: response, resolution, satisfaction; acceptance, closure, on-time, rework, returns, direct answers, proactive and shelved cases) for an area and period, optionally grouped
-         * @description The population is the cases submitted in [from, to) in the area subtree, without merged cases; every figure is defined in the `definitions` of the answer.
-         */
-        get: {
-            parameters: {
-                query?: {
-                    areaId?: number;
-                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
-                    from?: string;
-                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
-                    to?: string;
-                    groupBy?: "area" | "department" | "category" | "worker" | "day" | "month";
-                    departmentId?: number;
-                    categoryId?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            from: string;
-                            /** Format: date-time */
-                            to: string;
-                            timezone: string;
-                            /** Format: date-time */
-                            now: string;
-                            areas: {
-                                id: number;
-                                code: string;
-                                nameZh: string;
-                                nameEn: string;
-                                satisfactionWeights: {
-                                    satisfied: number;
-                                    basicallySatisfied: number;
-                                    unsatisfied: number;
-                                };
-                            }[];
-                            filters: {
-                                departmentId: number | null;
-                                categoryId: number | null;
-                            };
-                            /** @enum {string|null} */
-                            groupBy: "area" | "department" | "category" | "worker" | "day" | "month" | null;
-                            totals: {
-                                total: number;
-                                contactRequired: number;
-                                noContact: number;
-                                contactDue: number;
-                                contacted: number;
-                                contactedOnTime: number;
-                                responseRate: number | null;
-                                rated: number;
-                                solved: number;
-                                resolutionRate: number | null;
-                                satisfied: number;
-                                basicallySatisfied: number;
-                                unsatisfied: number;
-                                satisfactionRate: number | null;
-                                notRated: number;
-                                directAnswers: number;
-                                proactive: number;
-                                proactiveShare: number | null;
-                                shelved: number;
-                                returns: number;
-                                returnDenied: number;
-                                departmentAccepted: number;
-                                departmentAcceptedOnTime: number;
-                                acceptanceRate: number | null;
-                                onTimeAcceptanceRate: number | null;
-                                rejected: number;
-                                closed: number;
-                                closureRate: number | null;
-                                closedOnTime: number;
-                                onTimeClosureRate: number | null;
-                                reworked: number;
-                                reworkRate: number | null;
-                                averageHandlingHours: number | null;
-                                open: number;
-                                overdue: number;
-                                merged: number;
-                            };
-                            groups: {
-                                /** @description The id of the area, department, category or worker, or the day or month */
-                                key: number | string | (never | null);
-                                code: string | null;
-                                nameZh: string | null;
-                                nameEn: string | null;
-                                total: number;
-                                contactRequired: number;
-                                noContact: number;
-                                contactDue: number;
-                                contacted: number;
-                                contactedOnTime: number;
-                                responseRate: number | null;
-                                rated: number;
-                                solved: number;
-                                resolutionRate: number | null;
-                                satisfied: number;
-                                basicallySatisfied: number;
-                                unsatisfied: number;
-                                satisfactionRate: number | null;
-                                notRated: number;
-                                directAnswers: number;
-                                proactive: number;
-                                proactiveShare: number | null;
-                                shelved: number;
-                                returns: number;
-                                returnDenied: number;
-                                departmentAccepted: number;
-                                departmentAcceptedOnTime: number;
-                                acceptanceRate: number | null;
-                                onTimeAcceptanceRate: number | null;
-                                rejected: number;
-                                closed: number;
-                                closureRate: number | null;
-                                closedOnTime: number;
-                                onTimeClosureRate: number | null;
-                                reworked: number;
-                                reworkRate: number | null;
-                                averageHandlingHours: number | null;
-                                open: number;
-                                overdue: number;
-                            }[];
-                            definitions: {
-                                population: string;
-                                closed: string;
-                                open: string;
-                                total: string;
-                                contactRequired: string;
-                                noContact: string;
-                                contactDue: string;
-                                contacted: string;
-                                contactedOnTime: string;
-                                responseRate: string;
-                                rated: string;
-                                solved: string;
-                                resolutionRate: string;
-                                satisfied: string;
-                                basicallySatisfied: string;
-                                unsatisfied: string;
-                                satisfactionRate: string;
-                                notRated: string;
-                                directAnswers: string;
-                                proactive: string;
-                                proactiveShare: string;
-                                shelved: string;
-                                returns: string;
-                                returnDenied: string;
-                                departmentAccepted: string;
-                                departmentAcceptedOnTime: string;
-                                acceptanceRate: string;
-                                onTimeAcceptanceRate: string;
-                                rejected: string;
-                                closureRate: string;
-                                closedOnTime: string;
-                                onTimeClosureRate: string;
-                                reworked: string;
-                                reworkRate: string;
-                                averageHandlingHours: string;
-                                overdue: string;
-                                merged: string;
-                                rates: string;
-                                groupArea: string;
-                                groupDepartment: string;
-                                groupCategory: string;
-                                groupWorker: string;
-                                groupDayMonth: string;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/stats/evaluation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * GB/T 30428 evaluation over the cases due in a period (closure, on-time closure, rework, extension and return rates, satisfaction, a composite score), ranked per department, street, community or worker
-         * @description The population is the cases of the area subtree whose handling deadline lies in [from, to) or that were closed in it, without merged cases and direct answers; every figure and the score are defined in the `definitions` of the answer.
-         */
-        get: {
-            parameters: {
-                query?: {
-                    areaId?: number;
-                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
-                    from?: string;
-                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
-                    to?: string;
-                    groupBy?: "department" | "street" | "community" | "worker";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            from: string;
-                            /** Format: date-time */
-                            to: string;
-                            timezone: string;
-                            /** Format: date-time */
-                            now: string;
-                            areas: {
-                                id: number;
-                                code: string;
-                                nameZh: string;
-                                nameEn: string;
-                                satisfactionWeights: {
-                                    satisfied: number;
-                                    basicallySatisfied: number;
-                                    unsatisfied: number;
-                                };
-                            }[];
-                            /** @enum {string|null} */
-                            groupBy: "department" | "street" | "community" | "worker" | null;
-                            scoreWeights: {
-                                onTimeClosureRate: number;
-                                closureRate: number;
-                                rework: number;
-                                return: number;
-                                satisfactionRate: number;
-                            };
-                            totals: {
-                                dueCases: number;
-                                shelved: number;
-                                closed: number;
-                                closedOnTime: number;
-                                closureRate: number | null;
-                                onTimeClosureRate: number | null;
-                                reworked: number;
-                                reworkRate: number | null;
-                                extended: number;
-                                extensionRate: number | null;
-                                returned: number;
-                                returnRate: number | null;
-                                rated: number;
-                                satisfactionRate: number | null;
-                                score: number | null;
-                            };
-                            groups: {
-                                rank: number | null;
-                                /** @description The id of the department, street, community or worker */
-                                key: number | null;
-                                code: string | null;
-                                nameZh: string | null;
-                                nameEn: string | null;
-                                dueCases: number;
-                                shelved: number;
-                                closed: number;
-                                closedOnTime: number;
-                                closureRate: number | null;
-                                onTimeClosureRate: number | null;
-                                reworked: number;
-                                reworkRate: number | null;
-                                extended: number;
-                                extensionRate: number | null;
-                                returned: number;
-                                returnRate: number | null;
-                                rated: number;
-                                satisfactionRate: number | null;
-                                score: number | null;
-                            }[];
-                            definitions: {
-                                population: string;
-                                dueCases: string;
-                                shelved: string;
-                                closed: string;
-                                closedOnTime: string;
-                                closureRate: string;
-                                onTimeClosureRate: string;
-                                reworked: string;
-                                reworkRate: string;
-                                extended: string;
-                                extensionRate: string;
-                                returned: string;
-                                returnRate: string;
-                                rated: string;
-                                satisfactionRate: string;
-                                score: string;
-                                rank: string;
-                                rates: string;
-                                groupDepartment: string;
-                                groupStreetCommunity: string;
-                                groupWorker: string;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/component-classes": {
         parameters: {
             query?: never;
@@ -6521,6 +6159,413 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Case statistics (the three rates as 12345 counts them: response, resolution, satisfaction; acceptance, closure, on-time, rework, returns, direct answers, proactive and shelved cases) for an area and period, optionally grouped
+         * @description The population is the cases submitted in [from, to) in the area subtree, without merged cases; every figure is defined in the `definitions` of the answer.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    from?: string;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    to?: string;
+                    groupBy?: "area" | "department" | "category" | "worker" | "day" | "month";
+                    departmentId?: number;
+                    categoryId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            now: string;
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                satisfactionWeights: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                            }[];
+                            filters: {
+                                departmentId: number | null;
+                                categoryId: number | null;
+                            };
+                            /** @enum {string|null} */
+                            groupBy: "area" | "department" | "category" | "worker" | "day" | "month" | null;
+                            totals: {
+                                total: number;
+                                contactRequired: number;
+                                noContact: number;
+                                contactDue: number;
+                                contacted: number;
+                                contactedOnTime: number;
+                                responseRate: number | null;
+                                rated: number;
+                                solved: number;
+                                resolutionRate: number | null;
+                                satisfied: number;
+                                basicallySatisfied: number;
+                                unsatisfied: number;
+                                satisfactionRate: number | null;
+                                notRated: number;
+                                directAnswers: number;
+                                proactive: number;
+                                proactiveShare: number | null;
+                                shelved: number;
+                                returns: number;
+                                returnDenied: number;
+                                departmentAccepted: number;
+                                departmentAcceptedOnTime: number;
+                                acceptanceRate: number | null;
+                                onTimeAcceptanceRate: number | null;
+                                rejected: number;
+                                closed: number;
+                                closureRate: number | null;
+                                closedOnTime: number;
+                                onTimeClosureRate: number | null;
+                                reworked: number;
+                                reworkRate: number | null;
+                                averageHandlingHours: number | null;
+                                open: number;
+                                overdue: number;
+                                merged: number;
+                            };
+                            groups: {
+                                /** @description The id of the area, department, category or worker, or the day or month */
+                                key: number | string | (never | null);
+                                code: string | null;
+                                nameZh: string | null;
+                                nameEn: string | null;
+                                total: number;
+                                contactRequired: number;
+                                noContact: number;
+                                contactDue: number;
+                                contacted: number;
+                                contactedOnTime: number;
+                                responseRate: number | null;
+                                rated: number;
+                                solved: number;
+                                resolutionRate: number | null;
+                                satisfied: number;
+                                basicallySatisfied: number;
+                                unsatisfied: number;
+                                satisfactionRate: number | null;
+                                notRated: number;
+                                directAnswers: number;
+                                proactive: number;
+                                proactiveShare: number | null;
+                                shelved: number;
+                                returns: number;
+                                returnDenied: number;
+                                departmentAccepted: number;
+                                departmentAcceptedOnTime: number;
+                                acceptanceRate: number | null;
+                                onTimeAcceptanceRate: number | null;
+                                rejected: number;
+                                closed: number;
+                                closureRate: number | null;
+                                closedOnTime: number;
+                                onTimeClosureRate: number | null;
+                                reworked: number;
+                                reworkRate: number | null;
+                                averageHandlingHours: number | null;
+                                open: number;
+                                overdue: number;
+                            }[];
+                            definitions: {
+                                population: string;
+                                closed: string;
+                                open: string;
+                                total: string;
+                                contactRequired: string;
+                                noContact: string;
+                                contactDue: string;
+                                contacted: string;
+                                contactedOnTime: string;
+                                responseRate: string;
+                                rated: string;
+                                solved: string;
+                                resolutionRate: string;
+                                satisfied: string;
+                                basicallySatisfied: string;
+                                unsatisfied: string;
+                                satisfactionRate: string;
+                                notRated: string;
+                                directAnswers: string;
+                                proactive: string;
+                                proactiveShare: string;
+                                shelved: string;
+                                returns: string;
+                                returnDenied: string;
+                                departmentAccepted: string;
+                                departmentAcceptedOnTime: string;
+                                acceptanceRate: string;
+                                onTimeAcceptanceRate: string;
+                                rejected: string;
+                                closureRate: string;
+                                closedOnTime: string;
+                                onTimeClosureRate: string;
+                                reworked: string;
+                                reworkRate: string;
+                                averageHandlingHours: string;
+                                overdue: string;
+                                merged: string;
+                                rates: string;
+                                groupArea: string;
+                                groupDepartment: string;
+                                groupCategory: string;
+                                groupWorker: string;
+                                groupDayMonth: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GB/T 30428 evaluation over the cases due in a period (closure, on-time closure, rework, extension and return rates, satisfaction, a composite score), ranked per department, street, community or worker
+         * @description The population is the cases of the area subtree whose handling deadline lies in [from, to) or that were closed in it, without merged cases and direct answers; every figure and the score are defined in the `definitions` of the answer.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    from?: string;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    to?: string;
+                    groupBy?: "department" | "street" | "community" | "worker";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            now: string;
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                satisfactionWeights: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                            }[];
+                            /** @enum {string|null} */
+                            groupBy: "department" | "street" | "community" | "worker" | null;
+                            scoreWeights: {
+                                onTimeClosureRate: number;
+                                closureRate: number;
+                                rework: number;
+                                return: number;
+                                satisfactionRate: number;
+                            };
+                            totals: {
+                                dueCases: number;
+                                shelved: number;
+                                closed: number;
+                                closedOnTime: number;
+                                closureRate: number | null;
+                                onTimeClosureRate: number | null;
+                                reworked: number;
+                                reworkRate: number | null;
+                                extended: number;
+                                extensionRate: number | null;
+                                returned: number;
+                                returnRate: number | null;
+                                rated: number;
+                                satisfactionRate: number | null;
+                                score: number | null;
+                            };
+                            groups: {
+                                rank: number | null;
+                                /** @description The id of the department, street, community or worker */
+                                key: number | null;
+                                code: string | null;
+                                nameZh: string | null;
+                                nameEn: string | null;
+                                dueCases: number;
+                                shelved: number;
+                                closed: number;
+                                closedOnTime: number;
+                                closureRate: number | null;
+                                onTimeClosureRate: number | null;
+                                reworked: number;
+                                reworkRate: number | null;
+                                extended: number;
+                                extensionRate: number | null;
+                                returned: number;
+                                returnRate: number | null;
+                                rated: number;
+                                satisfactionRate: number | null;
+                                score: number | null;
+                            }[];
+                            definitions: {
+                                population: string;
+                                dueCases: string;
+                                shelved: string;
+                                closed: string;
+                                closedOnTime: string;
+                                closureRate: string;
+                                onTimeClosureRate: string;
+                                reworked: string;
+                                reworkRate: string;
+                                extended: string;
+                                extensionRate: string;
+                                returned: string;
+                                returnRate: string;
+                                rated: string;
+                                satisfactionRate: string;
+                                score: string;
+                                rank: string;
+                                rates: string;
+                                groupDepartment: string;
+                                groupStreetCommunity: string;
+                                groupWorker: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -47051,6 +47096,1011 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid/patrols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Patrols the caller reads (their own; all under the areas where they read the registry), newest first; filters by area subtree, worker, active, days */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    /** @description Patrols started under this area’s subtree */
+                    areaId?: number;
+                    workerId?: number;
+                    active?: boolean;
+                    /** @description Started on or after this day (the area’s time zone, Asia/Shanghai) */
+                    from?: string;
+                    /** @description Started on or before this day */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                worker: {
+                                    id: number;
+                                    name: string | null;
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** Format: date-time */
+                                startedAt: string;
+                                endedAt: string | null;
+                                active: boolean;
+                                /** @description Start to end (to now while active) */
+                                durationSeconds: number;
+                                /** @description Geodesic length of the track */
+                                distanceM: number;
+                                pointCount: number;
+                                /** @description Grids the track crossed */
+                                gridCount: number;
+                                /** @description The worker’s patrol-channel cases submitted during the patrol */
+                                casesFiled: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start a patrol on one of your grids (grid workers; one active patrol at a time: a second is 409 PATROL_ALREADY_ACTIVE); audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The grid patrolled: an area under one of the caller’s grid-worker grants (default: the first) */
+                        areaId?: number;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            worker: {
+                                id: number;
+                                name: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** Format: date-time */
+                            startedAt: string;
+                            endedAt: string | null;
+                            active: boolean;
+                            /** @description Start to end (to now while active) */
+                            durationSeconds: number;
+                            /** @description Geodesic length of the track */
+                            distanceM: number;
+                            pointCount: number;
+                            /** @description Grids the track crossed */
+                            gridCount: number;
+                            /** @description The worker’s patrol-channel cases submitted during the patrol */
+                            casesFiled: number;
+                            note: string | null;
+                            /** @description The points in the order of their own time */
+                            track: {
+                                /** Format: date-time */
+                                at: string;
+                                lng: number;
+                                lat: number;
+                                accuracy: number | null;
+                            }[];
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                distanceM: number;
+                                share: number;
+                            }[];
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                description: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid/patrols/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One patrol: duration, distance, its track (points in time order), the grids it crossed and the worker’s patrol cases filed during it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            worker: {
+                                id: number;
+                                name: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** Format: date-time */
+                            startedAt: string;
+                            endedAt: string | null;
+                            active: boolean;
+                            /** @description Start to end (to now while active) */
+                            durationSeconds: number;
+                            /** @description Geodesic length of the track */
+                            distanceM: number;
+                            pointCount: number;
+                            /** @description Grids the track crossed */
+                            gridCount: number;
+                            /** @description The worker’s patrol-channel cases submitted during the patrol */
+                            casesFiled: number;
+                            note: string | null;
+                            /** @description The points in the order of their own time */
+                            track: {
+                                /** Format: date-time */
+                                at: string;
+                                lng: number;
+                                lat: number;
+                                accuracy: number | null;
+                            }[];
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                distanceM: number;
+                                share: number;
+                            }[];
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                description: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid/patrols/{id}/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a batch of track points (at most 500, each with its own client time, any order) to your active patrol; send an Idempotency-Key per batch: a repeated batch counts once, and a point already stored for its time is a duplicate. 403 PATROL_NOT_YOURS for another worker’s patrol, 409 PATROL_ENDED after the end */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        points: {
+                            /**
+                             * Format: date-time
+                             * @description When the phone recorded the point (its own clock)
+                             */
+                            at: string;
+                            lng: number;
+                            lat: number;
+                            /** @description Metres, as the phone reports it */
+                            accuracy?: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Points stored by this batch */
+                            accepted: number;
+                            /** @description Points of the batch already stored (same patrol and time) */
+                            duplicates: number;
+                            pointCount: number;
+                            distanceM: number;
+                            gridCount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid/patrols/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End your active patrol, with its last points if any; the log then holds its final duration, distance and grids; audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The last points, stored before the patrol ends */
+                        points?: {
+                            /**
+                             * Format: date-time
+                             * @description When the phone recorded the point (its own clock)
+                             */
+                            at: string;
+                            lng: number;
+                            lat: number;
+                            /** @description Metres, as the phone reports it */
+                            accuracy?: number;
+                        }[];
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            worker: {
+                                id: number;
+                                name: string | null;
+                            };
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** Format: date-time */
+                            startedAt: string;
+                            endedAt: string | null;
+                            active: boolean;
+                            /** @description Start to end (to now while active) */
+                            durationSeconds: number;
+                            /** @description Geodesic length of the track */
+                            distanceM: number;
+                            pointCount: number;
+                            /** @description Grids the track crossed */
+                            gridCount: number;
+                            /** @description The worker’s patrol-channel cases submitted during the patrol */
+                            casesFiled: number;
+                            note: string | null;
+                            /** @description The points in the order of their own time */
+                            track: {
+                                /** Format: date-time */
+                                at: string;
+                                lng: number;
+                                lat: number;
+                                accuracy: number | null;
+                            }[];
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                distanceM: number;
+                                share: number;
+                            }[];
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                description: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid/patrol-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Patrol figures of an area over a period: per worker and per grid patrols, hours, distance, reports and valid reports (有效上报), and coverage (grids with no patrol in idleDays) */
+        get: {
+            parameters: {
+                query: {
+                    areaId: number;
+                    /** @description First day of the period (default: 29 days before `to`) */
+                    from?: string;
+                    /** @description Last day of the period (default: today, Asia/Shanghai) */
+                    to?: string;
+                    /** @description A grid with no patrol in the N days up to the end of the period is idle (uncovered) */
+                    idleDays?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                            };
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                            idleDays: number;
+                            totals: {
+                                patrols: number;
+                                hours: number;
+                                distanceKm: number;
+                                /** @description Patrol-channel cases submitted in the period */
+                                reports: number;
+                                /** @description 有效上报: those reports not rejected and not merged as duplicates */
+                                validReports: number;
+                                grids: number;
+                                /** @description Grids with no patrol in the idle window */
+                                idleGrids: number;
+                            };
+                            workers: {
+                                id: number;
+                                name: string | null;
+                                /** @enum {string|null} */
+                                dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre" | null;
+                                patrols: number;
+                                hours: number;
+                                distanceKm: number;
+                                /** @description Patrol-channel cases submitted in the period */
+                                reports: number;
+                                /** @description 有效上报: those reports not rejected and not merged as duplicates */
+                                validReports: number;
+                            }[];
+                            /** @description Every grid under the area (at most 1000; idle ones first). Hours are apportioned by the share of track inside the grid */
+                            grids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                patrols: number;
+                                hours: number;
+                                distanceKm: number;
+                                /** @description Patrol-channel cases submitted in the period */
+                                reports: number;
+                                /** @description 有效上报: those reports not rejected and not merged as duplicates */
+                                validReports: number;
+                                lastPatrolAt: string | null;
+                                idle: boolean;
+                            }[];
+                            gridsTotal: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grid/patrol-tracks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tracks of a day’s patrols under an area, for the map */
+        get: {
+            parameters: {
+                query: {
+                    areaId: number;
+                    /** @description The day (Asia/Shanghai; default today) */
+                    date?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** Format: date */
+                            date: string;
+                            /** @description Patrols started that day under the area or crossing one of its grids (at most 500) */
+                            patrols: {
+                                id: number;
+                                worker: {
+                                    id: number;
+                                    name: string | null;
+                                };
+                                /** Format: date-time */
+                                startedAt: string;
+                                endedAt: string | null;
+                                distanceM: number;
+                                gridIds: number[];
+                                /** @description [lng, lat] pairs of the track in time order (one pair for a patrol with one point) */
+                                coordinates: number[][];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/areas/{id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A grid’s profile: households, people, buildings, special-care people (registry), open and overdue cases, its workers with their duty types, the last patrol, and a warning when households fall outside the configured band (default 300–500) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                                parentId: number | null;
+                            };
+                            households: number;
+                            /** @description Active registry people of the grid */
+                            people: number;
+                            buildings: number;
+                            /** @description Active people with a special-care tag (one that has a visit rule: elderly living alone, disabled, …) */
+                            specialCare: number;
+                            specialCareByTag: {
+                                tag: string;
+                                people: number;
+                            }[];
+                            /** @description Cases of the grid neither closed, rated, rejected, merged nor shelved */
+                            openCases: number;
+                            /** @description Open cases past their current stage’s deadline */
+                            overdueCases: number;
+                            workers: {
+                                userId: number;
+                                name: string | null;
+                                /** @enum {string} */
+                                dutyType: "grid_leader" | "full_time" | "part_time" | "assigned_cadre";
+                                grantedAt: string;
+                            }[];
+                            /** @description The last patrol that crossed the grid */
+                            lastPatrolAt: string | null;
+                            householdBand: {
+                                min: number;
+                                max: number;
+                            };
+                            warning: {
+                                /** @enum {string} */
+                                code: "households_below_band" | "households_above_band";
+                                households: number;
+                                min: number;
+                                max: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

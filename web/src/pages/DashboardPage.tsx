@@ -10,15 +10,20 @@ import { ErrorBanner } from '../components/ErrorBanner'
 import { Loading, QueryStatus } from '../components/QueryStatus'
 import { formatNumber, localName, ratePercent } from '../i18n'
 import { AREA_LEVELS, type AppConfig, type AreaNode, type CaseStats, type CaseStatsGroup, type User } from '../types'
+import { EvaluationTable } from './dashboard/EvaluationTable'
 import { DeviceRiskCard } from './devices/risk/DeviceRiskCard'
 
-const RATES = ['responseRate', 'resolutionRate', 'satisfactionRate', 'onTimeClosureRate', 'reworkRate'] as const
-type RateKey = (typeof RATES)[number]
+// The three rates as 12345 counts them, then the figures of the handling process under their own names.
+const THREE_RATES = ['responseRate', 'resolutionRate', 'satisfactionRate'] as const
+const PROCESS_RATES = ['acceptanceRate', 'closureRate', 'onTimeClosureRate', 'reworkRate'] as const
+type RateKey = (typeof THREE_RATES)[number] | (typeof PROCESS_RATES)[number]
 // Rework is the one rate where less is better.
 const RATE_COLOURS: Record<RateKey, string> = {
   responseRate: '#1f5f8b',
   resolutionRate: '#2a9d8f',
   satisfactionRate: '#3fa37a',
+  acceptanceRate: '#5b6f8a',
+  closureRate: '#6a8f3f',
   onTimeClosureRate: '#c77d12',
   reworkRate: '#c62828',
 }
@@ -95,10 +100,10 @@ function groupChart(stats: CaseStats, xLabels: string[], rotate: boolean, t: TFu
       { type: 'value', minInterval: 1, splitLine: { show: false }, name: t('dashboard.cases') },
     ],
     series: [
-      ...(['responseRate', 'resolutionRate', 'satisfactionRate', 'onTimeClosureRate'] as const).map(
+      ...THREE_RATES.map(
         (k): BarOrLine => ({
           type: 'bar',
-          name: t(`dashboard.rates.${k}`),
+          name: t(`stats.dashboard.rates.${k}`),
           barMaxWidth: 28,
           itemStyle: { color: RATE_COLOURS[k] },
           data: stats.groups.map((g) => ratePercent(g[k])),
@@ -169,7 +174,15 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
   const totals = byArea.data?.totals ?? byMonth.data?.totals ?? null
   const definitions = byArea.data?.definitions
   const missing = isMissing(byArea.error) && isMissing(byMonth.error)
-  const rateName = (k: RateKey) => t(`dashboard.rates.${k}`)
+  const rateName = (k: RateKey) => t(`stats.dashboard.rates.${k}`)
+  // The satisfaction weights in force for the area shown, for the rate's legend.
+  const weights = (byArea.data ?? byMonth.data)?.areas[0]?.satisfactionWeights
+  const hint = (k: RateKey) =>
+    t(`stats.dashboard.hints.${k}`, {
+      satisfied: formatNumber(weights?.satisfied ?? 1, 2, lng),
+      basically: formatNumber(weights?.basicallySatisfied ?? 1, 2, lng),
+      unsatisfied: formatNumber(weights?.unsatisfied ?? 0, 2, lng),
+    })
 
   const areaData = byArea.data
   const monthData = byMonth.data
@@ -198,9 +211,24 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
     [monthData, t, lng],
   )
   const gauges = useMemo(
-    () => RATES.map((k) => [k, gauge(k, ratePercent(totals?.[k]), t(`dashboard.rates.${k}`), lng)] as const),
+    () =>
+      [...THREE_RATES, ...PROCESS_RATES].map(
+        (k) => [k, gauge(k, ratePercent(totals?.[k]), t(`stats.dashboard.rates.${k}`), lng)] as const,
+      ),
     [totals, t, lng],
   )
+  const gaugeFigure = ([k, option]: (typeof gauges)[number]) => (
+    <figure key={k} className="gauge card" data-testid={`dash-gauge-${k}`}>
+      <EChart option={option} height={130} label={`${rateName(k)} ${pct(ratePercent(totals?.[k]), lng)}`} />
+      <figcaption>
+        <strong>{rateName(k)}</strong>
+        <span className="muted" title={definitions?.[k]}>
+          {hint(k)}
+        </span>
+      </figcaption>
+    </figure>
+  )
+  const count = (n: number | undefined) => (typeof n === 'number' ? formatNumber(n, 0, lng) : '—')
 
   return (
     <section className="page dashboard-page" data-testid="page-dashboard">
@@ -288,18 +316,47 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
                   {t('dashboard.emptyPeriod')}
                 </p>
               )}
+              <h2 className="section-title">{t('stats.dashboard.threeRates')}</h2>
+              <p className="muted small">{t('stats.dashboard.threeRatesNote')}</p>
               <div className="gauges" data-testid="dash-gauges">
-                {gauges.map(([k, option]) => (
-                  <figure key={k} className="gauge card" data-testid={`dash-gauge-${k}`}>
-                    <EChart option={option} height={130} label={`${rateName(k)} ${pct(ratePercent(totals[k]), lng)}`} />
-                    <figcaption>
-                      <strong>{rateName(k)}</strong>
-                      <span className="muted" title={definitions?.[k]}>
-                        {t(`dashboard.rateHints.${k}`)}
-                      </span>
-                    </figcaption>
-                  </figure>
+                {gauges.filter(([k]) => (THREE_RATES as readonly string[]).includes(k)).map(gaugeFigure)}
+              </div>
+              <div className="kpis" data-testid="dash-loop-figures">
+                {(
+                  [
+                    ['noContact', count(totals.noContact)],
+                    ['notRated', count(totals.notRated)],
+                    ['directAnswers', count(totals.directAnswers)],
+                    [
+                      'proactiveShare',
+                      t('stats.dashboard.proactiveValue', {
+                        share: pct(ratePercent(totals.proactiveShare), lng),
+                        count: count(totals.proactive),
+                      }),
+                    ],
+                    ['shelved', count(totals.shelved)],
+                    [
+                      'returns',
+                      t('stats.dashboard.returnsValue', {
+                        returns: count(totals.returns),
+                        denied: count(totals.returnDenied),
+                      }),
+                    ],
+                  ] as const
+                ).map(([k, value]) => (
+                  <div key={k} className="kpi card">
+                    <span className="kpi-label" title={definitions?.[k === 'proactiveShare' ? 'proactive' : k]}>
+                      {t(`stats.dashboard.figures.${k}`)}
+                    </span>
+                    <strong className="kpi-value" data-testid={`dash-figure-${k}`}>
+                      {value}
+                    </strong>
+                  </div>
                 ))}
+              </div>
+              <h2 className="section-title">{t('stats.dashboard.processRates')}</h2>
+              <div className="gauges" data-testid="dash-process">
+                {gauges.filter(([k]) => (PROCESS_RATES as readonly string[]).includes(k)).map(gaugeFigure)}
               </div>
             </>
           )}
@@ -325,6 +382,7 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
               </section>
             )}
           </div>
+          <EvaluationTable areaId={areaId ?? undefined} from={from} to={addDays(to, 1)} />
         </>
       )}
 
