@@ -330,8 +330,8 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
           <h3>{t('actionVerbs.callback')}</h3>
           <CallbackForm
             c={detail}
-            onDone={(message) => {
-              setNotice(message)
+            onDone={(done) => {
+              setNotice(t(done.key, { code: done.code }))
               setActive(null)
             }}
             onCancel={() => setActive(null)}

@@ -6,6 +6,7 @@ import { caseChanged, invalidate, keys } from '../../api/queries'
 import { errorText } from '../../i18n'
 import { RATINGS, type ActionBody, type CaseDetail, type Rating } from '../../types'
 import { loopQueries } from './api'
+import type { Done } from './common'
 
 type Answer = 'yes' | 'no' | null
 
@@ -20,7 +21,7 @@ export function CallbackForm({
   onCancel,
 }: {
   c: Pick<CaseDetail, 'id' | 'version' | 'trackingCode' | 'callbackAttempts' | 'area'>
-  onDone: (message: string) => void
+  onDone: (done: Done) => void
   onCancel?: () => void
 }) {
   const { t } = useTranslation()
@@ -44,7 +45,7 @@ export function CallbackForm({
       return api.caseAction(c.id, body)
     },
     onSuccess: (updated) => {
-      onDone(t('loop.callbacks.done', { code: c.trackingCode }))
+      onDone({ key: 'loop.callbacks.done', code: c.trackingCode })
       return caseChanged(updated)
     },
     onError: (err) => {

@@ -7,7 +7,7 @@ import { QueryStatus } from '../../components/QueryStatus'
 import { formatDateTime } from '../../i18n'
 import type { CaseView } from '../../types'
 import { CallbackForm } from './CallbackForm'
-import { Facts, QueueCard } from './common'
+import { type Done, DoneNotice, Facts, QueueCard } from './common'
 
 const PAGE_SIZE = 20
 
@@ -20,7 +20,7 @@ export function CallbacksSection() {
   const { t } = useTranslation()
   const [page, setPage] = useState(1)
   const [notRatedPage, setNotRatedPage] = useState(1)
-  const [notice, setNotice] = useState<string | null>(null)
+  const [notice, setNotice] = useState<Done | null>(null)
   const awaiting = useQuery({
     ...queries.cases({ awaitingCallback: true, sort: 'oldest', page, pageSize: PAGE_SIZE }),
     placeholderData: keepPreviousData,
@@ -41,11 +41,7 @@ export function CallbacksSection() {
         )}
       </div>
       <p className="muted">{t('loop.callbacks.intro')}</p>
-      {notice && (
-        <p className="notice" role="status" data-testid="callbacks-notice">
-          {notice}
-        </p>
-      )}
+      <DoneNotice done={notice} testId="callbacks-notice" />
       <QueryStatus query={awaiting} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="callbacks-empty">
@@ -76,7 +72,10 @@ export function CallbacksSection() {
               <Facts
                 items={[
                   [t('loop.callbacks.closedAt'), formatDateTime(c.closedAt)],
-                  [t('loop.panel.facts.ratingStatus'), t('loop.callbacks.attempts', { n: c.callbackAttempts })],
+                  [
+                    t('loop.panel.facts.ratingStatus'),
+                    `${t('loop.panel.facts.notRated')} · ${t('loop.panel.facts.callbackAttempts', { n: c.callbackAttempts })}`,
+                  ],
                 ]}
               />
             </QueueCard>
@@ -95,7 +94,7 @@ export function CallbacksSection() {
   )
 }
 
-function CallbackCard({ c, onDone }: { c: CaseView; onDone: (message: string) => void }) {
+function CallbackCard({ c, onDone }: { c: CaseView; onDone: (done: Done) => void }) {
   const { t } = useTranslation()
   const [open, setOpen] = useState(false)
   // Whom to call: the requester's name and phone come with the case's detail (not with the list).

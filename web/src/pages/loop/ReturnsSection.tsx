@@ -5,7 +5,7 @@ import { queries } from '../../api/queries'
 import { Pager } from '../../components/Pager'
 import { QueryStatus } from '../../components/QueryStatus'
 import { formatDateTime, localName } from '../../i18n'
-import { Facts, InlineAction, QueueCard } from './common'
+import { type Done, DoneNotice, Facts, InlineAction, QueueCard } from './common'
 
 const PAGE_SIZE = 20
 
@@ -18,7 +18,7 @@ export function ReturnsSection() {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const [page, setPage] = useState(1)
-  const [notice, setNotice] = useState<string | null>(null)
+  const [notice, setNotice] = useState<Done | null>(null)
   const list = useQuery({
     ...queries.cases({ state: ['return_requested'], sort: 'oldest', page, pageSize: PAGE_SIZE }),
     placeholderData: keepPreviousData,
@@ -35,11 +35,7 @@ export function ReturnsSection() {
         )}
       </div>
       <p className="muted">{t('loop.returns.intro')}</p>
-      {notice && (
-        <p className="notice" role="status" data-testid="returns-notice">
-          {notice}
-        </p>
-      )}
+      <DoneNotice done={notice} testId="returns-notice" />
       <QueryStatus query={list} />
       {data && data.items.length === 0 && (
         <p className="muted empty" data-testid="returns-empty">
@@ -75,7 +71,7 @@ export function ReturnsSection() {
                   department={t('loop.panel.approveDepartment')}
                   comment={{ label: t('actions.fields.comment'), required: false }}
                   submitLabel={t('loop.returns.approve')}
-                  doneMessage={t('loop.returns.approved', { code: c.trackingCode })}
+                  doneKey="loop.returns.approved"
                   onDone={setNotice}
                 />
                 <InlineAction
@@ -85,7 +81,7 @@ export function ReturnsSection() {
                   tone="danger"
                   comment={{ label: t('loop.returns.denyReason'), required: true }}
                   submitLabel={t('loop.returns.deny')}
-                  doneMessage={t('loop.returns.denied', { code: c.trackingCode })}
+                  doneKey="loop.returns.denied"
                   onDone={setNotice}
                 />
               </div>

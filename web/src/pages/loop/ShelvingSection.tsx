@@ -7,7 +7,7 @@ import { QueryStatus } from '../../components/QueryStatus'
 import { formatDateTime } from '../../i18n'
 import { hasRole } from '../../modules'
 import type { User } from '../../types'
-import { Facts, InlineAction, QueueCard } from './common'
+import { type Done, DoneNotice, Facts, InlineAction, QueueCard } from './common'
 
 const PAGE_SIZE = 20
 /** Who approves shelving (the workflow's supervisor: leaders and admins over the area). */
@@ -23,7 +23,7 @@ export function ShelvingSection({ user, now }: { user: User; now: Date }) {
   const approver = hasRole(user, APPROVERS)
   const [pendingPage, setPendingPage] = useState(1)
   const [shelvedPage, setShelvedPage] = useState(1)
-  const [notice, setNotice] = useState<string | null>(null)
+  const [notice, setNotice] = useState<Done | null>(null)
   const pending = useQuery({
     ...queries.cases({ shelvingRequested: true, sort: 'oldest', page: pendingPage, pageSize: PAGE_SIZE }),
     placeholderData: keepPreviousData,
@@ -34,11 +34,7 @@ export function ShelvingSection({ user, now }: { user: User; now: Date }) {
   })
   return (
     <div data-testid="loop-shelving">
-      {notice && (
-        <p className="notice" role="status" data-testid="shelving-notice">
-          {notice}
-        </p>
-      )}
+      <DoneNotice done={notice} testId="shelving-notice" />
       <h2 className="section-title">{t('loop.shelving.pendingTitle')}</h2>
       <p className="muted">{t('loop.shelving.pendingIntro')}</p>
       <QueryStatus query={pending} />
@@ -66,7 +62,7 @@ export function ShelvingSection({ user, now }: { user: User; now: Date }) {
                     tone="primary"
                     comment={{ label: t('loop.shelving.approveComment'), required: true }}
                     submitLabel={t('loop.shelving.approve')}
-                    doneMessage={t('loop.shelving.approved', { code: c.trackingCode })}
+                    doneKey="loop.shelving.approved"
                     onDone={setNotice}
                   />
                   <InlineAction
@@ -76,7 +72,7 @@ export function ShelvingSection({ user, now }: { user: User; now: Date }) {
                     tone="danger"
                     comment={{ label: t('loop.shelving.declineComment'), required: true }}
                     submitLabel={t('loop.shelving.decline')}
-                    doneMessage={t('loop.shelving.declined', { code: c.trackingCode })}
+                    doneKey="loop.shelving.declined"
                     onDone={setNotice}
                   />
                 </div>
@@ -129,7 +125,7 @@ export function ShelvingSection({ user, now }: { user: User; now: Date }) {
                     tone="primary"
                     comment={{ label: t('loop.shelving.reviveComment'), required: false }}
                     submitLabel={t('loop.shelving.revive')}
-                    doneMessage={t('loop.shelving.revived', { code: c.trackingCode })}
+                    doneKey="loop.shelving.revived"
                     onDone={setNotice}
                   />
                 </div>

@@ -43,6 +43,26 @@ export function QueueCard({ c, children, testId }: { c: CaseView; children?: Rea
   )
 }
 
+/**
+ * What a queue says after an action: a string key and the case's tracking code, translated when
+ * shown, so the notice follows a change of language.
+ */
+export interface Done {
+  key: string
+  code: string
+}
+
+/** The notice of the last action taken in a queue. */
+export function DoneNotice({ done, testId }: { done: Done | null; testId: string }) {
+  const { t } = useTranslation()
+  if (!done) return null
+  return (
+    <p className="notice" role="status" data-testid={testId}>
+      {t(done.key, { code: done.code })}
+    </p>
+  )
+}
+
 /** Small definition list of a queue card. */
 export function Facts({ items }: { items: [string, ReactNode, string?][] }) {
   return (
@@ -67,13 +87,14 @@ interface InlineActionProps {
   /** Offer a department to re-dispatch to (approve_return). */
   department?: string
   submitLabel: string
-  onDone: (message: string) => void
-  doneMessage: string
+  onDone: (done: Done) => void
+  /** The notice's string key ({{code}} is the case's tracking code). */
+  doneKey: string
 }
 
 /** A button that opens one action's small form on a queue card and sends it. */
 export function InlineAction(props: InlineActionProps) {
-  const { c, action, label, tone, comment, department, submitLabel, onDone, doneMessage } = props
+  const { c, action, label, tone, comment, department, submitLabel, onDone, doneKey } = props
   const { t, i18n } = useTranslation()
   const [open, setOpen] = useState(false)
   const [text, setText] = useState('')
@@ -88,7 +109,7 @@ export function InlineAction(props: InlineActionProps) {
       return api.caseAction(c.id, body)
     },
     onSuccess: (updated) => {
-      onDone(doneMessage)
+      onDone({ key: doneKey, code: c.trackingCode })
       return caseChanged(updated)
     },
     onError: (err) => {
