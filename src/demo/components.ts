@@ -148,3 +148,24 @@ export async function seedComponentsDemo(tx: Tx, now: Date): Promise<{ component
       .execute()
   return { components: rows.length }
 }
+
+/**
+ * For generated history: links each case of a component category that names no component to the
+ * nearest component of that category in its grid, and moves the case onto it — as if it had been
+ * filed about it. Cases in grids without such a component stay unlinked. Answers how many it
+ * linked. Runs as the owner (demo seeding, the generator).
+ */
+export async function linkCasesToComponents(tx: Tx): Promise<{ linked: number }> {
+  const { rows } = await sql<{ n: number }>`
+    with linked as (
+      update cases c set component_id = k.id, location = k.location
+      from case_category cat, lateral (
+        select k.id, k.location from component k
+        where k.category_id = c.category_id and k.area_id = c.area_id and k.state <> 'removed'
+        order by k.location <-> coalesce(c.location, k.location) limit 1
+      ) k
+      where cat.id = c.category_id and cat.kind = 'component' and c.component_id is null
+      returning 1
+    ) select count(*)::int as n from linked`.execute(tx)
+  return { linked: rows[0]?.n ?? 0 }
+}

@@ -45,6 +45,9 @@ const EmergencyPage = lazy(() => import('./pages/emergency/EmergencyPage').then(
 const DevicesPage = lazy(() => import('./pages/devices/DevicesPage').then((m) => ({ default: m.DevicesPage })))
 const PartyPage = lazy(() => import('./pages/party/PartyPage').then((m) => ({ default: m.PartyPage })))
 const TrainingPage = lazy(() => import('./pages/training/TrainingPage').then((m) => ({ default: m.TrainingPage })))
+const ComponentsPage = lazy(() =>
+  import('./pages/components/ComponentsPage').then((m) => ({ default: m.ComponentsPage })),
+)
 const AlertLinkPage = lazy(() => import('./pages/emergency/alerts').then((m) => ({ default: m.AlertLinkPage })))
 // The alert page a text message links to opens without an account.
 const alertLinkToken = (r: Route) =>
@@ -247,6 +250,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <TrainingPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'components':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <ComponentsPage params={params} user={user} config={config} />
         </Suspense>
       )
     case 'dashboard':

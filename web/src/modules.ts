@@ -20,6 +20,7 @@ export type ModuleId =
   | 'analytics'
   | 'emergency'
   | 'devices'
+  | 'components'
   | 'party'
   | 'training'
   | 'audit'
@@ -94,6 +95,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: true, roles: null },
   { id: 'devices', available: true, roles: STAFF_ROLES },
+  { id: 'components', available: true, roles: STAFF_ROLES },
   { id: 'party', available: true, roles: ['admin', 'leader', 'staff', 'grid_worker'] },
   { id: 'training', available: true, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next'
 import { ActionPanel } from '../components/ActionPanel'
 import { AlarmsForCase } from './devices/alarms/AlarmsForCase'
+import { ComponentOnCase } from './components/ComponentOnCase'
 import { PartyMembersOnCase } from './party/members/PartyMembersOnCase'
 import { ModelCasesOnCase } from './training/models/ModelCasesOnCase'
 import { PoliciesOnCase } from './training/policies/PoliciesOnCase'
@@ -56,6 +57,7 @@ export function CaseDetailPage({ id, config }: { id: number; config: AppConfig |
             </div>
             <ActionPanel detail={detail} />
             {detail.channel === 'device' && <AlarmsForCase caseId={detail.id} />}
+            <ComponentOnCase caseId={detail.id} />
             <PartyMembersOnCase caseId={detail.id} />
             <PoliciesOnCase caseId={detail.id} categoryId={detail.category.id} />
             <ModelCasesOnCase caseId={detail.id} categoryId={detail.category.id} state={detail.state} />
