@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertClosedCase } from '../src/training/models-demo.js'
 import { DESKTOP, PHONE, browserSession, byTestId } from './browser-support.js'
-import type { TestPlatform } from './support.js'
+import { call, type TestPlatform, tokenFor } from './support.js'
 
 // Monday 10:00 in the demo city (Asia/Shanghai): inside working hours, so the return window is open.
 const session = browserSession({
@@ -306,16 +306,72 @@ describe.skipIf(session.skip)('the loop by the book in a browser (pglite)', () =
     expect(await staff.locator(`[data-tracking-code="${trackingCode}"]`).count()).toBe(0)
   }, 90_000)
 
-  it('leaders see the shelving lists; the call-back console and the case page read in English too', async () => {
+  it('a leader approves a shelving request in the shelving section, and the shelved case is revived', async () => {
+    // A proactive case (no verification, nobody to call) the street team takes on and asks to shelve.
+    const [staffT, handlerT] = [await tokenFor(p.app, 'guihua.staff'), await tokenFor(p.app, 'guihua.handler')]
+    const photo = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/photos',
+      headers: { 'content-type': 'image/png', authorization: `Bearer ${staffT}` },
+      payload: PNG,
+    })
+    expect(photo.statusCode).toBe(201)
+    const filed = await call(p.app, 'POST', '/api/v1/cases', {
+      token: staffT,
+      headers: { 'idempotency-key': 'loop-browser-shelving-case' },
+      body: {
+        categoryCode: CATEGORY,
+        location: point,
+        description: '桂花苑南门废弃广告牌无主，产权不明（回路浏览器测试，挂账）',
+        channel: 'proactive',
+        photos: [photo.json().token],
+      },
+    })
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201)
+    const id = filed.body.id as number
+    const code = filed.body.trackingCode as string
+    const step = async (token: string, body: object) => {
+      const version = (await call(p.app, 'GET', `/api/v1/cases/${id}`, { token })).body.version
+      const res = await call(p.app, 'POST', `/api/v1/cases/${id}/actions`, { token, body: { ...body, version } })
+      expect(res.status, JSON.stringify(res.body)).toBe(200)
+    }
+    await step(staffT, { action: 'accept' })
+    await step(handlerT, { action: 'department_accept' })
+    await step(handlerT, { action: 'request_shelving', comment: '广告牌产权人不明，需区里出台拆除政策' })
+
     const leader = await signIn('guihua.leader')
     await goto(leader, '#/supervision/shelving')
-    await leader.waitForSelector(byTestId('loop-shelving'))
-    await leader.waitForSelector(`${byTestId('shelving-pending-empty')}, ${byTestId('shelving-request-card')}`)
-    await axe(leader, 'shelving')
-    await shoot(leader, 'loop-09-shelving.png')
+    const request = `${byTestId('shelving-request-card')}[data-tracking-code="${code}"]`
+    await leader.waitForSelector(request)
+    expect(await leader.textContent(`${request} ${byTestId('shelving-reason')}`)).toContain('产权人不明')
+    await axe(leader, 'shelving requests')
+    await shoot(leader, 'loop-09-shelving-request.png')
+    await leader.click(`${request} ${byTestId('queue-shelve')}`)
+    await leader.fill(`${request} ${byTestId('queue-comment')}`, '同意挂账，待政策出台后复核')
+    await leader.click(`${request} ${byTestId('queue-submit')}`)
+    const shelved = `${byTestId('shelved-card')}[data-tracking-code="${code}"]`
+    await leader.waitForSelector(shelved)
+    await leader.waitForSelector(request, { state: 'detached' })
+    const shelvedRow = await db()
+      .selectFrom('cases')
+      .select(['state', 'shelve_review_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
+    expect(shelvedRow.state).toBe('shelved')
+    expect(shelvedRow.shelve_review_at).not.toBeNull()
+    await axe(leader, 'shelved list')
+    await shoot(leader, 'loop-10-shelved.png')
+    await leader.click(`${shelved} ${byTestId('queue-revive')}`)
+    await leader.click(`${shelved} ${byTestId('queue-submit')}`)
+    await leader.waitForSelector(shelved, { state: 'detached' })
+    await leader.waitForSelector(byTestId('shelving-notice'))
+    const revived = await db().selectFrom('cases').select('state').where('id', '=', id).executeTakeFirstOrThrow()
+    expect(revived.state).toBe('in_progress')
     // Call-backs are the hotline's (triage), not a leader's section.
     expect(await leader.locator(byTestId('supervision-tab-callbacks')).count()).toBe(0)
+  }, 120_000)
 
+  it('the call-back console and the case page read in English too', async () => {
     await goto(staff, '#/supervision/callbacks')
     await staff.waitForSelector(byTestId('loop-callbacks'))
     expect(await staff.textContent(byTestId('supervision-tab-callbacks'))).toBe('回访')
@@ -324,7 +380,7 @@ describe.skipIf(session.skip)('the loop by the book in a browser (pglite)', () =
     expect(await staff.textContent(byTestId('supervision-tab-callbacks'))).toBe('Call-backs')
     expect(await staff.textContent(byTestId('supervision-tab-returns'))).toBe('Return review')
     await axe(staff, 'call-back console (en)')
-    await shoot(staff, 'loop-10-callbacks-en.png')
+    await shoot(staff, 'loop-11-callbacks-en.png')
     await goto(staff, `#/cases/${caseId}`)
     await staff.waitForSelector(`${byTestId('case-rating-status')}[data-status="rated"]`)
     expect(await staff.textContent(byTestId('case-rating-status'))).toContain('The requester says it is solved')
@@ -346,7 +402,7 @@ describe.skipIf(session.skip)('the loop by the book in a browser (pglite)', () =
     await admin.fill(byTestId('rules-callbackAttempts'), '2')
     await admin.click(byTestId('rules-save'))
     await admin.waitForSelector(byTestId('rules-saved'))
-    await shoot(admin, 'loop-11-rules.png')
+    await shoot(admin, 'loop-12-rules.png')
     const area = await db().selectFrom('area').select('id').where('code', '=', 'JZ-QH-01-01').executeTakeFirstOrThrow()
     const saved = await db()
       .selectFrom('case_rules')
