@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import LongPolesFirst from './test/sequencer.js'
 
 export default defineConfig({
   test: {
@@ -8,6 +9,8 @@ export default defineConfig({
     // Two cores: two test files at a time, each with its own databases.
     maxWorkers: 2,
     fileParallelism: true,
+    // The known long files first, so none of them is the run's tail (test/sequencer.ts).
+    sequence: { sequencer: LongPolesFirst },
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default'],

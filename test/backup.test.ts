@@ -15,15 +15,13 @@ import { loadConfig } from '../src/config.js'
 import { ManualClock } from '../src/core/clock.js'
 import { openDatabase, type Db } from '../src/core/db.js'
 import { buildServer } from '../src/server.js'
-import { backends, call, openTestPlatform, tokenFor, type TestPlatform } from './support.js'
+import { backends, call, cliArgs, openTestPlatform, tokenFor, type TestPlatform } from './support.js'
 
 // Backup and restore on both backends, and the move from the embedded database to PostgreSQL,
 // through the CLI as an operator runs it. "Every row is back" is proven table by table: the row
 // count and an md5 over the text of all rows, taken before the backup and after the restore.
 
 const exec = promisify(execFile)
-const tsx = path.resolve('node_modules/.bin/tsx')
-const cliPath = path.resolve('src/cli.ts')
 const hasPostgres = backends().includes('postgresql')
 // A 1×1 PNG: the photo makes case_photo carry bytea.
 const PNG = Buffer.from(
@@ -154,7 +152,7 @@ async function cli(
   cwd?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(tsx, [cliPath, ...args], { env, ...(cwd ? { cwd } : {}) })
+    const { stdout, stderr } = await exec(process.execPath, [...cliArgs(), ...args], { env, ...(cwd ? { cwd } : {}) })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string }
@@ -256,8 +254,7 @@ describe.concurrent('backup, restore and migrate-to-postgres on the embedded dat
     timeout: 180_000,
   }, async () => {
     let output = ''
-    // Node itself, not the tsx wrapper: under load the wrapper turns SIGTERM into SIGKILL after 30 ms.
-    server = spawn(process.execPath, ['--import', 'tsx', cliPath, 'serve'], {
+    server = spawn(process.execPath, [...cliArgs(), 'serve'], {
       env: env(),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -272,8 +269,7 @@ describe.concurrent('backup, restore and migrate-to-postgres on the embedded dat
         )
       )
         break
-      // Up to 90 s: the server compiles the whole source through tsx before it listens, which takes
-      // half a minute on a loaded two-core machine (the other server tests allow 60 s and more).
+      // Up to 90 s: a loaded two-core machine (the server loads its modules and the data directory).
       if (i > 360) throw new Error(`server did not start:\n${output}`)
       await new Promise((r) => setTimeout(r, 250))
     }

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { findPgBin, freePort, postgresTempDir, runAsPostgres } from '../bench/lib/cluster.js'
 import { openDatabase } from '../src/core/db.js'
 import { isDatabaseUnavailable } from '../src/core/http.js'
+import { cliArgs } from './support.js'
 
 // Crash safety, proven on a real server process:
 //  1. SIGKILL under intake load, on both backends: after a restart on the same data, every
@@ -54,12 +55,12 @@ afterAll(() => {
 })
 
 /**
- * node itself with tsx as a loader (no wrapper process), in its own process group so a kill of
- * the group reaches everything it started.
+ * node itself running the prebuilt CLI (no wrapper process), in its own process group so a kill
+ * of the group reaches everything it started.
  */
 async function startServer(env: Record<string, string>, port: number): Promise<ServerProcess> {
   let output = ''
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...cliArgs(), 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),

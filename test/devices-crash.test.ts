@@ -10,7 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { openDatabase, type Database } from '../src/core/db.js'
 import { registerSimulatedDevices, runSimulator, type SimDevice } from '../src/devices/simulate.js'
 import { TEST_DATA_KEY } from './keys.js'
-import { backends } from './support.js'
+import { backends, cliArgs } from './support.js'
 import { freePort, mosquittoTests, startMosquitto } from './mosquitto-support.js'
 
 // The server subscribed to a real mosquitto (persistent session, QoS 1) is killed with SIGKILL
@@ -39,7 +39,7 @@ interface Server {
 
 async function startServer(env: Record<string, string>, port: number): Promise<Server> {
   let output = ''
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...cliArgs(), 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -12,6 +12,7 @@ import { fieldCipher } from '../src/core/crypto.js'
 import { openDatabase, type Database } from '../src/core/db.js'
 import { generateResidents } from '../src/emergency/alerts-demo.js'
 import { TEST_DATA_KEY } from './keys.js'
+import { cliArgs } from './support.js'
 
 // An alert to more than 2,000 residents, its server process killed with SIGKILL while sending
 // (some messages handed to the logging transport, not all) three times, started again on the same data:
@@ -39,7 +40,7 @@ interface Server {
 
 async function startServer(env: Record<string, string>, port: number): Promise<Server> {
   let output = ''
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...cliArgs(), 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),

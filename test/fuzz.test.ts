@@ -1139,8 +1139,10 @@ describe.each(backends())('fuzzing every operation on %s', (backend) => {
     const before = sent
     const failures: string[] = []
     const stats: Record<string, Record<number, number>> = {}
+    const took: Record<string, number> = {}
     let slowest = 0
     for (const op of ops.filter((o) => !ONLY || o.key.includes(ONLY))) {
+      const opStarted = Date.now()
       const result = await fc.check(
         fc.asyncProperty(requestArb(op, known), async (req) => {
           const t0 = Date.now()
@@ -1168,8 +1170,11 @@ describe.each(backends())('fuzzing every operation on %s', (backend) => {
       const sick = await healthy()
       if (sick.length) failures.push(`after ${op.key}: ${sick.join('; ')}`)
       await keepCallersUsable()
+      took[op.key] = Date.now() - opStarted
     }
-    if (STATS) for (const [k, v] of Object.entries(stats)) console.log(`[fuzz ${backend}] ${k}: ${JSON.stringify(v)}`)
+    if (STATS)
+      for (const [k, v] of Object.entries(stats))
+        console.log(`[fuzz ${backend}] ${k}: ${took[k]} ms ${JSON.stringify(v)}`)
     console.log(
       `[fuzz ${backend}] ${sent - before} requests to ${ops.length} operations (${RUNS} per operation) in ${((Date.now() - started) / 1000).toFixed(1)} s; slowest answer ${slowest} ms`,
     )

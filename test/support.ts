@@ -19,6 +19,15 @@ export function backends(): Backend[] {
   return inject('pgAdminUrl') ? ['pglite', 'postgresql'] : ['pglite']
 }
 
+/**
+ * Arguments for `spawn(process.execPath, [...cliArgs(), 'serve'])`: the CLI prebuilt once per run
+ * by the global setup (test/global-setup.ts), with source maps so stack traces name src/ files.
+ * Starting `src/cli.ts` through tsx instead costs seconds of compiling and loading per process.
+ */
+export function cliArgs(): string[] {
+  return ['--enable-source-maps', inject('cliBundle')]
+}
+
 export interface TestPlatform extends Platform {
   clock: ManualClock
   app: FastifyInstance
