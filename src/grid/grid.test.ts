@@ -264,16 +264,20 @@ describe.each(backends())('grid work on %s', (backend) => {
     const g2 = stats.body.grids.find((g: { id: number }) => g.id === grid2)
     expect(g1).toMatchObject({ patrols: 1, idle: false, reports: 3, validReports: 2 })
     expect(g2).toMatchObject({ patrols: 1, idle: false, reports: 0 })
-    // The time in each grid is apportioned by the share of track inside it; together the whole patrol.
-    const inGrids = stats.body.grids.filter((g: { id: number }) => crossed.includes(g.id))
-    expect(inGrids.reduce((s: number, g: { hours: number }) => s + g.hours, 0)).toBeCloseTo(32 / 60, 1)
+    // The time in each grid is apportioned by the share of track inside it (the walk may cross a
+    // grid of the next community, outside these figures).
+    const here = crossed.filter((c) => stats.body.grids.some((g: { id: number }) => g.id === c))
+    const shareHere = ended.body.grids
+      .filter((g: { id: number }) => here.includes(g.id))
+      .reduce((s: number, g: { share: number }) => s + g.share, 0)
+    const inGrids = stats.body.grids.filter((g: { id: number }) => here.includes(g.id))
+    expect(inGrids.reduce((s: number, g: { hours: number }) => s + g.hours, 0)).toBeCloseTo((shareHere * 32) / 60, 1)
     const grids = await sql<{
       n: number
     }>`select count(*)::int as n from area where level = 'grid' and path like ${`${(await db.selectFrom('area').select('path').where('id', '=', community).executeTakeFirstOrThrow()).path}%`}`.execute(
       db,
     )
     expect(stats.body.totals).toMatchObject({ patrols: 1, reports: 3, validReports: 2, grids: grids.rows[0]!.n })
-    const here = crossed.filter((c) => stats.body.grids.some((g: { id: number }) => g.id === c))
     expect(stats.body.totals.idleGrids).toBe(grids.rows[0]!.n - here.length)
     // Idle first: the grids nobody patrolled lead the list.
     expect(stats.body.grids[0].idle).toBe(true)
@@ -286,7 +290,8 @@ describe.each(backends())('grid work on %s', (backend) => {
     const mine = tracks.body.patrols.find((t: { id: number }) => t.id === id)
     expect(mine.coordinates).toHaveLength(6)
     expect(mine.coordinates[0][0]).toBeCloseTo(inside.lng, 6)
-    expect(mine.gridIds).toEqual([...crossed].sort((a, b) => a - b))
+    // The grids the leader reads (a grid of the next community the walk crossed is not theirs to see).
+    expect(mine.gridIds).toEqual([...here].sort((a, b) => a - b))
     const nextDay = await call(p.app, 'GET', `/api/v1/grid/patrol-tracks?areaId=${community}&date=2027-06-02`, {
       token: await tokenFor(p.app, 'guihua.leader'),
     })

@@ -18,6 +18,7 @@ export interface GenerateArgs {
   volunteerHours: number
   partyMembers?: number
   trainingRecords?: number
+  patrols?: number
   seed: number
   years: number
   until?: string
@@ -68,6 +69,7 @@ export async function runGenerate(
           volunteer_hours: args.volunteerHours,
           party_members: args.partyMembers ?? 0,
           training_records: args.trainingRecords ?? 0,
+          patrols: args.patrols ?? 0,
         },
         seed: args.seed,
         years: args.years,
@@ -143,6 +145,12 @@ export function registerGenerateCommand(program: Command, exit: () => void) {
     .option(
       '--training-records <n>',
       'course enrolments of generated grid workers over the grids, with lessons done, quiz attempts and certificates (needs published courses: the demo city has them)',
+      count,
+      0,
+    )
+    .option(
+      '--patrols <n>',
+      'patrol logs with tracks by the grids’ workers, most working days, 1–3 h and 1–5 km (adds generated grid workers where the grids have too few)',
       count,
       0,
     )

@@ -11,6 +11,7 @@ import { commentsStep, proposalsStep, surveyResponsesStep } from './generate-par
 import { partyMembersStep } from './generate-party.js'
 import { serviceApplicationsStep, volunteerHoursStep } from './generate-services.js'
 import { trainingRecordsStep } from './generate-training.js'
+import { patrolsStep } from './generate-patrols.js'
 import { insertSink, postgresSink } from './generate-sink.js'
 import type { GenerateOptions, GenerateStep, StepResult } from './generate-step.js'
 
@@ -40,6 +41,7 @@ export const generateSteps: GenerateStep[] = [
   volunteerHoursStep,
   partyMembersStep,
   trainingRecordsStep,
+  patrolsStep,
 ]
 
 /** Entities the CLI accepts; those without a step report "not available yet". */
@@ -54,6 +56,7 @@ export const generateEntities = [
   'volunteer_hours',
   'party_members',
   'training_records',
+  'patrols',
 ] as const
 
 export interface EntityReport {

@@ -45,6 +45,7 @@ const EmergencyPage = lazy(() => import('./pages/emergency/EmergencyPage').then(
 const DevicesPage = lazy(() => import('./pages/devices/DevicesPage').then((m) => ({ default: m.DevicesPage })))
 const PartyPage = lazy(() => import('./pages/party/PartyPage').then((m) => ({ default: m.PartyPage })))
 const TrainingPage = lazy(() => import('./pages/training/TrainingPage').then((m) => ({ default: m.TrainingPage })))
+const GridPage = lazy(() => import('./pages/grid/GridPage').then((m) => ({ default: m.GridPage })))
 const ComponentsPage = lazy(() =>
   import('./pages/components/ComponentsPage').then((m) => ({ default: m.ComponentsPage })),
 )
@@ -181,7 +182,7 @@ function ModulePage({
   const caseId = idParam(params)
   switch (id) {
     case 'areas':
-      return <AreasPage routeParams={params} config={config} />
+      return <AreasPage routeParams={params} config={config} user={user} />
     case 'report':
       return <ReportPage user={user} config={config} />
     case 'my-cases':
@@ -256,6 +257,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <ComponentsPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'grid':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <GridPage params={params} user={user} config={config} />
         </Suspense>
       )
     case 'dashboard':

@@ -21,6 +21,7 @@ export type ModuleId =
   | 'emergency'
   | 'devices'
   | 'components'
+  | 'grid'
   | 'party'
   | 'training'
   | 'audit'
@@ -96,6 +97,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'emergency', available: true, roles: null },
   { id: 'devices', available: true, roles: STAFF_ROLES },
   { id: 'components', available: true, roles: STAFF_ROLES },
+  { id: 'grid', available: true, roles: REGISTRY_READERS },
   { id: 'party', available: true, roles: ['admin', 'leader', 'staff', 'grid_worker'] },
   { id: 'training', available: true, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },

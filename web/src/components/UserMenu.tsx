@@ -4,7 +4,9 @@ import { routes } from '../router'
 import type { RoleAssignment, User } from '../types'
 
 function roleText(r: RoleAssignment, t: (k: string, o?: Record<string, unknown>) => string, lng: string): string {
-  const role = t(`roles.${r.role}`, { defaultValue: r.role })
+  const base = t(`roles.${r.role}`, { defaultValue: r.role })
+  // A grid worker's duty (网格长, 专职, 兼职, 下沉干部) says more than the role.
+  const role = r.dutyType ? `${base} · ${t(`grid.patrol.duty.${r.dutyType}`)}` : base
   const area = localName(r, lng)
   return area ? t('header.roleInArea', { role, area }) : role
 }

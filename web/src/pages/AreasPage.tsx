@@ -7,14 +7,23 @@ import { AreaDetails } from '../components/AreaDetails'
 import { AreaMap } from '../components/AreaMap'
 import { AreaTree } from '../components/AreaTree'
 import { CoveragePanel } from '../components/CoveragePanel'
+import { ProfileCard } from './grid/ProfileCard'
 import { ErrorBanner } from '../components/ErrorBanner'
 import { QueryStatus } from '../components/QueryStatus'
 import { idParam, navigate, replaceRoute } from '../router'
-import { childLevel, type AppConfig } from '../types'
+import { childLevel, type AppConfig, type User } from '../types'
 import { DevicePanel } from './devices/registry/DevicePanel'
 
 /** Jurisdiction and grids: area tree, boundary map, details and coverage check. */
-export function AreasPage({ routeParams, config }: { routeParams: string[]; config: AppConfig | null }) {
+export function AreasPage({
+  routeParams,
+  config,
+  user = null,
+}: {
+  routeParams: string[]
+  config: AppConfig | null
+  user?: User | null
+}) {
   const { t } = useTranslation()
   const treeQuery = useQuery(queries.areaTree())
   const tree = treeQuery.data ?? null
@@ -110,6 +119,7 @@ export function AreasPage({ routeParams, config }: { routeParams: string[]; conf
           />
         )}
         {detail && !coverage && detail.level !== 'grid' && <p className="muted hint">{t('coverage.hint')}</p>}
+        {detail && detail.level === 'grid' && <ProfileCard areaId={detail.id} user={user} />}
         {detail && detail.level === 'grid' && <DevicePanel areaId={detail.id} />}
       </div>
     </section>
