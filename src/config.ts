@@ -45,8 +45,11 @@ export interface Config {
   mqttEnabled: boolean
   /** Messages one device may send per minute before the rest are dropped (DEVICE_RATE_PER_MINUTE). */
   deviceRatePerMinute: number
-  /** Whether the first start of a fresh demo city adds a year of case history (DEMO_HISTORY=0 or `serve --empty`: no). */
-  demoHistory: boolean
+  /**
+   * Whether the first start of a fresh demo city adds a year of case history: DEMO_HISTORY=1 yes,
+   * DEMO_HISTORY=0 (or `serve --empty`) no; unset (null): on the embedded database only.
+   */
+  demoHistory: boolean | null
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -85,7 +88,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     mqttUrl: process.env.MQTT_URL || null,
     mqttEnabled: process.env.MQTT_ENABLED !== '0',
     deviceRatePerMinute: intFromEnv('DEVICE_RATE_PER_MINUTE', 600),
-    demoHistory: process.env.DEMO_HISTORY !== '0',
+    demoHistory: process.env.DEMO_HISTORY === '1' ? true : process.env.DEMO_HISTORY === '0' ? false : null,
     ...overrides,
   }
 }

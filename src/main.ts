@@ -85,8 +85,10 @@ export async function startPlatform(
       } else {
         log.info('empty database: seeding the demo city')
         await seedDemo(database.db, 1, { production: false, cipher: cipherFor(config) })
-        // A year of cases and work waiting in every queue, so the demo shows the loop turning.
-        if (config.demoHistory) {
+        // A year of cases and work waiting in every queue, so the demo shows the loop turning. By
+        // default only on the embedded database: a fresh PostgreSQL database is an installation
+        // being tried out or tested, which DEMO_HISTORY=1 opts in.
+        if (config.demoHistory ?? !config.databaseUrl) {
           log.info('filling the demo city with a year of case history (DEMO_HISTORY=0 or `serve --empty` skips it)')
           const history = await seedDemoHistory(database, { cipher: cipherFor(config), now: platform.clock.now() })
           if (history)

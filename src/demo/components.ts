@@ -157,14 +157,20 @@ export async function seedComponentsDemo(tx: Tx, now: Date): Promise<{ component
  */
 export async function linkCasesToComponents(tx: Tx): Promise<{ linked: number }> {
   const { rows } = await sql<{ n: number }>`
-    with linked as (
-      update cases c set component_id = k.id, location = k.location
-      from case_category cat, lateral (
+    with nearest as (
+      -- The lateral join needs the case as a FROM item: an UPDATE's target cannot be referenced there.
+      select c.id as case_id, k.id, k.location
+      from cases c
+      join case_category cat on cat.id = c.category_id and cat.kind = 'component'
+      cross join lateral (
         select k.id, k.location from component k
         where k.category_id = c.category_id and k.area_id = c.area_id and k.state <> 'removed'
         order by k.location <-> coalesce(c.location, k.location) limit 1
       ) k
-      where cat.id = c.category_id and cat.kind = 'component' and c.component_id is null
+      where c.component_id is null
+    ), linked as (
+      update cases c set component_id = n.id, location = n.location
+      from nearest n where n.case_id = c.id
       returning 1
     ) select count(*)::int as n from linked`.execute(tx)
   return { linked: rows[0]?.n ?? 0 }

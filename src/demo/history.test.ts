@@ -24,15 +24,19 @@ describe.each(backends())('demo history on %s', (backend) => {
     await p?.close()
   })
 
-  it('is not in the test template, and is written once', async () => {
+  // A minute or more for the embedded database on a loaded two-core machine.
+  it('is not in the test template, and is written once', { timeout: 300_000 }, async () => {
     expect(await hasDemoHistory(p.database.db)).toBe(false)
     before = await cases()
     maxBefore = (await rows(sql<{ n: number }>`select coalesce(max(id), 0)::int as n from cases`))[0]!.n
     const cipher = cipherFor({ dataKey: TEST_DATA_KEY, dataKeyFile: '', production: false })
-    report = (await seedDemoHistory(p.database, { cipher, now, cases: 1500 }))!
+    report = (await seedDemoHistory(p.database, { cipher, now, cases: 1500, patrols: 200 }))!
     expect(report).not.toBeNull()
     const generated = report.generated.find((r) => r.entity === 'cases')!
     expect(generated.rows.cases).toBe(1500)
+    // The grid workers' patrol logs come along (the patrols step).
+    const patrols = report.generated.find((r) => r.entity === 'patrols')!
+    expect(patrols.rows.patrol).toBeGreaterThan(100)
     const waiting = Object.values(report.waiting).reduce((a, b) => a + b, 0)
     expect(await cases()).toBe(before + 1500 + waiting)
     expect(await hasDemoHistory(p.database.db)).toBe(true)

@@ -8,9 +8,10 @@ import type { Channel } from '../cases/workflow.js'
 import type { FieldCipher } from '../core/crypto.js'
 import type { Database, Db } from '../core/db.js'
 import { mulberry32 } from '../core/random.js'
-import { inScope, type RequestContext } from '../core/scope.js'
+import { asSystem, inScope, type RequestContext } from '../core/scope.js'
 import { generate, generateSteps, type EntityReport } from '../operations/generate.js'
 import { pngOf } from '../training/courses-demo.js'
+import { linkCasesToComponents } from './components.js'
 
 /*
  * A living demo city: the first start of a fresh demo fills it with a year of history and with work
@@ -19,8 +20,8 @@ import { pngOf } from '../training/courses-demo.js'
  *
  * - The year is written by the bulk generator (src/operations/generate*.ts), the same one the
  *   benchmark uses: a few thousand cases over the whole city in every state, tier and channel, with
- *   their events, contacts, call-backs, returns and shelving. Patrols and components are added when
- *   their generator steps exist.
+ *   their events, contacts, call-backs, returns and shelving; the patrol logs of the grid workers
+ *   (the patrols step); and cases of component categories linked to the demo's components.
  * - The waiting work is filed and moved through the real workflow (createCase, performAction) as
  *   the demo accounts themselves, in the last hours before now: each case is exactly what the API
  *   would have made, timers, notifications and audit included.
@@ -32,6 +33,12 @@ import { pngOf } from '../training/courses-demo.js'
 
 /** Cases in the generated year: enough for every state and tier to show, seconds on PGlite. */
 export const DEMO_HISTORY_CASES = 3000
+/**
+ * Patrols in the year: the demo's own grid workers patrol most working days (≈400 a year between
+ * them); the rest are by workers the patrols step adds to the grids with the fewest, so that the
+ * coverage and the day's tracks show more than two grids.
+ */
+export const DEMO_HISTORY_PATROLS = 1200
 const MARKER = 'demo.history'
 const HOUR = 3_600_000
 
@@ -53,7 +60,14 @@ export async function hasDemoHistory(db: Db): Promise<boolean> {
  */
 export async function seedDemoHistory(
   database: Database,
-  opts: { cipher: FieldCipher; now: Date; cases?: number; seed?: number; log?: (line: string) => void },
+  opts: {
+    cipher: FieldCipher
+    now: Date
+    cases?: number
+    patrols?: number
+    seed?: number
+    log?: (line: string) => void
+  },
 ): Promise<DemoHistoryReport | null> {
   const db = database.db
   if (await hasDemoHistory(db)) return null
@@ -62,12 +76,8 @@ export async function seedDemoHistory(
   const started = performance.now()
   const log = opts.log ?? (() => {})
   const counts: Record<string, number> = { cases: opts.cases ?? DEMO_HISTORY_CASES }
-  // Patrol logs and the component inventory come from their own steps, where those exist.
-  for (const [entity, n] of [
-    ['patrols', 600],
-    ['components', 400],
-  ] as const)
-    if (generateSteps.some((s) => s.entity === entity)) counts[entity] = n
+  // Patrol logs, where their step exists (the grid module's).
+  if (generateSteps.some((s) => s.entity === 'patrols')) counts.patrols = opts.patrols ?? DEMO_HISTORY_PATROLS
   const generated = await generate(database, {
     counts,
     seed: opts.seed ?? 1,
@@ -77,6 +87,9 @@ export async function seedDemoHistory(
     cipher: opts.cipher,
     rebuildIndexes: false,
   })
+  // Cases of component categories are about a component of their grid (its case history).
+  const components = await asSystem(db, (tx) => linkCasesToComponents(tx))
+  log(`components: ${components.linked} generated cases linked to the demo's components`)
   const waiting = await seedWaitingWork(db, opts.cipher, opts.now)
   const seconds = (performance.now() - started) / 1000
   await recordAudit(
