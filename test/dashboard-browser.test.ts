@@ -195,8 +195,8 @@ describe.skipIf(session.skip)('the dashboard’s rates and evaluation in a brows
       ['1', '2', '2', '2', '100'],
       ['2', '1', '1', '0', '35'],
     ])
-    expect(byDept[1]![8]).toBe('100.0%') // extension
-    expect(byDept[1]![9]).toBe('100.0%') // return
+    expect(byDept[1]![8]).toBe('100%') // extension
+    expect(byDept[1]![9]).toBe('100%') // return
     expect(await text(leader, 'dash-evaluation-total')).toContain('3')
     expect(await text(leader, 'dash-evaluation-formula')).toContain('0.30 × 按期结案率')
     await axe(leader, 'dashboard')

@@ -10,8 +10,7 @@ with scoped as (
              c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
              c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
              case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end as weight,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied,
+             c.return_count as returns, c.return_denied_count as return_denied,
              null::text as gkey,
              null::text as gname,
              null::timestamptz as gat
@@ -90,8 +89,7 @@ with scoped as (
              c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
              c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
              case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end as weight,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied,
+             c.return_count as returns, c.return_denied_count as return_denied,
              coalesce(nullif(split_part(substr(a.path, length(r.path) + 1), '/', 1), '')::integer, r.id)::text as gkey,
              null::text as gname,
              null::timestamptz as gat
@@ -270,8 +268,7 @@ with scoped as (
              c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
              c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
              case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end as weight,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied,
+             c.return_count as returns, c.return_denied_count as return_denied,
              c.category_id::text as gkey,
              null::text as gname,
              null::timestamptz as gat
@@ -350,8 +347,7 @@ with scoped as (
              c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
              c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
              case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end as weight,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied,
+             c.return_count as returns, c.return_denied_count as return_denied,
              wk.actor_id::text as gkey,
              wk.actor_name as gname,
              wk.at as gat
@@ -433,8 +429,7 @@ with scoped as (
              c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
              c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
              case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end as weight,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied,
+             c.return_count as returns, c.return_denied_count as return_denied,
              to_char(c.submitted_at at time zone $1, 'YYYY-MM-DD') as gkey,
              null::text as gname,
              null::timestamptz as gat
@@ -513,8 +508,7 @@ with scoped as (
              c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
              c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
              case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end as weight,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied,
+             c.return_count as returns, c.return_denied_count as return_denied,
              to_char(c.submitted_at at time zone $1, 'YYYY-MM') as gkey,
              null::text as gname,
              null::timestamptz as gat
@@ -599,8 +593,7 @@ with scoped as (
              c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
              c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
              case when c.rating_status = 'rated' then case c.rating when 'satisfied' then w.ws when 'basically_satisfied' then w.wb when 'unsatisfied' then w.wu end end as weight,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied,
+             c.return_count as returns, c.return_denied_count as return_denied,
              null::text as gkey,
              null::text as gname,
              null::timestamptz as gat

@@ -52,11 +52,12 @@ import { openStates, type CaseState } from '../cases/workflow.js'
  *   directAnswers        direct_answer (answered by the hotline or triage and closed without dispatch)
  *   proactive            channel 'proactive' (未诉先办); proactiveShare = proactive / total
  *   shelved              state 'shelved' (挂账, approved)
- *   returns              'return' events (退单) of the population's cases; returnDenied: 'deny_return'
- *                        events. Grouped by department, a return counts for the department that
- *                        made it (the event's department) and a denial for the department whose
- *                        return was denied (that of the latest return before it); other groupings
- *                        count them with their case.
+ *   returns              returns (退单) of the population's cases: 'return' events, i.e. the sum of
+ *                        return_count (one per event); returnDenied: 'deny_return' events
+ *                        (return_denied_count). Grouped by department, a return counts for the
+ *                        department that made it (the event's department) and a denial for the
+ *                        department whose return was denied (that of the latest return before it);
+ *                        other groupings count them with their case.
  * The old figures, under honest names:
  *   departmentAccepted   responded_at is not null (a department accepted the case)
  *   departmentAcceptedOnTime   responded_at <= response_due_at
@@ -152,8 +153,9 @@ export const definitions = {
   proactiveShare: 'proactive / total',
   shelved: "state 'shelved' (挂账, approved by a leader)",
   returns:
-    "'return' events (退单) of the population's cases; grouped by department, counted for the department that returned",
-  returnDenied: "'deny_return' events; grouped by department, counted for the department whose return was denied",
+    "'return' events (退单) of the population's cases (the sum of return_count); grouped by department, counted for the department that returned (the event's department)",
+  returnDenied:
+    "'deny_return' events (the sum of return_denied_count); grouped by department, counted for the department whose return was denied",
   departmentAccepted: 'responded_at is not null (a department accepted the case)',
   departmentAcceptedOnTime: 'responded_at <= response_due_at',
   acceptanceRate: 'departmentAccepted / total (the former responseRate)',
@@ -533,12 +535,13 @@ export async function caseStats(
           return sql`${label(t, 'code')} as g_code, ${label(t, 'name_zh')} as g_name_zh, ${label(t, 'name_en')} as g_name_en`
         })()
       : sql`null::text as g_code, agg.gname as g_name_zh, agg.gname as g_name_en`
-  // Returns and their denials from the case's events; by department they are counted apart below.
+  // Returns and their denials: the case's counters (the workflow adds one with each 'return' and
+  // 'deny_return' event), read without a look into case_event per case; by department they are
+  // counted from the events apart below, for the department that returned.
   const returnCounts =
     g === 'department'
       ? sql`0 as returns, 0 as return_denied`
-      : sql`(select count(*) from case_event e where e.case_id = c.id and e.action = 'return')::int as returns,
-             (select count(*) from case_event e where e.case_id = c.id and e.action = 'deny_return')::int as return_denied`
+      : sql`c.return_count as returns, c.return_denied_count as return_denied`
 
   const { rows } = await sql<Row>`
     with scoped as (
