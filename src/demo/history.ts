@@ -38,7 +38,7 @@ export const DEMO_HISTORY_CASES = 3000
  * them); the rest are by workers the patrols step adds to the grids with the fewest, so that the
  * coverage and the day's tracks show more than two grids.
  */
-export const DEMO_HISTORY_PATROLS = 1200
+export const DEMO_HISTORY_PATROLS = 600
 const MARKER = 'demo.history'
 const HOUR = 3_600_000
 
