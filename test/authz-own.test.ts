@@ -258,6 +258,18 @@ const expected: Record<string, Row> = {
     'forbidden',
     'forbidden',
   ),
+  // The loop's rules are readable configuration for staff; admins of the area set them.
+  'GET /api/v1/areas/:id/case-rules': row('unauth', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'forbidden'),
+  'PUT /api/v1/areas/:id/case-rules': row(
+    'unauth',
+    'ok',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+  ),
   'GET /api/v1/stats/cases': row('unauth', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'forbidden'),
   // Webhooks and API keys are administered by admins of the area.
   'GET /api/v1/webhooks': row(
@@ -833,6 +845,12 @@ const probes: Record<string, Probe> = {
     call(p.app, 'PUT', `/api/v1/categories/DL-03/routing/${own.community}`, {
       token,
       body: { departmentId: own.departmentId },
+    }),
+  'GET /api/v1/areas/:id/case-rules': (c) => get(`/api/v1/areas/${c.own.community}/case-rules`)(c),
+  'PUT /api/v1/areas/:id/case-rules': ({ p, own, token }) =>
+    call(p.app, 'PUT', `/api/v1/areas/${own.community}/case-rules`, {
+      token,
+      body: { returnWindowHours: 3, limits: { urgent: { contactHours: 1 } } },
     }),
   // Without areaId: the caller's own granted areas (for the grid worker, the grid).
   'GET /api/v1/stats/cases': get('/api/v1/stats/cases?from=2026-01-01&to=2027-01-01'),

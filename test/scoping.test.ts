@@ -317,6 +317,17 @@ const matrix: Record<string, Probe> = {
           body: { departmentId: b.departmentId },
         }),
     ),
+  // The loop's rules are readable configuration; only B's admins change B's.
+  'GET /api/v1/areas/:id/case-rules': async () => {},
+  'PUT /api/v1/areas/:id/case-rules': async (p, t, b) =>
+    unchanged(
+      () => p.database.db.selectFrom('case_rules').selectAll().where('area_id', '=', b.community).execute(),
+      () =>
+        call(p.app, 'PUT', `/api/v1/areas/${b.community}/case-rules`, {
+          token: t,
+          body: { callbackAttempts: 5 },
+        }),
+    ),
   'GET /api/v1/stats/cases': async (p, t, b) => {
     const res = await call(p.app, 'GET', '/api/v1/stats/cases?from=2000-01-01&to=2100-01-01', { token: t })
     if (res.status !== 200) return denied(res.status)

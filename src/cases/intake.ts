@@ -147,10 +147,13 @@ export async function createCase(
     throw new AppError('VALIDATION_FAILED', 'give a location, or a grid and an address', 'location')
   }
   const attributes = checkAttributes(category, input.attributes)
-  // Open311 clients send a photo as media_url, which stands in for an uploaded one.
-  if (category.photoRequired && !input.photos?.length && !internal.mediaUrl)
-    throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
   const channel = internal.channel ?? channelFor(ctx, input.channel, grid.path)
+  // Open311 clients send a photo as media_url, which stands in for an uploaded one. A generic Open311
+  // client cannot know that a category wants a photo (services.json has no field for it), so its
+  // report without one is accepted and verified on site first, where the grid worker takes the photo.
+  const photoMissing = category.photoRequired && !input.photos?.length && !internal.mediaUrl
+  if (photoMissing && channel !== 'open311')
+    throw new AppError('CASE_PHOTO_REQUIRED', `category ${category.code} needs at least one photo`, 'photos')
   const districtId = Number(grid.path.split('/').filter(Boolean)[1] ?? grid.id)
   // Stored only encrypted; text messages are queued with the ciphertext and opened by the sender.
   const phone = sealPhone(internal.cipher, input.reporterPhone ? input.reporterPhone.replace(/[\s-]/g, '') : null)
@@ -163,7 +166,7 @@ export async function createCase(
     throw new AppError('FORBIDDEN', 'the urgency is set by staff at intake or by triage', 'urgency')
   const urgency = input.urgency ?? category.defaultUrgency
   // Reports from the public in some categories are checked on site before they are filed (核实).
-  const verifying = category.verifyBeforeFiling && publicChannels.has(channel)
+  const verifying = (category.verifyBeforeFiling && publicChannels.has(channel)) || photoMissing
   const responseDue = new Date(now.getTime() + category.respondHours! * 3600_000)
   // A new case has no timers to cancel: its clock is computed here and its timers follow the row.
   const clock = verifying

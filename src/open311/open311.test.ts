@@ -554,19 +554,20 @@ describe.each(backends())('Open311 GeoReport v2 on %s', (backend) => {
     expectErrors(await postForm(lamp({ description: 'x'.repeat(4001) })), 400, /description/)
     expectErrors(await postForm({ ...lamp(), description: ['one', 'two'] }), 400, /description/)
     expectErrors(await postForm(lamp({ colour: 'red' })), 400, /unknown parameter colour/)
-    // A photo-required service needs at least the address of a photo.
-    expectErrors(await postForm(lamp({ service_code: 'HW-01' })), 400, /requires a photo/)
   })
 
-  it('asks a photo for photo-required services as media_url', async () => {
-    expectErrors(
-      await postForm(lamp({ service_code: 'HW-02' })),
-      400,
-      /requires a photo of the problem: send its address as media_url/,
-    )
-    expect((await postForm(lamp({ service_code: 'HW-02', media_url: 'https://example.org/bins.jpg' }))).status).toBe(
-      200,
-    )
+  it('accepts a photo-required service without media_url and has it verified on site first', async () => {
+    // A generic client cannot learn from services.json that a photo is wanted: the report is taken
+    // and a grid worker confirms it on site with the photo (核实) before it is filed.
+    const without = await postForm(lamp({ service_code: 'HW-02' }))
+    expect(without.status).toBe(200)
+    const [{ service_request_id: plain }] = without.json()
+    const seen = await get(`/open311/v2/requests/${plain}.json`)
+    expect(seen.json()[0]).toMatchObject({ status: 'open' })
+    expect((await caseByCode(plain)).state).toBe('verifying')
+    const withPhoto = await postForm(lamp({ service_code: 'HW-02', media_url: 'https://example.org/bins.jpg' }))
+    expect(withPhoto.status).toBe(200)
+    expect((await caseByCode(withPhoto.json()[0].service_request_id)).state).toBe('submitted')
   })
 
   it('refuses a location outside the jurisdiction, and outside the area of the api_key', async () => {

@@ -518,8 +518,6 @@ export async function submitRequest(
 
   const category = await service(db, input.serviceCode!)
   const media = mediaUrl(input.mediaUrl)
-  if (category.photoRequired && media === undefined)
-    throw fail(400, `service ${category.code} requires a photo of the problem: send its address as media_url`)
   if (input.email !== undefined && (input.email.length > 254 || !EMAIL.test(input.email)))
     throw fail(400, 'email is not an e-mail address')
   if (input.phone !== undefined && !PHONE.test(input.phone))
@@ -615,8 +613,10 @@ const areaLabel = (lang: Lang, key: ApiKeyIdentity) => `${name(lang, key.areaNam
 // ─── GET service requests ────────────────────────────────────────────────────
 
 /** Open311 has two statuses; a case is closed once closed, rated, rejected or merged. */
+// A shelved request (挂账) is not solved: it stays open to the public.
+const publicOpen: readonly CaseState[] = [...openStates, 'shelved']
 export const statusOf = (state: string): 'open' | 'closed' =>
-  (openStates as readonly string[]).includes(state) ? 'open' : 'closed'
+  (publicOpen as readonly string[]).includes(state) ? 'open' : 'closed'
 
 const openNotes: Record<string, [string, string]> = {
   submitted: ['已提交，等待受理', 'Submitted; waiting to be accepted'],
@@ -625,6 +625,9 @@ const openNotes: Record<string, [string, string]> = {
   in_progress: ['承办部门正在处理', 'Being handled by the responsible agency'],
   replied: ['承办部门已办结，等待现场核查', 'Reported done; awaiting verification on site'],
   verified: ['已现场核查，即将结案', 'Verified on site; about to be closed'],
+  verifying: ['已提交，网格员正在现场核实', 'Submitted; a grid worker is verifying it on site'],
+  return_requested: ['承办部门申请退单，等待重新派遣', 'The agency asked to return it; awaiting reassignment'],
+  shelved: ['暂时无法解决，已挂账并定期复核', 'Cannot be solved now; kept on file and reviewed regularly'],
 }
 
 function requestQuery(db: Db) {
@@ -800,9 +803,7 @@ export async function listRequests(db: Db, f: RequestsQuery, now: Date, lang: La
     for (const s of statuses)
       if (s !== 'open' && s !== 'closed') throw fail(400, `status ${s} is not one of open, closed`)
     if (statuses.size === 1) {
-      q = statuses.has('open')
-        ? q.where('c.state', 'in', openStates as CaseState[])
-        : q.where('c.state', 'not in', openStates as CaseState[])
+      q = statuses.has('open') ? q.where('c.state', 'in', publicOpen) : q.where('c.state', 'not in', publicOpen)
     }
     const given = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v)
     const { from, to } = searchWindow(given(f.start_date), given(f.end_date), now)
