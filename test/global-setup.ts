@@ -14,10 +14,13 @@ import {
 import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import argon2 from 'argon2'
 import { build } from 'esbuild'
+import { sql } from 'kysely'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
-import { openDatabase } from '../src/core/db.js'
+import { openDatabase, type Db } from '../src/core/db.js'
+import { DEMO_PASSWORD } from '../src/demo/city.js'
 import { migrate } from '../src/core/migrate.js'
 import { seedDemo } from '../src/demo/seed.js'
 import { fieldCipher } from '../src/core/crypto.js'
@@ -36,8 +39,11 @@ declare module 'vitest' {
   }
 }
 
+/** Changes when what the templates hold changes other than through src/ (cheapDemoPasswords). */
+const TEMPLATE_VERSION = 'cheap-demo-passwords'
+
 function sourceHash(): string {
-  const h = createHash('sha256')
+  const h = createHash('sha256').update(TEMPLATE_VERSION)
   const walk = (dir: string) => {
     for (const f of readdirSync(dir).sort()) {
       const p = path.join(dir, f)
@@ -49,11 +55,35 @@ function sourceHash(): string {
   return h.digest('hex').slice(0, 12)
 }
 
+/**
+ * The demo accounts' password hashes made again at argon2id's lowest cost. Every sign-in of a demo
+ * account verifies its hash, and at the library's default cost (64 MiB, 3 passes, 4 lanes) that
+ * is 0.4 s of CPU, paid hundreds of times per run (each file signs its accounts in, on both
+ * backends; the fuzzer's callers again after each operation): at 1 MiB and one pass it is 4 ms.
+ * The product's hashing is untouched: passwords set through the API or the CLI in a test, and the
+ * decoy hash for unknown names, still use the default cost; only the template's copy of the
+ * shared demo password differs (still argon2id, still the same password).
+ */
+async function cheapDemoPasswords(db: Db): Promise<void> {
+  const cheap = await argon2.hash(DEMO_PASSWORD, {
+    type: argon2.argon2id,
+    memoryCost: 1024,
+    timeCost: 1,
+    parallelism: 1,
+  })
+  const { rows } = await sql<{ h: string }>`select distinct password_hash as h from app_user`.execute(db)
+  for (const { h } of rows) {
+    if (await argon2.verify(h, DEMO_PASSWORD).catch(() => false))
+      await sql`update app_user set password_hash = ${cheap} where password_hash = ${h}`.execute(db)
+  }
+}
+
 async function buildPgliteTemplate(file: string): Promise<void> {
   if (existsSync(file)) return
   const database = await openDatabase({})
   await migrate(database)
   await seedDemo(database.db, 1, { production: false, cipher: fieldCipher(Buffer.from(TEST_DATA_KEY, 'base64')) })
+  await cheapDemoPasswords(database.db)
   const dump = await database.dumpDataDir!()
   writeFileSync(`${file}.tmp`, Buffer.from(await dump.arrayBuffer()))
   execFileSync('mv', [`${file}.tmp`, file])
@@ -174,17 +204,26 @@ async function buildPgTemplate(adminUrl: string, name: string): Promise<void> {
   try {
     const exists = await admin.query('select 1 from pg_database where datname = $1', [name])
     if (exists.rowCount) return
-    await admin.query(`create database "${name}_build"`).catch(async () => {
-      await admin.query(`drop database "${name}_build"`)
-      await admin.query(`create database "${name}_build"`)
-    })
+    // A build database of this process's own: runs started side by side from one working tree (or
+    // the generated-files check and the tests) build the same template at the same time.
+    const building = `${name}_b${process.pid}`
+    await admin.query(`drop database if exists "${building}"`)
+    await admin.query(`create database "${building}"`)
     const url = new URL(adminUrl)
-    url.pathname = `/${name}_build`
+    url.pathname = `/${building}`
     const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 2 })
     await migrate(database)
     await seedDemo(database.db, 1, { production: false, cipher: fieldCipher(Buffer.from(TEST_DATA_KEY, 'base64')) })
+    await cheapDemoPasswords(database.db)
     await database.close()
-    await admin.query(`alter database "${name}_build" rename to "${name}"`)
+    try {
+      await admin.query(`alter database "${building}" rename to "${name}"`)
+    } catch (err) {
+      // Another run finished the same template first: use that one.
+      if ((err as { code?: string }).code !== '42P04') throw err
+      await admin.query(`drop database "${building}"`)
+      return
+    }
     await admin.query(`alter database "${name}" with is_template true`)
   } finally {
     await admin.end()
