@@ -468,6 +468,8 @@ export async function listPatrols(
   now: Date,
 ): Promise<Page<PatrolItem>> {
   requireActor(ctx)
+  checkDay(q.from, 'from')
+  checkDay(q.to, 'to')
   const path = q.areaId === undefined ? null : (await readableArea(tx, ctx, q.areaId)).path
   const where = sql.join(
     [
@@ -558,11 +560,20 @@ export type PatrolStats = Output<typeof statsSchema>
 const GRID_ROWS = 1000
 
 function period(q: { from?: string; to?: string }, now: Date) {
+  checkDay(q.from, 'from')
+  checkDay(q.to, 'to')
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(now)
   const to = q.to ?? today
   const from = q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10)
   if (from > to) throw new AppError('VALIDATION_FAILED', 'the period starts after it ends', 'from')
   return { from, to }
+}
+
+/** A day the database can hold as a date of this era: the schema's pattern lets 0000-01-01 through. */
+function checkDay(value: string | undefined, field: string): void {
+  if (value === undefined) return
+  const year = Number(value.slice(0, 4))
+  if (year < 1900 || year > 2999) throw new AppError('VALIDATION_FAILED', 'a day between 1900 and 2999', field)
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10
@@ -743,6 +754,7 @@ export type Tracks = Output<typeof tracksSchema>
 
 export async function dayTracks(tx: Tx, ctx: RequestContext, q: TracksQuery, now: Date): Promise<Tracks> {
   const area = await readableArea(tx, ctx, q.areaId)
+  checkDay(q.date, 'date')
   const day = q.date ?? new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(now)
   const under = `${area.path}%`
   const { rows } = await sql<{

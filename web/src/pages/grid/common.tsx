@@ -42,7 +42,7 @@ export function TrackMap({
   live?: boolean
   testId?: string
 }) {
-  const ref = useRef<HTMLDivElement>(null)
+  const ref = useRef<HTMLElement>(null)
   const map = useLeafletMap(ref, config)
   const fitted = useRef(0)
   useEffect(() => {
@@ -70,5 +70,5 @@ export function TrackMap({
       layer.remove()
     }
   }, [map, tracks, live])
-  return <div ref={ref} className="grid-map" role="img" aria-label={label} data-testid={testId} />
+  return <section ref={ref} className="grid-map" aria-label={label} data-testid={testId} />
 }
