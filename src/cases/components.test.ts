@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { asSystem } from '../core/scope.js'
+import { linkCasesToComponents } from '../demo/components.js'
 import { componentForCase } from './components.js'
 
 let serial = 0
@@ -241,6 +242,35 @@ describe.each(backends())('components on %s', (backend) => {
     expect(thin.body.thinned).toBe(true)
     expect(thin.body.features.length).toBeLessThanOrEqual(10)
     expect(thin.body.features.some((x: { id: number }) => x.id === made.body.id)).toBe(true)
+  })
+
+  it('links generated cases of component categories to the nearest component of their category in their grid', async () => {
+    const at = centre['JZ-QH-01-01-G02']!
+    const filed = await call(p.app, 'POST', '/api/v1/cases', {
+      token: t['guihua.staff'],
+      body: { categoryCode: 'DL-03', location: at, description: '路灯不亮（关联测试）' },
+    })
+    expect(filed.status).toBe(201)
+    const event = await call(p.app, 'POST', '/api/v1/cases', {
+      token: t['guihua.staff'],
+      body: { categoryCode: 'SC-03', location: at, description: '价格违法（关联测试）' },
+    })
+    expect(event.status).toBe(201)
+    const { linked } = await asSystem(p.database.db, (tx) => linkCasesToComponents(tx))
+    expect(linked).toBeGreaterThanOrEqual(1)
+    const { rows } = await sql<{ id: number; component_id: number | null; nearest: number }>`
+      select c.id, c.component_id,
+        (select k.id from component k where k.category_id = c.category_id and k.area_id = c.area_id
+           and k.state <> 'removed' order by k.location <-> ST_SetSRID(ST_MakePoint(${at.lng}, ${at.lat}), 4326) limit 1) as nearest
+      from cases c where c.id in (${filed.body.id}, ${event.body.id}) order by c.id`.execute(p.database.db)
+    expect(rows[0]!.component_id).toBe(rows[0]!.nearest)
+    expect(rows[1]!.component_id).toBeNull()
+    // The case now stands on its component, and a second run links nothing more.
+    const moved = await sql<{ same: boolean }>`
+      select ST_Equals(c.location, k.location) as same from cases c join component k on k.id = c.component_id
+      where c.id = ${filed.body.id}`.execute(p.database.db)
+    expect(moved.rows[0]!.same).toBe(true)
+    expect((await asSystem(p.database.db, (tx) => linkCasesToComponents(tx))).linked).toBe(0)
   })
 
   it('imports CSV with per-row errors, idempotently, and refuses rows outside the caller’s grids', async () => {
