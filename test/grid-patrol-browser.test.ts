@@ -92,6 +92,11 @@ describe.skipIf(session.skip)('patrol and grid profile screens in a browser (pgl
       byTestId('patrol-pending'),
       { timeout: 40_000 },
     )
+    // The live track keeps the points sent (five or more), not only those waiting.
+    await phone.waitForFunction(
+      (sel) => /(^|\D)([5-9]|\d\d)/.test(document.querySelector(sel)?.textContent ?? ''),
+      byTestId('patrol-points'),
+    )
     const afterSync = await pointCount()
     expect(afterSync).toBeGreaterThanOrEqual(whileOffline + 2)
     await axe(phone, 'patrol under way')

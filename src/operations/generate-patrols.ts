@@ -160,7 +160,6 @@ export const patrolsStep: GenerateStep = {
       }
       workers = await loadWorkers()
     }
-    const rate = Math.min(0.95, total / (workers.length * days.length))
 
     // The patrol cases each worker filed, by Shanghai day: the day's patrol covers the first.
     const filed = new Map<string, number>()
@@ -187,18 +186,29 @@ export const patrolsStep: GenerateStep = {
       patrolRows = []
       pointRows = []
     }
+    // Exactly N patrols (as far as the workers' days allow): the days with patrol cases first, the
+    // rest drawn by selection sampling over every other worker-day, so they spread over the window.
+    const workDays = new Set(days)
+    const forced = [...filed.keys()].filter((k) => workDays.has(Number(k.split(':')[1]))).length
+    let need = Math.max(0, total - forced)
+    let left = workers.length * days.length - forced
     outer: for (const day of days) {
       for (const w of workers) {
         if (ids.length >= total) break outer
         const caseAt = filed.get(`${w.userId}:${day}`)
-        if (caseAt === undefined && rng() >= rate) continue
+        if (caseAt === undefined) {
+          const take = left > 0 && rng() < need / left
+          left--
+          if (!take) continue
+          need--
+        }
         const grid = grids.get(w.gridId)!
         const minutes = 60 + Math.floor(rng() * 121)
         const km = Math.max(1, Math.min(5, (minutes / 60) * (0.9 + rng() * 0.9)))
         // 08:30–15:00 in Shanghai; over a case filed that day, 10–50 minutes before it.
         let start = day - SHANGHAI + (8.5 * 60 + Math.floor(rng() * 390)) * MINUTE
         if (caseAt !== undefined) start = caseAt - (10 + Math.floor(rng() * 41)) * MINUTE
-        if (start + minutes * MINUTE >= until.getTime()) continue
+        start = Math.min(start, until.getTime() - (minutes + 1) * MINUTE)
         const id = nextId++
         ids.push(id)
         const walk = patrolWalk(rng, grid, start, minutes, km * 1000)

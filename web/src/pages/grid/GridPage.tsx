@@ -20,8 +20,10 @@ export function GridPage({ params, user, config }: { params: string[]; user: Use
   const tab: Tab = asked && tabs.includes(asked) ? asked : tabs[0]!
   const detailId = tab === 'history' ? idParam(params, 1) : null
   return (
-    <section className="grid-page">
-      <h1>{t('grid.patrol.title')}</h1>
+    <section className="page grid-page" data-testid="page-grid">
+      <div className="page-head">
+        <h1 className="page-title">{t('grid.patrol.title')}</h1>
+      </div>
       <nav className="grid-tabs" aria-label={t('grid.patrol.title')}>
         {tabs.map((x) => (
           <a key={x} href={routes.grid(x)} aria-current={x === tab ? 'page' : undefined} data-testid={`grid-tab-${x}`}>

@@ -73,6 +73,8 @@ export function PatrolPhone({ user, config }: { user: User; config: AppConfig | 
     setOutboxState(o ? { ...o } : null)
   }, [])
   const [sent, setSent] = useState<{ pointCount: number; distanceM: number; gridCount: number } | null>(null)
+  // Points this page sent since the track was last read from the server.
+  const [sentPoints, setSentPoints] = useState<Point[]>([])
   const [online, setOnline] = useState(navigator.onLine)
   const [geoError, setGeoError] = useState<string | null>(null)
   const [ended, setEnded] = useState<Detail | null>(null)
@@ -108,6 +110,8 @@ export function PatrolPhone({ user, config }: { user: User; config: AppConfig | 
           }),
         )
         setSent(res)
+        const batch = cur.batch.points
+        setSentPoints((before) => [...before, ...batch])
         setOnline(true)
         setOutbox({ ...outboxRef.current!, batch: null })
       }
@@ -181,6 +185,7 @@ export function PatrolPhone({ user, config }: { user: User; config: AppConfig | 
     onSuccess: (p) => {
       setEnded(null)
       setSent(null)
+      setSentPoints([])
       setOutbox({ patrolId: p.id, pending: [], batch: null })
       void queryClient.invalidateQueries({ queryKey: ['grid'] })
     },
@@ -208,7 +213,7 @@ export function PatrolPhone({ user, config }: { user: User; config: AppConfig | 
 
   const serverTrack = detailQ.data?.track ?? []
   const queued = [...(outbox?.batch?.points ?? []), ...(outbox?.pending ?? [])]
-  const coordinates = [...serverTrack, ...queued]
+  const coordinates = [...serverTrack, ...sentPoints, ...queued]
     .sort((a, b) => a.at.localeCompare(b.at))
     .filter((p, i, all) => i === 0 || p.at !== all[i - 1]!.at)
     .map((p) => [p.lng, p.lat])
