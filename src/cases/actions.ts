@@ -70,6 +70,9 @@ export const ratingBody = body(['reporterToken', 'rating'], {
 
 export type ActionInput = Input<typeof actionBody> & Partial<Pick<Input<typeof ratingBody>, 'reporterToken'>>
 
+/** Steps the requester took part in: no text message tells them of it afterwards. */
+const withRequester: ReadonlySet<string> = new Set(['rate', 'contact_requester', 'callback'])
+
 const need = <T>(v: T | undefined | null, field: string, what: string): T => {
   if (v === undefined || v === null || v === '')
     throw new AppError('VALIDATION_FAILED', `${what} is required for this action`, field)
@@ -154,8 +157,9 @@ export async function performAction(
   if (c.reporter_id && publicActions.has(input.action) && c.reporter_id !== ctx.actor?.userId) {
     await notify(tx, [c.reporter_id], { kind: 'case_update', caseId, params, at: now })
   }
-  // Reporters without an account (hotline callers, anonymous residents) hear of it by text message.
-  if (!c.reporter_id && c.reporter_phone_enc && publicActions.has(input.action) && input.action !== 'rate') {
+  // Reporters without an account (hotline callers, anonymous residents) hear of it by text message,
+  // except of the steps they took part in themselves (their rating, a contact, a call-back).
+  if (!c.reporter_id && c.reporter_phone_enc && publicActions.has(input.action) && !withRequester.has(input.action)) {
     await queueSms(tx, {
       caseId,
       to: Buffer.from(c.reporter_phone_enc),
@@ -250,7 +254,10 @@ async function dispatchOnAccept(
   fallbackDepartmentId: number | null,
   now: Date,
 ): Promise<number | null> {
-  const dept = (await routeDepartment(tx, c.category_id, c.area_path)) ?? fallbackDepartmentId
+  const dept =
+    (await componentOwner(tx, c.component_id)) ??
+    (await routeDepartment(tx, c.category_id, c.area_path)) ??
+    fallbackDepartmentId
   if (!dept) return null
   fx.patch.state = 'dispatched'
   await dispatchTo(tx, c, fx, dept, now)
@@ -263,6 +270,14 @@ async function dispatchOnAccept(
   })
   fx.notices.push({ users: await usersOfDepartment(tx, dept), kind: 'case_dispatched' })
   return dept
+}
+
+/** A case about a component goes to the component's owner (部件 have owners; 无主 ones follow routing). */
+async function componentOwner(tx: Tx, componentId: number | null): Promise<number | null> {
+  if (componentId === null) return null
+  const { rows } = await sql<{ owner: number | null }>`
+    select owner_department_id as owner from component where id = ${componentId}`.execute(tx)
+  return rows[0]?.owner ?? null
 }
 
 /**
@@ -394,7 +409,7 @@ async function effectsOf(tx: Tx, c: CaseRow, input: ActionInput, now: Date, zone
       const dept =
         input.departmentId !== undefined
           ? await departmentOrFail(tx, input.departmentId, 'departmentId')
-          : await routeDepartment(tx, c.category_id, path)
+          : ((await componentOwner(tx, c.component_id)) ?? (await routeDepartment(tx, c.category_id, path)))
       if (!dept)
         throw new AppError(
           'VALIDATION_FAILED',

@@ -430,6 +430,43 @@ describe.each(backends())('the loop by the book on %s', (backend) => {
     expect(resident.body.error.field).toBe('channel')
   })
 
+  it('links a report about a component to it, at its place, and sends it to the component’s owner', async () => {
+    at(0)
+    const { rows } = await sql<{ id: number; category: string; owner: string; lng: number; lat: number }>`
+      select m.id, k.code as category, d.code as owner, ST_X(m.location) as lng, ST_Y(m.location) as lat
+      from component m join case_category k on k.id = m.category_id join department d on d.id = m.owner_department_id
+      join area a on a.id = m.area_id
+      where a.code = 'JZ-QH-01-01-G01' and d.code <> 'QH-01-ZF'
+        and not exists (select 1 from jsonb_array_elements(k.attributes) x where (x->>'required')::boolean)
+      order by m.id limit 1`.execute(p.database.db)
+    const component = rows[0]!
+    const filed = await report('guihua.staff', {
+      categoryCode: component.category,
+      componentId: component.id,
+      description: '部件损坏',
+      reporterName: '李女士',
+      reporterPhone: '13900002222',
+      photos: [await upload('guihua.staff')],
+    })
+    expect(filed.status).toBe(201)
+    expect(filed.body.case.location.lng).toBeCloseTo(component.lng, 6)
+    const linked = await p.database.db
+      .selectFrom('cases')
+      .select('component_id')
+      .where('id', '=', filed.body.id)
+      .executeTakeFirstOrThrow()
+    expect(linked.component_id).toBe(component.id)
+    const accepted = await act('guihua.staff', filed.body.id, { action: 'accept' })
+    expect(accepted.body).toMatchObject({ state: 'dispatched', department: { code: component.owner } })
+    const unknown = await report('guihua.staff', {
+      categoryCode: component.category,
+      componentId: 99999999,
+      description: '无此部件',
+    })
+    expect(unknown.status).toBe(404)
+    expect(unknown.body.error).toMatchObject({ code: 'COMPONENT_NOT_FOUND', field: 'componentId' })
+  })
+
   it('takes each area’s rules from the nearest area that sets them', async () => {
     const community = await p.database.db
       .selectFrom('area')

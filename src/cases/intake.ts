@@ -17,6 +17,7 @@ import { attachPhotos, photoTokens } from './photos.js'
 import { caseDetail, caseDetailSchema, duplicateSchema, possibleDuplicates } from './queries.js'
 import { channels, publicChannels, staffChannels, type Channel } from './workflow.js'
 import { caseRulesFor, urgencies } from './rules.js'
+import { componentForCase } from './components.js'
 
 // Open311 files cases through createCase with its own channel.
 export type { Channel }
@@ -44,6 +45,13 @@ export const newCaseBody = {
       type: 'string',
       enum: urgencies,
       description: 'Staff set it at intake; otherwise the category’s default (triage may change it later)',
+    },
+    componentId: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 2147483647,
+      description:
+        'The component (部件) the report is about: the case links to it, takes its location when none is given, and goes to its owner',
     },
     reporterName: text(100),
     reporterPhone: { type: 'string', pattern: '^\\+?[0-9 -]{5,20}$' },
@@ -127,6 +135,9 @@ export async function createCase(
     { code: input.categoryCode, id: input.categoryId },
     input.categoryCode !== undefined ? 'categoryCode' : 'categoryId',
   )
+  // A report about a component is located where the component stands, unless it says otherwise.
+  const component = input.componentId !== undefined ? await componentForCase(tx, input.componentId) : null
+  if (component && !input.location && input.areaId === undefined) input = { ...input, location: component.location }
   let grid: { id: number; path: string } | null = null
   if (input.location) {
     grid = await gridAt(tx, input.location.lng, input.location.lat)
@@ -184,6 +195,7 @@ export async function createCase(
     channel,
     state,
     urgency,
+    component_id: component?.id ?? null,
     // Someone to call back: a signed-in resident, or a phone left with the report; never staff's own report.
     contact_required: !staffOwn && (reporterIsCaller || !!phone.enc),
     rateable: !staffOwn,

@@ -227,6 +227,7 @@ function withCaseColumns(q: CasesFrom) {
       'c.shelved_at',
       'c.shelve_review_at',
       'c.shelved_count',
+      'c.component_id',
       'c.stage_started_at',
       'c.stage_seq',
       'c.updated_at',
@@ -415,7 +416,10 @@ export async function caseDetail(
           .filter((e) => !reporterOnly || e.isPublic)
           .map((e) => (reporterOnly ? { ...e, actorName: null, photoIds: [], detail: {} } : e))
       : await caseTimeline(tx, id, reporterOnly),
-    allowedActions: caseWorkflow.allowed(row.state as CaseState, roles),
+    allowedActions: caseWorkflow
+      .allowed(row.state as CaseState, roles)
+      // The requester's answer is asked once, and never of staff about their own report.
+      .filter((a) => !((a === 'rate' || a === 'callback') && (!row.rateable || row.rating_status !== null))),
   }
 }
 
@@ -439,13 +443,15 @@ export const caseFilterQuery = {
     channel: { type: 'string', enum: channels },
     awaitingCallback: {
       type: 'boolean',
-      description: 'Closed cases whose requester has not answered yet (the call-back console’s queue)',
+      description:
+        'Closed cases whose requester can be reached and has not answered yet (the call-back console’s queue)',
     },
     shelvingRequested: { type: 'boolean', description: 'Cases whose department asks to shelve them' },
     ratingStatus: {
       type: 'string',
       enum: ['rated', 'not_rated'],
-      description: 'The requester’s answer: rated, or not rated (不参评: not reached after the last call-back, or declined)',
+      description:
+        'The requester’s answer: rated, or not rated (不参评: not reached after the last call-back, or declined)',
     },
     contactOverdue: { type: 'boolean', description: 'Dispatched cases whose requester was not contacted in time' },
     sort: { type: 'string', enum: ['newest', 'oldest', 'due'], default: 'newest' },
@@ -482,7 +488,12 @@ function applyFilter(q: CasesFrom, f: CaseFilter, now: Date, areaPath: string | 
   if (f.urgency) w = w.where('c.urgency', '=', f.urgency)
   if (f.channel) w = w.where('c.channel', '=', f.channel)
   if (f.awaitingCallback === true)
-    w = w.where('c.state', '=', 'closed').where('c.rateable', '=', true).where('c.rating_status', 'is', null)
+    w = w
+      .where('c.state', '=', 'closed')
+      .where('c.rateable', '=', true)
+      .where('c.rating_status', 'is', null)
+      // Someone to call: a phone or an account (an anonymous reporter without one rates by token).
+      .where('c.contact_required', '=', true)
   if (f.shelvingRequested === true)
     w = w.where('c.state', '=', 'in_progress').where('c.shelving_request', 'is not', null)
   if (f.ratingStatus) w = w.where('c.rating_status', '=', f.ratingStatus)
