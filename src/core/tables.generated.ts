@@ -2032,6 +2032,7 @@ export interface DB {
   cobuild_agreement: CobuildAgreement;
   cobuild_item: CobuildItem;
   comment_report: CommentReport;
+  component: Component;
   consultation: Consultation;
   consultation_section: ConsultationSection;
   council: Council;
@@ -2066,7 +2067,6 @@ export interface DB {
   incident_check_update: IncidentCheckUpdate;
   incident_grid: IncidentGrid;
   incident_log: IncidentLog;
-  component: Component;
   incident_responder: IncidentResponder;
   incident_task: IncidentTask;
   login_attempt: LoginAttempt;

@@ -60,7 +60,17 @@ describe.each(backends())('generator: patrols on %s', (backend) => {
                                          from patrol group by 1, 2 having count(*) > 1) x) as twice,
              count(*) filter (where ended_at > ${until})::int as after
       from patrol`)
-    expect(shape).toMatchObject({ n: 1200, short: 0, long: 0, near: 0, far: 0, weekend: 0, no_grid: 0, twice: 0, after: 0 })
+    expect(shape).toMatchObject({
+      n: 1200,
+      short: 0,
+      long: 0,
+      near: 0,
+      far: 0,
+      weekend: 0,
+      no_grid: 0,
+      twice: 0,
+      after: 0,
+    })
     // The summary is the points': the count and the first and last times.
     const [off] = await rows(sql<{ n: number }>`
       select count(*)::int as n from patrol p
@@ -73,7 +83,9 @@ describe.each(backends())('generator: patrols on %s', (backend) => {
       select r.duty_type, count(*)::int as n from role_grant r join app_user u on u.id = r.user_id
       where u.username like 'gen-pw-%' group by 1 order by 1`)
     expect(duties.map((d) => d.duty_type)).toContain('grid_leader')
-    expect(duties.every((d) => ['grid_leader', 'full_time', 'part_time', 'assigned_cadre'].includes(d.duty_type))).toBe(true)
+    expect(duties.every((d) => ['grid_leader', 'full_time', 'part_time', 'assigned_cadre'].includes(d.duty_type))).toBe(
+      true,
+    )
     // Patrol cases of a worker lie inside one of their patrols that day wherever the generator laid one over them.
     const [covered] = await rows(sql<{ cases: number; inside: number }>`
       select count(*)::int as cases,

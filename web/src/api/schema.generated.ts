@@ -3114,7 +3114,7 @@ export interface paths {
                     mine?: boolean;
                     urgency?: "urgent" | "general" | "complex";
                     channel?: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
-                    /** @description Closed cases whose requester has not answered yet (the call-back console’s queue) */
+                    /** @description Closed cases whose requester can be reached and has not answered yet (the call-back console’s queue) */
                     awaitingCallback?: boolean;
                     /** @description Cases whose department asks to shelve them */
                     shelvingRequested?: boolean;
@@ -3333,6 +3333,8 @@ export interface paths {
                          * @enum {string}
                          */
                         urgency?: "urgent" | "general" | "complex";
+                        /** @description The component (部件) the report is about: the case links to it, takes its location when none is given, and goes to its owner */
+                        componentId?: number;
                         reporterName?: string;
                         reporterPhone?: string;
                     } & (unknown | unknown);
