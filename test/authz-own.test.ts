@@ -225,6 +225,17 @@ const expected: Record<string, Row> = {
     'forbidden',
     'forbidden',
   ),
+  // The requester's phone is for triage and the handling department; this case left none (409).
+  'POST /api/v1/cases/:id/reporter-phone': row(
+    'unauth',
+    'tried',
+    'forbidden',
+    'tried',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+    'forbidden',
+  ),
   // The working-day calendar is one for the platform, kept by root admins; anyone may read it.
   'GET /api/v1/calendar': row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
   'PUT /api/v1/calendar/:day': row(
@@ -832,6 +843,8 @@ const probes: Record<string, Probe> = {
   // Legal in the case's state (submitted), but without the reason it requires: 400 for triage.
   'POST /api/v1/cases/:id/actions': ({ p, own, token }) =>
     call(p.app, 'POST', `/api/v1/cases/${own.caseId}/actions`, { token, body: { action: 'reject' } }),
+  'POST /api/v1/cases/:id/reporter-phone': ({ p, own, token }) =>
+    call(p.app, 'POST', `/api/v1/cases/${own.caseId}/reporter-phone`, { token, body: { purpose: '回访核对号码' } }),
   'GET /api/v1/calendar': get('/api/v1/calendar?year=2026'),
   'PUT /api/v1/calendar/:day': ({ p, own, token }) =>
     call(p.app, 'PUT', `/api/v1/calendar/${own.holiday.day}`, {

@@ -256,6 +256,12 @@ describe.skipIf(session.skip)('the loop by the book in a browser (pglite)', () =
       (sel) => document.querySelector(sel)?.textContent?.includes('王女士') ?? false,
       `${card} ${byTestId('callback-requester')}`,
     )
+    // The masked number cannot be dialled: the operator reveals it (audited on the server).
+    await staff.click(`${card} ${byTestId('callback-reveal-phone')}`)
+    await staff.waitForFunction(
+      ([sel, phone]) => document.querySelector(sel!)?.textContent?.includes(phone!) ?? false,
+      [`${card} ${byTestId('callback-phone')}`, CALLER_PHONE],
+    )
     await axe(staff, 'call-back console')
     await staff.click(`${card} ${byTestId('callback-reached-yes')}`)
     await staff.click(`${card} ${byTestId('callback-solved-yes')}`)

@@ -295,6 +295,15 @@ const matrix: Record<string, Probe> = {
           body: { action: 'reject', comment: 'not ours' },
         }),
     ),
+  'POST /api/v1/cases/:id/reporter-phone': async (p, t, b) =>
+    denied(
+      (
+        await call(p.app, 'POST', `/api/v1/cases/${b.caseId}/reporter-phone`, {
+          token: t,
+          body: { purpose: '越权查看' },
+        })
+      ).status,
+    ),
   // The calendar is one for the platform (kept by root admins); routing is readable configuration.
   'GET /api/v1/calendar': async () => {},
   'PUT /api/v1/calendar/:day': async (p, t) =>

@@ -1,5 +1,6 @@
 import { sql, type Updateable } from 'kysely'
 import { recordAudit } from '../audit/service.js'
+import type { FieldCipher } from '../core/crypto.js'
 import { AppError, notFound } from '../core/errors.js'
 import type { Input } from '../core/http.js'
 import { sha256Hex } from '../core/privacy.js'
@@ -712,4 +713,36 @@ export async function acceptAsSystem(
     },
   )
   return dept
+}
+
+export const phoneRevealBody = body(['purpose'], {
+  purpose: { type: 'string', minLength: 4, maxLength: 500, description: 'Why the number is needed; audited' },
+})
+
+/**
+ * The requester's phone in clear, for those who must call them: triage (the hotline's call-back)
+ * and the handling department (the first contact). Stored only sealed; every reveal is audited
+ * with its purpose.
+ */
+export async function revealReporterPhone(
+  tx: Tx,
+  ctx: RequestContext,
+  cipher: FieldCipher,
+  caseId: number,
+  purpose: string,
+): Promise<{ phone: string }> {
+  const c = await loadCaseRow(tx, caseId)
+  const roles = caseRolesOf(ctx, c)
+  if (!roles.has('triage') && !roles.has('handler'))
+    throw new AppError('FORBIDDEN', 'the requester’s phone is for the hotline and the handling department', 'id')
+  if (!c.reporter_phone_enc) throw new AppError('CONFLICT', 'the requester left no phone number', 'id')
+  const phone = cipher.decrypt(Buffer.from(c.reporter_phone_enc))
+  await recordAudit(tx, ctx, {
+    action: 'case.reveal_phone',
+    entityType: 'case',
+    entityId: caseId,
+    areaId: c.area_id,
+    purpose,
+  })
+  return { phone }
 }

@@ -355,6 +355,22 @@ describe.each(backends())('the loop by the book on %s', (backend) => {
     expect(early.body.error.code).toBe('CASE_ILLEGAL_TRANSITION')
 
     const first = (await closedCall()).body
+    // The operator needs the number: revealed for a stated purpose, audited; not to the grid worker.
+    const reveal = (who: string) =>
+      call(p.app, 'POST', `/api/v1/cases/${first.id}/reporter-phone`, { token: t[who], body: { purpose: '回访核对' } })
+    expect(first.reporter.phone).not.toBe('13900001111')
+    const number = await reveal('guihua.staff')
+    expect(number.status).toBe(200)
+    expect(number.body).toEqual({ phone: '13900001111' })
+    expect((await reveal('guihua.handler')).body).toEqual({ phone: '13900001111' })
+    expect((await reveal('guihua.grid')).status).toBe(403)
+    const revealed = await p.database.db
+      .selectFrom('audit_log')
+      .select(['purpose'])
+      .where('action', '=', 'case.reveal_phone')
+      .where('entity_id', '=', String(first.id))
+      .execute()
+    expect(revealed).toEqual([{ purpose: '回访核对' }, { purpose: '回访核对' }])
     const queue = await call(p.app, 'GET', '/api/v1/cases?awaitingCallback=true&pageSize=100', {
       token: t['guihua.staff'],
     })

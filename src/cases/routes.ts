@@ -8,7 +8,14 @@ import type { Platform } from '../core/platform.js'
 import { sha256Hex } from '../core/privacy.js'
 import { nullable, shape, timestamp } from '../core/schemas.js'
 import { asSystem, inScope } from '../core/scope.js'
-import { actionBody, performAction, ratingBody, reporterTokenFits } from './actions.js'
+import {
+  actionBody,
+  performAction,
+  phoneRevealBody,
+  ratingBody,
+  reporterTokenFits,
+  revealReporterPhone,
+} from './actions.js'
 import { categoryNodeSchema, categoryTree } from './catalogue.js'
 import { createCase, newCaseBody, newCaseResultSchema } from './intake.js'
 import { photoData, sniffPhoto, storePhoto, uploadedPhotoSchema } from './photos.js'
@@ -189,6 +196,24 @@ export async function caseRoutes(app: App, { database, clock, config }: Platform
         await performAction(tx, req.ctx, req.params.id, req.body, now)
         return caseDetail(tx, req.ctx, req.params.id, now)
       }),
+  })
+
+  app.post('/api/v1/cases/:id/reporter-phone', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags,
+      summary: 'The requester’s phone in clear, for a call-back or the first contact; written to the audit trail',
+      params: idParams,
+      body: phoneRevealBody,
+      response: { 200: shape({ phone: { type: 'string' } }), ...errorResponses(401, 403, 404, 409) },
+    },
+    handler: async (req, reply) => {
+      const revealed = await inScope(db, req.ctx, (tx) =>
+        revealReporterPhone(tx, req.ctx, cipher, req.params.id, req.body.purpose),
+      )
+      reply.header('cache-control', 'no-store')
+      return revealed
+    },
   })
 
   app.get('/api/v1/public/cases/:trackingCode', {

@@ -1,11 +1,13 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { queries } from '../../api/queries'
+import { ErrorBanner } from '../../components/ErrorBanner'
 import { Pager } from '../../components/Pager'
 import { QueryStatus } from '../../components/QueryStatus'
 import { formatDateTime } from '../../i18n'
 import type { CaseView } from '../../types'
+import { loopApi } from './api'
 import { CallbackForm } from './CallbackForm'
 import { type Done, DoneNotice, Facts, QueueCard } from './common'
 
@@ -136,9 +138,37 @@ function CallbackCard({ c, onDone }: { c: CaseView; onDone: (done: Done) => void
                   : t('common.loading')}
             </strong>
           </p>
+          {reporter?.phone && <RevealPhone caseId={c.id} />}
           <CallbackForm c={c} onDone={onDone} onCancel={() => setOpen(false)} />
         </>
       )}
     </QueueCard>
+  )
+}
+
+/** The masked phone is not enough to dial: the operator reveals it, and the server audits the reveal. */
+function RevealPhone({ caseId }: { caseId: number }) {
+  const { t } = useTranslation()
+  const reveal = useMutation({ mutationFn: () => loopApi.revealPhone(caseId, 'hotline call-back (回访)') })
+  if (reveal.data)
+    return (
+      <p data-testid="callback-phone">
+        <strong className="mono">{reveal.data.phone}</strong>{' '}
+        <span className="muted">{t('loop.callbacks.phoneRevealed')}</span>
+      </p>
+    )
+  return (
+    <p>
+      <button
+        type="button"
+        className="btn btn-small"
+        data-testid="callback-reveal-phone"
+        disabled={reveal.isPending}
+        onClick={() => reveal.mutate()}
+      >
+        {t('loop.callbacks.showPhone')}
+      </button>
+      {reveal.error && <ErrorBanner error={reveal.error} />}
+    </p>
   )
 }

@@ -8,6 +8,9 @@ const path = (areaId: number) => ({ params: { path: { id: areaId } } })
 export const loopApi = {
   caseRules: (areaId: number, signal?: AbortSignal) =>
     call(client.GET('/api/v1/areas/{id}/case-rules', { ...path(areaId), signal })),
+  /** The requester's number in clear for the call-back, for a stated purpose (audited on the server). */
+  revealPhone: (caseId: number, purpose: string) =>
+    call(client.POST('/api/v1/cases/{id}/reporter-phone', { params: { path: { id: caseId } }, body: { purpose } })),
   /** Replaces what the area sets itself; `{}` clears it (everything then comes from above). */
   saveCaseRules: (areaId: number, body: CaseRulesBody) =>
     call(client.PUT('/api/v1/areas/{id}/case-rules', { ...path(areaId), body })),
