@@ -11,6 +11,7 @@
 import { sql } from 'kysely'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cipherFor, sealPhone } from '../src/core/crypto.js'
 import { insertClosedCase } from '../src/training/models-demo.js'
 import { DESKTOP, PHONE, browserSession, byTestId } from './browser-support.js'
 import { call, type TestPlatform, tokenFor } from './support.js'
@@ -107,6 +108,13 @@ describe.skipIf(session.skip)('the loop by the book in a browser (pglite)', () =
           result: '楼道杂物已清运。',
         }),
       )
+      // The caller left a phone: someone to call back.
+      const phone = sealPhone(cipherFor(platform.config), '13700007777')
+      await platform.database.db
+        .updateTable('cases')
+        .set({ contact_required: true, reporter_phone_enc: phone.enc, reporter_phone_masked: phone.masked })
+        .where('id', '=', id)
+        .execute()
       const made = await platform.database.db
         .selectFrom('cases')
         .select('tracking_code')

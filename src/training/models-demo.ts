@@ -53,6 +53,8 @@ export async function insertClosedCase(tx: Tx, now: Date, c: ClosedCase): Promis
       area_id: grid.id,
       district_id: Number(grid.path.split('/').filter(Boolean)[1] ?? grid.id),
       channel: c.reporterName ? 'hotline' : 'patrol',
+      // A grid worker's own patrol report is never rated.
+      rateable: !!c.reporterName,
       state: 'closed',
       address: c.address,
       description: c.description,
