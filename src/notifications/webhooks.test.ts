@@ -152,14 +152,27 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
     // The outbox row exists as soon as the step has committed, before any worker ran.
     expect(await deliveriesOf(w1.id)).toHaveLength(1)
     expect((await act('guihua.staff', id, { action: 'accept' })).body.department.code).toBe('QH-CG')
-    expect((await act('qh.handler', id, { action: 'return', comment: '内部备注-非本部门' })).status).toBe(200)
+    expect(
+      (await act('qh.handler', id, { action: 'return', returnReason: 'not_our_duty', comment: '内部备注-非本部门' }))
+        .status,
+    ).toBe(200)
+    expect((await act('guihua.staff', id, { action: 'approve_return' })).status).toBe(200)
     expect((await act('guihua.staff', id, { action: 'dispatch' })).status).toBe(200)
     expect((await act('qh.handler', id, { action: 'department_accept' })).status).toBe(200)
     expect((await act('qh.handler', id, { action: 'reply', result: '已更换灯泡' })).status).toBe(200)
 
     const run = await deliver()
     expect(run.failed).toBe(0)
-    const actions = ['submit', 'accept', 'dispatch', 'return', 'dispatch', 'department_accept', 'reply']
+    const actions = [
+      'submit',
+      'accept',
+      'dispatch',
+      'return',
+      'approve_return',
+      'dispatch',
+      'department_accept',
+      'reply',
+    ]
     expect(all.got.map((h) => h.json.action)).toEqual(actions)
     expect(all.got.map((h) => h.headers['x-grassroots-event'])).toEqual(actions.map((a) => `case.${a}`))
     const eventIds = all.got.map((h) => h.json.eventId)
@@ -187,8 +200,9 @@ describe.each(backends())('outgoing webhooks on %s', (backend) => {
       at: '2026-11-23T02:00:00.000Z',
     })
     expect(all.got[2]!.json).toMatchObject({ action: 'dispatch', state: 'dispatched', departmentCode: 'QH-CG' })
-    expect(all.got[3]!.json).toMatchObject({ action: 'return', state: 'accepted', comment: null }) // not a public step
-    expect(all.got[6]!.json).toMatchObject({
+    expect(all.got[3]!.json).toMatchObject({ action: 'return', state: 'return_requested', comment: null }) // not a public step
+    expect(all.got[4]!.json).toMatchObject({ action: 'approve_return', state: 'accepted' })
+    expect(all.got[7]!.json).toMatchObject({
       action: 'reply',
       state: 'replied',
       comment: '已更换灯泡',
