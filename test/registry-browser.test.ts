@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fakePerson, type FakePerson } from '../src/registry/fake.js'
 import { residentIdCheckDigit } from '../src/registry/identity.js'
 import { DEMO_PASSWORD, areaId, openTestPlatform, type TestPlatform } from './support.js'
+import { fittingTags } from '../src/registry/care-tags.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOTS = path.resolve('test-results')
@@ -39,9 +40,16 @@ const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` 
 const line = (p: Pick<FakePerson, 'name' | 'idNumber' | 'phone' | 'address' | 'residenceStatus' | 'tags'>) =>
   [p.name, p.idNumber, p.phone ?? '', p.address, p.residenceStatus, p.tags.join(';')].map(csvCell).join(',')
 
+const IMPORT_DAY = '2026-11-23' // openTestPlatform's default start
+
 function buildFile() {
   const good: FakePerson[] = []
-  for (let n = 0; good.length < ROWS - 3; n++) good.push(fakePerson(SEED, n))
+  // Only the care tags that fit each person on the day of the import (the test platform's clock):
+  // the registry refuses a tag that contradicts the age (a child tagged elderly).
+  for (let n = 0; good.length < ROWS - 3; n++) {
+    const f = fakePerson(SEED, n)
+    good.push({ ...f, tags: fittingTags(f.tags, f.birthDate, f.sex, IMPORT_DAY) })
+  }
   const wrongCheck = fakePerson(SEED, 9001)
   const last = wrongCheck.idNumber.slice(-1)
   wrongCheck.idNumber = wrongCheck.idNumber.slice(0, 17) + (last === '1' ? '2' : '1')

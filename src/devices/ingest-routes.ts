@@ -95,11 +95,12 @@ export async function ingestRoutes(app: App, { database, config, clock }: Platfo
     handler: async (req, reply) => {
       const bearer = req.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
       const secret = bearer ?? req.headers['x-device-secret'] ?? ''
+      const payload = serialised(req.body.payload)
       try {
         const result = await ingestor().ingest({
           code: req.params.code,
           kind: req.body.kind,
-          payload: JSON.stringify(req.body.payload),
+          payload,
           secret,
           via: 'http',
           source: req.ip,
@@ -141,4 +142,16 @@ export async function ingestRoutes(app: App, { database, config, clock }: Platfo
       }
     },
   })
+}
+
+/**
+ * The payload as the MQTT path receives it. JSON.stringify recurses, so a payload nested deeper
+ * than the stack (which the parser accepts) is refused here as bad input instead of a 500.
+ */
+function serialised(payload: unknown): string {
+  try {
+    return JSON.stringify(payload)
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'the payload is nested too deeply', 'payload')
+  }
 }
