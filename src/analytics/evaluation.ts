@@ -5,6 +5,8 @@ import { id, shape, timestamp } from '../core/schemas.js'
 import type { RequestContext } from '../core/scope.js'
 import {
   count,
+  groupLabels,
+  lastHandlerJoin,
   nullableText,
   num,
   period,
@@ -251,22 +253,8 @@ export async function caseEvaluation(tx: Tx, ctx: RequestContext, q: EvaluationQ
     community: level('community'),
     worker: sql`wk.actor_id::text`,
   }
-  const worker =
-    g === 'worker'
-      ? sql`left join lateral (
-          select e.actor_id, e.actor_name, e.at from case_event e
-          where e.case_id = c.id and e.action in ('department_accept', 'reply') and e.actor_id is not null
-          order by e.at desc, e.id desc limit 1) wk on true`
-      : sql``
-  const label = (table: 'area' | 'department', col: 'code' | 'name_zh' | 'name_en') =>
-    sql.raw(`(select l.${col} from ${table} l where l.id = agg.gkey::integer)`)
-  const labels =
-    g === 'department' || g === 'street' || g === 'community'
-      ? (() => {
-          const t = g === 'department' ? 'department' : 'area'
-          return sql`${label(t, 'code')} as g_code, ${label(t, 'name_zh')} as g_name_zh, ${label(t, 'name_en')} as g_name_en`
-        })()
-      : sql`null::text as g_code, agg.gname as g_name_zh, agg.gname as g_name_en`
+  const worker = g === 'worker' ? lastHandlerJoin : sql``
+  const labels = groupLabels(g === 'department' ? 'department' : g === 'street' || g === 'community' ? 'area' : null)
 
   const { rows } = await sql<Row>`
     with scoped as (

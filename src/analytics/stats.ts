@@ -99,6 +99,23 @@ import { openStates, type CaseState } from '../cases/workflow.js'
  * now (to = now, from = to - 30 days).
  */
 
+/**
+ * The user who last took a case up or answered it for the department (latest 'department_accept'
+ * or 'reply' by event time, then id), as `wk` (actor_id, actor_name, at): the "worker" grouping.
+ */
+export const lastHandlerJoin = sql`left join lateral (
+          select e.actor_id, e.actor_name, e.at from case_event e
+          where e.case_id = c.id and e.action in ('department_accept', 'reply') and e.actor_id is not null
+          order by e.at desc, e.id desc limit 1) wk on true`
+
+/** A group's code and names, from the table its key points into, else the name gathered with it. */
+export function groupLabels(table: 'area' | 'department' | 'case_category' | null) {
+  if (!table) return sql`null::text as g_code, agg.gname as g_name_zh, agg.gname as g_name_en`
+  const label = (col: 'code' | 'name_zh' | 'name_en') =>
+    sql.raw(`(select l.${col} from ${table} l where l.id = agg.gkey::integer)`)
+  return sql`${label('code')} as g_code, ${label('name_zh')} as g_name_zh, ${label('name_en')} as g_name_en`
+}
+
 export const groupings = ['area', 'department', 'category', 'worker', 'day', 'month'] as const
 export type Grouping = (typeof groupings)[number]
 
@@ -517,24 +534,12 @@ export async function caseStats(
     day: sql`to_char(c.submitted_at at time zone ${zone}, 'YYYY-MM-DD')`,
     month: sql`to_char(c.submitted_at at time zone ${zone}, 'YYYY-MM')`,
   }
-  const worker =
-    g === 'worker'
-      ? sql`left join lateral (
-          select e.actor_id, e.actor_name, e.at from case_event e
-          where e.case_id = c.id and e.action in ('department_accept', 'reply') and e.actor_id is not null
-          order by e.at desc, e.id desc limit 1) wk on true`
-      : sql``
+  const worker = g === 'worker' ? lastHandlerJoin : sql``
   const closed = sql`state in ('closed', 'rated')`
   const open = sql`state = any(${openStates as CaseState[]}::text[])`
-  const label = (table: 'area' | 'department' | 'case_category', col: 'code' | 'name_zh' | 'name_en') =>
-    sql.raw(`(select l.${col} from ${table} l where l.id = agg.gkey::integer)`)
-  const labels =
-    g === 'area' || g === 'department' || g === 'category'
-      ? (() => {
-          const t = g === 'area' ? 'area' : g === 'department' ? 'department' : 'case_category'
-          return sql`${label(t, 'code')} as g_code, ${label(t, 'name_zh')} as g_name_zh, ${label(t, 'name_en')} as g_name_en`
-        })()
-      : sql`null::text as g_code, agg.gname as g_name_zh, agg.gname as g_name_en`
+  const labels = groupLabels(
+    g === 'area' ? 'area' : g === 'department' ? 'department' : g === 'category' ? 'case_category' : null,
+  )
   // Returns and their denials: the case's counters (the workflow adds one with each 'return' and
   // 'deny_return' event), read without a look into case_event per case; by department they are
   // counted from the events apart below, for the department that returned.
