@@ -22,6 +22,7 @@ import {
   type TypeProvider,
 } from './core/http.js'
 import type { Platform } from './core/platform.js'
+import { dashboardRoutes } from './analytics/dashboard-routes.js'
 import { statsRoutes } from './analytics/routes.js'
 import { caseRoutes } from './cases/routes.js'
 import { webhookRoutes } from './notifications/routes.js'
@@ -280,6 +281,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(catalogueRoutes, platform)
   await app.register(componentRoutes, platform)
   await app.register(statsRoutes, platform)
+  await app.register(dashboardRoutes, platform)
   await app.register(webhookRoutes, platform)
   await app.register(open311Routes, platform)
   await app.register(registryRoutes, platform)
