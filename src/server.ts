@@ -24,6 +24,7 @@ import {
 import type { Platform } from './core/platform.js'
 import { dashboardRoutes } from './analytics/dashboard-routes.js'
 import { statsRoutes } from './analytics/routes.js'
+import { reportRoutes } from './analytics/report-routes.js'
 import { caseRoutes } from './cases/routes.js'
 import { webhookRoutes } from './notifications/routes.js'
 import { OPEN311_PREFIX, open311Routes, sendOpen311Failure } from './open311/routes.js'
@@ -281,6 +282,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(catalogueRoutes, platform)
   await app.register(componentRoutes, platform)
   await app.register(statsRoutes, platform)
+  await app.register(reportRoutes, platform)
   await app.register(dashboardRoutes, platform)
   await app.register(webhookRoutes, platform)
   await app.register(open311Routes, platform)

@@ -1071,6 +1071,30 @@ export interface ModelCase {
   version: Generated<number>;
 }
 
+export interface MonthlyReport {
+  area_id: number;
+  as_of: Timestamp;
+  attempts: Generated<number>;
+  created_at: Timestamp;
+  data_version: string;
+  error: string | null;
+  finished_at: Timestamp | null;
+  id: Generated<number>;
+  lease_until: Timestamp | null;
+  locale: string;
+  month: string;
+  pdf: ColumnType<Uint8Array, Buffer, Buffer> | null;
+  pdf_bytes: number | null;
+  progress: Generated<number>;
+  provisional: boolean;
+  requested_by: number | null;
+  scheduled: Generated<boolean>;
+  started_at: Timestamp | null;
+  state: Generated<string>;
+  xlsx: ColumnType<Uint8Array, Buffer, Buffer> | null;
+  xlsx_bytes: number | null;
+}
+
 export interface Notice {
   area_id: number;
   body: string;
@@ -2080,6 +2104,7 @@ export interface DB {
   meeting_vote: MeetingVote;
   message_outbox: MessageOutbox;
   model_case: ModelCase;
+  monthly_report: MonthlyReport;
   notice: Notice;
   notice_attachment: NoticeAttachment;
   notice_read: NoticeRead;

@@ -1,3 +1,4 @@
+import * as analyticsReports from './analytics-reports.js'
 import * as components from './components.js'
 import * as consultations from './consultations.js'
 import * as devicesAlarms from './devices-alarms.js'
@@ -52,6 +53,7 @@ const modules = [
   trainingPolicies,
   trainingModels,
   statsEvaluation,
+  analyticsReports,
   components,
   grid,
 ]
