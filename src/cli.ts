@@ -320,6 +320,19 @@ program
     }
   })
 
+program
+  .command('monthly-reports')
+  .description(
+    "queue last month's report of every street and district that has none yet (as on the 1st of each month) and render every queued report",
+  )
+  .action(async () => {
+    const r = (await runCommand('monthly-reports', undefined)) as Awaited<
+      ReturnType<(typeof controlCommands)['monthly-reports']>
+    >
+    console.log(`monthly reports queued: ${r.queued}, rendered: ${r.rendered}`)
+    for (const f of r.failed) console.log(`  failed ${f}`)
+  })
+
 const audit = program.command('audit').description('the audit trail')
 audit
   .command('verify')

@@ -11,6 +11,7 @@ import { demoAccounts, seedDemo } from './demo/seed.js'
 import { cipherFor } from './core/crypto.js'
 import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/service.js'
 import { backup } from './operations/backup.js'
+import { renderQueuedReports, scheduleMonthlyReports } from './analytics/report.js'
 import { errorReport, loadJob, startLocalImport, type ImportProgress } from './registry/import.js'
 import { writeFile } from 'node:fs/promises'
 
@@ -32,6 +33,17 @@ export const controlCommands = {
     seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production, cipher: cipherFor(p.config) }),
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
+  // Last month's reports of every street and district that has none yet, then every queued report.
+  'monthly-reports': async (p: Platform) => {
+    const queued = await scheduleMonthlyReports(p.database.db, p.clock.now())
+    const failed: string[] = []
+    const rendered = await renderQueuedReports(
+      p.database.db,
+      () => p.clock.now(),
+      (err, id) => failed.push(`#${id}: ${err instanceof Error ? err.message : String(err)}`),
+    )
+    return { queued, rendered, failed }
+  },
   // The process holding the database writes the file (args.file: an absolute path).
   backup: async (p: Platform, args: { file: string }) => backup(p, args),
   'categories-import': async (p: Platform, args: { categories: CatalogueEntry[] }) => {

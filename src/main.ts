@@ -31,6 +31,7 @@ import { cipherFor } from './core/crypto.js'
 import { sealPlaintextPhones } from './operations/seal.js'
 import { warnOverdueVisits } from './registry/care.js'
 import { sweepTrainingReminders } from './training/reminders.js'
+import { startReportWorker } from './analytics/report.js'
 import { executeImportJob, interruptedImports } from './registry/import.js'
 
 const CARE_CHECK_INTERVAL_MS = 3600_000
@@ -38,6 +39,8 @@ const CARE_CHECK_INTERVAL_MS = 3600_000
 const DEVICE_SWEEP_INTERVAL_MS = 30_000
 
 const SHUTDOWN_GRACE_MS = 15_000
+/** The monthly-report worker looks for the schedule and for queued jobs this often. */
+const REPORT_INTERVAL_MS = 60_000
 
 /** What each kind of workflow timer does when it fires. */
 export const timerHandlers = {
@@ -177,6 +180,14 @@ export async function startPlatform(
             (err) => log.error({ err }, 'participation digest run failed'),
           )
         : null
+    // Monthly reports: the 1st-of-month schedule per street and district, and jobs left queued or
+    // by a process that died; a minute apart is soon enough for a monthly run.
+    const reports =
+      config.schedulerIntervalMs > 0
+        ? startReportWorker(database.db, () => platform.clock.now(), REPORT_INTERVAL_MS, (err) =>
+            log.error({ err }, 'monthly report run failed'),
+          )
+        : null
     // Devices: the MQTT broker (embedded, or MQTT_URL) feeding the one ingest path, and the sweep
     // that turns silent devices offline and raises maintenance cases.
     const devices = config.mqttEnabled
@@ -219,6 +230,7 @@ export async function startPlatform(
         await care?.stop()
         await trainingReminders?.stop()
         await digests?.stop()
+        await reports?.stop()
         await linker?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)
