@@ -116,7 +116,7 @@ export function groupLabels(table: 'area' | 'department' | 'case_category' | nul
   return sql`${label('code')} as g_code, ${label('name_zh')} as g_name_zh, ${label('name_en')} as g_name_en`
 }
 
-export const groupings = ['area', 'department', 'category', 'worker', 'day', 'month'] as const
+export const groupings = ['area', 'department', 'category', 'channel', 'worker', 'day', 'month'] as const
 export type Grouping = (typeof groupings)[number]
 
 export const when = {
@@ -193,6 +193,7 @@ export const definitions = {
   groupDepartment:
     'cases.department_id, the department the case is or was last dispatched to; null when never dispatched',
   groupCategory: 'cases.category_id',
+  groupChannel: 'cases.channel (portal, hotline, patrol, proactive, open311, api, device, …)',
   groupWorker:
     "actor_id of the case's latest 'department_accept' or 'reply' event (by time, then id); null when no department handler accepted the case yet",
   groupDayMonth: 'local date or month of submitted_at in the time zone',
@@ -505,6 +506,187 @@ const returnsOnly = (gkey: string, returns: number, denied: number): Row => ({
 export const ratio = (num: RawBuilder<unknown>, den: RawBuilder<unknown>) =>
   sql`round((${num})::numeric / nullif(${den}, 0), 4)`
 
+/** The rates, from the counted columns of `agg`, alike for the raw count and the rollup's. */
+const rateColumns = sql`${ratio(sql`contacted_on_time`, sql`contact_due`)} as response_rate,
+  ${ratio(sql`solved`, sql`rated`)} as resolution_rate,
+  ${ratio(sql`weighted`, sql`rated`)} as satisfaction_rate,
+  ${ratio(sql`proactive`, sql`total`)} as proactive_share,
+  ${ratio(sql`responded`, sql`total`)} as acceptance_rate,
+  ${ratio(sql`responded_on_time`, sql`responded`)} as on_time_acceptance_rate,
+  ${ratio(sql`closed`, sql`total - rejected`)} as closure_rate,
+  ${ratio(sql`closed_on_time`, sql`closed`)} as on_time_closure_rate,
+  ${ratio(sql`reworked`, sql`closed`)} as rework_rate`
+
+/** Every area of the reported subtrees keeps the report's time zone: the rollup's days are theirs. */
+async function oneZone(tx: Tx, roots: AreaRef[], zone: string): Promise<boolean> {
+  if (roots.length === 0) return false
+  const { rows } = await sql<{ other: boolean }>`
+    select exists (
+      select 1 from area r join area a on a.path like r.path || '%'
+      where r.id = any(${roots.map((r) => r.id)}::integer[]) and a.timezone <> ${zone}) as other`.execute(tx)
+  return !rows[0]!.other
+}
+
+interface WholeDays {
+  /** The whole local days [firstDay, endDay) inside the period, as ISO dates; null when there is none. */
+  firstDay: string | null
+  endDay: string | null
+  /** The parts of the period outside them, counted from the cases: [from, head) and [tail, to). */
+  head: Date
+  tail: Date
+}
+
+/** Splits [from, to) into the whole local days the rollup answers and the edges the cases answer. */
+export function wholeDays(from: Date, to: Date, zone: string): WholeDays {
+  const f = DateTime.fromJSDate(from, { zone })
+  const startOfFirst = f.startOf('day')
+  const first = startOfFirst.toMillis() === f.toMillis() ? startOfFirst : startOfFirst.plus({ days: 1 })
+  const end = DateTime.fromJSDate(to, { zone }).startOf('day')
+  if (first >= end) return { firstDay: null, endDay: null, head: to, tail: to }
+  return { firstDay: first.toISODate(), endDay: end.toISODate(), head: first.toJSDate(), tail: end.toJSDate() }
+}
+
+const sum = (col: string) => sql.raw(`coalesce(sum(${col}), 0)::int`)
+
+/**
+ * The statistics from the rollup (migration 0077): the whole days from case_rollup_live's rows
+ * keyed by each reported area (or, grouped by area, by its direct children and its own cases),
+ * the edges of a period that does not start or end at midnight from the cases themselves (each
+ * case's contribution by the same SQL function the rollup is kept with), and the two figures that
+ * depend on the clock — overdue, and contact due but not made — from the open and uncontacted
+ * cases alone. One statement; the same answer as the count over the cases.
+ */
+async function rollupRows(
+  tx: Tx,
+  o: {
+    areas: { id: number; satisfactionWeights: SatisfactionWeights }[]
+    zone: string
+    from: Date
+    to: Date
+    now: Date
+    days: WholeDays
+    g: Grouping | undefined
+    labels: RawBuilder<unknown>
+    keyExpr: Record<Grouping, RawBuilder<unknown>>
+    q: StatsQuery
+  },
+): Promise<Row[]> {
+  const { g, q, days } = o
+  const byDept = g === 'department'
+  const caseKey = g ? o.keyExpr[g] : sql`null::text`
+  const rollupKey: Record<Exclude<Grouping, 'worker'>, RawBuilder<unknown>> = {
+    area: sql`x.area_id::text`,
+    department: sql`x.department_id::text`,
+    category: sql`x.category_id::text`,
+    channel: sql`x.channel`,
+    day: sql`to_char(x.day, 'YYYY-MM-DD')`,
+    month: sql`to_char(x.day, 'YYYY-MM')`,
+  }
+  const xKey = g && g !== 'worker' ? rollupKey[g] : sql`null::text`
+  const categoryIn = (col: RawBuilder<unknown>) =>
+    q.categoryId !== undefined
+      ? sql`and ${col} in (select id from case_category where id = ${q.categoryId} or parent_id = ${q.categoryId})`
+      : sql``
+  const departmentIs = (col: RawBuilder<unknown>) =>
+    q.departmentId !== undefined ? sql`and ${col} = ${q.departmentId}` : sql``
+  const caseFilters = sql`${departmentIs(sql`c.department_id`)} ${categoryIn(sql`c.category_id`)}`
+  const weighted = (k: string) =>
+    sql.raw(`w.ws * ${k}.satisfied + w.wb * ${k}.basically_satisfied + w.wu * ${k}.unsatisfied`)
+  // The counters of one rollup row or case contribution `k`, in the order src lists them.
+  const counters = (k: string, returns: 'returns' | 'dept_returns') =>
+    sql.raw(`${k}.total, ${k}.contact_required, ${k}.no_contact, ${k}.contacted, ${k}.contacted_on_time, ${k}.rated,
+      ${k}.solved, ${k}.satisfied, ${k}.basically_satisfied, ${k}.unsatisfied, ${k}.not_rated, ${k}.direct_answers,
+      case when ${k}.channel = 'proactive' then ${k}.total else 0 end, ${k}.shelved,
+      ${returns === 'returns' ? `${k}.returns, ${k}.return_denied` : `${k}.dept_returns, ${k}.dept_return_denied`},
+      ${k}.responded, ${k}.responded_on_time, ${k}.rejected, ${k}.closed, ${k}.closed_on_time, ${k}.reworked, ${k}.open,
+      ${k}.handling_seconds, ${k}.merged, 0, 0`)
+  const zeros = (contactLate: string, overdue: string) =>
+    sql.raw(`0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ${contactLate}, ${overdue}`)
+  const open = sql`c.state = any(${openStates as CaseState[]}::text[])`
+  const inWindow = sql`c.submitted_at >= ${o.from} and c.submitted_at < ${o.to}`
+  const edges = sql`((c.submitted_at >= ${o.from} and c.submitted_at < ${days.head}) or (c.submitted_at >= ${days.tail} and c.submitted_at < ${o.to}))`
+  const cases = sql`from cases c join area a on a.id = c.area_id ${rootsJoin(o.areas)}`
+
+  const parts: RawBuilder<unknown>[] = []
+  if (days.firstDay) {
+    // By area: the reported area's own cases under its own key, each child's subtree under the child's.
+    const rows =
+      g === 'area'
+        ? sql`join area a on a.id = r.id or a.parent_id = r.id
+              join case_rollup_live x on x.area_id = a.id and (a.id <> r.id or x.own)`
+        : sql`join case_rollup_live x on x.area_id = r.id`
+    parts.push(sql`
+      select ${xKey} as gkey, ${weighted('x')} as weighted, ${counters('x', byDept ? 'dept_returns' : 'returns')}
+      from unnest(${o.areas.map((a) => a.id)}::integer[], ${o.areas.map((a) => a.satisfactionWeights.satisfied)}::numeric[],
+                  ${o.areas.map((a) => a.satisfactionWeights.basicallySatisfied)}::numeric[],
+                  ${o.areas.map((a) => a.satisfactionWeights.unsatisfied)}::numeric[]) as w(root_id, ws, wb, wu)
+      join area r on r.id = w.root_id
+      ${rows}
+      where x.day >= ${days.firstDay}::date and x.day < ${days.endDay}::date
+        ${departmentIs(sql`x.department_id`)} ${categoryIn(sql`x.category_id`)}`)
+  }
+  if (days.head > o.from || days.tail < o.to) {
+    parts.push(sql`
+      select ${caseKey}, ${weighted('k')}, ${counters('k', byDept ? 'dept_returns' : 'returns')}
+      ${cases} cross join lateral case_rollup_rows(c, 1) k
+      where k.own and ${edges} ${caseFilters}`)
+    if (byDept) {
+      // The edges' cases have their returns counted for the department that made them, like the rollup's.
+      parts.push(sql`
+        select k.department_id::text, 0, ${counters('k', 'dept_returns')}
+        ${cases} cross join lateral case_rollup_event_rows(c, 1) k
+        where k.own and ${edges} ${caseFilters}`)
+    }
+  }
+  parts.push(sql`
+    select ${caseKey}, 0, ${zeros('1', '0')}
+    ${cases}
+    where c.contact_required and c.contacted_at is null and c.contact_due_at is not null and c.state <> 'merged'
+      and c.contact_due_at < ${o.now} and ${inWindow} ${caseFilters}`)
+  parts.push(sql`
+    select ${caseKey}, 0, ${zeros('0', '1')}
+    ${cases}
+    where ${open} and c.stage_due_at < ${o.now} and ${inWindow} ${caseFilters}`)
+
+  const { rows } = await sql<Row>`
+    with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
+              basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
+              responded, responded_on_time, rejected, closed, closed_on_time, reworked, open, handling_seconds, merged,
+              contact_late, overdue) as (
+      ${sql.join(parts, sql` union all `)}
+    ),
+    agg as (
+      select ${g ? sql`grouping(gkey) = 0 as grouped, gkey` : sql`false as grouped, null::text as gkey`},
+             null::text as gname,
+             ${sum('total')} as total, ${sum('contact_required')} as contact_required, ${sum('no_contact')} as no_contact,
+             ${sum('contacted + contact_late')} as contact_due, ${sum('contacted')} as contacted,
+             ${sum('contacted_on_time')} as contacted_on_time, ${sum('rated')} as rated, ${sum('solved')} as solved,
+             ${sum('satisfied')} as satisfied, ${sum('basically_satisfied')} as basically_satisfied,
+             ${sum('unsatisfied')} as unsatisfied, coalesce(sum(weighted), 0) as weighted,
+             ${sum('not_rated')} as not_rated, ${sum('direct_answers')} as direct_answers, ${sum('proactive')} as proactive,
+             ${sum('shelved')} as shelved, ${sum('returns')} as returns, ${sum('return_denied')} as return_denied,
+             ${sum('responded')} as responded, ${sum('responded_on_time')} as responded_on_time,
+             ${sum('rejected')} as rejected, ${sum('closed')} as closed, ${sum('closed_on_time')} as closed_on_time,
+             ${sum('reworked')} as reworked, ${sum('open')} as open, ${sum('overdue')} as overdue,
+             round(sum(handling_seconds) / nullif(sum(closed), 0) / 3600, 2) as average_handling_hours,
+             ${sum('merged')} as merged
+      from src
+      group by ${g ? sql`grouping sets ((), (gkey))` : sql`()`}
+      -- A group is listed when it has a case of the population (or, by department, a return).
+      having ${g ? sql`grouping(gkey) = 1 or sum(total) > 0 or sum(returns) > 0 or sum(return_denied) > 0` : sql`true`}
+    )
+    select agg.grouped, agg.gkey, agg.total, agg.contact_required, agg.no_contact, agg.contact_due, agg.contacted,
+           agg.contacted_on_time, agg.rated, agg.solved, agg.satisfied, agg.basically_satisfied, agg.unsatisfied,
+           agg.not_rated, agg.direct_answers, agg.proactive, agg.shelved, agg.returns, agg.return_denied,
+           agg.responded, agg.responded_on_time, agg.rejected, agg.closed, agg.closed_on_time, agg.reworked,
+           agg.open, agg.overdue, agg.average_handling_hours, ${o.labels},
+           ${rateColumns},
+           case when agg.grouped then 0 else agg.merged end as merged
+    from agg
+    order by grouped, g_code nulls last, g_name_zh nulls last, gkey nulls last`.execute(tx)
+  return rows
+}
+
 export async function caseStats(
   tx: Tx,
   ctx: RequestContext,
@@ -530,6 +712,7 @@ export async function caseStats(
     area: sql`coalesce(nullif(split_part(substr(a.path, length(r.path) + 1), '/', 1), '')::integer, r.id)::text`,
     department: sql`c.department_id::text`,
     category: sql`c.category_id::text`,
+    channel: sql`c.channel`,
     worker: sql`wk.actor_id::text`,
     day: sql`to_char(c.submitted_at at time zone ${zone}, 'YYYY-MM-DD')`,
     month: sql`to_char(c.submitted_at at time zone ${zone}, 'YYYY-MM')`,
@@ -548,79 +731,79 @@ export async function caseStats(
       ? sql`0 as returns, 0 as return_denied`
       : sql`c.return_count as returns, c.return_denied_count as return_denied`
 
-  const { rows } = await sql<Row>`
-    with scoped as (
-      select c.id, c.state, c.channel, c.submitted_at, c.responded_at, c.response_due_at, c.replied_at, c.handle_due_at,
-             c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
-             c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
-             ${ratingWeight} as weight,
-             ${returnCounts},
-             ${g ? keyExpr[g] : sql`null::text`} as gkey,
-             ${g === 'worker' ? sql`wk.actor_name` : sql`null::text`} as gname,
-             ${g === 'worker' ? sql`wk.at` : sql`null::timestamptz`} as gat
-      from cases c
-      join area a on a.id = c.area_id
-      ${rootsJoin(areas)}
-      ${worker}
-      where c.submitted_at >= ${from} and c.submitted_at < ${to}
-        ${q.departmentId !== undefined ? sql`and c.department_id = ${q.departmentId}` : sql``}
-        ${q.categoryId !== undefined ? sql`and c.category_id in (select id from case_category where id = ${q.categoryId} or parent_id = ${q.categoryId})` : sql``}
-    ),
-    agg as (
-      select ${g ? sql`grouping(gkey) = 0 as grouped, gkey` : sql`false as grouped, null::text as gkey`},
-             (array_agg(gname order by gat desc nulls last))[1] as gname,
-             count(*)::int as total,
-             count(*) filter (where contact_required)::int as contact_required,
-             count(*) filter (where not contact_required)::int as no_contact,
-             count(*) filter (where contact_required and contact_due_at is not null
-                              and (contacted_at is not null or contact_due_at < ${now}))::int as contact_due,
-             count(*) filter (where contact_required and contact_due_at is not null and contacted_at is not null)::int as contacted,
-             count(*) filter (where contact_required and contacted_at <= contact_due_at)::int as contacted_on_time,
-             count(*) filter (where rating_status = 'rated')::int as rated,
-             count(*) filter (where rating_status = 'rated' and solved)::int as solved,
-             count(*) filter (where rating_status = 'rated' and rating = 'satisfied')::int as satisfied,
-             count(*) filter (where rating_status = 'rated' and rating = 'basically_satisfied')::int as basically_satisfied,
-             count(*) filter (where rating_status = 'rated' and rating = 'unsatisfied')::int as unsatisfied,
-             coalesce(sum(weight), 0) as weighted,
-             count(*) filter (where rating_status = 'not_rated')::int as not_rated,
-             count(*) filter (where direct_answer)::int as direct_answers,
-             count(*) filter (where channel = 'proactive')::int as proactive,
-             count(*) filter (where state = 'shelved')::int as shelved,
-             coalesce(sum(returns), 0)::int as returns,
-             coalesce(sum(return_denied), 0)::int as return_denied,
-             count(*) filter (where responded_at is not null)::int as responded,
-             count(*) filter (where responded_at <= response_due_at)::int as responded_on_time,
-             count(*) filter (where state = 'rejected')::int as rejected,
-             count(*) filter (where ${closed})::int as closed,
-             count(*) filter (where ${closed} and replied_at <= handle_due_at)::int as closed_on_time,
-             count(*) filter (where ${closed} and (rework_count > 0 or reopen_count > 0))::int as reworked,
-             count(*) filter (where ${open})::int as open,
-             count(*) filter (where ${open} and stage_due_at < ${now})::int as overdue,
-             round(avg(extract(epoch from closed_at - submitted_at)) filter (where ${closed}) / 3600, 2) as average_handling_hours
-      from scoped
-      where state <> 'merged'
-      group by ${g ? sql`grouping sets ((), (gkey))` : sql`()`}
-    )
-    select agg.grouped, agg.gkey, agg.total, agg.contact_required, agg.no_contact, agg.contact_due, agg.contacted,
-           agg.contacted_on_time, agg.rated, agg.solved, agg.satisfied, agg.basically_satisfied, agg.unsatisfied,
-           agg.not_rated, agg.direct_answers, agg.proactive, agg.shelved, agg.returns, agg.return_denied,
-           agg.responded, agg.responded_on_time, agg.rejected, agg.closed, agg.closed_on_time, agg.reworked,
-           agg.open, agg.overdue, agg.average_handling_hours, ${labels},
-           ${ratio(sql`contacted_on_time`, sql`contact_due`)} as response_rate,
-           ${ratio(sql`solved`, sql`rated`)} as resolution_rate,
-           ${ratio(sql`weighted`, sql`rated`)} as satisfaction_rate,
-           ${ratio(sql`proactive`, sql`total`)} as proactive_share,
-           ${ratio(sql`responded`, sql`total`)} as acceptance_rate,
-           ${ratio(sql`responded_on_time`, sql`responded`)} as on_time_acceptance_rate,
-           ${ratio(sql`closed`, sql`total - rejected`)} as closure_rate,
-           ${ratio(sql`closed_on_time`, sql`closed`)} as on_time_closure_rate,
-           ${ratio(sql`reworked`, sql`closed`)} as rework_rate,
-           case when agg.grouped then 0 else (select count(*)::int from scoped where state = 'merged') end as merged
-    from agg
-    order by grouped, g_code nulls last, g_name_zh nulls last, gkey nulls last`.execute(tx)
-
-  let out = rows
-  if (g === 'department') out = await returnsByDepartment(tx, rows, areas, from, to, q)
+  const rollup =
+    g !== 'worker' && !(g === 'department' && q.departmentId !== undefined) && (await oneZone(tx, roots, zone))
+      ? wholeDays(from, to, zone)
+      : null
+  let out: Row[]
+  if (rollup) {
+    out = await rollupRows(tx, { areas, zone, from, to, now, days: rollup, g, labels, keyExpr, q })
+  } else {
+    const { rows } = await sql<Row>`
+      with scoped as (
+        select c.id, c.state, c.channel, c.submitted_at, c.responded_at, c.response_due_at, c.replied_at, c.handle_due_at,
+               c.closed_at, c.rating, c.rating_status, c.solved, c.contact_required, c.contact_due_at, c.contacted_at,
+               c.direct_answer, c.rework_count, c.reopen_count, c.stage_due_at,
+               ${ratingWeight} as weight,
+               ${returnCounts},
+               ${g ? keyExpr[g] : sql`null::text`} as gkey,
+               ${g === 'worker' ? sql`wk.actor_name` : sql`null::text`} as gname,
+               ${g === 'worker' ? sql`wk.at` : sql`null::timestamptz`} as gat
+        from cases c
+        join area a on a.id = c.area_id
+        ${rootsJoin(areas)}
+        ${worker}
+        where c.submitted_at >= ${from} and c.submitted_at < ${to}
+          ${q.departmentId !== undefined ? sql`and c.department_id = ${q.departmentId}` : sql``}
+          ${q.categoryId !== undefined ? sql`and c.category_id in (select id from case_category where id = ${q.categoryId} or parent_id = ${q.categoryId})` : sql``}
+      ),
+      agg as (
+        select ${g ? sql`grouping(gkey) = 0 as grouped, gkey` : sql`false as grouped, null::text as gkey`},
+               (array_agg(gname order by gat desc nulls last))[1] as gname,
+               count(*)::int as total,
+               count(*) filter (where contact_required)::int as contact_required,
+               count(*) filter (where not contact_required)::int as no_contact,
+               count(*) filter (where contact_required and contact_due_at is not null
+                                and (contacted_at is not null or contact_due_at < ${now}))::int as contact_due,
+               count(*) filter (where contact_required and contact_due_at is not null and contacted_at is not null)::int as contacted,
+               count(*) filter (where contact_required and contacted_at <= contact_due_at)::int as contacted_on_time,
+               count(*) filter (where rating_status = 'rated')::int as rated,
+               count(*) filter (where rating_status = 'rated' and solved)::int as solved,
+               count(*) filter (where rating_status = 'rated' and rating = 'satisfied')::int as satisfied,
+               count(*) filter (where rating_status = 'rated' and rating = 'basically_satisfied')::int as basically_satisfied,
+               count(*) filter (where rating_status = 'rated' and rating = 'unsatisfied')::int as unsatisfied,
+               coalesce(sum(weight), 0) as weighted,
+               count(*) filter (where rating_status = 'not_rated')::int as not_rated,
+               count(*) filter (where direct_answer)::int as direct_answers,
+               count(*) filter (where channel = 'proactive')::int as proactive,
+               count(*) filter (where state = 'shelved')::int as shelved,
+               coalesce(sum(returns), 0)::int as returns,
+               coalesce(sum(return_denied), 0)::int as return_denied,
+               count(*) filter (where responded_at is not null)::int as responded,
+               count(*) filter (where responded_at <= response_due_at)::int as responded_on_time,
+               count(*) filter (where state = 'rejected')::int as rejected,
+               count(*) filter (where ${closed})::int as closed,
+               count(*) filter (where ${closed} and replied_at <= handle_due_at)::int as closed_on_time,
+               count(*) filter (where ${closed} and (rework_count > 0 or reopen_count > 0))::int as reworked,
+               count(*) filter (where ${open})::int as open,
+               count(*) filter (where ${open} and stage_due_at < ${now})::int as overdue,
+               round(avg(extract(epoch from closed_at - submitted_at)) filter (where ${closed}) / 3600, 2) as average_handling_hours
+        from scoped
+        where state <> 'merged'
+        group by ${g ? sql`grouping sets ((), (gkey))` : sql`()`}
+      )
+      select agg.grouped, agg.gkey, agg.total, agg.contact_required, agg.no_contact, agg.contact_due, agg.contacted,
+             agg.contacted_on_time, agg.rated, agg.solved, agg.satisfied, agg.basically_satisfied, agg.unsatisfied,
+             agg.not_rated, agg.direct_answers, agg.proactive, agg.shelved, agg.returns, agg.return_denied,
+             agg.responded, agg.responded_on_time, agg.rejected, agg.closed, agg.closed_on_time, agg.reworked,
+             agg.open, agg.overdue, agg.average_handling_hours, ${labels},
+             ${rateColumns},
+             case when agg.grouped then 0 else (select count(*)::int from scoped where state = 'merged') end as merged
+      from agg
+      order by grouped, g_code nulls last, g_name_zh nulls last, gkey nulls last`.execute(tx)
+    out = rows
+    if (g === 'department') out = await returnsByDepartment(tx, rows, areas, from, to, q)
+  }
 
   const totalsRow = out.find((r) => !r.grouped)!
   return {
