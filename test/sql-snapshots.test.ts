@@ -262,7 +262,11 @@ it('src/analytics/stats.sql: statistics by each grouping and filter', async () =
     'by day': stats({ groupBy: 'day', from: '2026-11-01T00:00:00Z', to: '2026-11-23T00:00:00Z' }),
     'by month': stats({ groupBy: 'month' }),
     'one department and category': stats({ departmentId: 1, categoryId: 1 }),
-    'by channel, whole days (rollup only, no edges)': stats({ groupBy: 'channel', from: '2026-11-01', to: '2026-11-23' }),
+    'by channel, whole days (rollup only, no edges)': stats({
+      groupBy: 'channel',
+      from: '2026-11-01',
+      to: '2026-11-23',
+    }),
     'by department within one department (counted from the cases)': stats({ groupBy: 'department', departmentId: 1 }),
   })
   await expect(text).toMatchFileSnapshot('../src/analytics/stats.sql')
