@@ -22,6 +22,7 @@ import {
   type TypeProvider,
 } from './core/http.js'
 import type { Platform } from './core/platform.js'
+import { mapRoutes } from './analytics/maps-routes.js'
 import { dashboardRoutes } from './analytics/dashboard-routes.js'
 import { statsRoutes } from './analytics/routes.js'
 import { reportRoutes } from './analytics/report-routes.js'
@@ -282,6 +283,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(catalogueRoutes, platform)
   await app.register(componentRoutes, platform)
   await app.register(statsRoutes, platform)
+  await app.register(mapRoutes, platform)
   await app.register(reportRoutes, platform)
   await app.register(dashboardRoutes, platform)
   await app.register(webhookRoutes, platform)

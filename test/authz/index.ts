@@ -1,4 +1,5 @@
 import * as analyticsReports from './analytics-reports.js'
+import * as analyticsDashboard from './analytics-dashboard.js'
 import * as components from './components.js'
 import * as consultations from './consultations.js'
 import * as devicesAlarms from './devices-alarms.js'
@@ -53,6 +54,7 @@ const modules = [
   trainingPolicies,
   trainingModels,
   statsEvaluation,
+  analyticsDashboard,
   analyticsReports,
   components,
   grid,
