@@ -333,6 +333,17 @@ program
     for (const f of r.failed) console.log(`  failed ${f}`)
   })
 
+program
+  .command('detect-warnings')
+  .description('run the early-warning detector once (spikes, repeated places and requesters, satisfaction drops, risky disputes)')
+  .action(async () => {
+    const r = (await runCommand('detect-warnings', undefined)) as Awaited<
+      ReturnType<(typeof controlCommands)['detect-warnings']>
+    >
+    console.log(`warnings raised: ${r.raised}, updated: ${r.updated} (${r.milliseconds} ms)`)
+    for (const [kind, n] of Object.entries(r.byKind)) if (n) console.log(`  ${kind}: ${n}`)
+  })
+
 const audit = program.command('audit').description('the audit trail')
 audit
   .command('verify')

@@ -11,6 +11,7 @@ import { demoAccounts, seedDemo } from './demo/seed.js'
 import { cipherFor } from './core/crypto.js'
 import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/service.js'
 import { backup } from './operations/backup.js'
+import { detectWarnings } from './analytics/warnings.js'
 import { renderQueuedReports, scheduleMonthlyReports } from './analytics/report.js'
 import { errorReport, loadJob, startLocalImport, type ImportProgress } from './registry/import.js'
 import { writeFile } from 'node:fs/promises'
@@ -33,6 +34,7 @@ export const controlCommands = {
     seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production, cipher: cipherFor(p.config) }),
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
+  'detect-warnings': async (p: Platform) => detectWarnings(p.database.db, p.clock.now()),
   // Last month's reports of every street and district that has none yet, then every queued report.
   'monthly-reports': async (p: Platform) => {
     const queued = await scheduleMonthlyReports(p.database.db, p.clock.now())

@@ -31,6 +31,7 @@ import { cipherFor } from './core/crypto.js'
 import { sealPlaintextPhones } from './operations/seal.js'
 import { warnOverdueVisits } from './registry/care.js'
 import { sweepTrainingReminders } from './training/reminders.js'
+import { detectWarnings } from './analytics/warnings.js'
 import { startReportWorker } from './analytics/report.js'
 import { executeImportJob, interruptedImports } from './registry/import.js'
 
@@ -171,6 +172,15 @@ export async function startPlatform(
             (err) => log.error({ err }, 'training reminder sweep failed'),
           )
         : null
+    // Early warning: the detector over the rollup, hourly (a day's spike is flagged within the hour).
+    const warnings =
+      config.schedulerIntervalMs > 0
+        ? startPeriodic(
+            () => detectWarnings(database.db, platform.clock.now()),
+            CARE_CHECK_INTERVAL_MS,
+            (err) => log.error({ err }, 'warning detection failed'),
+          )
+        : null
     // Participation digests go out once a day; an hourly look finds the day's cutoff passed.
     const digests =
       config.schedulerIntervalMs > 0
@@ -230,6 +240,7 @@ export async function startPlatform(
         await care?.stop()
         await trainingReminders?.stop()
         await digests?.stop()
+        await warnings?.stop()
         await reports?.stop()
         await linker?.stop()
         clearInterval(sweep)

@@ -25,6 +25,7 @@ import type { Platform } from './core/platform.js'
 import { mapRoutes } from './analytics/maps-routes.js'
 import { dashboardRoutes } from './analytics/dashboard-routes.js'
 import { statsRoutes } from './analytics/routes.js'
+import { warningRoutes } from './analytics/warnings-routes.js'
 import { reportRoutes } from './analytics/report-routes.js'
 import { caseRoutes } from './cases/routes.js'
 import { webhookRoutes } from './notifications/routes.js'
@@ -286,6 +287,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(mapRoutes, platform)
   await app.register(reportRoutes, platform)
   await app.register(dashboardRoutes, platform)
+  await app.register(warningRoutes, platform)
   await app.register(webhookRoutes, platform)
   await app.register(open311Routes, platform)
   await app.register(registryRoutes, platform)

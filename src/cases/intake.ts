@@ -209,6 +209,8 @@ export async function createCase(
     reporter_name: input.reporterName ?? (reporterIsCaller ? ctx.actor!.displayName : null),
     reporter_phone_enc: phone.enc,
     reporter_phone_masked: phone.masked,
+    // The blind index lets the early warning find repeated complaints by one caller without decrypting.
+    reporter_phone_bidx: phone.bidx,
     reporter_token_hash: reporterToken ? sha256Hex(reporterToken) : null,
     submitted_at: now,
     response_due_at: responseDue,

@@ -40,6 +40,7 @@ export type NotificationKind =
   | 'training_assigned'
   | 'training_due'
   | 'training_overdue'
+  | 'warning_raised'
   | 'monthly_report'
 
 /** Users holding one of `roles` on the area at `areaPath` or above it. */

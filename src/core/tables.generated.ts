@@ -256,6 +256,7 @@ export interface Cases {
   reporter_id: number | null;
   reporter_name: string | null;
   reporter_phone: string | null;
+  reporter_phone_bidx: string | null;
   reporter_phone_enc: ColumnType<Uint8Array, Buffer, Buffer> | null;
   reporter_phone_masked: string | null;
   reporter_token_hash: string | null;
@@ -1984,6 +1985,35 @@ export interface VolunteerActivity {
   updated_at: Timestamp;
 }
 
+export interface Warning {
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: number | null;
+  area_id: number;
+  case_id: number | null;
+  category_id: number | null;
+  close_note: string | null;
+  closed_at: Timestamp | null;
+  closed_by: number | null;
+  dedupe_key: string;
+  department_id: number | null;
+  evidence: Generated<ColumnType<unknown, string, string>>;
+  expected: number | null;
+  id: Generated<number>;
+  kind: string;
+  observed: number;
+  p_value: number | null;
+  period: string;
+  raised_at: Timestamp;
+  severity: string;
+  state: Generated<string>;
+  subject_key: string;
+  threshold: number | null;
+  time_window: string;
+  updated_at: Timestamp;
+  version: Generated<number>;
+  z: number | null;
+}
+
 export interface VolunteerAssignment {
   area_id: number;
   assigned_by: number;
@@ -2174,6 +2204,7 @@ export interface DB {
   volunteer: Volunteer;
   volunteer_activity: VolunteerActivity;
   volunteer_assignment: VolunteerAssignment;
+  warning: Warning;
   webhook: Webhook;
   webhook_delivery: WebhookDelivery;
   workflow_timer: WorkflowTimer;
