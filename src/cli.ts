@@ -344,6 +344,16 @@ program
     for (const [kind, n] of Object.entries(r.byKind)) if (n) console.log(`  ${kind}: ${n}`)
   })
 
+program
+  .command('monthly-assessments')
+  .description("score last month for every monthly KPI scheme without a finished run of it (as on the 1st of each month)")
+  .action(async () => {
+    const r = (await runCommand('monthly-assessments', undefined)) as Awaited<
+      ReturnType<(typeof controlCommands)['monthly-assessments']>
+    >
+    console.log(`assessment runs made: ${r.runs}`)
+  })
+
 const audit = program.command('audit').description('the audit trail')
 audit
   .command('verify')

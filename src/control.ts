@@ -13,6 +13,7 @@ import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/ser
 import { backup } from './operations/backup.js'
 import { detectWarnings } from './analytics/warnings.js'
 import { renderQueuedReports, scheduleMonthlyReports } from './analytics/report.js'
+import { runMonthlyAssessments } from './analytics/assessment.js'
 import { errorReport, loadJob, startLocalImport, type ImportProgress } from './registry/import.js'
 import { writeFile } from 'node:fs/promises'
 
@@ -33,6 +34,7 @@ export const controlCommands = {
   'seed-demo': async (p: Platform, args: { seed?: number }) =>
     seedDemo(p.database.db, args.seed ?? 1, { production: p.config.production, cipher: cipherFor(p.config) }),
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
+  'monthly-assessments': async (p: Platform) => ({ runs: await runMonthlyAssessments(p.database.db, p.clock.now()) }),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
   'detect-warnings': async (p: Platform) => detectWarnings(p.database.db, p.clock.now()),
   // Last month's reports of every street and district that has none yet, then every queued report.

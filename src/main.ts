@@ -31,6 +31,7 @@ import { cipherFor } from './core/crypto.js'
 import { sealPlaintextPhones } from './operations/seal.js'
 import { warnOverdueVisits } from './registry/care.js'
 import { sweepTrainingReminders } from './training/reminders.js'
+import { runMonthlyAssessments } from './analytics/assessment.js'
 import { detectWarnings } from './analytics/warnings.js'
 import { startReportWorker } from './analytics/report.js'
 import { executeImportJob, interruptedImports } from './registry/import.js'
@@ -181,6 +182,15 @@ export async function startPlatform(
             (err) => log.error({ err }, 'warning detection failed'),
           )
         : null
+    // KPI assessment: last month's scores for every monthly scheme, looked for hourly (so on the 1st).
+    const assessments =
+      config.schedulerIntervalMs > 0
+        ? startPeriodic(
+            () => runMonthlyAssessments(database.db, platform.clock.now()),
+            CARE_CHECK_INTERVAL_MS,
+            (err) => log.error({ err }, 'monthly assessment run failed'),
+          )
+        : null
     // Participation digests go out once a day; an hourly look finds the day's cutoff passed.
     const digests =
       config.schedulerIntervalMs > 0
@@ -240,6 +250,7 @@ export async function startPlatform(
         await care?.stop()
         await trainingReminders?.stop()
         await digests?.stop()
+        await assessments?.stop()
         await warnings?.stop()
         await reports?.stop()
         await linker?.stop()

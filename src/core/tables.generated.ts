@@ -102,6 +102,117 @@ export interface Area {
   updated_at: Generated<Timestamp>;
 }
 
+export interface AssessmentAdjustment {
+  appeal_id: number | null;
+  area_id: number;
+  at: Timestamp;
+  decided_by: number;
+  from_score: number | null;
+  id: Generated<number>;
+  reason: string;
+  score_id: number;
+  to_score: number;
+}
+
+export interface AssessmentAppeal {
+  area_id: number;
+  corrected_score: number | null;
+  decided_at: Timestamp | null;
+  decided_by: number | null;
+  decision_note: string | null;
+  filed_at: Timestamp;
+  filed_by: number;
+  id: Generated<number>;
+  reason: string;
+  run_id: number;
+  score_id: number;
+  status: Generated<string>;
+}
+
+export interface AssessmentRun {
+  appeal_until: Timestamp | null;
+  area_id: number;
+  as_of: Timestamp;
+  created_at: Timestamp;
+  created_by: number | null;
+  id: Generated<number>;
+  period: string;
+  period_from: Timestamp;
+  period_to: Timestamp;
+  provisional: boolean;
+  published_at: Timestamp | null;
+  scheme_id: number;
+  scheme_version: number;
+  timezone: string;
+  trigger: string;
+  unit_type: string;
+}
+
+export interface AssessmentSanction {
+  amount: number | null;
+  area_id: number;
+  decided_at: Timestamp | null;
+  decided_by: number | null;
+  decision_note: string | null;
+  id: Generated<number>;
+  kind: string;
+  period: string;
+  person: string | null;
+  proposed_at: Timestamp;
+  proposed_by: number;
+  reason: string;
+  score_id: number | null;
+  status: Generated<string>;
+  unit_area_id: number | null;
+  unit_id: number;
+  unit_name_en: string;
+  unit_name_zh: string;
+  unit_type: string;
+}
+
+export interface AssessmentScheme {
+  appeal_days: Generated<number>;
+  area_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  current_version: Generated<number>;
+  id: Generated<number>;
+  monthly: Generated<boolean>;
+  name_en: string;
+  name_zh: string;
+  unit_type: string;
+  updated_at: Timestamp;
+}
+
+export interface AssessmentSchemeVersion {
+  area_id: number;
+  created_at: Timestamp;
+  created_by: number | null;
+  kpis: ColumnType<unknown, string, string>;
+  scheme_id: number;
+  version: number;
+}
+
+export interface AssessmentScore {
+  area_id: number;
+  corrected_at: Timestamp | null;
+  corrected_by: number | null;
+  corrected_score: number | null;
+  correction_reason: string | null;
+  id: Generated<number>;
+  inputs: ColumnType<unknown, string, string>;
+  kpis: ColumnType<unknown, string, string>;
+  rank: number | null;
+  run_id: number;
+  score: number | null;
+  unit_area_id: number | null;
+  unit_code: string | null;
+  unit_id: number;
+  unit_name_en: string;
+  unit_name_zh: string;
+  unit_type: string;
+}
+
 export interface AuditLog {
   action: string;
   actor_id: number | null;
@@ -2071,6 +2182,13 @@ export interface DB {
   api_key: ApiKey;
   app_user: AppUser;
   area: Area;
+  assessment_adjustment: AssessmentAdjustment;
+  assessment_appeal: AssessmentAppeal;
+  assessment_run: AssessmentRun;
+  assessment_sanction: AssessmentSanction;
+  assessment_scheme: AssessmentScheme;
+  assessment_scheme_version: AssessmentSchemeVersion;
+  assessment_score: AssessmentScore;
   audit_log: AuditLog;
   building: Building;
   calendar_day: CalendarDay;

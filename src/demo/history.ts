@@ -1,3 +1,4 @@
+import { seedAssessmentRunsDemo } from '../analytics/assessment-demo.js'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { actorForUser } from '../accounts/service.js'
@@ -91,6 +92,9 @@ export async function seedDemoHistory(
   const components = await asSystem(db, (tx) => linkCasesToComponents(tx))
   log(`components: ${components.linked} generated cases linked to the demo's components`)
   const waiting = await seedWaitingWork(db, opts.cipher, opts.now)
+  // Last month's assessment, scored from that history (a run, a reward, a penalty, an open appeal).
+  const assessment = await seedAssessmentRunsDemo(db, opts.now)
+  log(`assessment: ${assessment.assessmentRuns} runs of last month`)
   const seconds = (performance.now() - started) / 1000
   await recordAudit(
     db,

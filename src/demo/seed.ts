@@ -37,6 +37,7 @@ import { seedModelsDemo } from '../training/models-demo.js'
 import { seedPoliciesDemo } from '../training/policies-demo.js'
 import { seedComponentsDemo } from './components.js'
 import { seedGridDemo } from '../grid/demo.js'
+import { seedAssessmentSchemesDemo } from '../analytics/assessment-demo.js'
 import { importCatalogue, type CatalogueEntry } from '../cases/catalogue-import.js'
 import { packageRoot } from '../config.js'
 import { DEMO_PASSWORD, generateDemoCity } from './city.js'
@@ -204,6 +205,8 @@ export async function seedDemo(
     const components = await seedComponentsDemo(tx, now)
     // Grid work: the demo grid workers' duty types.
     const grid = await seedGridDemo(tx)
+    // Assessment: a KPI scheme per unit type over the district (scored once the history is in).
+    const assessment = await seedAssessmentSchemesDemo(tx, now)
     await recordAudit(tx, systemCtx, {
       action: 'demo.seed',
       detail: {
@@ -221,6 +224,7 @@ export async function seedDemo(
         ...training,
         ...components,
         ...grid,
+        ...assessment,
       },
     })
   })

@@ -1,6 +1,7 @@
 import * as analyticsReports from './analytics-reports.js'
 import * as analyticsDashboard from './analytics-dashboard.js'
 import * as analyticsWarnings from './analytics-warnings.js'
+import * as analyticsAssessment from './analytics-assessment.js'
 import * as components from './components.js'
 import * as consultations from './consultations.js'
 import * as devicesAlarms from './devices-alarms.js'
@@ -55,6 +56,7 @@ const modules = [
   trainingPolicies,
   trainingModels,
   statsEvaluation,
+  analyticsAssessment,
   analyticsDashboard,
   analyticsWarnings,
   analyticsReports,
