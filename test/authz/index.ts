@@ -1,5 +1,6 @@
 import * as analyticsReports from './analytics-reports.js'
 import * as analyticsDashboard from './analytics-dashboard.js'
+import * as analyticsMaps from './analytics-maps.js'
 import * as analyticsWarnings from './analytics-warnings.js'
 import * as analyticsAssessment from './analytics-assessment.js'
 import * as components from './components.js'
@@ -58,6 +59,7 @@ const modules = [
   statsEvaluation,
   analyticsAssessment,
   analyticsDashboard,
+  analyticsMaps,
   analyticsWarnings,
   analyticsReports,
   components,
