@@ -46,6 +46,9 @@ const DevicesPage = lazy(() => import('./pages/devices/DevicesPage').then((m) =>
 const PartyPage = lazy(() => import('./pages/party/PartyPage').then((m) => ({ default: m.PartyPage })))
 const TrainingPage = lazy(() => import('./pages/training/TrainingPage').then((m) => ({ default: m.TrainingPage })))
 const GridPage = lazy(() => import('./pages/grid/GridPage').then((m) => ({ default: m.GridPage })))
+const ReportsPage = lazy(() =>
+  import('./pages/analytics/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })),
+)
 const ComponentsPage = lazy(() =>
   import('./pages/components/ComponentsPage').then((m) => ({ default: m.ComponentsPage })),
 )
@@ -257,6 +260,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <ComponentsPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'monthly-reports':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <ReportsPage />
         </Suspense>
       )
     case 'grid':

@@ -24,6 +24,7 @@ export type ModuleId =
   | 'grid'
   | 'party'
   | 'training'
+  | 'monthly-reports'
   | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
@@ -99,6 +100,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'components', available: true, roles: STAFF_ROLES },
   { id: 'grid', available: true, roles: REGISTRY_READERS },
   { id: 'party', available: true, roles: ['admin', 'leader', 'staff', 'grid_worker'] },
+  { id: 'monthly-reports', available: true, roles: SUPERVISORS },
   { id: 'training', available: true, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },
 ]

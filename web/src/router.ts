@@ -62,6 +62,8 @@ export const routes = {
   devices: (part: string, ...rest: (string | number)[]) => href('devices', part, ...rest),
   party: (part: string, ...rest: (string | number)[]) => href('party', part, ...rest),
   training: (part: string, ...rest: (string | number)[]) => href('training', part, ...rest),
+  /** Monthly reports: the request form, the job's progress and the list with downloads. */
+  monthlyReports: () => href('monthly-reports'),
   /** Grid work: the patrol, the patrol log (or one patrol), statistics, the day's tracks. */
   grid: (part: string, ...rest: (string | number)[]) => href('grid', part, ...rest),
   /** The component map and list, one component, or the import ('import'). */

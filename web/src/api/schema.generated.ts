@@ -6278,7 +6278,7 @@ export interface paths {
                     from?: string;
                     /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
                     to?: string;
-                    groupBy?: "area" | "department" | "category" | "worker" | "day" | "month";
+                    groupBy?: "area" | "department" | "category" | "channel" | "worker" | "day" | "month";
                     departmentId?: number;
                     categoryId?: number;
                 };
@@ -6318,7 +6318,7 @@ export interface paths {
                                 categoryId: number | null;
                             };
                             /** @enum {string|null} */
-                            groupBy: "area" | "department" | "category" | "worker" | "day" | "month" | null;
+                            groupBy: "area" | "department" | "category" | "channel" | "worker" | "day" | "month" | null;
                             totals: {
                                 total: number;
                                 contactRequired: number;
@@ -6441,6 +6441,7 @@ export interface paths {
                                 groupArea: string;
                                 groupDepartment: string;
                                 groupCategory: string;
+                                groupChannel: string;
                                 groupWorker: string;
                                 groupDayMonth: string;
                             };
@@ -6660,6 +6661,5449 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/schemes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** KPI schemes of the areas you keep or stand in (areaId: that subtree; unitType) */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    unitType?: "department" | "street" | "community" | "grid_worker";
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                unitType: "department" | "street" | "community" | "grid_worker";
+                                nameZh: string;
+                                nameEn: string;
+                                appealDays: number;
+                                monthly: boolean;
+                                version: number;
+                                kpis: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    formula: string;
+                                    weight: number;
+                                    target: number;
+                                    floor: number;
+                                    /** @enum {string} */
+                                    direction: "higher" | "lower";
+                                    /** @enum {string} */
+                                    rule: "linear" | "step";
+                                }[];
+                                versions: {
+                                    version: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    runs: number;
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a KPI scheme for a unit type and area (admin or leader over the area): 422 ASSESSMENT_KPI_INVALID naming kpis[i].formula and the figure, or kpis when the weights do not sum to 100 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The assessing area: its units are assessed, its admins and leaders keep the scheme */
+                        areaId: number;
+                        /** @enum {string} */
+                        unitType: "department" | "street" | "community" | "grid_worker";
+                        nameZh: string;
+                        nameEn: string;
+                        /** @default 7 */
+                        appealDays?: number;
+                        /**
+                         * @description Scored on the 1st of each month for the month before
+                         * @default true
+                         */
+                        monthly?: boolean;
+                        kpis: {
+                            code: string;
+                            nameZh: string;
+                            nameEn: string;
+                            formula: string;
+                            /** @description Percent; the weights sum to 100 */
+                            weight: number;
+                            target: number;
+                            /** @description The value that earns no points (linear rule); below target when higher is better, above it when lower is */
+                            floor: number;
+                            /** @enum {string} */
+                            direction: "higher" | "lower";
+                            /** @enum {string} */
+                            rule: "linear" | "step";
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            nameZh: string;
+                            nameEn: string;
+                            appealDays: number;
+                            monthly: boolean;
+                            version: number;
+                            kpis: {
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                formula: string;
+                                weight: number;
+                                target: number;
+                                floor: number;
+                                /** @enum {string} */
+                                direction: "higher" | "lower";
+                                /** @enum {string} */
+                                rule: "linear" | "step";
+                            }[];
+                            versions: {
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                runs: number;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/schemes/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The editor's live check of KPIs: every problem with its field, and the figures each formula reads */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        kpis: {
+                            code: string;
+                            nameZh: string;
+                            nameEn: string;
+                            formula: string;
+                            /** @description Percent; the weights sum to 100 */
+                            weight: number;
+                            target: number;
+                            /** @description The value that earns no points (linear rule); below target when higher is better, above it when lower is */
+                            floor: number;
+                            /** @enum {string} */
+                            direction: "higher" | "lower";
+                            /** @enum {string} */
+                            rule: "linear" | "step";
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            valid: boolean;
+                            errors: {
+                                field: string;
+                                message: string;
+                                figure: string | null;
+                            }[];
+                            figures: string[][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/schemes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A scheme with its current KPIs and its versions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            nameZh: string;
+                            nameEn: string;
+                            appealDays: number;
+                            monthly: boolean;
+                            version: number;
+                            kpis: {
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                formula: string;
+                                weight: number;
+                                target: number;
+                                floor: number;
+                                /** @enum {string} */
+                                direction: "higher" | "lower";
+                                /** @enum {string} */
+                                rule: "linear" | "step";
+                            }[];
+                            versions: {
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                runs: number;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Edit a scheme (the version read, else 409): once the current version has scores, the edit becomes a new version */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The current version read */
+                        version: number;
+                        nameZh?: string;
+                        nameEn?: string;
+                        appealDays?: number;
+                        monthly?: boolean;
+                        kpis: {
+                            code: string;
+                            nameZh: string;
+                            nameEn: string;
+                            formula: string;
+                            /** @description Percent; the weights sum to 100 */
+                            weight: number;
+                            target: number;
+                            /** @description The value that earns no points (linear rule); below target when higher is better, above it when lower is */
+                            floor: number;
+                            /** @enum {string} */
+                            direction: "higher" | "lower";
+                            /** @enum {string} */
+                            rule: "linear" | "step";
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            nameZh: string;
+                            nameEn: string;
+                            appealDays: number;
+                            monthly: boolean;
+                            version: number;
+                            kpis: {
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                formula: string;
+                                weight: number;
+                                target: number;
+                                floor: number;
+                                /** @enum {string} */
+                                direction: "higher" | "lower";
+                                /** @enum {string} */
+                                rule: "linear" | "step";
+                            }[];
+                            versions: {
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                runs: number;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scoring runs, newest period first: published ones on your branch, unpublished ones of areas you keep */
+        get: {
+            parameters: {
+                query?: {
+                    schemeId?: number;
+                    areaId?: number;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                schemeId: number;
+                                schemeVersion: number;
+                                nameZh: string;
+                                nameEn: string;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                unitType: "department" | "street" | "community" | "grid_worker";
+                                period: string;
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                                timezone: string;
+                                /** Format: date-time */
+                                asOf: string;
+                                provisional: boolean;
+                                /** @enum {string} */
+                                trigger: "manual" | "scheduled";
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                /** Format: date-time */
+                                appealUntil: string | null;
+                                units: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Score every unit of a scheme for a period (month, quarter or year) from the statistics, with the inputs stored beside each score; a period not yet ended is provisional */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        schemeId: number;
+                        /** @description A month (2027-03), a quarter (2027-Q1) or a year (2027) */
+                        period: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            schemeId: number;
+                            schemeVersion: number;
+                            nameZh: string;
+                            nameEn: string;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            period: string;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            asOf: string;
+                            provisional: boolean;
+                            /** @enum {string} */
+                            trigger: "manual" | "scheduled";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            appealUntil: string | null;
+                            units: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A scoring run (period, scheme version, as-of time, provisional, publication and appeal window) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            schemeId: number;
+                            schemeVersion: number;
+                            nameZh: string;
+                            nameEn: string;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            period: string;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            asOf: string;
+                            provisional: boolean;
+                            /** @enum {string} */
+                            trigger: "manual" | "scheduled";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            appealUntil: string | null;
+                            units: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/runs/{id}/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's ranking: each unit's score, rank, KPI breakdown, stored inputs, and any correction (original, corrected, why) */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            run: {
+                                id: number;
+                                schemeId: number;
+                                schemeVersion: number;
+                                nameZh: string;
+                                nameEn: string;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                /** @enum {string} */
+                                unitType: "department" | "street" | "community" | "grid_worker";
+                                period: string;
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                                timezone: string;
+                                /** Format: date-time */
+                                asOf: string;
+                                provisional: boolean;
+                                /** @enum {string} */
+                                trigger: "manual" | "scheduled";
+                                /** Format: date-time */
+                                publishedAt: string | null;
+                                /** Format: date-time */
+                                appealUntil: string | null;
+                                units: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            items: {
+                                id: number;
+                                runId: number;
+                                /** @description The run's rank by the original score */
+                                rank: number | null;
+                                /** @description The rank by the current score (corrected where corrected) */
+                                currentRank: number | null;
+                                /** @enum {string} */
+                                unitType: "department" | "street" | "community" | "grid_worker";
+                                unitId: number;
+                                unitAreaId: number | null;
+                                code: string | null;
+                                nameZh: string;
+                                nameEn: string;
+                                /** @description As computed by the run; never changed */
+                                score: number | null;
+                                correctedScore: number | null;
+                                correctionReason: string | null;
+                                /** Format: date-time */
+                                correctedAt: string | null;
+                                /** @description correctedScore when corrected, else score */
+                                currentScore: number | null;
+                                kpis: {
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    formula: string;
+                                    weight: number;
+                                    target: number;
+                                    floor: number;
+                                    direction: string;
+                                    rule: string;
+                                    value: number | null;
+                                    points: number | null;
+                                }[];
+                                inputs: {
+                                    [key: string]: number | null;
+                                };
+                                adjustments: {
+                                    id: number;
+                                    appealId: number | null;
+                                    from: number | null;
+                                    to: number;
+                                    reason: string;
+                                    decidedBy: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/runs/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a finished run to the assessed; the appeal window (the scheme’s appealDays) opens (409 when provisional or published) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            schemeId: number;
+                            schemeVersion: number;
+                            nameZh: string;
+                            nameEn: string;
+                            area: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            period: string;
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            asOf: string;
+                            provisional: boolean;
+                            /** @enum {string} */
+                            trigger: "manual" | "scheduled";
+                            /** Format: date-time */
+                            publishedAt: string | null;
+                            /** Format: date-time */
+                            appealUntil: string | null;
+                            units: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/scores/{id}/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Appeal a published score as the assessed unit, within the appeal window (after it 409 ASSESSMENT_APPEAL_WINDOW_CLOSED naming scoreId) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            scoreId: number;
+                            runId: number;
+                            period: string;
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            unitNameZh: string;
+                            unitNameEn: string;
+                            score: number | null;
+                            filedBy: string;
+                            /** Format: date-time */
+                            filedAt: string;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "open" | "upheld" | "corrected";
+                            decidedBy: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decisionNote: string | null;
+                            correctedScore: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appeals: every one over the areas you keep, else your own */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "open" | "upheld" | "corrected";
+                    runId?: number;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                scoreId: number;
+                                runId: number;
+                                period: string;
+                                /** @enum {string} */
+                                unitType: "department" | "street" | "community" | "grid_worker";
+                                unitNameZh: string;
+                                unitNameEn: string;
+                                score: number | null;
+                                filedBy: string;
+                                /** Format: date-time */
+                                filedAt: string;
+                                reason: string;
+                                /** @enum {string} */
+                                status: "open" | "upheld" | "corrected";
+                                decidedBy: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                correctedScore: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/appeals/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide an appeal (admin or leader over the area): uphold, or correct with a new score and the reason — recorded as an audited adjustment beside the original score */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        decision: "uphold" | "correct";
+                        /** @description Required to correct */
+                        correctedScore?: number;
+                        /** @description Why: shown beside the corrected score */
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            scoreId: number;
+                            runId: number;
+                            period: string;
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            unitNameZh: string;
+                            unitNameEn: string;
+                            score: number | null;
+                            filedBy: string;
+                            /** Format: date-time */
+                            filedAt: string;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "open" | "upheld" | "corrected";
+                            decidedBy: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decisionNote: string | null;
+                            correctedScore: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/sanctions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The register of rewards and penalties of the areas you keep */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "proposed" | "approved" | "rejected";
+                    areaId?: number;
+                    /** @description A month (2027-03), a quarter (2027-Q1) or a year (2027) */
+                    period?: string;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                areaId: number;
+                                /** @enum {string} */
+                                unitType: "department" | "street" | "community" | "grid_worker";
+                                unitId: number;
+                                unitNameZh: string;
+                                unitNameEn: string;
+                                person: string | null;
+                                period: string;
+                                scoreId: number | null;
+                                /** @description The linked score as it stands (corrected where corrected) */
+                                score: number | null;
+                                /** @enum {string} */
+                                kind: "commendation" | "bonus" | "criticism" | "deduction" | "warning";
+                                amount: number | null;
+                                reason: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "rejected";
+                                proposedBy: string;
+                                /** Format: date-time */
+                                proposedAt: string;
+                                approver: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Propose a reward or penalty (admin, leader or staff over the area) for a score, or for a unit and period: commendation, bonus (amount), criticism, deduction (amount), warning */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The score it rests on (the unit and period are taken from it) */
+                        scoreId?: number;
+                        /** @description Without scoreId: the assessing area */
+                        areaId?: number;
+                        /**
+                         * @description Without scoreId
+                         * @enum {string}
+                         */
+                        unitType?: "department" | "street" | "community" | "grid_worker";
+                        /** @description Without scoreId: the department, street or community, or grid worker (user) */
+                        unitId?: number;
+                        /** @description A month (2027-03), a quarter (2027-Q1) or a year (2027) */
+                        period?: string;
+                        /** @description The person it concerns within the unit */
+                        person?: string;
+                        /** @enum {string} */
+                        kind: "commendation" | "bonus" | "criticism" | "deduction" | "warning";
+                        /** @description Yuan; bonus and deduction only */
+                        amount?: number;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            unitId: number;
+                            unitNameZh: string;
+                            unitNameEn: string;
+                            person: string | null;
+                            period: string;
+                            scoreId: number | null;
+                            /** @description The linked score as it stands (corrected where corrected) */
+                            score: number | null;
+                            /** @enum {string} */
+                            kind: "commendation" | "bonus" | "criticism" | "deduction" | "warning";
+                            amount: number | null;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "proposed" | "approved" | "rejected";
+                            proposedBy: string;
+                            /** Format: date-time */
+                            proposedAt: string;
+                            approver: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decisionNote: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessments/sanctions/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject a proposed reward or penalty (admin or leader over the area, not the proposer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        decision: "approve" | "reject";
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            /** @enum {string} */
+                            unitType: "department" | "street" | "community" | "grid_worker";
+                            unitId: number;
+                            unitNameZh: string;
+                            unitNameEn: string;
+                            person: string | null;
+                            period: string;
+                            scoreId: number | null;
+                            /** @description The linked score as it stands (corrected where corrected) */
+                            score: number | null;
+                            /** @enum {string} */
+                            kind: "commendation" | "bonus" | "criticism" | "deduction" | "warning";
+                            amount: number | null;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "proposed" | "approved" | "rejected";
+                            proposedBy: string;
+                            /** Format: date-time */
+                            proposedAt: string;
+                            approver: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decisionNote: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The topics with their rules (category codes, keywords, excluded keywords) and the tagger’s state */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                categoryCodes: string[];
+                                keywords: string[];
+                                excludeKeywords: string[];
+                                active: boolean;
+                                sort: number;
+                                version: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            tagger: {
+                                rulesVersion: number;
+                                /** @description Cases waiting to be tagged */
+                                queued: number;
+                                /** @description A sweep over every case after a change of the rules is running */
+                                sweeping: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace a topic’s rule (admins of a root area: topics are city-wide); every case is tagged again by the tagger */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        nameZh: string;
+                        nameEn: string;
+                        categoryCodes: string[];
+                        keywords: string[];
+                        excludeKeywords?: string[];
+                        active?: boolean;
+                        sort?: number;
+                        /** @description The version read (409 when it changed meanwhile) */
+                        version?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            nameZh: string;
+                            nameEn: string;
+                            categoryCodes: string[];
+                            keywords: string[];
+                            excludeKeywords: string[];
+                            active: boolean;
+                            sort: number;
+                            version: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases per topic per day, week or month for an area subtree and period (scoped like /stats/cases) */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    from?: string;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    to?: string;
+                    interval?: "day" | "week" | "month";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            /** @enum {string} */
+                            interval: "day" | "week" | "month";
+                            timezone: string;
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            /** @description Start of each interval (local date), in order */
+                            buckets: string[];
+                            series: {
+                                topic: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                total: number;
+                                /** @description One per bucket */
+                                counts: number[];
+                            }[];
+                            /** @description Cases the tagger has still to (re)tag anywhere; the counts are exact when it is 0 */
+                            pending: number;
+                            definition: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics/of-the-month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per street, the suggested topic of the month (每月一题) with its evidence: volume, growth against the three months before, repeat rate, top grids and addresses; and the formula that ranked it */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description YYYY-MM; default the last month that has ended */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            month: string;
+                            /** @description The month has not ended: the figures will still grow */
+                            provisional: boolean;
+                            timezone: string;
+                            streets: {
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                suggestion: {
+                                    topic: {
+                                        id: number;
+                                        code: string;
+                                        nameZh: string;
+                                        nameEn: string;
+                                    };
+                                    volume: number;
+                                    /** @description Counts of the three months before, oldest first */
+                                    previous: number[];
+                                    baseline: number;
+                                    growth: number | null;
+                                    repeatPlaceCases: number;
+                                    repeatRequesterCases: number;
+                                    repeatRate: number;
+                                    score: number;
+                                    topGrids: {
+                                        label: string;
+                                        count: number;
+                                    }[];
+                                    topAddresses: {
+                                        label: string;
+                                        count: number;
+                                    }[];
+                                } | null;
+                                /** @description The five best by score */
+                                candidates: {
+                                    topic: {
+                                        id: number;
+                                        code: string;
+                                        nameZh: string;
+                                        nameEn: string;
+                                    };
+                                    volume: number;
+                                    /** @description Counts of the three months before, oldest first */
+                                    previous: number[];
+                                    baseline: number;
+                                    growth: number | null;
+                                    repeatPlaceCases: number;
+                                    repeatRequesterCases: number;
+                                    repeatRate: number;
+                                    score: number;
+                                    topGrids: {
+                                        label: string;
+                                        count: number;
+                                    }[];
+                                    topAddresses: {
+                                        label: string;
+                                        count: number;
+                                    }[];
+                                }[];
+                            }[];
+                            pending: number;
+                            formula: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatch/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The top three categories and departments for a report’s text and place, with confidence and the model version; recorded so the decision that follows can be compared */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description: string;
+                        /** @description The grid (or any area) of the report, when known */
+                        areaId?: number;
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        /** @description Triage: the case being dispatched (the suggestion is recorded against it and its dispatch decides it) */
+                        caseId?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Null when no model is trained yet */
+                            suggestionId: number | null;
+                            modelVersion: number | null;
+                            categories: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                /** @description The model’s posterior probability, 0..1 */
+                                confidence: number;
+                            }[];
+                            departments: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                /** @description The model’s posterior probability, 0..1 */
+                                confidence: number;
+                            }[];
+                            /** @description Time taken to suggest on the server */
+                            milliseconds: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatch/suggestions/{id}/case": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Intake: the suggestion became this case; records the category chosen (and the department when it was dispatched at once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        caseId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            suggestionId: number;
+                            caseId: number;
+                            chosenCategoryId: number | null;
+                            categoryTop1: boolean | null;
+                            categoryAny: boolean | null;
+                            chosenDepartmentId: number | null;
+                            departmentTop1: boolean | null;
+                            departmentAny: boolean | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatch/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The trained model versions, newest first (the first serves), with their held-out accuracy */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                version: number;
+                                /** Format: date-time */
+                                trainedAt: string;
+                                trainedBy: number | null;
+                                /** @description Closed cases trained on (80 %) */
+                                trainingSize: number;
+                                /** @description Held-out closed cases (id ≡ 0 mod 5) */
+                                testSize: number;
+                                categoryTop1: number | null;
+                                categoryTop3: number | null;
+                                departmentTop1: number | null;
+                                departmentTop3: number | null;
+                                vocabulary: number;
+                                seconds: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Train a new version now on the closed cases (admins of a root area); 422 DISPATCH_TOO_FEW_CASES with fewer than 10 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            /** Format: date-time */
+                            trainedAt: string;
+                            trainedBy: number | null;
+                            /** @description Closed cases trained on (80 %) */
+                            trainingSize: number;
+                            /** @description Held-out closed cases (id ≡ 0 mod 5) */
+                            testSize: number;
+                            categoryTop1: number | null;
+                            categoryTop3: number | null;
+                            departmentTop1: number | null;
+                            departmentTop3: number | null;
+                            vocabulary: number;
+                            seconds: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatch/accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How often triage and intake took the suggestion: top-1, top-3 and overridden decisions of category and department, per model version */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    from?: string;
+                    /** @description ISO date (YYYY-MM-DD, midnight in the time zone of the area) or date-time (with an offset, else read in that time zone) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            category: {
+                                /** @description Suggestions followed by a decision */
+                                decided: number;
+                                /** @description The decision was the first suggestion */
+                                acceptedTop1: number;
+                                /** @description The decision was one of the three */
+                                acceptedAny: number;
+                                /** @description The decision was none of the three */
+                                overridden: number;
+                                top1Rate: number | null;
+                                top3Rate: number | null;
+                            };
+                            department: {
+                                /** @description Suggestions followed by a decision */
+                                decided: number;
+                                /** @description The decision was the first suggestion */
+                                acceptedTop1: number;
+                                /** @description The decision was one of the three */
+                                acceptedAny: number;
+                                /** @description The decision was none of the three */
+                                overridden: number;
+                                top1Rate: number | null;
+                                top3Rate: number | null;
+                            };
+                            byModel: {
+                                version: number;
+                                category: {
+                                    /** @description Suggestions followed by a decision */
+                                    decided: number;
+                                    /** @description The decision was the first suggestion */
+                                    acceptedTop1: number;
+                                    /** @description The decision was one of the three */
+                                    acceptedAny: number;
+                                    /** @description The decision was none of the three */
+                                    overridden: number;
+                                    top1Rate: number | null;
+                                    top3Rate: number | null;
+                                };
+                                department: {
+                                    /** @description Suggestions followed by a decision */
+                                    decided: number;
+                                    /** @description The decision was the first suggestion */
+                                    acceptedTop1: number;
+                                    /** @description The decision was one of the three */
+                                    acceptedAny: number;
+                                    /** @description The decision was none of the three */
+                                    overridden: number;
+                                    top1Rate: number | null;
+                                    top3Rate: number | null;
+                                };
+                            }[];
+                            definition: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request the monthly report (PDF and XLSX) of an area and month; rendered in the background (poll the job for its progress)
+         * @description One job per area, month, locale and data version (a digest of the month’s headline figures now): asking again while the figures are unchanged returns the same job. A month that has not ended is allowed and the report is marked provisional on every page and sheet; a month that has not begun is a 422 naming month.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        areaId: number;
+                        /** @description YYYY-MM, in the area’s time zone */
+                        month: string;
+                        /**
+                         * @default zh-CN
+                         * @enum {string}
+                         */
+                        locale?: "zh-CN" | "en";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaCode: string;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            month: string;
+                            /** @enum {string} */
+                            locale: "zh-CN" | "en";
+                            dataVersion: string;
+                            /** @description the month had not ended when the figures were taken */
+                            provisional: boolean;
+                            /** @description made by the monthly schedule (else requested) */
+                            scheduled: boolean;
+                            /** @enum {string} */
+                            state: "queued" | "rendering" | "done" | "failed";
+                            progress: number;
+                            /** Format: date-time */
+                            asOf: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            error: string | null;
+                            pdfBytes: number | null;
+                            xlsxBytes: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monthly reports of the areas the caller administers, leads or staffs, newest month first */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    pageSize?: number;
+                    areaId?: number;
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                areaId: number;
+                                areaCode: string;
+                                areaNameZh: string;
+                                areaNameEn: string;
+                                month: string;
+                                /** @enum {string} */
+                                locale: "zh-CN" | "en";
+                                dataVersion: string;
+                                /** @description the month had not ended when the figures were taken */
+                                provisional: boolean;
+                                /** @description made by the monthly schedule (else requested) */
+                                scheduled: boolean;
+                                /** @enum {string} */
+                                state: "queued" | "rendering" | "done" | "failed";
+                                progress: number;
+                                /** Format: date-time */
+                                asOf: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                error: string | null;
+                                pdfBytes: number | null;
+                                xlsxBytes: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A monthly report job: its state and progress (0–100) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            areaId: number;
+                            areaCode: string;
+                            areaNameZh: string;
+                            areaNameEn: string;
+                            month: string;
+                            /** @enum {string} */
+                            locale: "zh-CN" | "en";
+                            dataVersion: string;
+                            /** @description the month had not ended when the figures were taken */
+                            provisional: boolean;
+                            /** @description made by the monthly schedule (else requested) */
+                            scheduled: boolean;
+                            /** @enum {string} */
+                            state: "queued" | "rendering" | "done" | "failed";
+                            progress: number;
+                            /** Format: date-time */
+                            asOf: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            error: string | null;
+                            pdfBytes: number | null;
+                            xlsxBytes: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a finished monthly report as PDF (409 while it is being rendered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report (PDF) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a finished monthly report as XLSX (409 while it is being rendered) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report (XLSX) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Leader dashboard for an area subtree and period: every figure of /stats/cases with extension and return rates, each against the previous period and the same period last year; trend, channels, top categories and top grids
+         * @description from and to are dates in the area’s time zone, to exclusive (default: the 30 days up to today). Formulas in `definitions`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description first day of the period (default: 30 days before to) */
+                    from?: string;
+                    /** @description the day after the last day of the period (exclusive; default: tomorrow) */
+                    to?: string;
+                    categoryId?: number;
+                    departmentId?: number;
+                    /** @description how many categories and grids to list */
+                    top?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            timezone: string;
+                            /** Format: date-time */
+                            now: string;
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                satisfactionWeights: {
+                                    satisfied: number;
+                                    basicallySatisfied: number;
+                                    unsatisfied: number;
+                                };
+                            }[];
+                            filters: {
+                                categoryId: number | null;
+                                departmentId: number | null;
+                            };
+                            periods: {
+                                current: {
+                                    /** Format: date */
+                                    from: string;
+                                    /** Format: date */
+                                    to: string;
+                                };
+                                previous: {
+                                    /** Format: date */
+                                    from: string;
+                                    /** Format: date */
+                                    to: string;
+                                };
+                                lastYear: {
+                                    /** Format: date */
+                                    from: string;
+                                    /** Format: date */
+                                    to: string;
+                                };
+                            };
+                            figures: {
+                                total: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                open: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                overdue: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                closed: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                closedOnTime: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                rejected: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                shelved: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                rated: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                solved: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                satisfied: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                basicallySatisfied: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                unsatisfied: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                notRated: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                reworked: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                returned: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                extended: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                proactive: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                directAnswers: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                contactRequired: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                noContact: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                contactDue: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                contacted: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                contactedOnTime: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                departmentAccepted: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                departmentAcceptedOnTime: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                responseRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                resolutionRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                satisfactionRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                acceptanceRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                onTimeAcceptanceRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                closureRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                onTimeClosureRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                reworkRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                returnRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                extensionRate: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                proactiveShare: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                                averageHandlingHours: {
+                                    value: number | null;
+                                    previous: number | null;
+                                    lastYear: number | null;
+                                    change: number | null;
+                                    changeRatio: number | null;
+                                    changeLastYear: number | null;
+                                    changeRatioLastYear: number | null;
+                                    /** @enum {string|null} */
+                                    better: "higher" | "lower" | null;
+                                };
+                            };
+                            trend: {
+                                /** @enum {string} */
+                                unit: "day" | "month";
+                                current: {
+                                    key: string;
+                                    total: number;
+                                    closed: number;
+                                    overdue: number;
+                                }[];
+                                previous: {
+                                    key: string;
+                                    total: number;
+                                    closed: number;
+                                    overdue: number;
+                                }[];
+                            };
+                            byChannel: {
+                                /** @enum {string} */
+                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
+                                total: number;
+                            }[];
+                            byCategory: {
+                                top: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                    total: number;
+                                    closed: number;
+                                    open: number;
+                                }[];
+                                rest: {
+                                    categories: number;
+                                    total: number;
+                                };
+                            };
+                            topGrids: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                total: number;
+                                open: number;
+                            }[];
+                            definitions: {
+                                population: string;
+                                periods: string;
+                                change: string;
+                                extended: string;
+                                extensionRate: string;
+                                returned: string;
+                                returnRate: string;
+                                byChannel: string;
+                                byCategory: string;
+                                topGrids: string;
+                                trend: string;
+                                others: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/dashboard/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cases behind one count figure of the dashboard (same population and filters, optionally one channel or one grid), newest first; the total equals the figure */
+        get: {
+            parameters: {
+                query: {
+                    page?: number;
+                    pageSize?: number;
+                    figure: "total" | "open" | "overdue" | "closed" | "closedOnTime" | "rejected" | "shelved" | "rated" | "solved" | "satisfied" | "basicallySatisfied" | "unsatisfied" | "notRated" | "reworked" | "returned" | "extended" | "proactive" | "directAnswers" | "contactRequired" | "noContact" | "contactDue" | "contacted" | "contactedOnTime" | "departmentAccepted" | "departmentAcceptedOnTime";
+                    areaId?: number;
+                    /** @description first day of the period (default: 30 days before to) */
+                    from?: string;
+                    /** @description the day after the last day of the period (exclusive; default: tomorrow) */
+                    to?: string;
+                    categoryId?: number;
+                    departmentId?: number;
+                    channel?: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
+                    /** @description only the cases located in this area itself (a leaf area of topGrids) */
+                    gridId?: number;
+                    /** @description keyset paging, newest first: the nextAfter of the previous page, instead of page */
+                    after?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** @enum {string} */
+                                channel: "portal" | "patrol" | "hotline" | "open311" | "api" | "device" | "proactive";
+                                /** @description the first 80 characters of the description */
+                                summary: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                stageDueAt: string | null;
+                                overdue: boolean;
+                                category: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                department: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                rating: string | null;
+                                ratingStatus: string | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/map/grids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Case density by grid (the choropleth): every leaf area of the subtree with its simplified boundary, cases, open and overdue cases and cases per km² for a period
+         * @description Counts from the exact rollup (total, open) and a live count (overdue); the population is that of /stats/cases over whole local days; definitions in the answer.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    /** @description First day (inclusive); default 30 days before to */
+                    from?: string;
+                    /** @description Day after the last (exclusive); default tomorrow */
+                    to?: string;
+                    categoryId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            now: string;
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            categoryId: number | null;
+                            totals: {
+                                total: number;
+                                open: number;
+                                overdue: number;
+                                areaKm2: number;
+                                density: number | null;
+                            };
+                            grids: {
+                                areaId: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                level: string;
+                                total: number;
+                                open: number;
+                                overdue: number;
+                                areaKm2: number;
+                                density: number | null;
+                                geometry: {
+                                    /** @enum {string} */
+                                    type: "Polygon" | "MultiPolygon" | "GeometryCollection";
+                                    coordinates: unknown[];
+                                };
+                            }[];
+                            definitions: {
+                                population: string;
+                                total: string;
+                                open: string;
+                                overdue: string;
+                                density: string;
+                                grids: string;
+                                geometry: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/map/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Case points in a box: single cases at high zoom (capped), otherwise clusters on a fixed grid of cells with exact counts and their centroids */
+        get: {
+            parameters: {
+                query: {
+                    areaId?: number;
+                    /** @description First day (inclusive); default 30 days before to */
+                    from?: string;
+                    /** @description Day after the last (exclusive); default tomorrow */
+                    to?: string;
+                    categoryId?: number;
+                    /** @description west,south,east,north in degrees (WGS 84) */
+                    bbox: string;
+                    /** @description The map zoom level (Web Mercator tiles) */
+                    zoom: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date */
+                            from: string;
+                            /** Format: date */
+                            to: string;
+                            timezone: string;
+                            /** Format: date-time */
+                            now: string;
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            categoryId: number | null;
+                            bbox: number[];
+                            zoom: number;
+                            /** @enum {string} */
+                            mode: "points" | "clusters";
+                            /** @description The side of a cluster cell in degrees; null for single points */
+                            cellDegrees: number | null;
+                            /** @description Cases of the population located in the box */
+                            total: number;
+                            clusters: {
+                                lng: number;
+                                lat: number;
+                                count: number;
+                                open: number;
+                                /** @description The case, when the cluster holds only one */
+                                caseId: number | null;
+                                trackingCode: string | null;
+                            }[];
+                            points: {
+                                id: number;
+                                trackingCode: string;
+                                /** @enum {string} */
+                                state: "verifying" | "submitted" | "accepted" | "dispatched" | "return_requested" | "in_progress" | "replied" | "verified" | "closed" | "rated" | "shelved" | "rejected" | "merged";
+                                categoryId: number;
+                                categoryCode: string;
+                                categoryZh: string;
+                                categoryEn: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                lng: number;
+                                lat: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/map/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open disputes of the subtree by risk level: located ones as points (no parties, no facts) and all of them counted per area */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            totals: {
+                                low: number;
+                                medium: number;
+                                high: number;
+                                urgent: number;
+                                total: number;
+                                located: number;
+                            };
+                            points: {
+                                id: number;
+                                reference: string;
+                                lng: number;
+                                lat: number;
+                                /** @enum {string} */
+                                riskLevel: "low" | "medium" | "high" | "urgent";
+                                /** @enum {string} */
+                                category: "neighbour" | "family_marriage" | "property_management" | "labour_wages" | "land_expropriation" | "medical" | "consumer" | "traffic" | "contract_debt" | "other";
+                                /** @enum {string} */
+                                state: "registered" | "people_mediation" | "administrative_mediation" | "judicial_referral" | "settled" | "closed" | "withdrawn";
+                                /** Format: date-time */
+                                registeredAt: string;
+                            }[];
+                            grids: {
+                                areaId: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                                lng: number;
+                                lat: number;
+                                low: number;
+                                medium: number;
+                                high: number;
+                                urgent: number;
+                                total: number;
+                            }[];
+                            capped: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/map/components": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Components (部件) of the subtree with open cases: how many, and the oldest */
+        get: {
+            parameters: {
+                query?: {
+                    areaId?: number;
+                    categoryId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            areas: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            }[];
+                            categoryId: number | null;
+                            /** @description Components with open cases */
+                            total: number;
+                            /** @description Open cases linked to them */
+                            openCases: number;
+                            capped: boolean;
+                            components: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                classCode: string;
+                                state: string;
+                                lng: number;
+                                lat: number;
+                                openCases: number;
+                                /** Format: date-time */
+                                oldestOpenAt: string;
+                                oldestCaseId: number;
+                                oldestTrackingCode: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The early-warning inbox: spikes, repeated places and requesters, satisfaction drops and high-risk disputes of your areas, newest first (live by default) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description live = open or acknowledged */
+                    state?: "live" | "open" | "acknowledged" | "closed" | "all";
+                    kind?: "spike" | "repeat_place" | "repeat_requester" | "satisfaction_drop" | "dispute_risk";
+                    severity?: "low" | "medium" | "high" | "critical";
+                    areaId?: number;
+                    page?: number;
+                    pageSize?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "spike" | "repeat_place" | "repeat_requester" | "satisfaction_drop" | "dispute_risk";
+                                /** @enum {string} */
+                                severity: "low" | "medium" | "high" | "critical";
+                                /** @enum {string} */
+                                state: "open" | "acknowledged" | "closed";
+                                /** @enum {string} */
+                                window: "day" | "week" | "fortnight" | "none";
+                                /**
+                                 * Format: date
+                                 * @description The first local day of the period observed
+                                 */
+                                period: string;
+                                /** @description The count (spike, place, requester, dispute: people involved) or the recent rate */
+                                observed: number;
+                                /** @description The baseline: predictive mean count, or the earlier rate */
+                                expected: number | null;
+                                /** @description The count at which the test flags (α-quantile, or the rule’s minimum) */
+                                threshold: number | null;
+                                pValue: number | null;
+                                z: number | null;
+                                area: {
+                                    id: number;
+                                    code: string;
+                                    level: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                };
+                                category: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                department: {
+                                    id: number;
+                                    code: string;
+                                    nameZh: string;
+                                    nameEn: string;
+                                } | null;
+                                /** Format: date-time */
+                                raisedAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                caseId: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                            totalCapped?: boolean;
+                            nextAfter?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/warnings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One warning with its evidence: the series and baseline of a spike, the cases, the place, the dispute */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            kind: "spike" | "repeat_place" | "repeat_requester" | "satisfaction_drop" | "dispute_risk";
+                            /** @enum {string} */
+                            severity: "low" | "medium" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "open" | "acknowledged" | "closed";
+                            /** @enum {string} */
+                            window: "day" | "week" | "fortnight" | "none";
+                            /**
+                             * Format: date
+                             * @description The first local day of the period observed
+                             */
+                            period: string;
+                            /** @description The count (spike, place, requester, dispute: people involved) or the recent rate */
+                            observed: number;
+                            /** @description The baseline: predictive mean count, or the earlier rate */
+                            expected: number | null;
+                            /** @description The count at which the test flags (α-quantile, or the rule’s minimum) */
+                            threshold: number | null;
+                            pValue: number | null;
+                            z: number | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                level: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            caseId: number | null;
+                            version: number;
+                            evidence: {
+                                caseIds: number[];
+                                place: {
+                                    lng: number;
+                                    lat: number;
+                                    radiusMetres: number;
+                                } | null;
+                                maskedPhone: string | null;
+                                recentRated: number | null;
+                                baselineRated: number | null;
+                                historySum: number | null;
+                                historyPeriods: number | null;
+                                alpha: number | null;
+                            };
+                            /** @description Spikes: the count per day (window day: the same weekday over the history and the period) or per week, oldest first; baseline marks the history periods */
+                            series: {
+                                /** Format: date */
+                                start: string;
+                                count: number;
+                                baseline: boolean;
+                            }[];
+                            /** @description The cases named as evidence that you may read */
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** @description The first 200 characters */
+                                description: string;
+                                address: string | null;
+                                categoryZh: string;
+                                categoryEn: string;
+                            }[];
+                            dispute: {
+                                id: number;
+                                reference: string;
+                                riskLevel: string;
+                                state: string;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                            } | null;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            closedBy: string | null;
+                            closeNote: string | null;
+                            can: {
+                                acknowledge: boolean;
+                                close: boolean;
+                                proactiveCase: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/warnings/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open warning (admins, leaders and staff over its area) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version?: number;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            kind: "spike" | "repeat_place" | "repeat_requester" | "satisfaction_drop" | "dispute_risk";
+                            /** @enum {string} */
+                            severity: "low" | "medium" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "open" | "acknowledged" | "closed";
+                            /** @enum {string} */
+                            window: "day" | "week" | "fortnight" | "none";
+                            /**
+                             * Format: date
+                             * @description The first local day of the period observed
+                             */
+                            period: string;
+                            /** @description The count (spike, place, requester, dispute: people involved) or the recent rate */
+                            observed: number;
+                            /** @description The baseline: predictive mean count, or the earlier rate */
+                            expected: number | null;
+                            /** @description The count at which the test flags (α-quantile, or the rule’s minimum) */
+                            threshold: number | null;
+                            pValue: number | null;
+                            z: number | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                level: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            caseId: number | null;
+                            version: number;
+                            evidence: {
+                                caseIds: number[];
+                                place: {
+                                    lng: number;
+                                    lat: number;
+                                    radiusMetres: number;
+                                } | null;
+                                maskedPhone: string | null;
+                                recentRated: number | null;
+                                baselineRated: number | null;
+                                historySum: number | null;
+                                historyPeriods: number | null;
+                                alpha: number | null;
+                            };
+                            /** @description Spikes: the count per day (window day: the same weekday over the history and the period) or per week, oldest first; baseline marks the history periods */
+                            series: {
+                                /** Format: date */
+                                start: string;
+                                count: number;
+                                baseline: boolean;
+                            }[];
+                            /** @description The cases named as evidence that you may read */
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** @description The first 200 characters */
+                                description: string;
+                                address: string | null;
+                                categoryZh: string;
+                                categoryEn: string;
+                            }[];
+                            dispute: {
+                                id: number;
+                                reference: string;
+                                riskLevel: string;
+                                state: string;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                            } | null;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            closedBy: string | null;
+                            closeNote: string | null;
+                            can: {
+                                acknowledge: boolean;
+                                close: boolean;
+                                proactiveCase: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/warnings/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a warning with a note saying what was done (required) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note: string;
+                        version?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            kind: "spike" | "repeat_place" | "repeat_requester" | "satisfaction_drop" | "dispute_risk";
+                            /** @enum {string} */
+                            severity: "low" | "medium" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "open" | "acknowledged" | "closed";
+                            /** @enum {string} */
+                            window: "day" | "week" | "fortnight" | "none";
+                            /**
+                             * Format: date
+                             * @description The first local day of the period observed
+                             */
+                            period: string;
+                            /** @description The count (spike, place, requester, dispute: people involved) or the recent rate */
+                            observed: number;
+                            /** @description The baseline: predictive mean count, or the earlier rate */
+                            expected: number | null;
+                            /** @description The count at which the test flags (α-quantile, or the rule’s minimum) */
+                            threshold: number | null;
+                            pValue: number | null;
+                            z: number | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                level: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            caseId: number | null;
+                            version: number;
+                            evidence: {
+                                caseIds: number[];
+                                place: {
+                                    lng: number;
+                                    lat: number;
+                                    radiusMetres: number;
+                                } | null;
+                                maskedPhone: string | null;
+                                recentRated: number | null;
+                                baselineRated: number | null;
+                                historySum: number | null;
+                                historyPeriods: number | null;
+                                alpha: number | null;
+                            };
+                            /** @description Spikes: the count per day (window day: the same weekday over the history and the period) or per week, oldest first; baseline marks the history periods */
+                            series: {
+                                /** Format: date */
+                                start: string;
+                                count: number;
+                                baseline: boolean;
+                            }[];
+                            /** @description The cases named as evidence that you may read */
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** @description The first 200 characters */
+                                description: string;
+                                address: string | null;
+                                categoryZh: string;
+                                categoryEn: string;
+                            }[];
+                            dispute: {
+                                id: number;
+                                reference: string;
+                                riskLevel: string;
+                                state: string;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                            } | null;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            closedBy: string | null;
+                            closeNote: string | null;
+                            can: {
+                                acknowledge: boolean;
+                                close: boolean;
+                                proactiveCase: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/warnings/{id}/proactive-case": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a proactive case (未诉先办) from a warning through intake, linked to it; a warning that has one answers with it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description: string;
+                        /** @description Defaults to the warning’s category */
+                        categoryId?: number;
+                        /** @description Defaults to the warning’s grid */
+                        gridId?: number;
+                        /** @description Defaults to the place of a repeated-place warning */
+                        location?: {
+                            lng: number;
+                            lat: number;
+                        };
+                        /** @description Needed when the case has no location */
+                        address?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            kind: "spike" | "repeat_place" | "repeat_requester" | "satisfaction_drop" | "dispute_risk";
+                            /** @enum {string} */
+                            severity: "low" | "medium" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "open" | "acknowledged" | "closed";
+                            /** @enum {string} */
+                            window: "day" | "week" | "fortnight" | "none";
+                            /**
+                             * Format: date
+                             * @description The first local day of the period observed
+                             */
+                            period: string;
+                            /** @description The count (spike, place, requester, dispute: people involved) or the recent rate */
+                            observed: number;
+                            /** @description The baseline: predictive mean count, or the earlier rate */
+                            expected: number | null;
+                            /** @description The count at which the test flags (α-quantile, or the rule’s minimum) */
+                            threshold: number | null;
+                            pValue: number | null;
+                            z: number | null;
+                            area: {
+                                id: number;
+                                code: string;
+                                level: string;
+                                nameZh: string;
+                                nameEn: string;
+                            };
+                            category: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            department: {
+                                id: number;
+                                code: string;
+                                nameZh: string;
+                                nameEn: string;
+                            } | null;
+                            /** Format: date-time */
+                            raisedAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            caseId: number | null;
+                            version: number;
+                            evidence: {
+                                caseIds: number[];
+                                place: {
+                                    lng: number;
+                                    lat: number;
+                                    radiusMetres: number;
+                                } | null;
+                                maskedPhone: string | null;
+                                recentRated: number | null;
+                                baselineRated: number | null;
+                                historySum: number | null;
+                                historyPeriods: number | null;
+                                alpha: number | null;
+                            };
+                            /** @description Spikes: the count per day (window day: the same weekday over the history and the period) or per week, oldest first; baseline marks the history periods */
+                            series: {
+                                /** Format: date */
+                                start: string;
+                                count: number;
+                                baseline: boolean;
+                            }[];
+                            /** @description The cases named as evidence that you may read */
+                            cases: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                                /** Format: date-time */
+                                submittedAt: string;
+                                /** @description The first 200 characters */
+                                description: string;
+                                address: string | null;
+                                categoryZh: string;
+                                categoryEn: string;
+                            }[];
+                            dispute: {
+                                id: number;
+                                reference: string;
+                                riskLevel: string;
+                                state: string;
+                            } | null;
+                            case: {
+                                id: number;
+                                trackingCode: string;
+                                state: string;
+                            } | null;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            closedBy: string | null;
+                            closeNote: string | null;
+                            can: {
+                                acknowledge: boolean;
+                                close: boolean;
+                                proactiveCase: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -48208,7 +53652,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "CASE_NOT_RATEABLE" | "CASE_RETURN_WINDOW_CLOSED" | "PERSON_NOT_FOUND" | "PERSON_TAG_MISMATCH" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "INCIDENT_NOT_FOUND" | "INCIDENT_CLOSED" | "INCIDENT_ILLEGAL_TRANSITION" | "INCIDENT_GRIDS_INVALID" | "INCIDENT_COMMANDER_INVALID" | "INCIDENT_LEVEL_UNCHANGED" | "ALERT_NOT_FOUND" | "ALERT_LINK_INVALID" | "CHECK_NOT_FOUND" | "CHECK_OBSERVED_IN_FUTURE" | "TASK_NOT_FOUND" | "TASK_ILLEGAL_TRANSITION" | "RESOURCE_NOT_FOUND" | "RESOURCE_INSUFFICIENT" | "ALLOCATION_NOT_FOUND" | "SHELTER_NOT_FOUND" | "SHELTER_FULL" | "SHELTER_NOT_OPEN" | "RESPONDER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_CODE_TAKEN" | "DEVICE_RETIRED" | "DEVICE_VERSION_CONFLICT" | "DEVICE_TYPE_NOT_FOUND" | "DEVICE_OWNER_INVALID" | "DEVICE_BUILDING_INVALID" | "COMPONENT_NOT_FOUND" | "COMPONENT_CODE_TAKEN" | "COMPONENT_VERSION_CONFLICT" | "COMPONENT_CLASS_INVALID" | "COMPONENT_CATEGORY_INVALID" | "DEVICE_AUTH_FAILED" | "DEVICE_MESSAGE_INVALID" | "DEVICE_RATE_LIMITED" | "ALARM_NOT_FOUND" | "ALARM_ILLEGAL_TRANSITION" | "ALARM_RULE_NOT_FOUND" | "ALARM_RULE_INVALID" | "PARTY_ORGANISATION_NOT_FOUND" | "PARTY_ORGANISATION_CODE_TAKEN" | "PARTY_ORGANISATION_OUTSIDE_PARENT" | "PARTY_ORGANISATION_INVALID" | "PARTY_MEMBER_NOT_FOUND" | "PARTY_MEMBER_PERSON_INVALID" | "PARTY_MEMBER_ALREADY" | "PARTY_REPORT_NOT_FOUND" | "PARTY_ASSIGNMENT_INVALID" | "COBUILD_NOT_FOUND" | "COBUILD_INVALID" | "COBUILD_ILLEGAL_TRANSITION" | "PARTY_VERSION_CONFLICT" | "TRAINING_COURSE_NOT_FOUND" | "TRAINING_COURSE_INVALID" | "TRAINING_COURSE_ILLEGAL_TRANSITION" | "TRAINING_LESSON_NOT_FOUND" | "TRAINING_QUESTION_NOT_FOUND" | "TRAINING_MEDIA_NOT_FOUND" | "TRAINING_MEDIA_INVALID" | "TRAINING_RULE_NOT_FOUND" | "TRAINING_ENROLMENT_NOT_FOUND" | "TRAINING_ENROLMENT_INVALID" | "TRAINING_ANSWERS_INVALID" | "TRAINING_NOT_COMPLETED" | "TRAINING_POLICY_NOT_FOUND" | "TRAINING_POLICY_INVALID" | "MODEL_CASE_NOT_FOUND" | "MODEL_CASE_SOURCE_INVALID" | "MODEL_CASE_ALREADY" | "MODEL_CASE_PERSONAL_DATA" | "MODEL_CASE_ILLEGAL_TRANSITION" | "TRAINING_VERSION_CONFLICT" | "PATROL_NOT_FOUND" | "PATROL_NOT_YOURS" | "PATROL_ENDED" | "PATROL_ALREADY_ACTIVE" | "PATROL_POINT_INVALID" | "AREA_NOT_A_GRID" | "RANGE_NOT_SATISFIABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "AUTH_REQUIRED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TOTP_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "AREA_NOT_FOUND" | "AREA_OUTSIDE_ALL_GRIDS" | "USER_NOT_FOUND" | "DEPARTMENT_NOT_FOUND" | "CONFLICT" | "AREA_CYCLE" | "AREA_HAS_ACTIVE_CHILDREN" | "CASE_ILLEGAL_TRANSITION" | "CASE_VERSION_CONFLICT" | "CASE_CATEGORY_NOT_FOUND" | "CASE_NOT_FOUND" | "PHOTO_INVALID" | "CASE_PHOTO_REQUIRED" | "CASE_ATTRIBUTE_INVALID" | "CASE_ALREADY_RATED" | "CASE_NOT_RATEABLE" | "CASE_RETURN_WINDOW_CLOSED" | "PERSON_NOT_FOUND" | "PERSON_TAG_MISMATCH" | "RECORD_NOT_FOUND" | "IMPORT_NOT_FOUND" | "IMPORT_NOT_PENDING" | "IMPORT_FILE_UNREADABLE" | "GRANT_NOT_FOUND" | "GRANT_EXPIRED" | "GRANT_REVOKED" | "GRANT_FIELD_NOT_ALLOWED" | "DISPUTE_NOT_FOUND" | "DISPUTE_ILLEGAL_TRANSITION" | "DISPUTE_VERSION_CONFLICT" | "AGREEMENT_NOT_FOUND" | "AGREEMENT_INCOMPLETE" | "JUDICIAL_DEADLINE_PASSED" | "PETITION_NOT_FOUND" | "PETITION_ILLEGAL_TRANSITION" | "PETITION_LIMIT_PASSED" | "NOTICE_NOT_FOUND" | "ATTACHMENT_INVALID" | "CONSULTATION_NOT_FOUND" | "CONSULTATION_NOT_OPEN" | "CONSULTATION_ILLEGAL_TRANSITION" | "COMMENT_NOT_FOUND" | "SURVEY_NOT_FOUND" | "SURVEY_NOT_OPEN" | "SURVEY_ILLEGAL_TRANSITION" | "SURVEY_ALREADY_ANSWERED" | "SURVEY_ANSWER_MISSING" | "SURVEY_ANSWER_INVALID" | "SURVEY_LINK_INVALID" | "PROPOSAL_NOT_FOUND" | "PROPOSAL_ILLEGAL_TRANSITION" | "PROPOSAL_NOT_SUPPORTABLE" | "MEETING_NOT_FOUND" | "MEETING_FULL" | "MEETING_ILLEGAL_TRANSITION" | "DECISION_NOT_FOUND" | "VOTING_CLOSED" | "VOTE_NOT_ALLOWED" | "COUNCIL_NOT_FOUND" | "ACCOUNTABILITY_NOT_FOUND" | "VERIFICATION_REQUIRED" | "VERIFICATION_FAILED" | "VERIFICATION_EXPIRED" | "ALREADY_VERIFIED" | "SERVICE_NOT_FOUND" | "SERVICE_NOT_AVAILABLE" | "SERVICE_RULE_INVALID" | "APPLICATION_NOT_FOUND" | "APPLICATION_ALREADY_OPEN" | "APPLICATION_NOT_ELIGIBLE" | "APPLICATION_ILLEGAL_TRANSITION" | "APPLICATION_VERSION_CONFLICT" | "APPLICATION_FORM_INVALID" | "APPLICATION_DOCUMENT_MISSING" | "APPLICATION_ALREADY_RATED" | "TIME_BANK_INSUFFICIENT" | "FACILITY_NOT_FOUND" | "FACILITY_CLOSED" | "BOOKING_NOT_FOUND" | "BOOKING_OVERLAP" | "BOOKING_OUTSIDE_HOURS" | "BOOKING_INVALID_SLOT" | "BOOKING_OVER_CAPACITY" | "BOOKING_LIMIT_REACHED" | "SOCIAL_ORGANISATION_NOT_FOUND" | "PROJECT_NOT_FOUND" | "PROJECT_ILLEGAL_TRANSITION" | "PROJECT_ENDED" | "PROJECT_BUDGET_EXCEEDED" | "PROJECT_ALREADY_EVALUATED" | "PROJECT_SCORES_INVALID" | "MILESTONE_NOT_FOUND" | "VOLUNTEER_NOT_FOUND" | "VOLUNTEER_ALREADY_REGISTERED" | "ACTIVITY_NOT_FOUND" | "ACTIVITY_ILLEGAL_TRANSITION" | "ACTIVITY_FULL" | "ACTIVITY_NOT_SIGNED_UP" | "CHECKIN_WINDOW_CLOSED" | "CHECKIN_TOKEN_INVALID" | "HOURS_EXCEED_ACTIVITY" | "INCIDENT_NOT_FOUND" | "INCIDENT_CLOSED" | "INCIDENT_ILLEGAL_TRANSITION" | "INCIDENT_GRIDS_INVALID" | "INCIDENT_COMMANDER_INVALID" | "INCIDENT_LEVEL_UNCHANGED" | "ALERT_NOT_FOUND" | "ALERT_LINK_INVALID" | "CHECK_NOT_FOUND" | "CHECK_OBSERVED_IN_FUTURE" | "TASK_NOT_FOUND" | "TASK_ILLEGAL_TRANSITION" | "RESOURCE_NOT_FOUND" | "RESOURCE_INSUFFICIENT" | "ALLOCATION_NOT_FOUND" | "SHELTER_NOT_FOUND" | "SHELTER_FULL" | "SHELTER_NOT_OPEN" | "RESPONDER_NOT_FOUND" | "DEVICE_NOT_FOUND" | "DEVICE_CODE_TAKEN" | "DEVICE_RETIRED" | "DEVICE_VERSION_CONFLICT" | "DEVICE_TYPE_NOT_FOUND" | "DEVICE_OWNER_INVALID" | "DEVICE_BUILDING_INVALID" | "COMPONENT_NOT_FOUND" | "COMPONENT_CODE_TAKEN" | "COMPONENT_VERSION_CONFLICT" | "COMPONENT_CLASS_INVALID" | "COMPONENT_CATEGORY_INVALID" | "DEVICE_AUTH_FAILED" | "DEVICE_MESSAGE_INVALID" | "DEVICE_RATE_LIMITED" | "ALARM_NOT_FOUND" | "ALARM_ILLEGAL_TRANSITION" | "ALARM_RULE_NOT_FOUND" | "ALARM_RULE_INVALID" | "WARNING_NOT_FOUND" | "WARNING_ILLEGAL_TRANSITION" | "WARNING_VERSION_CONFLICT" | "PARTY_ORGANISATION_NOT_FOUND" | "PARTY_ORGANISATION_CODE_TAKEN" | "PARTY_ORGANISATION_OUTSIDE_PARENT" | "PARTY_ORGANISATION_INVALID" | "PARTY_MEMBER_NOT_FOUND" | "PARTY_MEMBER_PERSON_INVALID" | "PARTY_MEMBER_ALREADY" | "PARTY_REPORT_NOT_FOUND" | "PARTY_ASSIGNMENT_INVALID" | "COBUILD_NOT_FOUND" | "COBUILD_INVALID" | "COBUILD_ILLEGAL_TRANSITION" | "PARTY_VERSION_CONFLICT" | "TRAINING_COURSE_NOT_FOUND" | "TRAINING_COURSE_INVALID" | "TRAINING_COURSE_ILLEGAL_TRANSITION" | "TRAINING_LESSON_NOT_FOUND" | "TRAINING_QUESTION_NOT_FOUND" | "TRAINING_MEDIA_NOT_FOUND" | "TRAINING_MEDIA_INVALID" | "TRAINING_RULE_NOT_FOUND" | "TRAINING_ENROLMENT_NOT_FOUND" | "TRAINING_ENROLMENT_INVALID" | "TRAINING_ANSWERS_INVALID" | "TRAINING_NOT_COMPLETED" | "TRAINING_POLICY_NOT_FOUND" | "TRAINING_POLICY_INVALID" | "MODEL_CASE_NOT_FOUND" | "MODEL_CASE_SOURCE_INVALID" | "MODEL_CASE_ALREADY" | "MODEL_CASE_PERSONAL_DATA" | "MODEL_CASE_ILLEGAL_TRANSITION" | "TRAINING_VERSION_CONFLICT" | "TOPIC_NOT_FOUND" | "TOPIC_RULE_INVALID" | "DISPATCH_SUGGESTION_NOT_FOUND" | "DISPATCH_SUGGESTION_LINKED" | "DISPATCH_TOO_FEW_CASES" | "REPORT_NOT_FOUND" | "REPORT_MONTH_NOT_BEGUN" | "REPORT_NOT_READY" | "ASSESSMENT_SCHEME_NOT_FOUND" | "ASSESSMENT_KPI_INVALID" | "ASSESSMENT_VERSION_CONFLICT" | "ASSESSMENT_PERIOD_NOT_STARTED" | "ASSESSMENT_RUN_NOT_FOUND" | "ASSESSMENT_RUN_PROVISIONAL" | "ASSESSMENT_RUN_PUBLISHED" | "ASSESSMENT_SCORE_NOT_FOUND" | "ASSESSMENT_APPEAL_NOT_FOUND" | "ASSESSMENT_APPEAL_WINDOW_CLOSED" | "ASSESSMENT_APPEAL_OPEN" | "ASSESSMENT_APPEAL_DECIDED" | "ASSESSMENT_SANCTION_NOT_FOUND" | "ASSESSMENT_SANCTION_INVALID" | "ASSESSMENT_SANCTION_DECIDED" | "PATROL_NOT_FOUND" | "PATROL_NOT_YOURS" | "PATROL_ENDED" | "PATROL_ALREADY_ACTIVE" | "PATROL_POINT_INVALID" | "AREA_NOT_A_GRID" | "RANGE_NOT_SATISFIABLE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "AREA_INVALID_BOUNDARY" | "AREA_LEVEL_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "AUTH_THROTTLED" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "DATABASE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
                 message: string;
                 field: string | null;
                 details?: {

@@ -243,6 +243,15 @@ export function InboxPage({ user }: { user: User }) {
         ? routes.training('learn', n.params.enrolmentId)
         : routes.training('records')
       : null
+  // A monthly report rendered by the schedule opens the reports page, where it waits for download.
+  const reportLink = (n: Notification) => (n.kind === 'monthly_report' ? routes.monthlyReports() : null)
+  const reportSentence = (n: Notification) =>
+    n.kind === 'monthly_report'
+      ? t('inbox.texts.monthly_report', {
+          area: String((lng === 'en' ? n.params.areaNameEn : n.params.areaName) ?? ''),
+          month: String(n.params.month ?? ''),
+        })
+      : null
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
@@ -286,12 +295,17 @@ export function InboxPage({ user }: { user: User }) {
             disputeLink(n) ??
             participationLink(n) ??
             emergencyLink(n) ??
-            trainingLink(n)
+            trainingLink(n) ??
+            reportLink(n)
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
           const sentence =
-            disputeNotice(n, t, lng) ?? participationNotice(n, t) ?? servicesNotice(n, t, lng) ?? emergencyNotice(n, t)
+            disputeNotice(n, t, lng) ??
+            participationNotice(n, t) ??
+            servicesNotice(n, t, lng) ??
+            emergencyNotice(n, t) ??
+            reportSentence(n)
           // A dispute's or petition's action and state are in its sentence; the case chips would misname them.
           const action = !sentence && typeof n.params.action === 'string' ? n.params.action : null
           const state = !sentence && typeof n.params.state === 'string' ? n.params.state : null
