@@ -49,6 +49,7 @@ const GridPage = lazy(() => import('./pages/grid/GridPage').then((m) => ({ defau
 const ReportsPage = lazy(() =>
   import('./pages/analytics/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })),
 )
+const MapsPage = lazy(() => import('./pages/analytics/maps/MapsPage').then((m) => ({ default: m.MapsPage })))
 const ComponentsPage = lazy(() =>
   import('./pages/components/ComponentsPage').then((m) => ({ default: m.ComponentsPage })),
 )
@@ -266,6 +267,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <ReportsPage />
+        </Suspense>
+      )
+    case 'case-map':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <MapsPage config={config} />
         </Suspense>
       )
     case 'grid':
