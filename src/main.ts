@@ -31,6 +31,7 @@ import { cipherFor } from './core/crypto.js'
 import { sealPlaintextPhones } from './operations/seal.js'
 import { warnOverdueVisits } from './registry/care.js'
 import { sweepTrainingReminders } from './training/reminders.js'
+import { startTopicWorkers } from './analytics/topics-worker.js'
 import { runMonthlyAssessments } from './analytics/assessment.js'
 import { detectWarnings } from './analytics/warnings.js'
 import { startReportWorker } from './analytics/report.js'
@@ -200,6 +201,11 @@ export async function startPlatform(
             (err) => log.error({ err }, 'participation digest run failed'),
           )
         : null
+    // Key topics: the tagger over queued cases; smart dispatch: the model retrained daily (and at once when missing).
+    const topicWorkers =
+      config.schedulerIntervalMs > 0
+        ? startTopicWorkers(database.db, platform.clock, (err) => log.error({ err }, 'topic tagging or dispatch training failed'))
+        : null
     // Monthly reports: the 1st-of-month schedule per street and district, and jobs left queued or
     // by a process that died; a minute apart is soon enough for a monthly run.
     const reports =
@@ -250,6 +256,7 @@ export async function startPlatform(
         await care?.stop()
         await trainingReminders?.stop()
         await digests?.stop()
+        await topicWorkers?.stop()
         await assessments?.stop()
         await warnings?.stop()
         await reports?.stop()

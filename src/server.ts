@@ -25,6 +25,7 @@ import type { Platform } from './core/platform.js'
 import { mapRoutes } from './analytics/maps-routes.js'
 import { dashboardRoutes } from './analytics/dashboard-routes.js'
 import { statsRoutes } from './analytics/routes.js'
+import { topicRoutes } from './analytics/topics-routes.js'
 import { assessmentRoutes } from './analytics/assessment-routes.js'
 import { warningRoutes } from './analytics/warnings-routes.js'
 import { reportRoutes } from './analytics/report-routes.js'
@@ -285,6 +286,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(catalogueRoutes, platform)
   await app.register(componentRoutes, platform)
   await app.register(statsRoutes, platform)
+  await app.register(topicRoutes, platform)
   await app.register(assessmentRoutes, platform)
   await app.register(mapRoutes, platform)
   await app.register(reportRoutes, platform)

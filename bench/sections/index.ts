@@ -2,6 +2,7 @@ import type { Section } from '../lib/types.js'
 import { dashboards } from './dashboards.js'
 import { devices } from './devices.js'
 import { disputes } from './disputes.js'
+import { dispatch } from './dispatch.js'
 import { emergency } from './emergency.js'
 import { intake } from './intake.js'
 import { lists } from './lists.js'
@@ -29,5 +30,6 @@ export const sections: Section<any>[] = [
   services,
   emergency,
   devices,
+  dispatch,
   memory,
 ]

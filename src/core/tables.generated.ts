@@ -332,6 +332,19 @@ export interface CaseRules {
   updated_by: number | null;
 }
 
+export interface CaseTopic {
+  area_id: number;
+  case_id: number;
+  keyword: string | null;
+  matched_by: string;
+  submitted_at: Timestamp;
+  topic_id: number;
+}
+
+export interface CaseTopicQueue {
+  case_id: number;
+}
+
 export interface Cases {
   address: string | null;
   area_id: number;
@@ -659,6 +672,41 @@ export interface DeviceType {
   name_zh: string;
   updated_at: Generated<Timestamp>;
   version: Generated<number>;
+}
+
+export interface DispatchModel {
+  category_top1: number | null;
+  category_top3: number | null;
+  department_top1: number | null;
+  department_top3: number | null;
+  id: Generated<number>;
+  model: ColumnType<unknown, string, string>;
+  seconds: number;
+  test_size: number;
+  trained_at: Timestamp;
+  trained_by: number | null;
+  training_size: number;
+  vocabulary: number;
+}
+
+export interface DispatchSuggestion {
+  area_id: number | null;
+  case_id: number | null;
+  categories: ColumnType<unknown, string, string>;
+  category_any: boolean | null;
+  category_decided_at: Timestamp | null;
+  category_top1: boolean | null;
+  chosen_category_id: number | null;
+  chosen_department_id: number | null;
+  created_at: Timestamp;
+  created_by: number | null;
+  department_any: boolean | null;
+  department_decided_at: Timestamp | null;
+  department_top1: boolean | null;
+  departments: ColumnType<unknown, string, string>;
+  id: Generated<number>;
+  model_id: number;
+  source: string;
 }
 
 export interface Dispute {
@@ -1912,6 +1960,27 @@ export interface TimeBankEntry {
   volunteer_id: number;
 }
 
+export interface Topic {
+  active: Generated<boolean>;
+  category_codes: Generated<string[]>;
+  code: string;
+  exclude_keywords: Generated<string[]>;
+  id: Generated<number>;
+  keywords: Generated<string[]>;
+  name_en: string;
+  name_zh: string;
+  sort: Generated<number>;
+  updated_at: Generated<Timestamp>;
+  updated_by: number | null;
+  version: Generated<number>;
+}
+
+export interface TopicTagger {
+  id: Generated<boolean>;
+  rules_version: Generated<number>;
+  sweep_after: number | null;
+}
+
 export interface TrainingAttempt {
   answers: ColumnType<unknown, string, string>;
   area_id: number;
@@ -2199,6 +2268,8 @@ export interface DB {
   case_event: CaseEvent;
   case_photo: CasePhoto;
   case_rules: CaseRules;
+  case_topic: CaseTopic;
+  case_topic_queue: CaseTopicQueue;
   cases: Cases;
   category_routing: CategoryRouting;
   cobuild_agreement: CobuildAgreement;
@@ -2217,6 +2288,8 @@ export interface DB {
   device_alarm_rule: DeviceAlarmRule;
   device_message: DeviceMessage;
   device_type: DeviceType;
+  dispatch_model: DispatchModel;
+  dispatch_suggestion: DispatchSuggestion;
   dispute: Dispute;
   dispute_event: DisputeEvent;
   dispute_follow_up: DisputeFollowUp;
@@ -2307,6 +2380,8 @@ export interface DB {
   survey_response: SurveyResponse;
   survey_tally: SurveyTally;
   time_bank_entry: TimeBankEntry;
+  topic: Topic;
+  topic_tagger: TopicTagger;
   training_attempt: TrainingAttempt;
   training_course: TrainingCourse;
   training_enrolment: TrainingEnrolment;

@@ -25,6 +25,7 @@ import * as servicesFacilities from './services-facilities.js'
 import * as servicesProjects from './services-projects.js'
 import * as servicesVolunteers from './services-volunteers.js'
 import * as statsEvaluation from './stats-evaluation.js'
+import * as analyticsTopics from './analytics-topics.js'
 import * as trainingCourses from './training-courses.js'
 import * as trainingLearning from './training-learning.js'
 import * as trainingModels from './training-models.js'
@@ -57,6 +58,7 @@ const modules = [
   trainingPolicies,
   trainingModels,
   statsEvaluation,
+  analyticsTopics,
   analyticsAssessment,
   analyticsDashboard,
   analyticsMaps,
