@@ -46,6 +46,9 @@ const DevicesPage = lazy(() => import('./pages/devices/DevicesPage').then((m) =>
 const PartyPage = lazy(() => import('./pages/party/PartyPage').then((m) => ({ default: m.PartyPage })))
 const TrainingPage = lazy(() => import('./pages/training/TrainingPage').then((m) => ({ default: m.TrainingPage })))
 const GridPage = lazy(() => import('./pages/grid/GridPage').then((m) => ({ default: m.GridPage })))
+const WarningsPage = lazy(() =>
+  import('./pages/analytics/warnings/WarningsPage').then((m) => ({ default: m.WarningsPage })),
+)
 const ReportsPage = lazy(() =>
   import('./pages/analytics/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })),
 )
@@ -261,6 +264,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <ComponentsPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'warnings':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <WarningsPage params={params} />
         </Suspense>
       )
     case 'monthly-reports':

@@ -25,6 +25,7 @@ export type ModuleId =
   | 'party'
   | 'training'
   | 'monthly-reports'
+  | 'warnings'
   | 'case-map'
   | 'audit'
 
@@ -102,6 +103,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'grid', available: true, roles: REGISTRY_READERS },
   { id: 'party', available: true, roles: ['admin', 'leader', 'staff', 'grid_worker'] },
   { id: 'monthly-reports', available: true, roles: SUPERVISORS },
+  { id: 'warnings', available: true, roles: SUPERVISORS },
   { id: 'case-map', available: true, roles: SUPERVISORS },
   { id: 'training', available: true, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },

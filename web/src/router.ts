@@ -64,6 +64,8 @@ export const routes = {
   training: (part: string, ...rest: (string | number)[]) => href('training', part, ...rest),
   /** Monthly reports: the request form, the job's progress and the list with downloads. */
   monthlyReports: () => href('monthly-reports'),
+  /** Early warning: the inbox, or one warning. */
+  warnings: (id?: number) => (id === undefined ? href('warnings') : href('warnings', id)),
   /** The staff case map: grids by density, clustered cases, disputes by risk, components with open cases. */
   caseMap: () => href('case-map'),
   /** Grid work: the patrol, the patrol log (or one patrol), statistics, the day's tracks. */

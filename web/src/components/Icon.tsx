@@ -14,6 +14,7 @@ const PATHS = {
   party: 'M4 21V4 M4 4h12l-2 4 2 4H4 M8 21h8',
   training: 'M2 8l10-5 10 5-10 5z M6 10v5c0 1.7 2.7 3 6 3s6-1.3 6-3v-5 M22 8v6',
   'monthly-reports': 'M6 2h9l5 5v15H6z M14 2v6h6 M9 17v-3 M12 17v-6 M15 17v-4',
+  warnings: 'M3 17l5-6 4 3 5-8 4 5 M17 6h4v4 M12 21v.01',
   'case-map': 'M9 4L3 6v14l6-2 6 2 6-2V4l-6 2z M9 4v14 M15 6v14',
   grid: 'M4 20c3-6 13-2 16-8 M4 4h6v6H4z M14 14h6v6h-6z M7 10v3 M17 11v3',
   components: 'M12 3a9 9 0 1 0 0 18 9 9 0 1 0 0-18z M12 7a5 5 0 1 0 0 10 5 5 0 1 0 0-10z M7 12h10 M12 7v10',

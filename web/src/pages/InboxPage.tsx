@@ -252,6 +252,18 @@ export function InboxPage({ user }: { user: User }) {
           month: String(n.params.month ?? ''),
         })
       : null
+  // A new early warning opens the warning, named by its kind, severity and area.
+  const warningLink = (n: Notification) =>
+    n.kind === 'warning_raised' && typeof n.params.warningId === 'number' ? routes.warnings(n.params.warningId) : null
+  const warningSentence = (n: Notification) =>
+    n.kind === 'warning_raised'
+      ? t('inbox.texts.warning_raised', {
+          severity: t(`analytics.warnings.severities.${String(n.params.severity)}`, { defaultValue: '' }),
+          kind: t(`analytics.warnings.kinds.${String(n.params.kind)}`, { defaultValue: String(n.params.kind) }),
+          area: String((lng === 'en' ? n.params.areaEn : n.params.areaZh) ?? ''),
+          category: String((lng === 'en' ? n.params.categoryEn : n.params.categoryZh) ?? ''),
+        })
+      : null
   const unread = data?.items.filter((n) => !n.readAt) ?? []
 
   return (
@@ -296,7 +308,8 @@ export function InboxPage({ user }: { user: User }) {
             participationLink(n) ??
             emergencyLink(n) ??
             trainingLink(n) ??
-            reportLink(n)
+            reportLink(n) ??
+            warningLink(n)
           const person = n.kind === 'care_visit_overdue' && typeof n.params.name === 'string' ? n.params.name : null
           const dueOn = n.kind === 'care_visit_overdue' && typeof n.params.dueOn === 'string' ? n.params.dueOn : null
           const code = typeof n.params.trackingCode === 'string' ? n.params.trackingCode : null
@@ -305,7 +318,8 @@ export function InboxPage({ user }: { user: User }) {
             participationNotice(n, t) ??
             servicesNotice(n, t, lng) ??
             emergencyNotice(n, t) ??
-            reportSentence(n)
+            reportSentence(n) ??
+            warningSentence(n)
           // A dispute's or petition's action and state are in its sentence; the case chips would misname them.
           const action = !sentence && typeof n.params.action === 'string' ? n.params.action : null
           const state = !sentence && typeof n.params.state === 'string' ? n.params.state : null
