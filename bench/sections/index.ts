@@ -11,6 +11,7 @@ import { open311 } from './open311.js'
 import { participation } from './participation.js'
 import { registry } from './registry.js'
 import { services } from './services.js'
+import { warnings } from './warnings.js'
 
 /**
  * The bench sections, in the order they run on each backend. A section is a module exporting a
@@ -30,6 +31,7 @@ export const sections: Section<any>[] = [
   services,
   emergency,
   devices,
+  warnings,
   dispatch,
   memory,
 ]
