@@ -315,7 +315,12 @@ export function MapsPage({ config }: { config: AppConfig | null }) {
               {shown.points && points.data && (
                 <>
                   <dt>{t('analytics.maps.inView')}</dt>
-                  <dd data-testid="maps-in-view" data-mode={points.data.mode}>
+                  <dd
+                    data-testid="maps-in-view"
+                    data-mode={points.data.mode}
+                    data-total={points.data.total}
+                    data-zoom={points.data.zoom}
+                  >
                     {formatNumber(points.data.total, 0, lng)}
                   </dd>
                 </>
@@ -323,7 +328,9 @@ export function MapsPage({ config }: { config: AppConfig | null }) {
               {shown.components && components.data && (
                 <>
                   <dt>{t('analytics.maps.componentsOpen')}</dt>
-                  <dd data-testid="maps-components-total">{formatNumber(components.data.total, 0, lng)}</dd>
+                  <dd data-testid="maps-components-total" data-total={components.data.total}>
+                    {formatNumber(components.data.total, 0, lng)}
+                  </dd>
                 </>
               )}
             </dl>
