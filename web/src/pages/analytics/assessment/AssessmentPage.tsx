@@ -173,7 +173,14 @@ function SchemeEditor({ scheme, onDone }: { scheme: Scheme | null; onDone: () =>
         {!scheme && (
           <>
             <label htmlFor="scheme-area">{t('analytics.assessment.area')}</label>
-            <AreaSelect id="scheme-area" value={areaId} onChange={setAreaId} maxLevel="community" required />
+            <AreaSelect
+              id="scheme-area"
+              value={areaId}
+              onChange={setAreaId}
+              maxLevel="community"
+              testId="scheme-area"
+              required
+            />
             <label htmlFor="scheme-unit">{t('analytics.assessment.unitType')}</label>
             <select
               id="scheme-unit"
