@@ -53,6 +53,7 @@ const ReportsPage = lazy(() =>
   import('./pages/analytics/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })),
 )
 const MapsPage = lazy(() => import('./pages/analytics/maps/MapsPage').then((m) => ({ default: m.MapsPage })))
+const TopicsPage = lazy(() => import('./pages/analytics/topics/TopicsPage').then((m) => ({ default: m.TopicsPage })))
 const ComponentsPage = lazy(() =>
   import('./pages/components/ComponentsPage').then((m) => ({ default: m.ComponentsPage })),
 )
@@ -282,6 +283,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <MapsPage config={config} />
+        </Suspense>
+      )
+    case 'topics':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <TopicsPage user={user} />
         </Suspense>
       )
     case 'grid':

@@ -68,6 +68,8 @@ export const routes = {
   warnings: (id?: number) => (id === undefined ? href('warnings') : href('warnings', id)),
   /** The staff case map: grids by density, clustered cases, disputes by risk, components with open cases. */
   caseMap: () => href('case-map'),
+  /** Key topics: trends, the topic of the month per street, the smart dispatch model, the topic rules. */
+  topics: () => href('topics'),
   /** Grid work: the patrol, the patrol log (or one patrol), statistics, the day's tracks. */
   grid: (part: string, ...rest: (string | number)[]) => href('grid', part, ...rest),
   /** The component map and list, one component, or the import ('import'). */
