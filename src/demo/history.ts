@@ -1,4 +1,5 @@
 import { seedAssessmentRunsDemo } from '../analytics/assessment-demo.js'
+import { seedWarningsDemo } from '../analytics/warnings-demo.js'
 import { sql } from 'kysely'
 import { recordAudit } from '../audit/service.js'
 import { actorForUser } from '../accounts/service.js'
@@ -95,6 +96,9 @@ export async function seedDemoHistory(
   // Last month's assessment, scored from that history (a run, a reward, a penalty, an open appeal).
   const assessment = await seedAssessmentRunsDemo(db, opts.now)
   log(`assessment: ${assessment.assessmentRuns} runs of last month`)
+  // Early warnings for the demo leaders: a planted spike and repeats, then the detector over the history.
+  const warnings = await seedWarningsDemo(db, opts.cipher, opts.now)
+  log(`warnings: ${warnings.detected.raised} raised`)
   const seconds = (performance.now() - started) / 1000
   await recordAudit(
     db,
