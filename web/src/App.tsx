@@ -300,7 +300,7 @@ function ModulePage({
     case 'dashboard':
       return (
         <Suspense fallback={<Loading splash />}>
-          <DashboardPage user={user} config={config} />
+          <DashboardPage params={params} user={user} config={config} />
         </Suspense>
       )
     default:

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import type { TFunction } from 'i18next'
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ApiError } from '../api'
 import { queries } from '../api/queries'
@@ -12,6 +12,10 @@ import { formatNumber, localName, ratePercent } from '../i18n'
 import { AREA_LEVELS, type AppConfig, type AreaNode, type CaseStats, type CaseStatsGroup, type User } from '../types'
 import { EvaluationTable } from './dashboard/EvaluationTable'
 import { DeviceRiskCard } from './devices/risk/DeviceRiskCard'
+import { BigScreen } from './analytics/dashboard/BigScreen'
+import { DrillDown } from './analytics/dashboard/DrillDown'
+import { Overview } from './analytics/dashboard/Overview'
+import { href, idParam } from '../router'
 
 // The three rates as 12345 counts them, then the figures of the handling process under their own names.
 const THREE_RATES = ['responseRate', 'resolutionRate', 'satisfactionRate'] as const
@@ -146,14 +150,44 @@ function areaOptions(tree: AreaNode[], user: User): { node: AreaNode; depth: num
   return out
 }
 
-/** Rates of the closed loop by area and by month, and where cases come from on the map. */
-export function DashboardPage({ user, config }: { user: User; config: AppConfig | null }) {
+// The area and period chosen stay for the tab's session, so coming back from the cases behind a
+// figure (or the big screen) shows the same dashboard.
+const STORED = 'grassroots.dashboard'
+interface Stored {
+  areaId: number | null
+  from: string
+  to: string
+}
+function stored(): Partial<Stored> {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORED) ?? '{}') as Partial<Stored>
+  } catch {
+    return {}
+  }
+}
+
+/** The dashboard (#/dashboard), its big screen (#/dashboard/screen/<area>) and drill-down (#/dashboard/cases/…). */
+export function DashboardPage({ params, user, config }: { params: string[]; user: User; config: AppConfig | null }) {
+  if (params[0] === 'screen') return <BigScreen areaId={idParam(params, 1) ?? undefined} />
+  if (params[0] === 'cases') return <DrillDown params={params} />
+  return <Dashboard user={user} config={config} />
+}
+
+/** Figures of the closed loop with their trends, rates by area and by month, and where cases come from on the map. */
+function Dashboard({ user, config }: { user: User; config: AppConfig | null }) {
   const { t, i18n } = useTranslation()
   const lng = i18n.language
   const today = new Date()
-  const [from, setFrom] = useState(() => ymd(new Date(today.getFullYear(), today.getMonth() - 11, 1)))
-  const [to, setTo] = useState(() => ymd(today))
-  const [chosenAreaId, setAreaId] = useState<number | null>(null)
+  const [from, setFrom] = useState(() => stored().from ?? ymd(new Date(today.getFullYear(), today.getMonth() - 11, 1)))
+  const [to, setTo] = useState(() => stored().to ?? ymd(today))
+  const [chosenAreaId, setAreaId] = useState<number | null>(() => stored().areaId ?? null)
+  useEffect(() => {
+    try {
+      sessionStorage.setItem(STORED, JSON.stringify({ areaId: chosenAreaId, from, to }))
+    } catch {
+      /* not kept: the defaults come back */
+    }
+  }, [chosenAreaId, from, to])
   const [days, setDays] = useState(30)
   // Without the tree or the grids (they failed to load) the page still shows what it can.
   const treeQuery = useQuery(queries.areaTree())
@@ -162,7 +196,11 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
   const grids = gridsQuery.data ?? (gridsQuery.isError ? { type: 'FeatureCollection' as const, features: [] } : null)
 
   const options = useMemo(() => (tree ? areaOptions(tree, user) : []), [tree, user])
-  const areaId = chosenAreaId ?? options[0]?.node.id ?? null
+  // A stored area the user no longer reads falls back to the first.
+  const areaId =
+    (chosenAreaId !== null && options.some((o) => o.node.id === chosenAreaId) ? chosenAreaId : null) ??
+    options[0]?.node.id ??
+    null
 
   // Both groupings in parallel, once the areas are known.
   const period = { areaId: areaId ?? undefined, from, to: addDays(to, 1) }
@@ -271,6 +309,13 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
             onChange={(e) => e.target.value && setTo(e.target.value)}
           />
         </label>
+        <a
+          className="btn dbd-screen-link"
+          href={areaId ? href('dashboard', 'screen', areaId) : href('dashboard', 'screen')}
+          data-testid="dbd-open-screen"
+        >
+          {t('analytics.dashboard.openScreen')}
+        </a>
       </div>
 
       {missing ? (
@@ -280,37 +325,10 @@ export function DashboardPage({ user, config }: { user: User; config: AppConfig 
         </div>
       ) : (
         <>
+          {tree != null && <Overview areaId={areaId ?? undefined} from={from} to={to} />}
           <QueryStatus query={[byArea, byMonth].filter((q) => !isMissing(q.error))} />
           {totals && (
             <>
-              <div className="kpis" data-testid="dash-kpis">
-                <div className="kpi card">
-                  <span className="kpi-label">{t('dashboard.total')}</span>
-                  <strong className="kpi-value" data-testid="dash-kpi-total">
-                    {formatNumber(totals.total, 0, lng)}
-                  </strong>
-                </div>
-                <div className="kpi card">
-                  <span className="kpi-label">{t('dashboard.open')}</span>
-                  <strong className="kpi-value">
-                    {typeof totals.open === 'number' ? formatNumber(totals.open, 0, lng) : '—'}
-                  </strong>
-                </div>
-                <div className="kpi card">
-                  <span className="kpi-label">{t('dashboard.overdue')}</span>
-                  <strong className="kpi-value">
-                    {typeof totals.overdue === 'number' ? formatNumber(totals.overdue, 0, lng) : '—'}
-                  </strong>
-                </div>
-                <div className="kpi card">
-                  <span className="kpi-label">{t('dashboard.avgHours')}</span>
-                  <strong className="kpi-value">
-                    {typeof totals.averageHandlingHours === 'number'
-                      ? t('dashboard.hours', { value: formatNumber(totals.averageHandlingHours, 1, lng) })
-                      : '—'}
-                  </strong>
-                </div>
-              </div>
               {totals.total === 0 && (
                 <p className="notice" data-testid="dash-empty-period">
                   {t('dashboard.emptyPeriod')}
