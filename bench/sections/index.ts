@@ -6,6 +6,7 @@ import { dispatch } from './dispatch.js'
 import { emergency } from './emergency.js'
 import { intake } from './intake.js'
 import { lists } from './lists.js'
+import { maps } from './maps.js'
 import { memory } from './memory.js'
 import { open311 } from './open311.js'
 import { participation } from './participation.js'
@@ -24,6 +25,7 @@ export const sections: Section<any>[] = [
   intake,
   open311,
   dashboards,
+  maps,
   lists,
   registry,
   disputes,

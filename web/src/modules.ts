@@ -27,6 +27,7 @@ export type ModuleId =
   | 'monthly-reports'
   | 'warnings'
   | 'case-map'
+  | 'topics'
   | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
@@ -105,6 +106,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'monthly-reports', available: true, roles: SUPERVISORS },
   { id: 'warnings', available: true, roles: SUPERVISORS },
   { id: 'case-map', available: true, roles: SUPERVISORS },
+  { id: 'topics', available: true, roles: SUPERVISORS },
   { id: 'training', available: true, roles: STAFF_ROLES },
   { id: 'audit', available: true, roles: ['admin'] },
 ]

@@ -6,6 +6,7 @@ import { caseChanged, invalidate, keys, queries } from '../api/queries'
 import { errorText, formatDateTime, localName } from '../i18n'
 import { CallbackForm } from '../pages/loop/CallbackForm'
 import { loopQueries } from '../pages/loop/api'
+import { DispatchSuggestions } from '../pages/analytics/topics/DispatchSuggestions'
 import {
   CONTACT_METHODS,
   RATINGS,
@@ -370,6 +371,15 @@ export function ActionPanel({ detail }: { detail: CaseDetail }) {
                 ))}
               </select>
             </label>
+          )}
+          {spec.fields.includes('department') && (active === 'dispatch' || active === 'accept') && (
+            <DispatchSuggestions
+              kind="departments"
+              description={detail.description}
+              caseId={detail.id}
+              chosenId={departmentId ? Number(departmentId) : null}
+              onAccept={(id) => setDepartmentId(String(id))}
+            />
           )}
           {active === 'return' && rules && detail.dispatchedAt && (
             <p className="muted hint" data-testid="action-return-window">

@@ -16,6 +16,7 @@ const PATHS = {
   'monthly-reports': 'M6 2h9l5 5v15H6z M14 2v6h6 M9 17v-3 M12 17v-6 M15 17v-4',
   warnings: 'M3 17l5-6 4 3 5-8 4 5 M17 6h4v4 M12 21v.01',
   'case-map': 'M9 4L3 6v14l6-2 6 2 6-2V4l-6 2z M9 4v14 M15 6v14',
+  topics: 'M4 4h16v12H8l-4 4z M8 8h8 M8 12h5',
   grid: 'M4 20c3-6 13-2 16-8 M4 4h6v6H4z M14 14h6v6h-6z M7 10v3 M17 11v3',
   components: 'M12 3a9 9 0 1 0 0 18 9 9 0 1 0 0-18z M12 7a5 5 0 1 0 0 10 5 5 0 1 0 0-10z M7 12h10 M12 7v10',
   audit: 'M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M9 12l2 2 4-4',

@@ -17,6 +17,8 @@ import { attributeLabel, newIdempotencyKey } from '../caseUtils'
 import { errorText } from '../i18n'
 import { hasRole } from '../modules'
 import { routes } from '../router'
+import { DispatchSuggestions, leafById } from './analytics/topics/DispatchSuggestions'
+import { topicsApi } from './analytics/topics/api'
 import {
   URGENCIES,
   type AppConfig,
@@ -53,9 +55,12 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
   const [formKey, setFormKey] = useState(0)
   // Problems show after the first attempt to send, and then follow the form as it is fixed.
   const [attempted, setAttempted] = useState(false)
+  // The smart dispatch suggestion last shown, linked to the case once it is filed (its decision recorded).
+  const [suggestionId, setSuggestionId] = useState<number | null>(null)
   const send = useMutation({
     mutationFn: (body: NewCaseBody) => api.createCase(body, idempotencyKey),
-    onSuccess: () => {
+    onSuccess: (r) => {
+      if (suggestionId !== null) void topicsApi.link(suggestionId, r.id).catch(() => undefined)
       window.scrollTo({ top: 0 })
       return invalidate(keys.cases, keys.notifications)
     },
@@ -204,6 +209,16 @@ export function ReportPage({ user, config }: { user: User | null; config: AppCon
               placeholder={t('report.descriptionPlaceholder')}
             />
           </label>
+          {(staffCall || patrol) && (
+            <DispatchSuggestions
+              kind="categories"
+              description={description}
+              location={location}
+              chosenId={category?.id ?? null}
+              onAccept={(id) => chooseCategory(leafById(categories ?? [], id))}
+              onSuggestion={(s) => setSuggestionId(s?.suggestionId ?? null)}
+            />
+          )}
           {category && (
             <AttributeFields defs={category.attributes} values={attrs} onChange={setAttrs} problems={attrProblems} />
           )}
