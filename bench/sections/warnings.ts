@@ -49,6 +49,7 @@ interface Result {
   runMs: number[]
   fullRunMs: number
   fullRunRaised: number
+  fullRunByKind: Record<string, number>
   tests: number
 }
 
@@ -165,6 +166,7 @@ export const warnings: Section<Result> = {
         runMs,
         fullRunMs: full.milliseconds,
         fullRunRaised: full.raised,
+        fullRunByKind: full.msByKind,
         tests: grids.length * cats.length * EVAL_DAYS,
       } satisfies Result
     })
@@ -224,6 +226,7 @@ export const warnings: Section<Result> = {
         unit: 'ms',
         value: b.fullRunMs,
         note: `${b.fullRunRaised} warnings raised at the generator's last day`,
+        detail: { msByKind: b.fullRunByKind },
       },
     ]
     return out

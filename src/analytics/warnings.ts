@@ -105,6 +105,8 @@ export interface DetectResult {
   updated: number
   byKind: Record<WarningKind, number>
   milliseconds: number
+  /** Time each detector took to find its warnings (raising them not included). */
+  msByKind: Partial<Record<WarningKind, number>>
 }
 
 const dayOf = (d: Date | string) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10))
@@ -121,13 +123,22 @@ export async function detectWarnings(
   const byKind = Object.fromEntries(warningKinds.map((k) => [k, 0])) as Record<WarningKind, number>
   let raised = 0
   let updated = 0
+  const msByKind: Partial<Record<WarningKind, number>> = {}
   await asSystem(db, async (tx) => {
     const found: NewWarning[] = []
-    if (kinds.has('spike')) found.push(...(await spikes(tx, now)))
-    if (kinds.has('repeat_place')) found.push(...(await repeatPlaces(tx, now)))
-    if (kinds.has('repeat_requester')) found.push(...(await repeatRequesters(tx, now)))
-    if (kinds.has('satisfaction_drop')) found.push(...(await satisfactionDrops(tx, now)))
-    if (kinds.has('dispute_risk')) found.push(...(await disputeRisks(tx, now)))
+    const detectors = {
+      spike: spikes,
+      repeat_place: repeatPlaces,
+      repeat_requester: repeatRequesters,
+      satisfaction_drop: satisfactionDrops,
+      dispute_risk: disputeRisks,
+    }
+    for (const kind of warningKinds) {
+      if (!kinds.has(kind)) continue
+      const t0 = performance.now()
+      found.push(...(await detectors[kind](tx, now)))
+      msByKind[kind] = Math.round(performance.now() - t0)
+    }
     for (const w of found) {
       const r = await raise(tx, w, now)
       if (r === 'raised') {
@@ -136,7 +147,7 @@ export async function detectWarnings(
       } else if (r === 'updated') updated++
     }
   })
-  return { raised, updated, byKind, milliseconds: Math.round(performance.now() - started) }
+  return { raised, updated, byKind, msByKind, milliseconds: Math.round(performance.now() - started) }
 }
 
 /** Inserts a warning (and tells the leaders) or updates the live one it repeats. */
