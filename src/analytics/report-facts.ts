@@ -8,9 +8,9 @@ import { caseStats, type CaseFigures } from './stats.js'
 
 /*
  * What a monthly report says, gathered once and drawn twice (PDF and XLSX). Every figure comes
- * from caseStats or caseEvaluation (one definition per figure); only the channel split and the
- * grids ("places"), which those do not group by, are counted here, over the same population
- * (cases submitted in the month in the area's subtree, merged cases left out).
+ * from caseStats or caseEvaluation (one definition per figure); only the grids ("places"), which
+ * those do not group by, are counted here, over the same population (cases submitted in the month
+ * in the area's subtree, merged cases left out).
  *
  * The month is [first day 00:00, first day of the next month 00:00) in the area's time zone; the
  * previous month and the same month a year earlier are taken the same way. A month that has not
@@ -41,12 +41,18 @@ export interface Ranked {
   score: number | null
 }
 
+/** A cell of a contributed table: a number, a text, or a text in both languages. */
+export type Cell = string | number | null | { zh: string; en: string }
+/** The text of a cell in a language. */
+export const cellText = (c: Cell, zh: boolean): string | number | null =>
+  c !== null && typeof c === 'object' ? (zh ? c.zh : c.en) : c
+
 /** A section another part of issue 16 supplies (warnings, topic of the month); null: not available. */
 export interface ExtraSection {
   titleZh: string
   titleEn: string
   headers: { zh: string; en: string }[]
-  rows: (string | number | null)[][]
+  rows: Cell[][]
   /** A sentence under the table (the topic's evidence). */
   noteZh?: string
   noteEn?: string
@@ -149,6 +155,15 @@ const ranked = (groups: Awaited<ReturnType<typeof caseEvaluation>>['groups']): R
     score: g.score,
   }))
 
+/** A section another part contributes: a table for the area and month, or null when it has nothing. */
+export type ReportSection = (
+  tx: Tx,
+  ctx: RequestContext,
+  area: AreaInfo,
+  b: ReturnType<typeof monthBounds>,
+  asOf: Date,
+) => Promise<ExtraSection | null>
+
 /** Runs one part of the gathering in a transaction of its own (the caller's scope). */
 export type PartRunner = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>
 
@@ -164,18 +179,13 @@ export async function gatherFacts(
   month: string,
   asOf: Date,
   step: (part: number, of: number) => Promise<void> = async () => {},
-  extras: ((
-    tx: Tx,
-    area: AreaInfo,
-    b: ReturnType<typeof monthBounds>,
-    asOf: Date,
-  ) => Promise<ExtraSection | null>)[] = [],
+  extras: ReportSection[] = [],
 ): Promise<ReportFacts> {
   const b = monthBounds(month, area.timezone)
   const parts = 8 + extras.length
   let done = 0
   const next = () => step(++done, parts)
-  const stats = (m: string, groupBy?: 'category' | 'day') => {
+  const stats = (m: string, groupBy?: 'category' | 'day' | 'channel') => {
     const mb = monthBounds(m, area.timezone)
     return run((tx) => caseStats(tx, ctx, { areaId: area.id, from: mb.fromDay, to: mb.toDay, groupBy }, asOf))
   }
@@ -208,14 +218,14 @@ export async function gatherFacts(
     }))
     .sort((x, y) => y.total - x.total || x.code.localeCompare(y.code))
 
+  const byChannel = await stats(month, 'channel')
+  const channels = byChannel.groups
+    .filter((g) => g.total > 0)
+    .map((g) => ({ channel: String(g.key), total: g.total }))
+    .sort((x, y) => y.total - x.total || x.channel.localeCompare(y.channel))
+  await next()
   const window = sql`c.submitted_at >= ${b.start.toJSDate()} and c.submitted_at < ${b.end.toJSDate()} and c.state <> 'merged'`
   const below = sql`join area a on a.id = c.area_id and a.path like ${area.path} || '%'`
-  const { rows: channels } = await run((tx) =>
-    sql<{ channel: string; total: number }>`
-      select c.channel, count(*)::int as total from cases c ${below}
-      where ${window} group by c.channel order by total desc, c.channel`.execute(tx),
-  )
-  await next()
   // The grids (the cases' own areas) with the most cases.
   const { rows: places } = await run((tx) =>
     sql<{ id: number; code: string; name_zh: string; name_en: string; total: number }>`
@@ -233,7 +243,7 @@ export async function gatherFacts(
 
   const extraSections: ExtraSection[] = []
   for (const extra of extras) {
-    const s = await run((tx) => extra(tx, area, b, asOf))
+    const s = await run((tx) => extra(tx, ctx, area, b, asOf))
     if (s) extraSections.push(s)
     await next()
   }

@@ -1,5 +1,5 @@
 import { cjkPdf } from '../core/pdf.js'
-import type { ReportFacts } from './report-facts.js'
+import { cellText, type ReportFacts } from './report-facts.js'
 import {
   channelNames,
   figureRows,
@@ -239,7 +239,7 @@ export async function reportPdf(f: ReportFacts, locale: ReportLocale): Promise<B
     heading(`${zh ? (['五', '六', '七', '八'][i] ?? i + 5) : i + 5}${zh ? '、' : '. '}${zh ? s.titleZh : s.titleEn}`)
     table(
       s.headers.map((h) => (zh ? h.zh : h.en)),
-      s.rows,
+      s.rows.map((r) => r.map((c) => cellText(c, zh))),
       s.headers.map((_, j) => (j === 0 ? 3 : 1.4)),
       s.headers.map((_, j) => (j === 0 ? 'left' : 'right')),
     )

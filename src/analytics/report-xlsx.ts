@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs'
-import type { ReportFacts } from './report-facts.js'
+import { cellText, type ReportFacts } from './report-facts.js'
 import { channelNames, figureRows, monthName, type ReportLocale, words } from './report-labels.js'
 
 // The monthly report as a workbook: the same facts as the PDF, one sheet per table, numbers as
@@ -19,7 +19,22 @@ export async function reportXlsx(f: ReportFacts, locale: ReportLocale): Promise<
   wb.title = w.title(f)
   const stamp = f.provisional ? w.provisional(f.asOf, f.area.timezone) : w.generated(f.asOf, f.area.timezone)
 
-  const sheet = (name: string, headers: string[], rows: Cell[][], formats: (string | null)[] = []) => {
+  const used = new Set<string>()
+  /** A sheet name Excel takes: none of * ? : \\ / [ ], at most 31 characters, unique. */
+  const sheetName = (title: string) => {
+    const base =
+      title
+        .replace(/[*?:\\/[\]]/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 31) || 'Sheet'
+    let name = base
+    for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base.slice(0, 28)} ${i}`
+    used.add(name.toLowerCase())
+    return name
+  }
+  const sheet = (title: string, headers: string[], rows: Cell[][], formats: (string | null)[] = []) => {
+    const name = sheetName(title)
     const ws = wb.addWorksheet(name)
     ws.getCell('A1').value = `${w.areaName(f)} · ${monthName(f.month, locale)} · ${name}`
     ws.getCell('A1').font = { bold: true, size: 13 }
@@ -99,9 +114,12 @@ export async function reportXlsx(f: ReportFacts, locale: ReportLocale): Promise<
   ranking(w.sheetCommunities, f.communities)
   for (const s of f.extras)
     sheet(
-      (zh ? s.titleZh : s.titleEn).slice(0, 31),
+      zh ? s.titleZh : s.titleEn,
       s.headers.map((h) => (zh ? h.zh : h.en)),
-      [...s.rows, ...((zh ? s.noteZh : s.noteEn) ? [[(zh ? s.noteZh : s.noteEn) ?? null]] : [])],
+      [
+        ...s.rows.map((r) => r.map((c) => cellText(c, zh))),
+        ...((zh ? s.noteZh : s.noteEn) ? [[(zh ? s.noteZh : s.noteEn) ?? null]] : []),
+      ],
     )
   return Buffer.from(await wb.xlsx.writeBuffer())
 }

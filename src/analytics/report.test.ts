@@ -6,7 +6,8 @@ import { generate } from '../operations/generate.js'
 import { areaId, backends, call, openTestPlatform, tokenFor, type TestPlatform } from '../../test/support.js'
 import { figureRows, formatChange, formatFigure } from './report-labels.js'
 import { TABLE_ROW } from './report-xlsx.js'
-import { renderQueuedReports, scheduleMonthlyReports } from './report.js'
+import { tagTopics } from './topics.js'
+import { renderQueuedReports, scheduleMonthlyReports, startReportWorker } from './report.js'
 
 // The monthly report on generated history: a year of cases up to the clock (20 November 2026,
 // 10:00 in Shanghai) in the demo city. The PDF's extracted text and the XLSX's cells are compared
@@ -65,6 +66,8 @@ describe.each(backends())('monthly reports (%s)', (backend) => {
       databaseUrl: p.databaseUrl ?? undefined,
       log: () => {},
     })
+    // The topic tagger a server runs in the background, run to the end.
+    await tagTopics(p.database.db)
     leader = await tokenFor(p.app, 'leader')
     donghu = await areaId(p, 'JZ-QH-01')
   }, 240_000)
@@ -215,7 +218,8 @@ describe.each(backends())('monthly reports (%s)', (backend) => {
     })
     expect(bad.status).toBe(400)
     expect(bad.body.error.field).toContain('month')
-    for (const job of [a, d, keyed]) await until(p, leader, job.body.id)
+    for (const job of [a, d, keyed])
+      expect((await until(p, leader, job.body.id)).job).toMatchObject({ state: 'done', error: null })
   })
 
   it('keeps reports to the areas of their readers; a file is 409 until it is done', async () => {
@@ -258,6 +262,70 @@ describe.each(backends())('monthly reports (%s)', (backend) => {
       () => p.clock.now(),
       () => {},
     )
+  })
+
+  it('carries the month’s early warnings and KPI rankings, read through their own use cases', async () => {
+    const db = p.database.db
+    const district = await areaId(p, 'JZ-QH')
+    const grid = await areaId(p, 'JZ-QH-01-01-G01')
+    const gridName = (await db.selectFrom('area').select('name_zh').where('id', '=', grid).executeTakeFirstOrThrow())
+      .name_zh
+    const category = await db
+      .selectFrom('case_category')
+      .select(['id', 'name_zh'])
+      .where('code', '=', 'DL-03')
+      .executeTakeFirstOrThrow()
+    for (const [key, severity, at] of [
+      ['report-test-1', 'high', '2026-10-12T03:00:00Z'],
+      ['report-test-2', 'low', '2026-10-20T03:00:00Z'],
+      ['report-test-3', 'critical', '2026-09-20T03:00:00Z'],
+    ] as const)
+      await sql`insert into warning (kind, area_id, category_id, severity, time_window, period, observed, expected,
+          dedupe_key, subject_key, raised_at, updated_at)
+        values ('spike', ${grid}, ${category.id}, ${severity}, 'week', ${at.slice(0, 10)}::date, 9, 2.5,
+          ${key}, ${key}, ${new Date(at)}, ${new Date(at)})`.execute(db)
+    const schemes = await call(p.app, 'GET', `/api/v1/assessments/schemes?areaId=${district}`, { token: leader })
+    const scheme = schemes.body.items.find((x: { unitType: string }) => x.unitType === 'community')
+    const run = await call(p.app, 'POST', '/api/v1/assessments/runs', {
+      token: leader,
+      body: { schemeId: scheme.id, period: '2026-10' },
+    })
+    expect(run.status).toBe(201)
+    const scores = await call(p.app, 'GET', `/api/v1/assessments/runs/${run.body.id}/scores?pageSize=500`, {
+      token: leader,
+    })
+    const best = scores.body.items.find((x: { currentRank: number | null }) => x.currentRank === 1)
+
+    const r = await call(p.app, 'POST', '/api/v1/reports/monthly', {
+      token: leader,
+      body: { areaId: district, month: '2026-10' },
+    })
+    const { job } = await until(p, leader, r.body.id)
+    expect(job.state).toBe('done')
+    const all = (await pdfPages(p, leader, r.body.id)).join('')
+    // Two warnings raised in October (the September one is not this month's), the high one first.
+    expect(all).toContain('五、预警（本月2条）')
+    expect(all).toContain(`${gridName}异常激增高${category.name_zh}92.5待处理`.replace(/\s+/g, ''))
+    expect(all).toContain('按类型：异常激增2。')
+    // The topic of the month of each street, as GET /topics/of-the-month suggests it.
+    const topics = (
+      await call(p.app, 'GET', `/api/v1/topics/of-the-month?areaId=${district}&month=2026-10`, { token: leader })
+    ).body
+    expect(topics.streets.length).toBe(3)
+    expect(all).toContain('六、每月一题')
+    for (const st of topics.streets)
+      expect(all).toContain(
+        st.suggestion
+          ? `${st.area.nameZh}${st.suggestion.topic.nameZh}${st.suggestion.volume}`
+          : `${st.area.nameZh}（无达到门槛的主题）`,
+      )
+    expect(topics.streets.some((st: { suggestion: unknown }) => st.suggestion)).toBe(true)
+    expect(all).toContain('七、绩效考核排名')
+    expect(all).toContain(`${scheme.nameZh}（未发布）1${best.nameZh}${best.currentScore}`)
+    const wb = await workbook(p, leader, r.body.id)
+    const sheet = wb.getWorksheet('预警（本月 2 条）')!
+    expect(sheet.getRow(TABLE_ROW + 1).getCell(3).value).toBe('高')
+    expect(sheet.getRow(TABLE_ROW + 2).getCell(3).value).toBe('低')
   })
 
   it('the schedule renders last month for every street and district once, into the leaders’ inboxes', async () => {
@@ -310,5 +378,28 @@ describe.each(backends())('monthly reports (%s)', (backend) => {
     expect(notice.params).toMatchObject({ month: '2026-11' })
     const job = await call(p.app, 'GET', `/api/v1/reports/${notice.params.reportId}`, { token: leader })
     expect(job.body).toMatchObject({ state: 'done', scheduled: true, month: '2026-11' })
+
+    // The worker a server process runs: a month later it makes December's four on its own.
+    p.clock.set(new Date('2026-12-31T16:10:00Z'))
+    const worker = startReportWorker(
+      db,
+      () => p.clock.now(),
+      200,
+      (err) => errors.push(err),
+    )
+    try {
+      for (let i = 0; i < 600; i++) {
+        const { rows: dec } = await sql<{ n: number }>`select count(*)::int as n from monthly_report
+          where scheduled and month = '2026-12' and state = 'done'`.execute(db)
+        if (dec[0]!.n === 4) break
+        await new Promise((res) => setTimeout(res, 100))
+      }
+    } finally {
+      await worker.stop()
+    }
+    const { rows: dec } = await sql<{ n: number }>`select count(*)::int as n from monthly_report
+      where scheduled and month = '2026-12' and state = 'done'`.execute(db)
+    expect(dec[0]!.n).toBe(4)
+    expect(errors).toEqual([])
   })
 })

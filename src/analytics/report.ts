@@ -359,7 +359,7 @@ export async function renderQueuedReports(db: Db, now: () => Date, onError: (err
         .where('id', '=', job.id)
         .where('state', '=', 'rendering')
         .execute()
-      if (!last) return rendered
+      // Claimed again at once while attempts remain (a passing failure); then failed for good.
     }
   }
 }
