@@ -31,6 +31,16 @@ export const dashboardQueries: Query[] = [
     baseline: (d) => `/baseline/stats?${qs({ areaId: d.street.id, ...window(d, 365) })}`,
   },
   {
+    name: 'three rates, district, year',
+    product: (d) => `/api/v1/stats/cases?${qs({ areaId: d.district.id, ...window(d, 365) })}`,
+    baseline: (d) => `/baseline/stats?${qs({ areaId: d.district.id, ...window(d, 365) })}`,
+  },
+  {
+    name: 'department ranking, district, year',
+    product: (d) => `/api/v1/stats/cases?${qs({ areaId: d.district.id, groupBy: 'department', ...window(d, 365) })}`,
+    baseline: (d) => `/baseline/stats?${qs({ areaId: d.district.id, groupBy: 'department', ...window(d, 365) })}`,
+  },
+  {
     name: 'department ranking, district, month',
     product: (d) => `/api/v1/stats/cases?${qs({ areaId: d.district.id, groupBy: 'department', ...window(d, 30) })}`,
     baseline: (d) => `/baseline/stats?${qs({ areaId: d.district.id, groupBy: 'department', ...window(d, 30) })}`,
@@ -109,7 +119,9 @@ export const dashboards: Section<Record<string, LatencyResult>> = {
       )
       const b = base?.[q.name]
       const ratio = b ? r.p95 / b.p95 : null
-      const limit = pg ? 200 : 1000
+      // Issue 16: exact rollups answer within 200 ms on PostgreSQL (10M cases) and 300 ms embedded
+      // (1M); the ratio to the hand-written SQL over the raw table is reported beside.
+      const limit = pg ? 200 : 300
       rows.push({
         section: 'dashboards',
         name: `${q.name} p95`,
@@ -117,8 +129,8 @@ export const dashboards: Section<Record<string, LatencyResult>> = {
         value: r.p95,
         baseline: b?.p95 ?? null,
         ratio,
-        target: pg ? '≤ 200 ms, ≤ 2× SQL' : '≤ 1000 ms',
-        met: r.p95 <= limit && (!pg || (ratio !== null && ratio <= 2)),
+        target: pg ? '≤ 200 ms' : '≤ 300 ms',
+        met: r.p95 <= limit,
         ...(r.failures ? { note: `${r.failures} failed (last status ${r.lastStatus})` } : {}),
         detail: { product: r, baseline: b ?? null },
       })

@@ -10,6 +10,9 @@ select exists (
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[1],"Asia/Shanghai"]
 
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
+
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
               responded, responded_on_time, rejected, closed, closed_on_time, reworked, open, handling_seconds, merged,
@@ -97,6 +100,9 @@ select exists (
       select 1 from area r join area a on a.path like r.path || '%'
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[6],"Asia/Shanghai"]
+
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
 
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
@@ -186,6 +192,9 @@ select exists (
       select 1 from area r join area a on a.path like r.path || '%'
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[1],"Asia/Shanghai"]
+
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
 
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
@@ -283,6 +292,9 @@ select exists (
       select 1 from area r join area a on a.path like r.path || '%'
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[1],"Asia/Shanghai"]
+
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
 
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
@@ -454,6 +466,9 @@ select exists (
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[1],"Asia/Shanghai"]
 
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
+
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
               responded, responded_on_time, rejected, closed, closed_on_time, reworked, open, handling_seconds, merged,
@@ -541,6 +556,9 @@ select exists (
       select 1 from area r join area a on a.path like r.path || '%'
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[1],"Asia/Shanghai"]
+
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
 
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
@@ -636,6 +654,9 @@ select exists (
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[1],"Asia/Shanghai"]
 
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
+
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,
               responded, responded_on_time, rejected, closed, closed_on_time, reworked, open, handling_seconds, merged,
@@ -723,6 +744,9 @@ select exists (
       select 1 from area r join area a on a.path like r.path || '%'
       where r.id = any($1::integer[]) and a.timezone <> $2) as other;
 -- parameters: [[1],"Asia/Shanghai"]
+
+select set_config('plan_cache_mode', 'force_custom_plan', true);
+-- parameters: []
 
 with src (gkey, weighted, total, contact_required, no_contact, contacted, contacted_on_time, rated, solved, satisfied,
               basically_satisfied, unsatisfied, not_rated, direct_answers, proactive, shelved, returns, return_denied,

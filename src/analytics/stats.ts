@@ -742,6 +742,8 @@ export async function caseStats(
       : null
   let out: Row[]
   if (rollup) {
+    // Which of its parts are worth an index depends on the period and the area: plan it for its values.
+    await sql`select set_config('plan_cache_mode', 'force_custom_plan', true)`.execute(tx)
     out = await rollupRows(tx, { areas, zone, from, to, now, days: rollup, g, labels, keyExpr, q })
   } else {
     const { rows } = await sql<Row>`
