@@ -22,6 +22,7 @@ import { systemClock } from './core/clock.js'
 import { DEMO_API_KEY } from './open311/keys.js'
 import { startPeriodic, startScheduler } from './core/scheduler.js'
 import { startAuditLinker } from './audit/service.js'
+import { startRollupFolder } from './analytics/rollup.js'
 import { startWebhookWorker } from './notifications/webhooks.js'
 import { startMessageWorker } from './notifications/messages.js'
 import { transportFromEnv } from './notifications/transport.js'
@@ -33,11 +34,12 @@ import { warnOverdueVisits } from './registry/care.js'
 import { sweepTrainingReminders } from './training/reminders.js'
 import { startTopicWorkers } from './analytics/topics-worker.js'
 import { runMonthlyAssessments } from './analytics/assessment.js'
-import { detectWarnings } from './analytics/warnings.js'
 import { startReportWorker } from './analytics/report.js'
+import { detectWarnings } from './analytics/warnings.js'
 import { executeImportJob, interruptedImports } from './registry/import.js'
 
 const CARE_CHECK_INTERVAL_MS = 3600_000
+const ROLLUP_FOLD_INTERVAL_MS = 5_000
 /** Devices are swept for missed heartbeats this often (the shortest heartbeat is 5 minutes). */
 const DEVICE_SWEEP_INTERVAL_MS = 30_000
 
@@ -156,6 +158,13 @@ export async function startPlatform(
             (err) => log.error({ err }, 'alert delivery run failed'),
           )
         : null
+    // The statistics' rollup: deltas folded every few seconds keep its live view a short read.
+    const rollup =
+      config.schedulerIntervalMs > 0
+        ? startRollupFolder(database.db, ROLLUP_FOLD_INTERVAL_MS, (err) =>
+            log.error({ err }, 'folding the case rollup failed'),
+          )
+        : null
     // Care visits fall due by the day: checking hourly is soon enough and costs one query.
     const care =
       config.schedulerIntervalMs > 0
@@ -172,15 +181,6 @@ export async function startPlatform(
             () => sweepTrainingReminders(database.db, platform.clock.now()),
             CARE_CHECK_INTERVAL_MS,
             (err) => log.error({ err }, 'training reminder sweep failed'),
-          )
-        : null
-    // Early warning: the detector over the rollup, hourly (a day's spike is flagged within the hour).
-    const warnings =
-      config.schedulerIntervalMs > 0
-        ? startPeriodic(
-            () => detectWarnings(database.db, platform.clock.now()),
-            CARE_CHECK_INTERVAL_MS,
-            (err) => log.error({ err }, 'warning detection failed'),
           )
         : null
     // KPI assessment: last month's scores for every monthly scheme, looked for hourly (so on the 1st).
@@ -205,6 +205,15 @@ export async function startPlatform(
     const topicWorkers =
       config.schedulerIntervalMs > 0
         ? startTopicWorkers(database.db, platform.clock, (err) => log.error({ err }, 'topic tagging or dispatch training failed'))
+        : null
+    // Early warning: the detector over the rollup, hourly (a day's spike is flagged within the hour).
+    const warnings =
+      config.schedulerIntervalMs > 0
+        ? startPeriodic(
+            () => detectWarnings(database.db, platform.clock.now()),
+            CARE_CHECK_INTERVAL_MS,
+            (err) => log.error({ err }, 'warning detection failed'),
+          )
         : null
     // Monthly reports: the 1st-of-month schedule per street and district, and jobs left queued or
     // by a process that died; a minute apart is soon enough for a monthly run.
@@ -258,8 +267,9 @@ export async function startPlatform(
         await digests?.stop()
         await topicWorkers?.stop()
         await assessments?.stop()
-        await warnings?.stop()
         await reports?.stop()
+        await warnings?.stop()
+        await rollup?.stop()
         await linker?.stop()
         clearInterval(sweep)
         clearTimeout(deadline)

@@ -358,7 +358,8 @@ $$;
 -- The rollup recounted from the cases, a range of ids at a time (a large database must not build
 -- one array of every case), folded as it goes. Writers wait meanwhile (SHARE locks), so nothing
 -- lands between the count and the triggers. Used here for the cases already recorded, by bulk
--- loads that switch the triggers off (the generator), and by `grassroots rollup rebuild`.
+-- loads that switch the triggers off (the generator), and by an operator after changing an
+-- area's time zone (docs/analytics.md).
 CREATE FUNCTION case_rollup_rebuild() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE lo bigint; hi bigint;
