@@ -304,8 +304,6 @@ export const suggestionSchema = shape({
 /** The top three categories and departments for a text and a place, recorded as a suggestion. */
 export async function suggestDispatch(tx: Tx, ctx: RequestContext, input: SuggestBody, now: Date) {
   const started = performance.now()
-  const model = await latestModel(tx)
-  if (!model) return { suggestionId: null, modelVersion: null, categories: [], departments: [], milliseconds: 0 }
   let place: { id: number; path: string; grid: boolean } | null = null
   let caseRow: { id: number; area_id: number; path: string } | null = null
   if (input.caseId !== undefined) {
@@ -330,6 +328,9 @@ export async function suggestDispatch(tx: Tx, ctx: RequestContext, input: Sugges
     if (!a) throw notFound('AREA_NOT_FOUND', `area ${input.areaId}`, 'areaId')
     place = { id: a.id, path: a.path, grid: a.level === 'grid' }
   }
+  // The case and place are checked first: a case the caller does not see is a 404 with or without a model.
+  const model = await latestModel(tx)
+  if (!model) return { suggestionId: null, modelVersion: null, categories: [], departments: [], milliseconds: 0 }
   const tokens = features(input.description, {
     gridId: place?.grid ? place.id : null,
     streetId: place ? streetOfPath(place.path) : null,

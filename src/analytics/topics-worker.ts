@@ -13,8 +13,9 @@ export const TAG_RUN_LIMIT = 20_000
 
 /**
  * The background work of key topics and smart dispatch: the tagger, and the daily retraining of the
- * dispatch model. The first retraining check runs a few seconds after start, so a fresh demo (its
- * year of history written before the server starts) serves suggestions at once.
+ * dispatch model. A first run (one limited tagging run, then the retraining check) comes a few seconds
+ * after start, so a fresh demo (its year of history written before the server starts) serves
+ * suggestions at once.
  */
 export function startTopicWorkers(db: Db, clock: Clock, onError: (err: unknown) => void) {
   // At most TAG_RUN_LIMIT cases a run: a bulk load (the generator's millions) is tagged over time
@@ -23,7 +24,7 @@ export function startTopicWorkers(db: Db, clock: Clock, onError: (err: unknown) 
   const retrain = startPeriodic(() => retrainIfDue(db, clock.now()), RETRAIN_CHECK_MS, onError)
   let first: Promise<unknown> | null = null
   const kick = setTimeout(() => {
-    first = tagTopics(db)
+    first = tagTopics(db, undefined, TAG_BATCH, TAG_RUN_LIMIT)
       .then(() => retrainIfDue(db, clock.now()))
       .catch(onError)
   }, 3000)

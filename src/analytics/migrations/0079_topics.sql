@@ -47,8 +47,6 @@ CREATE TABLE topic_tagger (
   rules_version integer NOT NULL DEFAULT 1,
   sweep_after bigint
 );
--- Existing cases are swept once when the migration is applied.
-INSERT INTO topic_tagger (rules_version, sweep_after) VALUES (1, 0);
 
 CREATE FUNCTION case_topic_enqueue() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
@@ -69,17 +67,6 @@ CREATE TRIGGER case_topic_insert AFTER INSERT ON cases REFERENCING NEW TABLE AS 
   FOR EACH STATEMENT EXECUTE FUNCTION case_topic_enqueue();
 CREATE TRIGGER case_topic_update AFTER UPDATE ON cases REFERENCING OLD TABLE AS old_cases NEW TABLE AS new_cases
   FOR EACH STATEMENT EXECUTE FUNCTION case_topic_enqueue();
-
--- A change of the rules restarts the sweep (in the transaction of the change).
-CREATE FUNCTION topic_rules_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
-BEGIN
-  UPDATE topic_tagger SET rules_version = rules_version + 1, sweep_after = 0;
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER topic_rules_changed AFTER INSERT OR UPDATE ON topic
-  FOR EACH STATEMENT EXECUTE FUNCTION topic_rules_changed();
 
 -- The seeded topics (admins edit them). Codes refer to the demo catalogue's categories; an unknown
 -- code matches nothing.
@@ -114,6 +101,22 @@ INSERT INTO topic (code, name_zh, name_en, category_codes, keywords, exclude_key
    '{低保,救助,残疾人,困难群众,特困}', '{}', 140),
   ('MARKET', '市场监管', 'Market regulation', '{SC}',
    '{乱收费,价格欺诈,缺斤少两,无证经营,退款,预付卡}', '{}', 150);
+
+-- Cases that exist when the migration is applied are swept once (a new database has none; cases
+-- written later are queued by the triggers above).
+INSERT INTO topic_tagger (rules_version, sweep_after)
+SELECT 1, CASE WHEN EXISTS (SELECT 1 FROM cases) THEN 0 END;
+
+-- A change of the rules restarts the sweep (in the transaction of the change).
+CREATE FUNCTION topic_rules_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  UPDATE topic_tagger SET rules_version = rules_version + 1, sweep_after = 0;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER topic_rules_changed AFTER INSERT OR UPDATE ON topic
+  FOR EACH STATEMENT EXECUTE FUNCTION topic_rules_changed();
 
 -- Smart dispatch: naive Bayes models over jieba tokens of closed cases (src/analytics/dispatch.ts).
 -- The id is the version; the latest serves.
