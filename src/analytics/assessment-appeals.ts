@@ -195,6 +195,7 @@ function appealRows(tx: Tx) {
       'p.corrected_score',
       'p.filed_by as filer_id',
       'a.path',
+      'p.area_id',
     ])
 }
 
@@ -344,7 +345,7 @@ export async function decideAppeal(
     action: 'assessment.appeal.decide',
     entityType: 'assessment_appeal',
     entityId: appealId,
-    areaId: undefined,
+    areaId: p.area_id,
     detail: { decision: input.decision, correctedScore: corrected },
   })
   return appealDetail(tx, appealId)
