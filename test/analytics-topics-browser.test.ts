@@ -21,7 +21,7 @@ describe.skipIf(session.skip)('key topics and smart dispatch in a browser (pglit
       await tagTopics(p.database.db)
       await p.database.db.transaction().execute((tx) => trainDispatchModel(tx, null, p.clock.now()))
     })
-  }, 240_000)
+  }, 600_000)
   afterAll(() => session.close())
 
   it('shows the topic trends and the topic of the month of each street', async () => {
