@@ -128,13 +128,20 @@ describe.skipIf(session.skip)('the leader dashboard and the big screen in a brow
         innerHeight: window.innerHeight,
         scrolls: s.scrollHeight > s.clientHeight || document.documentElement.scrollHeight > window.innerHeight,
         background: getComputedStyle(s).backgroundColor,
+        // Nothing of the app's frame paints over it: the corners belong to the screen.
+        onTop: [
+          [2, 2],
+          [window.innerWidth - 2, window.innerHeight - 2],
+          [40, window.innerHeight / 2],
+        ].every(([x, y]) => s.contains(document.elementFromPoint(x!, y!))),
       }
     })
     expect(box.width).toBe(box.innerWidth)
     expect(box.height).toBe(box.innerHeight)
     expect(box.scrolls).toBe(false)
     expect(box.background).toBe('rgb(11, 21, 38)')
-    await axe(leader, 'big screen')
+    expect(box.onTop).toBe(true)
+    await axe(leader, 'big screen', byTestId('bs-screen'))
     await shoot(leader, 'analytics-big-screen.png', false)
     // A case filed now shows on the screen at its next refresh (every 60 s), without a reload.
     await insertFixture(session.p, [

@@ -3,6 +3,7 @@
 // left running; the period is the 30 days up to today.
 import { useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useState } from 'react'
+import { createPortal } from 'react-dom'
 import { useTranslation } from 'react-i18next'
 import { ErrorBanner } from '../../../components/ErrorBanner'
 import { formatDateTime, formatNumber, localName } from '../../../i18n'
@@ -71,7 +72,9 @@ export function BigScreen({ areaId }: { areaId: number | undefined }) {
   }, [])
 
   const area = d?.areas[0]
-  return (
+  // On the document's body, above the app's header and navigation (their stacking contexts would
+  // otherwise paint over a fixed element inside the page).
+  return createPortal(
     <div className="bs-screen" data-testid="bs-screen">
       <header className="bs-head">
         <h1 className="bs-title">
@@ -98,7 +101,7 @@ export function BigScreen({ areaId }: { areaId: number | undefined }) {
       </header>
       {query.isError && !d && <ErrorBanner error={query.error} onRetry={() => void query.refetch()} />}
       {d && options && drills && (
-        <main className="bs-body">
+        <div className="bs-body">
           <div className="bs-tiles" data-testid="bs-tiles">
             {TILES.map((k) => (
               <Tile key={k} name={k} d={d} areaId={areaId} testPrefix="bs-tile" />
@@ -147,8 +150,9 @@ export function BigScreen({ areaId }: { areaId: number | undefined }) {
               onPick={drills.grid}
             />
           </section>
-        </main>
+        </div>
       )}
-    </div>
+    </div>,
+    document.body,
   )
 }
