@@ -112,7 +112,7 @@ describe.skipIf(session.skip)('monthly reports in a browser (pglite)', () => {
   it('fits a phone and has no page errors or serious accessibility problems', async () => {
     const phone = await signIn('donghu.staff', PHONE)
     await goto(phone, '#/monthly-reports')
-    await phone.waitForSelector(`${byTestId('report-row')}[data-state="done"]`)
+    await phone.waitForSelector(`${byTestId('report-row')}[data-state="done"]`, { timeout: 90_000 })
     await shoot(phone, 'monthly-reports-phone.png')
     await axe(phone, 'monthly reports on a phone')
     expect(pageProblems).toEqual([])

@@ -136,7 +136,7 @@ function RequestForm({ onRequested }: { onRequested: (id: number) => void }) {
     request.mutate({ areaId: Number(areaId), month, locale })
   }
   return (
-    <form className="filters card report-form" onSubmit={submit} data-testid="report-form">
+    <form className="filters card monthly-report-form" onSubmit={submit} data-testid="report-form">
       <label htmlFor="report-area" className="inline-field">
         <span>{t('analytics.reports.area')}</span>
         <AreaSelect
