@@ -103,7 +103,8 @@ RETURNS SETOF case_rollup LANGUAGE sql STABLE AS $$
          sign * (c.state IN ('verifying', 'submitted', 'accepted', 'dispatched', 'return_requested', 'in_progress', 'replied', 'verified'))::int,
          sign * (c.state <> 'merged' AND c.extension_count > 0)::int,
          sign * (c.state <> 'merged' AND c.return_count > 0)::int,
-         sign * CASE WHEN c.state IN ('closed', 'rated') THEN extract(epoch FROM c.closed_at - c.submitted_at) ELSE 0 END,
+         -- A closed case always has closed_at; a hand-written row without one counts no time rather than failing.
+         sign * CASE WHEN c.state IN ('closed', 'rated') THEN coalesce(extract(epoch FROM c.closed_at - c.submitted_at), 0) ELSE 0 END,
          sign * (c.state = 'merged')::int,
          0, 0
   FROM area a
