@@ -83,11 +83,14 @@ async function secondaryIndexes(database: Database, table: string): Promise<Save
   return rows
 }
 
-const rollupTriggers = [
+const bulkTriggers = [
   { table: 'cases', name: 'case_rollup_insert' },
   { table: 'cases', name: 'case_rollup_update' },
   { table: 'cases', name: 'case_rollup_delete' },
   { table: 'case_event', name: 'case_rollup_events' },
+  // Key topics queue each new case for the tagger; a bulk load is swept once instead.
+  { table: 'cases', name: 'case_topic_insert' },
+  { table: 'cases', name: 'case_topic_update' },
 ]
 
 export async function generate(database: Database, opts: GenerateOptions): Promise<EntityReport[]> {
@@ -132,7 +135,7 @@ export async function generate(database: Database, opts: GenerateOptions): Promi
       // at the end instead (case_rollup_rebuild, migration 0077), which is several times cheaper.
       const recountRollup = step.tables.includes('cases') && requested >= 200_000
       if (recountRollup)
-        for (const t of rollupTriggers) await sink.exec(`ALTER TABLE ${t.table} DISABLE TRIGGER ${t.name}`)
+        for (const t of bulkTriggers) await sink.exec(`ALTER TABLE ${t.table} DISABLE TRIGGER ${t.name}`)
       const bar = opts.progress
         ? new SingleBar({
             format: `${entity.padEnd(9)} {bar} {percentage}% | {value}/{total} | {rate} ${entity}/s | ETA {eta_formatted}`,
@@ -167,9 +170,13 @@ export async function generate(database: Database, opts: GenerateOptions): Promi
           log(`${entity}: rebuilt ${saved.length} indexes in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
         }
         if (recountRollup) {
-          for (const t of rollupTriggers) await sink.exec(`ALTER TABLE ${t.table} ENABLE ALWAYS TRIGGER ${t.name}`)
+          for (const t of bulkTriggers)
+            await sink.exec(
+              `ALTER TABLE ${t.table} ENABLE ${t.name.startsWith('case_rollup') ? 'ALWAYS ' : ''}TRIGGER ${t.name}`,
+            )
           const t0 = performance.now()
           await sink.exec('SELECT case_rollup_rebuild()')
+          await sink.exec('UPDATE topic_tagger SET sweep_after = 0')
           log(`${entity}: case rollup counted in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
         } else if (step.tables.includes('cases')) {
           // What the triggers appended, folded now rather than by the first server minutes later.
