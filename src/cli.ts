@@ -321,6 +321,19 @@ program
   })
 
 program
+  .command('detect-warnings')
+  .description(
+    'run the early-warning detector once (spikes, repeated places and requesters, satisfaction drops, risky disputes)',
+  )
+  .action(async () => {
+    const r = (await runCommand('detect-warnings', undefined)) as Awaited<
+      ReturnType<(typeof controlCommands)['detect-warnings']>
+    >
+    console.log(`warnings raised: ${r.raised}, updated: ${r.updated} (${r.milliseconds} ms)`)
+    for (const [kind, n] of Object.entries(r.byKind)) if (n) console.log(`  ${kind}: ${n}`)
+  })
+
+program
   .command('monthly-reports')
   .description(
     "queue last month's report of every street and district that has none yet (as on the 1st of each month) and render every queued report",
@@ -334,19 +347,10 @@ program
   })
 
 program
-  .command('detect-warnings')
-  .description('run the early-warning detector once (spikes, repeated places and requesters, satisfaction drops, risky disputes)')
-  .action(async () => {
-    const r = (await runCommand('detect-warnings', undefined)) as Awaited<
-      ReturnType<(typeof controlCommands)['detect-warnings']>
-    >
-    console.log(`warnings raised: ${r.raised}, updated: ${r.updated} (${r.milliseconds} ms)`)
-    for (const [kind, n] of Object.entries(r.byKind)) if (n) console.log(`  ${kind}: ${n}`)
-  })
-
-program
   .command('monthly-assessments')
-  .description("score last month for every monthly KPI scheme without a finished run of it (as on the 1st of each month)")
+  .description(
+    'score last month for every monthly KPI scheme without a finished run of it (as on the 1st of each month)',
+  )
   .action(async () => {
     const r = (await runCommand('monthly-assessments', undefined)) as Awaited<
       ReturnType<(typeof controlCommands)['monthly-assessments']>

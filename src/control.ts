@@ -11,9 +11,9 @@ import { demoAccounts, seedDemo } from './demo/seed.js'
 import { cipherFor } from './core/crypto.js'
 import { importJurisdiction, type JurisdictionFeature } from './jurisdiction/service.js'
 import { backup } from './operations/backup.js'
-import { detectWarnings } from './analytics/warnings.js'
 import { renderQueuedReports, scheduleMonthlyReports } from './analytics/report.js'
 import { runMonthlyAssessments } from './analytics/assessment.js'
+import { detectWarnings } from './analytics/warnings.js'
 import { errorReport, loadJob, startLocalImport, type ImportProgress } from './registry/import.js'
 import { writeFile } from 'node:fs/promises'
 
@@ -36,7 +36,6 @@ export const controlCommands = {
   'demo-accounts': async (p: Platform) => demoAccounts(p.database.db),
   'monthly-assessments': async (p: Platform) => ({ runs: await runMonthlyAssessments(p.database.db, p.clock.now()) }),
   'audit-verify': async (p: Platform) => verifyAuditChain(p.database.db),
-  'detect-warnings': async (p: Platform) => detectWarnings(p.database.db, p.clock.now()),
   // Last month's reports of every street and district that has none yet, then every queued report.
   'monthly-reports': async (p: Platform) => {
     const queued = await scheduleMonthlyReports(p.database.db, p.clock.now())
@@ -48,6 +47,7 @@ export const controlCommands = {
     )
     return { queued, rendered, failed }
   },
+  'detect-warnings': async (p: Platform) => detectWarnings(p.database.db, p.clock.now()),
   // The process holding the database writes the file (args.file: an absolute path).
   backup: async (p: Platform, args: { file: string }) => backup(p, args),
   'categories-import': async (p: Platform, args: { categories: CatalogueEntry[] }) => {

@@ -25,8 +25,8 @@ import type { Platform } from './core/platform.js'
 import { mapRoutes } from './analytics/maps-routes.js'
 import { dashboardRoutes } from './analytics/dashboard-routes.js'
 import { statsRoutes } from './analytics/routes.js'
-import { topicRoutes } from './analytics/topics-routes.js'
 import { assessmentRoutes } from './analytics/assessment-routes.js'
+import { topicRoutes } from './analytics/topics-routes.js'
 import { warningRoutes } from './analytics/warnings-routes.js'
 import { reportRoutes } from './analytics/report-routes.js'
 import { caseRoutes } from './cases/routes.js'
@@ -286,11 +286,11 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   await app.register(catalogueRoutes, platform)
   await app.register(componentRoutes, platform)
   await app.register(statsRoutes, platform)
-  await app.register(topicRoutes, platform)
   await app.register(assessmentRoutes, platform)
-  await app.register(mapRoutes, platform)
+  await app.register(topicRoutes, platform)
   await app.register(reportRoutes, platform)
   await app.register(dashboardRoutes, platform)
+  await app.register(mapRoutes, platform)
   await app.register(warningRoutes, platform)
   await app.register(webhookRoutes, platform)
   await app.register(open311Routes, platform)

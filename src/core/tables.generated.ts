@@ -325,24 +325,123 @@ export interface CasePhoto {
   uploader_id: number | null;
 }
 
+export interface CaseRollup {
+  area_id: number;
+  basically_satisfied: Generated<number>;
+  category_id: number;
+  channel: string;
+  closed: Generated<number>;
+  closed_on_time: Generated<number>;
+  contact_required: Generated<number>;
+  contacted: Generated<number>;
+  contacted_on_time: Generated<number>;
+  day: string;
+  department_id: number | null;
+  dept_return_denied: Generated<number>;
+  dept_returns: Generated<number>;
+  direct_answers: Generated<number>;
+  extended: Generated<number>;
+  handling_seconds: Generated<number>;
+  merged: Generated<number>;
+  no_contact: Generated<number>;
+  not_rated: Generated<number>;
+  open: Generated<number>;
+  own: boolean;
+  rated: Generated<number>;
+  rejected: Generated<number>;
+  responded: Generated<number>;
+  responded_on_time: Generated<number>;
+  return_denied: Generated<number>;
+  returned: Generated<number>;
+  returns: Generated<number>;
+  reworked: Generated<number>;
+  satisfied: Generated<number>;
+  shelved: Generated<number>;
+  solved: Generated<number>;
+  total: Generated<number>;
+  unsatisfied: Generated<number>;
+}
+
+export interface CaseRollupDelta {
+  area_id: number;
+  basically_satisfied: Generated<number>;
+  category_id: number;
+  channel: string;
+  closed: Generated<number>;
+  closed_on_time: Generated<number>;
+  contact_required: Generated<number>;
+  contacted: Generated<number>;
+  contacted_on_time: Generated<number>;
+  day: string;
+  department_id: number | null;
+  dept_return_denied: Generated<number>;
+  dept_returns: Generated<number>;
+  direct_answers: Generated<number>;
+  extended: Generated<number>;
+  handling_seconds: Generated<number>;
+  id: Generated<number>;
+  merged: Generated<number>;
+  no_contact: Generated<number>;
+  not_rated: Generated<number>;
+  open: Generated<number>;
+  own: boolean;
+  rated: Generated<number>;
+  rejected: Generated<number>;
+  responded: Generated<number>;
+  responded_on_time: Generated<number>;
+  return_denied: Generated<number>;
+  returned: Generated<number>;
+  returns: Generated<number>;
+  reworked: Generated<number>;
+  satisfied: Generated<number>;
+  shelved: Generated<number>;
+  solved: Generated<number>;
+  total: Generated<number>;
+  unsatisfied: Generated<number>;
+}
+
+export interface CaseRollupLive {
+  area_id: number | null;
+  basically_satisfied: number | null;
+  category_id: number | null;
+  channel: string | null;
+  closed: number | null;
+  closed_on_time: number | null;
+  contact_required: number | null;
+  contacted: number | null;
+  contacted_on_time: number | null;
+  day: string | null;
+  department_id: number | null;
+  dept_return_denied: number | null;
+  dept_returns: number | null;
+  direct_answers: number | null;
+  extended: number | null;
+  handling_seconds: number | null;
+  merged: number | null;
+  no_contact: number | null;
+  not_rated: number | null;
+  open: number | null;
+  own: boolean | null;
+  rated: number | null;
+  rejected: number | null;
+  responded: number | null;
+  responded_on_time: number | null;
+  return_denied: number | null;
+  returned: number | null;
+  returns: number | null;
+  reworked: number | null;
+  satisfied: number | null;
+  shelved: number | null;
+  solved: number | null;
+  total: number | null;
+  unsatisfied: number | null;
+}
+
 export interface CaseRules {
   area_id: number;
   rules: Generated<ColumnType<unknown, string, string>>;
   updated_at: Timestamp;
   updated_by: number | null;
-}
-
-export interface CaseTopic {
-  area_id: number;
-  case_id: number;
-  keyword: string | null;
-  matched_by: string;
-  submitted_at: Timestamp;
-  topic_id: number;
-}
-
-export interface CaseTopicQueue {
-  case_id: number;
 }
 
 export interface Cases {
@@ -409,6 +508,19 @@ export interface Cases {
   urgency: Generated<string>;
   verified_at: Timestamp | null;
   version: Generated<number>;
+}
+
+export interface CaseTopic {
+  area_id: number;
+  case_id: number;
+  keyword: string | null;
+  matched_by: string;
+  submitted_at: Timestamp;
+  topic_id: number;
+}
+
+export interface CaseTopicQueue {
+  case_id: number;
 }
 
 export interface CategoryRouting {
@@ -2165,6 +2277,19 @@ export interface VolunteerActivity {
   updated_at: Timestamp;
 }
 
+export interface VolunteerAssignment {
+  area_id: number;
+  assigned_by: number;
+  created_at: Timestamp;
+  ends_on: string | null;
+  id: Generated<number>;
+  kind: string;
+  note: string | null;
+  person_id: number | null;
+  starts_on: string;
+  volunteer_id: number;
+}
+
 export interface Warning {
   acknowledged_at: Timestamp | null;
   acknowledged_by: number | null;
@@ -2192,19 +2317,6 @@ export interface Warning {
   updated_at: Timestamp;
   version: Generated<number>;
   z: number | null;
-}
-
-export interface VolunteerAssignment {
-  area_id: number;
-  assigned_by: number;
-  created_at: Timestamp;
-  ends_on: string | null;
-  id: Generated<number>;
-  kind: string;
-  note: string | null;
-  person_id: number | null;
-  starts_on: string;
-  volunteer_id: number;
 }
 
 export interface Webhook {
@@ -2267,6 +2379,9 @@ export interface DB {
   case_category: CaseCategory;
   case_event: CaseEvent;
   case_photo: CasePhoto;
+  case_rollup: CaseRollup;
+  case_rollup_delta: CaseRollupDelta;
+  case_rollup_live: CaseRollupLive;
   case_rules: CaseRules;
   case_topic: CaseTopic;
   case_topic_queue: CaseTopicQueue;

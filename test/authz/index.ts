@@ -1,7 +1,7 @@
-import * as analyticsReports from './analytics-reports.js'
 import * as analyticsDashboard from './analytics-dashboard.js'
 import * as analyticsMaps from './analytics-maps.js'
 import * as analyticsWarnings from './analytics-warnings.js'
+import * as analyticsReports from './analytics-reports.js'
 import * as analyticsAssessment from './analytics-assessment.js'
 import * as components from './components.js'
 import * as consultations from './consultations.js'
@@ -58,8 +58,8 @@ const modules = [
   trainingPolicies,
   trainingModels,
   statsEvaluation,
-  analyticsTopics,
   analyticsAssessment,
+  analyticsTopics,
   analyticsDashboard,
   analyticsMaps,
   analyticsWarnings,

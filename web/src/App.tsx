@@ -45,12 +45,15 @@ const EmergencyPage = lazy(() => import('./pages/emergency/EmergencyPage').then(
 const DevicesPage = lazy(() => import('./pages/devices/DevicesPage').then((m) => ({ default: m.DevicesPage })))
 const PartyPage = lazy(() => import('./pages/party/PartyPage').then((m) => ({ default: m.PartyPage })))
 const TrainingPage = lazy(() => import('./pages/training/TrainingPage').then((m) => ({ default: m.TrainingPage })))
-const GridPage = lazy(() => import('./pages/grid/GridPage').then((m) => ({ default: m.GridPage })))
-const WarningsPage = lazy(() =>
-  import('./pages/analytics/warnings/WarningsPage').then((m) => ({ default: m.WarningsPage })),
+const AssessmentPage = lazy(() =>
+  import('./pages/analytics/assessment/AssessmentPage').then((m) => ({ default: m.AssessmentPage })),
 )
+const GridPage = lazy(() => import('./pages/grid/GridPage').then((m) => ({ default: m.GridPage })))
 const ReportsPage = lazy(() =>
   import('./pages/analytics/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })),
+)
+const WarningsPage = lazy(() =>
+  import('./pages/analytics/warnings/WarningsPage').then((m) => ({ default: m.WarningsPage })),
 )
 const MapsPage = lazy(() => import('./pages/analytics/maps/MapsPage').then((m) => ({ default: m.MapsPage })))
 const TopicsPage = lazy(() => import('./pages/analytics/topics/TopicsPage').then((m) => ({ default: m.TopicsPage })))
@@ -253,6 +256,12 @@ function ModulePage({
       return (
         <Suspense fallback={<Loading splash />}>
           <PartyPage params={params} user={user} config={config} />
+        </Suspense>
+      )
+    case 'assessment':
+      return (
+        <Suspense fallback={<Loading splash />}>
+          <AssessmentPage params={params} user={user} />
         </Suspense>
       )
     case 'training':

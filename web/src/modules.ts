@@ -28,6 +28,7 @@ export type ModuleId =
   | 'warnings'
   | 'case-map'
   | 'topics'
+  | 'assessment'
   | 'audit'
 
 /** Roles the server treats as staff: everyone but residents (see docs/api.md). */
@@ -108,6 +109,7 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'case-map', available: true, roles: SUPERVISORS },
   { id: 'topics', available: true, roles: SUPERVISORS },
   { id: 'training', available: true, roles: STAFF_ROLES },
+  { id: 'assessment', available: true, roles: ['admin', 'leader', 'staff', 'grid_worker', 'department_handler'] },
   { id: 'audit', available: true, roles: ['admin'] },
 ]
 

@@ -62,6 +62,8 @@ export const routes = {
   devices: (part: string, ...rest: (string | number)[]) => href('devices', part, ...rest),
   party: (part: string, ...rest: (string | number)[]) => href('party', part, ...rest),
   training: (part: string, ...rest: (string | number)[]) => href('training', part, ...rest),
+  /** KPI assessment: schemes, rankings (or one run's), appeals, rewards and penalties. */
+  assessment: (part: string, ...rest: (string | number)[]) => href('assessment', part, ...rest),
   /** The leader dashboard, its big screen (of an area), or the cases behind a figure (see analytics/dashboard). */
   dashboard: (...rest: (string | number)[]) => href('dashboard', ...rest),
   /** Monthly reports: the request form, the job's progress and the list with downloads. */

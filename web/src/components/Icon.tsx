@@ -19,6 +19,7 @@ const PATHS = {
   topics: 'M4 4h16v12H8l-4 4z M8 8h8 M8 12h5',
   grid: 'M4 20c3-6 13-2 16-8 M4 4h6v6H4z M14 14h6v6h-6z M7 10v3 M17 11v3',
   components: 'M12 3a9 9 0 1 0 0 18 9 9 0 1 0 0-18z M12 7a5 5 0 1 0 0 10 5 5 0 1 0 0-10z M7 12h10 M12 7v10',
+  assessment: 'M5 21V10 M12 21V4 M19 21v-7 M3 21h18 M9 7l3-3 3 3',
   audit: 'M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M9 12l2 2 4-4',
   report: 'M12 21s-7-6.2-7-11.5A7 7 0 0 1 19 9.5C19 14.8 12 21 12 21z M12 6.5v5 M9.5 9h5',
   'my-cases': 'M6 3h9l4 4v14H6z M14 3v5h5 M9 13h7 M9 17h5',
