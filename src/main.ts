@@ -204,7 +204,9 @@ export async function startPlatform(
     // Key topics: the tagger over queued cases; smart dispatch: the model retrained daily (and at once when missing).
     const topicWorkers =
       config.schedulerIntervalMs > 0
-        ? startTopicWorkers(database.db, platform.clock, (err) => log.error({ err }, 'topic tagging or dispatch training failed'))
+        ? startTopicWorkers(database.db, platform.clock, (err) =>
+            log.error({ err }, 'topic tagging or dispatch training failed'),
+          )
         : null
     // Early warning: the detector over the rollup, hourly (a day's spike is flagged within the hour).
     const warnings =
@@ -219,8 +221,11 @@ export async function startPlatform(
     // by a process that died; a minute apart is soon enough for a monthly run.
     const reports =
       config.schedulerIntervalMs > 0
-        ? startReportWorker(database.db, () => platform.clock.now(), REPORT_INTERVAL_MS, (err) =>
-            log.error({ err }, 'monthly report run failed'),
+        ? startReportWorker(
+            database.db,
+            () => platform.clock.now(),
+            REPORT_INTERVAL_MS,
+            (err) => log.error({ err }, 'monthly report run failed'),
           )
         : null
     // Devices: the MQTT broker (embedded, or MQTT_URL) feeding the one ingest path, and the sweep
