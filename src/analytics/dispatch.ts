@@ -158,12 +158,18 @@ export async function trainDispatchModel(
       `a model needs at least ${MIN_TRAINING} closed cases to learn from (${rows.length} found)`,
       null,
     )
-  const docs = rows.map((r) => ({
-    test: r.id % 5 === 0,
-    tokens: features(r.description, { gridId: r.area_id, streetId: streetOfPath(r.path) }),
-    category: r.category_id,
-    department: r.department_id,
-  }))
+  // Word segmentation is most of the work (tens of thousands of descriptions): a pause every 500
+  // lets the server answer requests meanwhile instead of stalling for the whole training.
+  const docs: { test: boolean; tokens: string[]; category: number; department: number | null }[] = []
+  for (const r of rows) {
+    if (docs.length % 500 === 499) await new Promise((resolve) => setImmediate(resolve))
+    docs.push({
+      test: r.id % 5 === 0,
+      tokens: features(r.description, { gridId: r.area_id, streetId: streetOfPath(r.path) }),
+      category: r.category_id,
+      department: r.department_id,
+    })
+  }
   const train = docs.filter((d) => !d.test)
   const test = docs.filter((d) => d.test)
   const category = trainNb(train.map((d) => ({ tokens: d.tokens, label: d.category })))
