@@ -24,12 +24,13 @@ describe.each(backends())('HTTP conventions on %s', (backend) => {
           problems.push(`${method} ${path}: no success response schema`)
         // Routes whose body is empty (logout, retire, mark read, support, register, restore, an
         // activity's sign-up and its cancelling, a staff check-in, acknowledging an alert, a shelter's
-        // check-out, a device's new secret, a lesson marked done, a model case's anonymisation check) or a
+        // check-out, a device's new secret, a lesson marked done, a model case's anonymisation check,
+        // publishing an assessment run, training a dispatch model now) or a
         // raw image (photos) have no JSON schema.
         if (
           ['post', 'patch', 'put'].includes(method) &&
           !op.requestBody &&
-          !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$|\/supports$|\/registrations$|\/restore$|\/ack$|\/checkout$|\/secret$|\/done$|\/check$|\/signups(\/cancel|\/\{volunteerId\}\/checkin)?$/.test(
+          !/logout|retire|\/read$|\/photos$|\/test$|totp\/setup$|\/supports$|\/registrations$|\/restore$|\/ack$|\/checkout$|\/secret$|\/done$|\/check$|\/publish$|\/dispatch\/models$|\/signups(\/cancel|\/\{volunteerId\}\/checkin)?$/.test(
             path,
           )
         )

@@ -6,7 +6,7 @@ import { AppError, notFound, versionConflict } from '../core/errors.js'
 import type { Input, Output } from '../core/http.js'
 import { offsetOf, pageQuerySchema, paginate } from '../core/paging.js'
 import { body, id, shape, timestamp } from '../core/schemas.js'
-import { holds, inScope, requireActor, type RequestContext } from '../core/scope.js'
+import { holds, inScope, requireActor, type RequestContext, type Role } from '../core/scope.js'
 import { evaluate, figuresOf, FormulaError, parseFormula } from './assessment-formula.js'
 import { caseEvaluation } from './evaluation.js'
 import { caseStats } from './stats.js'
@@ -373,9 +373,9 @@ async function loadArea(tx: Tx, areaId: number, field = 'areaId'): Promise<AreaR
 }
 
 /** A clear 403 for the roles the use case needs over the area (row-level security is the backstop). */
-export function requireOver(ctx: RequestContext, roles: readonly string[], path: string, field: string | null) {
+export function requireOver(ctx: RequestContext, roles: readonly Role[], path: string, field: string | null) {
   requireActor(ctx)
-  if (!holds(ctx.actor, roles as never, path))
+  if (!holds(ctx.actor, roles, path))
     throw new AppError('FORBIDDEN', `requires the role ${roles.join(' or ')} over this area`, field)
 }
 

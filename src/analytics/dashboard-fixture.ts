@@ -235,7 +235,7 @@ export async function insertFixture(p: Platform, specs: Spec[] = fixture): Promi
         closed_at: s.closed ? at(s.closed) : null,
         stage_due_at: s.stageDue ? at(s.stageDue) : null,
         updated_at: at(s.sub),
-      } as never)
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     ids[s.key] = Number(row.id)

@@ -85,6 +85,7 @@ export const pointsQuery = {
       maxLength: 120,
       pattern: '^-?\\d{1,3}(\\.\\d{1,17})?(,-?\\d{1,3}(\\.\\d{1,17})?){3}$',
       description: 'west,south,east,north in degrees (WGS 84)',
+      examples: ['116.30,39.90,116.50,40.00'],
     },
     zoom: { type: 'integer', minimum: 0, maximum: 22, description: 'The map zoom level (Web Mercator tiles)' },
   },

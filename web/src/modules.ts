@@ -17,7 +17,6 @@ export type ModuleId =
   | 'mediation'
   | 'participation'
   | 'services'
-  | 'analytics'
   | 'emergency'
   | 'devices'
   | 'components'
@@ -98,7 +97,6 @@ export const MODULES: readonly ModuleInfo[] = [
   { id: 'mediation', available: true, roles: DISPUTE_WORKERS },
   { id: 'participation', available: true, roles: null },
   { id: 'services', available: true, roles: null },
-  { id: 'analytics', available: false, roles: STAFF_ROLES },
   { id: 'emergency', available: true, roles: null },
   { id: 'devices', available: true, roles: STAFF_ROLES },
   { id: 'components', available: true, roles: STAFF_ROLES },

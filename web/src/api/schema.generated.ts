@@ -10861,7 +10861,10 @@ export interface paths {
                     /** @description Day after the last (exclusive); default tomorrow */
                     to?: string;
                     categoryId?: number;
-                    /** @description west,south,east,north in degrees (WGS 84) */
+                    /**
+                     * @description west,south,east,north in degrees (WGS 84)
+                     * @example 116.30,39.90,116.50,40.00
+                     */
                     bbox: string;
                     /** @description The map zoom level (Web Mercator tiles) */
                     zoom: number;
